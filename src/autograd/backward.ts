@@ -1,0 +1,52 @@
+// Reverse-mode differentiation over the tape: topological order, gradient accumulation into leaves.
+import type { Tensor } from "../tensor/tensor.js";
+import { noGrad } from "./grad-mode.js";
+import { GradError } from "../errors.js";
+import { fmtShape, shapeEquals } from "../tensor/shape.js";
+
+/** Propagate `grad` (d loss / d root) from `root` to every tensor that requires grad, summing into `.grad` of leaves. */
+export function runBackward(root: Tensor, grad: Tensor): void {
+  // Topological order by iterative depth-first search (deep ResNets would overflow a recursive one).
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>();
+  const stack: [Tensor, number][] = [[root, 0]];
+  seen.add(root);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const [t, i] = top;
+    const inputs = t.gradFn?.inputs ?? [];
+    if (i < inputs.length) {
+      top[1]++;
+      const child = inputs[i]!;
+      if (child.requiresGrad && !seen.has(child)) {
+        seen.add(child);
+        stack.push([child, 0]);
+      }
+    } else {
+      stack.pop();
+      order.push(t);
+    }
+  }
+
+  const grads = new Map<Tensor, Tensor>([[root, grad]]);
+  noGrad(() => {
+    for (let o = order.length - 1; o >= 0; o--) {
+      const t = order[o]!;
+      const g = grads.get(t);
+      if (!g) continue;
+      grads.delete(t); // free as we go
+      if (!t.gradFn || t.retainsGrad) t.grad = t.grad ? t.grad.add(g) : g;
+      if (!t.gradFn) continue;
+      const inGrads = t.gradFn.backward(g);
+      t.gradFn.inputs.forEach((input, k) => {
+        const ig = inGrads[k];
+        if (!ig || !input.requiresGrad) return;
+        if (!shapeEquals(ig.shape, input.shape)) {
+          throw new GradError(`${t.gradFn!.name} backward: gradient of input ${k} has shape ${fmtShape(ig.shape)} but the input is ${fmtShape(input.shape)}`);
+        }
+        const prev = grads.get(input);
+        grads.set(input, prev ? prev.add(ig) : ig);
+      });
+    }
+  });
+}

@@ -1,0 +1,127 @@
+// The kernel interface: every computation an op needs, as plain functions over flat typed arrays.
+// The reference backend (js/) implements all of them; a fast backend (wasm/) implements what pays and
+// falls back to the reference, visibly (see kernelFallbacks()), for the rest.
+import type { DataArray } from "../tensor/dtype.js";
+
+/** Geometry of a 2-D convolution x:[n,cIn,h,w] * w:[cOut,cIn/groups,kh,kw] → y:[n,cOut,outH,outW].
+ *  Positions outside the input (padding) read as zero; bottom/right padding is implied by outH/outW. */
+export interface ConvGeometry {
+  n: number; cIn: number; h: number; w: number;
+  cOut: number; kh: number; kw: number;
+  strideH: number; strideW: number;
+  padTop: number; padLeft: number;
+  dilationH: number; dilationW: number;
+  groups: number;
+  outH: number; outW: number;
+}
+
+/** Geometry of a 2-D pooling window over x:[n,c,h,w] → y:[n,c,outH,outW]. */
+export interface PoolGeometry {
+  n: number; c: number; h: number; w: number;
+  kh: number; kw: number;
+  strideH: number; strideW: number;
+  padTop: number; padLeft: number;
+  dilationH: number; dilationW: number;
+  outH: number; outW: number;
+}
+
+export interface AvgPoolOptions {
+  /** Count padded zeros in the divisor (PyTorch count_include_pad). */
+  countIncludePad: boolean;
+  /** Fixed divisor instead of the window size (PyTorch divisor_override). */
+  divisorOverride: number | null;
+}
+
+/** Batched matrix product out[b] = op(A[b]) · op(B[b]); out is [batch, m, n] contiguous and is overwritten.
+ *  A[b] starts at b*aBatchStride and is [m,k] row-major, or [k,m] when transA; B likewise [k,n] or [n,k] when transB.
+ *  A batch stride of 0 broadcasts that operand over the batch. */
+export interface MatmulParams {
+  batch: number; m: number; n: number; k: number;
+  aBatchStride: number; bBatchStride: number;
+  transA: boolean; transB: boolean;
+}
+
+export type UnaryOp =
+  | "neg" | "exp" | "log" | "sqrt" | "rsqrt" | "abs" | "sign" | "sin" | "cos" | "tanh" | "sigmoid"
+  | "relu" | "leakyRelu" | "square" | "reciprocal" | "floor" | "ceil" | "round" | "log1p" | "expm1"
+  | "powScalar" | "reluMask" | "leakyReluGrad";
+
+export type BinaryOp =
+  | "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum"
+  | "eq" | "ne" | "lt" | "le" | "gt" | "ge";
+
+export type ReduceOp = "sum" | "max" | "min" | "prod";
+export type ArgReduceOp = "argmax" | "argmin";
+export type PoolMode = "max" | "min" | "avg";
+
+/** Every kernel. Outputs are the last argument and are fully overwritten unless stated otherwise. */
+export interface Kernels {
+  // --- memory ---
+  fill(y: DataArray, value: number): void;
+  /** dst[dstOffset + Σ i_d·dstStrides_d] (+)= src[srcOffset + Σ i_d·srcStrides_d] over every index of `shape`.
+   *  Covers permute, slicing with steps (also negative), expand (stride 0), cat and their gradients. */
+  copyStrided(
+    src: DataArray, srcOffset: number, srcStrides: readonly number[], shape: readonly number[],
+    dst: DataArray, dstOffset: number, dstStrides: readonly number[], accumulate: boolean,
+  ): void;
+  /** dst[p*outPlane + i] = src[p*srcPlane + index[(perPlane ? p*outPlane : 0) + i]]. */
+  planeGather(src: DataArray, srcPlane: number, index: Int32Array, perPlane: boolean, planes: number, outPlane: number, dst: DataArray): void;
+  /** dst[p*dstPlane + index[(perPlane ? p*srcPlane : 0) + i]] (+)= src[p*srcPlane + i]; dst is not cleared. */
+  planeScatter(src: DataArray, srcPlane: number, index: Int32Array, perPlane: boolean, planes: number, dst: DataArray, dstPlane: number, accumulate: boolean): void;
+
+  // --- elementwise ---
+  /** y = op(x); `alpha` is the slope of leakyRelu or the exponent of powScalar. */
+  unary(op: UnaryOp, x: DataArray, y: DataArray, alpha: number): void;
+  /** y[i] = op(a[...], b[...]) over outShape, reading a and b with (broadcast) strides; comparisons give 1 or 0. */
+  binary(op: BinaryOp, a: DataArray, aStrides: readonly number[], b: DataArray, bStrides: readonly number[], outShape: readonly number[], y: DataArray): void;
+  /** y = cond != 0 ? a : b, all of the same length. */
+  where(cond: DataArray, a: DataArray, b: DataArray, y: DataArray): void;
+
+  // --- reductions over the middle axis of an [outer, size, inner] view ---
+  reduce(op: ReduceOp, x: DataArray, outer: number, size: number, inner: number, y: DataArray): void;
+  /** Index (as a float) of the first max/min along the axis; NaN counts as the max, like PyTorch. */
+  argReduce(op: ArgReduceOp, x: DataArray, outer: number, size: number, inner: number, y: DataArray): void;
+  /** Softmax (or log-softmax) along the middle axis of [outer, size, inner]. */
+  softmax(x: DataArray, outer: number, size: number, inner: number, log: boolean, y: DataArray): void;
+
+  // --- linear algebra ---
+  matmul(a: DataArray, b: DataArray, out: DataArray, p: MatmulParams): void;
+
+  // --- convolution ---
+  /** y = x ⋆ w (+ bias per output channel): cross-correlation, as every deep-learning library computes it. */
+  conv2d(x: DataArray, w: DataArray, bias: DataArray | null, g: ConvGeometry, y: DataArray): void;
+  /** dx = gradient of Σ y·dy with respect to x: a transposed convolution of dy with w. */
+  conv2dBackwardInput(dy: DataArray, w: DataArray, g: ConvGeometry, dx: DataArray): void;
+  /** dw = gradient of Σ y·dy with respect to w: the weight-sharing sum over every output position. */
+  conv2dBackwardWeight(x: DataArray, dy: DataArray, g: ConvGeometry, dw: DataArray): void;
+
+  // --- pooling ---
+  /** Max/min/avg pooling; for max/min, `indices` (if given) receives the flat h*w index within the input plane. */
+  pool2d(mode: PoolMode, x: DataArray, g: PoolGeometry, avg: AvgPoolOptions, y: DataArray, indices: Int32Array | null): void;
+  /** Gradient of avg pooling: spreads dy over each window with the forward's divisor. */
+  avgPool2dBackward(dy: DataArray, g: PoolGeometry, avg: AvgPoolOptions, dx: DataArray): void;
+  /** Adaptive pooling: window i covers [floor(i*h/outH), ceil((i+1)*h/outH)). */
+  adaptivePool2d(mode: "max" | "avg", x: DataArray, planes: number, h: number, w: number, outH: number, outW: number, y: DataArray, indices: Int32Array | null): void;
+  adaptiveAvgPool2dBackward(dy: DataArray, planes: number, h: number, w: number, outH: number, outW: number, dx: DataArray): void;
+
+  // --- resampling ---
+  /** Bilinear interpolation of each [h,w] plane to [outH,outW]; src coordinate = alignCorners ? i*(in-1)/(out-1) : (i+0.5)*scale-0.5 clamped at 0. */
+  bilinear2d(x: DataArray, planes: number, h: number, w: number, outH: number, outW: number, alignCorners: boolean, scaleH: number, scaleW: number, y: DataArray): void;
+  bilinear2dBackward(dy: DataArray, planes: number, h: number, w: number, outH: number, outW: number, alignCorners: boolean, scaleH: number, scaleW: number, dx: DataArray): void;
+
+  // --- normalisation ---
+  /** Per-channel mean and biased variance of x:[n,c,hw]. */
+  channelMoments(x: DataArray, n: number, c: number, hw: number, mean: DataArray, variance: DataArray): void;
+  /** y = (x - mean[c]) * invStd[c] * weight[c] + bias[c] over x:[n,c,hw]. */
+  channelAffine(x: DataArray, n: number, c: number, hw: number, mean: DataArray, invStd: DataArray, weight: DataArray | null, bias: DataArray | null, y: DataArray): void;
+}
+
+export type KernelName = keyof Kernels;
+
+export interface Backend {
+  readonly name: string;
+  /** The kernels this backend implements; missing ones run on the reference backend. */
+  readonly kernels: Partial<Kernels>;
+  /** Whether its kernels take arrays of this kind (a WebAssembly backend takes float32 only). */
+  supports(data: DataArray): boolean;
+}

@@ -1,0 +1,23 @@
+// convkit: convolutional neural networks in TypeScript. The public surface, shaped like PyTorch.
+export { Tensor, isTensor, type NestedArray, type TensorLike } from "./tensor/tensor.js";
+export type { DType, DataArray } from "./tensor/dtype.js";
+export type { Shape } from "./tensor/shape.js";
+export {
+  tensor, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye,
+  rand, randn, randint, randperm, type TensorOptions, type RandomOptions,
+} from "./tensor/creation.js";
+export { toDType } from "./tensor/convert.js";
+export { Generator, manualSeed, defaultGenerator } from "./tensor/random.js";
+export { noGrad, isGradEnabled, withGradEnabled } from "./autograd/grad-mode.js";
+export * from "./errors.js";
+export * as F from "./ops/functional.js";
+export {
+  add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, neg, exp, log, log1p, expm1, sqrt, rsqrt,
+  abs, sign, sin, cos, tanh, sigmoid, relu, square, reciprocal, floor, ceil, round, clamp, where,
+} from "./ops/elementwise.js";
+export { sum, mean, max, min, argmax, argmin, variance, type VarOptions } from "./ops/reduce.js";
+export { reshape, permute, transpose, flatten, squeeze, unsqueeze, expand, slice, select, flip, clone, cat, stack, pad } from "./ops/movement.js";
+export { matmul } from "./ops/matmul.js";
+export * from "./ops/arithmetic.js";
+export { setBackend, getBackend, listBackends, registerBackend, kernelFallbacks } from "./backends/registry.js";
+export type { Backend, Kernels, KernelName, ConvGeometry, PoolGeometry, MatmulParams } from "./backends/backend.js";

@@ -1,0 +1,131 @@
+// Elementwise ops with NumPy/PyTorch broadcasting, unary math and comparisons, each with its backward.
+import { Tensor, type TensorLike } from "../tensor/tensor.js";
+import { broadcastShapes, broadcastStrides, shapeEquals } from "../tensor/shape.js";
+import type { BinaryOp, UnaryOp } from "../backends/backend.js";
+import { kernel } from "../backends/registry.js";
+import { record, needsGrad } from "../autograd/graph.js";
+import { emptyLike, lift, sumTo } from "./util.js";
+import { ShapeError } from "../errors.js";
+
+function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
+  const shape = shapeEquals(a.shape, b.shape) ? [...a.shape] : broadcastShapes(op, a.shape, b.shape);
+  const out = emptyLike(a.dtype, shape);
+  kernel("binary", a.data)(op, a.data, broadcastStrides(a.shape, shape), b.data, broadcastStrides(b.shape, shape), shape, out.data);
+  return out;
+}
+
+function unaryRaw(op: UnaryOp, x: Tensor, alpha = 0): Tensor {
+  const out = emptyLike(x.dtype, x.shape);
+  kernel("unary", x.data)(op, x.data, out.data, alpha);
+  return out;
+}
+
+type BinaryGrad = (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null];
+
+function binary(op: BinaryOp, aIn: TensorLike, bIn: TensorLike, grad: BinaryGrad | null): Tensor {
+  const a = typeof aIn === "number" ? lift(op, aIn, bIn as Tensor) : aIn;
+  const b = lift(op, bIn, a);
+  const out = binaryRaw(op, a, b);
+  if (grad && needsGrad(a, b)) {
+    record(out, op, [a, b], (g) => {
+      const [ga, gb] = grad(g, a, b, out);
+      return [ga && a.requiresGrad ? sumTo(ga, a.shape) : null, gb && b.requiresGrad ? sumTo(gb, b.shape) : null];
+    });
+  }
+  return out;
+}
+
+function unary(op: UnaryOp, x: Tensor, grad: ((g: Tensor, x: Tensor, out: Tensor) => Tensor) | null, alpha = 0): Tensor {
+  const out = unaryRaw(op, x, alpha);
+  if (grad && needsGrad(x)) record(out, op, [x], (g) => [grad(g, x, out)]);
+  return out;
+}
+
+export const add = (a: TensorLike, b: TensorLike): Tensor => binary("add", a, b, (g) => [g, g]);
+export const sub = (a: TensorLike, b: TensorLike): Tensor => binary("sub", a, b, (g) => [g, g.neg()]);
+export const mul = (a: TensorLike, b: TensorLike): Tensor => binary("mul", a, b, (g, x, y) => [g.mul(y), g.mul(x)]);
+export const div = (a: TensorLike, b: TensorLike): Tensor =>
+  binary("div", a, b, (g, x, y) => [g.div(y), b instanceof Tensor && b.requiresGrad ? g.mul(x).neg().div(y.mul(y)) : null]);
+export const pow = (a: TensorLike, b: TensorLike): Tensor => {
+  if (typeof b === "number" && a instanceof Tensor) {
+    const e = b;
+    return unary("powScalar", a, (g, x) => (e === 0 ? g.mul(0) : g.mul(x.pow(e - 1)).mul(e)), e);
+  }
+  return binary("pow", a, b, (g, x, y, out) => [
+    g.mul(y).mul(x.pow(y.sub(1))),
+    // d/dy x^y = x^y ln x, taken as 0 where x = 0 (PyTorch's convention)
+    g.mul(out).mul(where(x.eq(0), 0, x.log())),
+  ]);
+};
+export const maximum = (a: TensorLike, b: TensorLike): Tensor =>
+  binary("maximum", a, b, (g, x, y) => {
+    // ties split the gradient evenly, as PyTorch does
+    const gt = x.gt(y), eqm = x.eq(y).mul(0.5);
+    return [g.mul(gt.add(eqm)), g.mul(y.gt(x).add(eqm))];
+  });
+export const minimum = (a: TensorLike, b: TensorLike): Tensor =>
+  binary("minimum", a, b, (g, x, y) => {
+    const lt = x.lt(y), eqm = x.eq(y).mul(0.5);
+    return [g.mul(lt.add(eqm)), g.mul(y.lt(x).add(eqm))];
+  });
+
+// Comparisons give 1/0 float tensors and carry no gradient.
+export const eq = (a: TensorLike, b: TensorLike): Tensor => binary("eq", a, b, null);
+export const ne = (a: TensorLike, b: TensorLike): Tensor => binary("ne", a, b, null);
+export const lt = (a: TensorLike, b: TensorLike): Tensor => binary("lt", a, b, null);
+export const le = (a: TensorLike, b: TensorLike): Tensor => binary("le", a, b, null);
+export const gt = (a: TensorLike, b: TensorLike): Tensor => binary("gt", a, b, null);
+export const ge = (a: TensorLike, b: TensorLike): Tensor => binary("ge", a, b, null);
+
+export const neg = (x: Tensor): Tensor => unary("neg", x, (g) => g.neg());
+export const exp = (x: Tensor): Tensor => unary("exp", x, (g, _x, out) => g.mul(out));
+export const log = (x: Tensor): Tensor => unary("log", x, (g, x) => g.div(x));
+export const log1p = (x: Tensor): Tensor => unary("log1p", x, (g, x) => g.div(x.add(1)));
+export const expm1 = (x: Tensor): Tensor => unary("expm1", x, (g, _x, out) => g.mul(out.add(1)));
+export const sqrt = (x: Tensor): Tensor => unary("sqrt", x, (g, _x, out) => g.div(out.mul(2)));
+export const rsqrt = (x: Tensor): Tensor => unary("rsqrt", x, (g, _x, out) => g.mul(out.pow(3)).mul(-0.5));
+export const abs = (x: Tensor): Tensor => unary("abs", x, (g, x) => g.mul(x.sign()));
+export const sign = (x: Tensor): Tensor => unary("sign", x, (g) => g.mul(0));
+export const sin = (x: Tensor): Tensor => unary("sin", x, (g, x) => g.mul(x.cos()));
+export const cos = (x: Tensor): Tensor => unary("cos", x, (g, x) => g.mul(x.sin()).neg());
+export const tanh = (x: Tensor): Tensor => unary("tanh", x, (g, _x, out) => g.mul(out.square().neg().add(1)));
+export const sigmoid = (x: Tensor): Tensor => unary("sigmoid", x, (g, _x, out) => g.mul(out).mul(out.neg().add(1)));
+export const relu = (x: Tensor): Tensor => unary("relu", x, (g, x) => g.mul(unaryRaw("reluMask", x)));
+export const leakyRelu = (x: Tensor, negativeSlope = 0.01): Tensor =>
+  unary("leakyRelu", x, (g, x) => g.mul(unaryRaw("leakyReluGrad", x, negativeSlope)), negativeSlope);
+export const square = (x: Tensor): Tensor => unary("square", x, (g, x) => g.mul(x).mul(2));
+export const reciprocal = (x: Tensor): Tensor => unary("reciprocal", x, (g, _x, out) => g.mul(out.square()).neg());
+// Piecewise-constant: zero gradient, as in PyTorch.
+export const floor = (x: Tensor): Tensor => unary("floor", x, (g) => g.mul(0));
+export const ceil = (x: Tensor): Tensor => unary("ceil", x, (g) => g.mul(0));
+export const round = (x: Tensor): Tensor => unary("round", x, (g) => g.mul(0));
+
+/** Clamp into [min, max]; the gradient passes where the input is inside the range (bounds included, like PyTorch). */
+export function clamp(x: Tensor, min: number | null, max: number | null = null): Tensor {
+  let out = x;
+  if (min !== null) out = where(x.lt(min), min, out);
+  if (max !== null) out = where(x.gt(max), max, out);
+  return out === x ? x.clone() : out;
+}
+
+/** cond ? a : b, elementwise with broadcasting; the gradient goes to the branch that was taken. */
+export function where(cond: Tensor, aIn: TensorLike, bIn: TensorLike): Tensor {
+  const a = typeof aIn === "number" ? lift("where", aIn, cond) : aIn;
+  const b = lift("where", bIn, a);
+  let shape: number[];
+  try {
+    shape = broadcastShapes("where", broadcastShapes("where", cond.shape, a.shape), b.shape);
+  } catch (e) {
+    throw new ShapeError(`where: condition ${JSON.stringify(cond.shape)}, a ${JSON.stringify(a.shape)} and b ${JSON.stringify(b.shape)} cannot be broadcast together`);
+  }
+  const [c2, a2, b2] = [cond, a, b].map((t) => (shapeEquals(t.shape, shape) ? t.detach() : t.detach().expand(shape))) as [Tensor, Tensor, Tensor];
+  const out = emptyLike(a.dtype, shape);
+  kernel("where", out.data)(c2.data, a2.data, b2.data, out.data);
+  if (needsGrad(a, b)) {
+    record(out, "where", [a, b], (g) => {
+      const zero = emptyLike(g.dtype, []);
+      return [a.requiresGrad ? sumTo(where(c2, g, zero), a.shape) : null, b.requiresGrad ? sumTo(where(c2, zero, g), b.shape) : null];
+    });
+  }
+  return out;
+}

@@ -1,0 +1,10 @@
+// The functional API, shaped like torch.nn.functional in camelCase with an options object: import { F } from "convkit".
+export { relu, leakyRelu, sigmoid, tanh } from "./elementwise.js";
+export { pad, type PadMode } from "./movement.js";
+export * from "./activation.js";
+export * from "./linear.js";
+export * from "./conv.js";
+export * from "./pool.js";
+export * from "./upsample.js";
+export * from "./norm.js";
+export * from "./loss.js";

@@ -1,0 +1,240 @@
+// Ops that move elements without arithmetic: reshape/view, permute, transpose, flatten, squeeze, unsqueeze,
+// expand, slice/select/flip, cat, stack, pad. All but reshape go through one strided-copy kernel, and so does
+// every backward: the gradient of a strided read is a strided (accumulating) write.
+import { Tensor } from "../tensor/tensor.js";
+import { checkInt, fmtShape, normDim, sizeOf, type Shape } from "../tensor/shape.js";
+import { kernel } from "../backends/registry.js";
+import { record, needsGrad } from "../autograd/graph.js";
+import { emptyLike } from "./util.js";
+import { ShapeError, ValueError } from "../errors.js";
+
+/** Read x through (offset, strides) into a new contiguous tensor of `shape`. Differentiable. */
+function gatherStrided(op: string, x: Tensor, offset: number, strides: readonly number[], shape: Shape): Tensor {
+  const out = emptyLike(x.dtype, shape);
+  kernel("copyStrided", x.data)(x.data, offset, strides, shape, out.data, 0, out.strides, false);
+  if (needsGrad(x)) {
+    record(out, op, [x], (g) => {
+      const gx = emptyLike(g.dtype, x.shape);
+      kernel("copyStrided", g.data)(g.data, 0, g.strides, shape, gx.data, offset, strides, true);
+      return [gx];
+    });
+  }
+  return out;
+}
+
+/** Same elements, new shape (one dim may be -1). Shares the buffer: a view. */
+export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  const dims = [...shape];
+  const infer = dims.indexOf(-1);
+  if (infer !== dims.lastIndexOf(-1)) throw new ValueError(`reshape: only one dim can be -1, got ${fmtShape(shape)}`);
+  dims.forEach((d, i) => i !== infer && checkInt("reshape", `size of dim ${i}`, d, 0));
+  if (infer >= 0) {
+    const known = sizeOf(dims.filter((_, i) => i !== infer));
+    if (known === 0 || x.size % known !== 0) throw new ShapeError(`reshape: cannot reshape ${fmtShape(x.shape)} (${x.size} elements) into ${fmtShape(shape)}`);
+    dims[infer] = x.size / known;
+  }
+  if (sizeOf(dims) !== x.size) throw new ShapeError(`reshape: cannot reshape ${fmtShape(x.shape)} (${x.size} elements) into ${fmtShape(shape)} (${sizeOf(dims)} elements)`);
+  const out = new Tensor(x.data, dims);
+  if (needsGrad(x)) record(out, "reshape", [x], (g) => [new Tensor(g.data, x.shape)]);
+  return out;
+}
+
+export function permute(x: Tensor, dims: readonly number[]): Tensor {
+  if (dims.length !== x.ndim) throw new ShapeError(`permute: got ${dims.length} dims ${fmtShape(dims)} for a tensor of rank ${x.ndim}`);
+  const norm = dims.map((d) => normDim("permute", d, x.ndim));
+  if (new Set(norm).size !== norm.length) throw new ValueError(`permute: dims ${fmtShape(dims)} repeat a dim`);
+  return gatherStrided("permute", x, 0, norm.map((d) => x.strides[d]!), norm.map((d) => x.shape[d]!));
+}
+
+export function transpose(x: Tensor, d0: number, d1: number): Tensor {
+  const dims = x.shape.map((_, i) => i);
+  const a = normDim("transpose", d0, x.ndim), b = normDim("transpose", d1, x.ndim);
+  [dims[a], dims[b]] = [dims[b]!, dims[a]!];
+  return permute(x, dims);
+}
+
+export function t(x: Tensor): Tensor {
+  if (x.ndim > 2) throw new ShapeError(`t: expects a tensor of rank ≤ 2, got ${fmtShape(x.shape)}; use transpose(d0, d1)`);
+  return x.ndim < 2 ? x : transpose(x, 0, 1);
+}
+
+/** Merge dims startDim..endDim into one. A view. */
+export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
+  if (x.ndim === 0) return reshape(x, [1]);
+  const s = normDim("flatten", startDim, x.ndim), e = normDim("flatten", endDim, x.ndim);
+  if (s > e) throw new ValueError(`flatten: startDim ${startDim} comes after endDim ${endDim}`);
+  return reshape(x, [...x.shape.slice(0, s), sizeOf(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)]);
+}
+
+/** Drop size-1 dims (only `dim` if given). A view. */
+export function squeeze(x: Tensor, dim?: number): Tensor {
+  if (dim === undefined) return reshape(x, x.shape.filter((d) => d !== 1));
+  const d = normDim("squeeze", dim, x.ndim);
+  return x.shape[d] === 1 ? reshape(x, x.shape.filter((_, i) => i !== d)) : x;
+}
+
+/** Insert a size-1 dim at `dim`. A view. */
+export function unsqueeze(x: Tensor, dim: number): Tensor {
+  const d = normDim("unsqueeze", dim, x.ndim + 1);
+  return reshape(x, [...x.shape.slice(0, d), 1, ...x.shape.slice(d)]);
+}
+
+/** Repeat size-1 dims (and new leading dims) to `shape`; -1 keeps a dim. */
+export function expand(x: Tensor, shape: readonly number[]): Tensor {
+  if (shape.length < x.ndim) throw new ShapeError(`expand: target ${fmtShape(shape)} has fewer dims than the tensor ${fmtShape(x.shape)}`);
+  const lead = shape.length - x.ndim;
+  const target = shape.map((d, i) => (d === -1 && i >= lead ? x.shape[i - lead]! : d));
+  const strides = target.map((d, i) => {
+    checkInt("expand", `size of dim ${i}`, d, 0);
+    if (i < lead) return 0;
+    const own = x.shape[i - lead]!;
+    if (own === d) return x.strides[i - lead]!;
+    if (own === 1) return 0;
+    throw new ShapeError(`expand: dim ${i} of size ${own} cannot become ${d} (only size-1 dims expand); ${fmtShape(x.shape)} → ${fmtShape(shape)}`);
+  });
+  return gatherStrided("expand", x, 0, strides, target);
+}
+
+/** Elements start, start+step, … before end along `dim` (Python slice rules; negative indices count from the end). */
+export function slice(x: Tensor, dim: number, start?: number, end?: number, step = 1): Tensor {
+  const d = normDim("slice", dim, x.ndim);
+  const n = x.shape[d]!;
+  if (!Number.isInteger(step) || step === 0) throw new ValueError(`slice: step must be a non-zero integer, got ${step}`);
+  const clampIdx = (v: number, lo: number, hi: number): number => Math.min(Math.max(v < 0 ? v + n : v, lo), hi);
+  let s: number, e: number;
+  if (step > 0) {
+    s = start === undefined ? 0 : clampIdx(start, 0, n);
+    e = end === undefined ? n : clampIdx(end, 0, n);
+  } else {
+    s = start === undefined ? n - 1 : clampIdx(start, -1, n - 1);
+    e = end === undefined ? -1 : end < -n ? -1 : clampIdx(end, -1, n - 1);
+  }
+  const len = step > 0 ? Math.max(0, Math.ceil((e - s) / step)) : Math.max(0, Math.ceil((s - e) / -step));
+  return stepSlice(x, d, s, len, step);
+}
+
+/** `len` elements along dim d from absolute index `start`, `step` apart (step may be negative). */
+function stepSlice(x: Tensor, d: number, start: number, len: number, step: number): Tensor {
+  const shape = x.shape.map((v, i) => (i === d ? len : v));
+  const strides = x.strides.map((v, i) => (i === d ? v * step : v));
+  return gatherStrided("slice", x, len > 0 ? start * x.strides[d]! : 0, strides, shape);
+}
+
+/** The `index`-th entry along `dim`, with that dim removed. */
+export function select(x: Tensor, dim: number, index: number): Tensor {
+  const d = normDim("select", dim, x.ndim);
+  const n = x.shape[d]!;
+  if (!Number.isInteger(index) || index < -n || index >= n) throw new ValueError(`select: index ${index} is out of range for dim ${dim} of size ${n}`);
+  const i = index < 0 ? index + n : index;
+  return squeeze(slice(x, d, i, i + 1), d);
+}
+
+/** Reverse the order along each of `dims`. */
+export function flip(x: Tensor, dims: readonly number[]): Tensor {
+  let r = x;
+  for (const dim of dims) r = slice(r, dim, undefined, undefined, -1);
+  return r === x ? clone(x) : r;
+}
+
+export function clone(x: Tensor): Tensor {
+  return gatherStrided("clone", x, 0, x.strides, x.shape);
+}
+
+/** Join tensors along `dim`; all other dims must agree. */
+export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+  if (tensors.length === 0) throw new ValueError("cat: needs at least one tensor");
+  const first = tensors[0]!;
+  const d = normDim("cat", dim, first.ndim);
+  tensors.forEach((t, k) => {
+    if (t.ndim !== first.ndim || t.shape.some((v, i) => i !== d && v !== first.shape[i])) {
+      throw new ShapeError(`cat: tensor ${k} has shape ${fmtShape(t.shape)} but tensor 0 has ${fmtShape(first.shape)}; all dims except dim ${d} must match`);
+    }
+    if (t.dtype !== first.dtype) throw new ShapeError(`cat: tensor ${k} is ${t.dtype}, tensor 0 is ${first.dtype}`);
+  });
+  const shape = [...first.shape];
+  shape[d] = tensors.reduce((n, t) => n + t.shape[d]!, 0);
+  const out = emptyLike(first.dtype, shape);
+  const offsets: number[] = [];
+  let at = 0;
+  for (const t of tensors) {
+    offsets.push(at * out.strides[d]!);
+    kernel("copyStrided", t.data)(t.data, 0, t.strides, t.shape, out.data, at * out.strides[d]!, out.strides, false);
+    at += t.shape[d]!;
+  }
+  if (needsGrad(...tensors)) {
+    record(out, "cat", tensors, (g) =>
+      tensors.map((t, k) => {
+        if (!t.requiresGrad) return null;
+        const gt = emptyLike(g.dtype, t.shape);
+        kernel("copyStrided", g.data)(g.data, offsets[k]!, g.strides, t.shape, gt.data, 0, gt.strides, false);
+        return gt;
+      }),
+    );
+  }
+  return out;
+}
+
+/** Join tensors of equal shape along a new dim. */
+export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+  if (tensors.length === 0) throw new ValueError("stack: needs at least one tensor");
+  const first = tensors[0]!;
+  tensors.forEach((t, k) => {
+    if (t.ndim !== first.ndim || t.shape.some((v, i) => v !== first.shape[i])) {
+      throw new ShapeError(`stack: tensor ${k} has shape ${fmtShape(t.shape)} but tensor 0 has ${fmtShape(first.shape)}; stack needs equal shapes`);
+    }
+  });
+  const d = normDim("stack", dim, first.ndim + 1);
+  return cat(tensors.map((t) => unsqueeze(t, d)), d);
+}
+
+export type PadMode = "constant" | "reflect" | "replicate";
+
+/** Pad the last dims like torch.nn.functional.pad: `pads` = [left, right, top, bottom, front, back…] from the last dim
+ *  backwards. Negative pads crop. 'reflect' mirrors without repeating the edge, 'replicate' repeats the edge. */
+export function pad(x: Tensor, pads: readonly number[], mode: PadMode = "constant", value = 0): Tensor {
+  if (pads.length % 2 !== 0 || pads.length / 2 > x.ndim) {
+    throw new ValueError(`pad: pads must hold (before, after) pairs for at most ${x.ndim} dims, got ${fmtShape(pads)}`);
+  }
+  pads.forEach((p, i) => {
+    if (!Number.isInteger(p)) throw new ValueError(`pad: pads[${i}] must be an integer, got ${p}`);
+  });
+  if (!["constant", "reflect", "replicate"].includes(mode)) throw new ValueError(`pad: unknown mode '${mode}' (constant, reflect, replicate)`);
+  let r = x;
+  for (let k = 0; k < pads.length / 2; k++) {
+    const dim = x.ndim - 1 - k;
+    const before = pads[2 * k]!, after = pads[2 * k + 1]!;
+    r = padDim(r, dim, before, after, mode, value);
+  }
+  return r === x ? clone(x) : r;
+}
+
+function padDim(x: Tensor, dim: number, before: number, after: number, mode: PadMode, value: number): Tensor {
+  if (before === 0 && after === 0) return x;
+  const n = x.shape[dim]!;
+  // negative padding crops first
+  if (before < 0 || after < 0) {
+    const s = Math.max(0, -before), e = n - Math.max(0, -after);
+    if (e <= s) throw new ShapeError(`pad: cropping ${-Math.min(before, 0)}+${-Math.min(after, 0)} from dim ${dim} of size ${n} leaves nothing`);
+    return padDim(slice(x, dim, s, e), dim, Math.max(before, 0), Math.max(after, 0), mode, value);
+  }
+  if (mode === "reflect" && (before >= n || after >= n)) {
+    throw new ShapeError(`pad: reflect padding (${before}, ${after}) of dim ${dim} must be smaller than its size ${n}`);
+  }
+  if (mode === "replicate" && n === 0) throw new ShapeError(`pad: cannot replicate-pad an empty dim ${dim}`);
+  const side = (count: number, front: boolean): Tensor => {
+    const shape = x.shape.map((v, i) => (i === dim ? count : v));
+    if (mode === "constant") {
+      const c = emptyLike(x.dtype, shape);
+      if (value !== 0) c.data.fill(value);
+      return c;
+    }
+    if (mode === "replicate") return expand(front ? slice(x, dim, 0, 1) : slice(x, dim, n - 1, n), shape);
+    // reflect: x[count], …, x[1] in front; x[n-2], …, x[n-1-count] behind
+    return front ? stepSlice(x, dim, count, count, -1) : stepSlice(x, dim, n - 2, count, -1);
+  };
+  const parts: Tensor[] = [];
+  if (before > 0) parts.push(side(before, true));
+  parts.push(x);
+  if (after > 0) parts.push(side(after, false));
+  return cat(parts, dim);
+}

@@ -1,0 +1,129 @@
+// Creating tensors: from nested arrays or typed arrays, zeros/ones/full, arange, linspace, eye, rand/randn with a seedable generator.
+import { Tensor, type NestedArray } from "./tensor.js";
+import { allocate, type DataArray, type DType } from "./dtype.js";
+import { checkShape, fmtShape, sizeOf, type Shape } from "./shape.js";
+import { defaultGenerator, type Generator } from "./random.js";
+import { ShapeError, ValueError } from "../errors.js";
+
+export interface TensorOptions {
+  dtype?: DType;
+  requiresGrad?: boolean;
+}
+
+export interface RandomOptions extends TensorOptions {
+  generator?: Generator;
+}
+
+/** A tensor from nested arrays (shape inferred), a number (a scalar), or a flat typed/plain array with an explicit shape.
+ *  A Float32Array/Float64Array of the requested dtype is used without copying. */
+export function tensor(data: NestedArray | DataArray | readonly number[], shape?: Shape, opts: TensorOptions = {}): Tensor {
+  const dtype = opts.dtype ?? (data instanceof Float64Array ? "float64" : "float32");
+  let flat: DataArray;
+  let inferred: number[];
+  if (data instanceof Float32Array || data instanceof Float64Array) {
+    flat = (dtype === "float64") === data instanceof Float64Array ? data : dtype === "float64" ? Float64Array.from(data) : Float32Array.from(data);
+    inferred = [data.length];
+  } else {
+    const values: number[] = [];
+    inferred = inferShape(data, values);
+    flat = allocate(dtype, values.length);
+    flat.set(values);
+  }
+  const finalShape = shape ? checkShape("tensor", shape) : inferred;
+  if (sizeOf(finalShape) !== flat.length) {
+    throw new ShapeError(`tensor: ${flat.length} values do not fill shape ${fmtShape(finalShape)} (${sizeOf(finalShape)} elements)`);
+  }
+  return new Tensor(flat, finalShape, opts.requiresGrad ?? false);
+}
+
+function inferShape(data: NestedArray | readonly number[], out: number[]): number[] {
+  if (typeof data === "number") {
+    out.push(data);
+    return [];
+  }
+  if (!Array.isArray(data)) throw new ValueError(`tensor: expected numbers or nested arrays of numbers, got ${typeof data}`);
+  const shapes = data.map((d) => inferShape(d as NestedArray, out));
+  const first = shapes[0] ?? [];
+  shapes.forEach((s, i) => {
+    if (s.length !== first.length || s.some((v, k) => v !== first[k])) {
+      throw new ShapeError(`tensor: ragged nested array: element ${i} has shape ${fmtShape(s)} but element 0 has ${fmtShape(first)}`);
+    }
+  });
+  return [data.length, ...first];
+}
+
+export function full(shape: Shape, value: number, opts: TensorOptions = {}): Tensor {
+  const s = checkShape("full", shape);
+  const data = allocate(opts.dtype ?? "float32", sizeOf(s));
+  if (value !== 0) data.fill(value);
+  return new Tensor(data, s, opts.requiresGrad ?? false);
+}
+
+export const zeros = (shape: Shape, opts: TensorOptions = {}): Tensor => full(shape, 0, opts);
+export const ones = (shape: Shape, opts: TensorOptions = {}): Tensor => full(shape, 1, opts);
+export const zerosLike = (t: Tensor, opts: TensorOptions = {}): Tensor => full(t.shape, 0, { dtype: t.dtype, ...opts });
+export const onesLike = (t: Tensor, opts: TensorOptions = {}): Tensor => full(t.shape, 1, { dtype: t.dtype, ...opts });
+export const fullLike = (t: Tensor, value: number, opts: TensorOptions = {}): Tensor => full(t.shape, value, { dtype: t.dtype, ...opts });
+
+/** Values start, start+step, … below end (like torch.arange); arange(n) is 0..n-1. */
+export function arange(start: number, end?: number, step = 1, opts: TensorOptions = {}): Tensor {
+  if (end === undefined) [start, end] = [0, start];
+  if (!Number.isFinite(start) || !Number.isFinite(end) || !Number.isFinite(step) || step === 0) {
+    throw new ValueError(`arange: start ${start}, end ${end} and a non-zero step ${step} must be finite`);
+  }
+  const n = Math.max(0, Math.ceil((end - start) / step));
+  const data = allocate(opts.dtype ?? "float32", n);
+  for (let i = 0; i < n; i++) data[i] = start + i * step;
+  return new Tensor(data, [n], opts.requiresGrad ?? false);
+}
+
+export function linspace(start: number, end: number, steps: number, opts: TensorOptions = {}): Tensor {
+  if (!Number.isInteger(steps) || steps < 0) throw new ValueError(`linspace: steps must be an integer ≥ 0, got ${steps}`);
+  const data = allocate(opts.dtype ?? "float32", steps);
+  for (let i = 0; i < steps; i++) data[i] = steps === 1 ? start : start + ((end - start) * i) / (steps - 1);
+  return new Tensor(data, [steps], opts.requiresGrad ?? false);
+}
+
+export function eye(n: number, m = n, opts: TensorOptions = {}): Tensor {
+  const t = zeros([n, m], opts);
+  for (let i = 0; i < Math.min(n, m); i++) t.data[i * m + i] = 1;
+  return t;
+}
+
+/** Uniform in [0, 1). */
+export function rand(shape: Shape, opts: RandomOptions = {}): Tensor {
+  const g = opts.generator ?? defaultGenerator;
+  const t = zeros(shape, opts);
+  for (let i = 0; i < t.size; i++) t.data[i] = g.random();
+  return t;
+}
+
+/** Standard normal. */
+export function randn(shape: Shape, opts: RandomOptions = {}): Tensor {
+  const g = opts.generator ?? defaultGenerator;
+  const t = zeros(shape, opts);
+  for (let i = 0; i < t.size; i++) t.data[i] = g.normal();
+  return t;
+}
+
+/** Uniform integers in [low, high). */
+export function randint(low: number, high: number, shape: Shape, opts: RandomOptions = {}): Tensor {
+  const g = opts.generator ?? defaultGenerator;
+  const t = zeros(shape, opts);
+  for (let i = 0; i < t.size; i++) t.data[i] = low + g.int(high - low);
+  return t;
+}
+
+/** A random permutation of 0..n-1 (Fisher–Yates). */
+export function randperm(n: number, opts: RandomOptions = {}): Tensor {
+  const g = opts.generator ?? defaultGenerator;
+  const t = arange(n, undefined, 1, opts);
+  for (let i = n - 1; i > 0; i--) {
+    const j = g.int(i + 1);
+    const v = t.data[i]!;
+    t.data[i] = t.data[j]!;
+    t.data[j] = v;
+  }
+  return t;
+}
+

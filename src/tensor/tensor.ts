@@ -1,0 +1,177 @@
+// The Tensor: a contiguous float32 (or float64) buffer with a shape, row-major strides and an autograd record.
+// Reshape-like views share the buffer; every other op writes a new one. Memory is garbage-collected: no dispose.
+import type { DataArray, DType } from "./dtype.js";
+import { dtypeOf } from "./dtype.js";
+import { contiguousStrides, sizeOf, type Shape } from "./shape.js";
+import type { GradFn } from "../autograd/graph.js";
+import { runBackward } from "../autograd/backward.js";
+import { GradError } from "../errors.js";
+import * as ew from "../ops/elementwise.js";
+import * as red from "../ops/reduce.js";
+import * as mv from "../ops/movement.js";
+import { matmul } from "../ops/matmul.js";
+import { formatTensor } from "./format.js";
+import { toDType } from "./convert.js";
+
+export type Scalar = number;
+export type TensorLike = Tensor | number;
+export type NestedArray = number | NestedArray[];
+
+export class Tensor {
+  /** The elements in row-major order. Shared between a tensor and its reshape-like views. */
+  readonly data: DataArray;
+  readonly shape: readonly number[];
+  /** Row-major strides in elements (tensors are always contiguous). */
+  readonly strides: readonly number[];
+  readonly dtype: DType;
+  /** Whether gradients flow to this tensor; set on leaves by the user, on results by the ops. */
+  requiresGrad = false;
+  /** d(loss)/d(this) after backward(), for leaves (and tensors that called retainGrad()). */
+  grad: Tensor | null = null;
+  /** How this tensor was computed, for backward; null for leaves. */
+  gradFn: GradFn | null = null;
+  /** Keep .grad on a non-leaf too. */
+  retainsGrad = false;
+
+  constructor(data: DataArray, shape: Shape, requiresGrad = false) {
+    this.data = data;
+    this.shape = Object.freeze([...shape]);
+    this.strides = Object.freeze(contiguousStrides(shape));
+    this.dtype = dtypeOf(data);
+    this.requiresGrad = requiresGrad;
+  }
+
+  get size(): number {
+    return this.data.length;
+  }
+  /** Number of elements, like torch.numel. */
+  numel(): number {
+    return this.data.length;
+  }
+  get ndim(): number {
+    return this.shape.length;
+  }
+  /** True for tensors created by the user rather than by an op. */
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
+
+  // ---- autograd ----
+  /** Backpropagate from this tensor. A scalar needs no argument; otherwise pass d(loss)/d(this). */
+  backward(grad?: Tensor): void {
+    if (!this.requiresGrad) throw new GradError("backward: this tensor does not require grad (no input of the computation had requiresGrad)");
+    if (!grad) {
+      if (this.size !== 1) throw new GradError(`backward: grad can be implicit only for a scalar output, this one has shape [${this.shape.join(",")}]`);
+      grad = new Tensor(this.dtype === "float64" ? new Float64Array([1]) : new Float32Array([1]), this.shape);
+    }
+    runBackward(this, grad);
+  }
+  /** Same data, cut from the graph. */
+  detach(): Tensor {
+    return new Tensor(this.data, this.shape);
+  }
+  /** Set requiresGrad in place (leaves only), returning this. */
+  requiresGrad_(on = true): this {
+    if (!this.isLeaf) throw new GradError("requiresGrad_: only leaf tensors can change requiresGrad; use detach() first");
+    this.requiresGrad = on;
+    return this;
+  }
+  retainGrad(): this {
+    this.retainsGrad = true;
+    return this;
+  }
+
+  // ---- reading ----
+  /** The single value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) throw new GradError(`item: tensor has ${this.size} elements, expected 1`);
+    return this.data[0]!;
+  }
+  /** Nested JavaScript arrays (a number for a scalar). */
+  toArray(): NestedArray {
+    const build = (dim: number, offset: number): NestedArray => {
+      if (dim === this.shape.length) return this.data[offset]!;
+      const out: NestedArray[] = [];
+      for (let i = 0; i < this.shape[dim]!; i++) out.push(build(dim + 1, offset + i * this.strides[dim]!));
+      return out;
+    };
+    return build(0, 0);
+  }
+  toString(): string {
+    return formatTensor(this);
+  }
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return formatTensor(this);
+  }
+
+  // ---- elementwise ----
+  add(o: TensorLike): Tensor { return ew.add(this, o); }
+  sub(o: TensorLike): Tensor { return ew.sub(this, o); }
+  mul(o: TensorLike): Tensor { return ew.mul(this, o); }
+  div(o: TensorLike): Tensor { return ew.div(this, o); }
+  pow(o: TensorLike): Tensor { return ew.pow(this, o); }
+  maximum(o: TensorLike): Tensor { return ew.maximum(this, o); }
+  minimum(o: TensorLike): Tensor { return ew.minimum(this, o); }
+  eq(o: TensorLike): Tensor { return ew.eq(this, o); }
+  ne(o: TensorLike): Tensor { return ew.ne(this, o); }
+  lt(o: TensorLike): Tensor { return ew.lt(this, o); }
+  le(o: TensorLike): Tensor { return ew.le(this, o); }
+  gt(o: TensorLike): Tensor { return ew.gt(this, o); }
+  ge(o: TensorLike): Tensor { return ew.ge(this, o); }
+  neg(): Tensor { return ew.neg(this); }
+  exp(): Tensor { return ew.exp(this); }
+  log(): Tensor { return ew.log(this); }
+  log1p(): Tensor { return ew.log1p(this); }
+  sqrt(): Tensor { return ew.sqrt(this); }
+  rsqrt(): Tensor { return ew.rsqrt(this); }
+  abs(): Tensor { return ew.abs(this); }
+  sign(): Tensor { return ew.sign(this); }
+  sin(): Tensor { return ew.sin(this); }
+  cos(): Tensor { return ew.cos(this); }
+  tanh(): Tensor { return ew.tanh(this); }
+  sigmoid(): Tensor { return ew.sigmoid(this); }
+  relu(): Tensor { return ew.relu(this); }
+  square(): Tensor { return ew.square(this); }
+  reciprocal(): Tensor { return ew.reciprocal(this); }
+  floor(): Tensor { return ew.floor(this); }
+  ceil(): Tensor { return ew.ceil(this); }
+  round(): Tensor { return ew.round(this); }
+  clamp(min: number | null, max: number | null = null): Tensor { return ew.clamp(this, min, max); }
+
+  // ---- reductions ----
+  sum(dim?: number | readonly number[], keepdim = false): Tensor { return red.sum(this, dim, keepdim); }
+  mean(dim?: number | readonly number[], keepdim = false): Tensor { return red.mean(this, dim, keepdim); }
+  max(dim?: number, keepdim = false): Tensor { return red.max(this, dim, keepdim); }
+  min(dim?: number, keepdim = false): Tensor { return red.min(this, dim, keepdim); }
+  argmax(dim?: number, keepdim = false): Tensor { return red.argmax(this, dim, keepdim); }
+  argmin(dim?: number, keepdim = false): Tensor { return red.argmin(this, dim, keepdim); }
+  var(dim?: number | readonly number[], opts: red.VarOptions = {}): Tensor { return red.variance(this, dim, opts); }
+  std(dim?: number | readonly number[], opts: red.VarOptions = {}): Tensor { return red.variance(this, dim, opts).sqrt(); }
+
+  // ---- movement ----
+  reshape(shape: readonly number[]): Tensor { return mv.reshape(this, shape); }
+  view(shape: readonly number[]): Tensor { return mv.reshape(this, shape); }
+  permute(dims: readonly number[]): Tensor { return mv.permute(this, dims); }
+  transpose(d0: number, d1: number): Tensor { return mv.transpose(this, d0, d1); }
+  /** Transpose of a matrix (rank ≤ 2). */
+  t(): Tensor { return mv.t(this); }
+  flatten(startDim = 0, endDim = -1): Tensor { return mv.flatten(this, startDim, endDim); }
+  squeeze(dim?: number): Tensor { return mv.squeeze(this, dim); }
+  unsqueeze(dim: number): Tensor { return mv.unsqueeze(this, dim); }
+  expand(shape: readonly number[]): Tensor { return mv.expand(this, shape); }
+  slice(dim: number, start?: number, end?: number, step = 1): Tensor { return mv.slice(this, dim, start, end, step); }
+  select(dim: number, index: number): Tensor { return mv.select(this, dim, index); }
+  flip(dims: readonly number[]): Tensor { return mv.flip(this, dims); }
+  clone(): Tensor { return mv.clone(this); }
+  /** A copy with another dtype; gradients flow back converted. */
+  to(dtype: DType): Tensor { return toDType(this, dtype); }
+  matmul(o: Tensor): Tensor { return matmul(this, o); }
+}
+
+export function isTensor(x: unknown): x is Tensor {
+  return x instanceof Tensor;
+}
+
+export function numelOf(shape: Shape): number {
+  return sizeOf(shape);
+}
