@@ -1,0 +1,151 @@
+// DataLoader: batches of a dataset with seeded shuffling, drop-last and prefetch. Each epoch's order and each batch's
+// augmentation are pure functions of (seed, epoch, batch), so a run resumed mid-epoch sees exactly the same batches.
+import { Tensor } from "../tensor/tensor.js";
+import { Generator } from "../tensor/random.js";
+import { ShapeError, ValueError } from "../errors.js";
+import type { Dataset, Sample } from "./dataset.js";
+
+/** A batch: images [B,C,H,W], labels [B] (class indices as float32, what crossEntropy takes) and the dataset indices. */
+export interface Batch {
+  images: Tensor;
+  labels: Tensor;
+  indices: number[];
+}
+
+export interface DataLoaderOptions {
+  batchSize?: number;
+  /** Visit the samples in a new seeded random order each epoch. */
+  shuffle?: boolean;
+  /** Seed of the shuffling and of the random transforms. */
+  seed?: number;
+  /** Drop the last batch when it is smaller than batchSize. */
+  dropLast?: boolean;
+  /** Batches prepared ahead by the async iterator (overlaps file reading with training). */
+  prefetch?: number;
+}
+
+/** A 32-bit hash of a few integers (splitmix32 steps), to derive independent generator seeds. */
+export function mixSeed(...parts: readonly number[]): number {
+  let h = 0x2545f491;
+  for (const p of parts) {
+    h = (h ^ (p >>> 0)) >>> 0;
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    h = (h ^ (h >>> 16)) >>> 0;
+  }
+  return h;
+}
+
+/** Stack samples into a batch. */
+export function collate(samples: readonly Sample[], indices: number[]): Batch {
+  if (samples.length === 0) throw new ValueError("collate: empty batch");
+  const shape = samples[0]!.image.shape;
+  const per = samples[0]!.image.size;
+  const images = new Float32Array(per * samples.length);
+  const labels = new Float32Array(samples.length);
+  samples.forEach((s, i) => {
+    if (s.image.size !== per || s.image.shape.some((d, k) => d !== shape[k])) {
+      throw new ShapeError(`DataLoader: sample ${indices[i]} has shape [${s.image.shape.join(",")}] but sample ${indices[0]} has [${shape.join(",")}]; resize them to one size`);
+    }
+    images.set(s.image.data, i * per);
+    labels[i] = s.label;
+  });
+  return { images: new Tensor(images, [samples.length, ...shape]), labels: new Tensor(labels, [samples.length]), indices };
+}
+
+export class DataLoader implements Iterable<Batch> {
+  readonly batchSize: number;
+  readonly shuffle: boolean;
+  readonly seed: number;
+  readonly dropLast: boolean;
+  readonly prefetch: number;
+  /** The epoch the plain iterator runs next (it counts up). */
+  epoch = 0;
+
+  constructor(readonly dataset: Dataset, opts: DataLoaderOptions = {}) {
+    this.batchSize = opts.batchSize ?? 1;
+    if (!Number.isInteger(this.batchSize) || this.batchSize < 1) throw new ValueError(`DataLoader: batchSize must be an integer ≥ 1, got ${opts.batchSize}`);
+    this.shuffle = opts.shuffle ?? false;
+    this.seed = opts.seed ?? 0;
+    this.dropLast = opts.dropLast ?? false;
+    this.prefetch = opts.prefetch ?? 2;
+    if (!Number.isInteger(this.prefetch) || this.prefetch < 0) throw new ValueError(`DataLoader: prefetch must be an integer ≥ 0, got ${opts.prefetch}`);
+  }
+
+  /** Batches per epoch. */
+  get length(): number {
+    const n = this.dataset.length;
+    return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+  }
+
+  /** The sample order of an epoch: identity, or a Fisher–Yates shuffle seeded by (seed, epoch). */
+  order(epoch: number): number[] {
+    const n = this.dataset.length;
+    const idx = Array.from({ length: n }, (_, i) => i);
+    if (!this.shuffle) return idx;
+    const g = new Generator(mixSeed(this.seed, epoch, 0x5f));
+    for (let i = n - 1; i > 0; i--) {
+      const j = g.int(i + 1);
+      [idx[i], idx[j]] = [idx[j]!, idx[i]!];
+    }
+    return idx;
+  }
+
+  /** The generator that batch b of an epoch hands to the random transforms. */
+  batchGenerator(epoch: number, b: number): Generator {
+    return new Generator(mixSeed(this.seed, epoch, b, 0xa7));
+  }
+
+  private slice(order: readonly number[], b: number): number[] {
+    return order.slice(b * this.batchSize, Math.min((b + 1) * this.batchSize, order.length));
+  }
+
+  /** Batch b of an epoch. */
+  batch(epoch: number, b: number, order = this.order(epoch)): Batch {
+    const indices = this.slice(order, b);
+    const rng = this.batchGenerator(epoch, b);
+    return collate(indices.map((i) => this.dataset.get(i, rng)), indices);
+  }
+
+  private async batchAsync(epoch: number, b: number, order: readonly number[]): Promise<Batch> {
+    const indices = this.slice(order, b);
+    const rng = this.batchGenerator(epoch, b);
+    const ds = this.dataset;
+    // Samples are fetched in order so that the shared generator hands each the same numbers as the sync path.
+    const samples: Sample[] = [];
+    for (const i of indices) samples.push(ds.getAsync ? await ds.getAsync(i, rng) : ds.get(i, rng));
+    return collate(samples, indices);
+  }
+
+  /** The batches of one epoch, from batch `start` on (a resumed run skips the ones it already did). */
+  *epochBatches(epoch: number, start = 0): Generator_<Batch> {
+    const order = this.order(epoch);
+    for (let b = start; b < this.length; b++) yield this.batch(epoch, b, order);
+  }
+
+  /** The same batches, read ahead `prefetch` at a time (for datasets that read files). */
+  async *epochBatchesAsync(epoch: number, start = 0): AsyncGenerator<Batch> {
+    const order = this.order(epoch);
+    const pending: Promise<Batch>[] = [];
+    let next = start;
+    const fill = (): void => {
+      while (next < this.length && pending.length < Math.max(1, this.prefetch)) pending.push(this.batchAsync(epoch, next++, order));
+    };
+    fill();
+    while (pending.length > 0) {
+      const batch = await pending.shift()!;
+      fill();
+      yield batch;
+    }
+  }
+
+  [Symbol.iterator](): Iterator<Batch> {
+    return this.epochBatches(this.epoch++);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Batch> {
+    return this.epochBatchesAsync(this.epoch++);
+  }
+}
+
+type Generator_<T> = globalThis.Generator<T, void, unknown>;

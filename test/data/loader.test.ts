@@ -1,0 +1,58 @@
+// DataLoader: batching, drop-last, seeded shuffling that is a permutation, reproducible augmentation, async prefetch.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { ImageArrayDataset, Subset, withTransform } from "../../src/data/dataset.js";
+import { DataLoader } from "../../src/data/loader.js";
+import { randomCrop } from "../../src/data/transforms.js";
+import { ShapeError, ValueError } from "../../src/index.js";
+
+// 10 images 1×2×2; image i has every pixel = i (bytes, so /255 on access) and label i % 3
+const n = 10;
+const pixels = new Uint8Array(n * 4).map((_, k) => Math.floor(k / 4));
+const ds = new ImageArrayDataset(pixels, [1, 2, 2], Uint8Array.from({ length: n }, (_, i) => i % 3));
+
+test("batches in order, with and without dropLast", () => {
+  const all = [...new DataLoader(ds, { batchSize: 4 })];
+  assert.deepEqual(all.map((b) => b.images.shape), [[4, 1, 2, 2], [4, 1, 2, 2], [2, 1, 2, 2]]);
+  assert.deepEqual([...all[1]!.labels.data], [1, 2, 0, 1]);
+  assert.ok(Math.abs(all[2]!.images.data[4]! - 9 / 255) < 1e-7);
+  const dl = new DataLoader(ds, { batchSize: 4, dropLast: true });
+  assert.equal(dl.length, 2);
+  assert.equal([...dl].length, 2);
+});
+
+test("shuffling: a permutation per epoch, the same for the same seed, different across epochs and seeds", () => {
+  const dl = new DataLoader(ds, { batchSize: 3, shuffle: true, seed: 7 });
+  const e0 = dl.order(0), e1 = dl.order(1);
+  assert.deepEqual([...e0].sort((a, b) => a - b), [...Array(n).keys()]);
+  assert.deepEqual(new DataLoader(ds, { batchSize: 3, shuffle: true, seed: 7 }).order(0), e0);
+  assert.notDeepEqual(e0, e1);
+  assert.notDeepEqual(new DataLoader(ds, { batchSize: 3, shuffle: true, seed: 8 }).order(0), e0);
+  // the iterator walks epochs 0, 1, …; labels follow the shuffled indices
+  const first = [...dl].flatMap((b) => b.indices);
+  assert.deepEqual(first, e0);
+  assert.deepEqual([...dl].flatMap((b) => b.indices), e1);
+});
+
+test("augmentation is a function of (seed, epoch, batch): resuming at batch k repeats the same batches", async () => {
+  const big = new ImageArrayDataset(new Uint8Array(6 * 16).map((_, k) => k % 251), [1, 4, 4], new Uint8Array(6));
+  const aug = withTransform(big, randomCrop(4, { padding: 2 }));
+  const dl = new DataLoader(aug, { batchSize: 2, shuffle: true, seed: 3 });
+  const full = [...dl.epochBatches(4)];
+  const resumed = [...dl.epochBatches(4, 1)];
+  assert.deepEqual(resumed.map((b) => [...b.images.data]), full.slice(1).map((b) => [...b.images.data]));
+  const asyncBatches = [];
+  for await (const b of dl.epochBatchesAsync(4)) asyncBatches.push(b);
+  assert.deepEqual(asyncBatches.map((b) => [...b.images.data]), full.map((b) => [...b.images.data]));
+});
+
+test("Subset, bad options and mixed sizes", () => {
+  const sub = new Subset(ds, [9, 0]);
+  assert.deepEqual([...new DataLoader(sub, { batchSize: 2 })][0]!.indices, [0, 1]);
+  assert.equal(sub.get(0).label, 0);
+  assert.throws(() => new Subset(ds, [10]), ValueError);
+  assert.throws(() => new DataLoader(ds, { batchSize: 0 }), ValueError);
+  assert.throws(() => ds.get(-1), /out of range/);
+  const mixed = { length: 2, get: (i: number) => (i === 0 ? ds.get(0) : { image: ds.get(1).image.reshape([1, 1, 4]), label: 0 }) };
+  assert.throws(() => [...new DataLoader(mixed, { batchSize: 2 })], ShapeError);
+});

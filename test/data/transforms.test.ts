@@ -1,0 +1,56 @@
+// Transforms against hand-computed results (torchvision's conventions).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Generator, tensor, ShapeError } from "../../src/index.js";
+import { centerCrop, compose, normalize, pad, randomCrop, randomHorizontalFlip, resize, toTensor, toGrayscale } from "../../src/data/transforms.js";
+
+const img = (rows: number[][], c = 1) => tensor(Array.from({ length: c }, () => rows));
+
+test("toTensor: HWC bytes to CHW floats in [0,1]; grayscale by ITU-R 601-2", () => {
+  const t = toTensor({ width: 2, height: 1, channels: 3, data: Uint8Array.from([255, 0, 51, 0, 255, 102]) });
+  assert.deepEqual(t.shape, [3, 1, 2]);
+  assert.deepEqual([...t.data].map((v) => Math.round(v * 255)), [255, 0, 0, 255, 51, 102]);
+  const g = toGrayscale({ width: 1, height: 1, channels: 4, data: Uint8Array.from([100, 200, 50, 255]) });
+  assert.equal(g.data[0], Math.round((100 * 299 + 200 * 587 + 50 * 114) / 1000));
+});
+
+test("normalize, pad and centerCrop", () => {
+  const x = img([[1, 2], [3, 4]], 2);
+  assert.deepEqual(normalize([1, 2], [2, 4])(x).toArray(), [[[0, 0.5], [1, 1.5]], [[-0.25, 0], [0.25, 0.5]]]);
+  assert.deepEqual(pad([1, 0, 0, 1], 9)(img([[1, 2]])).toArray(), [[[9, 1, 2], [9, 9, 9]]]);
+  // 5×5 → 2×2: top = round((5-2)/2) = round(1.5) = 2 (Python rounds half to even)
+  const five = tensor(Array.from({ length: 25 }, (_, i) => i), [1, 5, 5]);
+  assert.deepEqual(centerCrop(2)(five).toArray(), [[[12, 13], [17, 18]]]);
+  // 1×1 → 3×3 pads with zeros around
+  assert.deepEqual(centerCrop(3)(img([[7]])).toArray(), [[[0, 0, 0], [0, 7, 0], [0, 0, 0]]]);
+});
+
+test("resize: bilinear, align_corners=False (PyTorch's interpolate)", () => {
+  // 1×2 → 1×4: source x = (i+0.5)/2 - 0.5 → [-0.25→0, 0.25, 0.75, 1.25→clamped neighbour]: [1, 1.25, 1.75, 2]
+  assert.deepEqual(resize([1, 4])(img([[1, 2]])).toArray(), [[[1, 1.25, 1.75, 2]]]);
+  // 4 → 2: source x = 2i + 0.5: averages of neighbours
+  assert.deepEqual(resize([1, 2])(img([[0, 2, 4, 6]])).toArray(), [[[1, 5]]]);
+  // a number sets the shorter side: 2×4 → 1×2
+  assert.deepEqual(resize(1)(img([[0, 2, 4, 6], [0, 2, 4, 6]])).shape, [1, 1, 2]);
+});
+
+test("randomCrop and randomHorizontalFlip are seeded and stay within the padded image", () => {
+  const x = tensor(Array.from({ length: 16 }, (_, i) => i + 1), [1, 4, 4]);
+  const t = randomCrop(4, { padding: 2 });
+  const a = t(x, new Generator(5)), b = t(x, new Generator(5));
+  assert.deepEqual(a.toArray(), b.toArray());
+  const seen = new Set<string>();
+  for (let s = 0; s < 200; s++) {
+    const c = t(x, new Generator(s));
+    // the crop is a shifted copy of x: every non-zero value v sits at its own column offset
+    const nz = [...c.data].filter((v) => v !== 0);
+    assert.ok(nz.every((v) => v >= 1 && v <= 16));
+    seen.add([...c.data].join(","));
+  }
+  assert.equal(seen.size, 25); // 5 × 5 possible offsets, all reached
+  const flips = Array.from({ length: 400 }, (_, s) => randomHorizontalFlip(0.5)(img([[1, 2]]), new Generator(s)).data[0] === 2).filter(Boolean).length;
+  assert.ok(flips > 150 && flips < 250, `flipped ${flips}/400`);
+  assert.deepEqual(randomHorizontalFlip(1)(img([[1, 2, 3]])).toArray(), [[[3, 2, 1]]]);
+  assert.deepEqual(compose(pad(1), centerCrop(1))(img([[5]])).toArray(), [[[5]]]);
+  assert.throws(() => randomCrop(9)(x, new Generator(1)), ShapeError);
+});
