@@ -50,7 +50,7 @@ test("gunzipChecked refuses lying or corrupt gzip streams", () => {
 });
 
 test("Debian's Fashion-MNIST test labels parse to 10,000 labels, 1,000 per class", { skip: !existsSync("/usr/share/datasets/fashion-mnist") && "dataset-fashion-mnist not installed" }, () => {
-  const r = parseIdx(readFileSync("/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz"));
+  const r = parseIdx(new Uint8Array(readFileSync("/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz")));
   assert.deepEqual(r.dims, [10000]);
   const counts = new Array(10).fill(0);
   for (const l of r.data) counts[l]++;

@@ -44,10 +44,11 @@ test("IDX directory: gz and raw files, mismatched counts and missing files are e
   assert.throws(() => loadNamedDataset("/nonexistent/dir"), /not found/);
 });
 
-function png(w: number, h: number, rgba: (x: number, y: number) => number[]): Buffer {
+function png(w: number, h: number, rgba: (x: number, y: number) => number[]): Uint8Array {
   const p = new PNG({ width: w, height: h });
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) p.data.set(rgba(x, y), (y * w + x) * 4);
-  return PNG.sync.write(p);
+  const b = PNG.sync.write(p);
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
 test("ImageFolder: classes from sorted folders, PNG and JPEG, wrong sizes and unreadable files named", () => {
@@ -55,7 +56,7 @@ test("ImageFolder: classes from sorted folders, PNG and JPEG, wrong sizes and un
   mkdirSync(join(root, "cat"));
   mkdirSync(join(root, "ant"));
   writeFileSync(join(root, "cat", "a.png"), png(3, 2, (x) => [x * 100, 0, 0, 255]));
-  writeFileSync(join(root, "ant", "b.jpg"), jpeg.encode({ width: 3, height: 2, data: Buffer.alloc(24, 128) }, 100).data);
+  writeFileSync(join(root, "ant", "b.jpg"), new Uint8Array(jpeg.encode({ width: 3, height: 2, data: new Uint8Array(24).fill(128) }, 100).data));
   writeFileSync(join(root, "ant", "notes.txt"), "ignored");
   const f = new ImageFolder(root, { channels: 3, size: [2, 3] });
   assert.deepEqual(f.classes, ["ant", "cat"]);
@@ -69,11 +70,11 @@ test("ImageFolder: classes from sorted folders, PNG and JPEG, wrong sizes and un
   assert.deepEqual(gray.get(1).image.shape, [1, 2, 3]);
   writeFileSync(join(root, "cat", "big.png"), png(4, 4, () => [0, 0, 0, 255]));
   assert.throws(() => new ImageFolder(root, { size: [2, 3] }).get(2), (e: unknown) => e instanceof FormatError && /big\.png: image is 4×4 but .* 2×3/.test(e.message));
-  writeFileSync(join(root, "cat", "c.png"), Buffer.from("not a png at all"));
+  writeFileSync(join(root, "cat", "c.png"), new TextEncoder().encode("not a png at all"));
   assert.throws(() => new ImageFolder(root).get(3), (e: unknown) => e instanceof FormatError && /c\.png: not a PNG or JPEG/.test(e.message));
   const bomb = png(2, 2, () => [0, 0, 0, 255]);
-  bomb.writeUInt32BE(100000, 16);
-  bomb.writeUInt32BE(100000, 20);
+  new DataView(bomb.buffer, bomb.byteOffset).setUint32(16, 100000);
+  new DataView(bomb.buffer, bomb.byteOffset).setUint32(20, 100000);
   assert.throws(() => decodeImage(bomb, "bomb.png"), /claims 100000×100000/);
   assert.throws(() => new ImageFolder(join(root, "cat")), /no class sub-folders/);
 });
