@@ -1,2 +1,375 @@
-// PLACEHOLDER: being written.
-export {};
+// Convolutions: conv2d (cross-correlation, as every deep-learning library computes it), convTranspose2d (the
+// up-convolution) and convolve2d (true convolution with a flipped kernel, for image filtering), with the classic
+// filter kernels by name. Shapes follow torch.nn.functional; sizes come from ./arithmetic.ts.
+import { Tensor } from "../tensor/tensor.js";
+import { fmtShape, pair, checkInt } from "../tensor/shape.js";
+import type { DType } from "../tensor/dtype.js";
+import type { ConvGeometry } from "../backends/backend.js";
+import { kernel } from "../backends/registry.js";
+import { record, needsGrad } from "../autograd/graph.js";
+import { emptyLike } from "./util.js";
+import { convOutputSize, convTransposeOutputSize, samePadding } from "./arithmetic.js";
+import { DTypeError, ShapeError, ValueError } from "../errors.js";
+
+/** A number (all sides), [h, w] (top = bottom = h, left = right = w), [top, bottom, left, right] (asymmetric, e.g. from
+ *  ONNX), 'valid' (none) or 'same' (output size = input size at stride 1; an odd extra pixel goes bottom/right). */
+export type Conv2dPadding =
+  | number
+  | readonly [number, number]
+  | readonly [number, number, number, number]
+  | "same"
+  | "valid";
+
+export interface Conv2dOptions {
+  stride?: number | readonly [number, number];
+  padding?: Conv2dPadding;
+  dilation?: number | readonly [number, number];
+  groups?: number;
+}
+
+export interface ConvTranspose2dOptions {
+  stride?: number | readonly [number, number];
+  /** Removed from each side of the full transposed output: number, [h, w] or [top, bottom, left, right]. */
+  padding?: number | readonly [number, number] | readonly [number, number, number, number];
+  /** Extra rows/columns at the bottom/right; each must be smaller than the stride or the dilation of its axis. */
+  outputPadding?: number | readonly [number, number];
+  dilation?: number | readonly [number, number];
+  groups?: number;
+  /** Wanted output [H, W] (or a full shape, of which the last two count); chooses outputPadding like PyTorch. */
+  outputSize?: readonly number[];
+}
+
+export interface Convolve2dOptions {
+  stride?: number | readonly [number, number];
+  /** Default 0 ('valid'); 'same' keeps the image size. */
+  padding?: Conv2dPadding;
+  dilation?: number | readonly [number, number];
+  /** Only for a full [Cout, Cin/groups, kh, kw] kernel; a 2-D kernel is applied to each channel separately. */
+  groups?: number;
+  /** 'convolve' (default) flips the kernel: true convolution. 'correlate' does not: what conv2d computes. */
+  mode?: "convolve" | "correlate";
+}
+
+/** Padding as [top, bottom, left, right]. */
+type Pads4 = [number, number, number, number];
+
+function checkTensorArg(op: string, name: string, t: unknown): asserts t is Tensor {
+  if (!(t instanceof Tensor)) throw new ValueError(`${op}: ${name} must be a Tensor, got ${t === null ? "null" : typeof t}`);
+}
+
+function checkSameDType(op: string, x: Tensor, others: Record<string, Tensor | null>): void {
+  for (const [name, t] of Object.entries(others)) {
+    if (t && t.dtype !== x.dtype) throw new DTypeError(`${op}: input is ${x.dtype} but ${name} is ${t.dtype}; convert one with .to()`);
+  }
+}
+
+/** Explicit padding (number, [h, w], or [top, bottom, left, right]) as [top, bottom, left, right]. */
+function explicitPads(op: string, padding: unknown): Pads4 {
+  if (typeof padding === "number") {
+    checkInt(op, "padding", padding, 0);
+    return [padding, padding, padding, padding];
+  }
+  if (Array.isArray(padding) && padding.length === 2) {
+    const [ph, pw] = pair(op, "padding", padding as [number, number], 0);
+    return [ph, ph, pw, pw];
+  }
+  if (Array.isArray(padding) && padding.length === 4) {
+    const names = ["top", "bottom", "left", "right"];
+    padding.forEach((p, i) => checkInt(op, `padding ${names[i]}`, p as number, 0));
+    return [padding[0], padding[1], padding[2], padding[3]] as Pads4;
+  }
+  throw new ValueError(`${op}: padding must be a number, [h, w], [top, bottom, left, right], 'same' or 'valid', got ${JSON.stringify(padding)}`);
+}
+
+/** Resolve conv padding (including 'same'/'valid') to [top, bottom, left, right]. */
+function convPads(op: string, padding: Conv2dPadding, stride: [number, number], k: [number, number], dilation: [number, number]): Pads4 {
+  if (padding === "valid") return [0, 0, 0, 0];
+  if (padding === "same") {
+    // PyTorch allows 'same' only at stride 1: with a stride no padding makes the output as large as the input
+    if (stride[0] !== 1 || stride[1] !== 1) {
+      throw new ValueError(`${op}: padding 'same' needs stride 1, got stride ${fmtShape(stride)}; give explicit padding for strided convolutions`);
+    }
+    const [top, bottom] = samePadding(k[0], dilation[0]);
+    const [left, right] = samePadding(k[1], dilation[1]);
+    return [top, bottom, left, right];
+  }
+  if (typeof padding === "string") throw new ValueError(`${op}: unknown padding '${padding}' (expected a number, [h, w], [top, bottom, left, right], 'same' or 'valid')`);
+  return explicitPads(op, padding);
+}
+
+/** x [N,C,H,W] or unbatched [C,H,W] (or [H,W] where allowed) → 4-D, and a function restoring the caller's rank. */
+function batched(op: string, x: Tensor, allow2d = false): [Tensor, (y: Tensor) => Tensor] {
+  if (x.ndim === 4) return [x, (y) => y];
+  if (x.ndim === 3) return [x.reshape([1, ...x.shape]), (y) => y.reshape(y.shape.slice(1))];
+  if (x.ndim === 2 && allow2d) return [x.reshape([1, 1, ...x.shape]), (y) => y.reshape(y.shape.slice(2))];
+  throw new ShapeError(`${op}: input must be [N,C,H,W] or unbatched [C,H,W]${allow2d ? " or a single plane [H,W]" : ""}, got ${fmtShape(x.shape)}`);
+}
+
+function checkBias(op: string, bias: Tensor | null, channels: number, weight: Tensor): void {
+  if (bias === null) return;
+  checkTensorArg(op, "bias", bias);
+  if (bias.ndim !== 1 || bias.shape[0] !== channels) {
+    throw new ShapeError(`${op}: bias must be [${channels}] (one per output channel of weight ${fmtShape(weight.shape)}), got ${fmtShape(bias.shape)}`);
+  }
+}
+
+/** y = y + bias[c] over [n, c, h, w], through the backend's broadcasting add. */
+function addChannelBias(y: Tensor, bias: Tensor): Tensor {
+  const out = emptyLike(y.dtype, y.shape);
+  // bias [C] read with strides [0, 1, 0, 0]: the same value over n, h and w
+  kernel("binary", y.data)("add", y.data, y.strides, bias.data, [0, 1, 0, 0], y.shape, out.data);
+  return out;
+}
+
+/** The shared conv2d implementation; `op` names the public function in error messages. */
+function conv2dImpl(op: string, xIn: Tensor, weight: Tensor, bias: Tensor | null, opts: Conv2dOptions, allow2d = false): Tensor {
+  checkTensorArg(op, "input", xIn);
+  checkTensorArg(op, "weight", weight);
+  const [x, restore] = batched(op, xIn, allow2d);
+  if (weight.ndim !== 4) throw new ShapeError(`${op}: weight must be [Cout, Cin/groups, kh, kw], got ${fmtShape(weight.shape)}`);
+  checkSameDType(op, x, { weight, bias });
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  const [cOut, cInG, kh, kw] = weight.shape as [number, number, number, number];
+  const groups = checkInt(op, "groups", opts.groups ?? 1, 1);
+  const stride = pair(op, "stride", opts.stride ?? 1, 1);
+  const dilation = pair(op, "dilation", opts.dilation ?? 1, 1);
+  if (kh < 1 || kw < 1) throw new ShapeError(`${op}: weight ${fmtShape(weight.shape)} has an empty kernel`);
+  if (c !== cInG * groups) {
+    throw new ShapeError(`${op}: input has ${c} channels but weight ${fmtShape(weight.shape)} expects ${cInG} (× groups ${groups})`);
+  }
+  if (cOut % groups !== 0) {
+    throw new ShapeError(`${op}: weight ${fmtShape(weight.shape)} has ${cOut} output channels, which groups ${groups} does not divide`);
+  }
+  checkBias(op, bias, cOut, weight);
+  const [top, bottom, left, right] = convPads(op, opts.padding ?? 0, stride, [kh, kw], dilation);
+  const outH = convOutputSize(h, kh, { stride: stride[0], padding: [top, bottom], dilation: dilation[0], op });
+  const outW = convOutputSize(w, kw, { stride: stride[1], padding: [left, right], dilation: dilation[1], op });
+  const geom: ConvGeometry = {
+    n, cIn: c, h, w, cOut, kh, kw, strideH: stride[0], strideW: stride[1], padTop: top, padLeft: left,
+    dilationH: dilation[0], dilationW: dilation[1], groups, outH, outW,
+  };
+  const y = emptyLike(x.dtype, [n, cOut, outH, outW]);
+  kernel("conv2d", x.data)(x.data, weight.data, bias ? bias.data : null, geom, y.data);
+  if (needsGrad(x, weight, bias)) {
+    const inputs = bias ? [x, weight, bias] : [x, weight];
+    record(y, "conv2d", inputs, (g) => {
+      let dx: Tensor | null = null, dw: Tensor | null = null, db: Tensor | null = null;
+      if (x.requiresGrad) {
+        // the gradient of a convolution with respect to its input is the transposed convolution of g with w
+        dx = emptyLike(x.dtype, x.shape);
+        kernel("conv2dBackwardInput", g.data)(g.data, weight.data, geom, dx.data);
+      }
+      if (weight.requiresGrad) {
+        // each weight was used at every output position: its gradient sums them (weight sharing)
+        dw = emptyLike(weight.dtype, weight.shape);
+        kernel("conv2dBackwardWeight", x.data)(x.data, g.data, geom, dw.data);
+      }
+      if (bias?.requiresGrad) db = g.sum([0, 2, 3]);
+      return bias ? [dx, dw, db] : [dx, dw];
+    }, { stride: [...stride], pads: [top, left, bottom, right], dilation: [...dilation], groups });
+  }
+  return restore(y);
+}
+
+/**
+ * 2-D convolution as deep learning means it: cross-correlation y[n,o] = b[o] + Σ_c w[o,c] ⋆ x[n, c], like
+ * torch.nn.functional.conv2d.
+ *
+ * x: [N,Cin,H,W] (or unbatched [Cin,H,W]), weight: [Cout, Cin/groups, kh, kw], bias: [Cout] | null
+ * → [N,Cout,Hout,Wout] with Hout = floor((H + padTop + padBottom − dh(kh−1) − 1)/sh) + 1 (convOutputSize), same for W.
+ */
+export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
+  return conv2dImpl("conv2d", x, weight, bias, opts);
+}
+
+/** The output size PyTorch's output_size argument asks for, turned into outputPadding per axis. */
+function outputPaddingFor(
+  op: string, outputSize: readonly number[], inSize: [number, number], k: [number, number], stride: [number, number],
+  pads: Pads4, dilation: [number, number],
+): [number, number] {
+  if (!Array.isArray(outputSize) || outputSize.length < 2 || outputSize.length > 4) {
+    throw new ValueError(`${op}: outputSize must be [H, W] (or a shape ending in them), got ${JSON.stringify(outputSize)}`);
+  }
+  const wanted = outputSize.slice(-2);
+  return [0, 1].map((a) => {
+    const size = checkInt(op, `outputSize[${outputSize.length - 2 + a}]`, wanted[a]!, 1);
+    const min = convTransposeOutputSize(inSize[a]!, k[a]!, {
+      stride: stride[a]!, padding: a === 0 ? [pads[0], pads[1]] : [pads[2], pads[3]], dilation: dilation[a]!, op,
+    });
+    const max = min + stride[a]! - 1;
+    if (size < min || size > max) {
+      throw new ValueError(`${op}: requested output size ${JSON.stringify(wanted)} but valid sizes for ${a === 0 ? "height" : "width"} range from ${min} to ${max} (for input ${inSize[a]})`);
+    }
+    return size - min;
+  }) as [number, number];
+}
+
+/**
+ * Transposed convolution (the up-convolution, "fractionally strided"): the gradient of conv2d with respect to its
+ * input, used as a layer, like torch.nn.functional.conv_transpose2d.
+ *
+ * x: [N,Cin,H,W] (or [Cin,H,W]), weight: [Cin, Cout/groups, kh, kw], bias: [Cout] | null → [N,Cout,Hout,Wout] with
+ * Hout = (H − 1)·sh − padTop − padBottom + dh(kh − 1) + outputPadding + 1 (convTransposeOutputSize), same for W.
+ */
+export function convTranspose2d(xIn: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvTranspose2dOptions = {}): Tensor {
+  const op = "convTranspose2d";
+  checkTensorArg(op, "input", xIn);
+  checkTensorArg(op, "weight", weight);
+  const [x, restore] = batched(op, xIn);
+  if (weight.ndim !== 4) throw new ShapeError(`${op}: weight must be [Cin, Cout/groups, kh, kw], got ${fmtShape(weight.shape)}`);
+  checkSameDType(op, x, { weight, bias });
+  const [n, cIn, h, w] = x.shape as [number, number, number, number];
+  const [wIn, cOutG, kh, kw] = weight.shape as [number, number, number, number];
+  const groups = checkInt(op, "groups", opts.groups ?? 1, 1);
+  const stride = pair(op, "stride", opts.stride ?? 1, 1);
+  const dilation = pair(op, "dilation", opts.dilation ?? 1, 1);
+  if (kh < 1 || kw < 1) throw new ShapeError(`${op}: weight ${fmtShape(weight.shape)} has an empty kernel`);
+  if (cIn !== wIn) throw new ShapeError(`${op}: input has ${cIn} channels but weight ${fmtShape(weight.shape)} expects ${wIn} (its first dim)`);
+  if (cIn % groups !== 0) throw new ShapeError(`${op}: input channels ${cIn} are not divisible by groups ${groups}`);
+  const cOut = cOutG * groups;
+  checkBias(op, bias, cOut, weight);
+  const padding = opts.padding ?? 0;
+  if (typeof padding === "string") throw new ValueError(`${op}: padding must be a number, [h, w] or [top, bottom, left, right], got '${padding}'`);
+  const pads = explicitPads(op, padding);
+  const outPad = opts.outputSize !== undefined
+    ? outputPaddingFor(op, opts.outputSize, [h, w], [kh, kw], stride, pads, dilation)
+    : pair(op, "outputPadding", opts.outputPadding ?? 0, 0);
+  const outH = convTransposeOutputSize(h, kh, { stride: stride[0], padding: [pads[0], pads[1]], outputPadding: outPad[0], dilation: dilation[0], op });
+  const outW = convTransposeOutputSize(w, kw, { stride: stride[1], padding: [pads[2], pads[3]], outputPadding: outPad[1], dilation: dilation[1], op });
+  // The same kernels with the roles swapped: this op's output y is the input of a conv2d whose output is x, with
+  // weight [Cin (that conv's Cout), Cout/groups (its Cin/groups), kh, kw] — exactly this op's weight layout.
+  const geom: ConvGeometry = {
+    n, cIn: cOut, h: outH, w: outW, cOut: cIn, kh, kw, strideH: stride[0], strideW: stride[1], padTop: pads[0], padLeft: pads[2],
+    dilationH: dilation[0], dilationW: dilation[1], groups, outH: h, outW: w,
+  };
+  let y = emptyLike(x.dtype, [n, cOut, outH, outW]);
+  kernel("conv2dBackwardInput", x.data)(x.data, weight.data, geom, y.data);
+  if (bias) y = addChannelBias(y, bias);
+  if (needsGrad(x, weight, bias)) {
+    const inputs = bias ? [x, weight, bias] : [x, weight];
+    record(y, "convTranspose2d", inputs, (g) => {
+      let dx: Tensor | null = null, dw: Tensor | null = null, db: Tensor | null = null;
+      if (x.requiresGrad) {
+        // the transpose of a transposed convolution is the convolution itself
+        dx = emptyLike(x.dtype, x.shape);
+        kernel("conv2d", g.data)(g.data, weight.data, null, geom, dx.data);
+      }
+      if (weight.requiresGrad) {
+        dw = emptyLike(weight.dtype, weight.shape);
+        kernel("conv2dBackwardWeight", g.data)(g.data, x.data, geom, dw.data);
+      }
+      if (bias?.requiresGrad) db = g.sum([0, 2, 3]);
+      return bias ? [dx, dw, db] : [dx, dw];
+    }, {
+      stride: [...stride], pads: [pads[0], pads[2], pads[1], pads[3]], dilation: [...dilation], groups,
+      outputPadding: [...outPad],
+    });
+  }
+  return restore(y);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Image filtering: true convolution and the classic kernels.
+
+/** The classic filter kernels, by name. */
+export const KERNEL_NAMES = ["sharpen", "laplace", "sobel-x", "sobel-y", "box", "gauss", "lecture-example"] as const;
+export type FilterKernelName = (typeof KERNEL_NAMES)[number];
+
+export interface NamedKernelOptions {
+  /** Side of 'box' (default 3) or 'gauss' (default 3, or 2·ceil(3σ)+1 when sigma is given). */
+  size?: number;
+  /** Standard deviation of a sampled 'gauss'; without it 'gauss' is the binomial (Pascal's triangle) approximation. */
+  sigma?: number;
+  dtype?: DType;
+}
+
+const FIXED_KERNELS: Record<string, number[][]> = {
+  sharpen: [[0, -1, 0], [-1, 5, -1], [0, -1, 0]],
+  laplace: [[0, 1, 0], [1, -4, 1], [0, 1, 0]],
+  "sobel-x": [[1, 0, -1], [2, 0, -2], [1, 0, -1]],
+  "sobel-y": [[1, 2, 1], [0, 0, 0], [-1, -2, -1]],
+  // the lecture's "Convolution Example" kernel: centre-weighted, sums to 8
+  "lecture-example": [[0, 1, 0], [1, 4, 1], [0, 1, 0]],
+};
+
+/**
+ * A classic filter kernel as a [k, k] tensor:
+ * 'sharpen' [[0,-1,0],[-1,5,-1],[0,-1,0]]; 'laplace' [[0,1,0],[1,-4,1],[0,1,0]]; 'sobel-x' [[1,0,-1],[2,0,-2],[1,0,-1]]
+ * (with convolve2d: the derivative along +x, smoothed along y); 'sobel-y' its transpose; 'box' the k×k mean;
+ * 'gauss' the normalised binomial 1-2-1 ⊗ 1-2-1 / 16 (or of any size, or a sampled Gaussian with sigma);
+ * 'lecture-example' [[0,1,0],[1,4,1],[0,1,0]].
+ */
+export function namedKernel(name: FilterKernelName, opts: NamedKernelOptions = {}): Tensor {
+  const op = "namedKernel";
+  const dtype = opts.dtype ?? "float32";
+  const fromRows = (rows: number[][]): Tensor => {
+    const t = emptyLike(dtype, [rows.length, rows[0]!.length]);
+    rows.flat().forEach((v, i) => (t.data[i] = v));
+    return t;
+  };
+  const fixed = FIXED_KERNELS[name];
+  if (fixed) {
+    if (opts.size !== undefined && opts.size !== 3) throw new ValueError(`${op}: '${name}' is a fixed 3×3 kernel, size ${opts.size} is not available`);
+    if (opts.sigma !== undefined) throw new ValueError(`${op}: sigma applies to 'gauss' only, not '${name}'`);
+    return fromRows(fixed);
+  }
+  if (name === "box") {
+    if (opts.sigma !== undefined) throw new ValueError(`${op}: sigma applies to 'gauss' only, not 'box'`);
+    const k = checkInt(op, "size", opts.size ?? 3, 1);
+    return fromRows(Array.from({ length: k }, () => new Array<number>(k).fill(1 / (k * k))));
+  }
+  if (name === "gauss") {
+    let row: number[];
+    if (opts.sigma !== undefined) {
+      const sigma = opts.sigma;
+      if (typeof sigma !== "number" || !Number.isFinite(sigma) || sigma <= 0) throw new ValueError(`${op}: sigma must be a positive finite number, got ${String(sigma)}`);
+      const k = checkInt(op, "size", opts.size ?? 2 * Math.ceil(3 * sigma) + 1, 1);
+      row = Array.from({ length: k }, (_, i) => Math.exp(-((i - (k - 1) / 2) ** 2) / (2 * sigma * sigma)));
+    } else {
+      // binomial coefficients C(k−1, i): 1-2-1, 1-4-6-4-1, … approximate a Gaussian with integer weights
+      const k = checkInt(op, "size", opts.size ?? 3, 1);
+      row = [1];
+      for (let i = 1; i < k; i++) row = [...row, 0].map((v, j) => v + (j > 0 ? row[j - 1]! : 0));
+    }
+    const total = row.reduce((a, b) => a + b, 0);
+    return fromRows(row.map((a) => row.map((b) => (a * b) / (total * total))));
+  }
+  throw new ValueError(`${op}: unknown kernel '${String(name)}' (known: ${KERNEL_NAMES.join(", ")})`);
+}
+
+/**
+ * True 2-D convolution (the kernel flipped in both axes), for image filtering — what the lecture calls convolution as
+ * distinct from the cross-correlation conv2d computes. `kernel` is a name from KERNEL_NAMES, a [kh, kw] tensor applied
+ * to each channel separately (depthwise, groups = C), or a full [Cout, Cin/groups, kh, kw] weight.
+ *
+ * x: [N,C,H,W], [C,H,W] or (with a 2-D kernel) [H,W] → the same rank, with sizes from convOutputSize (default padding 0: 'valid').
+ * mode 'correlate' skips the flip (conv2d's cross-correlation).
+ */
+export function convolve2d(x: Tensor, kernelArg: Tensor | FilterKernelName, opts: Convolve2dOptions = {}): Tensor {
+  const op = "convolve2d";
+  checkTensorArg(op, "input", x);
+  const mode = opts.mode ?? "convolve";
+  if (mode !== "convolve" && mode !== "correlate") throw new ValueError(`${op}: mode must be 'convolve' or 'correlate', got ${JSON.stringify(mode)}`);
+  let k: Tensor;
+  if (typeof kernelArg === "string") k = namedKernel(kernelArg, { dtype: x.dtype });
+  else {
+    checkTensorArg(op, "kernel", kernelArg);
+    k = kernelArg;
+  }
+  if (k.dtype !== x.dtype) throw new DTypeError(`${op}: input is ${x.dtype} but kernel is ${k.dtype}; convert one with .to()`);
+  const conv = { stride: opts.stride ?? 1, padding: opts.padding ?? 0, dilation: opts.dilation ?? 1 };
+  if (mode === "convolve") k = k.ndim >= 2 ? k.flip([k.ndim - 2, k.ndim - 1]) : k;
+  if (k.ndim === 2) {
+    if (x.ndim < 2 || x.ndim > 4) throw new ShapeError(`${op}: input must be [N,C,H,W], [C,H,W] or [H,W], got ${fmtShape(x.shape)}`);
+    const channels = x.ndim === 2 ? 1 : x.shape[x.ndim - 3]!;
+    if (opts.groups !== undefined && opts.groups !== channels) {
+      throw new ValueError(`${op}: a [kh, kw] kernel is applied to each of the ${channels} channels separately (groups = ${channels}); groups ${opts.groups} needs a [Cout, Cin/groups, kh, kw] kernel`);
+    }
+    if (k.shape[0]! < 1 || k.shape[1]! < 1) throw new ShapeError(`${op}: kernel ${fmtShape(k.shape)} is empty`);
+    // one copy of the kernel per channel; expand's backward sums the copies' gradients into the [kh, kw] kernel
+    const weight = k.reshape([1, 1, k.shape[0]!, k.shape[1]!]).expand([channels, 1, k.shape[0]!, k.shape[1]!]);
+    return conv2dImpl(op, x, weight, null, { ...conv, groups: channels }, true);
+  }
+  if (k.ndim === 4) return conv2dImpl(op, x, k, null, { ...conv, groups: opts.groups ?? 1 });
+  throw new ShapeError(`${op}: kernel must be [kh, kw] or [Cout, Cin/groups, kh, kw], got ${fmtShape(k.shape)}`);
+}

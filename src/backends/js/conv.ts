@@ -1,12 +1,122 @@
-// Reference conv kernels. PLACEHOLDER: being written; every entry throws until then.
-import type { Kernels } from "../backend.js";
+// Reference 2-D convolution kernels (cross-correlation, NCHW, groups, dilation, stride, zero padding) and their gradients.
+//
+// Index arithmetic shared by all three. Output position (oy, ox) with kernel tap (ky, kx) reads input row/column
+//   iy = oy·strideH − padTop + ky·dilationH,   ix = ox·strideW − padLeft + kx·dilationW
+// and a read outside [0,h)×[0,w) is a zero of the padding. Rather than testing every read, for each tap we compute
+// once the range of output rows/columns whose reads land inside the input (tapRange), so the inner loops run over a
+// contiguous span of the output width with no bounds checks. Groups: output channel oc belongs to group
+// g = floor(oc / (cOut/groups)) and sees input channels g·(cIn/groups) … (g+1)·(cIn/groups) − 1; the weight is
+// [cOut, cIn/groups, kh, kw] row-major.
+import type { ConvGeometry, Kernels } from "../backend.js";
 
-const todo = (k: string) => (): never => {
-  throw new Error(`js kernel ${k} is not written yet`);
-};
+/** Output positions o in [lo, hi) whose input index o·stride − pad + tap falls inside [0, size). */
+function tapRange(outSize: number, stride: number, pad: number, tap: number, size: number): [number, number] {
+  // 0 ≤ o·stride − pad + tap  ⇔  o ≥ (pad − tap)/stride;  o·stride − pad + tap ≤ size − 1  ⇔  o ≤ (size − 1 + pad − tap)/stride
+  const lo = Math.max(0, Math.ceil((pad - tap) / stride));
+  const hi = Math.min(outSize, Math.floor((size - 1 + pad - tap) / stride) + 1);
+  return [lo, Math.max(lo, hi)];
+}
+
+/** The valid output-row span for each kernel row and output-column span for each kernel column. */
+function tapRanges(g: ConvGeometry): { rowLo: Int32Array; rowHi: Int32Array; colLo: Int32Array; colHi: Int32Array } {
+  const rowLo = new Int32Array(g.kh), rowHi = new Int32Array(g.kh);
+  const colLo = new Int32Array(g.kw), colHi = new Int32Array(g.kw);
+  for (let ky = 0; ky < g.kh; ky++) [rowLo[ky], rowHi[ky]] = tapRange(g.outH, g.strideH, g.padTop, ky * g.dilationH, g.h);
+  for (let kx = 0; kx < g.kw; kx++) [colLo[kx], colHi[kx]] = tapRange(g.outW, g.strideW, g.padLeft, kx * g.dilationW, g.w);
+  return { rowLo, rowHi, colLo, colHi };
+}
 
 export const convKernels: Pick<Kernels, "conv2d" | "conv2dBackwardInput" | "conv2dBackwardWeight"> = {
-  conv2d: todo("conv2d"),
-  conv2dBackwardInput: todo("conv2dBackwardInput"),
-  conv2dBackwardWeight: todo("conv2dBackwardWeight"),
+  /** y[n,oc,oy,ox] = bias[oc] + Σ_{icg,ky,kx} w[oc,icg,ky,kx] · x[n, g·cInG + icg, iy, ix]. */
+  conv2d(x, w, bias, g, y) {
+    const { n, cIn, h, w: width, cOut, kh, kw, strideH, strideW, padTop, padLeft, dilationH, dilationW, groups, outH, outW } = g;
+    const cInG = cIn / groups, cOutG = cOut / groups;
+    const inPlane = h * width, outPlane = outH * outW;
+    const { rowLo, rowHi, colLo, colHi } = tapRanges(g);
+    for (let b = 0; b < n; b++) {
+      for (let oc = 0; oc < cOut; oc++) {
+        const group = Math.floor(oc / cOutG);
+        const yBase = (b * cOut + oc) * outPlane;
+        y.fill(bias ? bias[oc]! : 0, yBase, yBase + outPlane);
+        for (let icg = 0; icg < cInG; icg++) {
+          const xBase = (b * cIn + group * cInG + icg) * inPlane;
+          const wBase = (oc * cInG + icg) * kh * kw;
+          // weight-stationary: take one tap, add its contribution to every output it reaches
+          for (let ky = 0; ky < kh; ky++) {
+            for (let kx = 0; kx < kw; kx++) {
+              const wv = w[wBase + ky * kw + kx]!;
+              const oxLo = colLo[kx]!, oxHi = colHi[kx]!;
+              for (let oy = rowLo[ky]!; oy < rowHi[ky]!; oy++) {
+                const yRow = yBase + oy * outW;
+                // x index of (oy, ox) for this tap is xRow + ox·strideW
+                const xRow = xBase + (oy * strideH - padTop + ky * dilationH) * width - padLeft + kx * dilationW;
+                for (let ox = oxLo; ox < oxHi; ox++) y[yRow + ox] += wv * x[xRow + ox * strideW]!;
+              }
+            }
+          }
+        }
+      }
+    }
+  },
+
+  /** dx[n,ic,iy,ix] = Σ over (oc, tap, output position) reading (iy, ix) of w[oc,icg,ky,kx] · dy[n,oc,oy,ox]:
+   *  the forward's reads turned into writes (a transposed convolution). Padding positions receive nothing. */
+  conv2dBackwardInput(dy, w, g, dx) {
+    const { n, cIn, h, w: width, cOut, kh, kw, strideH, strideW, padTop, padLeft, dilationH, dilationW, groups, outH, outW } = g;
+    const cInG = cIn / groups, cOutG = cOut / groups;
+    const inPlane = h * width, outPlane = outH * outW;
+    const { rowLo, rowHi, colLo, colHi } = tapRanges(g);
+    dx.fill(0);
+    for (let b = 0; b < n; b++) {
+      for (let oc = 0; oc < cOut; oc++) {
+        const group = Math.floor(oc / cOutG);
+        const yBase = (b * cOut + oc) * outPlane;
+        for (let icg = 0; icg < cInG; icg++) {
+          const xBase = (b * cIn + group * cInG + icg) * inPlane;
+          const wBase = (oc * cInG + icg) * kh * kw;
+          for (let ky = 0; ky < kh; ky++) {
+            for (let kx = 0; kx < kw; kx++) {
+              const wv = w[wBase + ky * kw + kx]!;
+              const oxLo = colLo[kx]!, oxHi = colHi[kx]!;
+              for (let oy = rowLo[ky]!; oy < rowHi[ky]!; oy++) {
+                const yRow = yBase + oy * outW;
+                const xRow = xBase + (oy * strideH - padTop + ky * dilationH) * width - padLeft + kx * dilationW;
+                for (let ox = oxLo; ox < oxHi; ox++) dx[xRow + ox * strideW] += wv * dy[yRow + ox]!;
+              }
+            }
+          }
+        }
+      }
+    }
+  },
+
+  /** dw[oc,icg,ky,kx] = Σ_n Σ_{oy,ox} dy[n,oc,oy,ox] · x[n, g·cInG + icg, iy, ix]: one shared weight, so its gradient
+   *  is the sum of the per-position gradients over every place the kernel was applied (weight sharing). */
+  conv2dBackwardWeight(x, dy, g, dw) {
+    const { n, cIn, h, w: width, cOut, kh, kw, strideH, strideW, padTop, padLeft, dilationH, dilationW, groups, outH, outW } = g;
+    const cInG = cIn / groups, cOutG = cOut / groups;
+    const inPlane = h * width, outPlane = outH * outW;
+    const { rowLo, rowHi, colLo, colHi } = tapRanges(g);
+    for (let oc = 0; oc < cOut; oc++) {
+      const group = Math.floor(oc / cOutG);
+      for (let icg = 0; icg < cInG; icg++) {
+        for (let ky = 0; ky < kh; ky++) {
+          for (let kx = 0; kx < kw; kx++) {
+            const oxLo = colLo[kx]!, oxHi = colHi[kx]!;
+            let acc = 0; // a double accumulator, also for float32 data
+            for (let b = 0; b < n; b++) {
+              const yBase = (b * cOut + oc) * outPlane;
+              const xBase = (b * cIn + group * cInG + icg) * inPlane;
+              for (let oy = rowLo[ky]!; oy < rowHi[ky]!; oy++) {
+                const yRow = yBase + oy * outW;
+                const xRow = xBase + (oy * strideH - padTop + ky * dilationH) * width - padLeft + kx * dilationW;
+                for (let ox = oxLo; ox < oxHi; ox++) acc += dy[yRow + ox]! * x[xRow + ox * strideW]!;
+              }
+            }
+            dw[((oc * cInG + icg) * kh + ky) * kw + kx] = acc;
+          }
+        }
+      }
+    }
+  },
 };
