@@ -1,2 +1,153 @@
-// PLACEHOLDER: being written.
-export {};
+// Normalisation: batch norm (training statistics with in-place running-stat updates, or evaluation with the running
+// stats) and local response norm (AlexNet/GoogLeNet), exactly as torch.nn.functional.batch_norm / local_response_norm.
+import { Tensor } from "../tensor/tensor.js";
+import { checkInt, fmtShape, sizeOf } from "../tensor/shape.js";
+import type { DataArray } from "../tensor/dtype.js";
+import { kernel } from "../backends/registry.js";
+import { record, needsGrad } from "../autograd/graph.js";
+import { emptyLike } from "./util.js";
+import { pad, slice } from "./movement.js";
+import { DTypeError, ShapeError, ValueError } from "../errors.js";
+
+export interface BatchNormOptions {
+  /** Per-channel scale γ: [C]. */
+  weight?: Tensor | null;
+  /** Per-channel shift β: [C]. */
+  bias?: Tensor | null;
+  /** Normalise with the batch's statistics (and update the running ones) instead of the running ones. Default false. */
+  training?: boolean;
+  /** Weight of the new batch in the running-stat update. Default 0.1. */
+  momentum?: number;
+  /** Added to the variance before the square root. Default 1e-5. */
+  eps?: number;
+}
+
+/** Per-channel mean and biased variance of x viewed as [n, c, hw]. */
+function moments(x: DataArray, like: Tensor, n: number, c: number, hw: number): [Tensor, Tensor] {
+  const mean = emptyLike(like.dtype, [c]), variance = emptyLike(like.dtype, [c]);
+  kernel("channelMoments", x)(x, n, c, hw, mean.data, variance.data);
+  return [mean, variance];
+}
+
+/** Batch normalisation over dim 1: y = (x − mean[c]) / √(var[c] + eps) · weight[c] + bias[c].
+ *  x: [N,C], [N,C,L] or [N,C,H,W] (any rank ≥ 2) → same shape.
+ *  training: mean/var are the batch's (biased variance, over N and every spatial position), and runningMean/runningVar,
+ *  if given, are updated IN PLACE: running = (1 − momentum)·running + momentum·batch, with the unbiased batch variance.
+ *  evaluation: mean/var are runningMean/runningVar, which are then required. */
+export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, opts: BatchNormOptions = {}): Tensor {
+  const { weight = null, bias = null, training = false, momentum = 0.1, eps = 1e-5 } = opts;
+  if (x.ndim < 2) throw new ShapeError(`batchNorm: input must be [N,C,…] with at least 2 dims, got ${fmtShape(x.shape)}`);
+  const n = x.shape[0]!, c = x.shape[1]!, hw = sizeOf(x.shape.slice(2));
+  const per = [["runningMean", runningMean], ["runningVar", runningVar], ["weight", weight], ["bias", bias]] as const;
+  for (const [name, t] of per) {
+    if (!t) continue;
+    if (t.ndim !== 1 || t.shape[0] !== c) throw new ShapeError(`batchNorm: ${name} ${fmtShape(t.shape)} must be [${c}] for input ${fmtShape(x.shape)} with ${c} channels`);
+    if (t.dtype !== x.dtype) throw new DTypeError(`batchNorm: input is ${x.dtype} but ${name} is ${t.dtype}`);
+  }
+  if (!(typeof eps === "number" && eps >= 0 && Number.isFinite(eps))) throw new ValueError(`batchNorm: eps must be a finite number ≥ 0, got ${String(eps)}`);
+  if (!(typeof momentum === "number" && Number.isFinite(momentum))) throw new ValueError(`batchNorm: momentum must be a finite number, got ${String(momentum)}`);
+  if ((runningMean === null) !== (runningVar === null)) throw new ValueError("batchNorm: give both runningMean and runningVar, or neither");
+  const count = n * hw;
+  let mean: Tensor, invStd: Tensor;
+  if (training) {
+    if (count <= 1) throw new ValueError(`batchNorm: expected more than 1 value per channel when training, got input ${fmtShape(x.shape)}`);
+    const [bm, bv] = moments(x.data, x, n, c, hw);
+    mean = bm;
+    invStd = emptyLike(x.dtype, [c]);
+    for (let ch = 0; ch < c; ch++) invStd.data[ch] = 1 / Math.sqrt(bv.data[ch]! + eps);
+    if (runningMean && runningVar) {
+      const unbias = count / (count - 1);
+      for (let ch = 0; ch < c; ch++) {
+        runningMean.data[ch] = (1 - momentum) * runningMean.data[ch]! + momentum * bm.data[ch]!;
+        runningVar.data[ch] = (1 - momentum) * runningVar.data[ch]! + momentum * bv.data[ch]! * unbias;
+      }
+    }
+  } else {
+    if (!runningMean || !runningVar) throw new ValueError("batchNorm: runningMean and runningVar must be given in evaluation mode (training: false)");
+    // copies, so a later in-place update of the running stats cannot change this call's backward
+    mean = emptyLike(x.dtype, [c]);
+    mean.data.set(runningMean.data);
+    invStd = emptyLike(x.dtype, [c]);
+    for (let ch = 0; ch < c; ch++) invStd.data[ch] = 1 / Math.sqrt(runningVar.data[ch]! + eps);
+  }
+  const out = emptyLike(x.dtype, x.shape);
+  kernel("channelAffine", x.data)(x.data, n, c, hw, mean.data, invStd.data, weight?.data ?? null, bias?.data ?? null, out.data);
+
+  if (needsGrad(x, weight, bias)) {
+    const inputs: Tensor[] = [x];
+    if (weight) inputs.push(weight);
+    if (bias) inputs.push(bias);
+    record(out, "batchNorm", inputs, (g) => {
+      const gd = g.detach();
+      // x̂ = (x − mean)·invStd, the normalised input before the affine map
+      const xhat = emptyLike(x.dtype, x.shape);
+      kernel("channelAffine", x.data)(x.data, n, c, hw, mean.data, invStd.data, null, null, xhat.data);
+      // per-channel Σg and Σg·x̂ (from the kernel's means × count)
+      const [meanG] = moments(gd.data, gd, n, c, hw);
+      const gx = gd.mul(xhat);
+      const [meanGX] = moments(gx.data, gx, n, c, hw);
+      let dx: Tensor | null = null;
+      if (x.requiresGrad) {
+        // scale[c] = γ·invStd
+        const scale = emptyLike(x.dtype, [c]);
+        for (let ch = 0; ch < c; ch++) scale.data[ch] = (weight ? weight.data[ch]! : 1) * invStd.data[ch]!;
+        dx = emptyLike(x.dtype, x.shape);
+        if (training) {
+          // y depends on x directly and through mean and var:
+          // dx = γ·invStd·(g − mean(g) − x̂·mean(g·x̂)), means per channel over N and the spatial positions
+          const centered = emptyLike(x.dtype, x.shape);
+          kernel("channelAffine", gd.data)(gd.data, n, c, hw, meanG.data, scale.data, null, null, centered.data);
+          const k = emptyLike(x.dtype, [c]), zero = emptyLike(x.dtype, [c]);
+          for (let ch = 0; ch < c; ch++) k.data[ch] = scale.data[ch]! * meanGX.data[ch]!;
+          const along = emptyLike(x.dtype, x.shape);
+          kernel("channelAffine", xhat.data)(xhat.data, n, c, hw, zero.data, k.data, null, null, along.data);
+          dx = centered.sub(along);
+        } else {
+          // the running stats are constants: dx = γ·invStd·g
+          const zero = emptyLike(x.dtype, [c]);
+          kernel("channelAffine", gd.data)(gd.data, n, c, hw, zero.data, scale.data, null, null, dx.data);
+        }
+      }
+      const dWeight = weight?.requiresGrad ? meanGX.mul(count) : null; // Σ g·x̂
+      const dBias = bias?.requiresGrad ? meanG.mul(count) : null; // Σ g
+      const grads: (Tensor | null)[] = [dx];
+      if (weight) grads.push(dWeight);
+      if (bias) grads.push(dBias);
+      return grads;
+    }, { eps, momentum, training });
+  }
+  return out;
+}
+
+export interface LocalResponseNormOptions {
+  /** Scale of the window's sum of squares. Default 1e-4. */
+  alpha?: number;
+  /** Exponent of the divisor. Default 0.75. */
+  beta?: number;
+  /** Additive constant of the divisor. Default 1. */
+  k?: number;
+}
+
+/** Local response normalisation across channels (AlexNet §3.3), as torch.nn.functional.local_response_norm:
+ *  y[n,c] = x[n,c] / (k + alpha/size · Σ_{c' ∈ window(c)} x[n,c']²)^beta, the window being channels
+ *  c − ⌊size/2⌋ … c + ⌊(size−1)/2⌋ with zeros beyond the edges. x: [N,C,…] with at least 3 dims → same shape.
+ *  Composed from pad, slices and elementwise ops, so autograd supplies the backward. */
+export function localResponseNorm(x: Tensor, size: number, opts: LocalResponseNormOptions = {}): Tensor {
+  const { alpha = 1e-4, beta = 0.75, k = 1 } = opts;
+  checkInt("localResponseNorm", "size", size, 1);
+  if (x.ndim < 3) throw new ShapeError(`localResponseNorm: expects an input with at least 3 dims [N,C,…], got ${fmtShape(x.shape)}`);
+  for (const [name, v] of [["alpha", alpha], ["beta", beta], ["k", k]] as const) {
+    if (typeof v !== "number" || !Number.isFinite(v)) throw new ValueError(`localResponseNorm: ${name} must be a finite number, got ${String(v)}`);
+  }
+  const c = x.shape[1]!;
+  // zero-pad the channel dim (dim 1) by ⌊size/2⌋ before and ⌊(size−1)/2⌋ after; pad() lists pairs from the last dim back
+  const pads = new Array<number>(2 * (x.ndim - 1)).fill(0);
+  pads[2 * (x.ndim - 2)] = Math.floor(size / 2);
+  pads[2 * (x.ndim - 2) + 1] = Math.floor((size - 1) / 2);
+  const sq = pad(x.square(), pads);
+  // window sum: channel c of the result adds padded channels c … c + size − 1
+  let windowSum = slice(sq, 1, 0, c);
+  for (let j = 1; j < size; j++) windowSum = windowSum.add(slice(sq, 1, j, j + c));
+  const divisor = windowSum.mul(alpha / size).add(k).pow(beta);
+  return x.div(divisor);
+}

@@ -1,11 +1,40 @@
-// Reference norm kernels. PLACEHOLDER: being written; every entry throws until then.
+// Reference normalisation kernels: per-channel moments and the per-channel affine map batch norm is built from.
+// x is viewed as [n, c, hw]: element (i, ch, s) sits at (i*c + ch)*hw + s, so one channel is n strided runs of hw values.
 import type { Kernels } from "../backend.js";
 
-const todo = (k: string) => (): never => {
-  throw new Error(`js kernel ${k} is not written yet`);
-};
-
 export const normKernels: Pick<Kernels, "channelMoments" | "channelAffine"> = {
-  channelMoments: todo("channelMoments"),
-  channelAffine: todo("channelAffine"),
+  channelMoments(x, n, c, hw, mean, variance) {
+    const count = n * hw;
+    for (let ch = 0; ch < c; ch++) {
+      // two passes (mean, then squared deviations) in double precision: one-pass Σx² − (Σx)²/n loses digits in float32 data
+      let sum = 0;
+      for (let i = 0; i < n; i++) {
+        const base = (i * c + ch) * hw;
+        for (let s = 0; s < hw; s++) sum += x[base + s]!;
+      }
+      const m = count > 0 ? sum / count : NaN;
+      let sq = 0;
+      for (let i = 0; i < n; i++) {
+        const base = (i * c + ch) * hw;
+        for (let s = 0; s < hw; s++) {
+          const d = x[base + s]! - m;
+          sq += d * d;
+        }
+      }
+      mean[ch] = m;
+      variance[ch] = count > 0 ? sq / count : NaN; // biased: divide by the count, as normalisation uses it
+    }
+  },
+
+  channelAffine(x, n, c, hw, mean, invStd, weight, bias, y) {
+    for (let ch = 0; ch < c; ch++) {
+      // fold (x − mean)·invStd·weight + bias into x·scale + shift once per channel
+      const scale = invStd[ch]! * (weight ? weight[ch]! : 1);
+      const shift = (bias ? bias[ch]! : 0) - mean[ch]! * scale;
+      for (let i = 0; i < n; i++) {
+        const base = (i * c + ch) * hw;
+        for (let s = 0; s < hw; s++) y[base + s] = x[base + s]! * scale + shift;
+      }
+    }
+  },
 };
