@@ -196,7 +196,7 @@ function findStateDict(tree: PthValue, name: string | undefined, key: string | u
     if (k !== undefined) chosen = m.get(k)!;
   }
   if (!(chosen instanceof Map)) throw formatError(name, `pth: expected a dict of tensors, found ${chosen instanceof Tensor ? "a single tensor" : typeof chosen}`);
-  const sd: StateDict = {};
+  const sd: StateDict = new Map();
   for (const [k, v] of chosen) {
     if (!(v instanceof Tensor)) {
       const keys = [...chosen.keys()].slice(0, 8).join(", ");

@@ -67,7 +67,7 @@ export function loadSafetensors(bytes: Uint8Array, opts: LoadOptions = {}): Safe
   }
   if (at !== dataLen) throw formatError(name, `safetensors: the tensors cover ${at} bytes but the data section has ${dataLen}`);
 
-  const tensors: StateDict = {};
+  const tensors: StateDict = new Map();
   for (const e of entries) {
     const count = (e.end - e.begin) / STORED_SIZE[e.type];
     putTensor(tensors, e.key, new Tensor(decodeElements(bytes, dataStart + e.begin, count, e.type), e.shape), name);
@@ -97,8 +97,8 @@ function parseEntry(name: string | undefined, key: string, raw: unknown, dataLen
 }
 
 /** Serialise tensors (written as F32, in the given order) and optional string metadata to .safetensors bytes. */
-export function saveSafetensors(tensors: StateDict | ReadonlyMap<string, Tensor>, metadata: Record<string, string> = {}): Uint8Array {
-  const list = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors as StateDict);
+export function saveSafetensors(tensors: ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>, metadata: Record<string, string> = {}): Uint8Array {
+  const list: [string, Tensor][] = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors as Readonly<Record<string, Tensor>>);
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) {
     for (const [k, v] of Object.entries(metadata)) if (typeof v !== "string") throw new ValueError(`saveSafetensors: metadata '${k}' must be a string`);
