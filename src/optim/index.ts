@@ -1,2 +1,6 @@
-// PLACEHOLDER: being written.
-export {};
+// Optimisers (SGD, Adam, AdamW), learning-rate schedules and gradient clipping, with PyTorch's update rules.
+export * from "./optimizer.js";
+export * from "./sgd.js";
+export * from "./adam.js";
+export * from "./schedulers.js";
+export * from "./clip.js";

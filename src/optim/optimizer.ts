@@ -1,0 +1,103 @@
+// The optimizer base: parameter groups with their hyper-parameters, per-parameter state, zeroGrad, and state save/restore.
+import type { Tensor } from "../tensor/tensor.js";
+import { ValueError } from "../errors.js";
+
+/** Hyper-parameters every group has; each optimizer adds its own. */
+export interface GroupOptions {
+  lr: number;
+}
+
+/** A parameter group: tensors that share hyper-parameters (like PyTorch's param_groups). */
+export type ParamGroup<O extends GroupOptions> = O & { params: Tensor[] };
+
+/** Per-parameter state: buffers (same length as the parameter) and counters. */
+export type ParamState = Record<string, Float32Array | Float64Array | number>;
+
+/** A serialisable snapshot: per-parameter state keyed by the parameter's position across groups, and the groups' hyper-parameters. */
+export interface OptimizerState {
+  state: Record<number, ParamState>;
+  groups: Record<string, number | boolean | number[]>[];
+}
+
+export type ParamsInput<O extends GroupOptions> = Iterable<Tensor> | (Partial<O> & { params: Iterable<Tensor> })[];
+
+export abstract class Optimizer<O extends GroupOptions = GroupOptions> {
+  readonly groups: ParamGroup<O>[];
+  /** State of each parameter, created on its first step. */
+  readonly state = new Map<Tensor, ParamState>();
+
+  constructor(name: string, params: ParamsInput<O>, defaults: O) {
+    const list = [...(params as Iterable<Tensor | (Partial<O> & { params: Iterable<Tensor> })>)];
+    const asGroups = list.length > 0 && !("data" in list[0]!) ? (list as (Partial<O> & { params: Iterable<Tensor> })[]) : [{ params: list as Tensor[] } as unknown as Partial<O> & { params: Iterable<Tensor> }];
+    this.groups = asGroups.map((g) => ({ ...defaults, ...g, params: [...g.params] }) as ParamGroup<O>);
+    const seen = new Set<Tensor>();
+    for (const g of this.groups) {
+      if (!(g.lr >= 0)) throw new ValueError(`${name}: lr must be ≥ 0, got ${g.lr}`);
+      for (const p of g.params) {
+        if (seen.has(p)) throw new ValueError(`${name}: a parameter appears in more than one group`);
+        seen.add(p);
+      }
+    }
+    if (seen.size === 0) throw new ValueError(`${name}: got an empty parameter list`);
+  }
+
+  /** Apply one update to every parameter that has a gradient. */
+  abstract step(): void;
+
+  /** Clear the gradients (set to null, as PyTorch ≥ 2 does by default). */
+  zeroGrad(): void {
+    for (const g of this.groups) for (const p of g.params) p.grad = null;
+  }
+
+  /** All parameters, in group order (the numbering the state dict uses). */
+  params(): Tensor[] {
+    return this.groups.flatMap((g) => g.params);
+  }
+
+  stateDict(): OptimizerState {
+    const state: Record<number, ParamState> = {};
+    this.params().forEach((p, i) => {
+      const s = this.state.get(p);
+      if (s) state[i] = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, typeof v === "number" ? v : v.slice()]));
+    });
+    const groups = this.groups.map((g) => {
+      const { params: _params, ...rest } = g;
+      return JSON.parse(JSON.stringify(rest)) as Record<string, number | boolean | number[]>;
+    });
+    return { state, groups };
+  }
+
+  /** Restore a snapshot taken from an optimizer over parameters of the same shapes. */
+  loadStateDict(sd: OptimizerState): void {
+    if (sd.groups.length !== this.groups.length) throw new ValueError(`loadStateDict: snapshot has ${sd.groups.length} parameter groups, this optimizer ${this.groups.length}`);
+    const params = this.params();
+    this.state.clear();
+    for (const [k, s] of Object.entries(sd.state)) {
+      const p = params[Number(k)];
+      if (!p) throw new ValueError(`loadStateDict: state for parameter ${k} but the optimizer has ${params.length}`);
+      for (const [name, v] of Object.entries(s)) {
+        if (typeof v !== "number" && v.length !== p.size) throw new ValueError(`loadStateDict: state '${name}' of parameter ${k} has ${v.length} values, the parameter ${p.size}`);
+      }
+      this.state.set(p, Object.fromEntries(Object.entries(s).map(([n, v]) => [n, typeof v === "number" ? v : p.dtype === "float64" ? Float64Array.from(v) : Float32Array.from(v)])));
+    }
+    sd.groups.forEach((g, i) => Object.assign(this.groups[i]!, g));
+  }
+
+  protected buffer(p: Tensor, s: ParamState, name: string): Float32Array | Float64Array {
+    let b = s[name];
+    if (b === undefined || typeof b === "number") {
+      b = p.dtype === "float64" ? new Float64Array(p.size) : new Float32Array(p.size);
+      s[name] = b;
+    }
+    return b;
+  }
+
+  protected stateOf(p: Tensor): ParamState {
+    let s = this.state.get(p);
+    if (!s) {
+      s = {};
+      this.state.set(p, s);
+    }
+    return s;
+  }
+}

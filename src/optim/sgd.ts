@@ -1,0 +1,51 @@
+// Stochastic gradient descent with momentum, dampening, Nesterov momentum and L2 weight decay: PyTorch's torch.optim.SGD update.
+import type { Tensor } from "../tensor/tensor.js";
+import { ValueError } from "../errors.js";
+import { Optimizer, type ParamsInput } from "./optimizer.js";
+
+export interface SGDOptions {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+  weightDecay: number;
+}
+
+/**
+ * For each parameter p with gradient g (PyTorch 1.13's rule):
+ *   g ← g + weightDecay·p
+ *   buf ← g on the first step, else momentum·buf + (1 − dampening)·g
+ *   g ← g + momentum·buf (Nesterov) or buf
+ *   p ← p − lr·g
+ */
+export class SGD extends Optimizer<SGDOptions> {
+  constructor(params: ParamsInput<SGDOptions> | Iterable<Tensor>, opts: Partial<SGDOptions> & { lr: number }) {
+    super("SGD", params, { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, ...opts });
+    for (const g of this.groups) {
+      if (g.momentum < 0 || g.weightDecay < 0) throw new ValueError(`SGD: momentum and weightDecay must be ≥ 0, got ${g.momentum} and ${g.weightDecay}`);
+      if (g.nesterov && (g.momentum <= 0 || g.dampening !== 0)) throw new ValueError("SGD: Nesterov momentum requires a momentum > 0 and zero dampening");
+    }
+  }
+
+  step(): void {
+    for (const group of this.groups) {
+      const { lr, momentum, dampening, nesterov, weightDecay } = group;
+      for (const p of group.params) {
+        if (!p.grad) continue;
+        const x = p.data, g = p.grad.data;
+        if (momentum === 0) {
+          for (let i = 0; i < x.length; i++) x[i] = x[i]! - lr * (g[i]! + weightDecay * x[i]!);
+          continue;
+        }
+        const s = this.stateOf(p);
+        const first = s.momentumBuffer === undefined;
+        const buf = this.buffer(p, s, "momentumBuffer");
+        for (let i = 0; i < x.length; i++) {
+          const d = g[i]! + weightDecay * x[i]!;
+          buf[i] = first ? d : momentum * buf[i]! + (1 - dampening) * d;
+          x[i] = x[i]! - lr * (nesterov ? d + momentum * buf[i]! : buf[i]!);
+        }
+      }
+    }
+  }
+}
