@@ -35,7 +35,9 @@ export function runBackward(root: Tensor, grad: Tensor): void {
       const g = grads.get(t);
       if (!g) continue;
       grads.delete(t); // free as we go
-      if (!t.gradFn || t.retainsGrad) t.grad = t.grad ? t.grad.add(g) : g;
+      // .grad gets its own buffer: g may be shared (the user's seed, both inputs of an add, a reshape's view), and
+      // optimisers change .grad in place
+      if (!t.gradFn || t.retainsGrad) t.grad = t.grad ? t.grad.add(g) : g.clone();
       if (!t.gradFn) continue;
       const inGrads = t.gradFn.backward(g);
       t.gradFn.inputs.forEach((input, k) => {

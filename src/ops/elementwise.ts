@@ -1,11 +1,12 @@
 // Elementwise ops with NumPy/PyTorch broadcasting, unary math and comparisons, each with its backward.
 import { Tensor, type TensorLike } from "../tensor/tensor.js";
-import { broadcastShapes, broadcastStrides, shapeEquals } from "../tensor/shape.js";
+import { broadcastShapes, broadcastStrides, fmtShape, shapeEquals } from "../tensor/shape.js";
 import type { BinaryOp, UnaryOp } from "../backends/backend.js";
 import { kernel } from "../backends/registry.js";
 import { record, needsGrad } from "../autograd/graph.js";
+import { isGradEnabled, noGrad } from "../autograd/grad-mode.js";
 import { emptyLike, lift, sumTo } from "./util.js";
-import { ShapeError } from "../errors.js";
+import { GradError, ShapeError, ValueError } from "../errors.js";
 
 function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const shape = shapeEquals(a.shape, b.shape) ? [...a.shape] : broadcastShapes(op, a.shape, b.shape);
@@ -88,8 +89,14 @@ export const abs = (x: Tensor): Tensor => unary("abs", x, (g, x) => g.mul(x.sign
 export const sign = (x: Tensor): Tensor => unary("sign", x, (g) => g.mul(0));
 export const sin = (x: Tensor): Tensor => unary("sin", x, (g, x) => g.mul(x.cos()));
 export const cos = (x: Tensor): Tensor => unary("cos", x, (g, x) => g.mul(x.sin()).neg());
-export const tanh = (x: Tensor): Tensor => unary("tanh", x, (g, _x, out) => g.mul(out.square().neg().add(1)));
-export const sigmoid = (x: Tensor): Tensor => unary("sigmoid", x, (g, _x, out) => g.mul(out).mul(out.neg().add(1)));
+// Saturated tanh/sigmoid: 1 − y² and 1 − y lose their digits when y ≈ ±1 is rounded, so the gradients are
+// written with sigmoid(−x) = 1 − sigmoid(x) and 1 − tanh²(x) = 4·sigmoid(2x)·sigmoid(−2x), exact in float32.
+export const tanh = (x: Tensor): Tensor =>
+  unary("tanh", x, (g, x) => {
+    const x2 = x.mul(2);
+    return g.mul(unaryRaw("sigmoid", x2)).mul(unaryRaw("sigmoid", x2.neg())).mul(4);
+  });
+export const sigmoid = (x: Tensor): Tensor => unary("sigmoid", x, (g, x, out) => g.mul(out).mul(unaryRaw("sigmoid", x.neg())));
 export const relu = (x: Tensor): Tensor => unary("relu", x, (g, x) => g.mul(unaryRaw("reluMask", x)));
 export const leakyRelu = (x: Tensor, negativeSlope = 0.01): Tensor =>
   unary("leakyRelu", x, (g, x) => g.mul(unaryRaw("leakyReluGrad", x, negativeSlope)), negativeSlope);
@@ -100,23 +107,31 @@ export const floor = (x: Tensor): Tensor => unary("floor", x, (g) => g.mul(0));
 export const ceil = (x: Tensor): Tensor => unary("ceil", x, (g) => g.mul(0));
 export const round = (x: Tensor): Tensor => unary("round", x, (g) => g.mul(0));
 
-/** Clamp into [min, max]; the gradient passes where the input is inside the range (bounds included, like PyTorch). */
+/** Clamp into [min, max] (either may be null); min > max gives max everywhere, like torch.clamp.
+ *  The gradient passes where min ≤ x ≤ max (bounds included), as in PyTorch. */
 export function clamp(x: Tensor, min: number | null, max: number | null = null): Tensor {
+  if (min === null && max === null) throw new ValueError("clamp: at least one of min and max must be a number");
+  for (const [name, v] of [["min", min], ["max", max]] as const) {
+    if (v !== null && typeof v !== "number") throw new ValueError(`clamp: ${name} must be a number or null, got ${String(v)}`);
+  }
   let out = x;
   if (min !== null) out = where(x.lt(min), min, out);
-  if (max !== null) out = where(x.gt(max), max, out);
-  return out === x ? x.clone() : out;
+  // test the clamped-from-below value, so that min > max ends at max
+  if (max !== null) out = where(out.detach().gt(max), max, out);
+  return out;
 }
 
 /** cond ? a : b, elementwise with broadcasting; the gradient goes to the branch that was taken. */
 export function where(cond: Tensor, aIn: TensorLike, bIn: TensorLike): Tensor {
-  const a = typeof aIn === "number" ? lift("where", aIn, cond) : aIn;
-  const b = lift("where", bIn, a);
+  // a number takes the dtype of the tensor branch (or of cond when both branches are numbers)
+  const like = aIn instanceof Tensor ? aIn : bIn instanceof Tensor ? bIn : cond;
+  const a = lift("where", aIn, like);
+  const b = lift("where", bIn, like);
   let shape: number[];
   try {
     shape = broadcastShapes("where", broadcastShapes("where", cond.shape, a.shape), b.shape);
-  } catch (e) {
-    throw new ShapeError(`where: condition ${JSON.stringify(cond.shape)}, a ${JSON.stringify(a.shape)} and b ${JSON.stringify(b.shape)} cannot be broadcast together`);
+  } catch {
+    throw new ShapeError(`where: condition ${fmtShape(cond.shape)}, a ${fmtShape(a.shape)} and b ${fmtShape(b.shape)} cannot be broadcast together (each dim must be equal or 1)`);
   }
   const [c2, a2, b2] = [cond, a, b].map((t) => (shapeEquals(t.shape, shape) ? t.detach() : t.detach().expand(shape))) as [Tensor, Tensor, Tensor];
   const out = emptyLike(a.dtype, shape);
@@ -128,4 +143,65 @@ export function where(cond: Tensor, aIn: TensorLike, bIn: TensorLike): Tensor {
     });
   }
   return out;
+}
+
+export interface CloseOptions {
+  /** Relative tolerance (default 1e-5, as torch). */
+  rtol?: number;
+  /** Absolute tolerance (default 1e-8, as torch). */
+  atol?: number;
+  /** Whether NaN equals NaN (default false). */
+  equalNan?: boolean;
+}
+
+/** 1 where |a − b| ≤ atol + rtol·|b| (equal infinities count as close), else 0; broadcasts; no gradient. */
+export function isclose(a: Tensor, bIn: TensorLike, opts: CloseOptions = {}): Tensor {
+  const { rtol = 1e-5, atol = 1e-8, equalNan = false } = opts;
+  if (!(rtol >= 0) || !(atol >= 0)) throw new ValueError(`isclose: rtol ${rtol} and atol ${atol} must be ≥ 0`);
+  return noGrad(() => {
+    const b = lift("isclose", bIn, a).detach();
+    const x = a.detach();
+    const near = x.sub(b).abs().le(b.abs().mul(rtol).add(atol));
+    let close = maximum(near, x.eq(b)); // eq covers equal infinities, where the difference is NaN
+    if (equalNan) close = maximum(close, x.ne(x).mul(b.ne(b)));
+    return close;
+  });
+}
+
+/** Whether every element of a is close to b (see isclose). */
+export function allclose(a: Tensor, b: TensorLike, opts: CloseOptions = {}): boolean {
+  const c = isclose(a, b, opts);
+  for (let i = 0; i < c.size; i++) if (c.data[i] === 0) return false;
+  return true;
+}
+
+export type InPlaceOp = "add_" | "sub_" | "mul_" | "div_" | "copy_" | "fill_" | "zero_";
+
+/** Change x's buffer in place without recording: x op= alpha·o, with o broadcast to x's shape.
+ *  For optimisers and initialisers; refused while grad mode is on and x requires grad (the tape would be wrong). */
+export function inPlace(op: InPlaceOp, x: Tensor, oIn: TensorLike, alpha: number): void {
+  if (isGradEnabled() && x.requiresGrad) {
+    throw new GradError(`${op}: in-place change of a tensor that requires grad; run it inside noGrad() or on .detach()`);
+  }
+  let o: Tensor;
+  if (typeof oIn === "number") o = lift(op, oIn, x);
+  else if (op === "copy_" && oIn.dtype !== x.dtype) o = oIn.detach().to(x.dtype);
+  else o = lift(op, oIn, x).detach();
+  const shape = broadcastShapes(op, x.shape, o.shape);
+  if (!shapeEquals(shape, x.shape)) {
+    throw new ShapeError(`${op}: ${fmtShape(o.shape)} cannot be broadcast into the tensor's shape ${fmtShape(x.shape)}`);
+  }
+  const oStrides = broadcastStrides(o.shape, shape);
+  if (op === "copy_" || op === "fill_" || op === "zero_") {
+    // o may share x's buffer (x.copy_(x.reshape(...))): copy through a scratch buffer then
+    const src = o.data === x.data ? o.data.slice() : o.data;
+    kernel("copyStrided", x.data)(src, 0, oStrides, shape, x.data, 0, x.strides, false);
+    return;
+  }
+  if ((op === "add_" || op === "sub_") && alpha !== 1) o = noGrad(() => o.mul(op === "sub_" ? -alpha : alpha));
+  else if (op === "sub_") o = noGrad(() => o.neg());
+  const kop: BinaryOp = op === "mul_" ? "mul" : op === "div_" ? "div" : "add";
+  const src = o.data === x.data ? o.data.slice() : o.data;
+  // each output element reads only its own x element, so the kernel may write over x
+  kernel("binary", x.data)(kop, x.data, x.strides, src, broadcastStrides(o.shape, shape), shape, x.data);
 }

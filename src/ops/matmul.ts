@@ -15,7 +15,12 @@ export function bmmRaw(a: Tensor, b: Tensor, transA: boolean, transB: boolean): 
     throw new ShapeError(`matmul: inner dimensions differ: ${fmtShape(a.shape)}${transA ? "ᵀ" : ""} @ ${fmtShape(b.shape)}${transB ? "ᵀ" : ""} has ${k} vs ${k2}`);
   }
   const batchA = a.shape.slice(0, -2), batchB = b.shape.slice(0, -2);
-  const batchShape = broadcastShapes("matmul", batchA, batchB);
+  let batchShape: number[];
+  try {
+    batchShape = broadcastShapes("matmul", batchA, batchB);
+  } catch {
+    throw new ShapeError(`matmul: batch dims ${fmtShape(batchA)} of ${fmtShape(a.shape)} and ${fmtShape(batchB)} of ${fmtShape(b.shape)} cannot be broadcast (each pair must be equal or one of them 1)`);
+  }
   const batch = sizeOf(batchShape);
   // broadcast batch dims by materialising the expanded operand only when it is neither full nor a single matrix
   const prep = (t: Tensor, own: readonly number[]): [Tensor, number] => {
@@ -35,6 +40,10 @@ export function bmmRaw(a: Tensor, b: Tensor, transA: boolean, transB: boolean): 
 export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.dtype !== b.dtype) throw new DTypeError(`matmul: dtypes differ (${a.dtype} and ${b.dtype})`);
   if (a.ndim === 0 || b.ndim === 0) throw new ShapeError(`matmul: both operands need at least 1 dim, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  const k1 = a.shape[a.ndim - 1]!, k2 = b.shape[b.ndim === 1 ? 0 : b.ndim - 2]!;
+  if (k1 !== k2) {
+    throw new ShapeError(`matmul: ${fmtShape(a.shape)} @ ${fmtShape(b.shape)}: the last dim of a (${k1}) must equal the ${b.ndim === 1 ? "only" : "second-to-last"} dim of b (${k2})`);
+  }
   const a2 = a.ndim === 1 ? a.reshape([1, a.shape[0]!]) : a;
   const b2 = b.ndim === 1 ? b.reshape([b.shape[0]!, 1]) : b;
   let out = bmmRaw(a2, b2, false, false);

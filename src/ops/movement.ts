@@ -6,7 +6,7 @@ import { checkInt, fmtShape, normDim, sizeOf, type Shape } from "../tensor/shape
 import { kernel } from "../backends/registry.js";
 import { record, needsGrad } from "../autograd/graph.js";
 import { emptyLike } from "./util.js";
-import { ShapeError, ValueError } from "../errors.js";
+import { DTypeError, ShapeError, ValueError } from "../errors.js";
 
 /** Read x through (offset, strides) into a new contiguous tensor of `shape`. Differentiable. */
 function gatherStrided(op: string, x: Tensor, offset: number, strides: readonly number[], shape: Shape): Tensor {
@@ -96,10 +96,15 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
 }
 
 /** Elements start, start+step, … before end along `dim` (Python slice rules; negative indices count from the end). */
-export function slice(x: Tensor, dim: number, start?: number, end?: number, step = 1): Tensor {
+export function slice(x: Tensor, dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
   const d = normDim("slice", dim, x.ndim);
   const n = x.shape[d]!;
   if (!Number.isInteger(step) || step === 0) throw new ValueError(`slice: step must be a non-zero integer, got ${step}`);
+  for (const [name, v] of [["start", start], ["end", end]] as const) {
+    if (v !== undefined && v !== null && !Number.isInteger(v)) throw new ValueError(`slice: ${name} must be an integer, got ${v}`);
+  }
+  if (start === null) start = undefined;
+  if (end === null) end = undefined;
   const clampIdx = (v: number, lo: number, hi: number): number => Math.min(Math.max(v < 0 ? v + n : v, lo), hi);
   let s: number, e: number;
   if (step > 0) {
@@ -131,6 +136,8 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
 
 /** Reverse the order along each of `dims`. */
 export function flip(x: Tensor, dims: readonly number[]): Tensor {
+  const norm = dims.map((d) => normDim("flip", d, x.ndim));
+  if (new Set(norm).size !== norm.length) throw new ValueError(`flip: dims ${fmtShape(dims)} repeat a dim`);
   let r = x;
   for (const dim of dims) r = slice(r, dim, undefined, undefined, -1);
   return r === x ? clone(x) : r;
@@ -149,7 +156,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
     if (t.ndim !== first.ndim || t.shape.some((v, i) => i !== d && v !== first.shape[i])) {
       throw new ShapeError(`cat: tensor ${k} has shape ${fmtShape(t.shape)} but tensor 0 has ${fmtShape(first.shape)}; all dims except dim ${d} must match`);
     }
-    if (t.dtype !== first.dtype) throw new ShapeError(`cat: tensor ${k} is ${t.dtype}, tensor 0 is ${first.dtype}`);
+    if (t.dtype !== first.dtype) throw new DTypeError(`cat: tensor ${k} is ${t.dtype}, tensor 0 is ${first.dtype}; convert one with .to()`);
   });
   const shape = [...first.shape];
   shape[d] = tensors.reduce((n, t) => n + t.shape[d]!, 0);
@@ -237,4 +244,92 @@ function padDim(x: Tensor, dim: number, before: number, after: number, mode: Pad
   parts.push(x);
   if (after > 0) parts.push(side(after, false));
   return cat(parts, dim);
+}
+
+/** Integer positions from a float index tensor, each checked to lie in [0, size) (negative ones count from the end). */
+function positions(op: string, index: Tensor, size: number, dim: number): Int32Array {
+  const out = new Int32Array(index.size);
+  for (let i = 0; i < index.size; i++) {
+    const v = index.data[i]!;
+    if (!Number.isInteger(v) || v < -size || v >= size) {
+      throw new ValueError(`${op}: index ${v} (element ${i} of the index) is not an integer in [${-size}, ${size}) for dim ${dim} of size ${size}`);
+    }
+    out[i] = v < 0 ? v + size : v;
+  }
+  return out;
+}
+
+/** The entries `index` (1-D, integer values, repeats allowed) along `dim`, like torch.index_select.
+ *  x: [..., n, ...], index: [k] → [..., k, ...]; the backward sums the gradient of repeated entries. */
+export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
+  const d = normDim("indexSelect", dim, x.ndim);
+  if (index.ndim > 1) throw new ShapeError(`indexSelect: index must be 1-D, got shape ${fmtShape(index.shape)}`);
+  const n = x.shape[d] ?? 1;
+  const pos = positions("indexSelect", index, n, d);
+  const shape = x.ndim === 0 ? [] : x.shape.map((v, i) => (i === d ? pos.length : v));
+  const inner = sizeOf(x.shape.slice(d + 1)), outer = sizeOf(x.shape.slice(0, d));
+  // one strided copy per selected entry: the [outer, inner] slab at position p along dim
+  const slab = [outer, inner], srcStrides = [n * inner, 1], dstStrides = [pos.length * inner, 1];
+  const out = emptyLike(x.dtype, shape);
+  const copy = kernel("copyStrided", x.data);
+  pos.forEach((p, j) => copy(x.data, p * inner, srcStrides, slab, out.data, j * inner, dstStrides, false));
+  if (needsGrad(x)) {
+    record(out, "indexSelect", [x], (g) => {
+      const gx = emptyLike(g.dtype, x.shape);
+      const acc = kernel("copyStrided", g.data);
+      pos.forEach((p, j) => acc(g.data, j * inner, dstStrides, slab, gx.data, p * inner, srcStrides, true));
+      return [gx];
+    }, { dim: d });
+  }
+  return out;
+}
+
+/** out[i₀…i_dim…] = x[i₀…index[i₀…i_dim…]…], like torch.gather. index has x's rank and no dim larger than x's
+ *  (except along `dim`); out has index's shape. The backward scatters (adds) the gradient back. */
+export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
+  const d = normDim("gather", dim, x.ndim);
+  if (index.ndim !== x.ndim) throw new ShapeError(`gather: index ${fmtShape(index.shape)} must have the rank of the input ${fmtShape(x.shape)}`);
+  index.shape.forEach((v, i) => {
+    if (i !== d && v > x.shape[i]!) {
+      throw new ShapeError(`gather: index ${fmtShape(index.shape)} is larger than the input ${fmtShape(x.shape)} in dim ${i} (only dim ${d} may differ)`);
+    }
+  });
+  if (x.ndim === 0) return indexSelect(x, 0, index.reshape([1])).reshape([]);
+  // bring `dim` last and crop the other dims to the index: then it is a row-wise gather of planes
+  const last = x.ndim - 1;
+  const crop = (t: Tensor): Tensor => index.shape.reduce((r: Tensor, v, i) => (i !== d && v < t.shape[i]! ? slice(r, i, 0, v) : r), t);
+  const xs = transpose(crop(x), d, last);
+  const idx = transpose(index.detach(), d, last);
+  const n = xs.shape[last]!, k = idx.shape[last]!, planes = sizeOf(idx.shape.slice(0, -1));
+  const pos = positions("gather", idx, n, d);
+  const out = emptyLike(x.dtype, idx.shape);
+  kernel("planeGather", xs.data)(xs.data, n, pos, true, planes, k, out.data);
+  if (needsGrad(xs)) {
+    record(out, "gather", [xs], (g) => {
+      const gx = emptyLike(g.dtype, xs.shape);
+      kernel("planeScatter", g.data)(g.data, k, pos, true, planes, gx.data, n, true);
+      return [gx];
+    }, { dim: d });
+  }
+  return transpose(out, d, last);
+}
+
+/** One-hot rows: index [...] of integers in [0, numClasses) → [..., numClasses] of 1/0 (float, no gradient).
+ *  numClasses −1 (the default) means max(index) + 1, like torch.nn.functional.one_hot. */
+export function oneHot(index: Tensor, numClasses = -1): Tensor {
+  let c = numClasses;
+  if (c === -1) {
+    c = 0;
+    for (const v of index.data) c = Math.max(c, v + 1);
+  }
+  checkInt("oneHot", "numClasses", c, 1);
+  const pos = positions("oneHot", index, c, -1);
+  for (let i = 0; i < pos.length; i++) {
+    if (index.data[i]! < 0) throw new ValueError(`oneHot: index ${index.data[i]} is negative; classes are 0..${c - 1}`);
+  }
+  const out = emptyLike(index.dtype, [...index.shape, c]);
+  const ones = emptyLike(index.dtype, [pos.length]).add(1);
+  // row p gets a 1 at column pos[p]
+  kernel("planeScatter", out.data)(ones.data, 1, pos, true, pos.length, out.data, c, false);
+  return out;
 }

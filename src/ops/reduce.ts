@@ -1,6 +1,6 @@
 // Reductions over dims with keepdim: sum, mean, max, min, argmax, argmin, var; each with its backward.
 import { Tensor } from "../tensor/tensor.js";
-import { normDim, sizeOf } from "../tensor/shape.js";
+import { fmtShape, normDim, sizeOf } from "../tensor/shape.js";
 import type { ArgReduceOp, ReduceOp } from "../backends/backend.js";
 import { kernel } from "../backends/registry.js";
 import { record, needsGrad } from "../autograd/graph.js";
@@ -13,12 +13,30 @@ function around(shape: readonly number[], dim: number): [number, number, number]
 }
 
 function reduceDimRaw(op: ReduceOp, x: Tensor, dim: number): Tensor {
-  const [outer, size, inner] = around(x.shape, dim);
-  if (size === 0 && op !== "sum" && op !== "prod") throw new ValueError(`${op}: cannot reduce an empty dim ${dim} of shape [${x.shape.join(",")}]`);
-  const shape = x.shape.map((d, i) => (i === dim ? 1 : d));
+  return reduceRun(op, x, dim, dim);
+}
+
+/** Reduce the consecutive dims first..last of x in one kernel pass; they stay as size-1 dims. */
+function reduceRun(op: ReduceOp, x: Tensor, first: number, last: number): Tensor {
+  const outer = sizeOf(x.shape.slice(0, first)), size = sizeOf(x.shape.slice(first, last + 1)), inner = sizeOf(x.shape.slice(last + 1));
+  if (size === 0 && op !== "sum" && op !== "prod") throw new ValueError(`${op}: cannot reduce over the empty dims ${first}..${last} of shape ${fmtShape(x.shape)}`);
+  const shape = x.shape.map((d, i) => (i >= first && i <= last ? 1 : d));
   const out = emptyLike(x.dtype, shape);
   kernel("reduce", x.data)(op, x.data, outer, size, inner, out.data);
   return out;
+}
+
+/** Reduce the sorted `dims` of x (kept as size-1 dims), one kernel pass per run of consecutive dims. */
+function reduceRaw(op: ReduceOp, x: Tensor, dims: readonly number[]): Tensor {
+  let r = x.detach();
+  for (let j = dims.length - 1; j >= 0; ) {
+    const last = dims[j]!;
+    let first = last;
+    while (j > 0 && dims[j - 1] === first - 1) first = dims[--j]!;
+    j--;
+    r = reduceRun(op, r, first, last);
+  }
+  return r;
 }
 
 function dimsOf(op: string, x: Tensor, dim: number | readonly number[] | undefined): number[] {
@@ -36,13 +54,11 @@ function keptShape(x: Tensor, dims: readonly number[], keepdim: boolean): number
 /** Sum over `dim` (all dims if omitted). x: any shape → reduced shape. */
 export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
   const dims = dimsOf("sum", x, dim);
-  let r = x.detach();
-  for (const d of dims) r = reduceDimRaw("sum", r, d);
-  const out = r.reshape(keptShape(x, dims, keepdim));
-  const result = new Tensor(out.data, out.shape);
+  const r = reduceRaw("sum", x, dims);
+  const result = new Tensor(r.data, keptShape(x, dims, keepdim));
   if (needsGrad(x)) {
     const kept = keptShape(x, dims, true);
-    record(result, "sum", [x], (g) => [g.reshape(kept).expand(x.shape)]);
+    record(result, "sum", [x], (g) => [g.reshape(kept).expand(x.shape)], { dim: dims, keepdim });
   }
   return result;
 }
@@ -63,7 +79,8 @@ function extremum(op: "max" | "min", x: Tensor, dim: number | undefined, keepdim
     const result = new Tensor(v.data, []);
     if (needsGrad(x)) {
       record(result, op, [x], (g) => {
-        const mask = x.detach().eq(result.detach());
+        const xd = x.detach(), m = result.detach();
+        const mask = Number.isNaN(m.data[0]!) ? xd.ne(xd) : xd.eq(m); // a NaN result comes from the NaNs
         return [mask.mul(g.div(mask.sum()))];
       });
     }
@@ -119,3 +136,30 @@ export function variance(x: Tensor, dim?: number | readonly number[], opts: VarO
   const centered = x.sub(mean(x, dims, true));
   return sum(centered.square(), dims, keepdim).div(Math.max(n - correction, 0));
 }
+
+/** log Σ exp(x) over `dim`, shifted by the max so that exp never overflows; the gradient is softmax(x). */
+export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = false): Tensor {
+  const dims = dimsOf("logsumexp", x, dim);
+  if (x.size === 0) return sum(x, dims, keepdim).log();
+  // the shift is a constant for autograd: d/dx [log Σ exp(x − m) + m] = softmax(x) whatever m is
+  const m = reduceRaw("max", x, dims);
+  for (let i = 0; i < m.size; i++) if (!Number.isFinite(m.data[i]!)) m.data[i] = 0; // all −inf (or inf) rows: no shift
+  const out = x.sub(m).exp().sum(dims, true).log().add(m);
+  return keepdim ? out : out.reshape(keptShape(x, dims, false));
+}
+
+function truth(op: "all" | "any", x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
+  const dims = dim === undefined ? x.shape.map((_, i) => i) : [normDim(op, dim, x.ndim)];
+  const nonzero = x.detach().ne(0);
+  // all = min over the 1/0 flags (1 for an empty reduction), any = max (0 for an empty reduction)
+  if (nonzero.size === 0 || dims.some((d) => x.shape[d] === 0)) {
+    return emptyLike(x.dtype, keptShape(x, dims, dim === undefined ? false : keepdim)).add(op === "all" ? 1 : 0);
+  }
+  const r = reduceRaw(op === "all" ? "min" : "max", nonzero, dims);
+  return new Tensor(r.data, keptShape(x, dims, dim === undefined ? false : keepdim));
+}
+
+/** 1 if every element (along `dim`) is non-zero, else 0; NaN counts as non-zero. No gradient. */
+export const all = (x: Tensor, dim?: number, keepdim = false): Tensor => truth("all", x, dim, keepdim);
+/** 1 if any element (along `dim`) is non-zero, else 0. No gradient. */
+export const any = (x: Tensor, dim?: number, keepdim = false): Tensor => truth("any", x, dim, keepdim);

@@ -1,9 +1,12 @@
 // Creating tensors: from nested arrays or typed arrays, zeros/ones/full, arange, linspace, eye, rand/randn with a seedable generator.
 import { Tensor, type NestedArray } from "./tensor.js";
 import { allocate, type DataArray, type DType } from "./dtype.js";
-import { checkShape, fmtShape, sizeOf, type Shape } from "./shape.js";
+import { checkInt, checkShape, fmtShape, sizeOf, type Shape } from "./shape.js";
 import { defaultGenerator, type Generator } from "./random.js";
 import { ShapeError, ValueError } from "../errors.js";
+
+/** Typed arrays of numbers other than the two float dtypes; tensor() converts them. */
+export type NumericArray = Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array;
 
 export interface TensorOptions {
   dtype?: DType;
@@ -16,12 +19,20 @@ export interface RandomOptions extends TensorOptions {
 
 /** A tensor from nested arrays (shape inferred), a number (a scalar), or a flat typed/plain array with an explicit shape.
  *  A Float32Array/Float64Array of the requested dtype is used without copying. */
-export function tensor(data: NestedArray | DataArray | readonly number[], shape?: Shape, opts: TensorOptions = {}): Tensor {
+export function tensor(data: NestedArray | DataArray | NumericArray | readonly number[], shape?: Shape, opts: TensorOptions = {}): Tensor {
   const dtype = opts.dtype ?? (data instanceof Float64Array ? "float64" : "float32");
   let flat: DataArray;
   let inferred: number[];
   if (data instanceof Float32Array || data instanceof Float64Array) {
     flat = (dtype === "float64") === data instanceof Float64Array ? data : dtype === "float64" ? Float64Array.from(data) : Float32Array.from(data);
+    inferred = [data.length];
+  } else if (ArrayBuffer.isView(data)) {
+    // other typed arrays (Uint8Array pixels, Int32Array labels…) are converted
+    if (data instanceof DataView || data instanceof BigInt64Array || data instanceof BigUint64Array) {
+      throw new ValueError("tensor: a DataView or BigInt array cannot be read as numbers; convert it first");
+    }
+    flat = allocate(dtype, data.length);
+    flat.set(data);
     inferred = [data.length];
   } else {
     const values: number[] = [];
@@ -72,6 +83,7 @@ export function arange(start: number, end?: number, step = 1, opts: TensorOption
     throw new ValueError(`arange: start ${start}, end ${end} and a non-zero step ${step} must be finite`);
   }
   const n = Math.max(0, Math.ceil((end - start) / step));
+  if (n > 2 ** 31) throw new ValueError(`arange: ${n} elements from ${start} to ${end} by ${step} is too many`);
   const data = allocate(opts.dtype ?? "float32", n);
   for (let i = 0; i < n; i++) data[i] = start + i * step;
   return new Tensor(data, [n], opts.requiresGrad ?? false);
@@ -79,12 +91,17 @@ export function arange(start: number, end?: number, step = 1, opts: TensorOption
 
 export function linspace(start: number, end: number, steps: number, opts: TensorOptions = {}): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new ValueError(`linspace: steps must be an integer ≥ 0, got ${steps}`);
+  if (!Number.isFinite(start) || !Number.isFinite(end)) throw new ValueError(`linspace: start ${start} and end ${end} must be finite`);
   const data = allocate(opts.dtype ?? "float32", steps);
-  for (let i = 0; i < steps; i++) data[i] = steps === 1 ? start : start + ((end - start) * i) / (steps - 1);
+  // PyTorch's formula: from the start for the first half, from the end for the second, so both ends are exact
+  const step = steps > 1 ? (end - start) / (steps - 1) : 0;
+  const half = Math.floor(steps / 2);
+  for (let i = 0; i < steps; i++) data[i] = steps === 1 ? start : i < half ? start + step * i : end - step * (steps - i - 1);
   return new Tensor(data, [steps], opts.requiresGrad ?? false);
 }
 
-export function eye(n: number, m = n, opts: TensorOptions = {}): Tensor {
+export function eye(n: number, m: number | null = n, opts: TensorOptions = {}): Tensor {
+  if (m === null) m = n;
   const t = zeros([n, m], opts);
   for (let i = 0; i < Math.min(n, m); i++) t.data[i * m + i] = 1;
   return t;
@@ -108,6 +125,9 @@ export function randn(shape: Shape, opts: RandomOptions = {}): Tensor {
 
 /** Uniform integers in [low, high). */
 export function randint(low: number, high: number, shape: Shape, opts: RandomOptions = {}): Tensor {
+  if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
+    throw new ValueError(`randint: low ${low} and high ${high} must be integers with low < high`);
+  }
   const g = opts.generator ?? defaultGenerator;
   const t = zeros(shape, opts);
   for (let i = 0; i < t.size; i++) t.data[i] = low + g.int(high - low);
@@ -116,6 +136,7 @@ export function randint(low: number, high: number, shape: Shape, opts: RandomOpt
 
 /** A random permutation of 0..n-1 (Fisher–Yates). */
 export function randperm(n: number, opts: RandomOptions = {}): Tensor {
+  checkInt("randperm", "n", n, 0);
   const g = opts.generator ?? defaultGenerator;
   const t = arange(n, undefined, 1, opts);
   for (let i = n - 1; i > 0; i--) {

@@ -2,10 +2,10 @@
 // Reshape-like views share the buffer; every other op writes a new one. Memory is garbage-collected: no dispose.
 import type { DataArray, DType } from "./dtype.js";
 import { dtypeOf } from "./dtype.js";
-import { contiguousStrides, sizeOf, type Shape } from "./shape.js";
+import { contiguousStrides, fmtShape, normDim, shapeEquals, sizeOf, type Shape } from "./shape.js";
 import type { GradFn } from "../autograd/graph.js";
 import { runBackward } from "../autograd/backward.js";
-import { GradError } from "../errors.js";
+import { DTypeError, GradError, ShapeError, ValueError } from "../errors.js";
 import * as ew from "../ops/elementwise.js";
 import * as red from "../ops/reduce.js";
 import * as mv from "../ops/movement.js";
@@ -34,6 +34,9 @@ export class Tensor {
   retainsGrad = false;
 
   constructor(data: DataArray, shape: Shape, requiresGrad = false) {
+    if (sizeOf(shape) !== data.length) {
+      throw new ShapeError(`Tensor: ${data.length} values do not fill shape ${fmtShape(shape)} (${sizeOf(shape)} elements)`);
+    }
     this.data = data;
     this.shape = Object.freeze([...shape]);
     this.strides = Object.freeze(contiguousStrides(shape));
@@ -51,6 +54,14 @@ export class Tensor {
   get ndim(): number {
     return this.shape.length;
   }
+  /** Rank, like torch's x.dim(). */
+  dim(): number {
+    return this.shape.length;
+  }
+  /** Size of one dim (negative counts from the end), like torch's x.size(dim); `size` itself is the element count. */
+  sizeAt(dim: number): number {
+    return this.shape[normDim("sizeAt", dim, this.ndim)] ?? 1;
+  }
   /** True for tensors created by the user rather than by an op. */
   get isLeaf(): boolean {
     return this.gradFn === null;
@@ -64,6 +75,8 @@ export class Tensor {
       if (this.size !== 1) throw new GradError(`backward: grad can be implicit only for a scalar output, this one has shape [${this.shape.join(",")}]`);
       grad = new Tensor(this.dtype === "float64" ? new Float64Array([1]) : new Float32Array([1]), this.shape);
     }
+    if (!shapeEquals(grad.shape, this.shape)) throw new ShapeError(`backward: grad has shape ${fmtShape(grad.shape)} but the tensor has ${fmtShape(this.shape)}`);
+    if (grad.dtype !== this.dtype) throw new DTypeError(`backward: grad is ${grad.dtype} but the tensor is ${this.dtype}`);
     runBackward(this, grad);
   }
   /** Same data, cut from the graph. */
@@ -76,7 +89,9 @@ export class Tensor {
     this.requiresGrad = on;
     return this;
   }
+  /** Keep .grad on this non-leaf after backward() (leaves always keep it). */
   retainGrad(): this {
+    if (!this.requiresGrad) throw new GradError("retainGrad: the tensor does not require grad, so it will never have one");
     this.retainsGrad = true;
     return this;
   }
@@ -84,7 +99,7 @@ export class Tensor {
   // ---- reading ----
   /** The single value of a one-element tensor. */
   item(): number {
-    if (this.size !== 1) throw new GradError(`item: tensor has ${this.size} elements, expected 1`);
+    if (this.size !== 1) throw new ValueError(`item: tensor of shape ${fmtShape(this.shape)} has ${this.size} elements, expected 1`);
     return this.data[0]!;
   }
   /** Nested JavaScript arrays (a number for a scalar). */
@@ -137,6 +152,22 @@ export class Tensor {
   ceil(): Tensor { return ew.ceil(this); }
   round(): Tensor { return ew.round(this); }
   clamp(min: number | null, max: number | null = null): Tensor { return ew.clamp(this, min, max); }
+  /** |this − o| ≤ atol + rtol·|o| elementwise, as 1/0 (torch.isclose). */
+  isclose(o: TensorLike, opts: ew.CloseOptions = {}): Tensor { return ew.isclose(this, o, opts); }
+  /** Whether every element is close to o (torch.allclose). */
+  allclose(o: TensorLike, opts: ew.CloseOptions = {}): boolean { return ew.allclose(this, o, opts); }
+
+  // ---- in place, unrecorded (optimisers, initialisers): refused while grad mode is on and this requires grad ----
+  /** this += alpha·o (o broadcast to this shape). */
+  add_(o: TensorLike, alpha = 1): this { ew.inPlace("add_", this, o, alpha); return this; }
+  /** this −= alpha·o. */
+  sub_(o: TensorLike, alpha = 1): this { ew.inPlace("sub_", this, o, alpha); return this; }
+  mul_(o: TensorLike): this { ew.inPlace("mul_", this, o, 1); return this; }
+  div_(o: TensorLike): this { ew.inPlace("div_", this, o, 1); return this; }
+  /** Overwrite the values with o's (broadcast, converted to this dtype). */
+  copy_(o: TensorLike): this { ew.inPlace("copy_", this, o, 1); return this; }
+  fill_(value: number): this { ew.inPlace("fill_", this, value, 1); return this; }
+  zero_(): this { ew.inPlace("zero_", this, 0, 1); return this; }
 
   // ---- reductions ----
   sum(dim?: number | readonly number[], keepdim = false): Tensor { return red.sum(this, dim, keepdim); }
@@ -146,6 +177,12 @@ export class Tensor {
   argmax(dim?: number, keepdim = false): Tensor { return red.argmax(this, dim, keepdim); }
   argmin(dim?: number, keepdim = false): Tensor { return red.argmin(this, dim, keepdim); }
   var(dim?: number | readonly number[], opts: red.VarOptions = {}): Tensor { return red.variance(this, dim, opts); }
+  /** log Σ exp over `dim`, computed stably. */
+  logsumexp(dim: number | readonly number[], keepdim = false): Tensor { return red.logsumexp(this, dim, keepdim); }
+  /** 1 where every element (along `dim`) is non-zero, else 0. */
+  all(dim?: number, keepdim = false): Tensor { return red.all(this, dim, keepdim); }
+  /** 1 where any element (along `dim`) is non-zero, else 0. */
+  any(dim?: number, keepdim = false): Tensor { return red.any(this, dim, keepdim); }
   std(dim?: number | readonly number[], opts: red.VarOptions = {}): Tensor { return red.variance(this, dim, opts).sqrt(); }
 
   // ---- movement ----
@@ -162,6 +199,10 @@ export class Tensor {
   slice(dim: number, start?: number, end?: number, step = 1): Tensor { return mv.slice(this, dim, start, end, step); }
   select(dim: number, index: number): Tensor { return mv.select(this, dim, index); }
   flip(dims: readonly number[]): Tensor { return mv.flip(this, dims); }
+  /** out[…i…] = this[…index[…i…]… along dim] (torch.gather); `index` holds integer values. */
+  gather(dim: number, index: Tensor): Tensor { return mv.gather(this, dim, index); }
+  /** The entries `index` (a 1-D tensor of integers) along `dim` (torch.index_select). */
+  indexSelect(dim: number, index: Tensor): Tensor { return mv.indexSelect(this, dim, index); }
   clone(): Tensor { return mv.clone(this); }
   /** A copy with another dtype; gradients flow back converted. */
   to(dtype: DType): Tensor { return toDType(this, dtype); }
