@@ -47,7 +47,7 @@ for (const c of fx.schedulers) {
     const p = tensor([0, 0]);
     const opt: Optimizer<GroupOptions> = c.optimizer === "sgd" ? new SGD([p], { lr: 0.1, momentum: 0.9 }) : new Adam([p], { lr: 0.1 });
     const o = c.options as Record<string, never>;
-    const sched = c.kind === "step" ? new StepLR(opt, o.stepSize, o.gamma) : c.kind === "cosine" ? new CosineAnnealingLR(opt, o.tMax, o.etaMin) : new OneCycleLR(opt, o);
+    const sched = c.kind === "step" ? new StepLR(opt, o.stepSize, o.gamma) : c.kind === "cosine" ? new CosineAnnealingLR(opt, o.tMax, o.etaMin) : new OneCycleLR(opt, o as never);
     c.lrs.forEach((lr, k) => {
       const g = opt.groups[0] as unknown as { lr: number; momentum?: number; betas?: number[] };
       assert.ok(Math.abs(g.lr - lr) <= 1e-12 + 1e-9 * Math.abs(lr), `step ${k}: lr ${g.lr} vs ${lr}`);
