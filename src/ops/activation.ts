@@ -124,8 +124,8 @@ export function softplus(x: Tensor, opts: SoftplusOptions = {}): Tensor {
 /** x·sigmoid(x) (a.k.a. swish). */
 export const silu = (x: Tensor): Tensor => x.mul(x.sigmoid());
 
-/** erf to double precision: the positive series erf(x) = 2/√π·e^{−x²}·Σ 2ⁿx^{2n+1}/(1·3·…·(2n+1)) below 3, the erfc continued fraction above. */
-export function erf(x: number): number {
+/** erf of a number, to double precision: the positive series erf(x) = 2/√π·e^{−x²}·Σ 2ⁿx^{2n+1}/(1·3·…·(2n+1)) below 3, the erfc continued fraction above. */
+export function erfScalar(x: number): number {
   if (Number.isNaN(x)) return NaN;
   const ax = Math.abs(x);
   let r: number;
@@ -162,7 +162,7 @@ export function gelu(x: Tensor, opts: GeluOptions = {}): Tensor {
   const slope = needsGrad(x) ? emptyLike(x.dtype, x.shape) : null;
   for (let i = 0; i < x.size; i++) {
     const v = x.data[i]!;
-    const cdf = 0.5 * (1 + erf(v / Math.SQRT2));
+    const cdf = 0.5 * (1 + erfScalar(v / Math.SQRT2));
     out.data[i] = v * cdf;
     if (slope) slope.data[i] = cdf + (v * Math.exp(-0.5 * v * v)) / Math.sqrt(2 * Math.PI);
   }

@@ -34,6 +34,11 @@ function reduce(loss: Tensor, reduction: Reduction): Tensor {
   return reduction === "mean" ? loss.mean() : reduction === "sum" ? loss.sum() : loss;
 }
 
+/** total / count; when nothing was counted, NaN with a zero gradient, as PyTorch's 0/0 mean. */
+function meanOver(total: Tensor, count: number): Tensor {
+  return count === 0 ? total.mul(0).add(NaN) : total.div(count);
+}
+
 function checkWeight(op: string, weight: Tensor | null, c: number, like: Tensor): void {
   if (!weight) return;
   if (weight.ndim !== 1 || weight.shape[0] !== c) throw new ShapeError(`${op}: weight ${fmtShape(weight.shape)} must be [${c}], one per class`);
@@ -91,7 +96,7 @@ export function nllLoss(logProbs: Tensor, target: Tensor, opts: NllLossOptions =
   const perSample = logProbs.mul(pick).sum(classDim).neg();
   if (reduction === "none") return perSample;
   const total = perSample.sum();
-  return reduction === "sum" ? total : total.div(weightSum);
+  return reduction === "sum" ? total : meanOver(total, weightSum);
 }
 
 /** Cross entropy of logits against class indices or class probabilities, as torch.nn.functional.cross_entropy 1.13.
@@ -135,12 +140,12 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
     perSample = nll.mul(1 - labelSmoothing).add(smooth.mul(labelSmoothing / c));
     // PyTorch 1.13 divides the uniform part by the weight sum (weighted) or the number of counted targets (unweighted)
     if (reduction === "mean" && !weight) {
-      return nll.sum().div(weightSum).mul(1 - labelSmoothing).add(smooth.sum().div(countedN).mul(labelSmoothing / c));
+      return meanOver(nll.sum(), weightSum).mul(1 - labelSmoothing).add(meanOver(smooth.sum(), countedN).mul(labelSmoothing / c));
     }
   }
   if (reduction === "none") return perSample;
   const total = perSample.sum();
-  return reduction === "sum" ? total : total.div(weightSum);
+  return reduction === "sum" ? total : meanOver(total, weightSum);
 }
 
 export interface ReductionOptions { reduction?: Reduction }

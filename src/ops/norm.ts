@@ -1,5 +1,5 @@
 // Normalisation: batch norm (training statistics with in-place running-stat updates, or evaluation with the running
-// stats) and local response norm (AlexNet/GoogLeNet), exactly as torch.nn.functional.batch_norm / local_response_norm.
+// stats), local response norm (AlexNet/GoogLeNet), layer norm and group norm, exactly as torch.nn.functional's.
 import { Tensor } from "../tensor/tensor.js";
 import { checkInt, fmtShape, sizeOf } from "../tensor/shape.js";
 import type { DataArray } from "../tensor/dtype.js";
@@ -150,4 +150,67 @@ export function localResponseNorm(x: Tensor, size: number, opts: LocalResponseNo
   for (let j = 1; j < size; j++) windowSum = windowSum.add(slice(sq, 1, j, j + c));
   const divisor = windowSum.mul(alpha / size).add(k).pow(beta);
   return x.div(divisor);
+}
+
+export interface AffineNormOptions {
+  /** Elementwise scale (layerNorm: normalizedShape; groupNorm: [C]). */
+  weight?: Tensor | null;
+  /** Elementwise shift, shaped like weight. */
+  bias?: Tensor | null;
+  /** Added to the variance before the square root. Default 1e-5. */
+  eps?: number;
+}
+
+/** (x − mean)/√(var + eps) over `dims` (biased variance), composed from differentiable ops. */
+function standardise(x: Tensor, dims: number[], eps: number): Tensor {
+  const mean = x.mean(dims, true);
+  const centered = x.sub(mean);
+  return centered.mul(centered.square().mean(dims, true).add(eps).rsqrt());
+}
+
+function checkEps(op: string, eps: number): void {
+  if (!(typeof eps === "number" && eps >= 0 && Number.isFinite(eps))) throw new ValueError(`${op}: eps must be a finite number ≥ 0, got ${String(eps)}`);
+}
+
+function checkAffine(op: string, x: Tensor, shape: readonly number[], weight: Tensor | null, bias: Tensor | null): void {
+  for (const [name, t] of [["weight", weight], ["bias", bias]] as const) {
+    if (!t) continue;
+    if (t.ndim !== shape.length || t.shape.some((d, i) => d !== shape[i])) throw new ShapeError(`${op}: ${name} ${fmtShape(t.shape)} must be ${fmtShape(shape)}`);
+    if (t.dtype !== x.dtype) throw new DTypeError(`${op}: input is ${x.dtype} but ${name} is ${t.dtype}`);
+  }
+}
+
+/** Layer normalisation over the last dims (normalizedShape), as torch.nn.functional.layer_norm.
+ *  x: [..., *normalizedShape] → same shape; weight and bias: normalizedShape. */
+export function layerNorm(x: Tensor, normalizedShape: readonly number[], opts: AffineNormOptions = {}): Tensor {
+  const { weight = null, bias = null, eps = 1e-5 } = opts;
+  const k = normalizedShape.length;
+  normalizedShape.forEach((d, i) => checkInt("layerNorm", `normalizedShape[${i}]`, d, 1));
+  if (k === 0 || k > x.ndim || normalizedShape.some((d, i) => d !== x.shape[x.ndim - k + i])) {
+    throw new ShapeError(`layerNorm: normalizedShape ${fmtShape(normalizedShape)} must be a non-empty suffix of the input shape ${fmtShape(x.shape)}`);
+  }
+  checkEps("layerNorm", eps);
+  checkAffine("layerNorm", x, normalizedShape, weight, bias);
+  let y = standardise(x, normalizedShape.map((_, i) => x.ndim - k + i), eps);
+  if (weight) y = y.mul(weight);
+  if (bias) y = y.add(bias);
+  return y;
+}
+
+/** Group normalisation: channels split into numGroups groups, each normalised over its channels and positions,
+ *  then a per-channel affine map, as torch.nn.functional.group_norm. x: [N,C,…] → same shape; weight, bias: [C]. */
+export function groupNorm(x: Tensor, numGroups: number, opts: AffineNormOptions = {}): Tensor {
+  const { weight = null, bias = null, eps = 1e-5 } = opts;
+  checkInt("groupNorm", "numGroups", numGroups, 1);
+  if (x.ndim < 2) throw new ShapeError(`groupNorm: input must be [N,C,…] with at least 2 dims, got ${fmtShape(x.shape)}`);
+  const c = x.shape[1]!;
+  if (c % numGroups !== 0) throw new ShapeError(`groupNorm: ${c} channels of input ${fmtShape(x.shape)} cannot be split into ${numGroups} groups`);
+  checkEps("groupNorm", eps);
+  checkAffine("groupNorm", x, [c], weight, bias);
+  const grouped = x.reshape([x.shape[0]!, numGroups, -1]);
+  let y = standardise(grouped, [2], eps).reshape(x.shape);
+  const perChannel = [c, ...x.shape.slice(2).map(() => 1)];
+  if (weight) y = y.mul(weight.reshape(perChannel));
+  if (bias) y = y.add(bias.reshape(perChannel));
+  return y;
 }

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { F, Generator, Tensor, ShapeError, ValueError, tensor } from "../../src/index.js";
-import { erf } from "../../src/ops/activation.js";
+import { erfScalar as erf } from "../../src/ops/activation.js";
 import { checkCase, loadCases } from "../helpers/fixtures.js";
 import { gradcheck, rand64 } from "../helpers/gradcheck.js";
 

@@ -76,7 +76,11 @@ test("crossEntropy by hand: −log softmax at the target, and the label-smoothin
   const smooth = (1 - eps) * (lse - 1) + (eps / 3) * (3 * lse - 6);
   assert.ok(Math.abs(F.crossEntropy(x, tensor([0]), { labelSmoothing: eps }).item() - smooth) < 1e-5);
   // every target ignored: 'mean' is 0/0 = NaN, as PyTorch
-  assert.ok(Number.isNaN(F.crossEntropy(x, tensor([-100])).item()));
+  const xg = tensor([[1, 2, 3]], undefined, { requiresGrad: true });
+  const allIgnored = F.crossEntropy(xg, tensor([-100]), { labelSmoothing: 0.1 });
+  assert.ok(Number.isNaN(allIgnored.item()));
+  allIgnored.backward();
+  assert.deepEqual([...xg.grad!.data], [0, 0, 0]); // PyTorch's gradient of that NaN is zero
   // binary cross entropy at p = 0 stays finite (log clamped at −100)
   assert.equal(F.binaryCrossEntropy(tensor([0]), tensor([1])).item(), 100);
 });

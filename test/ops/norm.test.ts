@@ -33,6 +33,22 @@ test("localResponseNorm matches PyTorch (3-D, 4-D, 5-D; sizes 1–6)", () => {
   }
 });
 
+test("layerNorm and groupNorm match PyTorch", () => {
+  for (const c of loadCases("nn_ops", "layerNorm")) {
+    const a = c.args as { normalizedShape: number[]; eps: number; affine: boolean };
+    checkCase(c, ({ x, weight, bias }) => F.layerNorm(x!, a.normalizedShape, { weight: a.affine ? weight! : null, bias: a.affine ? bias! : null, eps: a.eps }));
+  }
+  for (const c of loadCases("nn_ops", "groupNorm")) {
+    const a = c.args as { numGroups: number; eps: number; affine: boolean };
+    checkCase(c, ({ x, weight, bias }) => F.groupNorm(x!, a.numGroups, { weight: a.affine ? weight! : null, bias: a.affine ? bias! : null, eps: a.eps }));
+  }
+});
+
+test("gradcheck (float64): layerNorm, groupNorm", () => {
+  gradcheck((x, w, b) => F.layerNorm(x, [3, 2], { weight: w, bias: b }), [rand64([2, 3, 2], 1), rand64([3, 2], 2), rand64([3, 2], 3)]);
+  gradcheck((x, w, b) => F.groupNorm(x, 2, { weight: w, bias: b }), [rand64([2, 4, 3], 4), rand64([4], 5), rand64([4], 6)]);
+});
+
 test("gradcheck (float64): batchNorm in training (paths through mean and var) and evaluation", () => {
   const rm = () => rand64([3], 20).mul(0.1), rv = () => rand64([3], 21).abs().add(0.5);
   gradcheck((x, w, b) => F.batchNorm(x, null, null, { weight: w, bias: b, training: true }), [rand64([4, 3, 2, 2], 1), rand64([3], 2), rand64([3], 3)]);
@@ -79,5 +95,8 @@ test("bad input: typed errors naming the op, the shapes and the rule", () => {
   assert.throws(() => F.localResponseNorm(randn([2, 3]), 2), (e: Error) => e instanceof ShapeError && /localResponseNorm: expects an input with at least 3 dims \[N,C,…\], got \[2,3\]/.test(e.message));
   assert.throws(() => F.localResponseNorm(x, 0), (e: Error) => e instanceof ValueError && /localResponseNorm: size must be an integer ≥ 1, got 0/.test(e.message));
   assert.throws(() => F.localResponseNorm(x, 2.5), (e: Error) => e instanceof ValueError && /size must be an integer/.test(e.message));
+  assert.throws(() => F.layerNorm(x, [3, 2]), (e: Error) => e instanceof ShapeError && /layerNorm: normalizedShape \[3,2\] must be a non-empty suffix of the input shape \[4,3,2,2\]/.test(e.message));
+  assert.throws(() => F.groupNorm(x, 2), (e: Error) => e instanceof ShapeError && /groupNorm: 3 channels of input \[4,3,2,2\] cannot be split into 2 groups/.test(e.message));
+  assert.throws(() => F.groupNorm(x, 3, { weight: ones([4]) }), (e: Error) => e instanceof ShapeError && /groupNorm: weight \[4\] must be \[3\]/.test(e.message));
   assert.throws(() => F.localResponseNorm(x, 3, { beta: NaN }), (e: Error) => e instanceof ValueError && /beta must be a finite number/.test(e.message));
 });
