@@ -80,7 +80,7 @@ test("crossEntropy by hand: −log softmax at the target, and the label-smoothin
   const allIgnored = F.crossEntropy(xg, tensor([-100]), { labelSmoothing: 0.1 });
   assert.ok(Number.isNaN(allIgnored.item()));
   allIgnored.backward();
-  assert.deepEqual([...xg.grad!.data], [0, 0, 0]); // PyTorch's gradient of that NaN is zero
+  assert.ok(xg.grad!.data.every((v) => v === 0)); // PyTorch's gradient of that NaN is zero
   // binary cross entropy at p = 0 stays finite (log clamped at −100)
   assert.equal(F.binaryCrossEntropy(tensor([0]), tensor([1])).item(), 100);
 });
