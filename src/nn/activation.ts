@@ -1,0 +1,90 @@
+// Activation layers, like torch.nn.ReLU, LeakyReLU, ReLU6, ELU, Sigmoid, Tanh, Softmax, LogSoftmax.
+import type { Tensor } from "../tensor/tensor.js";
+import { leakyRelu, relu, sigmoid, tanh } from "../ops/elementwise.js";
+import { elu, logSoftmax, relu6, softmax } from "../ops/activation.js";
+import { Module } from "./module.js";
+import { pyFloat } from "./repr.js";
+
+/** Elementwise layers keep the shape. */
+abstract class Elementwise extends Module {
+  override outputShape(s: readonly number[]): number[] {
+    return [...s];
+  }
+}
+
+/** max(0, x). */
+export class ReLU extends Elementwise {
+  forward(x: Tensor): Tensor {
+    return relu(x);
+  }
+}
+
+/** x for x ≥ 0, negativeSlope·x otherwise. */
+export class LeakyReLU extends Elementwise {
+  constructor(readonly negativeSlope = 0.01) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return leakyRelu(x, this.negativeSlope);
+  }
+  override extraRepr(): string {
+    return `negative_slope=${pyFloat(this.negativeSlope)}`;
+  }
+}
+
+/** min(max(0, x), 6). */
+export class ReLU6 extends Elementwise {
+  forward(x: Tensor): Tensor {
+    return relu6(x);
+  }
+}
+
+/** x for x > 0, alpha·(eˣ − 1) otherwise. */
+export class ELU extends Elementwise {
+  constructor(readonly alpha = 1) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return elu(x, { alpha: this.alpha });
+  }
+  override extraRepr(): string {
+    return `alpha=${pyFloat(this.alpha)}`;
+  }
+}
+
+export class Sigmoid extends Elementwise {
+  forward(x: Tensor): Tensor {
+    return sigmoid(x);
+  }
+}
+
+export class Tanh extends Elementwise {
+  forward(x: Tensor): Tensor {
+    return tanh(x);
+  }
+}
+
+/** Softmax along `dim` (default 1: the classes of [N, C, …]). */
+export class Softmax extends Elementwise {
+  constructor(readonly dim = 1) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return softmax(x, this.dim);
+  }
+  override extraRepr(): string {
+    return `dim=${this.dim}`;
+  }
+}
+
+export class LogSoftmax extends Elementwise {
+  constructor(readonly dim = 1) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return logSoftmax(x, this.dim);
+  }
+  override extraRepr(): string {
+    return `dim=${this.dim}`;
+  }
+}

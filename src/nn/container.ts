@@ -1,0 +1,130 @@
+// Containers, like torch.nn.Sequential, ModuleList and ModuleDict: children named "0", "1", … (or by key), so
+// torchvision's state-dict keys ("features.0.weight") come out the same.
+import type { Tensor } from "../tensor/tensor.js";
+import { ValueError } from "../errors.js";
+import { Module, type AnyModule, type TensorModule } from "./module.js";
+
+/** Runs its children in order, each on the previous one's output. Children are named "0", "1", … or by the
+ *  keys of a record ([name, module] pairs keep their order, like an OrderedDict). */
+export class Sequential extends Module {
+  private readonly list: TensorModule[] = [];
+
+  constructor(...modules: TensorModule[] | [ReadonlyArray<readonly [string, TensorModule]>]) {
+    super();
+    const first = modules[0];
+    if (modules.length === 1 && Array.isArray(first)) {
+      for (const [name, m] of first as ReadonlyArray<readonly [string, TensorModule]>) this.add(name, m);
+    } else {
+      (modules as TensorModule[]).forEach((m, i) => this.add(String(i), m));
+    }
+  }
+
+  /** Append a child under `name` (default: its index). */
+  add(name: string | null, m: TensorModule): this {
+    this.registerModule(name ?? String(this.list.length), m);
+    this.list.push(m);
+    return this;
+  }
+
+  append(m: TensorModule): this {
+    return this.add(null, m);
+  }
+
+  get length(): number {
+    return this.list.length;
+  }
+
+  /** The i-th child (negative counts from the end). */
+  at(i: number): TensorModule {
+    const m = this.list[i < 0 ? i + this.list.length : i];
+    if (!m) throw new ValueError(`Sequential: index ${i} is out of range for ${this.list.length} modules`);
+    return m;
+  }
+
+  [Symbol.iterator](): IterableIterator<TensorModule> {
+    return this.list[Symbol.iterator]();
+  }
+
+  forward(x: Tensor): Tensor {
+    for (const m of this.list) x = m.call(x);
+    return x;
+  }
+}
+
+/** Holds modules in a list (registered as "0", "1", …); no forward of its own. */
+export class ModuleList<M extends AnyModule = AnyModule> extends Module<[], never> {
+  private readonly list: M[] = [];
+
+  constructor(modules: Iterable<M> = []) {
+    super();
+    for (const m of modules) this.append(m);
+  }
+
+  append(m: M): this {
+    this.registerModule(String(this.list.length), m);
+    this.list.push(m);
+    return this;
+  }
+
+  get length(): number {
+    return this.list.length;
+  }
+
+  at(i: number): M {
+    const m = this.list[i < 0 ? i + this.list.length : i];
+    if (!m) throw new ValueError(`ModuleList: index ${i} is out of range for ${this.list.length} modules`);
+    return m;
+  }
+
+  [Symbol.iterator](): IterableIterator<M> {
+    return this.list[Symbol.iterator]();
+  }
+
+  forward(): never {
+    throw new ValueError("ModuleList has no forward: iterate over its modules");
+  }
+}
+
+/** Holds modules by name, in insertion order; no forward of its own. */
+export class ModuleDict<M extends AnyModule = AnyModule> extends Module<[], never> {
+  private readonly map = new Map<string, M>();
+
+  constructor(entries: Iterable<readonly [string, M]> = []) {
+    super();
+    for (const [k, m] of entries) this.set(k, m);
+  }
+
+  set(key: string, m: M): this {
+    this.registerModule(key, m);
+    this.map.set(key, m);
+    return this;
+  }
+
+  get(key: string): M | undefined {
+    return this.map.get(key);
+  }
+
+  has(key: string): boolean {
+    return this.map.has(key);
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  keys(): IterableIterator<string> {
+    return this.map.keys();
+  }
+
+  values(): IterableIterator<M> {
+    return this.map.values();
+  }
+
+  entries(): IterableIterator<[string, M]> {
+    return this.map.entries();
+  }
+
+  forward(): never {
+    throw new ValueError("ModuleDict has no forward: look its modules up by key");
+  }
+}

@@ -1,0 +1,173 @@
+// Convolution layers, like torch.nn.Conv2d and ConvTranspose2d: weights [Cout, Cin/groups, kh, kw] and
+// [Cin, Cout/groups, kh, kw], PyTorch's default initialisation (kaiming_uniform_(a=√5), bias U(±1/√fan_in)).
+import { Tensor } from "../tensor/tensor.js";
+import { zeros } from "../tensor/creation.js";
+import { fmtShape, pair } from "../tensor/shape.js";
+import type { Generator } from "../tensor/random.js";
+import { conv2d, convTranspose2d } from "../ops/conv.js";
+import { convOutputSize, convTransposeOutputSize, samePadding } from "../ops/arithmetic.js";
+import { ShapeError, ValueError } from "../errors.js";
+import { Module } from "./module.js";
+import { defaultLayerInit_ } from "./init.js";
+import { pyTuple } from "./repr.js";
+
+export type IntPair = number | readonly [number, number];
+
+export interface Conv2dOptions {
+  stride?: IntPair;
+  /** A number, an [h, w] pair, 'valid' (0) or 'same' (output size = input size; stride 1 only). */
+  padding?: IntPair | "same" | "valid";
+  dilation?: IntPair;
+  groups?: number;
+  /** Learn a per-channel bias. Default true. */
+  bias?: boolean;
+  /** Source of the initial weights (the global default generator if omitted). */
+  generator?: Generator;
+}
+
+function checkChannels(op: string, inC: number, outC: number, groups: number): void {
+  for (const [name, v] of [["inChannels", inC], ["outChannels", outC], ["groups", groups]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new ValueError(`${op}: ${name} must be an integer ≥ 1, got ${String(v)}`);
+  }
+  if (inC % groups !== 0 || outC % groups !== 0) {
+    throw new ValueError(`${op}: groups ${groups} must divide inChannels ${inC} and outChannels ${outC}`);
+  }
+}
+
+function expectNCHW(op: string, shape: readonly number[], channels: number): void {
+  if ((shape.length !== 4 && shape.length !== 3) || shape[shape.length - 3] !== channels) {
+    throw new ShapeError(`${op}: expected input [N,${channels},H,W] (or [${channels},H,W]), got ${fmtShape(shape)}`);
+  }
+}
+
+/** 2-D convolution layer. x: [N,Cin,H,W] → [N,Cout,Hout,Wout], Hout = floor((H + 2p − d(k−1) − 1)/s) + 1. */
+export class Conv2d extends Module {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number] | "same";
+  readonly dilation: [number, number];
+  readonly groups: number;
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+
+  constructor(inChannels: number, outChannels: number, kernelSize: IntPair, opts: Conv2dOptions = {}) {
+    super();
+    const op = "Conv2d";
+    this.groups = opts.groups ?? 1;
+    checkChannels(op, inChannels, outChannels, this.groups);
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
+    this.kernelSize = pair(op, "kernelSize", kernelSize, 1);
+    this.stride = pair(op, "stride", opts.stride ?? 1, 1);
+    this.dilation = pair(op, "dilation", opts.dilation ?? 1, 1);
+    const p = opts.padding ?? 0;
+    if (p === "same" && (this.stride[0] !== 1 || this.stride[1] !== 1)) throw new ValueError(`${op}: padding 'same' needs stride 1, got ${fmtShape(this.stride)}`);
+    this.padding = p === "valid" ? [0, 0] : p === "same" ? "same" : pair(op, "padding", p, 0);
+    const [kh, kw] = this.kernelSize;
+    this.weight = this.registerParameter("weight", zeros([outChannels, inChannels / this.groups, kh, kw]));
+    this.bias = this.registerParameter("bias", opts.bias === false ? null : zeros([outChannels]));
+    defaultLayerInit_(this.weight, this.bias, opts.generator);
+  }
+
+  forward(x: Tensor): Tensor {
+    return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+  }
+
+  /** [top, bottom, left, right] padding actually applied. */
+  pads(): [number, number, number, number] {
+    if (this.padding === "same") {
+      const [t, b] = samePadding(this.kernelSize[0], this.dilation[0]);
+      const [l, r] = samePadding(this.kernelSize[1], this.dilation[1]);
+      return [t, b, l, r];
+    }
+    return [this.padding[0], this.padding[0], this.padding[1], this.padding[1]];
+  }
+
+  override outputShape(s: readonly number[]): number[] {
+    expectNCHW("Conv2d", s, this.inChannels);
+    const [t, b, l, r] = this.pads();
+    const h = convOutputSize(s[s.length - 2]!, this.kernelSize[0], { stride: this.stride[0], padding: [t, b], dilation: this.dilation[0], op: "Conv2d" });
+    const w = convOutputSize(s[s.length - 1]!, this.kernelSize[1], { stride: this.stride[1], padding: [l, r], dilation: this.dilation[1], op: "Conv2d" });
+    return [...s.slice(0, -3), this.outChannels, h, w];
+  }
+
+  override extraRepr(): string {
+    let s = `${this.inChannels}, ${this.outChannels}, kernel_size=${pyTuple(this.kernelSize)}, stride=${pyTuple(this.stride)}`;
+    if (this.padding === "same") s += ", padding=same";
+    else if (this.padding[0] !== 0 || this.padding[1] !== 0) s += `, padding=${pyTuple(this.padding)}`;
+    if (this.dilation[0] !== 1 || this.dilation[1] !== 1) s += `, dilation=${pyTuple(this.dilation)}`;
+    if (this.groups !== 1) s += `, groups=${this.groups}`;
+    if (!this.bias) s += ", bias=False";
+    return s;
+  }
+}
+
+export interface ConvTranspose2dOptions {
+  stride?: IntPair;
+  padding?: IntPair;
+  outputPadding?: IntPair;
+  dilation?: IntPair;
+  groups?: number;
+  bias?: boolean;
+  generator?: Generator;
+}
+
+/** Transposed convolution (up-convolution). x: [N,Cin,H,W] → [N,Cout,Hout,Wout],
+ *  Hout = (H − 1)s − 2p + d(k − 1) + outputPadding + 1. Weight [Cin, Cout/groups, kh, kw]. */
+export class ConvTranspose2d extends Module {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number];
+  readonly outputPadding: [number, number];
+  readonly dilation: [number, number];
+  readonly groups: number;
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+
+  constructor(inChannels: number, outChannels: number, kernelSize: IntPair, opts: ConvTranspose2dOptions = {}) {
+    super();
+    const op = "ConvTranspose2d";
+    this.groups = opts.groups ?? 1;
+    checkChannels(op, inChannels, outChannels, this.groups);
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
+    this.kernelSize = pair(op, "kernelSize", kernelSize, 1);
+    this.stride = pair(op, "stride", opts.stride ?? 1, 1);
+    this.padding = pair(op, "padding", opts.padding ?? 0, 0);
+    this.outputPadding = pair(op, "outputPadding", opts.outputPadding ?? 0, 0);
+    this.dilation = pair(op, "dilation", opts.dilation ?? 1, 1);
+    const [kh, kw] = this.kernelSize;
+    this.weight = this.registerParameter("weight", zeros([inChannels, outChannels / this.groups, kh, kw]));
+    this.bias = this.registerParameter("bias", opts.bias === false ? null : zeros([outChannels]));
+    // PyTorch computes the fan from this weight's layout too: fan_in = (Cout/groups)·kh·kw
+    defaultLayerInit_(this.weight, this.bias, opts.generator);
+  }
+
+  forward(x: Tensor): Tensor {
+    return convTranspose2d(x, this.weight, this.bias, {
+      stride: this.stride, padding: this.padding, outputPadding: this.outputPadding, dilation: this.dilation, groups: this.groups,
+    });
+  }
+
+  override outputShape(s: readonly number[]): number[] {
+    expectNCHW("ConvTranspose2d", s, this.inChannels);
+    const size = (a: 0 | 1): number => convTransposeOutputSize(s[s.length - 2 + a]!, this.kernelSize[a], {
+      stride: this.stride[a], padding: this.padding[a], outputPadding: this.outputPadding[a], dilation: this.dilation[a], op: "ConvTranspose2d",
+    });
+    return [...s.slice(0, -3), this.outChannels, size(0), size(1)];
+  }
+
+  override extraRepr(): string {
+    let s = `${this.inChannels}, ${this.outChannels}, kernel_size=${pyTuple(this.kernelSize)}, stride=${pyTuple(this.stride)}`;
+    if (this.padding[0] !== 0 || this.padding[1] !== 0) s += `, padding=${pyTuple(this.padding)}`;
+    if (this.outputPadding[0] !== 0 || this.outputPadding[1] !== 0) s += `, output_padding=${pyTuple(this.outputPadding)}`;
+    if (this.dilation[0] !== 1 || this.dilation[1] !== 1) s += `, dilation=${pyTuple(this.dilation)}`;
+    if (this.groups !== 1) s += `, groups=${this.groups}`;
+    if (!this.bias) s += ", bias=False";
+    return s;
+  }
+}

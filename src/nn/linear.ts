@@ -1,0 +1,121 @@
+// Fully connected and shape layers, like torch.nn.Linear, Identity, Flatten, Dropout.
+import { Tensor } from "../tensor/tensor.js";
+import { zeros } from "../tensor/creation.js";
+import { fmtShape, normDim } from "../tensor/shape.js";
+import { defaultGenerator, type Generator } from "../tensor/random.js";
+import { linear } from "../ops/linear.js";
+import { dropout, dropout2d } from "../ops/activation.js";
+import { ShapeError, ValueError } from "../errors.js";
+import { Module } from "./module.js";
+import { defaultLayerInit_ } from "./init.js";
+import { pyBool } from "./repr.js";
+
+export interface LinearOptions {
+  bias?: boolean;
+  generator?: Generator;
+}
+
+/** y = x Wᵀ + b. x: [*, inFeatures] → [*, outFeatures]; weight [outFeatures, inFeatures]. */
+export class Linear extends Module {
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+
+  constructor(inFeatures: number, outFeatures: number, opts: LinearOptions = {}) {
+    super();
+    for (const [name, v] of [["inFeatures", inFeatures], ["outFeatures", outFeatures]] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new ValueError(`Linear: ${name} must be an integer ≥ 1, got ${String(v)}`);
+    }
+    this.inFeatures = inFeatures;
+    this.outFeatures = outFeatures;
+    this.weight = this.registerParameter("weight", zeros([outFeatures, inFeatures]));
+    this.bias = this.registerParameter("bias", opts.bias === false ? null : zeros([outFeatures]));
+    defaultLayerInit_(this.weight, this.bias, opts.generator);
+  }
+
+  forward(x: Tensor): Tensor {
+    return linear(x, this.weight, this.bias);
+  }
+
+  override outputShape(s: readonly number[]): number[] {
+    if (s.length < 1 || s[s.length - 1] !== this.inFeatures) throw new ShapeError(`Linear: expected input [*, ${this.inFeatures}], got ${fmtShape(s)}`);
+    return [...s.slice(0, -1), this.outFeatures];
+  }
+
+  override extraRepr(): string {
+    return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${pyBool(this.bias !== null)}`;
+  }
+}
+
+/** Returns its input. */
+export class Identity extends Module {
+  forward(x: Tensor): Tensor {
+    return x;
+  }
+  override outputShape(s: readonly number[]): number[] {
+    return [...s];
+  }
+}
+
+/** Merges dims startDim..endDim (default 1..-1: everything but the batch). */
+export class Flatten extends Module {
+  constructor(readonly startDim = 1, readonly endDim = -1) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return x.flatten(this.startDim, this.endDim);
+  }
+  override outputShape(s: readonly number[]): number[] {
+    const a = normDim("Flatten", this.startDim, s.length), b = normDim("Flatten", this.endDim, s.length);
+    return [...s.slice(0, a), s.slice(a, b + 1).reduce((p, d) => p * d, 1), ...s.slice(b + 1)];
+  }
+  override extraRepr(): string {
+    return `start_dim=${this.startDim}, end_dim=${this.endDim}`;
+  }
+}
+
+function checkP(op: string, p: number): number {
+  if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new ValueError(`${op}: p must be a probability in [0, 1], got ${String(p)}`);
+  return p;
+}
+
+/** Inverted dropout: zeroes elements with probability p in training (scaling the rest by 1/(1−p)); identity in eval. */
+export class Dropout extends Module {
+  readonly p: number;
+  generator: Generator;
+  constructor(p = 0.5, opts: { generator?: Generator } = {}) {
+    super();
+    this.p = checkP("Dropout", p);
+    this.generator = opts.generator ?? defaultGenerator;
+  }
+  forward(x: Tensor): Tensor {
+    return dropout(x, { p: this.p, training: this.training, generator: this.generator });
+  }
+  override outputShape(s: readonly number[]): number[] {
+    return [...s];
+  }
+  override extraRepr(): string {
+    return `p=${String(this.p)}, inplace=False`;
+  }
+}
+
+/** Channel dropout: zeroes whole feature maps with probability p in training. */
+export class Dropout2d extends Module {
+  readonly p: number;
+  generator: Generator;
+  constructor(p = 0.5, opts: { generator?: Generator } = {}) {
+    super();
+    this.p = checkP("Dropout2d", p);
+    this.generator = opts.generator ?? defaultGenerator;
+  }
+  forward(x: Tensor): Tensor {
+    return dropout2d(x, { p: this.p, training: this.training, generator: this.generator });
+  }
+  override outputShape(s: readonly number[]): number[] {
+    return [...s];
+  }
+  override extraRepr(): string {
+    return `p=${String(this.p)}, inplace=False`;
+  }
+}

@@ -1,0 +1,198 @@
+// Pooling layers, like torch.nn.MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, MaxUnpool2d, plus
+// MinPool2d (the lecture's min pooling). No parameters.
+import type { Tensor } from "../tensor/tensor.js";
+import { fmtShape, pair } from "../tensor/shape.js";
+import { adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool2d, maxPool2d, maxUnpool2d, minPool2d, type AdaptiveSize } from "../ops/pool.js";
+import { convOutputSize } from "../ops/arithmetic.js";
+import { ShapeError, ValueError } from "../errors.js";
+import { Module } from "./module.js";
+import { pyBool, pyTuple } from "./repr.js";
+import type { IntPair } from "./conv.js";
+
+export interface PoolOptions {
+  /** Default: the kernel size. */
+  stride?: IntPair | null;
+  padding?: IntPair;
+  dilation?: IntPair;
+  ceilMode?: boolean;
+}
+
+function spatial(op: string, s: readonly number[]): [number, number] {
+  if (s.length !== 3 && s.length !== 4) throw new ShapeError(`${op}: expects [N,C,H,W] or [C,H,W], got ${fmtShape(s)}`);
+  return [s[s.length - 2]!, s[s.length - 1]!];
+}
+
+/** Settings shared by the windowed pools. */
+abstract class WindowPool<Out = Tensor> extends Module<[Tensor], Out> {
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number];
+  readonly dilation: [number, number];
+  readonly ceilMode: boolean;
+
+  constructor(kernelSize: IntPair, opts: PoolOptions = {}) {
+    super();
+    const op = new.target.name;
+    this.kernelSize = pair(op, "kernelSize", kernelSize, 1);
+    this.stride = opts.stride === undefined || opts.stride === null ? [...this.kernelSize] : pair(op, "stride", opts.stride, 1);
+    this.padding = pair(op, "padding", opts.padding ?? 0, 0);
+    this.dilation = pair(op, "dilation", opts.dilation ?? 1, 1);
+    this.ceilMode = opts.ceilMode ?? false;
+  }
+
+  /** Output shape by PyTorch's pooling rule (ceil mode drops a last window that would start in the right padding). */
+  protected pooledShape(s: readonly number[]): number[] {
+    const op = this.typeName;
+    const [h, w] = spatial(op, s);
+    const size = (i: number, a: 0 | 1): number => convOutputSize(i, this.kernelSize[a], {
+      stride: this.stride[a], padding: this.padding[a], dilation: this.dilation[a], ceilMode: this.ceilMode, op,
+    });
+    return [...s.slice(0, -2), size(h, 0), size(w, 1)];
+  }
+
+  protected options(): { kernelSize: [number, number]; stride: [number, number]; padding: [number, number]; dilation: [number, number]; ceilMode: boolean } {
+    return { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode };
+  }
+
+  override extraRepr(): string {
+    // PyTorch prints a square max-pool's settings as plain numbers, as they were given
+    const one = (p: [number, number]): string => (p[0] === p[1] ? String(p[0]) : pyTuple(p));
+    return `kernel_size=${one(this.kernelSize)}, stride=${one(this.stride)}, padding=${one(this.padding)}, dilation=${one(this.dilation)}, ceil_mode=${pyBool(this.ceilMode)}`;
+  }
+}
+
+/** Max over each window. x: [N,C,H,W] → [N,C,Hout,Wout]. */
+export class MaxPool2d extends WindowPool {
+  forward(x: Tensor): Tensor {
+    return maxPool2d(x, this.options());
+  }
+  /** Values and the flat h·W + w index of each maximum in its input plane (for MaxUnpool2d). */
+  forwardWithIndices(x: Tensor): [Tensor, Tensor] {
+    return maxPool2d(x, { ...this.options(), returnIndices: true });
+  }
+  override outputShape(s: readonly number[]): number[] {
+    return this.pooledShape(s);
+  }
+}
+
+/** Min over each window (the lecture's min pooling; padding reads as +∞). */
+export class MinPool2d extends WindowPool {
+  forward(x: Tensor): Tensor {
+    return minPool2d(x, this.options());
+  }
+  override outputShape(s: readonly number[]): number[] {
+    return this.pooledShape(s);
+  }
+}
+
+export interface AvgPoolOptions {
+  stride?: IntPair | null;
+  padding?: IntPair;
+  ceilMode?: boolean;
+  /** Count padded zeros in the divisor. Default true. */
+  countIncludePad?: boolean;
+  divisorOverride?: number | null;
+}
+
+/** Mean over each window. */
+export class AvgPool2d extends WindowPool {
+  readonly countIncludePad: boolean;
+  readonly divisorOverride: number | null;
+  constructor(kernelSize: IntPair, opts: AvgPoolOptions = {}) {
+    super(kernelSize, { stride: opts.stride ?? null, padding: opts.padding ?? 0, ceilMode: opts.ceilMode ?? false });
+    this.countIncludePad = opts.countIncludePad ?? true;
+    this.divisorOverride = opts.divisorOverride ?? null;
+  }
+  forward(x: Tensor): Tensor {
+    return avgPool2d(x, {
+      kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, ceilMode: this.ceilMode,
+      countIncludePad: this.countIncludePad, divisorOverride: this.divisorOverride,
+    });
+  }
+  override outputShape(s: readonly number[]): number[] {
+    return this.pooledShape(s);
+  }
+  override extraRepr(): string {
+    const one = (p: [number, number]): string => (p[0] === p[1] ? String(p[0]) : pyTuple(p));
+    return `kernel_size=${one(this.kernelSize)}, stride=${one(this.stride)}, padding=${one(this.padding)}`;
+  }
+}
+
+function adaptiveShape(op: string, s: readonly number[], size: AdaptiveSize): number[] {
+  const [h, w] = spatial(op, s);
+  const [oh, ow] = typeof size === "number" ? [size, size] : size;
+  return [...s.slice(0, -2), oh ?? h, ow ?? w];
+}
+
+function checkAdaptive(op: string, size: AdaptiveSize): AdaptiveSize {
+  const parts = typeof size === "number" ? [size] : Array.isArray(size) && size.length === 2 ? size : null;
+  if (!parts || parts.some((v) => v !== null && (!Number.isInteger(v) || v < 1))) {
+    throw new ValueError(`${op}: outputSize must be an integer ≥ 1 or an [h, w] pair (null keeps a dim), got ${JSON.stringify(size)}`);
+  }
+  return typeof size === "number" ? size : [size[0], size[1]];
+}
+
+function adaptiveRepr(size: AdaptiveSize): string {
+  if (typeof size === "number") return `output_size=${size}`;
+  return `output_size=(${size.map((v) => (v === null ? "None" : String(v))).join(", ")})`;
+}
+
+/** Average pooling to a fixed output size: window i covers [floor(i·H/out), ceil((i+1)·H/out)). */
+export class AdaptiveAvgPool2d extends Module {
+  readonly outputSize: AdaptiveSize;
+  constructor(outputSize: AdaptiveSize) {
+    super();
+    this.outputSize = checkAdaptive("AdaptiveAvgPool2d", outputSize);
+  }
+  forward(x: Tensor): Tensor {
+    return adaptiveAvgPool2d(x, this.outputSize);
+  }
+  override outputShape(s: readonly number[]): number[] {
+    return adaptiveShape(this.typeName, s, this.outputSize);
+  }
+  override extraRepr(): string {
+    return adaptiveRepr(this.outputSize);
+  }
+}
+
+export class AdaptiveMaxPool2d extends Module {
+  readonly outputSize: AdaptiveSize;
+  constructor(outputSize: AdaptiveSize) {
+    super();
+    this.outputSize = checkAdaptive("AdaptiveMaxPool2d", outputSize);
+  }
+  forward(x: Tensor): Tensor {
+    return adaptiveMaxPool2d(x, this.outputSize);
+  }
+  override outputShape(s: readonly number[]): number[] {
+    return adaptiveShape(this.typeName, s, this.outputSize);
+  }
+  override extraRepr(): string {
+    return `${adaptiveRepr(this.outputSize)}, return_indices=False`;
+  }
+}
+
+/** Inverse of max pooling (SegNet): puts each value back where MaxPool2d's indices say, zeros elsewhere.
+ *  x, indices: [N,C,H,W] → [N,C,(H−1)s − 2p + k, …] unless an outputSize is given to forward. */
+export class MaxUnpool2d extends Module<[Tensor, Tensor, (readonly number[])?], Tensor> {
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number];
+  constructor(kernelSize: IntPair, opts: { stride?: IntPair | null; padding?: IntPair } = {}) {
+    super();
+    this.kernelSize = pair("MaxUnpool2d", "kernelSize", kernelSize, 1);
+    this.stride = opts.stride === undefined || opts.stride === null ? [...this.kernelSize] : pair("MaxUnpool2d", "stride", opts.stride, 1);
+    this.padding = pair("MaxUnpool2d", "padding", opts.padding ?? 0, 0);
+  }
+  forward(x: Tensor, indices: Tensor, outputSize?: readonly number[]): Tensor {
+    return maxUnpool2d(x, indices, { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, outputSize: outputSize ?? null });
+  }
+  override outputShape(s: readonly number[]): number[] {
+    const [h, w] = spatial(this.typeName, s);
+    const size = (i: number, a: 0 | 1): number => (i - 1) * this.stride[a] - 2 * this.padding[a] + this.kernelSize[a];
+    return [...s.slice(0, -2), size(h, 0), size(w, 1)];
+  }
+  override extraRepr(): string {
+    return `kernel_size=${pyTuple(this.kernelSize)}, stride=${pyTuple(this.stride)}, padding=${pyTuple(this.padding)}`;
+  }
+}

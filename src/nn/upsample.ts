@@ -1,0 +1,49 @@
+// Upsample, like torch.nn.Upsample, with the lecture's three unpooling modes: nearest, bilinear and bed-of-nails.
+import type { Tensor } from "../tensor/tensor.js";
+import { fmtShape } from "../tensor/shape.js";
+import { interpolate, type InterpolateMode } from "../ops/upsample.js";
+import { ShapeError, ValueError } from "../errors.js";
+import { Module } from "./module.js";
+import { pyBool, pyFloat } from "./repr.js";
+
+export interface UpsampleOptions {
+  /** Output [h, w] (or one number for both). Give this or scaleFactor. */
+  size?: number | readonly [number, number];
+  /** Output = floor(input · scaleFactor). Integers only for 'bed-of-nails'. */
+  scaleFactor?: number | readonly [number, number];
+  /** Default 'nearest'. */
+  mode?: InterpolateMode;
+  /** Bilinear only. */
+  alignCorners?: boolean;
+}
+
+export class Upsample extends Module {
+  readonly size: [number, number] | null;
+  readonly scaleFactor: [number, number] | null;
+  readonly mode: InterpolateMode;
+  readonly alignCorners: boolean | null;
+  constructor(opts: UpsampleOptions) {
+    super();
+    const toPair = (v: number | readonly [number, number]): [number, number] => (typeof v === "number" ? [v, v] : [v[0], v[1]]);
+    if ((opts.size === undefined) === (opts.scaleFactor === undefined)) throw new ValueError("Upsample: give exactly one of size and scaleFactor");
+    this.size = opts.size === undefined ? null : toPair(opts.size);
+    this.scaleFactor = opts.scaleFactor === undefined ? null : toPair(opts.scaleFactor);
+    this.mode = opts.mode ?? "nearest";
+    this.alignCorners = opts.alignCorners ?? null;
+  }
+  forward(x: Tensor): Tensor {
+    return interpolate(x, { size: this.size, scaleFactor: this.scaleFactor, mode: this.mode, alignCorners: this.alignCorners });
+  }
+  override outputShape(s: readonly number[]): number[] {
+    if (s.length !== 3 && s.length !== 4) throw new ShapeError(`Upsample: expects [N,C,H,W] or [C,H,W], got ${fmtShape(s)}`);
+    const [h, w] = [s[s.length - 2]!, s[s.length - 1]!];
+    const out = this.size ?? [Math.floor(h * this.scaleFactor![0]), Math.floor(w * this.scaleFactor![1])];
+    return [...s.slice(0, -2), out[0], out[1]];
+  }
+  override extraRepr(): string {
+    const sizeOrScale = this.size
+      ? `size=(${this.size.join(", ")})`
+      : `scale_factor=${this.scaleFactor![0] === this.scaleFactor![1] ? pyFloat(this.scaleFactor![0]) : `(${this.scaleFactor!.map(pyFloat).join(", ")})`}`;
+    return `${sizeOrScale}, mode=${this.mode}${this.alignCorners === null ? "" : `, align_corners=${pyBool(this.alignCorners)}`}`;
+  }
+}
