@@ -6,7 +6,7 @@
 // once the range of output rows/columns whose reads land inside the input (tapRange), so the inner loops run over a
 // contiguous span of the output width with no bounds checks. Groups: output channel oc belongs to group
 // g = floor(oc / (cOut/groups)) and sees input channels g·(cIn/groups) … (g+1)·(cIn/groups) − 1; the weight is
-// [cOut, cIn/groups, kh, kw] row-major.
+// [cOut, cIn/groups, kh, kw] row-major. Every sum runs in doubles and is rounded once when stored, for float32 data too.
 import type { ConvGeometry, Kernels } from "../backend.js";
 
 /** Output positions o in [lo, hi) whose input index o·stride − pad + tap falls inside [0, size). */
@@ -33,28 +33,31 @@ export const convKernels: Pick<Kernels, "conv2d" | "conv2dBackwardInput" | "conv
     const cInG = cIn / groups, cOutG = cOut / groups;
     const inPlane = h * width, outPlane = outH * outW;
     const { rowLo, rowHi, colLo, colHi } = tapRanges(g);
+    // one output plane is summed in doubles and rounded once (float32 data loses less, and runs a little faster)
+    const acc = new Float64Array(outPlane);
     for (let b = 0; b < n; b++) {
       for (let oc = 0; oc < cOut; oc++) {
         const group = Math.floor(oc / cOutG);
-        const yBase = (b * cOut + oc) * outPlane;
-        y.fill(bias ? bias[oc]! : 0, yBase, yBase + outPlane);
+        acc.fill(bias ? bias[oc]! : 0);
         for (let icg = 0; icg < cInG; icg++) {
           const xBase = (b * cIn + group * cInG + icg) * inPlane;
           const wBase = (oc * cInG + icg) * kh * kw;
           // weight-stationary: take one tap, add its contribution to every output it reaches
           for (let ky = 0; ky < kh; ky++) {
+            const oyLo = rowLo[ky]!, oyHi = rowHi[ky]!;
             for (let kx = 0; kx < kw; kx++) {
               const wv = w[wBase + ky * kw + kx]!;
               const oxLo = colLo[kx]!, oxHi = colHi[kx]!;
-              for (let oy = rowLo[ky]!; oy < rowHi[ky]!; oy++) {
-                const yRow = yBase + oy * outW;
+              for (let oy = oyLo; oy < oyHi; oy++) {
+                const accRow = oy * outW;
                 // x index of (oy, ox) for this tap is xRow + ox·strideW
                 const xRow = xBase + (oy * strideH - padTop + ky * dilationH) * width - padLeft + kx * dilationW;
-                for (let ox = oxLo; ox < oxHi; ox++) y[yRow + ox] += wv * x[xRow + ox * strideW]!;
+                for (let ox = oxLo; ox < oxHi; ox++) acc[accRow + ox] += wv * x[xRow + ox * strideW]!;
               }
             }
           }
         }
+        y.set(acc, (b * cOut + oc) * outPlane);
       }
     }
   },
@@ -66,26 +69,30 @@ export const convKernels: Pick<Kernels, "conv2d" | "conv2dBackwardInput" | "conv
     const cInG = cIn / groups, cOutG = cOut / groups;
     const inPlane = h * width, outPlane = outH * outW;
     const { rowLo, rowHi, colLo, colHi } = tapRanges(g);
-    dx.fill(0);
+    // one input-gradient plane is summed in doubles over every output channel of its group, then stored
+    const acc = new Float64Array(inPlane);
     for (let b = 0; b < n; b++) {
-      for (let oc = 0; oc < cOut; oc++) {
-        const group = Math.floor(oc / cOutG);
-        const yBase = (b * cOut + oc) * outPlane;
-        for (let icg = 0; icg < cInG; icg++) {
-          const xBase = (b * cIn + group * cInG + icg) * inPlane;
+      for (let ic = 0; ic < cIn; ic++) {
+        const group = Math.floor(ic / cInG), icg = ic - group * cInG;
+        acc.fill(0);
+        for (let oc = group * cOutG; oc < (group + 1) * cOutG; oc++) {
+          const yBase = (b * cOut + oc) * outPlane;
           const wBase = (oc * cInG + icg) * kh * kw;
           for (let ky = 0; ky < kh; ky++) {
+            const oyLo = rowLo[ky]!, oyHi = rowHi[ky]!;
             for (let kx = 0; kx < kw; kx++) {
               const wv = w[wBase + ky * kw + kx]!;
               const oxLo = colLo[kx]!, oxHi = colHi[kx]!;
-              for (let oy = rowLo[ky]!; oy < rowHi[ky]!; oy++) {
+              for (let oy = oyLo; oy < oyHi; oy++) {
                 const yRow = yBase + oy * outW;
-                const xRow = xBase + (oy * strideH - padTop + ky * dilationH) * width - padLeft + kx * dilationW;
-                for (let ox = oxLo; ox < oxHi; ox++) dx[xRow + ox * strideW] += wv * dy[yRow + ox]!;
+                // plane index of the input pixel that (oy, ox) read through this tap is accRow + ox·strideW
+                const accRow = (oy * strideH - padTop + ky * dilationH) * width - padLeft + kx * dilationW;
+                for (let ox = oxLo; ox < oxHi; ox++) acc[accRow + ox * strideW] += wv * dy[yRow + ox]!;
               }
             }
           }
         }
+        dx.set(acc, (b * cIn + ic) * inPlane);
       }
     }
   },
@@ -104,10 +111,11 @@ export const convKernels: Pick<Kernels, "conv2d" | "conv2dBackwardInput" | "conv
           for (let kx = 0; kx < kw; kx++) {
             const oxLo = colLo[kx]!, oxHi = colHi[kx]!;
             let acc = 0; // a double accumulator, also for float32 data
+            const oyLo = rowLo[ky]!, oyHi = rowHi[ky]!;
             for (let b = 0; b < n; b++) {
               const yBase = (b * cOut + oc) * outPlane;
               const xBase = (b * cIn + group * cInG + icg) * inPlane;
-              for (let oy = rowLo[ky]!; oy < rowHi[ky]!; oy++) {
+              for (let oy = oyLo; oy < oyHi; oy++) {
                 const yRow = yBase + oy * outW;
                 const xRow = xBase + (oy * strideH - padTop + ky * dilationH) * width - padLeft + kx * dilationW;
                 for (let ox = oxLo; ox < oxHi; ox++) acc += dy[yRow + ox]! * x[xRow + ox * strideW]!;
