@@ -161,8 +161,10 @@ export function isclose(a: Tensor, bIn: TensorLike, opts: CloseOptions = {}): Te
   return noGrad(() => {
     const b = lift("isclose", bIn, a).detach();
     const x = a.detach();
-    const near = x.sub(b).abs().le(b.abs().mul(rtol).add(atol));
-    let close = maximum(near, x.eq(b)); // eq covers equal infinities, where the difference is NaN
+    const diff = x.sub(b).abs();
+    // a finite difference within tolerance, or exactly equal (which covers equal infinities)
+    const near = diff.le(b.abs().mul(rtol).add(atol)).mul(diff.lt(Infinity));
+    let close = maximum(near, x.eq(b));
     if (equalNan) close = maximum(close, x.ne(x).mul(b.ne(b)));
     return close;
   });
