@@ -1,2 +1,127 @@
-// PLACEHOLDER: being written.
-export {};
+// The WebAssembly SIMD + threads backend: initialisation (async, or sync where the platform allows it),
+// what it runs on (wasmInfo), its copy/compute statistics, and its registration as the 'wasm' backend.
+//
+// Threads: worker_threads in Node, Web Workers in the browser, over a shared WebAssembly.Memory; the calling
+// thread runs a share of every task and then waits with Atomics.wait — except on a browser page's main thread,
+// where blocking is forbidden and it spins instead (prefer calling convkit from a Worker there). Without
+// SharedArrayBuffer (a page that is not cross-origin isolated) the backend runs on one thread.
+import type { Backend } from "../backend.js";
+import type { DataArray } from "../../tensor/dtype.js";
+import { registerBackend, setBackend } from "../registry.js";
+import { makeKernels } from "./kernels.js";
+import {
+  WasmRuntime, isNode, relaxedSimdAvailable, sharedMemoryAvailable, simdAvailable, type WasmStats,
+} from "./runtime.js";
+
+export type { WasmStats } from "./runtime.js";
+
+export interface WasmInitOptions {
+  /** Threads to compute on, the calling one included (default: all cores, at most 8; 1 without SharedArrayBuffer). */
+  threads?: number;
+  /** Use relaxed SIMD (fused multiply-add) if the runtime has it (default true). */
+  relaxed?: boolean;
+  /** Make 'wasm' the current backend (default true). */
+  select?: boolean;
+}
+
+export interface WasmInfo {
+  /** Whether initWasm has run and the backend is registered. */
+  ready: boolean;
+  /** Whether this runtime has WebAssembly SIMD (the backend needs it). */
+  simd: boolean;
+  /** Whether the kernels use relaxed SIMD (f32x4.relaxed_madd). */
+  relaxed: boolean;
+  /** Whether the runtime could use relaxed SIMD (Node 20: --experimental-wasm-relaxed-simd). */
+  relaxedAvailable: boolean;
+  /** Threads that compute a kernel (1 = no workers). */
+  threads: number;
+  /** Whether the memory is a SharedArrayBuffer (threads possible). */
+  sharedMemory: boolean;
+}
+
+let runtime: WasmRuntime | null = null;
+const kernels: Backend["kernels"] = {};
+
+/** The 'wasm' backend: float32 data only; float64 (gradchecks) runs on the reference kernels. */
+export const wasmBackend: Backend = {
+  name: "wasm",
+  kernels,
+  supports: (data: DataArray) => data instanceof Float32Array,
+};
+
+function defaultThreads(): number {
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  if (nav?.hardwareConcurrency) return Math.min(8, nav.hardwareConcurrency);
+  return 0; // resolved through node:os below
+}
+
+async function nodeCores(): Promise<number> {
+  const spec = ["node", "os"].join(":");
+  const os = (await import(/* @vite-ignore */ spec)) as { availableParallelism?: () => number; cpus(): unknown[] };
+  return os.availableParallelism ? os.availableParallelism() : os.cpus().length;
+}
+
+function install(rt: WasmRuntime, select: boolean): void {
+  runtime?.dispose();
+  runtime = rt;
+  for (const k of Object.keys(kernels)) delete (kernels as Record<string, unknown>)[k];
+  Object.assign(kernels, makeKernels(rt));
+  registerBackend(wasmBackend);
+  if (select) setBackend("wasm");
+}
+
+/** Compiles the kernels (asynchronously), starts the worker threads and registers (and selects) 'wasm'. */
+export async function initWasm(options: WasmInitOptions = {}): Promise<WasmInfo> {
+  if (!simdAvailable()) throw new Error("initWasm: this runtime has no WebAssembly SIMD");
+  const relaxed = (options.relaxed ?? true) && relaxedSimdAvailable();
+  let threads = options.threads ?? (defaultThreads() || (isNode() ? Math.min(8, await nodeCores()) : 1));
+  const shared = sharedMemoryAvailable();
+  if (!shared) threads = 1;
+  const rt = await WasmRuntime.create(relaxed, shared);
+  try {
+    await rt.startWorkers(Math.max(0, Math.floor(threads) - 1));
+  } catch (e) {
+    rt.dispose();
+    throw e;
+  }
+  install(rt, options.select ?? true);
+  return wasmInfo();
+}
+
+/** Synchronous initialisation on one thread (Node or a worker: browsers' main threads refuse synchronous
+ *  compiles of this size). Threads can be added later with initWasm. */
+export function initWasmSync(options: Omit<WasmInitOptions, "threads"> = {}): WasmInfo {
+  if (!simdAvailable()) throw new Error("initWasmSync: this runtime has no WebAssembly SIMD");
+  const relaxed = (options.relaxed ?? true) && relaxedSimdAvailable();
+  install(WasmRuntime.createSync(relaxed, sharedMemoryAvailable()), options.select ?? true);
+  return wasmInfo();
+}
+
+/** What the wasm backend runs on. */
+export function wasmInfo(): WasmInfo {
+  return {
+    ready: runtime !== null,
+    simd: simdAvailable(),
+    relaxed: runtime?.relaxed ?? false,
+    relaxedAvailable: relaxedSimdAvailable(),
+    threads: runtime?.threads ?? 0,
+    sharedMemory: runtime?.shared ?? sharedMemoryAvailable(),
+  };
+}
+
+/** Stops the worker threads (the backend stays usable on one thread). */
+export function disposeWasm(): void {
+  runtime?.dispose();
+}
+
+/** Turns timing of kernel calls and of their copies in/out of the wasm memory on or off (and resets it). */
+export function measureWasm(on: boolean): void {
+  if (!runtime) return;
+  runtime.measure = on;
+  Object.assign(runtime.stats, { calls: 0, copyMs: 0, totalMs: 0 });
+}
+
+/** Kernel calls, and milliseconds spent in them and in copies, since measureWasm(true). */
+export function wasmStats(): WasmStats {
+  return { ...(runtime?.stats ?? { calls: 0, copyMs: 0, totalMs: 0 }) };
+}

@@ -1,0 +1,350 @@
+// AssemblyScript source of the WebAssembly kernels (compiled by scripts/build-wasm.mjs into kernels-wasm.ts).
+// A packed GEMM in the GotoBLAS/BLIS style: a 4×8 register-blocked f32x4 micro-kernel (8 v128 accumulators:
+// V8's register allocator keeps 8 loop-carried v128 values in xmm registers and spills beyond that) over
+// packed A panels (4 rows) and packed B panels (8 columns), with convolution as GEMM over im2col panels
+// packed on the fly. Every "task" function takes (args, tid, nthreads) so that worker threads sharing the
+// memory can split the units of work; args points at an i32 parameter block written by the JS side.
+// The file has the .as extension so that the project's TypeScript compiler does not read it.
+
+// f32x4 multiply-add: fused (relaxed SIMD) when the build enables it, else mul + add.
+@inline function fma(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  else return f32x4.add(c, f32x4.mul(a, b));
+}
+
+@inline function arg(args: usize, i: i32): i32 {
+  return load<i32>(args + (<usize>i << 2));
+}
+
+@inline function imin(a: i32, b: i32): i32 { return a < b ? a : b; }
+
+/** C[4×8] (+)= Apanel · Bpanel: Apanel is kc×4 (4 row values per k), Bpanel is kc×8; ldc in bytes. */
+function micro(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, accumulate: bool): void {
+  let z = f32x4.splat(0);
+  let c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let a = v128.load32_splat(pa);
+    c00 = fma(a, b0, c00); c01 = fma(a, b1, c01);
+    a = v128.load32_splat(pa, 4);
+    c10 = fma(a, b0, c10); c11 = fma(a, b1, c11);
+    a = v128.load32_splat(pa, 8);
+    c20 = fma(a, b0, c20); c21 = fma(a, b1, c21);
+    a = v128.load32_splat(pa, 12);
+    c30 = fma(a, b0, c30); c31 = fma(a, b1, c31);
+    pa += 16; pb += 32;
+  }
+  if (accumulate) {
+    c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
+    c10 = f32x4.add(c10, v128.load(c + ldc)); c11 = f32x4.add(c11, v128.load(c + ldc, 16));
+    c20 = f32x4.add(c20, v128.load(c + 2 * ldc)); c21 = f32x4.add(c21, v128.load(c + 2 * ldc, 16));
+    c30 = f32x4.add(c30, v128.load(c + 3 * ldc)); c31 = f32x4.add(c31, v128.load(c + 3 * ldc, 16));
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16);
+  v128.store(c + 2 * ldc, c20); v128.store(c + 2 * ldc, c21, 16);
+  v128.store(c + 3 * ldc, c30); v128.store(c + 3 * ldc, c31, 16);
+}
+
+/** micro() for a tile with only `rows`×`cols` valid: computes into `tile` (4×8) and copies the valid part. */
+function microEdge(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, accumulate: bool, rows: i32, cols: i32, tile: usize): void {
+  if (rows == 4 && cols == 8) { micro(kc, pa, pb, c, ldc, accumulate); return; }
+  micro(kc, pa, pb, tile, 32, false);
+  for (let r = 0; r < rows; r++) {
+    const crow = c + <usize>r * ldc;
+    const trow = tile + (<usize>r << 5);
+    for (let j = 0; j < cols; j++) {
+      const off = <usize>j << 2;
+      let v = load<f32>(trow + off);
+      if (accumulate) v += load<f32>(crow + off);
+      store<f32>(crow + off, v);
+    }
+  }
+}
+
+/** Packs A[i,k] = src[i*rs + k*cs] (M×K, element strides) into ceil(M/4) panels of K×4, zero rows past M. */
+export function packA(src: usize, rs: i32, cs: i32, m: i32, k: i32, dst: usize): void {
+  for (let i0 = 0; i0 < m; i0 += 4) {
+    const rows = imin(4, m - i0);
+    let d = dst + (<usize>i0 * <usize>k << 2);
+    for (let kk = 0; kk < k; kk++) {
+      for (let r = 0; r < 4; r++) {
+        const v: f32 = r < rows ? load<f32>(src + ((<usize>(i0 + r) * rs + <usize>kk * cs) << 2)) : 0;
+        store<f32>(d + (<usize>r << 2), v);
+      }
+      d += 16;
+    }
+  }
+}
+
+/** Packs rows k0..k0+kc, columns j0..j0+cols (≤ 8) of B[k,j] = src[k*rs + j*cs] into a kc×8 panel. */
+function packBPanel(src: usize, rs: i32, cs: i32, k0: i32, kc: i32, j0: i32, cols: i32, dst: usize): void {
+  if (cs == 1 && cols == 8) {
+    let s = src + ((<usize>k0 * rs + <usize>j0) << 2);
+    const step = <usize>rs << 2;
+    for (let kk = 0; kk < kc; kk++) {
+      v128.store(dst, v128.load(s)); v128.store(dst, v128.load(s, 16), 16);
+      s += step; dst += 32;
+    }
+    return;
+  }
+  for (let kk = 0; kk < kc; kk++) {
+    const row = src + (<usize>(k0 + kk) * rs << 2);
+    for (let j = 0; j < 8; j++) {
+      const v: f32 = j < cols ? load<f32>(row + (<usize>(j0 + j) * cs << 2)) : 0;
+      store<f32>(dst + (<usize>j << 2), v);
+    }
+    dst += 32;
+  }
+}
+
+// Convolution geometry, read from the parameter block (indices into args).
+const G_CIN = 0, G_H = 1, G_W = 2, G_KH = 3, G_KW = 4, G_SH = 5, G_SW = 6, G_PT = 7, G_PL = 8,
+  G_DH = 9, G_DW = 10, G_OH = 11, G_OW = 12;
+
+/** im2col panel: rows k0..k0+kc of the column matrix (k = (ci*kh + ky)*kw + kx), output pixels p0..p0+cols
+ *  (≤ 8, p = oy*outW + ox) of one image and group; value x[ci, oy*sh - pt + ky*dh, ox*sw - pl + kx*dw] or 0. */
+function im2colPanel(x: usize, g: usize, k0: i32, kc: i32, p0: i32, cols: i32, dst: usize, colY: usize, colX: usize): void {
+  const H = arg(g, G_H), W = arg(g, G_W), KH = arg(g, G_KH), KW = arg(g, G_KW);
+  const SH = arg(g, G_SH), SW = arg(g, G_SW), PT = arg(g, G_PT), PL = arg(g, G_PL);
+  const DH = arg(g, G_DH), DW = arg(g, G_DW), OW = arg(g, G_OW);
+  // Per column: the top-left input coordinate of its window (before adding ky*dh, kx*dw).
+  for (let j = 0; j < 8; j++) {
+    const p = p0 + imin(j, cols - 1);
+    const oy = p / OW, ox = p - oy * OW;
+    store<i32>(colY + (<usize>j << 2), oy * SH - PT);
+    store<i32>(colX + (<usize>j << 2), ox * SW - PL);
+  }
+  const y0 = load<i32>(colY), x0 = load<i32>(colX);
+  // Fast path: 8 columns along one output row with stride 1 → 8 consecutive inputs.
+  const oneRow = cols == 8 && SW == 1 && load<i32>(colY, 28) == y0;
+  let ci = k0 / (KH * KW);
+  let rem = k0 - ci * KH * KW;
+  let ky = rem / KW, kx = rem - ky * KW;
+  const plane = <usize>H * <usize>W;
+  for (let kk = 0; kk < kc; kk++) {
+    const src = x + ((<usize>ci * plane) << 2);
+    const dy = ky * DH, dx = kx * DW;
+    if (oneRow) {
+      const iy = y0 + dy, ix = x0 + dx;
+      if (iy < 0 || iy >= H) {
+        v128.store(dst, f32x4.splat(0)); v128.store(dst, f32x4.splat(0), 16);
+      } else if (ix >= 0 && ix + 8 <= W) {
+        const s = src + ((<usize>iy * W + ix) << 2);
+        v128.store(dst, v128.load(s)); v128.store(dst, v128.load(s, 16), 16);
+      } else {
+        const rowp = src + ((<usize>iy * W) << 2);
+        for (let j = 0; j < 8; j++) {
+          const xx = ix + j;
+          store<f32>(dst + (<usize>j << 2), xx >= 0 && xx < W ? load<f32>(rowp + (<usize>xx << 2)) : <f32>0);
+        }
+      }
+    } else {
+      for (let j = 0; j < 8; j++) {
+        const iy = load<i32>(colY + (<usize>j << 2)) + dy, ix = load<i32>(colX + (<usize>j << 2)) + dx;
+        const v: f32 = j < cols && iy >= 0 && iy < H && ix >= 0 && ix < W ? load<f32>(src + ((<usize>iy * W + ix) << 2)) : 0;
+        store<f32>(dst + (<usize>j << 2), v);
+      }
+    }
+    dst += 32;
+    if (++kx == KW) { kx = 0; if (++ky == KH) { ky = 0; ci++; } }
+  }
+}
+
+/** Transposed im2col panel for the weight gradient: pixels p0..p0+kc (rows), column-matrix rows c0..c0+cols
+ *  (≤ 8) as columns: dst[p*8 + j] = col[c0 + j, p0 + p]. */
+function im2colTPanel(x: usize, g: usize, p0: i32, kc: i32, c0: i32, cols: i32, dst: usize): void {
+  const H = arg(g, G_H), W = arg(g, G_W), KH = arg(g, G_KH), KW = arg(g, G_KW);
+  const SH = arg(g, G_SH), SW = arg(g, G_SW), PT = arg(g, G_PT), PL = arg(g, G_PL);
+  const DH = arg(g, G_DH), DW = arg(g, G_DW), OW = arg(g, G_OW);
+  const plane = <usize>H * <usize>W;
+  for (let j = 0; j < 8; j++) {
+    let d = dst + (<usize>j << 2);
+    if (j >= cols) {
+      for (let p = 0; p < kc; p++) { store<f32>(d, 0); d += 32; }
+      continue;
+    }
+    const c = c0 + j;
+    const ci = c / (KH * KW);
+    const rem = c - ci * KH * KW;
+    const ky = rem / KW, kx = rem - ky * KW;
+    const src = x + ((<usize>ci * plane) << 2);
+    let oy = p0 / OW, ox = p0 - oy * OW;
+    let iy = oy * SH - PT + ky * DH;
+    const ixStart = -PL + kx * DW;
+    let ix = ox * SW + ixStart;
+    for (let p = 0; p < kc; p++) {
+      const v: f32 = iy >= 0 && iy < H && ix >= 0 && ix < W ? load<f32>(src + ((<usize>iy * W + ix) << 2)) : 0;
+      store<f32>(d, v);
+      d += 32;
+      if (++ox == OW) { ox = 0; ix = ixStart; iy += SH; } else ix += SW;
+    }
+  }
+}
+
+// Parameter block of conv tasks: the 13 geometry fields above, then:
+const C_N = 13, C_COUT = 14, C_GROUPS = 15, C_X = 16, C_A = 17, C_Y = 18, C_BIAS = 19, C_NC = 20,
+  C_KC = 21, C_BUF = 22, C_BUFSTRIDE = 23;
+// Per-thread buffer layout: [tile 32 floats][colY 8 i32][colX 8 i32][pad to 64 floats][B or A panels...]
+
+/** Convolution forward: units (image, group, block of NC output pixels); y (+bias) = W_g · im2col(x). */
+export function convForwardTask(args: usize, tid: i32, nth: i32): void {
+  const cin = arg(args, G_CIN), H = arg(args, G_H), W = arg(args, G_W), KH = arg(args, G_KH), KW = arg(args, G_KW);
+  const OH = arg(args, G_OH), OW = arg(args, G_OW);
+  const N = arg(args, C_N), cout = arg(args, C_COUT), groups = arg(args, C_GROUPS);
+  const x = <usize>arg(args, C_X), a = <usize>arg(args, C_A), y = <usize>arg(args, C_Y), bias = <usize>arg(args, C_BIAS);
+  const NC = arg(args, C_NC), KC = arg(args, C_KC);
+  const buf = <usize>arg(args, C_BUF) + <usize>tid * <usize>arg(args, C_BUFSTRIDE);
+  const tile = buf, colY = buf + 128, colX = buf + 160, bp = buf + 256;
+  const cinG = cin / groups, coutG = cout / groups;
+  const K = cinG * KH * KW, P = OH * OW, mPad = (coutG + 3) & ~3;
+  const nJc = (P + NC - 1) / NC;
+  const units = N * groups * nJc;
+  const ldc = <usize>P << 2;
+  for (let u = tid; u < units; u += nth) {
+    const jc = u % nJc, ng = u / nJc, grp = ng % groups, img = ng / groups;
+    const xg = x + ((<usize>(img * cin + grp * cinG) * <usize>(H * W)) << 2);
+    const p0 = jc * NC, nc = imin(NC, P - p0);
+    const yg = y + ((<usize>(img * cout + grp * coutG) * <usize>P + <usize>p0) << 2);
+    const ag = a + ((<usize>grp * <usize>mPad * <usize>K) << 2);
+    if (bias != 0) {
+      for (let r = 0; r < coutG; r++) {
+        const bv = load<f32>(bias + (<usize>(grp * coutG + r) << 2));
+        const row = yg + <usize>r * ldc;
+        for (let j = 0; j < nc; j++) store<f32>(row + (<usize>j << 2), bv);
+      }
+    }
+    const nq = (nc + 7) >> 3;
+    for (let k0 = 0; k0 < K; k0 += KC) {
+      const kc = imin(KC, K - k0);
+      for (let q = 0; q < nq; q++)
+        im2colPanel(xg, args, k0, kc, p0 + q * 8, imin(8, nc - q * 8), bp + (<usize>(q * kc) << 5), colY, colX);
+      const acc = k0 > 0 || bias != 0;
+      for (let q = 0; q < nq; q++) {
+        const cols = imin(8, nc - q * 8);
+        const pb = bp + (<usize>(q * kc) << 5);
+        for (let i0 = 0; i0 < coutG; i0 += 4) {
+          microEdge(kc, ag + ((<usize>i0 * <usize>K + <usize>k0 * 4) << 2), pb,
+            yg + <usize>i0 * ldc + (<usize>(q * 8) << 2), ldc, acc, imin(4, coutG - i0), cols, tile);
+        }
+      }
+    }
+  }
+}
+
+// Parameter block of the weight-gradient task (after the 13 geometry fields):
+const D_N = 13, D_COUT = 14, D_GROUPS = 15, D_X = 16, D_DY = 17, D_DW = 18, D_DWSTRIDE = 19, D_KC = 20,
+  D_BUF = 21, D_BUFSTRIDE = 22;
+
+/** Weight gradient: units (image, group, block of KC output pixels); each thread accumulates
+ *  dW_g += dy_g[:, block] · im2col(x)[:, block]ᵀ into its own partial buffer dw + tid*dwStride (zeroed here). */
+export function convWeightTask(args: usize, tid: i32, nth: i32): void {
+  const cin = arg(args, G_CIN), H = arg(args, G_H), W = arg(args, G_W), KH = arg(args, G_KH), KW = arg(args, G_KW);
+  const OH = arg(args, G_OH), OW = arg(args, G_OW);
+  const N = arg(args, D_N), cout = arg(args, D_COUT), groups = arg(args, D_GROUPS);
+  const x = <usize>arg(args, D_X), dy = <usize>arg(args, D_DY);
+  const dw = <usize>arg(args, D_DW) + ((<usize>tid * <usize>arg(args, D_DWSTRIDE)) << 2);
+  const KC = arg(args, D_KC);
+  const buf = <usize>arg(args, D_BUF) + <usize>tid * <usize>arg(args, D_BUFSTRIDE);
+  const tile = buf, bp = buf + 256;
+  const cinG = cin / groups, coutG = cout / groups;
+  const K = cinG * KH * KW, P = OH * OW;
+  const ap = bp + (<usize>KC << 5); // A panels (dy block) after one B panel
+  const total = cout * K;
+  for (let i = 0; i < total; i++) store<f32>(dw + (<usize>i << 2), 0);
+  const nPc = (P + KC - 1) / KC;
+  const units = N * groups * nPc;
+  const ldc = <usize>K << 2;
+  for (let u = tid; u < units; u += nth) {
+    const pc = u % nPc, ng = u / nPc, grp = ng % groups, img = ng / groups;
+    const p0 = pc * KC, kc = imin(KC, P - p0);
+    const xg = x + ((<usize>(img * cin + grp * cinG) * <usize>(H * W)) << 2);
+    const dyg = dy + ((<usize>(img * cout + grp * coutG) * <usize>P + <usize>p0) << 2);
+    packA(dyg, P, 1, coutG, kc, ap);
+    const dwg = dw + ((<usize>(grp * coutG) * <usize>K) << 2);
+    for (let c0 = 0; c0 < K; c0 += 8) {
+      const cols = imin(8, K - c0);
+      im2colTPanel(xg, args, p0, kc, c0, cols, bp);
+      for (let i0 = 0; i0 < coutG; i0 += 4) {
+        microEdge(kc, ap + ((<usize>i0 * <usize>kc) << 2), bp, dwg + <usize>i0 * ldc + (<usize>c0 << 2), ldc, true,
+          imin(4, coutG - i0), cols, tile);
+      }
+    }
+  }
+}
+
+// Parameter block of the matmul task:
+const M_BATCH = 0, M_M = 1, M_N = 2, M_K = 3, M_A = 4, M_ASTRIDE = 5, M_B = 6, M_BSTRIDE = 7, M_BRS = 8,
+  M_BCS = 9, M_C = 10, M_NC = 11, M_KC = 12, M_BUF = 13, M_BUFSTRIDE = 14;
+
+/** out[b] = A[b]·B[b] with A pre-packed (panels of full K, batch stride aStride floats, 0 = shared) and B read
+ *  through element strides (rs, cs); units (batch, block of NC columns). */
+export function matmulTask(args: usize, tid: i32, nth: i32): void {
+  const batch = arg(args, M_BATCH), M = arg(args, M_M), N = arg(args, M_N), K = arg(args, M_K);
+  const a = <usize>arg(args, M_A), aStride = <usize>arg(args, M_ASTRIDE);
+  const b = <usize>arg(args, M_B), bStride = <usize>arg(args, M_BSTRIDE), rs = arg(args, M_BRS), cs = arg(args, M_BCS);
+  const c = <usize>arg(args, M_C), NC = arg(args, M_NC), KC = arg(args, M_KC);
+  const buf = <usize>arg(args, M_BUF) + <usize>tid * <usize>arg(args, M_BUFSTRIDE);
+  const tile = buf, bp = buf + 256;
+  const nJc = (N + NC - 1) / NC;
+  const units = batch * nJc;
+  const ldc = <usize>N << 2;
+  for (let u = tid; u < units; u += nth) {
+    const jc = u % nJc, bi = u / nJc;
+    const j0 = jc * NC, nc = imin(NC, N - j0);
+    const ab = a + ((<usize>bi * aStride) << 2);
+    const bb = b + ((<usize>bi * bStride) << 2);
+    const cb = c + ((<usize>bi * <usize>M * <usize>N + <usize>j0) << 2);
+    const nq = (nc + 7) >> 3;
+    if (K == 0) {
+      for (let r = 0; r < M; r++) for (let j = 0; j < nc; j++) store<f32>(cb + <usize>r * ldc + (<usize>j << 2), 0);
+      continue;
+    }
+    for (let k0 = 0; k0 < K; k0 += KC) {
+      const kc = imin(KC, K - k0);
+      for (let q = 0; q < nq; q++)
+        packBPanel(bb, rs, cs, k0, kc, j0 + q * 8, imin(8, nc - q * 8), bp + (<usize>(q * kc) << 5));
+      for (let q = 0; q < nq; q++) {
+        const cols = imin(8, nc - q * 8);
+        const pb = bp + (<usize>(q * kc) << 5);
+        for (let i0 = 0; i0 < M; i0 += 4) {
+          microEdge(kc, ab + ((<usize>i0 * <usize>K + <usize>k0 * 4) << 2), pb,
+            cb + <usize>i0 * ldc + (<usize>(q * 8) << 2), ldc, k0 > 0, imin(4, M - i0), cols, tile);
+        }
+      }
+    }
+  }
+}
+
+/** Zero-inserts dy [planes, oh, ow] into up [planes, (oh-1)*sh+1, (ow-1)*sw+1] (for stride > 1 input gradients). */
+export function upsampleZeros(src: usize, planes: i32, oh: i32, ow: i32, sh: i32, sw: i32, dst: usize): void {
+  const uh = (oh - 1) * sh + 1, uw = (ow - 1) * sw + 1;
+  const total = <usize>planes * <usize>uh * <usize>uw;
+  memory.fill(dst, 0, total << 2);
+  for (let p = 0; p < planes; p++) {
+    for (let i = 0; i < oh; i++) {
+      const s = src + ((<usize>(p * oh + i) * <usize>ow) << 2);
+      const d = dst + ((<usize>(p * uh + i * sh) * <usize>uw) << 2);
+      for (let j = 0; j < ow; j++) store<f32>(d + (<usize>(j * sw) << 2), load<f32>(s + (<usize>j << 2)));
+    }
+  }
+}
+
+/** out[i] = Σ_t parts[t*stride + i] over `count` partial buffers. */
+export function sumPartials(parts: usize, count: i32, stride: i32, n: i32, out: usize): void {
+  const st = <usize>stride << 2;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const off = <usize>i << 2;
+    let s = v128.load(parts + off);
+    for (let t = 1; t < count; t++) s = f32x4.add(s, v128.load(parts + <usize>t * st + off));
+    v128.store(out + off, s);
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    let s = load<f32>(parts + off);
+    for (let t = 1; t < count; t++) s += load<f32>(parts + <usize>t * st + off);
+    store<f32>(out + off, s);
+  }
+}

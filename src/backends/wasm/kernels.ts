@@ -1,0 +1,169 @@
+// The wasm backend's kernels: conv2d forward, its input and weight gradients, and matmul, each copying its
+// Float32Array operands into the runtime's arena, running a task (split over threads) and copying out.
+// Input gradients run as a forward convolution of (zero-inserted) dy with flipped, transposed weights.
+import type { ConvGeometry, Kernels, MatmulParams } from "../backend.js";
+import type { DataArray } from "../../tensor/dtype.js";
+import { TASK, type WasmRuntime } from "./runtime.js";
+
+/** Work (in FLOPs) below which a call runs on one thread: waking a worker costs a few microseconds. */
+const MIN_PARALLEL_FLOPS = 2e6;
+/** Target block sizes: KC rows of the shared dimension (B panel fits L1), NC columns per unit (B block fits L2). */
+const KC_TARGET = 256;
+const NC_TARGET = 256;
+
+const roundUp = (v: number, m: number) => Math.ceil(v / m) * m;
+
+/** Splits `total` into blocks of about `target`, with the block count rounded so that `outer`×count units
+ *  share evenly among `nth` threads when `outer` alone cannot. Returns the block size (a multiple of `align`). */
+function blockSize(total: number, target: number, align: number, outer: number, nth: number): number {
+  let count = Math.max(1, Math.ceil(total / target));
+  if (nth > 1 && (outer * count) % nth !== 0 && outer < 4 * nth) count = roundUp(count, nth / gcd(outer, nth));
+  return Math.max(align, roundUp(Math.ceil(total / count), align));
+}
+function gcd(a: number, b: number): number { return b === 0 ? a : gcd(b, a % b); }
+
+function threadsFor(rt: WasmRuntime, flops: number): number {
+  return flops < MIN_PARALLEL_FLOPS ? 1 : rt.threads;
+}
+
+/** Forward convolution over operands already in the arena; `aPtr` holds the packed weights (per group). */
+function convForwardPtrs(rt: WasmRuntime, g: ConvGeometry, xPtr: number, aPtr: number, biasPtr: number, yPtr: number): void {
+  const cinG = g.cIn / g.groups, coutG = g.cOut / g.groups;
+  const K = cinG * g.kh * g.kw, P = g.outH * g.outW;
+  const flops = 2 * g.n * g.cOut * P * K;
+  const nth = threadsFor(rt, flops);
+  const NC = blockSize(P, NC_TARGET, 8, g.n * g.groups, nth);
+  const KC = Math.ceil(K / Math.ceil(K / KC_TARGET));
+  const bufStride = 256 + roundUp(NC, 8) * KC * 4;
+  const buf = rt.alloc(bufStride * nth);
+  const args = rt.args([
+    g.cIn, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, g.outH, g.outW,
+    g.n, g.cOut, g.groups, xPtr, aPtr, yPtr, biasPtr, NC, KC, buf, bufStride,
+  ]);
+  rt.run(TASK.convForward, args, nth);
+}
+
+/** Packs weights w:[cOut, cIn/groups·kh·kw] (at wPtr) into per-group A panels; returns their offset. */
+function packWeights(rt: WasmRuntime, g: ConvGeometry, wPtr: number): number {
+  const coutG = g.cOut / g.groups, K = (g.cIn / g.groups) * g.kh * g.kw, mPad = roundUp(coutG, 4);
+  const aPtr = rt.allocF32(g.groups * mPad * K);
+  for (let grp = 0; grp < g.groups; grp++)
+    rt.exports.packA(wPtr + grp * coutG * K * 4, K, 1, coutG, K, aPtr + grp * mPad * K * 4);
+  return aPtr;
+}
+
+function timed<T>(rt: WasmRuntime, f: () => T): T {
+  if (!rt.measure) return f();
+  const t = performance.now();
+  try {
+    return f();
+  } finally {
+    rt.stats.calls++;
+    rt.stats.totalMs += performance.now() - t;
+  }
+}
+
+export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
+  const conv2d = (x: DataArray, w: DataArray, bias: DataArray | null, g: ConvGeometry, y: DataArray): void =>
+    timed(rt, () => {
+      rt.begin();
+      const xPtr = rt.copyIn(x as Float32Array);
+      const wPtr = rt.copyIn(w as Float32Array);
+      const bPtr = bias ? rt.copyIn(bias as Float32Array) : 0;
+      const aPtr = packWeights(rt, g, wPtr);
+      const yPtr = rt.allocF32(y.length);
+      convForwardPtrs(rt, g, xPtr, aPtr, bPtr, yPtr);
+      rt.copyOut(yPtr, y as Float32Array);
+    });
+
+  const conv2dBackwardInput = (dy: DataArray, w: DataArray, g: ConvGeometry, dx: DataArray): void =>
+    timed(rt, () => {
+      rt.begin();
+      const { n, cIn, cOut, kh, kw, groups } = g;
+      const cinG = cIn / groups, coutG = cOut / groups;
+      // W'[grp*cinG + ci, co, ky, kx] = W[grp*coutG + co, ci, kh-1-ky, kw-1-kx]: the transposed convolution's weights.
+      const wt = new Float32Array(w.length);
+      const khw = kh * kw;
+      for (let grp = 0; grp < groups; grp++)
+        for (let co = 0; co < coutG; co++)
+          for (let ci = 0; ci < cinG; ci++) {
+            const src = ((grp * coutG + co) * cinG + ci) * khw;
+            const dst = ((grp * cinG + ci) * coutG + co) * khw;
+            for (let k = 0; k < khw; k++) wt[dst + khw - 1 - k] = w[src + k];
+          }
+      // dy zero-inserted to stride 1: [n, cOut, (outH-1)*sh+1, (outW-1)*sw+1].
+      const uh = (g.outH - 1) * g.strideH + 1, uw = (g.outW - 1) * g.strideW + 1;
+      let dyPtr = rt.copyIn(dy as Float32Array);
+      if (g.strideH > 1 || g.strideW > 1) {
+        const up = rt.allocF32(n * cOut * uh * uw);
+        rt.exports.upsampleZeros(dyPtr, n * cOut, g.outH, g.outW, g.strideH, g.strideW, up);
+        dyPtr = up;
+      }
+      const gt: ConvGeometry = {
+        n, cIn: cOut, h: uh, w: uw, cOut: cIn, kh, kw, strideH: 1, strideW: 1,
+        padTop: (kh - 1) * g.dilationH - g.padTop, padLeft: (kw - 1) * g.dilationW - g.padLeft,
+        dilationH: g.dilationH, dilationW: g.dilationW, groups, outH: g.h, outW: g.w,
+      };
+      const wPtr = rt.copyIn(wt);
+      const aPtr = packWeights(rt, gt, wPtr);
+      const dxPtr = rt.allocF32(dx.length);
+      convForwardPtrs(rt, gt, dyPtr, aPtr, 0, dxPtr);
+      rt.copyOut(dxPtr, dx as Float32Array);
+    });
+
+  const conv2dBackwardWeight = (x: DataArray, dy: DataArray, g: ConvGeometry, dw: DataArray): void =>
+    timed(rt, () => {
+      rt.begin();
+      const coutG = g.cOut / g.groups, K = (g.cIn / g.groups) * g.kh * g.kw, P = g.outH * g.outW;
+      const flops = 2 * g.n * g.cOut * P * K;
+      const nth = threadsFor(rt, flops);
+      const xPtr = rt.copyIn(x as Float32Array);
+      const dyPtr = rt.copyIn(dy as Float32Array);
+      const total = g.cOut * K;
+      const parts = rt.allocF32(total * nth);
+      const KC = blockSize(P, KC_TARGET, 4, g.n * g.groups, nth);
+      const bufStride = 256 + KC * 32 + roundUp(coutG, 4) * KC * 4;
+      const buf = rt.alloc(bufStride * nth);
+      const args = rt.args([
+        g.cIn, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, g.outH, g.outW,
+        g.n, g.cOut, g.groups, xPtr, dyPtr, parts, total, KC, buf, bufStride,
+      ]);
+      rt.run(TASK.convWeight, args, nth);
+      let out = parts;
+      if (nth > 1) {
+        out = rt.allocF32(total);
+        rt.exports.sumPartials(parts, nth, total, total, out);
+      }
+      rt.copyOut(out, dw as Float32Array);
+    });
+
+  const matmul = (a: DataArray, b: DataArray, out: DataArray, p: MatmulParams): void =>
+    timed(rt, () => {
+      const { batch, m, n, k } = p;
+      if (batch === 0 || m === 0 || n === 0) return;
+      rt.begin();
+      const aPtr = rt.copyIn(a as Float32Array);
+      const bPtr = rt.copyIn(b as Float32Array);
+      const mPad = roundUp(m, 4);
+      // A is packed once when shared over the batch, else once per batch item.
+      const aBatches = p.aBatchStride === 0 ? 1 : batch;
+      const packed = rt.allocF32(aBatches * mPad * k);
+      const rs = p.transA ? 1 : k, cs = p.transA ? m : 1;
+      for (let bi = 0; bi < aBatches; bi++)
+        rt.exports.packA(aPtr + bi * p.aBatchStride * 4, rs, cs, m, k, packed + bi * mPad * k * 4);
+      const cPtr = rt.allocF32(batch * m * n);
+      const nth = threadsFor(rt, 2 * batch * m * n * k);
+      const NC = blockSize(n, NC_TARGET, 8, batch, nth);
+      const KC = k > 0 ? Math.ceil(k / Math.ceil(k / KC_TARGET)) : 1;
+      const bufStride = 256 + roundUp(NC, 8) * KC * 4;
+      const buf = rt.alloc(bufStride * nth);
+      const args = rt.args([
+        batch, m, n, k, packed, aBatches === 1 ? 0 : mPad * k, bPtr, p.bBatchStride,
+        p.transB ? 1 : n, p.transB ? k : 1, cPtr, NC, KC, buf, bufStride,
+      ]);
+      rt.run(TASK.matmul, args, nth);
+      rt.copyOut(cPtr, out as Float32Array);
+    });
+
+  return { conv2d, conv2dBackwardInput, conv2dBackwardWeight, matmul };
+}

@@ -1,0 +1,270 @@
+// The WebAssembly runtime of the fast backend: compiles the kernel module (plain or relaxed SIMD), owns its
+// memory (shared when threads are possible), a bump-allocated scratch arena that kernels copy in to and out
+// of, and a pool of worker threads that run task functions over the same memory, woken through Atomics.
+import * as modules from "./kernels-wasm.js";
+
+/** Exports of the kernel module (pointers are byte offsets into the memory). */
+export interface KernelExports {
+  packA(src: number, rs: number, cs: number, m: number, k: number, dst: number): void;
+  convForwardTask(args: number, tid: number, nth: number): void;
+  convWeightTask(args: number, tid: number, nth: number): void;
+  matmulTask(args: number, tid: number, nth: number): void;
+  upsampleZeros(src: number, planes: number, oh: number, ow: number, sh: number, sw: number, dst: number): void;
+  sumPartials(parts: number, count: number, stride: number, n: number, out: number): void;
+}
+
+/** Task ids understood by the workers (index into their task table). */
+export const TASK = { convForward: 1, convWeight: 2, matmul: 3 } as const;
+export type TaskId = (typeof TASK)[keyof typeof TASK];
+
+const PAGE = 65536;
+/** Control block of the thread pool (i32 words): generation, task, args, done count, nthreads, error. */
+const CTRL_BYTE = 2 * 65536;
+const C_GEN = 0, C_TASK = 1, C_ARGS = 2, C_DONE = 3, C_NTH = 4, C_ERR = 5;
+/** The arena starts after the control block and the module's (empty) static data. */
+const ARENA_BASE = 4 * PAGE;
+
+interface NodeWorker { unref(): void; terminate(): Promise<number>; once(ev: string, cb: (v: unknown) => void): void; postMessage(v: unknown): void }
+interface WorkerHandle { terminate(): void }
+
+function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
+  const g = globalThis as { Buffer?: { from(s: string, enc: string): Uint8Array }; atob?: (s: string) => string };
+  if (g.Buffer) return new Uint8Array(g.Buffer.from(b64, "base64"));
+  const bin = g.atob!(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** True in Node (where worker_threads and Atomics.wait on the main thread exist). */
+export function isNode(): boolean {
+  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  return !!p?.versions?.node;
+}
+
+/** Whether this thread may block in Atomics.wait (not a browser window's main thread). */
+function canBlock(): boolean {
+  if (isNode()) return true;
+  const g = globalThis as { window?: unknown; importScripts?: unknown };
+  return typeof g.window === "undefined";
+}
+
+export function sharedMemoryAvailable(): boolean {
+  if (typeof SharedArrayBuffer === "undefined") return false;
+  try {
+    new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether the runtime accepts relaxed SIMD (Node 20 only with --experimental-wasm-relaxed-simd). */
+export function relaxedSimdAvailable(): boolean {
+  try {
+    return WebAssembly.validate(decodeBase64(modules.relaxed));
+  } catch {
+    return false;
+  }
+}
+
+export function simdAvailable(): boolean {
+  try {
+    return typeof WebAssembly === "object" && WebAssembly.validate(decodeBase64(modules.simd));
+  } catch {
+    return false;
+  }
+}
+
+// The worker's loop, as plain JS source shared by Node (eval: true, CommonJS) and the browser (Blob URL).
+// It spins briefly for the next generation (cheap hand-off between consecutive kernels), then sleeps.
+const WORKER_LOOP = `
+function startLoop(wasmModule, memory, tid, ctrlByte, post) {
+  const ex = new WebAssembly.Instance(wasmModule, { env: { memory } }).exports;
+  const tasks = [null, ex.convForwardTask, ex.convWeightTask, ex.matmulTask];
+  const ctl = new Int32Array(memory.buffer, ctrlByte, 8);
+  let gen = Atomics.load(ctl, ${C_GEN});
+  post("ready");
+  for (;;) {
+    let spins = 0;
+    while (Atomics.load(ctl, ${C_GEN}) === gen) {
+      if (++spins > 200000) Atomics.wait(ctl, ${C_GEN}, gen, 50);
+    }
+    gen = Atomics.load(ctl, ${C_GEN});
+    const task = Atomics.load(ctl, ${C_TASK});
+    if (task < 0) break;
+    try {
+      tasks[task](Atomics.load(ctl, ${C_ARGS}), tid, Atomics.load(ctl, ${C_NTH}));
+    } catch (e) {
+      Atomics.store(ctl, ${C_ERR}, 1);
+    }
+    Atomics.add(ctl, ${C_DONE}, 1);
+    Atomics.notify(ctl, ${C_DONE});
+  }
+}`;
+const NODE_WORKER_SRC = `${WORKER_LOOP}
+const { parentPort, workerData } = require("node:worker_threads");
+startLoop(workerData.module, workerData.memory, workerData.tid, workerData.ctrlByte, (m) => parentPort.postMessage(m));`;
+const WEB_WORKER_SRC = `${WORKER_LOOP}
+self.onmessage = (e) => { const d = e.data; startLoop(d.module, d.memory, d.tid, d.ctrlByte, (m) => self.postMessage(m)); };`;
+
+export interface RuntimeOptions { threads: number; relaxed: boolean }
+
+/** Time spent copying between JS arrays and the wasm memory, and in whole kernel calls. */
+export interface WasmStats { calls: number; copyMs: number; totalMs: number }
+
+export class WasmRuntime {
+  readonly memory: WebAssembly.Memory;
+  readonly module: WebAssembly.Module;
+  readonly exports: KernelExports;
+  readonly relaxed: boolean;
+  readonly shared: boolean;
+  /** Threads that run a task: the calling thread plus the workers. */
+  threads = 1;
+  private workers: WorkerHandle[] = [];
+  private ctl: Int32Array;
+  private top = ARENA_BASE;
+  readonly stats: WasmStats = { calls: 0, copyMs: 0, totalMs: 0 };
+  measure = false;
+
+  constructor(module: WebAssembly.Module, relaxed: boolean, shared: boolean) {
+    this.module = module;
+    this.relaxed = relaxed;
+    this.shared = shared;
+    this.memory = new WebAssembly.Memory({ initial: ARENA_BASE / PAGE + 16, maximum: modules.maxPages, shared });
+    const inst = new WebAssembly.Instance(module, { env: { memory: this.memory } });
+    this.exports = inst.exports as unknown as KernelExports;
+    this.ctl = new Int32Array(this.memory.buffer, CTRL_BYTE, 8);
+  }
+
+  /** Compiles synchronously (Node, workers) — browsers' main threads allow only small synchronous compiles. */
+  static createSync(relaxed: boolean, shared: boolean): WasmRuntime {
+    return new WasmRuntime(new WebAssembly.Module(WasmRuntime.bytes(relaxed, shared)), relaxed, shared);
+  }
+
+  static async create(relaxed: boolean, shared: boolean): Promise<WasmRuntime> {
+    const module = await WebAssembly.compile(WasmRuntime.bytes(relaxed, shared));
+    return new WasmRuntime(module, relaxed, shared);
+  }
+
+  private static bytes(relaxed: boolean, shared: boolean): Uint8Array<ArrayBuffer> {
+    const b64 = relaxed ? (shared ? modules.relaxedShared : modules.relaxed) : (shared ? modules.simdShared : modules.simd);
+    return decodeBase64(b64);
+  }
+
+  /** Starts `count` workers (threads = count + 1); resolves when every worker has instantiated the module. */
+  async startWorkers(count: number): Promise<void> {
+    if (count <= 0 || !this.shared) return;
+    const data = (tid: number) => ({ module: this.module, memory: this.memory, tid, ctrlByte: CTRL_BYTE });
+    if (isNode()) {
+      const spec = ["node", "worker_threads"].join(":"); // computed: keeps browser bundlers from resolving it
+      const wt = (await import(/* @vite-ignore */ spec)) as { Worker: new (src: string, o: object) => NodeWorker };
+      const ready: Promise<unknown>[] = [];
+      for (let t = 1; t <= count; t++) {
+        const w = new wt.Worker(NODE_WORKER_SRC, { eval: true, workerData: data(t) });
+        w.unref(); // a pool of sleeping workers must not keep the process alive
+        ready.push(new Promise((res, rej) => { w.once("message", res); w.once("error", rej); }));
+        this.workers.push({ terminate: () => void w.terminate() });
+      }
+      await Promise.all(ready);
+    } else {
+      const W = (globalThis as { Worker?: new (url: string) => { postMessage(v: unknown): void; terminate(): void; onmessage: ((e: unknown) => void) | null; onerror: ((e: unknown) => void) | null } }).Worker;
+      if (!W) return;
+      const url = URL.createObjectURL(new Blob([WEB_WORKER_SRC], { type: "text/javascript" }));
+      const ready: Promise<unknown>[] = [];
+      for (let t = 1; t <= count; t++) {
+        const w = new W(url);
+        ready.push(new Promise((res, rej) => { w.onmessage = res; w.onerror = rej; }));
+        w.postMessage(data(t));
+        this.workers.push({ terminate: () => w.terminate() });
+      }
+      await Promise.all(ready);
+    }
+    this.threads = count + 1;
+  }
+
+  /** Stops the workers (they leave their loop, then are terminated). */
+  dispose(): void {
+    if (this.workers.length) {
+      Atomics.store(this.ctl, C_TASK, -1);
+      Atomics.add(this.ctl, C_GEN, 1);
+      Atomics.notify(this.ctl, C_GEN);
+      for (const w of this.workers) w.terminate();
+      this.workers = [];
+    }
+    this.threads = 1;
+  }
+
+  /** Runs a task on `nth` threads (≤ this.threads): the workers and this thread split its units. */
+  run(task: TaskId, args: number, nth = this.threads): void {
+    const fn = task === TASK.convForward ? this.exports.convForwardTask
+      : task === TASK.convWeight ? this.exports.convWeightTask : this.exports.matmulTask;
+    nth = Math.max(1, Math.min(nth, this.threads));
+    if (nth === 1) { fn(args, 0, 1); return; }
+    // Workers with tid ≥ nth find no units and report done at once.
+    const ctl = this.ctl, helpers = this.workers.length;
+    Atomics.store(ctl, C_TASK, task);
+    Atomics.store(ctl, C_ARGS, args);
+    Atomics.store(ctl, C_NTH, nth);
+    Atomics.store(ctl, C_DONE, 0);
+    Atomics.store(ctl, C_ERR, 0);
+    Atomics.add(ctl, C_GEN, 1);
+    Atomics.notify(ctl, C_GEN);
+    fn(args, 0, nth);
+    const block = canBlock();
+    let spins = 0;
+    for (;;) {
+      const done = Atomics.load(ctl, C_DONE);
+      if (done >= helpers) break;
+      if (block && ++spins > 100000) Atomics.wait(ctl, C_DONE, done, 20);
+    }
+    if (Atomics.load(ctl, C_ERR)) throw new Error("wasm backend: a worker thread failed while running a kernel");
+  }
+
+  /** Starts a kernel call: the arena is reused from its base. */
+  begin(): void {
+    this.top = ARENA_BASE;
+  }
+
+  /** Allocates `bytes` (64-byte aligned) in the arena, growing the memory when needed; returns the byte offset. */
+  alloc(bytes: number): number {
+    const p = this.top;
+    this.top = p + Math.ceil(Math.max(bytes, 0) / 64) * 64;
+    const need = this.top - this.memory.buffer.byteLength;
+    if (need > 0) {
+      const pages = Math.ceil(need / PAGE);
+      this.memory.grow(Math.max(pages, (this.memory.buffer.byteLength / PAGE) >> 2));
+    }
+    return p;
+  }
+
+  allocF32(n: number): number {
+    return this.alloc(n * 4);
+  }
+
+  f32(ptr: number, n: number): Float32Array {
+    return new Float32Array(this.memory.buffer, ptr, n);
+  }
+
+  /** Copies a JS array into a fresh arena block. */
+  copyIn(src: Float32Array): number {
+    const p = this.allocF32(src.length);
+    const t = this.measure ? performance.now() : 0;
+    this.f32(p, src.length).set(src);
+    if (this.measure) this.stats.copyMs += performance.now() - t;
+    return p;
+  }
+
+  copyOut(ptr: number, dst: Float32Array): void {
+    const t = this.measure ? performance.now() : 0;
+    dst.set(this.f32(ptr, dst.length));
+    if (this.measure) this.stats.copyMs += performance.now() - t;
+  }
+
+  /** Writes an i32 parameter block into the arena. */
+  args(values: readonly number[]): number {
+    const p = this.alloc(values.length * 4);
+    new Int32Array(this.memory.buffer, p, values.length).set(values);
+    return p;
+  }
+}

@@ -1,0 +1,164 @@
+// Every wasm kernel against the reference (js) kernels on random shapes — odd sizes, strides, padding, dilation,
+// groups, batch 1 and > 1, transposes — on 1 and 2 threads, with plain SIMD and (in a child process started
+// with Node's flag) relaxed SIMD; plus: the committed module matches its AssemblyScript source.
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import type { ConvGeometry, MatmulParams, Kernels } from "../../src/backends/backend.js";
+import { jsKernels } from "../../src/backends/js/index.js";
+import { WasmRuntime, relaxedSimdAvailable } from "../../src/backends/wasm/runtime.js";
+import { makeKernels } from "../../src/backends/wasm/kernels.js";
+
+/** Deterministic uniform(-1, 1) data. */
+function rand(n: number, seed: number): Float32Array {
+  const a = new Float32Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    a[i] = (s / 4294967296) * 2 - 1;
+  }
+  return a;
+}
+
+/** Max |a-b| relative to the scale of the reference (sum of |terms| would be tighter; this is a float32 bound). */
+function assertClose(actual: Float32Array, expected: Float32Array, terms: number, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  let scale = 1e-6;
+  for (const v of expected) scale = Math.max(scale, Math.abs(v));
+  const tol = 2e-6 * Math.sqrt(terms + 1) * Math.max(1, scale) + 1e-5;
+  for (let i = 0; i < actual.length; i++) {
+    const d = Math.abs(actual[i]! - expected[i]!);
+    if (!(d <= tol)) assert.fail(`${what}: element ${i}: ${actual[i]} vs reference ${expected[i]} (tol ${tol})`);
+  }
+}
+
+function geometry(o: Partial<ConvGeometry> & Pick<ConvGeometry, "n" | "cIn" | "h" | "w" | "cOut" | "kh" | "kw">): ConvGeometry {
+  const g = { strideH: 1, strideW: 1, padTop: 0, padLeft: 0, dilationH: 1, dilationW: 1, groups: 1, outH: 0, outW: 0, ...o };
+  // Output size rule o = floor((i + 2p − d(k−1) − 1)/s) + 1 (symmetric padding).
+  g.outH = Math.floor((g.h + 2 * g.padTop - g.dilationH * (g.kh - 1) - 1) / g.strideH) + 1;
+  g.outW = Math.floor((g.w + 2 * g.padLeft - g.dilationW * (g.kw - 1) - 1) / g.strideW) + 1;
+  return g;
+}
+
+const convCases: ConvGeometry[] = [
+  geometry({ n: 1, cIn: 1, h: 5, w: 5, cOut: 1, kh: 3, kw: 3 }),
+  geometry({ n: 2, cIn: 3, h: 11, w: 13, cOut: 5, kh: 3, kw: 3, padTop: 1, padLeft: 1 }),
+  geometry({ n: 3, cIn: 4, h: 9, w: 17, cOut: 6, kh: 5, kw: 3, strideH: 2, strideW: 3, padTop: 2, padLeft: 1 }),
+  geometry({ n: 2, cIn: 6, h: 12, w: 10, cOut: 9, kh: 3, kw: 3, dilationH: 2, dilationW: 3, padTop: 2, padLeft: 3, groups: 3 }),
+  geometry({ n: 1, cIn: 8, h: 7, w: 7, cOut: 8, kh: 3, kw: 3, padTop: 1, padLeft: 1, groups: 8 }), // depthwise
+  geometry({ n: 4, cIn: 1, h: 32, w: 32, cOut: 6, kh: 5, kw: 5 }), // LeNet C1
+  geometry({ n: 2, cIn: 6, h: 14, w: 14, cOut: 16, kh: 5, kw: 5 }), // LeNet C3
+  geometry({ n: 1, cIn: 3, h: 23, w: 29, cOut: 7, kh: 7, kw: 7, strideH: 2, strideW: 2, padTop: 3, padLeft: 3 }),
+  geometry({ n: 1, cIn: 37, h: 19, w: 21, cOut: 35, kh: 3, kw: 3, padTop: 1, padLeft: 1 }), // K > 256, several KC blocks
+  geometry({ n: 2, cIn: 300, h: 6, w: 5, cOut: 13, kh: 1, kw: 1 }), // 1×1, long K
+  geometry({ n: 1, cIn: 2, h: 4, w: 6, cOut: 3, kh: 1, kw: 1, padTop: 2, padLeft: 1 }), // padding > (k−1)d
+  geometry({ n: 2, cIn: 4, h: 10, w: 9, cOut: 4, kh: 2, kw: 4, strideH: 3, strideW: 2, dilationH: 2, padTop: 1, padLeft: 2, groups: 2 }),
+];
+
+const matmulCases: MatmulParams[] = [
+  { batch: 1, m: 1, n: 1, k: 1, aBatchStride: 0, bBatchStride: 0, transA: false, transB: false },
+  { batch: 1, m: 7, n: 13, k: 5, aBatchStride: 0, bBatchStride: 0, transA: false, transB: false },
+  { batch: 1, m: 64, n: 120, k: 400, aBatchStride: 0, bBatchStride: 0, transA: false, transB: true }, // linear
+  { batch: 1, m: 33, n: 17, k: 300, aBatchStride: 0, bBatchStride: 0, transA: true, transB: false },
+  { batch: 3, m: 5, n: 9, k: 11, aBatchStride: 55, bBatchStride: 99, transA: false, transB: false },
+  { batch: 3, m: 6, n: 10, k: 7, aBatchStride: 0, bBatchStride: 70, transA: true, transB: true }, // A broadcast
+  { batch: 2, m: 9, n: 31, k: 3, aBatchStride: 27, bBatchStride: 0, transA: true, transB: false }, // B broadcast
+  { batch: 1, m: 4, n: 8, k: 0, aBatchStride: 0, bBatchStride: 0, transA: false, transB: false }, // empty sum
+  { batch: 2, m: 70, n: 600, k: 130, aBatchStride: 70 * 130, bBatchStride: 130 * 600, transA: false, transB: false },
+];
+
+function checkAll(name: string, k: Partial<Kernels>): void {
+  let seed = 1;
+  for (const g of convCases) {
+    const cinG = g.cIn / g.groups;
+    const x = rand(g.n * g.cIn * g.h * g.w, seed++), w = rand(g.cOut * cinG * g.kh * g.kw, seed++);
+    const bias = rand(g.cOut, seed++), dy = rand(g.n * g.cOut * g.outH * g.outW, seed++);
+    const terms = cinG * g.kh * g.kw;
+    const label = `${name} ${JSON.stringify(g)}`;
+    for (const b of [null, bias]) {
+      const yRef = new Float32Array(dy.length), y = new Float32Array(dy.length).fill(NaN);
+      jsKernels.conv2d(x, w, b, g, yRef);
+      k.conv2d!(x, w, b, g, y);
+      assertClose(y, yRef, terms, `conv2d ${label} bias=${!!b}`);
+    }
+    const dxRef = new Float32Array(x.length), dx = new Float32Array(x.length).fill(NaN);
+    jsKernels.conv2dBackwardInput(dy, w, g, dxRef);
+    k.conv2dBackwardInput!(dy, w, g, dx);
+    assertClose(dx, dxRef, (g.cOut / g.groups) * g.kh * g.kw, `conv2dBackwardInput ${label}`);
+    const dwRef = new Float32Array(w.length), dw = new Float32Array(w.length).fill(NaN);
+    jsKernels.conv2dBackwardWeight(x, dy, g, dwRef);
+    k.conv2dBackwardWeight!(x, dy, g, dw);
+    assertClose(dw, dwRef, g.n * g.outH * g.outW, `conv2dBackwardWeight ${label}`);
+  }
+  for (const p of matmulCases) {
+    const aLen = p.aBatchStride * (p.batch - 1) + p.m * p.k, bLen = p.bBatchStride * (p.batch - 1) + p.k * p.n;
+    const a = rand(aLen, seed++), b = rand(bLen, seed++);
+    const ref = new Float32Array(p.batch * p.m * p.n), out = new Float32Array(ref.length).fill(NaN);
+    jsKernels.matmul(a, b, ref, p);
+    k.matmul!(a, b, out, p);
+    assertClose(out, ref, p.k, `matmul ${name} ${JSON.stringify(p)}`);
+  }
+}
+
+const runtimes: WasmRuntime[] = [];
+after(() => runtimes.forEach((r) => r.dispose()));
+
+// Relaxed SIMD needs a V8 flag in Node 20: run the relaxed checks in a child process that has it.
+const RELAXED_CHILD = "CONVKIT_WASM_RELAXED_CHILD";
+if (process.env[RELAXED_CHILD]) {
+  test("relaxed SIMD (child process)", async () => {
+    assert.ok(relaxedSimdAvailable(), "relaxed SIMD should be available with the flag");
+    const rt1 = WasmRuntime.createSync(true, true);
+    runtimes.push(rt1);
+    checkAll("relaxed t1", makeKernels(rt1));
+    const rt2 = await WasmRuntime.create(true, true);
+    runtimes.push(rt2);
+    await rt2.startWorkers(1);
+    checkAll("relaxed t2", makeKernels(rt2));
+  });
+} else {
+  test("wasm kernels match the reference: plain SIMD, 1 thread", () => {
+    const rt = WasmRuntime.createSync(false, true);
+    runtimes.push(rt);
+    checkAll("simd t1", makeKernels(rt));
+  });
+
+  test("wasm kernels match the reference: plain SIMD, unshared memory", () => {
+    const rt = WasmRuntime.createSync(false, false);
+    checkAll("simd unshared", makeKernels(rt));
+  });
+
+  test("wasm kernels match the reference: plain SIMD, 2 threads", async () => {
+    const rt = await WasmRuntime.create(false, true);
+    runtimes.push(rt);
+    await rt.startWorkers(1);
+    assert.equal(rt.threads, 2);
+    checkAll("simd t2", makeKernels(rt));
+    // Large enough to be split over both threads.
+    const g = geometry({ n: 2, cIn: 32, h: 30, w: 30, cOut: 40, kh: 3, kw: 3, padTop: 1, padLeft: 1 });
+    const x = rand(g.n * g.cIn * g.h * g.w, 7), w = rand(g.cOut * g.cIn * 9, 8), dy = rand(g.n * g.cOut * 900, 9);
+    const k = makeKernels(rt);
+    const y = new Float32Array(dy.length), yRef = new Float32Array(dy.length);
+    k.conv2d!(x, w, null, g, y); jsKernels.conv2d(x, w, null, g, yRef);
+    assertClose(y, yRef, 288, "conv2d split over 2 threads");
+    const dw = new Float32Array(w.length), dwRef = new Float32Array(w.length);
+    k.conv2dBackwardWeight!(x, dy, g, dw); jsKernels.conv2dBackwardWeight(x, dy, g, dwRef);
+    assertClose(dw, dwRef, 1800, "conv2dBackwardWeight split over 2 threads");
+  });
+
+  test("wasm kernels match the reference: relaxed SIMD, 1 and 2 threads (child node with the flag)", () => {
+    const self = fileURLToPath(import.meta.url);
+    const env: NodeJS.ProcessEnv = { ...process.env, [RELAXED_CHILD]: "1" };
+    delete env.NODE_TEST_CONTEXT; // report as a standalone run (TAP on stdout), not to this runner
+    const r = spawnSync(process.execPath, ["--experimental-wasm-relaxed-simd", "--import", "tsx", self], { env, encoding: "utf8" });
+    assert.equal(r.status, 0, `relaxed child failed:\n${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /# pass 1/);
+  });
+
+  test("the committed kernels-wasm.ts is the compiled kernels.as", () => {
+    const script = fileURLToPath(new URL("../../scripts/build-wasm.mjs", import.meta.url));
+    const r = spawnSync(process.execPath, [script, "--check"], { encoding: "utf8" });
+    assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+  });
+}
