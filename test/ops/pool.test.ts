@@ -226,6 +226,17 @@ describe("the lecture's pooling statements", () => {
     assert.deepEqual(F.maxPool2d(neg, { kernelSize: 3, stride: 1, padding: 1 }).toArray(), [[[[-1, -1], [-1, -1]]]]);
     assert.deepEqual(F.minPool2d(neg.neg(), { kernelSize: 3, stride: 1, padding: 1 }).toArray(), [[[[1, 1], [1, 1]]]]);
   });
+  test("a NaN in a window wins, at the last NaN's index (PyTorch 1.13 gives [nan, nan], [1, 7] and 7 here)", () => {
+    const x = tensor([[[[1, NaN, 5, 0], [3, 2, NaN, NaN]]]]);
+    for (const pool of [F.maxPool2d, F.minPool2d]) {
+      const [y, idx] = pool(x, { kernelSize: 2, returnIndices: true });
+      assert.deepEqual([...y.data], [NaN, NaN]);
+      assert.deepEqual([...idx.data], [1, 7]);
+    }
+    const [g, gi] = F.adaptiveMaxPool2d(x, 1, { returnIndices: true });
+    assert.ok(Number.isNaN(g.item()));
+    assert.equal(gi.item(), 7);
+  });
   test("returnIndices types as a tuple; the recorded attrs describe the op for export", () => {
     const x = randn([1, 1, 5, 5], { requiresGrad: true });
     const [y, idx]: [Tensor, Tensor] = F.maxPool2d(x, { kernelSize: 3, stride: 2, padding: 1, ceilMode: true, returnIndices: true });
