@@ -1,0 +1,109 @@
+// Checkpoints as one .safetensors file: the model's tensors under "model.", the optimizer's buffers under
+// "optimizer.<param>.<name>", and everything else (epoch, step, scheduler, RNG, config, class names) as JSON in the
+// metadata. Any safetensors reader can open it; convkit predict/eval/export read the model from it.
+import { Tensor } from "../tensor/tensor.js";
+import { FormatError } from "../errors.js";
+import { loadSafetensors, saveSafetensors } from "../io/safetensors.js";
+import type { StateDict } from "../nn/module.js";
+import type { OptimizerState, ParamState } from "../optim/optimizer.js";
+import type { SchedulerState } from "../optim/schedulers.js";
+
+export const CHECKPOINT_FORMAT = "convkit-checkpoint-1";
+
+/** What a training run needs to continue exactly where it stopped (besides the tensors). */
+export interface CheckpointMeta {
+  format: typeof CHECKPOINT_FORMAT;
+  /** Zoo name of the model and the options it was built with. */
+  model: string;
+  modelOptions: Record<string, unknown>;
+  /** Dataset spec, class names and the normalisation the model expects. */
+  dataset: string;
+  classes: string[];
+  mean: number[];
+  std: number[];
+  /** Input [C,H,W] of the model. */
+  inputShape: number[];
+  /** The epoch in progress (0-based) and the batches of it already done; epoch = epochs and batch 0 when finished. */
+  epoch: number;
+  batch: number;
+  /** Optimizer steps taken in total. */
+  step: number;
+  /** Partial sums of the epoch in progress (so its train metrics come out the same after a resume). */
+  epochStats: { lossSum: number; correct: number; seen: number; seconds: number };
+  /** Best validation accuracy so far and its epoch. */
+  best: { accuracy: number; epoch: number };
+  /** The training configuration (CLI options). */
+  config: Record<string, unknown>;
+  optimizer: { kind: string; groups: OptimizerState["groups"]; scalars: Record<number, Record<string, number>> } | null;
+  scheduler: SchedulerState | null;
+  /** State of the default generator (dropout, random init). */
+  rng: number[];
+}
+
+export interface Checkpoint {
+  meta: CheckpointMeta;
+  model: StateDict;
+  optimizerBuffers: Record<number, Record<string, Float32Array | Float64Array>>;
+}
+
+const META_KEY = "convkit.checkpoint";
+
+/** The optimizer state split into tensors (buffers) and JSON (groups, counters). */
+export function splitOptimizerState(kind: string, sd: OptimizerState): { meta: NonNullable<CheckpointMeta["optimizer"]>; buffers: Checkpoint["optimizerBuffers"] } {
+  const scalars: Record<number, Record<string, number>> = {};
+  const buffers: Checkpoint["optimizerBuffers"] = {};
+  for (const [i, s] of Object.entries(sd.state)) {
+    for (const [k, v] of Object.entries(s)) {
+      if (typeof v === "number") (scalars[Number(i)] ??= {})[k] = v;
+      else (buffers[Number(i)] ??= {})[k] = v;
+    }
+  }
+  return { meta: { kind, groups: sd.groups, scalars }, buffers };
+}
+
+/** Join them back into an OptimizerState. */
+export function joinOptimizerState(ck: Checkpoint): OptimizerState | null {
+  const o = ck.meta.optimizer;
+  if (!o) return null;
+  const state: Record<number, ParamState> = {};
+  for (const [i, s] of Object.entries(o.scalars)) Object.assign((state[Number(i)] ??= {}), s);
+  for (const [i, s] of Object.entries(ck.optimizerBuffers)) Object.assign((state[Number(i)] ??= {}), s);
+  return { state, groups: o.groups };
+}
+
+export function encodeCheckpoint(ck: Checkpoint): Uint8Array {
+  const tensors = new Map<string, Tensor>();
+  for (const [k, t] of ck.model) tensors.set(`model.${k}`, t);
+  for (const [i, s] of Object.entries(ck.optimizerBuffers)) {
+    for (const [k, v] of Object.entries(s)) tensors.set(`optimizer.${i}.${k}`, new Tensor(v instanceof Float32Array ? v : Float32Array.from(v), [v.length]));
+  }
+  return saveSafetensors(tensors, { [META_KEY]: JSON.stringify(ck.meta) });
+}
+
+/** Whether safetensors metadata marks a convkit checkpoint. */
+export function isCheckpointMetadata(metadata: Record<string, string>): boolean {
+  return META_KEY in metadata;
+}
+
+export function decodeCheckpoint(bytes: Uint8Array, name = "checkpoint"): Checkpoint {
+  const { tensors, metadata } = loadSafetensors(bytes, { name });
+  const raw = metadata[META_KEY];
+  if (raw === undefined) throw new FormatError(`${name}: a safetensors file but not a convkit checkpoint (no '${META_KEY}' metadata)`);
+  let meta: CheckpointMeta;
+  try {
+    meta = JSON.parse(raw) as CheckpointMeta;
+  } catch {
+    throw new FormatError(`${name}: checkpoint metadata is not valid JSON`);
+  }
+  if (meta.format !== CHECKPOINT_FORMAT) throw new FormatError(`${name}: unknown checkpoint format '${String(meta.format)}' (expected ${CHECKPOINT_FORMAT})`);
+  const model: StateDict = new Map();
+  const optimizerBuffers: Checkpoint["optimizerBuffers"] = {};
+  for (const [k, t] of tensors) {
+    if (k.startsWith("model.")) model.set(k.slice(6), t);
+    else if (k.startsWith("optimizer.")) {
+      const [, i, ...rest] = k.split(".");
+      (optimizerBuffers[Number(i)] ??= {})[rest.join(".")] = t.data as Float32Array;
+    }
+  }
+  return { meta, model, optimizerBuffers };
+}
