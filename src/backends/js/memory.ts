@@ -1,5 +1,29 @@
-// Reference kernels that move data: fill, strided copy (permute/slice/expand/cat), plane gather and scatter.
+// Reference kernels that move data: fill, strided copy (permute/slice/expand/cat), plane gather and scatter,
+// and the dim-coalescing helper the strided kernels share.
 import type { Kernels } from "../backend.js";
+
+/** A strided walk simplified: size-1 dims dropped, and neighbouring dims merged where every operand steps through
+ *  them back to back (stride[d] = stride[d+1]·shape[d+1]), e.g. the H and W of an NCHW tensor plus a [1,C,1,1] bias.
+ *  Fewer, longer dims mean fewer odometer steps and longer innermost loops. Always returns rank ≥ 1. */
+export function coalesce(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
+  const outShape: number[] = [];
+  const outStrides: number[][] = strides.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    const n = shape[d]!;
+    if (n === 1) continue;
+    const last = outShape.length - 1;
+    // dim `last` (outer) and d (inner) merge if, for every operand, one step of `last` equals n steps of d
+    if (last >= 0 && strides.every((s, k) => outStrides[k]![last] === s[d]! * n)) {
+      outShape[last] = outShape[last]! * n;
+      strides.forEach((s, k) => (outStrides[k]![last] = s[d]!));
+    } else {
+      outShape.push(n);
+      strides.forEach((s, k) => outStrides[k]!.push(s[d]!));
+    }
+  }
+  if (outShape.length === 0) return { shape: [1], strides: strides.map(() => [0]) };
+  return { shape: outShape, strides: outStrides };
+}
 
 export const memoryKernels: Pick<Kernels, "fill" | "copyStrided" | "planeGather" | "planeScatter"> = {
   fill(y, value) {
@@ -7,32 +31,40 @@ export const memoryKernels: Pick<Kernels, "fill" | "copyStrided" | "planeGather"
   },
 
   copyStrided(src, srcOffset, srcStrides, shape, dst, dstOffset, dstStrides, accumulate) {
-    const rank = shape.length;
-    let total = 1;
-    for (const d of shape) total *= d;
-    if (total === 0) return;
-    if (rank === 0) {
-      dst[dstOffset] = accumulate ? dst[dstOffset]! + src[srcOffset]! : src[srcOffset]!;
+    for (const d of shape) if (d === 0) return;
+    const c = coalesce(shape, [srcStrides, dstStrides]);
+    const dims = c.shape, sStr = c.strides[0]!, dStr = c.strides[1]!;
+    const rank = dims.length;
+    const inner = dims[rank - 1]!;
+    const ss = sStr[rank - 1]!;
+    const ds = dStr[rank - 1]!;
+    // one contiguous run: a block copy
+    if (rank === 1 && ss === 1 && ds === 1 && !accumulate) {
+      dst.set(src.subarray(srcOffset, srcOffset + inner), dstOffset);
       return;
     }
-    // Walk the index like an odometer; the innermost dim runs as a tight loop.
+    let total = 1;
+    for (const d of dims) total *= d;
+    // Walk the outer dims like an odometer; the innermost dim runs as a tight loop.
     const idx = new Array<number>(rank).fill(0);
-    const inner = shape[rank - 1]!;
-    const ss = srcStrides[rank - 1]!;
-    const ds = dstStrides[rank - 1]!;
     let si = srcOffset;
     let di = dstOffset;
     for (let done = 0; done < total; done += inner) {
-      if (accumulate) for (let i = 0; i < inner; i++) dst[di + i * ds] += src[si + i * ss]!;
-      else for (let i = 0; i < inner; i++) dst[di + i * ds] = src[si + i * ss]!;
-      // advance the outer dims
+      if (accumulate) {
+        for (let i = 0; i < inner; i++) dst[di + i * ds] += src[si + i * ss]!;
+      } else if (ss === 1 && ds === 1) {
+        for (let i = 0; i < inner; i++) dst[di + i] = src[si + i]!;
+      } else {
+        for (let i = 0; i < inner; i++) dst[di + i * ds] = src[si + i * ss]!;
+      }
+      // advance the outer dims: step dim d, and when it wraps, rewind it and carry into d-1
       for (let d = rank - 2; d >= 0; d--) {
         idx[d]!++;
-        si += srcStrides[d]!;
-        di += dstStrides[d]!;
-        if (idx[d]! < shape[d]!) break;
-        si -= srcStrides[d]! * shape[d]!;
-        di -= dstStrides[d]! * shape[d]!;
+        si += sStr[d]!;
+        di += dStr[d]!;
+        if (idx[d]! < dims[d]!) break;
+        si -= sStr[d]! * dims[d]!;
+        di -= dStr[d]! * dims[d]!;
         idx[d] = 0;
       }
     }
