@@ -73,12 +73,14 @@ export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 
 
 /** The product of `dims`, refusing anything that is not a non-negative safe integer (or a product beyond `limit`). */
 export function checkedCount(name: string | undefined, what: string, dims: readonly unknown[], limit = Number.MAX_SAFE_INTEGER): number {
-  let n = 1;
-  for (let i = 0; i < dims.length; i++) {
-    const d = dims[i];
+  dims.forEach((d, i) => {
     if (typeof d !== "number" || !Number.isSafeInteger(d) || d < 0) {
       throw formatError(name, `${what}: dim ${i} is ${JSON.stringify(d)}, not a non-negative integer`);
     }
+  });
+  if (dims.includes(0)) return 0;
+  let n = 1;
+  for (const d of dims as number[]) {
     n *= d;
     if (n > limit) throw formatError(name, `${what}: shape [${dims.join(",")}] has more elements than the file can hold`);
   }

@@ -1,0 +1,248 @@
+// ONNX import: a ModelProto becomes an nn.Module whose parameters are the float initializers (named by their ONNX
+// names, so a torch-exported file has torch's state-dict keys) and whose forward interprets the graph with
+// convkit's differentiable ops. The graph is checked when loaded: unknown ops, dangling names, and (when the input
+// shapes are static) every shape, by one dry run on zeros.
+import { Tensor } from "../tensor/tensor.js";
+import { zeros } from "../tensor/creation.js";
+import { noGrad } from "../autograd/grad-mode.js";
+import { Module } from "../nn/module.js";
+import { ConvkitError, FormatError, ValueError } from "../errors.js";
+import { formatError, type LoadOptions } from "./bytes.js";
+import { decodeModel, int64, type GraphProto, type ModelProto, type NodeProto, type ValueInfoProto } from "./onnx-proto.js";
+import { IntTensor, tensorFromProto, dataTypeName, type Value } from "./onnx-tensor.js";
+import { Attrs, OPS, type OpContext } from "./onnx-ops.js";
+import { DataType } from "./onnx-proto.js";
+
+export interface OnnxImportOptions extends LoadOptions {
+  /** Check every shape by running the graph once on zeros when all input shapes are static (default true). */
+  dryRun?: boolean;
+}
+
+/** A holder for parameters under a dotted prefix ("features" of "features.0.weight"). */
+class ParamGroup extends Module<[], never> {
+  forward(): never {
+    throw new ValueError("an ONNX parameter group is not callable; call the imported model");
+  }
+}
+
+/** Description of one graph input or output: name, element type and shape (null for a symbolic dim). */
+export interface OnnxIO {
+  name: string;
+  elemType: string;
+  shape: (number | null)[] | null;
+}
+
+/** A runnable, differentiable convkit module built from an ONNX graph. Starts in eval mode (ONNX graphs are
+ *  inference graphs); train() makes BatchNormalization use batch statistics and Dropout drop. */
+export class OnnxModel extends Module<Tensor[], Tensor> {
+  readonly inputs: OnnxIO[];
+  readonly outputs: OnnxIO[];
+  readonly opset: number;
+  readonly producer: string;
+  private readonly nodes: NodeProto[];
+  private readonly constants = new Map<string, Value>();
+  private readonly params = new Map<string, Tensor>();
+  private readonly file: string | undefined;
+
+  constructor(model: ModelProto, opts: OnnxImportOptions = {}) {
+    super();
+    const file = opts.name;
+    this.file = file;
+    const graph: GraphProto = model.graph ?? formatErr(file, "the model has no graph");
+    const opsets = model.opsetImport ?? [];
+    const main = opsets.find((o) => (o.domain ?? "") === "" || o.domain === "ai.onnx");
+    this.opset = main ? int64(main.version, file, "opset version") : 1;
+    this.producer = `${model.producerName ?? ""} ${model.producerVersion ?? ""}`.trim();
+    this.nodes = graph.node ?? [];
+
+    // Initializers: floats become parameters (or buffers when a BatchNormalization reads them as statistics).
+    const statNames = new Set<string>();
+    for (const n of this.nodes) if (n.opType === "BatchNormalization") for (const i of [3, 4]) if (n.input?.[i]) statNames.add(n.input[i]!);
+    const floats = new Map<string, Tensor>();
+    for (const init of graph.initializer ?? []) {
+      const name = init.name ?? "";
+      if (name === "") throw formatError(file, "onnx: an initializer has no name");
+      if (floats.has(name) || this.constants.has(name)) throw formatError(file, `onnx: initializer '${name}' is defined twice`);
+      const v = tensorFromProto(init, file);
+      if (v instanceof Tensor) floats.set(name, v);
+      else this.constants.set(name, v);
+    }
+    this.registerTensors(floats, statNames);
+
+    const initNames = new Set([...floats.keys(), ...this.constants.keys()]);
+    this.inputs = (graph.input ?? []).filter((i) => !initNames.has(i.name ?? "")).map((i) => describeIO(i));
+    this.outputs = (graph.output ?? []).map((o) => describeIO(o));
+    if (this.outputs.length === 0) throw formatError(file, "onnx: the graph has no outputs");
+    this.validateGraph(initNames);
+    this.eval();
+    const staticShapes = this.inputs.every((i) => i.shape && i.shape.every((d) => d !== null));
+    if ((opts.dryRun ?? true) && staticShapes && !this.inputsSetParameters()) this.dryRun(graph);
+  }
+
+  /** Register float initializers under their names, split at dots into child modules where the names allow it. */
+  private registerTensors(floats: Map<string, Tensor>, statNames: Set<string>): void {
+    const names = [...floats.keys()];
+    const asPath = (n: string): string[] | null => {
+      const parts = n.split(".");
+      return parts.every((p) => p !== "") ? parts : null;
+    };
+    // A name can be a dotted path unless a shorter name is a prefix of it as a tensor (then the tree would clash).
+    const nameSet = new Set(names);
+    for (const name of names) {
+      const t = floats.get(name)!;
+      this.params.set(name, t);
+      let path = asPath(name);
+      if (path && path.slice(1).some((_, i) => nameSet.has(path!.slice(0, i + 1).join(".")))) path = null;
+      const parts = path ?? [name.replace(/\./g, "_")];
+      let owner: Module<never, unknown> = this as unknown as Module<never, unknown>;
+      for (const p of parts.slice(0, -1)) {
+        let child = owner.getChild(p);
+        if (!child) child = owner.registerModule(p, new ParamGroup() as unknown as Module<never, unknown>);
+        owner = child;
+      }
+      const leaf = parts[parts.length - 1]!;
+      try {
+        if (statNames.has(name)) owner.registerBuffer(leaf, t);
+        else owner.registerParameter(leaf, t);
+      } catch (e) {
+        throw formatError(this.file, `onnx: cannot register initializer '${name}': ${(e as Error).message}`);
+      }
+    }
+  }
+
+  private where(i: number, n: NodeProto): string {
+    return `${this.file ? `${this.file}: ` : ""}onnx: node ${i} (${n.opType ?? "?"}${n.name ? ` '${n.name}'` : ""})`;
+  }
+
+  /** Every op known, every input produced before it is read, every output produced. */
+  private validateGraph(initNames: Set<string>): void {
+    const known = new Set<string>([...initNames, ...this.inputs.map((i) => i.name)]);
+    this.nodes.forEach((n, i) => {
+      const domain = n.domain ?? "";
+      if (domain !== "" && domain !== "ai.onnx") throw new FormatError(`${this.where(i, n)}: operator domain '${domain}' is not supported`);
+      if (!n.opType || !OPS[n.opType]) {
+        throw new FormatError(`${this.where(i, n)}: unsupported operator ${n.opType ?? "(none)"} (supported: ${Object.keys(OPS).sort().join(", ")})`);
+      }
+      (n.input ?? []).forEach((name, k) => {
+        if (name !== "" && !known.has(name)) throw new FormatError(`${this.where(i, n)}: input ${k} '${name}' is not produced by any earlier node, initializer or graph input`);
+      });
+      for (const o of n.output ?? []) if (o !== "") known.add(o);
+    });
+    for (const o of this.outputs) if (!known.has(o.name)) throw formatError(this.file, `onnx: graph output '${o.name}' is produced by no node`);
+  }
+
+  /** Whether a graph input feeds an op's settings (Reshape's shape, Resize's scales, Gather's indices…), where zeros
+   *  would not be a meaningful value for a dry run. */
+  private inputsSetParameters(): boolean {
+    const names = new Set(this.inputs.map((i) => i.name));
+    return this.nodes.some((n) => (n.input ?? []).some((name, k) => names.has(name) && k >= (DATA_SLOTS[n.opType ?? ""] ?? 1)));
+  }
+
+  /** Run once on zeros of the declared input shapes; any error, or an output whose shape differs from the declared
+   *  one, makes the file invalid. */
+  private dryRun(graph: GraphProto): void {
+    const declared = new Map<string, (number | null)[]>();
+    for (const v of [...(graph.valueInfo ?? []), ...(graph.output ?? [])]) {
+      const io = describeIO(v);
+      if (io.shape) declared.set(io.name, io.shape);
+    }
+    const inputs = this.inputs.map((i) => zeroValue(i));
+    try {
+      noGrad(() => this.runGraph(inputs, declared));
+    } catch (e) {
+      if (e instanceof FormatError) throw e;
+      if (e instanceof ConvkitError) throw formatError(this.file, `onnx: the graph does not run on inputs of its declared shapes: ${e.message}`);
+      throw e;
+    }
+  }
+
+  /** Interpret the graph. Returns every graph output (integer outputs as IntTensors). */
+  runGraph(inputs: readonly Value[], checkShapes?: Map<string, (number | null)[]>): Value[] {
+    if (inputs.length !== this.inputs.length) {
+      throw new ValueError(`OnnxModel: expected ${this.inputs.length} inputs (${this.inputs.map((i) => i.name).join(", ")}), got ${inputs.length}`);
+    }
+    const env = new Map<string, Value>(this.constants);
+    for (const [k, t] of this.params) env.set(k, t);
+    this.inputs.forEach((io, i) => env.set(io.name, inputs[i]!));
+    this.nodes.forEach((n, i) => {
+      const where = this.where(i, n);
+      const args = (n.input ?? []).map((name) => (name === "" ? null : env.get(name) ?? null));
+      const outputs = n.output ?? [];
+      const ctx: OpContext = { node: n, attrs: new Attrs(n.attribute, where), opset: this.opset, training: this.training, outputs, where };
+      let results: (Value | null)[];
+      try {
+        results = OPS[n.opType!]!(args, ctx);
+      } catch (e) {
+        if (e instanceof FormatError || !(e instanceof ConvkitError)) throw e;
+        // keep the error's class (a ShapeError stays one) but say which node raised it
+        const Cls = e.constructor as new (m: string) => ConvkitError;
+        throw new Cls(`${where}: ${e.message}`);
+      }
+      outputs.forEach((name, k) => {
+        if (name === "") return;
+        const v = results[k];
+        if (!v) throw new FormatError(`${where}: output ${k} '${name}' is not produced by this operator here`);
+        const want = checkShapes?.get(name);
+        if (want && (want.length !== v.ndim || want.some((d, j) => d !== null && d !== v.shape[j]))) {
+          throw new FormatError(`${where}: output '${name}' has shape [${v.shape.join(",")}] but the graph declares [${want.map((d) => d ?? "?").join(",")}]`);
+        }
+        env.set(name, v);
+      });
+    });
+    return this.outputs.map((o) => env.get(o.name)!);
+  }
+
+  /** Run the graph on float inputs and return its first output (integer outputs come back as float32). */
+  forward(...inputs: Tensor[]): Tensor {
+    return toTensor(this.runGraph(inputs)[0]!);
+  }
+
+  /** Every output of the graph, in order, as tensors. */
+  forwardAll(...inputs: Tensor[]): Tensor[] {
+    return this.runGraph(inputs).map(toTensor);
+  }
+
+  override extraRepr(): string {
+    return `opset=${this.opset}, nodes=${this.nodes.length}, inputs=[${this.inputs.map((i) => i.name).join(", ")}]`;
+  }
+}
+
+/** How many leading inputs of an op are data (the rest are settings); ops not listed take data only in slot 0. */
+const DATA_SLOTS: Record<string, number> = {
+  Conv: 3, ConvTranspose: 3, Gemm: 3, MatMul: 2, Add: 2, Sub: 2, Mul: 2, Div: 2, Pow: 2, BatchNormalization: 5,
+  Concat: Infinity, Max: Infinity, Min: Infinity, Sum: Infinity, Mean: Infinity, Where: 3, PRelu: 2, ConstantOfShape: 0,
+};
+
+function toTensor(v: Value): Tensor {
+  return v instanceof IntTensor ? v.toFloat() : v;
+}
+
+function formatErr(file: string | undefined, problem: string): never {
+  throw formatError(file, `onnx: ${problem}`);
+}
+
+function describeIO(v: ValueInfoProto): OnnxIO {
+  const tt = v.type?.tensorType;
+  const dims = tt?.shape?.dim;
+  return {
+    name: v.name ?? "",
+    elemType: dataTypeName(tt?.elemType),
+    shape: dims ? dims.map((d) => (d.dimValue !== undefined && d.dimValue !== null && !d.dimParam ? int64(d.dimValue) : null)) : null,
+  };
+}
+
+function zeroValue(io: OnnxIO): Value {
+  const shape = io.shape!.map((d) => d!);
+  const size = shape.reduce((a, d) => a * d, 1);
+  if (size > 1 << 26) throw new FormatError(`onnx: input '${io.name}' declares [${shape.join(",")}], too large to check`);
+  const code = (DataType as Record<string, number>)[io.elemType];
+  if (code === DataType.FLOAT || code === DataType.FLOAT16 || code === DataType.BFLOAT16 || code === undefined) return zeros(shape);
+  if (code === DataType.DOUBLE) return zeros(shape, { dtype: "float64" });
+  return new IntTensor(new Float64Array(size), shape, "int64");
+}
+
+/** Parse ONNX bytes into a runnable, differentiable module. Malformed protobuf, unsupported operators, dangling
+ *  names and (for static input shapes) wrong shapes are FormatErrors naming the file and the node. */
+export function loadOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}): OnnxModel {
+  return new OnnxModel(decodeModel(bytes, opts.name), opts);
+}

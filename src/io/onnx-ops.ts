@@ -1,0 +1,879 @@
+// The ONNX operators convkit imports, each written with convkit's differentiable ops (F.*, Tensor methods), so an
+// imported graph trains like a hand-built model. Semantics follow the ONNX operator spec (opset 7–18).
+import { Tensor } from "../tensor/tensor.js";
+import { broadcastShapes, sizeOf } from "../tensor/shape.js";
+import { tensor, ones, zeros } from "../tensor/creation.js";
+import * as F from "../ops/functional.js";
+import { cat, pad as padOp, expand } from "../ops/movement.js";
+import { maximum, minimum, where } from "../ops/elementwise.js";
+import { matmul } from "../ops/matmul.js";
+import { record, needsGrad } from "../autograd/graph.js";
+import { noGrad } from "../autograd/grad-mode.js";
+import { FormatError } from "../errors.js";
+import { AttrType, int64Clamped, type AttributeProto, type NodeProto } from "./onnx-proto.js";
+import { IntTensor, tensorFromProto, type IntDType, type Value } from "./onnx-tensor.js";
+
+/** What an op implementation sees besides its inputs. */
+export interface OpContext {
+  readonly node: NodeProto;
+  readonly attrs: Attrs;
+  /** The default-domain opset the model imports. */
+  readonly opset: number;
+  /** The importing module's training flag (BatchNormalization statistics, Dropout). */
+  readonly training: boolean;
+  /** Names this node's outputs; outputs[i] === "" means the output is not wanted. */
+  readonly outputs: readonly string[];
+  /** "file: onnx: node 3 (Conv 'conv1')", for errors. */
+  readonly where: string;
+}
+
+export type OpImpl = (inputs: readonly (Value | null)[], ctx: OpContext) => (Value | null)[];
+
+/** A node's attributes by name, with typed getters that refuse a wrong attribute type. */
+export class Attrs {
+  private readonly map = new Map<string, AttributeProto>();
+  constructor(list: readonly AttributeProto[] | undefined, private readonly where: string) {
+    for (const a of list ?? []) if (a.name) this.map.set(a.name, a);
+  }
+  has(name: string): boolean {
+    return this.map.has(name);
+  }
+  private get(name: string, type: number): AttributeProto | undefined {
+    const a = this.map.get(name);
+    if (a && a.type !== undefined && a.type !== 0 && a.type !== type) throw new FormatError(`${this.where}: attribute ${name} has the wrong type`);
+    return a;
+  }
+  int(name: string, def: number): number {
+    const a = this.get(name, AttrType.INT);
+    return a ? int64Clamped(a.i ?? 0) : def;
+  }
+  ints(name: string, def: readonly number[] | null): number[] | null {
+    const a = this.get(name, AttrType.INTS);
+    return a ? (a.ints ?? []).map(int64Clamped) : def === null ? null : [...def];
+  }
+  float(name: string, def: number): number {
+    const a = this.get(name, AttrType.FLOAT);
+    return a ? a.f ?? 0 : def;
+  }
+  floats(name: string): number[] | null {
+    const a = this.get(name, AttrType.FLOATS);
+    return a ? [...(a.floats ?? [])] : null;
+  }
+  string(name: string, def: string): string {
+    const a = this.get(name, AttrType.STRING);
+    return a ? new TextDecoder().decode(a.s ?? new Uint8Array()) : def;
+  }
+  tensor(name: string, file?: string): Value | null {
+    const a = this.get(name, AttrType.TENSOR);
+    return a?.t ? tensorFromProto(a.t, file) : null;
+  }
+}
+
+// ---- value helpers ----
+
+function fail(ctx: OpContext, problem: string): never {
+  throw new FormatError(`${ctx.where}: ${problem}`);
+}
+
+/** Input i as a float tensor (integers convert, as ONNX type inference would have required a float there). */
+function floatIn(inputs: readonly (Value | null)[], i: number, ctx: OpContext): Tensor {
+  const v = inputs[i];
+  if (!v) return fail(ctx, `input ${i} is required`);
+  return v instanceof IntTensor ? v.toFloat() : v;
+}
+function optFloat(inputs: readonly (Value | null)[], i: number, ctx: OpContext): Tensor | null {
+  return inputs[i] ? floatIn(inputs, i, ctx) : null;
+}
+/** Input i as integers (shapes, axes, indices). */
+function intsIn(inputs: readonly (Value | null)[], i: number, ctx: OpContext): number[] {
+  const v = inputs[i];
+  if (!v) return fail(ctx, `input ${i} is required`);
+  const data = [...v.data];
+  if (data.some((x) => !Number.isInteger(x))) fail(ctx, `input ${i} must hold integers`);
+  return data;
+}
+function optInts(inputs: readonly (Value | null)[], i: number, ctx: OpContext): number[] | null {
+  return inputs[i] ? intsIn(inputs, i, ctx) : null;
+}
+function scalarIn(inputs: readonly (Value | null)[], i: number, ctx: OpContext): number | null {
+  const v = inputs[i];
+  if (!v) return null;
+  if (v.size !== 1) fail(ctx, `input ${i} must be a scalar, got shape [${v.shape.join(",")}]`);
+  return v.data[0]!;
+}
+function normAxis(ctx: OpContext, axis: number, rank: number): number {
+  const a = axis < 0 ? axis + rank : axis;
+  if (!Number.isInteger(a) || a < 0 || a >= Math.max(rank, 1)) fail(ctx, `axis ${axis} is out of range for rank ${rank}`);
+  return a;
+}
+function isFloatValue(v: Value | null): v is Tensor {
+  return v instanceof Tensor;
+}
+
+// ---- integer arithmetic (shape computations) ----
+
+function intBroadcast(a: IntTensor, b: IntTensor, fn: (x: number, y: number) => number, dtype: IntDType, ctx: OpContext): IntTensor {
+  let shape: number[];
+  try {
+    shape = broadcastShapes(ctx.node.opType ?? "", a.shape, b.shape);
+  } catch (e) {
+    return fail(ctx, (e as Error).message);
+  }
+  const out = new Float64Array(sizeOf(shape));
+  const idxOf = (s: readonly number[], flat: number): number => {
+    let r = 0, stride = 1, rem = flat;
+    const coords: number[] = [];
+    for (let d = shape.length - 1; d >= 0; d--) { coords[d] = rem % shape[d]!; rem = Math.floor(rem / shape[d]!); }
+    for (let d = s.length - 1; d >= 0; d--) {
+      const c = s[d] === 1 ? 0 : coords[d + shape.length - s.length]!;
+      r += c * stride;
+      stride *= s[d]!;
+    }
+    return r;
+  };
+  for (let i = 0; i < out.length; i++) out[i] = fn(a.data[idxOf(a.shape, i)]!, b.data[idxOf(b.shape, i)]!);
+  return new IntTensor(out, shape, dtype);
+}
+
+/** Wrap an integer result into its type's range, as fixed-width integer arithmetic does. */
+function wrapInt(v: number, dtype: IntDType): number {
+  const bits: Partial<Record<IntDType, [number, boolean]>> = { int8: [8, true], uint8: [8, false], int16: [16, true], uint16: [16, false], int32: [32, true], uint32: [32, false] };
+  const b = bits[dtype];
+  if (!b) return v;
+  const m = 2 ** b[0];
+  let r = ((v % m) + m) % m;
+  if (b[1] && r >= m / 2) r -= m;
+  return r;
+}
+
+type Binary = "Add" | "Sub" | "Mul" | "Div" | "Pow" | "Max" | "Min";
+function binary(kind: Binary, a: Value, b: Value, ctx: OpContext): Value {
+  if (a instanceof IntTensor && b instanceof IntTensor) {
+    const dt = a.dtype;
+    const fns: Record<Binary, (x: number, y: number) => number> = {
+      Add: (x, y) => x + y, Sub: (x, y) => x - y, Mul: (x, y) => x * y, Pow: (x, y) => x ** y,
+      // integer division by zero gives 0 (as numpy does) rather than failing a run
+      Div: (x, y) => (y === 0 ? 0 : Math.trunc(x / y)), Max: Math.max, Min: Math.min,
+    };
+    return intBroadcast(a, b, (x, y) => wrapInt(fns[kind](x, y), dt), dt, ctx);
+  }
+  // Pow keeps the base's type: an integer base gives integers, an integer exponent simply converts
+  if (kind === "Pow" && a instanceof IntTensor) {
+    const exp = new IntTensor(Float64Array.from(b.data), b.shape, a.dtype);
+    return intBroadcast(a, exp, (x, y) => wrapInt(Math.trunc(x ** y), a.dtype), a.dtype, ctx);
+  }
+  const x = a instanceof IntTensor ? a.toFloat((b as Tensor).dtype) : a;
+  const y = b instanceof IntTensor ? b.toFloat(x.dtype) : b;
+  switch (kind) {
+    case "Add": return x.add(y);
+    case "Sub": return x.sub(y);
+    case "Mul": return x.mul(y);
+    case "Div": return x.div(y);
+    case "Pow": return x.pow(y);
+    case "Max": return maximum(x, y);
+    case "Min": return minimum(x, y);
+  }
+}
+
+// ---- padding and spatial helpers ----
+
+/** Begin/end pads per spatial axis from pads or auto_pad (SAME_UPPER puts the odd pixel at the end). */
+function spatialPads(ctx: OpContext, inSize: readonly number[], kernel: readonly number[], strides: readonly number[], dil: readonly number[]): [number[], number[]] {
+  const n = inSize.length;
+  const autoPad = ctx.attrs.string("auto_pad", "NOTSET");
+  if (autoPad === "SAME_UPPER" || autoPad === "SAME_LOWER") {
+    const b: number[] = [], e: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const out = Math.ceil(inSize[i]! / strides[i]!);
+      const total = Math.max(0, (out - 1) * strides[i]! + (kernel[i]! - 1) * dil[i]! + 1 - inSize[i]!);
+      const small = Math.floor(total / 2);
+      b.push(autoPad === "SAME_UPPER" ? small : total - small);
+      e.push(total - b[i]!);
+    }
+    return [b, e];
+  }
+  if (autoPad === "VALID") return [new Array<number>(n).fill(0), new Array<number>(n).fill(0)];
+  if (autoPad !== "NOTSET") fail(ctx, `unknown auto_pad '${autoPad}'`);
+  const pads = ctx.attrs.ints("pads", new Array<number>(2 * n).fill(0))!;
+  if (pads.length !== 2 * n) fail(ctx, `pads has ${pads.length} values, expected ${2 * n}`);
+  if (pads.some((p) => p < 0)) fail(ctx, `negative pads [${pads.join(",")}]`);
+  return [pads.slice(0, n), pads.slice(n)];
+}
+
+/** Run a 2-D op on a 1-D ([N,C,L]) input by treating it as [N,C,1,L]. Other ranks are refused. */
+function spatialRank(ctx: OpContext, x: Tensor, what: string): 1 | 2 {
+  const sp = x.ndim - 2;
+  if (sp !== 1 && sp !== 2) fail(ctx, `${what} on a ${x.ndim}-D input is not supported (convkit is 1-D/2-D: [N,C,L] or [N,C,H,W])`);
+  return sp;
+}
+const lift2 = (v: readonly number[], fill: number): number[] => (v.length === 1 ? [fill, v[0]!] : [...v]);
+
+function kernelAttrs(ctx: OpContext, x: Tensor, kernelDefault: readonly number[] | null) {
+  const sp = x.ndim - 2;
+  const kernel = ctx.attrs.ints("kernel_shape", kernelDefault);
+  if (!kernel || kernel.length !== sp) return fail(ctx, `kernel_shape must have ${sp} values`);
+  const strides = ctx.attrs.ints("strides", new Array<number>(sp).fill(1))!;
+  const dil = ctx.attrs.ints("dilations", new Array<number>(sp).fill(1))!;
+  if (strides.length !== sp || dil.length !== sp) fail(ctx, `strides/dilations must have ${sp} values`);
+  if ([...kernel, ...strides, ...dil].some((v) => v < 1)) fail(ctx, "kernel_shape, strides and dilations must be ≥ 1");
+  const [b, e] = spatialPads(ctx, x.shape.slice(2), kernel, strides, dil);
+  return { kernel, strides, dil, b, e };
+}
+
+// ---- the operators ----
+
+const conv: OpImpl = (inputs, ctx) => {
+  let x = floatIn(inputs, 0, ctx), w = floatIn(inputs, 1, ctx);
+  const bias = optFloat(inputs, 2, ctx);
+  const sp = spatialRank(ctx, x, "Conv");
+  if (w.ndim !== x.ndim) fail(ctx, `weight [${w.shape.join(",")}] must have the input's rank ${x.ndim}`);
+  const { strides, dil, b, e } = kernelAttrs(ctx, x, w.shape.slice(2));
+  if (sp === 1) { x = x.unsqueeze(2); w = w.unsqueeze(2); }
+  const [bb, ee] = [lift2(b, 0), lift2(e, 0)];
+  const y = F.conv2d(x, w, bias, {
+    stride: lift2(strides, 1) as [number, number], dilation: lift2(dil, 1) as [number, number], groups: ctx.attrs.int("group", 1),
+    padding: [bb[0]!, ee[0]!, bb[1]!, ee[1]!],
+  });
+  return [sp === 1 ? y.squeeze(2) : y];
+};
+
+const convTranspose: OpImpl = (inputs, ctx) => {
+  let x = floatIn(inputs, 0, ctx), w = floatIn(inputs, 1, ctx);
+  const bias = optFloat(inputs, 2, ctx);
+  const sp = spatialRank(ctx, x, "ConvTranspose");
+  if (w.ndim !== x.ndim) fail(ctx, `weight [${w.shape.join(",")}] must have the input's rank ${x.ndim}`);
+  const kernel = ctx.attrs.ints("kernel_shape", w.shape.slice(2))!;
+  const strides = ctx.attrs.ints("strides", new Array<number>(sp).fill(1))!;
+  const dil = ctx.attrs.ints("dilations", new Array<number>(sp).fill(1))!;
+  const outPad = ctx.attrs.ints("output_padding", new Array<number>(sp).fill(0))!;
+  const group = ctx.attrs.int("group", 1);
+  const inSize = x.shape.slice(2);
+  const outShape = ctx.attrs.ints("output_shape", null);
+  const autoPad = ctx.attrs.string("auto_pad", "NOTSET");
+  let b: number[], e: number[];
+  if (outShape || autoPad === "SAME_UPPER" || autoPad === "SAME_LOWER") {
+    // ONNX: total_padding = s(in−1) + output_padding + (k−1)d + 1 − out; SAME_UPPER puts the larger half at the end
+    const wanted = outShape ? outShape.slice(-sp) : inSize.map((v, i) => v * strides[i]!);
+    b = []; e = [];
+    for (let i = 0; i < sp; i++) {
+      const total = strides[i]! * (inSize[i]! - 1) + outPad[i]! + (kernel[i]! - 1) * dil[i]! + 1 - wanted[i]!;
+      const half = Math.floor(total / 2);
+      if (autoPad === "SAME_UPPER") { b.push(half); e.push(total - half); } else { b.push(total - half); e.push(half); }
+    }
+  } else {
+    [b, e] = spatialPads(ctx, inSize, kernel, strides, dil);
+  }
+  if (sp === 1) { x = x.unsqueeze(2); w = w.unsqueeze(2); }
+  const [s2, d2, op2, b2, e2] = [lift2(strides, 1), lift2(dil, 1), lift2(outPad, 0), lift2(b, 0), lift2(e, 0)];
+  let y: Tensor;
+  const direct = [...b2, ...e2].every((p) => p >= 0) && op2.every((p, i) => p < Math.max(s2[i]!, d2[i]!));
+  if (direct) {
+    y = F.convTranspose2d(x, w, bias, {
+      stride: s2 as [number, number], dilation: d2 as [number, number], groups: group, outputPadding: op2 as [number, number],
+      padding: [b2[0]!, e2[0]!, b2[1]!, e2[1]!],
+    });
+  } else {
+    // The full transposed output, then cropped (positive pads) or zero-extended (negative pads, large output_padding).
+    y = F.convTranspose2d(x, w, null, { stride: s2 as [number, number], dilation: d2 as [number, number], groups: group });
+    y = padOp(y, [-b2[1]!, -e2[1]! + op2[1]!, -b2[0]!, -e2[0]! + op2[0]!]);
+    if (bias) y = y.add(bias.reshape([1, bias.size, 1, 1]));
+  }
+  return [sp === 1 ? y.squeeze(2) : y];
+};
+
+/** Max/average pooling with ONNX's padding rules; pads F.*Pool2d cannot express are applied explicitly. */
+function pool(kind: "max" | "avg"): OpImpl {
+  return (inputs, ctx) => {
+    let x = floatIn(inputs, 0, ctx);
+    const sp = spatialRank(ctx, x, kind === "max" ? "MaxPool" : "AveragePool");
+    const { kernel, strides, dil, b, e } = kernelAttrs(ctx, x, null);
+    const ceilMode = ctx.attrs.int("ceil_mode", 0) === 1;
+    if (sp === 1) x = x.unsqueeze(2);
+    const [k2, s2, d2, b2, e2] = [lift2(kernel, 1), lift2(strides, 1), lift2(dil, 1), lift2(b, 0), lift2(e, 0)];
+    const [n, c, h, w] = x.shape as [number, number, number, number];
+    const native = b2.every((p, i) => p === e2[i] && p <= Math.floor(k2[i]! / 2));
+    const pads = native ? [b2[0]!, b2[1]!] as [number, number] : [0, 0] as [number, number];
+    const xp = native ? x : padOp(x, [b2[1]!, e2[1]!, b2[0]!, e2[0]!], "constant", kind === "max" ? -Infinity : 0);
+    let y: Tensor;
+    let indices: IntTensor | null = null;
+    if (kind === "max") {
+      const wantIdx = (ctx.outputs[1] ?? "") !== "";
+      const [out, idx] = F.maxPool2d(xp, { kernelSize: k2 as [number, number], stride: s2 as [number, number], padding: pads, dilation: d2 as [number, number], ceilMode, returnIndices: true });
+      y = out;
+      if (wantIdx) {
+        // ONNX indices count over the whole flattened input (row-major, or column-major with storage_order=1)
+        const colMajor = ctx.attrs.int("storage_order", 0) === 1;
+        const wp = xp.shape[3]!, plane = idx.size / Math.max(n * c, 1);
+        const flat = new Float64Array(idx.size);
+        for (let i = 0; i < idx.size; i++) {
+          const p = Math.floor(i / plane), v = idx.data[i]!;
+          const row = Math.floor(v / wp) - (native ? 0 : b2[0]!), col = (v % wp) - (native ? 0 : b2[1]!);
+          flat[i] = p * h * w + (colMajor ? col * h + row : row * w + col);
+        }
+        indices = new IntTensor(flat, idx.shape, "int64");
+      }
+    } else {
+      const includePad = ctx.attrs.int("count_include_pad", 0) === 1;
+      const opts = { kernelSize: k2 as [number, number], stride: s2 as [number, number], ceilMode };
+      if (d2.some((d) => d !== 1)) fail(ctx, "AveragePool with dilations is not supported");
+      if (native || includePad) {
+        y = F.avgPool2d(xp, { ...opts, padding: pads, countIncludePad: includePad });
+      } else {
+        // mean over the real elements only: window sums of x divided by window sums of a mask of ones
+        const mask = noGrad(() => padOp(ones([1, 1, h, w], { dtype: x.dtype }), [b2[1]!, e2[1]!, b2[0]!, e2[0]!]));
+        const count = noGrad(() => F.avgPool2d(mask, { ...opts, countIncludePad: true }));
+        y = F.avgPool2d(xp, { ...opts, countIncludePad: true }).div(count);
+      }
+    }
+    if (sp === 1) {
+      y = y.squeeze(2);
+      if (indices) indices = new IntTensor(indices.data, [indices.shape[0]!, indices.shape[1]!, indices.shape[3]!], "int64");
+    }
+    return [y, indices];
+  };
+}
+
+const maxUnpool: OpImpl = (inputs, ctx) => {
+  const x = floatIn(inputs, 0, ctx);
+  const idx = inputs[1];
+  if (!(idx instanceof IntTensor)) return fail(ctx, "indices (input 1) must be an integer tensor");
+  if (x.ndim !== 4) fail(ctx, "MaxUnpool supports [N,C,H,W] inputs only");
+  const { kernel, strides, b, e } = kernelAttrs(ctx, x, null);
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  // ONNX: values go to their indices in the default-size output (h−1)·s + k − pads; output_shape only pads at the end
+  const oh = (h - 1) * strides[0]! + kernel[0]! - b[0]! - e[0]!, ow = (w - 1) * strides[1]! + kernel[1]! - b[1]! - e[1]!;
+  let [fh, fw] = [oh, ow];
+  const outShape = optInts(inputs, 2, ctx);
+  if (outShape) {
+    if (outShape.length !== 4 || outShape[0] !== n || outShape[1] !== c) fail(ctx, `output_shape [${outShape.join(",")}] must be [${n},${c},H,W]`);
+    [fh, fw] = [outShape[2]!, outShape[3]!];
+    if (fh < oh || fw < ow) fail(ctx, `output_shape [${outShape.join(",")}] is smaller than the unpooled size [${oh},${ow}]`);
+  }
+  // ONNX indices count over the whole output tensor; F.maxUnpool2d wants them within each plane
+  const plane = oh * ow, inPlane = h * w;
+  const local = new Float32Array(idx.size);
+  for (let i = 0; i < idx.size; i++) {
+    const v = idx.data[i]! - Math.floor(i / inPlane) * plane;
+    if (v < 0 || v >= plane) fail(ctx, `index ${idx.data[i]} at position ${i} lies outside its output plane`);
+    local[i] = v;
+  }
+  // F.maxUnpool2d derives the plane size from kernel/stride; give it a kernel that makes (h−1)s + k equal the output
+  const kh = oh - (h - 1) * strides[0]!, kw = ow - (w - 1) * strides[1]!;
+  if (kh < 1 || kw < 1) fail(ctx, `output size [${oh},${ow}] is too small for input [${h},${w}] with strides [${strides.join(",")}]`);
+  const y = F.maxUnpool2d(x, new Tensor(local, idx.shape), { kernelSize: [kh, kw], stride: [strides[0]!, strides[1]!] });
+  return [fh === oh && fw === ow ? y : padOp(y, [0, fw - ow, 0, fh - oh])];
+};
+
+/** Separable resampling as two matrix products out = Rh · x · Rwᵀ, the matrices holding the ONNX reference's
+ *  interpolation weights (nearest with any rounding, linear, cubic; every coordinate transformation). */
+function resizeWith(ctx: OpContext, x: Tensor, outSize: [number, number], scale: [number, number], mode: string, coord: string, nearestMode: string, cubicA: number, excludeOutside: boolean, roi: number[] | null, extrapolation: number): Tensor {
+  const [h, w] = [x.shape[2]!, x.shape[3]!];
+  const mats: { m: Tensor; valid: Float32Array }[] = [0, 1].map((axis) => {
+    const len = axis === 0 ? h : w, out = outSize[axis]!, s = scale[axis]!;
+    const m = zeros([out, len], { dtype: x.dtype });
+    const valid = new Float32Array(out).fill(1);
+    for (let o = 0; o < out; o++) {
+      const outLen = s * len;
+      let xo: number;
+      switch (coord) {
+        case "align_corners": xo = outLen === 1 ? 0 : (o * (len - 1)) / (outLen - 1); break;
+        case "asymmetric": xo = o / s; break;
+        case "pytorch_half_pixel": xo = outLen === 1 ? -0.5 : (o + 0.5) / s - 0.5; break;
+        case "tf_half_pixel_for_nn": xo = (o + 0.5) / s; break;
+        case "half_pixel": xo = (o + 0.5) / s - 0.5; break;
+        case "tf_crop_and_resize": {
+          if (!roi) return fail(ctx, "tf_crop_and_resize needs roi");
+          const [start, end] = [roi[axis + 2]!, roi[axis + 2 + 4]!];
+          xo = outLen > 1 ? start * (len - 1) + (o * (end - start) * (len - 1)) / (outLen - 1) : 0.5 * (start + end) * (len - 1);
+          if (xo < 0 || xo > len - 1) { valid[o] = 0; continue; }
+          break;
+        }
+        default: return fail(ctx, `unknown coordinate_transformation_mode '${coord}'`);
+      }
+      const base = Math.floor(xo);
+      const ratio = Number.isInteger(xo) ? 1 : xo - base;
+      let coeffs: number[];
+      if (mode === "nearest") {
+        if (Number.isInteger(xo)) coeffs = [0, 1];
+        else if (nearestMode === "round_prefer_floor") coeffs = [ratio <= 0.5 ? 1 : 0, ratio > 0.5 ? 1 : 0];
+        else if (nearestMode === "round_prefer_ceil") coeffs = [ratio < 0.5 ? 1 : 0, ratio >= 0.5 ? 1 : 0];
+        else if (nearestMode === "floor") coeffs = [1, 0];
+        else if (nearestMode === "ceil") coeffs = [0, 1];
+        else return fail(ctx, `unknown nearest_mode '${nearestMode}'`);
+      } else if (mode === "linear") {
+        coeffs = [1 - ratio, ratio];
+      } else if (mode === "cubic") {
+        const A = cubicA, r = ratio;
+        coeffs = [
+          ((A * (r + 1) - 5 * A) * (r + 1) + 8 * A) * (r + 1) - 4 * A,
+          ((A + 2) * r - (A + 3)) * r * r + 1,
+          ((A + 2) * (1 - r) - (A + 3)) * (1 - r) * (1 - r) + 1,
+          ((A * (2 - r) - 5 * A) * (2 - r) + 8 * A) * (2 - r) - 4 * A,
+        ];
+      } else {
+        return fail(ctx, `unknown mode '${mode}'`);
+      }
+      // the reference picks the n points of the edge-padded signal nearest xo (ties to the lower index)
+      const nPts = coeffs.length, padW = Math.ceil(nPts / 2);
+      const cand: number[] = [];
+      for (let i = base - nPts - 1; i <= base + nPts + 1; i++) if (i >= -padW && i < len + padW) cand.push(i);
+      cand.sort((p, q) => Math.abs(xo - p) - Math.abs(xo - q) || p - q);
+      const pts = cand.slice(0, nPts).sort((p, q) => p - q);
+      if (excludeOutside) {
+        pts.forEach((p, i) => { if (p < 0 || p >= len) coeffs[i] = 0; });
+        const sum = coeffs.reduce((a, v) => a + v, 0);
+        coeffs = coeffs.map((v) => v / sum);
+      }
+      pts.forEach((p, i) => { m.data[o * len + Math.min(Math.max(p, 0), len - 1)] += coeffs[i]!; });
+    }
+    return { m, valid };
+  });
+  let y = matmul(mats[1]!.m, matmul(mats[0]!.m, x).transpose(2, 3)).transpose(2, 3);
+  if (coord === "tf_crop_and_resize") {
+    const [vh, vw] = [mats[0]!.valid, mats[1]!.valid];
+    const fill = zeros([1, 1, outSize[0], outSize[1]], { dtype: x.dtype });
+    for (let i = 0; i < outSize[0]; i++) for (let j = 0; j < outSize[1]; j++) fill.data[i * outSize[1] + j] = vh[i]! && vw[j]! ? 0 : extrapolation;
+    y = y.add(fill);
+  }
+  return y;
+}
+
+function resizeFromScalesOrSizes(ctx: OpContext, x: Tensor, scales: number[] | null, sizes: number[] | null): { out: [number, number]; scale: [number, number] } {
+  if (x.ndim !== 4) fail(ctx, `resizing supports [N,C,H,W] inputs only, got rank ${x.ndim}`);
+  if (sizes && sizes.length > 0) {
+    if (sizes.length !== 4 || sizes[0] !== x.shape[0] || sizes[1] !== x.shape[1]) fail(ctx, `sizes [${sizes.join(",")}] may only change H and W`);
+    return { out: [sizes[2]!, sizes[3]!], scale: [sizes[2]! / x.shape[2]!, sizes[3]! / x.shape[3]!] };
+  }
+  if (!scales || scales.length !== 4) return fail(ctx, "needs 4 scales or 4 sizes");
+  if (scales[0] !== 1 || scales[1] !== 1) fail(ctx, `scales [${scales.join(",")}] may only change H and W`);
+  if (!(scales[2]! > 0 && scales[3]! > 0)) fail(ctx, `scales must be positive, got [${scales.join(",")}]`);
+  return { out: [Math.floor(x.shape[2]! * scales[2]!), Math.floor(x.shape[3]! * scales[3]!)], scale: [scales[2]!, scales[3]!] };
+}
+
+const resize: OpImpl = (inputs, ctx) => {
+  const x = floatIn(inputs, 0, ctx);
+  let scales: number[] | null, sizes: number[] | null = null, roi: number[] | null = null;
+  if (ctx.opset < 11) {
+    scales = inputs[1] ? [...inputs[1].data] : null;
+  } else {
+    roi = inputs[1] && inputs[1].size > 0 ? [...inputs[1].data] : null;
+    scales = inputs[2] && inputs[2].size > 0 ? [...inputs[2].data] : null;
+    sizes = inputs[3] && inputs[3].size > 0 ? intsIn(inputs, 3, ctx) : null;
+  }
+  const { out, scale } = resizeFromScalesOrSizes(ctx, x, scales, sizes);
+  const mode = ctx.attrs.string("mode", "nearest");
+  const coord = ctx.opset < 11 ? "asymmetric" : ctx.attrs.string("coordinate_transformation_mode", "half_pixel");
+  const nearestMode = ctx.opset < 11 ? "floor" : ctx.attrs.string("nearest_mode", "round_prefer_floor");
+  const y = resizeWith(ctx, x, out, scale, mode, coord, nearestMode, ctx.attrs.float("cubic_coeff_a", -0.75),
+    ctx.attrs.int("exclude_outside", 0) === 1, roi, ctx.attrs.float("extrapolation_value", 0));
+  return [y];
+};
+
+const upsample: OpImpl = (inputs, ctx) => {
+  const x = floatIn(inputs, 0, ctx);
+  const scales = ctx.attrs.floats("scales") ?? (inputs[1] ? [...inputs[1].data] : null);
+  const { out, scale } = resizeFromScalesOrSizes(ctx, x, scales, null);
+  const mode = ctx.attrs.string("mode", "nearest");
+  return [resizeWith(ctx, x, out, scale, mode === "bilinear" ? "linear" : mode, "asymmetric", "floor", -0.75, false, null, 0)];
+};
+
+const batchNormalization: OpImpl = (inputs, ctx) => {
+  const x = floatIn(inputs, 0, ctx);
+  const [scale, bias, mean, variance] = [1, 2, 3, 4].map((i) => floatIn(inputs, i, ctx)) as [Tensor, Tensor, Tensor, Tensor];
+  const eps = ctx.attrs.float("epsilon", 1e-5);
+  const momentum = ctx.attrs.float("momentum", 0.9);
+  const trainingMode = ctx.attrs.int("training_mode", 0) === 1 || (ctx.opset < 14 && ctx.outputs.filter((o) => o !== "").length > 1);
+  if (!trainingMode && !ctx.training) return [F.batchNorm(x, mean, variance, { weight: scale, bias, eps })];
+  // batch statistics; ONNX's running outputs blend with the population (biased) variance
+  const dims = [0, ...x.shape.slice(2).map((_, i) => i + 2)];
+  const bMean = x.mean(dims), bVar = x.var(dims, { correction: 0 });
+  const y = F.batchNorm(x, null, null, { weight: scale, bias, eps, training: true });
+  const runMean = mean.detach().mul(momentum).add(bMean.detach().mul(1 - momentum));
+  const runVar = variance.detach().mul(momentum).add(bVar.detach().mul(1 - momentum));
+  if (ctx.training && !trainingMode) {
+    // a training-mode import updates the running statistics in place, like nn.BatchNorm2d
+    mean.data.set(runMean.data);
+    variance.data.set(runVar.data);
+  }
+  return ctx.opset < 14 ? [y, runMean, runVar, bMean, bVar] : [y, runMean, runVar];
+};
+
+/** ONNX LRN: the window is channels c − ⌊(size−1)/2⌋ … c + ⌈(size−1)/2⌉ (PyTorch's differs for even sizes). */
+const lrn: OpImpl = (inputs, ctx) => {
+  const x = floatIn(inputs, 0, ctx);
+  const size = ctx.attrs.int("size", 0);
+  if (size < 1) fail(ctx, "LRN needs size ≥ 1");
+  if (x.ndim < 3) fail(ctx, "LRN needs an input of rank ≥ 3");
+  const alpha = ctx.attrs.float("alpha", 1e-4), beta = ctx.attrs.float("beta", 0.75), bias = ctx.attrs.float("bias", 1);
+  const before = Math.floor((size - 1) / 2), after = Math.ceil((size - 1) / 2);
+  const c = x.shape[1]!;
+  const pads = new Array<number>(2 * (x.ndim - 1)).fill(0);
+  pads[2 * (x.ndim - 2)] = before;
+  pads[2 * (x.ndim - 2) + 1] = after;
+  const sq = padOp(x.square(), pads);
+  let sum = sq.slice(1, 0, c);
+  for (let j = 1; j < size; j++) sum = sum.add(sq.slice(1, j, j + c));
+  return [x.div(sum.mul(alpha / size).add(bias).pow(beta))];
+};
+
+const gemm: OpImpl = (inputs, ctx) => {
+  let a = floatIn(inputs, 0, ctx), b = floatIn(inputs, 1, ctx);
+  const c = optFloat(inputs, 2, ctx);
+  if (a.ndim !== 2 || b.ndim !== 2) fail(ctx, `Gemm needs 2-D A and B, got [${a.shape.join(",")}] and [${b.shape.join(",")}]`);
+  if (ctx.attrs.int("transA", 0)) a = a.t();
+  if (ctx.attrs.int("transB", 0)) b = b.t();
+  const alpha = ctx.attrs.float("alpha", 1), beta = ctx.attrs.float("beta", 1);
+  let y = matmul(a, b);
+  if (alpha !== 1) y = y.mul(alpha);
+  if (c && beta !== 0) y = y.add(beta === 1 ? c : c.mul(beta));
+  return [y];
+};
+
+function softmaxLike(log: boolean): OpImpl {
+  return (inputs, ctx) => {
+    const x = floatIn(inputs, 0, ctx);
+    const fn = log ? F.logSoftmax : F.softmax;
+    if (ctx.opset >= 13) return [fn(x, normAxis(ctx, ctx.attrs.int("axis", -1), x.ndim))];
+    // before opset 13 the input is coerced to 2-D [∏ dims < axis, ∏ dims ≥ axis] and normalised over the second
+    const axis = normAxis(ctx, ctx.attrs.int("axis", 1), x.ndim);
+    const flat = x.reshape([sizeOf(x.shape.slice(0, axis)), sizeOf(x.shape.slice(axis))]);
+    return [fn(flat, 1).reshape(x.shape)];
+  };
+}
+
+function unary(fn: (x: Tensor, ctx: OpContext) => Tensor): OpImpl {
+  return (inputs, ctx) => {
+    const v = inputs[0];
+    if (v instanceof IntTensor) fail(ctx, `integer input (${v.dtype}) is not supported: convkit tensors are floating point`);
+    return [fn(floatIn(inputs, 0, ctx), ctx)];
+  };
+}
+
+function binaryOp(kind: Binary): OpImpl {
+  return (inputs, ctx) => {
+    const a = inputs[0], b = inputs[1];
+    if (!a || !b) fail(ctx, "needs two inputs");
+    if (ctx.opset < 7 && ctx.attrs.has("broadcast")) fail(ctx, "legacy (opset < 7) broadcasting attributes are not supported");
+    return [binary(kind, a!, b!, ctx)];
+  };
+}
+
+function variadic(kind: "Max" | "Min" | "Sum" | "Mean"): OpImpl {
+  return (inputs, ctx) => {
+    const vals = inputs.filter((v): v is Value => v !== null);
+    if (vals.length === 0) fail(ctx, "needs at least one input");
+    let acc: Value = vals[0]!;
+    for (const v of vals.slice(1)) acc = binary(kind === "Sum" || kind === "Mean" ? "Add" : kind, acc, v, ctx);
+    if (kind === "Mean") acc = binary("Div", acc, tensor(vals.length), ctx);
+    return [vals.length === 1 && acc instanceof Tensor ? acc.clone() : acc];
+  };
+}
+
+/** Reshape an int or float value (ints are plain data; floats use the differentiable view). */
+function reshapeValue(v: Value, shape: readonly number[]): Value {
+  return v instanceof IntTensor ? new IntTensor(v.data, shape, v.dtype) : v.reshape(shape);
+}
+
+const concat: OpImpl = (inputs, ctx) => {
+  const vals = inputs.filter((v): v is Value => v !== null);
+  if (vals.length === 0) fail(ctx, "needs at least one input");
+  const axis = normAxis(ctx, ctx.attrs.int("axis", 0), vals[0]!.ndim);
+  if (vals.every((v) => v instanceof IntTensor)) {
+    const ints = vals as IntTensor[];
+    const outer = sizeOf(ints[0]!.shape.slice(0, axis));
+    const shape = [...ints[0]!.shape];
+    shape[axis] = ints.reduce((s, t) => s + t.shape[axis]!, 0);
+    ints.forEach((t) => { if (t.ndim !== shape.length || t.shape.some((d, i) => i !== axis && d !== shape[i])) fail(ctx, "Concat inputs differ in shape outside the axis"); });
+    const out: number[] = [];
+    for (let o = 0; o < outer; o++) for (const t of ints) { const chunk = t.size / Math.max(outer, 1); out.push(...t.data.subarray(o * chunk, (o + 1) * chunk)); }
+    return [new IntTensor(Float64Array.from(out), shape, ints[0]!.dtype)];
+  }
+  const ts = vals.map((v) => (v instanceof IntTensor ? v.toFloat() : v));
+  return [cat(ts, axis)];
+};
+
+const flatten: OpImpl = (inputs, ctx) => {
+  const v = inputs[0];
+  if (!v) return fail(ctx, "input 0 is required");
+  const axis = ctx.attrs.int("axis", 1);
+  const a = axis < 0 ? axis + v.ndim : axis;
+  if (a < 0 || a > v.ndim) fail(ctx, `axis ${axis} is out of range for rank ${v.ndim}`);
+  return [reshapeValue(v, [sizeOf(v.shape.slice(0, a)), sizeOf(v.shape.slice(a))])];
+};
+
+const reshape: OpImpl = (inputs, ctx) => {
+  const v = inputs[0];
+  if (!v) return fail(ctx, "input 0 is required");
+  const shape = ctx.opset < 5 ? ctx.attrs.ints("shape", [])! : intsIn(inputs, 1, ctx);
+  const allowZero = ctx.attrs.int("allowzero", 0) === 1;
+  const dims = shape.map((d, i) => (d === 0 && !allowZero ? (i < v.ndim ? v.shape[i]! : fail(ctx, `shape dim ${i} is 0 (copy) beyond the input's rank`)) : d));
+  if (dims.filter((d) => d === -1).length > 1 || dims.some((d) => d < -1)) fail(ctx, `invalid target shape [${shape.join(",")}]`);
+  const known = dims.filter((d) => d !== -1).reduce((a, d) => a * d, 1);
+  const full = dims.map((d) => (d === -1 ? (known === 0 ? 0 : v.size / known) : d));
+  if (sizeOf(full) !== v.size || full.some((d) => !Number.isInteger(d))) fail(ctx, `cannot reshape [${v.shape.join(",")}] (${v.size} elements) into [${shape.join(",")}]`);
+  return [reshapeValue(v, full)];
+};
+
+function permuteValue(v: Value, perm: readonly number[]): Value {
+  if (v instanceof Tensor) return v.permute(perm);
+  const t = new Tensor(v.data, v.shape).permute(perm);
+  return new IntTensor(Float64Array.from(t.data), t.shape, v.dtype);
+}
+
+const transpose: OpImpl = (inputs, ctx) => {
+  const v = inputs[0];
+  if (!v) return fail(ctx, "input 0 is required");
+  const perm = ctx.attrs.ints("perm", v.shape.map((_, i) => v.ndim - 1 - i))!;
+  if (perm.length !== v.ndim || new Set(perm).size !== perm.length || perm.some((p) => p < 0 || p >= v.ndim)) fail(ctx, `perm [${perm.join(",")}] is not a permutation of ${v.ndim} dims`);
+  return [permuteValue(v, perm)];
+};
+
+const padNode: OpImpl = (inputs, ctx) => {
+  const x = floatIn(inputs, 0, ctx);
+  const pads = ctx.opset < 11 ? ctx.attrs.ints("pads", [])! : intsIn(inputs, 1, ctx);
+  const value = ctx.opset < 11 ? ctx.attrs.float("value", 0) : scalarIn(inputs, 2, ctx) ?? 0;
+  const mode = ctx.attrs.string("mode", "constant");
+  if (pads.length !== 2 * x.ndim) fail(ctx, `pads has ${pads.length} values, expected ${2 * x.ndim}`);
+  // ONNX lists all begins then all ends, first dim first; F.pad takes (begin, end) pairs from the last dim backwards
+  const pairs: number[] = [];
+  for (let d = x.ndim - 1; d >= 0; d--) pairs.push(pads[d]!, pads[d + x.ndim]!);
+  const m = mode === "edge" ? "replicate" : mode;
+  if (m !== "constant" && m !== "reflect" && m !== "replicate") fail(ctx, `unsupported pad mode '${mode}'`);
+  return [padOp(x, pairs, m, value)];
+};
+
+const clip: OpImpl = (inputs, ctx) => {
+  const x = floatIn(inputs, 0, ctx);
+  const lo = ctx.opset < 11 ? ctx.attrs.float("min", -Infinity) : scalarIn(inputs, 1, ctx) ?? -Infinity;
+  const hi = ctx.opset < 11 ? ctx.attrs.float("max", Infinity) : scalarIn(inputs, 2, ctx) ?? Infinity;
+  // ONNX: min(max(x, lo), hi), so hi wins when lo > hi
+  let y = x.clone();
+  if (lo !== -Infinity) y = y.clamp(lo, null);
+  if (hi !== Infinity) y = y.clamp(null, hi);
+  return [y];
+};
+
+const dropout: OpImpl = (inputs, ctx) => {
+  const x = floatIn(inputs, 0, ctx);
+  const ratio = ctx.opset >= 12 ? scalarIn(inputs, 1, ctx) ?? 0.5 : ctx.attrs.float("ratio", 0.5);
+  const trainingInput = ctx.opset >= 12 ? scalarIn(inputs, 2, ctx) ?? 0 : 0;
+  const train = trainingInput !== 0 || (ctx.training && ratio > 0);
+  const y = train ? F.dropout(x, { p: ratio, training: true }) : x;
+  const wantMask = (ctx.outputs[1] ?? "") !== "";
+  const mask = wantMask ? new IntTensor(Float64Array.from(y.data, (v, i) => (!train || v !== 0 || x.data[i] === 0 ? 1 : 0)), x.shape, "bool") : null;
+  return [y === x ? x.clone() : y, mask];
+};
+
+const identity: OpImpl = (inputs, ctx) => {
+  const v = inputs[0];
+  if (!v) return fail(ctx, "input 0 is required");
+  return [v];
+};
+
+const constant: OpImpl = (_inputs, ctx) => {
+  const a = ctx.attrs;
+  const t = a.tensor("value");
+  if (t) return [t];
+  if (a.has("value_float")) return [tensor(a.float("value_float", 0))];
+  if (a.has("value_floats")) { const f = a.floats("value_floats")!; return [tensor(f, [f.length])]; }
+  if (a.has("value_int")) return [new IntTensor(Float64Array.of(a.int("value_int", 0)), [], "int64")];
+  if (a.has("value_ints")) { const i = a.ints("value_ints", [])!; return [new IntTensor(Float64Array.from(i), [i.length], "int64")]; }
+  return fail(ctx, "Constant has no supported value attribute (sparse and string constants are not supported)");
+};
+
+const constantOfShape: OpImpl = (inputs, ctx) => {
+  const shape = intsIn(inputs, 0, ctx);
+  if (shape.some((d) => d < 0)) fail(ctx, `negative shape [${shape.join(",")}]`);
+  if (sizeOf(shape) > 1 << 28) fail(ctx, `shape [${shape.join(",")}] is too large`);
+  const v = ctx.attrs.tensor("value");
+  const fill = v ? v.data[0] ?? 0 : 0;
+  if (v instanceof IntTensor) return [new IntTensor(new Float64Array(sizeOf(shape)).fill(fill), shape, v.dtype)];
+  const t = zeros(shape, { dtype: v?.dtype ?? "float32" });
+  if (fill !== 0) t.data.fill(fill);
+  return [t];
+};
+
+const shapeOp: OpImpl = (inputs, ctx) => {
+  const v = inputs[0];
+  if (!v) return fail(ctx, "input 0 is required");
+  const r = v.ndim;
+  const clampAxis = (a: number): number => Math.min(Math.max(a < 0 ? a + r : a, 0), r);
+  const start = clampAxis(ctx.attrs.int("start", 0)), end = clampAxis(ctx.attrs.int("end", r));
+  const dims = v.shape.slice(start, Math.max(start, end));
+  return [new IntTensor(Float64Array.from(dims), [dims.length], "int64")];
+};
+
+const gather: OpImpl = (inputs, ctx) => {
+  const data = inputs[0], idxV = inputs[1];
+  if (!data || !idxV) return fail(ctx, "needs data and indices");
+  if (!(idxV instanceof IntTensor)) return fail(ctx, "indices must be integers");
+  const axis = normAxis(ctx, ctx.attrs.int("axis", 0), data.ndim);
+  const n = data.shape[axis]!;
+  const idx = [...idxV.data].map((i) => (i < 0 ? i + n : i));
+  if (idx.some((i) => i < 0 || i >= n)) fail(ctx, `an index is out of range for axis ${axis} of size ${n}`);
+  const outShape = [...data.shape.slice(0, axis), ...idxV.shape, ...data.shape.slice(axis + 1)];
+  if (data instanceof IntTensor) {
+    const outer = sizeOf(data.shape.slice(0, axis)), inner = sizeOf(data.shape.slice(axis + 1));
+    const out = new Float64Array(outer * idx.length * inner);
+    for (let o = 0; o < outer; o++) for (let k = 0; k < idx.length; k++) for (let i = 0; i < inner; i++) out[(o * idx.length + k) * inner + i] = data.data[(o * n + idx[k]!) * inner + i]!;
+    return [new IntTensor(out, outShape, data.dtype)];
+  }
+  // differentiable: one slice per index, joined along the axis
+  if (idx.length === 0) return [zeros(outShape, { dtype: data.dtype })];
+  const parts = idx.map((i) => data.slice(axis, i, i + 1));
+  return [(parts.length === 1 ? parts[0]! : cat(parts, axis)).reshape(outShape)];
+};
+
+function axesOf(inputs: readonly (Value | null)[], ctx: OpContext, inputSince: number): number[] | null {
+  return ctx.opset >= inputSince ? optInts(inputs, 1, ctx) : ctx.attrs.ints("axes", null);
+}
+
+const unsqueeze: OpImpl = (inputs, ctx) => {
+  const v = inputs[0];
+  if (!v) return fail(ctx, "input 0 is required");
+  const axes = axesOf(inputs, ctx, 13);
+  if (!axes) return fail(ctx, "axes are required");
+  const r = v.ndim + axes.length;
+  const norm = axes.map((a) => normAxis(ctx, a, r));
+  if (new Set(norm).size !== norm.length) fail(ctx, "repeated axes");
+  const shape: number[] = [];
+  let k = 0;
+  for (let i = 0; i < r; i++) shape.push(norm.includes(i) ? 1 : v.shape[k++]!);
+  return [reshapeValue(v, shape)];
+};
+
+const squeeze: OpImpl = (inputs, ctx) => {
+  const v = inputs[0];
+  if (!v) return fail(ctx, "input 0 is required");
+  const axes = axesOf(inputs, ctx, 13);
+  const norm = axes ? axes.map((a) => normAxis(ctx, a, v.ndim)) : v.shape.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0);
+  norm.forEach((a) => { if (v.shape[a] !== 1) fail(ctx, `cannot squeeze axis ${a} of size ${v.shape[a]}`); });
+  return [reshapeValue(v, v.shape.filter((_, i) => !norm.includes(i)))];
+};
+
+function reduce(kind: "mean" | "sum" | "max" | "min" | "sumSquare"): OpImpl {
+  return (inputs, ctx) => {
+    let x = floatIn(inputs, 0, ctx);
+    const axesAsInput = kind === "sum" ? 13 : 18;
+    if (kind === "sumSquare") x = x.square();
+    let axes = axesOf(inputs, ctx, axesAsInput);
+    if (!axes || axes.length === 0) {
+      if (ctx.attrs.int("noop_with_empty_axes", 0) === 1) return [x.clone()];
+      axes = x.shape.map((_, i) => i);
+    }
+    const keep = ctx.attrs.int("keepdims", 1) === 1;
+    const dims = [...new Set(axes.map((a) => normAxis(ctx, a, x.ndim)))].sort((a, b) => b - a);
+    if (x.ndim === 0) return [x.clone()];
+    if (kind === "mean") return [x.mean(dims, keep)];
+    if (kind === "sum" || kind === "sumSquare") return [x.sum(dims, keep)];
+    let y = x;
+    for (const d of dims) y = kind === "max" ? y.max(d, true) : y.min(d, true);
+    return [keep ? y : y.reshape(x.shape.filter((_, i) => !dims.includes(i)))];
+  };
+}
+
+const slice: OpImpl = (inputs, ctx) => {
+  const v = inputs[0];
+  if (!v) return fail(ctx, "input 0 is required");
+  const starts = ctx.opset < 10 ? ctx.attrs.ints("starts", [])! : intsIn(inputs, 1, ctx);
+  const ends = ctx.opset < 10 ? ctx.attrs.ints("ends", [])! : intsIn(inputs, 2, ctx);
+  const axes = (ctx.opset < 10 ? ctx.attrs.ints("axes", null) : optInts(inputs, 3, ctx)) ?? starts.map((_, i) => i);
+  const steps = (ctx.opset < 10 ? null : optInts(inputs, 4, ctx)) ?? starts.map(() => 1);
+  if (ends.length !== starts.length || axes.length !== starts.length || steps.length !== starts.length) fail(ctx, "starts, ends, axes and steps differ in length");
+  let t: Tensor = v instanceof IntTensor ? new Tensor(v.data, v.shape) : v;
+  axes.forEach((a, i) => {
+    const ax = normAxis(ctx, a, v.ndim), n = t.shape[ax]!;
+    const step = steps[i]!;
+    if (step === 0) fail(ctx, "slice step 0");
+    const clampI = (x: number, lo: number, hi: number): number => Math.min(Math.max(x < 0 ? x + n : x, lo), hi);
+    const s = step > 0 ? clampI(starts[i]!, 0, n) : clampI(starts[i]!, -1, n - 1);
+    const e = step > 0 ? clampI(ends[i]!, 0, n) : ends[i]! < -n ? -1 : clampI(ends[i]!, -1, n - 1);
+    t = step > 0 ? t.slice(ax, s, e, step) : e < 0 ? t.slice(ax, s, undefined, step) : t.slice(ax, s, e, step);
+  });
+  return [v instanceof IntTensor ? new IntTensor(Float64Array.from(t.data), t.shape, v.dtype) : t];
+};
+
+const CAST_TARGETS: Record<number, IntDType | "float32" | "float64"> = { 1: "float32", 10: "float32", 16: "float32", 11: "float64", 7: "int64", 6: "int32", 5: "int16", 3: "int8", 2: "uint8", 4: "uint16", 12: "uint32", 13: "uint64", 9: "bool" };
+const cast: OpImpl = (inputs, ctx) => {
+  const v = inputs[0];
+  if (!v) return fail(ctx, "input 0 is required");
+  const to = CAST_TARGETS[ctx.attrs.int("to", 0)];
+  if (!to) return fail(ctx, `unsupported Cast target type ${ctx.attrs.int("to", 0)}`);
+  if (to === "float32" || to === "float64") return [v instanceof IntTensor ? v.toFloat(to) : v.to(to)];
+  const out = Float64Array.from(v.data, (x) => (to === "bool" ? (x !== 0 ? 1 : 0) : wrapInt(Math.trunc(x), to)));
+  return [new IntTensor(out, v.shape, to)];
+};
+
+const expandOp: OpImpl = (inputs, ctx) => {
+  const x = floatIn(inputs, 0, ctx);
+  const shape = intsIn(inputs, 1, ctx);
+  let target: number[];
+  try {
+    target = broadcastShapes("Expand", x.shape, shape);
+  } catch (e) {
+    return fail(ctx, (e as Error).message);
+  }
+  return [expand(x.reshape([...new Array<number>(target.length - x.ndim).fill(1), ...x.shape]), target)];
+};
+
+const globalPool = (kind: "avg" | "max"): OpImpl => (inputs, ctx) => {
+  const x = floatIn(inputs, 0, ctx);
+  if (x.ndim < 3) fail(ctx, "needs an input [N,C,…] with spatial dims");
+  const dims = x.shape.slice(2).map((_, i) => i + 2);
+  if (kind === "avg") return [x.mean(dims, true)];
+  let y = x;
+  for (const d of dims) y = y.max(d, true);
+  return [y];
+};
+
+const leakyRelu: OpImpl = (inputs, ctx) => [F.leakyRelu(floatIn(inputs, 0, ctx), ctx.attrs.float("alpha", 0.01))];
+
+const whereOp: OpImpl = (inputs, ctx) => {
+  const c = inputs[0];
+  if (!c) return fail(ctx, "needs a condition");
+  const a = floatIn(inputs, 1, ctx), b = floatIn(inputs, 2, ctx);
+  const shape = broadcastShapes("Where", broadcastShapes("Where", c.shape, a.shape), b.shape);
+  const cond = expand((c instanceof IntTensor ? c.toFloat(a.dtype) : c).reshape([...new Array<number>(shape.length - c.ndim).fill(1), ...c.shape]), shape);
+  return [where(cond, expand(a.reshape([...new Array<number>(shape.length - a.ndim).fill(1), ...a.shape]), shape), expand(b.reshape([...new Array<number>(shape.length - b.ndim).fill(1), ...b.shape]), shape))];
+};
+
+/** Let a data-movement op (padding, pooling, selection) take integer tensors: run it on float64 copies of the
+ *  integer inputs in `slots`, and turn float results back into integers of the first such input's type. Exact, since
+ *  the op only moves or compares values. */
+function acceptInts(impl: OpImpl, slots: readonly number[] = [0]): OpImpl {
+  return (inputs, ctx) => {
+    const intIn = slots.map((s) => inputs[s]).find((v): v is IntTensor => v instanceof IntTensor);
+    if (!intIn) return impl(inputs, ctx);
+    const conv = inputs.map((v, i) => (slots.includes(i) && v instanceof IntTensor ? v.toFloat("float64") : v));
+    return impl(conv, ctx).map((r, k) => (r instanceof Tensor && k === 0 ? new IntTensor(Float64Array.from(r.data), r.shape, intIn.dtype) : r));
+  };
+}
+
+/** A differentiable identity that records itself, for ops whose result is their input unchanged. */
+export function passThrough(x: Tensor): Tensor {
+  const out = new Tensor(x.data, x.shape);
+  if (needsGrad(x)) record(out, "identity", [x], (g) => [g]);
+  return out;
+}
+
+/** Every supported operator of the default domain, by op_type. */
+export const OPS: Readonly<Record<string, OpImpl>> = {
+  Conv: conv, ConvTranspose: convTranspose,
+  MaxPool: acceptInts(pool("max")), AveragePool: pool("avg"), GlobalAveragePool: globalPool("avg"), GlobalMaxPool: globalPool("max"),
+  MaxUnpool: maxUnpool, Resize: resize, Upsample: upsample,
+  BatchNormalization: batchNormalization, LRN: lrn,
+  Gemm: gemm, MatMul: (inputs, ctx) => [matmul(floatIn(inputs, 0, ctx), floatIn(inputs, 1, ctx))],
+  Add: binaryOp("Add"), Sub: binaryOp("Sub"), Mul: binaryOp("Mul"), Div: binaryOp("Div"), Pow: binaryOp("Pow"),
+  Max: variadic("Max"), Min: variadic("Min"), Sum: variadic("Sum"), Mean: variadic("Mean"),
+  Relu: unary((x) => x.relu()), LeakyRelu: leakyRelu, Sigmoid: unary((x) => x.sigmoid()), Tanh: unary((x) => x.tanh()),
+  Exp: unary((x) => x.exp()), Log: unary((x) => x.log()), Sqrt: unary((x) => x.sqrt()), Neg: unary((x) => x.neg()),
+  Abs: unary((x) => x.abs()), Reciprocal: unary((x) => x.reciprocal()), Floor: unary((x) => x.floor()), Ceil: unary((x) => x.ceil()),
+  Softmax: softmaxLike(false), LogSoftmax: softmaxLike(true),
+  Concat: concat, Flatten: flatten, Reshape: reshape, Transpose: transpose, Pad: acceptInts(padNode), Clip: acceptInts(clip),
+  Dropout: dropout, Identity: identity, Constant: constant, ConstantOfShape: constantOfShape, Shape: shapeOp,
+  Gather: gather, Unsqueeze: unsqueeze, Squeeze: squeeze, Slice: slice, Cast: cast, Expand: expandOp, Where: acceptInts(whereOp, [1, 2]),
+  ReduceMean: reduce("mean"), ReduceSum: reduce("sum"), ReduceMax: reduce("max"), ReduceMin: reduce("min"),
+  ReduceSumSquare: reduce("sumSquare"),
+};
+
+export { isFloatValue };
