@@ -1,0 +1,212 @@
+#!/usr/bin/python3
+"""PyTorch reference models, weights, inputs and logits for convkit's model-parity tests (test/models/parity.test.ts).
+
+Usage: /usr/bin/python3 scripts/parity/make_parity.py OUT_DIR [MODEL ...]
+  MODEL: lenet5 lenet5_classic alexnet vgg11_bn googlenet resnet18 resnet50 densenet121 unet (default: all)
+
+Each model is built with torch.manual_seed(0) (torchvision 0.14 for the ImageNet models; reference modules defined
+below, mirroring convkit's key by key, for lenet5 and unet). Batch-norm layers get non-trivial weight, bias,
+running_mean, running_var and num_batches_tracked, so that loading the wrong buffer shows in the logits. The model is
+put in eval mode and run on a fixed random input.
+
+Output layout, one folder per model: OUT_DIR/<model>/
+  weights.pth          torch.save(model.state_dict()) (zip format; num_batches_tracked are int64 as in PyTorch)
+  weights.safetensors  the same state dict as safetensors (F32 tensors, num_batches_tracked as I64), keys in order
+  weights.bin          every state-dict tensor as raw little-endian float32, concatenated in state-dict order
+                       (num_batches_tracked converted to float32)
+  input.bin            the input, raw little-endian float32
+  logits.bin           model(input) in eval mode, raw little-endian float32
+  index.json           {
+                         "model": name, "convkit": {"name": zoo name, "options": {...}} (how convkit builds it),
+                         "torch": torch.__version__, "torchvision": torchvision.__version__,
+                         "num_params": total parameter elements,
+                         "input_shape": [...], "logits_shape": [...],
+                         "tensors": [{"key": "features.0.weight", "shape": [...], "offset": byte offset in
+                                      weights.bin, "dtype": "float32", "torch_dtype": "float32" | "int64"}, ...]
+                       }   (tensors in state-dict order)
+OUT_DIR/manifest.json lists the models written. Nothing here is committed: the test writes to a temporary folder.
+"""
+import json
+import os
+import struct
+import sys
+from collections import OrderedDict
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torchvision
+import torchvision.models as tvm
+
+
+# ---- reference modules for the models torchvision does not have (keys mirror convkit's src/models) ----
+
+class LeNet5(nn.Module):
+    """convkit's lenet5: features = C1, act, S2, C3, act, S4, C5, act; classifier = F6, act, output."""
+
+    def __init__(self, variant="modern", num_classes=10, in_channels=1):
+        super().__init__()
+        act = nn.Tanh if variant == "classic" else nn.ReLU
+        pool = (lambda: nn.AvgPool2d(2)) if variant == "classic" else (lambda: nn.MaxPool2d(2))
+        self.features = nn.Sequential(
+            nn.Conv2d(in_channels, 6, 5), act(), pool(),
+            nn.Conv2d(6, 16, 5), act(), pool(),
+            nn.Conv2d(16, 120, 5), act(),
+        )
+        self.classifier = nn.Sequential(nn.Linear(120, 84), act(), nn.Linear(84, num_classes))
+
+    def forward(self, x):
+        return self.classifier(torch.flatten(self.features(x), 1))
+
+
+class DoubleConv(nn.Sequential):
+    def __init__(self, cin, cout, bn):
+        layers = []
+        for a, b in ((cin, cout), (cout, cout)):
+            layers.append(nn.Conv2d(a, b, 3, padding=1, bias=not bn))
+            if bn:
+                layers.append(nn.BatchNorm2d(b))
+            layers.append(nn.ReLU())
+        super().__init__(*layers)
+
+
+class UNet(nn.Module):
+    """convkit's unet: encoder.{i}, pool, bottleneck, upconvs.{j}, decoder.{j} (j = 0 deepest), head."""
+
+    def __init__(self, in_channels=1, num_classes=2, base_width=64, depth=4, batch_norm=False):
+        super().__init__()
+        self.depth = depth
+        widths = [base_width * 2 ** i for i in range(depth + 1)]
+        self.encoder = nn.ModuleList([DoubleConv(in_channels if i == 0 else widths[i - 1], widths[i], batch_norm) for i in range(depth)])
+        self.pool = nn.MaxPool2d(2)
+        self.bottleneck = DoubleConv(in_channels if depth == 0 else widths[depth - 1], widths[depth], batch_norm)
+        levels = list(reversed(widths[:depth]))
+        self.upconvs = nn.ModuleList([nn.ConvTranspose2d(2 * w, w, 2, stride=2) for w in levels])
+        self.decoder = nn.ModuleList([DoubleConv(2 * w, w, batch_norm) for w in levels])
+        self.head = nn.Conv2d(base_width, num_classes, 1)
+
+    def forward(self, x):
+        skips = []
+        for block in self.encoder:
+            x = block(x)
+            skips.append(x)
+            x = self.pool(x)
+        x = self.bottleneck(x)
+        for j in range(self.depth):
+            up = self.upconvs[j](x)
+            x = self.decoder[j](torch.cat([skips[self.depth - 1 - j], up], 1))
+        return self.head(x)
+
+
+UNET_OPTIONS = {"inChannels": 3, "numClasses": 2, "baseWidth": 8, "depth": 3, "batchNorm": True}
+
+# name → (builder, input shape, convkit zoo name, convkit options)
+MODELS = OrderedDict([
+    ("lenet5", (lambda: LeNet5("modern"), [2, 1, 32, 32], "lenet5", {"variant": "modern"})),
+    ("lenet5_classic", (lambda: LeNet5("classic"), [2, 1, 32, 32], "lenet5", {"variant": "classic"})),
+    ("alexnet", (lambda: tvm.alexnet(), [1, 3, 64, 64], "alexnet", {})),
+    ("vgg11_bn", (lambda: tvm.vgg11_bn(), [1, 3, 32, 32], "vgg11_bn", {})),
+    ("googlenet", (lambda: tvm.googlenet(aux_logits=False, init_weights=True), [1, 3, 64, 64], "googlenet", {})),
+    ("resnet18", (lambda: tvm.resnet18(), [1, 3, 64, 64], "resnet18", {})),
+    ("resnet50", (lambda: tvm.resnet50(), [1, 3, 64, 64], "resnet50", {})),
+    ("densenet121", (lambda: tvm.densenet121(), [1, 3, 64, 64], "densenet121", {})),
+    ("unet", (lambda: UNet(in_channels=3, num_classes=2, base_width=8, depth=3, batch_norm=True), [2, 3, 32, 32], "unet", UNET_OPTIONS)),
+])
+
+
+def perturb_batchnorm(model, gen):
+    """Non-trivial BN parameters and running statistics, so every BN tensor matters for the logits."""
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.modules.batchnorm._BatchNorm):
+                c = m.num_features
+                m.weight.copy_(1 + 0.2 * torch.randn(c, generator=gen))
+                m.bias.copy_(0.2 * torch.randn(c, generator=gen))
+                m.running_mean.copy_(0.2 * torch.randn(c, generator=gen))
+                m.running_var.copy_(0.5 + torch.rand(c, generator=gen))
+                m.num_batches_tracked.fill_(7)
+
+
+def write_safetensors(path, sd):
+    header, offset, blobs = OrderedDict(), 0, []
+    for key, t in sd.items():
+        t = t.detach().cpu().contiguous()
+        if t.dtype == torch.int64:
+            data, dtype = t.numpy().astype("<i8").tobytes(), "I64"
+        else:
+            data, dtype = t.to(torch.float32).numpy().astype("<f4").tobytes(), "F32"
+        header[key] = {"dtype": dtype, "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    header["__metadata__"] = {"format": "pt"}
+    head = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    head += b" " * ((8 - len(head) % 8) % 8)  # align the data to 8 bytes, as the reference writer does
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(head)))
+        f.write(head)
+        for b in blobs:
+            f.write(b)
+
+
+def f32(t):
+    return t.detach().cpu().to(torch.float32).contiguous().numpy().astype("<f4").tobytes()
+
+
+def make(name, out_dir):
+    build, input_shape, zoo_name, options = MODELS[name]
+    torch.manual_seed(0)
+    model = build()
+    perturb_batchnorm(model, torch.Generator().manual_seed(1))
+    model.eval()
+    x = torch.randn(input_shape, generator=torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        logits = model(x)
+    d = os.path.join(out_dir, name)
+    os.makedirs(d, exist_ok=True)
+    sd = model.state_dict()
+    torch.save(sd, os.path.join(d, "weights.pth"))
+    write_safetensors(os.path.join(d, "weights.safetensors"), sd)
+    tensors, offset = [], 0
+    with open(os.path.join(d, "weights.bin"), "wb") as f:
+        for key, t in sd.items():
+            data = f32(t)
+            f.write(data)
+            tensors.append({"key": key, "shape": list(t.shape), "offset": offset, "dtype": "float32",
+                            "torch_dtype": str(t.dtype).replace("torch.", "")})
+            offset += len(data)
+    with open(os.path.join(d, "input.bin"), "wb") as f:
+        f.write(f32(x))
+    with open(os.path.join(d, "logits.bin"), "wb") as f:
+        f.write(f32(logits))
+    index = {
+        "model": name, "convkit": {"name": zoo_name, "options": options},
+        "torch": torch.__version__, "torchvision": torchvision.__version__,
+        "num_params": sum(p.numel() for p in model.parameters()),
+        "input_shape": list(x.shape), "logits_shape": list(logits.shape), "tensors": tensors,
+    }
+    with open(os.path.join(d, "index.json"), "w") as f:
+        json.dump(index, f, indent=1)
+    return index
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    out_dir = sys.argv[1]
+    names = sys.argv[2:] or list(MODELS)
+    unknown = [n for n in names if n not in MODELS]
+    if unknown:
+        sys.exit(f"make_parity: unknown model(s) {unknown}; known: {list(MODELS)}")
+    os.makedirs(out_dir, exist_ok=True)
+    torch.set_num_threads(1)
+    written = []
+    for n in names:
+        idx = make(n, out_dir)
+        written.append(n)
+        print(f"{n}: {idx['num_params']} params, logits {idx['logits_shape']}", flush=True)
+    with open(os.path.join(out_dir, "manifest.json"), "w") as f:
+        json.dump({"models": written}, f)
+
+
+if __name__ == "__main__":
+    main()
