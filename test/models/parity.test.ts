@@ -6,11 +6,12 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Tensor, tensor, noGrad, models, nn } from "../../src/index.js";
 
 const PY = "/usr/bin/python3";
-const SCRIPT = join(import.meta.dirname, "..", "..", "scripts", "parity", "make_parity.py");
+const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "scripts", "parity", "make_parity.py");
 const MODELS = ["lenet5", "lenet5_classic", "alexnet", "vgg11_bn", "googlenet", "resnet18", "resnet50", "densenet121", "unet"];
 
 interface Index {
