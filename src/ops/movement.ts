@@ -97,6 +97,7 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
 
 /** Elements start, start+step, … before end along `dim` (Python slice rules; negative indices count from the end). */
 export function slice(x: Tensor, dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
+  if (x.ndim === 0) throw new ShapeError("slice: cannot slice a zero-dimensional tensor");
   const d = normDim("slice", dim, x.ndim);
   const n = x.shape[d]!;
   if (!Number.isInteger(step) || step === 0) throw new ValueError(`slice: step must be a non-zero integer, got ${step}`);
@@ -127,6 +128,7 @@ function stepSlice(x: Tensor, d: number, start: number, len: number, step: numbe
 
 /** The `index`-th entry along `dim`, with that dim removed. */
 export function select(x: Tensor, dim: number, index: number): Tensor {
+  if (x.ndim === 0) throw new ShapeError("select: cannot select from a zero-dimensional tensor");
   const d = normDim("select", dim, x.ndim);
   const n = x.shape[d]!;
   if (!Number.isInteger(index) || index < -n || index >= n) throw new ValueError(`select: index ${index} is out of range for dim ${dim} of size ${n}`);
@@ -138,6 +140,7 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
 export function flip(x: Tensor, dims: readonly number[]): Tensor {
   const norm = dims.map((d) => normDim("flip", d, x.ndim));
   if (new Set(norm).size !== norm.length) throw new ValueError(`flip: dims ${fmtShape(dims)} repeat a dim`);
+  if (x.ndim === 0) return clone(x);
   let r = x;
   for (const dim of dims) r = slice(r, dim, undefined, undefined, -1);
   return r === x ? clone(x) : r;
@@ -151,6 +154,9 @@ export function clone(x: Tensor): Tensor {
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new ValueError("cat: needs at least one tensor");
   const first = tensors[0]!;
+  tensors.forEach((t, k) => {
+    if (t.ndim === 0) throw new ShapeError(`cat: tensor ${k} is zero-dimensional and cannot be concatenated; use stack`);
+  });
   const d = normDim("cat", dim, first.ndim);
   tensors.forEach((t, k) => {
     if (t.ndim !== first.ndim || t.shape.some((v, i) => i !== d && v !== first.shape[i])) {

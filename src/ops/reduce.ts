@@ -9,7 +9,7 @@ import { ValueError } from "../errors.js";
 
 /** Split a shape around `dim` into the [outer, size, inner] view the kernels reduce over. */
 function around(shape: readonly number[], dim: number): [number, number, number] {
-  return [sizeOf(shape.slice(0, dim)), shape[dim]!, sizeOf(shape.slice(dim + 1))];
+  return [sizeOf(shape.slice(0, dim)), shape[dim] ?? 1, sizeOf(shape.slice(dim + 1))];
 }
 
 function reduceDimRaw(op: ReduceOp, x: Tensor, dim: number): Tensor {
@@ -19,7 +19,7 @@ function reduceDimRaw(op: ReduceOp, x: Tensor, dim: number): Tensor {
 /** Reduce the consecutive dims first..last of x in one kernel pass; they stay as size-1 dims. */
 function reduceRun(op: ReduceOp, x: Tensor, first: number, last: number): Tensor {
   const outer = sizeOf(x.shape.slice(0, first)), size = sizeOf(x.shape.slice(first, last + 1)), inner = sizeOf(x.shape.slice(last + 1));
-  if (size === 0 && op !== "sum" && op !== "prod") throw new ValueError(`${op}: cannot reduce over the empty dims ${first}..${last} of shape ${fmtShape(x.shape)}`);
+  if (size === 0 && op !== "sum" && op !== "prod") throw new ValueError(`${op}: cannot reduce over the empty ${first === last ? `dim ${first}` : `dims ${first}..${last}`} of shape ${fmtShape(x.shape)}`);
   const shape = x.shape.map((d, i) => (i >= first && i <= last ? 1 : d));
   const out = emptyLike(x.dtype, shape);
   kernel("reduce", x.data)(op, x.data, outer, size, inner, out.data);
@@ -66,13 +66,13 @@ export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false
 /** Mean over `dim` (all dims if omitted). */
 export function mean(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
   const dims = dimsOf("mean", x, dim);
-  const count = dims.reduce((n, d) => n * x.shape[d]!, 1);
+  const count = dims.reduce((n, d) => n * (x.shape[d] ?? 1), 1);
   return sum(x, dim, keepdim).div(count);
 }
 
 function extremum(op: "max" | "min", x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
-  if (x.size === 0) throw new ValueError(`${op}: the tensor is empty`);
   if (dim === undefined) {
+    if (x.size === 0) throw new ValueError(`${op}: the tensor is empty`);
     // Whole-tensor extremum: the gradient is shared evenly between ties, as PyTorch 1.13 does.
     const flat = x.detach().reshape([x.size]);
     const v = reduceDimRaw(op, flat, 0).reshape([]);
@@ -109,10 +109,11 @@ export const max = (x: Tensor, dim?: number, keepdim = false): Tensor => extremu
 export const min = (x: Tensor, dim?: number, keepdim = false): Tensor => extremum("min", x, dim, keepdim);
 
 function argReduce(op: ArgReduceOp, x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
-  if (x.size === 0) throw new ValueError(`${op}: the tensor is empty`);
+  if (dim === undefined && x.size === 0) throw new ValueError(`${op}: the tensor is empty`);
   if (dim === undefined) return argReduce(op, x.detach().reshape([x.size]), 0, false).reshape(keepdim ? x.shape.map(() => 1) : []);
   const d = normDim(op, dim, x.ndim);
   const [outer, size, inner] = around(x.shape, d);
+  if (size === 0) throw new ValueError(`${op}: cannot reduce over the empty dim ${d} of shape ${fmtShape(x.shape)}`);
   const out = emptyLike(x.dtype, keptShape(x, [d], keepdim));
   kernel("argReduce", x.data)(op, x.data, outer, size, inner, out.data);
   return out;
@@ -132,7 +133,7 @@ export interface VarOptions {
 export function variance(x: Tensor, dim?: number | readonly number[], opts: VarOptions = {}): Tensor {
   const { correction = 1, keepdim = false } = opts;
   const dims = dimsOf("var", x, dim);
-  const n = dims.reduce((c, d) => c * x.shape[d]!, 1);
+  const n = dims.reduce((c, d) => c * (x.shape[d] ?? 1), 1);
   const centered = x.sub(mean(x, dims, true));
   return sum(centered.square(), dims, keepdim).div(Math.max(n - correction, 0));
 }

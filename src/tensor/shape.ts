@@ -60,7 +60,8 @@ export function broadcastStrides(shape: Shape, target: Shape): number[] {
 /** Normalise a possibly negative dim into [0, rank). */
 export function normDim(op: string, dim: number, rank: number): number {
   if (!Number.isInteger(dim)) throw new ValueError(`${op}: dim must be an integer, got ${dim}`);
-  const d = dim < 0 ? dim + rank : dim;
+  // a scalar accepts dim 0 and -1, like PyTorch's reductions
+  const d = dim < 0 ? dim + Math.max(rank, 1) : dim;
   if (d < 0 || d >= Math.max(rank, 1)) {
     throw new ValueError(`${op}: dim ${dim} is out of range for a tensor of rank ${rank} (expected ${-Math.max(rank, 1)}..${Math.max(rank, 1) - 1})`);
   }

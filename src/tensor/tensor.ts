@@ -60,7 +60,8 @@ export class Tensor {
   }
   /** Size of one dim (negative counts from the end), like torch's x.size(dim); `size` itself is the element count. */
   sizeAt(dim: number): number {
-    return this.shape[normDim("sizeAt", dim, this.ndim)] ?? 1;
+    if (this.ndim === 0) throw new ValueError("sizeAt: a zero-dimensional tensor has no dims");
+    return this.shape[normDim("sizeAt", dim, this.ndim)]!;
   }
   /** True for tensors created by the user rather than by an op. */
   get isLeaf(): boolean {
