@@ -339,3 +339,42 @@ export function oneHot(index: Tensor, numClasses = -1): Tensor {
   kernel("planeScatter", out.data)(ones.data, 1, pos, true, pos.length, out.data, c, false);
   return out;
 }
+
+/** Pieces of `sizes[i]` entries along `dim` (one number: equal pieces of that size, the last one smaller), like
+ *  torch.split. Each piece is a differentiable slice. */
+export function split(x: Tensor, sizes: number | readonly number[], dim = 0): Tensor[] {
+  const d = normDim("split", dim, x.ndim);
+  const n = x.shape[d] ?? 0;
+  let list: number[];
+  if (typeof sizes === "number") {
+    checkInt("split", "split size", sizes, n === 0 ? 0 : 1);
+    list = [];
+    for (let at = 0; at < n; at += sizes) list.push(Math.min(sizes, n - at));
+    if (list.length === 0) list.push(0);
+  } else {
+    list = sizes.map((v, i) => checkInt("split", `sizes[${i}]`, v, 0));
+    const total = list.reduce((a, b) => a + b, 0);
+    if (total !== n) throw new ShapeError(`split: sizes ${fmtShape(sizes)} add up to ${total} but dim ${d} of ${fmtShape(x.shape)} has ${n}`);
+  }
+  let at = 0;
+  return list.map((len) => slice(x, d, at, (at += len)));
+}
+
+/** `chunks` pieces along `dim`, each of ceil(n / chunks) entries (the last may be smaller, and there may be fewer
+ *  pieces), like torch.chunk. */
+export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
+  checkInt("chunk", "chunks", chunks, 1);
+  const n = x.shape[normDim("chunk", dim, x.ndim)] ?? 0;
+  return split(x, Math.max(1, Math.ceil(n / chunks)), dim);
+}
+
+/** Tile x `reps[i]` times along each dim, like torch.Tensor.repeat; reps may have more dims than x (added in front). */
+export function repeat(x: Tensor, reps: readonly number[]): Tensor {
+  if (reps.length < x.ndim) throw new ShapeError(`repeat: ${reps.length} repetitions ${fmtShape(reps)} for a tensor of rank ${x.ndim}; give one per dim`);
+  reps.forEach((r, i) => checkInt("repeat", `reps[${i}]`, r, 0));
+  const shape = [...new Array<number>(reps.length - x.ndim).fill(1), ...x.shape];
+  // [.., s, ..] → [.., 1, s, ..] expanded to [.., r, s, ..] → reshaped to [.., r·s, ..]
+  const interleaved = shape.flatMap((s) => [1, s]);
+  const expanded = shape.flatMap((s, i) => [reps[i]!, s]);
+  return reshape(expand(reshape(x, interleaved), expanded), shape.map((s, i) => s * reps[i]!));
+}

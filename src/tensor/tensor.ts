@@ -202,6 +202,12 @@ export class Tensor {
   flip(dims: readonly number[]): Tensor { return mv.flip(this, dims); }
   /** out[…i…] = this[…index[…i…]… along dim] (torch.gather); `index` holds integer values. */
   gather(dim: number, index: Tensor): Tensor { return mv.gather(this, dim, index); }
+  /** Pieces along `dim`: of `sizes` entries each (torch.split). */
+  split(sizes: number | readonly number[], dim = 0): Tensor[] { return mv.split(this, sizes, dim); }
+  /** `chunks` near-equal pieces along `dim` (torch.chunk). */
+  chunk(chunks: number, dim = 0): Tensor[] { return mv.chunk(this, chunks, dim); }
+  /** Tiled `reps[i]` times along each dim (torch.Tensor.repeat). */
+  repeat(reps: readonly number[]): Tensor { return mv.repeat(this, reps); }
   /** The entries `index` (a 1-D tensor of integers) along `dim` (torch.index_select). */
   indexSelect(dim: number, index: Tensor): Tensor { return mv.indexSelect(this, dim, index); }
   clone(): Tensor { return mv.clone(this); }

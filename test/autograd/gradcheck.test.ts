@@ -8,7 +8,7 @@ import {
 } from "../../src/index.js";
 import { leakyRelu, floor, sign } from "../../src/ops/elementwise.js";
 import { logsumexp } from "../../src/ops/reduce.js";
-import { gather, indexSelect, t as transpose2d } from "../../src/ops/movement.js";
+import { chunk, gather, indexSelect, repeat, split, t as transpose2d } from "../../src/ops/movement.js";
 
 /** Values kept away from 0 by at least `gap` (for ops with a kink or a pole at 0). */
 function away(shape: number[], seed: number, gap = 0.2): Tensor {
@@ -85,6 +85,9 @@ const cases: Record<string, () => void> = {
   gather: () => gradcheck((x) => gather(x, 1, f64([0, 2, 2, 1, 0, 0], [2, 3])), [rand64([3, 4], 1)]),
   indexSelect: () => gradcheck((x) => indexSelect(x, 0, f64([2, 0, 2], [3])), [rand64([3, 2], 1)]),
   clone: () => gradcheck(clone, [rand64([3, 2], 1)]),
+  split: () => gradcheck((x) => { const [a, b] = split(x, [1, 3], 1); return a!.mul(b!.sum(1, true)); }, [rand64([2, 4], 1)]),
+  chunk: () => gradcheck((x) => { const p = chunk(x, 3, 0); return p[0]!.sub(p[2]!.square()); }, [rand64([5, 2], 1)]),
+  repeat: () => gradcheck((x) => repeat(x, [2, 1, 3]), [rand64([2, 2], 1)]),
   composite: () => gradcheck((x, w) => sum(relu(matmul(x, w)).mul(x.sum(-1, true)), -1), [away([3, 4], 1), rand64([4, 5], 2)]),
 };
 

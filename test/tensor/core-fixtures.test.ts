@@ -11,7 +11,7 @@ import {
 } from "../../src/index.js";
 import { leakyRelu } from "../../src/ops/elementwise.js";
 import { logsumexp, all, any } from "../../src/ops/reduce.js";
-import { gather, indexSelect, oneHot, t as transpose2d } from "../../src/ops/movement.js";
+import { chunk, gather, indexSelect, oneHot, repeat, split, t as transpose2d } from "../../src/ops/movement.js";
 
 type Run = (x: Record<string, Tensor>, args: Record<string, unknown>) => Tensor | Tensor[];
 type Dims = number | number[] | undefined;
@@ -60,6 +60,9 @@ const runners: Record<string, Run> = {
   cat: (x, a) => cat(inputs(x), num(a.dim)),
   stack: (x, a) => stack(inputs(x), num(a.dim)),
   pad: (x, a) => pad(x.x!, a.pads as number[], a.mode as "constant" | "reflect" | "replicate", num(a.value)),
+  split: (x, a) => split(x.x!, a.arg as number | number[], num(a.dim)),
+  chunk: (x, a) => chunk(x.x!, num(a.arg), num(a.dim)),
+  repeat: (x, a) => repeat(x.x!, a.reps as number[]),
   gather: (x, a) => gather(x.x!, num(a.dim), x.index!),
   indexSelect: (x, a) => indexSelect(x.x!, num(a.dim), x.index!),
   oneHot: (x, a) => oneHot(x.index!, num(a.numClasses)),

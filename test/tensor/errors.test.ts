@@ -7,7 +7,7 @@ import {
   permute, transpose, flatten, squeeze, expand, slice, select, flip, sum, max, where, clamp,
   ShapeError, ValueError, DTypeError, ConvkitError,
 } from "../../src/index.js";
-import { gather, indexSelect, oneHot } from "../../src/ops/movement.js";
+import { gather, indexSelect, oneHot, repeat, split, chunk } from "../../src/ops/movement.js";
 import { logsumexp } from "../../src/ops/reduce.js";
 
 type ErrorClass = new (...args: never[]) => ConvkitError;
@@ -74,6 +74,10 @@ const cases: [string, () => unknown, ErrorClass, RegExp][] = [
   ["linspace negative steps", () => linspace(0, 1, -1), ValueError, /^linspace: steps must be an integer ≥ 0, got -1/],
   ["randint empty range", () => randint(3, 3, [2]), ValueError, /^randint: low 3 and high 3 must be integers with low < high/],
   ["randperm negative", () => randperm(-1), ValueError, /^randperm: n must be an integer ≥ 0, got -1/],
+  ["split sizes that do not add up", () => split(x23(), [1, 1], 1), ShapeError, /^split: sizes \[1,1\] add up to 2 but dim 1 of \[2,3\] has 3/],
+  ["split size 0", () => split(x23(), 0, 1), ValueError, /^split: split size must be an integer ≥ 1, got 0/],
+  ["chunk into 0", () => chunk(x23(), 0), ValueError, /^chunk: chunks must be an integer ≥ 1, got 0/],
+  ["repeat with too few reps", () => repeat(x23(), [2]), ShapeError, /^repeat: 1 repetitions \[2\] for a tensor of rank 2/],
   ["sizeAt bad dim", () => x23().sizeAt(2), ValueError, /^sizeAt: dim 2 is out of range/],
 ];
 
