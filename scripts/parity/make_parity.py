@@ -22,7 +22,8 @@ Output layout, one folder per model: OUT_DIR/<model>/
                          "num_params": total parameter elements,
                          "input_shape": [...], "logits_shape": [...],
                          "tensors": [{"key": "features.0.weight", "shape": [...], "offset": byte offset in
-                                      weights.bin, "dtype": "float32", "torch_dtype": "float32" | "int64"}, ...]
+                                      weights.bin, "dtype": "float32", "torch_dtype": "float32" | "int64"}, ...],
+                         "repr": str(model) (PyTorch's printed module tree)
                        }   (tensors in state-dict order)
 OUT_DIR/manifest.json lists the models written. Nothing here is committed: the test writes to a temporary folder.
 """
@@ -183,6 +184,7 @@ def make(name, out_dir):
         "torch": torch.__version__, "torchvision": torchvision.__version__,
         "num_params": sum(p.numel() for p in model.parameters()),
         "input_shape": list(x.shape), "logits_shape": list(logits.shape), "tensors": tensors,
+        "repr": str(model),
     }
     with open(os.path.join(d, "index.json"), "w") as f:
         json.dump(index, f, indent=1)

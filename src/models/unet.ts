@@ -43,7 +43,7 @@ export interface UNetOptions extends ModelOptions {
 
 /** x: [N, inChannels, H, W] with H, W divisible by 2^depth → [N, numClasses, H, W].
  *  Keys: encoder.{i}.*, bottleneck.*, upconvs.{j}.*, decoder.{j}.*, head.* (j = 0 is the deepest level).
- *  Default (1 → 2 classes, width 64, depth 4, no BN): 31,031,810 parameters. */
+ *  Default (1 → 2 classes, width 64, depth 4, no BN): 31,030,658 parameters. */
 export class UNet extends Module {
   readonly depth: number;
   readonly encoder: ModuleList<DoubleConv>;

@@ -21,6 +21,7 @@ interface Index {
   input_shape: number[];
   logits_shape: number[];
   tensors: { key: string; shape: number[]; offset: number }[];
+  repr: string;
 }
 
 let dir = "";
@@ -69,6 +70,8 @@ for (const name of MODELS) {
     assert.deepEqual([...model.stateDict().keys()], idx.tensors.map((t) => t.key), `${name}: state-dict keys differ`);
     for (const t of idx.tensors) assert.deepEqual([...model.stateDict().get(t.key)!.shape], t.shape, `${name}: shape of ${t.key}`);
     assert.equal(model.numParameters(), idx.num_params, `${name}: parameter count`);
+    // the printed tree equals PyTorch's, except that convkit's activations have no in-place mode to print
+    assert.equal(model.toString(), idx.repr.replaceAll("inplace=True", ""), `${name}: toString differs from PyTorch's repr`);
     const res = model.loadStateDict(loadWeights(name, idx));
     assert.deepEqual(res, { missingKeys: [], unexpectedKeys: [], shapeMismatches: [] });
     model.eval();
