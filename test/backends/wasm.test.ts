@@ -145,6 +145,20 @@ if (process.env[RELAXED_CHILD]) {
     const dw = new Float32Array(w.length), dwRef = new Float32Array(w.length);
     k.conv2dBackwardWeight!(x, dy, g, dw); jsKernels.conv2dBackwardWeight(x, dy, g, dwRef);
     assertClose(dw, dwRef, 1800, "conv2dBackwardWeight split over 2 threads");
+    const dx = new Float32Array(x.length), dxRef = new Float32Array(x.length);
+    k.conv2dBackwardInput!(dy, w, g, dx); jsKernels.conv2dBackwardInput(dy, w, g, dxRef);
+    assertClose(dx, dxRef, 360, "conv2dBackwardInput (as a convolution) split over 2 threads");
+    // Stride 2 and batch 1: GEMM + col2im with the input channels split into chunks between the threads.
+    const g2 = geometry({ n: 1, cIn: 30, h: 41, w: 39, cOut: 48, kh: 3, kw: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1 });
+    const x2 = rand(30 * 41 * 39, 10), w2 = rand(48 * 30 * 9, 11), dy2 = rand(48 * g2.outH * g2.outW, 12);
+    const dx2 = new Float32Array(x2.length), dx2Ref = new Float32Array(x2.length);
+    k.conv2dBackwardInput!(dy2, w2, g2, dx2); jsKernels.conv2dBackwardInput(dy2, w2, g2, dx2Ref);
+    assertClose(dx2, dx2Ref, 432, "conv2dBackwardInput (col2im) split over 2 threads");
+    const mm = { batch: 1, m: 50, n: 300, k: 200, aBatchStride: 0, bBatchStride: 0, transA: false, transB: true };
+    const a3 = rand(50 * 200, 13), b3 = rand(300 * 200, 14);
+    const c3 = new Float32Array(50 * 300), c3Ref = new Float32Array(50 * 300);
+    k.matmul!(a3, b3, c3, mm); jsKernels.matmul(a3, b3, c3Ref, mm);
+    assertClose(c3, c3Ref, 200, "matmul split over 2 threads");
   });
 
   test("wasm kernels match the reference: relaxed SIMD, 1 and 2 threads (child node with the flag)", () => {

@@ -1,6 +1,6 @@
 // The wasm backend's kernels: conv2d forward, its input and weight gradients, and matmul, each copying its
 // Float32Array operands into the runtime's arena, running a task (split over threads) and copying out.
-// Input gradients run as a forward convolution of (zero-inserted) dy with flipped, transposed weights.
+// Input gradients run as a forward convolution of dy with flipped, transposed weights, or as GEMM + col2im.
 import type { ConvGeometry, Kernels, MatmulParams } from "../backend.js";
 import type { DataArray } from "../../tensor/dtype.js";
 import { TASK, type WasmRuntime } from "./runtime.js";
@@ -76,9 +76,46 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
       rt.copyOut(yPtr, y as Float32Array);
     });
 
+  /** dx = col2im(W_gᵀ · dy_g): exact FLOPs, plus a scalar scatter-add of the column matrix. */
+  const backwardInputCol2im = (dy: DataArray, w: DataArray, g: ConvGeometry, dx: DataArray): void => {
+    const cinG = g.cIn / g.groups, coutG = g.cOut / g.groups, khw = g.kh * g.kw, K = cinG * khw, P = g.outH * g.outW;
+    const nth = threadsFor(rt, 2 * g.n * g.cOut * P * K);
+    const outer = g.n * g.groups;
+    // Channel chunks: one per unit unless there are too few (image, group) pairs to share among the threads.
+    const nChunks = outer >= 2 * nth || nth === 1 ? 1 : Math.min(cinG, nth * 2);
+    const CH = Math.ceil(cinG / nChunks);
+    const realChunks = Math.ceil(cinG / CH);
+    const NC = Math.min(roundUp(P, 8), 256);
+    const dyPtr = rt.copyIn(dy as Float32Array);
+    const wPtr = rt.copyIn(w as Float32Array);
+    const aStride = roundUp(CH * khw, 4) * coutG;
+    const aPtr = rt.allocF32(g.groups * realChunks * aStride);
+    for (let grp = 0; grp < g.groups; grp++)
+      for (let c = 0; c < realChunks; c++) {
+        const rows = Math.min(CH, cinG - c * CH) * khw;
+        // A[r, co] = W[grp*coutG + co, c*CH*khw + r]: rows r of the chunk, element strides (1, K).
+        rt.exports.packA(wPtr + (grp * coutG * K + c * CH * khw) * 4, 1, K, rows, coutG, aPtr + (grp * realChunks + c) * aStride * 4);
+      }
+    const dxPtr = rt.allocF32(dx.length);
+    const bufStride = 256 + coutG * NC * 4 + roundUp(CH * khw, 4) * NC * 4;
+    const buf = rt.alloc(bufStride * nth);
+    const args = rt.args([
+      g.cIn, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, g.outH, g.outW,
+      g.n, g.cOut, g.groups, dyPtr, aPtr, dxPtr, NC, CH, aStride, buf, bufStride,
+    ]);
+    rt.run(TASK.convInput, args, nth);
+    rt.copyOut(dxPtr, dx as Float32Array);
+  };
+
   const conv2dBackwardInput = (dy: DataArray, w: DataArray, g: ConvGeometry, dx: DataArray): void =>
     timed(rt, () => {
       rt.begin();
+      // The transposed convolution as a forward convolution costs (h·w)/(outH·outW) times the useful FLOPs (its
+      // padding is zeros) and pads its M = cIn/groups to 4; col2im costs exactly the useful FLOPs plus a scatter.
+      if (g.strideH > 1 || g.strideW > 1 || g.h * g.w > 1.5 * g.outH * g.outW || g.cIn / g.groups < 4) {
+        backwardInputCol2im(dy, w, g, dx);
+        return;
+      }
       const { n, cIn, cOut, kh, kw, groups } = g;
       const cinG = cIn / groups, coutG = cOut / groups;
       // W'[grp*cinG + ci, co, ky, kx] = W[grp*coutG + co, ci, kh-1-ky, kw-1-kx]: the transposed convolution's weights.

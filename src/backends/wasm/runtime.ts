@@ -9,12 +9,13 @@ export interface KernelExports {
   convForwardTask(args: number, tid: number, nth: number): void;
   convWeightTask(args: number, tid: number, nth: number): void;
   matmulTask(args: number, tid: number, nth: number): void;
+  convInputTask(args: number, tid: number, nth: number): void;
   upsampleZeros(src: number, planes: number, oh: number, ow: number, sh: number, sw: number, dst: number): void;
   sumPartials(parts: number, count: number, stride: number, n: number, out: number): void;
 }
 
 /** Task ids understood by the workers (index into their task table). */
-export const TASK = { convForward: 1, convWeight: 2, matmul: 3 } as const;
+export const TASK = { convForward: 1, convWeight: 2, matmul: 3, convInput: 4 } as const;
 export type TaskId = (typeof TASK)[keyof typeof TASK];
 
 const PAGE = 65536;
@@ -81,7 +82,7 @@ export function simdAvailable(): boolean {
 const WORKER_LOOP = `
 function startLoop(wasmModule, memory, tid, ctrlByte, post) {
   const ex = new WebAssembly.Instance(wasmModule, { env: { memory } }).exports;
-  const tasks = [null, ex.convForwardTask, ex.convWeightTask, ex.matmulTask];
+  const tasks = [null, ex.convForwardTask, ex.convWeightTask, ex.matmulTask, ex.convInputTask];
   const ctl = new Int32Array(memory.buffer, ctrlByte, 8);
   let gen = Atomics.load(ctl, ${C_GEN});
   post("ready");
@@ -198,7 +199,8 @@ export class WasmRuntime {
   /** Runs a task on `nth` threads (≤ this.threads): the workers and this thread split its units. */
   run(task: TaskId, args: number, nth = this.threads): void {
     const fn = task === TASK.convForward ? this.exports.convForwardTask
-      : task === TASK.convWeight ? this.exports.convWeightTask : this.exports.matmulTask;
+      : task === TASK.convWeight ? this.exports.convWeightTask
+        : task === TASK.convInput ? this.exports.convInputTask : this.exports.matmulTask;
     nth = Math.max(1, Math.min(nth, this.threads));
     if (nth === 1) { fn(args, 0, 1); return; }
     // Workers with tid ≥ nth find no units and report done at once.

@@ -119,6 +119,12 @@ function im2colPanel(x: usize, g: usize, k0: i32, kc: i32, p0: i32, cols: i32, d
   const y0 = load<i32>(colY), x0 = load<i32>(colX);
   // Fast path: 8 columns along one output row with stride 1 → 8 consecutive inputs.
   const oneRow = cols == 8 && SW == 1 && load<i32>(colY, 28) == y0;
+  // Whether every tap of every (valid) column reads inside the input: no bounds checks needed.
+  let inside = cols == 8;
+  for (let j = 0; j < 8 && inside; j++) {
+    const iy = load<i32>(colY + (<usize>j << 2)), ix = load<i32>(colX + (<usize>j << 2));
+    inside = iy >= 0 && iy + (KH - 1) * DH < H && ix >= 0 && ix + (KW - 1) * DW < W;
+  }
   let ci = k0 / (KH * KW);
   let rem = k0 - ci * KH * KW;
   let ky = rem / KW, kx = rem - ky * KW;
@@ -139,6 +145,12 @@ function im2colPanel(x: usize, g: usize, k0: i32, kc: i32, p0: i32, cols: i32, d
           const xx = ix + j;
           store<f32>(dst + (<usize>j << 2), xx >= 0 && xx < W ? load<f32>(rowp + (<usize>xx << 2)) : <f32>0);
         }
+      }
+    } else if (inside) {
+      const off = <usize>(dy * W + dx);
+      for (let j = 0; j < 8; j++) {
+        const base = <usize>(load<i32>(colY + (<usize>j << 2)) * W + load<i32>(colX + (<usize>j << 2)));
+        store<f32>(dst + (<usize>j << 2), load<f32>(src + ((base + off) << 2)));
       }
     } else {
       for (let j = 0; j < 8; j++) {
@@ -346,5 +358,67 @@ export function sumPartials(parts: usize, count: i32, stride: i32, n: i32, out: 
     let s = load<f32>(parts + off);
     for (let t = 1; t < count; t++) s += load<f32>(parts + <usize>t * st + off);
     store<f32>(out + off, s);
+  }
+}
+
+// Parameter block of the input-gradient (GEMM + col2im) task, after the 13 geometry fields:
+const I_N = 13, I_COUT = 14, I_GROUPS = 15, I_DY = 16, I_A = 17, I_DX = 18, I_NC = 19, I_CH = 20,
+  I_ASTRIDE = 21, I_BUF = 22, I_BUFSTRIDE = 23;
+
+/** Input gradient as dcol = W_gᵀ · dy_g followed by col2im (scatter-add into dx): units (image, group, chunk of
+ *  CH input channels), so that each unit owns its dx planes. A holds Wᵀ packed per (group, chunk): rows
+ *  (ci, ky, kx) of the chunk, shared dimension the group's output channels; ASTRIDE floats per chunk. */
+export function convInputTask(args: usize, tid: i32, nth: i32): void {
+  const cin = arg(args, G_CIN), H = arg(args, G_H), W = arg(args, G_W), KH = arg(args, G_KH), KW = arg(args, G_KW);
+  const SH = arg(args, G_SH), SW = arg(args, G_SW), PT = arg(args, G_PT), PL = arg(args, G_PL);
+  const DH = arg(args, G_DH), DW = arg(args, G_DW), OH = arg(args, G_OH), OW = arg(args, G_OW);
+  const N = arg(args, I_N), cout = arg(args, I_COUT), groups = arg(args, I_GROUPS);
+  const dy = <usize>arg(args, I_DY), a = <usize>arg(args, I_A), dx = <usize>arg(args, I_DX);
+  const NC = arg(args, I_NC), CH = arg(args, I_CH), aStride = <usize>arg(args, I_ASTRIDE);
+  const buf = <usize>arg(args, I_BUF) + <usize>tid * <usize>arg(args, I_BUFSTRIDE);
+  const tile = buf, bp = buf + 256;
+  const cinG = cin / groups, coutG = cout / groups, khw = KH * KW;
+  const P = OH * OW, plane = <usize>H * <usize>W;
+  const nChunks = (cinG + CH - 1) / CH;
+  const ncPad = (NC + 7) & ~7;
+  const cbuf = bp + (<usize>(coutG * ncPad) << 2); // dcol block after the B panels
+  const ldc = <usize>ncPad << 2;
+  const units = N * groups * nChunks;
+  for (let u = tid; u < units; u += nth) {
+    const chunk = u % nChunks, ng = u / nChunks, grp = ng % groups, img = ng / groups;
+    const c0 = chunk * CH, chans = imin(CH, cinG - c0), rows = chans * khw;
+    const dxc = dx + ((<usize>(img * cin + grp * cinG + c0) * plane) << 2);
+    memory.fill(dxc, 0, (<usize>chans * plane) << 2);
+    const dyg = dy + ((<usize>(img * cout + grp * coutG) * <usize>P) << 2);
+    const ac = a + ((<usize>(grp * nChunks + chunk) * aStride) << 2);
+    for (let p0 = 0; p0 < P; p0 += NC) {
+      const nc = imin(NC, P - p0), nq = (nc + 7) >> 3;
+      for (let q = 0; q < nq; q++)
+        packBPanel(dyg, P, 1, 0, coutG, p0 + q * 8, imin(8, nc - q * 8), bp + (<usize>(q * coutG) << 5));
+      for (let q = 0; q < nq; q++) {
+        const cols = imin(8, nc - q * 8);
+        const pb = bp + (<usize>(q * coutG) << 5);
+        for (let i0 = 0; i0 < rows; i0 += 4)
+          microEdge(coutG, ac + ((<usize>i0 * <usize>coutG) << 2), pb, cbuf + <usize>i0 * ldc + (<usize>(q * 8) << 2), ldc,
+            false, imin(4, rows - i0), cols, tile);
+      }
+      // col2im: dcol row r = (ci, ky, kx), column p = (oy, ox) adds into dx[ci, oy*sh - pt + ky*dh, ox*sw - pl + kx*dw].
+      const oyStart = p0 / OW, oxStart = p0 - oyStart * OW;
+      for (let r = 0; r < rows; r++) {
+        const ci = r / khw, rem = r - ci * khw, ky = rem / KW, kx = rem - ky * KW;
+        const dst = dxc + ((<usize>ci * plane) << 2);
+        const crow = cbuf + <usize>r * ldc;
+        let oy = oyStart, ox = oxStart;
+        const ixStart = kx * DW - PL;
+        let iy = oy * SH - PT + ky * DH, ix = ox * SW + ixStart;
+        for (let j = 0; j < nc; j++) {
+          if (iy >= 0 && iy < H && ix >= 0 && ix < W) {
+            const d = dst + ((<usize>iy * W + ix) << 2);
+            store<f32>(d, load<f32>(d) + load<f32>(crow + (<usize>j << 2)));
+          }
+          if (++ox == OW) { ox = 0; ix = ixStart; iy += SH; } else ix += SW;
+        }
+      }
+    }
   }
 }

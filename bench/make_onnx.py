@@ -1,0 +1,33 @@
+# ONNX models for the onnxruntime-node side of `npm run bench`: one Conv node per bench shape (no bias, opset 13,
+# like the anchors' make_conv_onnx.py) and, with --models, torchvision ResNet-18 / VGG-16 (random weights).
+# usage: /usr/bin/python3 bench/make_onnx.py OUTDIR '<shapes json>' [--models]
+import json, os, sys
+import numpy as np, onnx
+from onnx import helper, TensorProto, numpy_helper
+
+out = sys.argv[1]
+shapes = json.loads(sys.argv[2])
+os.makedirs(out, exist_ok=True)
+rng = np.random.default_rng(0)
+for name, s in shapes.items():
+    path = os.path.join(out, f"conv_{name}.onnx")
+    N, Cin, H, W, Cout, k, st, p = s["N"], s["Cin"], s["H"], s["W"], s["Cout"], s["k"], s["s"], s["p"]
+    Ho = (H + 2 * p - k) // st + 1; Wo = (W + 2 * p - k) // st + 1
+    w = (rng.standard_normal((Cout, Cin, k, k)) * 0.1).astype(np.float32)
+    node = helper.make_node("Conv", ["x", "w"], ["y"], kernel_shape=[k, k], strides=[st, st], pads=[p, p, p, p])
+    g = helper.make_graph([node], "conv_" + name,
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [N, Cin, H, W])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [N, Cout, Ho, Wo])],
+                          initializer=[numpy_helper.from_array(w, "w")])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    onnx.save(m, path)
+if "--models" in sys.argv:
+    import torch, torchvision
+    for name, ctor in [("resnet18", torchvision.models.resnet18), ("vgg16", torchvision.models.vgg16)]:
+        path = os.path.join(out, f"{name}.onnx")
+        if os.path.exists(path):
+            continue
+        torch.onnx.export(ctor().eval(), torch.randn(1, 3, 224, 224), path, input_names=["x"], output_names=["y"],
+                          opset_version=13)
+print("ok")

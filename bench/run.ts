@@ -1,0 +1,283 @@
+// `npm run bench [-- --json] [-- --quick] [-- --no-peers]`: convkit (reference js and wasm backends: 1 and 2
+// threads, plain and relaxed SIMD) against the peers on this machine — TF.js 4.22 cpu and wasm, onnxruntime-node,
+// PyTorch through /usr/bin/python3 (OPENBLAS_NUM_THREADS=1) — on the conv shapes S1, S2, S3, S5 (forward, and
+// forward + both gradients), LeNet-5 training at batch 64, and ResNet-18 / VGG-16 batch-1 inference.
+// Prints ms (median), GFLOP/s, the share of the WebAssembly SIMD peak measured in the same run, and ratios.
+// The npm script starts node with --experimental-wasm-relaxed-simd so that both SIMD flavours can run.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, existsSync } from "node:fs";
+import { tmpdir, cpus, totalmem } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import type { ConvGeometry, Kernels } from "../src/backends/backend.js";
+import { jsKernels } from "../src/backends/js/index.js";
+import { WasmRuntime, relaxedSimdAvailable } from "../src/backends/wasm/runtime.js";
+import { makeKernels } from "../src/backends/wasm/kernels.js";
+import { initWasm, disposeWasm, measureWasm, wasmStats } from "../src/backends/wasm/index.js";
+import { setBackend } from "../src/backends/registry.js";
+import { randn, randint } from "../src/tensor/creation.js";
+import { noGrad } from "../src/autograd/grad-mode.js";
+import * as F from "../src/ops/functional.js";
+import * as models from "../src/models/index.js";
+import { SGD } from "../src/optim/index.js";
+import type { Module } from "../src/nn/module.js";
+import type { Tensor } from "../src/tensor/tensor.js";
+import { measurePeak, type PeakResult } from "./peak.js";
+
+const argv = process.argv.slice(2);
+const JSON_OUT = argv.includes("--json");
+const QUICK = argv.includes("--quick");
+const PEERS = !argv.includes("--no-peers");
+const MODELS = !argv.includes("--no-models");
+const MIN_TIME = QUICK ? 0.3 : 1.0;
+const log = (...a: unknown[]) => { if (!JSON_OUT) console.log(...a); else console.error(...a); };
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+
+interface Shape { N: number; Cin: number; H: number; W: number; Cout: number; k: number; s: number; p: number }
+const SHAPES: Record<string, Shape> = {
+  S1: { N: 64, Cin: 1, H: 32, W: 32, Cout: 6, k: 5, s: 1, p: 0 },
+  S2: { N: 64, Cin: 6, H: 14, W: 14, Cout: 16, k: 5, s: 1, p: 0 },
+  S3: { N: 1, Cin: 256, H: 56, W: 56, Cout: 256, k: 3, s: 1, p: 1 },
+  S5: { N: 8, Cin: 64, H: 56, W: 56, Cout: 64, k: 3, s: 1, p: 1 },
+};
+const geometry = (s: Shape): ConvGeometry => {
+  const o = (i: number) => Math.floor((i + 2 * s.p - s.k) / s.s) + 1;
+  return {
+    n: s.N, cIn: s.Cin, h: s.H, w: s.W, cOut: s.Cout, kh: s.k, kw: s.k, strideH: s.s, strideW: s.s,
+    padTop: s.p, padLeft: s.p, dilationH: 1, dilationW: 1, groups: 1, outH: o(s.H), outW: o(s.W),
+  };
+};
+const convFlops = (g: ConvGeometry) => 2 * g.n * g.cOut * g.outH * g.outW * (g.cIn / g.groups) * g.kh * g.kw;
+/** Multiply-accumulates ×2 of the models at 1×3×224² (the anchors' hook counts: conv + linear). */
+const MODEL_FLOPS: Record<string, number> = { resnet18: 2 * 1.8141e9, vgg16: 2 * 15.4703e9 };
+const LENET_FLOPS_PER_IMAGE = 3 * 0.83e6;
+
+interface Timing { median: number; min: number; reps: number }
+async function time(fn: () => unknown, warm = 2, maxSeconds = 30): Promise<Timing> {
+  for (let i = 0; i < warm; i++) await fn();
+  let t = performance.now();
+  await fn();
+  const est = (performance.now() - t) / 1e3;
+  const reps = est > maxSeconds ? 1 : Math.max(est > 1 ? 3 : 5, Math.min(50, Math.ceil(MIN_TIME / Math.max(est, 1e-6))));
+  const ts: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    t = performance.now();
+    await fn();
+    ts.push(performance.now() - t);
+  }
+  ts.sort((a, b) => a - b);
+  return { median: ts[ts.length >> 1]!, min: ts[0]!, reps };
+}
+
+/** One measured entry: workload × implementation. */
+interface Row { workload: string; impl: string; ms: number | null; minMs?: number; gflops?: number; peakShare?: number; note?: string; imgPerS?: number; copyShare?: number }
+const rows: Row[] = [];
+function record(r: Row): void {
+  rows.push(r);
+  const val = r.imgPerS !== undefined ? `${r.imgPerS.toFixed(0)} img/s` : r.ms === null ? (r.note ?? "–") : `${r.ms.toFixed(3)} ms`;
+  log(`  ${r.workload.padEnd(12)} ${r.impl.padEnd(26)} ${val.padStart(14)}${r.gflops ? `  ${r.gflops.toFixed(1).padStart(6)} GFLOP/s` : ""}${r.peakShare ? `  ${(100 * r.peakShare).toFixed(0)}% of peak` : ""}${r.copyShare !== undefined ? `  copies ${(100 * r.copyShare).toFixed(1)}%` : ""}`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+const machine = { cpu: String((cpus()[0] as { model?: string }).model), cores: cpus().length, memGiB: +(totalmem() / 2 ** 30).toFixed(1), node: process.version, v8: process.versions.v8 };
+log(`# convkit bench — ${machine.cpu}, ${machine.cores} cores, node ${machine.node}`);
+
+const peaks: Record<string, PeakResult | null> = {};
+for (const relaxed of [false, true]) for (const t of [1, 2]) peaks[`${relaxed ? "relaxed" : "simd"}-t${t}`] = await measurePeak(relaxed, t);
+log("# wasm SIMD peak (GFLOP/s, 12 accumulators):", Object.entries(peaks).map(([k, v]) => `${k} ${v ? v.gflops.toFixed(1) : "n/a"}`).join(", "));
+
+interface Config { name: string; relaxed: boolean; threads: number }
+const configs: Config[] = [
+  { name: "wasm simd t1", relaxed: false, threads: 1 },
+  { name: "wasm simd t2", relaxed: false, threads: 2 },
+  ...(relaxedSimdAvailable() ? [{ name: "wasm relaxed t1", relaxed: true, threads: 1 }, { name: "wasm relaxed t2", relaxed: true, threads: 2 }] : []),
+];
+const peakOf = (c: Config) => peaks[`${c.relaxed ? "relaxed" : "simd"}-t${c.threads}`]?.gflops;
+
+// ---- conv kernels -------------------------------------------------------------------------------------------
+log("\n## conv2d (kernel level; fwd+bwd = forward, input gradient, weight gradient)");
+async function convRows(impl: string, k: Partial<Kernels>, peak: number | undefined, rt: WasmRuntime | null, skipBig: boolean): Promise<void> {
+  for (const [name, s] of Object.entries(SHAPES)) {
+    const g = geometry(s);
+    const flops = convFlops(g);
+    const x = randn([g.n, g.cIn, g.h, g.w]).data as Float32Array;
+    const w = randn([g.cOut, g.cIn, g.kh, g.kw]).data as Float32Array;
+    const dy = randn([g.n, g.cOut, g.outH, g.outW]).data as Float32Array;
+    const y = new Float32Array(dy.length), dx = new Float32Array(x.length), dw = new Float32Array(w.length);
+    const fwd = () => k.conv2d!(x, w, null, g, y);
+    const fb = () => { fwd(); k.conv2dBackwardInput!(dy, w, g, dx); k.conv2dBackwardWeight!(x, dy, g, dw); };
+    for (const [label, fn, f] of [["fwd", fwd, flops], ["fwd+bwd", fb, 3 * flops]] as const) {
+      if (skipBig && g.n * g.cOut * g.outH * g.outW * g.cIn > 3e7 && label === "fwd+bwd") {
+        record({ workload: `${name} ${label}`, impl, ms: null, note: "skipped (minutes)" });
+        continue;
+      }
+      if (rt) { rt.measure = true; Object.assign(rt.stats, { calls: 0, copyMs: 0, totalMs: 0 }); }
+      const t = await time(fn, skipBig ? 0 : 2);
+      const copyShare = rt ? rt.stats.copyMs / Math.max(rt.stats.totalMs, 1e-9) : undefined;
+      if (rt) rt.measure = false;
+      record({ workload: `${name} ${label}`, impl, ms: t.median, minMs: t.min, gflops: f / t.median / 1e6, ...(peak ? { peakShare: f / t.median / 1e6 / peak } : {}), ...(copyShare !== undefined ? { copyShare } : {}) });
+    }
+  }
+}
+for (const c of configs) {
+  const rt = await WasmRuntime.create(c.relaxed, true);
+  await rt.startWorkers(c.threads - 1);
+  await convRows(`convkit ${c.name}`, makeKernels(rt), peakOf(c), rt, false);
+  rt.dispose();
+}
+await convRows("convkit js", jsKernels, undefined, null, true);
+
+// ---- LeNet-5 training and model inference through the public API -------------------------------------------
+log("\n## LeNet-5 training (batch 64, SGD lr 0.01 momentum 0.9, cross-entropy) and batch-1 inference");
+async function lenetImgPerS(steps: number): Promise<number> {
+  const net = models.lenet5() as unknown as Module<[Tensor], Tensor>;
+  const opt = new SGD(net.parameters(), { lr: 0.01, momentum: 0.9 });
+  const batches = Array.from({ length: 4 }, () => [randn([64, 1, 32, 32]), randint(0, 10, [64])] as const);
+  const step = (i: number) => {
+    const [xb, yb] = batches[i % batches.length]!;
+    opt.zeroGrad();
+    const loss = F.crossEntropy(net.call(xb), yb);
+    loss.backward();
+    opt.step();
+  };
+  for (let i = 0; i < 5; i++) step(i);
+  const t = performance.now();
+  for (let i = 0; i < steps; i++) step(i);
+  return (64 * steps) / ((performance.now() - t) / 1e3);
+}
+async function modelMs(name: "resnet18" | "vgg16"): Promise<Timing> {
+  const net = (name === "resnet18" ? models.resnet18() : models.vgg16()) as unknown as Module<[Tensor], Tensor>;
+  net.eval();
+  const x = randn([1, 3, 224, 224]);
+  return time(() => noGrad(() => net.call(x)), 1);
+}
+const apiConfigs: (Config | { name: "js"; relaxed: false; threads: 1 })[] = [{ name: "js", relaxed: false, threads: 1 }, ...configs];
+for (const c of apiConfigs) {
+  if (c.name === "js") setBackend("js");
+  else await initWasm({ threads: c.threads, relaxed: c.relaxed });
+  const steps = c.name === "js" ? 3 : QUICK ? 20 : 60;
+  if (c.name !== "js") measureWasm(true);
+  const ips = await lenetImgPerS(steps);
+  const st = c.name !== "js" ? wasmStats() : null;
+  record({ workload: "LeNet train", impl: `convkit ${c.name}`, ms: 64000 / ips, imgPerS: ips, gflops: (ips * LENET_FLOPS_PER_IMAGE) / 1e9, ...(st ? { copyShare: st.copyMs / ((64000 / ips) * (steps + 5)) } : {}) });
+  if (MODELS && c.name !== "js") {
+    for (const m of ["resnet18", "vgg16"] as const) {
+      measureWasm(true);
+      const t = await modelMs(m);
+      const s = wasmStats();
+      const peak = peakOf(c as Config);
+      record({ workload: m, impl: `convkit ${c.name}`, ms: t.median, minMs: t.min, gflops: MODEL_FLOPS[m]! / t.median / 1e6, ...(peak ? { peakShare: MODEL_FLOPS[m]! / t.median / 1e6 / peak } : {}), copyShare: s.copyMs / Math.max(s.totalMs, 1e-9) });
+    }
+  }
+}
+disposeWasm();
+setBackend("js");
+
+// ---- peers ---------------------------------------------------------------------------------------------------
+if (PEERS) {
+  log("\n## peers");
+  // TF.js 4.22 (NHWC): forward; Conv2DBackpropInput (both backends) and Conv2DBackpropFilter (cpu only).
+  for (const backend of ["wasm", "cpu"] as const) {
+    try {
+      type TF = {
+        setBackend(b: string): Promise<boolean>; ready(): Promise<void>; randomNormal(s: number[]): TT; conv2d(x: TT, w: TT, s: number, p: unknown): TT;
+        engine(): { runKernel(n: string, i: object, a: object): TT };
+      };
+      type TT = { dataSync(): unknown; dispose(): void };
+      const tf = require("@tensorflow/tfjs-core") as TF;
+      require("@tensorflow/tfjs-backend-cpu");
+      const tfw = require("@tensorflow/tfjs-backend-wasm") as { setWasmPaths(p: string): void };
+      tfw.setWasmPaths(join(dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json")), "dist") + "/");
+      await tf.setBackend(backend);
+      await tf.ready();
+      for (const [name, s] of Object.entries(SHAPES)) {
+        const g = geometry(s), flops = convFlops(g);
+        const pad = s.p === 0 ? "valid" : [[0, 0], [s.p, s.p], [s.p, s.p], [0, 0]];
+        const x = tf.randomNormal([s.N, s.H, s.W, s.Cin]), w = tf.randomNormal([s.k, s.k, s.Cin, s.Cout]);
+        const dy = tf.randomNormal([s.N, g.outH, g.outW, s.Cout]);
+        const big = backend === "cpu" && (name === "S3" || name === "S5");
+        const fwd = () => { const y = tf.conv2d(x, w, s.s, pad); y.dataSync(); y.dispose(); };
+        const t = await time(fwd, big ? 0 : 2);
+        record({ workload: `${name} fwd`, impl: `tfjs-${backend}`, ms: t.median, minMs: t.min, gflops: flops / t.median / 1e6 });
+        const dxK = () => { const r = tf.engine().runKernel("Conv2DBackpropInput", { dy, filter: w }, { strides: [s.s, s.s], pad, dataFormat: "NHWC", inputShape: [s.N, s.H, s.W, s.Cin] }); r.dataSync(); r.dispose(); };
+        if (!big) {
+          const tdx = await time(dxK);
+          record({ workload: `${name} dx`, impl: `tfjs-${backend}`, ms: tdx.median, gflops: flops / tdx.median / 1e6 });
+        }
+        if (backend === "cpu" && !big) {
+          const dwK = () => { const r = tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, { strides: [s.s, s.s], pad, dataFormat: "NHWC", filterShape: [s.k, s.k, s.Cin, s.Cout] }); r.dataSync(); r.dispose(); };
+          const tfb = await time(() => { fwd(); dxK(); dwK(); }, 0);
+          record({ workload: `${name} fwd+bwd`, impl: `tfjs-${backend}`, ms: tfb.median, gflops: (3 * flops) / tfb.median / 1e6 });
+        } else if (backend === "wasm") {
+          record({ workload: `${name} fwd+bwd`, impl: "tfjs-wasm", ms: null, note: "no Conv2DBackpropFilter" });
+        }
+        x.dispose(); w.dispose(); dy.dispose();
+      }
+    } catch (e) {
+      log(`tfjs-${backend} failed: ${(e as Error).message}`);
+    }
+  }
+
+  // ONNX models (single Conv per shape; ResNet-18/VGG-16) made by PyTorch/onnx into a temp dir.
+  const py = "/usr/bin/python3";
+  const onnxDir = join(tmpdir(), "convkit-bench-onnx");
+  mkdirSync(onnxDir, { recursive: true });
+  const mk = spawnSync(py, [join(here, "make_onnx.py"), onnxDir, JSON.stringify(SHAPES), ...(MODELS ? ["--models"] : [])], { encoding: "utf8" });
+  if (mk.status !== 0) log(`make_onnx.py failed: ${mk.stderr.slice(-500)}`);
+  else {
+    try {
+      type Ort = { InferenceSession: { create(p: string, o: object): Promise<{ run(f: object): Promise<unknown>; release(): Promise<void> }> }; Tensor: new (t: string, d: Float32Array, s: number[]) => unknown };
+      const ort = require("onnxruntime-node") as Ort;
+      for (const threads of [1, 2]) {
+        const items: [string, string, number[], number, boolean][] = Object.entries(SHAPES).map(([n, s]) => [`${n} fwd`, join(onnxDir, `conv_${n}.onnx`), [s.N, s.Cin, s.H, s.W], convFlops(geometry(s)), false]);
+        if (MODELS) for (const m of ["resnet18", "vgg16"]) items.push([m, join(onnxDir, `${m}.onnx`), [1, 3, 224, 224], MODEL_FLOPS[m]!, true]);
+        for (const [workload, path, shape, flops] of items) {
+          if (!existsSync(path)) continue;
+          const sess = await ort.InferenceSession.create(path, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: "sequential", graphOptimizationLevel: "all" });
+          const data = randn(shape).data as Float32Array;
+          const feeds = { x: new ort.Tensor("float32", data, shape) };
+          const t = await time(() => sess.run(feeds), 3);
+          record({ workload, impl: `onnxruntime t${threads}`, ms: t.median, minMs: t.min, gflops: flops / t.median / 1e6 });
+          await sess.release();
+        }
+      }
+    } catch (e) {
+      log(`onnxruntime-node failed: ${(e as Error).message}`);
+    }
+  }
+
+  // PyTorch, OPENBLAS_NUM_THREADS=1 (two BLAS threads fight the two torch threads on two cores).
+  for (const threads of [1, 2]) {
+    const r = spawnSync(py, [join(here, "torch_bench.py"), String(threads), JSON.stringify(SHAPES), ...(MODELS ? ["--models"] : []), ...(QUICK ? ["--quick"] : [])], {
+      encoding: "utf8", env: { ...process.env, OPENBLAS_NUM_THREADS: "1" }, maxBuffer: 1 << 24,
+    });
+    if (r.status !== 0) { log(`torch_bench.py failed: ${r.stderr.slice(-800)}`); continue; }
+    const res = JSON.parse(r.stdout.trim().split("\n").pop()!) as { conv: Record<string, { fwd: Timing; fwdbwd: Timing }>; lenet_train_img_s: number; models?: Record<string, Timing> };
+    const impl = `pytorch t${threads}`;
+    for (const [name, v] of Object.entries(res.conv)) {
+      const f = convFlops(geometry(SHAPES[name]!));
+      record({ workload: `${name} fwd`, impl, ms: v.fwd.median, minMs: v.fwd.min, gflops: f / v.fwd.median / 1e6 });
+      record({ workload: `${name} fwd+bwd`, impl, ms: v.fwdbwd.median, minMs: v.fwdbwd.min, gflops: (3 * f) / v.fwdbwd.median / 1e6 });
+    }
+    record({ workload: "LeNet train", impl, ms: 64000 / res.lenet_train_img_s, imgPerS: res.lenet_train_img_s, gflops: (res.lenet_train_img_s * LENET_FLOPS_PER_IMAGE) / 1e9 });
+    for (const [m, v] of Object.entries(res.models ?? {})) record({ workload: m, impl, ms: v.median, minMs: v.min, gflops: MODEL_FLOPS[m]! / v.median / 1e6 });
+  }
+}
+
+// ---- summary: best convkit wasm vs each peer -----------------------------------------------------------------
+const workloads = [...new Set(rows.map((r) => r.workload))];
+const summary: Record<string, { best: string; ms: number; ratios: Record<string, number> }> = {};
+log("\n## best convkit (wasm) vs peers: ratio = peer time / convkit time (> 1: convkit faster)");
+for (const wl of workloads) {
+  const mine = rows.filter((r) => r.workload === wl && r.impl.startsWith("convkit wasm") && r.ms !== null);
+  if (!mine.length) continue;
+  const best = mine.reduce((a, b) => (a.ms! <= b.ms! ? a : b));
+  const ratios: Record<string, number> = {};
+  for (const r of rows) if (r.workload === wl && !r.impl.startsWith("convkit wasm") && r.ms !== null) ratios[r.impl] = r.ms / best.ms!;
+  summary[wl] = { best: best.impl, ms: best.ms!, ratios };
+  log(`  ${wl.padEnd(12)} ${best.impl.padEnd(24)} ${best.ms!.toFixed(3).padStart(10)} ms   ${Object.entries(ratios).map(([k, v]) => `${k} ×${v.toFixed(2)}`).join("  ")}`);
+}
+if (JSON_OUT) console.log(JSON.stringify({ machine, peaks, rows, summary }, null, 1));
+process.exit(0);

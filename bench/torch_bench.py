@@ -1,0 +1,79 @@
+# PyTorch side of `npm run bench`: conv2d forward / forward+backward on the bench shapes, LeNet-5 training
+# throughput (batch 64, SGD momentum 0.9) and ResNet-18 / VGG-16 batch-1 inference; prints one JSON object.
+# usage: OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/torch_bench.py THREADS '<shapes json>' [--models] [--quick]
+import json, math, os, sys, time
+import torch, torch.nn as nn, torch.nn.functional as F
+
+threads = int(sys.argv[1])
+shapes = json.loads(sys.argv[2])
+with_models = "--models" in sys.argv
+quick = "--quick" in sys.argv
+torch.set_num_threads(threads)
+torch.manual_seed(0)
+MIN_TIME = 0.3 if quick else 1.0
+
+
+def bench(fn, warm=2):
+    for _ in range(warm):
+        fn()
+    t = time.perf_counter(); fn(); est = time.perf_counter() - t
+    reps = int(max(5, min(50, math.ceil(MIN_TIME / max(est, 1e-6)))))
+    ts = []
+    for _ in range(reps):
+        t = time.perf_counter(); fn(); ts.append(time.perf_counter() - t)
+    ts.sort()
+    return {"min": ts[0] * 1e3, "median": ts[len(ts) // 2] * 1e3, "reps": reps}
+
+
+out = {"torch": torch.__version__, "threads": torch.get_num_threads(),
+       "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS"), "conv": {}}
+for name, s in shapes.items():
+    N, Cin, H, W, Cout, k, st, p = s["N"], s["Cin"], s["H"], s["W"], s["Cout"], s["k"], s["s"], s["p"]
+    Ho = (H + 2 * p - k) // st + 1; Wo = (W + 2 * p - k) // st + 1
+    x = torch.randn(N, Cin, H, W); w = torch.randn(Cout, Cin, k, k) * 0.1; dy = torch.randn(N, Cout, Ho, Wo)
+
+    def fwd():
+        with torch.no_grad():
+            return F.conv2d(x, w, None, st, p)
+    xg = x.clone().requires_grad_(True); wg = w.clone().requires_grad_(True)
+
+    def fwdbwd():
+        xg.grad = None; wg.grad = None
+        F.conv2d(xg, wg, None, st, p).backward(dy)
+    out["conv"][name] = {"fwd": bench(fwd), "fwdbwd": bench(fwdbwd)}
+
+# LeNet-5 as in the anchors (FC 400→120 is the same computation as convkit's C5 5×5 conv on a 5×5 map).
+net = nn.Sequential(nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
+                    nn.Flatten(), nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+lossf = nn.CrossEntropyLoss()
+B = 64
+data = [(torch.randn(B, 1, 32, 32), torch.randint(0, 10, (B,))) for _ in range(8)]
+
+
+def step(i):
+    xb, yb = data[i % len(data)]
+    opt.zero_grad(set_to_none=True)
+    loss = lossf(net(xb), yb); loss.backward(); opt.step()
+
+
+for i in range(20):
+    step(i)
+steps = 60 if quick else 200
+t0 = time.perf_counter()
+for i in range(steps):
+    step(i)
+out["lenet_train_img_s"] = B * steps / (time.perf_counter() - t0)
+
+if with_models:
+    import torchvision
+    out["models"] = {}
+    for name, ctor in [("resnet18", torchvision.models.resnet18), ("vgg16", torchvision.models.vgg16)]:
+        m = ctor().eval()
+        xin = torch.randn(1, 3, 224, 224)
+
+        def inf():
+            with torch.no_grad():
+                m(xin)
+        out["models"][name] = bench(inf, warm=1)
+print(json.dumps(out))
