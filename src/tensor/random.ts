@@ -1,4 +1,5 @@
 // Seedable random numbers: xoshiro128** for uniforms, Box–Muller for normals. One global generator, reseeded by manualSeed.
+import { ValueError } from "../errors.js";
 
 /** A small, fast, seedable PRNG (xoshiro128**, seeded through splitmix32). */
 export class Generator {
@@ -67,14 +68,17 @@ export class Generator {
     return Math.floor(this.random() * n);
   }
 
-  /** Snapshot of the state, to save in a checkpoint and restore with setState. */
+  /** Snapshot of the state (JSON-safe numbers), to save in a checkpoint and restore with setState: the four words
+   *  of xoshiro128**, then the pending second normal of Box–Muller if there is one. */
   getState(): number[] {
-    return [this.s0, this.s1, this.s2, this.s3];
+    const words = [this.s0, this.s1, this.s2, this.s3];
+    return this.spare === null ? words : [...words, this.spare];
   }
 
   setState(state: readonly number[]): void {
-    [this.s0, this.s1, this.s2, this.s3] = state.map((v) => v | 0) as [number, number, number, number];
-    this.spare = null;
+    if (state.length !== 4 && state.length !== 5) throw new ValueError(`Generator.setState: expected 4 or 5 numbers from getState(), got ${state.length}`);
+    [this.s0, this.s1, this.s2, this.s3] = state.slice(0, 4).map((v) => v | 0) as [number, number, number, number];
+    this.spare = state.length === 5 ? state[4]! : null;
   }
 }
 
