@@ -3,6 +3,9 @@
 
 Usage: /usr/bin/python3 scripts/parity/make_parity.py OUT_DIR [MODEL ...]
   MODEL: lenet5 lenet5_classic alexnet vgg11_bn googlenet resnet18 resnet50 densenet121 unet (default: all)
+       /usr/bin/python3 scripts/parity/make_parity.py --keys OUT.json
+  writes, for every zoo model (torchvision's, built without spending time on init, and the reference lenet5/unet),
+  {name: {"keys": [...], "shapes": [[...], ...], "num_params": n}} in state-dict order, for the zoo test.
 
 Each model is built with torch.manual_seed(0) (torchvision 0.14 for the ImageNet models; reference modules defined
 below, mirroring convkit's key by key, for lenet5 and unet). Batch-norm layers get non-trivial weight, bias,
@@ -191,7 +194,40 @@ def make(name, out_dir):
     return index
 
 
+KEY_MODELS = OrderedDict([
+    ("lenet5", lambda: LeNet5()), ("unet", lambda: UNet()), ("unet_bn", lambda: UNet(batch_norm=True)),
+    ("alexnet", tvm.alexnet),
+    ("vgg11", tvm.vgg11), ("vgg11_bn", tvm.vgg11_bn), ("vgg13", tvm.vgg13), ("vgg13_bn", tvm.vgg13_bn),
+    ("vgg16", tvm.vgg16), ("vgg16_bn", tvm.vgg16_bn), ("vgg19", tvm.vgg19), ("vgg19_bn", tvm.vgg19_bn),
+    ("googlenet", lambda: tvm.googlenet(aux_logits=False, init_weights=False)),
+    ("googlenet_aux", lambda: tvm.googlenet(aux_logits=True, init_weights=False)),
+    ("resnet18", tvm.resnet18), ("resnet34", tvm.resnet34), ("resnet50", tvm.resnet50),
+    ("resnet101", tvm.resnet101), ("resnet152", tvm.resnet152),
+    ("densenet121", tvm.densenet121), ("densenet161", tvm.densenet161),
+    ("densenet169", tvm.densenet169), ("densenet201", tvm.densenet201),
+])
+
+
+def dump_keys(path):
+    # the keys and shapes do not depend on the initial values: skip the (slow) random init
+    noop = lambda t, *a, **k: t
+    for fn in ("uniform_", "normal_", "trunc_normal_", "constant_", "kaiming_uniform_", "kaiming_normal_", "zeros_", "ones_"):
+        setattr(torch.nn.init, fn, noop)
+    out = OrderedDict()
+    for name, build in KEY_MODELS.items():
+        m = build()
+        sd = m.state_dict()
+        out[name] = {"keys": list(sd), "shapes": [list(t.shape) for t in sd.values()],
+                     "num_params": sum(p.numel() for p in m.parameters())}
+        del m, sd
+    with open(path, "w") as f:
+        json.dump(out, f)
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--keys":
+        dump_keys(sys.argv[2])
+        return
     if len(sys.argv) < 2:
         sys.exit(__doc__)
     out_dir = sys.argv[1]
