@@ -6,22 +6,29 @@ import type { Kernels } from "../backend.js";
  *  them back to back (stride[d] = stride[d+1]·shape[d+1]), e.g. the H and W of an NCHW tensor plus a [1,C,1,1] bias.
  *  Fewer, longer dims mean fewer odometer steps and longer innermost loops. Always returns rank ≥ 1. */
 export function coalesce(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
+  const ops = strides.length;
   const outShape: number[] = [];
-  const outStrides: number[][] = strides.map(() => []);
+  const outStrides: number[][] = [];
+  for (let k = 0; k < ops; k++) outStrides.push([]);
   for (let d = 0; d < shape.length; d++) {
     const n = shape[d]!;
     if (n === 1) continue;
     const last = outShape.length - 1;
     // dim `last` (outer) and d (inner) merge if, for every operand, one step of `last` equals n steps of d
-    if (last >= 0 && strides.every((s, k) => outStrides[k]![last] === s[d]! * n)) {
+    let merge = last >= 0;
+    for (let k = 0; k < ops && merge; k++) merge = outStrides[k]![last] === strides[k]![d]! * n;
+    if (merge) {
       outShape[last] = outShape[last]! * n;
-      strides.forEach((s, k) => (outStrides[k]![last] = s[d]!));
+      for (let k = 0; k < ops; k++) outStrides[k]![last] = strides[k]![d]!;
     } else {
       outShape.push(n);
-      strides.forEach((s, k) => outStrides[k]!.push(s[d]!));
+      for (let k = 0; k < ops; k++) outStrides[k]!.push(strides[k]![d]!);
     }
   }
-  if (outShape.length === 0) return { shape: [1], strides: strides.map(() => [0]) };
+  if (outShape.length === 0) {
+    outShape.push(1);
+    for (let k = 0; k < ops; k++) outStrides[k]!.push(0);
+  }
   return { shape: outShape, strides: outStrides };
 }
 
