@@ -6,7 +6,7 @@ import {
   sigmoid, relu, square, reciprocal, clamp, where, sum, mean, max, min, variance, reshape, permute, transpose,
   flatten, squeeze, unsqueeze, expand, slice, select, flip, cat, stack, pad, matmul, tensor, clone,
 } from "../../src/index.js";
-import { leakyRelu, floor, sign } from "../../src/ops/elementwise.js";
+import { leakyRelu, floor, ceil, round, sign } from "../../src/ops/elementwise.js";
 import { logsumexp } from "../../src/ops/reduce.js";
 import { chunk, gather, indexSelect, repeat, split, t as transpose2d } from "../../src/ops/movement.js";
 
@@ -53,6 +53,8 @@ const cases: Record<string, () => void> = {
   square: () => gradcheck(square, [rand64([5], 1)]),
   reciprocal: () => gradcheck(reciprocal, [away([5], 1, 0.5)]),
   floor: () => gradcheck(floor, [away([5], 1).add(0.31)]),
+  ceil: () => gradcheck(ceil, [away([5], 1).add(0.31)]),
+  round: () => gradcheck(round, [away([5], 1).add(0.17)]),
   sign: () => gradcheck(sign, [away([5], 1)]),
   clamp: () => gradcheck((x) => clamp(x, -0.5, 0.7), [distinct([10], 1).add(0.013)]),
   where: () => gradcheck((a, b) => where(f64([1, 0, 1], [3]), a, b), [rand64([2, 3], 1), rand64([2, 1], 2)]),
@@ -62,6 +64,8 @@ const cases: Record<string, () => void> = {
   maxDim: () => gradcheck((x) => max(x, -1, true), [distinct([3, 4], 1)]),
   minDim: () => gradcheck((x) => min(x, 0), [distinct([3, 4], 1)]),
   variance: () => gradcheck((x) => variance(x, [0, 2], { correction: 1, keepdim: true }), [rand64([3, 2, 4], 1)]),
+  std: () => gradcheck((x) => x.std(1, { correction: 0 }), [rand64([3, 5], 1)]),
+  view: () => gradcheck((x) => x.view([3, 2]).mul(x.reshape([3, 2])), [rand64([2, 3], 1)]),
   logsumexp: () => gradcheck((x) => logsumexp(x, [1]), [rand64([3, 4, 2], 1).mul(3)]),
   reshape: () => gradcheck((x) => reshape(x, [4, -1]), [rand64([2, 3, 2], 1)]),
   permute: () => gradcheck((x) => permute(x, [2, 0, 1]), [rand64([2, 3, 4], 1)]),
