@@ -37,9 +37,14 @@ export const TEXT_HEIGHT = 7;
 
 export class Canvas {
   readonly data: Uint8ClampedArray;
-  constructor(readonly width: number, readonly height: number, background: RGB = WHITE) {
-    this.data = new Uint8ClampedArray(width * height * 4);
-    this.fillRect(0, 0, width, height, background);
+  readonly width: number;
+  readonly height: number;
+  /** Sizes are rounded to whole pixels (at least 1). */
+  constructor(width: number, height: number, background: RGB = WHITE) {
+    this.width = Math.max(1, Math.round(width));
+    this.height = Math.max(1, Math.round(height));
+    this.data = new Uint8ClampedArray(this.width * this.height * 4);
+    this.fillRect(0, 0, this.width, this.height, background);
   }
 
   setPixel(x: number, y: number, c: RGB): void {

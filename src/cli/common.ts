@@ -1,0 +1,228 @@
+// Shared pieces of the CLI commands: backend choice, loading a model from any weights file, reading images as model
+// input, labels, and the one-line error reporting.
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { basename, extname } from "node:path";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { Tensor } from "../tensor/tensor.js";
+import { setBackend } from "../backends/registry.js";
+import { FormatError, ValueError } from "../errors.js";
+import * as models from "../models/index.js";
+import type { StateDict } from "../nn/module.js";
+import { loadSafetensors } from "../io/safetensors.js";
+import { loadPth } from "../io/pth.js";
+import { loadOnnx } from "../io/onnx-import.js";
+import { decodeCheckpoint, isCheckpointMetadata, type CheckpointMeta } from "../train/checkpoint.js";
+import type { Classifier } from "../train/metrics.js";
+import { readImage, imageToTensor } from "../data/node.js";
+import { centerCrop, compose, normalize, pad, resize, type Transform } from "../data/transforms.js";
+import { MNIST_MEAN, MNIST_STD } from "../data/mnist.js";
+
+/** Metadata key under which exported .safetensors files describe their model. */
+export const MODEL_META_KEY = "convkit.model";
+
+/** The assets folder shipped with the package (ImageNet class names, sample digits, trained LeNet-5). */
+export function assetsDir(): string {
+  return fileURLToPath(new URL("../../assets/", import.meta.url)).replace(/\/dist\/assets\/$/, "/assets/");
+}
+
+/** Pick the backend: 'wasm' (default where WebAssembly SIMD exists) or 'js' (the reference loops). */
+export async function setupBackend(name = "auto"): Promise<string> {
+  if (name === "js") {
+    setBackend("js");
+    return "js";
+  }
+  if (name !== "wasm" && name !== "auto") throw new ValueError(`--backend must be js, wasm or auto, got '${name}'`);
+  try {
+    const wasm = await import("../backends/wasm/index.js");
+    await wasm.initWasm();
+    return "wasm";
+  } catch (e) {
+    if (name === "wasm") throw new ValueError(`the wasm backend is unavailable here: ${(e as Error).message}`);
+    setBackend("js");
+    return "js";
+  }
+}
+
+/** Stop the wasm worker threads so the process can exit. */
+export async function teardownBackend(): Promise<void> {
+  try {
+    const wasm = await import("../backends/wasm/index.js");
+    wasm.disposeWasm();
+  } catch {
+    /* never loaded */
+  }
+}
+
+/** What a model file gave us: the runnable model and how to feed it. */
+export interface LoadedModel {
+  model: Classifier;
+  /** Zoo name ('onnx' for an imported graph). */
+  name: string;
+  classes: string[] | null;
+  mean: number[];
+  std: number[];
+  /** Input [C,H,W]. */
+  inputShape: number[];
+  /** The checkpoint's metadata when the file is a training checkpoint. */
+  meta: CheckpointMeta | null;
+  /** The weights, for export (null for ONNX). */
+  stateDict: StateDict | null;
+  modelOptions: Record<string, unknown>;
+}
+
+/** Describe in one line why a state dict does not fit a model (missing, unexpected and mis-shaped keys). */
+function fitProblems(file: string, name: string, model: Classifier, sd: StateDict): string | null {
+  const r = model.loadStateDict(sd, { strict: false });
+  const parts: string[] = [];
+  const list = (keys: string[]): string => keys.slice(0, 3).join(", ") + (keys.length > 3 ? ", …" : "");
+  if (r.missingKeys.length) parts.push(`${r.missingKeys.length} missing keys (${list(r.missingKeys)})`);
+  if (r.unexpectedKeys.length) parts.push(`${r.unexpectedKeys.length} unexpected keys (${list(r.unexpectedKeys)})`);
+  if (r.shapeMismatches.length) {
+    const m = r.shapeMismatches[0]!;
+    parts.push(`${r.shapeMismatches.length} shape mismatches (${m.key}: model [${m.expected.join(",")}], file [${m.got.join(",")}])`);
+  }
+  return parts.length ? `${file} does not fit ${name}: ${parts.join("; ")}` : null;
+}
+
+function defaultNorm(channels: number): { mean: number[]; std: number[] } {
+  return channels === 3 ? { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } : { mean: [MNIST_MEAN], std: [MNIST_STD] };
+}
+
+/** Classes in a state dict: rows of its last 2-D weight (the classifier). */
+function inferNumClasses(sd: StateDict): number | undefined {
+  let n: number | undefined;
+  for (const [k, t] of sd) if (k.endsWith("weight") && t.ndim === 2) n = t.shape[0];
+  return n;
+}
+
+function buildFromStateDict(file: string, sd: StateDict, name: string | undefined, opts: Record<string, unknown>): { model: Classifier; name: string; modelOptions: Record<string, unknown> } {
+  if (!name) throw new ValueError(`${file}: cannot tell which model these weights belong to; pass --model NAME (${models.names().join(", ")})`);
+  const modelOptions: Record<string, unknown> = { ...opts };
+  modelOptions.numClasses ??= inferNumClasses(sd);
+  if (name === "lenet5") {
+    const w = sd.get("features.0.weight");
+    if (w && w.ndim === 4) modelOptions.inChannels ??= w.shape[1];
+    // the classic variant has no parameters of its own; tanh vs ReLU cannot be told from weights
+  }
+  const model = models.create(name, modelOptions) as Classifier;
+  const problem = fitProblems(file, name, model, sd);
+  if (problem) throw new ValueError(problem);
+  model.eval();
+  return { model, name, modelOptions };
+}
+
+/** Load a model from a training checkpoint, a .safetensors or .pth state dict, or an .onnx graph. */
+export function loadModelFile(file: string, opts: { model?: string } = {}): LoadedModel {
+  if (!existsSync(file)) throw new ValueError(`${file}: no such file`);
+  if (statSync(file).isDirectory()) throw new ValueError(`${file}: is a directory, expected a model file`);
+  const bytes = new Uint8Array(readFileSync(file));
+  const ext = extname(file).toLowerCase();
+  if (ext === ".onnx") {
+    const model = loadOnnx(bytes, { name: file }) as unknown as Classifier;
+    const shape = (model as unknown as { inputs: { shape: (number | null)[] | null }[] }).inputs[0]?.shape ?? null;
+    const chw = shape && shape.length === 4 ? shape.slice(1).map((d, i) => d ?? [3, 224, 224][i]!) : [3, 224, 224];
+    return { model, name: "onnx", classes: null, ...defaultNorm(chw[0]!), inputShape: chw, meta: null, stateDict: null, modelOptions: {} };
+  }
+  if (ext === ".pth" || ext === ".pt") {
+    const sd = loadPth(bytes, { name: file });
+    const built = buildFromStateDict(file, sd, opts.model, {});
+    const input = models.defaultInputShape(built.name).slice(1);
+    if (typeof built.modelOptions.inChannels === "number") input[0] = built.modelOptions.inChannels;
+    return { ...built, classes: null, ...defaultNorm(input[0]!), inputShape: input, meta: null, stateDict: sd };
+  }
+  // .safetensors (or anything else: the format is recognised by content)
+  const isSafetensors = bytes.length >= 8;
+  if (!isSafetensors) throw new FormatError(`${file}: too short to be a model file`);
+  let contents;
+  try {
+    contents = loadSafetensors(bytes, { name: file });
+  } catch (e) {
+    if (ext !== ".safetensors") throw new FormatError(`${file}: not a .safetensors, .pth or .onnx model file (${(e as Error).message})`);
+    throw e;
+  }
+  if (isCheckpointMetadata(contents.metadata)) {
+    const ck = decodeCheckpoint(bytes, file);
+    if (opts.model && opts.model !== ck.meta.model) throw new ValueError(`${file} is a ${ck.meta.model} checkpoint, not ${opts.model}`);
+    const built = buildFromStateDict(file, ck.model, ck.meta.model, ck.meta.modelOptions);
+    return { ...built, classes: ck.meta.classes, mean: ck.meta.mean, std: ck.meta.std, inputShape: ck.meta.inputShape, meta: ck.meta, stateDict: ck.model };
+  }
+  let info: { model?: string; modelOptions?: Record<string, unknown>; classes?: string[]; mean?: number[]; std?: number[]; inputShape?: number[] } = {};
+  if (contents.metadata[MODEL_META_KEY]) {
+    try {
+      info = JSON.parse(contents.metadata[MODEL_META_KEY]!) as typeof info;
+    } catch {
+      throw new FormatError(`${file}: '${MODEL_META_KEY}' metadata is not valid JSON`);
+    }
+  }
+  const name = opts.model ?? info.model;
+  const built = buildFromStateDict(file, contents.tensors, name, info.model === name ? info.modelOptions ?? {} : {});
+  const input = info.inputShape ?? models.defaultInputShape(built.name).slice(1);
+  if (!info.inputShape && typeof built.modelOptions.inChannels === "number") input[0] = built.modelOptions.inChannels;
+  const norm = info.mean && info.std ? { mean: info.mean, std: info.std } : defaultNorm(input[0]!);
+  return { ...built, classes: info.classes ?? null, ...norm, inputShape: input, meta: null, stateDict: contents.tensors };
+}
+
+/** The transform from a decoded image tensor [C,H,W] in [0,1] to the model's input: pad if smaller, resize + centre-crop if larger, normalise. */
+export function modelInputTransform(m: LoadedModel, image: Tensor): Transform {
+  const [, h, w] = m.inputShape as [number, number, number];
+  const [, ih, iw] = image.shape as [number, number, number];
+  const steps: Transform[] = [];
+  if (ih <= h && iw <= w) {
+    if (ih < h || iw < w) steps.push(pad([Math.floor((w - iw) / 2), Math.floor((h - ih) / 2), Math.ceil((w - iw) / 2), Math.ceil((h - ih) / 2)]));
+  } else {
+    // a digit model sees whole 28×28-like images: shrink to fit (its 32 px input holds a 28 px digit plus padding)
+    const target = m.inputShape[0] === 1 && h === 32 ? 28 : Math.min(h, w);
+    steps.push(resize(target));
+    if (target < Math.min(h, w)) steps.push(centerCrop([target, target]), pad((h - target) / 2));
+    else steps.push(centerCrop([h, w]));
+  }
+  steps.push(normalize(m.mean, m.std));
+  return compose(...steps);
+}
+
+/** Read an image file as the model's input [1,C,H,W]. */
+export function readModelInput(m: LoadedModel, path: string, invert = false): Tensor {
+  const channels = m.inputShape[0] === 1 ? 1 : 3;
+  let img = imageToTensor(readImage(path), channels);
+  if (invert) img = new Tensor(img.data.map((v) => 1 - v), img.shape);
+  const x = modelInputTransform(m, img)(img);
+  return x.reshape([1, ...x.shape]);
+}
+
+/** Class names: 'imagenet' (the 1000 shipped with convkit), a text file with one name per line, or the model's own. */
+export function readLabels(spec: string | undefined, m: LoadedModel, numClasses: number): string[] {
+  let names: string[];
+  if (spec === undefined) names = m.classes ?? (numClasses === 1000 ? readLabelFile(`${assetsDir()}imagenet-classes.txt`) : Array.from({ length: numClasses }, (_, i) => String(i)));
+  else if (spec === "imagenet") names = readLabelFile(`${assetsDir()}imagenet-classes.txt`);
+  else names = readLabelFile(spec);
+  if (names.length !== numClasses) throw new ValueError(`${spec ?? "labels"}: ${names.length} class names for a model with ${numClasses} outputs`);
+  return names;
+}
+
+function readLabelFile(path: string): string[] {
+  if (!existsSync(path)) throw new ValueError(`${path}: no such labels file`);
+  return readFileSync(path, "utf8").split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+}
+
+/** A short name for messages. */
+export function short(path: string): string {
+  return basename(path);
+}
+
+/** Parse a positive integer option. */
+export function intOption(name: string, v: string | undefined, fallback: number, min = 1): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new ValueError(`${name} must be an integer ≥ ${min}, got '${v}'`);
+  return n;
+}
+
+export function numberOption(name: string, v: string | undefined, fallback: number): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new ValueError(`${name} must be a number, got '${v}'`);
+  return n;
+}
+
+export const requireFromHere = createRequire(import.meta.url);

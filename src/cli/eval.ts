@@ -1,0 +1,38 @@
+// convkit eval <checkpoint>: accuracy and confusion matrix (text and PNG) on a dataset's test split.
+import type { Command } from "commander";
+import { DataLoader } from "../data/loader.js";
+import { Subset, withTransform } from "../data/dataset.js";
+import { loadNamedDataset } from "../data/node.js";
+import { evaluate } from "../train/metrics.js";
+import { confusionMatrixImage } from "../viz/plots.js";
+import { writePng } from "../viz/node.js";
+import { ValueError } from "../errors.js";
+import { intOption, loadModelFile, modelInputTransform } from "./common.js";
+
+export function register(program: Command, run: (fn: () => Promise<void>) => Promise<void>): void {
+  program.command("eval")
+    .description("accuracy and confusion matrix of a model on a dataset's test split")
+    .argument("<checkpoint>", "training checkpoint, .safetensors, .pth or .onnx")
+    .option("--data <name|dir>", "mnist | fashion-mnist | DIR (default: the checkpoint's dataset)")
+    .option("--model <name>", "zoo model, for weights files that do not say")
+    .option("--batch-size <n>", "batch size", "256")
+    .option("--limit <n>", "evaluate only n test images, evenly spaced over the split")
+    .option("-o, --output <file>", "confusion matrix picture", "confusion.png")
+    .action((file: string, f: { data?: string; model?: string; batchSize?: string; limit?: string; output: string }) => run(async () => {
+      const m = loadModelFile(file, { model: f.model });
+      const dataName = f.data ?? m.meta?.dataset;
+      if (!dataName) throw new ValueError(`${file} does not record its dataset; pass --data`);
+      const ds = loadNamedDataset(dataName, { channels: m.inputShape[0] === 1 ? 1 : 3 });
+      const limit = intOption("--limit", f.limit, 0, 0);
+      const test = limit > 0 && limit < ds.test.length ? new Subset(ds.test, Array.from({ length: limit }, (_, i) => Math.floor((i * ds.test.length) / limit))) : ds.test;
+      const sample = test.get(0).image;
+      const tf = modelInputTransform(m, sample);
+      const loader = new DataLoader(withTransform(test, tf), { batchSize: intOption("--batch-size", f.batchSize, 256) });
+      const classes = m.classes ?? ds.classes;
+      const r = evaluate(m.model, loader, classes.length);
+      console.log(`${file} on ${ds.name} (${r.count} test images): accuracy ${(100 * r.accuracy).toFixed(2)}%, loss ${r.loss.toFixed(4)}`);
+      console.log(r.confusion.format(classes));
+      writePng(f.output, confusionMatrixImage(r.confusion.counts, classes, `${m.name} on ${ds.name}: ${(100 * r.accuracy).toFixed(2)}%`));
+      console.log(`confusion matrix picture: ${f.output}`);
+    }));
+}

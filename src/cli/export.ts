@@ -1,0 +1,48 @@
+// convkit export <checkpoint>: hand the model to other tools as ONNX or as a plain safetensors state dict.
+import type { Command } from "commander";
+import { existsSync } from "node:fs";
+import { dirname } from "node:path";
+import { saveSafetensors } from "../io/safetensors.js";
+import { ValueError } from "../errors.js";
+import { writeFileAtomic } from "../train/node.js";
+import { loadModelFile, MODEL_META_KEY, type LoadedModel } from "./common.js";
+
+type OnnxExporter = (model: LoadedModel["model"], inputShape: number[], opts?: Record<string, unknown>) => Uint8Array;
+
+/** The ONNX exporter of src/io, looked up at run time (it lives in the io module). */
+async function onnxExporter(): Promise<OnnxExporter> {
+  const spec = "../io/onnx-export.js";
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(/* @vite-ignore */ spec)) as Record<string, unknown>;
+  } catch {
+    throw new ValueError("ONNX export is not available in this build");
+  }
+  const fn = mod.exportOnnx ?? mod.saveOnnx ?? mod.toOnnx;
+  if (typeof fn !== "function") throw new ValueError("ONNX export is not available in this build");
+  return fn as OnnxExporter;
+}
+
+export function register(program: Command, run: (fn: () => Promise<void>) => Promise<void>): void {
+  program.command("export")
+    .description("write a model as ONNX (runs in onnxruntime, PyTorch, …) or as a safetensors state dict")
+    .argument("<checkpoint>", "training checkpoint, .safetensors or .pth")
+    .option("--onnx <file>", "ONNX output")
+    .option("--safetensors <file>", "safetensors output: the model's state dict, torchvision key names")
+    .option("--model <name>", "zoo model, for weights files that do not say")
+    .action((file: string, f: { onnx?: string; safetensors?: string; model?: string }) => run(async () => {
+      if (!f.onnx && !f.safetensors) throw new ValueError("give --onnx FILE and/or --safetensors FILE");
+      for (const out of [f.onnx, f.safetensors]) if (out && !existsSync(dirname(out) || ".")) throw new ValueError(`${out}: the folder ${dirname(out)} does not exist`);
+      const m = loadModelFile(file, { model: f.model });
+      if (f.safetensors) {
+        const info = { model: m.name, modelOptions: m.modelOptions, classes: m.classes, mean: m.mean, std: m.std, inputShape: m.inputShape };
+        writeFileAtomic(f.safetensors, saveSafetensors(m.model.stateDict(), { [MODEL_META_KEY]: JSON.stringify(info) }));
+        console.log(`${m.name} weights (${[...m.model.stateDict().keys()].length} tensors) → ${f.safetensors}`);
+      }
+      if (f.onnx) {
+        const exporter = await onnxExporter();
+        writeFileAtomic(f.onnx, exporter(m.model, [1, ...m.inputShape]));
+        console.log(`${m.name} as ONNX (input [1,${m.inputShape.join(",")}]) → ${f.onnx}`);
+      }
+    }));
+}

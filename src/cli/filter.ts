@@ -1,0 +1,62 @@
+// convkit filter <image>: filter an image with a classic kernel (or one from a file) by true convolution or correlation.
+import type { Command } from "commander";
+import { existsSync, readFileSync } from "node:fs";
+import { Tensor } from "../tensor/tensor.js";
+import { tensor } from "../tensor/creation.js";
+import { convolve2d, KERNEL_NAMES, namedKernel, type FilterKernelName } from "../ops/conv.js";
+import { readImageTensor } from "../data/node.js";
+import { Canvas } from "../viz/raster.js";
+import { writePng } from "../viz/node.js";
+import { ValueError } from "../errors.js";
+import { intOption } from "./common.js";
+
+/** A kernel from a text file: rows of numbers separated by spaces or commas, or a JSON array of rows. */
+export function readKernelFile(path: string): Tensor {
+  const text = readFileSync(path, "utf8").trim();
+  let rows: number[][];
+  if (text.startsWith("[")) {
+    try {
+      rows = JSON.parse(text) as number[][];
+    } catch {
+      throw new ValueError(`${path}: not a valid JSON array of kernel rows`);
+    }
+  } else rows = text.split(/\r?\n/).filter((l) => l.trim()).map((l) => l.trim().split(/[\s,]+/).map(Number));
+  if (!Array.isArray(rows) || rows.length === 0 || !rows.every((r) => Array.isArray(r) && r.length === rows[0]!.length && r.length > 0 && r.every((v) => Number.isFinite(v)))) {
+    throw new ValueError(`${path}: a kernel file needs rows of equal length of finite numbers`);
+  }
+  return tensor(rows);
+}
+
+export function register(program: Command, run: (fn: () => Promise<void>) => Promise<void>): void {
+  program.command("filter")
+    .description("filter an image with a classic kernel: edges (sobel-x, sobel-y, laplace), sharpen, blur (box, gauss)")
+    .argument("<image>", "PNG or JPEG file")
+    .requiredOption("--kernel <name|file>", `${KERNEL_NAMES.join(" | ")} | FILE (rows of numbers)`)
+    .option("--mode <mode>", "convolve (flipped kernel, the textbook convolution) | correlate (what conv2d computes)", "convolve")
+    .option("--stride <n>", "stride", "1")
+    .option("--padding <n>", "zero padding on each side (default: (k-1)/2, keeping the size at stride 1)")
+    .option("--color", "filter the R, G and B channels separately (default: grey)")
+    .requiredOption("-o, --output <file>", "output PNG")
+    .addHelpText("after", "\nZero-sum kernels (edge detectors) are shown as |response| scaled to the maximum; others are clamped to [0, 1].")
+    .action((image: string, f: { kernel: string; mode: string; stride?: string; padding?: string; color?: boolean; output: string }) => run(async () => {
+      if (f.mode !== "convolve" && f.mode !== "correlate") throw new ValueError(`--mode must be convolve or correlate, got '${f.mode}'`);
+      let k: Tensor;
+      if ((KERNEL_NAMES as readonly string[]).includes(f.kernel)) k = namedKernel(f.kernel as FilterKernelName);
+      else if (existsSync(f.kernel)) k = readKernelFile(f.kernel);
+      else throw new ValueError(`--kernel '${f.kernel}' is neither a known kernel (${KERNEL_NAMES.join(", ")}) nor a file`);
+      const x = readImageTensor(image, f.color ? 3 : 1);
+      const p = intOption("--padding", f.padding, Math.floor((k.shape[0]! - 1) / 2), 0);
+      const y = convolve2d(x, k, { mode: f.mode, stride: intOption("--stride", f.stride, 1), padding: p });
+      let sum = 0;
+      for (const v of k.data) sum += v;
+      const edge = Math.abs(sum) < 1e-6;
+      const [c, h, w] = y.shape as [number, number, number];
+      let hi = 0;
+      if (edge) for (const v of y.data) hi = Math.max(hi, Math.abs(v));
+      const shown = Float32Array.from(y.data, (v) => (edge ? Math.abs(v) / (hi || 1) : Math.min(1, Math.max(0, v))));
+      const canvas = new Canvas(w, h);
+      canvas.image(0, 0, shown, c, h, w, 0, 1, 1);
+      writePng(f.output, canvas);
+      console.log(`${image} (${x.shape[2]}×${x.shape[1]}) ⊛ ${f.kernel} [${k.shape.join("×")}], ${f.mode}, stride ${f.stride ?? 1}, padding ${p} → ${f.output} (${w}×${h})`);
+    }));
+}

@@ -1,0 +1,51 @@
+// The convkit command line: `convkit <command> --help`. Errors print one line on stderr (the stack with --verbose)
+// and exit with code 1; commander's own usage errors exit with code 1 too.
+import { Command } from "commander";
+import { ConvkitError } from "../errors.js";
+import { setupBackend, teardownBackend } from "./common.js";
+import * as train from "./train.js";
+import * as evalCmd from "./eval.js";
+import * as predict from "./predict.js";
+import * as summary from "./summary.js";
+import * as filter from "./filter.js";
+import * as visualize from "./visualize.js";
+import * as neighbors from "./neighbors.js";
+import * as exportCmd from "./export.js";
+import * as bench from "./bench.js";
+
+/** One line for the user: the message's lines joined, the error class only for unexpected errors. */
+export function errorLine(e: unknown): string {
+  if (e instanceof Error) {
+    const msg = e.message.split("\n").map((l) => l.trim()).filter(Boolean).join("; ");
+    return e instanceof ConvkitError || (e as NodeJS.ErrnoException).code !== undefined ? msg : `${e.name}: ${msg}`;
+  }
+  return String(e);
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program.name("convkit")
+    .description("Convolutional neural networks in TypeScript: train, evaluate, predict and look inside CNNs")
+    .option("--verbose", "print stack traces on errors")
+    .option("--backend <name>", "wasm (WebAssembly SIMD + threads, default where available) | js (reference loops)", "auto")
+    .showHelpAfterError("(add --help for usage)");
+  const run = async (fn: () => Promise<void>): Promise<void> => {
+    const opts = program.opts<{ verbose?: boolean; backend: string }>();
+    try {
+      await setupBackend(opts.backend);
+      await fn();
+    } catch (e) {
+      process.stderr.write(`convkit: ${errorLine(e)}\n`);
+      if (opts.verbose && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+      process.exitCode = 1;
+    } finally {
+      await teardownBackend();
+    }
+  };
+  for (const cmd of [train, evalCmd, predict, summary, filter, visualize, neighbors, exportCmd, bench]) cmd.register(program, run);
+  return program;
+}
+
+export async function main(argv: string[] = process.argv): Promise<void> {
+  await buildProgram().parseAsync(argv);
+}

@@ -1,0 +1,146 @@
+// Every convkit command end to end on small data: --help, a tiny training run, eval, predict, summary, filter,
+// visualize, neighbors, export; and bad input: one line on stderr, exit code ≠ 0, no stack trace unless --verbose.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readFileSync, writeFileSync, copyFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { PNG } from "pngjs";
+import { convkit, errLines, tempDir, ROOT } from "./helpers.js";
+import { loadSafetensors } from "../../src/io/safetensors.js";
+
+const dir = tempDir("cli");
+const run = join(dir, "run");
+const ckpt = join(run, "last.safetensors");
+const digit7 = join(ROOT, "assets", "digits", "7.png");
+
+function png(path: string): PNG {
+  return PNG.sync.read(readFileSync(path));
+}
+
+test("every command has --help", () => {
+  for (const cmd of [[], ["train"], ["eval"], ["predict"], ["summary"], ["filter"], ["visualize"], ["visualize", "filters"], ["visualize", "features"], ["neighbors"], ["export"], ["bench"]]) {
+    const r = convkit([...cmd, "--help"]);
+    assert.equal(r.code, 0, `${cmd.join(" ")} --help: ${r.stderr}`);
+    assert.match(r.stdout, /^Usage: convkit/m, cmd.join(" "));
+  }
+});
+
+test("train → eval → predict → visualize → neighbors → export on a small run", () => {
+  const t = convkit(["train", "lenet5", "--epochs", "1", "--limit-train", "256", "--limit-test", "128", "--batch-size", "32", "--out", run]);
+  assert.equal(t.code, 0, t.stderr);
+  assert.match(t.stdout, /epoch 1\/1: train loss [\d.]+ acc [\d.]+% \| val loss [\d.]+ acc [\d.]+%/);
+  for (const f of ["last.safetensors", "best.safetensors", "metrics.jsonl", "curves.png"]) assert.ok(existsSync(join(run, f)), f);
+  const metrics = readFileSync(join(run, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { epoch: number; step: number; valAccuracy: number });
+  assert.equal(metrics.length, 1);
+  assert.equal(metrics[0]!.step, 8);
+  assert.equal(png(join(run, "curves.png")).width, 840);
+
+  const e = convkit(["eval", ckpt, "--limit", "100", "-o", join(dir, "confusion.png")]);
+  assert.equal(e.code, 0, e.stderr);
+  const acc = Number(/accuracy ([\d.]+)%/.exec(e.stdout)![1]);
+  assert.ok(acc >= 0 && acc <= 100);
+  // the text matrix: 10 rows whose counts add up to the 100 evaluated images
+  const rows = e.stdout.split("\n").filter((l) => /^\d\s+\|/.test(l));
+  assert.equal(rows.length, 10);
+  const total = rows.reduce((a, l) => a + l.split("|")[1]!.trim().split(/\s+/).slice(0, 10).map(Number).reduce((x, y) => x + y, 0), 0);
+  assert.equal(total, 100);
+  assert.ok(png(join(dir, "confusion.png")).width > 100);
+
+  const p = convkit(["predict", ckpt, digit7, "--top", "3", "--json"]);
+  assert.equal(p.code, 0, p.stderr);
+  const pred = JSON.parse(p.stdout) as { image: string; top: { label: string; probability: number }[] }[];
+  assert.equal(pred[0]!.top.length, 3);
+  const probs = pred[0]!.top.map((x) => x.probability);
+  assert.ok(probs[0]! >= probs[1]! && probs[1]! >= probs[2]!);
+
+  const vf = convkit(["visualize", "filters", ckpt, "-o", join(dir, "filters.png")]);
+  assert.equal(vf.code, 0, vf.stderr);
+  assert.match(vf.stdout, /features\.0: 6 filters of 1×5×5/);
+  const vm = convkit(["visualize", "features", ckpt, digit7, "--layer", "features.1", "-o", join(dir, "maps.png")]);
+  assert.equal(vm.code, 0, vm.stderr);
+  assert.match(vm.stdout, /features\.1: 6 feature maps of 28×28/);
+
+  const nb = convkit(["neighbors", ckpt, "--query", "3", "--k", "4", "--limit", "300", "-o", join(dir, "nn.png")]);
+  assert.equal(nb.code, 0, nb.stderr);
+  assert.match(nb.stdout, /pixel space: \d\/4 nearest/);
+  assert.match(nb.stdout, /feature space: \d\/4 nearest/);
+  assert.ok(existsSync(join(dir, "nn.png")));
+
+  const st = join(dir, "lenet5.safetensors");
+  const ex = convkit(["export", ckpt, "--safetensors", st]);
+  assert.equal(ex.code, 0, ex.stderr);
+  const sd = loadSafetensors(new Uint8Array(readFileSync(st)));
+  assert.deepEqual([...sd.tensors.keys()].slice(0, 2), ["features.0.weight", "features.0.bias"]);
+  // the exported file predicts the same as the checkpoint, without being told the model
+  const p2 = convkit(["predict", st, digit7, "--top", "3", "--json"]);
+  assert.equal(p2.code, 0, p2.stderr);
+  assert.deepEqual(JSON.parse(p2.stdout)[0].top, pred[0]!.top);
+});
+
+test("summary and filter", () => {
+  const s = convkit(["summary", "lenet5", "--json"]);
+  assert.equal(s.code, 0, s.stderr);
+  assert.equal((JSON.parse(s.stdout) as { totals: { params: number } }).totals.params, 61706);
+  // a 5×5 test image with a vertical edge: columns 0-1 black, 2-4 white
+  const img = new PNG({ width: 5, height: 5 });
+  for (let y = 0; y < 5; y++) for (let x = 0; x < 5; x++) img.data.set(x >= 2 ? [255, 255, 255, 255] : [0, 0, 0, 255], (y * 5 + x) * 4);
+  const src = join(dir, "edge.png");
+  writeFileSync(src, PNG.sync.write(img));
+  const out = join(dir, "edge-sobel.png");
+  const f = convkit(["filter", src, "--kernel", "sobel-x", "-o", out]);
+  assert.equal(f.code, 0, f.stderr);
+  const o = png(out);
+  assert.deepEqual([o.width, o.height], [5, 5]);
+  // |sobel-x| in the middle row: strong at columns 1 and 2 (the edge) and 4 (white next to the zero padding),
+  // nothing at 0 (black between black and padding) and 3 (white between white)
+  const at = (x: number, y: number): number => o.data[(y * 5 + x) * 4]!;
+  assert.deepEqual([0, 1, 2, 3, 4].map((x) => at(x, 2)), [0, 255, 255, 0, 255]);
+  // a kernel from a file, stride 2, no padding: 5 → 2
+  const kfile = join(dir, "k.txt");
+  writeFileSync(kfile, "0 0 0\n0 1 0\n0 0 0\n");
+  const g = convkit(["filter", src, "--kernel", kfile, "--stride", "2", "--padding", "0", "-o", join(dir, "id.png")]);
+  assert.equal(g.code, 0, g.stderr);
+  const id = png(join(dir, "id.png"));
+  assert.deepEqual([id.width, id.height], [2, 2]);
+  assert.deepEqual([id.data[0], id.data[4]], [0, 255]); // centres (1,1) black and (3,1) white
+});
+
+test("bad input: one line on stderr, exit ≠ 0, no stack trace unless --verbose, files left intact", () => {
+  const corrupt = join(dir, "corrupt.safetensors");
+  writeFileSync(corrupt, Buffer.from([200, 0, 0, 0, 0, 0, 0, 0, 123]));
+  const notImage = join(dir, "notes.png");
+  writeFileSync(notImage, "hello");
+  const before = statSync(ckpt).mtimeMs;
+  const cases: [string[], RegExp][] = [
+    [["predict", join(dir, "missing.safetensors"), digit7], /missing\.safetensors: no such file/],
+    [["predict", corrupt, digit7], /corrupt\.safetensors.*header length 200 runs beyond the end of the file/],
+    [["predict", ckpt, notImage], /notes\.png: not a PNG or JPEG image/],
+    [["predict", ckpt, digit7, "--model", "resnet18"], /is a lenet5 checkpoint, not resnet18/],
+    [["predict", join(ROOT, "assets", "imagenet-classes.txt"), digit7], /not a \.safetensors, \.pth or \.onnx model file/],
+    [["train", "lenet5", "--data", "/nonexistent", "--out", join(dir, "x")], /dataset '\/nonexistent' not found/],
+    [["train", "lenet5", "--epochs", "zero", "--out", join(dir, "x")], /--epochs must be an integer ≥ 1, got 'zero'/],
+    [["train", "lenet6"], /unknown model 'lenet6'/],
+    [["train", "lenet5", "--out", run], /already holds a run \(last\.safetensors\); pass --resume/],
+    [["eval", ckpt, "--data", "fashion-mnist", "--limit", "10", "--model", "alexnet"], /lenet5 checkpoint, not alexnet/],
+    [["filter", digit7, "--kernel", "nope", "-o", join(dir, "f.png")], /--kernel 'nope' is neither a known kernel/],
+    [["neighbors", ckpt, "--query", "99999", "-o", join(dir, "n.png")], /--query 99999 is out of range/],
+    [["visualize", "filters", ckpt, "--layer", "classifier.0", "-o", join(dir, "v.png")], /'classifier\.0' is a Linear, not a Conv2d/],
+    [["export", ckpt], /give --onnx FILE and\/or --safetensors FILE/],
+    [["predict", ckpt], /missing required argument 'images'/],
+    [["train", "lenet5", "--bogus"], /unknown option '--bogus'/],
+  ];
+  for (const [args, re] of cases) {
+    const r = convkit(args);
+    assert.notEqual(r.code, 0, `${args.join(" ")} should fail`);
+    const lines = errLines(r).filter((l) => !l.startsWith("(add --help"));
+    assert.equal(lines.length, 1, `${args.join(" ")}: expected one line, got:\n${r.stderr}`);
+    assert.match(lines[0]!, re, args.join(" "));
+    assert.doesNotMatch(r.stderr, /^\s+at /m);
+  }
+  const v = convkit(["--verbose", "predict", corrupt, digit7]);
+  assert.notEqual(v.code, 0);
+  assert.match(v.stderr, /^\s+at /m);
+  assert.equal(statSync(ckpt).mtimeMs, before, "the checkpoint was not touched");
+  copyFileSync(ckpt, join(dir, "still-readable.safetensors"));
+  assert.equal(convkit(["predict", join(dir, "still-readable.safetensors"), digit7]).code, 0);
+});
