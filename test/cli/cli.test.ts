@@ -85,7 +85,7 @@ test("summary and filter", () => {
   const img = new PNG({ width: 5, height: 5 });
   for (let y = 0; y < 5; y++) for (let x = 0; x < 5; x++) img.data.set(x >= 2 ? [255, 255, 255, 255] : [0, 0, 0, 255], (y * 5 + x) * 4);
   const src = join(dir, "edge.png");
-  writeFileSync(src, PNG.sync.write(img));
+  writeFileSync(src, new Uint8Array(PNG.sync.write(img)));
   const out = join(dir, "edge-sobel.png");
   const f = convkit(["filter", src, "--kernel", "sobel-x", "-o", out]);
   assert.equal(f.code, 0, f.stderr);
@@ -107,7 +107,7 @@ test("summary and filter", () => {
 
 test("bad input: one line on stderr, exit ≠ 0, no stack trace unless --verbose, files left intact", () => {
   const corrupt = join(dir, "corrupt.safetensors");
-  writeFileSync(corrupt, Buffer.from([200, 0, 0, 0, 0, 0, 0, 0, 123]));
+  writeFileSync(corrupt, Uint8Array.from([200, 0, 0, 0, 0, 0, 0, 0, 123]));
   const notImage = join(dir, "notes.png");
   writeFileSync(notImage, "hello");
   const before = statSync(ckpt).mtimeMs;
