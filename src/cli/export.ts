@@ -3,11 +3,13 @@ import type { Command } from "commander";
 import { existsSync } from "node:fs";
 import { dirname } from "node:path";
 import { saveSafetensors } from "../io/safetensors.js";
+import { zeros } from "../tensor/creation.js";
+import type { Tensor } from "../tensor/tensor.js";
 import { ValueError } from "../errors.js";
 import { writeFileAtomic } from "../train/node.js";
 import { loadModelFile, MODEL_META_KEY, type LoadedModel } from "./common.js";
 
-type OnnxExporter = (model: LoadedModel["model"], inputShape: number[], opts?: Record<string, unknown>) => Uint8Array;
+type OnnxExporter = (model: LoadedModel["model"], inputs: Tensor, opts?: Record<string, unknown>) => Uint8Array;
 
 /** The ONNX exporter of src/io, looked up at run time (it lives in the io module). */
 async function onnxExporter(): Promise<OnnxExporter> {
@@ -18,7 +20,7 @@ async function onnxExporter(): Promise<OnnxExporter> {
   } catch {
     throw new ValueError("ONNX export is not available in this build");
   }
-  const fn = mod.exportOnnx ?? mod.saveOnnx ?? mod.toOnnx;
+  const fn = mod.exportOnnx;
   if (typeof fn !== "function") throw new ValueError("ONNX export is not available in this build");
   return fn as OnnxExporter;
 }
@@ -41,7 +43,8 @@ export function register(program: Command, run: (fn: () => Promise<void>) => Pro
       }
       if (f.onnx) {
         const exporter = await onnxExporter();
-        writeFileAtomic(f.onnx, exporter(m.model, [1, ...m.inputShape]));
+        m.model.eval();
+        writeFileAtomic(f.onnx, exporter(m.model, zeros([1, ...m.inputShape])));
         console.log(`${m.name} as ONNX (input [1,${m.inputShape.join(",")}]) → ${f.onnx}`);
       }
     }));

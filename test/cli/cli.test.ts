@@ -75,6 +75,15 @@ test("train → eval → predict → visualize → neighbors → export on a sma
   const p2 = convkit(["predict", st, digit7, "--top", "3", "--json"]);
   assert.equal(p2.code, 0, p2.stderr);
   assert.deepEqual(JSON.parse(p2.stdout)[0].top, pred[0]!.top);
+  // ONNX out and back in: the same ranking and probabilities within float32 tolerance
+  const onnx = join(dir, "lenet5.onnx");
+  const eo = convkit(["export", ckpt, "--onnx", onnx]);
+  assert.equal(eo.code, 0, eo.stderr);
+  const p3 = convkit(["predict", onnx, digit7, "--top", "3", "--json"]);
+  assert.equal(p3.code, 0, p3.stderr);
+  const top3 = (JSON.parse(p3.stdout) as typeof pred)[0]!.top;
+  assert.deepEqual(top3.map((t) => t.label), pred[0]!.top.map((t) => t.label));
+  top3.forEach((t, i) => assert.ok(Math.abs(t.probability - pred[0]!.top[i]!.probability) < 1e-5));
 });
 
 test("summary and filter", () => {
