@@ -170,6 +170,54 @@ export function resize(size: number | readonly [number, number]): Transform {
   };
 }
 
+export interface RandomAffineOptions {
+  /** Rotation uniformly in [−degrees, degrees]. */
+  degrees?: number;
+  /** Shift uniformly up to these fractions of the width and height. */
+  translate?: readonly [number, number];
+  /** Zoom uniformly in [lo, hi]. */
+  scale?: readonly [number, number];
+  /** Value of pixels that come from outside the image. */
+  fill?: number;
+}
+
+/**
+ * A random rotation, shift and zoom about the image centre (like torchvision's RandomAffine), bilinear: each output
+ * pixel p reads the input at c + R(−θ)·(p − c − t)/s, where c is the centre, t the shift, s the zoom.
+ */
+export function randomAffine(opts: RandomAffineOptions): Transform {
+  const deg = opts.degrees ?? 0;
+  const [tx, ty] = opts.translate ?? [0, 0];
+  const [slo, shi] = opts.scale ?? [1, 1];
+  if (!(deg >= 0) || !(tx >= 0 && tx <= 1) || !(ty >= 0 && ty <= 1) || !(slo > 0 && shi >= slo)) {
+    throw new ValueError(`randomAffine: need degrees ≥ 0, translate in [0, 1] and 0 < scale[0] ≤ scale[1], got ${JSON.stringify(opts)}`);
+  }
+  const fill = opts.fill ?? 0;
+  return (x, rng = defaultGenerator) => {
+    const [c, h, w] = chw("randomAffine", x);
+    const theta = ((rng.random() * 2 - 1) * deg * Math.PI) / 180;
+    const dx = Math.round((rng.random() * 2 - 1) * tx * w), dy = Math.round((rng.random() * 2 - 1) * ty * h);
+    const s = slo + rng.random() * (shi - slo);
+    const cos = Math.cos(theta), sin = Math.sin(theta);
+    const cx = (w - 1) / 2, cy = (h - 1) / 2;
+    const out = new Float32Array(x.size);
+    for (let oy = 0; oy < h; oy++) {
+      for (let ox = 0; ox < w; ox++) {
+        // undo the shift and zoom, then rotate back by −θ
+        const ux = (ox - cx - dx) / s, uy = (oy - cy - dy) / s;
+        const sx = cos * ux + sin * uy + cx, sy = -sin * ux + cos * uy + cy;
+        const x0 = Math.floor(sx), y0 = Math.floor(sy), fx = sx - x0, fy = sy - y0;
+        for (let ch = 0; ch < c; ch++) {
+          const b = ch * h * w;
+          const at = (yy: number, xx: number): number => (yy < 0 || xx < 0 || yy >= h || xx >= w ? fill : x.data[b + yy * w + xx]!);
+          out[b + oy * w + ox] = (at(y0, x0) * (1 - fx) + at(y0, x0 + 1) * fx) * (1 - fy) + (at(y0 + 1, x0) * (1 - fx) + at(y0 + 1, x0 + 1) * fx) * fy;
+        }
+      }
+    }
+    return new Tensor(out, [c, h, w]);
+  };
+}
+
 /** Python's round(): halves go to the even neighbour (torchvision's center_crop uses it). */
 function roundHalfEven(v: number): number {
   const r = Math.round(v);

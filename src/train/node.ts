@@ -11,7 +11,7 @@ import * as models from "../models/index.js";
 import { crossEntropy } from "../ops/loss.js";
 import { DataLoader, type Batch } from "../data/loader.js";
 import { Subset, withTransform, type Dataset } from "../data/dataset.js";
-import { centerCrop, compose, normalize, pad, randomCrop, randomHorizontalFlip, resize, type Transform } from "../data/transforms.js";
+import { centerCrop, compose, normalize, pad, randomAffine, randomCrop, randomHorizontalFlip, resize, type Transform } from "../data/transforms.js";
 import { loadNamedDataset, type NamedDataset } from "../data/node.js";
 import { mixSeed } from "../data/loader.js";
 import { SGD } from "../optim/sgd.js";
@@ -112,7 +112,10 @@ export function inputTransforms(ds: NamedDataset, input: readonly number[], augm
   const mean = c === 3 && ds.mean.length === 1 ? [ds.mean[0]!, ds.mean[0]!, ds.mean[0]!] : ds.mean;
   const std = c === 3 && ds.std.length === 1 ? [ds.std[0]!, ds.std[0]!, ds.std[0]!] : ds.std;
   const digits = ds.name === "mnist" || ds.classes.join() === "0,1,2,3,4,5,6,7,8,9";
-  const aug: Transform[] = augment ? [randomCrop([h, w], { padding: 2 }), ...(digits ? [] : [randomHorizontalFlip()])] : [];
+  // digits: small rotations, zooms and shifts (a mirrored digit is another symbol); other images: shifts and mirroring
+  const aug: Transform[] = !augment ? [] : digits
+    ? [randomAffine({ degrees: 10, translate: [0.08, 0.08], scale: [0.9, 1.1] })]
+    : [randomCrop([h, w], { padding: 2 }), randomHorizontalFlip()];
   return {
     train: compose(...fit, ...aug, ...channels, normalize(mean, std)),
     test: compose(...fit, ...channels, normalize(mean, std)),

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Generator, tensor, ShapeError } from "../../src/index.js";
-import { centerCrop, compose, normalize, pad, randomCrop, randomHorizontalFlip, resize, toTensor, toGrayscale } from "../../src/data/transforms.js";
+import { centerCrop, compose, normalize, pad, randomAffine, randomCrop, randomHorizontalFlip, resize, toTensor, toGrayscale } from "../../src/data/transforms.js";
 
 const img = (rows: number[][], c = 1) => tensor(Array.from({ length: c }, () => rows));
 
@@ -53,4 +53,23 @@ test("randomCrop and randomHorizontalFlip are seeded and stay within the padded 
   assert.deepEqual(randomHorizontalFlip(1)(img([[1, 2, 3]])).toArray(), [[[3, 2, 1]]]);
   assert.deepEqual(compose(pad(1), centerCrop(1))(img([[5]])).toArray(), [[[5]]]);
   assert.throws(() => randomCrop(9)(x, new Generator(1)), ShapeError);
+});
+
+test("randomAffine: identity without parameters, integer shifts with translate only, rotation keeps the centre", () => {
+  const x = tensor(Array.from({ length: 16 }, (_, i) => i + 1), [1, 4, 4]);
+  assert.deepEqual(randomAffine({})(x, new Generator(3)).toArray(), x.toArray());
+  const shifted = (dx: number, dy: number): number[] =>
+    Array.from({ length: 16 }, (_, k) => {
+      const sx = (k % 4) - dx, sy = Math.floor(k / 4) - dy;
+      return sx < 0 || sy < 0 || sx > 3 || sy > 3 ? 0 : x.data[sy * 4 + sx]!;
+    });
+  const all = [-1, 0, 1].flatMap((dx) => [-1, 0, 1].map((dy) => shifted(dx, dy).join(",")));
+  for (let s = 0; s < 30; s++) {
+    const y = randomAffine({ translate: [0.25, 0.25] })(x, new Generator(s));
+    assert.ok(all.includes([...y.data].join(",")), `seed ${s}: not an integer shift`);
+  }
+  // a 3×3 image rotates about its centre pixel, which therefore stays put
+  const odd = tensor([[[0, 0, 0], [0, 9, 0], [0, 0, 0]]]);
+  for (let s = 0; s < 10; s++) assert.ok(Math.abs(randomAffine({ degrees: 30 })(odd, new Generator(s)).data[4]! - 9) < 1e-5);
+  assert.throws(() => randomAffine({ scale: [0, 1] }), /randomAffine/);
 });
