@@ -49,7 +49,7 @@ export interface TrainConfig {
 }
 
 export const TRAIN_DEFAULTS: Omit<TrainConfig, "model"> = {
-  modelOptions: {}, data: "mnist", epochs: 8, batchSize: 64, lr: 0.05, optimizer: "sgd", momentum: 0.9, weightDecay: 5e-4,
+  modelOptions: {}, data: "mnist", epochs: 30, batchSize: 64, lr: 0.05, optimizer: "sgd", momentum: 0.9, weightDecay: 5e-4,
   scheduler: "onecycle", seed: 0, out: "runs/lenet5-mnist", augment: true, checkpointEvery: 50, limitTrain: 0, limitTest: 0,
 };
 
