@@ -1,0 +1,341 @@
+// ONNX export (opset 13) by reading the autograd tape: run the model once with requiresGrad on its inputs, walk from
+// the outputs back through each result's gradFn (op name, inputs, attrs) and emit one or a few ONNX nodes per op.
+// Parameters and buffers become initializers named by their state-dict keys; other leaves become constants.
+// A few composite layers (BatchNorm, LocalResponseNorm, LeakyReLU) are caught by forward hooks, because their
+// settings (running statistics, eps, window, slope) are not on the tape.
+import { Tensor } from "../tensor/tensor.js";
+import { Module, type AnyModule } from "../nn/module.js";
+import { BatchNorm1d, BatchNorm2d, LocalResponseNorm } from "../nn/norm.js";
+import { LeakyReLU } from "../nn/activation.js";
+import { ValueError } from "../errors.js";
+import { AttrType, DataType, encodeModel, type AttributeProto, type NodeProto, type TensorProto, type ValueInfoProto } from "./onnx-proto.js";
+import { intTensorToProto, tensorToProto } from "./onnx-tensor.js";
+
+export const EXPORT_OPSET = 13;
+
+export interface OnnxExportOptions {
+  /** Graph input names (default input, or input_0, input_1… for several). */
+  inputNames?: string[];
+  /** Graph output names (default output, or output_0…). */
+  outputNames?: string[];
+  /** The graph's name. */
+  graphName?: string;
+}
+
+/** What a hooked composite module contributes: its ONNX node(s), given its input's ONNX name. */
+interface Hooked {
+  module: AnyModule;
+  input: Tensor;
+}
+
+/** The export could not map something; the message names the op and what is missing. */
+export class OnnxExportError extends ValueError {}
+
+/** Run `model` on `inputs` (in eval mode) and return the ONNX bytes of the computation it recorded. */
+export function exportOnnx(model: AnyModule | ((...xs: Tensor[]) => Tensor | Tensor[]), inputs: Tensor | readonly Tensor[], opts: OnnxExportOptions = {}): Uint8Array {
+  const xs = (inputs instanceof Tensor ? [inputs] : [...inputs]).map((t) => new Tensor(t.data, t.shape, true));
+  const hooked = new Map<Tensor, Hooked>();
+  const names = new Map<Tensor, string>();
+  let outs: Tensor[];
+  if (model instanceof Module) {
+    const wasTraining = [...model.modules()].map((m) => [m, m.training] as const);
+    model.eval();
+    for (const [key, t] of model.stateDict()) if (!names.has(t)) names.set(t, key);
+    const handles = [...model.modules()].filter((m) => m instanceof BatchNorm1d || m instanceof BatchNorm2d || m instanceof LocalResponseNorm || m instanceof LeakyReLU)
+      .map((m) => m.registerForwardHook((mod, ins, out) => {
+        if (out instanceof Tensor && ins[0] instanceof Tensor) hooked.set(out, { module: mod as AnyModule, input: ins[0] });
+      }));
+    try {
+      const r = (model as unknown as Module<Tensor[], Tensor | Tensor[]>).call(...xs);
+      outs = Array.isArray(r) ? r : [r];
+    } finally {
+      handles.forEach((h) => h.remove());
+      for (const [m, t] of wasTraining) m.training = t;
+    }
+  } else {
+    const r = model(...xs);
+    outs = Array.isArray(r) ? r : [r];
+  }
+  return new Exporter(names, hooked).build(xs, outs, opts);
+}
+
+class Exporter {
+  private readonly nodes: NodeProto[] = [];
+  private readonly initializers: TensorProto[] = [];
+  private readonly valueNames = new Map<Tensor, string>();
+  private readonly usedNames = new Set<string>();
+  private counter = 0;
+
+  constructor(private readonly paramNames: Map<Tensor, string>, private readonly hooked: Map<Tensor, Hooked>) {}
+
+  private fresh(base: string): string {
+    let name = base;
+    while (this.usedNames.has(name)) name = `${base}_${++this.counter}`;
+    this.usedNames.add(name);
+    return name;
+  }
+
+  /** A float constant as an initializer. */
+  private constant(t: Tensor, base = "const"): string {
+    const name = this.fresh(base);
+    this.initializers.push(tensorToProto(t, name));
+    return name;
+  }
+  private intConstant(values: readonly number[], base = "shape"): string {
+    const name = this.fresh(base);
+    this.initializers.push(intTensorToProto(values, [values.length], name));
+    return name;
+  }
+
+  private node(opType: string, inputs: string[], attrs: AttributeProto[] = [], base = opType.toLowerCase()): string {
+    const out = this.fresh(`${base}_out`);
+    this.nodes.push({ opType, input: inputs, output: [out], name: this.fresh(base), attribute: attrs });
+    return out;
+  }
+
+  build(inputs: Tensor[], outputs: Tensor[], opts: OnnxExportOptions): Uint8Array {
+    const inNames = opts.inputNames ?? (inputs.length === 1 ? ["input"] : inputs.map((_, i) => `input_${i}`));
+    const outNames = opts.outputNames ?? (outputs.length === 1 ? ["output"] : outputs.map((_, i) => `output_${i}`));
+    inputs.forEach((t, i) => { this.valueNames.set(t, inNames[i]!); this.usedNames.add(inNames[i]!); });
+    outNames.forEach((n) => this.usedNames.add(n));
+    for (const n of this.paramNames.values()) this.usedNames.add(n);
+
+    const outValues = outputs.map((t) => this.value(t));
+    // graph outputs get their requested names through Identity nodes
+    outputs.forEach((_, i) => this.nodes.push({ opType: "Identity", input: [outValues[i]!], output: [outNames[i]!], name: this.fresh(`output_${i}`) }));
+    const info = (name: string, t: Tensor): ValueInfoProto => ({
+      name, type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: t.shape.map((d) => ({ dimValue: d })) } } },
+    });
+    return encodeModel({
+      irVersion: 8, producerName: "convkit", producerVersion: "0.1.0",
+      opsetImport: [{ domain: "", version: EXPORT_OPSET }],
+      graph: {
+        name: opts.graphName ?? "convkit", node: this.nodes, initializer: this.initializers,
+        input: inputs.map((t, i) => info(inNames[i]!, t)), output: outputs.map((t, i) => info(outNames[i]!, t)),
+      },
+    });
+  }
+
+  /** The ONNX name of tensor t, emitting the nodes that compute it (iteratively, so deep graphs do not overflow). */
+  private value(root: Tensor): string {
+    // post-order over a DAG: expand each tensor once, emit it after all its dependencies
+    const expanded = new Set<Tensor>();
+    const stack: [Tensor, boolean][] = [[root, false]];
+    while (stack.length > 0) {
+      const [t, ready] = stack.pop()!;
+      if (this.valueNames.has(t)) continue;
+      if (ready) {
+        this.valueNames.set(t, this.emit(t));
+        continue;
+      }
+      if (expanded.has(t)) continue;
+      expanded.add(t);
+      stack.push([t, true]);
+      for (const d of this.dependencies(t)) if (!this.valueNames.has(d) && !expanded.has(d)) stack.push([d, false]);
+    }
+    return this.valueNames.get(root)!;
+  }
+
+  private dependencies(t: Tensor): Tensor[] {
+    const h = this.hooked.get(t);
+    if (h) return [h.input];
+    if (this.paramNames.has(t) || !t.gradFn) return [];
+    return t.gradFn.name === "cat" ? catInputs(t).inputs : [...t.gradFn.inputs];
+  }
+
+  private name(t: Tensor): string {
+    return this.valueNames.get(t)!;
+  }
+
+  private emit(t: Tensor): string {
+    const param = this.paramNames.get(t);
+    if (param !== undefined) {
+      this.initializers.push(tensorToProto(t, param));
+      return param;
+    }
+    const h = this.hooked.get(t);
+    if (h) return this.emitHooked(h);
+    const fn = t.gradFn;
+    if (!fn) return this.constant(t);
+    const ins = fn.inputs.map((x) => this.name(x));
+    const a = (fn.attrs ?? {}) as Record<string, unknown>;
+    const x0 = fn.inputs[0]!;
+    switch (fn.name) {
+      case "conv2d": {
+        const w = fn.inputs[1]!;
+        return this.node("Conv", ins, [ints("kernel_shape", w.shape.slice(2)), ints("strides", need(a, fn.name, "stride")), ints("pads", need(a, fn.name, "pads")), ints("dilations", need(a, fn.name, "dilation")), int("group", need(a, fn.name, "groups"))]);
+      }
+      case "convTranspose2d": {
+        const w = fn.inputs[1]!;
+        return this.node("ConvTranspose", ins, [ints("kernel_shape", w.shape.slice(2)), ints("strides", need(a, fn.name, "stride")), ints("pads", need(a, fn.name, "pads")), ints("dilations", need(a, fn.name, "dilation")), int("group", need(a, fn.name, "groups")), ints("output_padding", need(a, fn.name, "outputPadding"))]);
+      }
+      case "maxPool2d":
+      case "minPool2d": {
+        const attrs = [ints("kernel_shape", need(a, fn.name, "kernelSize")), ints("strides", need(a, fn.name, "stride")), ints("pads", need(a, fn.name, "pads")), ints("dilations", need(a, fn.name, "dilation")), int("ceil_mode", need<boolean>(a, fn.name, "ceilMode") ? 1 : 0)];
+        if (fn.name === "maxPool2d") return this.node("MaxPool", ins, attrs);
+        return this.node("Neg", [this.node("MaxPool", [this.node("Neg", ins)], attrs)]);
+      }
+      case "avgPool2d": {
+        if (a.divisorOverride !== null && a.divisorOverride !== undefined) throw new OnnxExportError(`ONNX export: avgPool2d with divisorOverride has no ONNX equivalent`);
+        return this.node("AveragePool", ins, [ints("kernel_shape", need(a, fn.name, "kernelSize")), ints("strides", need(a, fn.name, "stride")), ints("pads", need(a, fn.name, "pads")), int("ceil_mode", need<boolean>(a, fn.name, "ceilMode") ? 1 : 0), int("count_include_pad", need<boolean>(a, fn.name, "countIncludePad") ? 1 : 0)]);
+      }
+      case "adaptiveAvgPool2d":
+      case "globalAvgPool2d":
+        return this.adaptiveAvg(x0, ins[0]!, t);
+      case "adaptiveMaxPool2d":
+      case "globalMaxPool2d": {
+        const [h, w] = [x0.shape[2]!, x0.shape[3]!], [oh, ow] = [t.shape[2]!, t.shape[3]!];
+        if (oh === 1 && ow === 1) return this.node("GlobalMaxPool", ins);
+        if (h % oh || w % ow) throw new OnnxExportError(`ONNX export: adaptiveMaxPool2d from [${h},${w}] to [${oh},${ow}] (not a whole divisor) has no ONNX equivalent`);
+        return this.node("MaxPool", ins, [ints("kernel_shape", [h / oh, w / ow]), ints("strides", [h / oh, w / ow])]);
+      }
+      case "interpolate": return this.interpolate(fn.inputs[0]!, ins[0]!, t, a);
+      case "batchNorm": throw new OnnxExportError("ONNX export: batchNorm called outside an nn.BatchNorm module: its running statistics and eps are not on the tape (src/ops/norm.ts records no attrs)");
+      case "linear": {
+        if (x0.ndim === 2) return this.node("Gemm", ins, [int("transB", 1)]);
+        const y = this.node("MatMul", [ins[0]!, this.node("Transpose", [ins[1]!], [ints("perm", [1, 0])])]);
+        return ins[2] ? this.node("Add", [y, ins[2]]) : y;
+      }
+      case "matmul": return this.node("MatMul", ins);
+      case "add": return this.node("Add", ins);
+      case "sub": return this.node("Sub", ins);
+      case "mul": return this.node("Mul", ins);
+      case "div": return this.node("Div", ins);
+      case "pow": return this.node("Pow", ins);
+      case "maximum": return this.node("Max", ins);
+      case "minimum": return this.node("Min", ins);
+      case "relu": return this.node("Relu", ins);
+      case "sigmoid": return this.node("Sigmoid", ins);
+      case "tanh": return this.node("Tanh", ins);
+      case "exp": return this.node("Exp", ins);
+      case "log": return this.node("Log", ins);
+      case "sqrt": return this.node("Sqrt", ins);
+      case "rsqrt": return this.node("Reciprocal", [this.node("Sqrt", ins)]);
+      case "neg": return this.node("Neg", ins);
+      case "abs": return this.node("Abs", ins);
+      case "reciprocal": return this.node("Reciprocal", ins);
+      case "square": return this.node("Mul", [ins[0]!, ins[0]!]);
+      case "sin": return this.node("Sin", ins);
+      case "cos": return this.node("Cos", ins);
+      case "softmax":
+      case "logSoftmax": return this.node(fn.name === "softmax" ? "Softmax" : "LogSoftmax", ins, [int("axis", need(a, fn.name, "dim"))]);
+      case "hardtanh": return this.node("Clip", [ins[0]!, this.constant(scalar(need(a, fn.name, "minVal")), "clip_min"), this.constant(scalar(need(a, fn.name, "maxVal")), "clip_max")]);
+      case "reshape": return this.node("Reshape", [ins[0]!, this.intConstant(t.shape)]);
+      case "expand": return this.node("Expand", [ins[0]!, this.intConstant(t.shape)]);
+      case "clone":
+      case "identity":
+      case "to": return this.node("Identity", ins);
+      case "cat": {
+        const { inputs, dim } = catInputs(t);
+        return this.node("Concat", inputs.map((x) => this.name(x)), [int("axis", dim)]);
+      }
+      case "sum": {
+        const dims = need<number[]>(a, fn.name, "dim");
+        return this.node("ReduceSum", [ins[0]!, this.intConstant(dims, "axes")], [int("keepdims", need<boolean>(a, fn.name, "keepdim") ? 1 : 0)]);
+      }
+      case "dropout":
+        throw new OnnxExportError("ONNX export: dropout recorded in training mode; export runs the model in eval mode, so call F.dropout with training: this.training");
+      default:
+        throw new OnnxExportError(`ONNX export: op '${fn.name}' has no ONNX mapping${fn.attrs ? "" : " (and records no attrs on the tape)"}`);
+    }
+  }
+
+  private emitHooked(h: Hooked): string {
+    const m = h.module;
+    const x = this.name(h.input);
+    if (m instanceof BatchNorm1d || m instanceof BatchNorm2d) {
+      if (!m.runningMean || !m.runningVar) throw new OnnxExportError("ONNX export: a BatchNorm without running statistics cannot be exported in eval mode");
+      const c = m.numFeatures;
+      const p = (t: Tensor | null, fill: number, base: string): string => (t ? this.paramOrConst(t, base) : this.constant(new Tensor(new Float32Array(c).fill(fill), [c]), base));
+      return this.node("BatchNormalization", [x, p(m.weight, 1, "bn_scale"), p(m.bias, 0, "bn_bias"), this.paramOrConst(m.runningMean, "bn_mean"), this.paramOrConst(m.runningVar, "bn_var")], [float("epsilon", m.eps)]);
+    }
+    if (m instanceof LocalResponseNorm) {
+      // ONNX's window is c − ⌊(n−1)/2⌋ … c + ⌈(n−1)/2⌉, PyTorch's c − ⌊n/2⌋ … c + ⌊(n−1)/2⌋: equal for odd sizes
+      if (m.size % 2 === 0) throw new OnnxExportError(`ONNX export: LocalResponseNorm with an even size ${m.size} centres its window differently from ONNX LRN`);
+      return this.node("LRN", [x], [int("size", m.size), float("alpha", m.alpha), float("beta", m.beta), float("bias", m.k)]);
+    }
+    if (m instanceof LeakyReLU) return this.node("LeakyRelu", [x], [float("alpha", m.negativeSlope)]);
+    throw new OnnxExportError(`ONNX export: no mapping for hooked module ${m.typeName}`);
+  }
+
+  private paramOrConst(t: Tensor, base: string): string {
+    const known = this.valueNames.get(t);
+    if (known) return known;
+    const name = this.paramNames.get(t);
+    if (name !== undefined) {
+      this.initializers.push(tensorToProto(t, name));
+      this.valueNames.set(t, name);
+      return name;
+    }
+    return this.constant(t, base);
+  }
+
+  /** Adaptive average pooling: a global pool, a plain AveragePool when the sizes divide, else two matrix products
+   *  with the (separable) averaging matrices. */
+  private adaptiveAvg(x: Tensor, xName: string, out: Tensor): string {
+    const [h, w] = [x.shape[2]!, x.shape[3]!], [oh, ow] = [out.shape[2]!, out.shape[3]!];
+    if (oh === 1 && ow === 1) return this.node("GlobalAveragePool", [xName]);
+    if (h % oh === 0 && w % ow === 0) return this.node("AveragePool", [xName], [ints("kernel_shape", [h / oh, w / ow]), ints("strides", [h / oh, w / ow])]);
+    const avgMatrix = (n: number, o: number): Tensor => {
+      const m = new Float32Array(o * n);
+      for (let i = 0; i < o; i++) {
+        const s = Math.floor((i * n) / o), e = Math.ceil(((i + 1) * n) / o);
+        for (let j = s; j < e; j++) m[i * n + j] = 1 / (e - s);
+      }
+      return new Tensor(m, [o, n]);
+    };
+    const rows = this.node("MatMul", [this.constant(avgMatrix(h, oh), "adaptive_rows"), xName]);
+    const colsT = avgMatrix(w, ow).t(); // tensors are contiguous: t() copies
+    return this.node("MatMul", [rows, this.constant(colsT, "adaptive_cols")]);
+  }
+
+  private interpolate(x: Tensor, xName: string, out: Tensor, a: Record<string, unknown>): string {
+    const mode = need<string>(a, "interpolate", "mode");
+    const scales = a.scales as [number, number] | null | undefined;
+    if (mode === "bed-of-nails") {
+      // zeros with x[i, j] at (i·s, j·s): a depthwise transposed convolution with a 1×1 kernel of ones
+      const s = [out.shape[2]! / x.shape[2]!, out.shape[3]! / x.shape[3]!];
+      const c = x.shape[1]!;
+      const wName = this.constant(new Tensor(new Float32Array(c).fill(1), [c, 1, 1, 1]), "nails");
+      return this.node("ConvTranspose", [xName, wName], [ints("kernel_shape", [1, 1]), ints("strides", s), int("group", c), ints("output_padding", s.map((v) => v - 1))]);
+    }
+    const attrs: AttributeProto[] = [str("mode", mode === "bilinear" ? "linear" : "nearest")];
+    if (mode === "nearest") attrs.push(str("coordinate_transformation_mode", "asymmetric"), str("nearest_mode", "floor"));
+    else attrs.push(str("coordinate_transformation_mode", a.alignCorners ? "align_corners" : "pytorch_half_pixel"));
+    const roi = this.constant(new Tensor(new Float32Array(0), [0]), "roi");
+    // with the user's scale factors PyTorch maps coordinates by 1/scale, as ONNX does with scales; else by in/out
+    if (scales && !a.alignCorners) return this.node("Resize", [xName, roi, this.constant(new Tensor(Float32Array.from([1, 1, ...scales]), [4]), "scales")], attrs);
+    return this.node("Resize", [xName, roi, "", this.intConstant(out.shape, "sizes")], attrs);
+  }
+}
+
+/** A cat's real inputs and dim. The tape records neither the dim nor a copy of the input list: cat keeps the
+ *  caller's array, which DenseNet keeps appending to (src/ops/movement.ts), so take the leading inputs whose sizes
+ *  along the one dim where the output differs add up to the output's. */
+function catInputs(t: Tensor): { inputs: Tensor[]; dim: number } {
+  const all = t.gradFn!.inputs;
+  const first = all[0]!;
+  let dim = t.shape.findIndex((v, i) => first.shape[i] !== v);
+  if (dim < 0) dim = 0;
+  const inputs: Tensor[] = [];
+  let total = 0;
+  for (const x of all) {
+    if (total === t.shape[dim] && inputs.length > 0) break;
+    inputs.push(x);
+    total += x.shape[dim]!;
+  }
+  if (total !== t.shape[dim]) throw new OnnxExportError(`ONNX export: cannot recover cat's inputs (sizes along dim ${dim} add to ${total}, output has ${t.shape[dim]})`);
+  return { inputs, dim };
+}
+
+// ---- attribute builders ----
+function need<T = number[]>(a: Record<string, unknown>, op: string, key: string): T {
+  if (!(key in a)) throw new OnnxExportError(`ONNX export: op '${op}' does not record '${key}' on the tape`);
+  return a[key] as T;
+}
+const ints = (name: string, v: readonly number[]): AttributeProto => ({ name, type: AttrType.INTS, ints: [...v] });
+const int = (name: string, v: number): AttributeProto => ({ name, type: AttrType.INT, i: v });
+const float = (name: string, v: number): AttributeProto => ({ name, type: AttrType.FLOAT, f: v });
+const str = (name: string, v: string): AttributeProto => ({ name, type: AttrType.STRING, s: new TextEncoder().encode(v) });
+const scalar = (v: number): Tensor => new Tensor(Float32Array.of(v), []);
+
