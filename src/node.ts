@@ -1,0 +1,2 @@
+// The Node-only entry, `convkit/node`: file helpers that use node:fs. The main entry ("convkit") stays browser-safe.
+export { readFileLimited, writeFileAtomic, loadStateDictFile, loadOnnxFile, DEFAULT_MAX_BYTES } from "./io/node.js";
