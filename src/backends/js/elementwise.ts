@@ -38,10 +38,21 @@ function unary(op: UnaryOp, x: DataArray, y: DataArray, alpha: number): void {
         }
       }
       return;
-    // (v + |v|)/2 is max(v, 0) exactly, keeps NaN (as torch.relu does) and has no branch
-    case "relu": for (let i = 0; i < n; i++) { const v = x[i]!; y[i] = (v + Math.abs(v)) * 0.5; } return;
-    // positive part + slope · negative part, both exact
-    case "leakyRelu": for (let i = 0; i < n; i++) { const v = x[i]!, p = (v + Math.abs(v)) * 0.5; y[i] = p + (v - p) * alpha; } return;
+    // (v + |v|)/2 is max(v, 0) exactly and has no data-dependent branch; it gives NaN only for NaN (kept, as torch.relu
+    // does) and −∞ (→ 0), which the r === r test (always true on ordinary data, so well predicted) sorts out
+    case "relu":
+      for (let i = 0; i < n; i++) {
+        const v = x[i]!, r = (v + Math.abs(v)) * 0.5;
+        y[i] = r === r ? r : v === v ? 0 : v;
+      }
+      return;
+    // positive part + slope · negative part, both exact; ±∞ and NaN take the plain formula
+    case "leakyRelu":
+      for (let i = 0; i < n; i++) {
+        const v = x[i]!, p = (v + Math.abs(v)) * 0.5, r = p + (v - p) * alpha;
+        y[i] = r === r ? r : v > 0 ? v : v * alpha;
+      }
+      return;
     case "square": for (let i = 0; i < n; i++) { const v = x[i]!; y[i] = v * v; } return;
     case "reciprocal": for (let i = 0; i < n; i++) y[i] = 1 / x[i]!; return;
     case "floor": for (let i = 0; i < n; i++) y[i] = Math.floor(x[i]!); return;
