@@ -10,7 +10,7 @@ const rnd = (n: number): Float64Array => Float64Array.from({ length: n }, () => 
 const int = (lo: number, hi: number): number => lo + g.int(hi - lo + 1);
 const contiguous = (shape: number[]): number[] => shape.map((_, d) => shape.slice(d + 1).reduce((a, b) => a * b, 1));
 /** Every multi-index of `shape`, in row-major order. */
-function* indices(shape: number[]): Generator<number[]> {
+function* indices(shape: number[]): IterableIterator<number[]> {
   const total = shape.reduce((a, b) => a * b, 1);
   for (let flat = 0; flat < total; flat++) {
     const idx: number[] = [];
