@@ -123,3 +123,20 @@ test("models.create refuses unknown names, listing the known ones", () => {
   assert.ok(models.names().includes("densenet121"));
   assert.deepEqual(models.defaultInputShape("resnet18"), [1, 3, 224, 224]);
 });
+
+test("a training step reaches every parameter and updates batch-norm statistics (resnet18, densenet121 at 32×32)", () => {
+  for (const name of ["resnet18", "densenet121"]) {
+    const m = models.create(name, { numClasses: 3, generator: new Generator(7) }).train();
+    const x = randn([2, 3, 32, 32], { generator: new Generator(8) });
+    const y = m.call(x) as Tensor;
+    y.square().sum().backward();
+    for (const [k, p] of m.namedParameters()) {
+      assert.ok(p.grad, `${name}: ${k} got no gradient`);
+      assert.ok(p.grad.data.some((v) => v !== 0), `${name}: ${k} gradient is all zero`);
+    }
+    for (const [k, b] of m.namedBuffers()) {
+      if (k.endsWith("num_batches_tracked")) assert.equal(b.item(), 1, `${name}: ${k}`);
+      if (k.endsWith("running_mean")) assert.ok(b.data.some((v) => v !== 0), `${name}: ${k} not updated`);
+    }
+  }
+});
