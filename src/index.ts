@@ -4,7 +4,7 @@ export type { DType, DataArray } from "./tensor/dtype.js";
 export type { Shape } from "./tensor/shape.js";
 export {
   tensor, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye,
-  rand, randn, randint, randperm, type TensorOptions, type RandomOptions,
+  rand, randn, randint, randperm, type TensorOptions, type RandomOptions, type NumericArray,
 } from "./tensor/creation.js";
 export { toDType } from "./tensor/convert.js";
 export { Generator, manualSeed, defaultGenerator } from "./tensor/random.js";
@@ -15,8 +15,12 @@ export {
   add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, neg, exp, log, log1p, expm1, sqrt, rsqrt,
   abs, sign, sin, cos, tanh, sigmoid, relu, square, reciprocal, floor, ceil, round, clamp, where,
 } from "./ops/elementwise.js";
-export { sum, mean, max, min, argmax, argmin, variance, type VarOptions } from "./ops/reduce.js";
-export { reshape, permute, transpose, flatten, squeeze, unsqueeze, expand, slice, select, flip, clone, cat, stack, pad } from "./ops/movement.js";
+export { sum, mean, max, min, argmax, argmin, variance, logsumexp, all, any, type VarOptions } from "./ops/reduce.js";
+export {
+  reshape, permute, transpose, flatten, squeeze, unsqueeze, expand, slice, select, flip, clone, cat, stack, pad,
+  gather, indexSelect, oneHot, split, chunk, repeat,
+} from "./ops/movement.js";
+export { isclose, allclose, type CloseOptions } from "./ops/elementwise.js";
 export { matmul } from "./ops/matmul.js";
 export * from "./ops/arithmetic.js";
 export { setBackend, getBackend, listBackends, registerBackend, kernelFallbacks } from "./backends/registry.js";

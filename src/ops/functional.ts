@@ -1,6 +1,6 @@
 // The functional API, shaped like torch.nn.functional in camelCase with an options object: import { F } from "convkit".
 export { relu, leakyRelu, sigmoid, tanh } from "./elementwise.js";
-export { pad, type PadMode } from "./movement.js";
+export { pad, oneHot, type PadMode } from "./movement.js";
 export * from "./activation.js";
 export * from "./linear.js";
 export * from "./conv.js";
