@@ -11,7 +11,7 @@ export function pyFloat(x: number): string {
   const a = Math.abs(x);
   if (a !== 0 && (a < 1e-4 || a >= 1e16)) {
     // JavaScript writes 1e-5; Python pads the exponent to two digits: 1e-05
-    return x.toExponential().replace(/e([+-])(\d)$/, "e$10$2").replace("e+", "e+");
+    return x.toExponential().replace(/e([+-])(\d)$/, "e$10$2");
   }
   return String(x);
 }
