@@ -71,6 +71,19 @@ export class Attrs {
 
 // ---- value helpers ----
 
+/** The most elements one op may create: a hostile graph can ask for any size (huge pads, strides, shapes), and is
+ *  refused before the allocation rather than exhausting memory. 2^27 float32s are 512 MB. */
+export const MAX_VALUE_ELEMENTS = 2 ** 27;
+
+function checkSize(ctx: OpContext, shape: readonly number[]): void {
+  let n = 1;
+  for (const d of shape) {
+    if (!Number.isSafeInteger(d) || d < 0) fail(ctx, `would create a tensor of shape [${shape.join(",")}]`);
+    n *= d;
+  }
+  if (n > MAX_VALUE_ELEMENTS) fail(ctx, `would create a tensor of shape [${shape.join(",")}] (${n} elements, limit ${MAX_VALUE_ELEMENTS})`);
+}
+
 function fail(ctx: OpContext, problem: string): never {
   throw new FormatError(`${ctx.where}: ${problem}`);
 }
@@ -119,6 +132,7 @@ function intBroadcast(a: IntTensor, b: IntTensor, fn: (x: number, y: number) => 
   } catch (e) {
     return fail(ctx, (e as Error).message);
   }
+  checkSize(ctx, shape);
   const out = new Float64Array(sizeOf(shape));
   const idxOf = (s: readonly number[], flat: number): number => {
     let r = 0, stride = 1, rem = flat;
@@ -228,6 +242,7 @@ const conv: OpImpl = (inputs, ctx) => {
   const sp = spatialRank(ctx, x, "Conv");
   if (w.ndim !== x.ndim) fail(ctx, `weight [${w.shape.join(",")}] must have the input's rank ${x.ndim}`);
   const { strides, dil, b, e } = kernelAttrs(ctx, x, w.shape.slice(2));
+  checkSize(ctx, [x.shape[0]!, w.shape[0]!, ...x.shape.slice(2).map((v, i) => Math.floor((v + b[i]! + e[i]!) / strides[i]!) + 1)]);
   if (sp === 1) { x = x.unsqueeze(2); w = w.unsqueeze(2); }
   const [bb, ee] = [lift2(b, 0), lift2(e, 0)];
   const y = F.conv2d(x, w, bias, {
@@ -263,6 +278,7 @@ const convTranspose: OpImpl = (inputs, ctx) => {
   } else {
     [b, e] = spatialPads(ctx, inSize, kernel, strides, dil);
   }
+  checkSize(ctx, [x.shape[0]!, w.shape[1]! * group, ...inSize.map((v, i) => strides[i]! * (v - 1) + outPad[i]! + (kernel[i]! - 1) * dil[i]! + 1 + Math.max(0, -b[i]!) + Math.max(0, -e[i]!))]);
   if (sp === 1) { x = x.unsqueeze(2); w = w.unsqueeze(2); }
   const [s2, d2, op2, b2, e2] = [lift2(strides, 1), lift2(dil, 1), lift2(outPad, 0), lift2(b, 0), lift2(e, 0)];
   let y: Tensor;
@@ -288,6 +304,7 @@ function pool(kind: "max" | "avg"): OpImpl {
     const sp = spatialRank(ctx, x, kind === "max" ? "MaxPool" : "AveragePool");
     const { kernel, strides, dil, b, e } = kernelAttrs(ctx, x, null);
     const ceilMode = ctx.attrs.int("ceil_mode", 0) === 1;
+    checkSize(ctx, [...x.shape.slice(0, 2), ...x.shape.slice(2).map((v, i) => v + b[i]! + e[i]! + 1)]);
     if (sp === 1) x = x.unsqueeze(2);
     const [k2, s2, d2, b2, e2] = [lift2(kernel, 1), lift2(strides, 1), lift2(dil, 1), lift2(b, 0), lift2(e, 0)];
     const [n, c, h, w] = x.shape as [number, number, number, number];
@@ -368,6 +385,8 @@ const maxUnpool: OpImpl = (inputs, ctx) => {
  *  interpolation weights (nearest with any rounding, linear, cubic; every coordinate transformation). */
 function resizeWith(ctx: OpContext, x: Tensor, outSize: [number, number], scale: [number, number], mode: string, coord: string, nearestMode: string, cubicA: number, excludeOutside: boolean, roi: number[] | null, extrapolation: number): Tensor {
   const [h, w] = [x.shape[2]!, x.shape[3]!];
+  checkSize(ctx, [x.shape[0]!, x.shape[1]!, ...outSize]);
+  checkSize(ctx, [outSize[0] + outSize[1], Math.max(h, w)]);
   const mats: { m: Tensor; valid: Float32Array }[] = [0, 1].map((axis) => {
     const len = axis === 0 ? h : w, out = outSize[axis]!, s = scale[axis]!;
     const m = zeros([out, len], { dtype: x.dtype });
@@ -635,6 +654,7 @@ const padNode: OpImpl = (inputs, ctx) => {
   const mode = ctx.attrs.string("mode", "constant");
   if (pads.length !== 2 * x.ndim) fail(ctx, `pads has ${pads.length} values, expected ${2 * x.ndim}`);
   // ONNX lists all begins then all ends, first dim first; F.pad takes (begin, end) pairs from the last dim backwards
+  checkSize(ctx, x.shape.map((v, d) => v + Math.max(0, pads[d]!) + Math.max(0, pads[d + x.ndim]!)));
   const pairs: number[] = [];
   for (let d = x.ndim - 1; d >= 0; d--) pairs.push(pads[d]!, pads[d + x.ndim]!);
   const m = mode === "edge" ? "replicate" : mode;
@@ -683,8 +703,7 @@ const constant: OpImpl = (_inputs, ctx) => {
 
 const constantOfShape: OpImpl = (inputs, ctx) => {
   const shape = intsIn(inputs, 0, ctx);
-  if (shape.some((d) => d < 0)) fail(ctx, `negative shape [${shape.join(",")}]`);
-  if (sizeOf(shape) > 1 << 28) fail(ctx, `shape [${shape.join(",")}] is too large`);
+  checkSize(ctx, shape);
   const v = ctx.attrs.tensor("value");
   const fill = v ? v.data[0] ?? 0 : 0;
   if (v instanceof IntTensor) return [new IntTensor(new Float64Array(sizeOf(shape)).fill(fill), shape, v.dtype)];
@@ -712,6 +731,7 @@ const gather: OpImpl = (inputs, ctx) => {
   const idx = [...idxV.data].map((i) => (i < 0 ? i + n : i));
   if (idx.some((i) => i < 0 || i >= n)) fail(ctx, `an index is out of range for axis ${axis} of size ${n}`);
   const outShape = [...data.shape.slice(0, axis), ...idxV.shape, ...data.shape.slice(axis + 1)];
+  checkSize(ctx, outShape);
   if (data instanceof IntTensor) {
     const outer = sizeOf(data.shape.slice(0, axis)), inner = sizeOf(data.shape.slice(axis + 1));
     const out = new Float64Array(outer * idx.length * inner);
@@ -813,6 +833,7 @@ const expandOp: OpImpl = (inputs, ctx) => {
   } catch (e) {
     return fail(ctx, (e as Error).message);
   }
+  checkSize(ctx, target);
   return [expand(x.reshape([...new Array<number>(target.length - x.ndim).fill(1), ...x.shape]), target)];
 };
 
