@@ -9,7 +9,15 @@ const LECTURE_ORDER = ["lenet5", "alexnet", "vgg16", "vgg19", "googlenet", "resn
 /** The order they are computed in: cheapest to build first, so most of the table fills quickly. */
 const BUILD_ORDER = ["lenet5", "resnet18", "googlenet", "densenet121", "alexnet", "resnet50", "unet", "resnet152", "vgg16", "vgg19"];
 
-const COLUMNS = ["model", "input", "layers", "parameters", "weights", "MACs", "activations"] as const;
+/** Year of the paper that introduced each architecture. */
+const YEAR: Record<string, number> = {
+  lenet5: 1998, alexnet: 2012, vgg16: 2014, vgg19: 2014, googlenet: 2014, resnet18: 2015, resnet50: 2015,
+  resnet152: 2015, densenet121: 2016, unet: 2015,
+};
+
+const COLUMNS = ["model", "year", "input", "layers", "parameters", "weights", "MACs", "activations"] as const;
+/** Columns filled from the worker's reply (after model and year). */
+const FIRST_DATA_COLUMN = 2;
 
 function mib(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(bytes < 2 ** 20 ? 2 : 0)} MiB`;
@@ -33,11 +41,23 @@ export class ArchSection {
       const tr = body.insertRow();
       tr.id = `arch-${name}`;
       tr.insertCell().textContent = name;
-      for (let i = 1; i < COLUMNS.length; i++) tr.insertCell().className = "num";
+      tr.insertCell().textContent = String(YEAR[name] ?? "");
+      for (let i = FIRST_DATA_COLUMN; i < COLUMNS.length; i++) tr.insertCell().className = "num";
       this.rows.set(name, tr);
     }
     $("arch-table").replaceChildren(table);
     $<HTMLButtonElement>("arch-run").addEventListener("click", () => this.run());
+  }
+
+  /** The lecture's complexity remarks, checked against the table. */
+  private comparison(): string {
+    const params = (n: string) => Number(this.rows.get(n)?.dataset["params"] ?? NaN);
+    const macs = (n: string) => Number(this.rows.get(n)?.dataset["macs"] ?? NaN);
+    const ratio = params("vgg16") / params("googlenet");
+    if (!Number.isFinite(ratio)) return "";
+    return `VGG-16 has ${ratio.toFixed(1)}× GoogLeNet's parameters (the lecture's "27× fewer" counts GoogLeNet at ` +
+      `5 million; torchvision's has ${(params("googlenet") / 1e6).toFixed(1)} million) and needs ` +
+      `${(macs("vgg16") / macs("resnet50")).toFixed(1)}× the MACs of ResNet-50.`;
   }
 
   /** Starts (or restarts) the worker on every model of the table. */
@@ -53,7 +73,7 @@ export class ArchSection {
     worker.addEventListener("message", (ev: MessageEvent<ZooReply>) => {
       const m = ev.data;
       if (m.kind === "done") {
-        status.textContent = `done: ${done} models.`;
+        status.textContent = `done: ${done} models. ${this.comparison()}`;
         button.disabled = false;
         worker.terminate();
         return;
@@ -62,7 +82,7 @@ export class ArchSection {
       if (!tr) return;
       done++;
       if (m.kind === "error") {
-        tr.cells[1]!.textContent = `error: ${m.message}`;
+        tr.cells[FIRST_DATA_COLUMN]!.textContent = `error: ${m.message}`;
         return;
       }
       tr.title = m.description;
@@ -72,7 +92,7 @@ export class ArchSection {
         `${m.inputShape.slice(1).join(" × ")}`, String(m.layers), fmtInt(m.params), mib(m.paramBytes),
         `${(m.macs / 1e9).toFixed(m.macs < 1e8 ? 4 : 2)} G`, mib(m.activationBytes),
       ];
-      cells.forEach((c, i) => (tr.cells[i + 1]!.textContent = c));
+      cells.forEach((c, i) => (tr.cells[i + FIRST_DATA_COLUMN]!.textContent = c));
       status.textContent = `${done} of ${BUILD_ORDER.length} models (last: ${m.name}, built in ${(m.buildMs / 1000).toFixed(1)} s)…`;
     });
     worker.addEventListener("error", (ev) => {

@@ -5,6 +5,7 @@ import { F, Tensor, convOutputSize, receptiveField, samePadding } from "../src/i
 import { DIGIT_SIZE, digitPixels } from "./digits.js";
 import { absMax, drawPlane, fmtValue, kernelTable, markCells } from "./render.js";
 import { $, intInput, type Select } from "./dom.js";
+import { showFilterBank } from "./features.js";
 
 const SIZE = DIGIT_SIZE;
 const INPUT_CELL = 8;
@@ -117,6 +118,7 @@ export class ConvSection {
     // the kernel is a leaf that requires grad, so backward() fills in ∂L/∂K
     const kernelLeaf = new Tensor(Float32Array.from(weights.data), [k, k], true);
     const x = new Tensor(Float32Array.from(this.pixels), [1, 1, SIZE, SIZE]);
+    showFilterBank(x);
     let y: Tensor;
     try {
       y = F.convolve2d(x, kernelLeaf, { mode: st.mode, stride: st.stride, padding: st.padding, dilation: st.dilation });

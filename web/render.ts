@@ -70,6 +70,7 @@ export function markCells(canvas: HTMLCanvasElement, cells: ReadonlyArray<readon
 
 /** A number for a table cell: integers as they are, others with up to 3 decimals. */
 export function fmtValue(v: number): string {
+  if (v === 0) return "0"; // also −0, which a flipped or negated zero can be
   if (Number.isInteger(v)) return String(v);
   if (Math.abs(v) >= 100) return v.toFixed(1);
   return v.toFixed(3).replace(/0+$/, "").replace(/\.$/, "");

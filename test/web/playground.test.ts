@@ -140,6 +140,11 @@ function assertValues(actual: Flat, shape: number[], data: number[], label: stri
   actual.data.forEach((v, i) => assert.ok(Math.abs(v - data[i]!) <= tol, `${label}: element ${i} is ${v}, expected ${data[i]}`));
 }
 
+// outside the suite, so that a missing browser shows as a failed test, not only as a failed hook
+test("Chromium is installed", () => {
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: the browser tests need Debian's Chromium (apt-get install chromium)`);
+});
+
 describe("the playground in headless Chromium", { timeout: 60_000 }, () => {
   let server: StaticServer | undefined;
   let context: BrowserContext | undefined;
@@ -179,10 +184,6 @@ describe("the playground in headless Chromium", { timeout: 60_000 }, () => {
     await context?.close();
     await server?.close();
     if (profile) rmSync(profile, { recursive: true, force: true });
-  });
-
-  test("Chromium is installed", () => {
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: the browser tests need Debian's Chromium`);
   });
 
   test("ops in the page equal the same ops in Node (js backend: exactly; wasm: float32 tolerance)", async () => {
@@ -329,6 +330,14 @@ describe("the playground in headless Chromium", { timeout: 60_000 }, () => {
     const out = (await page.locator("#output-canvas").boundingBox())!;
     await page.mouse.move(out.x + 2, out.y + 2);
     assert.match(await text("#hover-info"), /output \(0, 0\) = .* reads input rows 0…2, columns 0…2/);
+    const rgbAt = (y: number, x: number) => page.evaluate(([yy, xx]) => {
+      const c = document.getElementById("input-canvas") as HTMLCanvasElement;
+      return Array.from(c.getContext("2d")!.getImageData(xx, yy, 1, 1).data.slice(0, 3));
+    }, [y, x] as const);
+    const [r, g, b] = await rgbAt(2, 2);
+    assert.ok(r! > 150 && b! < 60 && r! > g!, `tap (2,2) is marked orange, got rgb(${r},${g},${b})`);
+    const [r2, g2, b2] = await rgbAt(3, 3);
+    assert.ok(r2 === g2 && g2 === b2, `pixel (3,3) is outside the window and stays grey, got rgb(${r2},${g2},${b2})`);
 
     // backends: switch to wasm when the page has it, time a convolution on each
     const backends = await page.locator("#backend option").allTextContents();
