@@ -572,8 +572,14 @@ function binaryOp(kind: Binary): OpImpl {
   return (inputs, ctx) => {
     const a = inputs[0], b = inputs[1];
     if (!a || !b) fail(ctx, "needs two inputs");
-    if (ctx.opset < 7 && ctx.attrs.has("broadcast")) fail(ctx, "legacy (opset < 7) broadcasting attributes are not supported");
-    return [binary(kind, a!, b!, ctx)];
+    let rhs: Value = b!;
+    if (ctx.opset < 7 && ctx.attrs.int("broadcast", 0) === 1 && ctx.attrs.has("axis")) {
+      // legacy broadcasting: b's dims align with a's starting at `axis`
+      const axis = normAxis(ctx, ctx.attrs.int("axis", 0), a!.ndim);
+      const shape = [...new Array<number>(axis).fill(1), ...b!.shape, ...new Array<number>(Math.max(0, a!.ndim - axis - b!.ndim)).fill(1)];
+      rhs = reshapeValue(b!, shape);
+    }
+    return [binary(kind, a!, rhs, ctx)];
   };
 }
 
@@ -771,11 +777,11 @@ const squeeze: OpImpl = (inputs, ctx) => {
   return [reshapeValue(v, v.shape.filter((_, i) => !norm.includes(i)))];
 };
 
-function reduce(kind: "mean" | "sum" | "max" | "min" | "sumSquare"): OpImpl {
+function reduce(kind: "mean" | "sum" | "max" | "min" | "sumSquare" | "l2" | "logSumExp"): OpImpl {
   return (inputs, ctx) => {
     let x = floatIn(inputs, 0, ctx);
     const axesAsInput = kind === "sum" ? 13 : 18;
-    if (kind === "sumSquare") x = x.square();
+    if (kind === "sumSquare" || kind === "l2") x = x.square();
     let axes = axesOf(inputs, ctx, axesAsInput);
     if (!axes || axes.length === 0) {
       if (ctx.attrs.int("noop_with_empty_axes", 0) === 1) return [x.clone()];
@@ -786,6 +792,14 @@ function reduce(kind: "mean" | "sum" | "max" | "min" | "sumSquare"): OpImpl {
     if (x.ndim === 0) return [x.clone()];
     if (kind === "mean") return [x.mean(dims, keep)];
     if (kind === "sum" || kind === "sumSquare") return [x.sum(dims, keep)];
+    if (kind === "l2") return [x.sum(dims, keep).sqrt()];
+    if (kind === "logSumExp") {
+      // log Σ exp(x − m) + m with m the (constant) maximum, so large inputs do not overflow
+      let m = x.detach();
+      for (const d of dims) m = m.max(d, true);
+      const r = x.sub(m).exp().sum(dims, true).log().add(m);
+      return [keep ? r : r.reshape(x.shape.filter((_, i) => !dims.includes(i)))];
+    }
     let y = x;
     for (const d of dims) y = kind === "max" ? y.max(d, true) : y.min(d, true);
     return [keep ? y : y.reshape(x.shape.filter((_, i) => !dims.includes(i)))];
@@ -858,6 +872,18 @@ const whereOp: OpImpl = (inputs, ctx) => {
   return [where(cond, expand(a.reshape([...new Array<number>(shape.length - a.ndim).fill(1), ...a.shape]), shape), expand(b.reshape([...new Array<number>(shape.length - b.ndim).fill(1), ...b.shape]), shape))];
 };
 
+const negPart = (x: Tensor): Tensor => minimum(x, zeros([], { dtype: x.dtype }));
+
+const instanceNorm: OpImpl = (inputs, ctx) => {
+  const x = floatIn(inputs, 0, ctx), scale = floatIn(inputs, 1, ctx), bias = floatIn(inputs, 2, ctx);
+  if (x.ndim < 3) fail(ctx, "InstanceNormalization needs [N,C,…] with spatial dims");
+  const dims = x.shape.slice(2).map((_, i) => i + 2);
+  const perChannel = [1, x.shape[1]!, ...dims.map(() => 1)];
+  const centered = x.sub(x.mean(dims, true));
+  const y = centered.div(centered.square().mean(dims, true).add(ctx.attrs.float("epsilon", 1e-5)).sqrt());
+  return [y.mul(scale.reshape(perChannel)).add(bias.reshape(perChannel))];
+};
+
 /** Let a data-movement op (padding, pooling, selection) take integer tensors: run it on float64 copies of the
  *  integer inputs in `slots`, and turn float results back into integers of the first such input's type. Exact, since
  *  the op only moves or compares values. */
@@ -894,7 +920,22 @@ export const OPS: Readonly<Record<string, OpImpl>> = {
   Dropout: dropout, Identity: identity, Constant: constant, ConstantOfShape: constantOfShape, Shape: shapeOp,
   Gather: gather, Unsqueeze: unsqueeze, Squeeze: squeeze, Slice: slice, Cast: cast, Expand: expandOp, Where: acceptInts(whereOp, [1, 2]),
   ReduceMean: reduce("mean"), ReduceSum: reduce("sum"), ReduceMax: reduce("max"), ReduceMin: reduce("min"),
-  ReduceSumSquare: reduce("sumSquare"),
+  ReduceSumSquare: reduce("sumSquare"), ReduceL2: reduce("l2"), ReduceLogSumExp: reduce("logSumExp"),
+  PRelu: (inputs, ctx) => {
+    const x = floatIn(inputs, 0, ctx);
+    let slope = floatIn(inputs, 1, ctx);
+    // before opset 7 a 1-D slope of C values is per channel (dim 1)
+    if (ctx.opset < 7 && slope.ndim === 1 && x.ndim > 2 && slope.size === x.shape[1]) slope = slope.reshape([slope.size, ...new Array<number>(x.ndim - 2).fill(1)]);
+    return [x.relu().add(negPart(x).mul(slope))];
+  },
+  Elu: unary((x, ctx) => x.relu().add(negPart(x).exp().sub(1).mul(ctx.attrs.float("alpha", 1)))),
+  Selu: unary((x, ctx) => x.relu().add(negPart(x).exp().sub(1).mul(ctx.attrs.float("alpha", 1.67326319217681884765625))).mul(ctx.attrs.float("gamma", 1.05070102214813232421875))),
+  Softplus: unary((x) => F.softplus(x)),
+  Softsign: unary((x) => x.div(x.abs().add(1))),
+  HardSigmoid: unary((x, ctx) => x.mul(ctx.attrs.float("alpha", 0.2)).add(ctx.attrs.float("beta", 0.5)).clamp(0, 1)),
+  HardSwish: unary((x) => x.mul(x.mul(1 / 6).add(0.5).clamp(0, 1))),
+  Sin: unary((x) => x.sin()), Cos: unary((x) => x.cos()), Sign: unary((x) => x.sign()),
+  InstanceNormalization: instanceNorm,
 };
 
 export { isFloatValue };

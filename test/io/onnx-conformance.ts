@@ -23,15 +23,18 @@ export const FAMILIES: [RegExp, string][] = [
   [/^test_reshape/, "Reshape"], [/^test_transpose/, "Transpose"], [/^test_(constant|edge|reflect)_pad/, "Pad"], [/^test_clip/, "Clip"],
   [/^test_dropout/, "Dropout"], [/^test_identity/, "Identity"], [/^test_constant$/, "Constant"], [/^test_constantofshape/, "ConstantOfShape"],
   [/^test_shape/, "Shape"], [/^test_gather_[0-9n]/, "Gather"], [/^test_unsqueeze/, "Unsqueeze"], [/^test_squeeze/, "Squeeze"],
-  [/^test_reduce_mean_/, "ReduceMean"], [/^test_reduce_sum_/, "ReduceSum"], [/^test_reduce_max_/, "ReduceMax"], [/^test_reduce_min_/, "ReduceMin"],
+  [/^test_reduce_mean_/, "ReduceMean"], [/^test_reduce_sum_(?!square)/, "ReduceSum"], [/^test_reduce_max_/, "ReduceMax"], [/^test_reduce_min_/, "ReduceMin"],
   [/^test_sqrt/, "Sqrt"], [/^test_pow/, "Pow"], [/^test_exp$|^test_exp_/, "Exp"], [/^test_log$|^test_log_example/, "Log"],
   [/^test_neg/, "Neg"], [/^test_abs/, "Abs"], [/^test_max_/, "Max"], [/^test_min_/, "Min"], [/^test_sum_/, "Sum"], [/^test_mean_/, "Mean"],
   [/^test_reciprocal/, "Reciprocal"], [/^test_floor/, "Floor"], [/^test_ceil/, "Ceil"], [/^test_slice/, "Slice"], [/^test_expand/, "Expand"],
-  [/^test_where/, "Where"], [/^test_cast_FLOAT_TO_DOUBLE|^test_cast_DOUBLE_TO_FLOAT$/, "Cast"],
+  [/^test_where/, "Where"], [/^test_prelu/, "PRelu"], [/^test_elu/, "Elu"], [/^test_selu/, "Selu"], [/^test_softplus/, "Softplus"],
+  [/^test_softsign/, "Softsign"], [/^test_hardsigmoid/, "HardSigmoid"], [/^test_hardswish/, "HardSwish"], [/^test_sin$|^test_sin_/, "Sin"],
+  [/^test_cos$|^test_cos_/, "Cos"], [/^test_sign$/, "Sign"], [/^test_instancenorm/, "InstanceNormalization"],
+  [/^test_reduce_l2_/, "ReduceL2"], [/^test_reduce_log_sum_exp_/, "ReduceLogSumExp"], [/^test_reduce_sum_square_/, "ReduceSumSquare"], [/^test_cast_FLOAT_TO_DOUBLE|^test_cast_DOUBLE_TO_FLOAT$/, "Cast"],
 ];
 
 /** pytorch-converted tests of the layers convkit covers. */
-export const PYTORCH_CONVERTED = /^test_(AvgPool[123]d|BatchNorm[123]d|ConstantPad2d|Conv[123]d|ConvTranspose2d|LeakyReLU|Linear|LogSoftmax|MaxPool[123]d|ReLU|ReflectionPad2d|ReplicationPad2d|Sigmoid|Softmax|Tanh|ZeroPad2d|log_softmax|softmax)/;
+export const PYTORCH_CONVERTED = /^test_(AvgPool[123]d|BatchNorm[123]d|ConstantPad2d|Conv[123]d|ConvTranspose2d|ELU|LeakyReLU|Linear|LogSoftmax|MaxPool[123]d|PReLU|ReLU|SELU|Softplus|Softsign|ReflectionPad2d|ReplicationPad2d|Sigmoid|Softmax|Tanh|ZeroPad2d|log_softmax|softmax)/;
 
 export interface CaseResult { dir: string; op: string; ok: boolean; reason: string }
 
