@@ -1,10 +1,11 @@
 // Browser tests: the playground bundle (web/, built by scripts/build-web.mjs) in Debian's headless Chromium through
 // playwright-core. The same op recipes run in the page and in Node and must agree (exactly on the js backend: the same
 // code on the same IEEE arithmetic); hard facts (Sobel of an edge, pooling of 0..15, …) are checked in the page; then
-// the playground's controls are clicked through and their output sizes and counts checked. A missing Chromium fails.
+// the playground's controls are clicked through and their output sizes and counts checked. A missing Chromium fails, and
+// a Node-only import reached by the browser build must fail the build with its import chain.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
@@ -139,6 +140,24 @@ function assertValues(actual: Flat, shape: number[], data: number[], label: stri
   assert.deepEqual(actual.shape, shape, `${label}: shape`);
   actual.data.forEach((v, i) => assert.ok(Math.abs(v - data[i]!) <= tol, `${label}: element ${i} is ${v}, expected ${data[i]}`));
 }
+
+test("the web build names the import chain that reaches a Node-only module", () => {
+  const dir = mkdtempSync(join(tmpdir(), "convkit-chain-"));
+  try {
+    const entry = join(dir, "entry.ts");
+    writeFileSync(entry, `import * as n from ${JSON.stringify(join(ROOT, "src", "node.ts"))};\nconsole.log(n);\n`);
+    const code = `import * as esbuild from "esbuild";
+      import { webBuildOptions } from ${JSON.stringify(join(ROOT, "scripts", "build-web.mjs"))};
+      try { await esbuild.build({ ...webBuildOptions({ entryPoints: [${JSON.stringify(entry)}], outdir: ${JSON.stringify(join(dir, "out"))} }), logLevel: "silent" }); console.log("BUILT"); }
+      catch (e) { console.log(e.errors.map((x) => x.text).join("\\n")); }`;
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", code], { cwd: ROOT, encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.doesNotMatch(r.stdout, /BUILT/, "bundling src/node.ts for the browser must fail");
+    assert.match(r.stdout, /Node-only module "node:\w+" in the browser bundle: .*entry\.ts → src\/node\.ts → src\/(io|data|viz)\/node\.ts → node:\w+/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 // outside the suite, so that a missing browser shows as a failed test, not only as a failed hook
 test("Chromium is installed", () => {
