@@ -1,7 +1,7 @@
 // Bundles the browser playground with esbuild: web/main.ts (which imports convkit's src directly) → web/dist/main.js,
 // and its model-zoo worker web/zoo-worker.ts → web/dist/zoo-worker.js. The browser core must not import Node-only
 // modules; if it does, the build fails and names the whole import chain (esbuild alone names only the last file).
-// Usage: node scripts/build-web.mjs [--watch] [--minify]
+// Usage: node scripts/build-web.mjs [--watch] [--minify] [--outdir=DIR]   (default web/dist)
 import * as esbuild from "esbuild";
 import { builtinModules } from "node:module";
 import { fileURLToPath } from "node:url";
@@ -65,7 +65,8 @@ export function webBuildOptions({ entryPoints, outdir, minify = false } = {}) {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const options = webBuildOptions({ minify: process.argv.includes("--minify") });
+  const outdirArg = process.argv.find((a) => a.startsWith("--outdir="));
+  const options = webBuildOptions({ minify: process.argv.includes("--minify"), outdir: outdirArg ? resolve(outdirArg.slice(9)) : undefined });
   if (process.argv.includes("--watch")) {
     const ctx = await esbuild.context(options);
     await ctx.watch();
@@ -79,6 +80,6 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     }
     const outs = Object.entries(result.metafile.outputs).filter(([p]) => p.endsWith(".js"));
     const sizes = outs.map(([p, o]) => `${p.slice(p.lastIndexOf("/") + 1)} ${(o.bytes / 1024).toFixed(0)} KiB`).join(", ");
-    console.log(`build-web: web/dist/: ${sizes}, from ${Object.keys(result.metafile.inputs).length} modules`);
+    console.log(`build-web: ${relative(process.cwd(), options.outdir) || "."}/: ${sizes}, from ${Object.keys(result.metafile.inputs).length} modules`);
   }
 }

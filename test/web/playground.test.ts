@@ -5,7 +5,7 @@
 // a Node-only import reached by the browser build must fail the build with its import chain.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
@@ -169,15 +169,19 @@ describe("the playground in headless Chromium", { timeout: 60_000 }, () => {
   let context: BrowserContext | undefined;
   let page: Page;
   let profile: string | undefined;
+  let site: string | undefined;
   const pageErrors: string[] = [];
 
   before(async () => {
     if (!existsSync(CHROMIUM)) {
       throw new Error(`${CHROMIUM} is missing: the browser tests need Debian's Chromium (apt-get install chromium)`);
     }
-    const build = spawnSync(process.execPath, [join(ROOT, "scripts", "build-web.mjs")], { cwd: ROOT, encoding: "utf8" });
+    // the page and a fresh bundle in a temporary folder: web/dist in the working tree is left alone
+    site = mkdtempSync(join(tmpdir(), "convkit-web-"));
+    for (const f of ["index.html", "style.css"]) copyFileSync(join(ROOT, "web", f), join(site, f));
+    const build = spawnSync(process.execPath, [join(ROOT, "scripts", "build-web.mjs"), `--outdir=${join(site, "dist")}`], { cwd: ROOT, encoding: "utf8" });
     assert.equal(build.status, 0, `scripts/build-web.mjs failed:\n${build.stdout}\n${build.stderr}`);
-    server = await serveStatic(join(ROOT, "web"));
+    server = await serveStatic(site);
     profile = mkdtempSync(join(tmpdir(), "convkit-chromium-"));
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
@@ -202,7 +206,7 @@ describe("the playground in headless Chromium", { timeout: 60_000 }, () => {
   after(async () => {
     await context?.close();
     await server?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    for (const dir of [profile, site]) if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   test("ops in the page equal the same ops in Node (js backend: exactly; wasm: float32 tolerance)", async () => {
