@@ -1,5 +1,5 @@
 // The ONNX operators convkit imports, each written with convkit's differentiable ops (F.*, Tensor methods), so an
-// imported graph trains like a hand-built model. Semantics follow the ONNX operator spec (opset 7–18).
+// imported graph trains like a hand-built model. Semantics follow the ONNX operator spec, per opset (older forms down to opset 6 where the tests use them).
 import { Tensor } from "../tensor/tensor.js";
 import { broadcastShapes, sizeOf } from "../tensor/shape.js";
 import { tensor, ones, zeros } from "../tensor/creation.js";
@@ -7,7 +7,6 @@ import * as F from "../ops/functional.js";
 import { cat, pad as padOp, expand } from "../ops/movement.js";
 import { maximum, minimum, where } from "../ops/elementwise.js";
 import { matmul } from "../ops/matmul.js";
-import { record, needsGrad } from "../autograd/graph.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { FormatError } from "../errors.js";
 import { AttrType, int64Clamped, type AttributeProto, type NodeProto } from "./onnx-proto.js";
@@ -118,9 +117,6 @@ function normAxis(ctx: OpContext, axis: number, rank: number): number {
   const a = axis < 0 ? axis + rank : axis;
   if (!Number.isInteger(a) || a < 0 || a >= Math.max(rank, 1)) fail(ctx, `axis ${axis} is out of range for rank ${rank}`);
   return a;
-}
-function isFloatValue(v: Value | null): v is Tensor {
-  return v instanceof Tensor;
 }
 
 // ---- integer arithmetic (shape computations) ----
@@ -896,13 +892,6 @@ function acceptInts(impl: OpImpl, slots: readonly number[] = [0]): OpImpl {
   };
 }
 
-/** A differentiable identity that records itself, for ops whose result is their input unchanged. */
-export function passThrough(x: Tensor): Tensor {
-  const out = new Tensor(x.data, x.shape);
-  if (needsGrad(x)) record(out, "identity", [x], (g) => [g]);
-  return out;
-}
-
 /** Every supported operator of the default domain, by op_type. */
 export const OPS: Readonly<Record<string, OpImpl>> = {
   Conv: conv, ConvTranspose: convTranspose,
@@ -938,4 +927,3 @@ export const OPS: Readonly<Record<string, OpImpl>> = {
   InstanceNormalization: instanceNorm,
 };
 
-export { isFloatValue };
