@@ -200,12 +200,16 @@ export function curves(panels: readonly Panel[], opts: { width?: number; height?
     c.line(left, top, left, bottom, BLACK);
     c.line(left, bottom, right, bottom, BLACK);
     c.text(ox + (pw - textWidth(p.xLabel)) / 2, ph - 14, p.xLabel, GREY);
+    // the legend goes in the corner away from where the curves end (top right, or bottom right if they end high)
+    const ends = p.series.map((s) => s.points[s.points.length - 1]).filter((q): q is readonly [number, number] => q !== undefined);
+    const endHigh = ends.length > 0 && ends.every((q) => ys(q[1]) < (top + bottom) / 2);
+    const legendTop = endHigh ? bottom - 8 - p.series.length * 12 : top + 4;
     p.series.forEach((s, si) => {
       const col = PALETTE[si % PALETTE.length]!;
       for (let i = 1; i < s.points.length; i++) c.line(xs(s.points[i - 1]![0]), ys(s.points[i - 1]![1]), xs(s.points[i]![0]), ys(s.points[i]![1]), col, 2);
       if (s.points.length === 1) c.fillRect(xs(s.points[0]![0]) - 2, ys(s.points[0]![1]) - 2, 5, 5, col);
       // legend, top right
-      const ly = top + 4 + si * 12;
+      const ly = legendTop + si * 12;
       c.fillRect(right - 80, ly + 2, 12, 3, col);
       c.text(right - 64, ly, s.name.slice(0, 10));
     });
