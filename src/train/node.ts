@@ -261,11 +261,12 @@ export async function runTraining(cfgIn: TrainConfig, run: RunOptions = {}): Pro
       barsize: 24, hideCursor: true, clearOnComplete: true, stream: process.stdout,
     }) : null;
     bar?.start(nb, batch0, { loss: "-", acc: "-", ips: "-" });
+    const startBatch = batch0;
     let lastPrint = batch0;
     let t0 = performance.now();
     model.train();
     let b = batch0;
-    for await (const batchData of trainLoader.epochBatchesAsync(epoch, batch0)) {
+    for await (const batchData of trainLoader.epochBatchesAsync(epoch, startBatch)) {
       const { images, labels } = batchData as Batch;
       opt.zeroGrad();
       const logits = logitsOf(model.call(images));
@@ -291,7 +292,8 @@ export async function runTraining(cfgIn: TrainConfig, run: RunOptions = {}): Pro
       if (bar) bar.update(b, { loss: (stats.lossSum / stats.seen).toFixed(4), acc: `${((100 * stats.correct) / stats.seen).toFixed(1)}%`, ips: ips.toFixed(0) });
       else if (b - lastPrint >= Math.max(1, Math.ceil(nb / 5)) && b < nb) {
         lastPrint = b;
-        const eta = ((nb - b) * stats.seconds) / Math.max(1, b - batch0);
+        // stats.seconds covers the whole epoch (also before a resume); this process did b − startBatch batches of it
+        const eta = (nb - b) * (stats.seconds / Math.max(1, stats.seen / cfg.batchSize));
         log(`  epoch ${epoch + 1}/${cfg.epochs} batch ${b}/${nb}: loss ${(stats.lossSum / stats.seen).toFixed(4)}, acc ${((100 * stats.correct) / stats.seen).toFixed(1)}%, ${ips.toFixed(0)} img/s, ETA ${fmtTime(eta)}`);
       }
       if (cfg.checkpointEvery > 0 && step % cfg.checkpointEvery === 0 && b < nb) {
