@@ -9,7 +9,8 @@ interface Result {
   rows: Row[];
   summary: Record<string, { best: string; ms: number; ratios: Record<string, number> }>;
 }
-const r = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as Result;
+const text = readFileSync(process.argv[2]!, "utf8");
+const r = JSON.parse(text.slice(text.indexOf("\n{") + 1 || 0)) as Result; // skips npm's banner, if any
 const out: string[] = [];
 out.push(`Machine: ${JSON.stringify(r.machine)}`, "");
 out.push("WebAssembly SIMD peak measured in the same run (12 accumulators, best of 5): " +

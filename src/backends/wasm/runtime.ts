@@ -78,7 +78,8 @@ export function simdAvailable(): boolean {
 }
 
 // The worker's loop, as plain JS source shared by Node (eval: true, CommonJS) and the browser (Blob URL).
-// It spins briefly for the next generation (cheap hand-off between consecutive kernels), then sleeps.
+// It spins briefly (a few microseconds) for the next generation, then sleeps: longer spinning steals the core
+// that the calling thread needs for the JS work between kernels (measured: LeNet training got slower with 2 threads).
 const WORKER_LOOP = `
 function startLoop(wasmModule, memory, tid, ctrlByte, post) {
   const ex = new WebAssembly.Instance(wasmModule, { env: { memory } }).exports;
@@ -89,7 +90,7 @@ function startLoop(wasmModule, memory, tid, ctrlByte, post) {
   for (;;) {
     let spins = 0;
     while (Atomics.load(ctl, ${C_GEN}) === gen) {
-      if (++spins > 200000) Atomics.wait(ctl, ${C_GEN}, gen, 50);
+      if (++spins > 4000) Atomics.wait(ctl, ${C_GEN}, gen, 50);
     }
     gen = Atomics.load(ctl, ${C_GEN});
     const task = Atomics.load(ctl, ${C_TASK});
@@ -218,7 +219,7 @@ export class WasmRuntime {
     for (;;) {
       const done = Atomics.load(ctl, C_DONE);
       if (done >= helpers) break;
-      if (block && ++spins > 100000) Atomics.wait(ctl, C_DONE, done, 20);
+      if (block && ++spins > 4000) Atomics.wait(ctl, C_DONE, done, 20);
     }
     if (Atomics.load(ctl, C_ERR)) throw new Error("wasm backend: a worker thread failed while running a kernel");
   }
