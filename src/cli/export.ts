@@ -6,7 +6,7 @@ import { saveSafetensors } from "../io/safetensors.js";
 import { zeros } from "../tensor/creation.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { ValueError } from "../errors.js";
-import { writeFileAtomic } from "../train/node.js";
+import { writeFileAtomic } from "../io/node.js";
 import { loadModelFile, MODEL_META_KEY, type LoadedModel } from "./common.js";
 
 type OnnxExporter = (model: LoadedModel["model"], inputs: Tensor, opts?: Record<string, unknown>) => Uint8Array;

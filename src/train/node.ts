@@ -1,7 +1,8 @@
 // The training run behind `convkit train`: data → model → optimizer/scheduler → epochs with a progress bar (TTY) or
 // plain lines, validation each epoch, metrics.jsonl, curves.png, atomic last/best checkpoints, exact resume, and a
 // clean stop on a NaN/Inf loss. Node-only (files, terminal).
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync, unlinkSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { writeFileAtomic } from "../io/node.js";
 import { join } from "node:path";
 import cliProgress from "cli-progress";
 import { Tensor } from "../tensor/tensor.js";
@@ -81,20 +82,6 @@ export interface RunOptions {
   log?: (line: string) => void;
   /** Draw a progress bar (default: stdout is a TTY). */
   tty?: boolean;
-}
-
-/** Write a file so that readers see the old or the new content, never a mix: temp file, fsync, rename. */
-export function writeFileAtomic(path: string, bytes: Uint8Array | string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, bytes);
-    const fd = openSync(tmp, "r+");
-    try { fsyncSync(fd); } finally { closeSync(fd); }
-    renameSync(tmp, path);
-  } catch (e) {
-    try { unlinkSync(tmp); } catch { /* nothing to clean */ }
-    throw e;
-  }
 }
 
 /** The transforms from a dataset's images to the model's input [C,H,W]: pad or resize + centre-crop, channel repeat, normalise. */

@@ -1,5 +1,5 @@
 // Node-only: PNG encoding of a Canvas (pngjs) and writing it to a file atomically.
-import { writeFileSync, renameSync, unlinkSync } from "node:fs";
+import { writeFileAtomic } from "../io/node.js";
 import { PNG } from "pngjs";
 import type { Canvas } from "./raster.js";
 
@@ -10,14 +10,7 @@ export function encodePng(canvas: Canvas): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
-/** Write the canvas as a PNG: to a temporary file first, then renamed over the target, so a crash never leaves half a picture. */
+/** Write the canvas as a PNG atomically (io's writeFileAtomic: temporary file, fsync, rename). */
 export function writePng(path: string, canvas: Canvas): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, encodePng(canvas));
-    renameSync(tmp, path);
-  } catch (e) {
-    try { unlinkSync(tmp); } catch { /* nothing to clean */ }
-    throw e;
-  }
+  writeFileAtomic(path, encodePng(canvas));
 }
