@@ -8,6 +8,7 @@ import { FormatError, tensor, type Tensor } from "../../src/index.js";
 import { loadSafetensors, saveSafetensors } from "../../src/io/safetensors.js";
 import { loadPth, readPthTree } from "../../src/io/pth.js";
 import { unpickle } from "../../src/io/pickle.js";
+import { zipSync } from "fflate";
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "fixtures", "io");
 const read = (f: string): Uint8Array => new Uint8Array(readFileSync(join(DIR, f)));
@@ -141,4 +142,34 @@ test("safetensors: each inconsistency is a FormatError naming the file and the p
   assertRefused(() => loadSafetensors(st({ __metadata__: { a: 1 } }, 0), n), /__metadata__ value 'a' is not a string/);
   const proto = loadSafetensors(st(null, 4, '{"__proto__": {"dtype":"F32","shape":[1],"data_offsets":[0,4]}}'), n);
   assert.deepEqual([...proto.tensors.keys()], ["__proto__"], "a key named __proto__ is plain data");
+});
+
+/** A hand-assembled torch.save archive: one tensor view (offset, size, stride) on a storage of `numel` floats whose
+ *  zip entry holds `bytes` bytes. Pickle protocol 2, the opcodes torch.save emits. */
+function craftPth(offset: number, size: number[], stride: number[], numel: number, bytes: number): Uint8Array {
+  const enc = new TextEncoder();
+  const out: number[] = [0x80, 2, 0x7d]; // PROTO 2, EMPTY_DICT
+  const str = (s: string): void => { const b = enc.encode(s); out.push(0x58, b.length, 0, 0, 0, ...b); };
+  const int = (v: number): void => { out.push(0x4a, v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, (v >>> 24) & 0xff); };
+  const global = (m: string, n: string): void => { out.push(0x63, ...enc.encode(`${m}\n${n}\n`)); };
+  const tuple = (vals: number[]): void => { out.push(0x28); vals.forEach(int); out.push(0x74); };
+  str("w");
+  global("torch._utils", "_rebuild_tensor_v2");
+  out.push(0x28); // MARK: the argument tuple
+  out.push(0x28); str("storage"); global("torch", "FloatStorage"); str("0"); str("cpu"); int(numel); out.push(0x74, 0x51); // pid tuple, BINPERSID
+  int(offset); tuple(size); tuple(stride); out.push(0x89); // requires_grad False
+  global("collections", "OrderedDict"); out.push(0x29, 0x52); // OrderedDict()
+  out.push(0x74, 0x52, 0x73, 0x2e); // TUPLE, REDUCE, SETITEM, STOP
+  const storage = new Uint8Array(bytes);
+  new Float32Array(storage.buffer, 0, Math.floor(bytes / 4)).forEach((_, i, a) => (a[i] = i));
+  return zipSync({ "archive/data.pkl": new Uint8Array(out), "archive/data/0": storage }, { level: 0 });
+}
+
+test("pth: views are checked against their storage, storages against their zip entries", () => {
+  const ok = loadPth(craftPth(1, [2, 2], [1, 2], 6, 24)).get("w")!; // a transposed view starting at element 1
+  assert.deepEqual(ok.toArray(), [[1, 3], [2, 4]]);
+  assertRefused(() => loadPth(craftPth(3, [2, 2], [2, 1], 6, 24), { name: "v.pth" }), /v\.pth: pth: tensor \[2,2\] with offset 3 and strides \[2,1\] reaches element 6 of storage 0, which has 6/);
+  assertRefused(() => loadPth(craftPth(0, [2, 2], [2, 1], 1000, 24), { name: "s.pth" }), /storage 0 should hold 1000 FloatStorage elements \(4000 bytes\) but has 24 bytes/);
+  assertRefused(() => loadPth(craftPth(0, [2, -2], [2, 1], 6, 24)), /dim 1 is -2, not a non-negative integer/);
+  assertRefused(() => loadPth(craftPth(0, [100000, 100000], [0, 0], 6, 24)), /has more elements than the file can hold/);
 });
