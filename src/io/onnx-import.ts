@@ -1,7 +1,7 @@
 // ONNX import: a ModelProto becomes an nn.Module whose parameters are the float initializers (named by their ONNX
 // names, so a torch-exported file has torch's state-dict keys) and whose forward interprets the graph with
-// convkit's differentiable ops. The graph is checked when loaded: unknown ops, dangling names, and (when the input
-// shapes are static) every shape, by one dry run on zeros.
+// convkit's differentiable ops. The graph is checked when loaded: unknown ops, dangling names, and (for small static
+// input shapes, or on request) every shape, by one dry run on zeros.
 import { Tensor } from "../tensor/tensor.js";
 import { zeros } from "../tensor/creation.js";
 import { noGrad } from "../autograd/grad-mode.js";
@@ -14,8 +14,10 @@ import { Attrs, OPS, type OpContext } from "./onnx-ops.js";
 import { DataType } from "./onnx-proto.js";
 
 export interface OnnxImportOptions extends LoadOptions {
-  /** Check every shape by running the graph once on zeros when all input shapes are static (default true). */
-  dryRun?: boolean;
+  /** Check every shape at load time by running the graph once on zeros of the declared (static) input shapes:
+   *  true always, false never, "auto" (the default) when the inputs hold at most 65,536 elements — a full forward
+   *  pass of a large model costs seconds, and its shape errors surface at the first call anyway (naming the node). */
+  dryRun?: boolean | "auto";
 }
 
 /** A holder for parameters under a dotted prefix ("features" of "features.0.weight"). */
@@ -76,7 +78,9 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
     this.validateGraph(initNames);
     this.eval();
     const staticShapes = this.inputs.every((i) => i.shape && i.shape.every((d) => d !== null));
-    if ((opts.dryRun ?? true) && staticShapes && !this.inputsSetParameters()) this.dryRun(graph);
+    const inputElements = this.inputs.reduce((n, i) => n + (i.shape ?? []).reduce((a: number, d) => a * (d ?? 0), 1), 0);
+    const wanted = opts.dryRun === undefined || opts.dryRun === "auto" ? inputElements <= AUTO_DRY_RUN_ELEMENTS : opts.dryRun;
+    if (wanted && staticShapes && !this.inputsSetParameters()) this.dryRun(graph);
   }
 
   /** Register float initializers under their names, split at dots into child modules where the names allow it. */
@@ -233,7 +237,10 @@ function describeIO(v: ValueInfoProto): OnnxIO {
   };
 }
 
-/** Inputs larger than this are not dry-run at load time (they are checked when the model runs). */
+/** dryRun "auto" runs the check for inputs up to this many elements. */
+const AUTO_DRY_RUN_ELEMENTS = 65536;
+
+/** Inputs larger than this are never dry-run at load time (they are checked when the model runs). */
 const DRY_RUN_MAX_ELEMENTS = 2 ** 22;
 
 function zeroValue(io: OnnxIO): Value | null {
