@@ -71,8 +71,8 @@ export class Attrs {
 // ---- value helpers ----
 
 /** The most elements one op may create: a hostile graph can ask for any size (huge pads, strides, shapes), and is
- *  refused before the allocation rather than exhausting memory. 2^27 float32s are 512 MB. */
-export const MAX_VALUE_ELEMENTS = 2 ** 27;
+ *  refused before the allocation rather than exhausting memory. 2^26 float32s are 256 MB. */
+export const MAX_VALUE_ELEMENTS = 2 ** 26;
 
 function checkSize(ctx: OpContext, shape: readonly number[]): void {
   let n = 1;
