@@ -62,7 +62,7 @@ function mutation(base: Uint8Array): fc.Arbitrary<Uint8Array> {
 }
 
 const TIME_LIMIT_MS = 3000;
-const MEMORY_LIMIT = 2 * 2 ** 30;
+const MEMORY_LIMIT = 512 * 2 ** 20;
 
 /** Run `parse` on `runs` mutations of each base file; collect how the cases ended. */
 function fuzz(label: string, bases: Uint8Array[], runs: number, parse: (b: Uint8Array) => unknown, allowed: (e: unknown) => boolean): Record<string, number> {
