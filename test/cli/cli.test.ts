@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync, copyFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { PNG } from "pngjs";
+import { spawnSync } from "node:child_process";
 import { convkit, errLines, tempDir, ROOT } from "./helpers.js";
 import { loadSafetensors } from "../../src/io/safetensors.js";
 
@@ -152,4 +153,29 @@ test("bad input: one line on stderr, exit ≠ 0, no stack trace unless --verbose
   assert.equal(statSync(ckpt).mtimeMs, before, "the checkpoint was not touched");
   copyFileSync(ckpt, join(dir, "still-readable.safetensors"));
   assert.equal(convkit(["predict", join(dir, "still-readable.safetensors"), digit7]).code, 0);
+});
+
+test("predict reads a PyTorch .pth state dict (with --model) and ships ImageNet's 1000 class names", () => {
+  const weights = join(ROOT, "assets", "lenet5-mnist.safetensors");
+  const pth = join(dir, "lenet5.pth");
+  // torch.save of the same tensors, read from the safetensors file by hand in Python
+  const py = `import json,struct,sys,collections,torch
+b=open(sys.argv[1],'rb').read(); n=struct.unpack('<Q',b[:8])[0]; h=json.loads(b[8:8+n]); sd=collections.OrderedDict()
+for k,v in h.items():
+    if k!='__metadata__':
+        s,e=v['data_offsets']; sd[k]=torch.frombuffer(bytearray(b[8+n+s:8+n+e]),dtype=torch.float32).reshape(v['shape']).clone()
+torch.save(sd,sys.argv[2])`;
+  const made = spawnSync("/usr/bin/python3", ["-c", py, weights, pth], { encoding: "utf8" });
+  assert.equal(made.status, 0, made.stderr);
+  const a = convkit(["predict", weights, digit7, "--json"]);
+  const b = convkit(["predict", pth, digit7, "--json", "--model", "lenet5"]);
+  assert.equal(b.code, 0, b.stderr);
+  assert.deepEqual(JSON.parse(b.stdout)[0].top, JSON.parse(a.stdout)[0].top);
+  assert.match(convkit(["predict", pth, digit7]).stderr, /cannot tell which model these weights belong to; pass --model/);
+  // the shipped model classifies every sample digit correctly
+  const all = convkit(["predict", weights, ...[...Array(10).keys()].map((d) => join(ROOT, "assets", "digits", `${d}.png`)), "--top", "1", "--json"]);
+  (JSON.parse(all.stdout) as { top: { label: string }[] }[]).forEach((r, d) => assert.equal(r.top[0]!.label, String(d)));
+  const names = readFileSync(join(ROOT, "assets", "imagenet-classes.txt"), "utf8").trim().split("\n");
+  assert.deepEqual([names.length, names[0], names[999]], [1000, "tench", "toilet tissue"]);
+  assert.match(convkit(["predict", weights, digit7, "--labels", "imagenet"]).stderr, /1000 class names for a model with 10 outputs/);
 });
