@@ -166,11 +166,12 @@ function im2colPanel(x: usize, g: usize, k0: i32, kc: i32, p0: i32, cols: i32, d
 
 /** Transposed im2col panel for the weight gradient: pixels p0..p0+kc (rows), column-matrix rows c0..c0+cols
  *  (≤ 8) as columns: dst[p*8 + j] = col[c0 + j, p0 + p]. */
-function im2colTPanel(x: usize, g: usize, p0: i32, kc: i32, c0: i32, cols: i32, dst: usize): void {
+function im2colTPanel(x: usize, g: usize, p0: i32, kc: i32, c0: i32, cols: i32, dst: usize, scratch: usize): void {
   const H = arg(g, G_H), W = arg(g, G_W), KH = arg(g, G_KH), KW = arg(g, G_KW);
   const SH = arg(g, G_SH), SW = arg(g, G_SW), PT = arg(g, G_PT), PL = arg(g, G_PL);
   const DH = arg(g, G_DH), DW = arg(g, G_DW), OW = arg(g, G_OW);
   const plane = <usize>H * <usize>W;
+  if (cols == 8 && SW == 1) { im2colTPanelRows(x, H, W, KH, KW, SH, PT, PL, DH, DW, OW, p0, kc, c0, dst, scratch); return; }
   for (let j = 0; j < 8; j++) {
     let d = dst + (<usize>j << 2);
     if (j >= cols) {
@@ -192,6 +193,65 @@ function im2colTPanel(x: usize, g: usize, p0: i32, kc: i32, c0: i32, cols: i32, 
       d += 32;
       if (++ox == OW) { ox = 0; ix = ixStart; iy += SH; } else ix += SW;
     }
+  }
+}
+
+/** im2colTPanel for 8 columns and stride-1 columns: runs of 4 pixels along an output row whose 8 taps all lie inside
+ *  the input are 8 contiguous 4-float loads (one per column), transposed 4×4 twice into the panel's 4 rows of 8;
+ *  other pixels are gathered one by one with bounds checks. scratch: 24 i32 (per column: plane offset, dy, dx). */
+function im2colTPanelRows(x: usize, H: i32, W: i32, KH: i32, KW: i32, SH: i32, PT: i32, PL: i32, DH: i32, DW: i32, OW: i32,
+  p0: i32, kc: i32, c0: i32, dst: usize, scratch: usize): void {
+  const khw = KH * KW, plane = H * W;
+  for (let j = 0; j < 8; j++) {
+    const c = c0 + j, ci = c / khw, rem = c - ci * khw, ky = rem / KW, kx = rem - ky * KW;
+    store<i32>(scratch + (<usize>j << 2), ci * plane);
+    store<i32>(scratch + (<usize>(8 + j) << 2), ky * DH);
+    store<i32>(scratch + (<usize>(16 + j) << 2), kx * DW - PL);
+  }
+  let oy = p0 / OW, ox = p0 - oy * OW;
+  let p = 0;
+  while (p < kc) {
+    const y0 = oy * SH - PT;
+    let fast = p + 4 <= kc && ox + 4 <= OW;
+    for (let j = 0; j < 8 && fast; j++) {
+      const iy = y0 + load<i32>(scratch + (<usize>(8 + j) << 2)), ix = ox + load<i32>(scratch + (<usize>(16 + j) << 2));
+      fast = iy >= 0 && iy < H && ix >= 0 && ix + 4 <= W;
+    }
+    if (fast) {
+      const base = x + (<usize>(y0 * W + ox) << 2);
+      const r0 = v128.load(base + (<usize>(load<i32>(scratch) + load<i32>(scratch, 32) * W + load<i32>(scratch, 64)) << 2));
+      const r1 = v128.load(base + (<usize>(load<i32>(scratch, 4) + load<i32>(scratch, 36) * W + load<i32>(scratch, 68)) << 2));
+      const r2 = v128.load(base + (<usize>(load<i32>(scratch, 8) + load<i32>(scratch, 40) * W + load<i32>(scratch, 72)) << 2));
+      const r3 = v128.load(base + (<usize>(load<i32>(scratch, 12) + load<i32>(scratch, 44) * W + load<i32>(scratch, 76)) << 2));
+      const r4 = v128.load(base + (<usize>(load<i32>(scratch, 16) + load<i32>(scratch, 48) * W + load<i32>(scratch, 80)) << 2));
+      const r5 = v128.load(base + (<usize>(load<i32>(scratch, 20) + load<i32>(scratch, 52) * W + load<i32>(scratch, 84)) << 2));
+      const r6 = v128.load(base + (<usize>(load<i32>(scratch, 24) + load<i32>(scratch, 56) * W + load<i32>(scratch, 88)) << 2));
+      const r7 = v128.load(base + (<usize>(load<i32>(scratch, 28) + load<i32>(scratch, 60) * W + load<i32>(scratch, 92)) << 2));
+      const d = dst + (<usize>p << 5);
+      let s0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), s1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+      let s2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7), s3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+      v128.store(d, v128.shuffle<f32>(s0, s1, 0, 1, 4, 5));
+      v128.store(d, v128.shuffle<f32>(s0, s1, 2, 3, 6, 7), 32);
+      v128.store(d, v128.shuffle<f32>(s2, s3, 0, 1, 4, 5), 64);
+      v128.store(d, v128.shuffle<f32>(s2, s3, 2, 3, 6, 7), 96);
+      s0 = v128.shuffle<f32>(r4, r5, 0, 4, 1, 5); s1 = v128.shuffle<f32>(r6, r7, 0, 4, 1, 5);
+      s2 = v128.shuffle<f32>(r4, r5, 2, 6, 3, 7); s3 = v128.shuffle<f32>(r6, r7, 2, 6, 3, 7);
+      v128.store(d, v128.shuffle<f32>(s0, s1, 0, 1, 4, 5), 16);
+      v128.store(d, v128.shuffle<f32>(s0, s1, 2, 3, 6, 7), 48);
+      v128.store(d, v128.shuffle<f32>(s2, s3, 0, 1, 4, 5), 80);
+      v128.store(d, v128.shuffle<f32>(s2, s3, 2, 3, 6, 7), 112);
+      p += 4; ox += 4;
+    } else {
+      const d = dst + (<usize>p << 5);
+      for (let j = 0; j < 8; j++) {
+        const iy = y0 + load<i32>(scratch + (<usize>(8 + j) << 2)), ix = ox + load<i32>(scratch + (<usize>(16 + j) << 2));
+        const v: f32 = iy >= 0 && iy < H && ix >= 0 && ix < W
+          ? load<f32>(x + (<usize>(load<i32>(scratch + (<usize>j << 2)) + iy * W + ix) << 2)) : 0;
+        store<f32>(d + (<usize>j << 2), v);
+      }
+      p++; ox++;
+    }
+    if (ox == OW) { ox = 0; oy++; }
   }
 }
 
@@ -277,7 +337,7 @@ export function convWeightTask(args: usize, tid: i32, nth: i32): void {
     const dwg = dw + ((<usize>(grp * coutG) * <usize>K) << 2);
     for (let c0 = 0; c0 < K; c0 += 8) {
       const cols = imin(8, K - c0);
-      im2colTPanel(xg, args, p0, kc, c0, cols, bp);
+      im2colTPanel(xg, args, p0, kc, c0, cols, bp, tile + 128);
       for (let i0 = 0; i0 < coutG; i0 += 4) {
         microEdge(kc, ap + ((<usize>i0 * <usize>kc) << 2), bp, dwg + <usize>i0 * ldc + (<usize>c0 << 2), ldc, true,
           imin(4, coutG - i0), cols, tile);
