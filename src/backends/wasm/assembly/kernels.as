@@ -51,6 +51,16 @@ function micro(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, accumulate: 
 function microEdge(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, accumulate: bool, rows: i32, cols: i32, tile: usize): void {
   if (rows == 4 && cols == 8) { micro(kc, pa, pb, c, ldc, accumulate); return; }
   micro(kc, pa, pb, tile, 32, false);
+  if (cols == 8) { // only rows are missing (M not a multiple of 4): copy whole rows as vectors
+    for (let r = 0; r < rows; r++) {
+      const crow = c + <usize>r * ldc;
+      const trow = tile + (<usize>r << 5);
+      let v0 = v128.load(trow), v1 = v128.load(trow, 16);
+      if (accumulate) { v0 = f32x4.add(v0, v128.load(crow)); v1 = f32x4.add(v1, v128.load(crow, 16)); }
+      v128.store(crow, v0); v128.store(crow, v1, 16);
+    }
+    return;
+  }
   for (let r = 0; r < rows; r++) {
     const crow = c + <usize>r * ldc;
     const trow = tile + (<usize>r << 5);
