@@ -9,7 +9,9 @@ import { emptyLike } from "./util.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 
 /** Read x through (offset, strides) into a new contiguous tensor of `shape`. Differentiable. */
-function gatherStrided(op: string, x: Tensor, offset: number, strides: readonly number[], shape: Shape): Tensor {
+function gatherStrided(
+  op: string, x: Tensor, offset: number, strides: readonly number[], shape: Shape, attrs?: Readonly<Record<string, unknown>>,
+): Tensor {
   const out = emptyLike(x.dtype, shape);
   kernel("copyStrided", x.data)(x.data, offset, strides, shape, out.data, 0, out.strides, false);
   if (needsGrad(x)) {
@@ -17,7 +19,7 @@ function gatherStrided(op: string, x: Tensor, offset: number, strides: readonly 
       const gx = emptyLike(g.dtype, x.shape);
       kernel("copyStrided", g.data)(g.data, 0, g.strides, shape, gx.data, offset, strides, true);
       return [gx];
-    });
+    }, attrs);
   }
   return out;
 }
@@ -43,7 +45,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   if (dims.length !== x.ndim) throw new ShapeError(`permute: got ${dims.length} dims ${fmtShape(dims)} for a tensor of rank ${x.ndim}`);
   const norm = dims.map((d) => normDim("permute", d, x.ndim));
   if (new Set(norm).size !== norm.length) throw new ValueError(`permute: dims ${fmtShape(dims)} repeat a dim`);
-  return gatherStrided("permute", x, 0, norm.map((d) => x.strides[d]!), norm.map((d) => x.shape[d]!));
+  return gatherStrided("permute", x, 0, norm.map((d) => x.strides[d]!), norm.map((d) => x.shape[d]!), { dims: norm });
 }
 
 export function transpose(x: Tensor, d0: number, d1: number): Tensor {
@@ -92,7 +94,7 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
     if (own === 1) return 0;
     throw new ShapeError(`expand: dim ${i} of size ${own} cannot become ${d} (only size-1 dims expand); ${fmtShape(x.shape)} → ${fmtShape(shape)}`);
   });
-  return gatherStrided("expand", x, 0, strides, target);
+  return gatherStrided("expand", x, 0, strides, target, { shape: target });
 }
 
 /** Elements start, start+step, … before end along `dim` (Python slice rules; negative indices count from the end). */
@@ -123,7 +125,7 @@ export function slice(x: Tensor, dim: number, start?: number | null, end?: numbe
 function stepSlice(x: Tensor, d: number, start: number, len: number, step: number): Tensor {
   const shape = x.shape.map((v, i) => (i === d ? len : v));
   const strides = x.strides.map((v, i) => (i === d ? v * step : v));
-  return gatherStrided("slice", x, len > 0 ? start * x.strides[d]! : 0, strides, shape);
+  return gatherStrided("slice", x, len > 0 ? start * x.strides[d]! : 0, strides, shape, { dim: d, start, length: len, step });
 }
 
 /** The `index`-th entry along `dim`, with that dim removed. */
@@ -175,13 +177,16 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
     at += t.shape[d]!;
   }
   if (needsGrad(...tensors)) {
-    record(out, "cat", tensors, (g) =>
-      tensors.map((t, k) => {
+    // a copy: the caller may keep pushing onto its array (DenseNet does), which must not change the tape
+    const inputs = [...tensors];
+    record(out, "cat", inputs, (g) =>
+      inputs.map((t, k) => {
         if (!t.requiresGrad) return null;
         const gt = emptyLike(g.dtype, t.shape);
         kernel("copyStrided", g.data)(g.data, offsets[k]!, g.strides, t.shape, gt.data, 0, gt.strides, false);
         return gt;
       }),
+      { dim: d },
     );
   }
   return out;

@@ -1,7 +1,7 @@
 // Autograd semantics as PyTorch defines them: accumulation, noGrad, detach, retainGrad, in-place rules, misuse errors.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { tensor, ones, zeros, noGrad, isGradEnabled, withGradEnabled, GradError, ShapeError, DTypeError, Tensor, arange } from "../../src/index.js";
+import { tensor, ones, zeros, noGrad, isGradEnabled, withGradEnabled, GradError, ShapeError, DTypeError, Tensor, arange, cat } from "../../src/index.js";
 
 const grad = (t: Tensor): unknown => t.grad?.toArray();
 
@@ -137,4 +137,16 @@ test("backward misuse throws GradError / ShapeError / DTypeError with the reason
   assert.throws(() => x.mul(2).backward(tensor([1, 2, 3])), (e: unknown) => e instanceof ShapeError && /\[3\].*\[2\]/.test((e as Error).message));
   assert.throws(() => x.mul(2).backward(tensor([1, 2], undefined, { dtype: "float64" })), DTypeError);
   assert.throws(() => noGrad(() => x.mul(2)).sum().backward(), GradError);
+});
+
+test("cat records its own copy of the list: growing the caller's array later changes nothing (DenseNet's pattern)", () => {
+  const a = tensor([1, 2], undefined, { requiresGrad: true });
+  const b = tensor([3], undefined, { requiresGrad: true });
+  const features = [a];
+  const joined = cat(features);
+  features.push(b);
+  joined.mul(tensor([10, 20])).sum().backward();
+  assert.deepEqual(grad(a), [10, 20]);
+  assert.equal(b.grad, null);
+  assert.deepEqual(joined.gradFn?.attrs, { dim: 0 });
 });
