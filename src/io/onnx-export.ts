@@ -140,7 +140,7 @@ class Exporter {
     const h = this.hooked.get(t);
     if (h) return [h.input];
     if (this.paramNames.has(t) || !t.gradFn) return [];
-    return t.gradFn.name === "cat" ? catInputs(t).inputs : [...t.gradFn.inputs];
+    return [...t.gradFn.inputs];
   }
 
   private name(t: Tensor): string {
@@ -225,10 +225,18 @@ class Exporter {
       case "clone":
       case "identity":
       case "to": return this.node("Identity", ins);
-      case "cat": {
-        const { inputs, dim } = catInputs(t);
-        return this.node("Concat", inputs.map((x) => this.name(x)), [int("axis", dim)]);
+      case "cat": return this.node("Concat", ins, [int("axis", need<number>(a, fn.name, "dim"))]);
+      case "permute": return this.node("Transpose", ins, [ints("perm", need(a, fn.name, "dims"))]);
+      case "slice": {
+        const dim = need<number>(a, fn.name, "dim"), start = need<number>(a, fn.name, "start");
+        const step = need<number>(a, fn.name, "step"), length = need<number>(a, fn.name, "length");
+        // ONNX reads a negative end as counted from the back: past the front of a reversed slice is "−∞"
+        const end = start + length * step;
+        const ends = step < 0 && end < 0 ? -2147483648 : end;
+        return this.node("Slice", [ins[0]!, this.intConstant([start], "starts"), this.intConstant([ends], "ends"), this.intConstant([dim], "axes"), this.intConstant([step], "steps")]);
       }
+      case "powScalar": return this.node("Pow", [ins[0]!, this.constant(scalar(need<number>(a, fn.name, "alpha")), "exponent")]);
+      case "leakyRelu": return this.node("LeakyRelu", ins, [float("alpha", need<number>(a, fn.name, "alpha"))]);
       case "sum": {
         const dims = need<number[]>(a, fn.name, "dim");
         return this.node("ReduceSum", [ins[0]!, this.intConstant(dims, "axes")], [int("keepdims", need<boolean>(a, fn.name, "keepdim") ? 1 : 0)]);
@@ -312,22 +320,6 @@ class Exporter {
 /** A cat's real inputs and dim. The tape records neither the dim nor a copy of the input list: cat keeps the
  *  caller's array, which DenseNet keeps appending to (src/ops/movement.ts), so take the leading inputs whose sizes
  *  along the one dim where the output differs add up to the output's. */
-function catInputs(t: Tensor): { inputs: Tensor[]; dim: number } {
-  const all = t.gradFn!.inputs;
-  const first = all[0]!;
-  let dim = t.shape.findIndex((v, i) => first.shape[i] !== v);
-  if (dim < 0) dim = 0;
-  const inputs: Tensor[] = [];
-  let total = 0;
-  for (const x of all) {
-    if (total === t.shape[dim] && inputs.length > 0) break;
-    inputs.push(x);
-    total += x.shape[dim]!;
-  }
-  if (total !== t.shape[dim]) throw new OnnxExportError(`ONNX export: cannot recover cat's inputs (sizes along dim ${dim} add to ${total}, output has ${t.shape[dim]})`);
-  return { inputs, dim };
-}
-
 // ---- attribute builders ----
 function need<T = number[]>(a: Record<string, unknown>, op: string, key: string): T {
   if (!(key in a)) throw new OnnxExportError(`ONNX export: op '${op}' does not record '${key}' on the tape`);

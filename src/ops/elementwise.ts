@@ -38,7 +38,8 @@ function binary(op: BinaryOp, aIn: TensorLike, bIn: TensorLike, grad: BinaryGrad
 
 function unary(op: UnaryOp, x: Tensor, grad: ((g: Tensor, x: Tensor, out: Tensor) => Tensor) | null, alpha = 0): Tensor {
   const out = unaryRaw(op, x, alpha);
-  if (grad && needsGrad(x)) record(out, op, [x], (g) => [grad(g, x, out)]);
+  // alpha (leakyRelu's slope, powScalar's exponent) goes on the tape for export
+  if (grad && needsGrad(x)) record(out, op, [x], (g) => [grad(g, x, out)], { alpha });
   return out;
 }
 

@@ -119,7 +119,9 @@ test("export: hand-built graphs of every mapped op run in onnxruntime-node with 
   assert.ok(g.node!.some((n) => n.opType === "LRN") && g.node!.some((n) => n.opType === "LeakyRelu"));
   // ops whose settings are not on the tape are refused by name (reported to their owners)
   assert.throws(() => exportOnnx((v: Tensor) => v.max(1), x), OnnxExportError);
-  assert.throws(() => exportOnnx((v: Tensor) => v.pow(3), x), /op 'powScalar' has no ONNX mapping \(and records no attrs/);
+  // settings the movement and scalar ops keep on the tape: permute, slice (negative steps too), pow, leakyRelu
+  await checkExport("permute/slice/pow/leakyRelu", (v: Tensor) =>
+    F.leakyRelu(cat([v.permute([0, 2, 3, 1]).slice(1, 1, 8, 2), v.permute([0, 2, 3, 1]).flip([1]).slice(1, 0, 4)], 1).pow(3), 0.2), x);
 });
 
 // One model per zoo family (the issue's parity list), at small input sizes.
