@@ -5,7 +5,7 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { ConvGeometry, MatmulParams, Kernels } from "../../src/backends/backend.js";
+import type { BinaryOp, ConvGeometry, MatmulParams, Kernels, PoolGeometry } from "../../src/backends/backend.js";
 import { jsKernels } from "../../src/backends/js/index.js";
 import { WasmRuntime, relaxedSimdAvailable } from "../../src/backends/wasm/runtime.js";
 import { makeKernels } from "../../src/backends/wasm/kernels.js";
@@ -54,7 +54,112 @@ const convCases: ConvGeometry[] = [
   geometry({ n: 2, cIn: 300, h: 6, w: 5, cOut: 13, kh: 1, kw: 1 }), // 1×1, long K
   geometry({ n: 1, cIn: 2, h: 4, w: 6, cOut: 3, kh: 1, kw: 1, padTop: 2, padLeft: 1 }), // padding > (k−1)d
   geometry({ n: 2, cIn: 4, h: 10, w: 9, cOut: 4, kh: 2, kw: 4, strideH: 3, strideW: 2, dilationH: 2, padTop: 1, padLeft: 2, groups: 2 }),
+  geometry({ n: 64, cIn: 16, h: 5, w: 5, cOut: 120, kh: 5, kw: 5 }), // LeNet C5: whole input → matmul
+  geometry({ n: 3, cIn: 5, h: 3, w: 4, cOut: 7, kh: 3, kw: 4, strideH: 2, strideW: 3 }), // whole input, odd sizes
+  geometry({ n: 1, cIn: 2, h: 1, w: 1, cOut: 1, kh: 1, kw: 1 }), // whole input, 1×1
 ];
+
+function poolGeometry(o: Partial<PoolGeometry> & Pick<PoolGeometry, "n" | "c" | "h" | "w" | "kh" | "kw">): PoolGeometry {
+  const g = { strideH: o.kh, strideW: o.kw, padTop: 0, padLeft: 0, dilationH: 1, dilationW: 1, outH: 0, outW: 0, ...o };
+  g.outH = Math.floor((g.h + 2 * g.padTop - g.dilationH * (g.kh - 1) - 1) / g.strideH) + 1;
+  g.outW = Math.floor((g.w + 2 * g.padLeft - g.dilationW * (g.kw - 1) - 1) / g.strideW) + 1;
+  return g;
+}
+
+const poolCases: PoolGeometry[] = [
+  poolGeometry({ n: 64, c: 6, h: 28, w: 28, kh: 2, kw: 2 }), // LeNet S2
+  poolGeometry({ n: 2, c: 3, h: 11, w: 13, kh: 3, kw: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1 }), // ResNet stem
+  poolGeometry({ n: 1, c: 5, h: 9, w: 7, kh: 3, kw: 2, strideH: 1, strideW: 3, padTop: 1, padLeft: 1, dilationH: 2, dilationW: 3 }),
+  poolGeometry({ n: 3, c: 1, h: 5, w: 5, kh: 5, kw: 5 }),
+  poolGeometry({ n: 1, c: 2, h: 1, w: 1, kh: 1, kw: 1 }),
+  poolGeometry({ n: 8, c: 64, h: 56, w: 56, kh: 3, kw: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1 }), // > 2e6 taps: split over threads
+];
+
+/** Bit-exact comparison (NaN equals NaN, −0 differs from +0): the elementwise and pooling kernels compute the
+ *  same float32 results as the reference, not approximations. */
+function assertSame(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  for (let i = 0; i < actual.length; i++)
+    if (!Object.is(actual[i], expected[i])) assert.fail(`${what}: element ${i}: ${actual[i]} vs reference ${expected[i]}`);
+}
+
+/** Random data with ties (values on a coarse grid), NaN, ±0 and ±∞ sprinkled in. */
+function spiky(n: number, seed: number): Float32Array {
+  const a = rand(n, seed);
+  const specials = [NaN, 0, -0, Infinity, -Infinity];
+  for (let i = 0; i < n; i++) {
+    a[i] = Math.round(a[i]! * 8) / 8;
+    if (i % 37 === 5) a[i] = specials[(i / 37) % specials.length | 0]!;
+  }
+  return a;
+}
+
+function checkSmallKernels(name: string, k: Partial<Kernels>): void {
+  let seed = 1000;
+  for (const g of poolCases) {
+    const x = spiky(g.n * g.c * g.h * g.w, seed++);
+    const len = g.n * g.c * g.outH * g.outW;
+    const avg = { countIncludePad: false, divisorOverride: null };
+    for (const withIdx of [true, false]) {
+      const yRef = new Float32Array(len), y = new Float32Array(len).fill(7);
+      const iRef = new Int32Array(len), idx = new Int32Array(len).fill(-7);
+      jsKernels.pool2d("max", x, g, avg, yRef, iRef);
+      k.pool2d!("max", x, g, avg, y, withIdx ? idx : null);
+      assertSame(y, yRef, `${name} max pool ${JSON.stringify(g)}`);
+      if (withIdx) assertSame(idx, iRef, `${name} max pool indices ${JSON.stringify(g)}`);
+    }
+    // planeScatter as max-pool backward: dy scattered through the indices into a dx that already holds values
+    const iRef = new Int32Array(len), yRef = new Float32Array(len);
+    jsKernels.pool2d("max", x, g, avg, yRef, iRef);
+    const dy = rand(len, seed++);
+    for (const accumulate of [true, false]) {
+      const base = rand(x.length, seed++);
+      const dRef = base.slice(), d = base.slice();
+      jsKernels.planeScatter(dy, g.outH * g.outW, iRef, true, g.n * g.c, dRef, g.h * g.w, accumulate);
+      k.planeScatter!(dy, g.outH * g.outW, iRef, true, g.n * g.c, d, g.h * g.w, accumulate);
+      assertSame(d, dRef, `${name} planeScatter accumulate=${accumulate} ${JSON.stringify(g)}`);
+    }
+  }
+  // shared index (perPlane false)
+  {
+    const index = Int32Array.from({ length: 600 }, (_, i) => (i * 7) % 1000);
+    const src = rand(3 * 600, seed++), dRef = rand(3 * 1000, seed++), d = dRef.slice();
+    jsKernels.planeScatter(src, 600, index, false, 3, dRef, 1000, true);
+    k.planeScatter!(src, 600, index, false, 3, d, 1000, true);
+    assertSame(d, dRef, `${name} planeScatter shared index`);
+  }
+  for (const n of [1, 511, 512, 1027, 64 * 6 * 28 * 28]) {
+    const x = spiky(n, seed++);
+    for (const op of ["relu", "reluMask", "exp", "leakyRelu"] as const) {
+      const yRef = new Float32Array(n), y = new Float32Array(n).fill(3);
+      jsKernels.unary(op, x, yRef, 0.1);
+      k.unary!(op, x, y, 0.1);
+      assertSame(y, yRef, `${name} unary ${op} n=${n}`);
+    }
+  }
+  // [shape, a strides, b strides] (element strides, 0 = broadcast), contiguous y
+  const binCases: [number[], number[], number[]][] = [
+    [[1031], [1], [1]],
+    [[64, 6, 28, 28], [4704, 784, 28, 1], [4704, 784, 28, 1]],
+    [[33, 67], [67, 1], [0, 1]], // b a row broadcast over rows
+    [[33, 67], [1, 0], [67, 1]], // a a column broadcast along rows
+    [[19, 41], [0, 0], [41, 1]], // a scalar
+    [[4, 16, 10, 10], [1600, 100, 10, 1], [0, 1, 0, 0]], // per-channel bias: rank 3 after merging (reference path)
+    [[30, 40], [1, 30], [40, 1]], // a transposed (inner step 30: reference path)
+    [[2, 3], [3, 1], [3, 1]], // below the wasm size threshold
+  ];
+  for (const [shape, as, bs] of binCases) {
+    const span = (st: number[]) => 1 + st.reduce((acc, s, d) => acc + s * (shape[d]! - 1), 0);
+    const a = spiky(span(as), seed++), b = spiky(span(bs), seed++);
+    const total = shape.reduce((p, q) => p * q, 1);
+    for (const op of ["add", "sub", "mul", "div", "maximum"] as BinaryOp[]) {
+      const yRef = new Float32Array(total), y = new Float32Array(total).fill(5);
+      jsKernels.binary(op, a, as, b, bs, shape, yRef);
+      k.binary!(op, a, as, b, bs, shape, y);
+      assertSame(y, yRef, `${name} binary ${op} ${JSON.stringify([shape, as, bs])}`);
+    }
+  }
+}
 
 const matmulCases: MatmulParams[] = [
   { batch: 1, m: 1, n: 1, k: 1, aBatchStride: 0, bBatchStride: 0, transA: false, transB: false },
@@ -69,6 +174,7 @@ const matmulCases: MatmulParams[] = [
 ];
 
 function checkAll(name: string, k: Partial<Kernels>): void {
+  checkSmallKernels(name, k);
   let seed = 1;
   for (const g of convCases) {
     const cinG = g.cIn / g.groups;

@@ -1,8 +1,13 @@
 // The wasm backend's kernels: conv2d forward, its input and weight gradients, and matmul, each copying its
 // Float32Array operands into the runtime's arena, running a task (split over threads) and copying out.
 // Input gradients run as a forward convolution of dy with flipped, transposed weights, or as GEMM + col2im.
-import type { ConvGeometry, Kernels, MatmulParams } from "../backend.js";
+// A convolution whose window covers its whole input (1×1 output, LeNet's C5) runs as a plain matmul.
+// Also: max pooling, planeScatter (its backward), relu / relu mask and add/sub/mul/div on contiguous or
+// row-broadcast operands; the other modes and ops of those kernels run on the reference kernels (below).
+import type { BinaryOp, ConvGeometry, Kernels, MatmulParams, PoolGeometry } from "../backend.js";
 import type { DataArray } from "../../tensor/dtype.js";
+import { jsKernels } from "../js/index.js";
+import { coalesce } from "../js/memory.js";
 import { TASK, type WasmRuntime } from "./runtime.js";
 
 /** Work (in FLOPs) below which a call runs on one thread: waking a worker costs a few microseconds. */
@@ -52,6 +57,32 @@ function packWeights(rt: WasmRuntime, g: ConvGeometry, wPtr: number): number {
   return aPtr;
 }
 
+/** Elements below which the elementwise kernels stay in JS: the copies and the call cost more than the loop. */
+const MIN_WASM_ELEMENTS = 512;
+const BINARY_CODE: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2, div: 3 };
+
+/** Whether the convolution's window covers its whole input exactly: then y[n, co] = Σ_k x[n, k]·w[co, k] with
+ *  k running over (ci, ky, kx) in memory order of both x[n] and w[co], i.e. y = X·Wᵀ, a matmul. */
+function wholeInput(g: ConvGeometry): boolean {
+  return g.groups === 1 && g.outH === 1 && g.outW === 1 && g.kh === g.h && g.kw === g.w && g.padTop === 0 && g.padLeft === 0
+    && g.dilationH === 1 && g.dilationW === 1;
+}
+
+/** Per output row/column of a pooling: the first and one-past-last kernel tap inside [0, limit) (as the reference). */
+function tapRanges(out: number, k: number, stride: number, pad: number, dilation: number, limit: number): Int32Array {
+  const r = new Int32Array(2 * out);
+  for (let o = 0; o < out; o++) {
+    const start = o * stride - pad;
+    let first = 0;
+    while (first < k && start + first * dilation < 0) first++;
+    let end = first;
+    while (end < k && start + end * dilation < limit) end++;
+    r[2 * o] = first;
+    r[2 * o + 1] = end;
+  }
+  return r;
+}
+
 function timed<T>(rt: WasmRuntime, f: () => T): T {
   if (!rt.measure) return f();
   const t = performance.now();
@@ -66,6 +97,7 @@ function timed<T>(rt: WasmRuntime, f: () => T): T {
 export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
   const conv2d = (x: DataArray, w: DataArray, bias: DataArray | null, g: ConvGeometry, y: DataArray): void =>
     timed(rt, () => {
+      if (wholeInput(g)) { conv2dWhole(x, w, bias, g, y); return; }
       rt.begin();
       const xPtr = rt.copyIn(x as Float32Array);
       const wPtr = rt.copyIn(w as Float32Array);
@@ -109,6 +141,7 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
 
   const conv2dBackwardInput = (dy: DataArray, w: DataArray, g: ConvGeometry, dx: DataArray): void =>
     timed(rt, () => {
+      if (wholeInput(g)) { matmulCore(dy, w, dx, mm(g.n, g.cIn * g.kh * g.kw, g.cOut, false, false)); return; }
       rt.begin();
       // The transposed convolution as a forward convolution costs (h·w)/(outH·outW) times the useful FLOPs (its
       // padding is zeros) and pads its M = cIn/groups to 4; col2im costs exactly the useful FLOPs plus a scatter.
@@ -150,6 +183,7 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
 
   const conv2dBackwardWeight = (x: DataArray, dy: DataArray, g: ConvGeometry, dw: DataArray): void =>
     timed(rt, () => {
+      if (wholeInput(g)) { matmulCore(dy, x, dw, mm(g.cOut, g.cIn * g.kh * g.kw, g.n, true, false)); return; }
       rt.begin();
       const coutG = g.cOut / g.groups, K = (g.cIn / g.groups) * g.kh * g.kw, P = g.outH * g.outW;
       const flops = 2 * g.n * g.cOut * P * K;
@@ -174,8 +208,7 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
       rt.copyOut(out, dw as Float32Array);
     });
 
-  const matmul = (a: DataArray, b: DataArray, out: DataArray, p: MatmulParams): void =>
-    timed(rt, () => {
+  const matmulCore = (a: DataArray, b: DataArray, out: DataArray, p: MatmulParams): void => {
       const { batch, m, n, k } = p;
       if (batch === 0 || m === 0 || n === 0) return;
       rt.begin();
@@ -200,7 +233,90 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
       ]);
       rt.run(TASK.matmul, args, nth);
       rt.copyOut(cPtr, out as Float32Array);
-    });
+    };
+  const matmul = (a: DataArray, b: DataArray, out: DataArray, p: MatmulParams): void => timed(rt, () => matmulCore(a, b, out, p));
 
-  return { conv2d, conv2dBackwardInput, conv2dBackwardWeight, matmul };
+  const mm = (m: number, n: number, k: number, transA: boolean, transB: boolean): MatmulParams =>
+    ({ batch: 1, m, n, k, aBatchStride: 0, bBatchStride: 0, transA, transB });
+  /** Whole-input convolutions as matmuls: y[N,Cout] = X[N,K]·W[Cout,K]ᵀ (+ bias), dX = dY·W, dW = dYᵀ·X. */
+  const conv2dWhole = (x: DataArray, w: DataArray, bias: DataArray | null, g: ConvGeometry, y: DataArray): void => {
+    const K = g.cIn * g.kh * g.kw;
+    matmulCore(x, w, y, mm(g.n, g.cOut, K, false, true));
+    if (bias) for (let i = 0; i < g.n; i++) for (let co = 0; co < g.cOut; co++) y[i * g.cOut + co] += bias[co]!;
+  };
+
+  const pool2d: Kernels["pool2d"] = (mode, x, g: PoolGeometry, avg, y, indices) => {
+    if (mode !== "max") { jsKernels.pool2d(mode, x, g, avg, y, indices); return; }
+    timed(rt, () => {
+      rt.begin();
+      const planes = g.n * g.c;
+      const xPtr = rt.copyIn(x as Float32Array);
+      const rows = rt.copyInI32(tapRanges(g.outH, g.kh, g.strideH, g.padTop, g.dilationH, g.h));
+      const cols = rt.copyInI32(tapRanges(g.outW, g.kw, g.strideW, g.padLeft, g.dilationW, g.w));
+      const yPtr = rt.allocF32(y.length);
+      const iPtr = indices ? rt.alloc(indices.length * 4) : 0;
+      const args = rt.args([
+        planes, g.h, g.w, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, g.outH, g.outW,
+        xPtr, rows, cols, yPtr, iPtr,
+      ]);
+      // ~1 ns per tap; below a few million taps a worker's wake-up costs more than it saves.
+      rt.run(TASK.maxPool, args, threadsFor(rt, y.length * g.kh * g.kw));
+      rt.copyOut(yPtr, y as Float32Array);
+      if (indices) indices.set(new Int32Array(rt.memory.buffer, iPtr, indices.length));
+    });
+  };
+
+  const planeScatter: Kernels["planeScatter"] = (src, srcPlane, index, perPlane, planes, dst, dstPlane, accumulate) => {
+    if (planes * srcPlane < MIN_WASM_ELEMENTS) {
+      jsKernels.planeScatter(src, srcPlane, index, perPlane, planes, dst, dstPlane, accumulate);
+      return;
+    }
+    timed(rt, () => {
+      rt.begin();
+      const sPtr = rt.copyIn(src as Float32Array);
+      const iPtr = rt.copyInI32(index);
+      const dPtr = rt.copyIn(dst as Float32Array); // dst is not cleared: its values are read (and kept)
+      rt.exports.planeScatter(sPtr, srcPlane, iPtr, perPlane, planes, dPtr, dstPlane, accumulate);
+      rt.copyOut(dPtr, dst as Float32Array);
+    });
+  };
+
+  const unary: Kernels["unary"] = (op, x, y, alpha) => {
+    const code = op === "relu" ? 0 : op === "reluMask" ? 1 : -1;
+    if (code < 0 || x.length < MIN_WASM_ELEMENTS) { jsKernels.unary(op, x, y, alpha); return; }
+    timed(rt, () => {
+      rt.begin();
+      const xPtr = rt.copyIn(x as Float32Array);
+      const yPtr = rt.allocF32(y.length);
+      rt.exports.unaryOp(code, xPtr, x.length, yPtr);
+      rt.copyOut(yPtr, y as Float32Array);
+    });
+  };
+
+  const binary: Kernels["binary"] = (op, a, aStrides, b, bStrides, outShape, y) => {
+    const code = BINARY_CODE[op];
+    if (code === undefined || y.length < MIN_WASM_ELEMENTS) { jsKernels.binary(op, a, aStrides, b, bStrides, outShape, y); return; }
+    // y is contiguous; merge the dims all three walk back to back. Runs here when what is left is rows × inner
+    // with each operand's inner step 0 (broadcast) or 1 (contiguous).
+    const yStrides = new Array<number>(outShape.length);
+    for (let d = outShape.length - 1, s = 1; d >= 0; d--) { yStrides[d] = s; s *= outShape[d]!; }
+    const c = coalesce(outShape, [aStrides, bStrides, yStrides]);
+    const r = c.shape.length;
+    const aS = c.strides[0]!, bS = c.strides[1]!;
+    const as = aS[r - 1]!, bs = bS[r - 1]!;
+    if (r > 2 || as > 1 || bs > 1 || as < 0 || bs < 0) { jsKernels.binary(op, a, aStrides, b, bStrides, outShape, y); return; }
+    const rows = r === 2 ? c.shape[0]! : 1, inner = c.shape[r - 1]!;
+    const aRow = r === 2 ? aS[0]! : 0, bRow = r === 2 ? bS[0]! : 0;
+    if (aRow < 0 || bRow < 0) { jsKernels.binary(op, a, aStrides, b, bStrides, outShape, y); return; }
+    timed(rt, () => {
+      rt.begin();
+      const aPtr = rt.copyIn(a as Float32Array);
+      const bPtr = rt.copyIn(b as Float32Array);
+      const yPtr = rt.allocF32(y.length);
+      rt.exports.binaryOp(code, aPtr, aRow, as, bPtr, bRow, bs, rows, inner, yPtr);
+      rt.copyOut(yPtr, y as Float32Array);
+    });
+  };
+
+  return { conv2d, conv2dBackwardInput, conv2dBackwardWeight, matmul, pool2d, planeScatter, unary, binary };
 }

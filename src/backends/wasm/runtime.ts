@@ -12,10 +12,14 @@ export interface KernelExports {
   convInputTask(args: number, tid: number, nth: number): void;
   upsampleZeros(src: number, planes: number, oh: number, ow: number, sh: number, sw: number, dst: number): void;
   sumPartials(parts: number, count: number, stride: number, n: number, out: number): void;
+  maxPoolTask(args: number, tid: number, nth: number): void;
+  planeScatter(src: number, srcPlane: number, index: number, perPlane: boolean, planes: number, dst: number, dstPlane: number, accumulate: boolean): void;
+  unaryOp(op: number, x: number, n: number, y: number): void;
+  binaryOp(op: number, a: number, aRow: number, aStep: number, b: number, bRow: number, bStep: number, rows: number, inner: number, y: number): void;
 }
 
 /** Task ids understood by the workers (index into their task table). */
-export const TASK = { convForward: 1, convWeight: 2, matmul: 3, convInput: 4 } as const;
+export const TASK = { convForward: 1, convWeight: 2, matmul: 3, convInput: 4, maxPool: 5 } as const;
 export type TaskId = (typeof TASK)[keyof typeof TASK];
 
 const PAGE = 65536;
@@ -83,7 +87,7 @@ export function simdAvailable(): boolean {
 const WORKER_LOOP = `
 function startLoop(wasmModule, memory, tid, ctrlByte, post) {
   const ex = new WebAssembly.Instance(wasmModule, { env: { memory } }).exports;
-  const tasks = [null, ex.convForwardTask, ex.convWeightTask, ex.matmulTask, ex.convInputTask];
+  const tasks = [null, ex.convForwardTask, ex.convWeightTask, ex.matmulTask, ex.convInputTask, ex.maxPoolTask];
   const ctl = new Int32Array(memory.buffer, ctrlByte, 8);
   let gen = Atomics.load(ctl, ${C_GEN});
   post("ready");
@@ -201,7 +205,8 @@ export class WasmRuntime {
   run(task: TaskId, args: number, nth = this.threads): void {
     const fn = task === TASK.convForward ? this.exports.convForwardTask
       : task === TASK.convWeight ? this.exports.convWeightTask
-        : task === TASK.convInput ? this.exports.convInputTask : this.exports.matmulTask;
+        : task === TASK.convInput ? this.exports.convInputTask
+          : task === TASK.maxPool ? this.exports.maxPoolTask : this.exports.matmulTask;
     nth = Math.max(1, Math.min(nth, this.threads));
     if (nth === 1) { fn(args, 0, 1); return; }
     // Workers with tid ≥ nth find no units and report done at once.
@@ -255,6 +260,13 @@ export class WasmRuntime {
     const t = this.measure ? performance.now() : 0;
     this.f32(p, src.length).set(src);
     if (this.measure) this.stats.copyMs += performance.now() - t;
+    return p;
+  }
+
+  /** Copies an Int32Array (indices) into a fresh arena block. */
+  copyInI32(src: Int32Array): number {
+    const p = this.alloc(src.length * 4);
+    new Int32Array(this.memory.buffer, p, src.length).set(src);
     return p;
   }
 

@@ -492,3 +492,118 @@ export function convInputTask(args: usize, tid: i32, nth: i32): void {
     }
   }
 }
+
+// ---- pooling, scatter, elementwise (the kernels a LeNet step spent 8–16 ms on in the reference backend) ----
+
+// Parameter block of the max-pooling task.
+const M_PLANES = 0, M_H = 1, M_W = 2, M_SH = 3, M_SW = 4, M_PT = 5, M_PL = 6, M_DH = 7, M_DW = 8, M_OH = 9,
+  M_OW = 10, M_X = 11, M_ROWS = 12, M_COLS = 13, M_Y = 14, M_IDX = 15;
+
+/** Max pooling, units = planes. ROWS/COLS hold, per output row/column, the first and one-past-last kernel tap
+ *  inside the input (computed by the caller, as the reference does). The running max starts at −∞ and a NaN
+ *  takes over; the update is a branch-free select (on random data a branch mispredicts half the time). The index
+ *  is the flat ih·w + iw of the taken element, starting from the window's first real tap (PyTorch's rule). */
+export function maxPoolTask(args: usize, tid: i32, nth: i32): void {
+  const planes = arg(args, M_PLANES), H = arg(args, M_H), W = arg(args, M_W), SH = arg(args, M_SH), SW = arg(args, M_SW);
+  const PT = arg(args, M_PT), PL = arg(args, M_PL), DH = arg(args, M_DH), DW = arg(args, M_DW);
+  const OH = arg(args, M_OH), OW = arg(args, M_OW);
+  const x = <usize>arg(args, M_X), rows = <usize>arg(args, M_ROWS), cols = <usize>arg(args, M_COLS);
+  const y = <usize>arg(args, M_Y), ix = <usize>arg(args, M_IDX);
+  const p0 = <i32>((<i64>planes * tid) / nth), p1 = <i32>((<i64>planes * (tid + 1)) / nth);
+  const inPlane = H * W, outPlane = OH * OW;
+  for (let p = p0; p < p1; p++) {
+    const xp = x + ((<usize>p * <usize>inPlane) << 2);
+    let o = <usize>p * <usize>outPlane;
+    for (let oh = 0; oh < OH; oh++) {
+      const ih0 = oh * SH - PT;
+      const khs = load<i32>(rows + (<usize>(2 * oh) << 2)), khe = load<i32>(rows + (<usize>(2 * oh + 1) << 2));
+      for (let ow = 0; ow < OW; ow++) {
+        const iw0 = ow * SW - PL;
+        const kws = load<i32>(cols + (<usize>(2 * ow) << 2)), kwe = load<i32>(cols + (<usize>(2 * ow + 1) << 2));
+        let best = -Infinity as f32;
+        let bestIdx = (ih0 + khs * DH) * W + iw0 + kws * DW;
+        for (let a = khs; a < khe; a++) {
+          const rowIdx = (ih0 + a * DH) * W + iw0;
+          for (let b = kws; b < kwe; b++) {
+            const idx = rowIdx + b * DW;
+            const v = load<f32>(xp + (<usize>idx << 2));
+            const take = v > best || v != v;
+            best = select<f32>(v, best, take);
+            bestIdx = select<i32>(idx, bestIdx, take);
+          }
+        }
+        store<f32>(y + (o << 2), best);
+        if (ix != 0) store<i32>(ix + (o << 2), bestIdx);
+        o++;
+      }
+    }
+  }
+}
+
+/** dst[p*dstPlane + index[(perPlane ? p*srcPlane : 0) + i]] (+)= src[p*srcPlane + i] (max-pooling backward). */
+export function planeScatter(src: usize, srcPlane: i32, index: usize, perPlane: bool, planes: i32, dst: usize, dstPlane: i32, accumulate: bool): void {
+  for (let p = 0; p < planes; p++) {
+    const s = src + ((<usize>p * <usize>srcPlane) << 2);
+    const d = dst + ((<usize>p * <usize>dstPlane) << 2);
+    const ib = index + (perPlane ? (<usize>p * <usize>srcPlane) << 2 : 0);
+    if (accumulate) {
+      for (let i = 0; i < srcPlane; i++) {
+        const at = d + (<usize>load<i32>(ib + (<usize>i << 2)) << 2);
+        store<f32>(at, load<f32>(at) + load<f32>(s + (<usize>i << 2)));
+      }
+    } else {
+      for (let i = 0; i < srcPlane; i++)
+        store<f32>(d + (<usize>load<i32>(ib + (<usize>i << 2)) << 2), load<f32>(s + (<usize>i << 2)));
+    }
+  }
+}
+
+/** Unary ops that pay in SIMD: 0 relu (max(v, 0): NaN stays NaN, −0 → 0, as the reference), 1 reluMask (v > 0 ? 1 : 0). */
+export function unaryOp(op: i32, x: usize, n: i32, y: usize): void {
+  const zero = f32x4.splat(0), one = f32x4.splat(1);
+  let i = 0;
+  if (op == 0) {
+    for (; i + 4 <= n; i += 4) {
+      const off = <usize>i << 2;
+      const v = v128.load(x + off);
+      // pmax-style select keeps NaN (v ≠ v) and maps −0 and negatives to +0
+      v128.store(y + off, v128.bitselect(zero, v, f32x4.le(v, zero)));
+    }
+    for (; i < n; i++) {
+      const v = load<f32>(x + (<usize>i << 2));
+      store<f32>(y + (<usize>i << 2), v <= 0 ? 0 : v);
+    }
+  } else {
+    for (; i + 4 <= n; i += 4) {
+      const off = <usize>i << 2;
+      v128.store(y + off, v128.and(f32x4.gt(v128.load(x + off), zero), one));
+    }
+    for (; i < n; i++) store<f32>(y + (<usize>i << 2), load<f32>(x + (<usize>i << 2)) > 0 ? 1 : 0);
+  }
+}
+
+/** y[r*inner + i] = a[r*aRow + i*aStep] op b[r*bRow + i*bStep] over rows × inner (steps 0 or 1: broadcast or
+ *  contiguous); ops 0 add, 1 sub, 2 mul, 3 div. Each lane computes exactly the scalar expression. */
+export function binaryOp(op: i32, a: usize, aRow: i32, aStep: i32, b: usize, bRow: i32, bStep: i32, rows: i32, inner: i32, y: usize): void {
+  for (let r = 0; r < rows; r++) {
+    const ar = a + ((<usize>r * <usize>aRow) << 2), br = b + ((<usize>r * <usize>bRow) << 2);
+    const yr = y + ((<usize>r * <usize>inner) << 2);
+    const as = <usize>aStep << 2, bs = <usize>bStep << 2;
+    let i = 0;
+    for (; i + 4 <= inner; i += 4) {
+      const off = <usize>i << 2;
+      const va = aStep != 0 ? v128.load(ar + off) : v128.load32_splat(ar);
+      const vb = bStep != 0 ? v128.load(br + off) : v128.load32_splat(br);
+      let v: v128;
+      if (op == 0) v = f32x4.add(va, vb);
+      else if (op == 1) v = f32x4.sub(va, vb);
+      else if (op == 2) v = f32x4.mul(va, vb);
+      else v = f32x4.div(va, vb);
+      v128.store(yr + off, v);
+    }
+    for (; i < inner; i++) {
+      const p = load<f32>(ar + <usize>i * as), q = load<f32>(br + <usize>i * bs);
+      store<f32>(yr + (<usize>i << 2), op == 0 ? p + q : op == 1 ? p - q : op == 2 ? p * q : p / q);
+    }
+  }
+}
