@@ -520,19 +520,20 @@ export function maxPoolTask(args: usize, tid: i32, nth: i32): void {
       for (let ow = 0; ow < OW; ow++) {
         const iw0 = ow * SW - PL;
         const kws = load<i32>(cols + (<usize>(2 * ow) << 2)), kwe = load<i32>(cols + (<usize>(2 * ow + 1) << 2));
-        let best = -Infinity as f32;
+        // The running max is kept as i32 bits: V8 lowers an i32 select to cmov but an f32 select to a branch.
+        let bestBits = reinterpret<i32>(-Infinity as f32);
         let bestIdx = (ih0 + khs * DH) * W + iw0 + kws * DW;
         for (let a = khs; a < khe; a++) {
           const rowIdx = (ih0 + a * DH) * W + iw0;
           for (let b = kws; b < kwe; b++) {
             const idx = rowIdx + b * DW;
             const v = load<f32>(xp + (<usize>idx << 2));
-            const take = v > best || v != v;
-            best = select<f32>(v, best, take);
+            const take = <bool>(<i32>(v > reinterpret<f32>(bestBits)) | <i32>(v != v)); // `||` would compile to a branch
+            bestBits = select<i32>(reinterpret<i32>(v), bestBits, take);
             bestIdx = select<i32>(idx, bestIdx, take);
           }
         }
-        store<f32>(y + (o << 2), best);
+        store<i32>(y + (o << 2), bestBits);
         if (ix != 0) store<i32>(ix + (o << 2), bestIdx);
         o++;
       }
