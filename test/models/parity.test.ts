@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Tensor, tensor, noGrad, models, nn } from "../../src/index.js";
+import { loadStateDictFile } from "../../src/node.js";
 
 const PY = "/usr/bin/python3";
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "scripts", "parity", "make_parity.py");
@@ -72,7 +73,15 @@ for (const name of MODELS) {
     assert.equal(model.numParameters(), idx.num_params, `${name}: parameter count`);
     // the printed tree equals PyTorch's, except that convkit's activations have no in-place mode to print
     assert.equal(model.toString(), idx.repr.replaceAll("inplace=True", ""), `${name}: toString differs from PyTorch's repr`);
-    const res = model.loadStateDict(loadWeights(name, idx));
+    // the weights come from PyTorch's own torch.save file through the restricted unpickler; the safetensors file and
+    // the raw float32 dump must hold exactly the same values, so all three give these logits
+    const fromPth = loadStateDictFile(join(dir, name, "weights.pth"));
+    const raw = loadWeights(name, idx);
+    for (const [label, sd] of [["weights.safetensors", loadStateDictFile(join(dir, name, "weights.safetensors"))], ["weights.bin", raw]] as const) {
+      assert.deepEqual([...sd.keys()], [...fromPth.keys()], `${name}: keys of ${label} and weights.pth differ`);
+      for (const [k, t] of fromPth) assert.deepEqual(sd.get(k)!.data, t.data, `${name}: ${label} and weights.pth differ at ${k}`);
+    }
+    const res = model.loadStateDict(fromPth);
     assert.deepEqual(res, { missingKeys: [], unexpectedKeys: [], shapeMismatches: [] });
     model.eval();
     const x = tensor(readF32(join(dir, name, "input.bin")), idx.input_shape);
