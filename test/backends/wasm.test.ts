@@ -54,6 +54,7 @@ const convCases: ConvGeometry[] = [
   geometry({ n: 2, cIn: 300, h: 6, w: 5, cOut: 13, kh: 1, kw: 1 }), // 1×1, long K
   geometry({ n: 1, cIn: 2, h: 4, w: 6, cOut: 3, kh: 1, kw: 1, padTop: 2, padLeft: 1 }), // padding > (k−1)d
   geometry({ n: 2, cIn: 4, h: 10, w: 9, cOut: 4, kh: 2, kw: 4, strideH: 3, strideW: 2, dilationH: 2, padTop: 1, padLeft: 2, groups: 2 }),
+  geometry({ n: 2, cIn: 40, h: 9, w: 23, cOut: 29, kh: 3, kw: 5, padTop: 2, padLeft: 1 }), // direct: Cout 29, K 600, odd row ends
   geometry({ n: 64, cIn: 16, h: 5, w: 5, cOut: 120, kh: 5, kw: 5 }), // LeNet C5: whole input → matmul
   geometry({ n: 3, cIn: 5, h: 3, w: 4, cOut: 7, kh: 3, kw: 4, strideH: 2, strideW: 3 }), // whole input, odd sizes
   geometry({ n: 1, cIn: 2, h: 1, w: 1, cOut: 1, kh: 1, kw: 1 }), // whole input, 1×1
@@ -254,6 +255,12 @@ if (process.env[RELAXED_CHILD]) {
     const dx = new Float32Array(x.length), dxRef = new Float32Array(x.length);
     k.conv2dBackwardInput!(dy, w, g, dx); jsKernels.conv2dBackwardInput(dy, w, g, dxRef);
     assertClose(dx, dxRef, 360, "conv2dBackwardInput (as a convolution) split over 2 threads");
+    // Direct convolution (few output channels) split over both threads.
+    const gd = geometry({ n: 2, cIn: 8, h: 30, w: 27, cOut: 13, kh: 3, kw: 3, padTop: 1, padLeft: 1 });
+    const xd = rand(2 * 8 * 30 * 27, 15), wd = rand(13 * 8 * 9, 16), bd = rand(13, 17);
+    const yd = new Float32Array(2 * 13 * gd.outH * gd.outW), ydRef = new Float32Array(yd.length);
+    k.conv2d!(xd, wd, bd, gd, yd); jsKernels.conv2d(xd, wd, bd, gd, ydRef);
+    assertClose(yd, ydRef, 72, "conv2d (direct) split over 2 threads");
     // Stride 2 and batch 1: GEMM + col2im with the input channels split into chunks between the threads.
     const g2 = geometry({ n: 1, cIn: 30, h: 41, w: 39, cOut: 48, kh: 3, kw: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1 });
     const x2 = rand(30 * 41 * 39, 10), w2 = rand(48 * 30 * 9, 11), dy2 = rand(48 * g2.outH * g2.outW, 12);

@@ -15,6 +15,11 @@ const MIN_PARALLEL_FLOPS = 2e6;
 /** Target block sizes: KC rows of the shared dimension (B panel fits L1), NC columns per unit (B block fits L2). */
 const KC_TARGET = 256;
 const NC_TARGET = 256;
+/** Stride-1 convolutions with at most this many output channels per group run direct (no im2col): with few
+ *  channels the GEMM does only 2·Cout FLOPs per packed im2col element, so packing dominated. */
+let DIRECT_MAX_COUT = 32;
+/** For measurements: the largest per-group Cout that runs direct (0: never). */
+export function setDirectMaxCout(v: number): void { DIRECT_MAX_COUT = v; }
 
 const roundUp = (v: number, m: number) => Math.ceil(v / m) * m;
 
@@ -37,6 +42,20 @@ function convForwardPtrs(rt: WasmRuntime, g: ConvGeometry, xPtr: number, aPtr: n
   const K = cinG * g.kh * g.kw, P = g.outH * g.outW;
   const flops = 2 * g.n * g.cOut * P * K;
   const nth = threadsFor(rt, flops);
+  if (g.strideH === 1 && g.strideW === 1 && g.dilationH === 1 && g.dilationW === 1 && coutG <= DIRECT_MAX_COUT) {
+    // Direct convolution from a zero-padded copy of the input: rows up to OH+KH−1, columns up to the last
+    // 8-pixel block's reach.
+    const HP = g.outH + g.kh - 1, WP = roundUp(g.outW, 8) + g.kw - 1;
+    const xp = rt.allocF32(g.n * g.cIn * HP * WP);
+    rt.exports.padPlanes(xPtr, g.n * g.cIn, g.h, g.w, g.padTop, g.padLeft, HP, WP, xp);
+    const buf = rt.alloc(128 * nth);
+    const args = rt.args([
+      g.cIn, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, g.outH, g.outW,
+      g.n, g.cOut, g.groups, xp, aPtr, yPtr, biasPtr, HP, WP, buf,
+    ]);
+    rt.run(TASK.convDirect, args, nth);
+    return;
+  }
   const NC = blockSize(P, NC_TARGET, 8, g.n * g.groups, nth);
   const KC = Math.ceil(K / Math.ceil(K / KC_TARGET));
   const bufStride = 256 + roundUp(NC, 8) * KC * 4;

@@ -13,13 +13,15 @@ export interface KernelExports {
   upsampleZeros(src: number, planes: number, oh: number, ow: number, sh: number, sw: number, dst: number): void;
   sumPartials(parts: number, count: number, stride: number, n: number, out: number): void;
   maxPoolTask(args: number, tid: number, nth: number): void;
+  convDirectTask(args: number, tid: number, nth: number): void;
+  padPlanes(src: number, planes: number, h: number, w: number, pt: number, pl: number, hp: number, wp: number, dst: number): void;
   planeScatter(src: number, srcPlane: number, index: number, perPlane: boolean, planes: number, dst: number, dstPlane: number, accumulate: boolean): void;
   unaryOp(op: number, x: number, n: number, y: number): void;
   binaryOp(op: number, a: number, aRow: number, aStep: number, b: number, bRow: number, bStep: number, rows: number, inner: number, y: number): void;
 }
 
 /** Task ids understood by the workers (index into their task table). */
-export const TASK = { convForward: 1, convWeight: 2, matmul: 3, convInput: 4, maxPool: 5 } as const;
+export const TASK = { convForward: 1, convWeight: 2, matmul: 3, convInput: 4, maxPool: 5, convDirect: 6 } as const;
 export type TaskId = (typeof TASK)[keyof typeof TASK];
 
 const PAGE = 65536;
@@ -87,7 +89,7 @@ export function simdAvailable(): boolean {
 const WORKER_LOOP = `
 function startLoop(wasmModule, memory, tid, ctrlByte, post) {
   const ex = new WebAssembly.Instance(wasmModule, { env: { memory } }).exports;
-  const tasks = [null, ex.convForwardTask, ex.convWeightTask, ex.matmulTask, ex.convInputTask, ex.maxPoolTask];
+  const tasks = [null, ex.convForwardTask, ex.convWeightTask, ex.matmulTask, ex.convInputTask, ex.maxPoolTask, ex.convDirectTask];
   const ctl = new Int32Array(memory.buffer, ctrlByte, 8);
   let gen = Atomics.load(ctl, ${C_GEN});
   post("ready");
@@ -206,7 +208,8 @@ export class WasmRuntime {
     const fn = task === TASK.convForward ? this.exports.convForwardTask
       : task === TASK.convWeight ? this.exports.convWeightTask
         : task === TASK.convInput ? this.exports.convInputTask
-          : task === TASK.maxPool ? this.exports.maxPoolTask : this.exports.matmulTask;
+          : task === TASK.maxPool ? this.exports.maxPoolTask
+            : task === TASK.convDirect ? this.exports.convDirectTask : this.exports.matmulTask;
     nth = Math.max(1, Math.min(nth, this.threads));
     if (nth === 1) { fn(args, 0, 1); return; }
     // Workers with tid ≥ nth find no units and report done at once.

@@ -608,3 +608,99 @@ export function binaryOp(op: i32, a: usize, aRow: i32, aStep: i32, b: usize, bRo
     }
   }
 }
+
+// ---- direct convolution for few output channels (LeNet's C1/C3, S1/S2): no im2col ----
+
+/** dst[p, HP, WP] = src[p, H, W] placed at (PT, PL) in zeros, cropped to HP×WP: the input of a stride-1 direct
+ *  convolution with every read inside the buffer. */
+export function padPlanes(src: usize, planes: i32, H: i32, W: i32, PT: i32, PL: i32, HP: i32, WP: i32, dst: usize): void {
+  memory.fill(dst, 0, (<usize>planes * <usize>HP * <usize>WP) << 2);
+  // source columns [cx0, cx1) land inside [0, WP)
+  const cx0 = PL < 0 ? -PL : 0, cx1 = imin(W, WP - PL);
+  if (cx1 <= cx0) return;
+  const bytes = <usize>(cx1 - cx0) << 2;
+  for (let p = 0; p < planes; p++) {
+    for (let iy = 0; iy < H; iy++) {
+      const ty = iy + PT;
+      if (ty < 0 || ty >= HP) continue;
+      memory.copy(dst + ((<usize>(p * HP + ty) * <usize>WP + <usize>(cx0 + PL)) << 2),
+        src + ((<usize>(p * H + iy) * <usize>W + <usize>cx0) << 2), bytes);
+    }
+  }
+}
+
+// Parameter block of the direct convolution task (after the 13 geometry fields):
+const R_N = 13, R_COUT = 14, R_GROUPS = 15, R_XP = 16, R_A = 17, R_Y = 18, R_BIAS = 19, R_HP = 20, R_WP = 21,
+  R_BUF = 22;
+
+/** Stride-1, dilation-1 convolution straight from the padded input (padPlanes): units (image, group, block of 4
+ *  output channels, output row); for each 8 output pixels of the row, 8 f32x4 accumulators (4 channels × 8
+ *  pixels) take, per tap (ci, ky, kx), two unaligned loads of the input row and 4 broadcast weights from A
+ *  (packA layout: per tap the 4 channels' weights). Work per tap equals the GEMM micro-kernel's, with no packing. */
+export function convDirectTask(args: usize, tid: i32, nth: i32): void {
+  const cin = arg(args, G_CIN), KH = arg(args, G_KH), KW = arg(args, G_KW), OH = arg(args, G_OH), OW = arg(args, G_OW);
+  const N = arg(args, R_N), cout = arg(args, R_COUT), groups = arg(args, R_GROUPS);
+  const xp = <usize>arg(args, R_XP), a = <usize>arg(args, R_A), y = <usize>arg(args, R_Y), bias = <usize>arg(args, R_BIAS);
+  const HP = arg(args, R_HP), WP = arg(args, R_WP);
+  const tile = <usize>arg(args, R_BUF) + (<usize>tid << 7);
+  const cinG = cin / groups, coutG = cout / groups;
+  const K = cinG * KH * KW, mPad = (coutG + 3) & ~3, nCb = mPad >> 2;
+  const planeP = <usize>HP * <usize>WP, yPlane = <usize>OH * <usize>OW << 2;
+  const rowStep = (<usize>WP - <usize>KW) << 2;
+  const units = N * groups * nCb * OH;
+  for (let u = tid; u < units; u += nth) {
+    const oy = u % OH;
+    let t = u / OH;
+    const cb = t % nCb; t /= nCb;
+    const grp = t % groups, img = t / groups;
+    const rows = imin(4, coutG - cb * 4), co0 = grp * coutG + cb * 4;
+    const xg = xp + ((<usize>(img * cin + grp * cinG) * planeP + <usize>oy * <usize>WP) << 2);
+    const pa = a + ((<usize>(grp * mPad + cb * 4) * <usize>K) << 2);
+    const yr = y + ((<usize>(img * cout + co0) * <usize>OH * <usize>OW + <usize>oy * <usize>OW) << 2);
+    let b0 = f32x4.splat(0), b1 = b0, b2 = b0, b3 = b0;
+    if (bias != 0) {
+      const bp = bias + (<usize>co0 << 2);
+      b0 = v128.load32_splat(bp);
+      if (rows > 1) b1 = v128.load32_splat(bp, 4);
+      if (rows > 2) b2 = v128.load32_splat(bp, 8);
+      if (rows > 3) b3 = v128.load32_splat(bp, 12);
+    }
+    for (let ox = 0; ox < OW; ox += 8) {
+      let c00 = b0, c01 = b0, c10 = b1, c11 = b1, c20 = b2, c21 = b2, c30 = b3, c31 = b3;
+      let pw = pa;
+      let px = xg + (<usize>ox << 2);
+      for (let ci = 0; ci < cinG; ci++) {
+        for (let ky = 0; ky < KH; ky++) {
+          for (let kx = 0; kx < KW; kx++) {
+            const x0 = v128.load(px), x1 = v128.load(px, 16);
+            let w = v128.load32_splat(pw);
+            c00 = fma(w, x0, c00); c01 = fma(w, x1, c01);
+            w = v128.load32_splat(pw, 4);
+            c10 = fma(w, x0, c10); c11 = fma(w, x1, c11);
+            w = v128.load32_splat(pw, 8);
+            c20 = fma(w, x0, c20); c21 = fma(w, x1, c21);
+            w = v128.load32_splat(pw, 12);
+            c30 = fma(w, x0, c30); c31 = fma(w, x1, c31);
+            pw += 16; px += 4;
+          }
+          px += rowStep; // next input row, back to column ox
+        }
+        px += (planeP - <usize>KH * <usize>WP) << 2; // next input channel, row oy
+      }
+      const yo = yr + (<usize>ox << 2);
+      if (ox + 8 <= OW) {
+        v128.store(yo, c00); v128.store(yo, c01, 16);
+        if (rows > 1) { v128.store(yo + yPlane, c10); v128.store(yo + yPlane, c11, 16); }
+        if (rows > 2) { v128.store(yo + 2 * yPlane, c20); v128.store(yo + 2 * yPlane, c21, 16); }
+        if (rows > 3) { v128.store(yo + 3 * yPlane, c30); v128.store(yo + 3 * yPlane, c31, 16); }
+      } else {
+        v128.store(tile, c00); v128.store(tile, c01, 16); v128.store(tile, c10, 32); v128.store(tile, c11, 48);
+        v128.store(tile, c20, 64); v128.store(tile, c21, 80); v128.store(tile, c30, 96); v128.store(tile, c31, 112);
+        const cols = OW - ox;
+        for (let r = 0; r < rows; r++)
+          for (let j = 0; j < cols; j++)
+            store<f32>(yo + <usize>r * yPlane + (<usize>j << 2), load<f32>(tile + (<usize>(r * 8 + j) << 2)));
+      }
+    }
+  }
+}
