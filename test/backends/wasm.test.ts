@@ -174,8 +174,23 @@ const matmulCases: MatmulParams[] = [
   { batch: 2, m: 70, n: 600, k: 130, aBatchStride: 70 * 130, bBatchStride: 130 * 600, transA: false, transB: false },
 ];
 
+/** Direct weight gradients read whole vectors of a row: an infinity just past the pixels a tap uses must not leak in. */
+function checkNonFiniteEdges(name: string, k: Partial<Kernels>): void {
+  const g = geometry({ n: 2, cIn: 2, h: 5, w: 19, cOut: 3, kh: 3, kw: 3 }); // 17-pixel rows: the direct path
+  const x = rand(2 * 2 * 5 * 19, 99), dy = rand(2 * 3 * g.outH * g.outW, 98);
+  for (let r = 0; r < 2 * 2 * 5; r++) x[r * 19 + 18] = Infinity; // last column of every row
+  const dw = new Float32Array(3 * 2 * 9), dwRef = new Float32Array(dw.length);
+  k.conv2dBackwardWeight!(x, dy, g, dw);
+  jsKernels.conv2dBackwardWeight(x, dy, g, dwRef);
+  for (let i = 0; i < dw.length; i++) {
+    if (Number.isFinite(dwRef[i]!)) assert.ok(Math.abs(dw[i]! - dwRef[i]!) <= 1e-4, `${name} dW with ∞ at row ends: ${i}: ${dw[i]} vs ${dwRef[i]}`);
+    else assert.ok(Object.is(dw[i], dwRef[i]), `${name} dW with ∞ at row ends: ${i}: ${dw[i]} vs ${dwRef[i]}`);
+  }
+}
+
 function checkAll(name: string, k: Partial<Kernels>): void {
   checkSmallKernels(name, k);
+  checkNonFiniteEdges(name, k);
   let seed = 1;
   for (const g of convCases) {
     const cinG = g.cIn / g.groups;
@@ -261,6 +276,9 @@ if (process.env[RELAXED_CHILD]) {
     const yd = new Float32Array(2 * 13 * gd.outH * gd.outW), ydRef = new Float32Array(yd.length);
     k.conv2d!(xd, wd, bd, gd, yd); jsKernels.conv2d(xd, wd, bd, gd, ydRef);
     assertClose(yd, ydRef, 72, "conv2d (direct) split over 2 threads");
+    const dyd = rand(yd.length, 18), dwd = new Float32Array(wd.length), dwdRef = new Float32Array(wd.length);
+    k.conv2dBackwardWeight!(xd, dyd, gd, dwd); jsKernels.conv2dBackwardWeight(xd, dyd, gd, dwdRef);
+    assertClose(dwd, dwdRef, 2 * gd.outH * gd.outW, "conv2dBackwardWeight (direct) split over 2 threads");
     // Stride 2 and batch 1: GEMM + col2im with the input channels split into chunks between the threads.
     const g2 = geometry({ n: 1, cIn: 30, h: 41, w: 39, cOut: 48, kh: 3, kw: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1 });
     const x2 = rand(30 * 41 * 39, 10), w2 = rand(48 * 30 * 9, 11), dy2 = rand(48 * g2.outH * g2.outW, 12);

@@ -14,6 +14,7 @@ export interface KernelExports {
   sumPartials(parts: number, count: number, stride: number, n: number, out: number): void;
   maxPoolTask(args: number, tid: number, nth: number): void;
   convDirectTask(args: number, tid: number, nth: number): void;
+  convWeightDirectTask(args: number, tid: number, nth: number): void;
   padPlanes(src: number, planes: number, h: number, w: number, pt: number, pl: number, hp: number, wp: number, dst: number): void;
   planeScatter(src: number, srcPlane: number, index: number, perPlane: boolean, planes: number, dst: number, dstPlane: number, accumulate: boolean): void;
   unaryOp(op: number, x: number, n: number, y: number): void;
@@ -21,7 +22,7 @@ export interface KernelExports {
 }
 
 /** Task ids understood by the workers (index into their task table). */
-export const TASK = { convForward: 1, convWeight: 2, matmul: 3, convInput: 4, maxPool: 5, convDirect: 6 } as const;
+export const TASK = { convForward: 1, convWeight: 2, matmul: 3, convInput: 4, maxPool: 5, convDirect: 6, convWeightDirect: 7 } as const;
 export type TaskId = (typeof TASK)[keyof typeof TASK];
 
 const PAGE = 65536;
@@ -89,7 +90,7 @@ export function simdAvailable(): boolean {
 const WORKER_LOOP = `
 function startLoop(wasmModule, memory, tid, ctrlByte, post) {
   const ex = new WebAssembly.Instance(wasmModule, { env: { memory } }).exports;
-  const tasks = [null, ex.convForwardTask, ex.convWeightTask, ex.matmulTask, ex.convInputTask, ex.maxPoolTask, ex.convDirectTask];
+  const tasks = [null, ex.convForwardTask, ex.convWeightTask, ex.matmulTask, ex.convInputTask, ex.maxPoolTask, ex.convDirectTask, ex.convWeightDirectTask];
   const ctl = new Int32Array(memory.buffer, ctrlByte, 8);
   let gen = Atomics.load(ctl, ${C_GEN});
   post("ready");
@@ -209,7 +210,8 @@ export class WasmRuntime {
       : task === TASK.convWeight ? this.exports.convWeightTask
         : task === TASK.convInput ? this.exports.convInputTask
           : task === TASK.maxPool ? this.exports.maxPoolTask
-            : task === TASK.convDirect ? this.exports.convDirectTask : this.exports.matmulTask;
+            : task === TASK.convDirect ? this.exports.convDirectTask
+              : task === TASK.convWeightDirect ? this.exports.convWeightDirectTask : this.exports.matmulTask;
     nth = Math.max(1, Math.min(nth, this.threads));
     if (nth === 1) { fn(args, 0, 1); return; }
     // Workers with tid ≥ nth find no units and report done at once.

@@ -704,3 +704,106 @@ export function convDirectTask(args: usize, tid: i32, nth: i32): void {
     }
   }
 }
+
+// Parameter block of the direct weight-gradient task (after the 13 geometry fields):
+const Q_N = 13, Q_COUT = 14, Q_GROUPS = 15, Q_XP = 16, Q_DY = 17, Q_DW = 18, Q_TOTAL = 19, Q_HP = 20, Q_WP = 21,
+  Q_VACC = 22, Q_VSTRIDE = 23;
+
+/** Stride-1, dilation-1 weight gradient straight from the padded input (padPlanes, WP ≥ roundUp(OW,4) + KW):
+ *  dW[co, ci, ky, kx] = Σ_n,oy,ox dy[n, co, oy, ox]·xp[n, ci, oy+ky, ox+kx]. Per (image, 4 output channels, ci, ky,
+ *  pair of kx): 8 f32x4 accumulators (4 channels × 2 taps, lanes = 4 pixels of a row), 4 dy loads and 2 input
+ *  loads per 8 multiply-adds; the last vector of a row is masked to its valid pixels (so non-finite values beyond
+ *  the row never enter). Lane partial sums add into v128 accumulators per (channel, tap) in the thread's VACC
+ *  area; at the end each thread writes its horizontal sums to dw + tid*TOTAL floats (summed by the caller).
+ *  Units: (image, group). Output channels past coutG in the last block reuse the last valid plane (discarded). */
+export function convWeightDirectTask(args: usize, tid: i32, nth: i32): void {
+  const cin = arg(args, G_CIN), KH = arg(args, G_KH), KW = arg(args, G_KW), OH = arg(args, G_OH), OW = arg(args, G_OW);
+  const N = arg(args, Q_N), cout = arg(args, Q_COUT), groups = arg(args, Q_GROUPS);
+  const xp = <usize>arg(args, Q_XP), dy = <usize>arg(args, Q_DY), total = arg(args, Q_TOTAL);
+  const HP = arg(args, Q_HP), WP = arg(args, Q_WP);
+  const dw = <usize>arg(args, Q_DW) + ((<usize>tid * <usize>total) << 2);
+  const vacc = <usize>arg(args, Q_VACC) + <usize>tid * <usize>arg(args, Q_VSTRIDE);
+  const cinG = cin / groups, coutG = cout / groups, khw = KH * KW, K = cinG * khw;
+  const mPad = (coutG + 3) & ~3, nCb = mPad >> 2;
+  const planeP = <usize>HP * <usize>WP, dyPlane = <usize>OH * <usize>OW;
+  const full = OW & ~3, rem = OW - full;
+  const mask = i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(rem));
+  const vbytes = (<usize>groups * <usize>mPad * <usize>K) << 4;
+  memory.fill(vacc, 0, vbytes);
+  const units = N * groups;
+  for (let u = tid; u < units; u += nth) {
+    const grp = u % groups, img = u / groups;
+    for (let cb = 0; cb < nCb; cb++) {
+      const rows = imin(4, coutG - cb * 4);
+      const d0 = dy + ((<usize>(img * cout + grp * coutG + cb * 4) * dyPlane) << 2);
+      const d1 = d0 + ((<usize>imin(1, rows - 1) * dyPlane) << 2);
+      const d2 = d0 + ((<usize>imin(2, rows - 1) * dyPlane) << 2);
+      const d3 = d0 + ((<usize>imin(3, rows - 1) * dyPlane) << 2);
+      const va = vacc + ((<usize>(grp * mPad + cb * 4) * <usize>K) << 4);
+      for (let ci = 0; ci < cinG; ci++) {
+        const xc = xp + ((<usize>(img * cin + grp * cinG + ci) * planeP) << 2);
+        for (let ky = 0; ky < KH; ky++) {
+          for (let kx = 0; kx < KW; kx += 2) {
+            const z = f32x4.splat(0);
+            let a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z;
+            for (let oy = 0; oy < OH; oy++) {
+              const px = xc + ((<usize>(oy + ky) * <usize>WP + <usize>kx) << 2);
+              const pd = <usize>oy * <usize>OW << 2;
+              let ox = 0;
+              for (; ox < full; ox += 4) {
+                const o = <usize>ox << 2;
+                const x0 = v128.load(px + o), x1 = v128.load(px + o, 4);
+                let d = v128.load(d0 + pd + o);
+                a00 = fma(d, x0, a00); a01 = fma(d, x1, a01);
+                d = v128.load(d1 + pd + o);
+                a10 = fma(d, x0, a10); a11 = fma(d, x1, a11);
+                d = v128.load(d2 + pd + o);
+                a20 = fma(d, x0, a20); a21 = fma(d, x1, a21);
+                d = v128.load(d3 + pd + o);
+                a30 = fma(d, x0, a30); a31 = fma(d, x1, a31);
+              }
+              if (rem != 0) {
+                const o = <usize>ox << 2;
+                const x0 = v128.and(v128.load(px + o), mask), x1 = v128.and(v128.load(px + o, 4), mask);
+                let d = v128.and(v128.load(d0 + pd + o), mask);
+                a00 = fma(d, x0, a00); a01 = fma(d, x1, a01);
+                d = v128.and(v128.load(d1 + pd + o), mask);
+                a10 = fma(d, x0, a10); a11 = fma(d, x1, a11);
+                d = v128.and(v128.load(d2 + pd + o), mask);
+                a20 = fma(d, x0, a20); a21 = fma(d, x1, a21);
+                d = v128.and(v128.load(d3 + pd + o), mask);
+                a30 = fma(d, x0, a30); a31 = fma(d, x1, a31);
+              }
+            }
+            // v128 accumulators of taps t and t+1 for channels 0..3 of the block (row stride K v128s)
+            const t = <usize>((ci * KH + ky) * KW + kx);
+            const kb = <usize>K << 4;
+            let p = va + (t << 4);
+            v128.store(p, f32x4.add(v128.load(p), a00));
+            v128.store(p + kb, f32x4.add(v128.load(p + kb), a10));
+            v128.store(p + 2 * kb, f32x4.add(v128.load(p + 2 * kb), a20));
+            v128.store(p + 3 * kb, f32x4.add(v128.load(p + 3 * kb), a30));
+            if (kx + 1 < KW) {
+              p += 16;
+              v128.store(p, f32x4.add(v128.load(p), a01));
+              v128.store(p + kb, f32x4.add(v128.load(p + kb), a11));
+              v128.store(p + 2 * kb, f32x4.add(v128.load(p + 2 * kb), a21));
+              v128.store(p + 3 * kb, f32x4.add(v128.load(p + 3 * kb), a31));
+            }
+          }
+        }
+      }
+    }
+  }
+  // horizontal sums of the valid channels into this thread's partial dW
+  for (let grp = 0; grp < groups; grp++) {
+    for (let r = 0; r < coutG; r++) {
+      const src = vacc + ((<usize>(grp * mPad + r) * <usize>K) << 4);
+      const dst = dw + ((<usize>(grp * coutG + r) * <usize>K) << 2);
+      for (let t = 0; t < K; t++) {
+        const v = v128.load(src + (<usize>t << 4));
+        store<f32>(dst + (<usize>t << 2), f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+      }
+    }
+  }
+}
