@@ -291,7 +291,7 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
       const iPtr = indices ? rt.alloc(indices.length * 4) : 0;
       const args = rt.args([
         planes, g.h, g.w, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, g.outH, g.outW,
-        xPtr, rows, cols, yPtr, iPtr,
+        xPtr, rows, cols, yPtr, iPtr, g.kh, g.kw,
       ]);
       // ~1 ns per tap; below a few million taps a worker's wake-up costs more than it saves.
       rt.run(TASK.maxPool, args, threadsFor(rt, y.length * g.kh * g.kw));
