@@ -73,6 +73,8 @@ const poolCases: PoolGeometry[] = [
   poolGeometry({ n: 1, c: 5, h: 9, w: 7, kh: 3, kw: 2, strideH: 1, strideW: 3, padTop: 1, padLeft: 1, dilationH: 2, dilationW: 3 }),
   poolGeometry({ n: 3, c: 1, h: 5, w: 5, kh: 5, kw: 5 }),
   poolGeometry({ n: 1, c: 2, h: 1, w: 1, kh: 1, kw: 1 }),
+  { ...poolGeometry({ n: 2, c: 3, h: 9, w: 17, kh: 2, kw: 2 }), outH: 5, outW: 9 }, // ceil mode: last windows half outside
+  { ...poolGeometry({ n: 1, c: 2, h: 7, w: 7, kh: 2, kw: 2 }), outH: 4, outW: 4 }, // ceil mode, PyTorch fixture's shape
   poolGeometry({ n: 8, c: 64, h: 56, w: 56, kh: 3, kw: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1 }), // > 2e6 taps: split over threads
 ];
 

@@ -514,7 +514,8 @@ export function maxPoolTask(args: usize, tid: i32, nth: i32): void {
   // 2×2 windows, stride 2, no padding (LeNet, VGG): 4 outputs at a time from two 8-float loads per input row,
   // split into even and odd columns; the taps are taken in the scalar loop's order with the same rule.
   const pairs = KH == 2 && KW == 2 && SH == 2 && SW == 2 && PT == 0 && PL == 0 && DH == 1 && DW == 1;
-  const vecEnd = pairs ? OW & ~3 : 0;
+  // (only windows wholly inside: ceil-mode outputs past the input's last pair take the scalar loop)
+  const vecEnd = pairs ? imin(OW, W >> 1) & ~3 : 0;
   const lane2 = i32x4(0, 2, 4, 6), one = i32x4.splat(1), wv = i32x4.splat(W);
   for (let p = p0; p < p1; p++) {
     const xp = x + ((<usize>p * <usize>inPlane) << 2);
@@ -522,7 +523,8 @@ export function maxPoolTask(args: usize, tid: i32, nth: i32): void {
     for (let oh = 0; oh < OH; oh++) {
       const ih0 = oh * SH - PT;
       const khs = load<i32>(rows + (<usize>(2 * oh) << 2)), khe = load<i32>(rows + (<usize>(2 * oh + 1) << 2));
-      for (let ow = 0; ow < vecEnd; ow += 4) {
+      const rowEnd = khs == 0 && khe == 2 ? vecEnd : 0;
+      for (let ow = 0; ow < rowEnd; ow += 4) {
         const r0 = xp + ((<usize>(2 * oh) * <usize>W + <usize>(2 * ow)) << 2), r1 = r0 + (<usize>W << 2);
         const a0 = v128.load(r0), a1 = v128.load(r0, 16), b0 = v128.load(r1), b1 = v128.load(r1, 16);
         let best = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6);
@@ -544,7 +546,7 @@ export function maxPoolTask(args: usize, tid: i32, nth: i32): void {
         if (ix != 0) v128.store(ix + (o << 2), idx);
         o += 4;
       }
-      for (let ow = vecEnd; ow < OW; ow++) {
+      for (let ow = rowEnd; ow < OW; ow++) {
         const iw0 = ow * SW - PL;
         const kws = load<i32>(cols + (<usize>(2 * ow) << 2)), kwe = load<i32>(cols + (<usize>(2 * ow + 1) << 2));
         // The running max is kept as i32 bits: V8 lowers an i32 select to cmov but an f32 select to a branch.
