@@ -1,5 +1,6 @@
 // Per-kernel time of a LeNet-5 training step (batch 64) on the wasm backend: wraps every kernel of the wasm and
 // reference backends with a timer. `node --experimental-wasm-relaxed-simd --import tsx bench/profile-lenet.ts [threads]`.
+// A wasm kernel that hands a case to the reference one (e.g. unary 'neg') is counted under both names.
 import { jsBackend } from "../src/backends/js/index.js";
 import { initWasm, wasmBackend } from "../src/backends/wasm/index.js";
 import { randn, randint } from "../src/tensor/creation.js";
