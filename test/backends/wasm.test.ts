@@ -140,6 +140,18 @@ function checkSmallKernels(name: string, k: Partial<Kernels>): void {
       assertSame(y, yRef, `${name} unary ${op} n=${n}`);
     }
   }
+  // sums over the middle axis of [outer, size, inner] (double accumulation in both: equal to float32 rounding)
+  for (const [outer, size, inner] of [[384, 784, 1], [1, 64, 6], [3, 1001, 7], [5, 13, 1], [2, 0, 300], [7, 300, 1], [1, 1, 4099]]) {
+    const x = rand(outer! * size! * inner!, seed++);
+    if (x.length > 20) { x[7] = Infinity; x[19] = NaN; }
+    const yRef = new Float32Array(outer! * inner!), y = new Float32Array(yRef.length).fill(9);
+    jsKernels.reduce("sum", x, outer!, size!, inner!, yRef);
+    k.reduce!("sum", x, outer!, size!, inner!, y);
+    for (let i = 0; i < y.length; i++) {
+      const ok = Object.is(y[i], yRef[i]) || Math.abs(y[i]! - yRef[i]!) <= 1e-6 * Math.max(1, Math.abs(yRef[i]!));
+      assert.ok(ok, `${name} reduce sum ${[outer, size, inner]} element ${i}: ${y[i]} vs reference ${yRef[i]}`);
+    }
+  }
   // [shape, a strides, b strides] (element strides, 0 = broadcast), contiguous y
   const binCases: [number[], number[], number[]][] = [
     [[1031], [1], [1]],

@@ -2,8 +2,8 @@
 // Float32Array operands into the runtime's arena, running a task (split over threads) and copying out.
 // Input gradients run as a forward convolution of dy with flipped, transposed weights, or as GEMM + col2im.
 // A convolution whose window covers its whole input (1×1 output, LeNet's C5) runs as a plain matmul.
-// Also: max pooling, planeScatter (its backward), relu / relu mask and add/sub/mul/div on contiguous or
-// row-broadcast operands; the other modes and ops of those kernels run on the reference kernels (below).
+// Also: max pooling, planeScatter (its backward), relu / relu mask, add/sub/mul/div on contiguous or
+// row-broadcast operands and sums; the other modes and ops of those kernels run on the reference kernels (below).
 import type { BinaryOp, ConvGeometry, Kernels, MatmulParams, PoolGeometry } from "../backend.js";
 import type { DataArray } from "../../tensor/dtype.js";
 import { jsKernels } from "../js/index.js";
@@ -352,5 +352,18 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
     });
   };
 
-  return { conv2d, conv2dBackwardInput, conv2dBackwardWeight, matmul, pool2d, planeScatter, unary, binary };
+  /** Sums in wasm (double accumulators, like the reference; the other reductions stay there). */
+  const reduce: Kernels["reduce"] = (op, x, outer, size, inner, y) => {
+    if (op !== "sum" || x.length < MIN_WASM_ELEMENTS || y.length === 0) { jsKernels.reduce(op, x, outer, size, inner, y); return; }
+    timed(rt, () => {
+      rt.begin();
+      const xPtr = rt.copyIn(x as Float32Array);
+      const yPtr = rt.allocF32(y.length);
+      const acc = rt.alloc(inner * 8 + 16);
+      rt.exports.reduceSum(xPtr, outer, size, inner, yPtr, acc);
+      rt.copyOut(yPtr, y as Float32Array);
+    });
+  };
+
+  return { conv2d, conv2dBackwardInput, conv2dBackwardWeight, matmul, pool2d, planeScatter, unary, binary, reduce };
 }

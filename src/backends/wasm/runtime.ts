@@ -15,6 +15,7 @@ export interface KernelExports {
   maxPoolTask(args: number, tid: number, nth: number): void;
   convDirectTask(args: number, tid: number, nth: number): void;
   convWeightDirectTask(args: number, tid: number, nth: number): void;
+  reduceSum(x: number, outer: number, size: number, inner: number, y: number, acc: number): void;
   padPlanes(src: number, planes: number, h: number, w: number, pt: number, pl: number, hp: number, wp: number, dst: number): void;
   planeScatter(src: number, srcPlane: number, index: number, perPlane: boolean, planes: number, dst: number, dstPlane: number, accumulate: boolean): void;
   unaryOp(op: number, x: number, n: number, y: number): void;
