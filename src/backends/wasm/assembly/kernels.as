@@ -481,12 +481,35 @@ export function convInputTask(args: usize, tid: i32, nth: i32): void {
         let oy = oyStart, ox = oxStart;
         const ixStart = kx * DW - PL;
         let iy = oy * SH - PT + ky * DH, ix = ox * SW + ixStart;
-        for (let j = 0; j < nc; j++) {
-          if (iy >= 0 && iy < H && ix >= 0 && ix < W) {
+        // one output row's run of the block at a time: with stride 1 and the run inside the input, it adds to
+        // consecutive dx elements, 4 at a time (the same float32 adds, in the same order per element)
+        let j = 0;
+        while (j < nc) {
+          const len = imin(OW - ox, nc - j);
+          const c = crow + (<usize>j << 2);
+          if (SW == 1 && iy >= 0 && iy < H && ix >= 0 && ix + len <= W) {
             const d = dst + ((<usize>iy * W + ix) << 2);
-            store<f32>(d, load<f32>(d) + load<f32>(crow + (<usize>j << 2)));
+            let t = 0;
+            for (; t + 4 <= len; t += 4) {
+              const o = <usize>t << 2;
+              v128.store(d + o, f32x4.add(v128.load(d + o), v128.load(c + o)));
+            }
+            for (; t < len; t++) {
+              const o = <usize>t << 2;
+              store<f32>(d + o, load<f32>(d + o) + load<f32>(c + o));
+            }
+          } else if (iy >= 0 && iy < H) {
+            const drow = dst + ((<usize>iy * W) << 2);
+            for (let t = 0; t < len; t++) {
+              const xx = ix + t * SW;
+              if (xx >= 0 && xx < W) {
+                const d = drow + (<usize>xx << 2);
+                store<f32>(d, load<f32>(d) + load<f32>(c + (<usize>t << 2)));
+              }
+            }
           }
-          if (++ox == OW) { ox = 0; ix = ixStart; iy += SH; } else ix += SW;
+          j += len; ox += len;
+          if (ox == OW) { ox = 0; ix = ixStart; iy += SH; } else ix += len * SW;
         }
       }
     }
