@@ -176,6 +176,45 @@ function checkSmallKernels(name: string, k: Partial<Kernels>): void {
   }
 }
 
+/** Batch-norm kernels on [n, c, hw] (odd sizes, runs shorter than a vector, one channel, channels with a large
+ *  offset, NaN/∞). channelAffine: exactly the reference (same double arithmetic, one rounding). channelMoments:
+ *  both accumulate in double, only the order differs, so equal within 1e-6 relative (float32 rounding of the result). */
+function checkNormKernels(name: string, k: Partial<Kernels>): void {
+  let seed = 5000;
+  const close = (a: number, b: number) => Object.is(a, b) || Math.abs(a - b) <= 1e-6 * Math.max(1e-3, Math.abs(b));
+  for (const [n, c, hw] of [[64, 32, 784], [3, 5, 7], [2, 7, 13], [5, 1, 1031], [1, 64, 49], [7, 3, 1], [1, 600, 1], [2, 2, 3], [3, 37, 2301]]) { // the first and last split over 2 threads (odd shares in the last)
+    const x = rand(n! * c! * hw!, seed++);
+    // channel ch offset by 3·ch: the second (deviation) pass must use the double mean, not Σx² − (Σx)²/n
+    for (let i = 0; i < x.length; i++) x[i] = x[i]! + 3 * (Math.floor(i / hw!) % c!);
+    const label = `${name} [n, c, hw] = ${[n, c, hw]}`;
+    const mRef = new Float32Array(c!), vRef = new Float32Array(c!), m = new Float32Array(c!).fill(7), v = new Float32Array(c!).fill(7);
+    jsKernels.channelMoments(x, n!, c!, hw!, mRef, vRef);
+    k.channelMoments!(x, n!, c!, hw!, m, v);
+    for (let ch = 0; ch < c!; ch++) {
+      assert.ok(close(m[ch]!, mRef[ch]!), `${label} channelMoments mean ${ch}: ${m[ch]} vs reference ${mRef[ch]}`);
+      assert.ok(close(v[ch]!, vRef[ch]!), `${label} channelMoments variance ${ch}: ${v[ch]} vs reference ${vRef[ch]}`);
+    }
+    const invStd = rand(c!, seed++), weight = rand(c!, seed++), bias = rand(c!, seed++);
+    for (const [wt, b] of [[null, null], [weight, bias], [weight, null], [null, bias]] as const) {
+      const yRef = new Float32Array(x.length), y = new Float32Array(x.length).fill(5);
+      jsKernels.channelAffine(x, n!, c!, hw!, mRef, invStd, wt, b, yRef);
+      k.channelAffine!(x, n!, c!, hw!, mRef, invStd, wt, b, y);
+      assertSame(y, yRef, `${label} channelAffine weight=${wt !== null} bias=${b !== null}`);
+    }
+  }
+  // non-finite values: a NaN channel and an ∞ channel give NaN moments in both; the affine map carries them through
+  const x = rand(4 * 3 * 50, seed++);
+  x[7] = NaN; x[60] = Infinity; x[3 * 50 + 110] = -Infinity;
+  const mRef = new Float32Array(3), vRef = new Float32Array(3), m = new Float32Array(3), v = new Float32Array(3);
+  jsKernels.channelMoments(x, 4, 3, 50, mRef, vRef);
+  k.channelMoments!(x, 4, 3, 50, m, v);
+  for (let ch = 0; ch < 3; ch++) assert.ok(close(m[ch]!, mRef[ch]!) && close(v[ch]!, vRef[ch]!), `${name} channelMoments with NaN/∞, channel ${ch}`);
+  const yRef = new Float32Array(x.length), y = new Float32Array(x.length);
+  jsKernels.channelAffine(x, 4, 3, 50, new Float32Array([0.5, -1, 2]), new Float32Array([2, 0.25, 1]), null, null, yRef);
+  k.channelAffine!(x, 4, 3, 50, new Float32Array([0.5, -1, 2]), new Float32Array([2, 0.25, 1]), null, null, y);
+  assertSame(y, yRef, `${name} channelAffine with NaN/∞`);
+}
+
 const matmulCases: MatmulParams[] = [
   { batch: 1, m: 1, n: 1, k: 1, aBatchStride: 0, bBatchStride: 0, transA: false, transB: false },
   { batch: 1, m: 7, n: 13, k: 5, aBatchStride: 0, bBatchStride: 0, transA: false, transB: false },
@@ -204,6 +243,7 @@ function checkNonFiniteEdges(name: string, k: Partial<Kernels>): void {
 
 function checkAll(name: string, k: Partial<Kernels>): void {
   checkSmallKernels(name, k);
+  checkNormKernels(name, k);
   checkNonFiniteEdges(name, k);
   let seed = 1;
   for (const g of convCases) {
@@ -275,6 +315,7 @@ if (process.env[RELAXED_CHILD]) {
     const g = geometry({ n: 2, cIn: 32, h: 30, w: 30, cOut: 40, kh: 3, kw: 3, padTop: 1, padLeft: 1 });
     const x = rand(g.n * g.cIn * g.h * g.w, 7), w = rand(g.cOut * g.cIn * 9, 8), dy = rand(g.n * g.cOut * 900, 9);
     const k = makeKernels(rt);
+    checkNormKernels("simd t2", k);
     const y = new Float32Array(dy.length), yRef = new Float32Array(dy.length);
     k.conv2d!(x, w, null, g, y); jsKernels.conv2d(x, w, null, g, yRef);
     assertClose(y, yRef, 288, "conv2d split over 2 threads");

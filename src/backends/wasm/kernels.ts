@@ -3,7 +3,7 @@
 // Input gradients run as a forward convolution of dy with flipped, transposed weights, or as GEMM + col2im.
 // A convolution whose window covers its whole input (1×1 output, LeNet's C5) runs as a plain matmul.
 // Also: max pooling, planeScatter (its backward), relu / relu mask, add/sub/mul/div on contiguous or
-// row-broadcast operands and sums; the other modes and ops of those kernels run on the reference kernels (below).
+// row-broadcast operands, sums and batch norm's channel moments / affine map; the other modes and ops of those kernels run on the reference kernels (below).
 import type { BinaryOp, ConvGeometry, Kernels, MatmulParams, PoolGeometry } from "../backend.js";
 import type { DataArray } from "../../tensor/dtype.js";
 import { jsKernels } from "../js/index.js";
@@ -78,6 +78,9 @@ function packWeights(rt: WasmRuntime, g: ConvGeometry, wPtr: number): number {
 
 /** Elements below which the elementwise kernels stay in JS: the copies and the call cost more than the loop. */
 const MIN_WASM_ELEMENTS = 512;
+/** Streaming kernels (batch norm) count this many "FLOPs" per element against MIN_PARALLEL_FLOPS: split from
+ *  ~250k elements, where a pass takes ~0.1 ms and a worker's wake-up is small beside it. */
+const MIN_PARALLEL_ELEMENT_FLOPS = 8;
 const BINARY_CODE: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2, div: 3 };
 
 /** Whether the convolution's window covers its whole input exactly: then y[n, co] = Σ_k x[n, k]·w[co, k] with
@@ -365,5 +368,38 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
     });
   };
 
-  return { conv2d, conv2dBackwardInput, conv2dBackwardWeight, matmul, pool2d, planeScatter, unary, binary, reduce };
+  /** Batch-norm moments: two passes in double as the reference (only the summation order differs); the doubles
+   *  come back here and are stored into mean/variance as the reference stores its doubles. */
+  const channelMoments: Kernels["channelMoments"] = (x, n, c, hw, mean, variance) => {
+    if (x.length < MIN_WASM_ELEMENTS) { jsKernels.channelMoments(x, n, c, hw, mean, variance); return; }
+    timed(rt, () => {
+      rt.begin();
+      const xPtr = rt.copyIn(x as Float32Array);
+      const out = rt.alloc(c * 16);
+      rt.run(TASK.channelMoments, rt.args([xPtr, n, c, hw, out]), threadsFor(rt, MIN_PARALLEL_ELEMENT_FLOPS * x.length));
+      const r = new Float64Array(rt.memory.buffer, out, 2 * c);
+      for (let ch = 0; ch < c; ch++) { mean[ch] = r[2 * ch]!; variance[ch] = r[2 * ch + 1]!; }
+    });
+  };
+
+  /** Batch-norm affine map with the reference's folding (scale, shift in double) and its double arithmetic. */
+  const channelAffine: Kernels["channelAffine"] = (x, n, c, hw, mean, invStd, weight, bias, y) => {
+    if (x.length < MIN_WASM_ELEMENTS) { jsKernels.channelAffine(x, n, c, hw, mean, invStd, weight, bias, y); return; }
+    timed(rt, () => {
+      rt.begin();
+      const xPtr = rt.copyIn(x as Float32Array);
+      const coef = rt.alloc(c * 16);
+      const cv = new Float64Array(rt.memory.buffer, coef, 2 * c);
+      for (let ch = 0; ch < c; ch++) {
+        const scale = invStd[ch]! * (weight ? weight[ch]! : 1);
+        cv[2 * ch] = scale;
+        cv[2 * ch + 1] = (bias ? bias[ch]! : 0) - mean[ch]! * scale;
+      }
+      const yPtr = rt.allocF32(y.length);
+      rt.run(TASK.channelAffine, rt.args([xPtr, n, c, hw, coef, yPtr]), threadsFor(rt, MIN_PARALLEL_ELEMENT_FLOPS * x.length));
+      rt.copyOut(yPtr, y as Float32Array);
+    });
+  };
+
+  return { conv2d, conv2dBackwardInput, conv2dBackwardWeight, matmul, pool2d, planeScatter, unary, binary, reduce, channelMoments, channelAffine };
 }

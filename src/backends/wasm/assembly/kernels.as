@@ -904,3 +904,73 @@ export function reduceSum(x: usize, outer: i32, size: i32, inner: i32, y: usize,
     for (let i = 0; i < inner; i++) store<f32>(yo + (<usize>i << 2), <f32>load<f64>(acc + (<usize>i << 3)));
   }
 }
+
+// ---- batch normalisation: per-channel moments and the per-channel affine map over x:[n, c, hw] ----
+
+/** Σ of the f32 run [row, row + len) in double, with 2 pairs of f64x2 lanes (−m shifts each value first). */
+@inline function runSumF64(row: usize, len: i32, m: f64, squares: bool): f64 {
+  const mv = f64x2.splat(m);
+  let a0 = f64x2.splat(0), a1 = a0;
+  let s = 0;
+  for (; s + 4 <= len; s += 4) {
+    const v = v128.load(row + (<usize>s << 2));
+    let lo = f64x2.promote_low_f32x4(v), hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+    if (squares) {
+      lo = f64x2.sub(lo, mv); hi = f64x2.sub(hi, mv);
+      lo = f64x2.mul(lo, lo); hi = f64x2.mul(hi, hi);
+    }
+    a0 = f64x2.add(a0, lo); a1 = f64x2.add(a1, hi);
+  }
+  const t = f64x2.add(a0, a1);
+  let sum = f64x2.extract_lane(t, 0) + f64x2.extract_lane(t, 1);
+  for (; s < len; s++) {
+    let d = <f64>load<f32>(row + (<usize>s << 2));
+    if (squares) { d -= m; d *= d; }
+    sum += d;
+  }
+  return sum;
+}
+
+/** Args: x, n, c, hw, out. out[2ch] = mean, out[2ch+1] = biased variance of channel ch (doubles), two passes accumulated in double as the
+ *  reference does (only the summation order differs). Channel ch is n runs of hw values at (i*c + ch)*hw. */
+export function channelMomentsTask(args: usize, tid: i32, nth: i32): void {
+  const x = <usize>arg(args, 0), n = arg(args, 1), c = arg(args, 2), hw = arg(args, 3), out = <usize>arg(args, 4);
+  const count = <f64>n * <f64>hw;
+  // threads take whole channels (contiguous blocks), so each channel's sum order is independent of the thread count
+  const per = (c + nth - 1) / nth, c0 = imin(c, tid * per), c1 = imin(c, c0 + per);
+  for (let ch = c0; ch < c1; ch++) {
+    let sum: f64 = 0;
+    for (let i = 0; i < n; i++) sum += runSumF64(x + ((<usize>(i * c + ch) * <usize>hw) << 2), hw, 0, false);
+    const m = count > 0 ? sum / count : NaN;
+    let sq: f64 = 0;
+    for (let i = 0; i < n; i++) sq += runSumF64(x + ((<usize>(i * c + ch) * <usize>hw) << 2), hw, m, true);
+    store<f64>(out + (<usize>ch << 4), m);
+    store<f64>(out + (<usize>ch << 4), count > 0 ? sq / count : NaN, 8);
+  }
+}
+
+/** Args: x, n, c, hw, coef, y. y = x·scale[ch] + shift[ch] with coef[2ch] = scale, coef[2ch+1] = shift (doubles): each value is widened, mapped
+ *  in double and rounded once, exactly the reference's arithmetic. */
+export function channelAffineTask(args: usize, tid: i32, nth: i32): void {
+  const x = <usize>arg(args, 0), n = arg(args, 1), c = arg(args, 2), hw = arg(args, 3), coef = <usize>arg(args, 4);
+  const y = <usize>arg(args, 5);
+  // units are the n·c runs (image i, channel ch), split into contiguous blocks among the threads
+  const runs = n * c, per = (runs + nth - 1) / nth, r0 = imin(runs, tid * per), r1 = imin(runs, r0 + per);
+  for (let r = r0; r < r1; r++) {
+    const i = r / c, ch = r % c;
+    {
+      const sc = load<f64>(coef + (<usize>ch << 4)), sh = load<f64>(coef + (<usize>ch << 4), 8);
+      const scv = f64x2.splat(sc), shv = f64x2.splat(sh);
+      const off = (<usize>(i * c + ch) * <usize>hw) << 2;
+      const xr = x + off, yr = y + off;
+      let s = 0;
+      for (; s + 4 <= hw; s += 4) {
+        const v = v128.load(xr + (<usize>s << 2));
+        const lo = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(v), scv), shv);
+        const hi = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), scv), shv);
+        v128.store(yr + (<usize>s << 2), v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5));
+      }
+      for (; s < hw; s++) store<f32>(yr + (<usize>s << 2), <f32>(<f64>load<f32>(xr + (<usize>s << 2)) * sc + sh));
+    }
+  }
+}
