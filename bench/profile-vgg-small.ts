@@ -1,5 +1,5 @@
 // Per-kernel time of a small VGG-BN training step (28×28 digits, batch 64) on the wasm backend: wraps every kernel of the wasm and
-// reference backends with a timer. `node --experimental-wasm-relaxed-simd --import tsx bench/profile-vgg-small.ts [threads]`.
+// reference backends with a timer. `node --experimental-wasm-relaxed-simd --import tsx bench/profile-vgg-small.ts [threads] [steps] [js-bn]`.
 // A wasm kernel that hands a case to the reference one (e.g. unary 'neg') is counted under both names.
 import { jsBackend } from "../src/backends/js/index.js";
 import { initWasm, wasmBackend } from "../src/backends/wasm/index.js";
@@ -25,6 +25,8 @@ function wrap(kernels: Record<string, unknown>, tag: string): void {
     };
   }
 }
+// A third argument "js-bn" drops the wasm batch-norm kernels (the reference ones run): the before/after comparison.
+if (process.argv[4] === "js-bn") for (const k of ["channelMoments", "channelAffine"] as const) delete wasmBackend.kernels[k];
 wrap(wasmBackend.kernels as Record<string, unknown>, "wasm");
 wrap(jsBackend.kernels as Record<string, unknown>, "js");
 // Conv3×3 (no bias) + BatchNorm2d + ReLU blocks: [1→32, 32→32] pool [32→64, 64→64] pool [64→128] pool, then a linear head.
