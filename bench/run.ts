@@ -16,14 +16,13 @@ import { WasmRuntime, relaxedSimdAvailable } from "../src/backends/wasm/runtime.
 import { makeKernels } from "../src/backends/wasm/kernels.js";
 import { initWasm, disposeWasm, measureWasm, wasmStats } from "../src/backends/wasm/index.js";
 import { setBackend } from "../src/backends/registry.js";
-import { randn, randint } from "../src/tensor/creation.js";
+import { randn } from "../src/tensor/creation.js";
 import { noGrad } from "../src/autograd/grad-mode.js";
-import * as F from "../src/ops/functional.js";
 import * as models from "../src/models/index.js";
-import { SGD } from "../src/optim/index.js";
 import type { Module } from "../src/nn/module.js";
 import type { Tensor } from "../src/tensor/tensor.js";
 import { measurePeak, type PeakResult } from "./peak.js";
+import { makeTrainStep } from "./profile-step.js";
 
 const argv = process.argv.slice(2);
 const JSON_OUT = argv.includes("--json");
@@ -134,16 +133,7 @@ await convRows("convkit js", jsKernels, undefined, null, true);
 // ---- LeNet-5 training and model inference through the public API -------------------------------------------
 log("\n## LeNet-5 training (batch 64, SGD lr 0.01 momentum 0.9, cross-entropy) and batch-1 inference");
 async function lenetImgPerS(steps: number): Promise<number> {
-  const net = models.lenet5() as unknown as Module<[Tensor], Tensor>;
-  const opt = new SGD(net.parameters(), { lr: 0.01, momentum: 0.9 });
-  const batches = Array.from({ length: 4 }, () => [randn([64, 1, 32, 32]), randint(0, 10, [64])] as const);
-  const step = (i: number) => {
-    const [xb, yb] = batches[i % batches.length]!;
-    opt.zeroGrad();
-    const loss = F.crossEntropy(net.call(xb), yb);
-    loss.backward();
-    opt.step();
-  };
+  const step = makeTrainStep(models.lenet5() as unknown as Module<[Tensor], Tensor>, [64, 1, 32, 32]);
   for (let i = 0; i < 5; i++) step(i);
   const t = performance.now();
   for (let i = 0; i < steps; i++) step(i);
