@@ -2,13 +2,13 @@
 """PyTorch reference models, weights, inputs and logits for convkit's model-parity tests (test/models/parity.test.ts).
 
 Usage: /usr/bin/python3 scripts/parity/make_parity.py OUT_DIR [MODEL ...]
-  MODEL: lenet5 lenet5_classic alexnet vgg11_bn googlenet resnet18 resnet50 densenet121 unet (default: all)
+  MODEL: lenet5 lenet5_classic alexnet vgg11_bn vgg6_bn googlenet resnet18 resnet50 densenet121 unet (default: all)
        /usr/bin/python3 scripts/parity/make_parity.py --keys OUT.json
-  writes, for every zoo model (torchvision's, built without spending time on init, and the reference lenet5/unet),
+  writes, for every zoo model (torchvision's, built without spending time on init, and the reference lenet5/vgg6_bn/unet),
   {name: {"keys": [...], "shapes": [[...], ...], "num_params": n}} in state-dict order, for the zoo test.
 
 Each model is built with torch.manual_seed(0) (torchvision 0.14 for the ImageNet models; reference modules defined
-below, mirroring convkit's key by key, for lenet5 and unet). Batch-norm layers get non-trivial weight, bias,
+below, mirroring convkit's key by key, for lenet5, vgg6_bn and unet). Batch-norm layers get non-trivial weight, bias,
 running_mean, running_var and num_batches_tracked, so that loading the wrong buffer shows in the logits. The model is
 put in eval mode and run on a fixed random input.
 
@@ -63,6 +63,27 @@ class LeNet5(nn.Module):
         return self.classifier(torch.flatten(self.features(x), 1))
 
 
+class SmallVGG(nn.Module):
+    """convkit's vgg6_bn: features (3×3 conv + BN + ReLU: 32, 32, pool, 64, 64, pool, 128, pool), avgpool 3×3,
+    classifier = dropout, linear."""
+
+    def __init__(self, num_classes=10, in_channels=1):
+        super().__init__()
+        layers, c = [], in_channels
+        for v in (32, 32, "M", 64, 64, "M", 128, "M"):
+            if v == "M":
+                layers.append(nn.MaxPool2d(2, 2))
+            else:
+                layers += [nn.Conv2d(c, v, 3, padding=1), nn.BatchNorm2d(v), nn.ReLU()]
+                c = v
+        self.features = nn.Sequential(*layers)
+        self.avgpool = nn.AdaptiveAvgPool2d((3, 3))
+        self.classifier = nn.Sequential(nn.Dropout(0.5), nn.Linear(128 * 3 * 3, num_classes))
+
+    def forward(self, x):
+        return self.classifier(torch.flatten(self.avgpool(self.features(x)), 1))
+
+
 class DoubleConv(nn.Sequential):
     def __init__(self, cin, cout, bn):
         layers = []
@@ -110,6 +131,7 @@ MODELS = OrderedDict([
     ("lenet5_classic", (lambda: LeNet5("classic"), [2, 1, 32, 32], "lenet5", {"variant": "classic"})),
     ("alexnet", (lambda: tvm.alexnet(), [1, 3, 64, 64], "alexnet", {})),
     ("vgg11_bn", (lambda: tvm.vgg11_bn(), [1, 3, 32, 32], "vgg11_bn", {})),
+    ("vgg6_bn", (lambda: SmallVGG(), [2, 1, 28, 28], "vgg6_bn", {})),
     ("googlenet", (lambda: tvm.googlenet(aux_logits=False, init_weights=True), [1, 3, 64, 64], "googlenet", {})),
     ("resnet18", (lambda: tvm.resnet18(), [1, 3, 64, 64], "resnet18", {})),
     ("resnet50", (lambda: tvm.resnet50(), [1, 3, 64, 64], "resnet50", {})),
@@ -199,6 +221,7 @@ KEY_MODELS = OrderedDict([
     ("alexnet", tvm.alexnet),
     ("vgg11", tvm.vgg11), ("vgg11_bn", tvm.vgg11_bn), ("vgg13", tvm.vgg13), ("vgg13_bn", tvm.vgg13_bn),
     ("vgg16", tvm.vgg16), ("vgg16_bn", tvm.vgg16_bn), ("vgg19", tvm.vgg19), ("vgg19_bn", tvm.vgg19_bn),
+    ("vgg6_bn", lambda: SmallVGG()),
     ("googlenet", lambda: tvm.googlenet(aux_logits=False, init_weights=False)),
     ("googlenet_aux", lambda: tvm.googlenet(aux_logits=True, init_weights=False)),
     ("resnet18", tvm.resnet18), ("resnet34", tvm.resnet34), ("resnet50", tvm.resnet50),

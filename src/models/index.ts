@@ -6,6 +6,7 @@ import { ValueError } from "../errors.js";
 import { lenet5 } from "./lenet.js";
 import { alexnet } from "./alexnet.js";
 import { vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn } from "./vgg.js";
+import { vgg6_bn } from "./vgg-small.js";
 import { googlenet, type GoogLeNetOutputs } from "./googlenet.js";
 import { resnet18, resnet34, resnet50, resnet101, resnet152 } from "./resnet.js";
 import { densenet121, densenet161, densenet169, densenet201 } from "./densenet.js";
@@ -14,6 +15,7 @@ import { unet } from "./unet.js";
 export { LeNet5, lenet5, type LeNet5Options } from "./lenet.js";
 export { AlexNet, alexnet, type AlexNetOptions } from "./alexnet.js";
 export { VGG, VGG_CONFIGS, makeVGGLayers, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn, type VGGOptions, type VGGConfig } from "./vgg.js";
+export { SmallVGG, SMALL_VGG_CONFIG, vgg6_bn, type SmallVGGOptions } from "./vgg-small.js";
 export { GoogLeNet, BasicConv2d, Inception, InceptionAux, googlenet, type GoogLeNetOptions, type GoogLeNetOutputs } from "./googlenet.js";
 export { ResNet, BasicBlock, Bottleneck, resnet18, resnet34, resnet50, resnet101, resnet152, type ResNetOptions } from "./resnet.js";
 export { DenseNet, DenseLayer, DenseBlock, Transition, densenet121, densenet161, densenet169, densenet201, type DenseNetOptions } from "./densenet.js";
@@ -44,6 +46,7 @@ const REGISTRY: Record<string, Entry> = {
   vgg16_bn: { build: (o) => vgg16_bn(o), inputShape: [1, 3, 224, 224], description: "VGG-16 with batch norm" },
   vgg19: { build: (o) => vgg19(o), inputShape: [1, 3, 224, 224], description: "VGG-19 (config E)" },
   vgg19_bn: { build: (o) => vgg19_bn(o), inputShape: [1, 3, 224, 224], description: "VGG-19 with batch norm" },
+  vgg6_bn: { build: (o) => vgg6_bn(o), inputShape: [1, 1, 28, 28], description: "VGG for small images: 3×3 conv 32,32,pool,64,64,pool,128,pool + BN, one linear layer (Fashion-MNIST, CIFAR)" },
   googlenet: { build: (o) => googlenet(o), inputShape: [1, 3, 224, 224], description: "GoogLeNet / Inception v1 (Szegedy 2014)" },
   resnet18: { build: (o) => resnet18(o), inputShape: [1, 3, 224, 224], description: "ResNet-18 (He 2015), BasicBlock [2,2,2,2]" },
   resnet34: { build: (o) => resnet34(o), inputShape: [1, 3, 224, 224], description: "ResNet-34, BasicBlock [3,4,6,3]" },

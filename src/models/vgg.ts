@@ -29,9 +29,9 @@ export interface VGGOptions extends ModelOptions {
 }
 
 /** The feature extractor of a configuration: conv3×3 (+ BN) + ReLU per number, max pool per "M". */
-export function makeVGGLayers(cfg: readonly (number | "M")[], batchNorm: boolean, generator?: Generator): Sequential {
+export function makeVGGLayers(cfg: readonly (number | "M")[], batchNorm: boolean, generator?: Generator, inChannels = 3): Sequential {
   const layers: TensorModule[] = [];
-  let inC = 3;
+  let inC = inChannels;
   for (const v of cfg) {
     if (v === "M") {
       layers.push(new MaxPool2d(2, { stride: 2 }));

@@ -31,7 +31,7 @@ before(() => {
 const BUILD: Record<string, [string, Record<string, unknown>]> = {
   lenet5: ["lenet5", {}], unet: ["unet", {}], unet_bn: ["unet", { batchNorm: true }], alexnet: ["alexnet", {}],
   vgg11: ["vgg11", {}], vgg11_bn: ["vgg11_bn", {}], vgg13: ["vgg13", {}], vgg13_bn: ["vgg13_bn", {}],
-  vgg16: ["vgg16", {}], vgg16_bn: ["vgg16_bn", {}], vgg19: ["vgg19", {}], vgg19_bn: ["vgg19_bn", {}],
+  vgg16: ["vgg16", {}], vgg16_bn: ["vgg16_bn", {}], vgg19: ["vgg19", {}], vgg19_bn: ["vgg19_bn", {}], vgg6_bn: ["vgg6_bn", {}],
   googlenet: ["googlenet", {}], googlenet_aux: ["googlenet", { auxLogits: true }],
   resnet18: ["resnet18", {}], resnet34: ["resnet34", {}], resnet50: ["resnet50", {}], resnet101: ["resnet101", {}], resnet152: ["resnet152", {}],
   densenet121: ["densenet121", {}], densenet161: ["densenet161", {}], densenet169: ["densenet169", {}], densenet201: ["densenet201", {}],
@@ -139,4 +139,15 @@ test("a training step reaches every parameter and updates batch-norm statistics 
       if (k.endsWith("running_mean")) assert.ok(b.data.some((v) => v !== 0), `${name}: ${k} not updated`);
     }
   }
+});
+
+test("vgg6_bn: 151,018 parameters; 28×28 grey in by default, any channels/classes, 32×32 averaged to the same head", () => {
+  assert.equal(nn.init.skipInit(() => models.create("vgg6_bn")).numParameters(), 151_018);
+  assert.deepEqual(models.defaultInputShape("vgg6_bn"), [1, 1, 28, 28]);
+  const m = models.vgg6_bn({ generator: new Generator(3) }).eval();
+  assert.deepEqual([...(noGrad(() => m.call(randn([2, 1, 28, 28]))) as Tensor).shape], [2, 10]);
+  const rgb = models.vgg6_bn({ inChannels: 3, numClasses: 100 }).eval();
+  assert.deepEqual([...(noGrad(() => rgb.call(randn([1, 3, 32, 32]))) as Tensor).shape], [1, 100]);
+  assert.throws(() => models.vgg6_bn({ inChannels: 0 }), /vgg6_bn: inChannels must be an integer ≥ 1/);
+  assert.throws(() => noGrad(() => m.call(randn([1, 3, 28, 28]))), ShapeError);
 });
