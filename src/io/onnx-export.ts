@@ -20,6 +20,9 @@ export interface OnnxExportOptions {
   outputNames?: string[];
   /** The graph's name. */
   graphName?: string;
+  /** Free-form key/value strings stored as the model's metadata_props, in the object's key order (class names,
+   *  preprocessing…); OnnxModel.metadata reads them back, as does onnx.load(path).metadata_props in Python. */
+  metadata?: Record<string, string>;
 }
 
 /** What a hooked composite module contributes: its ONNX node(s), given its input's ONNX name. */
@@ -103,6 +106,10 @@ class Exporter {
     const outValues = outputs.map((t) => this.value(t));
     // graph outputs get their requested names through Identity nodes
     outputs.forEach((_, i) => this.nodes.push({ opType: "Identity", input: [outValues[i]!], output: [outNames[i]!], name: this.fresh(`output_${i}`) }));
+    const metadataProps = Object.entries(opts.metadata ?? {}).map(([key, value]) => {
+      if (typeof value !== "string") throw new OnnxExportError(`ONNX export: metadata '${key}' is a ${typeof value}, not a string (metadata_props holds strings only)`);
+      return { key, value };
+    });
     const info = (name: string, t: Tensor): ValueInfoProto => ({
       name, type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: t.shape.map((d) => ({ dimValue: d })) } } },
     });
@@ -113,6 +120,7 @@ class Exporter {
         name: opts.graphName ?? "convkit", node: this.nodes, initializer: this.initializers,
         input: inputs.map((t, i) => info(inNames[i]!, t)), output: outputs.map((t, i) => info(outNames[i]!, t)),
       },
+      metadataProps,
     });
   }
 

@@ -41,6 +41,8 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
   readonly outputs: OnnxIO[];
   readonly opset: number;
   readonly producer: string;
+  /** The file's metadata_props as key → value (empty when it has none). */
+  readonly metadata: Readonly<Record<string, string>>;
   private readonly nodes: NodeProto[];
   private readonly constants = new Map<string, Value>();
   private readonly params = new Map<string, Tensor>();
@@ -56,6 +58,7 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
     this.opset = main ? int64(main.version, file, "opset version") : 1;
     this.producer = `${model.producerName ?? ""} ${model.producerVersion ?? ""}`.trim();
     this.nodes = graph.node ?? [];
+    this.metadata = readMetadata(model, file);
 
     // Initializers: floats become parameters (or buffers when a BatchNormalization reads them as statistics).
     const statNames = new Set<string>();
@@ -218,6 +221,18 @@ const DATA_SLOTS: Record<string, number> = {
   Conv: 3, ConvTranspose: 3, Gemm: 3, MatMul: 2, Add: 2, Sub: 2, Mul: 2, Div: 2, Pow: 2, BatchNormalization: 5,
   Concat: Infinity, Max: Infinity, Min: Infinity, Sum: Infinity, Mean: Infinity, Where: 3, PRelu: 2, ConstantOfShape: 0,
 };
+
+/** metadata_props as a frozen object; a key given twice is an error, as in onnx.checker. */
+function readMetadata(model: ModelProto, file: string | undefined): Readonly<Record<string, string>> {
+  const entries = new Map<string, string>();
+  for (const entry of model.metadataProps ?? []) {
+    const key = entry.key ?? "", value = entry.value ?? "";
+    if (entries.has(key)) throw formatError(file, `onnx: metadata_props key '${key}' appears twice`);
+    entries.set(key, value);
+  }
+  // fromEntries defines own properties, so a key like "__proto__" stays plain data
+  return Object.freeze(Object.fromEntries(entries));
+}
 
 function toTensor(v: Value): Tensor {
   return v instanceof IntTensor ? v.toFloat() : v;

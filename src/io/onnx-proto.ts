@@ -17,8 +17,10 @@ const SCHEMA = {
           fields: {
             irVersion: f("int64", 1), producerName: f("string", 2), producerVersion: f("string", 3), domain: f("string", 4),
             modelVersion: f("int64", 5), docString: f("string", 6), graph: f("GraphProto", 7), opsetImport: rep("OperatorSetIdProto", 8),
+            metadataProps: rep("StringStringEntryProto", 14),
           },
         },
+        StringStringEntryProto: { fields: { key: f("string", 1), value: f("string", 2) } },
         OperatorSetIdProto: { fields: { domain: f("string", 1), version: f("int64", 2) } },
         GraphProto: {
           fields: {
@@ -98,9 +100,11 @@ export interface GraphProto {
   valueInfo?: ValueInfoProto[]; docString?: string;
 }
 export interface OperatorSetIdProto { domain?: string; version?: Int64 }
+/** One key/value pair of ModelProto.metadata_props (free-form model metadata: author, class names, preprocessing…). */
+export interface StringStringEntryProto { key?: string; value?: string }
 export interface ModelProto {
   irVersion?: Int64; producerName?: string; producerVersion?: string; domain?: string; modelVersion?: Int64; docString?: string;
-  graph?: GraphProto; opsetImport?: OperatorSetIdProto[];
+  graph?: GraphProto; opsetImport?: OperatorSetIdProto[]; metadataProps?: StringStringEntryProto[];
 }
 
 /** An int64 field as a number, refusing values beyond 2^53 (no tensor dim or attribute needs them). */

@@ -2,7 +2,9 @@
 // and export: hand-built graphs and zoo models run in onnxruntime-node against convkit's own outputs.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import * as ort from "onnxruntime-node";
@@ -154,4 +156,56 @@ test("import: the model is an nn.Module that trains (SGD step lowers the loss)",
   noGrad(() => { for (const p of model.parameters()) if (p.grad) p.data.set(p.sub(p.grad.mul(0.002)).data); });
   assert.ok(loss().item() < before.item());
   assert.ok(model instanceof OnnxModel);
+});
+
+/** The metadata_props of an ONNX file as the real onnx library reads them (Debian's python3), after its checker. */
+function pythonMetadata(path: string): [string, string][] {
+  const py = "import onnx,sys,json\nm=onnx.load(sys.argv[1])\nonnx.checker.check_model(m)\nprint(json.dumps([[p.key,p.value] for p in m.metadata_props]))";
+  const r = spawnSync("/usr/bin/python3", ["-c", py, path], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout) as [string, string][];
+}
+
+test("metadata_props: export writes them in key order, onnx.load reads the same, import exposes them; Python's too", () => {
+  manualSeed(2);
+  const model = new nn.Sequential(new nn.Conv2d(1, 2, 3), new nn.ReLU(), new nn.Flatten(), new nn.Linear(2 * 2 * 2, 3));
+  const x = randn([1, 1, 4, 4]);
+  const metadata = { "convkit.model": JSON.stringify({ classes: ["cat", "dog", "émeu ✓"], mean: [0.5], std: [0.25] }), author: "me", "": "empty key", zeta: "", alpha: "line\nbreak" };
+  const bytes = exportOnnx(model, x, { metadata });
+  const expected = Object.entries(metadata);
+  assert.deepEqual(decodeModel(bytes).metadataProps!.map((e) => [e.key, e.value]), expected);
+  const imported = loadOnnx(bytes);
+  assert.deepEqual({ ...imported.metadata }, metadata);
+  assert.ok(Object.isFrozen(imported.metadata));
+  assert.deepEqual(Object.keys(imported.metadata), Object.keys(metadata));
+  const dir = mkdtempSync(join(tmpdir(), "convkit-onnx-meta-"));
+  const path = join(dir, "meta.onnx");
+  writeFileSync(path, bytes);
+  assert.deepEqual(pythonMetadata(path), expected);
+
+  // without metadata: nothing written, an empty object read
+  const plain = exportOnnx(model, x);
+  assert.equal(decodeModel(plain).metadataProps?.length ?? 0, 0);
+  assert.deepEqual({ ...loadOnnx(plain).metadata }, {});
+  writeFileSync(path, plain);
+  assert.deepEqual(pythonMetadata(path), []);
+  // non-string values from untyped callers are refused
+  assert.throws(() => exportOnnx(model, x, { metadata: { n: 3 } as unknown as Record<string, string> }), /metadata 'n' is a number, not a string/);
+
+  // the other way: metadata written by onnx's own helper reads back here
+  const pyPath = join(dir, "py.onnx");
+  const py = `import onnx,sys
+from onnx import helper
+g=helper.make_graph([helper.make_node('Relu',['x'],['y'])],'g',[helper.make_tensor_value_info('x',1,[1,2])],[helper.make_tensor_value_info('y',1,[1,2])])
+m=helper.make_model(g,opset_imports=[helper.make_opsetid('',13)])
+helper.set_model_props(m,{'b':'2','a':'1 \u00e9'})
+onnx.save(m,sys.argv[1])`;
+  const made = spawnSync("/usr/bin/python3", ["-c", py, pyPath], { encoding: "utf8" });
+  assert.equal(made.status, 0, made.stderr);
+  assert.deepEqual({ ...loadOnnx(new Uint8Array(readFileSync(pyPath))).metadata }, { b: "2", a: "1 é" });
+
+  // a key given twice is refused, as onnx.checker refuses it
+  const twice = decodeModel(plain);
+  twice.metadataProps = [{ key: "k", value: "1" }, { key: "k", value: "2" }];
+  refused(encodeModel(twice), /^bad\.onnx: onnx: metadata_props key 'k' appears twice/);
 });
