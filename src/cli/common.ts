@@ -112,6 +112,50 @@ function buildFromStateDict(file: string, sd: StateDict, name: string | undefine
   return { model, name, modelOptions };
 }
 
+/** The MODEL_META_KEY description in an ONNX file's metadata_props, checked against the graph: class names (one per
+ *  output), input [C,H,W] (agreeing with the graph's static dims), mean and std (one finite number per channel).
+ *  Absent fields are null (the caller uses its defaults); anything malformed is a FormatError naming the file. */
+function onnxModelInfo(file: string, json: string, graphInput: (number | null)[] | null, numClasses: number | null): { classes: string[] | null; mean: number[] | null; std: number[] | null; inputShape: number[] | null } {
+  const bad = (problem: string): never => {
+    throw new FormatError(`${file}: '${MODEL_META_KEY}' metadata ${problem}`);
+  };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    bad("is not valid JSON");
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return bad("is not a JSON object");
+  const info = raw as Record<string, unknown>;
+  const given = (key: string): boolean => info[key] !== undefined && info[key] !== null;
+
+  let inputShape: number[] | null = null;
+  if (given("inputShape")) {
+    const v = info.inputShape;
+    if (!Array.isArray(v) || v.length !== 3 || !v.every((d) => Number.isSafeInteger(d) && (d as number) > 0)) bad(`inputShape is ${JSON.stringify(v)}, not [C,H,W] of positive integers`);
+    inputShape = v as number[];
+    if (graphInput && graphInput.some((d, i) => d !== null && d !== inputShape![i])) bad(`inputShape [${inputShape.join(",")}] disagrees with the graph's input [${graphInput.map((d) => d ?? "?").join(",")}]`);
+  }
+  const channels = inputShape?.[0] ?? graphInput?.[0] ?? null;
+
+  let classes: string[] | null = null;
+  if (given("classes")) {
+    const v = info.classes;
+    if (!Array.isArray(v) || !v.every((c) => typeof c === "string")) return bad("classes is not an array of strings");
+    if (numClasses !== null && v.length !== numClasses) bad(`has ${v.length} class names for a graph with ${numClasses} outputs`);
+    classes = v as string[];
+  }
+  const perChannel = (key: "mean" | "std"): number[] | null => {
+    if (!given(key)) return null;
+    const v = info[key];
+    if (!Array.isArray(v) || !v.every((x) => typeof x === "number" && Number.isFinite(x))) return bad(`${key} is not an array of finite numbers`);
+    if (channels !== null && v.length !== channels) bad(`${key} has ${v.length} values for ${channels} input channels`);
+    if (key === "std" && v.some((x) => x === 0)) bad("std holds a zero (normalising divides by it)");
+    return v as number[];
+  };
+  return { classes, mean: perChannel("mean"), std: perChannel("std"), inputShape };
+}
+
 /** Load a model from a training checkpoint, a .safetensors or .pth state dict, or an .onnx graph. */
 export function loadModelFile(file: string, opts: { model?: string } = {}): LoadedModel {
   if (!existsSync(file)) throw new ValueError(`${file}: no such file`);
@@ -119,10 +163,17 @@ export function loadModelFile(file: string, opts: { model?: string } = {}): Load
   const bytes = new Uint8Array(readFileSync(file));
   const ext = extname(file).toLowerCase();
   if (ext === ".onnx") {
-    const model = loadOnnx(bytes, { name: file }) as unknown as Classifier;
-    const shape = (model as unknown as { inputs: { shape: (number | null)[] | null }[] }).inputs[0]?.shape ?? null;
+    const onnx = loadOnnx(bytes, { name: file });
+    const model = onnx as unknown as Classifier;
+    const shape = onnx.inputs[0]?.shape ?? null;
     const chw = shape && shape.length === 4 ? shape.slice(1).map((d, i) => d ?? [3, 224, 224][i]!) : [3, 224, 224];
-    return { model, name: "onnx", classes: null, ...defaultNorm(chw[0]!), inputShape: chw, meta: null, stateDict: null, modelOptions: {} };
+    const out = onnx.outputs[0]?.shape ?? null;
+    const numClasses = out && out.length === 2 && out[1] !== null ? out[1] : null;
+    // files written by `convkit export --onnx` describe their classes and preprocessing; foreign files get defaults
+    const info = onnx.metadata[MODEL_META_KEY] === undefined ? null : onnxModelInfo(file, onnx.metadata[MODEL_META_KEY], shape && shape.length === 4 ? shape.slice(1) : null, numClasses);
+    const inputShape = info?.inputShape ?? chw;
+    const norm = defaultNorm(inputShape[0]!);
+    return { model, name: "onnx", classes: info?.classes ?? null, mean: info?.mean ?? norm.mean, std: info?.std ?? norm.std, inputShape, meta: null, stateDict: null, modelOptions: {} };
   }
   if (ext === ".pth" || ext === ".pt") {
     const sd = loadPth(bytes, { name: file });

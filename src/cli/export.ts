@@ -36,15 +36,17 @@ export function register(program: Command, run: (fn: () => Promise<void>) => Pro
       if (!f.onnx && !f.safetensors) throw new ValueError("give --onnx FILE and/or --safetensors FILE");
       for (const out of [f.onnx, f.safetensors]) if (out && !existsSync(dirname(out) || ".")) throw new ValueError(`${out}: the folder ${dirname(out)} does not exist`);
       const m = loadModelFile(file, { model: f.model });
+      // both formats carry the same description, so predict/eval on the exported file show class names and normalise alike
+      const info = { model: m.name, modelOptions: m.modelOptions, classes: m.classes, mean: m.mean, std: m.std, inputShape: m.inputShape };
+      const metadata = { [MODEL_META_KEY]: JSON.stringify(info) };
       if (f.safetensors) {
-        const info = { model: m.name, modelOptions: m.modelOptions, classes: m.classes, mean: m.mean, std: m.std, inputShape: m.inputShape };
-        writeFileAtomic(f.safetensors, saveSafetensors(m.model.stateDict(), { [MODEL_META_KEY]: JSON.stringify(info) }));
+        writeFileAtomic(f.safetensors, saveSafetensors(m.model.stateDict(), metadata));
         console.log(`${m.name} weights (${[...m.model.stateDict().keys()].length} tensors) → ${f.safetensors}`);
       }
       if (f.onnx) {
         const exporter = await onnxExporter();
         m.model.eval();
-        writeFileAtomic(f.onnx, exporter(m.model, zeros([1, ...m.inputShape])));
+        writeFileAtomic(f.onnx, exporter(m.model, zeros([1, ...m.inputShape]), { metadata }));
         console.log(`${m.name} as ONNX (input [1,${m.inputShape.join(",")}]) → ${f.onnx}`);
       }
     }));

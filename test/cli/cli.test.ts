@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { PNG } from "pngjs";
 import { spawnSync } from "node:child_process";
 import { convkit, errLines, tempDir, ROOT } from "./helpers.js";
-import { loadSafetensors } from "../../src/io/safetensors.js";
+import { loadSafetensors, saveSafetensors } from "../../src/io/safetensors.js";
+import { decodeModel, encodeModel } from "../../src/io/onnx-proto.js";
 
 const dir = tempDir("cli");
 const run = join(dir, "run");
@@ -178,4 +179,59 @@ torch.save(sd,sys.argv[2])`;
   const names = readFileSync(join(ROOT, "assets", "imagenet-classes.txt"), "utf8").trim().split("\n");
   assert.deepEqual([names.length, names[0], names[999]], [1000, "tench", "toilet tissue"]);
   assert.match(convkit(["predict", weights, digit7, "--labels", "imagenet"]).stderr, /1000 class names for a model with 10 outputs/);
+});
+
+test("export --onnx keeps class names and preprocessing: predict on the .onnx names classes as the safetensors model does", () => {
+  // the shipped weights with class names that cannot be mistaken for indices
+  const names = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"];
+  const shipped = loadSafetensors(new Uint8Array(readFileSync(join(ROOT, "assets", "lenet5-mnist.safetensors"))));
+  const info = JSON.parse(shipped.metadata["convkit.model"]!) as Record<string, unknown>;
+  const named = join(dir, "lenet5-named.safetensors");
+  writeFileSync(named, saveSafetensors(shipped.tensors, { "convkit.model": JSON.stringify({ ...info, classes: names }) }));
+  const digits = [7, 3, 0].map((d) => join(ROOT, "assets", "digits", `${d}.png`));
+  type Pred = { top: { label: string; index: number; probability: number }[] }[];
+  const a = convkit(["predict", named, ...digits, "--top", "3", "--json"]);
+  assert.equal(a.code, 0, a.stderr);
+  const want = JSON.parse(a.stdout) as Pred;
+  assert.deepEqual(want.map((r) => r.top[0]!.label), ["seven", "three", "zero"]);
+
+  const onnx = join(dir, "lenet5-named.onnx");
+  const ex = convkit(["export", named, "--onnx", onnx]);
+  assert.equal(ex.code, 0, ex.stderr);
+  const b = convkit(["predict", onnx, ...digits, "--top", "3", "--json"]);
+  assert.equal(b.code, 0, b.stderr);
+  const got = JSON.parse(b.stdout) as Pred;
+  got.forEach((r, i) => {
+    assert.deepEqual(r.top.map((t) => [t.label, t.index]), want[i]!.top.map((t) => [t.label, t.index]), digits[i]);
+    r.top.forEach((t, k) => assert.ok(Math.abs(t.probability - want[i]!.top[k]!.probability) < 1e-5, `${digits[i]} top ${k + 1}`));
+  });
+  const plain = convkit(["predict", onnx, digits[0]!, "--top", "1"]);
+  assert.equal(plain.code, 0, plain.stderr);
+  assert.match(plain.stdout, /^\s+1\. seven\s+\d+\.\d\d%$/m);
+
+  // a foreign (torch-exported) ONNX file without metadata still predicts, with index labels
+  const foreign = convkit(["predict", join(ROOT, "test", "fixtures", "io", "tiny_cnn.onnx"), digits[0]!, "--top", "2", "--json"]);
+  assert.equal(foreign.code, 0, foreign.stderr);
+  for (const t of (JSON.parse(foreign.stdout) as Pred)[0]!.top) assert.equal(t.label, String(t.index));
+
+  // corrupt convkit metadata: one clear line naming the file and what is wrong, exit ≠ 0
+  const model = decodeModel(new Uint8Array(readFileSync(onnx)));
+  assert.deepEqual(model.metadataProps!.map((e) => e.key), ["convkit.model"]);
+  const good = JSON.parse(model.metadataProps![0]!.value!) as Record<string, unknown>;
+  assert.deepEqual([good.classes, good.mean, good.std, good.inputShape], [names, info.mean, info.std, info.inputShape]);
+  const cases: [string, string, RegExp][] = [
+    ["bad-json", "{not json", /bad-json\.onnx: 'convkit\.model' metadata is not valid JSON/],
+    ["bad-classes", JSON.stringify({ ...good, classes: ["a", "b"] }), /bad-classes\.onnx: 'convkit\.model' metadata has 2 class names for a graph with 10 outputs/],
+    ["bad-mean", JSON.stringify({ ...good, mean: ["x"] }), /bad-mean\.onnx: 'convkit\.model' metadata mean is not an array of finite numbers/],
+    ["bad-std", JSON.stringify({ ...good, std: [0.3, 0.3, 0.3] }), /bad-std\.onnx: 'convkit\.model' metadata std has 3 values for 1 input channels/],
+  ];
+  for (const [name, value, re] of cases) {
+    const path = join(dir, `${name}.onnx`);
+    writeFileSync(path, encodeModel({ ...model, metadataProps: [{ key: "convkit.model", value }] }));
+    const r = convkit(["predict", path, digits[0]!]);
+    assert.notEqual(r.code, 0, `${name} should fail`);
+    const lines = errLines(r);
+    assert.equal(lines.length, 1, `${name}: expected one line, got:\n${r.stderr}`);
+    assert.match(lines[0]!, re, name);
+  }
 });
