@@ -114,6 +114,11 @@ export interface Kernels {
   channelMoments(x: DataArray, n: number, c: number, hw: number, mean: DataArray, variance: DataArray): void;
   /** y = (x - mean[c]) * invStd[c] * weight[c] + bias[c] over x:[n,c,hw]. */
   channelAffine(x: DataArray, n: number, c: number, hw: number, mean: DataArray, invStd: DataArray, weight: DataArray | null, bias: DataArray | null, y: DataArray): void;
+  /** Batch norm's backward in one kernel over x, g:[n,c,hw] (g = dL/dy), with x̂ = (x − mean[c])·invStd[c] and
+   *  count = n·hw: sumG[c] = Σ g, sumGXhat[c] = Σ g·x̂ (the bias and weight gradients; accumulated in double), and, when
+   *  dx is given, dx = γ[c]·invStd[c]·(g − sumG[c]/count − x̂·sumGXhat[c]/count) if training (mean and variance
+   *  depend on x), or dx = γ[c]·invStd[c]·g if not (the running stats are constants); γ = 1 when weight is null. */
+  channelNormBackward(x: DataArray, g: DataArray, n: number, c: number, hw: number, mean: DataArray, invStd: DataArray, weight: DataArray | null, training: boolean, dx: DataArray | null, sumG: DataArray, sumGXhat: DataArray): void;
 }
 
 export type KernelName = keyof Kernels;

@@ -79,37 +79,12 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
     if (bias) inputs.push(bias);
     record(out, "batchNorm", inputs, (g) => {
       const gd = g.detach();
-      // x̂ = (x − mean)·invStd, the normalised input before the affine map
-      const xhat = emptyLike(x.dtype, x.shape);
-      kernel("channelAffine", x.data)(x.data, n, c, hw, mean.data, invStd.data, null, null, xhat.data);
-      // per-channel Σg and Σg·x̂ (from the kernel's means × count)
-      const [meanG] = moments(gd.data, gd, n, c, hw);
-      const gx = gd.mul(xhat);
-      const [meanGX] = moments(gx.data, gx, n, c, hw);
-      let dx: Tensor | null = null;
-      if (x.requiresGrad) {
-        // scale[c] = γ·invStd
-        const scale = emptyLike(x.dtype, [c]);
-        for (let ch = 0; ch < c; ch++) scale.data[ch] = (weight ? weight.data[ch]! : 1) * invStd.data[ch]!;
-        dx = emptyLike(x.dtype, x.shape);
-        if (training) {
-          // y depends on x directly and through mean and var:
-          // dx = γ·invStd·(g − mean(g) − x̂·mean(g·x̂)), means per channel over N and the spatial positions
-          const centered = emptyLike(x.dtype, x.shape);
-          kernel("channelAffine", gd.data)(gd.data, n, c, hw, meanG.data, scale.data, null, null, centered.data);
-          const k = emptyLike(x.dtype, [c]), zero = emptyLike(x.dtype, [c]);
-          for (let ch = 0; ch < c; ch++) k.data[ch] = scale.data[ch]! * meanGX.data[ch]!;
-          const along = emptyLike(x.dtype, x.shape);
-          kernel("channelAffine", xhat.data)(xhat.data, n, c, hw, zero.data, k.data, null, null, along.data);
-          dx = centered.sub(along);
-        } else {
-          // the running stats are constants: dx = γ·invStd·g
-          const zero = emptyLike(x.dtype, [c]);
-          kernel("channelAffine", gd.data)(gd.data, n, c, hw, zero.data, scale.data, null, null, dx.data);
-        }
-      }
-      const dWeight = weight?.requiresGrad ? meanGX.mul(count) : null; // Σ g·x̂
-      const dBias = bias?.requiresGrad ? meanG.mul(count) : null; // Σ g
+      // one kernel: per-channel Σg (dBias) and Σg·x̂ (dWeight) with x̂ = (x − mean)·invStd, and dx when x needs it
+      const sumG = emptyLike(x.dtype, [c]), sumGXhat = emptyLike(x.dtype, [c]);
+      const dx = x.requiresGrad ? emptyLike(x.dtype, x.shape) : null;
+      kernel("channelNormBackward", x.data)(x.data, gd.data, n, c, hw, mean.data, invStd.data, weight?.data ?? null, training, dx?.data ?? null, sumG.data, sumGXhat.data);
+      const dWeight = weight?.requiresGrad ? sumGXhat : null;
+      const dBias = bias?.requiresGrad ? sumG : null;
       const grads: (Tensor | null)[] = [dx];
       if (weight) grads.push(dWeight);
       if (bias) grads.push(dBias);

@@ -1,8 +1,9 @@
-// Reference normalisation kernels: per-channel moments and the per-channel affine map batch norm is built from.
+// Reference normalisation kernels: per-channel moments and the per-channel affine map batch norm is built from,
+// and batch norm's backward (the two per-channel sums and the input gradient) in one kernel.
 // x is viewed as [n, c, hw]: element (i, ch, s) sits at (i*c + ch)*hw + s, so one channel is n strided runs of hw values.
 import type { Kernels } from "../backend.js";
 
-export const normKernels: Pick<Kernels, "channelMoments" | "channelAffine"> = {
+export const normKernels: Pick<Kernels, "channelMoments" | "channelAffine" | "channelNormBackward"> = {
   channelMoments(x, n, c, hw, mean, variance) {
     const count = n * hw;
     for (let ch = 0; ch < c; ch++) {
@@ -34,6 +35,41 @@ export const normKernels: Pick<Kernels, "channelMoments" | "channelAffine"> = {
       for (let i = 0; i < n; i++) {
         const base = (i * c + ch) * hw;
         for (let s = 0; s < hw; s++) y[base + s] = x[base + s]! * scale + shift;
+      }
+    }
+  },
+
+  channelNormBackward(x, g, n, c, hw, mean, invStd, weight, training, dx, sumG, sumGXhat) {
+    const count = n * hw;
+    for (let ch = 0; ch < c; ch++) {
+      const m = mean[ch]!, is = invStd[ch]!;
+      // pass 1: Σg and Σg·x̂ over the channel's n runs, x̂ formed on the fly, in double (as channelMoments accumulates)
+      let sg = 0, sgx = 0;
+      for (let i = 0; i < n; i++) {
+        const base = (i * c + ch) * hw;
+        for (let s = 0; s < hw; s++) {
+          const gv = g[base + s]!;
+          sg += gv;
+          sgx += gv * ((x[base + s]! - m) * is);
+        }
+      }
+      sumG[ch] = sg;
+      sumGXhat[ch] = sgx;
+      if (!dx) continue;
+      // pass 2: the input gradient. y = γ·x̂ + β with x̂ = (x − mean)·invStd; in training mean and invStd are functions
+      // of the whole channel, which adds the two mean terms: dx = γ·invStd·(g − mean(g) − x̂·mean(g·x̂))
+      const scale = (weight ? weight[ch]! : 1) * is;
+      const meanG = sg / count, meanGX = sgx / count;
+      for (let i = 0; i < n; i++) {
+        const base = (i * c + ch) * hw;
+        if (training) {
+          for (let s = 0; s < hw; s++) {
+            const xhat = (x[base + s]! - m) * is;
+            dx[base + s] = scale * (g[base + s]! - meanG - xhat * meanGX);
+          }
+        } else {
+          for (let s = 0; s < hw; s++) dx[base + s] = scale * g[base + s]!;
+        }
       }
     }
   },
