@@ -215,6 +215,67 @@ function checkNormKernels(name: string, k: Partial<Kernels>): void {
   assertSame(y, yRef, `${name} channelAffine with NaN/∞`);
 }
 
+/** Batch norm's backward kernel on the same [n, c, hw] shapes, training and evaluation, with and without γ, with
+ *  and without dx. Σg and Σg·x̂: both accumulate in double in a different order, so equal within the float32 rounding
+ *  of the result plus 1e-10 of Σ|g·x̂| (the double error; the sums can cancel). dx: both map in double and round once,
+ *  but fold the training formula differently, so within one float32 ulp plus 1e-9 of the largest |dx|; evaluation's
+ *  dx = γ·invStd·g is the same double product, so exact. */
+function checkNormBackward(name: string, k: Partial<Kernels>): void {
+  let seed = 7000;
+  for (const [n, c, hw] of [[64, 32, 784], [3, 5, 7], [2, 7, 13], [5, 1, 1031], [1, 64, 49], [7, 3, 1], [1, 600, 1], [2, 2, 3], [3, 37, 2301]]) {
+    const x = rand(n! * c! * hw!, seed++), g = rand(x.length, seed++);
+    for (let i = 0; i < x.length; i++) x[i] = x[i]! + 3 * (Math.floor(i / hw!) % c!); // channel offsets: x − mean must be formed in double
+    const mean = new Float32Array(c!), variance = new Float32Array(c!), invStd = new Float32Array(c!);
+    jsKernels.channelMoments(x, n!, c!, hw!, mean, variance);
+    for (let ch = 0; ch < c!; ch++) invStd[ch] = 1 / Math.sqrt(variance[ch]! + 1e-5);
+    const weight = rand(c!, seed++);
+    // Σ|g·x̂| per channel: the scale of the double summation error
+    const absGX = new Float64Array(c!);
+    for (let i = 0; i < x.length; i++) {
+      const ch = Math.floor(i / hw!) % c!;
+      absGX[ch] += Math.abs(g[i]! * (x[i]! - mean[ch]!) * invStd[ch]!);
+    }
+    for (const training of [true, false]) for (const wt of [null, weight]) for (const withDx of [true, false]) {
+      const label = `${name} channelNormBackward [n, c, hw] = ${[n, c, hw]} training=${training} weight=${wt !== null} dx=${withDx}`;
+      const sgRef = new Float32Array(c!), sgxRef = new Float32Array(c!), sg = new Float32Array(c!).fill(7), sgx = new Float32Array(c!).fill(7);
+      const dxRef = withDx ? new Float32Array(x.length) : null, dx = withDx ? new Float32Array(x.length).fill(5) : null;
+      jsKernels.channelNormBackward(x, g, n!, c!, hw!, mean, invStd, wt, training, dxRef, sgRef, sgxRef);
+      k.channelNormBackward!(x, g, n!, c!, hw!, mean, invStd, wt, training, dx, sg, sgx);
+      for (let ch = 0; ch < c!; ch++) {
+        const absG = (() => { let t = 0; for (let i = 0; i < n!; i++) for (let s = 0; s < hw!; s++) t += Math.abs(g[(i * c! + ch) * hw! + s]!); return t; })();
+        assert.ok(Math.abs(sg[ch]! - sgRef[ch]!) <= 1.2e-7 * Math.abs(sgRef[ch]!) + 1e-10 * absG, `${label}: Σg ${ch}: ${sg[ch]} vs reference ${sgRef[ch]}`);
+        assert.ok(Math.abs(sgx[ch]! - sgxRef[ch]!) <= 1.2e-7 * Math.abs(sgxRef[ch]!) + 1e-10 * absGX[ch]!, `${label}: Σg·x̂ ${ch}: ${sgx[ch]} vs reference ${sgxRef[ch]}`);
+      }
+      if (!dx || !dxRef) continue;
+      if (!training) { assertSame(dx, dxRef, label); continue; }
+      let top = 0;
+      for (const v of dxRef) top = Math.max(top, Math.abs(v));
+      for (let i = 0; i < dx.length; i++) {
+        if (!(Math.abs(dx[i]! - dxRef[i]!) <= 1.2e-7 * Math.abs(dxRef[i]!) + 1e-9 * top)) assert.fail(`${label}: dx element ${i}: ${dx[i]} vs reference ${dxRef[i]}`);
+      }
+    }
+  }
+  // a NaN gradient in channel 0 and an ∞ input in channel 2 (evaluation, where x only enters the sums): NaN/∞ where the reference has them
+  const x = rand(4 * 3 * 50, seed++), g = rand(x.length, seed++);
+  g[7] = NaN; x[3 * 50 + 110] = Infinity;
+  const mean = new Float32Array([0.1, -0.2, 0.3]), invStd = new Float32Array([2, 0.5, 1.5]), weight = new Float32Array([1, -2, 0.5]);
+  for (const training of [true, false]) {
+    const sgRef = new Float32Array(3), sgxRef = new Float32Array(3), sg = new Float32Array(3), sgx = new Float32Array(3);
+    const dxRef = new Float32Array(x.length), dx = new Float32Array(x.length);
+    jsKernels.channelNormBackward(x, g, 4, 3, 50, mean, invStd, weight, training, dxRef, sgRef, sgxRef);
+    k.channelNormBackward!(x, g, 4, 3, 50, mean, invStd, weight, training, dx, sg, sgx);
+    for (let ch = 0; ch < 3; ch++) {
+      assert.equal(Number.isNaN(sg[ch]!), Number.isNaN(sgRef[ch]!), `${name} channelNormBackward with NaN/∞ training=${training}: Σg ${ch}`);
+      if (Number.isFinite(sgxRef[ch]!)) assert.ok(Number.isFinite(sgx[ch]!), `${name} channelNormBackward with NaN/∞ training=${training}: Σg·x̂ ${ch}: ${sgx[ch]} vs reference ${sgxRef[ch]}`);
+      else assert.ok(Object.is(sgx[ch], sgxRef[ch]), `${name} channelNormBackward with NaN/∞ training=${training}: Σg·x̂ ${ch}: ${sgx[ch]} vs reference ${sgxRef[ch]}`);
+    }
+    for (let i = 0; i < dx.length; i++) {
+      assert.equal(Number.isNaN(dx[i]!), Number.isNaN(dxRef[i]!), `${name} channelNormBackward with NaN/∞ training=${training}: dx ${i} is NaN: ${dx[i]} vs reference ${dxRef[i]}`);
+      if (!training) assert.ok(Object.is(dx[i], dxRef[i]), `${name} channelNormBackward with NaN/∞ (evaluation): dx ${i}: ${dx[i]} vs reference ${dxRef[i]}`);
+    }
+  }
+}
+
 const matmulCases: MatmulParams[] = [
   { batch: 1, m: 1, n: 1, k: 1, aBatchStride: 0, bBatchStride: 0, transA: false, transB: false },
   { batch: 1, m: 7, n: 13, k: 5, aBatchStride: 0, bBatchStride: 0, transA: false, transB: false },
@@ -244,6 +305,7 @@ function checkNonFiniteEdges(name: string, k: Partial<Kernels>): void {
 function checkAll(name: string, k: Partial<Kernels>): void {
   checkSmallKernels(name, k);
   checkNormKernels(name, k);
+  checkNormBackward(name, k);
   checkNonFiniteEdges(name, k);
   let seed = 1;
   for (const g of convCases) {
@@ -316,6 +378,7 @@ if (process.env[RELAXED_CHILD]) {
     const x = rand(g.n * g.cIn * g.h * g.w, 7), w = rand(g.cOut * g.cIn * 9, 8), dy = rand(g.n * g.cOut * 900, 9);
     const k = makeKernels(rt);
     checkNormKernels("simd t2", k);
+    checkNormBackward("simd t2", k);
     const y = new Float32Array(dy.length), yRef = new Float32Array(dy.length);
     k.conv2d!(x, w, null, g, y); jsKernels.conv2d(x, w, null, g, yRef);
     assertClose(y, yRef, 288, "conv2d split over 2 threads");

@@ -3,7 +3,7 @@
 // Input gradients run as a forward convolution of dy with flipped, transposed weights, or as GEMM + col2im.
 // A convolution whose window covers its whole input (1×1 output, LeNet's C5) runs as a plain matmul.
 // Also: max pooling, planeScatter (its backward), relu / relu mask, add/sub/mul/div on contiguous or
-// row-broadcast operands, sums and batch norm's channel moments / affine map; the other modes and ops of those kernels run on the reference kernels (below).
+// row-broadcast operands, sums and batch norm's channel moments / affine map / backward; the other modes and ops of those kernels run on the reference kernels (below).
 import type { BinaryOp, ConvGeometry, Kernels, MatmulParams, PoolGeometry } from "../backend.js";
 import type { DataArray } from "../../tensor/dtype.js";
 import { jsKernels } from "../js/index.js";
@@ -81,6 +81,9 @@ const MIN_WASM_ELEMENTS = 512;
 /** Streaming kernels (batch norm) count this many "FLOPs" per element against MIN_PARALLEL_FLOPS: split from
  *  ~250k elements, where a pass takes ~0.1 ms and a worker's wake-up is small beside it. */
 const MIN_PARALLEL_ELEMENT_FLOPS = 8;
+/** The first word of a TASK.channelMoments args block: which batch-norm job the task runs (the runtime's task table
+ *  has one slot for both; see channelMomentsTask in assembly/kernels.as). */
+const CHANNEL_JOB = { moments: 0, normBackward: 1 } as const;
 const BINARY_CODE: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2, div: 3 };
 
 /** Whether the convolution's window covers its whole input exactly: then y[n, co] = Σ_k x[n, k]·w[co, k] with
@@ -376,7 +379,7 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
       rt.begin();
       const xPtr = rt.copyIn(x as Float32Array);
       const out = rt.alloc(c * 16);
-      rt.run(TASK.channelMoments, rt.args([xPtr, n, c, hw, out]), threadsFor(rt, MIN_PARALLEL_ELEMENT_FLOPS * x.length));
+      rt.run(TASK.channelMoments, rt.args([CHANNEL_JOB.moments, xPtr, n, c, hw, out]), threadsFor(rt, MIN_PARALLEL_ELEMENT_FLOPS * x.length));
       const r = new Float64Array(rt.memory.buffer, out, 2 * c);
       for (let ch = 0; ch < c; ch++) { mean[ch] = r[2 * ch]!; variance[ch] = r[2 * ch + 1]!; }
     });
@@ -401,5 +404,31 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
     });
   };
 
-  return { conv2d, conv2dBackwardInput, conv2dBackwardWeight, matmul, pool2d, planeScatter, unary, binary, reduce, channelMoments, channelAffine };
+  /** Batch norm's backward in one task: per channel Σg and Σg·x̂ (double), then dx mapped in double and rounded once,
+   *  as the reference (only the summation order and the folding of the dx map differ). */
+  const channelNormBackward: Kernels["channelNormBackward"] = (x, g, n, c, hw, mean, invStd, weight, training, dx, sumG, sumGXhat) => {
+    if (x.length < MIN_WASM_ELEMENTS) { jsKernels.channelNormBackward(x, g, n, c, hw, mean, invStd, weight, training, dx, sumG, sumGXhat); return; }
+    timed(rt, () => {
+      rt.begin();
+      const xPtr = rt.copyIn(x as Float32Array);
+      const gPtr = rt.copyIn(g as Float32Array);
+      const coef = rt.alloc(c * 32);
+      const cv = new Float64Array(rt.memory.buffer, coef, 4 * c);
+      for (let ch = 0; ch < c; ch++) {
+        cv[4 * ch] = mean[ch]!;
+        cv[4 * ch + 1] = invStd[ch]!;
+        cv[4 * ch + 2] = weight ? weight[ch]! : 1;
+      }
+      const dxPtr = dx ? rt.allocF32(dx.length) : 0;
+      const sums = rt.alloc(c * 16);
+      const args = rt.args([CHANNEL_JOB.normBackward, xPtr, gPtr, n, c, hw, coef, training ? 1 : 0, dxPtr, sums]);
+      // 2 passes over x and g (3 with dx): count the elements twice against the threshold
+      rt.run(TASK.channelMoments, args, threadsFor(rt, 2 * MIN_PARALLEL_ELEMENT_FLOPS * x.length));
+      const r = new Float64Array(rt.memory.buffer, sums, 2 * c);
+      for (let ch = 0; ch < c; ch++) { sumG[ch] = r[2 * ch]!; sumGXhat[ch] = r[2 * ch + 1]!; }
+      if (dx) rt.copyOut(dxPtr, dx as Float32Array);
+    });
+  };
+
+  return { conv2d, conv2dBackwardInput, conv2dBackwardWeight, matmul, pool2d, planeScatter, unary, binary, reduce, channelMoments, channelAffine, channelNormBackward };
 }

@@ -931,9 +931,17 @@ export function reduceSum(x: usize, outer: i32, size: i32, inner: i32, y: usize,
   return sum;
 }
 
+/** Args: job, then the job's own args. The runtime's task table has one slot for the batch-norm statistics, so
+ *  the first word picks the job: 0 = channel moments (channelMomentsArgs below), 1 = batch norm's backward
+ *  (channelNormBackwardTask's args). */
+export function channelMomentsTask(args: usize, tid: i32, nth: i32): void {
+  if (arg(args, 0) == 1) channelNormBackwardTask(args + 4, tid, nth);
+  else channelMoments(args + 4, tid, nth);
+}
+
 /** Args: x, n, c, hw, out. out[2ch] = mean, out[2ch+1] = biased variance of channel ch (doubles), two passes accumulated in double as the
  *  reference does (only the summation order differs). Channel ch is n runs of hw values at (i*c + ch)*hw. */
-export function channelMomentsTask(args: usize, tid: i32, nth: i32): void {
+function channelMoments(args: usize, tid: i32, nth: i32): void {
   const x = <usize>arg(args, 0), n = arg(args, 1), c = arg(args, 2), hw = arg(args, 3), out = <usize>arg(args, 4);
   const count = <f64>n * <f64>hw;
   // threads take whole channels (contiguous blocks), so each channel's sum order is independent of the thread count
@@ -971,6 +979,79 @@ export function channelAffineTask(args: usize, tid: i32, nth: i32): void {
         v128.store(yr + (<usize>s << 2), v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5));
       }
       for (; s < hw; s++) store<f32>(yr + (<usize>s << 2), <f32>(<f64>load<f32>(xr + (<usize>s << 2)) * sc + sh));
+    }
+  }
+}
+
+/** Args: x, g, n, c, hw, coef, training, dx (0: none), sums. Batch norm's backward over x, g:[n, c, hw] with
+ *  coef[4ch..4ch+2] = mean, invStd, γ (doubles). Per channel, pass 1: sums[2ch] = Σg and sums[2ch+1] = Σg·x̂ with
+ *  x̂ = (x − mean)·invStd, in double (Σg·(x − mean) is summed, then scaled once by invStd); pass 2 (dx ≠ 0):
+ *  training: dx = γ·invStd·(g − Σg/count − x̂·Σg·x̂/count) = a·g + b·(x − mean) + d with per-channel doubles
+ *  a = γ·invStd, b = −a·invStd·Σg·x̂/count, d = −a·Σg/count; evaluation: dx = a·g. Each value is mapped in double
+ *  and rounded once. Threads take whole channels, so each channel's sum order is independent of the thread count. */
+export function channelNormBackwardTask(args: usize, tid: i32, nth: i32): void {
+  const x = <usize>arg(args, 0), g = <usize>arg(args, 1), n = arg(args, 2), c = arg(args, 3), hw = arg(args, 4);
+  const coef = <usize>arg(args, 5), training = arg(args, 6) != 0, dx = <usize>arg(args, 7), sums = <usize>arg(args, 8);
+  const count = <f64>n * <f64>hw;
+  const per = (c + nth - 1) / nth, c0 = imin(c, tid * per), c1 = imin(c, c0 + per);
+  for (let ch = c0; ch < c1; ch++) {
+    const m = load<f64>(coef + (<usize>ch << 5)), is = load<f64>(coef + (<usize>ch << 5), 8), gamma = load<f64>(coef + (<usize>ch << 5), 16);
+    const mv = f64x2.splat(m);
+    // pass 1: two f64x2 accumulators for Σg (low and high halves of each 4-vector) and two for Σg·(x − mean)
+    let sg0 = f64x2.splat(0), sg1 = sg0, sd0 = sg0, sd1 = sg0;
+    let sgTail: f64 = 0, sdTail: f64 = 0;
+    for (let i = 0; i < n; i++) {
+      const off = (<usize>(i * c + ch) * <usize>hw) << 2;
+      const xr = x + off, gr = g + off;
+      let s = 0;
+      for (; s + 4 <= hw; s += 4) {
+        const xv = v128.load(xr + (<usize>s << 2)), gv = v128.load(gr + (<usize>s << 2));
+        const glo = f64x2.promote_low_f32x4(gv), ghi = f64x2.promote_low_f32x4(v128.shuffle<f32>(gv, gv, 2, 3, 0, 1));
+        const dlo = f64x2.sub(f64x2.promote_low_f32x4(xv), mv), dhi = f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(xv, xv, 2, 3, 0, 1)), mv);
+        sg0 = f64x2.add(sg0, glo); sg1 = f64x2.add(sg1, ghi);
+        sd0 = f64x2.add(sd0, f64x2.mul(glo, dlo)); sd1 = f64x2.add(sd1, f64x2.mul(ghi, dhi));
+      }
+      for (; s < hw; s++) {
+        const gs = <f64>load<f32>(gr + (<usize>s << 2));
+        sgTail += gs;
+        sdTail += gs * (<f64>load<f32>(xr + (<usize>s << 2)) - m);
+      }
+    }
+    const tg = f64x2.add(sg0, sg1), td = f64x2.add(sd0, sd1);
+    const sumG = f64x2.extract_lane(tg, 0) + f64x2.extract_lane(tg, 1) + sgTail;
+    const sumGX = (f64x2.extract_lane(td, 0) + f64x2.extract_lane(td, 1) + sdTail) * is;
+    store<f64>(sums + (<usize>ch << 4), sumG);
+    store<f64>(sums + (<usize>ch << 4), sumGX, 8);
+    if (dx == 0) continue;
+    // pass 2: dx = a·g + b·(x − mean) + d in double (b = d = 0 in evaluation, where x does not enter)
+    const a = gamma * is;
+    const b = training ? -a * is * (sumGX / count) : 0, d = training ? -a * (sumG / count) : 0;
+    const av = f64x2.splat(a), bv = f64x2.splat(b), dv = f64x2.splat(d);
+    for (let i = 0; i < n; i++) {
+      const off = (<usize>(i * c + ch) * <usize>hw) << 2;
+      const xr = x + off, gr = g + off, dr = dx + off;
+      let s = 0;
+      if (training) {
+        for (; s + 4 <= hw; s += 4) {
+          const xv = v128.load(xr + (<usize>s << 2)), gv = v128.load(gr + (<usize>s << 2));
+          const dlo = f64x2.sub(f64x2.promote_low_f32x4(xv), mv), dhi = f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(xv, xv, 2, 3, 0, 1)), mv);
+          const lo = f64x2.add(f64x2.add(f64x2.mul(av, f64x2.promote_low_f32x4(gv)), f64x2.mul(bv, dlo)), dv);
+          const hi = f64x2.add(f64x2.add(f64x2.mul(av, f64x2.promote_low_f32x4(v128.shuffle<f32>(gv, gv, 2, 3, 0, 1))), f64x2.mul(bv, dhi)), dv);
+          v128.store(dr + (<usize>s << 2), v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5));
+        }
+        for (; s < hw; s++) {
+          const xs = <f64>load<f32>(xr + (<usize>s << 2)), gs = <f64>load<f32>(gr + (<usize>s << 2));
+          store<f32>(dr + (<usize>s << 2), <f32>(a * gs + b * (xs - m) + d));
+        }
+      } else {
+        for (; s + 4 <= hw; s += 4) {
+          const gv = v128.load(gr + (<usize>s << 2));
+          const lo = f64x2.mul(av, f64x2.promote_low_f32x4(gv));
+          const hi = f64x2.mul(av, f64x2.promote_low_f32x4(v128.shuffle<f32>(gv, gv, 2, 3, 0, 1)));
+          v128.store(dr + (<usize>s << 2), v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5));
+        }
+        for (; s < hw; s++) store<f32>(dr + (<usize>s << 2), <f32>(a * <f64>load<f32>(gr + (<usize>s << 2))));
+      }
     }
   }
 }
