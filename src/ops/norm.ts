@@ -80,6 +80,8 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
     record(out, "batchNorm", inputs, (g) => {
       const gd = g.detach();
       // one kernel: per-channel Σg (dBias) and Σg·x̂ (dWeight) with x̂ = (x − mean)·invStd, and dx when x needs it
+      // (training: y depends on x directly and through mean and var, dx = γ·invStd·(g − mean(g) − x̂·mean(g·x̂));
+      // evaluation: the running stats are constants, dx = γ·invStd·g)
       const sumG = emptyLike(x.dtype, [c]), sumGXhat = emptyLike(x.dtype, [c]);
       const dx = x.requiresGrad ? emptyLike(x.dtype, x.shape) : null;
       kernel("channelNormBackward", x.data)(x.data, gd.data, n, c, hw, mean.data, invStd.data, weight?.data ?? null, training, dx?.data ?? null, sumG.data, sumGXhat.data);
