@@ -21,11 +21,12 @@ export class BackendSection {
     $<HTMLButtonElement>("time-conv").addEventListener("click", () => { this.timeConv(); });
   }
 
-  /** Starts the wasm backend without selecting it; the page keeps computing on 'js' until the user switches. */
+  /** Starts the wasm backend with its threads and makes it the page's backend (convkit's default wherever
+   *  WebAssembly SIMD exists); the user can switch to the reference kernels. */
   async init(): Promise<void> {
     const info = $("wasm-info");
     try {
-      const w = await wasm.initWasm({ select: false });
+      const w = await wasm.initWasm();
       info.textContent = `wasm backend ready: SIMD ${w.simd ? "yes" : "no"}, relaxed SIMD ${w.relaxed ? "yes" : "no"}, ` +
         `${w.threads} thread${w.threads === 1 ? "" : "s"}, shared memory ${w.sharedMemory ? "yes" : "no"} ` +
         `(cross-origin isolated: ${globalThis.crossOriginIsolated ? "yes" : "no"}).`;

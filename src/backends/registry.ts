@@ -5,8 +5,23 @@ import { jsBackend } from "./js/index.js";
 import { ValueError } from "../errors.js";
 
 const backends = new Map<string, Backend>([["js", jsBackend]]);
-let current: Backend = jsBackend;
+/** null until chosen: by setBackend, or by the default chooser on first use. */
+let current: Backend | null = null;
+let chooseDefault: (() => Backend) | null = null;
 const fallbacks = new Map<string, number>();
+
+/** The backend used until setBackend is called: the fast one when the platform has it (the wasm backend installs
+ *  its chooser when imported), else the reference. CONVKIT_BACKEND=js|wasm in the environment overrides it. */
+export function setDefaultBackendChooser(fn: () => Backend): void {
+  chooseDefault = fn;
+}
+
+function active(): Backend {
+  if (current) return current;
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.CONVKIT_BACKEND;
+  current = env === "js" ? jsBackend : chooseDefault ? chooseDefault() : jsBackend;
+  return current;
+}
 
 export function registerBackend(backend: Backend): void {
   backends.set(backend.name, backend);
@@ -20,7 +35,7 @@ export function setBackend(name: string): void {
 }
 
 export function getBackend(): Backend {
-  return current;
+  return active();
 }
 
 export function listBackends(): string[] {
@@ -34,10 +49,11 @@ export function kernelFallbacks(): Record<string, number> {
 
 /** The kernel `name` of the current backend for data like `sample`, or the reference kernel. */
 export function kernel<K extends KernelName>(name: K, sample: DataArray): Kernels[K] {
-  if (current !== jsBackend) {
-    const k = current.kernels[name];
-    if (k && current.supports(sample)) return k as Kernels[K];
-    const key = `${current.name}:${name}`;
+  const b = active();
+  if (b !== jsBackend) {
+    const k = b.kernels[name];
+    if (k && b.supports(sample)) return k as Kernels[K];
+    const key = `${b.name}:${name}`;
     fallbacks.set(key, (fallbacks.get(key) ?? 0) + 1);
   }
   return jsBackend.kernels[name] as Kernels[K];

@@ -1,4 +1,4 @@
-// Preloaded by `npm run test:wasm` (node --import): initialises the wasm backend (2 threads) and selects it, so the
+// Preloaded by `npm run test:wasm` (node --import): initialises the wasm backend with 2 threads and selects it, so the
 // whole op suite runs on it; CONVKIT_BACKEND=js leaves the reference backend selected.
 import { initWasm } from "../../src/backends/wasm/index.js";
 

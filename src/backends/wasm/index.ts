@@ -7,7 +7,8 @@
 // SharedArrayBuffer (a page that is not cross-origin isolated) the backend runs on one thread.
 import type { Backend } from "../backend.js";
 import type { DataArray } from "../../tensor/dtype.js";
-import { registerBackend, setBackend } from "../registry.js";
+import { registerBackend, setBackend, setDefaultBackendChooser } from "../registry.js";
+import { jsBackend } from "../js/index.js";
 import { makeKernels } from "./kernels.js";
 import {
   WasmRuntime, isNode, relaxedSimdAvailable, sharedMemoryAvailable, simdAvailable, type WasmStats,
@@ -96,6 +97,18 @@ export function initWasmSync(options: Omit<WasmInitOptions, "threads"> = {}): Wa
   install(WasmRuntime.createSync(relaxed, sharedMemoryAvailable()), options.select ?? true);
   return wasmInfo();
 }
+
+// The default backend: wasm wherever WebAssembly SIMD exists and the kernels compile synchronously (Node, workers,
+// and browsers that allow it on the main thread), on one thread until initWasm adds workers; else the reference.
+setDefaultBackendChooser(() => {
+  if (runtime) return wasmBackend; // initWasm({ select: false }) ran: use what it started
+  try {
+    initWasmSync({ select: false });
+    return wasmBackend;
+  } catch {
+    return jsBackend;
+  }
+});
 
 /** What the wasm backend runs on. */
 export function wasmInfo(): WasmInfo {
