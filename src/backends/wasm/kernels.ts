@@ -81,9 +81,6 @@ const MIN_WASM_ELEMENTS = 512;
 /** Streaming kernels (batch norm) count this many "FLOPs" per element against MIN_PARALLEL_FLOPS: split from
  *  ~250k elements, where a pass takes ~0.1 ms and a worker's wake-up is small beside it. */
 const MIN_PARALLEL_ELEMENT_FLOPS = 8;
-/** The first word of a TASK.channelMoments args block: which batch-norm job the task runs (the runtime's task table
- *  has one slot for both; see channelMomentsTask in assembly/kernels.as). */
-const CHANNEL_JOB = { moments: 0, normBackward: 1 } as const;
 const BINARY_CODE: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2, div: 3 };
 
 /** Whether the convolution's window covers its whole input exactly: then y[n, co] = Σ_k x[n, k]·w[co, k] with
@@ -379,7 +376,7 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
       rt.begin();
       const xPtr = rt.copyIn(x as Float32Array);
       const out = rt.alloc(c * 16);
-      rt.run(TASK.channelMoments, rt.args([CHANNEL_JOB.moments, xPtr, n, c, hw, out]), threadsFor(rt, MIN_PARALLEL_ELEMENT_FLOPS * x.length));
+      rt.run(TASK.channelMoments, rt.args([xPtr, n, c, hw, out]), threadsFor(rt, MIN_PARALLEL_ELEMENT_FLOPS * x.length));
       const r = new Float64Array(rt.memory.buffer, out, 2 * c);
       for (let ch = 0; ch < c; ch++) { mean[ch] = r[2 * ch]!; variance[ch] = r[2 * ch + 1]!; }
     });
@@ -421,9 +418,9 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
       }
       const dxPtr = dx ? rt.allocF32(dx.length) : 0;
       const sums = rt.alloc(c * 16);
-      const args = rt.args([CHANNEL_JOB.normBackward, xPtr, gPtr, n, c, hw, coef, training ? 1 : 0, dxPtr, sums]);
+      const args = rt.args([xPtr, gPtr, n, c, hw, coef, training ? 1 : 0, dxPtr, sums]);
       // 2 passes over x and g (3 with dx): count the elements twice against the threshold
-      rt.run(TASK.channelMoments, args, threadsFor(rt, 2 * MIN_PARALLEL_ELEMENT_FLOPS * x.length));
+      rt.run(TASK.channelNormBackward, args, threadsFor(rt, 2 * MIN_PARALLEL_ELEMENT_FLOPS * x.length));
       const r = new Float64Array(rt.memory.buffer, sums, 2 * c);
       for (let ch = 0; ch < c; ch++) { sumG[ch] = r[2 * ch]!; sumGXhat[ch] = r[2 * ch + 1]!; }
       if (dx) rt.copyOut(dxPtr, dx as Float32Array);

@@ -21,11 +21,12 @@ export interface KernelExports {
   unaryOp(op: number, x: number, n: number, y: number): void;
   channelMomentsTask(args: number, tid: number, nth: number): void;
   channelAffineTask(args: number, tid: number, nth: number): void;
+  channelNormBackwardTask(args: number, tid: number, nth: number): void;
   binaryOp(op: number, a: number, aRow: number, aStep: number, b: number, bRow: number, bStep: number, rows: number, inner: number, y: number): void;
 }
 
 /** Task ids understood by the workers (index into their task table). */
-export const TASK = { convForward: 1, convWeight: 2, matmul: 3, convInput: 4, maxPool: 5, convDirect: 6, convWeightDirect: 7, channelMoments: 8, channelAffine: 9 } as const;
+export const TASK = { convForward: 1, convWeight: 2, matmul: 3, convInput: 4, maxPool: 5, convDirect: 6, convWeightDirect: 7, channelMoments: 8, channelAffine: 9, channelNormBackward: 10 } as const;
 export type TaskId = (typeof TASK)[keyof typeof TASK];
 
 const PAGE = 65536;
@@ -93,7 +94,7 @@ export function simdAvailable(): boolean {
 const WORKER_LOOP = `
 function startLoop(wasmModule, memory, tid, ctrlByte, post) {
   const ex = new WebAssembly.Instance(wasmModule, { env: { memory } }).exports;
-  const tasks = [null, ex.convForwardTask, ex.convWeightTask, ex.matmulTask, ex.convInputTask, ex.maxPoolTask, ex.convDirectTask, ex.convWeightDirectTask, ex.channelMomentsTask, ex.channelAffineTask];
+  const tasks = [null, ex.convForwardTask, ex.convWeightTask, ex.matmulTask, ex.convInputTask, ex.maxPoolTask, ex.convDirectTask, ex.convWeightDirectTask, ex.channelMomentsTask, ex.channelAffineTask, ex.channelNormBackwardTask];
   const ctl = new Int32Array(memory.buffer, ctrlByte, 8);
   let gen = Atomics.load(ctl, ${C_GEN});
   post("ready");
@@ -216,7 +217,8 @@ export class WasmRuntime {
             : task === TASK.convDirect ? this.exports.convDirectTask
               : task === TASK.convWeightDirect ? this.exports.convWeightDirectTask
                 : task === TASK.channelMoments ? this.exports.channelMomentsTask
-                  : task === TASK.channelAffine ? this.exports.channelAffineTask : this.exports.matmulTask;
+                  : task === TASK.channelAffine ? this.exports.channelAffineTask
+                    : task === TASK.channelNormBackward ? this.exports.channelNormBackwardTask : this.exports.matmulTask;
     nth = Math.max(1, Math.min(nth, this.threads));
     if (nth === 1) { fn(args, 0, 1); return; }
     // Workers with tid ≥ nth find no units and report done at once.

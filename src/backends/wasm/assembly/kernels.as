@@ -934,14 +934,9 @@ export function reduceSum(x: usize, outer: i32, size: i32, inner: i32, y: usize,
 /** Args: job, then the job's own args. The runtime's task table has one slot for the batch-norm statistics, so
  *  the first word picks the job: 0 = channel moments (channelMomentsArgs below), 1 = batch norm's backward
  *  (channelNormBackwardTask's args). */
-export function channelMomentsTask(args: usize, tid: i32, nth: i32): void {
-  if (arg(args, 0) == 1) channelNormBackwardTask(args + 4, tid, nth);
-  else channelMoments(args + 4, tid, nth);
-}
-
 /** Args: x, n, c, hw, out. out[2ch] = mean, out[2ch+1] = biased variance of channel ch (doubles), two passes accumulated in double as the
  *  reference does (only the summation order differs). Channel ch is n runs of hw values at (i*c + ch)*hw. */
-function channelMoments(args: usize, tid: i32, nth: i32): void {
+export function channelMomentsTask(args: usize, tid: i32, nth: i32): void {
   const x = <usize>arg(args, 0), n = arg(args, 1), c = arg(args, 2), hw = arg(args, 3), out = <usize>arg(args, 4);
   const count = <f64>n * <f64>hw;
   // threads take whole channels (contiguous blocks), so each channel's sum order is independent of the thread count
