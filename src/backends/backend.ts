@@ -46,9 +46,11 @@ export type UnaryOp =
   | "relu" | "leakyRelu" | "square" | "reciprocal" | "floor" | "ceil" | "round" | "log1p" | "expm1"
   | "powScalar" | "reluMask" | "leakyReluGrad";
 
+/** reluGrad: 0 where b ≤ 0, else a — ReLU's backward in one pass (a = upstream gradient, b = the input), exactly
+ *  PyTorch's threshold_backward: a NaN input passes the gradient, and a NaN gradient at b ≤ 0 gives 0. */
 export type BinaryOp =
   | "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum"
-  | "eq" | "ne" | "lt" | "le" | "gt" | "ge";
+  | "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "reluGrad";
 
 export type ReduceOp = "sum" | "max" | "min" | "prod";
 export type ArgReduceOp = "argmax" | "argmin";

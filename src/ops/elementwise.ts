@@ -98,7 +98,7 @@ export const tanh = (x: Tensor): Tensor =>
     return g.mul(unaryRaw("sigmoid", x2)).mul(unaryRaw("sigmoid", x2.neg())).mul(4);
   });
 export const sigmoid = (x: Tensor): Tensor => unary("sigmoid", x, (g, x, out) => g.mul(out).mul(unaryRaw("sigmoid", x.neg())));
-export const relu = (x: Tensor): Tensor => unary("relu", x, (g, x) => g.mul(unaryRaw("reluMask", x)));
+export const relu = (x: Tensor): Tensor => unary("relu", x, (g, x) => binaryRaw("reluGrad", g, x));
 export const leakyRelu = (x: Tensor, negativeSlope = 0.01): Tensor =>
   unary("leakyRelu", x, (g, x) => g.mul(unaryRaw("leakyReluGrad", x, negativeSlope)), negativeSlope);
 export const square = (x: Tensor): Tensor => unary("square", x, (g, x) => g.mul(x).mul(2));

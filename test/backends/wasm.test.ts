@@ -167,7 +167,7 @@ function checkSmallKernels(name: string, k: Partial<Kernels>): void {
     const span = (st: number[]) => 1 + st.reduce((acc, s, d) => acc + s * (shape[d]! - 1), 0);
     const a = spiky(span(as), seed++), b = spiky(span(bs), seed++);
     const total = shape.reduce((p, q) => p * q, 1);
-    for (const op of ["add", "sub", "mul", "div", "maximum"] as BinaryOp[]) {
+    for (const op of ["add", "sub", "mul", "div", "maximum", "reluGrad"] as BinaryOp[]) {
       const yRef = new Float32Array(total), y = new Float32Array(total).fill(5);
       jsKernels.binary(op, a, as, b, bs, shape, yRef);
       k.binary!(op, a, as, b, bs, shape, y);

@@ -139,3 +139,14 @@ test("bad input: typed errors naming the op and the rule", () => {
   assert.throws(() => F.softplus(x, { beta: 0 }), (e: Error) => e instanceof ValueError && /softplus: beta/.test(e.message));
   assert.throws(() => F.gelu(x, { approximate: "erf" as "none" }), (e: Error) => e instanceof ValueError && /gelu: approximate must be 'none' or 'tanh'/.test(e.message));
 });
+
+test("relu's gradient at NaN, 0, −∞ and with a NaN upstream gradient is PyTorch's threshold_backward", () => {
+  // /usr/bin/python3 (torch 1.13): x = [nan, -1, 2, 0, -inf, 3] (64 copies, so the wasm kernel runs), relu(x).backward(g)
+  // with g = [1, nan, 3, 4, 5, nan] → x.grad = [1, 0, 3, 0, 0, nan]: the gradient passes wherever x ≤ 0 is false
+  const xs = [NaN, -1, 2, 0, -Infinity, 3], gs = [1, NaN, 3, 4, 5, NaN], want = [1, 0, 3, 0, 0, NaN];
+  const rep = <T>(v: T[]): T[] => Array.from({ length: 64 * v.length }, (_, i) => v[i % v.length]!);
+  const x = tensor(rep(xs)).requiresGrad_();
+  F.relu(x).backward(tensor(rep(gs)));
+  const grad = [...x.grad!.data];
+  grad.forEach((v, i) => assert.ok(Object.is(v, rep(want)[i]), `element ${i}: ${v}, PyTorch ${rep(want)[i]}`));
+});

@@ -96,6 +96,7 @@ function binaryRow(op: BinaryOp, a: DataArray, ai: number, as: number, b: DataAr
     case "le": for (let i = 0; i < n; i++) y[yi + i] = +(a[ai + i * as]! <= b[bi + i * bs]!); return;
     case "gt": for (let i = 0; i < n; i++) y[yi + i] = +(a[ai + i * as]! > b[bi + i * bs]!); return;
     case "ge": for (let i = 0; i < n; i++) y[yi + i] = +(a[ai + i * as]! >= b[bi + i * bs]!); return;
+    case "reluGrad": for (let i = 0; i < n; i++) y[yi + i] = b[bi + i * bs]! <= 0 ? 0 : a[ai + i * as]!; return;
   }
 }
 

@@ -81,7 +81,7 @@ const MIN_WASM_ELEMENTS = 512;
 /** Streaming kernels (batch norm) count this many "FLOPs" per element against MIN_PARALLEL_FLOPS: split from
  *  ~250k elements, where a pass takes ~0.1 ms and a worker's wake-up is small beside it. */
 const MIN_PARALLEL_ELEMENT_FLOPS = 8;
-const BINARY_CODE: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2, div: 3 };
+const BINARY_CODE: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2, div: 3, reluGrad: 4 };
 
 /** Whether the convolution's window covers its whole input exactly: then y[n, co] = Σ_k x[n, k]·w[co, k] with
  *  k running over (ci, ky, kx) in memory order of both x[n] and w[co], i.e. y = X·Wᵀ, a matmul. */

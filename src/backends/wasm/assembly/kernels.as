@@ -636,7 +636,8 @@ export function unaryOp(op: i32, x: usize, n: i32, y: usize): void {
 }
 
 /** y[r*inner + i] = a[r*aRow + i*aStep] op b[r*bRow + i*bStep] over rows × inner (steps 0 or 1: broadcast or
- *  contiguous); ops 0 add, 1 sub, 2 mul, 3 div. Each lane computes exactly the scalar expression. */
+ *  contiguous); ops 0 add, 1 sub, 2 mul, 3 div, 4 reluGrad (0 where b ≤ 0, else a). Each lane computes exactly the
+ *  scalar expression. */
 export function binaryOp(op: i32, a: usize, aRow: i32, aStep: i32, b: usize, bRow: i32, bStep: i32, rows: i32, inner: i32, y: usize): void {
   for (let r = 0; r < rows; r++) {
     const ar = a + ((<usize>r * <usize>aRow) << 2), br = b + ((<usize>r * <usize>bRow) << 2);
@@ -651,12 +652,13 @@ export function binaryOp(op: i32, a: usize, aRow: i32, aStep: i32, b: usize, bRo
       if (op == 0) v = f32x4.add(va, vb);
       else if (op == 1) v = f32x4.sub(va, vb);
       else if (op == 2) v = f32x4.mul(va, vb);
-      else v = f32x4.div(va, vb);
+      else if (op == 3) v = f32x4.div(va, vb);
+      else v = v128.andnot(va, f32x4.le(vb, f32x4.splat(0))); // reluGrad: +0 where b ≤ 0 (NaN compares false), else a
       v128.store(yr + off, v);
     }
     for (; i < inner; i++) {
       const p = load<f32>(ar + <usize>i * as), q = load<f32>(br + <usize>i * bs);
-      store<f32>(yr + (<usize>i << 2), op == 0 ? p + q : op == 1 ? p - q : op == 2 ? p * q : p / q);
+      store<f32>(yr + (<usize>i << 2), op == 0 ? p + q : op == 1 ? p - q : op == 2 ? p * q : op == 3 ? p / q : q <= 0 ? <f32>0 : p);
     }
   }
 }
