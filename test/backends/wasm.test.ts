@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import type { BinaryOp, ConvGeometry, MatmulParams, Kernels, PoolGeometry } from "../../src/backends/backend.js";
 import { jsKernels } from "../../src/backends/js/index.js";
 import { WasmRuntime, relaxedSimdAvailable } from "../../src/backends/wasm/runtime.js";
-import { makeKernels } from "../../src/backends/wasm/kernels.js";
+import { makeKernels, setDirectMaxCout } from "../../src/backends/wasm/kernels.js";
 
 /** Deterministic uniform(-1, 1) data. */
 function rand(n: number, seed: number): Float32Array {
@@ -58,6 +58,9 @@ const convCases: ConvGeometry[] = [
   geometry({ n: 64, cIn: 16, h: 5, w: 5, cOut: 120, kh: 5, kw: 5 }), // LeNet C5: whole input → matmul
   geometry({ n: 3, cIn: 5, h: 3, w: 4, cOut: 7, kh: 3, kw: 4, strideH: 2, strideW: 3 }), // whole input, odd sizes
   geometry({ n: 1, cIn: 2, h: 1, w: 1, cOut: 1, kh: 1, kw: 1 }), // whole input, 1×1
+  geometry({ n: 3, cIn: 8, h: 7, w: 7, cOut: 40, kh: 3, kw: 3, padTop: 1, padLeft: 1 }), // 7-pixel rows: every panel crosses rows
+  geometry({ n: 2, cIn: 5, h: 14, w: 14, cOut: 36, kh: 3, kw: 3, padTop: 1, padLeft: 1, dilationW: 2 }), // padded copy, dilated runs
+  geometry({ n: 2, cIn: 3, h: 9, w: 11, cOut: 33, kh: 3, kw: 2, padTop: 0, padLeft: 0 }), // no padding: runs read x itself
 ];
 
 function poolGeometry(o: Partial<PoolGeometry> & Pick<PoolGeometry, "n" | "c" | "h" | "w" | "kh" | "kw">): PoolGeometry {
@@ -302,11 +305,7 @@ function checkNonFiniteEdges(name: string, k: Partial<Kernels>): void {
   }
 }
 
-function checkAll(name: string, k: Partial<Kernels>): void {
-  checkSmallKernels(name, k);
-  checkNormKernels(name, k);
-  checkNormBackward(name, k);
-  checkNonFiniteEdges(name, k);
+function checkConv(name: string, k: Partial<Kernels>): void {
   let seed = 1;
   for (const g of convCases) {
     const cinG = g.cIn / g.groups;
@@ -329,6 +328,23 @@ function checkAll(name: string, k: Partial<Kernels>): void {
     k.conv2dBackwardWeight!(x, dy, g, dw);
     assertClose(dw, dwRef, g.n * g.outH * g.outW, `conv2dBackwardWeight ${label}`);
   }
+}
+
+function checkAll(name: string, k: Partial<Kernels>): void {
+  checkSmallKernels(name, k);
+  checkNormKernels(name, k);
+  checkNormBackward(name, k);
+  checkNonFiniteEdges(name, k);
+  // every case through the GEMM (im2col) path too, not only the direct one that small Cout takes by default
+  for (const directMaxCout of [32, 0]) {
+    setDirectMaxCout(directMaxCout);
+    try {
+      checkConv(`${name} directMaxCout=${directMaxCout}`, k);
+    } finally {
+      setDirectMaxCout(32);
+    }
+  }
+  let seed = 1000;
   for (const p of matmulCases) {
     const aLen = p.aBatchStride * (p.batch - 1) + p.m * p.k, bLen = p.bBatchStride * (p.batch - 1) + p.k * p.n;
     const a = rand(aLen, seed++), b = rand(bLen, seed++);

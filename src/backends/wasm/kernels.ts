@@ -21,6 +21,11 @@ let DIRECT_MAX_COUT = 32;
 /** For measurements: the largest per-group Cout that runs direct (0: never). */
 export function setDirectMaxCout(v: number): void { DIRECT_MAX_COUT = v; }
 
+/** Stride-1 im2col from a zero-padded copy of the input (row runs as vectors); off: bounds-checked reads. */
+let PADDED_IM2COL = true;
+/** For measurements: turn the padded im2col copy on or off. */
+export function setPaddedIm2col(on: boolean): void { PADDED_IM2COL = on; }
+
 const roundUp = (v: number, m: number) => Math.ceil(v / m) * m;
 
 /** Splits `total` into blocks of about `target`, with the block count rounded so that `outer`×count units
@@ -56,13 +61,25 @@ function convForwardPtrs(rt: WasmRuntime, g: ConvGeometry, xPtr: number, aPtr: n
     rt.run(TASK.convDirect, args, nth);
     return;
   }
+  // Stride 1 with padding: im2col reads a zero-padded copy (every tap inside), so that panels crossing output rows
+  // are filled with one vector pair per row run instead of bounds-checked scalars.
+  let src = xPtr, H = g.h, W = g.w, padTop = g.padTop, padLeft = g.padLeft;
+  if (PADDED_IM2COL && g.strideW === 1 && g.kh * g.kw > 1 && (padTop > 0 || padLeft > 0 || (g.outH - 1) * g.strideH + (g.kh - 1) * g.dilationH + 1 - padTop > g.h || g.outW + (g.kw - 1) * g.dilationW - padLeft > g.w)) {
+    H = (g.outH - 1) * g.strideH + (g.kh - 1) * g.dilationH + 1;
+    W = g.outW + (g.kw - 1) * g.dilationW;
+    src = rt.allocF32(g.n * g.cIn * H * W);
+    rt.exports.padPlanes(xPtr, g.n * g.cIn, g.h, g.w, padTop, padLeft, H, W, src);
+    padTop = 0; padLeft = 0;
+  }
   const NC = blockSize(P, NC_TARGET, 8, g.n * g.groups, nth);
   const KC = Math.ceil(K / Math.ceil(K / KC_TARGET));
-  const bufStride = 256 + roundUp(NC, 8) * KC * 4;
+  // + 32: the last row run of a panel stores a whole vector pair past the panel's end
+  const bufStride = 256 + roundUp(NC, 8) * KC * 4 + 32;
   const buf = rt.alloc(bufStride * nth);
+  rt.alloc(64); // and reads up to 8 floats past a run's start: keep the input away from the memory's end
   const args = rt.args([
-    g.cIn, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, g.outH, g.outW,
-    g.n, g.cOut, g.groups, xPtr, aPtr, yPtr, biasPtr, NC, KC, buf, bufStride,
+    g.cIn, H, W, g.kh, g.kw, g.strideH, g.strideW, padTop, padLeft, g.dilationH, g.dilationW, g.outH, g.outW,
+    g.n, g.cOut, g.groups, src, aPtr, yPtr, biasPtr, NC, KC, buf, bufStride,
   ]);
   rt.run(TASK.convForward, args, nth);
 }

@@ -129,11 +129,28 @@ function im2colPanel(x: usize, g: usize, k0: i32, kc: i32, p0: i32, cols: i32, d
   const y0 = load<i32>(colY), x0 = load<i32>(colX);
   // Fast path: 8 columns along one output row with stride 1 → 8 consecutive inputs.
   const oneRow = cols == 8 && SW == 1 && load<i32>(colY, 28) == y0;
-  // Whether every tap of every (valid) column reads inside the input: no bounds checks needed.
-  let inside = cols == 8;
-  for (let j = 0; j < 8 && inside; j++) {
+  // Whether every tap of every valid column reads inside the input: no bounds checks needed.
+  let inside = true;
+  for (let j = 0; j < cols && inside; j++) {
     const iy = load<i32>(colY + (<usize>j << 2)), ix = load<i32>(colX + (<usize>j << 2));
     inside = iy >= 0 && iy + (KH - 1) * DH < H && ix >= 0 && ix + (KW - 1) * DW < W;
+  }
+  // Stride 1, every tap inside (the caller zero-pads the input for this), columns across output rows: a run of
+  // consecutive inputs per output row. Each run stores a whole 8-wide vector pair; the next run overwrites the tail,
+  // and the last one's tail lands in the next panel row (written after) or in the slack after the panel buffer.
+  // runSrc/runDst (scratch after colX): a run's input offset (iy*W + ix, before the tap) and its byte offset in the row.
+  const runs = SW == 1 && inside && !oneRow;
+  const runSrc = colX + 32, runDst = colX + 64;
+  let nRuns = 0;
+  if (runs) {
+    for (let j = 0; j < cols; j++) {
+      const iy = load<i32>(colY + (<usize>j << 2));
+      if (j == 0 || iy != load<i32>(colY + (<usize>(j - 1) << 2))) {
+        store<i32>(runSrc + (<usize>nRuns << 2), iy * W + load<i32>(colX + (<usize>j << 2)));
+        store<i32>(runDst + (<usize>nRuns << 2), j << 2);
+        nRuns++;
+      }
+    }
   }
   let ci = k0 / (KH * KW);
   let rem = k0 - ci * KH * KW;
@@ -156,7 +173,14 @@ function im2colPanel(x: usize, g: usize, k0: i32, kc: i32, p0: i32, cols: i32, d
           store<f32>(dst + (<usize>j << 2), xx >= 0 && xx < W ? load<f32>(rowp + (<usize>xx << 2)) : <f32>0);
         }
       }
-    } else if (inside) {
+    } else if (runs) {
+      const off = dy * W + dx;
+      for (let r = 0; r < nRuns; r++) {
+        const sp = src + (<usize>(load<i32>(runSrc + (<usize>r << 2)) + off) << 2);
+        const dp = dst + <usize>load<i32>(runDst + (<usize>r << 2));
+        v128.store(dp, v128.load(sp)); v128.store(dp, v128.load(sp, 16), 16);
+      }
+    } else if (inside && cols == 8) {
       const off = <usize>(dy * W + dx);
       for (let j = 0; j < 8; j++) {
         const base = <usize>(load<i32>(colY + (<usize>j << 2)) * W + load<i32>(colX + (<usize>j << 2)));
