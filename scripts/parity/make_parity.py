@@ -2,13 +2,13 @@
 """PyTorch reference models, weights, inputs and logits for convkit's model-parity tests (test/models/parity.test.ts).
 
 Usage: /usr/bin/python3 scripts/parity/make_parity.py OUT_DIR [MODEL ...]
-  MODEL: lenet5 lenet5_classic alexnet vgg11_bn vgg6_bn googlenet resnet18 resnet50 densenet121 unet (default: all)
+  MODEL: lenet5 lenet5_classic alexnet vgg11_bn vgg6_bn googlenet resnet18 resnet50 resnet20 densenet121 unet (default: all)
        /usr/bin/python3 scripts/parity/make_parity.py --keys OUT.json
-  writes, for every zoo model (torchvision's, built without spending time on init, and the reference lenet5/vgg6_bn/unet),
+  writes, for every zoo model (torchvision's, built without spending time on init, and the reference lenet5/vgg6_bn/resnet20/resnet56/unet),
   {name: {"keys": [...], "shapes": [[...], ...], "num_params": n}} in state-dict order, for the zoo test.
 
 Each model is built with torch.manual_seed(0) (torchvision 0.14 for the ImageNet models; reference modules defined
-below, mirroring convkit's key by key, for lenet5, vgg6_bn and unet). Batch-norm layers get non-trivial weight, bias,
+below, mirroring convkit's key by key, for lenet5, vgg6_bn, resnet20 and unet). Batch-norm layers get non-trivial weight, bias,
 running_mean, running_var and num_batches_tracked, so that loading the wrong buffer shows in the logits. The model is
 put in eval mode and run on a fixed random input.
 
@@ -84,6 +84,37 @@ class SmallVGG(nn.Module):
         return self.classifier(torch.flatten(self.avgpool(self.features(x)), 1))
 
 
+class SmallResNet(nn.Module):
+    """convkit's resnet20/resnet56 (He et al. 2015, section 4.2) with torchvision's BasicBlock and 1×1 conv + BN
+    shortcuts: conv1, bn1, relu, layer1..3, avgpool, fc."""
+
+    def __init__(self, depth=20, num_classes=10, in_channels=3):
+        super().__init__()
+        n = (depth - 2) // 6
+        self.conv1 = nn.Conv2d(in_channels, 16, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(16)
+        self.relu = nn.ReLU(inplace=True)
+
+        def stage(cin, cout, stride):
+            down = None
+            if stride != 1 or cin != cout:
+                down = nn.Sequential(nn.Conv2d(cin, cout, 1, stride=stride, bias=False), nn.BatchNorm2d(cout))
+            blocks = [torchvision.models.resnet.BasicBlock(cin, cout, stride, down)]
+            blocks += [torchvision.models.resnet.BasicBlock(cout, cout) for _ in range(n - 1)]
+            return nn.Sequential(*blocks)
+
+        self.layer1 = stage(16, 16, 1)
+        self.layer2 = stage(16, 32, 2)
+        self.layer3 = stage(32, 64, 2)
+        self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+        self.fc = nn.Linear(64, num_classes)
+
+    def forward(self, x):
+        x = self.relu(self.bn1(self.conv1(x)))
+        x = self.layer3(self.layer2(self.layer1(x)))
+        return self.fc(torch.flatten(self.avgpool(x), 1))
+
+
 class DoubleConv(nn.Sequential):
     def __init__(self, cin, cout, bn):
         layers = []
@@ -135,6 +166,7 @@ MODELS = OrderedDict([
     ("googlenet", (lambda: tvm.googlenet(aux_logits=False, init_weights=True), [1, 3, 64, 64], "googlenet", {})),
     ("resnet18", (lambda: tvm.resnet18(), [1, 3, 64, 64], "resnet18", {})),
     ("resnet50", (lambda: tvm.resnet50(), [1, 3, 64, 64], "resnet50", {})),
+    ("resnet20", (lambda: SmallResNet(20), [2, 3, 32, 32], "resnet20", {})),
     ("densenet121", (lambda: tvm.densenet121(), [1, 3, 64, 64], "densenet121", {})),
     ("unet", (lambda: UNet(in_channels=3, num_classes=2, base_width=8, depth=3, batch_norm=True), [2, 3, 32, 32], "unet", UNET_OPTIONS)),
 ])
@@ -226,6 +258,7 @@ KEY_MODELS = OrderedDict([
     ("googlenet_aux", lambda: tvm.googlenet(aux_logits=True, init_weights=False)),
     ("resnet18", tvm.resnet18), ("resnet34", tvm.resnet34), ("resnet50", tvm.resnet50),
     ("resnet101", tvm.resnet101), ("resnet152", tvm.resnet152),
+    ("resnet20", lambda: SmallResNet(20)), ("resnet56", lambda: SmallResNet(56)),
     ("densenet121", tvm.densenet121), ("densenet161", tvm.densenet161),
     ("densenet169", tvm.densenet169), ("densenet201", tvm.densenet201),
 ])

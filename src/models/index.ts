@@ -9,6 +9,7 @@ import { vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn } fr
 import { vgg6_bn } from "./vgg-small.js";
 import { googlenet, type GoogLeNetOutputs } from "./googlenet.js";
 import { resnet18, resnet34, resnet50, resnet101, resnet152 } from "./resnet.js";
+import { resnet20, resnet56 } from "./resnet-small.js";
 import { densenet121, densenet161, densenet169, densenet201 } from "./densenet.js";
 import { unet } from "./unet.js";
 
@@ -18,6 +19,7 @@ export { VGG, VGG_CONFIGS, makeVGGLayers, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg1
 export { SmallVGG, SMALL_VGG_CONFIG, vgg6_bn, type SmallVGGOptions } from "./vgg-small.js";
 export { GoogLeNet, BasicConv2d, Inception, InceptionAux, googlenet, type GoogLeNetOptions, type GoogLeNetOutputs } from "./googlenet.js";
 export { ResNet, BasicBlock, Bottleneck, resnet18, resnet34, resnet50, resnet101, resnet152, type ResNetOptions } from "./resnet.js";
+export { SmallResNet, resnet20, resnet56, type SmallResNetOptions } from "./resnet-small.js";
 export { DenseNet, DenseLayer, DenseBlock, Transition, densenet121, densenet161, densenet169, densenet201, type DenseNetOptions } from "./densenet.js";
 export { UNet, DoubleConv, unet, type UNetOptions } from "./unet.js";
 export type { ModelOptions } from "./common.js";
@@ -53,6 +55,8 @@ const REGISTRY: Record<string, Entry> = {
   resnet50: { build: (o) => resnet50(o), inputShape: [1, 3, 224, 224], description: "ResNet-50, Bottleneck [3,4,6,3]" },
   resnet101: { build: (o) => resnet101(o), inputShape: [1, 3, 224, 224], description: "ResNet-101, Bottleneck [3,4,23,3]" },
   resnet152: { build: (o) => resnet152(o), inputShape: [1, 3, 224, 224], description: "ResNet-152, Bottleneck [3,8,36,3]" },
+  resnet20: { build: (o) => resnet20(o), inputShape: [1, 3, 32, 32], description: "ResNet-20 for small images (He 2015 §4.2, CIFAR): 3 stages of 3 BasicBlocks, 16/32/64 channels" },
+  resnet56: { build: (o) => resnet56(o), inputShape: [1, 3, 32, 32], description: "ResNet-56 for small images: 3 stages of 9 BasicBlocks, 16/32/64 channels" },
   densenet121: { build: (o) => densenet121(o), inputShape: [1, 3, 224, 224], description: "DenseNet-121 (Huang 2017)" },
   densenet161: { build: (o) => densenet161(o), inputShape: [1, 3, 224, 224], description: "DenseNet-161" },
   densenet169: { build: (o) => densenet169(o), inputShape: [1, 3, 224, 224], description: "DenseNet-169" },

@@ -34,6 +34,7 @@ const BUILD: Record<string, [string, Record<string, unknown>]> = {
   vgg16: ["vgg16", {}], vgg16_bn: ["vgg16_bn", {}], vgg19: ["vgg19", {}], vgg19_bn: ["vgg19_bn", {}], vgg6_bn: ["vgg6_bn", {}],
   googlenet: ["googlenet", {}], googlenet_aux: ["googlenet", { auxLogits: true }],
   resnet18: ["resnet18", {}], resnet34: ["resnet34", {}], resnet50: ["resnet50", {}], resnet101: ["resnet101", {}], resnet152: ["resnet152", {}],
+  resnet20: ["resnet20", {}], resnet56: ["resnet56", {}],
   densenet121: ["densenet121", {}], densenet161: ["densenet161", {}], densenet169: ["densenet169", {}], densenet201: ["densenet201", {}],
 };
 
@@ -150,4 +151,13 @@ test("vgg6_bn: 151,018 parameters; 28×28 grey in by default, any channels/class
   assert.deepEqual([...(noGrad(() => rgb.call(randn([1, 3, 32, 32]))) as Tensor).shape], [1, 100]);
   assert.throws(() => models.vgg6_bn({ inChannels: 0 }), /vgg6_bn: inChannels must be an integer ≥ 1/);
   assert.throws(() => noGrad(() => m.call(randn([1, 3, 28, 28]))), ShapeError);
+});
+
+test("resnet20/resnet56 (CIFAR ResNets): parameters, 6n+2 depths, grey or colour input, bad depth refused", () => {
+  assert.equal(nn.init.skipInit(() => models.create("resnet20")).numParameters(), 272_474);
+  assert.deepEqual(models.defaultInputShape("resnet20"), [1, 3, 32, 32]);
+  const grey = models.resnet20({ inChannels: 1, generator: new Generator(2) }).eval();
+  assert.deepEqual([...(noGrad(() => grey.call(randn([2, 1, 28, 28]))) as Tensor).shape], [2, 10]);
+  assert.equal([...new models.SmallResNet(32).layer2.children()].length, 5);
+  assert.throws(() => new models.SmallResNet(21), /depth must be 6n \+ 2/);
 });
