@@ -5,7 +5,7 @@ import * as ort from "onnxruntime-node";
 import { models, randn, manualSeed, noGrad, type Tensor } from "../../src/index.js";
 import { exportOnnx } from "../../src/io/onnx-export.js";
 
-const SMALL: Record<string, number[]> = { lenet5: [1, 1, 32, 32], unet: [1, 1, 32, 32], googlenet: [1, 3, 64, 64], alexnet: [1, 3, 64, 64] };
+const SMALL: Record<string, number[]> = { lenet5: [1, 1, 32, 32], unet: [1, 1, 32, 32], vgg6_bn: [1, 1, 28, 28], googlenet: [1, 3, 64, 64], alexnet: [1, 3, 64, 64] };
 
 async function check(name: string): Promise<string> {
   manualSeed(0);
