@@ -9,7 +9,7 @@ import { basename } from "node:path";
 export interface TrainFlags {
   data?: string; epochs?: string; batchSize?: string; lr?: string; optimizer?: string; momentum?: string; weightDecay?: string;
   scheduler?: string; seed?: string; out?: string; resume?: boolean; augment?: boolean; checkpointEvery?: string;
-  limitTrain?: string; limitTest?: string; variant?: string;
+  limitTrain?: string; limitTest?: string; variant?: string; init?: string;
 }
 
 export function trainConfig(model: string, f: TrainFlags): TrainConfig {
@@ -37,6 +37,7 @@ export function trainConfig(model: string, f: TrainFlags): TrainConfig {
     checkpointEvery: intOption("--checkpoint-every", f.checkpointEvery, d.checkpointEvery, 0),
     limitTrain: intOption("--limit-train", f.limitTrain, 0, 0),
     limitTest: intOption("--limit-test", f.limitTest, 0, 0),
+    init: f.init ?? "",
   };
 }
 
@@ -60,6 +61,7 @@ export function register(program: Command, run: (fn: () => Promise<void>) => Pro
     .option("--limit-train <n>", "use only n training images (quick runs)")
     .option("--limit-test <n>", "use only n test images")
     .option("--variant <name>", "lenet5: modern (ReLU, max pool) | classic (tanh, avg pool)")
+    .option("--init <file>", "start from these weights (a checkpoint or .safetensors of the same model): fine-tuning")
     .addHelpText("after", "\nWrites to --out: last.safetensors and best.safetensors (checkpoints), metrics.jsonl, curves.png.")
     .action((model: string, flags: TrainFlags) => run(async () => {
       const cfg = trainConfig(model, flags);

@@ -21,7 +21,8 @@ import { CosineAnnealingLR, OneCycleLR, StepLR, type LRScheduler } from "../opti
 import type { GroupOptions, Optimizer } from "../optim/optimizer.js";
 import { curves } from "../viz/plots.js";
 import { encodePng } from "../viz/node.js";
-import { CHECKPOINT_FORMAT, decodeCheckpoint, encodeCheckpoint, joinOptimizerState, splitOptimizerState, type Checkpoint, type CheckpointMeta } from "./checkpoint.js";
+import { loadSafetensors } from "../io/safetensors.js";
+import { CHECKPOINT_FORMAT, decodeCheckpoint, isCheckpointMetadata, encodeCheckpoint, joinOptimizerState, splitOptimizerState, type Checkpoint, type CheckpointMeta } from "./checkpoint.js";
 import { countCorrect, evaluate, logitsOf, type Classifier } from "./metrics.js";
 
 /** Training stopped because the loss stopped being a finite number. */
@@ -47,6 +48,9 @@ export interface TrainConfig {
   /** Use only the first N train / test samples (quick runs, tests). */
   limitTrain: number;
   limitTest: number;
+  /** Start from these weights (a training checkpoint or a .safetensors state dict of the same model) instead of a
+   *  random initialisation: fine-tuning, with a fresh optimizer and schedule. "" for none. */
+  init?: string;
 }
 
 export const TRAIN_DEFAULTS: Omit<TrainConfig, "model"> = {
@@ -202,6 +206,18 @@ export async function runTraining(cfgIn: TrainConfig, run: RunOptions = {}): Pro
   let stats = { lossSum: 0, correct: 0, seen: 0, seconds: 0 };
   let best = { accuracy: -1, epoch: -1 };
   let records: EpochRecord[] = [];
+  if (!resumed && cfg.init) {
+    if (!existsSync(cfg.init)) throw new ValueError(`--init: ${cfg.init} does not exist`);
+    const bytes = new Uint8Array(readFileSync(cfg.init));
+    const st = loadSafetensors(bytes, { name: cfg.init });
+    const weights = isCheckpointMetadata(st.metadata) ? decodeCheckpoint(bytes, cfg.init).model : st.tensors;
+    try {
+      model.loadStateDict(weights, { strict: true });
+    } catch (e) {
+      throw new ValueError(`--init: ${cfg.init} does not hold ${cfg.model}'s weights: ${(e as Error).message}`);
+    }
+    log(`starting from the weights in ${cfg.init}`);
+  }
   if (resumed) {
     const r = model.loadStateDict(resumed.model, { strict: true });
     void r;

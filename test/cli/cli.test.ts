@@ -235,3 +235,19 @@ test("export --onnx keeps class names and preprocessing: predict on the .onnx na
     assert.match(lines[0]!, re, name);
   }
 });
+
+test("train --init fine-tunes from given weights: starting from the shipped LeNet-5, one short epoch is already accurate", () => {
+  const out = join(dir, "finetune");
+  const shipped = join(ROOT, "assets", "lenet5-mnist.safetensors");
+  const t = convkit(["train", "lenet5", "--init", shipped, "--epochs", "1", "--limit-train", "128", "--limit-test", "256", "--lr", "0.001", "--out", out]);
+  assert.equal(t.code, 0, t.stderr);
+  assert.match(t.stdout, /starting from the weights in .*lenet5-mnist\.safetensors/);
+  const acc = Number(/held-out accuracy ([\d.]+)%/.exec(t.stdout)?.[1]);
+  // a random LeNet-5 after 2 steps of lr 0.001 is near chance; the shipped weights score ~99% on these digits
+  assert.ok(acc > 95, `accuracy after fine-tuning ${acc}%`);
+  const bad = convkit(["train", "vgg6_bn", "--init", shipped, "--epochs", "1", "--limit-train", "64", "--out", join(dir, "finetune-bad")]);
+  assert.notEqual(bad.code, 0);
+  assert.match(errLines(bad)[0]!, /--init: .*lenet5-mnist\.safetensors does not hold vgg6_bn's weights/);
+  const missing = convkit(["train", "lenet5", "--init", join(dir, "nope.safetensors"), "--out", join(dir, "finetune-missing")]);
+  assert.match(errLines(missing)[0]!, /--init: .*nope\.safetensors does not exist/);
+});
