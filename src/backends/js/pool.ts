@@ -7,7 +7,7 @@ import type { Kernels, PoolGeometry } from "../backend.js";
  *  o*stride − pad + tap*dilation lies inside [0, limit). The valid taps of a window are contiguous, so the inner
  *  loops run without bounds checks. `limit` bounds the coordinate from above (size for max/min and the real taps,
  *  size + pad for avg's count_include_pad divisor). */
-function tapRanges(out: number, k: number, stride: number, pad: number, dilation: number, limit: number): Int32Array {
+export function tapRanges(out: number, k: number, stride: number, pad: number, dilation: number, limit: number): Int32Array {
   const r = new Int32Array(2 * out);
   for (let o = 0; o < out; o++) {
     const start = o * stride - pad; // input coordinate of tap 0

@@ -8,6 +8,7 @@ import type { BinaryOp, ConvGeometry, Kernels, MatmulParams, PoolGeometry } from
 import type { DataArray } from "../../tensor/dtype.js";
 import { jsKernels } from "../js/index.js";
 import { coalesce } from "../js/memory.js";
+import { tapRanges } from "../js/pool.js";
 import { TASK, type WasmRuntime } from "./runtime.js";
 
 /** Work (in FLOPs) below which a call runs on one thread: waking a worker costs a few microseconds. */
@@ -107,20 +108,6 @@ function wholeInput(g: ConvGeometry): boolean {
     && g.dilationH === 1 && g.dilationW === 1;
 }
 
-/** Per output row/column of a pooling: the first and one-past-last kernel tap inside [0, limit) (as the reference). */
-function tapRanges(out: number, k: number, stride: number, pad: number, dilation: number, limit: number): Int32Array {
-  const r = new Int32Array(2 * out);
-  for (let o = 0; o < out; o++) {
-    const start = o * stride - pad;
-    let first = 0;
-    while (first < k && start + first * dilation < 0) first++;
-    let end = first;
-    while (end < k && start + end * dilation < limit) end++;
-    r[2 * o] = first;
-    r[2 * o + 1] = end;
-  }
-  return r;
-}
 
 function timed<T>(rt: WasmRuntime, f: () => T): T {
   if (!rt.measure) return f();
