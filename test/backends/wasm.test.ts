@@ -74,6 +74,8 @@ const poolCases: PoolGeometry[] = [
   poolGeometry({ n: 64, c: 6, h: 28, w: 28, kh: 2, kw: 2 }), // LeNet S2
   poolGeometry({ n: 2, c: 3, h: 11, w: 13, kh: 3, kw: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1 }), // ResNet stem
   poolGeometry({ n: 1, c: 5, h: 9, w: 7, kh: 3, kw: 2, strideH: 1, strideW: 3, padTop: 1, padLeft: 1, dilationH: 2, dilationW: 3 }),
+  poolGeometry({ n: 2, c: 3, h: 10, w: 19, kh: 3, kw: 3, strideH: 1, strideW: 1, padTop: 1, padLeft: 1 }), // stride 1: 4-wide vector rows
+  poolGeometry({ n: 1, c: 4, h: 12, w: 31, kh: 2, kw: 3, strideH: 2, strideW: 3, padLeft: 1, dilationW: 2 }), // stride 3, dilated
   poolGeometry({ n: 3, c: 1, h: 5, w: 5, kh: 5, kw: 5 }),
   poolGeometry({ n: 1, c: 2, h: 1, w: 1, kh: 1, kw: 1 }),
   { ...poolGeometry({ n: 2, c: 3, h: 9, w: 17, kh: 2, kw: 2 }), outH: 5, outW: 9 }, // ceil mode: last windows half outside
@@ -413,6 +415,16 @@ if (process.env[RELAXED_CHILD]) {
     const dyd = rand(yd.length, 18), dwd = new Float32Array(wd.length), dwdRef = new Float32Array(wd.length);
     k.conv2dBackwardWeight!(xd, dyd, gd, dwd); jsKernels.conv2dBackwardWeight(xd, dyd, gd, dwdRef);
     assertClose(dwd, dwdRef, 2 * gd.outH * gd.outW, "conv2dBackwardWeight (direct) split over 2 threads");
+    // Batch 1, small maps: the output channels split between the threads (odd counts: edge row blocks), with bias.
+    for (const gm of [
+      geometry({ n: 1, cIn: 64, h: 7, w: 9, cOut: 70, kh: 3, kw: 3, padTop: 1, padLeft: 1 }),
+      geometry({ n: 1, cIn: 48, h: 15, w: 15, cOut: 66, kh: 3, kw: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1 }),
+    ]) {
+      const xm = rand(gm.cIn * gm.h * gm.w, 19), wm = rand(gm.cOut * gm.cIn * 9, 20), bm = rand(gm.cOut, 21);
+      const ym = new Float32Array(gm.cOut * gm.outH * gm.outW), ymRef = new Float32Array(ym.length);
+      k.conv2d!(xm, wm, bm, gm, ym); jsKernels.conv2d(xm, wm, bm, gm, ymRef);
+      assertClose(ym, ymRef, gm.cIn * 9, `conv2d (channels split) over 2 threads ${JSON.stringify(gm)}`);
+    }
     // Stride 2 and batch 1: GEMM + col2im with the input channels split into chunks between the threads.
     const g2 = geometry({ n: 1, cIn: 30, h: 41, w: 39, cOut: 48, kh: 3, kw: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1 });
     const x2 = rand(30 * 41 * 39, 10), w2 = rand(48 * 30 * 9, 11), dy2 = rand(48 * g2.outH * g2.outW, 12);

@@ -72,7 +72,12 @@ function convForwardPtrs(rt: WasmRuntime, g: ConvGeometry, xPtr: number, aPtr: n
     rt.exports.padPlanes(xPtr, g.n * g.cIn, g.h, g.w, padTop, padLeft, H, W, src);
     padTop = 0; padLeft = 0;
   }
-  const NC = blockSize(P, NC_TARGET, 8, g.n * g.groups, nth);
+  // Too few (image, group, pixel block) units to keep the threads busy (small maps at batch 1): split the output
+  // channels among the threads instead, so that each reads only its share of the weights.
+  const outer = g.n * g.groups, colBlocks = Math.ceil(P / NC_TARGET);
+  const splitM = nth > 1 && outer * colBlocks < 2 * nth && coutG >= 16 * nth;
+  const NC = splitM ? roundUp(Math.ceil(P / colBlocks), 8) : blockSize(P, NC_TARGET, 8, outer, nth);
+  const MC = splitM ? roundUp(Math.ceil(coutG / nth), 4) : roundUp(coutG, 4);
   const KC = Math.ceil(K / Math.ceil(K / KC_TARGET));
   // + 32: the last row run of a panel stores a whole vector pair past the panel's end
   const bufStride = 256 + roundUp(NC, 8) * KC * 4 + 32;
@@ -80,7 +85,7 @@ function convForwardPtrs(rt: WasmRuntime, g: ConvGeometry, xPtr: number, aPtr: n
   rt.alloc(64); // and reads up to 8 floats past a run's start: keep the input away from the memory's end
   const args = rt.args([
     g.cIn, H, W, g.kh, g.kw, g.strideH, g.strideW, padTop, padLeft, g.dilationH, g.dilationW, g.outH, g.outW,
-    g.n, g.cOut, g.groups, src, aPtr, yPtr, biasPtr, NC, KC, buf, bufStride,
+    g.n, g.cOut, g.groups, src, aPtr, yPtr, biasPtr, NC, KC, buf, bufStride, MC,
   ]);
   rt.run(TASK.convForward, args, nth);
 }

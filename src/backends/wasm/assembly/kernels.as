@@ -78,7 +78,27 @@ export function packA(src: usize, rs: i32, cs: i32, m: i32, k: i32, dst: usize):
   for (let i0 = 0; i0 < m; i0 += 4) {
     const rows = imin(4, m - i0);
     let d = dst + (<usize>i0 * <usize>k << 2);
-    for (let kk = 0; kk < k; kk++) {
+    let kk = 0;
+    if (rows == 4 && cs == 1) {
+      // Rows contiguous along k (weights [Cout, K]): 4×4 blocks read as one vector per row, transposed in registers.
+      const s0 = src + (<usize>i0 * rs << 2), step = <usize>rs << 2;
+      for (; kk + 4 <= k; kk += 4) {
+        const off = <usize>kk << 2;
+        const r0 = v128.load(s0 + off), r1 = v128.load(s0 + step + off);
+        const r2 = v128.load(s0 + 2 * step + off), r3 = v128.load(s0 + 3 * step + off);
+        const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+        const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+        v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+        v128.store(d, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 16);
+        v128.store(d, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 32);
+        v128.store(d, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
+        d += 64;
+      }
+    } else if (rows == 4 && rs == 1) {
+      // The 4 rows of a column are adjacent (transposed weights): one vector per k.
+      for (; kk < k; kk++) { v128.store(d, v128.load(src + ((<usize>i0 + <usize>kk * cs) << 2))); d += 16; }
+    }
+    for (; kk < k; kk++) {
       for (let r = 0; r < 4; r++) {
         const v: f32 = r < rows ? load<f32>(src + ((<usize>(i0 + r) * rs + <usize>kk * cs) << 2)) : 0;
         store<f32>(d + (<usize>r << 2), v);
@@ -291,7 +311,7 @@ function im2colTPanelRows(x: usize, H: i32, W: i32, KH: i32, KW: i32, SH: i32, P
 
 // Parameter block of conv tasks: the 13 geometry fields above, then:
 const C_N = 13, C_COUT = 14, C_GROUPS = 15, C_X = 16, C_A = 17, C_Y = 18, C_BIAS = 19, C_NC = 20,
-  C_KC = 21, C_BUF = 22, C_BUFSTRIDE = 23;
+  C_KC = 21, C_BUF = 22, C_BUFSTRIDE = 23, C_MC = 24;
 // Per-thread buffer layout: [tile 32 floats][colY 8 i32][colX 8 i32][pad to 64 floats][B or A panels...]
 
 /** Convolution forward: units (image, group, block of NC output pixels); y (+bias) = W_g · im2col(x). */
@@ -300,22 +320,25 @@ export function convForwardTask(args: usize, tid: i32, nth: i32): void {
   const OH = arg(args, G_OH), OW = arg(args, G_OW);
   const N = arg(args, C_N), cout = arg(args, C_COUT), groups = arg(args, C_GROUPS);
   const x = <usize>arg(args, C_X), a = <usize>arg(args, C_A), y = <usize>arg(args, C_Y), bias = <usize>arg(args, C_BIAS);
-  const NC = arg(args, C_NC), KC = arg(args, C_KC);
+  const NC = arg(args, C_NC), KC = arg(args, C_KC), MC = arg(args, C_MC);
   const buf = <usize>arg(args, C_BUF) + <usize>tid * <usize>arg(args, C_BUFSTRIDE);
   const tile = buf, colY = buf + 128, colX = buf + 160, bp = buf + 256;
   const cinG = cin / groups, coutG = cout / groups;
   const K = cinG * KH * KW, P = OH * OW, mPad = (coutG + 3) & ~3;
-  const nJc = (P + NC - 1) / NC;
-  const units = N * groups * nJc;
+  const nJc = (P + NC - 1) / NC, nMc = (coutG + MC - 1) / MC;
+  const units = N * groups * nJc * nMc;
   const ldc = <usize>P << 2;
   for (let u = tid; u < units; u += nth) {
-    const jc = u % nJc, ng = u / nJc, grp = ng % groups, img = ng / groups;
+    // Unit = (image, group, block of MC output channels, block of NC output pixels); with few pixels (small maps,
+    // batch 1) the channel blocks share the work among threads, each reading only its rows of the weights.
+    const jc = u % nJc, mc = (u / nJc) % nMc, ng = u / (nJc * nMc), grp = ng % groups, img = ng / groups;
     const xg = x + ((<usize>(img * cin + grp * cinG) * <usize>(H * W)) << 2);
     const p0 = jc * NC, nc = imin(NC, P - p0);
+    const m0 = mc * MC, m1 = imin(coutG, m0 + MC);
     const yg = y + ((<usize>(img * cout + grp * coutG) * <usize>P + <usize>p0) << 2);
     const ag = a + ((<usize>grp * <usize>mPad * <usize>K) << 2);
     if (bias != 0) {
-      for (let r = 0; r < coutG; r++) {
+      for (let r = m0; r < m1; r++) {
         const bv = load<f32>(bias + (<usize>(grp * coutG + r) << 2));
         const row = yg + <usize>r * ldc;
         for (let j = 0; j < nc; j++) store<f32>(row + (<usize>j << 2), bv);
@@ -330,9 +353,9 @@ export function convForwardTask(args: usize, tid: i32, nth: i32): void {
       for (let q = 0; q < nq; q++) {
         const cols = imin(8, nc - q * 8);
         const pb = bp + (<usize>(q * kc) << 5);
-        for (let i0 = 0; i0 < coutG; i0 += 4) {
+        for (let i0 = m0; i0 < m1; i0 += 4) {
           microEdge(kc, ag + ((<usize>i0 * <usize>K + <usize>k0 * 4) << 2), pb,
-            yg + <usize>i0 * ldc + (<usize>(q * 8) << 2), ldc, acc, imin(4, coutG - i0), cols, tile);
+            yg + <usize>i0 * ldc + (<usize>(q * 8) << 2), ldc, acc, imin(4, m1 - i0), cols, tile);
         }
       }
     }
@@ -593,7 +616,54 @@ export function maxPoolTask(args: usize, tid: i32, nth: i32): void {
         if (ix != 0) v128.store(ix + (o << 2), idx);
         o += 4;
       }
-      for (let ow = rowEnd; ow < OW; ow++) {
+      // Other windows: 4 outputs at a time over the columns whose windows lie wholly inside the row (the taps in
+      // the scalar loop's order, same rule, so values and indices are the same); the edge columns take the scalar loop.
+      let vLo = rowEnd, vHi = rowEnd;
+      if (!pairs && OW >= 4) {
+        vLo = imin(OW, (PL + SW - 1) / SW);
+        const reach = W - 1 - (KW - 1) * DW + PL; // iw0 + (KW−1)·DW ≤ W−1  ⇔  ow·SW ≤ reach
+        vHi = reach < 0 ? vLo : max<i32>(vLo, imin(OW, reach / SW + 1));
+        vHi = vLo + ((vHi - vLo) & ~3);
+      }
+      o = maxPoolScalar(xp, y, ix, cols, o, ih0, khs, khe, W, SW, PL, DH, DW, rowEnd, vLo);
+      const lanes = i32x4(0, SW, 2 * SW, 3 * SW);
+      for (let ow = vLo; ow < vHi; ow += 4) {
+        const iw0 = ow * SW - PL;
+        let best = f32x4.splat(-Infinity);
+        let bestIdx = i32x4.splat((ih0 + khs * DH) * W + iw0);
+        for (let a = khs; a < khe; a++) {
+          const rowIdx = (ih0 + a * DH) * W + iw0;
+          for (let b = 0; b < KW; b++) {
+            const idx = rowIdx + b * DW;
+            const s = xp + (<usize>idx << 2);
+            let v: v128;
+            if (SW == 1) v = v128.load(s);
+            else if (SW == 2) v = v128.shuffle<f32>(v128.load(s), v128.load(s, 16), 0, 2, 4, 6);
+            else {
+              v = f32x4.splat(load<f32>(s));
+              v = f32x4.replace_lane(v, 1, load<f32>(s + (<usize>SW << 2)));
+              v = f32x4.replace_lane(v, 2, load<f32>(s + (<usize>(2 * SW) << 2)));
+              v = f32x4.replace_lane(v, 3, load<f32>(s + (<usize>(3 * SW) << 2)));
+            }
+            const take = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
+            best = v128.bitselect(v, best, take);
+            bestIdx = v128.bitselect(i32x4.add(i32x4.splat(idx), lanes), bestIdx, take);
+          }
+        }
+        v128.store(y + (o << 2), best);
+        if (ix != 0) v128.store(ix + (o << 2), bestIdx);
+        o += 4;
+      }
+      o = maxPoolScalar(xp, y, ix, cols, o, ih0, khs, khe, W, SW, PL, DH, DW, vHi, OW);
+    }
+  }
+}
+
+/** Max pooling's scalar loop over output columns [owFrom, owTo) of one output row; returns the next output offset. */
+@inline
+function maxPoolScalar(xp: usize, y: usize, ix: usize, cols: usize, o: usize, ih0: i32, khs: i32, khe: i32, W: i32,
+  SW: i32, PL: i32, DH: i32, DW: i32, owFrom: i32, owTo: i32): usize {
+      for (let ow = owFrom; ow < owTo; ow++) {
         const iw0 = ow * SW - PL;
         const kws = load<i32>(cols + (<usize>(2 * ow) << 2)), kwe = load<i32>(cols + (<usize>(2 * ow + 1) << 2));
         // The running max is kept as i32 bits: V8 lowers an i32 select to cmov but an f32 select to a branch.
@@ -613,8 +683,7 @@ export function maxPoolTask(args: usize, tid: i32, nth: i32): void {
         if (ix != 0) store<i32>(ix + (o << 2), bestIdx);
         o++;
       }
-    }
-  }
+  return o;
 }
 
 /** dst[p*dstPlane + index[(perPlane ? p*srcPlane : 0) + i]] (+)= src[p*srcPlane + i] (max-pooling backward). */
