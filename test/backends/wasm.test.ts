@@ -108,13 +108,26 @@ function checkSmallKernels(name: string, k: Partial<Kernels>): void {
     const x = spiky(g.n * g.c * g.h * g.w, seed++);
     const len = g.n * g.c * g.outH * g.outW;
     const avg = { countIncludePad: false, divisorOverride: null };
-    for (const withIdx of [true, false]) {
+    for (const mode of ["max", "min"] as const)
+      for (const withIdx of [true, false]) {
+        const yRef = new Float32Array(len), y = new Float32Array(len).fill(7);
+        const iRef = new Int32Array(len), idx = new Int32Array(len).fill(-7);
+        jsKernels.pool2d(mode, x, g, avg, yRef, iRef);
+        k.pool2d!(mode, x, g, avg, y, withIdx ? idx : null);
+        assertSame(y, yRef, `${name} ${mode} pool ${JSON.stringify(g)}`);
+        if (withIdx) assertSame(idx, iRef, `${name} ${mode} pool indices ${JSON.stringify(g)}`);
+      }
+    // avg pooling: sums and divisions in double as the reference does, so bit-exact too (also with NaN and ±∞)
+    for (const opts of [avg, { countIncludePad: true, divisorOverride: null }, { countIncludePad: false, divisorOverride: 3 }]) {
       const yRef = new Float32Array(len), y = new Float32Array(len).fill(7);
-      const iRef = new Int32Array(len), idx = new Int32Array(len).fill(-7);
-      jsKernels.pool2d("max", x, g, avg, yRef, iRef);
-      k.pool2d!("max", x, g, avg, y, withIdx ? idx : null);
-      assertSame(y, yRef, `${name} max pool ${JSON.stringify(g)}`);
-      if (withIdx) assertSame(idx, iRef, `${name} max pool indices ${JSON.stringify(g)}`);
+      jsKernels.pool2d("avg", x, g, opts, yRef, null);
+      k.pool2d!("avg", x, g, opts, y, null);
+      assertSame(y, yRef, `${name} avg pool ${JSON.stringify(opts)} ${JSON.stringify(g)}`);
+      // and on data without specials, whose sums are not swamped by ∞/NaN
+      const xr = rand(x.length, seed++), ySoft = new Float32Array(len), ySoftRef = new Float32Array(len);
+      jsKernels.pool2d("avg", xr, g, opts, ySoftRef, null);
+      k.pool2d!("avg", xr, g, opts, ySoft, null);
+      assertSame(ySoft, ySoftRef, `${name} avg pool (finite data) ${JSON.stringify(opts)} ${JSON.stringify(g)}`);
     }
     // planeScatter as max-pool backward: dy scattered through the indices into a dx that already holds values
     const iRef = new Int32Array(len), yRef = new Float32Array(len);

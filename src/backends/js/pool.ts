@@ -23,7 +23,7 @@ export function tapRanges(out: number, k: number, stride: number, pad: number, d
 
 /** Divisor of every output position of an avg pooling (PyTorch's rule): the window clipped to the padded input
  *  [−pad, size+pad) when count_include_pad, to the real input otherwise, or the fixed override. */
-function avgDivisors(g: PoolGeometry, countIncludePad: boolean, divisorOverride: number | null): Float64Array {
+export function avgDivisors(g: PoolGeometry, countIncludePad: boolean, divisorOverride: number | null): Float64Array {
   const div = new Float64Array(g.outH * g.outW);
   if (divisorOverride !== null) return div.fill(divisorOverride);
   const rowsPad = tapRanges(g.outH, g.kh, g.strideH, g.padTop, g.dilationH, g.h + g.padTop);

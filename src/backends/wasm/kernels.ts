@@ -2,13 +2,13 @@
 // Float32Array operands into the runtime's arena, running a task (split over threads) and copying out.
 // Input gradients run as a forward convolution of dy with flipped, transposed weights, or as GEMM + col2im.
 // A convolution whose window covers its whole input (1×1 output, LeNet's C5) runs as a plain matmul.
-// Also: max pooling, planeScatter (its backward), relu / relu mask, add/sub/mul/div on contiguous or
+// Also: max, min and avg pooling, planeScatter (its backward), relu / relu mask, add/sub/mul/div on contiguous or
 // row-broadcast operands, sums and batch norm's channel moments / affine map / backward; the other modes and ops of those kernels run on the reference kernels (below).
 import type { BinaryOp, ConvGeometry, Kernels, MatmulParams, PoolGeometry } from "../backend.js";
 import type { DataArray } from "../../tensor/dtype.js";
 import { jsKernels } from "../js/index.js";
 import { coalesce } from "../js/memory.js";
-import { tapRanges } from "../js/pool.js";
+import { avgDivisors, tapRanges } from "../js/pool.js";
 import { TASK, type WasmRuntime } from "./runtime.js";
 
 /** Work (in FLOPs) below which a call runs on one thread: waking a worker costs a few microseconds. */
@@ -292,7 +292,6 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
   };
 
   const pool2d: Kernels["pool2d"] = (mode, x, g: PoolGeometry, avg, y, indices) => {
-    if (mode !== "max") { jsKernels.pool2d(mode, x, g, avg, y, indices); return; }
     timed(rt, () => {
       rt.begin();
       const planes = g.n * g.c;
@@ -301,12 +300,18 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
       const cols = rt.copyInI32(tapRanges(g.outW, g.kw, g.strideW, g.padLeft, g.dilationW, g.w));
       const yPtr = rt.allocF32(y.length);
       const iPtr = indices ? rt.alloc(indices.length * 4) : 0;
+      let divPtr = 0;
+      if (mode === "avg") {
+        const div = avgDivisors(g, avg.countIncludePad, avg.divisorOverride);
+        divPtr = rt.alloc(div.length * 8);
+        new Float64Array(rt.memory.buffer, divPtr, div.length).set(div);
+      }
       const args = rt.args([
         planes, g.h, g.w, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, g.outH, g.outW,
-        xPtr, rows, cols, yPtr, iPtr, g.kh, g.kw,
+        xPtr, rows, cols, yPtr, iPtr, g.kh, g.kw, mode === "min" ? 1 : 0, divPtr,
       ]);
       // ~1 ns per tap; below a few million taps a worker's wake-up costs more than it saves.
-      rt.run(TASK.maxPool, args, threadsFor(rt, y.length * g.kh * g.kw));
+      rt.run(mode === "avg" ? TASK.avgPool : TASK.maxPool, args, threadsFor(rt, y.length * g.kh * g.kw));
       rt.copyOut(yPtr, y as Float32Array);
       if (indices) indices.set(new Int32Array(rt.memory.buffer, iPtr, indices.length));
     });

@@ -13,6 +13,7 @@ export interface KernelExports {
   upsampleZeros(src: number, planes: number, oh: number, ow: number, sh: number, sw: number, dst: number): void;
   sumPartials(parts: number, count: number, stride: number, n: number, out: number): void;
   maxPoolTask(args: number, tid: number, nth: number): void;
+  avgPoolTask(args: number, tid: number, nth: number): void;
   convDirectTask(args: number, tid: number, nth: number): void;
   convWeightDirectTask(args: number, tid: number, nth: number): void;
   reduceSum(x: number, outer: number, size: number, inner: number, y: number, acc: number): void;
@@ -25,8 +26,15 @@ export interface KernelExports {
   binaryOp(op: number, a: number, aRow: number, aStep: number, b: number, bRow: number, bStep: number, rows: number, inner: number, y: number): void;
 }
 
-/** Task ids understood by the workers (index into their task table). */
-export const TASK = { convForward: 1, convWeight: 2, matmul: 3, convInput: 4, maxPool: 5, convDirect: 6, convWeightDirect: 7, channelMoments: 8, channelAffine: 9, channelNormBackward: 10 } as const;
+/** The task functions by task id: the workers and the calling thread look them up here. */
+const TASK_EXPORTS = [
+  "", "convForwardTask", "convWeightTask", "matmulTask", "convInputTask", "maxPoolTask", "convDirectTask",
+  "convWeightDirectTask", "channelMomentsTask", "channelAffineTask", "channelNormBackwardTask", "avgPoolTask",
+] as const;
+type TaskFn = (args: number, tid: number, nth: number) => void;
+
+/** Task ids understood by the workers (index into TASK_EXPORTS). */
+export const TASK = { convForward: 1, convWeight: 2, matmul: 3, convInput: 4, maxPool: 5, convDirect: 6, convWeightDirect: 7, channelMoments: 8, channelAffine: 9, channelNormBackward: 10, avgPool: 11 } as const;
 export type TaskId = (typeof TASK)[keyof typeof TASK];
 
 const PAGE = 65536;
@@ -94,7 +102,7 @@ export function simdAvailable(): boolean {
 const WORKER_LOOP = `
 function startLoop(wasmModule, memory, tid, ctrlByte, post) {
   const ex = new WebAssembly.Instance(wasmModule, { env: { memory } }).exports;
-  const tasks = [null, ex.convForwardTask, ex.convWeightTask, ex.matmulTask, ex.convInputTask, ex.maxPoolTask, ex.convDirectTask, ex.convWeightDirectTask, ex.channelMomentsTask, ex.channelAffineTask, ex.channelNormBackwardTask];
+  const tasks = ${JSON.stringify(TASK_EXPORTS)}.map((name) => ex[name]);
   const ctl = new Int32Array(memory.buffer, ctrlByte, 8);
   let gen = Atomics.load(ctl, ${C_GEN});
   post("ready");
@@ -210,15 +218,7 @@ export class WasmRuntime {
 
   /** Runs a task on `nth` threads (≤ this.threads): the workers and this thread split its units. */
   run(task: TaskId, args: number, nth = this.threads): void {
-    const fn = task === TASK.convForward ? this.exports.convForwardTask
-      : task === TASK.convWeight ? this.exports.convWeightTask
-        : task === TASK.convInput ? this.exports.convInputTask
-          : task === TASK.maxPool ? this.exports.maxPoolTask
-            : task === TASK.convDirect ? this.exports.convDirectTask
-              : task === TASK.convWeightDirect ? this.exports.convWeightDirectTask
-                : task === TASK.channelMoments ? this.exports.channelMomentsTask
-                  : task === TASK.channelAffine ? this.exports.channelAffineTask
-                    : task === TASK.channelNormBackward ? this.exports.channelNormBackwardTask : this.exports.matmulTask;
+    const fn = (this.exports as unknown as Record<string, TaskFn>)[TASK_EXPORTS[task]]!;
     nth = Math.max(1, Math.min(nth, this.threads));
     if (nth === 1) { fn(args, 0, 1); return; }
     // Workers with tid ≥ nth find no units and report done at once.

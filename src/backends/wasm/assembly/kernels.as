@@ -567,12 +567,13 @@ export function convInputTask(args: usize, tid: i32, nth: i32): void {
 
 // Parameter block of the max-pooling task.
 const M_PLANES = 0, M_H = 1, M_W = 2, M_SH = 3, M_SW = 4, M_PT = 5, M_PL = 6, M_DH = 7, M_DW = 8, M_OH = 9,
-  M_OW = 10, M_X = 11, M_ROWS = 12, M_COLS = 13, M_Y = 14, M_IDX = 15, M_KH = 16, M_KW = 17;
+  M_OW = 10, M_X = 11, M_ROWS = 12, M_COLS = 13, M_Y = 14, M_IDX = 15, M_KH = 16, M_KW = 17, M_NEG = 18, M_DIV = 19;
 
 /** Max pooling, units = planes. ROWS/COLS hold, per output row/column, the first and one-past-last kernel tap
  *  inside the input (computed by the caller, as the reference does). The running max starts at −∞ and a NaN
  *  takes over; the update is a branch-free select (on random data a branch mispredicts half the time). The index
- *  is the flat ih·w + iw of the taken element, starting from the window's first real tap (PyTorch's rule). */
+ *  is the flat ih·w + iw of the taken element, starting from the window's first real tap (PyTorch's rule).
+ *  NEG ≠ 0: min pooling as −maxPool(−x), the reference's rule (sign flips are exact; indices are the same). */
 export function maxPoolTask(args: usize, tid: i32, nth: i32): void {
   const planes = arg(args, M_PLANES), H = arg(args, M_H), W = arg(args, M_W), SH = arg(args, M_SH), SW = arg(args, M_SW);
   const PT = arg(args, M_PT), PL = arg(args, M_PL), DH = arg(args, M_DH), DW = arg(args, M_DW);
@@ -587,6 +588,7 @@ export function maxPoolTask(args: usize, tid: i32, nth: i32): void {
   // (only windows wholly inside: ceil-mode outputs past the input's last pair take the scalar loop)
   const vecEnd = pairs ? imin(OW, W >> 1) & ~3 : 0;
   const lane2 = i32x4(0, 2, 4, 6), one = i32x4.splat(1), wv = i32x4.splat(W);
+  const sign = arg(args, M_NEG) != 0 ? 0x80000000 : 0, signV = i32x4.splat(sign);
   for (let p = p0; p < p1; p++) {
     const xp = x + ((<usize>p * <usize>inPlane) << 2);
     let o = <usize>p * <usize>outPlane;
@@ -596,7 +598,8 @@ export function maxPoolTask(args: usize, tid: i32, nth: i32): void {
       const rowEnd = khs == 0 && khe == 2 ? vecEnd : 0;
       for (let ow = 0; ow < rowEnd; ow += 4) {
         const r0 = xp + ((<usize>(2 * oh) * <usize>W + <usize>(2 * ow)) << 2), r1 = r0 + (<usize>W << 2);
-        const a0 = v128.load(r0), a1 = v128.load(r0, 16), b0 = v128.load(r1), b1 = v128.load(r1, 16);
+        const a0 = v128.xor(v128.load(r0), signV), a1 = v128.xor(v128.load(r0, 16), signV);
+        const b0 = v128.xor(v128.load(r1), signV), b1 = v128.xor(v128.load(r1, 16), signV);
         let best = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6);
         let idx = i32x4.add(i32x4.splat(2 * oh * W + 2 * ow), lane2);
         let c = v128.shuffle<f32>(a0, a1, 1, 3, 5, 7);
@@ -612,7 +615,7 @@ export function maxPoolTask(args: usize, tid: i32, nth: i32): void {
         ci = i32x4.add(ci, one);
         take = v128.or(f32x4.gt(c, best), f32x4.ne(c, c));
         best = v128.bitselect(c, best, take); idx = v128.bitselect(ci, idx, take);
-        v128.store(y + (o << 2), best);
+        v128.store(y + (o << 2), v128.xor(best, signV));
         if (ix != 0) v128.store(ix + (o << 2), idx);
         o += 4;
       }
@@ -625,7 +628,7 @@ export function maxPoolTask(args: usize, tid: i32, nth: i32): void {
         vHi = reach < 0 ? vLo : max<i32>(vLo, imin(OW, reach / SW + 1));
         vHi = vLo + ((vHi - vLo) & ~3);
       }
-      o = maxPoolScalar(xp, y, ix, cols, o, ih0, khs, khe, W, SW, PL, DH, DW, rowEnd, vLo);
+      o = maxPoolScalar(xp, y, ix, cols, o, ih0, khs, khe, W, SW, PL, DH, DW, rowEnd, vLo, sign);
       const lanes = i32x4(0, SW, 2 * SW, 3 * SW);
       for (let ow = vLo; ow < vHi; ow += 4) {
         const iw0 = ow * SW - PL;
@@ -636,25 +639,17 @@ export function maxPoolTask(args: usize, tid: i32, nth: i32): void {
           for (let b = 0; b < KW; b++) {
             const idx = rowIdx + b * DW;
             const s = xp + (<usize>idx << 2);
-            let v: v128;
-            if (SW == 1) v = v128.load(s);
-            else if (SW == 2) v = v128.shuffle<f32>(v128.load(s), v128.load(s, 16), 0, 2, 4, 6);
-            else {
-              v = f32x4.splat(load<f32>(s));
-              v = f32x4.replace_lane(v, 1, load<f32>(s + (<usize>SW << 2)));
-              v = f32x4.replace_lane(v, 2, load<f32>(s + (<usize>(2 * SW) << 2)));
-              v = f32x4.replace_lane(v, 3, load<f32>(s + (<usize>(3 * SW) << 2)));
-            }
+            const v = v128.xor(loadStrided4(s, SW), signV);
             const take = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
             best = v128.bitselect(v, best, take);
             bestIdx = v128.bitselect(i32x4.add(i32x4.splat(idx), lanes), bestIdx, take);
           }
         }
-        v128.store(y + (o << 2), best);
+        v128.store(y + (o << 2), v128.xor(best, signV));
         if (ix != 0) v128.store(ix + (o << 2), bestIdx);
         o += 4;
       }
-      o = maxPoolScalar(xp, y, ix, cols, o, ih0, khs, khe, W, SW, PL, DH, DW, vHi, OW);
+      o = maxPoolScalar(xp, y, ix, cols, o, ih0, khs, khe, W, SW, PL, DH, DW, vHi, OW, sign);
     }
   }
 }
@@ -662,7 +657,7 @@ export function maxPoolTask(args: usize, tid: i32, nth: i32): void {
 /** Max pooling's scalar loop over output columns [owFrom, owTo) of one output row; returns the next output offset. */
 @inline
 function maxPoolScalar(xp: usize, y: usize, ix: usize, cols: usize, o: usize, ih0: i32, khs: i32, khe: i32, W: i32,
-  SW: i32, PL: i32, DH: i32, DW: i32, owFrom: i32, owTo: i32): usize {
+  SW: i32, PL: i32, DH: i32, DW: i32, owFrom: i32, owTo: i32, sign: i32): usize {
       for (let ow = owFrom; ow < owTo; ow++) {
         const iw0 = ow * SW - PL;
         const kws = load<i32>(cols + (<usize>(2 * ow) << 2)), kwe = load<i32>(cols + (<usize>(2 * ow + 1) << 2));
@@ -673,17 +668,92 @@ function maxPoolScalar(xp: usize, y: usize, ix: usize, cols: usize, o: usize, ih
           const rowIdx = (ih0 + a * DH) * W + iw0;
           for (let b = kws; b < kwe; b++) {
             const idx = rowIdx + b * DW;
-            const v = load<f32>(xp + (<usize>idx << 2));
+            const v = reinterpret<f32>(load<i32>(xp + (<usize>idx << 2)) ^ sign);
             const take = <bool>(<i32>(v > reinterpret<f32>(bestBits)) | <i32>(v != v)); // `||` would compile to a branch
             bestBits = select<i32>(reinterpret<i32>(v), bestBits, take);
             bestIdx = select<i32>(idx, bestIdx, take);
           }
         }
-        store<i32>(y + (o << 2), bestBits);
+        store<i32>(y + (o << 2), bestBits ^ sign);
         if (ix != 0) store<i32>(ix + (o << 2), bestIdx);
         o++;
       }
   return o;
+}
+
+/** The 4 floats at s, s+SW, s+2·SW, s+3·SW (one load for stride 1, two and a shuffle for stride 2). */
+@inline
+function loadStrided4(s: usize, SW: i32): v128 {
+  if (SW == 1) return v128.load(s);
+  if (SW == 2) return v128.shuffle<f32>(v128.load(s), v128.load(s, 16), 0, 2, 4, 6);
+  let v = f32x4.splat(load<f32>(s));
+  v = f32x4.replace_lane(v, 1, load<f32>(s + (<usize>SW << 2)));
+  v = f32x4.replace_lane(v, 2, load<f32>(s + (<usize>(2 * SW) << 2)));
+  return f32x4.replace_lane(v, 3, load<f32>(s + (<usize>(3 * SW) << 2)));
+}
+
+/** Average pooling, units = planes, same parameter block (DIV: the f64 divisor of each output position, computed
+ *  by the caller as the reference does). Each window's real taps are summed in double in the reference's order and
+ *  divided in double, rounded once to f32: bit-exact. Columns whose windows lie wholly inside the row run 4 at a
+ *  time (two f64x2 sums); a row with no real tap gives 0, as the reference does. */
+export function avgPoolTask(args: usize, tid: i32, nth: i32): void {
+  const planes = arg(args, M_PLANES), H = arg(args, M_H), W = arg(args, M_W), SH = arg(args, M_SH), SW = arg(args, M_SW);
+  const PT = arg(args, M_PT), PL = arg(args, M_PL), DH = arg(args, M_DH), DW = arg(args, M_DW);
+  const OH = arg(args, M_OH), OW = arg(args, M_OW);
+  const x = <usize>arg(args, M_X), rows = <usize>arg(args, M_ROWS), cols = <usize>arg(args, M_COLS);
+  const y = <usize>arg(args, M_Y), div = <usize>arg(args, M_DIV), KW = arg(args, M_KW);
+  const p0 = <i32>((<i64>planes * tid) / nth), p1 = <i32>((<i64>planes * (tid + 1)) / nth);
+  const inPlane = H * W, outPlane = OH * OW;
+  let vLo = 0, vHi = 0;
+  if (OW >= 4) {
+    vLo = imin(OW, (PL + SW - 1) / SW);
+    const reach = W - 1 - (KW - 1) * DW + PL;
+    vHi = reach < 0 ? vLo : max<i32>(vLo, imin(OW, reach / SW + 1));
+    vHi = vLo + ((vHi - vLo) & ~3);
+  }
+  for (let p = p0; p < p1; p++) {
+    const xp = x + ((<usize>p * <usize>inPlane) << 2);
+    const yp = y + ((<usize>p * <usize>outPlane) << 2);
+    for (let oh = 0; oh < OH; oh++) {
+      const ih0 = oh * SH - PT;
+      const khs = load<i32>(rows + (<usize>(2 * oh) << 2)), khe = load<i32>(rows + (<usize>(2 * oh + 1) << 2));
+      const yrow = yp + ((<usize>oh * <usize>OW) << 2), drow = div + ((<usize>oh * <usize>OW) << 3);
+      avgPoolScalar(xp, yrow, drow, cols, ih0, khs, khe, W, SW, PL, DH, DW, 0, vLo);
+      for (let ow = vLo; ow < vHi; ow += 4) {
+        const iw0 = ow * SW - PL;
+        let s01 = f64x2.splat(0), s23 = f64x2.splat(0);
+        for (let a = khs; a < khe; a++) {
+          const rowIdx = (ih0 + a * DH) * W + iw0;
+          for (let b = 0; b < KW; b++) {
+            const v = loadStrided4(xp + (<usize>(rowIdx + b * DW) << 2), SW);
+            s01 = f64x2.add(s01, f64x2.promote_low_f32x4(v));
+            s23 = f64x2.add(s23, f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)));
+          }
+        }
+        const d = drow + (<usize>ow << 3);
+        const q01 = f32x4.demote_f64x2_zero(f64x2.div(s01, v128.load(d)));
+        const q23 = f32x4.demote_f64x2_zero(f64x2.div(s23, v128.load(d, 16)));
+        const q = khs < khe ? v128.shuffle<f32>(q01, q23, 0, 1, 4, 5) : f32x4.splat(0);
+        v128.store(yrow + (<usize>ow << 2), q);
+      }
+      avgPoolScalar(xp, yrow, drow, cols, ih0, khs, khe, W, SW, PL, DH, DW, vHi, OW);
+    }
+  }
+}
+
+@inline
+function avgPoolScalar(xp: usize, yrow: usize, drow: usize, cols: usize, ih0: i32, khs: i32, khe: i32, W: i32,
+  SW: i32, PL: i32, DH: i32, DW: i32, owFrom: i32, owTo: i32): void {
+  for (let ow = owFrom; ow < owTo; ow++) {
+    const iw0 = ow * SW - PL;
+    const kws = load<i32>(cols + (<usize>(2 * ow) << 2)), kwe = load<i32>(cols + (<usize>(2 * ow + 1) << 2));
+    let s: f64 = 0;
+    for (let a = khs; a < khe; a++) {
+      const row = xp + (<usize>((ih0 + a * DH) * W + iw0) << 2);
+      for (let b = kws; b < kwe; b++) s += <f64>load<f32>(row + (<usize>(b * DW) << 2));
+    }
+    store<f32>(yrow + (<usize>ow << 2), khs < khe && kws < kwe ? <f32>(s / load<f64>(drow + (<usize>ow << 3))) : 0);
+  }
 }
 
 /** dst[p*dstPlane + index[(perPlane ? p*srcPlane : 0) + i]] (+)= src[p*srcPlane + i] (max-pooling backward). */
