@@ -61,6 +61,9 @@ const convCases: ConvGeometry[] = [
   geometry({ n: 3, cIn: 8, h: 7, w: 7, cOut: 40, kh: 3, kw: 3, padTop: 1, padLeft: 1 }), // 7-pixel rows: every panel crosses rows
   geometry({ n: 2, cIn: 5, h: 14, w: 14, cOut: 36, kh: 3, kw: 3, padTop: 1, padLeft: 1, dilationW: 2 }), // padded copy, dilated runs
   geometry({ n: 2, cIn: 3, h: 9, w: 11, cOut: 33, kh: 3, kw: 2, padTop: 0, padLeft: 0 }), // no padding: runs read x itself
+  geometry({ n: 3, cIn: 33, h: 9, w: 11, cOut: 34, kh: 3, kw: 3, padTop: 1, padLeft: 1 }), // Winograd: odd tiles, batch 3
+  geometry({ n: 2, cIn: 32, h: 8, w: 13, cOut: 32, kh: 3, kw: 3 }), // Winograd, no padding: 6×11 outputs
+  geometry({ n: 1, cIn: 40, h: 10, w: 30, cOut: 37, kh: 3, kw: 3, padTop: 2, padLeft: 0 }), // Winograd, padding 2 × 0
 ];
 
 function poolGeometry(o: Partial<PoolGeometry> & Pick<PoolGeometry, "n" | "c" | "h" | "w" | "kh" | "kw">): PoolGeometry {

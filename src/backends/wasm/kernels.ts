@@ -42,8 +42,55 @@ function threadsFor(rt: WasmRuntime, flops: number): number {
   return flops < MIN_PARALLEL_FLOPS ? 1 : rt.threads;
 }
 
-/** Forward convolution over operands already in the arena; `aPtr` holds the packed weights (per group). */
-function convForwardPtrs(rt: WasmRuntime, g: ConvGeometry, xPtr: number, aPtr: number, biasPtr: number, yPtr: number): void {
+/** 3×3 stride-1 convolutions with ≥ 32 input and output channels run as Winograd F(2×2, 3×3): measured faster than
+ *  the GEMM and the direct paths there (bench/profile-winograd.ts); with fewer input channels its GEMMs are too short. */
+let WINOGRAD = true;
+/** For measurements: turn the Winograd path on or off. */
+export function setWinograd(on: boolean): void { WINOGRAD = on; }
+/** Bytes of transformed input and GEMM output per chunk of tile rows (they stay in the outer caches). */
+const WINOGRAD_CHUNK_BYTES = 8 << 20;
+
+function winogradFits(g: ConvGeometry): boolean {
+  return WINOGRAD && g.kh === 3 && g.kw === 3 && g.strideH === 1 && g.strideW === 1 && g.dilationH === 1
+    && g.dilationW === 1 && g.groups === 1 && g.cIn >= 32 && g.cOut >= 32;
+}
+
+/** Winograd F(2×2, 3×3): weights → U[16][Cout][Cin] (packed), input tiles → V[16][Cin][tiles], 16 GEMMs
+ *  M[ξ] = U[ξ]·V[ξ] on matmulTask, then M → 2×2 output tiles (+ bias); chunks of tile rows bound V and M. */
+function convWinograd(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: number, biasPtr: number, yPtr: number): void {
+  const C = g.cIn, cout = g.cOut, TH = Math.ceil(g.outH / 2), TW = Math.ceil(g.outW / 2);
+  // Padded input: every tile's 4×4 window inside, and room for the last 4-tile group's vector loads.
+  const HP = 2 * TH + 2, WP = 2 * roundUp(TW, 4) + 2;
+  const nth = threadsFor(rt, 2 * g.n * cout * g.outH * g.outW * C * 4);
+  const xp = rt.allocF32(g.n * C * HP * WP + 16);
+  rt.exports.padPlanes(xPtr, g.n * C, g.h, g.w, g.padTop, g.padLeft, HP, WP, xp);
+  const mPad = roundUp(cout, 4);
+  const U = rt.allocF32(16 * mPad * C);
+  const geo = (row0: number, rows: number, src: number, dst: number) =>
+    rt.args([C, cout, HP, WP, TH, TW, row0, rows, src, dst, biasPtr, g.outH, g.outW, mPad]);
+  rt.run(TASK.winoWeight, geo(0, 0, wPtr, U), threadsFor(rt, 64 * cout * C));
+  const totalRows = g.n * TH;
+  const rowsPerChunk = Math.max(1, Math.min(totalRows, Math.floor(WINOGRAD_CHUNK_BYTES / (16 * TW * (C + cout) * 4))));
+  const lastRows = totalRows - Math.floor((totalRows - 1) / rowsPerChunk) * rowsPerChunk;
+  const ncFor = (T: number) => blockSize(T, NC_TARGET, 8, 16, nth);
+  const NCmax = Math.max(ncFor(rowsPerChunk * TW), ncFor(lastRows * TW));
+  const KC = Math.ceil(C / Math.ceil(C / KC_TARGET));
+  const bufStride = 256 + roundUp(NCmax, 8) * KC * 4;
+  const buf = rt.alloc(bufStride * nth);
+  // + 16: the output transform reads whole 4-tile vectors past the last tile
+  const V = rt.allocF32(16 * C * rowsPerChunk * TW + 16), M = rt.allocF32(16 * cout * rowsPerChunk * TW + 16);
+  for (let row0 = 0; row0 < totalRows; row0 += rowsPerChunk) {
+    const rows = Math.min(rowsPerChunk, totalRows - row0), T = rows * TW;
+    rt.run(TASK.winoInput, geo(row0, rows, xp, V), nth);
+    rt.run(TASK.matmul, rt.args([16, cout, T, C, U, mPad * C, V, C * T, T, 1, M, ncFor(T), KC, buf, bufStride]), nth);
+    rt.run(TASK.winoOutput, geo(row0, rows, M, yPtr), nth);
+  }
+}
+
+/** Forward convolution over operands already in the arena (`wPtr`: the weights as given, [Cout, Cin/groups, kh, kw]). */
+function convForwardPtrs(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: number, biasPtr: number, yPtr: number): void {
+  if (winogradFits(g)) { convWinograd(rt, g, xPtr, wPtr, biasPtr, yPtr); return; }
+  const aPtr = packWeights(rt, g, wPtr);
   const cinG = g.cIn / g.groups, coutG = g.cOut / g.groups;
   const K = cinG * g.kh * g.kw, P = g.outH * g.outW;
   const flops = 2 * g.n * g.cOut * P * K;
@@ -133,9 +180,8 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
       const xPtr = rt.copyIn(x as Float32Array);
       const wPtr = rt.copyIn(w as Float32Array);
       const bPtr = bias ? rt.copyIn(bias as Float32Array) : 0;
-      const aPtr = packWeights(rt, g, wPtr);
       const yPtr = rt.allocF32(y.length);
-      convForwardPtrs(rt, g, xPtr, aPtr, bPtr, yPtr);
+      convForwardPtrs(rt, g, xPtr, wPtr, bPtr, yPtr);
       rt.copyOut(yPtr, y as Float32Array);
     });
 
@@ -182,16 +228,11 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
       }
       const { n, cIn, cOut, kh, kw, groups } = g;
       const cinG = cIn / groups, coutG = cOut / groups;
-      // W'[grp*cinG + ci, co, ky, kx] = W[grp*coutG + co, ci, kh-1-ky, kw-1-kx]: the transposed convolution's weights.
-      const wt = new Float32Array(w.length);
-      const khw = kh * kw;
-      for (let grp = 0; grp < groups; grp++)
-        for (let co = 0; co < coutG; co++)
-          for (let ci = 0; ci < cinG; ci++) {
-            const src = ((grp * coutG + co) * cinG + ci) * khw;
-            const dst = ((grp * cinG + ci) * coutG + co) * khw;
-            for (let k = 0; k < khw; k++) wt[dst + khw - 1 - k] = w[src + k];
-          }
+      // W'[grp*cinG + ci, co, ky, kx] = W[grp*coutG + co, ci, kh-1-ky, kw-1-kx]: the transposed convolution's
+      // weights, built in wasm (a JS loop took ~25 ms on a 512→512 3×3 layer).
+      const wIn = rt.copyIn(w as Float32Array);
+      const wPtr = rt.allocF32(w.length);
+      rt.exports.flipTransposeWeights(wIn, groups, coutG, cinG, kh * kw, wPtr);
       // dy zero-inserted to stride 1: [n, cOut, (outH-1)*sh+1, (outW-1)*sw+1].
       const uh = (g.outH - 1) * g.strideH + 1, uw = (g.outW - 1) * g.strideW + 1;
       let dyPtr = rt.copyIn(dy as Float32Array);
@@ -205,10 +246,8 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
         padTop: (kh - 1) * g.dilationH - g.padTop, padLeft: (kw - 1) * g.dilationW - g.padLeft,
         dilationH: g.dilationH, dilationW: g.dilationW, groups, outH: g.h, outW: g.w,
       };
-      const wPtr = rt.copyIn(wt);
-      const aPtr = packWeights(rt, gt, wPtr);
       const dxPtr = rt.allocF32(dx.length);
-      convForwardPtrs(rt, gt, dyPtr, aPtr, 0, dxPtr);
+      convForwardPtrs(rt, gt, dyPtr, wPtr, 0, dxPtr);
       rt.copyOut(dxPtr, dx as Float32Array);
     });
 

@@ -14,9 +14,13 @@ export interface KernelExports {
   sumPartials(parts: number, count: number, stride: number, n: number, out: number): void;
   maxPoolTask(args: number, tid: number, nth: number): void;
   avgPoolTask(args: number, tid: number, nth: number): void;
+  winoWeightTask(args: number, tid: number, nth: number): void;
+  winoInputTask(args: number, tid: number, nth: number): void;
+  winoOutputTask(args: number, tid: number, nth: number): void;
   convDirectTask(args: number, tid: number, nth: number): void;
   convWeightDirectTask(args: number, tid: number, nth: number): void;
   reduceSum(x: number, outer: number, size: number, inner: number, y: number, acc: number): void;
+  flipTransposeWeights(src: number, groups: number, coutG: number, cinG: number, khw: number, dst: number): void;
   padPlanes(src: number, planes: number, h: number, w: number, pt: number, pl: number, hp: number, wp: number, dst: number): void;
   planeScatter(src: number, srcPlane: number, index: number, perPlane: boolean, planes: number, dst: number, dstPlane: number, accumulate: boolean): void;
   unaryOp(op: number, x: number, n: number, y: number): void;
@@ -30,11 +34,12 @@ export interface KernelExports {
 const TASK_EXPORTS = [
   "", "convForwardTask", "convWeightTask", "matmulTask", "convInputTask", "maxPoolTask", "convDirectTask",
   "convWeightDirectTask", "channelMomentsTask", "channelAffineTask", "channelNormBackwardTask", "avgPoolTask",
+  "winoWeightTask", "winoInputTask", "winoOutputTask",
 ] as const;
 type TaskFn = (args: number, tid: number, nth: number) => void;
 
 /** Task ids understood by the workers (index into TASK_EXPORTS). */
-export const TASK = { convForward: 1, convWeight: 2, matmul: 3, convInput: 4, maxPool: 5, convDirect: 6, convWeightDirect: 7, channelMoments: 8, channelAffine: 9, channelNormBackward: 10, avgPool: 11 } as const;
+export const TASK = { convForward: 1, convWeight: 2, matmul: 3, convInput: 4, maxPool: 5, convDirect: 6, convWeightDirect: 7, channelMoments: 8, channelAffine: 9, channelNormBackward: 10, avgPool: 11, winoWeight: 12, winoInput: 13, winoOutput: 14 } as const;
 export type TaskId = (typeof TASK)[keyof typeof TASK];
 
 const PAGE = 65536;

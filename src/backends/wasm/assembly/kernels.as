@@ -1215,3 +1215,195 @@ export function channelNormBackwardTask(args: usize, tid: i32, nth: i32): void {
     }
   }
 }
+
+// ---- Winograd F(2×2, 3×3): 3×3 stride-1 convolutions with 2.25× fewer multiplications ----
+// y = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A per 2×2 output tile d (4×4 input window). Over all channels, the 16 element
+// positions ξ of the 4×4 transformed tiles give 16 independent GEMMs M[ξ] = U[ξ]·V[ξ] (U: Cout×Cin transformed
+// weights, V: Cin×tiles transformed input), run by matmulTask; these tasks do the transforms. The transforms
+// use only additions and halvings (Lavin & Gray 2015, F(2×2, 3×3)), so rounding stays close to the direct sum.
+
+// Parameter block of the Winograd transforms.
+const WG_C = 0, WG_COUT = 1, WG_HP = 2, WG_WP = 3, WG_TH = 4, WG_TW = 5, WG_ROW0 = 6, WG_ROWS = 7, WG_SRC = 8,
+  WG_DST = 9, WG_BIAS = 10, WG_OH = 11, WG_OW = 12, WG_MPAD = 13;
+
+/** U[ξ] = (G g Gᵀ)[ξ] for every (co, ci), written as packA panels (4 rows of Cout, K = Cin) per ξ, rows past
+ *  Cout zero. Units: panels of 4 output channels, which are the 4 lanes of every vector here (one 16-byte store per
+ *  ξ and input channel). G = [[1,0,0],[½,½,½],[½,−½,½],[0,0,1]]. */
+export function winoWeightTask(args: usize, tid: i32, nth: i32): void {
+  const C = arg(args, WG_C), cout = arg(args, WG_COUT), mPad = arg(args, WG_MPAD);
+  const w = <usize>arg(args, WG_SRC), dst = <usize>arg(args, WG_DST);
+  const xiStride = <usize>mPad * <usize>C << 2;
+  const half = f32x4.splat(0.5);
+  for (let pnl = tid; pnl < (mPad >> 2); pnl += nth) {
+    const co0 = pnl << 2, lanes = imin(4, cout - co0);
+    const panel = dst + ((<usize>co0 * <usize>C) << 2);
+    for (let ci = 0; ci < C; ci++) {
+      // the 3×3 kernels of the panel's channels: kernel element e of channel co0 + r in lane r (0 past Cout)
+      const g = w + ((<usize>(co0 * C + ci) * 9) << 2), chan = (<usize>C * 9) << 2;
+      const a0 = wino4(g, chan, lanes, 0), a1 = wino4(g, chan, lanes, 1), a2 = wino4(g, chan, lanes, 2);
+      const b0 = wino4(g, chan, lanes, 3), b1 = wino4(g, chan, lanes, 4), b2 = wino4(g, chan, lanes, 5);
+      const c0 = wino4(g, chan, lanes, 6), c1 = wino4(g, chan, lanes, 7), c2 = wino4(g, chan, lanes, 8);
+      // rows of G·g (4×3), then each row times Gᵀ
+      const out = panel + (<usize>ci << 4);
+      winoWeightRow(out, xiStride, 0, a0, a1, a2);
+      winoWeightRow(out, xiStride, 1, f32x4.mul(half, f32x4.add(f32x4.add(a0, b0), c0)),
+        f32x4.mul(half, f32x4.add(f32x4.add(a1, b1), c1)), f32x4.mul(half, f32x4.add(f32x4.add(a2, b2), c2)));
+      winoWeightRow(out, xiStride, 2, f32x4.mul(half, f32x4.add(f32x4.sub(a0, b0), c0)),
+        f32x4.mul(half, f32x4.add(f32x4.sub(a1, b1), c1)), f32x4.mul(half, f32x4.add(f32x4.sub(a2, b2), c2)));
+      winoWeightRow(out, xiStride, 3, c0, c1, c2);
+    }
+  }
+}
+
+/** Kernel element e of `lanes` consecutive channels (stride `chan` bytes) as one vector, zero past them. */
+@inline
+function wino4(g: usize, chan: usize, lanes: i32, e: i32): v128 {
+  const p = g + (<usize>e << 2);
+  let v = f32x4.splat(0);
+  v = f32x4.replace_lane(v, 0, load<f32>(p));
+  if (lanes > 1) v = f32x4.replace_lane(v, 1, load<f32>(p + chan));
+  if (lanes > 2) v = f32x4.replace_lane(v, 2, load<f32>(p + 2 * chan));
+  if (lanes > 3) v = f32x4.replace_lane(v, 3, load<f32>(p + 3 * chan));
+  return v;
+}
+
+/** Stores row `a` of (G g)Gᵀ: ξ = 4a + b for b = 0..3. */
+@inline
+function winoWeightRow(out: usize, xiStride: usize, a: i32, r0: v128, r1: v128, r2: v128): void {
+  const p = out + <usize>(4 * a) * xiStride, half = f32x4.splat(0.5);
+  v128.store(p, r0);
+  v128.store(p + xiStride, f32x4.mul(half, f32x4.add(f32x4.add(r0, r1), r2)));
+  v128.store(p + 2 * xiStride, f32x4.mul(half, f32x4.add(f32x4.sub(r0, r1), r2)));
+  v128.store(p + 3 * xiStride, r2);
+}
+
+/** V[ξ][ci][t] = (Bᵀ d B)[ξ] for the tiles t of tile rows ROW0..ROW0+ROWS (over images × TH) of the zero-padded
+ *  input SRC [n, C, HP, WP] (HP = 2·TH + 2; WP leaves 14 columns after the last 4-tile group). Units: (tile row,
+ *  channel). 4 tiles at a time: their window columns are the even and odd lanes of two vector pairs.
+ *  Bᵀ = [[1,0,−1,0],[0,1,1,0],[0,−1,1,0],[0,1,0,−1]]. */
+export function winoInputTask(args: usize, tid: i32, nth: i32): void {
+  const C = arg(args, WG_C), HP = arg(args, WG_HP), WP = arg(args, WG_WP), TH = arg(args, WG_TH), TW = arg(args, WG_TW);
+  const row0 = arg(args, WG_ROW0), rows = arg(args, WG_ROWS);
+  const x = <usize>arg(args, WG_SRC), V = <usize>arg(args, WG_DST);
+  const T = <usize>rows * <usize>TW;
+  const xiStride = (<usize>C * T) << 2;
+  const units = rows * C;
+  for (let u = tid; u < units; u += nth) {
+    const rr = u / C, ci = u - rr * C;
+    const r = row0 + rr, img = r / TH, ty = r - img * TH;
+    const plane = x + ((<usize>(img * C + ci) * <usize>HP * <usize>WP + <usize>(2 * ty) * <usize>WP) << 2);
+    const out = V + ((<usize>ci * T + <usize>rr * <usize>TW) << 2);
+    const rowBytes = <usize>WP << 2;
+    for (let tx = 0; tx < TW; tx += 4) {
+      const p = plane + (<usize>(2 * tx) << 2);
+      // rows of Bᵀ d: t_i = d_0 − d_2, d_1 + d_2, d_2 − d_1, d_1 − d_3 along each window row i
+      let p0 = p;
+      let lo = v128.load(p0), hi = v128.load(p0, 16), lo2 = v128.load(p0, 8), hi2 = v128.load(p0, 24);
+      let d0 = v128.shuffle<f32>(lo, hi, 0, 2, 4, 6), d1 = v128.shuffle<f32>(lo, hi, 1, 3, 5, 7);
+      let d2 = v128.shuffle<f32>(lo2, hi2, 0, 2, 4, 6), d3 = v128.shuffle<f32>(lo2, hi2, 1, 3, 5, 7);
+      const t00 = f32x4.sub(d0, d2), t01 = f32x4.add(d1, d2), t02 = f32x4.sub(d2, d1), t03 = f32x4.sub(d1, d3);
+      p0 += rowBytes;
+      lo = v128.load(p0); hi = v128.load(p0, 16); lo2 = v128.load(p0, 8); hi2 = v128.load(p0, 24);
+      d0 = v128.shuffle<f32>(lo, hi, 0, 2, 4, 6); d1 = v128.shuffle<f32>(lo, hi, 1, 3, 5, 7);
+      d2 = v128.shuffle<f32>(lo2, hi2, 0, 2, 4, 6); d3 = v128.shuffle<f32>(lo2, hi2, 1, 3, 5, 7);
+      const t10 = f32x4.sub(d0, d2), t11 = f32x4.add(d1, d2), t12 = f32x4.sub(d2, d1), t13 = f32x4.sub(d1, d3);
+      p0 += rowBytes;
+      lo = v128.load(p0); hi = v128.load(p0, 16); lo2 = v128.load(p0, 8); hi2 = v128.load(p0, 24);
+      d0 = v128.shuffle<f32>(lo, hi, 0, 2, 4, 6); d1 = v128.shuffle<f32>(lo, hi, 1, 3, 5, 7);
+      d2 = v128.shuffle<f32>(lo2, hi2, 0, 2, 4, 6); d3 = v128.shuffle<f32>(lo2, hi2, 1, 3, 5, 7);
+      const t20 = f32x4.sub(d0, d2), t21 = f32x4.add(d1, d2), t22 = f32x4.sub(d2, d1), t23 = f32x4.sub(d1, d3);
+      p0 += rowBytes;
+      lo = v128.load(p0); hi = v128.load(p0, 16); lo2 = v128.load(p0, 8); hi2 = v128.load(p0, 24);
+      d0 = v128.shuffle<f32>(lo, hi, 0, 2, 4, 6); d1 = v128.shuffle<f32>(lo, hi, 1, 3, 5, 7);
+      d2 = v128.shuffle<f32>(lo2, hi2, 0, 2, 4, 6); d3 = v128.shuffle<f32>(lo2, hi2, 1, 3, 5, 7);
+      const t30 = f32x4.sub(d0, d2), t31 = f32x4.add(d1, d2), t32 = f32x4.sub(d2, d1), t33 = f32x4.sub(d1, d3);
+      // columns: V_0 = t_0 − t_2, V_1 = t_1 + t_2, V_2 = t_2 − t_1, V_3 = t_1 − t_3 (ξ = 4·row + column)
+      const o = out + (<usize>tx << 2), n = imin(4, TW - tx);
+      winoStore(o, n, f32x4.sub(t00, t20)); winoStore(o + xiStride, n, f32x4.sub(t01, t21));
+      winoStore(o + 2 * xiStride, n, f32x4.sub(t02, t22)); winoStore(o + 3 * xiStride, n, f32x4.sub(t03, t23));
+      winoStore(o + 4 * xiStride, n, f32x4.add(t10, t20)); winoStore(o + 5 * xiStride, n, f32x4.add(t11, t21));
+      winoStore(o + 6 * xiStride, n, f32x4.add(t12, t22)); winoStore(o + 7 * xiStride, n, f32x4.add(t13, t23));
+      winoStore(o + 8 * xiStride, n, f32x4.sub(t20, t10)); winoStore(o + 9 * xiStride, n, f32x4.sub(t21, t11));
+      winoStore(o + 10 * xiStride, n, f32x4.sub(t22, t12)); winoStore(o + 11 * xiStride, n, f32x4.sub(t23, t13));
+      winoStore(o + 12 * xiStride, n, f32x4.sub(t10, t30)); winoStore(o + 13 * xiStride, n, f32x4.sub(t11, t31));
+      winoStore(o + 14 * xiStride, n, f32x4.sub(t12, t32)); winoStore(o + 15 * xiStride, n, f32x4.sub(t13, t33));
+    }
+  }
+}
+
+/** Stores the first n (1–4) lanes of v at p. */
+@inline
+function winoStore(p: usize, n: i32, v: v128): void {
+  if (n == 4) { v128.store(p, v); return; }
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  if (n > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
+  if (n > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
+}
+
+/** y = Aᵀ m A (+ bias) for the tiles of tile rows ROW0..ROW0+ROWS, m = M[ξ][co][t] at SRC; y [n, Cout, OH, OW] at DST.
+ *  Units: (tile row, output channel). Aᵀ = [[1,1,1,0],[0,1,−1,−1]]; 4 tiles → 8 output columns per row. */
+export function winoOutputTask(args: usize, tid: i32, nth: i32): void {
+  const cout = arg(args, WG_COUT), TH = arg(args, WG_TH), TW = arg(args, WG_TW);
+  const row0 = arg(args, WG_ROW0), rows = arg(args, WG_ROWS);
+  const M = <usize>arg(args, WG_SRC), y = <usize>arg(args, WG_DST), bias = <usize>arg(args, WG_BIAS);
+  const OH = arg(args, WG_OH), OW = arg(args, WG_OW);
+  const T = <usize>rows * <usize>TW;
+  const xiStride = (<usize>cout * T) << 2;
+  const units = rows * cout;
+  for (let u = tid; u < units; u += nth) {
+    const rr = u / cout, co = u - rr * cout;
+    const r = row0 + rr, img = r / TH, ty = r - img * TH;
+    const bv = bias != 0 ? f32x4.splat(load<f32>(bias + (<usize>co << 2))) : f32x4.splat(0);
+    const src = M + ((<usize>co * T + <usize>rr * <usize>TW) << 2);
+    const oy = 2 * ty;
+    const yrow = y + ((<usize>(img * cout + co) * <usize>OH * <usize>OW + <usize>oy * <usize>OW) << 2);
+    const second = oy + 1 < OH;
+    for (let tx = 0; tx < TW; tx += 4) {
+      const s = src + (<usize>tx << 2);
+      // rows of m·A: s_a0 = m_a0 + m_a1 + m_a2, s_a1 = m_a1 − m_a2 − m_a3
+      let m0 = v128.load(s), m1 = v128.load(s + xiStride), m2 = v128.load(s + 2 * xiStride), m3 = v128.load(s + 3 * xiStride);
+      const s00 = f32x4.add(f32x4.add(m0, m1), m2), s01 = f32x4.sub(f32x4.sub(m1, m2), m3);
+      m0 = v128.load(s + 4 * xiStride); m1 = v128.load(s + 5 * xiStride); m2 = v128.load(s + 6 * xiStride); m3 = v128.load(s + 7 * xiStride);
+      const s10 = f32x4.add(f32x4.add(m0, m1), m2), s11 = f32x4.sub(f32x4.sub(m1, m2), m3);
+      m0 = v128.load(s + 8 * xiStride); m1 = v128.load(s + 9 * xiStride); m2 = v128.load(s + 10 * xiStride); m3 = v128.load(s + 11 * xiStride);
+      const s20 = f32x4.add(f32x4.add(m0, m1), m2), s21 = f32x4.sub(f32x4.sub(m1, m2), m3);
+      m0 = v128.load(s + 12 * xiStride); m1 = v128.load(s + 13 * xiStride); m2 = v128.load(s + 14 * xiStride); m3 = v128.load(s + 15 * xiStride);
+      const s30 = f32x4.add(f32x4.add(m0, m1), m2), s31 = f32x4.sub(f32x4.sub(m1, m2), m3);
+      // then Aᵀ down the columns: y_0· = s_0 + s_1 + s_2, y_1· = s_1 − s_2 − s_3
+      const y00 = f32x4.add(f32x4.add(f32x4.add(s00, s10), s20), bv), y01 = f32x4.add(f32x4.add(f32x4.add(s01, s11), s21), bv);
+      const y10 = f32x4.add(f32x4.sub(f32x4.sub(s10, s20), s30), bv), y11 = f32x4.add(f32x4.sub(f32x4.sub(s11, s21), s31), bv);
+      const ox = 2 * tx, o = yrow + (<usize>ox << 2);
+      winoStoreRow(o, OW - ox, v128.shuffle<f32>(y00, y01, 0, 4, 1, 5), v128.shuffle<f32>(y00, y01, 2, 6, 3, 7));
+      if (second) winoStoreRow(o + (<usize>OW << 2), OW - ox, v128.shuffle<f32>(y10, y11, 0, 4, 1, 5), v128.shuffle<f32>(y10, y11, 2, 6, 3, 7));
+    }
+  }
+}
+
+/** Stores the first min(8, n) of the 8 floats (lo, hi) at p. */
+@inline
+function winoStoreRow(p: usize, n: i32, lo: v128, hi: v128): void {
+  if (n >= 8) { v128.store(p, lo); v128.store(p, hi, 16); return; }
+  if (n > 0) store<f32>(p, f32x4.extract_lane(lo, 0));
+  if (n > 1) store<f32>(p, f32x4.extract_lane(lo, 1), 4);
+  if (n > 2) store<f32>(p, f32x4.extract_lane(lo, 2), 8);
+  if (n > 3) store<f32>(p, f32x4.extract_lane(lo, 3), 12);
+  if (n > 4) store<f32>(p, f32x4.extract_lane(hi, 0), 16);
+  if (n > 5) store<f32>(p, f32x4.extract_lane(hi, 1), 20);
+  if (n > 6) store<f32>(p, f32x4.extract_lane(hi, 2), 24);
+}
+
+/** The transposed convolution's weights: dst[g][ci][co][khw−1−k] = src[g][co][ci][k] (flipped kernels, channels
+ *  swapped), for input gradients computed as a forward convolution. Blocks of 16 output channels keep both the 16
+ *  read streams and the writes sequential. */
+export function flipTransposeWeights(src: usize, groups: i32, coutG: i32, cinG: i32, khw: i32, dst: usize): void {
+  for (let grp = 0; grp < groups; grp++)
+    for (let co0 = 0; co0 < coutG; co0 += 16) {
+      const co1 = imin(coutG, co0 + 16);
+      for (let ci = 0; ci < cinG; ci++)
+        for (let co = co0; co < co1; co++) {
+          const s = src + ((<usize>((grp * coutG + co) * cinG + ci) * <usize>khw) << 2);
+          const d = dst + ((<usize>((grp * cinG + ci) * coutG + co) * <usize>khw + <usize>(khw - 1)) << 2);
+          for (let k = 0; k < khw; k++) store<f32>(d - (<usize>k << 2), load<f32>(s + (<usize>k << 2)));
+        }
+    }
+}
