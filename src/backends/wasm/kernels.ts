@@ -109,12 +109,13 @@ function convForwardPtrs(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: n
     rt.run(TASK.convDirect, args, nth);
     return;
   }
-  // Stride 1 with padding: im2col reads a zero-padded copy (every tap inside), so that panels crossing output rows
-  // are filled with one vector pair per row run instead of bounds-checked scalars.
+  // With padding, im2col reads a zero-padded copy (every tap inside): panels crossing output rows are filled with one
+  // vector pair per row run (stride 1) or with unchecked loads (other strides) instead of bounds-checked scalars.
   let src = xPtr, H = g.h, W = g.w, padTop = g.padTop, padLeft = g.padLeft;
-  if (PADDED_IM2COL && g.strideW === 1 && g.kh * g.kw > 1 && (padTop > 0 || padLeft > 0 || (g.outH - 1) * g.strideH + (g.kh - 1) * g.dilationH + 1 - padTop > g.h || g.outW + (g.kw - 1) * g.dilationW - padLeft > g.w)) {
-    H = (g.outH - 1) * g.strideH + (g.kh - 1) * g.dilationH + 1;
-    W = g.outW + (g.kw - 1) * g.dilationW;
+  const reachH = (g.outH - 1) * g.strideH + (g.kh - 1) * g.dilationH + 1, reachW = (g.outW - 1) * g.strideW + (g.kw - 1) * g.dilationW + 1;
+  if (PADDED_IM2COL && g.kh * g.kw > 1 && (padTop > 0 || padLeft > 0 || reachH - padTop > g.h || reachW - padLeft > g.w)) {
+    H = reachH;
+    W = reachW;
     src = rt.allocF32(g.n * g.cIn * H * W);
     rt.exports.padPlanes(xPtr, g.n * g.cIn, g.h, g.w, padTop, padLeft, H, W, src);
     padTop = 0; padLeft = 0;

@@ -160,6 +160,8 @@ function im2colPanel(x: usize, g: usize, k0: i32, kc: i32, p0: i32, cols: i32, d
   // and the last one's tail lands in the next panel row (written after) or in the slack after the panel buffer.
   // runSrc/runDst (scratch after colX): a run's input offset (iy*W + ix, before the tap) and its byte offset in the row.
   const runs = SW == 1 && inside && !oneRow;
+  // Stride 2 along one row with every tap inside (the caller pads): reads one float past the 8th column's tap.
+  const oneRow2 = cols == 8 && SW == 2 && inside && load<i32>(colY, 28) == y0;
   const runSrc = colX + 32, runDst = colX + 64;
   let nRuns = 0;
   if (runs) {
@@ -200,6 +202,11 @@ function im2colPanel(x: usize, g: usize, k0: i32, kc: i32, p0: i32, cols: i32, d
         const dp = dst + <usize>load<i32>(runDst + (<usize>r << 2));
         v128.store(dp, v128.load(sp)); v128.store(dp, v128.load(sp, 16), 16);
       }
+    } else if (oneRow2) {
+      // stride 2, 8 columns along one row, every tap inside: the even lanes of 16 consecutive inputs
+      const s = src + ((<usize>(y0 + dy) * W + <usize>(x0 + dx)) << 2);
+      v128.store(dst, v128.shuffle<f32>(v128.load(s), v128.load(s, 16), 0, 2, 4, 6));
+      v128.store(dst, v128.shuffle<f32>(v128.load(s, 32), v128.load(s, 48), 0, 2, 4, 6), 16);
     } else if (inside && cols == 8) {
       const off = <usize>(dy * W + dx);
       for (let j = 0; j < 8; j++) {
