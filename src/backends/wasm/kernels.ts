@@ -87,6 +87,46 @@ function convWinograd(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: numb
   }
 }
 
+/** Weight gradient by Winograd F(2×2, 3×3): V[16][Cin][tiles] from x (as forward), Ŷ[16][Cout][tiles] from dy
+ *  (A·dy·Aᵀ), 16 GEMMs dU[ξ] = Ŷ[ξ]·V[ξ]ᵀ per chunk of tile rows (summed over the chunks), then dW = Gᵀ·dU·G.
+ *  Returns the arena offset of dW [Cout, Cin, 3, 3]. */
+function convWinogradWeight(rt: WasmRuntime, g: ConvGeometry, xPtr: number, dyPtr: number): number {
+  const C = g.cIn, cout = g.cOut, TH = Math.ceil(g.outH / 2), TW = Math.ceil(g.outW / 2);
+  const HP = 2 * TH + 2, WP = 2 * roundUp(TW, 4) + 2;
+  const nth = threadsFor(rt, 2 * g.n * cout * g.outH * g.outW * C * 4);
+  const xp = rt.allocF32(g.n * C * HP * WP + 16);
+  rt.exports.padPlanes(xPtr, g.n * C, g.h, g.w, g.padTop, g.padLeft, HP, WP, xp);
+  const geo = (row0: number, rows: number, src: number, dst: number) =>
+    rt.args([C, cout, HP, WP, TH, TW, row0, rows, src, dst, 0, g.outH, g.outW, 0]);
+  const totalRows = g.n * TH;
+  const rowsPerChunk = Math.max(1, Math.min(totalRows, Math.floor(WINOGRAD_CHUNK_BYTES / (16 * TW * (2 * C + cout) * 4))));
+  const chunks = Math.ceil(totalRows / rowsPerChunk), Tmax = rowsPerChunk * TW, mPad = roundUp(cout, 4);
+  // + 16: the dy transform's row loads and V's 4-tile groups reach a vector past the end
+  const V = rt.allocF32(16 * C * Tmax + 16), Y = rt.allocF32(16 * cout * Tmax + 16), Yp = rt.allocF32(16 * mPad * Tmax);
+  const dU = rt.allocF32(chunks * 16 * C * cout);
+  const NC = blockSize(C, NC_TARGET, 8, 16, nth);
+  const kcFor = (T: number) => Math.ceil(T / Math.ceil(T / KC_TARGET));
+  const KCmax = Math.max(kcFor(Tmax), kcFor(totalRows * TW - (chunks - 1) * Tmax));
+  const bufStride = 256 + roundUp(NC, 8) * KCmax * 4;
+  const buf = rt.alloc(bufStride * nth);
+  for (let c = 0; c < chunks; c++) {
+    const row0 = c * rowsPerChunk, rows = Math.min(rowsPerChunk, totalRows - row0), T = rows * TW;
+    rt.run(TASK.winoInput, geo(row0, rows, xp, V), nth);
+    rt.run(TASK.winoGradOutput, geo(row0, rows, dyPtr, Y), nth);
+    for (let xi = 0; xi < 16; xi++) rt.exports.packA(Y + xi * cout * T * 4, T, 1, cout, T, Yp + xi * mPad * T * 4);
+    // B = V[ξ]ᵀ: element (t, ci) at ci·T + t (row stride 1, column stride T)
+    rt.run(TASK.matmul, rt.args([16, cout, C, T, Yp, mPad * T, V, C * T, 1, T, dU + c * 16 * C * cout * 4, NC, kcFor(T), buf, bufStride]), nth);
+  }
+  let sum = dU;
+  if (chunks > 1) {
+    sum = rt.allocF32(16 * C * cout);
+    rt.exports.sumPartials(dU, chunks, 16 * C * cout, 16 * C * cout, sum);
+  }
+  const dW = rt.allocF32(cout * C * 9);
+  rt.run(TASK.winoWeightGrad, geo(0, 0, sum, dW), threadsFor(rt, 64 * cout * C));
+  return dW;
+}
+
 /** Forward convolution over operands already in the arena (`wPtr`: the weights as given, [Cout, Cin/groups, kh, kw]). */
 function convForwardPtrs(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: number, biasPtr: number, yPtr: number): void {
   if (winogradFits(g)) { convWinograd(rt, g, xPtr, wPtr, biasPtr, yPtr); return; }
@@ -261,6 +301,7 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
       const nth = threadsFor(rt, flops);
       const dyPtr = rt.copyIn(dy as Float32Array);
       const xPtr = rt.copyIn(x as Float32Array); // after dy: the direct task's masked last vector reads past dy's end
+      if (winogradFits(g)) { rt.copyOut(convWinogradWeight(rt, g, xPtr, dyPtr), dw as Float32Array); return; }
       const total = g.cOut * K;
       const parts = rt.allocF32(total * nth);
       // Direct only along rows of ≥ 16 pixels: on LeNet's C3 (10-pixel rows) the per-pass overhead made it 1.5× slower

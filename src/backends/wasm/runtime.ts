@@ -17,6 +17,8 @@ export interface KernelExports {
   winoWeightTask(args: number, tid: number, nth: number): void;
   winoInputTask(args: number, tid: number, nth: number): void;
   winoOutputTask(args: number, tid: number, nth: number): void;
+  winoGradOutputTask(args: number, tid: number, nth: number): void;
+  winoWeightGradTask(args: number, tid: number, nth: number): void;
   convDirectTask(args: number, tid: number, nth: number): void;
   convWeightDirectTask(args: number, tid: number, nth: number): void;
   reduceSum(x: number, outer: number, size: number, inner: number, y: number, acc: number): void;
@@ -34,12 +36,12 @@ export interface KernelExports {
 const TASK_EXPORTS = [
   "", "convForwardTask", "convWeightTask", "matmulTask", "convInputTask", "maxPoolTask", "convDirectTask",
   "convWeightDirectTask", "channelMomentsTask", "channelAffineTask", "channelNormBackwardTask", "avgPoolTask",
-  "winoWeightTask", "winoInputTask", "winoOutputTask",
+  "winoWeightTask", "winoInputTask", "winoOutputTask", "winoGradOutputTask", "winoWeightGradTask",
 ] as const;
 type TaskFn = (args: number, tid: number, nth: number) => void;
 
 /** Task ids understood by the workers (index into TASK_EXPORTS). */
-export const TASK = { convForward: 1, convWeight: 2, matmul: 3, convInput: 4, maxPool: 5, convDirect: 6, convWeightDirect: 7, channelMoments: 8, channelAffine: 9, channelNormBackward: 10, avgPool: 11, winoWeight: 12, winoInput: 13, winoOutput: 14 } as const;
+export const TASK = { convForward: 1, convWeight: 2, matmul: 3, convInput: 4, maxPool: 5, convDirect: 6, convWeightDirect: 7, channelMoments: 8, channelAffine: 9, channelNormBackward: 10, avgPool: 11, winoWeight: 12, winoInput: 13, winoOutput: 14, winoGradOutput: 15, winoWeightGrad: 16 } as const;
 export type TaskId = (typeof TASK)[keyof typeof TASK];
 
 const PAGE = 65536;

@@ -119,7 +119,27 @@ function packBPanel(src: usize, rs: i32, cs: i32, k0: i32, kc: i32, j0: i32, col
     }
     return;
   }
-  for (let kk = 0; kk < kc; kk++) {
+  let kk = 0;
+  if (rs == 1 && cols == 8) {
+    // B stored transposed (columns contiguous along k: Linear's weights, Winograd's Vᵀ): 4×4 blocks, one vector
+    // per column and k-quad, transposed in registers.
+    const cstep = <usize>cs << 2;
+    for (; kk + 4 <= kc; kk += 4) {
+      for (let h = 0; h < 2; h++) {
+        const s0 = src + ((<usize>(j0 + 4 * h) * <usize>cs + <usize>(k0 + kk)) << 2);
+        const r0 = v128.load(s0), r1 = v128.load(s0 + cstep), r2 = v128.load(s0 + 2 * cstep), r3 = v128.load(s0 + 3 * cstep);
+        const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+        const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+        const d = dst + (<usize>h << 4);
+        v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+        v128.store(d, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 32);
+        v128.store(d, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 64);
+        v128.store(d, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 96);
+      }
+      dst += 128;
+    }
+  }
+  for (; kk < kc; kk++) {
     const row = src + (<usize>(k0 + kk) * rs << 2);
     for (let j = 0; j < 8; j++) {
       const v: f32 = j < cols ? load<f32>(row + (<usize>(j0 + j) * cs << 2)) : 0;
@@ -1413,4 +1433,82 @@ export function flipTransposeWeights(src: usize, groups: i32, coutG: i32, cinG: 
           for (let k = 0; k < khw; k++) store<f32>(d - (<usize>k << 2), load<f32>(s + (<usize>k << 2)));
         }
     }
+}
+
+/** Weight gradient by Winograd, the transpose of the forward map: dU[ξ] = Σ_t Ŷ[ξ][·][t]·V[ξ][·][t]ᵀ with
+ *  Ŷ = A·dy·Aᵀ for each 2×2 tile of dy (A = [[1,0],[1,1],[1,−1],[0,−1]]), then dW = Gᵀ·dU·G. This task writes
+ *  Ŷ[ξ][co][t] for the chunk's tiles (SRC: dy [n, Cout, OH, OW]). Units: (tile row, output channel); 4 tiles at a
+ *  time from the even and odd lanes of each dy row; dy past the output reads 0. */
+export function winoGradOutputTask(args: usize, tid: i32, nth: i32): void {
+  const cout = arg(args, WG_COUT), TH = arg(args, WG_TH), TW = arg(args, WG_TW);
+  const row0 = arg(args, WG_ROW0), rows = arg(args, WG_ROWS);
+  const dy = <usize>arg(args, WG_SRC), Y = <usize>arg(args, WG_DST);
+  const OH = arg(args, WG_OH), OW = arg(args, WG_OW);
+  const T = <usize>rows * <usize>TW;
+  const xiStride = (T * <usize>cout) << 2;
+  const units = rows * cout;
+  const zero = f32x4.splat(0), owv = i32x4.splat(OW);
+  for (let u = tid; u < units; u += nth) {
+    const rr = u / cout, co = u - rr * cout;
+    const r = row0 + rr, img = r / TH, ty = r - img * TH;
+    const oy = 2 * ty, second = oy + 1 < OH;
+    const row0p = dy + ((<usize>(img * cout + co) * <usize>OH * <usize>OW + <usize>oy * <usize>OW) << 2);
+    const row1p = row0p + (<usize>OW << 2);
+    const out = Y + ((<usize>co * T + <usize>rr * <usize>TW) << 2);
+    for (let tx = 0; tx < TW; tx += 4) {
+      const ox = 2 * tx;
+      // columns 2(tx+t) and 2(tx+t)+1 of lane t, kept where inside the output
+      const c0 = i32x4.add(i32x4.splat(ox), i32x4(0, 2, 4, 6));
+      const m0 = i32x4.lt_s(c0, owv), m1 = i32x4.lt_s(i32x4.add(c0, i32x4.splat(1)), owv);
+      let lo = v128.load(row0p + (<usize>ox << 2)), hi = v128.load(row0p + (<usize>ox << 2), 16);
+      const d00 = v128.and(v128.shuffle<f32>(lo, hi, 0, 2, 4, 6), m0), d01 = v128.and(v128.shuffle<f32>(lo, hi, 1, 3, 5, 7), m1);
+      let d10 = zero, d11 = zero;
+      if (second) {
+        lo = v128.load(row1p + (<usize>ox << 2)); hi = v128.load(row1p + (<usize>ox << 2), 16);
+        d10 = v128.and(v128.shuffle<f32>(lo, hi, 0, 2, 4, 6), m0); d11 = v128.and(v128.shuffle<f32>(lo, hi, 1, 3, 5, 7), m1);
+      }
+      // rows of A·dy: r0 = d0, r1 = d0 + d1, r2 = d0 − d1, r3 = −d1; then each row times Aᵀ the same way
+      const o = out + (<usize>tx << 2), n = imin(4, TW - tx);
+      winoGradRow(o, xiStride, n, 0, d00, d01);
+      winoGradRow(o, xiStride, n, 1, f32x4.add(d00, d10), f32x4.add(d01, d11));
+      winoGradRow(o, xiStride, n, 2, f32x4.sub(d00, d10), f32x4.sub(d01, d11));
+      winoGradRow(o, xiStride, n, 3, f32x4.neg(d10), f32x4.neg(d11));
+    }
+  }
+}
+
+@inline
+function winoGradRow(o: usize, xiStride: usize, n: i32, a: i32, r0: v128, r1: v128): void {
+  const p = o + <usize>(4 * a) * xiStride;
+  winoStore(p, n, r0);
+  winoStore(p + xiStride, n, f32x4.add(r0, r1));
+  winoStore(p + 2 * xiStride, n, f32x4.sub(r0, r1));
+  winoStore(p + 3 * xiStride, n, f32x4.neg(r1));
+}
+
+/** dW[co][ci] = Gᵀ·dU[co][ci]·G (4×4 → 3×3) from dU[ξ][co][ci] at SRC into dW [Cout, Cin, 3, 3] at DST.
+ *  Gᵀ = [[1,½,½,0],[0,½,−½,0],[0,½,½,1]]. Units: output channels. */
+export function winoWeightGradTask(args: usize, tid: i32, nth: i32): void {
+  const C = arg(args, WG_C), cout = arg(args, WG_COUT);
+  const dU = <usize>arg(args, WG_SRC), dW = <usize>arg(args, WG_DST);
+  const xiStride = (<usize>C * <usize>cout) << 2;
+  for (let co = tid; co < cout; co += nth) {
+    for (let ci = 0; ci < C; ci++) {
+      const s = dU + ((<usize>co * <usize>C + <usize>ci) << 2);
+      // column pass (·G): for each row a of dU, c_a = (u0 + ½(u1 + u2), ½(u1 − u2), ½(u1 + u2) + u3)
+      let u0 = load<f32>(s), u1 = load<f32>(s + xiStride), u2 = load<f32>(s + 2 * xiStride), u3 = load<f32>(s + 3 * xiStride);
+      const c00 = u0 + <f32>0.5 * (u1 + u2), c01 = <f32>0.5 * (u1 - u2), c02 = <f32>0.5 * (u1 + u2) + u3;
+      u0 = load<f32>(s + 4 * xiStride); u1 = load<f32>(s + 5 * xiStride); u2 = load<f32>(s + 6 * xiStride); u3 = load<f32>(s + 7 * xiStride);
+      const c10 = u0 + <f32>0.5 * (u1 + u2), c11 = <f32>0.5 * (u1 - u2), c12 = <f32>0.5 * (u1 + u2) + u3;
+      u0 = load<f32>(s + 8 * xiStride); u1 = load<f32>(s + 9 * xiStride); u2 = load<f32>(s + 10 * xiStride); u3 = load<f32>(s + 11 * xiStride);
+      const c20 = u0 + <f32>0.5 * (u1 + u2), c21 = <f32>0.5 * (u1 - u2), c22 = <f32>0.5 * (u1 + u2) + u3;
+      u0 = load<f32>(s + 12 * xiStride); u1 = load<f32>(s + 13 * xiStride); u2 = load<f32>(s + 14 * xiStride); u3 = load<f32>(s + 15 * xiStride);
+      const c30 = u0 + <f32>0.5 * (u1 + u2), c31 = <f32>0.5 * (u1 - u2), c32 = <f32>0.5 * (u1 + u2) + u3;
+      // row pass (Gᵀ·): kernel rows ky = 0, 1, 2
+      const d = dW + ((<usize>(co * C + ci) * 9) << 2);
+      store<f32>(d, c00 + <f32>0.5 * (c10 + c20)); store<f32>(d, c01 + <f32>0.5 * (c11 + c21), 4); store<f32>(d, c02 + <f32>0.5 * (c12 + c22), 8);
+      store<f32>(d, <f32>0.5 * (c10 - c20), 12); store<f32>(d, <f32>0.5 * (c11 - c21), 16); store<f32>(d, <f32>0.5 * (c12 - c22), 20);
+      store<f32>(d, <f32>0.5 * (c10 + c20) + c30, 24); store<f32>(d, <f32>0.5 * (c11 + c21) + c31, 28); store<f32>(d, <f32>0.5 * (c12 + c22) + c32, 32);
+    }
+  }
 }
