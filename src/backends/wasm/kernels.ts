@@ -44,9 +44,9 @@ function threadsFor(rt: WasmRuntime, flops: number): number {
 
 /** 3×3 stride-1 convolutions with ≥ 32 input and output channels run as Winograd F(2×2, 3×3): measured faster than
  *  the GEMM and the direct paths there (bench/profile-winograd.ts); with fewer input channels its GEMMs are too short. */
-let WINOGRAD = true;
-/** For measurements: turn the Winograd path on or off. */
-export function setWinograd(on: boolean): void { WINOGRAD = on; }
+let WINOGRAD = true, WINOGRAD4 = true;
+/** For measurements: turn the Winograd path on or off, and its F(4×4, 3×3) variant. */
+export function setWinograd(on: boolean, f4 = true): void { WINOGRAD = on; WINOGRAD4 = f4; }
 /** Bytes of transformed input and GEMM output per chunk of tile rows (they stay in the outer caches). */
 const WINOGRAD_CHUNK_BYTES = 8 << 20;
 
@@ -55,35 +55,40 @@ function winogradFits(g: ConvGeometry): boolean {
     && g.dilationW === 1 && g.groups === 1 && g.cIn >= 32 && g.cOut >= 32;
 }
 
-/** Winograd F(2×2, 3×3): weights → U[16][Cout][Cin] (packed), input tiles → V[16][Cin][tiles], 16 GEMMs
- *  M[ξ] = U[ξ]·V[ξ] on matmulTask, then M → 2×2 output tiles (+ bias); chunks of tile rows bound V and M. */
+/** Winograd F(m×m, 3×3), m = 2 or 4: weights → U[ξ][Cout][Cin] (packed), input tiles → V[ξ][Cin][tiles], one GEMM
+ *  M[ξ] = U[ξ]·V[ξ] per ξ of the (m+2)² transformed positions on matmulTask, then M → m×m output tiles (+ bias);
+ *  chunks of tile rows bound V and M. F(4×4) where the maps give ≥ 4 tile columns (it transforms 2.25× more
+ *  weights per call and wastes more on ragged edges), else F(2×2). */
 function convWinograd(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: number, biasPtr: number, yPtr: number): void {
-  const C = g.cIn, cout = g.cOut, TH = Math.ceil(g.outH / 2), TW = Math.ceil(g.outW / 2);
-  // Padded input: every tile's 4×4 window inside, and room for the last 4-tile group's vector loads.
-  const HP = 2 * TH + 2, WP = 2 * roundUp(TW, 4) + 2;
+  const m = WINOGRAD4 && g.outW >= 16 && g.outH >= 8 ? 4 : 2, a = m + 2, nXi = a * a;
+  const tasks = m === 4 ? [TASK.wino4Weight, TASK.wino4Input, TASK.wino4Output] : [TASK.winoWeight, TASK.winoInput, TASK.winoOutput];
+  const C = g.cIn, cout = g.cOut, TH = Math.ceil(g.outH / m), TW = Math.ceil(g.outW / m);
+  // Padded input: every tile's window inside, and room for the last 4-tile group's vector loads.
+  const HP = m * TH + 2, WP = m * roundUp(TW, 4) + (m === 4 ? 4 : 2);
   const nth = threadsFor(rt, 2 * g.n * cout * g.outH * g.outW * C * 4);
   const xp = rt.allocF32(g.n * C * HP * WP + 16);
   rt.exports.padPlanes(xPtr, g.n * C, g.h, g.w, g.padTop, g.padLeft, HP, WP, xp);
   const mPad = roundUp(cout, 4);
-  const U = rt.allocF32(16 * mPad * C);
+  const U = rt.allocF32(nXi * mPad * C);
+  const scratch = rt.alloc(36 * 16 * rt.threads);
   const geo = (row0: number, rows: number, src: number, dst: number) =>
-    rt.args([C, cout, HP, WP, TH, TW, row0, rows, src, dst, biasPtr, g.outH, g.outW, mPad]);
-  rt.run(TASK.winoWeight, geo(0, 0, wPtr, U), threadsFor(rt, 64 * cout * C));
+    rt.args([C, cout, HP, WP, TH, TW, row0, rows, src, dst, biasPtr, g.outH, g.outW, mPad, scratch]);
+  rt.run(tasks[0]!, geo(0, 0, wPtr, U), threadsFor(rt, 4 * nXi * cout * C));
   const totalRows = g.n * TH;
-  const rowsPerChunk = Math.max(1, Math.min(totalRows, Math.floor(WINOGRAD_CHUNK_BYTES / (16 * TW * (C + cout) * 4))));
+  const rowsPerChunk = Math.max(1, Math.min(totalRows, Math.floor(WINOGRAD_CHUNK_BYTES / (nXi * TW * (C + cout) * 4))));
   const lastRows = totalRows - Math.floor((totalRows - 1) / rowsPerChunk) * rowsPerChunk;
-  const ncFor = (T: number) => blockSize(T, NC_TARGET, 8, 16, nth);
+  const ncFor = (T: number) => blockSize(T, NC_TARGET, 8, nXi, nth);
   const NCmax = Math.max(ncFor(rowsPerChunk * TW), ncFor(lastRows * TW));
   const KC = Math.ceil(C / Math.ceil(C / KC_TARGET));
   const bufStride = 256 + roundUp(NCmax, 8) * KC * 4;
   const buf = rt.alloc(bufStride * nth);
   // + 16: the output transform reads whole 4-tile vectors past the last tile
-  const V = rt.allocF32(16 * C * rowsPerChunk * TW + 16), M = rt.allocF32(16 * cout * rowsPerChunk * TW + 16);
+  const V = rt.allocF32(nXi * C * rowsPerChunk * TW + 16), M = rt.allocF32(nXi * cout * rowsPerChunk * TW + 16);
   for (let row0 = 0; row0 < totalRows; row0 += rowsPerChunk) {
     const rows = Math.min(rowsPerChunk, totalRows - row0), T = rows * TW;
-    rt.run(TASK.winoInput, geo(row0, rows, xp, V), nth);
-    rt.run(TASK.matmul, rt.args([16, cout, T, C, U, mPad * C, V, C * T, T, 1, M, ncFor(T), KC, buf, bufStride]), nth);
-    rt.run(TASK.winoOutput, geo(row0, rows, M, yPtr), nth);
+    rt.run(tasks[1]!, geo(row0, rows, xp, V), nth);
+    rt.run(TASK.matmul, rt.args([nXi, cout, T, C, U, mPad * C, V, C * T, T, 1, M, ncFor(T), KC, buf, bufStride]), nth);
+    rt.run(tasks[2]!, geo(row0, rows, M, yPtr), nth);
   }
 }
 
@@ -97,7 +102,7 @@ function convWinogradWeight(rt: WasmRuntime, g: ConvGeometry, xPtr: number, dyPt
   const xp = rt.allocF32(g.n * C * HP * WP + 16);
   rt.exports.padPlanes(xPtr, g.n * C, g.h, g.w, g.padTop, g.padLeft, HP, WP, xp);
   const geo = (row0: number, rows: number, src: number, dst: number) =>
-    rt.args([C, cout, HP, WP, TH, TW, row0, rows, src, dst, 0, g.outH, g.outW, 0]);
+    rt.args([C, cout, HP, WP, TH, TW, row0, rows, src, dst, 0, g.outH, g.outW, 0, 0]);
   const totalRows = g.n * TH;
   const rowsPerChunk = Math.max(1, Math.min(totalRows, Math.floor(WINOGRAD_CHUNK_BYTES / (16 * TW * (2 * C + cout) * 4))));
   const chunks = Math.ceil(totalRows / rowsPerChunk), Tmax = rowsPerChunk * TW, mPad = roundUp(cout, 4);
