@@ -50,9 +50,11 @@ export function setWinograd(on: boolean, f4 = true): void { WINOGRAD = on; WINOG
 /** Bytes of transformed input and GEMM output per chunk of tile rows (they stay in the outer caches). */
 const WINOGRAD_CHUNK_BYTES = 8 << 20;
 
+/** Also ≥ 128 output pixels in all: on fewer (ResNet's 7×7 maps at batch 1) its transformed weights (1.8× the weights)
+ *  cost what its fewer multiplications save, and the GEMM reads the weights in place with less memory. */
 function winogradFits(g: ConvGeometry): boolean {
   return WINOGRAD && g.kh === 3 && g.kw === 3 && g.strideH === 1 && g.strideW === 1 && g.dilationH === 1
-    && g.dilationW === 1 && g.groups === 1 && g.cIn >= 32 && g.cOut >= 32;
+    && g.dilationW === 1 && g.groups === 1 && g.cIn >= 32 && g.cOut >= 32 && g.n * g.outH * g.outW >= 128;
 }
 
 /** Winograd F(m×m, 3×3), m = 2 or 4: weights → U[ξ][Cout][Cin] (packed), input tiles → V[ξ][Cin][tiles], one GEMM
@@ -135,7 +137,6 @@ function convWinogradWeight(rt: WasmRuntime, g: ConvGeometry, xPtr: number, dyPt
 /** Forward convolution over operands already in the arena (`wPtr`: the weights as given, [Cout, Cin/groups, kh, kw]). */
 function convForwardPtrs(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: number, biasPtr: number, yPtr: number): void {
   if (winogradFits(g)) { convWinograd(rt, g, xPtr, wPtr, biasPtr, yPtr); return; }
-  const aPtr = packWeights(rt, g, wPtr);
   const cinG = g.cIn / g.groups, coutG = g.cOut / g.groups;
   const K = cinG * g.kh * g.kw, P = g.outH * g.outW;
   const flops = 2 * g.n * g.cOut * P * K;
@@ -149,7 +150,7 @@ function convForwardPtrs(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: n
     const buf = rt.alloc(128 * nth);
     const args = rt.args([
       g.cIn, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, g.outH, g.outW,
-      g.n, g.cOut, g.groups, xp, aPtr, yPtr, biasPtr, HP, WP, buf,
+      g.n, g.cOut, g.groups, xp, packWeights(rt, g, wPtr), yPtr, biasPtr, HP, WP, buf,
     ]);
     rt.run(TASK.convDirect, args, nth);
     return;
@@ -171,6 +172,8 @@ function convForwardPtrs(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: n
   const splitM = nth > 1 && outer * colBlocks < 2 * nth && coutG >= 16 * nth;
   const NC = splitM ? roundUp(Math.ceil(P / colBlocks), 8) : blockSize(P, NC_TARGET, 8, outer, nth);
   const MC = splitM ? roundUp(Math.ceil(coutG / nth), 4) : roundUp(coutG, 4);
+  // Split that way, each weight is used by one unit only: read the weights in place rather than pack them.
+  const aPtr = splitM ? 0 : packWeights(rt, g, wPtr);
   const KC = Math.ceil(K / Math.ceil(K / KC_TARGET));
   // + 32: the last row run of a panel stores a whole vector pair past the panel's end
   const bufStride = 256 + roundUp(NC, 8) * KC * 4 + 32;
@@ -178,7 +181,7 @@ function convForwardPtrs(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: n
   rt.alloc(64); // and reads up to 8 floats past a run's start: keep the input away from the memory's end
   const args = rt.args([
     g.cIn, H, W, g.kh, g.kw, g.strideH, g.strideW, padTop, padLeft, g.dilationH, g.dilationW, g.outH, g.outW,
-    g.n, g.cOut, g.groups, src, aPtr, yPtr, biasPtr, NC, KC, buf, bufStride, MC,
+    g.n, g.cOut, g.groups, src, aPtr, yPtr, biasPtr, NC, KC, buf, bufStride, MC, wPtr,
   ]);
   rt.run(TASK.convForward, args, nth);
 }

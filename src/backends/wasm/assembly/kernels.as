@@ -47,10 +47,53 @@ function micro(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, accumulate: 
   v128.store(c + 3 * ldc, c30); v128.store(c + 3 * ldc, c31, 16);
 }
 
+/** micro() with A read in place from 4 rows of a row-major matrix (a0..a3: the rows at the block's first k):
+ *  for weights used by few output pixels (small maps at batch 1), where packing them cost more than it saved. */
+function microRaw(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, pb: usize, c: usize, ldc: usize, accumulate: bool): void {
+  let z = f32x4.splat(0);
+  let c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let a = v128.load32_splat(a0);
+    c00 = fma(a, b0, c00); c01 = fma(a, b1, c01);
+    a = v128.load32_splat(a1);
+    c10 = fma(a, b0, c10); c11 = fma(a, b1, c11);
+    a = v128.load32_splat(a2);
+    c20 = fma(a, b0, c20); c21 = fma(a, b1, c21);
+    a = v128.load32_splat(a3);
+    c30 = fma(a, b0, c30); c31 = fma(a, b1, c31);
+    a0 += 4; a1 += 4; a2 += 4; a3 += 4; pb += 32;
+  }
+  if (accumulate) {
+    c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
+    c10 = f32x4.add(c10, v128.load(c + ldc)); c11 = f32x4.add(c11, v128.load(c + ldc, 16));
+    c20 = f32x4.add(c20, v128.load(c + 2 * ldc)); c21 = f32x4.add(c21, v128.load(c + 2 * ldc, 16));
+    c30 = f32x4.add(c30, v128.load(c + 3 * ldc)); c31 = f32x4.add(c31, v128.load(c + 3 * ldc, 16));
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16);
+  v128.store(c + 2 * ldc, c20); v128.store(c + 2 * ldc, c21, 16);
+  v128.store(c + 3 * ldc, c30); v128.store(c + 3 * ldc, c31, 16);
+}
+
+/** microRaw() for a tile with `rows`×`cols` valid (rows past the matrix read its last valid row). */
+function microRawEdge(kc: i32, a: usize, lda: usize, pb: usize, c: usize, ldc: usize, accumulate: bool, rows: i32, cols: i32, tile: usize): void {
+  const a1 = a + (rows > 1 ? lda : 0), a2 = a + <usize>imin(2, rows - 1) * lda, a3 = a + <usize>imin(3, rows - 1) * lda;
+  if (rows == 4 && cols == 8) { microRaw(kc, a, a1, a2, a3, pb, c, ldc, accumulate); return; }
+  microRaw(kc, a, a1, a2, a3, pb, tile, 32, false);
+  copyTile(tile, c, ldc, accumulate, rows, cols);
+}
+
 /** micro() for a tile with only `rows`×`cols` valid: computes into `tile` (4×8) and copies the valid part. */
 function microEdge(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, accumulate: bool, rows: i32, cols: i32, tile: usize): void {
   if (rows == 4 && cols == 8) { micro(kc, pa, pb, c, ldc, accumulate); return; }
   micro(kc, pa, pb, tile, 32, false);
+  copyTile(tile, c, ldc, accumulate, rows, cols);
+}
+
+/** C[rows×cols] (+)= tile (4×8, row stride 32 bytes). */
+function copyTile(tile: usize, c: usize, ldc: usize, accumulate: bool, rows: i32, cols: i32): void {
   if (cols == 8) { // only rows are missing (M not a multiple of 4): copy whole rows as vectors
     for (let r = 0; r < rows; r++) {
       const crow = c + <usize>r * ldc;
@@ -338,16 +381,17 @@ function im2colTPanelRows(x: usize, H: i32, W: i32, KH: i32, KW: i32, SH: i32, P
 
 // Parameter block of conv tasks: the 13 geometry fields above, then:
 const C_N = 13, C_COUT = 14, C_GROUPS = 15, C_X = 16, C_A = 17, C_Y = 18, C_BIAS = 19, C_NC = 20,
-  C_KC = 21, C_BUF = 22, C_BUFSTRIDE = 23, C_MC = 24;
+  C_KC = 21, C_BUF = 22, C_BUFSTRIDE = 23, C_MC = 24, C_W = 25;
 // Per-thread buffer layout: [tile 32 floats][colY 8 i32][colX 8 i32][pad to 64 floats][B or A panels...]
 
-/** Convolution forward: units (image, group, block of NC output pixels); y (+bias) = W_g · im2col(x). */
+/** Convolution forward: units (image, group, block of NC output pixels); y (+bias) = W_g · im2col(x), W_g from
+ *  packed panels (C_A) or, when C_A is 0, read in place from the weights (C_W). */
 export function convForwardTask(args: usize, tid: i32, nth: i32): void {
   const cin = arg(args, G_CIN), H = arg(args, G_H), W = arg(args, G_W), KH = arg(args, G_KH), KW = arg(args, G_KW);
   const OH = arg(args, G_OH), OW = arg(args, G_OW);
   const N = arg(args, C_N), cout = arg(args, C_COUT), groups = arg(args, C_GROUPS);
   const x = <usize>arg(args, C_X), a = <usize>arg(args, C_A), y = <usize>arg(args, C_Y), bias = <usize>arg(args, C_BIAS);
-  const NC = arg(args, C_NC), KC = arg(args, C_KC), MC = arg(args, C_MC);
+  const NC = arg(args, C_NC), KC = arg(args, C_KC), MC = arg(args, C_MC), w = <usize>arg(args, C_W);
   const buf = <usize>arg(args, C_BUF) + <usize>tid * <usize>arg(args, C_BUFSTRIDE);
   const tile = buf, colY = buf + 128, colX = buf + 160, bp = buf + 256;
   const cinG = cin / groups, coutG = cout / groups;
@@ -362,6 +406,7 @@ export function convForwardTask(args: usize, tid: i32, nth: i32): void {
     const xg = x + ((<usize>(img * cin + grp * cinG) * <usize>(H * W)) << 2);
     const p0 = jc * NC, nc = imin(NC, P - p0);
     const m0 = mc * MC, m1 = imin(coutG, m0 + MC);
+    const wg = w + ((<usize>grp * <usize>coutG * <usize>K) << 2);
     const yg = y + ((<usize>(img * cout + grp * coutG) * <usize>P + <usize>p0) << 2);
     const ag = a + ((<usize>grp * <usize>mPad * <usize>K) << 2);
     if (bias != 0) {
@@ -381,8 +426,12 @@ export function convForwardTask(args: usize, tid: i32, nth: i32): void {
         const cols = imin(8, nc - q * 8);
         const pb = bp + (<usize>(q * kc) << 5);
         for (let i0 = m0; i0 < m1; i0 += 4) {
-          microEdge(kc, ag + ((<usize>i0 * <usize>K + <usize>k0 * 4) << 2), pb,
-            yg + <usize>i0 * ldc + (<usize>(q * 8) << 2), ldc, acc, imin(4, m1 - i0), cols, tile);
+          if (a == 0) // weights read in place: rows of K floats
+            microRawEdge(kc, wg + ((<usize>i0 * <usize>K + <usize>k0) << 2), <usize>K << 2, pb,
+              yg + <usize>i0 * ldc + (<usize>(q * 8) << 2), ldc, acc, imin(4, m1 - i0), cols, tile);
+          else
+            microEdge(kc, ag + ((<usize>i0 * <usize>K + <usize>k0 * 4) << 2), pb,
+              yg + <usize>i0 * ldc + (<usize>(q * 8) << 2), ldc, acc, imin(4, m1 - i0), cols, tile);
         }
       }
     }
