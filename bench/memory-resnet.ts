@@ -1,6 +1,6 @@
 // Peak memory of ResNet-18 batch-1 inference (eval, noGrad) on the wasm backend against the issue's bound:
 // 1.5 × (weights + largest live activations). `node --expose-gc --import tsx bench/memory-resnet.ts [threads]`.
-import { initWasm, wasmBackend } from "../src/backends/wasm/index.js";
+import { initWasm, wasmInfo } from "../src/backends/wasm/index.js";
 import * as models from "../src/models/index.js";
 import { noGrad } from "../src/autograd/grad-mode.js";
 import { randn } from "../src/tensor/creation.js";
@@ -28,11 +28,11 @@ const timer = setInterval(sample, 1);
 for (let i = 0; i < 3; i++) { noGrad(() => net.call(x)); sample(); }
 clearInterval(timer);
 const after = process.memoryUsage();
-const wasmBytes = (wasmBackend as unknown as { name: string }) && process.memoryUsage().arrayBuffers;
+const wasmBytes = after.arrayBuffers;
 const bound = weights + largest;
 console.log(`weights ${(weights / MiB).toFixed(1)} MiB + largest activations ${(largest / MiB).toFixed(1)} MiB = ${(bound / MiB).toFixed(1)} MiB`);
 console.log(`RSS growth (peak sampled after each forward) ${((peakRss - before.rss) / MiB).toFixed(1)} MiB = ${((peakRss - before.rss) / bound).toFixed(2)}×; at the end ${((after.rss - before.rss) / MiB).toFixed(1)} MiB`);
-console.log(`array buffers (JS typed arrays + wasm memory) growth ${((wasmBytes - before.arrayBuffers) / MiB).toFixed(1)} MiB`);
+console.log(`array buffers (JS typed arrays + wasm memory) growth ${((wasmBytes - before.arrayBuffers) / MiB).toFixed(1)} MiB; wasm memory ${(wasmInfo().memoryBytes / MiB).toFixed(1)} MiB`);
 console.log(`heapTotal ${((after.heapTotal - before.heapTotal) / MiB).toFixed(1)} MiB, heapUsed ${((after.heapUsed - before.heapUsed) / MiB).toFixed(1)} MiB, external ${((after.external - before.external) / MiB).toFixed(1)} MiB`);
 console.log(`after building the model: RSS +${((built.rss - before.rss) / MiB).toFixed(1)} MiB, array buffers +${((built.arrayBuffers - before.arrayBuffers) / MiB).toFixed(1)} MiB`);
 gc();

@@ -38,6 +38,8 @@ export interface WasmInfo {
   threads: number;
   /** Whether the memory is a SharedArrayBuffer (threads possible). */
   sharedMemory: boolean;
+  /** Bytes of the WebAssembly memory (the kernels' scratch arena grows to the largest call's operands). */
+  memoryBytes: number;
 }
 
 let runtime: WasmRuntime | null = null;
@@ -119,6 +121,7 @@ export function wasmInfo(): WasmInfo {
     relaxedAvailable: relaxedSimdAvailable(),
     threads: runtime?.threads ?? 0,
     sharedMemory: runtime?.shared ?? sharedMemoryAvailable(),
+    memoryBytes: runtime?.memory.buffer.byteLength ?? 0,
   };
 }
 
