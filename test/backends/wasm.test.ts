@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import type { BinaryOp, ConvGeometry, MatmulParams, Kernels, PoolGeometry } from "../../src/backends/backend.js";
 import { jsKernels } from "../../src/backends/js/index.js";
 import { WasmRuntime, relaxedSimdAvailable } from "../../src/backends/wasm/runtime.js";
-import { makeKernels, setDirectMaxCout } from "../../src/backends/wasm/kernels.js";
+import { makeKernels, setDirectMaxCout, setWinograd, setWinogradChunkBytes } from "../../src/backends/wasm/kernels.js";
 
 /** Deterministic uniform(-1, 1) data. */
 function rand(n: number, seed: number): Float32Array {
@@ -323,9 +323,9 @@ function checkNonFiniteEdges(name: string, k: Partial<Kernels>): void {
   }
 }
 
-function checkConv(name: string, k: Partial<Kernels>): void {
+function checkConv(name: string, k: Partial<Kernels>, cases: readonly ConvGeometry[] = convCases): void {
   let seed = 1;
-  for (const g of convCases) {
+  for (const g of cases) {
     const cinG = g.cIn / g.groups;
     const x = rand(g.n * g.cIn * g.h * g.w, seed++), w = rand(g.cOut * cinG * g.kh * g.kw, seed++);
     const bias = rand(g.cOut, seed++), dy = rand(g.n * g.cOut * g.outH * g.outW, seed++);
@@ -360,6 +360,24 @@ function checkAll(name: string, k: Partial<Kernels>): void {
       checkConv(`${name} directMaxCout=${directMaxCout}`, k);
     } finally {
       setDirectMaxCout(32);
+    }
+  }
+  // the shapes Winograd takes: also through the GEMM, through F(2×2) alone, and split into one tile row per chunk
+  const winogradCases = convCases.filter((g) => g.kh === 3 && g.kw === 3 && g.strideH === 1 && g.strideW === 1
+    && g.dilationH === 1 && g.dilationW === 1 && g.groups === 1 && g.cIn >= 32 && g.cOut >= 32);
+  assert.ok(winogradCases.length >= 4);
+  const modes: [string, () => void][] = [
+    ["no Winograd", () => setWinograd(false)],
+    ["Winograd F(2×2) only", () => setWinograd(true, false)],
+    ["Winograd, one tile row per chunk", () => setWinogradChunkBytes(1)],
+  ];
+  for (const [mode, set] of modes) {
+    set();
+    try {
+      checkConv(`${name} ${mode}`, k, winogradCases);
+    } finally {
+      setWinograd(true, true);
+      setWinogradChunkBytes(8 << 20);
     }
   }
   let seed = 1000;

@@ -48,7 +48,9 @@ let WINOGRAD = true, WINOGRAD4 = true;
 /** For measurements: turn the Winograd path on or off, and its F(4×4, 3×3) variant. */
 export function setWinograd(on: boolean, f4 = true): void { WINOGRAD = on; WINOGRAD4 = f4; }
 /** Bytes of transformed input and GEMM output per chunk of tile rows (they stay in the outer caches). */
-const WINOGRAD_CHUNK_BYTES = 8 << 20;
+let WINOGRAD_CHUNK_BYTES = 8 << 20;
+/** For tests: the chunk budget (small values force many chunks on small shapes). */
+export function setWinogradChunkBytes(bytes: number): void { WINOGRAD_CHUNK_BYTES = bytes; }
 
 /** Also ≥ 128 output pixels in all: on fewer (ResNet's 7×7 maps at batch 1) its transformed weights (1.8× the weights)
  *  cost what its fewer multiplications save, and the GEMM reads the weights in place with less memory. */
