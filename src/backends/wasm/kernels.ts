@@ -105,8 +105,9 @@ function convWinogradWeight(rt: WasmRuntime, g: ConvGeometry, xPtr: number, dyPt
   const nth = threadsFor(rt, 2 * g.n * cout * g.outH * g.outW * C * 4);
   const xp = rt.allocF32(g.n * C * HP * WP + 16);
   rt.exports.padPlanes(xPtr, g.n * C, g.h, g.w, g.padTop, g.padLeft, HP, WP, xp);
+  const scratch = rt.alloc(36 * 16 * rt.threads);
   const geo = (row0: number, rows: number, src: number, dst: number) =>
-    rt.args([C, cout, HP, WP, TH, TW, row0, rows, src, dst, 0, g.outH, g.outW, 0, 0]);
+    rt.args([C, cout, HP, WP, TH, TW, row0, rows, src, dst, 0, g.outH, g.outW, 0, scratch]);
   const totalRows = g.n * TH;
   const rowsPerChunk = Math.max(1, Math.min(totalRows, Math.floor(WINOGRAD_CHUNK_BYTES / (16 * TW * (2 * C + cout) * 4))));
   const chunks = Math.ceil(totalRows / rowsPerChunk), Tmax = rowsPerChunk * TW, mPad = roundUp(cout, 4);

@@ -1354,8 +1354,8 @@ function winoWeightRow(out: usize, xiStride: usize, a: i32, r0: v128, r1: v128, 
 }
 
 /** V[ξ][ci][t] = (Bᵀ d B)[ξ] for the tiles t of tile rows ROW0..ROW0+ROWS (over images × TH) of the zero-padded
- *  input SRC [n, C, HP, WP] (HP = 2·TH + 2; WP leaves 14 columns after the last 4-tile group). Units: (tile row,
- *  channel). 4 tiles at a time: their window columns are the even and odd lanes of two vector pairs.
+ *  input SRC [n, C, HP, WP] (HP = 2·TH + 2, WP = 2·roundUp(TW, 4) + 2: the last 4-tile group's loads stay in the row).
+ *  Units: (tile row, channel). 4 tiles at a time: their window columns are the even and odd lanes of two vector pairs.
  *  Bᵀ = [[1,0,−1,0],[0,1,1,0],[0,−1,1,0],[0,1,0,−1]]. */
 export function winoInputTask(args: usize, tid: i32, nth: i32): void {
   const C = arg(args, WG_C), HP = arg(args, WG_HP), WP = arg(args, WG_WP), TH = arg(args, WG_TH), TW = arg(args, WG_TW);
@@ -1364,45 +1364,34 @@ export function winoInputTask(args: usize, tid: i32, nth: i32): void {
   const T = <usize>rows * <usize>TW;
   const xiStride = (<usize>C * T) << 2;
   const units = rows * C;
+  const scratch = <usize>arg(args, WG_SCRATCH) + (<usize>tid * 36 << 4); // 16 of 36 vectors per thread: Bᵀ·d
   for (let u = tid; u < units; u += nth) {
     const rr = u / C, ci = u - rr * C;
     const r = row0 + rr, img = r / TH, ty = r - img * TH;
     const plane = x + ((<usize>(img * C + ci) * <usize>HP * <usize>WP + <usize>(2 * ty) * <usize>WP) << 2);
     const out = V + ((<usize>ci * T + <usize>rr * <usize>TW) << 2);
-    const rowBytes = <usize>WP << 2;
     for (let tx = 0; tx < TW; tx += 4) {
-      const p = plane + (<usize>(2 * tx) << 2);
-      // rows of Bᵀ d: t_i = d_0 − d_2, d_1 + d_2, d_2 − d_1, d_1 − d_3 along each window row i
-      let p0 = p;
-      let lo = v128.load(p0), hi = v128.load(p0, 16), lo2 = v128.load(p0, 8), hi2 = v128.load(p0, 24);
-      let d0 = v128.shuffle<f32>(lo, hi, 0, 2, 4, 6), d1 = v128.shuffle<f32>(lo, hi, 1, 3, 5, 7);
-      let d2 = v128.shuffle<f32>(lo2, hi2, 0, 2, 4, 6), d3 = v128.shuffle<f32>(lo2, hi2, 1, 3, 5, 7);
-      const t00 = f32x4.sub(d0, d2), t01 = f32x4.add(d1, d2), t02 = f32x4.sub(d2, d1), t03 = f32x4.sub(d1, d3);
-      p0 += rowBytes;
-      lo = v128.load(p0); hi = v128.load(p0, 16); lo2 = v128.load(p0, 8); hi2 = v128.load(p0, 24);
-      d0 = v128.shuffle<f32>(lo, hi, 0, 2, 4, 6); d1 = v128.shuffle<f32>(lo, hi, 1, 3, 5, 7);
-      d2 = v128.shuffle<f32>(lo2, hi2, 0, 2, 4, 6); d3 = v128.shuffle<f32>(lo2, hi2, 1, 3, 5, 7);
-      const t10 = f32x4.sub(d0, d2), t11 = f32x4.add(d1, d2), t12 = f32x4.sub(d2, d1), t13 = f32x4.sub(d1, d3);
-      p0 += rowBytes;
-      lo = v128.load(p0); hi = v128.load(p0, 16); lo2 = v128.load(p0, 8); hi2 = v128.load(p0, 24);
-      d0 = v128.shuffle<f32>(lo, hi, 0, 2, 4, 6); d1 = v128.shuffle<f32>(lo, hi, 1, 3, 5, 7);
-      d2 = v128.shuffle<f32>(lo2, hi2, 0, 2, 4, 6); d3 = v128.shuffle<f32>(lo2, hi2, 1, 3, 5, 7);
-      const t20 = f32x4.sub(d0, d2), t21 = f32x4.add(d1, d2), t22 = f32x4.sub(d2, d1), t23 = f32x4.sub(d1, d3);
-      p0 += rowBytes;
-      lo = v128.load(p0); hi = v128.load(p0, 16); lo2 = v128.load(p0, 8); hi2 = v128.load(p0, 24);
-      d0 = v128.shuffle<f32>(lo, hi, 0, 2, 4, 6); d1 = v128.shuffle<f32>(lo, hi, 1, 3, 5, 7);
-      d2 = v128.shuffle<f32>(lo2, hi2, 0, 2, 4, 6); d3 = v128.shuffle<f32>(lo2, hi2, 1, 3, 5, 7);
-      const t30 = f32x4.sub(d0, d2), t31 = f32x4.add(d1, d2), t32 = f32x4.sub(d2, d1), t33 = f32x4.sub(d1, d3);
-      // columns: V_0 = t_0 − t_2, V_1 = t_1 + t_2, V_2 = t_2 − t_1, V_3 = t_1 − t_3 (ξ = 4·row + column)
+      // Bᵀ along each window row i (lanes = 4 tiles): t_i = d_0 − d_2, d_1 + d_2, d_2 − d_1, d_1 − d_3, into scratch[4i + j]
+      for (let i = 0; i < 4; i++) {
+        const p = plane + ((<usize>i * <usize>WP + <usize>(2 * tx)) << 2);
+        const lo = v128.load(p), hi = v128.load(p, 16), lo2 = v128.load(p, 8), hi2 = v128.load(p, 24);
+        const d0 = v128.shuffle<f32>(lo, hi, 0, 2, 4, 6), d1 = v128.shuffle<f32>(lo, hi, 1, 3, 5, 7);
+        const d2 = v128.shuffle<f32>(lo2, hi2, 0, 2, 4, 6), d3 = v128.shuffle<f32>(lo2, hi2, 1, 3, 5, 7);
+        const q = scratch + (<usize>(4 * i) << 4);
+        v128.store(q, f32x4.sub(d0, d2)); v128.store(q, f32x4.add(d1, d2), 16);
+        v128.store(q, f32x4.sub(d2, d1), 32); v128.store(q, f32x4.sub(d1, d3), 48);
+      }
+      // then down each column j: V_0 = t_0 − t_2, V_1 = t_1 + t_2, V_2 = t_2 − t_1, V_3 = t_1 − t_3 (ξ = 4·row + column)
       const o = out + (<usize>tx << 2), n = imin(4, TW - tx);
-      winoStore(o, n, f32x4.sub(t00, t20)); winoStore(o + xiStride, n, f32x4.sub(t01, t21));
-      winoStore(o + 2 * xiStride, n, f32x4.sub(t02, t22)); winoStore(o + 3 * xiStride, n, f32x4.sub(t03, t23));
-      winoStore(o + 4 * xiStride, n, f32x4.add(t10, t20)); winoStore(o + 5 * xiStride, n, f32x4.add(t11, t21));
-      winoStore(o + 6 * xiStride, n, f32x4.add(t12, t22)); winoStore(o + 7 * xiStride, n, f32x4.add(t13, t23));
-      winoStore(o + 8 * xiStride, n, f32x4.sub(t20, t10)); winoStore(o + 9 * xiStride, n, f32x4.sub(t21, t11));
-      winoStore(o + 10 * xiStride, n, f32x4.sub(t22, t12)); winoStore(o + 11 * xiStride, n, f32x4.sub(t23, t13));
-      winoStore(o + 12 * xiStride, n, f32x4.sub(t10, t30)); winoStore(o + 13 * xiStride, n, f32x4.sub(t11, t31));
-      winoStore(o + 14 * xiStride, n, f32x4.sub(t12, t32)); winoStore(o + 15 * xiStride, n, f32x4.sub(t13, t33));
+      for (let j = 0; j < 4; j++) {
+        const q = scratch + (<usize>j << 4);
+        const e0 = v128.load(q), e1 = v128.load(q, 64), e2 = v128.load(q, 128), e3 = v128.load(q, 192);
+        const oj = o + <usize>j * xiStride, step = 4 * xiStride;
+        winoStore(oj, n, f32x4.sub(e0, e2));
+        winoStore(oj + step, n, f32x4.add(e1, e2));
+        winoStore(oj + 2 * step, n, f32x4.sub(e2, e1));
+        winoStore(oj + 3 * step, n, f32x4.sub(e1, e3));
+      }
     }
   }
 }
