@@ -1,5 +1,7 @@
 // The wasm backend's kernels: conv2d forward, its input and weight gradients, and matmul, each copying its
 // Float32Array operands into the runtime's arena, running a task (split over threads) and copying out.
+// 3×3 stride-1 convolutions with enough channels run as Winograd transforms around 16 or 36 GEMMs (forward,
+// input and weight gradients); the others as GEMM over im2col panels, or direct for few output channels.
 // Input gradients run as a forward convolution of dy with flipped, transposed weights, or as GEMM + col2im.
 // A convolution whose window covers its whole input (1×1 output, LeNet's C5) runs as a plain matmul.
 // Also: max, min and avg pooling, planeScatter (its backward), relu / relu mask, add/sub/mul/div on contiguous or

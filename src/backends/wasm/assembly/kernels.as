@@ -2,7 +2,8 @@
 // A packed GEMM in the GotoBLAS/BLIS style: a 4×8 register-blocked f32x4 micro-kernel (8 v128 accumulators:
 // V8's register allocator keeps 8 loop-carried v128 values in xmm registers and spills beyond that) over
 // packed A panels (4 rows) and packed B panels (8 columns), with convolution as GEMM over im2col panels
-// packed on the fly. Every "task" function takes (args, tid, nthreads) so that worker threads sharing the
+// packed on the fly, and Winograd F(2×2, 3×3) / F(4×4, 3×3) transforms feeding that GEMM (at the end of the
+// file). Every "task" function takes (args, tid, nthreads) so that worker threads sharing the
 // memory can split the units of work; args points at an i32 parameter block written by the JS side.
 // The file has the .as extension so that the project's TypeScript compiler does not read it.
 
