@@ -307,6 +307,9 @@ const matmulCases: MatmulParams[] = [
   { batch: 2, m: 9, n: 31, k: 3, aBatchStride: 27, bBatchStride: 0, transA: true, transB: false }, // B broadcast
   { batch: 1, m: 4, n: 8, k: 0, aBatchStride: 0, bBatchStride: 0, transA: false, transB: false }, // empty sum
   { batch: 2, m: 70, n: 600, k: 130, aBatchStride: 70 * 130, bBatchStride: 130 * 600, transA: false, transB: false },
+  { batch: 1, m: 1, n: 37, k: 203, aBatchStride: 0, bBatchStride: 0, transA: false, transB: true }, // Linear at batch 1: dot products
+  { batch: 3, m: 4, n: 21, k: 16, aBatchStride: 64, bBatchStride: 0, transA: false, transB: true }, // few rows, W shared, k = 16
+  { batch: 2, m: 3, n: 5, k: 39, aBatchStride: 0, bBatchStride: 195, transA: false, transB: true }, // A broadcast, k tail
 ];
 
 /** Direct weight gradients read whole vectors of a row: an infinity just past the pixels a tap uses must not leak in. */

@@ -354,6 +354,14 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
       rt.begin();
       const aPtr = rt.copyIn(a as Float32Array);
       const bPtr = rt.copyIn(b as Float32Array);
+      if (m <= 4 && !p.transA && p.transB && k >= 16) {
+        // A few rows against Wᵀ (a Linear layer at batch 1): dot products over W's rows, no packing.
+        const cPtr = rt.allocF32(batch * m * n);
+        const args = rt.args([batch, m, n, k, aPtr, p.aBatchStride, bPtr, p.bBatchStride, cPtr]);
+        rt.run(TASK.matmulRows, args, threadsFor(rt, 2 * batch * m * n * k));
+        rt.copyOut(cPtr, out as Float32Array);
+        return;
+      }
       const mPad = roundUp(m, 4);
       // A is packed once when shared over the batch, else once per batch item.
       const aBatches = p.aBatchStride === 0 ? 1 : batch;

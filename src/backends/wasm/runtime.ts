@@ -22,6 +22,7 @@ export interface KernelExports {
   wino4WeightTask(args: number, tid: number, nth: number): void;
   wino4InputTask(args: number, tid: number, nth: number): void;
   wino4OutputTask(args: number, tid: number, nth: number): void;
+  matmulRowsTask(args: number, tid: number, nth: number): void;
   convDirectTask(args: number, tid: number, nth: number): void;
   convWeightDirectTask(args: number, tid: number, nth: number): void;
   reduceSum(x: number, outer: number, size: number, inner: number, y: number, acc: number): void;
@@ -40,12 +41,13 @@ const TASK_EXPORTS = [
   "", "convForwardTask", "convWeightTask", "matmulTask", "convInputTask", "maxPoolTask", "convDirectTask",
   "convWeightDirectTask", "channelMomentsTask", "channelAffineTask", "channelNormBackwardTask", "avgPoolTask",
   "winoWeightTask", "winoInputTask", "winoOutputTask", "winoGradOutputTask", "winoWeightGradTask",
-  "wino4WeightTask", "wino4InputTask", "wino4OutputTask",
+  "wino4WeightTask", "wino4InputTask", "wino4OutputTask", "matmulRowsTask",
 ] as const;
 type TaskFn = (args: number, tid: number, nth: number) => void;
 
 /** Task ids understood by the workers (index into TASK_EXPORTS). */
 export const TASK = { convForward: 1, convWeight: 2, matmul: 3, convInput: 4, maxPool: 5, convDirect: 6, convWeightDirect: 7, channelMoments: 8, channelAffine: 9, channelNormBackward: 10, avgPool: 11, winoWeight: 12, winoInput: 13, winoOutput: 14, winoGradOutput: 15, winoWeightGrad: 16, wino4Weight: 17, wino4Input: 18, wino4Output: 19,
+  matmulRows: 20,
 } as const;
 export type TaskId = (typeof TASK)[keyof typeof TASK];
 

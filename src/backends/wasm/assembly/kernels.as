@@ -1724,3 +1724,39 @@ export function wino4OutputTask(args: usize, tid: i32, nth: i32): void {
     }
   }
 }
+
+// Parameter block of the few-rows matmul task.
+const V_BATCH = 0, V_M = 1, V_N = 2, V_K = 3, V_A = 4, V_ASTRIDE = 5, V_B = 6, V_BSTRIDE = 7, V_C = 8;
+
+/** out[b] = A[b]·Wᵀ for A with few rows (m ≤ 4: a Linear layer at batch 1) and W [n, k] row-major: one dot product
+ *  per (row, column), 16 floats a step in 4 accumulators. Every weight is used m times, so packing it (what the GEMM
+ *  does) would cost more than the products. Units: blocks of 16 output columns. */
+export function matmulRowsTask(args: usize, tid: i32, nth: i32): void {
+  const batch = arg(args, V_BATCH), M = arg(args, V_M), N = arg(args, V_N), K = arg(args, V_K);
+  const a = <usize>arg(args, V_A), aStride = <usize>arg(args, V_ASTRIDE), b = <usize>arg(args, V_B);
+  const bStride = <usize>arg(args, V_BSTRIDE), c = <usize>arg(args, V_C);
+  const blocks = (N + 15) >> 4, units = batch * blocks;
+  for (let u = tid; u < units; u += nth) {
+    const bi = u / blocks, j0 = (u - bi * blocks) << 4, j1 = imin(N, j0 + 16);
+    for (let j = j0; j < j1; j++) {
+      const w = b + ((<usize>bi * bStride + <usize>j * <usize>K) << 2);
+      for (let i = 0; i < M; i++) {
+        const x = a + ((<usize>bi * aStride + <usize>i * <usize>K) << 2);
+        let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
+        let kk = 0;
+        for (; kk + 16 <= K; kk += 16) {
+          const o = <usize>kk << 2;
+          s0 = fma(v128.load(x + o), v128.load(w + o), s0);
+          s1 = fma(v128.load(x + o, 16), v128.load(w + o, 16), s1);
+          s2 = fma(v128.load(x + o, 32), v128.load(w + o, 32), s2);
+          s3 = fma(v128.load(x + o, 48), v128.load(w + o, 48), s3);
+        }
+        for (; kk + 4 <= K; kk += 4) s0 = fma(v128.load(x + (<usize>kk << 2)), v128.load(w + (<usize>kk << 2)), s0);
+        const s = f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3));
+        let t = f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
+        for (; kk < K; kk++) t += load<f32>(x + (<usize>kk << 2)) * load<f32>(w + (<usize>kk << 2));
+        store<f32>(c + ((<usize>(bi * M + i) * <usize>N + <usize>j) << 2), t);
+      }
+    }
+  }
+}
