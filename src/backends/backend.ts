@@ -131,4 +131,7 @@ export interface Backend {
   readonly kernels: Partial<Kernels>;
   /** Whether its kernels take arrays of this kind (a WebAssembly backend takes float32 only). */
   supports(data: DataArray): boolean;
+  /** A copy of `data` kept in the backend's own memory, for long-lived arrays (parameters) that its kernels then read
+   *  without copying them in on every call; null where it keeps none (then the array stays where it is). */
+  residentCopy?(data: DataArray): DataArray | null;
 }

@@ -42,6 +42,11 @@ export function listBackends(): string[] {
   return [...backends.keys()];
 }
 
+/** The current backend's resident copy of a long-lived array (see Backend.residentCopy), or null. */
+export function residentCopy(data: DataArray): DataArray | null {
+  return active().residentCopy?.(data) ?? null;
+}
+
 /** How often each kernel fell back from the current fast backend to the reference one. */
 export function kernelFallbacks(): Record<string, number> {
   return Object.fromEntries(fallbacks);

@@ -1,6 +1,7 @@
 // nn.Module, shaped like torch.nn.Module: parameters, buffers and child modules registered in order (which fixes the
 // state-dict key order), train/eval, hooks, stateDict/loadStateDict and a printable tree like PyTorch's repr.
-import { Tensor } from "../tensor/tensor.js";
+import { Tensor, replaceStorage } from "../tensor/tensor.js";
+import { residentCopy } from "../backends/registry.js";
 import { fmtShape, shapeEquals } from "../tensor/shape.js";
 import { ShapeError, ValueError } from "../errors.js";
 import { zeros } from "../tensor/creation.js";
@@ -85,10 +86,16 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   outputShape?(...inputShapes: (readonly number[])[]): number[];
 
   // ---- registration ----
-  /** Register a parameter under `name` (marks it requiresGrad) and return it. null registers an absent one (bias=False). */
+  /** Register a parameter under `name` (marks it requiresGrad) and return it. null registers an absent one (bias=False).
+   *  Its values move into the backend's own memory where the backend keeps one (the wasm backend with threads), so
+   *  that kernels read them in place; the tensor object stays the same. */
   registerParameter<T extends Tensor | null>(name: string, param: T): T {
     this.checkName(name, this._parameters);
-    if (param) param.requiresGrad = true;
+    if (param) {
+      param.requiresGrad = true;
+      const resident = residentCopy(param.data);
+      if (resident) replaceStorage(param, resident);
+    }
     this._parameters.set(name, param);
     return param;
   }

@@ -223,3 +223,12 @@ export function isTensor(x: unknown): x is Tensor {
 export function numelOf(shape: Shape): number {
   return sizeOf(shape);
 }
+
+/** Moves `t`'s values into another array of the same kind and length (a backend's resident copy of a parameter);
+ *  internal: views made of `t` before keep the old array. */
+export function replaceStorage(t: Tensor, data: DataArray): void {
+  if (data.length !== t.data.length || dtypeOf(data) !== t.dtype) {
+    throw new ValueError(`replaceStorage: ${dtypeOf(data)}[${data.length}] cannot hold ${t.dtype}[${t.data.length}]`);
+  }
+  (t as { data: DataArray }).data = data;
+}

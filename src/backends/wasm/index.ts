@@ -50,6 +50,7 @@ export const wasmBackend: Backend = {
   name: "wasm",
   kernels,
   supports: (data: DataArray) => data instanceof Float32Array,
+  residentCopy: (data: DataArray) => (runtime && data instanceof Float32Array ? runtime.residentCopy(data) : null),
 };
 
 function defaultThreads(): number {

@@ -159,6 +159,13 @@ export class WasmRuntime {
   private workers: WorkerHandle[] = [];
   private ctl: Int32Array;
   private top = ARENA_BASE;
+  /** Resident arrays (parameters) live below the arena: [ARENA_BASE, residentTop); the arena starts above them. */
+  private residentTop = ARENA_BASE;
+  /** Blocks of resident arrays that were garbage-collected, for reuse (first fit). */
+  private freeBlocks: { ptr: number; bytes: number }[] = [];
+  private readonly freed = new FinalizationRegistry<{ ptr: number; bytes: number }>((b) => this.freeBlocks.push(b));
+  /** The SharedArrayBuffers this memory has been seen through (a shared memory gives a new one after each grow). */
+  private readonly buffers = new WeakSet<ArrayBufferLike>();
   readonly stats: WasmStats = { calls: 0, copyMs: 0, totalMs: 0 };
   measure = false;
 
@@ -257,19 +264,57 @@ export class WasmRuntime {
 
   /** Starts a kernel call: the arena is reused from its base. */
   begin(): void {
-    this.top = ARENA_BASE;
+    this.top = this.residentTop;
   }
 
   /** Allocates `bytes` (64-byte aligned) in the arena, growing the memory when needed; returns the byte offset. */
   alloc(bytes: number): number {
     const p = this.top;
     this.top = p + Math.ceil(Math.max(bytes, 0) / 64) * 64;
-    const need = this.top - this.memory.buffer.byteLength;
-    if (need > 0) {
-      const pages = Math.ceil(need / PAGE);
-      this.memory.grow(Math.max(pages, (this.memory.buffer.byteLength / PAGE) >> 2));
-    }
+    this.reserve(this.top);
     return p;
+  }
+
+  /** Grows the memory to at least `end` bytes (by a quarter of its size at least, to grow rarely). */
+  private reserve(end: number): void {
+    const need = end - this.memory.buffer.byteLength;
+    if (need > 0) this.memory.grow(Math.max(Math.ceil(need / PAGE), (this.memory.buffer.byteLength / PAGE) >> 2));
+  }
+
+  /** A copy of `src` that stays in this memory until it is garbage-collected: kernels read it in place (copyIn
+   *  returns its offset). Only with a shared memory, whose growth leaves earlier views valid; null otherwise. Called
+   *  between kernel calls only (the arena, above, is empty then). */
+  residentCopy(src: Float32Array): Float32Array | null {
+    if (!this.shared || src.length === 0) return null;
+    const bytes = Math.ceil(src.length * 4 / 64) * 64;
+    const i = this.freeBlocks.findIndex((b) => b.bytes === bytes);
+    let ptr: number;
+    if (i >= 0) {
+      ptr = this.freeBlocks[i]!.ptr;
+      this.freeBlocks.splice(i, 1);
+    } else {
+      // Resident arrays take at most half of the memory's limit (the arena needs the rest); + 64 KiB: kernels read a
+      // few vectors past their last operand.
+      const end = this.residentTop + bytes;
+      if (end > (modules.maxPages * PAGE) / 2) return null;
+      try {
+        this.reserve(end + PAGE);
+      } catch {
+        return null; // the engine refused to grow the memory: the array stays a plain one
+      }
+      ptr = this.residentTop;
+      this.residentTop = end;
+    }
+    const view = new Float32Array(this.memory.buffer, ptr, src.length);
+    view.set(src);
+    this.buffers.add(this.memory.buffer);
+    this.freed.register(view, { ptr, bytes });
+    return view;
+  }
+
+  /** Whether `a` is a resident copy in this memory (then its byteOffset is its address). */
+  isResident(a: Float32Array): boolean {
+    return this.buffers.has(a.buffer);
   }
 
   allocF32(n: number): number {
@@ -280,8 +325,9 @@ export class WasmRuntime {
     return new Float32Array(this.memory.buffer, ptr, n);
   }
 
-  /** Copies a JS array into a fresh arena block. */
+  /** Copies a JS array into a fresh arena block; a resident copy is read in place. */
   copyIn(src: Float32Array): number {
+    if (this.isResident(src)) return src.byteOffset;
     const p = this.allocF32(src.length);
     const t = this.measure ? performance.now() : 0;
     this.f32(p, src.length).set(src);
