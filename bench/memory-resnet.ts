@@ -32,7 +32,7 @@ const wasmBytes = after.arrayBuffers;
 const bound = weights + largest;
 console.log(`weights ${(weights / MiB).toFixed(1)} MiB + largest activations ${(largest / MiB).toFixed(1)} MiB = ${(bound / MiB).toFixed(1)} MiB`);
 console.log(`RSS growth (peak sampled after each forward) ${((peakRss - before.rss) / MiB).toFixed(1)} MiB = ${((peakRss - before.rss) / bound).toFixed(2)}×; at the end ${((after.rss - before.rss) / MiB).toFixed(1)} MiB`);
-console.log(`array buffers (JS typed arrays + wasm memory) growth ${((wasmBytes - before.arrayBuffers) / MiB).toFixed(1)} MiB; wasm memory ${(wasmInfo().memoryBytes / MiB).toFixed(1)} MiB`);
+console.log(`array buffers as Node counts them (not the wasm memory) growth ${((wasmBytes - before.arrayBuffers) / MiB).toFixed(1)} MiB; wasm memory ${(wasmInfo().memoryBytes / MiB).toFixed(1)} MiB`);
 console.log(`heapTotal ${((after.heapTotal - before.heapTotal) / MiB).toFixed(1)} MiB, heapUsed ${((after.heapUsed - before.heapUsed) / MiB).toFixed(1)} MiB, external ${((after.external - before.external) / MiB).toFixed(1)} MiB`);
 console.log(`after building the model: RSS +${((built.rss - before.rss) / MiB).toFixed(1)} MiB, array buffers +${((built.arrayBuffers - before.arrayBuffers) / MiB).toFixed(1)} MiB`);
 gc();
