@@ -54,6 +54,7 @@ if (process.env[GC_CHILD]) {
     assert.ok(rt.memory.buffer.byteLength > before);
     assert.deepEqual(Array.from(r), Array.from(w));
     assert.ok(rt.isResident(r), "still recognised after the memory grew");
+    assert.equal(rt.residentCopy(r), r, "a resident array is not copied again");
     const r2 = rt.residentCopy(rand(100, 2))!;
     assert.ok(rt.isResident(r2) && r2.byteOffset >= r.byteOffset + r.byteLength);
     rt.begin();

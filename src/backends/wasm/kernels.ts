@@ -44,7 +44,7 @@ function threadsFor(rt: WasmRuntime, flops: number): number {
   return flops < MIN_PARALLEL_FLOPS ? 1 : rt.threads;
 }
 
-/** 3×3 stride-1 convolutions with ≥ 32 input and output channels run as Winograd F(2×2, 3×3): measured faster than
+/** 3×3 stride-1 convolutions with ≥ 32 input and output channels run as Winograd transforms: measured faster than
  *  the GEMM and the direct paths there (bench/profile-winograd.ts); with fewer input channels its GEMMs are too short. */
 let WINOGRAD = true, WINOGRAD4 = true;
 /** For measurements: turn the Winograd path on or off, and its F(4×4, 3×3) variant. */
@@ -61,6 +61,19 @@ function winogradFits(g: ConvGeometry): boolean {
     && g.dilationW === 1 && g.groups === 1 && g.cIn >= 32 && g.cOut >= 32 && g.n * g.outH * g.outW >= 128;
 }
 
+/** What the Winograd tasks share for m×m output tiles: the zero-padded input (every tile's window inside, and room
+ *  for the last 4-tile group's vector loads), per-thread scratch, and their parameter block for a chunk of tile rows. */
+function winogradTiles(rt: WasmRuntime, g: ConvGeometry, xPtr: number, m: number, biasPtr: number) {
+  const TH = Math.ceil(g.outH / m), TW = Math.ceil(g.outW / m);
+  const HP = m * TH + 2, WP = m * roundUp(TW, 4) + (m === 4 ? 4 : 2);
+  const xp = rt.allocF32(g.n * g.cIn * HP * WP + 16);
+  rt.exports.padPlanes(xPtr, g.n * g.cIn, g.h, g.w, g.padTop, g.padLeft, HP, WP, xp);
+  const scratch = rt.alloc(36 * 16 * rt.threads), mPad = roundUp(g.cOut, 4);
+  const geo = (row0: number, rows: number, src: number, dst: number) =>
+    rt.args([g.cIn, g.cOut, HP, WP, TH, TW, row0, rows, src, dst, biasPtr, g.outH, g.outW, mPad, scratch]);
+  return { TW, totalRows: g.n * TH, mPad, geo, xp };
+}
+
 /** Winograd F(m×m, 3×3), m = 2 or 4: weights → U[ξ][Cout][Cin] (packed), input tiles → V[ξ][Cin][tiles], one GEMM
  *  M[ξ] = U[ξ]·V[ξ] per ξ of the (m+2)² transformed positions on matmulTask, then M → m×m output tiles (+ bias);
  *  chunks of tile rows bound V and M. F(4×4) where the maps give ≥ 4 tile columns (it transforms 2.25× more
@@ -68,19 +81,10 @@ function winogradFits(g: ConvGeometry): boolean {
 function convWinograd(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: number, biasPtr: number, yPtr: number): void {
   const m = WINOGRAD4 && g.outW >= 16 && g.outH >= 8 ? 4 : 2, a = m + 2, nXi = a * a;
   const tasks = m === 4 ? [TASK.wino4Weight, TASK.wino4Input, TASK.wino4Output] : [TASK.winoWeight, TASK.winoInput, TASK.winoOutput];
-  const C = g.cIn, cout = g.cOut, TH = Math.ceil(g.outH / m), TW = Math.ceil(g.outW / m);
-  // Padded input: every tile's window inside, and room for the last 4-tile group's vector loads.
-  const HP = m * TH + 2, WP = m * roundUp(TW, 4) + (m === 4 ? 4 : 2);
-  const nth = threadsFor(rt, 2 * g.n * cout * g.outH * g.outW * C * 4);
-  const xp = rt.allocF32(g.n * C * HP * WP + 16);
-  rt.exports.padPlanes(xPtr, g.n * C, g.h, g.w, g.padTop, g.padLeft, HP, WP, xp);
-  const mPad = roundUp(cout, 4);
+  const C = g.cIn, cout = g.cOut, nth = threadsFor(rt, 2 * g.n * cout * g.outH * g.outW * C * 4);
+  const { TW, totalRows, mPad, geo, xp } = winogradTiles(rt, g, xPtr, m, biasPtr);
   const U = rt.allocF32(nXi * mPad * C);
-  const scratch = rt.alloc(36 * 16 * rt.threads);
-  const geo = (row0: number, rows: number, src: number, dst: number) =>
-    rt.args([C, cout, HP, WP, TH, TW, row0, rows, src, dst, biasPtr, g.outH, g.outW, mPad, scratch]);
   rt.run(tasks[0]!, geo(0, 0, wPtr, U), threadsFor(rt, 4 * nXi * cout * C));
-  const totalRows = g.n * TH;
   const rowsPerChunk = Math.max(1, Math.min(totalRows, Math.floor(WINOGRAD_CHUNK_BYTES / (nXi * TW * (C + cout) * 4))));
   const lastRows = totalRows - Math.floor((totalRows - 1) / rowsPerChunk) * rowsPerChunk;
   const ncFor = (T: number) => blockSize(T, NC_TARGET, 8, nXi, nth);
@@ -102,17 +106,10 @@ function convWinograd(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: numb
  *  (A·dy·Aᵀ), 16 GEMMs dU[ξ] = Ŷ[ξ]·V[ξ]ᵀ per chunk of tile rows (summed over the chunks), then dW = Gᵀ·dU·G.
  *  Returns the arena offset of dW [Cout, Cin, 3, 3]. */
 function convWinogradWeight(rt: WasmRuntime, g: ConvGeometry, xPtr: number, dyPtr: number): number {
-  const C = g.cIn, cout = g.cOut, TH = Math.ceil(g.outH / 2), TW = Math.ceil(g.outW / 2);
-  const HP = 2 * TH + 2, WP = 2 * roundUp(TW, 4) + 2;
-  const nth = threadsFor(rt, 2 * g.n * cout * g.outH * g.outW * C * 4);
-  const xp = rt.allocF32(g.n * C * HP * WP + 16);
-  rt.exports.padPlanes(xPtr, g.n * C, g.h, g.w, g.padTop, g.padLeft, HP, WP, xp);
-  const scratch = rt.alloc(36 * 16 * rt.threads);
-  const geo = (row0: number, rows: number, src: number, dst: number) =>
-    rt.args([C, cout, HP, WP, TH, TW, row0, rows, src, dst, 0, g.outH, g.outW, 0, scratch]);
-  const totalRows = g.n * TH;
+  const C = g.cIn, cout = g.cOut, nth = threadsFor(rt, 2 * g.n * cout * g.outH * g.outW * C * 4);
+  const { TW, totalRows, mPad, geo, xp } = winogradTiles(rt, g, xPtr, 2, 0);
   const rowsPerChunk = Math.max(1, Math.min(totalRows, Math.floor(WINOGRAD_CHUNK_BYTES / (16 * TW * (2 * C + cout) * 4))));
-  const chunks = Math.ceil(totalRows / rowsPerChunk), Tmax = rowsPerChunk * TW, mPad = roundUp(cout, 4);
+  const chunks = Math.ceil(totalRows / rowsPerChunk), Tmax = rowsPerChunk * TW;
   // + 16: the dy transform's row loads and V's 4-tile groups reach a vector past the end
   const V = rt.allocF32(16 * C * Tmax + 16), Y = rt.allocF32(16 * cout * Tmax + 16), Yp = rt.allocF32(16 * mPad * Tmax);
   const dU = rt.allocF32(chunks * 16 * C * cout);

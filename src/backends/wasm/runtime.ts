@@ -286,6 +286,7 @@ export class WasmRuntime {
    *  between kernel calls only (the arena, above, is empty then). */
   residentCopy(src: Float32Array): Float32Array | null {
     if (!this.shared || src.length === 0) return null;
+    if (this.isResident(src)) return src; // registered twice (tied weights): already here
     const bytes = Math.ceil(src.length * 4 / 64) * 64;
     const i = this.freeBlocks.findIndex((b) => b.bytes === bytes);
     let ptr: number;
