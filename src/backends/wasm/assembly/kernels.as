@@ -666,6 +666,9 @@ export function maxPoolTask(args: usize, tid: i32, nth: i32): void {
   const vecEnd = pairs ? imin(OW, W >> 1) & ~3 : 0;
   const lane2 = i32x4(0, 2, 4, 6), one = i32x4.splat(1), wv = i32x4.splat(W);
   const sign = arg(args, M_NEG) != 0 ? 0x80000000 : 0, signV = i32x4.splat(sign);
+  // other windows: the 4-column groups whose windows lie wholly inside a row
+  const general = !pairs && OW >= 4;
+  const gLo = general ? firstInsideColumn(OW, SW, PL) : 0, gHi = general ? insideGroupsEnd(OW, W, KW, DW, SW, PL, gLo) : 0;
   for (let p = p0; p < p1; p++) {
     const xp = x + ((<usize>p * <usize>inPlane) << 2);
     let o = <usize>p * <usize>outPlane;
@@ -698,13 +701,7 @@ export function maxPoolTask(args: usize, tid: i32, nth: i32): void {
       }
       // Other windows: 4 outputs at a time over the columns whose windows lie wholly inside the row (the taps in
       // the scalar loop's order, same rule, so values and indices are the same); the edge columns take the scalar loop.
-      let vLo = rowEnd, vHi = rowEnd;
-      if (!pairs && OW >= 4) {
-        vLo = imin(OW, (PL + SW - 1) / SW);
-        const reach = W - 1 - (KW - 1) * DW + PL; // iw0 + (KW−1)·DW ≤ W−1  ⇔  ow·SW ≤ reach
-        vHi = reach < 0 ? vLo : max<i32>(vLo, imin(OW, reach / SW + 1));
-        vHi = vLo + ((vHi - vLo) & ~3);
-      }
+      const vLo = general ? gLo : rowEnd, vHi = general ? gHi : rowEnd;
       o = maxPoolScalar(xp, y, ix, cols, o, ih0, khs, khe, W, SW, PL, DH, DW, rowEnd, vLo, sign);
       const lanes = i32x4(0, SW, 2 * SW, 3 * SW);
       for (let ow = vLo; ow < vHi; ow += 4) {
@@ -758,6 +755,20 @@ function maxPoolScalar(xp: usize, y: usize, ix: usize, cols: usize, o: usize, ih
   return o;
 }
 
+/** The first output column whose window starts inside its row (ow·SW − PL ≥ 0). */
+@inline
+function firstInsideColumn(OW: i32, SW: i32, PL: i32): i32 {
+  return imin(OW, (PL + SW - 1) / SW);
+}
+
+/** The end of the 4-column groups from `lo` whose windows end inside their row (iw0 + (KW−1)·DW ≤ W−1). */
+@inline
+function insideGroupsEnd(OW: i32, W: i32, KW: i32, DW: i32, SW: i32, PL: i32, lo: i32): i32 {
+  const reach = W - 1 - (KW - 1) * DW + PL; // the condition is ow·SW ≤ reach
+  const hi = reach < 0 ? lo : max<i32>(lo, imin(OW, reach / SW + 1));
+  return lo + ((hi - lo) & ~3);
+}
+
 /** The 4 floats at s, s+SW, s+2·SW, s+3·SW (one load for stride 1, two and a shuffle for stride 2). */
 @inline
 function loadStrided4(s: usize, SW: i32): v128 {
@@ -781,13 +792,7 @@ export function avgPoolTask(args: usize, tid: i32, nth: i32): void {
   const y = <usize>arg(args, M_Y), div = <usize>arg(args, M_DIV), KW = arg(args, M_KW);
   const p0 = <i32>((<i64>planes * tid) / nth), p1 = <i32>((<i64>planes * (tid + 1)) / nth);
   const inPlane = H * W, outPlane = OH * OW;
-  let vLo = 0, vHi = 0;
-  if (OW >= 4) {
-    vLo = imin(OW, (PL + SW - 1) / SW);
-    const reach = W - 1 - (KW - 1) * DW + PL;
-    vHi = reach < 0 ? vLo : max<i32>(vLo, imin(OW, reach / SW + 1));
-    vHi = vLo + ((vHi - vLo) & ~3);
-  }
+  const vLo = OW >= 4 ? firstInsideColumn(OW, SW, PL) : 0, vHi = OW >= 4 ? insideGroupsEnd(OW, W, KW, DW, SW, PL, vLo) : 0;
   for (let p = p0; p < p1; p++) {
     const xp = x + ((<usize>p * <usize>inPlane) << 2);
     const yp = y + ((<usize>p * <usize>outPlane) << 2);
