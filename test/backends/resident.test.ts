@@ -13,6 +13,7 @@ import { initWasm, disposeWasm, wasmInfo } from "../../src/backends/wasm/index.j
 import { setBackend } from "../../src/backends/registry.js";
 import type { ConvGeometry } from "../../src/backends/backend.js";
 import * as models from "../../src/models/index.js";
+import * as nn from "../../src/nn/index.js";
 import { randn, randint, manualSeed } from "../../src/index.js";
 import * as F from "../../src/ops/functional.js";
 import { SGD } from "../../src/optim/index.js";
@@ -130,6 +131,28 @@ if (process.env[GC_CHILD]) {
         assert.ok(d < 1e-4, `${n}: the wasm step and the reference step differ by ${d}`);
         assert.ok(Array.from(a).some((v, i) => v !== state.get(n)![i]), `${n} did not change`);
       }
+    } finally {
+      disposeWasm();
+    }
+  });
+
+  test("initWasm again with the same kernels keeps the memory, and with it the resident parameters", async () => {
+    await initWasm({ threads: 1 });
+    try {
+      const layer = new nn.Linear(2000, 2000); // 16 MB of weights, resident
+      const before = wasmInfo().memoryBytes;
+      assert.ok(before >= 2000 * 2000 * 4);
+      await initWasm({ threads: 2 });
+      assert.equal(wasmInfo().threads, 2);
+      assert.ok(wasmInfo().memoryBytes >= before, "a new memory would start small");
+      const x = randn([3, 2000]);
+      const y = layer.call(x);
+      setBackend("js");
+      const yRef = layer.call(x);
+      setBackend("wasm");
+      let d = 0;
+      for (let i = 0; i < y.size; i++) d = Math.max(d, Math.abs(y.data[i]! - yRef.data[i]!));
+      assert.ok(d < 1e-4, `Linear on the kept runtime differs from the reference by ${d}`);
     } finally {
       disposeWasm();
     }

@@ -81,6 +81,14 @@ export async function initWasm(options: WasmInitOptions = {}): Promise<WasmInfo>
   let threads = options.threads ?? (defaultThreads() || (isNode() ? Math.min(8, await nodeCores()) : 1));
   const shared = sharedMemoryAvailable();
   if (!shared) threads = 1;
+  if (runtime && runtime.shared && shared && runtime.relaxed === relaxed) {
+    // Same kernels over a shared memory: keep the runtime (and the parameters resident in its memory), restart workers.
+    runtime.dispose();
+    await runtime.startWorkers(Math.max(0, Math.floor(threads) - 1));
+    registerBackend(wasmBackend);
+    if (options.select ?? true) setBackend("wasm");
+    return wasmInfo();
+  }
   const rt = await WasmRuntime.create(relaxed, shared);
   try {
     await rt.startWorkers(Math.max(0, Math.floor(threads) - 1));
