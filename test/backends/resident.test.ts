@@ -27,6 +27,23 @@ function rand(n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n }, () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32) - 0.5);
 }
 
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!));
+  return d;
+}
+
+/** Max |wasm − reference| of `compute`, run on the wasm backend, then on the reference one (wasm selected after). */
+function differenceFromReference(compute: () => Tensor): number {
+  const y = compute();
+  setBackend("js");
+  try {
+    return maxAbsDiff(y.data, compute().data);
+  } finally {
+    setBackend("wasm");
+  }
+}
+
 if (process.env[GC_CHILD]) {
   // 40 copies of 8 MB, each dropped at once: with the blocks reused, the resident region stays at a few blocks.
   const rt = WasmRuntime.createSync(false, true);
@@ -98,12 +115,7 @@ if (process.env[GC_CHILD]) {
       assert.ok(wasmInfo().memoryBytes >= 151_018 * 4);
       const x = randn([4, 1, 28, 28]), yb = randint(0, 10, [4]);
       net.eval();
-      const yWasm = net.call(x);
-      setBackend("js");
-      const yJs = net.call(x);
-      setBackend("wasm");
-      let diff = 0;
-      for (let i = 0; i < yJs.size; i++) diff = Math.max(diff, Math.abs(yWasm.data[i]! - yJs.data[i]!));
+      const diff = differenceFromReference(() => net.call(x));
       assert.ok(diff < 1e-4, `wasm vs js logits differ by ${diff}`);
       // a training step updates the resident arrays in place (they stay resident) and matches the reference step
       net.train();
@@ -126,8 +138,7 @@ if (process.env[GC_CHILD]) {
       setBackend("wasm");
       for (const [n, p] of net.namedParameters()) {
         const a = afterWasm.get(n)!;
-        let d = 0;
-        for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - p.data[i]!));
+        const d = maxAbsDiff(a, p.data);
         assert.ok(d < 1e-4, `${n}: the wasm step and the reference step differ by ${d}`);
         assert.ok(Array.from(a).some((v, i) => v !== state.get(n)![i]), `${n} did not change`);
       }
@@ -146,12 +157,7 @@ if (process.env[GC_CHILD]) {
       assert.equal(wasmInfo().threads, 2);
       assert.ok(wasmInfo().memoryBytes >= before, "a new memory would start small");
       const x = randn([3, 2000]);
-      const y = layer.call(x);
-      setBackend("js");
-      const yRef = layer.call(x);
-      setBackend("wasm");
-      let d = 0;
-      for (let i = 0; i < y.size; i++) d = Math.max(d, Math.abs(y.data[i]! - yRef.data[i]!));
+      const d = differenceFromReference(() => layer.call(x));
       assert.ok(d < 1e-4, `Linear on the kept runtime differs from the reference by ${d}`);
     } finally {
       disposeWasm();
