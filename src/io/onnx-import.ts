@@ -4,7 +4,8 @@
 // input shapes, or on request) every shape, by one dry run on zeros.
 import { Tensor } from "../tensor/tensor.js";
 import { zeros } from "../tensor/creation.js";
-import { noGrad } from "../autograd/grad-mode.js";
+import { isGradEnabled, noGrad } from "../autograd/grad-mode.js";
+import { BufferPool, withBufferPool } from "../tensor/buffer-pool.js";
 import { Module } from "../nn/module.js";
 import { ConvkitError, FormatError, ValueError } from "../errors.js";
 import { formatError, type LoadOptions } from "./bytes.js";
@@ -47,6 +48,10 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
   private readonly constants = new Map<string, Value>();
   private readonly params = new Map<string, Tensor>();
   private readonly file: string | undefined;
+  /** Per node, the intermediate values it is the last reader of (or that nothing reads): dropped after it runs. */
+  private readonly dying: string[][];
+  /** Buffers of dropped values, reused by later nodes and later runs when nothing is recorded (inference). */
+  private readonly pool = new BufferPool();
 
   constructor(model: ModelProto, opts: OnnxImportOptions = {}) {
     super();
@@ -79,6 +84,7 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
     this.outputs = (graph.output ?? []).map((o) => describeIO(o));
     if (this.outputs.length === 0) throw formatError(file, "onnx: the graph has no outputs");
     this.validateGraph(initNames);
+    this.dying = this.lastReaders();
     this.eval();
     const staticShapes = this.inputs.every((i) => i.shape && i.shape.every((d) => d !== null));
     const inputElements = this.inputs.reduce((n, i) => n + (i.shape ?? []).reduce((a: number, d) => a * (d ?? 0), 1), 0);
@@ -138,6 +144,24 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
     for (const o of this.outputs) if (!known.has(o.name)) throw formatError(this.file, `onnx: graph output '${o.name}' is produced by no node`);
   }
 
+  /** For each node, the node outputs (not graph outputs) whose last reader it is, or that it produces unread. */
+  private lastReaders(): string[][] {
+    const graphOutputs = new Set(this.outputs.map((o) => o.name));
+    const last = new Map<string, number>();
+    this.nodes.forEach((n, i) => {
+      for (const o of n.output ?? []) if (o !== "" && !graphOutputs.has(o)) last.set(o, i);
+      for (const name of n.input ?? []) if (last.has(name)) last.set(name, i);
+    });
+    const dying: string[][] = this.nodes.map(() => []);
+    for (const [name, i] of last) dying[i]!.push(name);
+    return dying;
+  }
+
+  /** Bytes the model holds for reuse between runs (buffers of dropped intermediate values). */
+  get pooledBytes(): number {
+    return this.pool.heldBytes;
+  }
+
   /** Whether a graph input feeds an op's settings (Reshape's shape, Resize's scales, Gather's indices…), where zeros
    *  would not be a meaningful value for a dry run. */
   private inputsSetParameters(): boolean {
@@ -173,7 +197,17 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
     const env = new Map<string, Value>(this.constants);
     for (const [k, t] of this.params) env.set(k, t);
     this.inputs.forEach((io, i) => env.set(io.name, inputs[i]!));
-    this.nodes.forEach((n, i) => {
+    // With nothing recorded, a dropped value's buffer is free once no other live value shares it (Reshape, Identity
+    // and Flatten outputs share their input's): live values per buffer are counted.
+    const pooled = !isGradEnabled();
+    const sharing = new Map<ArrayBufferLike, number>();
+    const share = (v: Value | undefined, by: number): number => {
+      if (!(v instanceof Tensor)) return 1;
+      const n = (sharing.get(v.data.buffer) ?? 0) + by;
+      sharing.set(v.data.buffer, n);
+      return n;
+    };
+    const run = (): void => this.nodes.forEach((n, i) => {
       const where = this.where(i, n);
       const args = (n.input ?? []).map((name) => (name === "" ? null : env.get(name) ?? null));
       const outputs = n.output ?? [];
@@ -196,8 +230,16 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
           throw new FormatError(`${where}: output '${name}' has shape [${v.shape.join(",")}] but the graph declares [${want.map((d) => d ?? "?").join(",")}]`);
         }
         env.set(name, v);
+        share(v, 1);
       });
+      for (const name of this.dying[i]!) {
+        const v = env.get(name);
+        env.delete(name);
+        if (share(v, -1) === 0 && pooled) this.pool.release((v as Tensor).data);
+      }
     });
+    if (pooled) withBufferPool(this.pool, run);
+    else run();
     return this.outputs.map((o) => env.get(o.name)!);
   }
 

@@ -311,9 +311,11 @@ function pool(kind: "max" | "avg"): OpImpl {
     let indices: IntTensor | null = null;
     if (kind === "max") {
       const wantIdx = (ctx.outputs[1] ?? "") !== "";
-      const [out, idx] = F.maxPool2d(xp, { kernelSize: k2 as [number, number], stride: s2 as [number, number], padding: pads, dilation: d2 as [number, number], ceilMode, returnIndices: true });
-      y = out;
-      if (wantIdx) {
+      const opts = { kernelSize: k2 as [number, number], stride: s2 as [number, number], padding: pads, dilation: d2 as [number, number], ceilMode };
+      if (!wantIdx) y = F.maxPool2d(xp, opts);
+      else {
+        const [out, idx] = F.maxPool2d(xp, { ...opts, returnIndices: true });
+        y = out;
         // ONNX indices count over the whole flattened input (row-major, or column-major with storage_order=1)
         const colMajor = ctx.attrs.int("storage_order", 0) === 1;
         const wp = xp.shape[3]!, plane = idx.size / Math.max(n * c, 1);
@@ -535,9 +537,12 @@ const gemm: OpImpl = (inputs, ctx) => {
   let a = floatIn(inputs, 0, ctx), b = floatIn(inputs, 1, ctx);
   const c = optFloat(inputs, 2, ctx);
   if (a.ndim !== 2 || b.ndim !== 2) fail(ctx, `Gemm needs 2-D A and B, got [${a.shape.join(",")}] and [${b.shape.join(",")}]`);
-  if (ctx.attrs.int("transA", 0)) a = a.t();
-  if (ctx.attrs.int("transB", 0)) b = b.t();
+  const transA = ctx.attrs.int("transA", 0) !== 0, transB = ctx.attrs.int("transB", 0) !== 0;
   const alpha = ctx.attrs.float("alpha", 1), beta = ctx.attrs.float("beta", 1);
+  // A fully connected layer (exported nn.Linear): B read transposed in place rather than copied per call
+  if (!transA && transB && alpha === 1 && (!c || (beta === 1 && c.ndim === 1 && c.shape[0] === b.shape[0]))) return [F.linear(a, b, c)];
+  if (transA) a = a.t();
+  if (transB) b = b.t();
   let y = matmul(a, b);
   if (alpha !== 1) y = y.mul(alpha);
   if (c && beta !== 0) y = y.add(beta === 1 ? c : c.mul(beta));

@@ -26,16 +26,16 @@ export class AlexNet extends Module {
     const p = opts.dropout ?? 0.5;
     const generator = opts.generator;
     this.features = this.registerModule("features", new Sequential(
-      new Conv2d(3, 64, 11, { stride: 4, padding: 2, generator }), new ReLU(), new MaxPool2d(3, { stride: 2 }),
-      new Conv2d(64, 192, 5, { padding: 2, generator }), new ReLU(), new MaxPool2d(3, { stride: 2 }),
-      new Conv2d(192, 384, 3, { padding: 1, generator }), new ReLU(),
-      new Conv2d(384, 256, 3, { padding: 1, generator }), new ReLU(),
-      new Conv2d(256, 256, 3, { padding: 1, generator }), new ReLU(), new MaxPool2d(3, { stride: 2 }),
+      new Conv2d(3, 64, 11, { stride: 4, padding: 2, generator }), new ReLU({ inplace: true }), new MaxPool2d(3, { stride: 2 }),
+      new Conv2d(64, 192, 5, { padding: 2, generator }), new ReLU({ inplace: true }), new MaxPool2d(3, { stride: 2 }),
+      new Conv2d(192, 384, 3, { padding: 1, generator }), new ReLU({ inplace: true }),
+      new Conv2d(384, 256, 3, { padding: 1, generator }), new ReLU({ inplace: true }),
+      new Conv2d(256, 256, 3, { padding: 1, generator }), new ReLU({ inplace: true }), new MaxPool2d(3, { stride: 2 }),
     ));
     this.avgpool = this.registerModule("avgpool", new AdaptiveAvgPool2d([6, 6]));
     this.classifier = this.registerModule("classifier", new Sequential(
-      new Dropout(p), new Linear(256 * 6 * 6, 4096, { generator }), new ReLU(),
-      new Dropout(p), new Linear(4096, 4096, { generator }), new ReLU(),
+      new Dropout(p), new Linear(256 * 6 * 6, 4096, { generator }), new ReLU({ inplace: true }),
+      new Dropout(p), new Linear(4096, 4096, { generator }), new ReLU({ inplace: true }),
       new Linear(4096, numClasses, { generator }),
     ));
   }

@@ -28,10 +28,10 @@ export class DenseLayer extends Module<[Tensor[]], Tensor> {
   constructor(inFeatures: number, growthRate: number, bnSize: number, dropRate: number, generator?: Generator) {
     super();
     this.norm1 = this.registerModule("norm1", new BatchNorm2d(inFeatures));
-    this.relu1 = this.registerModule("relu1", new ReLU());
+    this.relu1 = this.registerModule("relu1", new ReLU({ inplace: true }));
     this.conv1 = this.registerModule("conv1", new Conv2d(inFeatures, bnSize * growthRate, 1, { bias: false, generator }));
     this.norm2 = this.registerModule("norm2", new BatchNorm2d(bnSize * growthRate));
-    this.relu2 = this.registerModule("relu2", new ReLU());
+    this.relu2 = this.registerModule("relu2", new ReLU({ inplace: true }));
     this.conv2 = this.registerModule("conv2", new Conv2d(bnSize * growthRate, growthRate, 3, { padding: 1, bias: false, generator }));
     this.dropRate = dropRate;
   }
@@ -68,7 +68,7 @@ export class Transition extends Sequential {
   constructor(inFeatures: number, outFeatures: number, generator?: Generator) {
     super([
       ["norm", new BatchNorm2d(inFeatures)],
-      ["relu", new ReLU()],
+      ["relu", new ReLU({ inplace: true })],
       ["conv", new Conv2d(inFeatures, outFeatures, 1, { bias: false, generator })],
       ["pool", new AvgPool2d(2, { stride: 2 })],
     ]);
@@ -101,7 +101,7 @@ export class DenseNet extends Module {
     const features = new DenseFeatures();
     features.add("conv0", new Conv2d(3, n, 7, { stride: 2, padding: 3, bias: false, generator: g }));
     features.add("norm0", new BatchNorm2d(n));
-    features.add("relu0", new ReLU());
+    features.add("relu0", new ReLU({ inplace: true }));
     features.add("pool0", new MaxPool2d(3, { stride: 2, padding: 1 }));
     blocks.forEach((numLayers, i) => {
       features.addBlock(`denseblock${i + 1}`, new DenseBlock(numLayers, n, bnSize, growth, dropRate, g));
@@ -118,7 +118,7 @@ export class DenseNet extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const f = relu(this.features.call(x));
+    const f = relu(this.features.call(x), { inplace: true });
     return this.classifier.call(adaptiveAvgPool2d(f, [1, 1]).flatten(1));
   }
 }

@@ -25,7 +25,7 @@ export class BasicConv2d extends Module {
     this.bn = this.registerModule("bn", new BatchNorm2d(outC, { eps: 0.001 }));
   }
   forward(x: Tensor): Tensor {
-    return relu(this.bn.call(this.conv.call(x)));
+    return relu(this.bn.call(this.conv.call(x)), { inplace: true });
   }
 }
 
@@ -69,7 +69,7 @@ export class InceptionAux extends Module {
   }
   forward(x: Tensor): Tensor {
     x = this.conv.call(adaptiveAvgPool2d(x, [4, 4])).flatten(1);
-    return this.fc2.call(this.dropout.call(relu(this.fc1.call(x))));
+    return this.fc2.call(this.dropout.call(relu(this.fc1.call(x), { inplace: true })));
   }
 }
 

@@ -49,7 +49,7 @@ export class SmallResNet extends Module {
     const n = (depth - 2) / 6;
     this.conv1 = this.registerModule("conv1", new Conv2d(inChannels, 16, 3, { padding: 1, bias: false, generator: g }));
     this.bn1 = this.registerModule("bn1", new BatchNorm2d(16));
-    this.relu = this.registerModule("relu", new ReLU());
+    this.relu = this.registerModule("relu", new ReLU({ inplace: true }));
     const stage = (inC: number, outC: number, stride: number): Sequential => {
       const down = stride !== 1 || inC !== outC
         ? new Sequential(new Conv2d(inC, outC, 1, { stride, bias: false, generator: g }), new BatchNorm2d(outC)) : null;

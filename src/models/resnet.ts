@@ -2,6 +2,7 @@
 // bottleneck). resnet18: 11,689,512 parameters; resnet50: 25,557,032.
 import type { Tensor } from "../tensor/tensor.js";
 import { Module } from "../nn/module.js";
+import { needsGrad } from "../autograd/graph.js";
 import { Sequential } from "../nn/container.js";
 import { Conv2d } from "../nn/conv.js";
 import { Linear } from "../nn/linear.js";
@@ -17,6 +18,12 @@ const conv3x3 = (inC: number, outC: number, stride: number, generator?: Generato
 const conv1x1 = (inC: number, outC: number, stride: number, generator?: Generator): Conv2d =>
   new Conv2d(inC, outC, 1, { stride, bias: false, generator });
 
+/** out + identity, into out's buffer when nothing is recorded (torchvision's `out += identity`; in-place changes are
+ *  not recorded, so under autograd it is a new tensor). */
+function addShortcut(out: Tensor, identity: Tensor): Tensor {
+  return needsGrad(out, identity) ? out.add(identity) : out.add_(identity);
+}
+
 /** Two 3×3 convs with a shortcut: y = relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)). */
 export class BasicBlock extends Module {
   static readonly expansion = 1;
@@ -31,7 +38,7 @@ export class BasicBlock extends Module {
     super();
     this.conv1 = this.registerModule("conv1", conv3x3(inplanes, planes, stride, generator));
     this.bn1 = this.registerModule("bn1", new BatchNorm2d(planes));
-    this.relu = this.registerModule("relu", new ReLU());
+    this.relu = this.registerModule("relu", new ReLU({ inplace: true }));
     this.conv2 = this.registerModule("conv2", conv3x3(planes, planes, 1, generator));
     this.bn2 = this.registerModule("bn2", new BatchNorm2d(planes));
     this.downsample = this.registerModule("downsample", downsample);
@@ -41,7 +48,7 @@ export class BasicBlock extends Module {
     const identity = this.downsample ? this.downsample.call(x) : x;
     let out = this.relu.call(this.bn1.call(this.conv1.call(x)));
     out = this.bn2.call(this.conv2.call(out));
-    return this.relu.call(out.add(identity));
+    return this.relu.call(addShortcut(out, identity));
   }
 
   /** The last BN of the residual branch (zero-initialised with zeroInitResidual). */
@@ -71,7 +78,7 @@ export class Bottleneck extends Module {
     this.bn2 = this.registerModule("bn2", new BatchNorm2d(width));
     this.conv3 = this.registerModule("conv3", conv1x1(width, planes * Bottleneck.expansion, 1, generator));
     this.bn3 = this.registerModule("bn3", new BatchNorm2d(planes * Bottleneck.expansion));
-    this.relu = this.registerModule("relu", new ReLU());
+    this.relu = this.registerModule("relu", new ReLU({ inplace: true }));
     this.downsample = this.registerModule("downsample", downsample);
   }
 
@@ -80,7 +87,7 @@ export class Bottleneck extends Module {
     let out = this.relu.call(this.bn1.call(this.conv1.call(x)));
     out = this.relu.call(this.bn2.call(this.conv2.call(out)));
     out = this.bn3.call(this.conv3.call(out));
-    return this.relu.call(out.add(identity));
+    return this.relu.call(addShortcut(out, identity));
   }
 
   get lastBN(): BatchNorm2d {
@@ -115,7 +122,7 @@ export class ResNet extends Module {
     const g = opts.generator;
     this.conv1 = this.registerModule("conv1", new Conv2d(3, 64, 7, { stride: 2, padding: 3, bias: false, generator: g }));
     this.bn1 = this.registerModule("bn1", new BatchNorm2d(64));
-    this.relu = this.registerModule("relu", new ReLU());
+    this.relu = this.registerModule("relu", new ReLU({ inplace: true }));
     this.maxpool = this.registerModule("maxpool", new MaxPool2d(3, { stride: 2, padding: 1 }));
     this.layer1 = this.registerModule("layer1", this.makeLayer(block, 64, layers[0], 1, g));
     this.layer2 = this.registerModule("layer2", this.makeLayer(block, 128, layers[1], 2, g));

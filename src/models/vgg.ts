@@ -38,7 +38,7 @@ export function makeVGGLayers(cfg: readonly (number | "M")[], batchNorm: boolean
     } else {
       layers.push(new Conv2d(inC, v, 3, { padding: 1, generator }));
       if (batchNorm) layers.push(new BatchNorm2d(v));
-      layers.push(new ReLU());
+      layers.push(new ReLU({ inplace: true }));
       inC = v;
     }
   }
@@ -59,8 +59,8 @@ export class VGG extends Module {
     this.features = this.registerModule("features", features);
     this.avgpool = this.registerModule("avgpool", new AdaptiveAvgPool2d([7, 7]));
     this.classifier = this.registerModule("classifier", new Sequential(
-      new Linear(512 * 7 * 7, 4096, { generator }), new ReLU(), new Dropout(p),
-      new Linear(4096, 4096, { generator }), new ReLU(), new Dropout(p),
+      new Linear(512 * 7 * 7, 4096, { generator }), new ReLU({ inplace: true }), new Dropout(p),
+      new Linear(4096, 4096, { generator }), new ReLU({ inplace: true }), new Dropout(p),
       new Linear(4096, numClasses, { generator }),
     ));
     if (opts.initWeights ?? true) initKaimingFanOut(this, "normal", generator);

@@ -12,10 +12,19 @@ abstract class Elementwise extends Module {
   }
 }
 
-/** max(0, x). */
+/** max(0, x). With `inplace` (torchvision's models use it) the input's buffer is overwritten when no graph is being
+ *  recorded, keeping one activation less alive in inference; when autograd records, a new tensor is returned. */
 export class ReLU extends Elementwise {
+  readonly inplace: boolean;
+  constructor(opts: { inplace?: boolean } = {}) {
+    super();
+    this.inplace = opts.inplace ?? false;
+  }
   forward(x: Tensor): Tensor {
-    return relu(x);
+    return relu(x, { inplace: this.inplace });
+  }
+  override extraRepr(): string {
+    return this.inplace ? "inplace=True" : "";
   }
 }
 

@@ -98,7 +98,17 @@ export const tanh = (x: Tensor): Tensor =>
     return g.mul(unaryRaw("sigmoid", x2)).mul(unaryRaw("sigmoid", x2.neg())).mul(4);
   });
 export const sigmoid = (x: Tensor): Tensor => unary("sigmoid", x, (g, x, out) => g.mul(out).mul(unaryRaw("sigmoid", x.neg())));
-export const relu = (x: Tensor): Tensor => unary("relu", x, (g, x) => binaryRaw("reluGrad", g, x));
+/** max(0, x). `inplace` (torch.nn.functional.relu's): overwrite x and return it when no graph is being recorded;
+ *  when autograd records, a new tensor (in-place changes are not recorded). */
+export const relu = (x: Tensor, opts: { inplace?: boolean } = {}): Tensor =>
+  opts.inplace && !needsGrad(x) ? relu_(x) : unary("relu", x, (g, x) => binaryRaw("reluGrad", g, x));
+/** relu over x's own buffer, returning x (torch.relu_): unrecorded, so refused while grad mode is on and x requires
+ *  grad. Inference uses it to keep one activation less alive (nn.ReLU({ inplace: true })). */
+export function relu_(x: Tensor): Tensor {
+  refuseRecordedInPlace("relu_", x);
+  kernel("unary", x.data)("relu", x.data, x.data, 0); // each output element reads only its own input element
+  return x;
+}
 export const leakyRelu = (x: Tensor, negativeSlope = 0.01): Tensor =>
   unary("leakyRelu", x, (g, x) => g.mul(unaryRaw("leakyReluGrad", x, negativeSlope)), negativeSlope);
 export const square = (x: Tensor): Tensor => unary("square", x, (g, x) => g.mul(x).mul(2));
@@ -178,14 +188,19 @@ export function allclose(a: Tensor, b: TensorLike, opts: CloseOptions = {}): boo
   return true;
 }
 
+/** In-place changes are not recorded: the tape would be wrong for a tensor whose gradient is being tracked. */
+function refuseRecordedInPlace(op: string, x: Tensor): void {
+  if (isGradEnabled() && x.requiresGrad) {
+    throw new GradError(`${op}: in-place change of a tensor that requires grad; run it inside noGrad() or on .detach()`);
+  }
+}
+
 export type InPlaceOp = "add_" | "sub_" | "mul_" | "div_" | "copy_" | "fill_" | "zero_";
 
 /** Change x's buffer in place without recording: x op= alpha·o, with o broadcast to x's shape.
  *  For optimisers and initialisers; refused while grad mode is on and x requires grad (the tape would be wrong). */
 export function inPlace(op: InPlaceOp, x: Tensor, oIn: TensorLike, alpha: number): void {
-  if (isGradEnabled() && x.requiresGrad) {
-    throw new GradError(`${op}: in-place change of a tensor that requires grad; run it inside noGrad() or on .detach()`);
-  }
+  refuseRecordedInPlace(op, x);
   let o: Tensor;
   if (typeof oIn === "number") o = lift(op, oIn, x);
   else if (op === "copy_" && oIn.dtype !== x.dtype) o = oIn.detach().to(x.dtype);

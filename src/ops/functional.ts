@@ -1,5 +1,5 @@
 // The functional API, shaped like torch.nn.functional in camelCase with an options object: import { F } from "convkit".
-export { relu, leakyRelu, sigmoid, tanh } from "./elementwise.js";
+export { relu, relu_, leakyRelu, sigmoid, tanh } from "./elementwise.js";
 export { pad, oneHot, type PadMode } from "./movement.js";
 export * from "./activation.js";
 export * from "./linear.js";

@@ -162,11 +162,13 @@ function extremumPool(op: string, mode: "max" | "min", x: Tensor, opts: MaxPool2
   checkWindowsHitInput(op, g);
   const outShape = [g.n, g.c, g.outH, g.outW];
   const out = emptyLike(x.dtype, outShape);
-  const idx = new Int32Array(out.size);
+  // the picked indices only when the backward or the caller reads them
+  const recorded = needsGrad(x4);
+  const idx = recorded || returnIndices ? new Int32Array(out.size) : null;
   kernel("pool2d", x.data)(mode, x4.data, g, NO_AVG, out.data, idx);
-  if (needsGrad(x4)) record(out, op, [x4], (dy) => [scatterBack(dy, idx, x4.shape, g.n * g.c)], poolAttrs(g, ceilMode));
+  if (recorded) record(out, op, [x4], (dy) => [scatterBack(dy, idx!, x4.shape, g.n * g.c)], poolAttrs(g, ceilMode));
   const y = unbatch(out, unbatched);
-  return returnIndices ? [y, unbatch(indexTensor(idx, x, outShape), unbatched)] : y;
+  return returnIndices ? [y, unbatch(indexTensor(idx!, x, outShape), unbatched)] : y;
 }
 
 /** Max pooling, x: [N,C,H,W] (or [C,H,W]) → [N,C,Hout,Wout] with Hout = floor((H + 2p − d(k−1) − 1)/s) + 1
@@ -252,7 +254,7 @@ function adaptiveMax(op: string, x: Tensor, outputSize: AdaptiveSize, returnIndi
   kernel("adaptivePool2d", x.data)("max", x4.data, n * c, h, w, oh, ow, out.data, idx);
   if (needsGrad(x4)) record(out, op, [x4], (dy) => [scatterBack(dy, idx, x4.shape, n * c)], { outputSize: [oh, ow] });
   const y = unbatch(out, unbatched);
-  return returnIndices ? [y, unbatch(indexTensor(idx, x, outShape), unbatched)] : y;
+  return returnIndices ? [y, unbatch(indexTensor(idx!, x, outShape), unbatched)] : y;
 }
 
 /** Adaptive average pooling to a fixed output size, x: [N,C,H,W] (or [C,H,W]) → [N,C,oh,ow]; output cell i averages

@@ -169,6 +169,8 @@ export class Tensor {
   copy_(o: TensorLike): this { ew.inPlace("copy_", this, o, 1); return this; }
   fill_(value: number): this { ew.inPlace("fill_", this, value, 1); return this; }
   zero_(): this { ew.inPlace("zero_", this, 0, 1); return this; }
+  /** max(0, this) over this tensor's own buffer. */
+  relu_(): this { ew.relu_(this); return this; }
 
   // ---- reductions ----
   sum(dim?: number | readonly number[], keepdim = false): Tensor { return red.sum(this, dim, keepdim); }

@@ -209,3 +209,36 @@ onnx.save(m,sys.argv[1])`;
   twice.metadataProps = [{ key: "k", value: "1" }, { key: "k", value: "2" }];
   refused(encodeModel(twice), /^bad\.onnx: onnx: metadata_props key 'k' appears twice/);
 });
+
+test("import: inference reuses the buffers of dropped values without touching live ones, earlier outputs or inputs", () => {
+  manualSeed(5);
+  const net = models.resnet20({ numClasses: 5 });
+  net.eval();
+  // outputs: the logits (also read by later nodes, through a Reshape that shares its buffer) and a value made from them
+  class Both extends nn.Module<[Tensor], Tensor[]> {
+    readonly net = this.registerModule("net", net);
+    forward(x: Tensor): Tensor[] {
+      const logits = this.net.call(x);
+      return [logits, logits.reshape([10]).mul(2).add(logits.reshape([10]))];
+    }
+  }
+  const both = new Both();
+  const x1 = randn([2, 3, 16, 16]), x2 = randn([2, 3, 16, 16]);
+  const model = loadOnnx(exportOnnx(both, x1));
+  const expect = (x: Tensor) => noGrad(() => both.call(x));
+  const first = noGrad(() => model.forwardAll(x1));
+  assert.ok(model.pooledBytes > 0, "dropped intermediate values were kept for reuse");
+  const firstCopies = first.map((t) => Float32Array.from(t.data));
+  const x2Copy = Float32Array.from(x2.data);
+  const second = noGrad(() => model.forwardAll(x2));
+  const third = noGrad(() => model.forwardAll(x2));
+  first.forEach((t, i) => assert.deepEqual(t.data, firstCopies[i], `output ${i} of the first run was overwritten by later runs`));
+  assert.deepEqual(x2.data, x2Copy, "the input is never reused");
+  for (const [got, want] of [[first, expect(x1)], [second, expect(x2)], [third, expect(x2)]] as const) {
+    got.forEach((t, i) => assertClose(t, want[i]!, { rtol: 1e-5, atol: 1e-6 }, `output ${i}`));
+  }
+  // recorded runs (training through the graph) allocate as usual: the pool is neither drawn from nor added to
+  const held = model.pooledBytes;
+  model.forwardAll(x1)[0]!.sum().backward();
+  assert.equal(model.pooledBytes, held);
+});
