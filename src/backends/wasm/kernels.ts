@@ -409,8 +409,8 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
         planes, g.h, g.w, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, g.outH, g.outW,
         xPtr, rows, cols, yPtr, iPtr, g.kh, g.kw, mode === "min" ? 1 : 0, divPtr,
       ]);
-      // ~1 ns per tap; below a few million taps a worker's wake-up costs more than it saves.
-      rt.run(mode === "avg" ? TASK.avgPool : TASK.maxPool, args, threadsFor(rt, y.length * g.kh * g.kw));
+      // ~1–2 ns per tap: split from ~250k taps (a quarter of a millisecond), well above a worker's wake-up.
+      rt.run(mode === "avg" ? TASK.avgPool : TASK.maxPool, args, threadsFor(rt, 8 * y.length * g.kh * g.kw));
       rt.copyOut(yPtr, y as Float32Array);
       if (indices) indices.set(new Int32Array(rt.memory.buffer, iPtr, indices.length));
     });

@@ -716,7 +716,7 @@ export function maxPoolTask(args: usize, tid: i32, nth: i32): void {
             const v = v128.xor(loadStrided4(s, SW), signV);
             const take = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
             best = v128.bitselect(v, best, take);
-            bestIdx = v128.bitselect(i32x4.add(i32x4.splat(idx), lanes), bestIdx, take);
+            if (ix != 0) bestIdx = v128.bitselect(i32x4.add(i32x4.splat(idx), lanes), bestIdx, take); // (inference: none)
           }
         }
         v128.store(y + (o << 2), v128.xor(best, signV));
