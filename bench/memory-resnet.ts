@@ -2,8 +2,10 @@
 // 1.5 × (weights + largest live activations). Eager: the zoo model called directly (dead activations wait for V8's
 // garbage collector). Graph: the same model exported to ONNX and run by OnnxModel, which drops each value after its
 // last reader and reuses its buffer. Peak RSS is the kernel's high-water mark (VmHWM, reset through clear_refs after
-// the model is built), so the figure is the inference's own growth, with no sampling gaps; Linux only.
-// `node --expose-gc --import tsx bench/memory-resnet.ts [threads] [eager|graph]`.
+// the model is built), so the figure is the inference's own growth, with no sampling gaps; Linux only. Run it with
+// MALLOC_MMAP_THRESHOLD_=65536 (as `npm run bench` does): otherwise glibc serves large buffers from memory freed while
+// the model was built, which is already counted in the baseline, and the growth reads low.
+// `MALLOC_MMAP_THRESHOLD_=65536 node --expose-gc --import tsx bench/memory-resnet.ts [threads] [eager|graph]`.
 import { readFileSync, writeFileSync } from "node:fs";
 import { initWasm, wasmInfo } from "../src/backends/wasm/index.js";
 import * as models from "../src/models/index.js";

@@ -21,6 +21,8 @@ import { noGrad } from "../src/autograd/grad-mode.js";
 import * as models from "../src/models/index.js";
 import type { Module } from "../src/nn/module.js";
 import type { Tensor } from "../src/tensor/tensor.js";
+import { exportOnnx } from "../src/io/onnx-export.js";
+import { loadOnnx } from "../src/io/onnx-import.js";
 import { measurePeak, type PeakResult } from "./peak.js";
 import { makeTrainStep } from "./profile-step.js";
 
@@ -146,6 +148,12 @@ async function modelMs(name: "resnet18" | "vgg16"): Promise<Timing> {
   const x = randn([1, 3, 224, 224]);
   return time(() => noGrad(() => net.call(x)), 1);
 }
+/** ResNet-18 exported to ONNX and run by OnnxModel: each value is dropped after its last reader and its buffer reused. */
+async function graphResnetMs(): Promise<Timing> {
+  const x = randn([1, 3, 224, 224]);
+  const net = loadOnnx(exportOnnx(models.resnet18() as unknown as Module<[Tensor], Tensor>, x));
+  return time(() => noGrad(() => net.call(x)), 1);
+}
 const apiConfigs: (Config | { name: "js"; relaxed: false; threads: 1 })[] = [{ name: "js", relaxed: false, threads: 1 }, ...configs];
 for (const c of apiConfigs) {
   if (c.name === "js") setBackend("js");
@@ -163,10 +171,24 @@ for (const c of apiConfigs) {
       const peak = peakOf(c as Config);
       record({ workload: m, impl: `convkit ${c.name}`, ms: t.median, minMs: t.min, gflops: MODEL_FLOPS[m]! / t.median / 1e6, ...(peak ? { peakShare: MODEL_FLOPS[m]! / t.median / 1e6 / peak } : {}), copyShare: s.copyMs / Math.max(s.totalMs, 1e-9) });
     }
+    const g = await graphResnetMs();
+    record({ workload: "resnet18 (ONNX graph)", impl: `convkit ${c.name}`, ms: g.median, minMs: g.min, gflops: MODEL_FLOPS.resnet18! / g.median / 1e6 });
   }
 }
 disposeWasm();
 setBackend("js");
+
+// ResNet-18 inference memory, eager and as an ONNX graph, each in a fresh process (bench/memory-resnet.ts).
+if (MODELS && process.platform === "linux") {
+  for (const mode of ["eager", "graph"] as const) {
+    // glibc's mmap threshold fixed: large buffers are mapped and unmapped, so RSS shows them (see memory-resnet.ts)
+    const r = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", join(here, "memory-resnet.ts"), "2", mode], {
+      encoding: "utf8", env: { ...process.env, MALLOC_MMAP_THRESHOLD_: "65536" },
+    });
+    const ratio = /= ([\d.]+)× the bound/.exec(r.stdout ?? "")?.[1];
+    record({ workload: "resnet18 peak memory ÷ (weights + largest activations), target ≤ 1.5", impl: `convkit wasm ${mode}`, ms: null, note: ratio ? `${ratio}×` : `failed: ${(r.stderr ?? "").slice(0, 200)}` });
+  }
+}
 
 // ---- peers ---------------------------------------------------------------------------------------------------
 if (PEERS) {
