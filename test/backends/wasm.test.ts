@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import type { BinaryOp, ConvGeometry, MatmulParams, Kernels, PoolGeometry } from "../../src/backends/backend.js";
 import { jsKernels } from "../../src/backends/js/index.js";
 import { WasmRuntime, relaxedSimdAvailable } from "../../src/backends/wasm/runtime.js";
-import { makeKernels, setDirectMaxCout, setWinograd, setWinogradChunkBytes } from "../../src/backends/wasm/kernels.js";
+import { channelVectorsFit, makeKernels, setChannelVectors, setDirectMaxCout, setWinograd, setWinogradChunkBytes } from "../../src/backends/wasm/kernels.js";
 
 /** Deterministic uniform(-1, 1) data. */
 function rand(n: number, seed: number): Float32Array {
@@ -366,6 +366,16 @@ function checkAll(name: string, k: Partial<Kernels>): void {
     } finally {
       setDirectMaxCout(32);
     }
+  }
+  // the shapes the channel-vector direct convolution takes: also through the pixel-vector one
+  const channelCases = convCases.filter((g) => g.strideH === 1 && g.strideW === 1 && g.dilationH === 1 && g.dilationW === 1
+    && channelVectorsFit(g));
+  assert.ok(channelCases.length >= 2);
+  setChannelVectors(false);
+  try {
+    checkConv(`${name} pixel vectors`, k, channelCases);
+  } finally {
+    setChannelVectors(true);
   }
   // the shapes Winograd takes: also through the GEMM, through F(2×2) alone, and split into one tile row per chunk
   const winogradCases = convCases.filter((g) => g.kh === 3 && g.kw === 3 && g.strideH === 1 && g.strideW === 1

@@ -1004,6 +1004,99 @@ export function convDirectTask(args: usize, tid: i32, nth: i32): void {
   }
 }
 
+// Parameter block of the channel-vector direct convolution (its own, no geometry block):
+const H_UNITS = 0, H_PIX = 1, H_IMGS = 2, H_P = 3, H_OW = 4, H_WP = 5, H_PLANE_X = 6, H_CIN = 7, H_COUT = 8, H_K = 9,
+  H_OFFS = 10, H_XP = 11, H_W = 12, H_Y = 13, H_BIAS = 14, H_NV = 15;
+
+/** Stride-1 convolution with few output channels (≤ 16), vectorised over the channels instead of the pixels, so rows
+ *  of any width waste nothing (LeNet's C3: 10-pixel rows fill 62 % of 8-pixel blocks). Per block of 8/NV output pixels
+ *  (in row-major order, across rows) and NV vectors of 4 channels: for every tap t (ci, ky, kx, at input offset
+ *  OFFS[t]), NV weight vectors W[t][0..4·NV) and one broadcast input value per pixel. Units: (image, run of PIX pixels).
+ *  W: [K][4·NV] and BIAS: [4·NV] (channels padded with zeros); XP: the padded input [N, Cin, ·, WP]. */
+export function convDirectChannelsTask(args: usize, tid: i32, nth: i32): void {
+  const units = arg(args, H_UNITS), PIX = arg(args, H_PIX), P = arg(args, H_P), OW = arg(args, H_OW), WP = arg(args, H_WP);
+  const planeX = <usize>arg(args, H_PLANE_X), cin = arg(args, H_CIN), cout = arg(args, H_COUT), K = arg(args, H_K);
+  const offs = <usize>arg(args, H_OFFS), xp = <usize>arg(args, H_XP), w = <usize>arg(args, H_W), y = <usize>arg(args, H_Y);
+  const bias = <usize>arg(args, H_BIAS), NV = arg(args, H_NV), runs = (P + PIX - 1) / PIX;
+  const step = 8 / NV; // pixels per block: 2 with 16 channels, 4 with 8
+  for (let u = tid; u < units; u += nth) {
+    const img = u / runs, p0 = (u % runs) * PIX, p1 = imin(P, p0 + PIX);
+    const xi = xp + ((<usize>img * <usize>cin * planeX) << 2), yi = y + ((<usize>img * <usize>cout * <usize>P) << 2);
+    for (let p = p0; p < p1; p += step) {
+      const n = imin(step, p1 - p);
+      // input address of each pixel's window origin (pixels past the run repeat the last: computed, not stored)
+      const b0 = xi + (<usize>pixelOrigin(p, OW, WP) << 2), b1 = xi + (<usize>pixelOrigin(p + imin(1, n - 1), OW, WP) << 2);
+      if (NV == 4) channelsBlock16(K, offs, w, b0, b1, yi, P, p, n, cout, bias);
+      else {
+        const b2 = xi + (<usize>pixelOrigin(p + imin(2, n - 1), OW, WP) << 2), b3 = xi + (<usize>pixelOrigin(p + imin(3, n - 1), OW, WP) << 2);
+        channelsBlock8(K, offs, w, b0, b1, b2, b3, yi, P, p, n, cout, bias);
+      }
+    }
+  }
+}
+
+@inline function pixelOrigin(p: i32, OW: i32, WP: i32): i32 { return (p / OW) * WP + p % OW; }
+
+/** Bias lanes 4v..4v+3 from a bias padded with zeros to the vector count (zeros without bias). */
+@inline function biasVector(bias: usize, v: i32): v128 {
+  return bias == 0 ? f32x4.splat(0) : v128.load(bias + (<usize>v << 4));
+}
+
+/** Writes the first `cout` lanes of acc (channels 4v…) for pixel p: y[c][p]. */
+@inline function storeChannels(yi: usize, P: i32, p: i32, v: i32, cout: i32, acc: v128): void {
+  const c0 = 4 * v;
+  const at = yi + ((<usize>c0 * <usize>P + <usize>p) << 2), plane = <usize>P << 2;
+  if (c0 < cout) store<f32>(at, f32x4.extract_lane(acc, 0));
+  if (c0 + 1 < cout) store<f32>(at + plane, f32x4.extract_lane(acc, 1));
+  if (c0 + 2 < cout) store<f32>(at + 2 * plane, f32x4.extract_lane(acc, 2));
+  if (c0 + 3 < cout) store<f32>(at + 3 * plane, f32x4.extract_lane(acc, 3));
+}
+
+function channelsBlock16(K: i32, offs: usize, w: usize, b0: usize, b1: usize, yi: usize, P: i32, p: i32, n: i32, cout: i32, bias: usize): void {
+  let a00 = biasVector(bias, 0), a01 = biasVector(bias, 1), a02 = biasVector(bias, 2), a03 = biasVector(bias, 3);
+  let a10 = a00, a11 = a01, a12 = a02, a13 = a03;
+  let pw = w;
+  for (let t = 0; t < K; t++) {
+    const o = <usize>load<i32>(offs + (<usize>t << 2)) << 2;
+    const w0 = v128.load(pw), w1 = v128.load(pw, 16), w2 = v128.load(pw, 32), w3 = v128.load(pw, 48);
+    let x = v128.load32_splat(b0 + o);
+    a00 = fma(x, w0, a00); a01 = fma(x, w1, a01); a02 = fma(x, w2, a02); a03 = fma(x, w3, a03);
+    x = v128.load32_splat(b1 + o);
+    a10 = fma(x, w0, a10); a11 = fma(x, w1, a11); a12 = fma(x, w2, a12); a13 = fma(x, w3, a13);
+    pw += 64;
+  }
+  storeChannels(yi, P, p, 0, cout, a00); storeChannels(yi, P, p, 1, cout, a01);
+  storeChannels(yi, P, p, 2, cout, a02); storeChannels(yi, P, p, 3, cout, a03);
+  if (n > 1) {
+    storeChannels(yi, P, p + 1, 0, cout, a10); storeChannels(yi, P, p + 1, 1, cout, a11);
+    storeChannels(yi, P, p + 1, 2, cout, a12); storeChannels(yi, P, p + 1, 3, cout, a13);
+  }
+}
+
+function channelsBlock8(K: i32, offs: usize, w: usize, b0: usize, b1: usize, b2: usize, b3: usize, yi: usize, P: i32, p: i32, n: i32,
+  cout: i32, bias: usize): void {
+  let a00 = biasVector(bias, 0), a01 = biasVector(bias, 1);
+  let a10 = a00, a11 = a01, a20 = a00, a21 = a01, a30 = a00, a31 = a01;
+  let pw = w;
+  for (let t = 0; t < K; t++) {
+    const o = <usize>load<i32>(offs + (<usize>t << 2)) << 2;
+    const w0 = v128.load(pw), w1 = v128.load(pw, 16);
+    let x = v128.load32_splat(b0 + o);
+    a00 = fma(x, w0, a00); a01 = fma(x, w1, a01);
+    x = v128.load32_splat(b1 + o);
+    a10 = fma(x, w0, a10); a11 = fma(x, w1, a11);
+    x = v128.load32_splat(b2 + o);
+    a20 = fma(x, w0, a20); a21 = fma(x, w1, a21);
+    x = v128.load32_splat(b3 + o);
+    a30 = fma(x, w0, a30); a31 = fma(x, w1, a31);
+    pw += 32;
+  }
+  storeChannels(yi, P, p, 0, cout, a00); storeChannels(yi, P, p, 1, cout, a01);
+  if (n > 1) { storeChannels(yi, P, p + 1, 0, cout, a10); storeChannels(yi, P, p + 1, 1, cout, a11); }
+  if (n > 2) { storeChannels(yi, P, p + 2, 0, cout, a20); storeChannels(yi, P, p + 2, 1, cout, a21); }
+  if (n > 3) { storeChannels(yi, P, p + 3, 0, cout, a30); storeChannels(yi, P, p + 3, 1, cout, a31); }
+}
+
 // Parameter block of the direct weight-gradient task (after the 13 geometry fields):
 const Q_N = 13, Q_COUT = 14, Q_GROUPS = 15, Q_XP = 16, Q_DY = 17, Q_DW = 18, Q_TOTAL = 19, Q_HP = 20, Q_WP = 21,
   Q_VACC = 22, Q_VSTRIDE = 23;
