@@ -51,6 +51,7 @@ const convCases: ConvGeometry[] = [
   geometry({ n: 2, cIn: 6, h: 14, w: 14, cOut: 16, kh: 5, kw: 5 }), // LeNet C3
   geometry({ n: 2, cIn: 4, h: 35, w: 37, cOut: 6, kh: 5, kw: 5, padTop: 1, groups: 2 }), // 33-pixel rows: ragged last block, 3-channel groups
   geometry({ n: 1, cIn: 3, h: 6, w: 11, cOut: 5, kh: 3, kw: 3 }), // 9-pixel rows, 4 + 1 channels
+  geometry({ n: 3, cIn: 1, h: 9, w: 12, cOut: 11, kh: 5, kw: 5, padTop: 1, padLeft: 2 }), // channel vectors, padded; K = 25 taps
   geometry({ n: 1, cIn: 3, h: 23, w: 29, cOut: 7, kh: 7, kw: 7, strideH: 2, strideW: 2, padTop: 3, padLeft: 3 }),
   geometry({ n: 1, cIn: 37, h: 19, w: 21, cOut: 35, kh: 3, kw: 3, padTop: 1, padLeft: 1 }), // K > 256, several KC blocks
   geometry({ n: 2, cIn: 300, h: 6, w: 5, cOut: 13, kh: 1, kw: 1 }), // 1×1, long K

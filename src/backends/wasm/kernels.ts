@@ -206,22 +206,48 @@ export function channelVectorsFit(g: ConvGeometry): boolean {
 /** The channel-vector direct convolution (groups 1, 5 ≤ Cout ≤ 16): weights as [tap][channels padded to 8 or 16],
  *  the input offset of every tap, and a zero-padded input in which every window lies. */
 function convDirectChannels(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: number, biasPtr: number, yPtr: number, nth: number): void {
-  const nv = g.cOut > 8 ? 4 : 2, lanes = 4 * nv, K = g.cIn * g.kh * g.kw, P = g.outH * g.outW;
-  const HP = g.outH + g.kh - 1, WP = g.outW + g.kw - 1;
+  const nv = g.cOut > 8 ? 4 : 2, lanes = 4 * nv, P = g.outH * g.outW;
+  const { xp, WP, planeX, K, offsPtr } = channelTaps(rt, g, xPtr);
+  const wc = rt.allocF32(K * lanes), bc = biasPtr ? rt.allocF32(lanes) : 0;
+  const src = rt.f32(wPtr, g.cOut * K), dst = rt.f32(wc, K * lanes).fill(0);
+  for (let co = 0; co < g.cOut; co++) for (let t = 0; t < K; t++) dst[t * lanes + co] = src[co * K + t]!;
+  if (bc) rt.f32(bc, lanes).fill(0).set(rt.f32(biasPtr, g.cOut));
+  const PIX = 64, units = g.n * Math.ceil(P / PIX);
+  const args = rt.args([units, PIX, g.n, P, g.outW, WP, planeX, g.cIn, g.cOut, K, offsPtr, xp, wc, yPtr, bc, nv]);
+  rt.run(TASK.convDirectChannels, args, nth);
+}
+
+/** The padded input and tap offsets of the channel-vector kernels: every tap of every output pixel inside. */
+function channelTaps(rt: WasmRuntime, g: ConvGeometry, xPtr: number) {
+  const HP = g.outH + g.kh - 1, WP = g.outW + g.kw - 1, K = g.cIn * g.kh * g.kw;
   const xp = rt.allocF32(g.n * g.cIn * HP * WP);
   rt.exports.padPlanes(xPtr, g.n * g.cIn, g.h, g.w, g.padTop, g.padLeft, HP, WP, xp);
   const offs = new Int32Array(K);
   for (let ci = 0, t = 0; ci < g.cIn; ci++)
     for (let ky = 0; ky < g.kh; ky++)
       for (let kx = 0; kx < g.kw; kx++) offs[t++] = ci * HP * WP + ky * WP + kx;
-  const offsPtr = rt.copyInI32(offs);
-  const wc = rt.allocF32(K * lanes), bc = biasPtr ? rt.allocF32(lanes) : 0;
-  const src = rt.f32(wPtr, g.cOut * K), dst = rt.f32(wc, K * lanes).fill(0);
-  for (let co = 0; co < g.cOut; co++) for (let t = 0; t < K; t++) dst[t * lanes + co] = src[co * K + t]!;
-  if (bc) rt.f32(bc, lanes).fill(0).set(rt.f32(biasPtr, g.cOut));
-  const PIX = 64, units = g.n * Math.ceil(P / PIX);
-  const args = rt.args([units, PIX, g.n, P, g.outW, WP, HP * WP, g.cIn, g.cOut, K, offsPtr, xp, wc, yPtr, bc, nv]);
-  rt.run(TASK.convDirectChannels, args, nth);
+  return { xp, WP, planeX: HP * WP, K, offsPtr: rt.copyInI32(offs) };
+}
+
+/** Weight gradients of stride-1 convolutions with 9–16 output channels on rows under 16 pixels (LeNet's C3), where
+ *  the pixel-vector direct kernel wastes its vectors and the GEMM spends as long building transposed panels. */
+function weightChannelsFit(g: ConvGeometry): boolean {
+  return CHANNEL_VECTORS && g.groups === 1 && g.strideH === 1 && g.strideW === 1 && g.dilationH === 1 && g.dilationW === 1
+    && g.cOut > 8 && g.cOut <= 16 && g.outW < 16;
+}
+
+/** dW by the channel-vector task: per-thread partials [K][16], summed and transposed to [Cout][K] straight into dw. */
+function convWeightChannels(rt: WasmRuntime, g: ConvGeometry, xPtr: number, dyPtr: number, nth: number, dw: Float32Array): void {
+  const { xp, WP, planeX, K, offsPtr } = channelTaps(rt, g, xPtr);
+  const P = g.outH * g.outW, parts = rt.allocF32(nth * K * 16), scratch = rt.allocF32(nth * P * 16);
+  rt.run(TASK.convWeightChannels, rt.args([g.n, g.outH, g.outW, WP, planeX, g.cIn, g.cOut, K, offsPtr, xp, dyPtr, parts, scratch]), nth);
+  const part = rt.f32(parts, nth * K * 16);
+  for (let co = 0; co < g.cOut; co++)
+    for (let t = 0; t < K; t++) {
+      let v = 0;
+      for (let th = 0; th < nth; th++) v += part[(th * K + t) * 16 + co]!;
+      dw[co * K + t] = v;
+    }
 }
 
 /** Packs weights w:[cOut, cIn/groups·kh·kw] (at wPtr) into per-group A panels; returns their offset. */
@@ -348,6 +374,7 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
       const dyPtr = rt.copyIn(dy as Float32Array);
       const xPtr = rt.copyIn(x as Float32Array); // after dy: the direct task's masked last vector reads past dy's end
       if (winogradFits(g)) { rt.copyOut(convWinogradWeight(rt, g, xPtr, dyPtr), dw as Float32Array); return; }
+      if (weightChannelsFit(g)) { convWeightChannels(rt, g, xPtr, dyPtr, nth, dw as Float32Array); return; }
       const total = g.cOut * K;
       const parts = rt.allocF32(total * nth);
       // Direct only along rows of ≥ 16 pixels: on LeNet's C3 (10-pixel rows) the per-pass overhead made it 1.5× slower
