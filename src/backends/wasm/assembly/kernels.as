@@ -1099,8 +1099,9 @@ function channelsBlock8(K: i32, offs: usize, w: usize, b0: usize, b1: usize, b2:
 
 /** Weight gradient of a stride-1 convolution with 9–16 output channels on short rows (LeNet's C3), vectorised over the
  *  channels: dW[t][c] += Σ_p x[origin(p) + OFFS[t]]·dy[c][p] for taps t (ci, ky, kx). Per image (units), dy is first
- *  transposed to [pixel][16 channels] in the thread's scratch; then, 3 taps at a time, 12 accumulators (3 taps × 4
- *  channel vectors) take per pixel 4 dy vectors and 3 broadcast inputs, and add into the thread's partial dW [K][16]
+ *  transposed to [pixel][16 channels] in the thread's scratch; then, 2 taps at a time, 8 accumulators (2 taps × 4
+ *  channel vectors; 3 taps spilled registers: 1.6× slower) take per pixel 4 dy vectors and 2 broadcast inputs, and add
+ *  into the thread's partial dW [K][16]
  *  (PARTS + tid·K·16 floats, summed by the caller). XP: the zero-padded input [N, Cin, ·, WP] (every tap inside). */
 export function convWeightChannelsTask(args: usize, tid: i32, nth: i32): void {
   const n = arg(args, 0), OH = arg(args, 1), OW = arg(args, 2), WP = arg(args, 3), planeX = <usize>arg(args, 4);
@@ -1115,15 +1116,13 @@ export function convWeightChannelsTask(args: usize, tid: i32, nth: i32): void {
     for (let c = 0; c < cout; c++)
       for (let p = 0; p < P; p++) store<f32>(dyT + (<usize>p << 6) + (<usize>c << 2), load<f32>(di + ((<usize>c * <usize>P + <usize>p) << 2)));
     const xi = xp + ((<usize>img * <usize>cin * planeX) << 2);
-    for (let t0 = 0; t0 < K; t0 += 3) {
-      // a last block of 1 or 2 taps repeats its last tap: both copies end equal, so storing both is harmless
-      const t1 = imin(t0 + 1, K - 1), t2 = imin(t0 + 2, K - 1);
+    for (let t0 = 0; t0 < K; t0 += 2) {
+      // a last block of 1 tap repeats it: both copies end equal, so storing both is harmless
+      const t1 = imin(t0 + 1, K - 1);
       const o0 = <usize>load<i32>(offs + (<usize>t0 << 2)) << 2, o1 = <usize>load<i32>(offs + (<usize>t1 << 2)) << 2;
-      const o2 = <usize>load<i32>(offs + (<usize>t2 << 2)) << 2;
-      const q0 = part + (<usize>t0 << 6), q1 = part + (<usize>t1 << 6), q2 = part + (<usize>t2 << 6);
+      const q0 = part + (<usize>t0 << 6), q1 = part + (<usize>t1 << 6);
       let a00 = v128.load(q0), a01 = v128.load(q0, 16), a02 = v128.load(q0, 32), a03 = v128.load(q0, 48);
       let a10 = v128.load(q1), a11 = v128.load(q1, 16), a12 = v128.load(q1, 32), a13 = v128.load(q1, 48);
-      let a20 = v128.load(q2), a21 = v128.load(q2, 16), a22 = v128.load(q2, 32), a23 = v128.load(q2, 48);
       let pd = dyT;
       for (let oy = 0; oy < OH; oy++) {
         let px = xi + ((<usize>oy * <usize>WP) << 2);
@@ -1133,14 +1132,11 @@ export function convWeightChannelsTask(args: usize, tid: i32, nth: i32): void {
           a00 = fma(x, d0, a00); a01 = fma(x, d1, a01); a02 = fma(x, d2, a02); a03 = fma(x, d3, a03);
           x = v128.load32_splat(px + o1);
           a10 = fma(x, d0, a10); a11 = fma(x, d1, a11); a12 = fma(x, d2, a12); a13 = fma(x, d3, a13);
-          x = v128.load32_splat(px + o2);
-          a20 = fma(x, d0, a20); a21 = fma(x, d1, a21); a22 = fma(x, d2, a22); a23 = fma(x, d3, a23);
           pd += 64; px += 4;
         }
       }
       v128.store(q0, a00); v128.store(q0, a01, 16); v128.store(q0, a02, 32); v128.store(q0, a03, 48);
       v128.store(q1, a10); v128.store(q1, a11, 16); v128.store(q1, a12, 32); v128.store(q1, a13, 48);
-      v128.store(q2, a20); v128.store(q2, a21, 16); v128.store(q2, a22, 32); v128.store(q2, a23, 48);
     }
   }
 }

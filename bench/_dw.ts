@@ -1,0 +1,14 @@
+import { initWasm, wasmBackend } from "../src/backends/wasm/index.js";
+import { WasmRuntime } from "../src/backends/wasm/runtime.js";
+import type { Kernels, ConvGeometry } from "../src/backends/backend.js";
+const acc = new Map<number, number>();
+const orig = WasmRuntime.prototype.run;
+WasmRuntime.prototype.run = function (task, args, nth) { const t = performance.now(); orig.call(this, task, args, nth); acc.set(task, (acc.get(task) ?? 0) + performance.now() - t); };
+await initWasm({ threads: Number(process.argv[2] ?? 2) });
+const k = wasmBackend.kernels as Kernels;
+const g: ConvGeometry = { n: 64, cIn: 6, h: 14, w: 14, cOut: 16, kh: 5, kw: 5, strideH: 1, strideW: 1, padTop: 0, padLeft: 0, dilationH: 1, dilationW: 1, groups: 1, outH: 10, outW: 10 };
+const x = new Float32Array(64 * 6 * 196).map(() => Math.random()), dy = new Float32Array(64 * 16 * 100).map(() => Math.random()), dw = new Float32Array(16 * 150);
+for (let i = 0; i < 30; i++) k.conv2dBackwardWeight(x, dy, g, dw);
+acc.clear();
+const R = 200, t = performance.now(); for (let i = 0; i < R; i++) k.conv2dBackwardWeight(x, dy, g, dw);
+console.log(((performance.now() - t) / R).toFixed(3), "ms", [...acc].map(([a, b]) => `task ${a}: ${(b / R).toFixed(3)}`).join(" "));
