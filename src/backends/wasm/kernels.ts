@@ -15,6 +15,8 @@ import { TASK, type WasmRuntime } from "./runtime.js";
 
 /** Work (in FLOPs) below which a call runs on one thread: waking a worker costs a few microseconds. */
 const MIN_PARALLEL_FLOPS = 2e6;
+/** Per-thread scratch of the Winograd tasks (WG_SCRATCH_BYTES in kernels.as). */
+const WG_SCRATCH_BYTES = 36 * 16 * 16;
 /** Target block sizes: KC rows of the shared dimension (B panel fits L1), NC columns per unit (B block fits L2). */
 const KC_TARGET = 256;
 const NC_TARGET = 256;
@@ -68,7 +70,7 @@ function winogradTiles(rt: WasmRuntime, g: ConvGeometry, xPtr: number, m: number
   const HP = m * TH + 2, WP = m * roundUp(TW, 4) + (m === 4 ? 4 : 2);
   const xp = rt.allocF32(g.n * g.cIn * HP * WP + 16);
   rt.exports.padPlanes(xPtr, g.n * g.cIn, g.h, g.w, g.padTop, g.padLeft, HP, WP, xp);
-  const scratch = rt.alloc(36 * 16 * rt.threads), mPad = roundUp(g.cOut, 4);
+  const scratch = rt.alloc(WG_SCRATCH_BYTES * rt.threads), mPad = roundUp(g.cOut, 4);
   const geo = (row0: number, rows: number, src: number, dst: number) =>
     rt.args([g.cIn, g.cOut, HP, WP, TH, TW, row0, rows, src, dst, biasPtr, g.outH, g.outW, mPad, scratch]);
   return { TW, totalRows: g.n * TH, mPad, geo, xp };

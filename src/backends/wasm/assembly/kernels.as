@@ -48,23 +48,24 @@ function micro(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, accumulate: 
   v128.store(c + 3 * ldc, c30); v128.store(c + 3 * ldc, c31, 16);
 }
 
-/** micro() with A read in place from 4 rows of a row-major matrix (a0..a3: the rows at the block's first k):
- *  for weights used by few output pixels (small maps at batch 1), where packing them cost more than it saved. */
-function microRaw(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, pb: usize, c: usize, ldc: usize, accumulate: bool): void {
+/** micro() with A read in place from 4 rows of a row-major matrix (at a, a + o1, a + o2, a + o3: the rows at the
+ *  block's first k): for weights used by few output pixels (small maps at batch 1), where packing them cost more
+ *  than it saved. One pointer and fixed offsets: four advancing row pointers ran ~12 % slower (register pressure). */
+function microRaw(kc: i32, a: usize, o1: usize, o2: usize, o3: usize, pb: usize, c: usize, ldc: usize, accumulate: bool): void {
   let z = f32x4.splat(0);
   let c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
-    let a = v128.load32_splat(a0);
-    c00 = fma(a, b0, c00); c01 = fma(a, b1, c01);
-    a = v128.load32_splat(a1);
-    c10 = fma(a, b0, c10); c11 = fma(a, b1, c11);
-    a = v128.load32_splat(a2);
-    c20 = fma(a, b0, c20); c21 = fma(a, b1, c21);
-    a = v128.load32_splat(a3);
-    c30 = fma(a, b0, c30); c31 = fma(a, b1, c31);
-    a0 += 4; a1 += 4; a2 += 4; a3 += 4; pb += 32;
+    let av = v128.load32_splat(a);
+    c00 = fma(av, b0, c00); c01 = fma(av, b1, c01);
+    av = v128.load32_splat(a + o1);
+    c10 = fma(av, b0, c10); c11 = fma(av, b1, c11);
+    av = v128.load32_splat(a + o2);
+    c20 = fma(av, b0, c20); c21 = fma(av, b1, c21);
+    av = v128.load32_splat(a + o3);
+    c30 = fma(av, b0, c30); c31 = fma(av, b1, c31);
+    a += 4; pb += 32;
   }
   if (accumulate) {
     c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
@@ -80,9 +81,9 @@ function microRaw(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, pb: usize
 
 /** microRaw() for a tile with `rows`×`cols` valid (rows past the matrix read its last valid row). */
 function microRawEdge(kc: i32, a: usize, lda: usize, pb: usize, c: usize, ldc: usize, accumulate: bool, rows: i32, cols: i32, tile: usize): void {
-  const a1 = a + (rows > 1 ? lda : 0), a2 = a + <usize>imin(2, rows - 1) * lda, a3 = a + <usize>imin(3, rows - 1) * lda;
-  if (rows == 4 && cols == 8) { microRaw(kc, a, a1, a2, a3, pb, c, ldc, accumulate); return; }
-  microRaw(kc, a, a1, a2, a3, pb, tile, 32, false);
+  const o1 = rows > 1 ? lda : 0, o2 = <usize>imin(2, rows - 1) * lda, o3 = <usize>imin(3, rows - 1) * lda;
+  if (rows == 4 && cols == 8) { microRaw(kc, a, o1, o2, o3, pb, c, ldc, accumulate); return; }
+  microRaw(kc, a, o1, o2, o3, pb, tile, 32, false);
   copyTile(tile, c, ldc, accumulate, rows, cols);
 }
 
@@ -1444,6 +1445,22 @@ export function channelNormBackwardTask(args: usize, tid: i32, nth: i32): void {
 // Parameter block of the Winograd transforms.
 const WG_C = 0, WG_COUT = 1, WG_HP = 2, WG_WP = 3, WG_TH = 4, WG_TW = 5, WG_ROW0 = 6, WG_ROWS = 7, WG_SRC = 8,
   WG_DST = 9, WG_BIAS = 10, WG_OH = 11, WG_OW = 12, WG_MPAD = 13, WG_SCRATCH = 14;
+/** Bytes of per-thread scratch the Winograd tasks get (WG_SCRATCH + tid·WG_SCRATCH_BYTES): 36 vectors for the
+ *  tile transforms, or [36 ξ][WB input channels] vectors for the weight transforms. */
+const WG_SCRATCH_BYTES = 36 * 16 * 16;
+/** Input channels per block of the weight transforms: U's 16–36 destinations per channel lie mPad·Cin·4 bytes apart
+ *  (a multiple of 4 KiB, so they share one L1 set), and 16-byte stores into them evicted half-written lines. A block's
+ *  transforms go to scratch first, then out as whole 256-byte runs per ξ: F(4×4) of 128→128 0.79 → 0.26 ms, of
+ *  64→64 0.26 → 0.10 ms; F(2×2) of 256→256 0.57 → 0.45 ms (2 threads). */
+const WB = 16;
+
+/** Copies `count` 16-byte vectors of each of `nXi` scratch rows (WB vectors apart) to dst + ξ·xiStride. */
+function flushWeightBlock(scratch: usize, nXi: i32, count: i32, dst: usize, xiStride: usize): void {
+  for (let xi = 0; xi < nXi; xi++) {
+    const s = scratch + (<usize>(xi * WB) << 4), d = dst + <usize>xi * xiStride;
+    for (let v = 0; v < count; v++) v128.store(d + (<usize>v << 4), v128.load(s + (<usize>v << 4)));
+  }
+}
 
 /** U[ξ] = (G g Gᵀ)[ξ] for every (co, ci), written as packA panels (4 rows of Cout, K = Cin) per ξ, rows past
  *  Cout zero. Units: panels of 4 output channels, which are the 4 lanes of every vector here (one 16-byte store per
@@ -1451,25 +1468,30 @@ const WG_C = 0, WG_COUT = 1, WG_HP = 2, WG_WP = 3, WG_TH = 4, WG_TW = 5, WG_ROW0
 export function winoWeightTask(args: usize, tid: i32, nth: i32): void {
   const C = arg(args, WG_C), cout = arg(args, WG_COUT), mPad = arg(args, WG_MPAD);
   const w = <usize>arg(args, WG_SRC), dst = <usize>arg(args, WG_DST);
-  const xiStride = <usize>mPad * <usize>C << 2;
+  const xiStride = <usize>mPad * <usize>C << 2, sStride: usize = WB << 4;
+  const scratch = <usize>arg(args, WG_SCRATCH) + <usize>tid * WG_SCRATCH_BYTES;
   const half = f32x4.splat(0.5);
   for (let pnl = tid; pnl < (mPad >> 2); pnl += nth) {
     const co0 = pnl << 2, lanes = imin(4, cout - co0);
     const panel = dst + ((<usize>co0 * <usize>C) << 2);
-    for (let ci = 0; ci < C; ci++) {
-      // the 3×3 kernels of the panel's channels: kernel element e of channel co0 + r in lane r (0 past Cout)
-      const g = w + ((<usize>(co0 * C + ci) * 9) << 2), chan = (<usize>C * 9) << 2;
-      const a0 = wino4(g, chan, lanes, 0), a1 = wino4(g, chan, lanes, 1), a2 = wino4(g, chan, lanes, 2);
-      const b0 = wino4(g, chan, lanes, 3), b1 = wino4(g, chan, lanes, 4), b2 = wino4(g, chan, lanes, 5);
-      const c0 = wino4(g, chan, lanes, 6), c1 = wino4(g, chan, lanes, 7), c2 = wino4(g, chan, lanes, 8);
-      // rows of G·g (4×3), then each row times Gᵀ
-      const out = panel + (<usize>ci << 4);
-      winoWeightRow(out, xiStride, 0, a0, a1, a2);
-      winoWeightRow(out, xiStride, 1, f32x4.mul(half, f32x4.add(f32x4.add(a0, b0), c0)),
-        f32x4.mul(half, f32x4.add(f32x4.add(a1, b1), c1)), f32x4.mul(half, f32x4.add(f32x4.add(a2, b2), c2)));
-      winoWeightRow(out, xiStride, 2, f32x4.mul(half, f32x4.add(f32x4.sub(a0, b0), c0)),
-        f32x4.mul(half, f32x4.add(f32x4.sub(a1, b1), c1)), f32x4.mul(half, f32x4.add(f32x4.sub(a2, b2), c2)));
-      winoWeightRow(out, xiStride, 3, c0, c1, c2);
+    for (let ci0 = 0; ci0 < C; ci0 += WB) {
+      const cb = imin(WB, C - ci0);
+      for (let ci = ci0; ci < ci0 + cb; ci++) {
+        // the 3×3 kernels of the panel's channels: kernel element e of channel co0 + r in lane r (0 past Cout)
+        const g = w + ((<usize>(co0 * C + ci) * 9) << 2), chan = (<usize>C * 9) << 2;
+        const a0 = wino4(g, chan, lanes, 0), a1 = wino4(g, chan, lanes, 1), a2 = wino4(g, chan, lanes, 2);
+        const b0 = wino4(g, chan, lanes, 3), b1 = wino4(g, chan, lanes, 4), b2 = wino4(g, chan, lanes, 5);
+        const c0 = wino4(g, chan, lanes, 6), c1 = wino4(g, chan, lanes, 7), c2 = wino4(g, chan, lanes, 8);
+        // rows of G·g (4×3), then each row times Gᵀ
+        const out = scratch + (<usize>(ci - ci0) << 4);
+        winoWeightRow(out, sStride, 0, a0, a1, a2);
+        winoWeightRow(out, sStride, 1, f32x4.mul(half, f32x4.add(f32x4.add(a0, b0), c0)),
+          f32x4.mul(half, f32x4.add(f32x4.add(a1, b1), c1)), f32x4.mul(half, f32x4.add(f32x4.add(a2, b2), c2)));
+        winoWeightRow(out, sStride, 2, f32x4.mul(half, f32x4.add(f32x4.sub(a0, b0), c0)),
+          f32x4.mul(half, f32x4.add(f32x4.sub(a1, b1), c1)), f32x4.mul(half, f32x4.add(f32x4.sub(a2, b2), c2)));
+        winoWeightRow(out, sStride, 3, c0, c1, c2);
+      }
+      flushWeightBlock(scratch, 16, cb, panel + (<usize>ci0 << 4), xiStride);
     }
   }
 }
@@ -1507,7 +1529,7 @@ export function winoInputTask(args: usize, tid: i32, nth: i32): void {
   const T = <usize>rows * <usize>TW;
   const xiStride = (<usize>C * T) << 2;
   const units = rows * C;
-  const scratch = <usize>arg(args, WG_SCRATCH) + (<usize>tid * 36 << 4); // 16 of 36 vectors per thread: Bᵀ·d
+  const scratch = <usize>arg(args, WG_SCRATCH) + <usize>tid * WG_SCRATCH_BYTES; // 16 of 36 vectors per thread: Bᵀ·d
   for (let u = tid; u < units; u += nth) {
     const rr = u / C, ci = u - rr * C;
     const r = row0 + rr, img = r / TH, ty = r - img * TH;
@@ -1704,23 +1726,28 @@ export function winoWeightGradTask(args: usize, tid: i32, nth: i32): void {
 export function wino4WeightTask(args: usize, tid: i32, nth: i32): void {
   const C = arg(args, WG_C), cout = arg(args, WG_COUT), mPad = arg(args, WG_MPAD);
   const w = <usize>arg(args, WG_SRC), dst = <usize>arg(args, WG_DST);
-  const xiStride = <usize>mPad * <usize>C << 2;
+  const xiStride = <usize>mPad * <usize>C << 2, sStride: usize = WB << 4;
+  const scratch = <usize>arg(args, WG_SCRATCH) + <usize>tid * WG_SCRATCH_BYTES;
   for (let pnl = tid; pnl < (mPad >> 2); pnl += nth) {
     const co0 = pnl << 2, lanes = imin(4, cout - co0);
     const panel = dst + ((<usize>co0 * <usize>C) << 2);
-    for (let ci = 0; ci < C; ci++) {
-      const g = w + ((<usize>(co0 * C + ci) * 9) << 2), chan = (<usize>C * 9) << 2;
-      const a0 = wino4(g, chan, lanes, 0), a1 = wino4(g, chan, lanes, 1), a2 = wino4(g, chan, lanes, 2);
-      const b0 = wino4(g, chan, lanes, 3), b1 = wino4(g, chan, lanes, 4), b2 = wino4(g, chan, lanes, 5);
-      const c0 = wino4(g, chan, lanes, 6), c1 = wino4(g, chan, lanes, 7), c2 = wino4(g, chan, lanes, 8);
-      const out = panel + (<usize>ci << 4);
-      // rows of G·g (6×3): G applied down each kernel column
-      wino6WeightRow(out, xiStride, 0, g6r0(a0), g6r0(a1), g6r0(a2));
-      wino6WeightRow(out, xiStride, 1, g6r1(a0, b0, c0), g6r1(a1, b1, c1), g6r1(a2, b2, c2));
-      wino6WeightRow(out, xiStride, 2, g6r2(a0, b0, c0), g6r2(a1, b1, c1), g6r2(a2, b2, c2));
-      wino6WeightRow(out, xiStride, 3, g6r3(a0, b0, c0), g6r3(a1, b1, c1), g6r3(a2, b2, c2));
-      wino6WeightRow(out, xiStride, 4, g6r4(a0, b0, c0), g6r4(a1, b1, c1), g6r4(a2, b2, c2));
-      wino6WeightRow(out, xiStride, 5, c0, c1, c2);
+    for (let ci0 = 0; ci0 < C; ci0 += WB) {
+      const cb = imin(WB, C - ci0);
+      for (let ci = ci0; ci < ci0 + cb; ci++) {
+        const g = w + ((<usize>(co0 * C + ci) * 9) << 2), chan = (<usize>C * 9) << 2;
+        const a0 = wino4(g, chan, lanes, 0), a1 = wino4(g, chan, lanes, 1), a2 = wino4(g, chan, lanes, 2);
+        const b0 = wino4(g, chan, lanes, 3), b1 = wino4(g, chan, lanes, 4), b2 = wino4(g, chan, lanes, 5);
+        const c0 = wino4(g, chan, lanes, 6), c1 = wino4(g, chan, lanes, 7), c2 = wino4(g, chan, lanes, 8);
+        const out = scratch + (<usize>(ci - ci0) << 4);
+        // rows of G·g (6×3): G applied down each kernel column
+        wino6WeightRow(out, sStride, 0, g6r0(a0), g6r0(a1), g6r0(a2));
+        wino6WeightRow(out, sStride, 1, g6r1(a0, b0, c0), g6r1(a1, b1, c1), g6r1(a2, b2, c2));
+        wino6WeightRow(out, sStride, 2, g6r2(a0, b0, c0), g6r2(a1, b1, c1), g6r2(a2, b2, c2));
+        wino6WeightRow(out, sStride, 3, g6r3(a0, b0, c0), g6r3(a1, b1, c1), g6r3(a2, b2, c2));
+        wino6WeightRow(out, sStride, 4, g6r4(a0, b0, c0), g6r4(a1, b1, c1), g6r4(a2, b2, c2));
+        wino6WeightRow(out, sStride, 5, c0, c1, c2);
+      }
+      flushWeightBlock(scratch, 36, cb, panel + (<usize>ci0 << 4), xiStride);
     }
   }
 }
@@ -1767,7 +1794,7 @@ export function wino4InputTask(args: usize, tid: i32, nth: i32): void {
   const T = <usize>rows * <usize>TW;
   const xiStride = (<usize>C * T) << 2;
   const units = rows * C;
-  const scratch = <usize>arg(args, WG_SCRATCH) + (<usize>tid * 36 << 4); // 36 vectors per thread: the row transforms
+  const scratch = <usize>arg(args, WG_SCRATCH) + <usize>tid * WG_SCRATCH_BYTES; // 36 vectors per thread: the row transforms
   for (let u = tid; u < units; u += nth) {
     const rr = u / C, ci = u - rr * C;
     const r = row0 + rr, img = r / TH, ty = r - img * TH;
@@ -1813,7 +1840,7 @@ export function wino4OutputTask(args: usize, tid: i32, nth: i32): void {
   const row0 = arg(args, WG_ROW0), rows = arg(args, WG_ROWS);
   const M = <usize>arg(args, WG_SRC), y = <usize>arg(args, WG_DST), bias = <usize>arg(args, WG_BIAS);
   const OH = arg(args, WG_OH), OW = arg(args, WG_OW);
-  const scratch = <usize>arg(args, WG_SCRATCH) + (<usize>tid * 36 << 4); // 24 of 36 vectors per thread: m·A
+  const scratch = <usize>arg(args, WG_SCRATCH) + <usize>tid * WG_SCRATCH_BYTES; // 24 of 36 vectors per thread: m·A
   const T = <usize>rows * <usize>TW;
   const xiStride = (<usize>cout * T) << 2;
   const units = rows * cout;
