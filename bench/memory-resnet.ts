@@ -1,6 +1,6 @@
 // Peak memory of ResNet-18 batch-1 inference (eval, noGrad) on the wasm backend against the issue's bound:
-// 1.5 × (weights + largest live activations). Eager: the zoo model called directly (dead activations wait for V8's
-// garbage collector). Graph: the same model exported to ONNX and run by OnnxModel, which drops each value after its
+// 1.5 × (weights + largest live activations). Eager: the zoo model called directly (its blocks free their intermediates
+// as they return: src/nn/inference-scope.ts). Graph: the same model exported to ONNX and run by OnnxModel, which drops each value after its
 // last reader and reuses its buffer. Peak RSS is the kernel's high-water mark (VmHWM, reset through clear_refs after
 // the model is built), so the figure is the inference's own growth, with no sampling gaps; Linux only. Run it with
 // MALLOC_MMAP_THRESHOLD_=65536 (as `npm run bench` does): otherwise glibc serves large buffers from memory freed while

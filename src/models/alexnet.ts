@@ -8,6 +8,7 @@ import { Dropout, Linear } from "../nn/linear.js";
 import { ReLU } from "../nn/activation.js";
 import { AdaptiveAvgPool2d, MaxPool2d } from "../nn/pool.js";
 import { checkClasses, type ModelOptions } from "./common.js";
+import { markKeepsNoTensors } from "../nn/inference-scope.js";
 
 export interface AlexNetOptions extends ModelOptions {
   /** Dropout probability in the classifier. Default 0.5. */
@@ -46,3 +47,5 @@ export class AlexNet extends Module {
 }
 
 export const alexnet = (opts: AlexNetOptions = {}): AlexNet => new AlexNet(opts);
+
+markKeepsNoTensors(AlexNet);

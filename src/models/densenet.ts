@@ -15,6 +15,7 @@ import { AvgPool2d, MaxPool2d } from "../nn/pool.js";
 import type { Generator } from "../tensor/random.js";
 import { deferDefaultInit } from "../nn/init.js";
 import { checkClasses, initDenseNet, type ModelOptions } from "./common.js";
+import { markKeepsNoTensors } from "../nn/inference-scope.js";
 
 /** BN-ReLU-conv1×1 (to bnSize·growth) then BN-ReLU-conv3×3 (to growth), on the concatenation of its inputs. */
 export class DenseLayer extends Module<[Tensor[]], Tensor> {
@@ -147,3 +148,5 @@ export const densenet121 = (opts: DenseNetOptions = {}): DenseNet => deferDefaul
 export const densenet161 = (opts: DenseNetOptions = {}): DenseNet => deferDefaultInit(() => new DenseNet({ growthRate: 48, blockConfig: [6, 12, 36, 24], numInitFeatures: 96, ...opts }));
 export const densenet169 = (opts: DenseNetOptions = {}): DenseNet => deferDefaultInit(() => new DenseNet({ growthRate: 32, blockConfig: [6, 12, 32, 32], numInitFeatures: 64, ...opts }));
 export const densenet201 = (opts: DenseNetOptions = {}): DenseNet => deferDefaultInit(() => new DenseNet({ growthRate: 32, blockConfig: [6, 12, 48, 32], numInitFeatures: 64, ...opts }));
+
+markKeepsNoTensors(DenseLayer, DenseBlock, Transition, DenseNet, DenseFeatures);

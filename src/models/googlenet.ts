@@ -14,6 +14,7 @@ import { AdaptiveAvgPool2d, MaxPool2d } from "../nn/pool.js";
 import type { Generator } from "../tensor/random.js";
 import { deferDefaultInit } from "../nn/init.js";
 import { checkClasses, initTruncNormal, type ModelOptions } from "./common.js";
+import { markKeepsNoTensors } from "../nn/inference-scope.js";
 
 /** Conv without bias, batch norm (eps 0.001), ReLU. */
 export class BasicConv2d extends Module {
@@ -178,3 +179,5 @@ export class GoogLeNet extends Module<[Tensor], Tensor | GoogLeNetOutputs> {
 
 export const googlenet = (opts: GoogLeNetOptions = {}): GoogLeNet =>
   (opts.initWeights ?? true) ? deferDefaultInit(() => new GoogLeNet(opts)) : new GoogLeNet(opts);
+
+markKeepsNoTensors(BasicConv2d, Inception, InceptionAux, GoogLeNet);

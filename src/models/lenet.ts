@@ -12,6 +12,7 @@ import { ReLU, Tanh } from "../nn/activation.js";
 import { AvgPool2d, MaxPool2d } from "../nn/pool.js";
 import { ValueError } from "../errors.js";
 import { checkClasses, type ModelOptions } from "./common.js";
+import { markKeepsNoTensors } from "../nn/inference-scope.js";
 
 export interface LeNet5Options extends ModelOptions {
   /** 'modern' (ReLU + max pooling, default) or 'classic' (tanh + average pooling). */
@@ -56,3 +57,5 @@ export class LeNet5 extends Module {
 }
 
 export const lenet5 = (opts: LeNet5Options = {}): LeNet5 => new LeNet5(opts);
+
+markKeepsNoTensors(LeNet5);

@@ -16,6 +16,7 @@ import type { Generator } from "../tensor/random.js";
 import { ValueError } from "../errors.js";
 import { BasicBlock } from "./resnet.js";
 import { checkClasses, initKaimingFanOut, type ModelOptions } from "./common.js";
+import { markKeepsNoTensors } from "../nn/inference-scope.js";
 
 export interface SmallResNetOptions extends ModelOptions {
   /** Default 10. */
@@ -75,3 +76,5 @@ export class SmallResNet extends Module {
 
 export const resnet20 = (opts: SmallResNetOptions = {}): SmallResNet => deferDefaultInit(() => new SmallResNet(20, opts));
 export const resnet56 = (opts: SmallResNetOptions = {}): SmallResNet => deferDefaultInit(() => new SmallResNet(56, opts));
+
+markKeepsNoTensors(SmallResNet);

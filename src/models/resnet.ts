@@ -12,6 +12,7 @@ import { AdaptiveAvgPool2d, MaxPool2d } from "../nn/pool.js";
 import { constant_, deferDefaultInit } from "../nn/init.js";
 import type { Generator } from "../tensor/random.js";
 import { checkClasses, initKaimingFanOut, type ModelOptions } from "./common.js";
+import { markKeepsNoTensors } from "../nn/inference-scope.js";
 
 const conv3x3 = (inC: number, outC: number, stride: number, generator?: Generator): Conv2d =>
   new Conv2d(inC, outC, 3, { stride, padding: 1, bias: false, generator });
@@ -159,3 +160,5 @@ export const resnet34 = (opts: ResNetOptions = {}): ResNet => deferDefaultInit((
 export const resnet50 = (opts: ResNetOptions = {}): ResNet => deferDefaultInit(() => new ResNet(Bottleneck, [3, 4, 6, 3], opts));
 export const resnet101 = (opts: ResNetOptions = {}): ResNet => deferDefaultInit(() => new ResNet(Bottleneck, [3, 4, 23, 3], opts));
 export const resnet152 = (opts: ResNetOptions = {}): ResNet => deferDefaultInit(() => new ResNet(Bottleneck, [3, 8, 36, 3], opts));
+
+markKeepsNoTensors(BasicBlock, Bottleneck, ResNet);

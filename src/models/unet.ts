@@ -14,6 +14,7 @@ import { MaxPool2d } from "../nn/pool.js";
 import type { Generator } from "../tensor/random.js";
 import { ShapeError, ValueError } from "../errors.js";
 import { checkClasses, type ModelOptions } from "./common.js";
+import { markKeepsNoTensors } from "../nn/inference-scope.js";
 
 /** conv3×3 (+BN) + ReLU, twice: keys .0 (conv), [.1 BN], ReLU, conv, [BN], ReLU. */
 export class DoubleConv extends Sequential {
@@ -94,3 +95,5 @@ export class UNet extends Module {
 }
 
 export const unet = (opts: UNetOptions = {}): UNet => new UNet(opts);
+
+markKeepsNoTensors(DoubleConv, UNet);

@@ -12,6 +12,7 @@ import { deferDefaultInit } from "../nn/init.js";
 import { ValueError } from "../errors.js";
 import { makeVGGLayers } from "./vgg.js";
 import { checkClasses, initKaimingFanOut, type ModelOptions } from "./common.js";
+import { markKeepsNoTensors } from "../nn/inference-scope.js";
 
 /** vgg6_bn's feature extractor: channels of each 3×3 conv, "M" for a 2×2 max pool. */
 export const SMALL_VGG_CONFIG = [32, 32, "M", 64, 64, "M", 128, "M"] as const;
@@ -52,3 +53,5 @@ export class SmallVGG extends Module {
 }
 
 export const vgg6_bn = (opts: SmallVGGOptions = {}): SmallVGG => deferDefaultInit(() => new SmallVGG(opts));
+
+markKeepsNoTensors(SmallVGG);

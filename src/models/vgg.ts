@@ -11,6 +11,7 @@ import { AdaptiveAvgPool2d, MaxPool2d } from "../nn/pool.js";
 import type { Generator } from "../tensor/random.js";
 import { deferDefaultInit } from "../nn/init.js";
 import { checkClasses, initKaimingFanOut, type ModelOptions } from "./common.js";
+import { markKeepsNoTensors } from "../nn/inference-scope.js";
 
 /** Channels of each 3×3 conv, "M" for a 2×2 max pool (torchvision's cfgs). */
 export const VGG_CONFIGS = {
@@ -84,3 +85,5 @@ export const vgg16 = (opts: VGGOptions = {}): VGG => vgg("D", false, opts);
 export const vgg16_bn = (opts: VGGOptions = {}): VGG => vgg("D", true, opts);
 export const vgg19 = (opts: VGGOptions = {}): VGG => vgg("E", false, opts);
 export const vgg19_bn = (opts: VGGOptions = {}): VGG => vgg("E", true, opts);
+
+markKeepsNoTensors(VGG);

@@ -4,6 +4,7 @@ import { leakyRelu, relu, sigmoid, tanh } from "../ops/elementwise.js";
 import { elu, logSoftmax, relu6, softmax } from "../ops/activation.js";
 import { Module } from "./module.js";
 import { pyFloat } from "./repr.js";
+import { markKeepsNoTensors } from "./inference-scope.js";
 
 /** Elementwise layers keep the shape. */
 abstract class Elementwise extends Module {
@@ -97,3 +98,5 @@ export class LogSoftmax extends Elementwise {
     return `dim=${this.dim}`;
   }
 }
+
+markKeepsNoTensors(ReLU, LeakyReLU, ReLU6, ELU, Sigmoid, Tanh, Softmax, LogSoftmax);

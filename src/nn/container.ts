@@ -3,6 +3,7 @@
 import type { Tensor } from "../tensor/tensor.js";
 import { ValueError } from "../errors.js";
 import { Module, type AnyModule, type TensorModule } from "./module.js";
+import { markKeepsNoTensors, openInferenceScope } from "./inference-scope.js";
 
 /** Runs its children in order, each on the previous one's output. Children are named "0", "1", … or by the
  *  keys of a record ([name, module] pairs keep their order, like an OrderedDict). */
@@ -46,7 +47,14 @@ export class Sequential extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    for (const m of this.list) x = m.call(x);
+    // In an inference scope, each child's output is freed once the next child has read it (the first child's input
+    // is the caller's).
+    const pool = openInferenceScope();
+    this.list.forEach((m, i) => {
+      const y = m.call(x);
+      if (pool && i > 0) pool.discard(x.data.buffer, y.data.buffer);
+      x = y;
+    });
     return x;
   }
 }
@@ -128,3 +136,5 @@ export class ModuleDict<M extends AnyModule = AnyModule> extends Module<[], neve
     throw new ValueError("ModuleDict has no forward: look its modules up by key");
   }
 }
+
+markKeepsNoTensors(Sequential, ModuleList, ModuleDict);

@@ -10,6 +10,7 @@ import { ShapeError, ValueError } from "../errors.js";
 import { Module } from "./module.js";
 import { defaultLayerInit_ } from "./init.js";
 import { pyTuple } from "./repr.js";
+import { markKeepsNoTensors } from "./inference-scope.js";
 
 export type IntPair = number | readonly [number, number];
 
@@ -171,3 +172,5 @@ export class ConvTranspose2d extends Module {
     return s;
   }
 }
+
+markKeepsNoTensors(Conv2d, ConvTranspose2d);

@@ -9,6 +9,7 @@ import { ShapeError, ValueError } from "../errors.js";
 import { Module } from "./module.js";
 import { defaultLayerInit_ } from "./init.js";
 import { pyBool } from "./repr.js";
+import { markKeepsNoTensors } from "./inference-scope.js";
 
 export interface LinearOptions {
   bias?: boolean;
@@ -119,3 +120,5 @@ export class Dropout2d extends Module {
     return `p=${String(this.p)}, inplace=False`;
   }
 }
+
+markKeepsNoTensors(Linear, Identity, Flatten, Dropout, Dropout2d);

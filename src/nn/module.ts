@@ -5,6 +5,7 @@ import { residentCopy } from "../backends/registry.js";
 import { fmtShape, shapeEquals } from "../tensor/shape.js";
 import { ShapeError, ValueError } from "../errors.js";
 import { zeros } from "../tensor/creation.js";
+import { callInScope } from "./inference-scope.js";
 
 /** A state dict: tensors by dotted key ("layer1.0.conv1.weight"), in registration order. */
 export type StateDict = Map<string, Tensor>;
@@ -63,8 +64,13 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     return this.constructor.name;
   }
 
-  /** Run forward, then the forward hooks (like calling a torch module). */
+  /** Run forward, then the forward hooks (like calling a torch module). In eval mode with nothing recorded, a zoo
+   *  model's intermediates are freed as it goes (see inference-scope.ts). */
   call(...inputs: In): Out {
+    return shapeOnly ? this.runForward(inputs) : callInScope(this as unknown as AnyModule, () => this.runForward(inputs));
+  }
+
+  private runForward(inputs: In): Out {
     let out: Out;
     if (shapeOnly && this.outputShape !== undefined && this._modules.size === 0) {
       const shapes = inputs.map((t) => (t instanceof Tensor ? t.shape : []));
@@ -242,6 +248,11 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     const id = this._nextHookId++;
     this._forwardHooks.set(id, hook);
     return { remove: () => void this._forwardHooks.delete(id) };
+  }
+
+  /** Whether a forward hook is registered on this module (not its children). */
+  hasForwardHooks(): boolean {
+    return this._forwardHooks.size > 0;
   }
 
   // ---- state ----

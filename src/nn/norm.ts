@@ -7,6 +7,7 @@ import { batchNorm, localResponseNorm } from "../ops/norm.js";
 import { ShapeError, ValueError } from "../errors.js";
 import { Module } from "./module.js";
 import { pyBool, pyFloat } from "./repr.js";
+import { markKeepsNoTensors } from "./inference-scope.js";
 
 export interface BatchNormOptions {
   /** Added to the variance. Default 1e-5. */
@@ -119,3 +120,5 @@ export class LocalResponseNorm extends Module {
     return `${this.size}, alpha=${pyFloat(this.alpha)}, beta=${pyFloat(this.beta)}, k=${pyFloat(this.k)}`;
   }
 }
+
+markKeepsNoTensors(BatchNorm1d, BatchNorm2d, LocalResponseNorm);

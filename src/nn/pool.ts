@@ -8,6 +8,7 @@ import { ShapeError, ValueError } from "../errors.js";
 import { Module } from "./module.js";
 import { pyBool, pyTuple } from "./repr.js";
 import type { IntPair } from "./conv.js";
+import { markKeepsNoTensors } from "./inference-scope.js";
 
 export interface PoolOptions {
   /** Default: the kernel size. */
@@ -196,3 +197,5 @@ export class MaxUnpool2d extends Module<[Tensor, Tensor, (readonly number[])?], 
     return `kernel_size=${pyTuple(this.kernelSize)}, stride=${pyTuple(this.stride)}, padding=${pyTuple(this.padding)}`;
   }
 }
+
+markKeepsNoTensors(MaxPool2d, MinPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, MaxUnpool2d);

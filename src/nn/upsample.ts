@@ -5,6 +5,7 @@ import { interpolate, type InterpolateMode } from "../ops/upsample.js";
 import { ShapeError, ValueError } from "../errors.js";
 import { Module } from "./module.js";
 import { pyBool, pyFloat } from "./repr.js";
+import { markKeepsNoTensors } from "./inference-scope.js";
 
 export interface UpsampleOptions {
   /** Output [h, w] (or one number for both). Give this or scaleFactor. */
@@ -47,3 +48,5 @@ export class Upsample extends Module {
     return `${sizeOrScale}, mode=${this.mode}${this.alignCorners === null ? "" : `, align_corners=${pyBool(this.alignCorners)}`}`;
   }
 }
+
+markKeepsNoTensors(Upsample);

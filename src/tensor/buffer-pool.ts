@@ -1,26 +1,64 @@
 // Reuse of float32 buffers whose last reader is known (the ONNX graph runner releases each value after the last node
-// that reads it): a released buffer backs the next tensor of the same size instead of waiting for the garbage
-// collector, which bounds the memory of an inference to its live activations.
+// that reads it; eager inference scopes release what a module's forward made and did not return): a released buffer
+// backs the next tensor of the same size instead of waiting for the garbage collector, which bounds the memory of an
+// inference to its live activations.
 import type { DataArray } from "./dtype.js";
 
 /** Released buffers by length; only buffers it allocated itself (whole ArrayBuffers) are ever taken back. */
 export class BufferPool {
   private readonly free = new Map<number, Float32Array[]>();
   private readonly owned = new WeakSet<ArrayBufferLike>();
+  /** Buffers taken while a scope is open, in order; marks[i] is where the i-th open scope's buffers start. */
+  private readonly taken: Float32Array[] = [];
+  private readonly marks: number[] = [];
   /** Bytes held for reuse. */
   heldBytes = 0;
 
   /** A zero-filled buffer of `size` floats: a released one when there is one, else a new one. */
   take(size: number): Float32Array {
     const list = this.free.get(size);
-    const reused = list?.pop();
-    if (reused) {
-      this.heldBytes -= reused.byteLength;
-      return reused.fill(0);
+    let a = list?.pop();
+    if (a) {
+      this.heldBytes -= a.byteLength;
+      a.fill(0);
+    } else {
+      a = new Float32Array(size);
+      this.owned.add(a.buffer);
     }
-    const a = new Float32Array(size);
-    this.owned.add(a.buffer);
+    if (this.marks.length > 0) this.taken.push(a);
     return a;
+  }
+
+  /** Opens a scope: the buffers taken from now on are released when it closes, unless kept. Scopes nest. */
+  openScope(): void {
+    this.marks.push(this.taken.length);
+  }
+
+  /** Closes the innermost scope: releases the buffers taken in it except those backing `keep` (its results), which
+   *  then belong to the enclosing scope (or, at the outermost, to the caller alone). */
+  closeScope(keep: ReadonlySet<ArrayBufferLike>): void {
+    const mark = this.marks.pop();
+    if (mark === undefined) throw new Error("BufferPool.closeScope: no scope is open");
+    const kept: Float32Array[] = [];
+    for (let i = mark; i < this.taken.length; i++) {
+      const a = this.taken[i]!;
+      if (keep.has(a.buffer)) kept.push(a);
+      else this.release(a);
+    }
+    this.taken.length = mark;
+    if (this.marks.length > 0) this.taken.push(...kept);
+  }
+
+  /** Releases now the buffer `buffer` if the innermost open scope took it (a value its last reader is done with),
+   *  unless it is `unless` (the reader's result shares it). */
+  discard(buffer: ArrayBufferLike, unless: ArrayBufferLike): void {
+    if (buffer === unless || this.marks.length === 0) return;
+    for (let i = this.taken.length - 1; i >= this.marks[this.marks.length - 1]!; i--) {
+      if (this.taken[i]!.buffer !== buffer) continue;
+      this.release(this.taken[i]!);
+      this.taken.splice(i, 1);
+      return;
+    }
   }
 
   /** Hands `data` back for reuse; false (and nothing kept) when this pool did not allocate it. The caller promises

@@ -1,0 +1,116 @@
+// Eager inference scopes: in eval mode under noGrad, a zoo model frees the intermediates of each block as it returns
+// and the next allocations reuse them — with results equal to an inference that frees nothing, and never when a hook,
+// a module of unknown behaviour, training mode or autograd could still read an intermediate.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { F, manualSeed, models, nn, noGrad, randn } from "../../src/index.js";
+import { BufferPool } from "../../src/tensor/buffer-pool.js";
+import type { Tensor } from "../../src/tensor/tensor.js";
+import { assertClose } from "../helpers/fixtures.js";
+
+/** Counts the float32 buffers allocated by `fn` through new Float32Array(length) (the pool's misses). */
+function countNewBuffers<T>(fn: () => T): { out: T; fresh: number } {
+  const Native = globalThis.Float32Array;
+  let fresh = 0;
+  const Counting = new Proxy(Native, {
+    construct(target, args: unknown[]) {
+      if (typeof args[0] === "number" && args[0] >= 1024) fresh++;
+      return Reflect.construct(target, args);
+    },
+  });
+  globalThis.Float32Array = Counting;
+  try {
+    return { out: fn(), fresh };
+  } finally {
+    globalThis.Float32Array = Native;
+  }
+}
+
+test("buffer pool scopes: what a scope took is released when it closes, except what it keeps; scopes nest", () => {
+  const pool = new BufferPool();
+  pool.openScope();
+  const a = pool.take(8), b = pool.take(8);
+  pool.openScope();
+  const c = pool.take(4), d = pool.take(4);
+  pool.closeScope(new Set([d.buffer])); // c released, d now the outer scope's
+  assert.equal(pool.heldBytes, 16);
+  assert.equal(pool.take(4), c, "the released buffer is taken again");
+  pool.discard(b.buffer, a.buffer);
+  assert.equal(pool.heldBytes, 32, "b discarded at once");
+  pool.discard(a.buffer, a.buffer); // shared with the reader's result: kept
+  assert.equal(pool.heldBytes, 32);
+  pool.closeScope(new Set([a.buffer]));
+  assert.equal(pool.heldBytes, 32 + 16 + 16, "c (taken again) and d released; a kept for the caller");
+  assert.equal(pool.take(8), b);
+  assert.equal(pool.take(8) === a, false, "the kept buffer is never handed out again");
+  assert.throws(() => pool.closeScope(new Set()), /no scope is open/);
+});
+
+test("resnet18 eval under noGrad: equal to an inference that frees nothing, over repeated calls, and reuses buffers", () => {
+  manualSeed(11);
+  const net = models.resnet18({ numClasses: 10 });
+  net.eval();
+  const xs = [randn([1, 3, 64, 64]), randn([2, 3, 64, 64]), randn([1, 3, 64, 64])];
+  // grad mode on: nothing is freed (the graph may need every intermediate)
+  const expected = xs.map((x) => net.call(x).detach());
+  const first = noGrad(() => net.call(xs[0]!));
+  const kept = Float32Array.from(first.data);
+  noGrad(() => net.call(xs[1]!)); // warms the pool with batch-2 sizes too
+  const third = countNewBuffers(() => noGrad(() => net.call(xs[2]!)));
+  assertClose(third.out, expected[2]!, { rtol: 0, atol: 0 }, "third call, on reused buffers");
+  assertClose(first, expected[0]!, { rtol: 0, atol: 0 }, "first call");
+  assert.deepEqual(first.data, kept, "a result the caller holds is never reused");
+  // the first call at this size filled the pool: the third allocates only what it returns, and no block intermediate
+  assert.ok(third.fresh <= 2, `the third inference allocated ${third.fresh} new large buffers`);
+  const unscoped = countNewBuffers(() => net.call(xs[2]!)); // with grad mode on, as a baseline
+  assert.ok(unscoped.fresh > 40, `without a scope every activation is new (${unscoped.fresh})`);
+});
+
+test("inference scopes stay off while a hook, training mode, autograd or an unmarked module could keep an intermediate", () => {
+  manualSeed(5);
+  const base = (): nn.Sequential => new nn.Sequential(new nn.Conv2d(2, 4, 3, { padding: 1 }), new nn.ReLU(), new nn.Conv2d(4, 4, 3, { padding: 1 }), new nn.ReLU()).eval();
+  const x = randn([1, 2, 40, 40]);
+
+  // a forward hook keeps the first conv's output (as `visualize features` does)
+  const hooked = base();
+  const conv0Out = noGrad(() => hooked.at(0).call(x));
+  let seen: Tensor | null = null;
+  hooked.at(0).registerForwardHook((_m, _i, out) => { seen = out as Tensor; });
+  noGrad(() => hooked.call(x));
+  assert.ok(seen !== null && seen !== conv0Out);
+  assertClose(seen, conv0Out, { rtol: 0, atol: 0 }, "the hooked intermediate is intact");
+
+  // a user module (not marked) that keeps its input
+  class Keep extends nn.Module {
+    saved: Tensor | null = null;
+    forward(t: Tensor): Tensor { this.saved = t; return F.relu(t); }
+  }
+  const keep = new Keep();
+  const withUser = new nn.Sequential(new nn.Conv2d(2, 4, 3, { padding: 1 }), keep, new nn.Conv2d(4, 4, 3, { padding: 1 })).eval();
+  noGrad(() => withUser.call(x));
+  const conv0 = noGrad(() => withUser.at(0).call(x));
+  assertClose(keep.saved!, conv0, { rtol: 0, atol: 0 }, "the user module's saved input is intact");
+
+  // a subclass of a marked layer may override forward: it is not trusted either
+  class KeepingConv extends nn.Conv2d {
+    saved: Tensor | null = null;
+    override forward(t: Tensor): Tensor { const y = super.forward(t); this.saved = y; return y; }
+  }
+  const kc = new KeepingConv(2, 4, 3, { padding: 1 });
+  const sub = new nn.Sequential(kc, new nn.Conv2d(4, 4, 3, { padding: 1 })).eval();
+  noGrad(() => sub.call(x));
+  const first = kc.saved!, firstCopy = Float32Array.from(first.data);
+  noGrad(() => sub.call(randn([1, 2, 40, 40])));
+  assert.notEqual(kc.saved, first);
+  assert.deepEqual(first.data, firstCopy, "the subclass's saved output of the first call is intact");
+
+  // training mode allocates anew on every call; eval mode reuses
+  const plain = base();
+  const trainMode = base().train();
+  const t1 = countNewBuffers(() => noGrad(() => trainMode.call(x))).fresh;
+  const t2 = countNewBuffers(() => noGrad(() => trainMode.call(x))).fresh;
+  assert.equal(t1, t2, "training mode: every call allocates anew");
+  noGrad(() => plain.call(x));
+  const e2 = countNewBuffers(() => noGrad(() => plain.call(x))).fresh;
+  assert.ok(e2 < t2, `eval mode reuses (${e2} new buffers against ${t2})`);
+});
