@@ -112,8 +112,9 @@ function convWinogradWeight(rt: WasmRuntime, g: ConvGeometry, xPtr: number, dyPt
   const { TW, totalRows, mPad, geo, xp } = winogradTiles(rt, g, xPtr, 2, 0);
   const rowsPerChunk = Math.max(1, Math.min(totalRows, Math.floor(WINOGRAD_CHUNK_BYTES / (16 * TW * (2 * C + cout) * 4))));
   const chunks = Math.ceil(totalRows / rowsPerChunk), Tmax = rowsPerChunk * TW;
-  // + 16: the dy transform's row loads and V's 4-tile groups reach a vector past the end
-  const V = rt.allocF32(16 * C * Tmax + 16), Y = rt.allocF32(16 * cout * Tmax + 16), Yp = rt.allocF32(16 * mPad * Tmax);
+  // + 16: V's 4-tile groups reach a vector past the end
+  // Yp: Ŷ[ξ] written by the dy transform as packed A panels (4 output channels each) over the chunk's tiles
+  const V = rt.allocF32(16 * C * Tmax + 16), Yp = rt.allocF32(16 * mPad * Tmax);
   const dU = rt.allocF32(chunks * 16 * C * cout);
   const NC = blockSize(C, NC_TARGET, 8, 16, nth);
   const kcFor = (T: number) => Math.ceil(T / Math.ceil(T / KC_TARGET));
@@ -123,8 +124,7 @@ function convWinogradWeight(rt: WasmRuntime, g: ConvGeometry, xPtr: number, dyPt
   for (let c = 0; c < chunks; c++) {
     const row0 = c * rowsPerChunk, rows = Math.min(rowsPerChunk, totalRows - row0), T = rows * TW;
     rt.run(TASK.winoInput, geo(row0, rows, xp, V), nth);
-    rt.run(TASK.winoGradOutput, geo(row0, rows, dyPtr, Y), nth);
-    for (let xi = 0; xi < 16; xi++) rt.exports.packA(Y + xi * cout * T * 4, T, 1, cout, T, Yp + xi * mPad * T * 4);
+    rt.run(TASK.winoGradOutput, geo(row0, rows, dyPtr, Yp), nth);
     // B = V[ξ]ᵀ: element (t, ci) at ci·T + t (row stride 1, column stride T)
     rt.run(TASK.matmul, rt.args([16, cout, C, T, Yp, mPad * T, V, C * T, 1, T, dU + c * 16 * C * cout * 4, NC, kcFor(T), buf, bufStride]), nth);
   }
@@ -214,7 +214,9 @@ function convDirectChannels(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr
   const src = rt.f32(wPtr, g.cOut * K), dst = rt.f32(wc, K * lanes).fill(0);
   for (let co = 0; co < g.cOut; co++) for (let t = 0; t < K; t++) dst[t * lanes + co] = src[co * K + t]!;
   if (bc) rt.f32(bc, lanes).fill(0).set(rt.f32(biasPtr, g.cOut));
-  const PIX = 64, units = g.n * Math.ceil(P / PIX);
+  // runs of ≤ 64 pixels, of equal length: with two runs per image (C3's 100 pixels), 64 + 36 gave one thread all the
+  // long runs (units alternate between the threads)
+  const PIX = roundUp(Math.ceil(P / Math.ceil(P / 64)), 4), units = g.n * Math.ceil(P / PIX);
   const args = rt.args([units, PIX, g.n, P, g.outW, WP, planeX, g.cIn, g.cOut, K, offsPtr, xp, wc, yPtr, bc, nv]);
   rt.run(TASK.convDirectChannels, args, nth);
 }

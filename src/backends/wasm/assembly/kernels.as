@@ -1640,42 +1640,61 @@ export function flipTransposeWeights(src: usize, groups: i32, coutG: i32, cinG: 
 
 /** Weight gradient by Winograd, the transpose of the forward map: dU[ξ] = Σ_t Ŷ[ξ][·][t]·V[ξ][·][t]ᵀ with
  *  Ŷ = A·dy·Aᵀ for each 2×2 tile of dy (A = [[1,0],[1,1],[1,−1],[0,−1]]), then dW = Gᵀ·dU·G. This task writes
- *  Ŷ[ξ][co][t] for the chunk's tiles (SRC: dy [n, Cout, OH, OW]). Units: (tile row, output channel); 4 tiles at a
- *  time from the even and odd lanes of each dy row; dy past the output reads 0. */
+ *  Ŷ[ξ] for the chunk's tiles (SRC: dy [n, Cout, OH, OW]) straight as the GEMM's packed A operand: panels of 4
+ *  output channels over the T tiles, (co, t) at ξ·mPad·T + (co & ~3)·T + 4t + (co & 3), channels past Cout zero.
+ *  Units: (tile row, group of 4 output channels); 4 tiles at a time from the even and odd lanes of each dy row,
+ *  transposed in registers so that each tile's 4 channels go out as one vector; dy past the output reads 0. */
 export function winoGradOutputTask(args: usize, tid: i32, nth: i32): void {
-  const cout = arg(args, WG_COUT), TH = arg(args, WG_TH), TW = arg(args, WG_TW);
+  const cout = arg(args, WG_COUT), TH = arg(args, WG_TH), TW = arg(args, WG_TW), mPad = arg(args, WG_MPAD);
   const row0 = arg(args, WG_ROW0), rows = arg(args, WG_ROWS);
   const dy = <usize>arg(args, WG_SRC), Y = <usize>arg(args, WG_DST);
   const OH = arg(args, WG_OH), OW = arg(args, WG_OW);
   const T = <usize>rows * <usize>TW;
-  const xiStride = (T * <usize>cout) << 2;
-  const units = rows * cout;
+  const xiStride = (T * <usize>mPad) << 2;
+  const groups = mPad >> 2, units = rows * groups;
+  const scratch = <usize>arg(args, WG_SCRATCH) + <usize>tid * WG_SCRATCH_BYTES; // Ŷ[ξ] of 4 channels × 4 tiles: 64 vectors
   const zero = f32x4.splat(0), owv = i32x4.splat(OW);
   for (let u = tid; u < units; u += nth) {
-    const rr = u / cout, co = u - rr * cout;
+    const rr = u / groups, co0 = (u - rr * groups) << 2;
     const r = row0 + rr, img = r / TH, ty = r - img * TH;
     const oy = 2 * ty, second = oy + 1 < OH;
-    const row0p = dy + ((<usize>(img * cout + co) * <usize>OH * <usize>OW + <usize>oy * <usize>OW) << 2);
-    const row1p = row0p + (<usize>OW << 2);
-    const out = Y + ((<usize>co * T + <usize>rr * <usize>TW) << 2);
+    const panel = Y + ((<usize>co0 * T + (<usize>(rr * TW) << 2)) << 2);
     for (let tx = 0; tx < TW; tx += 4) {
       const ox = 2 * tx;
       // columns 2(tx+t) and 2(tx+t)+1 of lane t, kept where inside the output
       const c0 = i32x4.add(i32x4.splat(ox), i32x4(0, 2, 4, 6));
       const m0 = i32x4.lt_s(c0, owv), m1 = i32x4.lt_s(i32x4.add(c0, i32x4.splat(1)), owv);
-      let lo = v128.load(row0p + (<usize>ox << 2)), hi = v128.load(row0p + (<usize>ox << 2), 16);
-      const d00 = v128.and(v128.shuffle<f32>(lo, hi, 0, 2, 4, 6), m0), d01 = v128.and(v128.shuffle<f32>(lo, hi, 1, 3, 5, 7), m1);
-      let d10 = zero, d11 = zero;
-      if (second) {
-        lo = v128.load(row1p + (<usize>ox << 2)); hi = v128.load(row1p + (<usize>ox << 2), 16);
-        d10 = v128.and(v128.shuffle<f32>(lo, hi, 0, 2, 4, 6), m0); d11 = v128.and(v128.shuffle<f32>(lo, hi, 1, 3, 5, 7), m1);
+      for (let c = 0; c < 4; c++) {
+        let d00 = zero, d01 = zero, d10 = zero, d11 = zero;
+        if (co0 + c < cout) {
+          const row0p = dy + ((<usize>(img * cout + co0 + c) * <usize>OH * <usize>OW + <usize>oy * <usize>OW + <usize>ox) << 2);
+          let lo = v128.load(row0p), hi = v128.load(row0p, 16);
+          d00 = v128.and(v128.shuffle<f32>(lo, hi, 0, 2, 4, 6), m0); d01 = v128.and(v128.shuffle<f32>(lo, hi, 1, 3, 5, 7), m1);
+          if (second) {
+            const row1p = row0p + (<usize>OW << 2);
+            lo = v128.load(row1p); hi = v128.load(row1p, 16);
+            d10 = v128.and(v128.shuffle<f32>(lo, hi, 0, 2, 4, 6), m0); d11 = v128.and(v128.shuffle<f32>(lo, hi, 1, 3, 5, 7), m1);
+          }
+        }
+        // rows of A·dy: r0 = d0, r1 = d0 + d1, r2 = d0 − d1, r3 = −d1; then each row times Aᵀ the same way, into
+        // scratch[ξ][c] (lanes: the 4 tiles)
+        const o = scratch + (<usize>c << 4);
+        winoGradRow(o, 64, 4, 0, d00, d01);
+        winoGradRow(o, 64, 4, 1, f32x4.add(d00, d10), f32x4.add(d01, d11));
+        winoGradRow(o, 64, 4, 2, f32x4.sub(d00, d10), f32x4.sub(d01, d11));
+        winoGradRow(o, 64, 4, 3, f32x4.neg(d10), f32x4.neg(d11));
       }
-      // rows of A·dy: r0 = d0, r1 = d0 + d1, r2 = d0 − d1, r3 = −d1; then each row times Aᵀ the same way
-      const o = out + (<usize>tx << 2), n = imin(4, TW - tx);
-      winoGradRow(o, xiStride, n, 0, d00, d01);
-      winoGradRow(o, xiStride, n, 1, f32x4.add(d00, d10), f32x4.add(d01, d11));
-      winoGradRow(o, xiStride, n, 2, f32x4.sub(d00, d10), f32x4.sub(d01, d11));
-      winoGradRow(o, xiStride, n, 3, f32x4.neg(d10), f32x4.neg(d11));
+      const n = imin(4, TW - tx), dst = panel + (<usize>tx << 4);
+      for (let xi = 0; xi < 16; xi++) {
+        const q = scratch + (<usize>xi << 6), d = dst + <usize>xi * xiStride;
+        const v0 = v128.load(q), v1 = v128.load(q, 16), v2 = v128.load(q, 32), v3 = v128.load(q, 48);
+        const t0 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5);
+        const t2 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
+        v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+        if (n > 1) v128.store(d, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 16);
+        if (n > 2) v128.store(d, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 32);
+        if (n > 3) v128.store(d, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
+      }
     }
   }
 }
