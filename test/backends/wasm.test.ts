@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import type { BinaryOp, ConvGeometry, MatmulParams, Kernels, PoolGeometry } from "../../src/backends/backend.js";
 import { jsKernels } from "../../src/backends/js/index.js";
 import { WasmRuntime, relaxedSimdAvailable } from "../../src/backends/wasm/runtime.js";
-import { channelVectorsFit, makeKernels, setChannelVectors, setDirectMaxCout, setWinograd, setWinogradChunkBytes } from "../../src/backends/wasm/kernels.js";
+import { channelVectorsFit, makeKernels, setChannelVectors, setDirectMaxCout, setWinograd, setWinogradBlocksMaxU, setWinogradChunkBytes, setWinogradUnitBytes } from "../../src/backends/wasm/kernels.js";
 
 /** Deterministic uniform(-1, 1) data. */
 function rand(n: number, seed: number): Float32Array {
@@ -378,14 +378,16 @@ function checkAll(name: string, k: Partial<Kernels>): void {
   } finally {
     setChannelVectors(true);
   }
-  // the shapes Winograd takes: also through the GEMM, through F(2×2) alone, and split into one tile row per chunk
+  // the shapes Winograd takes: also through the GEMM, through F(2×2) alone, and both Winograd schedules with one tile row
+  // per chunk or block
   const winogradCases = convCases.filter((g) => g.kh === 3 && g.kw === 3 && g.strideH === 1 && g.strideW === 1
     && g.dilationH === 1 && g.dilationW === 1 && g.groups === 1 && g.cIn >= 32 && g.cOut >= 32);
   assert.ok(winogradCases.length >= 4);
   const modes: [string, () => void][] = [
     ["no Winograd", () => setWinograd(false)],
     ["Winograd F(2×2) only", () => setWinograd(true, false)],
-    ["Winograd, one tile row per chunk", () => setWinogradChunkBytes(1)],
+    ["Winograd in chunks shared by the threads, one tile row per chunk", () => { setWinogradBlocksMaxU(0); setWinogradChunkBytes(1); }],
+    ["Winograd in per-thread blocks of one tile row", () => { setWinogradBlocksMaxU(Infinity); setWinogradUnitBytes(1); }],
   ];
   for (const [mode, set] of modes) {
     set();
@@ -394,6 +396,8 @@ function checkAll(name: string, k: Partial<Kernels>): void {
     } finally {
       setWinograd(true, true);
       setWinogradChunkBytes(8 << 20);
+      setWinogradUnitBytes(512 << 10);
+      setWinogradBlocksMaxU(1 << 20);
     }
   }
   let seed = 1000;

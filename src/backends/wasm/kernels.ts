@@ -71,27 +71,50 @@ function winogradTiles(rt: WasmRuntime, g: ConvGeometry, xPtr: number, m: number
   const xp = rt.allocF32(g.n * g.cIn * HP * WP + 16);
   rt.exports.padPlanes(xPtr, g.n * g.cIn, g.h, g.w, g.padTop, g.padLeft, HP, WP, xp);
   const scratch = rt.alloc(WG_SCRATCH_BYTES * rt.threads), mPad = roundUp(g.cOut, 4);
-  const geo = (row0: number, rows: number, src: number, dst: number) =>
-    rt.args([g.cIn, g.cOut, HP, WP, TH, TW, row0, rows, src, dst, biasPtr, g.outH, g.outW, mPad, scratch]);
-  return { TW, totalRows: g.n * TH, mPad, geo, xp };
+  const fields = (row0: number, rows: number, src: number, dst: number) =>
+    [g.cIn, g.cOut, HP, WP, TH, TW, row0, rows, src, dst, biasPtr, g.outH, g.outW, mPad, scratch];
+  const geo = (row0: number, rows: number, src: number, dst: number) => rt.args(fields(row0, rows, src, dst));
+  return { TW, totalRows: g.n * TH, mPad, geo, fields, xp };
 }
 
+/** Bytes of V and M a thread keeps per block of tile rows in the Winograd forward (within its 1 MiB L2). */
+let WINOGRAD_UNIT_BYTES = 512 << 10;
+/** For measurements and tests: the per-thread block budget (small values give one tile row per block). */
+export function setWinogradUnitBytes(bytes: number): void { WINOGRAD_UNIT_BYTES = bytes; }
+/** Transformed weights U up to this size go with per-thread blocks: every block reads all of U, which then stays in
+ *  the L2 (measured, 2 threads: 8×64→64 on 56², U 0.6 MB, 14.5 → 11 ms; 1×128→128 on 28², U 2.4 MB, 1.30 → 1.44 ms). */
+let WINOGRAD_BLOCKS_MAX_U = 1 << 20;
+/** For measurements and tests: the largest U run in per-thread blocks (0: never, Infinity: always). */
+export function setWinogradBlocksMaxU(bytes: number): void { WINOGRAD_BLOCKS_MAX_U = bytes; }
+
 /** Winograd F(m×m, 3×3), m = 2 or 4: weights → U[ξ][Cout][Cin] (packed), input tiles → V[ξ][Cin][tiles], one GEMM
- *  M[ξ] = U[ξ]·V[ξ] per ξ of the (m+2)² transformed positions on matmulTask, then M → m×m output tiles (+ bias);
- *  chunks of tile rows bound V and M. F(4×4) where the maps give ≥ 4 tile columns (it transforms 2.25× more
- *  weights per call and wastes more on ragged edges), else F(2×2). */
+ *  M[ξ] = U[ξ]·V[ξ] per ξ of the (m+2)² transformed positions, then M → m×m output tiles (+ bias). With small U
+ *  each thread takes blocks of tile rows through all three steps in its own buffers (V and M stay in its caches);
+ *  with large U the threads share each step over chunks of tile rows (U is read once per chunk). F(4×4) where the
+ *  maps give ≥ 4 tile columns (it transforms 2.25× more weights per call and wastes more on ragged edges), else F(2×2). */
 function convWinograd(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: number, biasPtr: number, yPtr: number): void {
   const m = WINOGRAD4 && g.outW >= 16 && g.outH >= 8 ? 4 : 2, a = m + 2, nXi = a * a;
   const tasks = m === 4 ? [TASK.wino4Weight, TASK.wino4Input, TASK.wino4Output] : [TASK.winoWeight, TASK.winoInput, TASK.winoOutput];
   const C = g.cIn, cout = g.cOut, nth = threadsFor(rt, 2 * g.n * cout * g.outH * g.outW * C * 4);
-  const { TW, totalRows, mPad, geo, xp } = winogradTiles(rt, g, xPtr, m, biasPtr);
+  const { TW, totalRows, mPad, geo, fields, xp } = winogradTiles(rt, g, xPtr, m, biasPtr);
   const U = rt.allocF32(nXi * mPad * C);
   rt.run(tasks[0]!, geo(0, 0, wPtr, U), threadsFor(rt, 4 * nXi * cout * C));
+  const KC = Math.ceil(C / Math.ceil(C / KC_TARGET));
+  if (nXi * mPad * C * 4 <= WINOGRAD_BLOCKS_MAX_U) {
+    // tile rows per block: V and M within the budget, and at least 2 blocks per thread where the maps allow
+    const per = Math.max(1, Math.min(Math.floor(WINOGRAD_UNIT_BYTES / (nXi * TW * (C + cout) * 4)), Math.ceil(totalRows / (2 * nth))));
+    const T = per * TW, NC = T <= 256 ? roundUp(T, 8) : 256;
+    // per thread: 3 parameter blocks, V, M (+ 16 floats each: the transforms move whole 4-tile vectors), GEMM panels
+    const mOff = 192 + roundUp(nXi * C * T * 4 + 64, 64), gemmOff = mOff + roundUp(nXi * cout * T * 4 + 64, 64);
+    const stride = roundUp(gemmOff + 256 + NC * KC * 4, 64);
+    const buf = rt.alloc(stride * nth);
+    rt.run(TASK.winoFused, rt.args([...fields(0, 0, xp, yPtr), m, U, totalRows, per, KC, buf, stride, mOff, gemmOff]), nth);
+    return;
+  }
   const rowsPerChunk = Math.max(1, Math.min(totalRows, Math.floor(WINOGRAD_CHUNK_BYTES / (nXi * TW * (C + cout) * 4))));
   const lastRows = totalRows - Math.floor((totalRows - 1) / rowsPerChunk) * rowsPerChunk;
   const ncFor = (T: number) => blockSize(T, NC_TARGET, 8, nXi, nth);
   const NCmax = Math.max(ncFor(rowsPerChunk * TW), ncFor(lastRows * TW));
-  const KC = Math.ceil(C / Math.ceil(C / KC_TARGET));
   const bufStride = 256 + roundUp(NCmax, 8) * KC * 4;
   const buf = rt.alloc(bufStride * nth);
   // + 16: the output transform reads whole 4-tile vectors past the last tile

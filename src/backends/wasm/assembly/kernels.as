@@ -1913,6 +1913,47 @@ export function wino4OutputTask(args: usize, tid: i32, nth: i32): void {
   }
 }
 
+// ---- Winograd, one thread per block of tile rows: transform, 16 or 36 GEMMs and inverse transform in its cache ----
+// Parameter block: the 15 transform fields (WG_*; ROW0/ROWS unused), then:
+const WF_M = 15, WF_U = 16, WF_TOTAL = 17, WF_ROWS = 18, WF_KC = 19, WF_BUF = 20, WF_BUFSTRIDE = 21, WF_MOFF = 22,
+  WF_GEMMOFF = 23;
+
+/** Forward Winograd F(m×m, 3×3) over units of WF_ROWS tile rows: each thread transforms its unit's input tiles into its
+ *  own V, runs the (m+2)² GEMMs M[ξ] = U[ξ]·V[ξ] and the output transform, so that V and M stay in its caches (split
+ *  across threads by task, V and M went through memory and the other core: half of a 64-channel layer's time). The
+ *  per-unit calls are the transform and matmul tasks themselves, on one thread with the unit's parameter blocks.
+ *  Per-thread buffer at WF_BUF + tid·WF_BUFSTRIDE: [3 parameter blocks][V][M at WF_MOFF][GEMM panels at WF_GEMMOFF]. */
+export function winoFusedTask(args: usize, tid: i32, nth: i32): void {
+  const m = arg(args, WF_M), nXi = (m + 2) * (m + 2);
+  const C = arg(args, WG_C), cout = arg(args, WG_COUT), TW = arg(args, WG_TW), mPad = arg(args, WG_MPAD);
+  const total = arg(args, WF_TOTAL), per = arg(args, WF_ROWS), KC = arg(args, WF_KC);
+  const base = <usize>arg(args, WF_BUF) + <usize>tid * <usize>arg(args, WF_BUFSTRIDE);
+  const aIn = base, aMM = base + 64, aOut = base + 128, V = base + 192;
+  const Mb = base + <usize>arg(args, WF_MOFF), gemm = base + <usize>arg(args, WF_GEMMOFF);
+  const scratch = <usize>arg(args, WG_SCRATCH) + <usize>tid * WG_SCRATCH_BYTES;
+  for (let i = 0; i < 15; i++) {
+    const v = arg(args, i);
+    store<i32>(aIn + (<usize>i << 2), v);
+    store<i32>(aOut + (<usize>i << 2), v);
+  }
+  store<i32>(aIn + (WG_DST << 2), <i32>V); store<i32>(aIn + (WG_SCRATCH << 2), <i32>scratch);
+  store<i32>(aOut + (WG_SRC << 2), <i32>Mb); store<i32>(aOut + (WG_SCRATCH << 2), <i32>scratch);
+  const units = (total + per - 1) / per;
+  for (let u = tid; u < units; u += nth) {
+    const row0 = u * per, rows = imin(per, total - row0), T = rows * TW;
+    store<i32>(aIn + (WG_ROW0 << 2), row0); store<i32>(aIn + (WG_ROWS << 2), rows);
+    store<i32>(aOut + (WG_ROW0 << 2), row0); store<i32>(aOut + (WG_ROWS << 2), rows);
+    if (m == 4) wino4InputTask(aIn, 0, 1); else winoInputTask(aIn, 0, 1);
+    store<i32>(aMM, nXi); store<i32>(aMM, cout, 4); store<i32>(aMM, T, 8); store<i32>(aMM, C, 12);
+    store<i32>(aMM, arg(args, WF_U), 16); store<i32>(aMM, mPad * C, 20); store<i32>(aMM, <i32>V, 24);
+    store<i32>(aMM, C * T, 28); store<i32>(aMM, T, 32); store<i32>(aMM, 1, 36); store<i32>(aMM, <i32>Mb, 40);
+    store<i32>(aMM, T <= 256 ? (T + 7) & ~7 : 256, 44); store<i32>(aMM, KC, 48); store<i32>(aMM, <i32>gemm, 52);
+    store<i32>(aMM, 0, 56);
+    matmulTask(aMM, 0, 1);
+    if (m == 4) wino4OutputTask(aOut, 0, 1); else winoOutputTask(aOut, 0, 1);
+  }
+}
+
 // Parameter block of the few-rows matmul task.
 const V_BATCH = 0, V_M = 1, V_N = 2, V_K = 3, V_A = 4, V_ASTRIDE = 5, V_B = 6, V_BSTRIDE = 7, V_C = 8;
 
