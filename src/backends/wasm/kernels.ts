@@ -82,10 +82,24 @@ let WINOGRAD_UNIT_BYTES = 512 << 10;
 /** For measurements and tests: the per-thread block budget (small values give one tile row per block). */
 export function setWinogradUnitBytes(bytes: number): void { WINOGRAD_UNIT_BYTES = bytes; }
 /** Transformed weights U up to this size go with per-thread blocks: every block reads all of U, which then stays in
- *  the L2 (measured, 2 threads: 8×64→64 on 56², U 0.6 MB, 14.5 → 11 ms; 1×128→128 on 28², U 2.4 MB, 1.30 → 1.44 ms). */
+ *  the L2 (measured, 2 threads: 8×64→64 on 56², U 0.6 MB, 14.5 → 11 ms; 1×128→128 on 28², U 2.4 MB, 1.30 → 1.44 ms);
+ *  and only with ≥ 8 tile rows per thread: with fewer (ResNet's 56² maps at batch 1: 14 rows) the blocks' short GEMMs
+ *  and ragged panels cost more than the chunks' (2.05 against 1.90 ms). */
 let WINOGRAD_BLOCKS_MAX_U = 1 << 20;
-/** For measurements and tests: the largest U run in per-thread blocks (0: never, Infinity: always). */
+const WINOGRAD_BLOCKS_MIN_ROWS = 8;
+/** For measurements and tests: the largest U run in per-thread blocks (0: never, Infinity: always, whatever the rows). */
 export function setWinogradBlocksMaxU(bytes: number): void { WINOGRAD_BLOCKS_MAX_U = bytes; }
+
+/** Tile rows per thread's block: at most `fit` (the budget), at most half a thread's share, and the count that loads
+ *  the busiest thread least (blocks alternate between threads: 14 rows in blocks of 2 gave one thread 8). */
+function blockRows(totalRows: number, fit: number, nth: number): number {
+  let best = 1, bestLoad = Infinity;
+  for (let per = Math.max(1, Math.min(Math.floor(fit), Math.ceil(totalRows / (2 * nth)))); per >= 1; per--) {
+    const load = Math.ceil(Math.ceil(totalRows / per) / nth) * per;
+    if (load < bestLoad) { best = per; bestLoad = load; }
+  }
+  return best;
+}
 
 /** Winograd F(m×m, 3×3), m = 2 or 4: weights → U[ξ][Cout][Cin] (packed), input tiles → V[ξ][Cin][tiles], one GEMM
  *  M[ξ] = U[ξ]·V[ξ] per ξ of the (m+2)² transformed positions, then M → m×m output tiles (+ bias). With small U
@@ -100,9 +114,8 @@ function convWinograd(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: numb
   const U = rt.allocF32(nXi * mPad * C);
   rt.run(tasks[0]!, geo(0, 0, wPtr, U), threadsFor(rt, 4 * nXi * cout * C));
   const KC = Math.ceil(C / Math.ceil(C / KC_TARGET));
-  if (nXi * mPad * C * 4 <= WINOGRAD_BLOCKS_MAX_U) {
-    // tile rows per block: V and M within the budget, and at least 2 blocks per thread where the maps allow
-    const per = Math.max(1, Math.min(Math.floor(WINOGRAD_UNIT_BYTES / (nXi * TW * (C + cout) * 4)), Math.ceil(totalRows / (2 * nth))));
+  if (nXi * mPad * C * 4 <= WINOGRAD_BLOCKS_MAX_U && (totalRows >= WINOGRAD_BLOCKS_MIN_ROWS * nth || WINOGRAD_BLOCKS_MAX_U === Infinity)) {
+    const per = blockRows(totalRows, WINOGRAD_UNIT_BYTES / (nXi * TW * (C + cout) * 4), nth);
     const T = per * TW, NC = T <= 256 ? roundUp(T, 8) : 256;
     // per thread: 3 parameter blocks, V, M (+ 16 floats each: the transforms move whole 4-tile vectors), GEMM panels
     const mOff = 192 + roundUp(nXi * C * T * 4 + 64, 64), gemmOff = mOff + roundUp(nXi * cout * T * 4 + 64, 64);
@@ -122,7 +135,7 @@ function convWinograd(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: numb
   for (let row0 = 0; row0 < totalRows; row0 += rowsPerChunk) {
     const rows = Math.min(rowsPerChunk, totalRows - row0), T = rows * TW;
     rt.run(tasks[1]!, geo(row0, rows, xp, V), nth);
-    rt.run(TASK.matmul, rt.args([nXi, cout, T, C, U, mPad * C, V, C * T, T, 1, M, ncFor(T), KC, buf, bufStride]), nth);
+    rt.run(TASK.matmul, rt.args([nXi, cout, T, C, U, mPad * C, V, C * T, T, 1, M, ncFor(T), KC, buf, bufStride, 0]), nth);
     rt.run(tasks[2]!, geo(row0, rows, M, yPtr), nth);
   }
 }
@@ -132,7 +145,25 @@ function convWinograd(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: numb
  *  Returns the arena offset of dW [Cout, Cin, 3, 3]. */
 function convWinogradWeight(rt: WasmRuntime, g: ConvGeometry, xPtr: number, dyPtr: number): number {
   const C = g.cIn, cout = g.cOut, nth = threadsFor(rt, 2 * g.n * cout * g.outH * g.outW * C * 4);
-  const { TW, totalRows, mPad, geo, xp } = winogradTiles(rt, g, xPtr, 2, 0);
+  const { TW, totalRows, mPad, geo, fields, xp } = winogradTiles(rt, g, xPtr, 2, 0);
+  const dW = rt.allocF32(cout * C * 9);
+  if (16 * mPad * C * 4 <= WINOGRAD_BLOCKS_MAX_U && (totalRows >= WINOGRAD_BLOCKS_MIN_ROWS * nth || WINOGRAD_BLOCKS_MAX_U === Infinity)) {
+    // per-thread blocks of tile rows, each thread summing into its own dU (as the forward's blocks)
+    const per = blockRows(totalRows, WINOGRAD_UNIT_BYTES / (16 * TW * (C + mPad) * 4), nth);
+    // the GEMM's shared dimension is a unit's tiles, in blocks of ≤ KC_TARGET
+    const T = per * TW, KC = Math.min(T, KC_TARGET), NC = C <= 256 ? roundUp(C, 8) : 256;
+    const yOff = 192 + roundUp(16 * C * T * 4 + 64, 64), gemmOff = yOff + roundUp(16 * mPad * T * 4, 64);
+    const stride = roundUp(gemmOff + 256 + NC * KC * 4, 64);
+    const buf = rt.alloc(stride * nth), parts = rt.allocF32(nth * 16 * C * cout);
+    rt.run(TASK.winoFusedWeight, rt.args([...fields(0, 0, xp, dyPtr), 2, parts, totalRows, per, KC, buf, stride, yOff, gemmOff]), nth);
+    let sum = parts;
+    if (nth > 1) {
+      sum = rt.allocF32(16 * C * cout);
+      rt.exports.sumPartials(parts, nth, 16 * C * cout, 16 * C * cout, sum);
+    }
+    rt.run(TASK.winoWeightGrad, geo(0, 0, sum, dW), threadsFor(rt, 64 * cout * C));
+    return dW;
+  }
   const rowsPerChunk = Math.max(1, Math.min(totalRows, Math.floor(WINOGRAD_CHUNK_BYTES / (16 * TW * (2 * C + cout) * 4))));
   const chunks = Math.ceil(totalRows / rowsPerChunk), Tmax = rowsPerChunk * TW;
   // + 16: V's 4-tile groups reach a vector past the end
@@ -149,14 +180,13 @@ function convWinogradWeight(rt: WasmRuntime, g: ConvGeometry, xPtr: number, dyPt
     rt.run(TASK.winoInput, geo(row0, rows, xp, V), nth);
     rt.run(TASK.winoGradOutput, geo(row0, rows, dyPtr, Yp), nth);
     // B = V[ξ]ᵀ: element (t, ci) at ci·T + t (row stride 1, column stride T)
-    rt.run(TASK.matmul, rt.args([16, cout, C, T, Yp, mPad * T, V, C * T, 1, T, dU + c * 16 * C * cout * 4, NC, kcFor(T), buf, bufStride]), nth);
+    rt.run(TASK.matmul, rt.args([16, cout, C, T, Yp, mPad * T, V, C * T, 1, T, dU + c * 16 * C * cout * 4, NC, kcFor(T), buf, bufStride, 0]), nth);
   }
   let sum = dU;
   if (chunks > 1) {
     sum = rt.allocF32(16 * C * cout);
     rt.exports.sumPartials(dU, chunks, 16 * C * cout, 16 * C * cout, sum);
   }
-  const dW = rt.allocF32(cout * C * 9);
   rt.run(TASK.winoWeightGrad, geo(0, 0, sum, dW), threadsFor(rt, 64 * cout * C));
   return dW;
 }
@@ -464,7 +494,7 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
       const buf = rt.alloc(bufStride * nth);
       const args = rt.args([
         batch, m, n, k, packed, aBatches === 1 ? 0 : mPad * k, bPtr, p.bBatchStride,
-        p.transB ? 1 : n, p.transB ? k : 1, cPtr, NC, KC, buf, bufStride,
+        p.transB ? 1 : n, p.transB ? k : 1, cPtr, NC, KC, buf, bufStride, 0,
       ]);
       rt.run(TASK.matmul, args, nth);
       rt.copyOut(cPtr, out as Float32Array);

@@ -28,6 +28,7 @@ export interface KernelExports {
   convDirectChannelsTask(args: number, tid: number, nth: number): void;
   convWeightChannelsTask(args: number, tid: number, nth: number): void;
   winoFusedTask(args: number, tid: number, nth: number): void;
+  winoFusedWeightTask(args: number, tid: number, nth: number): void;
   reduceSum(x: number, outer: number, size: number, inner: number, y: number, acc: number): void;
   flipTransposeWeights(src: number, groups: number, coutG: number, cinG: number, khw: number, dst: number): void;
   padPlanes(src: number, planes: number, h: number, w: number, pt: number, pl: number, hp: number, wp: number, dst: number): void;
@@ -45,13 +46,13 @@ const TASK_EXPORTS = [
   "convWeightDirectTask", "channelMomentsTask", "channelAffineTask", "channelNormBackwardTask", "avgPoolTask",
   "winoWeightTask", "winoInputTask", "winoOutputTask", "winoGradOutputTask", "winoWeightGradTask",
   "wino4WeightTask", "wino4InputTask", "wino4OutputTask", "matmulRowsTask", "convDirectChannelsTask",
-  "convWeightChannelsTask", "winoFusedTask",
+  "convWeightChannelsTask", "winoFusedTask", "winoFusedWeightTask",
 ] as const;
 type TaskFn = (args: number, tid: number, nth: number) => void;
 
 /** Task ids understood by the workers (index into TASK_EXPORTS). */
 export const TASK = { convForward: 1, convWeight: 2, matmul: 3, convInput: 4, maxPool: 5, convDirect: 6, convWeightDirect: 7, channelMoments: 8, channelAffine: 9, channelNormBackward: 10, avgPool: 11, winoWeight: 12, winoInput: 13, winoOutput: 14, winoGradOutput: 15, winoWeightGrad: 16, wino4Weight: 17, wino4Input: 18, wino4Output: 19,
-  matmulRows: 20, convDirectChannels: 21, convWeightChannels: 22, winoFused: 23,
+  matmulRows: 20, convDirectChannels: 21, convWeightChannels: 22, winoFused: 23, winoFusedWeight: 24,
 } as const;
 export type TaskId = (typeof TASK)[keyof typeof TASK];
 

@@ -483,16 +483,16 @@ export function convWeightTask(args: usize, tid: i32, nth: i32): void {
 
 // Parameter block of the matmul task:
 const M_BATCH = 0, M_M = 1, M_N = 2, M_K = 3, M_A = 4, M_ASTRIDE = 5, M_B = 6, M_BSTRIDE = 7, M_BRS = 8,
-  M_BCS = 9, M_C = 10, M_NC = 11, M_KC = 12, M_BUF = 13, M_BUFSTRIDE = 14;
+  M_BCS = 9, M_C = 10, M_NC = 11, M_KC = 12, M_BUF = 13, M_BUFSTRIDE = 14, M_ACC = 15;
 
-/** out[b] = A[b]·B[b] with A pre-packed (panels of full K, batch stride aStride floats, 0 = shared) and B read
- *  through element strides (rs, cs); units (batch, block of NC columns). */
+/** out[b] = A[b]·B[b] (or out[b] += A[b]·B[b] with ACC set) with A pre-packed (panels of full K, batch stride aStride
+ *  floats, 0 = shared) and B read through element strides (rs, cs); units (batch, block of NC columns). */
 export function matmulTask(args: usize, tid: i32, nth: i32): void {
   const batch = arg(args, M_BATCH), M = arg(args, M_M), N = arg(args, M_N), K = arg(args, M_K);
   const a = <usize>arg(args, M_A), aStride = <usize>arg(args, M_ASTRIDE);
   const b = <usize>arg(args, M_B), bStride = <usize>arg(args, M_BSTRIDE), rs = arg(args, M_BRS), cs = arg(args, M_BCS);
   const c = <usize>arg(args, M_C), NC = arg(args, M_NC), KC = arg(args, M_KC);
-  const buf = <usize>arg(args, M_BUF) + <usize>tid * <usize>arg(args, M_BUFSTRIDE);
+  const buf = <usize>arg(args, M_BUF) + <usize>tid * <usize>arg(args, M_BUFSTRIDE), acc = arg(args, M_ACC) != 0;
   const tile = buf, bp = buf + 256;
   const nJc = (N + NC - 1) / NC;
   const units = batch * nJc;
@@ -517,7 +517,7 @@ export function matmulTask(args: usize, tid: i32, nth: i32): void {
         const pb = bp + (<usize>(q * kc) << 5);
         for (let i0 = 0; i0 < M; i0 += 4) {
           microEdge(kc, ab + ((<usize>i0 * <usize>K + <usize>k0 * 4) << 2), pb,
-            cb + <usize>i0 * ldc + (<usize>(q * 8) << 2), ldc, k0 > 0, imin(4, M - i0), cols, tile);
+            cb + <usize>i0 * ldc + (<usize>(q * 8) << 2), ldc, k0 > 0 || acc, imin(4, M - i0), cols, tile);
         }
       }
     }
@@ -1948,9 +1948,46 @@ export function winoFusedTask(args: usize, tid: i32, nth: i32): void {
     store<i32>(aMM, arg(args, WF_U), 16); store<i32>(aMM, mPad * C, 20); store<i32>(aMM, <i32>V, 24);
     store<i32>(aMM, C * T, 28); store<i32>(aMM, T, 32); store<i32>(aMM, 1, 36); store<i32>(aMM, <i32>Mb, 40);
     store<i32>(aMM, T <= 256 ? (T + 7) & ~7 : 256, 44); store<i32>(aMM, KC, 48); store<i32>(aMM, <i32>gemm, 52);
-    store<i32>(aMM, 0, 56);
+    store<i32>(aMM, 0, 56); store<i32>(aMM, 0, 60);
     matmulTask(aMM, 0, 1);
     if (m == 4) wino4OutputTask(aOut, 0, 1); else winoOutputTask(aOut, 0, 1);
+  }
+}
+
+/** Weight gradient by Winograd F(2×2, 3×3) over units of WF_ROWS tile rows, for small dU: each thread transforms its
+ *  unit's tiles of x (V, from SRC) and of dy (Ŷ as packed panels, from DST) in its own buffers and accumulates the 16
+ *  GEMMs dU_t[ξ] += Ŷ[ξ]·V[ξ]ᵀ into its own partial sums at WF_U + tid·16·Cout·Cin floats (zero if it gets no unit). */
+export function winoFusedWeightTask(args: usize, tid: i32, nth: i32): void {
+  const C = arg(args, WG_C), cout = arg(args, WG_COUT), TW = arg(args, WG_TW), mPad = arg(args, WG_MPAD);
+  const total = arg(args, WF_TOTAL), per = arg(args, WF_ROWS);
+  const base = <usize>arg(args, WF_BUF) + <usize>tid * <usize>arg(args, WF_BUFSTRIDE);
+  const aIn = base, aDy = base + 64, aMM = base + 128, V = base + 192;
+  const Yp = base + <usize>arg(args, WF_MOFF), gemm = base + <usize>arg(args, WF_GEMMOFF);
+  const dU = <usize>arg(args, WF_U) + ((<usize>tid * 16 * <usize>cout * <usize>C) << 2);
+  const scratch = <usize>arg(args, WG_SCRATCH) + <usize>tid * WG_SCRATCH_BYTES;
+  for (let i = 0; i < 15; i++) {
+    const v = arg(args, i);
+    store<i32>(aIn + (<usize>i << 2), v);
+    store<i32>(aDy + (<usize>i << 2), v);
+  }
+  store<i32>(aIn + (WG_DST << 2), <i32>V); store<i32>(aIn + (WG_SCRATCH << 2), <i32>scratch);
+  store<i32>(aDy + (WG_SRC << 2), arg(args, WG_DST)); store<i32>(aDy + (WG_DST << 2), <i32>Yp);
+  store<i32>(aDy + (WG_SCRATCH << 2), <i32>scratch);
+  const units = (total + per - 1) / per;
+  if (tid >= units) memory.fill(dU, 0, (<usize>16 * <usize>cout * <usize>C) << 2);
+  for (let u = tid; u < units; u += nth) {
+    const row0 = u * per, rows = imin(per, total - row0), T = rows * TW;
+    store<i32>(aIn + (WG_ROW0 << 2), row0); store<i32>(aIn + (WG_ROWS << 2), rows);
+    store<i32>(aDy + (WG_ROW0 << 2), row0); store<i32>(aDy + (WG_ROWS << 2), rows);
+    winoInputTask(aIn, 0, 1);
+    winoGradOutputTask(aDy, 0, 1);
+    // B = V[ξ]ᵀ: element (t, ci) at ci·T + t (row stride 1, column stride T)
+    store<i32>(aMM, 16); store<i32>(aMM, cout, 4); store<i32>(aMM, C, 8); store<i32>(aMM, T, 12);
+    store<i32>(aMM, <i32>Yp, 16); store<i32>(aMM, mPad * T, 20); store<i32>(aMM, <i32>V, 24); store<i32>(aMM, C * T, 28);
+    store<i32>(aMM, 1, 32); store<i32>(aMM, T, 36); store<i32>(aMM, <i32>dU, 40);
+    store<i32>(aMM, C <= 256 ? (C + 7) & ~7 : 256, 44); store<i32>(aMM, (T + (T + 255) / 256 - 1) / ((T + 255) / 256), 48);
+    store<i32>(aMM, <i32>gemm, 52); store<i32>(aMM, 0, 56); store<i32>(aMM, u == tid ? 0 : 1, 60);
+    matmulTask(aMM, 0, 1);
   }
 }
 
