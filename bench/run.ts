@@ -135,9 +135,10 @@ await convRows("convkit js", jsKernels, undefined, null, true);
 
 // ---- LeNet-5 training and model inference through the public API -------------------------------------------
 log("\n## LeNet-5 training (batch 64, SGD lr 0.01 momentum 0.9, cross-entropy) and batch-1 inference");
-async function lenetImgPerS(steps: number): Promise<number> {
+/** Images per second over `steps` SGD steps after `warmup` (the PyTorch side: 20 and 200, bench/torch_bench.py). */
+async function lenetImgPerS(steps: number, warmup: number): Promise<number> {
   const step = makeTrainStep(models.lenet5() as unknown as Module<[Tensor], Tensor>, [64, 1, 32, 32]);
-  for (let i = 0; i < 5; i++) step(i);
+  for (let i = 0; i < warmup; i++) step(i);
   const t = performance.now();
   for (let i = 0; i < steps; i++) step(i);
   return (64 * steps) / ((performance.now() - t) / 1e3);
@@ -158,11 +159,11 @@ const apiConfigs: (Config | { name: "js"; relaxed: false; threads: 1 })[] = [{ n
 for (const c of apiConfigs) {
   if (c.name === "js") setBackend("js");
   else await initWasm({ threads: c.threads, relaxed: c.relaxed });
-  const steps = c.name === "js" ? 3 : QUICK ? 20 : 60;
+  const steps = c.name === "js" ? 3 : QUICK ? 60 : 200, warmup = c.name === "js" ? 1 : 20;
   if (c.name !== "js") measureWasm(true);
-  const ips = await lenetImgPerS(steps);
+  const ips = await lenetImgPerS(steps, warmup);
   const st = c.name !== "js" ? wasmStats() : null;
-  record({ workload: "LeNet train", impl: `convkit ${c.name}`, ms: 64000 / ips, imgPerS: ips, gflops: (ips * LENET_FLOPS_PER_IMAGE) / 1e9, ...(st ? { copyShare: st.copyMs / ((64000 / ips) * (steps + 5)) } : {}) });
+  record({ workload: "LeNet train", impl: `convkit ${c.name}`, ms: 64000 / ips, imgPerS: ips, gflops: (ips * LENET_FLOPS_PER_IMAGE) / 1e9, ...(st ? { copyShare: st.copyMs / ((64000 / ips) * (steps + warmup)) } : {}) });
   if (MODELS && c.name !== "js") {
     for (const m of ["resnet18", "vgg16"] as const) {
       measureWasm(true);

@@ -1098,7 +1098,7 @@ function channelsBlock8(K: i32, offs: usize, w: usize, b0: usize, b1: usize, b2:
   if (n > 3) { storeChannels(yi, P, p + 3, 0, cout, a30); storeChannels(yi, P, p + 3, 1, cout, a31); }
 }
 
-/** Weight gradient of a stride-1 convolution with 9–16 output channels on short rows (LeNet's C3), vectorised over the
+/** Weight gradient of a stride-1 convolution with 5–16 output channels (LeNet's C3 and C1), vectorised over the
  *  channels: dW[t][c] += Σ_p x[origin(p) + OFFS[t]]·dy[c][p] for taps t (ci, ky, kx). Per image (units), dy is first
  *  transposed to [pixel][16 channels] in the thread's scratch; then, 2 taps at a time, 8 accumulators (2 taps × 4
  *  channel vectors; 3 taps spilled registers: 1.6× slower) take per pixel 4 dy vectors and 2 broadcast inputs, and add
@@ -1114,9 +1114,12 @@ export function convWeightChannelsTask(args: usize, tid: i32, nth: i32): void {
   memory.fill(dyT, 0, <usize>P << 6); // channels past cout stay zero
   for (let img = tid; img < n; img += nth) {
     const di = dy + ((<usize>img * <usize>cout * <usize>P) << 2);
+    // rows of 8 channels (32 bytes) when they hold all: C1's 784 pixels then fit the L1
+    const rowShift: usize = cout <= 8 ? 5 : 6;
     for (let c = 0; c < cout; c++)
-      for (let p = 0; p < P; p++) store<f32>(dyT + (<usize>p << 6) + (<usize>c << 2), load<f32>(di + ((<usize>c * <usize>P + <usize>p) << 2)));
+      for (let p = 0; p < P; p++) store<f32>(dyT + (<usize>p << rowShift) + (<usize>c << 2), load<f32>(di + ((<usize>c * <usize>P + <usize>p) << 2)));
     const xi = xp + ((<usize>img * <usize>cin * planeX) << 2);
+    if (cout <= 8) { weightChannels8(K, offs, part, dyT, xi, OH, OW, WP); continue; }
     for (let t0 = 0; t0 < K; t0 += 2) {
       // a last block of 1 tap repeats it: both copies end equal, so storing both is harmless
       const t1 = imin(t0 + 1, K - 1);
@@ -1139,6 +1142,38 @@ export function convWeightChannelsTask(args: usize, tid: i32, nth: i32): void {
       v128.store(q0, a00); v128.store(q0, a01, 16); v128.store(q0, a02, 32); v128.store(q0, a03, 48);
       v128.store(q1, a10); v128.store(q1, a11, 16); v128.store(q1, a12, 32); v128.store(q1, a13, 48);
     }
+  }
+}
+
+/** convWeightChannelsTask's image loop for ≤ 8 output channels (LeNet's C1): dy rows of 8 channels, 2 vectors per tap,
+ *  so 4 taps per pass over the pixels (the same 8 accumulators). */
+function weightChannels8(K: i32, offs: usize, part: usize, dyT: usize, xi: usize, OH: i32, OW: i32, WP: i32): void {
+  for (let t0 = 0; t0 < K; t0 += 4) {
+    // past the last tap, blocks repeat it: every copy ends equal, so storing them all is harmless
+    const t1 = imin(t0 + 1, K - 1), t2 = imin(t0 + 2, K - 1), t3 = imin(t0 + 3, K - 1);
+    const o0 = <usize>load<i32>(offs + (<usize>t0 << 2)) << 2, o1 = <usize>load<i32>(offs + (<usize>t1 << 2)) << 2;
+    const o2 = <usize>load<i32>(offs + (<usize>t2 << 2)) << 2, o3 = <usize>load<i32>(offs + (<usize>t3 << 2)) << 2;
+    const q0 = part + (<usize>t0 << 6), q1 = part + (<usize>t1 << 6), q2 = part + (<usize>t2 << 6), q3 = part + (<usize>t3 << 6);
+    let a00 = v128.load(q0), a01 = v128.load(q0, 16), a10 = v128.load(q1), a11 = v128.load(q1, 16);
+    let a20 = v128.load(q2), a21 = v128.load(q2, 16), a30 = v128.load(q3), a31 = v128.load(q3, 16);
+    let pd = dyT;
+    for (let oy = 0; oy < OH; oy++) {
+      let px = xi + ((<usize>oy * <usize>WP) << 2);
+      for (let ox = 0; ox < OW; ox++) {
+        const d0 = v128.load(pd), d1 = v128.load(pd, 16);
+        let x = v128.load32_splat(px + o0);
+        a00 = fma(x, d0, a00); a01 = fma(x, d1, a01);
+        x = v128.load32_splat(px + o1);
+        a10 = fma(x, d0, a10); a11 = fma(x, d1, a11);
+        x = v128.load32_splat(px + o2);
+        a20 = fma(x, d0, a20); a21 = fma(x, d1, a21);
+        x = v128.load32_splat(px + o3);
+        a30 = fma(x, d0, a30); a31 = fma(x, d1, a31);
+        pd += 32; px += 4;
+      }
+    }
+    v128.store(q0, a00); v128.store(q0, a01, 16); v128.store(q1, a10); v128.store(q1, a11, 16);
+    v128.store(q2, a20); v128.store(q2, a21, 16); v128.store(q3, a30); v128.store(q3, a31, 16);
   }
 }
 
