@@ -90,6 +90,11 @@ const WINOGRAD_BLOCKS_MIN_ROWS = 8;
 /** For measurements and tests: the largest U run in per-thread blocks (0: never, Infinity: always, whatever the rows). */
 export function setWinogradBlocksMaxU(bytes: number): void { WINOGRAD_BLOCKS_MAX_U = bytes; }
 
+/** Whether a Winograd call with `uBytes` of transformed weights (or of dU) and `totalRows` tile rows takes per-thread blocks. */
+function winogradBlocksFit(uBytes: number, totalRows: number, nth: number): boolean {
+  return uBytes <= WINOGRAD_BLOCKS_MAX_U && (totalRows >= WINOGRAD_BLOCKS_MIN_ROWS * nth || WINOGRAD_BLOCKS_MAX_U === Infinity);
+}
+
 /** Tile rows per thread's block: at most `fit` (the budget), at most half a thread's share, and the count that loads
  *  the busiest thread least (blocks alternate between threads: 14 rows in blocks of 2 gave one thread 8). */
 function blockRows(totalRows: number, fit: number, nth: number): number {
@@ -114,7 +119,7 @@ function convWinograd(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: numb
   const U = rt.allocF32(nXi * mPad * C);
   rt.run(tasks[0]!, geo(0, 0, wPtr, U), threadsFor(rt, 4 * nXi * cout * C));
   const KC = Math.ceil(C / Math.ceil(C / KC_TARGET));
-  if (nXi * mPad * C * 4 <= WINOGRAD_BLOCKS_MAX_U && (totalRows >= WINOGRAD_BLOCKS_MIN_ROWS * nth || WINOGRAD_BLOCKS_MAX_U === Infinity)) {
+  if (winogradBlocksFit(nXi * mPad * C * 4, totalRows, nth)) {
     const per = blockRows(totalRows, WINOGRAD_UNIT_BYTES / (nXi * TW * (C + cout) * 4), nth);
     const T = per * TW, NC = T <= 256 ? roundUp(T, 8) : 256;
     // per thread: 3 parameter blocks, V, M (+ 16 floats each: the transforms move whole 4-tile vectors), GEMM panels
@@ -146,47 +151,46 @@ function convWinograd(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: numb
 function convWinogradWeight(rt: WasmRuntime, g: ConvGeometry, xPtr: number, dyPtr: number): number {
   const C = g.cIn, cout = g.cOut, nth = threadsFor(rt, 2 * g.n * cout * g.outH * g.outW * C * 4);
   const { TW, totalRows, mPad, geo, fields, xp } = winogradTiles(rt, g, xPtr, 2, 0);
-  const dW = rt.allocF32(cout * C * 9);
-  if (16 * mPad * C * 4 <= WINOGRAD_BLOCKS_MAX_U && (totalRows >= WINOGRAD_BLOCKS_MIN_ROWS * nth || WINOGRAD_BLOCKS_MAX_U === Infinity)) {
+  // partial sums of dU [16][Cout][Cin]: one per thread (blocks) or per chunk of tile rows
+  let parts: number, count: number;
+  if (winogradBlocksFit(16 * mPad * C * 4, totalRows, nth)) {
     // per-thread blocks of tile rows, each thread summing into its own dU (as the forward's blocks)
     const per = blockRows(totalRows, WINOGRAD_UNIT_BYTES / (16 * TW * (C + mPad) * 4), nth);
     // the GEMM's shared dimension is a unit's tiles, in blocks of ≤ KC_TARGET
     const T = per * TW, KC = Math.min(T, KC_TARGET), NC = C <= 256 ? roundUp(C, 8) : 256;
     const yOff = 192 + roundUp(16 * C * T * 4 + 64, 64), gemmOff = yOff + roundUp(16 * mPad * T * 4, 64);
     const stride = roundUp(gemmOff + 256 + NC * KC * 4, 64);
-    const buf = rt.alloc(stride * nth), parts = rt.allocF32(nth * 16 * C * cout);
+    const buf = rt.alloc(stride * nth);
+    parts = rt.allocF32(nth * 16 * C * cout);
+    count = nth;
     rt.run(TASK.winoFusedWeight, rt.args([...fields(0, 0, xp, dyPtr), 2, parts, totalRows, per, KC, buf, stride, yOff, gemmOff]), nth);
-    let sum = parts;
-    if (nth > 1) {
-      sum = rt.allocF32(16 * C * cout);
-      rt.exports.sumPartials(parts, nth, 16 * C * cout, 16 * C * cout, sum);
+  } else {
+    const rowsPerChunk = Math.max(1, Math.min(totalRows, Math.floor(WINOGRAD_CHUNK_BYTES / (16 * TW * (2 * C + cout) * 4))));
+    const Tmax = rowsPerChunk * TW;
+    count = Math.ceil(totalRows / rowsPerChunk);
+    // + 16: V's 4-tile groups reach a vector past the end
+    // Yp: Ŷ[ξ] written by the dy transform as packed A panels (4 output channels each) over the chunk's tiles
+    const V = rt.allocF32(16 * C * Tmax + 16), Yp = rt.allocF32(16 * mPad * Tmax);
+    parts = rt.allocF32(count * 16 * C * cout);
+    const NC = blockSize(C, NC_TARGET, 8, 16, nth);
+    const kcFor = (T: number) => Math.ceil(T / Math.ceil(T / KC_TARGET));
+    const KCmax = Math.max(kcFor(Tmax), kcFor(totalRows * TW - (count - 1) * Tmax));
+    const bufStride = 256 + roundUp(NC, 8) * KCmax * 4;
+    const buf = rt.alloc(bufStride * nth);
+    for (let c = 0; c < count; c++) {
+      const row0 = c * rowsPerChunk, rows = Math.min(rowsPerChunk, totalRows - row0), T = rows * TW;
+      rt.run(TASK.winoInput, geo(row0, rows, xp, V), nth);
+      rt.run(TASK.winoGradOutput, geo(row0, rows, dyPtr, Yp), nth);
+      // B = V[ξ]ᵀ: element (t, ci) at ci·T + t (row stride 1, column stride T)
+      rt.run(TASK.matmul, rt.args([16, cout, C, T, Yp, mPad * T, V, C * T, 1, T, parts + c * 16 * C * cout * 4, NC, kcFor(T), buf, bufStride, 0]), nth);
     }
-    rt.run(TASK.winoWeightGrad, geo(0, 0, sum, dW), threadsFor(rt, 64 * cout * C));
-    return dW;
   }
-  const rowsPerChunk = Math.max(1, Math.min(totalRows, Math.floor(WINOGRAD_CHUNK_BYTES / (16 * TW * (2 * C + cout) * 4))));
-  const chunks = Math.ceil(totalRows / rowsPerChunk), Tmax = rowsPerChunk * TW;
-  // + 16: V's 4-tile groups reach a vector past the end
-  // Yp: Ŷ[ξ] written by the dy transform as packed A panels (4 output channels each) over the chunk's tiles
-  const V = rt.allocF32(16 * C * Tmax + 16), Yp = rt.allocF32(16 * mPad * Tmax);
-  const dU = rt.allocF32(chunks * 16 * C * cout);
-  const NC = blockSize(C, NC_TARGET, 8, 16, nth);
-  const kcFor = (T: number) => Math.ceil(T / Math.ceil(T / KC_TARGET));
-  const KCmax = Math.max(kcFor(Tmax), kcFor(totalRows * TW - (chunks - 1) * Tmax));
-  const bufStride = 256 + roundUp(NC, 8) * KCmax * 4;
-  const buf = rt.alloc(bufStride * nth);
-  for (let c = 0; c < chunks; c++) {
-    const row0 = c * rowsPerChunk, rows = Math.min(rowsPerChunk, totalRows - row0), T = rows * TW;
-    rt.run(TASK.winoInput, geo(row0, rows, xp, V), nth);
-    rt.run(TASK.winoGradOutput, geo(row0, rows, dyPtr, Yp), nth);
-    // B = V[ξ]ᵀ: element (t, ci) at ci·T + t (row stride 1, column stride T)
-    rt.run(TASK.matmul, rt.args([16, cout, C, T, Yp, mPad * T, V, C * T, 1, T, dU + c * 16 * C * cout * 4, NC, kcFor(T), buf, bufStride, 0]), nth);
-  }
-  let sum = dU;
-  if (chunks > 1) {
+  let sum = parts;
+  if (count > 1) {
     sum = rt.allocF32(16 * C * cout);
-    rt.exports.sumPartials(dU, chunks, 16 * C * cout, 16 * C * cout, sum);
+    rt.exports.sumPartials(parts, count, 16 * C * cout, 16 * C * cout, sum);
   }
+  const dW = rt.allocF32(cout * C * 9);
   rt.run(TASK.winoWeightGrad, geo(0, 0, sum, dW), threadsFor(rt, 64 * cout * C));
   return dW;
 }
