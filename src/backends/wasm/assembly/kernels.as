@@ -1994,7 +1994,7 @@ export function winoFusedTask(args: usize, tid: i32, nth: i32): void {
  *  GEMMs dU_t[ξ] += Ŷ[ξ]·V[ξ]ᵀ into its own partial sums at WF_U + tid·16·Cout·Cin floats (zero if it gets no unit). */
 export function winoFusedWeightTask(args: usize, tid: i32, nth: i32): void {
   const C = arg(args, WG_C), cout = arg(args, WG_COUT), TW = arg(args, WG_TW), mPad = arg(args, WG_MPAD);
-  const total = arg(args, WF_TOTAL), per = arg(args, WF_ROWS);
+  const total = arg(args, WF_TOTAL), per = arg(args, WF_ROWS), KC = arg(args, WF_KC); // KC: blocks of the shared dimension (tiles)
   const base = <usize>arg(args, WF_BUF) + <usize>tid * <usize>arg(args, WF_BUFSTRIDE);
   const aIn = base, aDy = base + 64, aMM = base + 128, V = base + 192;
   const Yp = base + <usize>arg(args, WF_MOFF), gemm = base + <usize>arg(args, WF_GEMMOFF);
@@ -2020,7 +2020,7 @@ export function winoFusedWeightTask(args: usize, tid: i32, nth: i32): void {
     store<i32>(aMM, 16); store<i32>(aMM, cout, 4); store<i32>(aMM, C, 8); store<i32>(aMM, T, 12);
     store<i32>(aMM, <i32>Yp, 16); store<i32>(aMM, mPad * T, 20); store<i32>(aMM, <i32>V, 24); store<i32>(aMM, C * T, 28);
     store<i32>(aMM, 1, 32); store<i32>(aMM, T, 36); store<i32>(aMM, <i32>dU, 40);
-    store<i32>(aMM, C <= 256 ? (C + 7) & ~7 : 256, 44); store<i32>(aMM, (T + (T + 255) / 256 - 1) / ((T + 255) / 256), 48);
+    store<i32>(aMM, C <= 256 ? (C + 7) & ~7 : 256, 44); store<i32>(aMM, KC, 48);
     store<i32>(aMM, <i32>gemm, 52); store<i32>(aMM, 0, 56); store<i32>(aMM, u == tid ? 0 : 1, 60);
     matmulTask(aMM, 0, 1);
   }
