@@ -49,6 +49,12 @@ const convCases: ConvGeometry[] = [
   geometry({ n: 1, cIn: 8, h: 7, w: 7, cOut: 8, kh: 3, kw: 3, padTop: 1, padLeft: 1, groups: 8 }), // depthwise
   geometry({ n: 4, cIn: 1, h: 32, w: 32, cOut: 6, kh: 5, kw: 5 }), // LeNet C1
   geometry({ n: 3, cIn: 3, h: 13, w: 21, cOut: 5, kh: 3, kw: 3, padTop: 1, padLeft: 1 }), // 5 channels, 27 taps (not a multiple of 4)
+  // one output channel per group (1-channel kernel, 16-pixel blocks, ragged rows), and one input channel (its dx uses it)
+  geometry({ n: 2, cIn: 3, h: 9, w: 21, cOut: 1, kh: 3, kw: 3, padTop: 1, padLeft: 1 }),
+  geometry({ n: 1, cIn: 4, h: 10, w: 10, cOut: 2, kh: 3, kw: 5, groups: 2 }),
+  geometry({ n: 2, cIn: 2, h: 7, w: 40, cOut: 1, kh: 2, kw: 1 }),
+  geometry({ n: 3, cIn: 1, h: 12, w: 19, cOut: 4, kh: 2, kw: 4 }),
+  geometry({ n: 2, cIn: 1, h: 8, w: 35, cOut: 3, kh: 3, kw: 2, padTop: 1 }),
   geometry({ n: 2, cIn: 2, h: 11, w: 19, cOut: 8, kh: 3, kw: 2, padLeft: 1 }), // 8 channels, 12 taps
   geometry({ n: 2, cIn: 6, h: 14, w: 14, cOut: 16, kh: 5, kw: 5 }), // LeNet C3
   geometry({ n: 2, cIn: 4, h: 35, w: 37, cOut: 6, kh: 5, kw: 5, padTop: 1, groups: 2 }), // 33-pixel rows: ragged last block, 3-channel groups

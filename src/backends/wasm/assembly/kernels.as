@@ -944,6 +944,7 @@ export function convDirectTask(args: usize, tid: i32, nth: i32): void {
   const HP = arg(args, R_HP), WP = arg(args, R_WP);
   const tile = <usize>arg(args, R_BUF) + (<usize>tid << 7);
   const cinG = cin / groups, coutG = cout / groups;
+  if (coutG == 1 && KW <= 5) { convDirectOneChannel(args, tid, nth); return; }
   const K = cinG * KH * KW, mPad = (coutG + 3) & ~3, nCb = mPad >> 2;
   const planeP = <usize>HP * <usize>WP, yPlane = <usize>OH * <usize>OW << 2;
   const rowStep = (<usize>WP - <usize>KW) << 2;
@@ -1000,6 +1001,67 @@ export function convDirectTask(args: usize, tid: i32, nth: i32): void {
         for (let r = 0; r < rows; r++)
           for (let j = 0; j < cols; j++)
             store<f32>(yo + <usize>r * yPlane + (<usize>j << 2), load<f32>(tile + (<usize>(r * 8 + j) << 2)));
+      }
+    }
+  }
+}
+
+/** convDirectTask for one output channel per group and kernels ≤ 5 wide (the input gradient of a 1-channel layer such as
+ *  LeNet's C1): 16 output pixels of one row per block, and per kernel row 5 aligned loads whose KW shifted windows are
+ *  built by shuffles — with one output channel, a load per window would be a load per multiply-add (1.75× slower,
+ *  measured). WP ≥ roundUp(OW, 16) + 4 (the caller pads so). Units: (image, group, output row). */
+function convDirectOneChannel(args: usize, tid: i32, nth: i32): void {
+  const cin = arg(args, G_CIN), KH = arg(args, G_KH), KW = arg(args, G_KW), OH = arg(args, G_OH), OW = arg(args, G_OW);
+  const N = arg(args, R_N), groups = arg(args, R_GROUPS);
+  const xp = <usize>arg(args, R_XP), a = <usize>arg(args, R_A), y = <usize>arg(args, R_Y), bias = <usize>arg(args, R_BIAS);
+  const HP = arg(args, R_HP), WP = arg(args, R_WP);
+  const tile = <usize>arg(args, R_BUF) + (<usize>tid << 7);
+  const cinG = cin / groups, K = cinG * KH * KW;
+  const planeP = <usize>HP * <usize>WP, rowBytes = <usize>WP << 2;
+  const units = N * groups * OH;
+  for (let u = tid; u < units; u += nth) {
+    const oy = u % OH, ng = u / OH, grp = ng % groups, img = ng / groups;
+    const xg = xp + ((<usize>(img * cin + grp * cinG) * planeP + <usize>oy * <usize>WP) << 2);
+    const pa = a + ((<usize>grp * 4 * <usize>K) << 2); // packed A panel: the weight of tap t in lane 0 of vector t
+    const yr = y + ((<usize>(img * groups + grp) * <usize>OH + <usize>oy) * <usize>OW << 2);
+    const bv = bias != 0 ? v128.load32_splat(bias + (<usize>grp << 2)) : f32x4.splat(0);
+    for (let ox = 0; ox < OW; ox += 16) {
+      let c0 = bv, c1 = bv, c2 = bv, c3 = bv;
+      let pw = pa;
+      for (let ci = 0; ci < cinG; ci++) {
+        let px = xg + ((<usize>ci * planeP + <usize>ox) << 2);
+        for (let ky = 0; ky < KH; ky++) {
+          const v0 = v128.load(px), v1 = v128.load(px, 16), v2 = v128.load(px, 32), v3 = v128.load(px, 48), v4 = v128.load(px, 64);
+          let w = v128.load32_splat(pw);
+          c0 = fma(w, v0, c0); c1 = fma(w, v1, c1); c2 = fma(w, v2, c2); c3 = fma(w, v3, c3);
+          if (KW > 1) {
+            w = v128.load32_splat(pw, 16);
+            c0 = fma(w, v128.shuffle<f32>(v0, v1, 1, 2, 3, 4), c0); c1 = fma(w, v128.shuffle<f32>(v1, v2, 1, 2, 3, 4), c1);
+            c2 = fma(w, v128.shuffle<f32>(v2, v3, 1, 2, 3, 4), c2); c3 = fma(w, v128.shuffle<f32>(v3, v4, 1, 2, 3, 4), c3);
+          }
+          if (KW > 2) {
+            w = v128.load32_splat(pw, 32);
+            c0 = fma(w, v128.shuffle<f32>(v0, v1, 2, 3, 4, 5), c0); c1 = fma(w, v128.shuffle<f32>(v1, v2, 2, 3, 4, 5), c1);
+            c2 = fma(w, v128.shuffle<f32>(v2, v3, 2, 3, 4, 5), c2); c3 = fma(w, v128.shuffle<f32>(v3, v4, 2, 3, 4, 5), c3);
+          }
+          if (KW > 3) {
+            w = v128.load32_splat(pw, 48);
+            c0 = fma(w, v128.shuffle<f32>(v0, v1, 3, 4, 5, 6), c0); c1 = fma(w, v128.shuffle<f32>(v1, v2, 3, 4, 5, 6), c1);
+            c2 = fma(w, v128.shuffle<f32>(v2, v3, 3, 4, 5, 6), c2); c3 = fma(w, v128.shuffle<f32>(v3, v4, 3, 4, 5, 6), c3);
+          }
+          if (KW > 4) {
+            w = v128.load32_splat(pw, 64);
+            c0 = fma(w, v1, c0); c1 = fma(w, v2, c1); c2 = fma(w, v3, c2); c3 = fma(w, v4, c3);
+          }
+          pw += <usize>KW << 4; px += rowBytes;
+        }
+      }
+      const yo = yr + (<usize>ox << 2);
+      if (ox + 16 <= OW) {
+        v128.store(yo, c0); v128.store(yo, c1, 16); v128.store(yo, c2, 32); v128.store(yo, c3, 48);
+      } else {
+        v128.store(tile, c0); v128.store(tile, c1, 16); v128.store(tile, c2, 32); v128.store(tile, c3, 48);
+        for (let j = 0; j < OW - ox; j++) store<f32>(yo + (<usize>j << 2), load<f32>(tile + (<usize>j << 2)));
       }
     }
   }
