@@ -4,7 +4,7 @@ export type { DType, DataArray } from "./tensor/dtype.js";
 export type { Shape } from "./tensor/shape.js";
 export {
   tensor, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye,
-  rand, randn, randint, randperm, type TensorOptions, type RandomOptions, type NumericArray,
+  rand, randn, randint, randperm, setMaxElements, getMaxElements, type TensorOptions, type RandomOptions, type NumericArray,
 } from "./tensor/creation.js";
 export { toDType } from "./tensor/convert.js";
 export { Generator, manualSeed, defaultGenerator } from "./tensor/random.js";

@@ -1,6 +1,7 @@
 // Creating tensors: from nested arrays or typed arrays, zeros/ones/full, arange, linspace, eye, rand/randn with a seedable generator.
 import { Tensor, type NestedArray } from "./tensor.js";
 import { allocate, type DataArray, type DType } from "./dtype.js";
+export { getMaxElements, setMaxElements } from "./dtype.js";
 import { checkInt, checkShape, fmtShape, sizeOf, type Shape } from "./shape.js";
 import { defaultGenerator, type Generator } from "./random.js";
 import { ShapeError, ValueError } from "../errors.js";
@@ -31,13 +32,13 @@ export function tensor(data: NestedArray | DataArray | NumericArray | readonly n
     if (data instanceof DataView || data instanceof BigInt64Array || data instanceof BigUint64Array) {
       throw new ValueError("tensor: a DataView or BigInt array cannot be read as numbers; convert it first");
     }
-    flat = allocate(dtype, data.length);
+    flat = allocate(dtype, data.length, "tensor");
     flat.set(data);
     inferred = [data.length];
   } else {
     const values: number[] = [];
     inferred = inferShape(data, values);
-    flat = allocate(dtype, values.length);
+    flat = allocate(dtype, values.length, "tensor");
     flat.set(values);
   }
   const finalShape = shape ? checkShape("tensor", shape) : inferred;
@@ -63,18 +64,20 @@ function inferShape(data: NestedArray | readonly number[], out: number[]): numbe
   return [data.length, ...first];
 }
 
-export function full(shape: Shape, value: number, opts: TensorOptions = {}): Tensor {
-  const s = checkShape("full", shape);
-  const data = allocate(opts.dtype ?? "float32", sizeOf(s));
+/** A tensor of `shape` filled with `value`; `op` names the public function in errors. */
+function filled(op: string, shape: Shape, value: number, opts: TensorOptions): Tensor {
+  const s = checkShape(op, shape);
+  const data = allocate(opts.dtype ?? "float32", sizeOf(s), op, s);
   if (value !== 0) data.fill(value);
   return new Tensor(data, s, opts.requiresGrad ?? false);
 }
 
-export const zeros = (shape: Shape, opts: TensorOptions = {}): Tensor => full(shape, 0, opts);
-export const ones = (shape: Shape, opts: TensorOptions = {}): Tensor => full(shape, 1, opts);
-export const zerosLike = (t: Tensor, opts: TensorOptions = {}): Tensor => full(t.shape, 0, { dtype: t.dtype, ...opts });
-export const onesLike = (t: Tensor, opts: TensorOptions = {}): Tensor => full(t.shape, 1, { dtype: t.dtype, ...opts });
-export const fullLike = (t: Tensor, value: number, opts: TensorOptions = {}): Tensor => full(t.shape, value, { dtype: t.dtype, ...opts });
+export const full = (shape: Shape, value: number, opts: TensorOptions = {}): Tensor => filled("full", shape, value, opts);
+export const zeros = (shape: Shape, opts: TensorOptions = {}): Tensor => filled("zeros", shape, 0, opts);
+export const ones = (shape: Shape, opts: TensorOptions = {}): Tensor => filled("ones", shape, 1, opts);
+export const zerosLike = (t: Tensor, opts: TensorOptions = {}): Tensor => filled("zerosLike", t.shape, 0, { dtype: t.dtype, ...opts });
+export const onesLike = (t: Tensor, opts: TensorOptions = {}): Tensor => filled("onesLike", t.shape, 1, { dtype: t.dtype, ...opts });
+export const fullLike = (t: Tensor, value: number, opts: TensorOptions = {}): Tensor => filled("fullLike", t.shape, value, { dtype: t.dtype, ...opts });
 
 /** Values start, start+step, … below end (like torch.arange); arange(n) is 0..n-1. */
 export function arange(start: number, end?: number, step = 1, opts: TensorOptions = {}): Tensor {
@@ -83,8 +86,7 @@ export function arange(start: number, end?: number, step = 1, opts: TensorOption
     throw new ValueError(`arange: start ${start}, end ${end} and a non-zero step ${step} must be finite`);
   }
   const n = Math.max(0, Math.ceil((end - start) / step));
-  if (n > 2 ** 31) throw new ValueError(`arange: ${n} elements from ${start} to ${end} by ${step} is too many`);
-  const data = allocate(opts.dtype ?? "float32", n);
+  const data = allocate(opts.dtype ?? "float32", n, "arange", [n]);
   for (let i = 0; i < n; i++) data[i] = start + i * step;
   return new Tensor(data, [n], opts.requiresGrad ?? false);
 }
@@ -92,7 +94,7 @@ export function arange(start: number, end?: number, step = 1, opts: TensorOption
 export function linspace(start: number, end: number, steps: number, opts: TensorOptions = {}): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new ValueError(`linspace: steps must be an integer ≥ 0, got ${steps}`);
   if (!Number.isFinite(start) || !Number.isFinite(end)) throw new ValueError(`linspace: start ${start} and end ${end} must be finite`);
-  const data = allocate(opts.dtype ?? "float32", steps);
+  const data = allocate(opts.dtype ?? "float32", steps, "linspace", [steps]);
   // PyTorch's formula: from the start for the first half, from the end for the second, so both ends are exact
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   const half = Math.floor(steps / 2);
@@ -102,7 +104,7 @@ export function linspace(start: number, end: number, steps: number, opts: Tensor
 
 export function eye(n: number, m: number | null = n, opts: TensorOptions = {}): Tensor {
   if (m === null) m = n;
-  const t = zeros([n, m], opts);
+  const t = filled("eye", [n, m], 0, opts);
   for (let i = 0; i < Math.min(n, m); i++) t.data[i * m + i] = 1;
   return t;
 }
@@ -110,7 +112,7 @@ export function eye(n: number, m: number | null = n, opts: TensorOptions = {}): 
 /** Uniform in [0, 1). */
 export function rand(shape: Shape, opts: RandomOptions = {}): Tensor {
   const g = opts.generator ?? defaultGenerator;
-  const t = zeros(shape, opts);
+  const t = filled("rand", shape, 0, opts);
   for (let i = 0; i < t.size; i++) t.data[i] = g.random();
   return t;
 }
@@ -118,7 +120,7 @@ export function rand(shape: Shape, opts: RandomOptions = {}): Tensor {
 /** Standard normal. */
 export function randn(shape: Shape, opts: RandomOptions = {}): Tensor {
   const g = opts.generator ?? defaultGenerator;
-  const t = zeros(shape, opts);
+  const t = filled("randn", shape, 0, opts);
   for (let i = 0; i < t.size; i++) t.data[i] = g.normal();
   return t;
 }
@@ -129,7 +131,7 @@ export function randint(low: number, high: number, shape: Shape, opts: RandomOpt
     throw new ValueError(`randint: low ${low} and high ${high} must be integers with low < high`);
   }
   const g = opts.generator ?? defaultGenerator;
-  const t = zeros(shape, opts);
+  const t = filled("randint", shape, 0, opts);
   for (let i = 0; i < t.size; i++) t.data[i] = low + g.int(high - low);
   return t;
 }
