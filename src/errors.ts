@@ -22,3 +22,6 @@ export class GradError extends ConvkitError {}
 
 /** A file or byte stream that is corrupt, truncated, hostile or of an unsupported format. */
 export class FormatError extends ConvkitError {}
+
+/** More memory than a backend can have: the WebAssembly memory's maximum, or what the engine could reserve. */
+export class OutOfMemoryError extends ConvkitError {}

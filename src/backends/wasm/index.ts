@@ -69,7 +69,10 @@ function install(rt: WasmRuntime, select: boolean): void {
   runtime?.dispose();
   runtime = rt;
   for (const k of Object.keys(kernels)) delete (kernels as Record<string, unknown>)[k];
-  Object.assign(kernels, makeKernels(rt));
+  // each kernel tells the runtime its name first: an out-of-memory error names the kernel that asked
+  for (const [name, fn] of Object.entries(makeKernels(rt)) as [string, (...args: unknown[]) => unknown][]) {
+    (kernels as Record<string, unknown>)[name] = (...args: unknown[]) => { rt.kernel = name; return fn(...args); };
+  }
   registerBackend(wasmBackend);
   if (select) setBackend("wasm");
 }

@@ -2,6 +2,7 @@
 // memory (shared when threads are possible), a bump-allocated scratch arena that kernels copy in to and out
 // of, and a pool of worker threads that run task functions over the same memory, woken through Atomics.
 import * as modules from "./kernels-wasm.js";
+import { OutOfMemoryError } from "../../errors.js";
 
 /** Exports of the kernel module (pointers are byte offsets into the memory). */
 export interface KernelExports {
@@ -57,6 +58,8 @@ export const TASK = { convForward: 1, convWeight: 2, matmul: 3, convInput: 4, ma
 export type TaskId = (typeof TASK)[keyof typeof TASK];
 
 const PAGE = 65536;
+/** The most bytes the memory can grow to (the modules' declared maximum). */
+const MAX_BYTES = modules.maxPages * PAGE;
 /** Control block of the thread pool (i32 words): generation, task, args, done count, nthreads, error. */
 const CTRL_BYTE = 2 * 65536;
 const C_GEN = 0, C_TASK = 1, C_ARGS = 2, C_DONE = 3, C_NTH = 4, C_ERR = 5;
@@ -173,6 +176,8 @@ export class WasmRuntime {
   private readonly buffers = new WeakSet<ArrayBufferLike>();
   readonly stats: WasmStats = { calls: 0, copyMs: 0, totalMs: 0 };
   measure = false;
+  /** The kernel being run (set by the backend before each call), named when the memory cannot hold its operands. */
+  kernel = "";
 
   constructor(module: WebAssembly.Module, relaxed: boolean, shared: boolean) {
     this.module = module;
@@ -272,18 +277,35 @@ export class WasmRuntime {
     this.top = this.residentTop;
   }
 
-  /** Allocates `bytes` (64-byte aligned) in the arena, growing the memory when needed; returns the byte offset. */
+  /** Allocates `bytes` (64-byte aligned) in the arena, growing the memory when needed; returns the byte offset.
+   *  Throws an OutOfMemoryError naming the kernel and the bytes when the memory cannot grow that far. */
   alloc(bytes: number): number {
-    const p = this.top;
-    this.top = p + Math.ceil(Math.max(bytes, 0) / 64) * 64;
-    this.reserve(this.top);
+    const p = this.top, end = p + Math.ceil(Math.max(bytes, 0) / 64) * 64;
+    if (!this.reserve(end)) {
+      const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
+      const why = end > MAX_BYTES ? `over the ${gib(MAX_BYTES)} a WebAssembly memory can hold` : "more than the engine could grow the memory to";
+      throw new OutOfMemoryError(
+        `wasm backend: ${this.kernel || "a kernel"} asked for ${bytes} bytes, bringing its operands and scratch to ${end} bytes (${gib(end)}), ${why}; ` +
+        `smaller inputs or setBackend("js") avoid it`,
+      );
+    }
+    this.top = end;
     return p;
   }
 
-  /** Grows the memory to at least `end` bytes (by a quarter of its size at least, to grow rarely). */
-  private reserve(end: number): void {
-    const need = end - this.memory.buffer.byteLength;
-    if (need > 0) this.memory.grow(Math.max(Math.ceil(need / PAGE), (this.memory.buffer.byteLength / PAGE) >> 2));
+  /** Grows the memory to at least `end` bytes (by a quarter of its size at least, to grow rarely, but never past its
+   *  maximum); false when it cannot: over the maximum, or refused by the engine (out of memory). */
+  private reserve(end: number): boolean {
+    const have = this.memory.buffer.byteLength;
+    if (end <= have) return true;
+    if (end > MAX_BYTES) return false;
+    const pages = Math.min(Math.max(Math.ceil((end - have) / PAGE), (have / PAGE) >> 2), modules.maxPages - have / PAGE);
+    try {
+      this.memory.grow(pages);
+    } catch {
+      return false; // a RangeError: the engine could not reserve the memory
+    }
+    return true;
   }
 
   /** A copy of `src` that stays in this memory until it is garbage-collected: kernels read it in place (copyIn
@@ -302,12 +324,8 @@ export class WasmRuntime {
       // Resident arrays take at most half of the memory's limit (the arena needs the rest); + 64 KiB: kernels read a
       // few vectors past their last operand.
       const end = this.residentTop + bytes;
-      if (end > (modules.maxPages * PAGE) / 2) return null;
-      try {
-        this.reserve(end + PAGE);
-      } catch {
-        return null; // the engine refused to grow the memory: the array stays a plain one
-      }
+      if (end > MAX_BYTES / 2) return null;
+      if (!this.reserve(end + PAGE)) return null; // the engine refused to grow the memory: the array stays a plain one
       ptr = this.residentTop;
       this.residentTop = end;
     }
