@@ -5,6 +5,7 @@ import { broadcastShapes, fmtShape, shapeEquals, sizeOf } from "../tensor/shape.
 import { record, needsGrad } from "../autograd/graph.js";
 import { emptyLike } from "./util.js";
 import { logSoftmax } from "./activation.js";
+import { where } from "./elementwise.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 
 export type Reduction = "mean" | "sum" | "none";
@@ -59,28 +60,43 @@ function indexLayout(op: string, input: Tensor, target: Tensor): IndexLayout {
   return { n, c, inner: sizeOf(input.shape.slice(2)), targetShape: expected };
 }
 
-/** Check the class indices and build, with the input's layout, pick[n,t,s] = weight[t] at each counted target
- *  (0 elsewhere), the counted mask [N,d1,…], the weight sum of the counted targets and their number. */
-function picks(op: string, input: Tensor, target: Tensor, lay: IndexLayout, weight: Tensor | null, ignoreIndex: number): [Tensor, Tensor, number, number] {
+/** The counted targets of a class-index problem, per position of the target [N,d1,…]: the flat index into the input
+ *  [N,C,d1,…] of its target's log-probability (−1 where ignored) and its class weight; their weight sum and number. */
+interface Targets { at: Float64Array; weight: Float64Array; weightSum: number; counted: number }
+
+/** Check the class indices (ignored ones may hold anything) and locate each counted target in the input. */
+function targets(op: string, target: Tensor, lay: IndexLayout, weight: Tensor | null, ignoreIndex: number): Targets {
   const { n, c, inner } = lay;
-  const pick = emptyLike(input.dtype, input.shape);
-  const counted = emptyLike(input.dtype, lay.targetShape);
-  let weightSum = 0, countedN = 0;
+  const at = new Float64Array(n * inner).fill(-1), w = new Float64Array(n * inner);
+  let weightSum = 0, counted = 0;
   for (let i = 0; i < n; i++) {
     for (let s = 0; s < inner; s++) {
-      const at = i * inner + s;
-      const t = target.data[at]!;
+      const pos = i * inner + s;
+      const t = target.data[pos]!;
       if (t === ignoreIndex) continue;
-      if (!Number.isInteger(t)) throw new ValueError(`${op}: target ${t} at position ${at} is not an integer class index (${c} classes)`);
-      if (t < 0 || t >= c) throw new ValueError(`${op}: target ${t} at position ${at} is out of range for ${c} classes (expected 0..${c - 1} or ignoreIndex ${ignoreIndex})`);
-      const w = weight ? weight.data[t]! : 1;
-      pick.data[(i * c + t) * inner + s] = w; // input element (i, t, s) of [N, C, inner]
-      counted.data[at] = 1;
-      weightSum += w;
-      countedN++;
+      if (!Number.isInteger(t)) throw new ValueError(`${op}: target ${t} at position ${pos} is not an integer class index (${c} classes)`);
+      if (t < 0 || t >= c) throw new ValueError(`${op}: target ${t} at position ${pos} is out of range for ${c} classes (expected 0..${c - 1} or ignoreIndex ${ignoreIndex})`);
+      at[pos] = (i * c + t) * inner + s; // input element (i, t, s) of [N, C, inner]
+      w[pos] = weight ? weight.data[t]! : 1;
+      weightSum += w[pos]!;
+      counted++;
     }
   }
-  return [pick, counted, weightSum, countedN];
+  return { at, weight: w, weightSum, counted };
+}
+
+/** −weight[t]·logProbs[n, t, …] at each counted target, 0 at ignored ones ([N,d1,…]). A gather of the targets'
+ *  log-probabilities, whose backward scatters, rather than a product with a one-hot mask: that mask's zeros would
+ *  turn a class's −∞ log-probability (a −∞ logit) into NaN. The weight multiplies as in PyTorch (0·−∞ is NaN there too). */
+function targetNll(logProbs: Tensor, tg: Targets, shape: readonly number[]): Tensor {
+  const out = emptyLike(logProbs.dtype, shape);
+  for (let i = 0; i < tg.at.length; i++) if (tg.at[i]! >= 0) out.data[i] = -tg.weight[i]! * logProbs.data[tg.at[i]!]!;
+  record(out, "nllPick", [logProbs], (g) => {
+    const gx = emptyLike(g.dtype, logProbs.shape);
+    for (let i = 0; i < tg.at.length; i++) if (tg.at[i]! >= 0) gx.data[tg.at[i]!] = -tg.weight[i]! * g.data[i]!;
+    return [gx];
+  });
+  return out;
 }
 
 /** Negative log-likelihood of class-index targets: loss[n,…] = −weight[t]·logProbs[n, t, …] with t = target[n,…].
@@ -91,12 +107,11 @@ export function nllLoss(logProbs: Tensor, target: Tensor, opts: NllLossOptions =
   const reduction = checkReduction("nllLoss", opts.reduction ?? "mean");
   const lay = indexLayout("nllLoss", logProbs, target);
   checkWeight("nllLoss", weight, lay.c, logProbs);
-  const [pick, , weightSum] = picks("nllLoss", logProbs, target, lay, weight, ignoreIndex);
-  const classDim = logProbs.ndim === 1 ? 0 : 1;
-  const perSample = logProbs.mul(pick).sum(classDim).neg();
+  const tg = targets("nllLoss", target, lay, weight, ignoreIndex);
+  const perSample = targetNll(logProbs, tg, lay.targetShape);
   if (reduction === "none") return perSample;
   const total = perSample.sum();
-  return reduction === "sum" ? total : meanOver(total, weightSum);
+  return reduction === "sum" ? total : meanOver(total, tg.weightSum);
 }
 
 /** Cross entropy of logits against class indices or class probabilities, as torch.nn.functional.cross_entropy 1.13.
@@ -131,21 +146,24 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
   }
 
   const lay = indexLayout("crossEntropy", input, target);
-  const [pick, counted, weightSum, countedN] = picks("crossEntropy", input, target, lay, weight, ignoreIndex);
-  const nll = logp.mul(pick).sum(classDim).neg();
+  const tg = targets("crossEntropy", target, lay, weight, ignoreIndex);
+  const nll = targetNll(logp, tg, lay.targetShape);
   let perSample = nll;
   if (labelSmoothing > 0) {
-    // every class's (weighted) log-probability, for the uniform part; ignored targets contribute nothing
-    const smooth = (weightB ? logp.mul(weightB) : logp).sum(classDim).neg().mul(counted);
+    // every class's (weighted) log-probability, for the uniform part; ignored targets contribute nothing — chosen
+    // by a where, not multiplied by a 0/1 mask, so an ignored sample's infinite sum stays out (PyTorch's masked_fill)
+    const counted = emptyLike(input.dtype, lay.targetShape);
+    tg.at.forEach((a, i) => { if (a >= 0) counted.data[i] = 1; });
+    const smooth = where(counted, (weightB ? logp.mul(weightB) : logp).sum(classDim).neg(), 0);
     perSample = nll.mul(1 - labelSmoothing).add(smooth.mul(labelSmoothing / c));
     // PyTorch 1.13 divides the uniform part by the weight sum (weighted) or the number of counted targets (unweighted)
     if (reduction === "mean" && !weight) {
-      return meanOver(nll.sum(), weightSum).mul(1 - labelSmoothing).add(meanOver(smooth.sum(), countedN).mul(labelSmoothing / c));
+      return meanOver(nll.sum(), tg.weightSum).mul(1 - labelSmoothing).add(meanOver(smooth.sum(), tg.counted).mul(labelSmoothing / c));
     }
   }
   if (reduction === "none") return perSample;
   const total = perSample.sum();
-  return reduction === "sum" ? total : meanOver(total, weightSum);
+  return reduction === "sum" ? total : meanOver(total, tg.weightSum);
 }
 
 export interface ReductionOptions { reduction?: Reduction }
