@@ -11,7 +11,7 @@ import { ConvkitError, FormatError, ValueError } from "../errors.js";
 import { formatError, type LoadOptions } from "./bytes.js";
 import { decodeModel, int64, type GraphProto, type ModelProto, type NodeProto, type ValueInfoProto } from "./onnx-proto.js";
 import { IntTensor, tensorFromProto, dataTypeName, type Value } from "./onnx-tensor.js";
-import { Attrs, OPS, type OpContext } from "./onnx-ops.js";
+import { Attrs, OPS, runOp, type OpContext } from "./onnx-ops.js";
 import { DataType } from "./onnx-proto.js";
 
 export interface OnnxImportOptions extends LoadOptions {
@@ -19,7 +19,14 @@ export interface OnnxImportOptions extends LoadOptions {
    *  true always, false never, "auto" (the default) when the inputs hold at most 65,536 elements — a full forward
    *  pass of a large model costs seconds, and its shape errors surface at the first call anyway (naming the node). */
   dryRun?: boolean | "auto";
+  /** The most bytes the values a run makes may hold at once (the load-time dry run's and every inference's; each
+   *  value is dropped after the last node that reads it, so this bounds the run's peak, not its sum). A node that
+   *  would go past it is a FormatError naming it. Default 1 GiB; inputs, parameters and constants do not count. */
+  maxLiveBytes?: number;
 }
+
+/** OnnxImportOptions.maxLiveBytes's default: four values of the largest size one op may make (2^26 float32s). */
+export const DEFAULT_MAX_LIVE_BYTES = 2 ** 30;
 
 /** A holder for parameters under a dotted prefix ("features" of "features.0.weight"). */
 class ParamGroup extends Module<[], never> {
@@ -44,7 +51,13 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
   readonly producer: string;
   /** The file's metadata_props as key → value (empty when it has none). */
   readonly metadata: Readonly<Record<string, string>>;
+  /** The budget of bytes for the values of a run (OnnxImportOptions.maxLiveBytes). */
+  readonly maxLiveBytes: number;
   private readonly nodes: NodeProto[];
+  /** Per node, what each run would otherwise rebuild: its name for errors and its parsed attributes. */
+  private readonly prepared: { where: string; attrs: Attrs }[];
+  /** Per node, the outputs of a Constant node, decoded once at load (null for every other node). */
+  private readonly folded: ((Value | null)[] | null)[];
   private readonly constants = new Map<string, Value>();
   private readonly params = new Map<string, Tensor>();
   private readonly file: string | undefined;
@@ -64,6 +77,8 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
     this.producer = `${model.producerName ?? ""} ${model.producerVersion ?? ""}`.trim();
     this.nodes = graph.node ?? [];
     this.metadata = readMetadata(model, file);
+    this.maxLiveBytes = opts.maxLiveBytes ?? DEFAULT_MAX_LIVE_BYTES;
+    if (!(this.maxLiveBytes > 0)) throw new ValueError(`loadOnnx: maxLiveBytes must be a positive number of bytes, got ${opts.maxLiveBytes}`);
 
     // Initializers: floats become parameters (or buffers when a BatchNormalization reads them as statistics).
     const statNames = new Set<string>();
@@ -84,6 +99,13 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
     this.outputs = (graph.output ?? []).map((o) => describeIO(o));
     if (this.outputs.length === 0) throw formatError(file, "onnx: the graph has no outputs");
     this.validateGraph(initNames);
+    this.prepared = this.nodes.map((n, i) => {
+      const where = this.where(i, n);
+      return { where, attrs: new Attrs(n.attribute, where) };
+    });
+    // A Constant's value is the same on every run: decoded here once rather than per inference. Its size is the
+    // file's, so it takes nothing from the budget.
+    this.folded = this.nodes.map((n, i) => (n.opType === "Constant" ? runOp([], this.context(i, () => {})) : null));
     this.dying = this.lastReaders();
     this.eval();
     const staticShapes = this.inputs.every((i) => i.shape && i.shape.every((d) => d !== null));
@@ -123,6 +145,13 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
     }
   }
 
+  /** What node i's operator sees besides its inputs. */
+  private context(i: number, reserve: (bytes: number) => void): OpContext {
+    const n = this.nodes[i]!;
+    const { where, attrs } = this.prepared[i]!;
+    return { node: n, attrs, opset: this.opset, training: this.training, outputs: n.output ?? [], where, reserve };
+  }
+
   private where(i: number, n: NodeProto): string {
     return `${this.file ? `${this.file}: ` : ""}onnx: node ${i} (${n.opType ?? "?"}${n.name ? ` '${n.name}'` : ""})`;
   }
@@ -133,7 +162,8 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
     this.nodes.forEach((n, i) => {
       const domain = n.domain ?? "";
       if (domain !== "" && domain !== "ai.onnx") throw new FormatError(`${this.where(i, n)}: operator domain '${domain}' is not supported`);
-      if (!n.opType || !OPS[n.opType]) {
+      // own keys only: "toString" or "__proto__" name no operator
+      if (!n.opType || !Object.hasOwn(OPS, n.opType)) {
         throw new FormatError(`${this.where(i, n)}: unsupported operator ${n.opType ?? "(none)"} (supported: ${Object.keys(OPS).sort().join(", ")})`);
       }
       (n.input ?? []).forEach((name, k) => {
@@ -197,24 +227,43 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
     const env = new Map<string, Value>(this.constants);
     for (const [k, t] of this.params) env.set(k, t);
     this.inputs.forEach((io, i) => env.set(io.name, inputs[i]!));
-    // With nothing recorded, a dropped value's buffer is free once no other live value shares it (Reshape, Identity
-    // and Flatten outputs share their input's): live values per buffer are counted.
+    // The values this run makes, by buffer (Reshape, Identity and Flatten outputs share their input's): how many live
+    // values share it and its bytes. Their bytes count against maxLiveBytes, and with nothing recorded a dropped
+    // value's buffer is reused once no live value shares it. Buffers of inputs, parameters and constants are neither.
     const pooled = !isGradEnabled();
-    const sharing = new Map<ArrayBufferLike, number>();
-    const share = (v: Value | undefined, by: number): number => {
-      if (!(v instanceof Tensor)) return 1;
-      const n = (sharing.get(v.data.buffer) ?? 0) + by;
-      sharing.set(v.data.buffer, n);
-      return n;
+    const external = new Set<ArrayBufferLike>([...env.values()].map((v) => v.data.buffer));
+    for (const r of this.folded) for (const v of r ?? []) if (v) external.add(v.data.buffer);
+    const held = new Map<ArrayBufferLike, { refs: number; bytes: number }>();
+    let liveBytes = 0;
+    const limit = this.maxLiveBytes;
+    const hold = (v: Value): void => {
+      if (external.has(v.data.buffer)) return;
+      const h = held.get(v.data.buffer);
+      if (h) h.refs++;
+      else {
+        held.set(v.data.buffer, { refs: 1, bytes: v.data.byteLength });
+        liveBytes += v.data.byteLength;
+      }
+    };
+    const drop = (v: Value): void => {
+      const h = held.get(v.data.buffer);
+      if (!h || --h.refs > 0) return;
+      held.delete(v.data.buffer);
+      liveBytes -= h.bytes;
+      if (pooled && v instanceof Tensor) this.pool.release(v.data);
     };
     const run = (): void => this.nodes.forEach((n, i) => {
-      const where = this.where(i, n);
+      const where = this.prepared[i]!.where;
+      const overBudget = (what: string, total: number): FormatError =>
+        new FormatError(`${where}: ${what} the live values to ${mib(total)}, over the limit of ${mib(limit)} (maxLiveBytes)`);
       const args = (n.input ?? []).map((name) => (name === "" ? null : env.get(name) ?? null));
       const outputs = n.output ?? [];
-      const ctx: OpContext = { node: n, attrs: new Attrs(n.attribute, where), opset: this.opset, training: this.training, outputs, where };
+      const ctx = this.context(i, (bytes) => {
+        if (liveBytes + bytes > limit) throw overBudget(`a new value of ${mib(bytes)} would bring`, liveBytes + bytes);
+      });
       let results: (Value | null)[];
       try {
-        results = OPS[n.opType!]!(args, ctx);
+        results = this.folded[i] ?? runOp(args, ctx);
       } catch (e) {
         if (e instanceof FormatError || !(e instanceof ConvkitError)) throw e;
         // keep the error's class (a ShapeError stays one) but say which node raised it
@@ -230,13 +279,17 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
           throw new FormatError(`${where}: output '${name}' has shape [${v.shape.join(",")}] but the graph declares [${want.map((d) => d ?? "?").join(",")}]`);
         }
         env.set(name, v);
-        share(v, 1);
+        hold(v);
       });
+      // the sizes no rule foresaw (several outputs, ops whose results are no larger than an input) count once made
+      if (liveBytes > limit) throw overBudget("its outputs bring", liveBytes);
       for (const name of this.dying[i]!) {
         const v = env.get(name);
         env.delete(name);
-        if (share(v, -1) === 0 && pooled) this.pool.release((v as Tensor).data);
+        if (v) drop(v);
       }
+      // buffers kept for reuse count too: a graph whose values all differ in size would otherwise pile them up
+      if (liveBytes + this.pool.heldBytes > limit) this.pool.clear();
     });
     if (pooled) withBufferPool(this.pool, run);
     else run();
@@ -274,6 +327,10 @@ function readMetadata(model: ModelProto, file: string | undefined): Readonly<Rec
   }
   // fromEntries defines own properties, so a key like "__proto__" stays plain data
   return Object.freeze(Object.fromEntries(entries));
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
 
 function toTensor(v: Value): Tensor {

@@ -24,6 +24,9 @@ export interface OpContext {
   readonly outputs: readonly string[];
   /** "file: onnx: node 3 (Conv 'conv1')", for errors. */
   readonly where: string;
+  /** Refuses (FormatError naming the node) a new value of `bytes` that the run's budget for live values has no room
+   *  for; called before the value is allocated. */
+  readonly reserve: (bytes: number) => void;
 }
 
 export type OpImpl = (inputs: readonly (Value | null)[], ctx: OpContext) => (Value | null)[];
@@ -74,13 +77,20 @@ export class Attrs {
  *  refused before the allocation rather than exhausting memory. 2^26 float32s are 256 MB. */
 export const MAX_VALUE_ELEMENTS = 2 ** 26;
 
-function checkSize(ctx: OpContext, shape: readonly number[]): void {
+/** Refuse, before it is allocated, a value of `shape` beyond MAX_VALUE_ELEMENTS or the run's live-value budget. */
+function checkSize(ctx: OpContext, shape: readonly number[], bytesPerElement = 4): void {
   let n = 1;
   for (const d of shape) {
     if (!Number.isSafeInteger(d) || d < 0) fail(ctx, `would create a tensor of shape [${shape.join(",")}]`);
     n *= d;
   }
   if (n > MAX_VALUE_ELEMENTS) fail(ctx, `would create a tensor of shape [${shape.join(",")}] (${n} elements, limit ${MAX_VALUE_ELEMENTS})`);
+  ctx.reserve(n * bytesPerElement);
+}
+
+/** Bytes per element of a value: integers are held as doubles. */
+function elementBytes(v: Value): number {
+  return v instanceof IntTensor ? 8 : v.data.BYTES_PER_ELEMENT;
 }
 
 function fail(ctx: OpContext, problem: string): never {
@@ -128,7 +138,7 @@ function intBroadcast(a: IntTensor, b: IntTensor, fn: (x: number, y: number) => 
   } catch (e) {
     return fail(ctx, (e as Error).message);
   }
-  checkSize(ctx, shape);
+  checkSize(ctx, shape, 8);
   const out = new Float64Array(sizeOf(shape));
   const idxOf = (s: readonly number[], flat: number): number => {
     let r = 0, stride = 1, rem = flat;
@@ -238,7 +248,7 @@ const conv: OpImpl = (inputs, ctx) => {
   const sp = spatialRank(ctx, x, "Conv");
   if (w.ndim !== x.ndim) fail(ctx, `weight [${w.shape.join(",")}] must have the input's rank ${x.ndim}`);
   const { strides, dil, b, e } = kernelAttrs(ctx, x, w.shape.slice(2));
-  checkSize(ctx, [x.shape[0]!, w.shape[0]!, ...x.shape.slice(2).map((v, i) => Math.floor((v + b[i]! + e[i]!) / strides[i]!) + 1)]);
+  checkSize(ctx, [x.shape[0]!, w.shape[0]!, ...x.shape.slice(2).map((v, i) => Math.floor((v + b[i]! + e[i]!) / strides[i]!) + 1)], elementBytes(x));
   if (sp === 1) { x = x.unsqueeze(2); w = w.unsqueeze(2); }
   const [bb, ee] = [lift2(b, 0), lift2(e, 0)];
   const y = F.conv2d(x, w, bias, {
@@ -274,7 +284,7 @@ const convTranspose: OpImpl = (inputs, ctx) => {
   } else {
     [b, e] = spatialPads(ctx, inSize, kernel, strides, dil);
   }
-  checkSize(ctx, [x.shape[0]!, w.shape[1]! * group, ...inSize.map((v, i) => strides[i]! * (v - 1) + outPad[i]! + (kernel[i]! - 1) * dil[i]! + 1 + Math.max(0, -b[i]!) + Math.max(0, -e[i]!))]);
+  checkSize(ctx, [x.shape[0]!, w.shape[1]! * group, ...inSize.map((v, i) => strides[i]! * (v - 1) + outPad[i]! + (kernel[i]! - 1) * dil[i]! + 1 + Math.max(0, -b[i]!) + Math.max(0, -e[i]!))], elementBytes(x));
   if (sp === 1) { x = x.unsqueeze(2); w = w.unsqueeze(2); }
   const [s2, d2, op2, b2, e2] = [lift2(strides, 1), lift2(dil, 1), lift2(outPad, 0), lift2(b, 0), lift2(e, 0)];
   let y: Tensor;
@@ -300,7 +310,7 @@ function pool(kind: "max" | "avg"): OpImpl {
     const sp = spatialRank(ctx, x, kind === "max" ? "MaxPool" : "AveragePool");
     const { kernel, strides, dil, b, e } = kernelAttrs(ctx, x, null);
     const ceilMode = ctx.attrs.int("ceil_mode", 0) === 1;
-    checkSize(ctx, [...x.shape.slice(0, 2), ...x.shape.slice(2).map((v, i) => v + b[i]! + e[i]! + 1)]);
+    checkSize(ctx, [...x.shape.slice(0, 2), ...x.shape.slice(2).map((v, i) => v + b[i]! + e[i]! + 1)], elementBytes(x));
     if (sp === 1) x = x.unsqueeze(2);
     const [k2, s2, d2, b2, e2] = [lift2(kernel, 1), lift2(strides, 1), lift2(dil, 1), lift2(b, 0), lift2(e, 0)];
     const [n, c, h, w] = x.shape as [number, number, number, number];
@@ -375,6 +385,7 @@ const maxUnpool: OpImpl = (inputs, ctx) => {
   // F.maxUnpool2d derives the plane size from kernel/stride; give it a kernel that makes (h−1)s + k equal the output
   const kh = oh - (h - 1) * strides[0]!, kw = ow - (w - 1) * strides[1]!;
   if (kh < 1 || kw < 1) fail(ctx, `output size [${oh},${ow}] is too small for input [${h},${w}] with strides [${strides.join(",")}]`);
+  checkSize(ctx, [n, c, fh, fw], elementBytes(x));
   const y = F.maxUnpool2d(x, new Tensor(local, idx.shape), { kernelSize: [kh, kw], stride: [strides[0]!, strides[1]!] });
   return [fh === oh && fw === ow ? y : padOp(y, [0, fw - ow, 0, fh - oh])];
 };
@@ -383,7 +394,7 @@ const maxUnpool: OpImpl = (inputs, ctx) => {
  *  interpolation weights (nearest with any rounding, linear, cubic; every coordinate transformation). */
 function resizeWith(ctx: OpContext, x: Tensor, outSize: [number, number], scale: [number, number], mode: string, coord: string, nearestMode: string, cubicA: number, excludeOutside: boolean, roi: number[] | null, extrapolation: number): Tensor {
   const [h, w] = [x.shape[2]!, x.shape[3]!];
-  checkSize(ctx, [x.shape[0]!, x.shape[1]!, ...outSize]);
+  checkSize(ctx, [x.shape[0]!, x.shape[1]!, ...outSize], elementBytes(x));
   checkSize(ctx, [outSize[0] + outSize[1], Math.max(h, w)]);
   const mats: { m: Tensor; valid: Float32Array }[] = [0, 1].map((axis) => {
     const len = axis === 0 ? h : w, out = outSize[axis]!, s = scale[axis]!;
@@ -522,14 +533,17 @@ const lrn: OpImpl = (inputs, ctx) => {
   if (size < 1) fail(ctx, "LRN needs size ≥ 1");
   if (x.ndim < 3) fail(ctx, "LRN needs an input of rank ≥ 3");
   const alpha = ctx.attrs.float("alpha", 1e-4), beta = ctx.attrs.float("beta", 0.75), bias = ctx.attrs.float("bias", 1);
-  const before = Math.floor((size - 1) / 2), after = Math.ceil((size - 1) / 2);
   const c = x.shape[1]!;
+  // window reach past the first or last channel beyond c − 1 adds only zeros of the padding: clamped, a hostile size
+  // costs neither memory nor time
+  const reach = Math.max(c - 1, 0);
+  const before = Math.min(Math.floor((size - 1) / 2), reach), after = Math.min(Math.ceil((size - 1) / 2), reach);
   const pads = new Array<number>(2 * (x.ndim - 1)).fill(0);
   pads[2 * (x.ndim - 2)] = before;
   pads[2 * (x.ndim - 2) + 1] = after;
   const sq = padOp(x.square(), pads);
   let sum = sq.slice(1, 0, c);
-  for (let j = 1; j < size; j++) sum = sum.add(sq.slice(1, j, j + c));
+  for (let j = 1; j <= before + after; j++) sum = sum.add(sq.slice(1, j, j + c));
   return [x.div(sum.mul(alpha / size).add(bias).pow(beta))];
 };
 
@@ -573,15 +587,17 @@ function binaryOp(kind: Binary): OpImpl {
   return (inputs, ctx) => {
     const a = inputs[0], b = inputs[1];
     if (!a || !b) fail(ctx, "needs two inputs");
-    let rhs: Value = b!;
-    if (ctx.opset < 7 && ctx.attrs.int("broadcast", 0) === 1 && ctx.attrs.has("axis")) {
-      // legacy broadcasting: b's dims align with a's starting at `axis`
-      const axis = normAxis(ctx, ctx.attrs.int("axis", 0), a!.ndim);
-      const shape = [...new Array<number>(axis).fill(1), ...b!.shape, ...new Array<number>(Math.max(0, a!.ndim - axis - b!.ndim)).fill(1)];
-      rhs = reshapeValue(b!, shape);
-    }
-    return [binary(kind, a!, rhs, ctx)];
+    const shape = rhsShape(a!, b!, ctx);
+    return [binary(kind, a!, shape === b!.shape ? b! : reshapeValue(b!, shape), ctx)];
   };
+}
+
+/** The shape a binary op reads its second operand as: its own, or before opset 7 with broadcast=1 and an axis,
+ *  legacy broadcasting's (b's dims align with a's starting at `axis`). */
+function rhsShape(a: Value, b: Value, ctx: OpContext): readonly number[] {
+  if (!(ctx.opset < 7 && ctx.attrs.int("broadcast", 0) === 1 && ctx.attrs.has("axis"))) return b.shape;
+  const axis = normAxis(ctx, ctx.attrs.int("axis", 0), a.ndim);
+  return [...new Array<number>(axis).fill(1), ...b.shape, ...new Array<number>(Math.max(0, a.ndim - axis - b.ndim)).fill(1)];
 }
 
 function variadic(kind: "Max" | "Min" | "Sum" | "Mean"): OpImpl {
@@ -661,7 +677,7 @@ const padNode: OpImpl = (inputs, ctx) => {
   const mode = ctx.attrs.string("mode", "constant");
   if (pads.length !== 2 * x.ndim) fail(ctx, `pads has ${pads.length} values, expected ${2 * x.ndim}`);
   // ONNX lists all begins then all ends, first dim first; F.pad takes (begin, end) pairs from the last dim backwards
-  checkSize(ctx, x.shape.map((v, d) => v + Math.max(0, pads[d]!) + Math.max(0, pads[d + x.ndim]!)));
+  checkSize(ctx, x.shape.map((v, d) => v + Math.max(0, pads[d]!) + Math.max(0, pads[d + x.ndim]!)), elementBytes(x));
   const pairs: number[] = [];
   for (let d = x.ndim - 1; d >= 0; d--) pairs.push(pads[d]!, pads[d + x.ndim]!);
   const m = mode === "edge" ? "replicate" : mode;
@@ -710,8 +726,8 @@ const constant: OpImpl = (_inputs, ctx) => {
 
 const constantOfShape: OpImpl = (inputs, ctx) => {
   const shape = intsIn(inputs, 0, ctx);
-  checkSize(ctx, shape);
   const v = ctx.attrs.tensor("value");
+  checkSize(ctx, shape, v instanceof IntTensor || v?.dtype === "float64" ? 8 : 4);
   const fill = v ? v.data[0] ?? 0 : 0;
   if (v instanceof IntTensor) return [new IntTensor(new Float64Array(sizeOf(shape)).fill(fill), shape, v.dtype)];
   const t = zeros(shape, { dtype: v?.dtype ?? "float32" });
@@ -738,7 +754,7 @@ const gather: OpImpl = (inputs, ctx) => {
   const idx = [...idxV.data].map((i) => (i < 0 ? i + n : i));
   if (idx.some((i) => i < 0 || i >= n)) fail(ctx, `an index is out of range for axis ${axis} of size ${n}`);
   const outShape = [...data.shape.slice(0, axis), ...idxV.shape, ...data.shape.slice(axis + 1)];
-  checkSize(ctx, outShape);
+  checkSize(ctx, outShape, elementBytes(data));
   if (data instanceof IntTensor) {
     const outer = sizeOf(data.shape.slice(0, axis)), inner = sizeOf(data.shape.slice(axis + 1));
     const out = new Float64Array(outer * idx.length * inner);
@@ -848,7 +864,7 @@ const expandOp: OpImpl = (inputs, ctx) => {
   } catch (e) {
     return fail(ctx, (e as Error).message);
   }
-  checkSize(ctx, target);
+  checkSize(ctx, target, elementBytes(x));
   return [expand(x.reshape([...new Array<number>(target.length - x.ndim).fill(1), ...x.shape]), target)];
 };
 
@@ -895,6 +911,85 @@ function acceptInts(impl: OpImpl, slots: readonly number[] = [0]): OpImpl {
     const conv = inputs.map((v, i) => (slots.includes(i) && v instanceof IntTensor ? v.toFloat("float64") : v));
     return impl(conv, ctx).map((r, k) => (r instanceof Tensor && k === 0 ? new IntTensor(Float64Array.from(r.data), r.shape, intIn.dtype) : r));
   };
+}
+
+// ---- output sizes known from the input shapes ----
+
+/** The broadcast of several shapes, or null when they do not broadcast (the op then says so itself). */
+function broadcastAll(shapes: readonly (readonly number[])[]): number[] | null {
+  try {
+    return shapes.reduce<number[]>((acc, s) => broadcastShapes("", acc, s), []);
+  } catch {
+    return null;
+  }
+}
+
+type SizeRule = (inputs: readonly (Value | null)[], ctx: OpContext) => (readonly number[])[];
+
+const broadcasting: SizeRule = (inputs) => {
+  const shape = broadcastAll(inputs.filter((v): v is Value => v !== null).map((v) => v.shape));
+  return shape ? [shape] : [];
+};
+const binaryBroadcasting: SizeRule = ([a, b], ctx) => {
+  const shape = a && b ? broadcastAll([a.shape, rhsShape(a, b, ctx)]) : null;
+  return shape ? [shape] : [];
+};
+
+/** Batch dims broadcast, and an operand whose batch is neither the whole batch nor one matrix is materialised
+ *  expanded (bmmRaw): its expanded size counts as well. */
+const matmulSizes: SizeRule = ([a, b]) => {
+  if (!a || !b || a.ndim === 0 || b.ndim === 0) return [];
+  const as = a.ndim === 1 ? [1, a.shape[0]!] : a.shape, bs = b.ndim === 1 ? [b.shape[0]!, 1] : b.shape;
+  const [m, k, n] = [as[as.length - 2]!, as[as.length - 1]!, bs[bs.length - 1]!];
+  const batch = broadcastAll([as.slice(0, -2), bs.slice(0, -2)]);
+  if (!batch) return [];
+  const shapes = [[...batch, m, n]];
+  const expanded = (own: readonly number[]): boolean => sizeOf(own) !== 1 && sizeOf(own) !== sizeOf(batch);
+  if (expanded(as.slice(0, -2))) shapes.push([...batch, m, k]);
+  if (expanded(bs.slice(0, -2))) shapes.push([...batch, k, n]);
+  return shapes;
+};
+
+/** For the ops whose output can outgrow every input without an attribute saying how large it will be (broadcasting,
+ *  matrix products, Concat), the shapes of what they will allocate, from the input shapes alone. Ops sized by
+ *  attributes or input data (Conv, Pad, Resize, Expand, ConstantOfShape…) check theirs as they read them; the others
+ *  make values no larger than an input. */
+const SIZE_RULES: Readonly<Record<string, SizeRule>> = {
+  Add: binaryBroadcasting, Sub: binaryBroadcasting, Mul: binaryBroadcasting, Div: binaryBroadcasting, Pow: binaryBroadcasting,
+  Max: broadcasting, Min: broadcasting, Sum: broadcasting, Mean: broadcasting, Where: broadcasting, PRelu: broadcasting,
+  MatMul: matmulSizes,
+  Gemm: ([a, b, c], ctx) => {
+    if (!a || !b || a.ndim !== 2 || b.ndim !== 2) return [];
+    const m = a.shape[ctx.attrs.int("transA", 0) !== 0 ? 1 : 0]!, n = b.shape[ctx.attrs.int("transB", 0) !== 0 ? 0 : 1]!;
+    const shape = c && ctx.attrs.float("beta", 1) !== 0 ? broadcastAll([[m, n], c.shape]) : [m, n];
+    return shape ? [shape] : [];
+  },
+  Concat: (inputs, ctx) => {
+    const vals = inputs.filter((v): v is Value => v !== null);
+    if (vals.length === 0) return [];
+    const axis = normAxis(ctx, ctx.attrs.int("axis", 0), vals[0]!.ndim);
+    const shape = [...vals[0]!.shape];
+    shape[axis] = vals.reduce((s, v) => s + (v.shape[axis] ?? 0), 0);
+    return [shape];
+  },
+};
+
+/** Runs one node's operator with its sizes checked: where the input shapes alone fix how large its results will be
+ *  (SIZE_RULES), before any kernel allocates them; the ops sized by attributes check as they read them; and every
+ *  result once made, so that no operator escapes the per-value limit. */
+export function runOp(inputs: readonly (Value | null)[], ctx: OpContext): (Value | null)[] {
+  const op = ctx.node.opType ?? "";
+  const rule = Object.hasOwn(SIZE_RULES, op) ? SIZE_RULES[op] : undefined;
+  if (rule) {
+    const vals = inputs.filter((v): v is Value => v !== null);
+    const bytes = vals.every((v) => v instanceof IntTensor) ? 8 : Math.max(4, ...vals.filter((v) => v instanceof Tensor).map(elementBytes));
+    for (const shape of rule(inputs, ctx)) checkSize(ctx, shape, bytes);
+  }
+  const results = OPS[op]!(inputs, ctx);
+  for (const v of results) {
+    if (v && v.size > MAX_VALUE_ELEMENTS) fail(ctx, `made a tensor of shape [${v.shape.join(",")}] (${v.size} elements, limit ${MAX_VALUE_ELEMENTS})`);
+  }
+  return results;
 }
 
 /** Every supported operator of the default domain, by op_type. */
