@@ -9,6 +9,9 @@ export interface GradFn {
   backward(grad: Tensor): readonly (Tensor | null)[];
   /** The op's settings (stride, padding, dims…), kept so the tape can be read back as a graph (ONNX export). */
   readonly attrs?: Readonly<Record<string, unknown>>;
+  /** The op-table definition that made the result (src/ops/op.ts reads it back with its types), for ops defined
+   *  there; the tape stays independent of the table's types. */
+  readonly op?: object;
 }
 
 /** Attach `backward` to `out` if grad mode is on and any input requires grad. Returns `out`. */
@@ -20,6 +23,22 @@ export function record(
     out.requiresGrad = true;
     out.gradFn = attrs ? { name, inputs, backward, attrs } : { name, inputs, backward };
   }
+  return out;
+}
+
+/** Records a table op's result: its definition and attributes go on the tape, and its backward calls the definition's
+ *  with the inputs, output, attributes and saved values. The caller checked that grad mode is on and an input
+ *  requires grad. */
+export function recordOp<A, S>(
+  out: Tensor, op: { readonly name: string; readonly backward: ((g: Tensor, x: readonly Tensor[], y: Tensor, a: A, saved: S) => readonly (Tensor | null)[]) | null },
+  inputs: readonly Tensor[], attrs: A, saved: S | undefined,
+): Tensor {
+  const grad = op.backward;
+  out.requiresGrad = true;
+  out.gradFn = {
+    name: op.name, inputs, op, attrs: attrs as Readonly<Record<string, unknown>>,
+    backward: grad ? (g) => grad(g, inputs, out, attrs, saved as S) : () => inputs.map(() => null),
+  };
   return out;
 }
 

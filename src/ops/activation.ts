@@ -95,7 +95,7 @@ export function hardtanh(x: Tensor, opts: HardtanhOptions = {}): Tensor {
   const xd = x.detach();
   const inside = xd.gt(minVal).mul(xd.lt(maxVal));
   const out = where(xd.lt(minVal), minVal, where(xd.gt(maxVal), maxVal, xd));
-  const result = new Tensor(out.data, out.shape);
+  const result = new Tensor(out.storage, out.shape);
   if (needsGrad(x)) record(result, "hardtanh", [x], (g) => [g.mul(inside)], { minVal, maxVal });
   return result;
 }

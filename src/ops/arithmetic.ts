@@ -64,11 +64,17 @@ export function convOutputSize(i: number, k: number, opts: ConvOutputSizeOptions
   const s = int(op, "stride", opts.stride ?? 1, 1);
   const d = int(op, "dilation", opts.dilation ?? 1, 1);
   const [pb, pa] = axisPadding(op, opts.padding ?? 0);
-  const padded = i + pb + pa;
-  const span = d * (k - 1) + 1;
-  if (span > padded) throw new ShapeError(`${op}: kernel ${k} with dilation ${d} is larger than padded input ${padded}`);
-  if (!opts.ceilMode) return Math.floor((padded - span) / s) + 1;
-  let o = Math.ceil((padded - span) / s) + 1;
+  const o = windowOutputSize(i, k, s, pb, pa, d, opts.ceilMode ?? false);
+  if (o < 1) throw new ShapeError(`${op}: kernel ${k} with dilation ${d} is larger than padded input ${i + pb + pa}`);
+  return o;
+}
+
+/** convOutputSize's rule without its checks: the count of windows, < 1 when none fits. In ceil mode a last, partial
+ *  window counts if it starts inside the input or the left padding (PyTorch's pooling_output_shape). */
+export function windowOutputSize(i: number, k: number, s: number, pb: number, pa: number, d: number, ceilMode: boolean): number {
+  const room = i + pb + pa - (d * (k - 1) + 1);
+  if (!ceilMode) return Math.floor(room / s) + 1;
+  let o = Math.floor((room + s - 1) / s) + 1;
   // the last window must start inside the input or the left padding, never entirely in the right padding
   if ((o - 1) * s >= i + pb) o--;
   return o;
@@ -193,4 +199,35 @@ export function conv2dParamCount(
     throw new ValueError(`${op}: groups ${groups} must divide inChannels ${inChannels} and outChannels ${outChannels}`);
   }
   return outChannels * (inChannels / groups) * kh * kw + ((opts.bias ?? true) ? outChannels : 0);
+}
+
+/** Receptive field of one axis after a layer: the size one position sees, the input distance between neighbouring
+ *  positions and the map's positions along the axis (see op.ts's Field). */
+export interface FieldAxisInfo {
+  size: number;
+  jump: number;
+  grid: number;
+}
+
+/** After a window (conv, pooling) of kernel k, stride s, dilation d: r + d(k−1)·j, j·s (the receptiveField rule). */
+export function windowFieldAxis(f: FieldAxisInfo, k: number, s: number, d: number, grid: number): FieldAxisInfo {
+  return { size: f.size + d * (k - 1) * f.jump, jump: f.jump * s, grid };
+}
+
+/** After a transposed convolution: each output reaches ceil((d(k−1)+1)/s) inputs, and the jump is divided by s. */
+export function transposedFieldAxis(f: FieldAxisInfo, k: number, s: number, d: number, grid: number): FieldAxisInfo {
+  return { size: f.size + (Math.ceil((d * (k - 1) + 1) / s) - 1) * f.jump, jump: f.jump / s, grid };
+}
+
+/** After resampling from `inGrid` to `grid` positions (upsampling, unpooling): the jump scales by in/out; `extra`
+ *  more input steps are seen (1 for bilinear interpolation, which blends neighbours). */
+export function resampleFieldAxis(f: FieldAxisInfo, inGrid: number, grid: number, extra = 0): FieldAxisInfo {
+  return { size: f.size + extra * f.jump, jump: (f.jump * inGrid) / grid, grid };
+}
+
+/** Largest adaptive-pooling window from `inSize` to `outSize` positions: windows are [floor(j·in/out), ceil((j+1)·in/out)). */
+export function adaptiveWindow(inSize: number, outSize: number): number {
+  let k = 0;
+  for (let j = 0; j < outSize; j++) k = Math.max(k, Math.ceil(((j + 1) * inSize) / outSize) - Math.floor((j * inSize) / outSize));
+  return k;
 }

@@ -2,13 +2,13 @@
 // up-convolution) and convolve2d (true convolution with a flipped kernel, for image filtering), with the classic
 // filter kernels by name. Shapes follow torch.nn.functional; sizes come from ./arithmetic.ts.
 import { Tensor } from "../tensor/tensor.js";
-import { fmtShape, pair, checkInt } from "../tensor/shape.js";
+import { fmtShape, pair, checkInt, sizeOf, type Shape } from "../tensor/shape.js";
 import type { DType } from "../tensor/dtype.js";
 import type { ConvGeometry } from "../backends/backend.js";
 import { kernel } from "../backends/registry.js";
-import { record, needsGrad } from "../autograd/graph.js";
 import { emptyLike } from "./util.js";
-import { convOutputSize, convTransposeOutputSize, samePadding } from "./arithmetic.js";
+import { convOutputSize, convTransposeOutputSize, samePadding, transposedFieldAxis, windowFieldAxis } from "./arithmetic.js";
+import { apply, defineOp, type OnnxAttr } from "./op.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 
 /** A number (all sides), [h, w] (top = bottom = h, left = right = w), [top, bottom, left, right] (asymmetric, e.g. from
@@ -105,70 +105,141 @@ function batched(op: string, x: Tensor, allow2d = false): [Tensor, (y: Tensor) =
   throw new ShapeError(`${op}: input must be [N,C,H,W] or unbatched [C,H,W]${allow2d ? " or a single plane [H,W]" : ""}, got ${fmtShape(x.shape)}`);
 }
 
-function checkBias(op: string, bias: Tensor | null, channels: number, weight: Tensor): void {
-  if (bias === null) return;
-  checkTensorArg(op, "bias", bias);
-  if (bias.ndim !== 1 || bias.shape[0] !== channels) {
-    throw new ShapeError(`${op}: bias must be [${channels}] (one per output channel of weight ${fmtShape(weight.shape)}), got ${fmtShape(bias.shape)}`);
+function checkBias(op: string, bias: Shape | undefined, channels: number, weight: Shape): void {
+  if (bias === undefined) return;
+  if (bias.length !== 1 || bias[0] !== channels) {
+    throw new ShapeError(`${op}: bias must be [${channels}] (one per output channel of weight ${fmtShape(weight)}), got ${fmtShape(bias)}`);
   }
 }
 
-/** y = y + bias[c] over [n, c, h, w], through the backend's broadcasting add. */
-function addChannelBias(y: Tensor, bias: Tensor): Tensor {
-  const out = emptyLike(y.dtype, y.shape);
-  // bias [C] read with strides [0, 1, 0, 0]: the same value over n, h and w
-  kernel("binary", y.data)("add", y.data, y.strides, bias.data, [0, 1, 0, 0], y.shape, out.data);
-  return out;
+/** A convolution's attributes as the tape records them: pads in ONNX's order [top, left, bottom, right]. */
+export interface Conv2dAttrs {
+  stride: [number, number];
+  pads: [number, number, number, number];
+  dilation: [number, number];
+  groups: number;
+}
+export interface ConvTranspose2dAttrs extends Conv2dAttrs {
+  outputPadding: [number, number];
 }
 
-/** The shared conv2d implementation; `op` names the public function in error messages. */
+/** The kernels' geometry of a convolution x:[n,cIn,h,w] * w:[cOut,cIn/groups,kh,kw] → y:[n,cOut,outH,outW]. */
+function convGeometry(x: Shape, w: Shape, y: Shape, a: Conv2dAttrs): ConvGeometry {
+  const [n, cIn, h, wd] = x as [number, number, number, number];
+  return {
+    n, cIn, h, w: wd, cOut: y[1]!, kh: w[2]!, kw: w[3]!, strideH: a.stride[0], strideW: a.stride[1], padTop: a.pads[0], padLeft: a.pads[1],
+    dilationH: a.dilation[0], dilationW: a.dilation[1], groups: a.groups, outH: y[2]!, outW: y[3]!,
+  };
+}
+
+/** The bias [C] added to every position of y: [n, c, h, w], written into `into` (which may be y). */
+function addChannelBias(y: Tensor, bias: Tensor, into: Tensor): void {
+  // bias [C] read with strides [0, 1, 0, 0]: the same value over n, h and w
+  kernel("binary", y.data)("add", y.data, y.strides, bias.data, [0, 1, 0, 0], y.shape, into.data);
+}
+
+const convOnnx = (a: Conv2dAttrs, w: Shape): Record<string, OnnxAttr> => ({
+  kernel_shape: { ints: w.slice(2) }, strides: { ints: a.stride }, pads: { ints: a.pads }, dilations: { ints: a.dilation }, group: { int: a.groups },
+});
+
+/** 2-D convolution (cross-correlation) of x: [N,Cin,H,W] with weight [Cout, Cin/groups, kh, kw] and optional bias [Cout]. */
+export const conv2dOp = defineOp<Conv2dAttrs>({
+  name: "conv2d",
+  shape: ([x, w, b], a, op) => {
+    if (w!.length !== 4) throw new ShapeError(`${op}: weight must be [Cout, Cin/groups, kh, kw], got ${fmtShape(w!)}`);
+    const [, c, h, wd] = x as [number, number, number, number];
+    const [cOut, cInG, kh, kw] = w as [number, number, number, number];
+    if (kh < 1 || kw < 1) throw new ShapeError(`${op}: weight ${fmtShape(w!)} has an empty kernel`);
+    if (c !== cInG * a.groups) throw new ShapeError(`${op}: input has ${c} channels but weight ${fmtShape(w!)} expects ${cInG} (× groups ${a.groups})`);
+    if (cOut % a.groups !== 0) throw new ShapeError(`${op}: weight ${fmtShape(w!)} has ${cOut} output channels, which groups ${a.groups} does not divide`);
+    checkBias(op, b, cOut, w!);
+    const outH = convOutputSize(h, kh, { stride: a.stride[0], padding: [a.pads[0], a.pads[2]], dilation: a.dilation[0], op });
+    const outW = convOutputSize(wd, kw, { stride: a.stride[1], padding: [a.pads[1], a.pads[3]], dilation: a.dilation[1], op });
+    return [x![0]!, cOut, outH, outW];
+  },
+  forward: ([x, w, b], a, y) => {
+    kernel("conv2d", x!.data)(x!.data, w!.data, b ? b.data : null, convGeometry(x!.shape, w!.shape, y.shape, a), y.data);
+  },
+  backward: (g, [x, w, b], y, a) => {
+    const geom = convGeometry(x!.shape, w!.shape, y.shape, a);
+    let dx: Tensor | null = null, dw: Tensor | null = null;
+    if (x!.requiresGrad) {
+      // the gradient of a convolution with respect to its input is the transposed convolution of g with w
+      dx = emptyLike(x!.dtype, x!.shape);
+      kernel("conv2dBackwardInput", g.data)(g.data, w!.data, geom, dx.data);
+    }
+    if (w!.requiresGrad) {
+      // each weight was used at every output position: its gradient sums them (weight sharing)
+      dw = emptyLike(w!.dtype, w!.shape);
+      kernel("conv2dBackwardWeight", x!.data)(x!.data, g.data, geom, dw.data);
+    }
+    return b ? [dx, dw, b.requiresGrad ? g.sum([0, 2, 3]) : null] : [dx, dw];
+  },
+  onnx: { export: (e, ins, a, [, w]) => e.node("Conv", ins, convOnnx(a, w!)) },
+  macs: ([, w], a, y) => sizeOf(y) * w![1]! * w![2]! * w![3]!,
+  field: (f, [, w], a, y) => [
+    windowFieldAxis(f[0], w![2]!, a.stride[0], a.dilation[0], y[2]!), windowFieldAxis(f[1], w![3]!, a.stride[1], a.dilation[1], y[3]!),
+  ],
+});
+
+/** Transposed convolution of x: [N,Cin,H,W] with weight [Cin, Cout/groups, kh, kw] and optional bias [Cout]: the same
+ *  kernels as conv2d with the roles swapped (this op's output is the input of a conv2d whose output is x). */
+export const convTranspose2dOp = defineOp<ConvTranspose2dAttrs>({
+  name: "convTranspose2d",
+  shape: ([x, w, b], a, op) => {
+    if (w!.length !== 4) throw new ShapeError(`${op}: weight must be [Cin, Cout/groups, kh, kw], got ${fmtShape(w!)}`);
+    const [, cIn, h, wd] = x as [number, number, number, number];
+    const [wIn, cOutG, kh, kw] = w as [number, number, number, number];
+    if (kh < 1 || kw < 1) throw new ShapeError(`${op}: weight ${fmtShape(w!)} has an empty kernel`);
+    if (cIn !== wIn) throw new ShapeError(`${op}: input has ${cIn} channels but weight ${fmtShape(w!)} expects ${wIn} (its first dim)`);
+    if (cIn % a.groups !== 0) throw new ShapeError(`${op}: input channels ${cIn} are not divisible by groups ${a.groups}`);
+    const cOut = cOutG * a.groups;
+    checkBias(op, b, cOut, w!);
+    const size = (i: number, k: number, axis: 0 | 1): number => convTransposeOutputSize(i, k, {
+      stride: a.stride[axis], padding: [a.pads[axis], a.pads[axis + 2]!], outputPadding: a.outputPadding[axis], dilation: a.dilation[axis], op,
+    });
+    return [x![0]!, cOut, size(h, kh, 0), size(wd, kw, 1)];
+  },
+  forward: ([x, w, b], a, y) => {
+    const geom = convGeometry(y.shape, w!.shape, x!.shape, a);
+    kernel("conv2dBackwardInput", x!.data)(x!.data, w!.data, geom, y.data);
+    if (b) addChannelBias(y, b, y);
+  },
+  backward: (g, [x, w, b], y, a) => {
+    const geom = convGeometry(y.shape, w!.shape, x!.shape, a);
+    let dx: Tensor | null = null, dw: Tensor | null = null;
+    if (x!.requiresGrad) {
+      // the transpose of a transposed convolution is the convolution itself
+      dx = emptyLike(x!.dtype, x!.shape);
+      kernel("conv2d", g.data)(g.data, w!.data, null, geom, dx.data);
+    }
+    if (w!.requiresGrad) {
+      dw = emptyLike(w!.dtype, w!.shape);
+      kernel("conv2dBackwardWeight", g.data)(g.data, x!.data, geom, dw.data);
+    }
+    return b ? [dx, dw, b.requiresGrad ? g.sum([0, 2, 3]) : null] : [dx, dw];
+  },
+  onnx: { export: (e, ins, a, [, w]) => e.node("ConvTranspose", ins, { ...convOnnx(a, w!), output_padding: { ints: a.outputPadding } }) },
+  macs: ([x, w], a) => sizeOf(x!) * w![1]! * w![2]! * w![3]!,
+  field: (f, [, w], a, y) => [
+    transposedFieldAxis(f[0], w![2]!, a.stride[0], a.dilation[0], y[2]!), transposedFieldAxis(f[1], w![3]!, a.stride[1], a.dilation[1], y[3]!),
+  ],
+});
+
+/** The shared conv2d entry; `op` names the public function in error messages. */
 function conv2dImpl(op: string, xIn: Tensor, weight: Tensor, bias: Tensor | null, opts: Conv2dOptions, allow2d = false): Tensor {
   checkTensorArg(op, "input", xIn);
   checkTensorArg(op, "weight", weight);
+  if (bias !== null) checkTensorArg(op, "bias", bias);
   const [x, restore] = batched(op, xIn, allow2d);
   if (weight.ndim !== 4) throw new ShapeError(`${op}: weight must be [Cout, Cin/groups, kh, kw], got ${fmtShape(weight.shape)}`);
   checkSameDType(op, x, { weight, bias });
-  const [n, c, h, w] = x.shape as [number, number, number, number];
-  const [cOut, cInG, kh, kw] = weight.shape as [number, number, number, number];
   const groups = checkInt(op, "groups", opts.groups ?? 1, 1);
   const stride = pair(op, "stride", opts.stride ?? 1, 1);
   const dilation = pair(op, "dilation", opts.dilation ?? 1, 1);
-  if (kh < 1 || kw < 1) throw new ShapeError(`${op}: weight ${fmtShape(weight.shape)} has an empty kernel`);
-  if (c !== cInG * groups) {
-    throw new ShapeError(`${op}: input has ${c} channels but weight ${fmtShape(weight.shape)} expects ${cInG} (× groups ${groups})`);
-  }
-  if (cOut % groups !== 0) {
-    throw new ShapeError(`${op}: weight ${fmtShape(weight.shape)} has ${cOut} output channels, which groups ${groups} does not divide`);
-  }
-  checkBias(op, bias, cOut, weight);
-  const [top, bottom, left, right] = convPads(op, opts.padding ?? 0, stride, [kh, kw], dilation);
-  const outH = convOutputSize(h, kh, { stride: stride[0], padding: [top, bottom], dilation: dilation[0], op });
-  const outW = convOutputSize(w, kw, { stride: stride[1], padding: [left, right], dilation: dilation[1], op });
-  const geom: ConvGeometry = {
-    n, cIn: c, h, w, cOut, kh, kw, strideH: stride[0], strideW: stride[1], padTop: top, padLeft: left,
-    dilationH: dilation[0], dilationW: dilation[1], groups, outH, outW,
-  };
-  const y = emptyLike(x.dtype, [n, cOut, outH, outW]);
-  kernel("conv2d", x.data)(x.data, weight.data, bias ? bias.data : null, geom, y.data);
-  if (needsGrad(x, weight, bias)) {
-    const inputs = bias ? [x, weight, bias] : [x, weight];
-    record(y, "conv2d", inputs, (g) => {
-      let dx: Tensor | null = null, dw: Tensor | null = null, db: Tensor | null = null;
-      if (x.requiresGrad) {
-        // the gradient of a convolution with respect to its input is the transposed convolution of g with w
-        dx = emptyLike(x.dtype, x.shape);
-        kernel("conv2dBackwardInput", g.data)(g.data, weight.data, geom, dx.data);
-      }
-      if (weight.requiresGrad) {
-        // each weight was used at every output position: its gradient sums them (weight sharing)
-        dw = emptyLike(weight.dtype, weight.shape);
-        kernel("conv2dBackwardWeight", x.data)(x.data, g.data, geom, dw.data);
-      }
-      if (bias?.requiresGrad) db = g.sum([0, 2, 3]);
-      return bias ? [dx, dw, db] : [dx, dw];
-    }, { stride: [...stride], pads: [top, left, bottom, right], dilation: [...dilation], groups });
-  }
-  return restore(y);
+  const [top, bottom, left, right] = convPads(op, opts.padding ?? 0, stride, [weight.shape[2]!, weight.shape[3]!], dilation);
+  const a: Conv2dAttrs = { stride, pads: [top, left, bottom, right], dilation, groups };
+  return restore(apply(conv2dOp, bias ? [x, weight, bias] : [x, weight], a, { caller: op }));
 }
 
 /**
@@ -215,57 +286,21 @@ export function convTranspose2d(xIn: Tensor, weight: Tensor, bias: Tensor | null
   const op = "convTranspose2d";
   checkTensorArg(op, "input", xIn);
   checkTensorArg(op, "weight", weight);
+  if (bias !== null) checkTensorArg(op, "bias", bias);
   const [x, restore] = batched(op, xIn);
   if (weight.ndim !== 4) throw new ShapeError(`${op}: weight must be [Cin, Cout/groups, kh, kw], got ${fmtShape(weight.shape)}`);
   checkSameDType(op, x, { weight, bias });
-  const [n, cIn, h, w] = x.shape as [number, number, number, number];
-  const [wIn, cOutG, kh, kw] = weight.shape as [number, number, number, number];
   const groups = checkInt(op, "groups", opts.groups ?? 1, 1);
   const stride = pair(op, "stride", opts.stride ?? 1, 1);
   const dilation = pair(op, "dilation", opts.dilation ?? 1, 1);
-  if (kh < 1 || kw < 1) throw new ShapeError(`${op}: weight ${fmtShape(weight.shape)} has an empty kernel`);
-  if (cIn !== wIn) throw new ShapeError(`${op}: input has ${cIn} channels but weight ${fmtShape(weight.shape)} expects ${wIn} (its first dim)`);
-  if (cIn % groups !== 0) throw new ShapeError(`${op}: input channels ${cIn} are not divisible by groups ${groups}`);
-  const cOut = cOutG * groups;
-  checkBias(op, bias, cOut, weight);
   const padding = opts.padding ?? 0;
   if (typeof padding === "string") throw new ValueError(`${op}: padding must be a number, [h, w] or [top, bottom, left, right], got '${padding}'`);
   const pads = explicitPads(op, padding);
   const outPad = opts.outputSize !== undefined
-    ? outputPaddingFor(op, opts.outputSize, [h, w], [kh, kw], stride, pads, dilation)
+    ? outputPaddingFor(op, opts.outputSize, [x.shape[2]!, x.shape[3]!], [weight.shape[2]!, weight.shape[3]!], stride, pads, dilation)
     : pair(op, "outputPadding", opts.outputPadding ?? 0, 0);
-  const outH = convTransposeOutputSize(h, kh, { stride: stride[0], padding: [pads[0], pads[1]], outputPadding: outPad[0], dilation: dilation[0], op });
-  const outW = convTransposeOutputSize(w, kw, { stride: stride[1], padding: [pads[2], pads[3]], outputPadding: outPad[1], dilation: dilation[1], op });
-  // The same kernels with the roles swapped: this op's output y is the input of a conv2d whose output is x, with
-  // weight [Cin (that conv's Cout), Cout/groups (its Cin/groups), kh, kw] — exactly this op's weight layout.
-  const geom: ConvGeometry = {
-    n, cIn: cOut, h: outH, w: outW, cOut: cIn, kh, kw, strideH: stride[0], strideW: stride[1], padTop: pads[0], padLeft: pads[2],
-    dilationH: dilation[0], dilationW: dilation[1], groups, outH: h, outW: w,
-  };
-  let y = emptyLike(x.dtype, [n, cOut, outH, outW]);
-  kernel("conv2dBackwardInput", x.data)(x.data, weight.data, geom, y.data);
-  if (bias) y = addChannelBias(y, bias);
-  if (needsGrad(x, weight, bias)) {
-    const inputs = bias ? [x, weight, bias] : [x, weight];
-    record(y, "convTranspose2d", inputs, (g) => {
-      let dx: Tensor | null = null, dw: Tensor | null = null, db: Tensor | null = null;
-      if (x.requiresGrad) {
-        // the transpose of a transposed convolution is the convolution itself
-        dx = emptyLike(x.dtype, x.shape);
-        kernel("conv2d", g.data)(g.data, weight.data, null, geom, dx.data);
-      }
-      if (weight.requiresGrad) {
-        dw = emptyLike(weight.dtype, weight.shape);
-        kernel("conv2dBackwardWeight", g.data)(g.data, x.data, geom, dw.data);
-      }
-      if (bias?.requiresGrad) db = g.sum([0, 2, 3]);
-      return bias ? [dx, dw, db] : [dx, dw];
-    }, {
-      stride: [...stride], pads: [pads[0], pads[2], pads[1], pads[3]], dilation: [...dilation], groups,
-      outputPadding: [...outPad],
-    });
-  }
-  return restore(y);
+  const a: ConvTranspose2dAttrs = { stride, pads: [pads[0], pads[2], pads[1], pads[3]], dilation, groups, outputPadding: outPad };
+  return restore(apply(convTranspose2dOp, bias ? [x, weight, bias] : [x, weight], a));
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,122 +1,195 @@
-// Elementwise ops with NumPy/PyTorch broadcasting, unary math and comparisons, each with its backward.
+// Elementwise ops with NumPy/PyTorch broadcasting, unary math and comparisons: table ops (op.ts), one definition each,
+// from two factories (binary with broadcasting, unary with an optional scalar such as leakyRelu's slope).
 import { Tensor, type TensorLike } from "../tensor/tensor.js";
-import { broadcastShapes, broadcastStrides, fmtShape, shapeEquals } from "../tensor/shape.js";
+import { broadcastShapes, broadcastStrides, fmtShape, shapeEquals, type Shape } from "../tensor/shape.js";
 import type { BinaryOp, UnaryOp } from "../backends/backend.js";
 import { kernel } from "../backends/registry.js";
-import { record, needsGrad } from "../autograd/graph.js";
+import { needsGrad } from "../autograd/graph.js";
 import { isGradEnabled, noGrad } from "../autograd/grad-mode.js";
 import { emptyLike, lift, sumTo } from "./util.js";
+import { apply, defineOp, type OnnxEmitter, type OpDef } from "./op.js";
 import { GradError, ShapeError, ValueError } from "../errors.js";
 
-function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
-  const shape = shapeEquals(a.shape, b.shape) ? [...a.shape] : broadcastShapes(op, a.shape, b.shape);
-  const out = emptyLike(a.dtype, shape);
-  kernel("binary", a.data)(op, a.data, broadcastStrides(a.shape, shape), b.data, broadcastStrides(b.shape, shape), shape, out.data);
-  return out;
-}
+/** The attributes of the binary ops: none. */
+export type NoAttrs = Readonly<Record<string, never>>;
+const NONE: NoAttrs = Object.freeze({});
 
-function unaryRaw(op: UnaryOp, x: Tensor, alpha = 0): Tensor {
-  const out = emptyLike(x.dtype, x.shape);
-  kernel("unary", x.data)(op, x.data, out.data, alpha);
-  return out;
-}
-
+/** Gradients of a binary op's inputs at the broadcast shape (null: none); the table op sums them back to each input's shape. */
 type BinaryGrad = (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null];
 
-function binary(op: BinaryOp, aIn: TensorLike, bIn: TensorLike, grad: BinaryGrad | null): Tensor {
-  const a = typeof aIn === "number" ? lift(op, aIn, bIn as Tensor) : aIn;
-  const b = lift(op, bIn, a);
-  const out = binaryRaw(op, a, b);
-  if (grad && needsGrad(a, b)) {
-    record(out, op, [a, b], (g) => {
-      const [ga, gb] = grad(g, a, b, out);
-      return [ga && a.requiresGrad ? sumTo(ga, a.shape) : null, gb && b.requiresGrad ? sumTo(gb, b.shape) : null];
-    });
-  }
-  return out;
+/** An ONNX form through a single node type (comparisons add a Cast: ONNX's give booleans, ours 1/0 floats). */
+const onnxNode = (type: string, cast = false, negate = false) => ({
+  export: (e: OnnxEmitter, ins: readonly string[]): string => {
+    let out = e.node(type, ins);
+    if (negate) out = e.node("Not", [out]);
+    return cast ? e.node("Cast", [out], { to: { int: 1 } }) : out;
+  },
+});
+
+function binaryOp(op: BinaryOp, grad: BinaryGrad | null, onnx: ReturnType<typeof onnxNode> | null): OpDef<NoAttrs> {
+  return defineOp<NoAttrs>({
+    name: op,
+    shape: ([a, b], _attrs, caller) => (shapeEquals(a!, b!) ? [...a!] : broadcastShapes(caller, a!, b!)),
+    forward: ([a, b], _attrs, y) => {
+      kernel("binary", a!.data)(op, a!.data, broadcastStrides(a!.shape, y.shape), b!.data, broadcastStrides(b!.shape, y.shape), y.shape, y.data);
+    },
+    backward: grad && ((g, [a, b], y) => {
+      const [ga, gb] = grad(g, a!, b!, y);
+      return [ga && a!.requiresGrad ? sumTo(ga, a!.shape) : null, gb && b!.requiresGrad ? sumTo(gb, b!.shape) : null];
+    }),
+    onnx,
+  });
 }
 
-function unary(op: UnaryOp, x: Tensor, grad: ((g: Tensor, x: Tensor, out: Tensor) => Tensor) | null, alpha = 0): Tensor {
-  const out = unaryRaw(op, x, alpha);
-  // alpha (leakyRelu's slope, powScalar's exponent) goes on the tape for export
-  if (grad && needsGrad(x)) record(out, op, [x], (g) => [grad(g, x, out)], { alpha });
-  return out;
+/** A unary op's attribute: leakyRelu's slope or powScalar's exponent (0 for the others). */
+export interface UnaryAttrs {
+  alpha: number;
 }
 
-export const add = (a: TensorLike, b: TensorLike): Tensor => binary("add", a, b, (g) => [g, g]);
-export const sub = (a: TensorLike, b: TensorLike): Tensor => binary("sub", a, b, (g) => [g, g.neg()]);
-export const mul = (a: TensorLike, b: TensorLike): Tensor => binary("mul", a, b, (g, x, y) => [g.mul(y), g.mul(x)]);
-export const div = (a: TensorLike, b: TensorLike): Tensor =>
-  binary("div", a, b, (g, x, y) => [g.div(y), b instanceof Tensor && b.requiresGrad ? g.mul(x).neg().div(y.mul(y)) : null]);
-export const pow = (a: TensorLike, b: TensorLike): Tensor => {
-  if (typeof b === "number" && a instanceof Tensor) {
-    const e = b;
-    return unary("powScalar", a, (g, x) => (e === 0 ? g.mul(0) : g.mul(x.pow(e - 1)).mul(e)), e);
-  }
-  return binary("pow", a, b, (g, x, y, out) => [
+function unaryOp(
+  op: UnaryOp, grad: ((g: Tensor, x: Tensor, out: Tensor, alpha: number) => Tensor) | null,
+  onnx: ((e: OnnxEmitter, x: string, alpha: number) => string) | null,
+): OpDef<UnaryAttrs> {
+  return defineOp<UnaryAttrs>({
+    name: op,
+    shape: ([x]) => [...x!],
+    forward: ([x], a, y) => {
+      kernel("unary", x!.data)(op, x!.data, y.data, a.alpha);
+    },
+    backward: grad && ((g, [x], y, a) => [grad(g, x!, y, a.alpha)]),
+    onnx: onnx && { export: (e, [x], a) => onnx(e, x!, a.alpha) },
+  });
+}
+
+/** The kernels' own elementwise ops outside the tape (gradients use them on values the tape does not need). */
+function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
+  return noGrad(() => apply(BINARY[op], [a, b], NONE));
+}
+function unaryRaw(op: "sigmoid" | "leakyReluGrad", x: Tensor, alpha = 0): Tensor {
+  return noGrad(() => apply(op === "sigmoid" ? UNARY.sigmoid : LEAKY_RELU_GRAD, [x], { alpha }));
+}
+/** leakyRelu's derivative (1 or the slope), for its gradient only. */
+const LEAKY_RELU_GRAD = unaryOp("leakyReluGrad", null, null);
+
+/** The binary table ops, by kernel op. */
+export const BINARY: Record<BinaryOp, OpDef<NoAttrs>> = {
+  add: binaryOp("add", (g) => [g, g], onnxNode("Add")),
+  sub: binaryOp("sub", (g) => [g, g.neg()], onnxNode("Sub")),
+  mul: binaryOp("mul", (g, x, y) => [g.mul(y), g.mul(x)], onnxNode("Mul")),
+  div: binaryOp("div", (g, x, y) => [g.div(y), y.requiresGrad ? g.mul(x).neg().div(y.mul(y)) : null], onnxNode("Div")),
+  pow: binaryOp("pow", (g, x, y, out) => [
     g.mul(y).mul(x.pow(y.sub(1))),
     // d/dy x^y = x^y ln x, taken as 0 where x = 0 (PyTorch's convention)
     g.mul(out).mul(where(x.eq(0), 0, x.log())),
-  ]);
-};
-export const maximum = (a: TensorLike, b: TensorLike): Tensor =>
-  binary("maximum", a, b, (g, x, y) => {
+  ], onnxNode("Pow")),
+  maximum: binaryOp("maximum", (g, x, y) => {
     // ties split the gradient evenly, as PyTorch does
     const gt = x.gt(y), eqm = x.eq(y).mul(0.5);
     return [g.mul(gt.add(eqm)), g.mul(y.gt(x).add(eqm))];
-  });
-export const minimum = (a: TensorLike, b: TensorLike): Tensor =>
-  binary("minimum", a, b, (g, x, y) => {
+  }, onnxNode("Max")),
+  minimum: binaryOp("minimum", (g, x, y) => {
     const lt = x.lt(y), eqm = x.eq(y).mul(0.5);
     return [g.mul(lt.add(eqm)), g.mul(y.lt(x).add(eqm))];
-  });
+  }, onnxNode("Min")),
+  // comparisons give 1/0 float tensors and carry no gradient
+  eq: binaryOp("eq", null, onnxNode("Equal", true)),
+  ne: binaryOp("ne", null, onnxNode("Equal", true, true)),
+  lt: binaryOp("lt", null, onnxNode("Less", true)),
+  le: binaryOp("le", null, onnxNode("LessOrEqual", true)),
+  gt: binaryOp("gt", null, onnxNode("Greater", true)),
+  ge: binaryOp("ge", null, onnxNode("GreaterOrEqual", true)),
+  // ReLU's backward (0 where the input ≤ 0): used by relu's gradient only
+  reluGrad: binaryOp("reluGrad", null, null),
+};
 
-// Comparisons give 1/0 float tensors and carry no gradient.
-export const eq = (a: TensorLike, b: TensorLike): Tensor => binary("eq", a, b, null);
-export const ne = (a: TensorLike, b: TensorLike): Tensor => binary("ne", a, b, null);
-export const lt = (a: TensorLike, b: TensorLike): Tensor => binary("lt", a, b, null);
-export const le = (a: TensorLike, b: TensorLike): Tensor => binary("le", a, b, null);
-export const gt = (a: TensorLike, b: TensorLike): Tensor => binary("gt", a, b, null);
-export const ge = (a: TensorLike, b: TensorLike): Tensor => binary("ge", a, b, null);
+function binary(op: BinaryOp, aIn: TensorLike, bIn: TensorLike): Tensor {
+  const a = typeof aIn === "number" ? lift(op, aIn, bIn as Tensor) : aIn;
+  const b = lift(op, bIn, a);
+  return apply(BINARY[op], [a, b], NONE);
+}
 
-export const neg = (x: Tensor): Tensor => unary("neg", x, (g) => g.neg());
-export const exp = (x: Tensor): Tensor => unary("exp", x, (g, _x, out) => g.mul(out));
-export const log = (x: Tensor): Tensor => unary("log", x, (g, x) => g.div(x));
-export const log1p = (x: Tensor): Tensor => unary("log1p", x, (g, x) => g.div(x.add(1)));
-export const expm1 = (x: Tensor): Tensor => unary("expm1", x, (g, _x, out) => g.mul(out.add(1)));
-export const sqrt = (x: Tensor): Tensor => unary("sqrt", x, (g, _x, out) => g.div(out.mul(2)));
-export const rsqrt = (x: Tensor): Tensor => unary("rsqrt", x, (g, _x, out) => g.mul(out.pow(3)).mul(-0.5));
-export const abs = (x: Tensor): Tensor => unary("abs", x, (g, x) => g.mul(x.sign()));
-export const sign = (x: Tensor): Tensor => unary("sign", x, (g) => g.mul(0));
-export const sin = (x: Tensor): Tensor => unary("sin", x, (g, x) => g.mul(x.cos()));
-export const cos = (x: Tensor): Tensor => unary("cos", x, (g, x) => g.mul(x.sin()).neg());
-// Saturated tanh/sigmoid: 1 − y² and 1 − y lose their digits when y ≈ ±1 is rounded, so the gradients are
-// written with sigmoid(−x) = 1 − sigmoid(x) and 1 − tanh²(x) = 4·sigmoid(2x)·sigmoid(−2x), exact in float32.
-export const tanh = (x: Tensor): Tensor =>
-  unary("tanh", x, (g, x) => {
+export const add = (a: TensorLike, b: TensorLike): Tensor => binary("add", a, b);
+export const sub = (a: TensorLike, b: TensorLike): Tensor => binary("sub", a, b);
+export const mul = (a: TensorLike, b: TensorLike): Tensor => binary("mul", a, b);
+export const div = (a: TensorLike, b: TensorLike): Tensor => binary("div", a, b);
+export const maximum = (a: TensorLike, b: TensorLike): Tensor => binary("maximum", a, b);
+export const minimum = (a: TensorLike, b: TensorLike): Tensor => binary("minimum", a, b);
+export const eq = (a: TensorLike, b: TensorLike): Tensor => binary("eq", a, b);
+export const ne = (a: TensorLike, b: TensorLike): Tensor => binary("ne", a, b);
+export const lt = (a: TensorLike, b: TensorLike): Tensor => binary("lt", a, b);
+export const le = (a: TensorLike, b: TensorLike): Tensor => binary("le", a, b);
+export const gt = (a: TensorLike, b: TensorLike): Tensor => binary("gt", a, b);
+export const ge = (a: TensorLike, b: TensorLike): Tensor => binary("ge", a, b);
+
+const node1 = (type: string) => (e: OnnxEmitter, x: string): string => e.node(type, [x]);
+const constant = (e: OnnxEmitter, v: number): string => e.floatConstant([v], [], "const");
+
+/** The unary table ops, by kernel op. */
+export const UNARY = {
+  neg: unaryOp("neg", (g) => g.neg(), node1("Neg")),
+  exp: unaryOp("exp", (g, _x, out) => g.mul(out), node1("Exp")),
+  log: unaryOp("log", (g, x) => g.div(x), node1("Log")),
+  log1p: unaryOp("log1p", (g, x) => g.div(x.add(1)), (e, x) => e.node("Log", [e.node("Add", [x, constant(e, 1)])])),
+  expm1: unaryOp("expm1", (g, _x, out) => g.mul(out.add(1)), (e, x) => e.node("Sub", [e.node("Exp", [x]), constant(e, 1)])),
+  sqrt: unaryOp("sqrt", (g, _x, out) => g.div(out.mul(2)), node1("Sqrt")),
+  rsqrt: unaryOp("rsqrt", (g, _x, out) => g.mul(out.pow(3)).mul(-0.5), (e, x) => e.node("Reciprocal", [e.node("Sqrt", [x])])),
+  abs: unaryOp("abs", (g, x) => g.mul(x.sign()), node1("Abs")),
+  sign: unaryOp("sign", (g) => g.mul(0), node1("Sign")),
+  sin: unaryOp("sin", (g, x) => g.mul(x.cos()), node1("Sin")),
+  cos: unaryOp("cos", (g, x) => g.mul(x.sin()).neg(), node1("Cos")),
+  // Saturated tanh/sigmoid: 1 − y² and 1 − y lose their digits when y ≈ ±1 is rounded, so the gradients are
+  // written with sigmoid(−x) = 1 − sigmoid(x) and 1 − tanh²(x) = 4·sigmoid(2x)·sigmoid(−2x), exact in float32.
+  tanh: unaryOp("tanh", (g, x) => {
     const x2 = x.mul(2);
     return g.mul(unaryRaw("sigmoid", x2)).mul(unaryRaw("sigmoid", x2.neg())).mul(4);
-  });
-export const sigmoid = (x: Tensor): Tensor => unary("sigmoid", x, (g, x, out) => g.mul(out).mul(unaryRaw("sigmoid", x.neg())));
+  }, node1("Tanh")),
+  sigmoid: unaryOp("sigmoid", (g, x, out) => g.mul(out).mul(unaryRaw("sigmoid", x.neg())), node1("Sigmoid")),
+  relu: unaryOp("relu", (g, x) => binaryRaw("reluGrad", g, x), node1("Relu")),
+  leakyRelu: unaryOp("leakyRelu", (g, x, _out, slope) => g.mul(unaryRaw("leakyReluGrad", x, slope)), (e, x, slope) => e.node("LeakyRelu", [x], { alpha: { float: slope } })),
+  square: unaryOp("square", (g, x) => g.mul(x).mul(2), (e, x) => e.node("Mul", [x, x])),
+  reciprocal: unaryOp("reciprocal", (g, _x, out) => g.mul(out.square()).neg(), node1("Reciprocal")),
+  // piecewise-constant: zero gradient, as in PyTorch
+  floor: unaryOp("floor", (g) => g.mul(0), node1("Floor")),
+  ceil: unaryOp("ceil", (g) => g.mul(0), node1("Ceil")),
+  round: unaryOp("round", (g) => g.mul(0), node1("Round")),
+  powScalar: unaryOp("powScalar", (g, x, _out, e) => (e === 0 ? g.mul(0) : g.mul(x.pow(e - 1)).mul(e)), (em, x, e) => em.node("Pow", [x, constant(em, e)])),
+} satisfies Partial<Record<UnaryOp, OpDef<UnaryAttrs>>>;
+
+const unary = (op: keyof typeof UNARY, x: Tensor, alpha = 0): Tensor => apply(UNARY[op], [x], { alpha });
+
+export const pow = (a: TensorLike, b: TensorLike): Tensor =>
+  typeof b === "number" && a instanceof Tensor ? unary("powScalar", a, b) : binary("pow", a, b);
+export const neg = (x: Tensor): Tensor => unary("neg", x);
+export const exp = (x: Tensor): Tensor => unary("exp", x);
+export const log = (x: Tensor): Tensor => unary("log", x);
+export const log1p = (x: Tensor): Tensor => unary("log1p", x);
+export const expm1 = (x: Tensor): Tensor => unary("expm1", x);
+export const sqrt = (x: Tensor): Tensor => unary("sqrt", x);
+export const rsqrt = (x: Tensor): Tensor => unary("rsqrt", x);
+export const abs = (x: Tensor): Tensor => unary("abs", x);
+export const sign = (x: Tensor): Tensor => unary("sign", x);
+export const sin = (x: Tensor): Tensor => unary("sin", x);
+export const cos = (x: Tensor): Tensor => unary("cos", x);
+export const tanh = (x: Tensor): Tensor => unary("tanh", x);
+export const sigmoid = (x: Tensor): Tensor => unary("sigmoid", x);
 /** max(0, x). `inplace` (torch.nn.functional.relu's): overwrite x and return it when no graph is being recorded;
  *  when autograd records, a new tensor (in-place changes are not recorded). */
 export const relu = (x: Tensor, opts: { inplace?: boolean } = {}): Tensor =>
-  opts.inplace && !needsGrad(x) ? relu_(x) : unary("relu", x, (g, x) => binaryRaw("reluGrad", g, x));
+  opts.inplace && !needsGrad(x) && !x.isMeta ? relu_(x) : unary("relu", x);
 /** relu over x's own buffer, returning x (torch.relu_): unrecorded, so refused while grad mode is on and x requires
  *  grad. Inference uses it to keep one activation less alive (nn.ReLU({ inplace: true })). */
 export function relu_(x: Tensor): Tensor {
   refuseRecordedInPlace("relu_", x);
+  if (x.isMeta) return x;
   kernel("unary", x.data)("relu", x.data, x.data, 0); // each output element reads only its own input element
   return x;
 }
-export const leakyRelu = (x: Tensor, negativeSlope = 0.01): Tensor =>
-  unary("leakyRelu", x, (g, x) => g.mul(unaryRaw("leakyReluGrad", x, negativeSlope)), negativeSlope);
-export const square = (x: Tensor): Tensor => unary("square", x, (g, x) => g.mul(x).mul(2));
-export const reciprocal = (x: Tensor): Tensor => unary("reciprocal", x, (g, _x, out) => g.mul(out.square()).neg());
-// Piecewise-constant: zero gradient, as in PyTorch.
-export const floor = (x: Tensor): Tensor => unary("floor", x, (g) => g.mul(0));
-export const ceil = (x: Tensor): Tensor => unary("ceil", x, (g) => g.mul(0));
-export const round = (x: Tensor): Tensor => unary("round", x, (g) => g.mul(0));
+export const leakyRelu = (x: Tensor, negativeSlope = 0.01): Tensor => unary("leakyRelu", x, negativeSlope);
+export const square = (x: Tensor): Tensor => unary("square", x);
+export const reciprocal = (x: Tensor): Tensor => unary("reciprocal", x);
+export const floor = (x: Tensor): Tensor => unary("floor", x);
+export const ceil = (x: Tensor): Tensor => unary("ceil", x);
+export const round = (x: Tensor): Tensor => unary("round", x);
 
 /** Clamp into [min, max] (either may be null); min > max gives max everywhere, like torch.clamp.
  *  The gradient passes where min ≤ x ≤ max (bounds included), as in PyTorch. */
@@ -132,6 +205,23 @@ export function clamp(x: Tensor, min: number | null, max: number | null = null):
   return out;
 }
 
+/** cond ? a : b over same-shaped operands (broadcast by the caller); the gradient goes to the branch that was taken. */
+export const whereOp = defineOp<NoAttrs>({
+  name: "where",
+  shape: ([c, a, b]) => {
+    if (!shapeEquals(c!, a!) || !shapeEquals(a!, b!)) throw new ShapeError(`where: condition ${fmtShape(c!)}, a ${fmtShape(a!)} and b ${fmtShape(b!)} must have one shape`);
+    return [...a!];
+  },
+  forward: ([c, a, b], _attrs, y) => {
+    kernel("where", y.data)(c!.data, a!.data, b!.data, y.data);
+  },
+  backward: (g, [c]) => {
+    const zero = emptyLike(g.dtype, []);
+    return [null, where(c!, g, zero), where(c!, zero, g)];
+  },
+  onnx: { export: (e, [c, a, b]) => e.node("Where", [e.node("Cast", [c!], { to: { int: 9 } }), a!, b!]) },
+});
+
 /** cond ? a : b, elementwise with broadcasting; the gradient goes to the branch that was taken. */
 export function where(cond: Tensor, aIn: TensorLike, bIn: TensorLike): Tensor {
   // a number takes the dtype of the tensor branch (or of cond when both branches are numbers)
@@ -144,16 +234,9 @@ export function where(cond: Tensor, aIn: TensorLike, bIn: TensorLike): Tensor {
   } catch {
     throw new ShapeError(`where: condition ${fmtShape(cond.shape)}, a ${fmtShape(a.shape)} and b ${fmtShape(b.shape)} cannot be broadcast together (each dim must be equal or 1)`);
   }
-  const [c2, a2, b2] = [cond, a, b].map((t) => (shapeEquals(t.shape, shape) ? t.detach() : t.detach().expand(shape))) as [Tensor, Tensor, Tensor];
-  const out = emptyLike(a.dtype, shape);
-  kernel("where", out.data)(c2.data, a2.data, b2.data, out.data);
-  if (needsGrad(a, b)) {
-    record(out, "where", [a, b], (g) => {
-      const zero = emptyLike(g.dtype, []);
-      return [a.requiresGrad ? sumTo(where(c2, g, zero), a.shape) : null, b.requiresGrad ? sumTo(where(c2, zero, g), b.shape) : null];
-    });
-  }
-  return out;
+  // expand's backward sums a broadcast branch's gradient back to its shape
+  const [c2, a2, b2] = [cond.detach(), a, b].map((t) => (shapeEquals(t.shape, shape) ? t : t.expand(shape))) as [Tensor, Tensor, Tensor];
+  return apply(whereOp, [c2, a2, b2], NONE);
 }
 
 export interface CloseOptions {

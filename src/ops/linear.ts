@@ -26,7 +26,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   const lead = x.shape.slice(0, -1);
   const rows = sizeOf(lead);
   // every leading dim folds into the rows of one [rows, in] matrix (a view: x is contiguous)
-  const x2 = new Tensor(x.data, [rows, inF]);
+  const x2 = new Tensor(x.storage, [rows, inF]);
   let y2 = bmmRaw(x2, weight.detach(), false, true); // [rows, out]
   if (bias) {
     // y[r, o] = y2[r, o] + bias[o]: bias read with stride 0 along the rows
@@ -34,12 +34,12 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
     kernel("binary", y2.data)("add", y2.data, y2.strides, bias.data, [0, 1], y2.shape, withBias.data);
     y2 = withBias;
   }
-  const out = new Tensor(y2.data, [...lead, outF]);
+  const out = new Tensor(y2.storage, [...lead, outF]);
   if (needsGrad(x, weight, bias)) {
     const w = weight.detach();
     record(out, "linear", bias ? [x, weight, bias] : [x, weight], (g) => {
-      const g2 = new Tensor(g.data, [rows, outF]);
-      const dx = x.requiresGrad ? new Tensor(bmmRaw(g2, w, false, false).data, x.shape) : null; // g·W
+      const g2 = new Tensor(g.storage, [rows, outF]);
+      const dx = x.requiresGrad ? new Tensor(bmmRaw(g2, w, false, false).storage, x.shape) : null; // g·W
       const dw = weight.requiresGrad ? bmmRaw(g2, x2, true, false) : null; // gᵀ·x: the sum over every row
       const db = bias?.requiresGrad ? g2.sum(0) : null;
       return bias ? [dx, dw, db] : [dx, dw];

@@ -6,25 +6,58 @@ import { checkInt, fmtShape, normDim, sizeOf, type Shape } from "../tensor/shape
 import { kernel } from "../backends/registry.js";
 import { record, needsGrad } from "../autograd/graph.js";
 import { emptyLike } from "./util.js";
+import { apply, defineOp, type OnnxForm } from "./op.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 
-/** Read x through (offset, strides) into a new contiguous tensor of `shape`. Differentiable. */
-function gatherStrided(
-  op: string, x: Tensor, offset: number, strides: readonly number[], shape: Shape, attrs?: Readonly<Record<string, unknown>>,
-): Tensor {
-  const out = emptyLike(x.dtype, shape);
-  kernel("copyStrided", x.data)(x.data, offset, strides, shape, out.data, 0, out.strides, false);
-  if (needsGrad(x)) {
-    record(out, op, [x], (g) => {
-      const gx = emptyLike(g.dtype, x.shape);
-      kernel("copyStrided", g.data)(g.data, 0, g.strides, shape, gx.data, offset, strides, true);
-      return [gx];
-    }, attrs);
-  }
-  return out;
+/** A strided read's attributes: x read through (offset, strides) into a contiguous tensor of `shape`; `op` fixes its
+ *  ONNX form (permute's perm, slice's range, expand's shape), recorded alongside. */
+interface StridedAttrs {
+  offset: number;
+  strides: readonly number[];
+  shape: readonly number[];
 }
 
-/** Same elements, new shape (one dim may be -1). Shares the buffer: a view. */
+/** A table op reading its input through strides (permute, expand, slice, clone); the backward is the strided
+ *  (accumulating) write back. */
+function stridedOp<A extends StridedAttrs>(name: string, onnx: OnnxForm<A> | null) {
+  return defineOp<A>({
+    name,
+    shape: (_x, a) => [...a.shape],
+    forward: ([x], a, y) => {
+      kernel("copyStrided", x!.data)(x!.data, a.offset, a.strides, a.shape, y.data, 0, y.strides, false);
+    },
+    backward: (g, [x], _y, a) => {
+      const gx = emptyLike(g.dtype, x!.shape);
+      kernel("copyStrided", g.data)(g.data, 0, g.strides, a.shape, gx.data, a.offset, a.strides, true);
+      return [gx];
+    },
+    onnx,
+  });
+}
+
+export const permuteOp = stridedOp<StridedAttrs & { dims: number[] }>("permute", { export: (e, [x], a) => e.node("Transpose", [x!], { perm: { ints: a.dims } }) });
+export const expandOp = stridedOp("expand", { export: (e, [x], a) => e.node("Expand", [x!, e.intConstant(a.shape, "shape")]) });
+export const cloneOp = stridedOp("clone", { export: (e, [x]) => e.node("Identity", [x!]) });
+export const sliceOp = stridedOp<StridedAttrs & { dim: number; start: number; length: number; step: number }>("slice", {
+  export: (e, [x], a) => {
+    // ONNX reads a negative end as counted from the back: past the front of a reversed slice is "−∞"
+    const end = a.start + a.length * a.step;
+    const ends = a.step < 0 && end < 0 ? -2147483648 : end;
+    return e.node("Slice", [x!, e.intConstant([a.start], "starts"), e.intConstant([ends], "ends"), e.intConstant([a.dim], "axes"), e.intConstant([a.step], "steps")]);
+  },
+});
+
+/** Same elements, another shape: a view of the input's storage. */
+export const reshapeOp = defineOp<{ shape: readonly number[] }>({
+  name: "reshape",
+  view: true,
+  shape: (_x, a) => [...a.shape],
+  forward: () => undefined,
+  backward: (g, [x]) => [reshape(g, x!.shape)],
+  onnx: { export: (e, [x], a) => e.node("Reshape", [x!, e.intConstant(a.shape, "shape")]) },
+});
+
+/** Same elements, new shape (one dim may be -1). Shares the storage: a view. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const dims = [...shape];
   const infer = dims.indexOf(-1);
@@ -36,16 +69,14 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
     dims[infer] = x.size / known;
   }
   if (sizeOf(dims) !== x.size) throw new ShapeError(`reshape: cannot reshape ${fmtShape(x.shape)} (${x.size} elements) into ${fmtShape(shape)} (${sizeOf(dims)} elements)`);
-  const out = new Tensor(x.data, dims);
-  if (needsGrad(x)) record(out, "reshape", [x], (g) => [new Tensor(g.data, x.shape)]);
-  return out;
+  return apply(reshapeOp, [x], { shape: dims });
 }
 
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   if (dims.length !== x.ndim) throw new ShapeError(`permute: got ${dims.length} dims ${fmtShape(dims)} for a tensor of rank ${x.ndim}`);
   const norm = dims.map((d) => normDim("permute", d, x.ndim));
   if (new Set(norm).size !== norm.length) throw new ValueError(`permute: dims ${fmtShape(dims)} repeat a dim`);
-  return gatherStrided("permute", x, 0, norm.map((d) => x.strides[d]!), norm.map((d) => x.shape[d]!), { dims: norm });
+  return apply(permuteOp, [x], { offset: 0, strides: norm.map((d) => x.strides[d]!), shape: norm.map((d) => x.shape[d]!), dims: norm });
 }
 
 export function transpose(x: Tensor, d0: number, d1: number): Tensor {
@@ -94,7 +125,7 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
     if (own === 1) return 0;
     throw new ShapeError(`expand: dim ${i} of size ${own} cannot become ${d} (only size-1 dims expand); ${fmtShape(x.shape)} → ${fmtShape(shape)}`);
   });
-  return gatherStrided("expand", x, 0, strides, target, { shape: target });
+  return apply(expandOp, [x], { offset: 0, strides, shape: target });
 }
 
 /** Elements start, start+step, … before end along `dim` (Python slice rules; negative indices count from the end). */
@@ -125,7 +156,7 @@ export function slice(x: Tensor, dim: number, start?: number | null, end?: numbe
 function stepSlice(x: Tensor, d: number, start: number, len: number, step: number): Tensor {
   const shape = x.shape.map((v, i) => (i === d ? len : v));
   const strides = x.strides.map((v, i) => (i === d ? v * step : v));
-  return gatherStrided("slice", x, len > 0 ? start * x.strides[d]! : 0, strides, shape, { dim: d, start, length: len, step });
+  return apply(sliceOp, [x], { offset: len > 0 ? start * x.strides[d]! : 0, strides, shape, dim: d, start, length: len, step });
 }
 
 /** The `index`-th entry along `dim`, with that dim removed. */
@@ -149,7 +180,7 @@ export function flip(x: Tensor, dims: readonly number[]): Tensor {
 }
 
 export function clone(x: Tensor): Tensor {
-  return gatherStrided("clone", x, 0, x.strides, x.shape);
+  return apply(cloneOp, [x], { offset: 0, strides: x.strides, shape: x.shape });
 }
 
 /** Join tensors along `dim`; all other dims must agree. */

@@ -1,11 +1,12 @@
 // Pooling: max/min/avg windows (stride, padding, dilation, ceil mode), adaptive and global pooling, max unpooling.
 // Shapes, checks and index conventions follow torch.nn.functional in PyTorch 1.13; minPool2d is −maxPool2d(−x).
 import { Tensor } from "../tensor/tensor.js";
-import { checkInt, fmtShape, pair } from "../tensor/shape.js";
+import { checkInt, fmtShape, pair, type Shape } from "../tensor/shape.js";
 import type { AvgPoolOptions, PoolGeometry } from "../backends/backend.js";
 import { kernel } from "../backends/registry.js";
-import { record, needsGrad } from "../autograd/graph.js";
 import { emptyLike } from "./util.js";
+import { adaptiveWindow, resampleFieldAxis, windowFieldAxis, windowOutputSize } from "./arithmetic.js";
+import { apply, defineOp, OnnxExportError, run, type Field, type OnnxAttr, type OnnxEmitter, type OpDef } from "./op.js";
 import { ShapeError, ValueError } from "../errors.js";
 
 type IntPair = number | readonly [number, number];
@@ -53,15 +54,6 @@ export interface MaxUnpool2dOptions {
 /** An adaptive output size: a number, or [h, w] where null keeps that input dim. */
 export type AdaptiveSize = number | readonly [number | null, number | null];
 
-/** Pooling output size along one axis (PyTorch's pooling_output_shape):
- *  o = floor((i + 2p − d(k−1) − 1 + (ceil ? s−1 : 0)) / s) + 1, and in ceil mode one less if the last window would
- *  start beyond the input and its left padding ((o−1)·s ≥ i + p). */
-function poolOutputSize(i: number, k: number, s: number, p: number, d: number, ceilMode: boolean): number {
-  let o = Math.floor((i + 2 * p - d * (k - 1) - 1 + (ceilMode ? s - 1 : 0)) / s) + 1;
-  if (ceilMode && (o - 1) * s >= i + p) o--;
-  return o;
-}
-
 /** A [N,C,H,W] view of x (a 3-D x is one unbatched [C,H,W] sample). */
 function batched(op: string, x: Tensor): { x4: Tensor; unbatched: boolean } {
   if (!(x instanceof Tensor)) throw new ValueError(`${op}: input must be a Tensor, got ${String(x)}`);
@@ -84,11 +76,35 @@ function checkOptions(op: string, opts: unknown): void {
   }
 }
 
-/** Window geometry of a max/min/avg pooling, with PyTorch's checks. */
-function poolGeometry(
-  op: string, x4: Tensor, kernelSize: IntPair, stride: IntPair | null | undefined, padding: IntPair,
-  dilation: IntPair, ceilMode: boolean,
-): PoolGeometry {
+
+// ---- the ops ----
+
+/** A window pooling's attributes, as the tape records them: pads in ONNX's order [top, left, bottom, right]. */
+export interface WindowPoolAttrs {
+  kernelSize: [number, number];
+  stride: [number, number];
+  pads: [number, number, number, number];
+  dilation: [number, number];
+  ceilMode: boolean;
+}
+export interface AvgPoolAttrs extends WindowPoolAttrs {
+  countIncludePad: boolean;
+  divisorOverride: number | null;
+}
+export interface AdaptivePoolAttrs {
+  outputSize: [number, number];
+}
+export interface MaxUnpoolAttrs {
+  kernelSize: [number, number];
+  stride: [number, number];
+  pads: [number, number, number, number];
+  outputSize: [number, number];
+}
+
+const sp = (s: Shape): [number, number] => [s[s.length - 2]!, s[s.length - 1]!];
+
+/** Window attributes from the public options, checked (padding at most half the kernel, as PyTorch). */
+function windowAttrs(op: string, kernelSize: IntPair, stride: IntPair | null | undefined, padding: IntPair, dilation: IntPair, ceilMode: boolean): WindowPoolAttrs {
   const [kh, kw] = pair(op, "kernelSize", kernelSize, 1);
   const [sh, sw] = stride === undefined || stride === null ? [kh, kw] : pair(op, "stride", stride, 1);
   const [ph, pw] = pair(op, "padding", padding, 0);
@@ -96,17 +112,31 @@ function poolGeometry(
   if (ph > Math.floor(kh / 2) || pw > Math.floor(kw / 2)) {
     throw new ValueError(`${op}: padding [${ph},${pw}] must be at most half the kernel [${kh},${kw}] (padding ≤ ⌊k/2⌋)`);
   }
-  const [n, c, h, w] = x4.shape as [number, number, number, number];
-  const outH = poolOutputSize(h, kh, sh, ph, dh, ceilMode);
-  const outW = poolOutputSize(w, kw, sw, pw, dw, ceilMode);
-  const tooLarge = (axis: string, i: number, k: number, p: number, d: number): never => {
-    throw new ShapeError(
-      `${op}: kernel ${k} with dilation ${d} (span ${d * (k - 1) + 1}) is larger than padded input ${axis} ${i + 2 * p} (${i} + 2·${p}) of input ${fmtShape(x4.shape)}; the output ${axis} would be < 1`,
-    );
+  return { kernelSize: [kh, kw], stride: [sh, sw], pads: [ph, pw, ph, pw], dilation: [dh, dw], ceilMode };
+}
+
+/** The pooled shape [N,C,Hout,Wout] (convOutputSize's rule, ceil mode as PyTorch's pooling). */
+function windowShape(op: string, x: Shape, a: WindowPoolAttrs): number[] {
+  const size = (axis: string, i: number, k: number, s: number, p: number, d: number): number => {
+    const o = windowOutputSize(i, k, s, p, p, d, a.ceilMode);
+    if (o < 1) {
+      throw new ShapeError(
+        `${op}: kernel ${k} with dilation ${d} (span ${d * (k - 1) + 1}) is larger than padded input ${axis} ${i + 2 * p} (${i} + 2·${p}) of input ${fmtShape(x)}; the output ${axis} would be < 1`,
+      );
+    }
+    return o;
   };
-  if (outH < 1) tooLarge("height", h, kh, ph, dh);
-  if (outW < 1) tooLarge("width", w, kw, pw, dw);
-  return { n, c, h, w, kh, kw, strideH: sh, strideW: sw, padTop: ph, padLeft: pw, dilationH: dh, dilationW: dw, outH, outW };
+  const [h, w] = sp(x);
+  return [...x.slice(0, -2), size("height", h, a.kernelSize[0], a.stride[0], a.pads[0], a.dilation[0]), size("width", w, a.kernelSize[1], a.stride[1], a.pads[1], a.dilation[1])];
+}
+
+/** The kernels' geometry of a window pooling of x: [N,C,H,W] → y. */
+function geometry(x: Shape, a: WindowPoolAttrs, y: Shape): PoolGeometry {
+  const [n, c, h, w] = x as [number, number, number, number];
+  return {
+    n, c, h, w, kh: a.kernelSize[0], kw: a.kernelSize[1], strideH: a.stride[0], strideW: a.stride[1], padTop: a.pads[0], padLeft: a.pads[1],
+    dilationH: a.dilation[0], dilationW: a.dilation[1], outH: y[2]!, outW: y[3]!,
+  };
 }
 
 /** Max/min pooling needs a real element in every window: with a large dilation a window can hold only padding
@@ -130,45 +160,196 @@ function checkWindowsHitInput(op: string, g: PoolGeometry): void {
   }
 }
 
-function poolAttrs(g: PoolGeometry, ceilMode: boolean): Record<string, unknown> {
-  return {
-    kernelSize: [g.kh, g.kw], stride: [g.strideH, g.strideW],
-    pads: [g.padTop, g.padLeft, g.padTop, g.padLeft], dilation: [g.dilationH, g.dilationW], ceilMode,
-  };
+/** A window's receptive-field rule. */
+function windowField(f: Field, a: WindowPoolAttrs, y: Shape): Field {
+  const [gh, gw] = sp(y);
+  return [windowFieldAxis(f[0], a.kernelSize[0], a.stride[0], a.dilation[0], gh), windowFieldAxis(f[1], a.kernelSize[1], a.stride[1], a.dilation[1], gw)];
 }
+
+const windowOnnx = (a: WindowPoolAttrs): Record<string, OnnxAttr> => ({
+  kernel_shape: { ints: a.kernelSize }, strides: { ints: a.stride }, pads: { ints: a.pads }, dilations: { ints: a.dilation }, ceil_mode: { int: a.ceilMode ? 1 : 0 },
+});
 
 const NO_AVG: AvgPoolOptions = { countIncludePad: true, divisorOverride: null };
 
-/** An index array (Int32) as a tensor of x's dtype, PyTorch's int64 indices as floats. */
-function indexTensor(idx: Int32Array, like: Tensor, shape: readonly number[]): Tensor {
-  const t = emptyLike(like.dtype, shape);
-  t.data.set(idx);
-  return t;
-}
-
 /** Gradient of a pooling that picked one input per output: scatter-add dy through the picked indices. */
-function scatterBack(g: Tensor, idx: Int32Array, inShape: readonly number[], planes: number): Tensor {
+function scatterBack(g: Tensor, idx: Int32Array, inShape: readonly number[]): Tensor {
+  const planes = inShape[0]! * inShape[1]!;
   const gx = emptyLike(g.dtype, inShape);
   const outPlane = planes === 0 ? 0 : g.size / planes;
   kernel("planeScatter", g.data)(g.data, outPlane, idx, true, planes, gx.data, inShape[2]! * inShape[3]!, true);
   return gx;
 }
 
-function extremumPool(op: string, mode: "max" | "min", x: Tensor, opts: MaxPool2dOptions): Tensor | [Tensor, Tensor] {
-  checkOptions(op, opts);
+/** Max or min pooling of [N,C,H,W]; saves the flat h·W + w index of each pick within its input plane. */
+function extremumOp(name: string, mode: "max" | "min"): OpDef<WindowPoolAttrs, Int32Array | null> {
+  return defineOp<WindowPoolAttrs, Int32Array | null>({
+    name,
+    shape: ([x], a) => {
+      const y = windowShape(name, x!, a);
+      checkWindowsHitInput(name, geometry(x!, a, y));
+      return y;
+    },
+    forward: ([x], a, y, save) => {
+      const idx = save ? new Int32Array(y.size) : null;
+      kernel("pool2d", x!.data)(mode, x!.data, geometry(x!.shape, a, y.shape), NO_AVG, y.data, idx);
+      return idx;
+    },
+    backward: (g, [x], _y, _a, idx) => [scatterBack(g, idx!, x!.shape)],
+    onnx: {
+      export: (e, [x], a) => (mode === "max" ? e.node("MaxPool", [x!], windowOnnx(a)) : e.node("Neg", [e.node("MaxPool", [e.node("Neg", [x!])], windowOnnx(a))])),
+    },
+    field: (f, _x, a, y) => windowField(f, a, y),
+  });
+}
+
+export const maxPool2dOp = extremumOp("maxPool2d", "max");
+export const minPool2dOp = extremumOp("minPool2d", "min");
+
+export const avgPool2dOp = defineOp<AvgPoolAttrs>({
+  name: "avgPool2d",
+  shape: ([x], a) => windowShape("avgPool2d", x!, a),
+  forward: ([x], a, y) => {
+    kernel("pool2d", x!.data)("avg", x!.data, geometry(x!.shape, a, y.shape), a, y.data, null);
+  },
+  backward: (g, [x], y, a) => {
+    const gx = emptyLike(g.dtype, x!.shape);
+    kernel("avgPool2dBackward", g.data)(g.data, geometry(x!.shape, a, y.shape), a, gx.data);
+    return [gx];
+  },
+  onnx: {
+    export: (e, [x], a) => {
+      if (a.divisorOverride !== null) throw new OnnxExportError("ONNX export: avgPool2d with divisorOverride has no ONNX equivalent");
+      const { dilations: _d, ...attrs } = windowOnnx(a);
+      return e.node("AveragePool", [x!], { ...attrs, count_include_pad: { int: a.countIncludePad ? 1 : 0 } });
+    },
+  },
+  field: (f, _x, a, y) => windowField(f, a, y),
+});
+
+/** An adaptive pooling's receptive field: its largest window, and the jump scaled by in/out. */
+function adaptiveField(f: Field, x: Shape, y: Shape): Field {
+  const [ih, iw] = sp(x), [oh, ow] = sp(y);
+  const axis = (fa: Field[0], i: number, o: number) => ({ size: fa.size + (adaptiveWindow(i, o) - 1) * fa.jump, jump: (fa.jump * i) / o, grid: o });
+  return [axis(f[0], ih, oh), axis(f[1], iw, ow)];
+}
+
+/** Adaptive average pooling as ONNX: a global pool, a plain AveragePool when the sizes divide, else two matrix
+ *  products with the (separable) averaging matrices. */
+function adaptiveAvgOnnx(e: OnnxEmitter, x: string, [h, w]: [number, number], [oh, ow]: [number, number]): string {
+  if (oh === 1 && ow === 1) return e.node("GlobalAveragePool", [x]);
+  if (h % oh === 0 && w % ow === 0) return e.node("AveragePool", [x], { kernel_shape: { ints: [h / oh, w / ow] }, strides: { ints: [h / oh, w / ow] } });
+  const avgMatrix = (n: number, o: number, transposed: boolean): number[] => {
+    const m = new Array<number>(o * n).fill(0);
+    for (let i = 0; i < o; i++) {
+      const s = Math.floor((i * n) / o), end = Math.ceil(((i + 1) * n) / o);
+      for (let j = s; j < end; j++) m[transposed ? j * o + i : i * n + j] = 1 / (end - s);
+    }
+    return m;
+  };
+  const rows = e.node("MatMul", [e.floatConstant(avgMatrix(h, oh, false), [oh, h], "adaptive_rows"), x]);
+  return e.node("MatMul", [rows, e.floatConstant(avgMatrix(w, ow, true), [w, ow], "adaptive_cols")]);
+}
+
+function adaptiveAvgOp(name: string): OpDef<AdaptivePoolAttrs> {
+  return defineOp<AdaptivePoolAttrs>({
+    name,
+    shape: ([x], a) => [...x!.slice(0, -2), ...a.outputSize],
+    forward: ([x], a, y) => {
+      const [n, c, h, w] = x!.shape as [number, number, number, number];
+      kernel("adaptivePool2d", x!.data)("avg", x!.data, n * c, h, w, a.outputSize[0], a.outputSize[1], y.data, null);
+    },
+    backward: (g, [x], _y, a) => {
+      const [n, c, h, w] = x!.shape as [number, number, number, number];
+      const gx = emptyLike(g.dtype, x!.shape);
+      kernel("adaptiveAvgPool2dBackward", g.data)(g.data, n * c, h, w, a.outputSize[0], a.outputSize[1], gx.data);
+      return [gx];
+    },
+    onnx: { export: (e, [x], a, [xs]) => adaptiveAvgOnnx(e, x!, sp(xs!), a.outputSize) },
+    field: (f, [x], _a, y) => adaptiveField(f, x!, y),
+  });
+}
+
+function adaptiveMaxOp(name: string): OpDef<AdaptivePoolAttrs, Int32Array> {
+  return defineOp<AdaptivePoolAttrs, Int32Array>({
+    name,
+    shape: ([x], a) => [...x!.slice(0, -2), ...a.outputSize],
+    forward: ([x], a, y) => {
+      const [n, c, h, w] = x!.shape as [number, number, number, number];
+      const idx = new Int32Array(y.size);
+      kernel("adaptivePool2d", x!.data)("max", x!.data, n * c, h, w, a.outputSize[0], a.outputSize[1], y.data, idx);
+      return idx;
+    },
+    backward: (g, [x], _y, _a, idx) => [scatterBack(g, idx, x!.shape)],
+    onnx: {
+      export: (e, [x], a, [xs]) => {
+        const [h, w] = sp(xs!), [oh, ow] = a.outputSize;
+        if (oh === 1 && ow === 1) return e.node("GlobalMaxPool", [x!]);
+        if (h % oh || w % ow) throw new OnnxExportError(`ONNX export: adaptiveMaxPool2d from [${h},${w}] to [${oh},${ow}] (not a whole divisor) has no ONNX equivalent`);
+        return e.node("MaxPool", [x!], { kernel_shape: { ints: [h / oh, w / ow] }, strides: { ints: [h / oh, w / ow] } });
+      },
+    },
+    field: (f, [x], _a, y) => adaptiveField(f, x!, y),
+  });
+}
+
+export const adaptiveAvgPool2dOp = adaptiveAvgOp("adaptiveAvgPool2d");
+export const globalAvgPool2dOp = adaptiveAvgOp("globalAvgPool2d");
+export const adaptiveMaxPool2dOp = adaptiveMaxOp("adaptiveMaxPool2d");
+export const globalMaxPool2dOp = adaptiveMaxOp("globalMaxPool2d");
+
+/** Max unpooling of x: [N,C,H,W] through its indices (the second input, integer values as floats). */
+export const maxUnpool2dOp = defineOp<MaxUnpoolAttrs, Int32Array>({
+  name: "maxUnpool2d",
+  shape: ([x, i], a) => {
+    if (i!.length !== x!.length || i!.some((d, k) => d !== x![k])) {
+      throw new ShapeError(`maxUnpool2d: indices ${fmtShape(i!)} must have the input's shape ${fmtShape(x!)} (the pooling's output and its indices)`);
+    }
+    return [...x!.slice(0, -2), ...a.outputSize];
+  },
+  forward: ([x, indices], a, y) => {
+    // Indices as Int32, each checked to fall inside its output plane (PyTorch: "Found an invalid max index").
+    const [oh, ow] = a.outputSize, outPlane = oh * ow;
+    const idx = new Int32Array(indices!.size);
+    const values = indices!.data;
+    for (let i = 0; i < idx.length; i++) {
+      const v = values[i]!;
+      if (!Number.isInteger(v) || v < 0 || v >= outPlane) {
+        throw new ValueError(`maxUnpool2d: index ${v} at flat position ${i} is outside the output plane ${oh}×${ow} (valid 0..${outPlane - 1})`);
+      }
+      idx[i] = v;
+    }
+    const [n, c, h, w] = x!.shape as [number, number, number, number];
+    kernel("planeScatter", x!.data)(x!.data, h * w, idx, true, n * c, y.data, outPlane, false);
+    return idx;
+  },
+  backward: (g, [x], _y, a, idx) => {
+    const [n, c, h, w] = x!.shape as [number, number, number, number];
+    const gx = emptyLike(g.dtype, x!.shape);
+    kernel("planeGather", g.data)(g.data, a.outputSize[0] * a.outputSize[1], idx, true, n * c, h * w, gx.data);
+    return [gx, null];
+  },
+  // ONNX's MaxUnpool indexes the whole flattened tensor, PyTorch's (and ours) each plane
+  onnx: null,
+  field: (f, [x], _a, y) => {
+    const [ih, iw] = sp(x!), [oh, ow] = sp(y);
+    return [resampleFieldAxis(f[0], ih, oh), resampleFieldAxis(f[1], iw, ow)];
+  },
+});
+
+// ---- the public functions ----
+
+/** Max/min pooling of a [N,C,H,W] or [C,H,W] input, optionally with the indices. */
+function extremumPool(op: OpDef<WindowPoolAttrs, Int32Array | null>, x: Tensor, opts: MaxPool2dOptions): Tensor | [Tensor, Tensor] {
+  checkOptions(op.name, opts);
   const { kernelSize, stride, padding = 0, dilation = 1, ceilMode = false, returnIndices = false } = opts;
-  const { x4, unbatched } = batched(op, x);
-  const g = poolGeometry(op, x4, kernelSize, stride, padding, dilation, ceilMode);
-  checkWindowsHitInput(op, g);
-  const outShape = [g.n, g.c, g.outH, g.outW];
-  const out = emptyLike(x.dtype, outShape);
-  // the picked indices only when the backward or the caller reads them
-  const recorded = needsGrad(x4);
-  const idx = recorded || returnIndices ? new Int32Array(out.size) : null;
-  kernel("pool2d", x.data)(mode, x4.data, g, NO_AVG, out.data, idx);
-  if (recorded) record(out, op, [x4], (dy) => [scatterBack(dy, idx!, x4.shape, g.n * g.c)], poolAttrs(g, ceilMode));
-  const y = unbatch(out, unbatched);
-  return returnIndices ? [y, unbatch(indexTensor(idx!, x, outShape), unbatched)] : y;
+  const { x4, unbatched } = batched(op.name, x);
+  const { y, saved } = run(op, [x4], windowAttrs(op.name, kernelSize, stride, padding, dilation, ceilMode), { keepSaved: returnIndices });
+  const out = unbatch(y, unbatched);
+  if (!returnIndices) return out;
+  const idx = y.isMeta ? Tensor.meta(y.shape, y.dtype) : emptyLike(x.dtype, y.shape);
+  if (!y.isMeta) idx.data.set(saved!);
+  return [out, unbatch(idx, unbatched)];
 }
 
 /** Max pooling, x: [N,C,H,W] (or [C,H,W]) → [N,C,Hout,Wout] with Hout = floor((H + 2p − d(k−1) − 1)/s) + 1
@@ -178,7 +359,7 @@ export function maxPool2d(x: Tensor, opts: MaxPool2dOptions & { returnIndices: t
 export function maxPool2d(x: Tensor, opts: MaxPool2dOptions & { returnIndices?: false }): Tensor;
 export function maxPool2d(x: Tensor, opts: MaxPool2dOptions): Tensor | [Tensor, Tensor];
 export function maxPool2d(x: Tensor, opts: MaxPool2dOptions): Tensor | [Tensor, Tensor] {
-  return extremumPool("maxPool2d", "max", x, opts);
+  return extremumPool(maxPool2dOp, x, opts);
 }
 
 /** Min pooling, the lecture's third pooling: equal to −maxPool2d(−x) (padding reads as +∞), same options and shapes. */
@@ -186,7 +367,7 @@ export function minPool2d(x: Tensor, opts: MaxPool2dOptions & { returnIndices: t
 export function minPool2d(x: Tensor, opts: MaxPool2dOptions & { returnIndices?: false }): Tensor;
 export function minPool2d(x: Tensor, opts: MaxPool2dOptions): Tensor | [Tensor, Tensor];
 export function minPool2d(x: Tensor, opts: MaxPool2dOptions): Tensor | [Tensor, Tensor] {
-  return extremumPool("minPool2d", "min", x, opts);
+  return extremumPool(minPool2dOp, x, opts);
 }
 
 /** Average (mean) pooling, x: [N,C,H,W] (or [C,H,W]) → [N,C,Hout,Wout], Hout = floor((H + 2p − k)/s) + 1 (up in
@@ -200,18 +381,8 @@ export function avgPool2d(x: Tensor, opts: AvgPool2dOptions): Tensor {
     throw new ValueError(`${op}: divisorOverride must be a non-zero integer, got ${String(divisorOverride)}`);
   }
   const { x4, unbatched } = batched(op, x);
-  const g = poolGeometry(op, x4, kernelSize, stride, padding, 1, ceilMode);
-  const avg: AvgPoolOptions = { countIncludePad, divisorOverride };
-  const out = emptyLike(x.dtype, [g.n, g.c, g.outH, g.outW]);
-  kernel("pool2d", x.data)("avg", x4.data, g, avg, out.data, null);
-  if (needsGrad(x4)) {
-    record(out, op, [x4], (dy) => {
-      const gx = emptyLike(dy.dtype, x4.shape);
-      kernel("avgPool2dBackward", dy.data)(dy.data, g, avg, gx.data);
-      return [gx];
-    }, { ...poolAttrs(g, ceilMode), countIncludePad, divisorOverride });
-  }
-  return unbatch(out, unbatched);
+  const a: AvgPoolAttrs = { ...windowAttrs(op, kernelSize, stride, padding, 1, ceilMode), countIncludePad, divisorOverride };
+  return unbatch(apply(avgPool2dOp, [x4], a), unbatched);
 }
 
 function adaptiveSize(op: string, outputSize: AdaptiveSize, h: number, w: number): [number, number] {
@@ -228,39 +399,27 @@ function adaptiveSize(op: string, outputSize: AdaptiveSize, h: number, w: number
   return [oh, ow];
 }
 
-function adaptiveAvg(op: string, x: Tensor, outputSize: AdaptiveSize): Tensor {
-  const { x4, unbatched } = batched(op, x);
-  const [n, c, h, w] = x4.shape as [number, number, number, number];
-  const [oh, ow] = adaptiveSize(op, outputSize, h, w);
-  const out = emptyLike(x.dtype, [n, c, oh, ow]);
-  kernel("adaptivePool2d", x.data)("avg", x4.data, n * c, h, w, oh, ow, out.data, null);
-  if (needsGrad(x4)) {
-    record(out, op, [x4], (dy) => {
-      const gx = emptyLike(dy.dtype, x4.shape);
-      kernel("adaptiveAvgPool2dBackward", dy.data)(dy.data, n * c, h, w, oh, ow, gx.data);
-      return [gx];
-    }, { outputSize: [oh, ow] });
-  }
-  return unbatch(out, unbatched);
+function adaptive<S>(op: OpDef<AdaptivePoolAttrs, S>, x: Tensor, outputSize: AdaptiveSize, keepSaved: boolean): { y: Tensor; saved: S | undefined; unbatched: boolean } {
+  const { x4, unbatched } = batched(op.name, x);
+  const [h, w] = sp(x4.shape);
+  const { y, saved } = run(op, [x4], { outputSize: adaptiveSize(op.name, outputSize, h, w) }, { keepSaved });
+  return { y, saved, unbatched };
 }
 
-function adaptiveMax(op: string, x: Tensor, outputSize: AdaptiveSize, returnIndices: boolean): Tensor | [Tensor, Tensor] {
-  const { x4, unbatched } = batched(op, x);
-  const [n, c, h, w] = x4.shape as [number, number, number, number];
-  const [oh, ow] = adaptiveSize(op, outputSize, h, w);
-  const outShape = [n, c, oh, ow];
-  const out = emptyLike(x.dtype, outShape);
-  const idx = new Int32Array(out.size);
-  kernel("adaptivePool2d", x.data)("max", x4.data, n * c, h, w, oh, ow, out.data, idx);
-  if (needsGrad(x4)) record(out, op, [x4], (dy) => [scatterBack(dy, idx, x4.shape, n * c)], { outputSize: [oh, ow] });
-  const y = unbatch(out, unbatched);
-  return returnIndices ? [y, unbatch(indexTensor(idx!, x, outShape), unbatched)] : y;
+function adaptiveMaxWith(op: OpDef<AdaptivePoolAttrs, Int32Array>, x: Tensor, outputSize: AdaptiveSize, returnIndices: boolean): Tensor | [Tensor, Tensor] {
+  const { y, saved, unbatched } = adaptive(op, x, outputSize, returnIndices);
+  const out = unbatch(y, unbatched);
+  if (!returnIndices) return out;
+  const idx = y.isMeta ? Tensor.meta(y.shape, y.dtype) : emptyLike(x.dtype, y.shape);
+  if (!y.isMeta) idx.data.set(saved!);
+  return [out, unbatch(idx, unbatched)];
 }
 
 /** Adaptive average pooling to a fixed output size, x: [N,C,H,W] (or [C,H,W]) → [N,C,oh,ow]; output cell i averages
  *  input rows [floor(i·H/oh), ceil((i+1)·H/oh)) (columns likewise). */
 export function adaptiveAvgPool2d(x: Tensor, outputSize: AdaptiveSize): Tensor {
-  return adaptiveAvg("adaptiveAvgPool2d", x, outputSize);
+  const { y, unbatched } = adaptive(adaptiveAvgPool2dOp, x, outputSize, false);
+  return unbatch(y, unbatched);
 }
 
 /** Adaptive max pooling to a fixed output size (windows as adaptiveAvgPool2d), optionally with the flat indices. */
@@ -268,17 +427,49 @@ export function adaptiveMaxPool2d(x: Tensor, outputSize: AdaptiveSize, opts: Ada
 export function adaptiveMaxPool2d(x: Tensor, outputSize: AdaptiveSize, opts?: AdaptiveMaxPool2dOptions & { returnIndices?: false }): Tensor;
 export function adaptiveMaxPool2d(x: Tensor, outputSize: AdaptiveSize, opts?: AdaptiveMaxPool2dOptions): Tensor | [Tensor, Tensor];
 export function adaptiveMaxPool2d(x: Tensor, outputSize: AdaptiveSize, opts: AdaptiveMaxPool2dOptions = {}): Tensor | [Tensor, Tensor] {
-  return adaptiveMax("adaptiveMaxPool2d", x, outputSize, opts.returnIndices ?? false);
+  return adaptiveMaxWith(adaptiveMaxPool2dOp, x, outputSize, opts.returnIndices ?? false);
 }
 
 /** Global average pooling (GoogLeNet's replacement for fully connected layers): [N,C,H,W] → [N,C,1,1]. */
 export function globalAvgPool2d(x: Tensor): Tensor {
-  return adaptiveAvg("globalAvgPool2d", x, 1);
+  const { y, unbatched } = adaptive(globalAvgPool2dOp, x, 1, false);
+  return unbatch(y, unbatched);
 }
 
 /** Global max pooling: [N,C,H,W] → [N,C,1,1]. */
 export function globalMaxPool2d(x: Tensor): Tensor {
-  return adaptiveMax("globalMaxPool2d", x, 1, false) as Tensor;
+  return adaptiveMaxWith(globalMaxPool2dOp, x, 1, false) as Tensor;
+}
+
+/** A max unpooling's attributes; its output [h, w] is the default (i−1)·s − 2p + k, or `outputSize` within one stride of it. */
+function maxUnpoolAttrs(op: string, inShape: Shape, opts: MaxUnpool2dOptions): MaxUnpoolAttrs {
+  const [kh, kw] = pair(op, "kernelSize", opts.kernelSize, 1);
+  const [sh, sw] = opts.stride === undefined || opts.stride === null ? [kh, kw] : pair(op, "stride", opts.stride, 1);
+  const [ph, pw] = pair(op, "padding", opts.padding ?? 0, 0);
+  const [h, w] = sp(inShape);
+  const defH = (h - 1) * sh - 2 * ph + kh, defW = (w - 1) * sw - 2 * pw + kw;
+  let oh = defH, ow = defW;
+  if (opts.outputSize !== undefined && opts.outputSize !== null) {
+    const size = opts.outputSize;
+    if (!Array.isArray(size) || (size.length !== 2 && size.length !== inShape.length)) {
+      throw new ValueError(`${op}: outputSize must be [h, w] or the full ${inShape.length}-D output shape, got ${JSON.stringify(size)}`);
+    }
+    size.forEach((d, i) => checkInt(op, `outputSize[${i}]`, d, 1));
+    const lead = size.slice(0, -2);
+    if (lead.some((d, i) => d !== inShape[i])) {
+      throw new ShapeError(`${op}: outputSize ${fmtShape(size)} must keep the input's leading dims ${fmtShape(inShape.slice(0, -2))}`);
+    }
+    [oh, ow] = size.slice(-2) as [number, number];
+    if (!(defH - sh < oh && oh < defH + sh) || !(defW - sw < ow && ow < defW + sw)) {
+      throw new ValueError(
+        `${op}: outputSize ${fmtShape(size)} is invalid: height must lie strictly between ${defH - sh} and ${defH + sh}, width between ${defW - sw} and ${defW + sw} (default (i−1)·s − 2p + k = [${defH},${defW}] ± stride)`,
+      );
+    }
+  }
+  if (oh < 1 || ow < 1) {
+    throw new ShapeError(`${op}: output size [${oh},${ow}] of input ${fmtShape(inShape)} with kernel [${kh},${kw}], stride [${sh},${sw}], padding [${ph},${pw}] must be ≥ 1`);
+  }
+  return { kernelSize: [kh, kw], stride: [sh, sw], pads: [ph, pw, ph, pw], outputSize: [oh, ow] };
 }
 
 /** Max unpooling (SegNet): each value of x goes back to the position its max pooling took it from, zeros elsewhere.
@@ -292,51 +483,5 @@ export function maxUnpool2d(x: Tensor, indices: Tensor, opts: MaxUnpool2dOptions
   if (indices.ndim !== x.ndim || indices.shape.some((d, i) => d !== x.shape[i])) {
     throw new ShapeError(`${op}: indices ${fmtShape(indices.shape)} must have the input's shape ${fmtShape(x.shape)} (the pooling's output and its indices)`);
   }
-  const [kh, kw] = pair(op, "kernelSize", opts.kernelSize, 1);
-  const [sh, sw] = opts.stride === undefined || opts.stride === null ? [kh, kw] : pair(op, "stride", opts.stride, 1);
-  const [ph, pw] = pair(op, "padding", opts.padding ?? 0, 0);
-  const [n, c, h, w] = x4.shape as [number, number, number, number];
-  const defH = (h - 1) * sh - 2 * ph + kh, defW = (w - 1) * sw - 2 * pw + kw;
-  let oh = defH, ow = defW;
-  if (opts.outputSize !== undefined && opts.outputSize !== null) {
-    const size = opts.outputSize;
-    if (!Array.isArray(size) || (size.length !== 2 && size.length !== x.ndim)) {
-      throw new ValueError(`${op}: outputSize must be [h, w] or the full ${x.ndim}-D output shape, got ${JSON.stringify(size)}`);
-    }
-    size.forEach((d, i) => checkInt(op, `outputSize[${i}]`, d, 1));
-    const lead = size.slice(0, -2);
-    if (lead.some((d, i) => d !== x.shape[i])) {
-      throw new ShapeError(`${op}: outputSize ${fmtShape(size)} must keep the input's leading dims ${fmtShape(x.shape.slice(0, -2))}`);
-    }
-    [oh, ow] = size.slice(-2) as [number, number];
-    if (!(defH - sh < oh && oh < defH + sh) || !(defW - sw < ow && ow < defW + sw)) {
-      throw new ValueError(
-        `${op}: outputSize ${fmtShape(size)} is invalid: height must lie strictly between ${defH - sh} and ${defH + sh}, width between ${defW - sw} and ${defW + sw} (default (i−1)·s − 2p + k = [${defH},${defW}] ± stride)`,
-      );
-    }
-  }
-  if (oh < 1 || ow < 1) {
-    throw new ShapeError(`${op}: output size [${oh},${ow}] of input ${fmtShape(x.shape)} with kernel [${kh},${kw}], stride [${sh},${sw}], padding [${ph},${pw}] must be ≥ 1`);
-  }
-  // Indices as Int32, each checked to fall inside its output plane (PyTorch: "Found an invalid max index").
-  const outPlane = oh * ow;
-  const idx = new Int32Array(indices.size);
-  for (let i = 0; i < idx.length; i++) {
-    const v = indices.data[i]!;
-    if (!Number.isInteger(v) || v < 0 || v >= outPlane) {
-      throw new ValueError(`${op}: index ${v} at flat position ${i} is outside the output plane ${oh}×${ow} (valid 0..${outPlane - 1})`);
-    }
-    idx[i] = v;
-  }
-  const planes = n * c, inPlane = h * w;
-  const out = emptyLike(x.dtype, [n, c, oh, ow]);
-  kernel("planeScatter", x.data)(x4.data, inPlane, idx, true, planes, out.data, outPlane, false);
-  if (needsGrad(x4)) {
-    record(out, op, [x4], (dy) => {
-      const gx = emptyLike(dy.dtype, x4.shape);
-      kernel("planeGather", dy.data)(dy.data, outPlane, idx, true, planes, inPlane, gx.data);
-      return [gx];
-    }, { kernelSize: [kh, kw], stride: [sh, sw], pads: [ph, pw, ph, pw], outputSize: [oh, ow] });
-  }
-  return unbatch(out, unbatched);
+  return unbatch(apply(maxUnpool2dOp, [x4, indices.reshape(x4.shape)], maxUnpoolAttrs(op, x.shape, opts)), unbatched);
 }

@@ -55,7 +55,7 @@ function keptShape(x: Tensor, dims: readonly number[], keepdim: boolean): number
 export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
   const dims = dimsOf("sum", x, dim);
   const r = reduceRaw("sum", x, dims);
-  const result = new Tensor(r.data, keptShape(x, dims, keepdim));
+  const result = new Tensor(r.storage, keptShape(x, dims, keepdim));
   if (needsGrad(x)) {
     const kept = keptShape(x, dims, true);
     record(result, "sum", [x], (g) => [g.reshape(kept).expand(x.shape)], { dim: dims, keepdim });
@@ -76,7 +76,7 @@ function extremum(op: "max" | "min", x: Tensor, dim: number | undefined, keepdim
     // Whole-tensor extremum: the gradient is shared evenly between ties, as PyTorch 1.13 does.
     const flat = x.detach().reshape([x.size]);
     const v = reduceDimRaw(op, flat, 0).reshape([]);
-    const result = new Tensor(v.data, []);
+    const result = new Tensor(v.storage, []);
     if (needsGrad(x)) {
       record(result, op, [x], (g) => {
         const xd = x.detach(), m = result.detach();
@@ -88,7 +88,7 @@ function extremum(op: "max" | "min", x: Tensor, dim: number | undefined, keepdim
   }
   const d = normDim(op, dim, x.ndim);
   const values = reduceDimRaw(op, x.detach(), d);
-  const result = new Tensor(values.data, keptShape(x, [d], keepdim));
+  const result = new Tensor(values.storage, keptShape(x, [d], keepdim));
   if (needsGrad(x)) {
     // Along a dim, the gradient goes to the index the op returns (the first extremum).
     const idx = argReduce(op === "max" ? "argmax" : "argmin", x.detach(), d, true);
@@ -157,7 +157,7 @@ function truth(op: "all" | "any", x: Tensor, dim: number | undefined, keepdim: b
     return emptyLike(x.dtype, keptShape(x, dims, dim === undefined ? false : keepdim)).add(op === "all" ? 1 : 0);
   }
   const r = reduceRaw(op === "all" ? "min" : "max", nonzero, dims);
-  return new Tensor(r.data, keptShape(x, dims, dim === undefined ? false : keepdim));
+  return new Tensor(r.storage, keptShape(x, dims, dim === undefined ? false : keepdim));
 }
 
 /** 1 if every element (along `dim`) is non-zero, else 0; NaN counts as non-zero. No gradient. */

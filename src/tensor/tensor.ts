@@ -1,7 +1,7 @@
-// The Tensor: a contiguous float32 (or float64) buffer with a shape, row-major strides and an autograd record.
-// Reshape-like views share the buffer; every other op writes a new one. Memory is garbage-collected: no dispose.
+// The Tensor: a contiguous float32 (or float64) storage with a shape, row-major strides and an autograd record.
+// Reshape-like views share the storage; every other op writes a new one. Memory is garbage-collected: no dispose.
 import type { DataArray, DType } from "./dtype.js";
-import { dtypeOf } from "./dtype.js";
+import { Storage } from "./storage.js";
 import { contiguousStrides, fmtShape, normDim, shapeEquals, sizeOf, type Shape } from "./shape.js";
 import type { GradFn } from "../autograd/graph.js";
 import { runBackward } from "../autograd/backward.js";
@@ -18,8 +18,8 @@ export type TensorLike = Tensor | number;
 export type NestedArray = number | NestedArray[];
 
 export class Tensor {
-  /** The elements in row-major order. Shared between a tensor and its reshape-like views. */
-  readonly data: DataArray;
+  /** The memory, shared between a tensor and its reshape-like views. */
+  readonly storage: Storage;
   readonly shape: readonly number[];
   /** Row-major strides in elements (tensors are always contiguous). */
   readonly strides: readonly number[];
@@ -33,23 +33,39 @@ export class Tensor {
   /** Keep .grad on a non-leaf too. */
   retainsGrad = false;
 
-  constructor(data: DataArray, shape: Shape, requiresGrad = false) {
-    if (sizeOf(shape) !== data.length) {
-      throw new ShapeError(`Tensor: ${data.length} values do not fill shape ${fmtShape(shape)} (${sizeOf(shape)} elements)`);
+  /** A tensor over `data` (a typed array, not copied, or another tensor's storage: a view). */
+  constructor(data: DataArray | Storage, shape: Shape, requiresGrad = false) {
+    const storage = data instanceof Storage ? data : Storage.of(data);
+    if (sizeOf(shape) !== storage.length) {
+      throw new ShapeError(`Tensor: ${storage.length} values do not fill shape ${fmtShape(shape)} (${sizeOf(shape)} elements)`);
     }
-    this.data = data;
+    this.storage = storage;
     this.shape = Object.freeze([...shape]);
     this.strides = Object.freeze(contiguousStrides(shape));
-    this.dtype = dtypeOf(data);
+    this.dtype = storage.dtype;
     this.requiresGrad = requiresGrad;
   }
 
+  /** A tensor with a shape and no values (a meta tensor): ops on it run their shape rules only. */
+  static meta(shape: Shape, dtype: DType = "float32"): Tensor {
+    return new Tensor(Storage.meta(dtype, sizeOf(shape)), shape);
+  }
+
+  /** The elements in row-major order, shared with the tensor's views (a meta tensor has none: reading throws). */
+  get data(): DataArray {
+    return this.storage.data;
+  }
+  /** Whether this tensor has a shape only (see Tensor.meta). */
+  get isMeta(): boolean {
+    return this.storage.isMeta;
+  }
+
   get size(): number {
-    return this.data.length;
+    return this.storage.length;
   }
   /** Number of elements, like torch.numel. */
   numel(): number {
-    return this.data.length;
+    return this.storage.length;
   }
   get ndim(): number {
     return this.shape.length;
@@ -74,7 +90,7 @@ export class Tensor {
     if (!this.requiresGrad) throw new GradError("backward: this tensor does not require grad (no input of the computation had requiresGrad)");
     if (!grad) {
       if (this.size !== 1) throw new GradError(`backward: grad can be implicit only for a scalar output, this one has shape [${this.shape.join(",")}]`);
-      grad = new Tensor(this.dtype === "float64" ? new Float64Array([1]) : new Float32Array([1]), this.shape);
+      grad = this.isMeta ? Tensor.meta(this.shape, this.dtype) : new Tensor(this.dtype === "float64" ? new Float64Array([1]) : new Float32Array([1]), this.shape);
     }
     if (!shapeEquals(grad.shape, this.shape)) throw new ShapeError(`backward: grad has shape ${fmtShape(grad.shape)} but the tensor has ${fmtShape(this.shape)}`);
     if (grad.dtype !== this.dtype) throw new DTypeError(`backward: grad is ${grad.dtype} but the tensor is ${this.dtype}`);
@@ -82,7 +98,7 @@ export class Tensor {
   }
   /** Same data, cut from the graph. */
   detach(): Tensor {
-    return new Tensor(this.data, this.shape);
+    return new Tensor(this.storage, this.shape);
   }
   /** Set requiresGrad in place (leaves only), returning this. */
   requiresGrad_(on = true): this {
@@ -227,10 +243,7 @@ export function numelOf(shape: Shape): number {
 }
 
 /** Moves `t`'s values into another array of the same kind and length (a backend's resident copy of a parameter);
- *  internal: views made of `t` before keep the old array. */
+ *  internal. Views of `t` share its storage and see the new array too. */
 export function replaceStorage(t: Tensor, data: DataArray): void {
-  if (data.length !== t.data.length || dtypeOf(data) !== t.dtype) {
-    throw new ValueError(`replaceStorage: ${dtypeOf(data)}[${data.length}] cannot hold ${t.dtype}[${t.data.length}]`);
-  }
-  (t as { data: DataArray }).data = data;
+  t.storage.replace(data);
 }
