@@ -6,8 +6,7 @@ import { loadNamedDataset } from "../data/node.js";
 import { evaluate } from "../train/metrics.js";
 import { confusionMatrixImage } from "../viz/plots.js";
 import { writePng } from "../viz/node.js";
-import { ValueError } from "../errors.js";
-import { intOption, loadModelFile, modelInputTransform } from "./common.js";
+import { checkOutputPath, datasetOf, intOption, loadModelFile, modelInputTransform } from "./common.js";
 
 export function register(program: Command, run: (fn: () => Promise<void>) => Promise<void>): void {
   program.command("eval")
@@ -19,15 +18,16 @@ export function register(program: Command, run: (fn: () => Promise<void>) => Pro
     .option("--limit <n>", "evaluate only n test images, evenly spaced over the split")
     .option("-o, --output <file>", "confusion matrix picture", "confusion.png")
     .action((file: string, f: { data?: string; model?: string; batchSize?: string; limit?: string; output: string }) => run(async () => {
-      const m = loadModelFile(file, { model: f.model });
-      const dataName = f.data ?? m.meta?.dataset;
-      if (!dataName) throw new ValueError(`${file} does not record its dataset; pass --data`);
-      const ds = loadNamedDataset(dataName, { channels: m.inputShape[0] === 1 ? 1 : 3 });
+      // everything the command line says is checked before the evaluation, which can take minutes
+      checkOutputPath("-o", f.output);
       const limit = intOption("--limit", f.limit, 0, 0);
+      const batchSize = intOption("--batch-size", f.batchSize, 256);
+      const m = loadModelFile(file, { model: f.model });
+      const ds = loadNamedDataset(datasetOf(file, m, f.data), { channels: m.inputShape[0] === 1 ? 1 : 3 });
       const test = limit > 0 && limit < ds.test.length ? new Subset(ds.test, Array.from({ length: limit }, (_, i) => Math.floor((i * ds.test.length) / limit))) : ds.test;
       const sample = test.get(0).image;
       const tf = modelInputTransform(m, sample);
-      const loader = new DataLoader(withTransform(test, tf), { batchSize: intOption("--batch-size", f.batchSize, 256) });
+      const loader = new DataLoader(withTransform(test, tf), { batchSize });
       const classes = m.classes ?? ds.classes;
       const r = evaluate(m.model, loader, classes.length);
       console.log(`${file} on ${ds.name} (${r.count} test images): accuracy ${(100 * r.accuracy).toFixed(2)}%, loss ${r.loss.toFixed(4)}`);

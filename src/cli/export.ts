@@ -1,13 +1,11 @@
 // convkit export <checkpoint>: hand the model to other tools as ONNX or as a plain safetensors state dict.
 import type { Command } from "commander";
-import { existsSync } from "node:fs";
-import { dirname } from "node:path";
 import { saveSafetensors } from "../io/safetensors.js";
 import { zeros } from "../tensor/creation.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { ValueError } from "../errors.js";
 import { writeFileAtomic } from "../io/node.js";
-import { loadModelFile, MODEL_META_KEY, type LoadedModel } from "./common.js";
+import { checkOutputPath, loadModelFile, MODEL_META_KEY, type LoadedModel } from "./common.js";
 
 type OnnxExporter = (model: LoadedModel["model"], inputs: Tensor, opts?: Record<string, unknown>) => Uint8Array;
 
@@ -34,10 +32,12 @@ export function register(program: Command, run: (fn: () => Promise<void>) => Pro
     .option("--model <name>", "zoo model, for weights files that do not say")
     .action((file: string, f: { onnx?: string; safetensors?: string; model?: string }) => run(async () => {
       if (!f.onnx && !f.safetensors) throw new ValueError("give --onnx FILE and/or --safetensors FILE");
-      for (const out of [f.onnx, f.safetensors]) if (out && !existsSync(dirname(out) || ".")) throw new ValueError(`${out}: the folder ${dirname(out)} does not exist`);
+      if (f.onnx !== undefined) checkOutputPath("--onnx", f.onnx);
+      if (f.safetensors !== undefined) checkOutputPath("--safetensors", f.safetensors);
       const m = loadModelFile(file, { model: f.model });
-      // both formats carry the same description, so predict/eval on the exported file show class names and normalise alike
-      const info = { model: m.name, modelOptions: m.modelOptions, classes: m.classes, mean: m.mean, std: m.std, inputShape: m.inputShape };
+      // both formats carry the same description, so predict/eval/neighbors on the exported file show class names,
+      // normalise and find the dataset alike
+      const info = { model: m.name, modelOptions: m.modelOptions, classes: m.classes, mean: m.mean, std: m.std, inputShape: m.inputShape, dataset: m.dataset };
       const metadata = { [MODEL_META_KEY]: JSON.stringify(info) };
       if (f.safetensors) {
         writeFileAtomic(f.safetensors, saveSafetensors(m.model.stateDict(), metadata));

@@ -1,18 +1,18 @@
 // convkit filter <image>: filter an image with a classic kernel (or one from a file) by true convolution or correlation.
 import type { Command } from "commander";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { Tensor } from "../tensor/tensor.js";
 import { tensor } from "../tensor/creation.js";
 import { convolve2d, KERNEL_NAMES, namedKernel, type FilterKernelName } from "../ops/conv.js";
-import { readImageTensor } from "../data/node.js";
+import { decodeImage, imageToTensor } from "../data/node.js";
 import { Canvas } from "../viz/raster.js";
 import { writePng } from "../viz/node.js";
 import { ValueError } from "../errors.js";
-import { intOption } from "./common.js";
+import { checkOutputPath, intOption, MAX_IMAGE_BYTES, MAX_TEXT_BYTES, readInputFile } from "./common.js";
 
 /** A kernel from a text file: rows of numbers separated by spaces or commas, or a JSON array of rows. */
 export function readKernelFile(path: string): Tensor {
-  const text = readFileSync(path, "utf8").trim();
+  const text = new TextDecoder().decode(readInputFile(path, "kernel file", MAX_TEXT_BYTES)).trim();
   let rows: number[][];
   if (text.startsWith("[")) {
     try {
@@ -40,12 +40,14 @@ export function register(program: Command, run: (fn: () => Promise<void>) => Pro
     .addHelpText("after", "\nZero-sum kernels (edge detectors) are shown as |response| scaled to the maximum; others are clamped to [0, 1].")
     .action((image: string, f: { kernel: string; mode: string; stride?: string; padding?: string; color?: boolean; output: string }) => run(async () => {
       if (f.mode !== "convolve" && f.mode !== "correlate") throw new ValueError(`--mode must be convolve or correlate, got '${f.mode}'`);
+      checkOutputPath("-o", f.output);
       let k: Tensor;
       if ((KERNEL_NAMES as readonly string[]).includes(f.kernel)) k = namedKernel(f.kernel as FilterKernelName);
       else if (existsSync(f.kernel)) k = readKernelFile(f.kernel);
       else throw new ValueError(`--kernel '${f.kernel}' is neither a known kernel (${KERNEL_NAMES.join(", ")}) nor a file`);
-      const x = readImageTensor(image, f.color ? 3 : 1);
-      const p = intOption("--padding", f.padding, Math.floor((k.shape[0]! - 1) / 2), 0);
+      const x = imageToTensor(decodeImage(readInputFile(image, "image", MAX_IMAGE_BYTES), image), f.color ? 3 : 1);
+      // more padding than the kernel reaches only adds zeros, and an unbounded one could not be allocated
+      const p = intOption("--padding", f.padding, Math.floor((k.shape[0]! - 1) / 2), 0, Math.max(k.shape[0]!, k.shape[1]!) - 1);
       const y = convolve2d(x, k, { mode: f.mode, stride: intOption("--stride", f.stride, 1), padding: p });
       let sum = 0;
       for (const v of k.data) sum += v;

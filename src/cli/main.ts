@@ -1,8 +1,8 @@
 // The convkit command line: `convkit <command> --help`. Errors print one line on stderr (the stack with --verbose)
-// and exit with code 1; commander's own usage errors exit with code 1 too.
+// and exit with code 1; commander's own usage errors (unknown option, missing argument…) are one such line too.
 import { Command } from "commander";
 import { ConvkitError } from "../errors.js";
-import { setupBackend, teardownBackend } from "./common.js";
+import { setupBackend, shorten, teardownBackend } from "./common.js";
 import * as train from "./train.js";
 import * as evalCmd from "./eval.js";
 import * as predict from "./predict.js";
@@ -13,13 +13,18 @@ import * as neighbors from "./neighbors.js";
 import * as exportCmd from "./export.js";
 import * as bench from "./bench.js";
 
-/** One line for the user: the message's lines joined, the error class only for unexpected errors. */
+/** One line for the user: the message's lines joined, the error class only for unexpected errors, cut to
+ *  MAX_ERROR_LINE characters (a list of every key of a state dict runs to thousands). */
 export function errorLine(e: unknown): string {
   if (e instanceof Error) {
-    const msg = e.message.split("\n").map((l) => l.trim()).filter(Boolean).join("; ");
-    return e instanceof ConvkitError || (e as NodeJS.ErrnoException).code !== undefined ? msg : `${e.name}: ${msg}`;
+    const msg = oneLine(e.message, "; ");
+    return shorten(e instanceof ConvkitError || (e as NodeJS.ErrnoException).code !== undefined ? msg : `${e.name}: ${msg}`);
   }
-  return String(e);
+  return shorten(oneLine(String(e), "; "));
+}
+
+function oneLine(text: string, sep: string): string {
+  return text.split("\n").map((l) => l.trim()).filter(Boolean).join(sep);
 }
 
 export function buildProgram(): Command {
@@ -28,7 +33,9 @@ export function buildProgram(): Command {
     .description("Convolutional neural networks in TypeScript: train, evaluate, predict and look inside CNNs")
     .option("--verbose", "print stack traces on errors")
     .option("--backend <name>", "wasm (WebAssembly SIMD + threads, default where available) | js (reference loops)", "auto")
-    .showHelpAfterError("(add --help for usage)");
+    // commander's usage errors ("error: unknown option '--x'", a suggestion on a second line) as our one line; the
+    // subcommands inherit this, and --help still goes to stdout as it is
+    .configureOutput({ outputError: (text, write) => write(`convkit: ${shorten(`${oneLine(text, " ").replace(/^error: /, "")} (add --help for usage)`)}\n`) });
   const run = async (fn: () => Promise<void>): Promise<void> => {
     const opts = program.opts<{ verbose?: boolean; backend: string }>();
     try {

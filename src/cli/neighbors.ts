@@ -10,7 +10,7 @@ import { loadNamedDataset } from "../data/node.js";
 import { montage, type MontageRow } from "../viz/plots.js";
 import { writePng } from "../viz/node.js";
 import { ValueError } from "../errors.js";
-import { intOption, loadModelFile, modelInputTransform, type LoadedModel } from "./common.js";
+import { checkOutputPath, datasetOf, intOption, loadModelFile, modelInputTransform, type LoadedModel } from "./common.js";
 
 /** Penultimate features [N, D] of every sample (captured at the last Linear's input) and the normalised inputs [N, P]. */
 function embed(m: LoadedModel, ds: Dataset): { pixels: Float32Array[]; features: Float32Array[]; labels: number[] } {
@@ -65,15 +65,16 @@ export function register(program: Command, run: (fn: () => Promise<void>) => Pro
     .requiredOption("-o, --output <file>", "output PNG montage")
     .action((file: string, f: { data?: string; query: string; k?: string; space: string; limit?: string; model?: string; output: string }) => run(async () => {
       if (!["pixel", "feature", "both"].includes(f.space)) throw new ValueError(`--space must be pixel, feature or both, got '${f.space}'`);
-      const m = loadModelFile(file, { model: f.model });
-      const dataName = f.data ?? m.meta?.dataset;
-      if (!dataName) throw new ValueError(`${file} does not record its dataset; pass --data`);
-      const ds = loadNamedDataset(dataName, { channels: m.inputShape[0] === 1 ? 1 : 3 });
+      checkOutputPath("-o", f.output);
       const q = intOption("--query", f.query, 0, 0);
-      if (q >= ds.test.length) throw new ValueError(`--query ${q} is out of range: the test split has ${ds.test.length} images`);
       const k = intOption("--k", f.k, 5);
       const limit = intOption("--limit", f.limit, 0, 0);
+      const m = loadModelFile(file, { model: f.model });
+      const ds = loadNamedDataset(datasetOf(file, m, f.data), { channels: m.inputShape[0] === 1 ? 1 : 3 });
+      if (q >= ds.test.length) throw new ValueError(`--query ${q} is out of range: the test split has ${ds.test.length} images`);
       const train = limit > 0 && limit < ds.train.length ? new Subset(ds.train, Array.from({ length: limit }, (_, i) => Math.floor((i * ds.train.length) / limit))) : ds.train;
+      // refused rather than clamped: "5/5 nearest" must mean what it says
+      if (k > train.length) throw new ValueError(`--k ${k} is more neighbours than the ${train.length} training images searched${train.length < ds.train.length ? " (--limit)" : ""}`);
       const tf = modelInputTransform(m, ds.train.get(0).image);
       const base = embed(m, withTransform(train, tf));
       const query = embed(m, withTransform(new Subset(ds.test, [q]), tf));

@@ -14,14 +14,15 @@ export function register(program: Command, run: (fn: () => Promise<void>) => Pro
     .option("--labels <imagenet|file>", "class names: imagenet (shipped) or a file with one name per line")
     .option("--model <name>", "zoo model, for weights files that do not say (.pth)")
     .option("--invert", "invert grey images (dark digits on white paper → MNIST's white on black)")
+    .option("--resize", "scale images of another size to the model's input (otherwise they are refused)")
     .option("--json", "print JSON")
-    .action((file: string, images: string[], f: { top?: string; labels?: string; model?: string; invert?: boolean; json?: boolean }) => run(async () => {
-      const m = loadModelFile(file, { model: f.model });
+    .action((file: string, images: string[], f: { top?: string; labels?: string; model?: string; invert?: boolean; resize?: boolean; json?: boolean }) => run(async () => {
       const top = intOption("--top", f.top, 5);
+      const m = loadModelFile(file, { model: f.model });
       const results: { image: string; top: { label: string; index: number; probability: number }[] }[] = [];
       let names: string[] | null = null;
       for (const path of images) {
-        const x = readModelInput(m, path, f.invert === true);
+        const x = readModelInput(m, path, { invert: f.invert, resize: f.resize });
         const probs = noGrad(() => softmax(logitsOf(m.model.call(x)), 1));
         const n = probs.shape[1]!;
         names ??= readLabels(f.labels, m, n);

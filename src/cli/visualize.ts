@@ -7,13 +7,16 @@ import type { AnyModule } from "../nn/module.js";
 import { filterGrid, featureMaps } from "../viz/plots.js";
 import { writePng } from "../viz/node.js";
 import { ValueError } from "../errors.js";
-import { loadModelFile, readModelInput, type LoadedModel } from "./common.js";
+import { checkOutputPath, intOption, listSome, loadModelFile, readModelInput, type LoadedModel } from "./common.js";
+
+/** Largest --scale: pixels per weight (a 7×7 filter is then 448 px wide). */
+const MAX_SCALE = 64;
 
 function layerOf(m: LoadedModel, name: string | undefined): [string, AnyModule] {
   const mods = [...m.model.namedModules()];
   if (name !== undefined) {
     const found = mods.find(([n]) => n === name);
-    if (!found) throw new ValueError(`--layer '${name}' is not a layer of ${m.name} (layers: ${mods.filter(([n]) => n).map(([n]) => n).slice(0, 30).join(", ")}…)`);
+    if (!found) throw new ValueError(`--layer '${name}' is not a layer of ${m.name} (layers: ${listSome(mods.filter(([n]) => n).map(([n]) => n), 30)})`);
     return found;
   }
   const conv = mods.find(([, mod]) => mod instanceof Conv2d);
@@ -28,14 +31,16 @@ export function register(program: Command, run: (fn: () => Promise<void>) => Pro
     .argument("<checkpoint>", "training checkpoint, .safetensors or .pth")
     .option("--layer <name>", "conv layer by name (e.g. features.0, conv1)")
     .option("--model <name>", "zoo model, for weights files that do not say")
-    .option("--scale <n>", "pixels per weight")
+    .option("--scale <n>", `pixels per weight, 1 to ${MAX_SCALE} (default: about 48 px per filter)`)
     .requiredOption("-o, --output <file>", "output PNG")
     .action((file: string, f: { layer?: string; model?: string; scale?: string; output: string }) => run(async () => {
+      checkOutputPath("-o", f.output);
+      const scale = f.scale === undefined ? {} : { scale: intOption("--scale", f.scale, 1, 1, MAX_SCALE) };
       const m = loadModelFile(file, { model: f.model });
       const [name, layer] = layerOf(m, f.layer);
       if (!(layer instanceof Conv2d)) throw new ValueError(`--layer '${name}' is a ${layer.typeName}, not a Conv2d`);
       const w = layer.weight;
-      writePng(f.output, filterGrid(w, { title: `${m.name} ${name}: ${w.shape[0]} filters ${w.shape.slice(1).join("x")}`, ...(f.scale ? { scale: Number(f.scale) } : {}) }));
+      writePng(f.output, filterGrid(w, { title: `${m.name} ${name}: ${w.shape[0]} filters ${w.shape.slice(1).join("x")}`, ...scale }));
       console.log(`${name}: ${w.shape[0]} filters of ${w.shape.slice(1).join("×")} → ${f.output}`);
     }));
   vis.command("features")
@@ -45,11 +50,13 @@ export function register(program: Command, run: (fn: () => Promise<void>) => Pro
     .option("--layer <name>", "layer by name (e.g. features.0, features.3, layer1)")
     .option("--model <name>", "zoo model, for weights files that do not say")
     .option("--invert", "invert grey images (dark digits on white paper)")
+    .option("--resize", "scale an image of another size to the model's input (otherwise it is refused)")
     .requiredOption("-o, --output <file>", "output PNG")
-    .action((file: string, image: string, f: { layer?: string; model?: string; invert?: boolean; output: string }) => run(async () => {
+    .action((file: string, image: string, f: { layer?: string; model?: string; invert?: boolean; resize?: boolean; output: string }) => run(async () => {
+      checkOutputPath("-o", f.output);
       const m = loadModelFile(file, { model: f.model });
       const [name, layer] = layerOf(m, f.layer);
-      const x = readModelInput(m, image, f.invert === true);
+      const x = readModelInput(m, image, { invert: f.invert, resize: f.resize });
       let captured: Tensor | null = null;
       const h = layer.registerForwardHook((_mod, _in, out) => {
         captured = out as Tensor;

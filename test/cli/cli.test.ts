@@ -1,12 +1,15 @@
 // Every convkit command end to end on small data: --help, a tiny training run, eval, predict, summary, filter,
-// visualize, neighbors, export; and bad input: one line on stderr, exit code ≠ 0, no stack trace unless --verbose.
+// visualize, neighbors, export; and bad input: one line on stderr, exit code ≠ 0, no stack trace unless --verbose,
+// nothing written (hostile paths, sizes and files are made here, at run time).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, writeFileSync, copyFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync, copyFileSync, statSync, mkdirSync, readdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { PNG } from "pngjs";
 import { spawnSync } from "node:child_process";
-import { convkit, errLines, tempDir, ROOT } from "./helpers.js";
+import { assertRefused, convkit, errLines, tempDir, ROOT } from "./helpers.js";
+import { errorLine } from "../../src/cli/main.js";
+import { ValueError } from "../../src/errors.js";
 import { loadSafetensors, saveSafetensors } from "../../src/io/safetensors.js";
 import { decodeModel, encodeModel } from "../../src/io/onnx-proto.js";
 
@@ -73,6 +76,9 @@ test("train → eval → predict → visualize → neighbors → export on a sma
   assert.equal(ex.code, 0, ex.stderr);
   const sd = loadSafetensors(new Uint8Array(readFileSync(st)));
   assert.deepEqual([...sd.tensors.keys()].slice(0, 2), ["features.0.weight", "features.0.bias"]);
+  // the export records the checkpoint's dataset: neighbors on it needs no --data
+  const nb2 = convkit(["neighbors", st, "--query", "3", "--k", "2", "--limit", "100", "-o", join(dir, "nn2.png")]);
+  assert.equal(nb2.code, 0, nb2.stderr);
   // the exported file predicts the same as the checkpoint, without being told the model
   const p2 = convkit(["predict", st, digit7, "--top", "3", "--json"]);
   assert.equal(p2.code, 0, p2.stderr);
@@ -123,7 +129,7 @@ test("bad input: one line on stderr, exit ≠ 0, no stack trace unless --verbose
   writeFileSync(notImage, "hello");
   const before = statSync(ckpt).mtimeMs;
   const cases: [string[], RegExp][] = [
-    [["predict", join(dir, "missing.safetensors"), digit7], /missing\.safetensors: no such file/],
+    [["predict", join(dir, "missing.safetensors"), digit7], /missing\.safetensors: no such model file/],
     [["predict", corrupt, digit7], /corrupt\.safetensors.*header length 200 runs beyond the end of the file/],
     [["predict", ckpt, notImage], /notes\.png: not a PNG or JPEG image/],
     [["predict", ckpt, digit7, "--model", "resnet18"], /is a lenet5 checkpoint, not resnet18/],
@@ -143,7 +149,7 @@ test("bad input: one line on stderr, exit ≠ 0, no stack trace unless --verbose
   for (const [args, re] of cases) {
     const r = convkit(args);
     assert.notEqual(r.code, 0, `${args.join(" ")} should fail`);
-    const lines = errLines(r).filter((l) => !l.startsWith("(add --help"));
+    const lines = errLines(r);
     assert.equal(lines.length, 1, `${args.join(" ")}: expected one line, got:\n${r.stderr}`);
     assert.match(lines[0]!, re, args.join(" "));
     assert.doesNotMatch(r.stderr, /^\s+at /m);
@@ -209,8 +215,8 @@ test("export --onnx keeps class names and preprocessing: predict on the .onnx na
   assert.equal(plain.code, 0, plain.stderr);
   assert.match(plain.stdout, /^\s+1\. seven\s+\d+\.\d\d%$/m);
 
-  // a foreign (torch-exported) ONNX file without metadata still predicts, with index labels
-  const foreign = convkit(["predict", join(ROOT, "test", "fixtures", "io", "tiny_cnn.onnx"), digits[0]!, "--top", "2", "--json"]);
+  // a foreign (torch-exported) ONNX file without metadata still predicts, with index labels (its input is 10×10: --resize)
+  const foreign = convkit(["predict", join(ROOT, "test", "fixtures", "io", "tiny_cnn.onnx"), digits[0]!, "--resize", "--top", "2", "--json"]);
   assert.equal(foreign.code, 0, foreign.stderr);
   for (const t of (JSON.parse(foreign.stdout) as Pred)[0]!.top) assert.equal(t.label, String(t.index));
 
@@ -250,4 +256,116 @@ test("train --init fine-tunes from given weights: starting from the shipped LeNe
   assert.match(errLines(bad)[0]!, /--init: .*lenet5-mnist\.safetensors does not hold vgg6_bn's weights/);
   const missing = convkit(["train", "lenet5", "--init", join(dir, "nope.safetensors"), "--out", join(dir, "finetune-missing")]);
   assert.match(errLines(missing)[0]!, /--init: .*nope\.safetensors does not exist/);
+});
+
+test("hostile command-line input: one convkit: line, exit 1, nothing written and no work done first", () => {
+  const shipped = join(ROOT, "assets", "lenet5-mnist.safetensors");
+  const vgg = join(ROOT, "assets", "vgg6_bn-fashion-mnist.safetensors");
+  const h = join(dir, "hostile");
+  mkdirSync(h);
+  const grey = (w: number, ht: number): Uint8Array => {
+    const img = new PNG({ width: w, height: ht });
+    img.data.fill(128);
+    return new Uint8Array(PNG.sync.write(img));
+  };
+  const tiny = join(h, "tiny.png");
+  writeFileSync(tiny, grey(1, 1));
+  // a "weights file" that never ends: read whole, it grew the process to 6 GB
+  const zero = join(h, "zero.safetensors");
+  symlinkSync("/dev/zero", zero);
+  const unknownModel = join(h, "unknown-model.safetensors");
+  writeFileSync(unknownModel, saveSafetensors(loadSafetensors(new Uint8Array(readFileSync(shipped))).tensors, { "convkit.model": JSON.stringify({ model: "lenet7" }) }));
+  const out = join(h, "out"); // every output goes in here, or into a folder that does not exist
+  mkdirSync(out);
+  const missing = join(h, "no-such-folder");
+  const dirRe = (flag: string): RegExp => new RegExp(`^convkit: ${flag} \\S*out: is a directory, expected a file name$`);
+  const missingRe = (flag: string): RegExp => new RegExp(`^convkit: ${flag} \\S*no-such-folder/\\S+: the folder \\S*no-such-folder does not exist$`);
+  const sizeRe = /tiny\.png is 1×1 pixels; lenet5 takes 32×32 images \(down to 28×28, padded\): pass --resize to scale it to fit$/;
+  const cases: [string[], RegExp][] = [
+    // visualize --scale: was a TypeError, or a degenerate PNG
+    ...["abc", "-2", "0", "65"].map((v): [string[], RegExp] => [["visualize", "filters", shipped, "--scale", v, "-o", join(out, "f.png")], new RegExp(`--scale must be an integer from 1 to 64, got '${v}'$`)]),
+    // images of another size than the model takes: was classified silently
+    [["predict", shipped, tiny], sizeRe],
+    [["visualize", "features", shipped, tiny, "-o", join(out, "m.png")], sizeRe],
+    // output paths: a directory, or in a missing folder (was the temporary file's name, after the work)
+    [["visualize", "filters", shipped, "-o", out], dirRe("-o")],
+    [["visualize", "filters", shipped, "-o", join(missing, "f.png")], missingRe("-o")],
+    [["visualize", "features", shipped, digit7, "-o", out], dirRe("-o")],
+    [["eval", shipped, "--data", "mnist", "-o", out], dirRe("-o")],
+    [["eval", shipped, "--data", "mnist", "-o", join(missing, "c.png")], missingRe("-o")],
+    [["neighbors", shipped, "--data", "mnist", "--query", "0", "-o", out], dirRe("-o")],
+    [["filter", digit7, "--kernel", "sobel-x", "-o", join(missing, "e.png")], missingRe("-o")],
+    [["export", shipped, "--onnx", out], dirRe("--onnx")],
+    [["export", shipped, "--safetensors", join(missing, "w.safetensors")], missingRe("--safetensors")],
+    // every file read is size-limited and refuses what is not a regular file
+    [["predict", zero, digit7], /zero\.safetensors: not a regular file, expected a model file$/],
+    [["predict", shipped, zero], /zero\.safetensors: not a regular file, expected an image$/],
+    [["predict", shipped, digit7, "--labels", zero], /zero\.safetensors: not a regular file, expected a labels file$/],
+    [["filter", zero, "--kernel", "sobel-x", "-o", join(out, "e.png")], /zero\.safetensors: not a regular file, expected an image$/],
+    [["filter", digit7, "--kernel", zero, "-o", join(out, "e.png")], /zero\.safetensors: not a regular file, expected a kernel file$/],
+    [["filter", digit7, "--kernel", "sobel-x", "--padding", "100000", "-o", join(out, "e.png")], /--padding must be an integer from 0 to 2, got '100000'$/],
+    // weights of another model: counts and the first keys, not every key
+    [["predict", vgg, digit7, "--model", "resnet18"], /does not fit resnet18: \d+ missing keys \(conv1\.weight, [^)]*, … \(\d+ more\)\); \d+ unexpected keys/],
+    // model names: the flag or argument and the valid names, not models.create/defaultInputShape
+    [["predict", shipped, digit7, "--model", "lenet7"], /^convkit: --model: unknown model 'lenet7' \(known: lenet5, .*, unet\)$/],
+    [["predict", unknownModel, digit7], /unknown-model\.safetensors: its metadata names an unknown model 'lenet7' \(known: lenet5, /],
+    [["summary", "lenet7"], /^convkit: summary <model>: unknown model 'lenet7' \(known: lenet5, /],
+    [["summary", "lenet5", "--num-classes", "ten"], /--num-classes must be an integer ≥ 1, got 'ten'$/],
+    // a shape that does not fit: the layer that fails and the input the model is built for
+    [["summary", "lenet5", "--input", "1,1,28,28"], /^convkit: lenet5 fails at layer features\.\d+ \(Conv2d\) on --input 1,1,28,28: .*; lenet5 is built for --input 1,1,32,32$/],
+    // neighbours: more than are searched was reported as "6/100000"
+    [["neighbors", shipped, "--data", "mnist", "--query", "0", "--k", "100000", "--limit", "50", "-o", join(out, "n.png")], /--k 100000 is more neighbours than the 50 training images searched \(--limit\)$/],
+    [["neighbors", shipped, "--query", "0", "-o", join(out, "n.png")], /lenet5-mnist\.safetensors does not record its dataset; pass --data mnist, fashion-mnist or DIR$/],
+    // commander's own usage errors: one line with the prefix (were 2–3 lines without it)
+    [["summary", "lenet5", "--bogus"], /^convkit: unknown option '--bogus' \(add --help for usage\)$/],
+    [["predict", shipped], /^convkit: missing required argument 'images' \(add --help for usage\)$/],
+    [["visualize", "filterz"], /^convkit: unknown command 'filterz' \(Did you mean filters\?\) \(add --help for usage\)$/],
+    [["filter", digit7, "--kernel"], /^convkit: option '--kernel <name\|file>' argument missing \(add --help for usage\)$/],
+  ];
+  // a FIFO would block a plain read until someone writes to it
+  const fifo = join(h, "fifo.safetensors");
+  if (spawnSync("mkfifo", [fifo]).status === 0) cases.push([["predict", fifo, digit7], /fifo\.safetensors: not a regular file, expected a model file$/]);
+  const before = readdirSync(h).sort();
+  const failures: string[] = [];
+  for (const [args, re] of cases) {
+    const what = args.join(" ");
+    try {
+      const r = convkit(args, { timeout: 60_000 });
+      assertRefused(r, re, what);
+      assert.equal(r.stdout, "", `${what}: refused only after working:\n${r.stdout}`);
+      assert.deepEqual(readdirSync(out), [], `${what}: wrote into ${out}`);
+      assert.deepEqual(readdirSync(h).sort(), before, `${what}: left a file beside its output`);
+      assert.ok(!existsSync(missing), `${what}: made ${missing}`);
+    } catch (e) {
+      failures.push((e as Error).message);
+    }
+  }
+  // every case is tried, so that one run lists all that fail
+  assert.deepEqual(failures, []);
+  // asked to, predict scales the 1×1 image; --help is still plain help on stdout
+  assert.equal(convkit(["predict", shipped, tiny, "--resize", "--top", "1"]).code, 0);
+  const help = convkit(["predict", "--help"]);
+  assert.deepEqual([help.code, help.stderr], [0, ""]);
+  assert.match(help.stdout, /--resize/);
+});
+
+test("an error line is one line and cut to a readable length (a state dict's every key ran to 1,900 characters)", () => {
+  const keys = Array.from({ length: 120 }, (_, i) => `features.${i}.weight`).join(", ");
+  const line = errorLine(new ValueError(`loadStateDict: the state dict does not fit VGG:\n  missing keys (120): ${keys}`));
+  assert.ok(line.length <= 400, `${line.length} characters`);
+  assert.match(line, /^loadStateDict: the state dict does not fit VGG:; missing keys \(120\): features\.0\.weight, .*…$/);
+  assert.equal(errorLine(new ValueError("short\nmessage")), "short; message");
+});
+
+test("the README's neighbors example runs", () => {
+  const line = readFileSync(join(ROOT, "README.md"), "utf8").split("\n").find((l) => l.startsWith("npx convkit neighbors "));
+  assert.ok(line, "the README shows neighbors");
+  const args = line.replace(/^npx convkit /, "").split(/\s+/).filter(Boolean);
+  const o = args.indexOf("-o");
+  args[o + 1] = join(dir, "readme-neighbors.png");
+  // the same command on fewer training images, to stay quick
+  const r = convkit([...args, "--limit", "300"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /feature space: \d\/5 nearest/);
+  assert.ok(existsSync(join(dir, "readme-neighbors.png")));
 });

@@ -1,4 +1,5 @@
 // Runs the convkit command (bin/convkit.js) as a child process and captures its output.
+import assert from "node:assert/strict";
 import { spawnSync, spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { mkdtempSync } from "node:fs";
@@ -26,4 +27,15 @@ export function tempDir(prefix: string): string {
 /** The lines of stderr that are not npm's own warnings. */
 export function errLines(r: Result): string[] {
   return r.stderr.split("\n").filter((l) => l.trim() && !l.startsWith("npm warn"));
+}
+
+/** A refused command: exit code 1 and exactly one line on stderr, `convkit: …` matching `re` (nothing else: no stack,
+ *  no usage text, no second line from commander). */
+export function assertRefused(r: Result, re: RegExp, what: string): string {
+  assert.equal(r.code, 1, `${what}: exit code ${r.code}, stderr:\n${r.stderr}`);
+  const lines = errLines(r);
+  assert.equal(lines.length, 1, `${what}: expected one line on stderr, got:\n${r.stderr}`);
+  assert.match(lines[0]!, /^convkit: /, what);
+  assert.match(lines[0]!, re, what);
+  return lines[0]!;
 }
