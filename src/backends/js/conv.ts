@@ -4,9 +4,13 @@
 //   iy = oy·strideH − padTop + ky·dilationH,   ix = ox·strideW − padLeft + kx·dilationW
 // and a read outside [0,h)×[0,w) is a zero of the padding. Rather than testing every read, for each tap we compute
 // once the range of output rows/columns whose reads land inside the input (tapRange), so the inner loops run over a
-// contiguous span of the output width with no bounds checks. Groups: output channel oc belongs to group
-// g = floor(oc / (cOut/groups)) and sees input channels g·(cIn/groups) … (g+1)·(cIn/groups) − 1; the weight is
-// [cOut, cIn/groups, kh, kw] row-major. Every sum runs in doubles and is rounded once when stored, for float32 data too.
+// contiguous span of the output width with no bounds checks. A padding read still multiplies, as in PyTorch's im2col
+// path (and in a sum over an explicitly zero-padded input): that adds nothing unless the other factor is NaN or ±∞,
+// whose product with the padding's zero is NaN — so the forward and the weight gradient add those products where
+// they are not zeros (paddingReads); the input gradient has none (the padding receives no gradient).
+// Groups: output channel oc belongs to group g = floor(oc / (cOut/groups)) and sees input channels
+// g·(cIn/groups) … (g+1)·(cIn/groups) − 1; the weight is [cOut, cIn/groups, kh, kw] row-major. Every sum runs in
+// doubles and is rounded once when stored, for float32 data too.
 import type { ConvGeometry, Kernels } from "../backend.js";
 
 /** Output positions o in [lo, hi) whose input index o·stride − pad + tap falls inside [0, size). */
@@ -24,6 +28,15 @@ function tapRanges(g: ConvGeometry): { rowLo: Int32Array; rowHi: Int32Array; col
   for (let ky = 0; ky < g.kh; ky++) [rowLo[ky], rowHi[ky]] = tapRange(g.outH, g.strideH, g.padTop, ky * g.dilationH, g.h);
   for (let kx = 0; kx < g.kw; kx++) [colLo[kx], colHi[kx]] = tapRange(g.outW, g.strideW, g.padLeft, kx * g.dilationW, g.w);
   return { rowLo, rowHi, colLo, colHi };
+}
+
+/** The outputs (oy·outW + ox) outside the tap's span [oyLo,oyHi)×[oxLo,oxHi): those that read the tap in the padding. */
+function paddingReads(outH: number, outW: number, oyLo: number, oyHi: number, oxLo: number, oxHi: number): number[] {
+  const out: number[] = [];
+  for (let oy = 0; oy < outH; oy++) {
+    for (let ox = 0; ox < outW; ox++) if (oy < oyLo || oy >= oyHi || ox < oxLo || ox >= oxHi) out.push(oy * outW + ox);
+  }
+  return out;
 }
 
 export const convKernels: Pick<Kernels, "conv2d" | "conv2dBackwardInput" | "conv2dBackwardWeight"> = {
@@ -48,6 +61,7 @@ export const convKernels: Pick<Kernels, "conv2d" | "conv2dBackwardInput" | "conv
             for (let kx = 0; kx < kw; kx++) {
               const wv = w[wBase + ky * kw + kx]!;
               const oxLo = colLo[kx]!, oxHi = colHi[kx]!;
+              if (!Number.isFinite(wv)) for (const o of paddingReads(outH, outW, oyLo, oyHi, oxLo, oxHi)) acc[o] += wv * 0;
               for (let oy = oyLo; oy < oyHi; oy++) {
                 const accRow = oy * outW;
                 // x index of (oy, ox) for this tap is xRow + ox·strideW
@@ -104,6 +118,11 @@ export const convKernels: Pick<Kernels, "conv2d" | "conv2dBackwardInput" | "conv
     const cInG = cIn / groups, cOutG = cOut / groups;
     const inPlane = h * width, outPlane = outH * outW;
     const { rowLo, rowHi, colLo, colHi } = tapRanges(g);
+    // the dy planes holding a NaN or ±∞, whose products with the padding's zeros are NaN
+    const nonFinite: number[] = [];
+    for (let p = 0; p < n * cOut; p++) {
+      for (let i = p * outPlane; i < (p + 1) * outPlane; i++) if (!Number.isFinite(dy[i]!)) { nonFinite.push(p); break; }
+    }
     for (let oc = 0; oc < cOut; oc++) {
       const group = Math.floor(oc / cOutG);
       for (let icg = 0; icg < cInG; icg++) {
@@ -120,6 +139,9 @@ export const convKernels: Pick<Kernels, "conv2d" | "conv2dBackwardInput" | "conv
                 const xRow = xBase + (oy * strideH - padTop + ky * dilationH) * width - padLeft + kx * dilationW;
                 for (let ox = oxLo; ox < oxHi; ox++) acc += dy[yRow + ox]! * x[xRow + ox * strideW]!;
               }
+            }
+            for (const p of nonFinite) {
+              if (p % cOut === oc) for (const o of paddingReads(outH, outW, oyLo, oyHi, oxLo, oxHi)) acc += dy[p * outPlane + o]! * 0;
             }
             dw[((oc * cInG + icg) * kh + ky) * kw + kx] = acc;
           }

@@ -33,6 +33,17 @@ export function setPaddedIm2col(on: boolean): void { PADDED_IM2COL = on; }
 
 const roundUp = (v: number, m: number) => Math.ceil(v / m) * m;
 
+/** Whether every value is finite. Winograd's tile transforms spread a NaN or ±∞ over their whole tile, and the input
+ *  gradient computed as a convolution of the padded gradient multiplies that padding by a non-finite weight, where the
+ *  reference (and PyTorch's im2col/col2im) has no product; a result holding one is recomputed by the paths that give
+ *  the reference's pattern. Scanning a result costs little beside the convolution that made it. */
+function allFinite(a: Float32Array): boolean {
+  // v·0 is 0 for a finite v and NaN for NaN or ±∞: a sum without branches (20 % faster than testing each value)
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * 0;
+  return s === 0;
+}
+
 /** Splits `total` into blocks of about `target`, with the block count rounded so that `outer`×count units
  *  share evenly among `nth` threads when `outer` alone cannot. Returns the block size (a multiple of `align`). */
 function blockSize(total: number, target: number, align: number, outer: number, nth: number): number {
@@ -195,9 +206,10 @@ function convWinogradWeight(rt: WasmRuntime, g: ConvGeometry, xPtr: number, dyPt
   return dW;
 }
 
-/** Forward convolution over operands already in the arena (`wPtr`: the weights as given, [Cout, Cin/groups, kh, kw]). */
-function convForwardPtrs(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: number, biasPtr: number, yPtr: number): void {
-  if (winogradFits(g)) { convWinograd(rt, g, xPtr, wPtr, biasPtr, yPtr); return; }
+/** Forward convolution over operands already in the arena (`wPtr`: the weights as given, [Cout, Cin/groups, kh, kw]);
+ *  `winograd` false keeps to the direct and GEMM paths. */
+function convForwardPtrs(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: number, biasPtr: number, yPtr: number, winograd = true): void {
+  if (winograd && winogradFits(g)) { convWinograd(rt, g, xPtr, wPtr, biasPtr, yPtr); return; }
   const cinG = g.cIn / g.groups, coutG = g.cOut / g.groups;
   const K = cinG * g.kh * g.kw, P = g.outH * g.outW;
   const flops = 2 * g.n * g.cOut * P * K;
@@ -358,6 +370,7 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
       const bPtr = bias ? rt.copyIn(bias as Float32Array) : 0;
       const yPtr = rt.allocF32(y.length);
       convForwardPtrs(rt, g, xPtr, wPtr, bPtr, yPtr);
+      if (winogradFits(g) && !allFinite(rt.f32(yPtr, y.length))) convForwardPtrs(rt, g, xPtr, wPtr, bPtr, yPtr, false);
       rt.copyOut(yPtr, y as Float32Array);
     });
 
@@ -427,6 +440,7 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
       };
       const dxPtr = rt.allocF32(dx.length);
       convForwardPtrs(rt, gt, dyPtr, wPtr, 0, dxPtr);
+      if (!allFinite(rt.f32(dxPtr, dx.length))) { backwardInputCol2im(dy, w, g, dx); return; }
       rt.copyOut(dxPtr, dx as Float32Array);
     });
 
@@ -439,7 +453,10 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
       const nth = threadsFor(rt, flops);
       const dyPtr = rt.copyIn(dy as Float32Array);
       const xPtr = rt.copyIn(x as Float32Array); // after dy: the direct task's masked last vector reads past dy's end
-      if (winogradFits(g)) { rt.copyOut(convWinogradWeight(rt, g, xPtr, dyPtr), dw as Float32Array); return; }
+      if (winogradFits(g)) {
+        const dW = convWinogradWeight(rt, g, xPtr, dyPtr);
+        if (allFinite(rt.f32(dW, dw.length))) { rt.copyOut(dW, dw as Float32Array); return; }
+      }
       if (weightChannelsFit(g)) { convWeightChannels(rt, g, xPtr, dyPtr, nth, dw as Float32Array); return; }
       const total = g.cOut * K;
       const parts = rt.allocF32(total * nth);
