@@ -47,9 +47,9 @@ export type StoredType = "f64" | "f32" | "f16" | "bf16" | "i64" | "i32" | "i16" 
 export const STORED_SIZE: Record<StoredType, number> = { f64: 8, f32: 4, f16: 2, bf16: 2, i64: 8, i32: 4, i16: 2, i8: 1, u8: 1, bool: 1 };
 
 /** Decode `count` little-endian elements of `type` starting at `bytes[offset]` into float32 (integers convert exactly
- *  up to 2^24; larger ones round, which is harmless for the counters and indices a state dict holds). */
-export function decodeElements(bytes: Uint8Array, offset: number, count: number, type: StoredType): Float32Array {
-  const out = new Float32Array(count);
+ *  up to 2^24; larger ones round, which is harmless for the counters and indices a state dict holds), into `out` when
+ *  given (its first `count` elements). */
+export function decodeElements(bytes: Uint8Array, offset: number, count: number, type: StoredType, out: Float32Array = new Float32Array(count)): Float32Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset + offset, count * STORED_SIZE[type]);
   switch (type) {
     case "f32":
@@ -67,6 +67,22 @@ export function decodeElements(bytes: Uint8Array, offset: number, count: number,
     case "bool": for (let i = 0; i < count; i++) out[i] = view.getUint8(i) ? 1 : 0; break;
   }
   return out;
+}
+
+/** The element of `type` at byte `at` of `view`, as decodeElements converts it. */
+export function readElement(view: DataView, at: number, type: StoredType): number {
+  switch (type) {
+    case "f32": return view.getFloat32(at, true);
+    case "f64": return view.getFloat64(at, true);
+    case "f16": return halfToFloat(view.getUint16(at, true));
+    case "bf16": return bf16ToFloat(view.getUint16(at, true));
+    case "i64": return Number(view.getBigInt64(at, true));
+    case "i32": return view.getInt32(at, true);
+    case "i16": return view.getInt16(at, true);
+    case "i8": return view.getInt8(at);
+    case "u8": return view.getUint8(at);
+    case "bool": return view.getUint8(at) ? 1 : 0;
+  }
 }
 
 export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;

@@ -48,8 +48,10 @@ type StackItem = PyValue | typeof MARK;
 const MAX_STACK = 1_000_000;
 const MAX_MEMO = 10_000_000;
 
-/** Run the pickle in `bytes` and return its top-level value. `name` is the file name for error messages. */
-export function unpickle(bytes: Uint8Array, name?: string): PyValue {
+/** Run the pickle in `bytes` and return its top-level value. `name` is the file name for error messages. When
+ *  `shared` is given, every object the pickle refers to more than once (through its memo, or DUP) is added to it: the
+ *  only objects that can appear twice in the result, or inside themselves. */
+export function unpickle(bytes: Uint8Array, name?: string, shared?: Set<object>): PyValue {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const decoder = new TextDecoder("utf-8", { fatal: true });
   const stack: StackItem[] = [];
@@ -116,9 +118,13 @@ export function unpickle(bytes: Uint8Array, name?: string): PyValue {
     if (memo.size >= MAX_MEMO && !memo.has(idx)) fail("memo too large");
     memo.set(idx, top());
   };
+  const again = (v: PyValue): PyValue => {
+    if (shared && v !== null && typeof v === "object") shared.add(v);
+    return v;
+  };
   const memoGet = (idx: number): void => {
     if (!memo.has(idx)) fail(`memo entry ${idx} is not set`);
-    push(memo.get(idx)!);
+    push(again(memo.get(idx)!));
   };
   const global = (module: string, qual: string): PyGlobal => {
     const full = `${module}.${qual}`;
@@ -153,7 +159,7 @@ export function unpickle(bytes: Uint8Array, name?: string): PyValue {
       case 0x28: marks.push(stack.length); break; // MARK
       case 0x30: pop(); break; // POP
       case 0x31: popMark(); break; // POP_MARK
-      case 0x32: push(top()); break; // DUP
+      case 0x32: push(again(top())); break; // DUP
       case 0x4e: push(null); break; // NONE
       case 0x88: push(true); break; // NEWTRUE
       case 0x89: push(false); break; // NEWFALSE
