@@ -174,8 +174,8 @@ function buildFromStateDict(file: string, sd: StateDict, name: string | undefine
 }
 
 /** The MODEL_META_KEY description in an ONNX file's metadata_props, checked against the graph: class names (one per
- *  output), input [C,H,W] (agreeing with the graph's static dims), mean and std (one finite number per channel).
- *  Absent fields are null (the caller uses its defaults); anything malformed is a FormatError naming the file. */
+ *  output), input [C,H,W] (agreeing with the graph's static dims), mean and std (one finite number per channel), the
+ *  dataset's name. Absent fields are null (the caller uses its defaults); anything malformed is a FormatError naming the file. */
 function onnxModelInfo(file: string, json: string, graphInput: (number | null)[] | null, numClasses: number | null): { classes: string[] | null; mean: number[] | null; std: number[] | null; inputShape: number[] | null; dataset: string | null } {
   const bad = (problem: string): never => {
     throw new FormatError(`${file}: '${MODEL_META_KEY}' metadata ${problem}`);
