@@ -1,6 +1,7 @@
-// convkit train <model>: train a zoo model on a dataset, with checkpoints, metrics and curves in --out.
+// convkit train <model>: train a zoo model on a dataset, with checkpoints, metrics and curves in --out. Ctrl-C or
+// SIGTERM stops at the next step with a checkpoint (a second one quits at once).
 import type { Command } from "commander";
-import { runTraining, TRAIN_DEFAULTS, type TrainConfig } from "../train/node.js";
+import { InterruptedError, runTraining, TRAIN_DEFAULTS, type TrainConfig } from "../train/node.js";
 import { ValueError } from "../errors.js";
 import * as models from "../models/index.js";
 import { intOption, numberOption } from "./common.js";
@@ -12,6 +13,10 @@ export interface TrainFlags {
   limitTrain?: string; limitTest?: string; variant?: string; init?: string;
 }
 
+/** The zoo models that come in variants (--variant), with theirs. */
+const VARIANTS: Record<string, readonly string[]> = { lenet5: ["modern", "classic"] };
+
+/** The run `convkit train` describes, from its flags; values the run itself checks (validateTrainConfig) are parsed here. */
 export function trainConfig(model: string, f: TrainFlags): TrainConfig {
   if (!models.names().includes(model)) throw new ValueError(`unknown model '${model}' (known: ${models.names().join(", ")})`);
   const d = TRAIN_DEFAULTS;
@@ -22,11 +27,19 @@ export function trainConfig(model: string, f: TrainFlags): TrainConfig {
   if (!["onecycle", "cosine", "step", "none"].includes(scheduler)) throw new ValueError(`--scheduler must be onecycle, cosine, step or none, got '${scheduler}'`);
   const lr = numberOption("--lr", f.lr, optimizer === "sgd" ? d.lr : 2e-3);
   if (!(lr > 0)) throw new ValueError(`--lr must be > 0, got '${f.lr}'`);
+  // a setting the run would ignore is a typo or a misunderstanding, not a choice: refused
+  if (f.momentum !== undefined && optimizer !== "sgd") throw new ValueError(`--momentum is for --optimizer sgd; ${optimizer} has no momentum setting`);
   const modelOptions: Record<string, unknown> = {};
-  if (f.variant) modelOptions.variant = f.variant;
+  if (f.variant !== undefined) {
+    const variants = VARIANTS[model];
+    if (!variants) throw new ValueError(`--variant is for ${Object.keys(VARIANTS).join(", ")}; ${model} has no variants`);
+    if (!variants.includes(f.variant)) throw new ValueError(`--variant must be ${variants.join(" or ")} for ${model}, got '${f.variant}'`);
+    modelOptions.variant = f.variant;
+  }
   return {
     ...d, model, modelOptions, data,
-    epochs: intOption("--epochs", f.epochs, d.epochs),
+    // a resumed run keeps its own number of epochs unless --epochs raises it
+    epochs: intOption("--epochs", f.epochs, f.resume ? 1 : d.epochs),
     batchSize: intOption("--batch-size", f.batchSize, d.batchSize),
     lr, optimizer, scheduler,
     momentum: numberOption("--momentum", f.momentum, d.momentum),
@@ -39,6 +52,41 @@ export function trainConfig(model: string, f: TrainFlags): TrainConfig {
     limitTest: intOption("--limit-test", f.limitTest, 0, 0),
     init: f.init ?? "",
   };
+}
+
+/** Exit codes of a run stopped by a signal, as a shell reports a process it killed: 128 + the signal's number. */
+const EXIT_CODES: Record<"SIGINT" | "SIGTERM", number> = { SIGINT: 130, SIGTERM: 143 };
+
+/** Ctrl-C (SIGINT) or SIGTERM while training: the first aborts `signal`, and the run stops at the next step boundary
+ *  with a checkpoint; a second quits at once, showing the cursor again (the progress bar hides it) — the run's lock
+ *  file goes with the process's exit. */
+function stopOnSignals(): { signal: AbortSignal; received: () => "SIGINT" | "SIGTERM" | null; dispose: () => void } {
+  const stop = new AbortController();
+  let received: "SIGINT" | "SIGTERM" | null = null;
+  const onSignal = (sig: "SIGINT" | "SIGTERM"): void => {
+    if (received) {
+      if (process.stdout.isTTY) process.stdout.write("\x1b[?25h\n");
+      process.stderr.write(`convkit: ${sig} again: stopped at once, without a checkpoint of this step\n`);
+      process.exit(EXIT_CODES[sig]);
+    }
+    received = sig;
+    stop.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return {
+    signal: stop.signal,
+    received: () => received,
+    dispose: () => {
+      process.removeListener("SIGINT", onSignal);
+      process.removeListener("SIGTERM", onSignal);
+    },
+  };
+}
+
+/** A path as one shell word (quoted when it holds anything but safe characters), for a command to copy. */
+function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
 }
 
 export function register(program: Command, run: (fn: () => Promise<void>) => Promise<void>): void {
@@ -60,13 +108,27 @@ export function register(program: Command, run: (fn: () => Promise<void>) => Pro
     .option("--checkpoint-every <n>", `also checkpoint every n steps (default ${TRAIN_DEFAULTS.checkpointEvery}; 0: epoch ends only)`)
     .option("--limit-train <n>", "use only n training images (quick runs)")
     .option("--limit-test <n>", "use only n test images")
-    .option("--variant <name>", "lenet5: modern (ReLU, max pool) | classic (tanh, avg pool)")
-    .option("--init <file>", "start from these weights (a checkpoint or .safetensors of the same model): fine-tuning")
-    .addHelpText("after", "\nWrites to --out: last.safetensors and best.safetensors (checkpoints), metrics.jsonl, curves.png.")
+    .option("--variant <name>", "lenet5 only: modern (ReLU, max pool) | classic (tanh, avg pool)")
+    .option("--init <file>", "start from these weights (a checkpoint, .safetensors or .pth of the same model): fine-tuning")
+    .addHelpText("after", "\nWrites to --out: last.safetensors and best.safetensors (checkpoints), metrics.jsonl, curves.png; holds it with\n" +
+      "train.lock while running. Ctrl-C stops at the next step with a checkpoint (resume with --resume); twice quits at once.")
     .action((model: string, flags: TrainFlags) => run(async () => {
       const cfg = trainConfig(model, flags);
       const t0 = performance.now();
-      const r = await runTraining(cfg, { resume: flags.resume === true });
+      const stop = stopOnSignals();
+      let r;
+      try {
+        r = await runTraining(cfg, { resume: flags.resume === true, signal: stop.signal });
+      } catch (e) {
+        if (!(e instanceof InterruptedError)) throw e;
+        const backend = program.opts<{ backend: string }>().backend;
+        const again = `convkit ${backend === "auto" ? "" : `--backend ${backend} `}train ${model} --out ${shellWord(cfg.out)} --resume`;
+        process.stderr.write(`convkit: ${e.message}; resume with: ${again}\n`);
+        process.exitCode = EXIT_CODES[stop.received()!];
+        return;
+      } finally {
+        stop.dispose();
+      }
       const wall = (performance.now() - t0) / 1000;
       console.log(`done: held-out accuracy ${(100 * r.final.valAccuracy).toFixed(2)}% after ${r.records.length} epochs ` +
         `(best ${(100 * r.best.accuracy).toFixed(2)}% at epoch ${r.best.epoch + 1}); wall ${wall.toFixed(1)} s, training ${r.trainSeconds.toFixed(1)} s at ${r.imagesPerSecond.toFixed(0)} images/s`);

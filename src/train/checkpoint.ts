@@ -4,7 +4,7 @@
 import { Tensor } from "../tensor/tensor.js";
 import { FormatError } from "../errors.js";
 import { loadSafetensors, saveSafetensors } from "../io/safetensors.js";
-import type { StateDict } from "../nn/module.js";
+import type { LoadResult, StateDict } from "../nn/module.js";
 import type { OptimizerState, ParamState } from "../optim/optimizer.js";
 import type { SchedulerState } from "../optim/schedulers.js";
 
@@ -78,6 +78,20 @@ export function encodeCheckpoint(ck: Checkpoint): Uint8Array {
     for (const [k, v] of Object.entries(s)) tensors.set(`optimizer.${i}.${k}`, new Tensor(v instanceof Float32Array ? v : Float32Array.from(v), [v.length]));
   }
   return saveSafetensors(tensors, { [META_KEY]: JSON.stringify(ck.meta) });
+}
+
+/** Why a state dict did not fit a model, in one short line ("3 missing keys (a, b, c); 1 shape mismatch (…)"), the
+ *  way `convkit predict` says it: counts and the first few keys, never the whole list; null when it fits. */
+export function describeFit(r: LoadResult): string | null {
+  const some = (keys: readonly string[]): string => (keys.length > 3 ? `${keys.slice(0, 3).join(", ")}, … (${keys.length - 3} more)` : keys.join(", "));
+  const parts: string[] = [];
+  if (r.missingKeys.length) parts.push(`${r.missingKeys.length} missing keys (${some(r.missingKeys)})`);
+  if (r.unexpectedKeys.length) parts.push(`${r.unexpectedKeys.length} unexpected keys (${some(r.unexpectedKeys)})`);
+  if (r.shapeMismatches.length) {
+    const m = r.shapeMismatches[0]!;
+    parts.push(`${r.shapeMismatches.length} shape mismatches (${m.key}: model [${m.expected.join(",")}], file [${m.got.join(",")}])`);
+  }
+  return parts.length ? parts.join("; ") : null;
 }
 
 /** Whether safetensors metadata marks a convkit checkpoint. */
