@@ -20,8 +20,9 @@ export interface OnnxImportOptions extends LoadOptions {
    *  pass of a large model costs seconds, and its shape errors surface at the first call anyway (naming the node). */
   dryRun?: boolean | "auto";
   /** The most bytes the values a run makes may hold at once (the load-time dry run's and every inference's; each
-   *  value is dropped after the last node that reads it, so this bounds the run's peak, not its sum). A node that
-   *  would go past it is a FormatError naming it. Default 1 GiB; inputs, parameters and constants do not count. */
+   *  value is dropped after the last node that reads it, so this bounds the run's peak, not its sum; a recorded run's
+   *  tape keeps more for backward). A node that would go past it is a FormatError naming it. Default 1 GiB (raise it
+   *  for large batches); inputs, parameters and constants do not count. */
   maxLiveBytes?: number;
 }
 
