@@ -1,6 +1,7 @@
 // Every wasm kernel against the reference (js) kernels on random shapes — odd sizes, strides, padding, dilation,
 // groups, batch 1 and > 1, transposes — on 1 and 2 threads, with plain SIMD and (in a child process started
-// with Node's flag) relaxed SIMD; plus: the committed module matches its AssemblyScript source.
+// with Node's flag) relaxed SIMD; plus: the committed module and interface files are those that tasks.json and the
+// AssemblyScript sources generate.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -509,7 +510,8 @@ if (process.env[RELAXED_CHILD]) {
     assert.match(r.stdout, /# pass 1/);
   });
 
-  test("the committed kernels-wasm.ts is the compiled kernels.as", () => {
+  test("the committed generated files (tasks.ts, assembly/args.as and kernels.as, kernels-wasm.ts) match tasks.json and the assembly sources", () => {
+    // --check regenerates each of them in memory (the module compiled from every .as file) and fails on any difference
     const script = fileURLToPath(new URL("../../scripts/build-wasm.mjs", import.meta.url));
     const r = spawnSync(process.execPath, [script, "--check"], { encoding: "utf8" });
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);

@@ -2,60 +2,12 @@
 // memory (shared when threads are possible), a bump-allocated scratch arena that kernels copy in to and out
 // of, and a pool of worker threads that run task functions over the same memory, woken through Atomics.
 import * as modules from "./kernels-wasm.js";
+import { TASK_EXPORTS, type KernelExports, type TaskId } from "./tasks.js";
 import { OutOfMemoryError } from "../../errors.js";
 
-/** Exports of the kernel module (pointers are byte offsets into the memory). */
-export interface KernelExports {
-  packA(src: number, rs: number, cs: number, m: number, k: number, dst: number): void;
-  convForwardTask(args: number, tid: number, nth: number): void;
-  convWeightTask(args: number, tid: number, nth: number): void;
-  matmulTask(args: number, tid: number, nth: number): void;
-  convInputTask(args: number, tid: number, nth: number): void;
-  upsampleZeros(src: number, planes: number, oh: number, ow: number, sh: number, sw: number, dst: number): void;
-  sumPartials(parts: number, count: number, stride: number, n: number, out: number): void;
-  maxPoolTask(args: number, tid: number, nth: number): void;
-  avgPoolTask(args: number, tid: number, nth: number): void;
-  winoWeightTask(args: number, tid: number, nth: number): void;
-  winoInputTask(args: number, tid: number, nth: number): void;
-  winoOutputTask(args: number, tid: number, nth: number): void;
-  winoGradOutputTask(args: number, tid: number, nth: number): void;
-  winoWeightGradTask(args: number, tid: number, nth: number): void;
-  wino4WeightTask(args: number, tid: number, nth: number): void;
-  wino4InputTask(args: number, tid: number, nth: number): void;
-  wino4OutputTask(args: number, tid: number, nth: number): void;
-  matmulRowsTask(args: number, tid: number, nth: number): void;
-  convDirectTask(args: number, tid: number, nth: number): void;
-  convWeightDirectTask(args: number, tid: number, nth: number): void;
-  convDirectChannelsTask(args: number, tid: number, nth: number): void;
-  convWeightChannelsTask(args: number, tid: number, nth: number): void;
-  winoFusedTask(args: number, tid: number, nth: number): void;
-  winoFusedWeightTask(args: number, tid: number, nth: number): void;
-  reduceSum(x: number, outer: number, size: number, inner: number, y: number, acc: number): void;
-  flipTransposeWeights(src: number, groups: number, coutG: number, cinG: number, khw: number, dst: number): void;
-  padPlanes(src: number, planes: number, h: number, w: number, pt: number, pl: number, hp: number, wp: number, dst: number): void;
-  planeScatter(src: number, srcPlane: number, index: number, perPlane: boolean, planes: number, dst: number, dstPlane: number, accumulate: boolean): void;
-  unaryOp(op: number, x: number, n: number, y: number): void;
-  channelMomentsTask(args: number, tid: number, nth: number): void;
-  channelAffineTask(args: number, tid: number, nth: number): void;
-  channelNormBackwardTask(args: number, tid: number, nth: number): void;
-  binaryOp(op: number, a: number, aRow: number, aStep: number, b: number, bRow: number, bStep: number, rows: number, inner: number, y: number): void;
-}
-
-/** The task functions by task id: the workers and the calling thread look them up here. */
-const TASK_EXPORTS = [
-  "", "convForwardTask", "convWeightTask", "matmulTask", "convInputTask", "maxPoolTask", "convDirectTask",
-  "convWeightDirectTask", "channelMomentsTask", "channelAffineTask", "channelNormBackwardTask", "avgPoolTask",
-  "winoWeightTask", "winoInputTask", "winoOutputTask", "winoGradOutputTask", "winoWeightGradTask",
-  "wino4WeightTask", "wino4InputTask", "wino4OutputTask", "matmulRowsTask", "convDirectChannelsTask",
-  "convWeightChannelsTask", "winoFusedTask", "winoFusedWeightTask",
-] as const;
+// The task ids, the export list and KernelExports are generated from tasks.json (scripts/build-wasm.mjs).
+export { TASK, type KernelExports, type TaskId } from "./tasks.js";
 type TaskFn = (args: number, tid: number, nth: number) => void;
-
-/** Task ids understood by the workers (index into TASK_EXPORTS). */
-export const TASK = { convForward: 1, convWeight: 2, matmul: 3, convInput: 4, maxPool: 5, convDirect: 6, convWeightDirect: 7, channelMoments: 8, channelAffine: 9, channelNormBackward: 10, avgPool: 11, winoWeight: 12, winoInput: 13, winoOutput: 14, winoGradOutput: 15, winoWeightGrad: 16, wino4Weight: 17, wino4Input: 18, wino4Output: 19,
-  matmulRows: 20, convDirectChannels: 21, convWeightChannels: 22, winoFused: 23, winoFusedWeight: 24,
-} as const;
-export type TaskId = (typeof TASK)[keyof typeof TASK];
 
 const PAGE = 65536;
 /** The most bytes the memory can grow to (the modules' declared maximum). */
