@@ -11,12 +11,11 @@ import type { DataArray } from "../../tensor/dtype.js";
 import { jsKernels } from "../js/index.js";
 import { coalesce } from "../js/memory.js";
 import { avgDivisors, tapRanges } from "../js/pool.js";
-import { TASK, type WasmRuntime } from "./runtime.js";
+import type { WasmRuntime } from "./runtime.js";
+import { TASK, WINO_SCRATCH_BYTES, taskArgs, type WinoTilesArgs } from "./tasks.js";
 
 /** Work (in FLOPs) below which a call runs on one thread: waking a worker costs a few microseconds. */
 const MIN_PARALLEL_FLOPS = 2e6;
-/** Per-thread scratch of the Winograd tasks (WG_SCRATCH_BYTES in kernels.as). */
-const WG_SCRATCH_BYTES = 36 * 16 * 16;
 /** Target block sizes: KC rows of the shared dimension (B panel fits L1), NC columns per unit (B block fits L2). */
 const KC_TARGET = 256;
 const NC_TARGET = 256;
@@ -81,10 +80,13 @@ function winogradTiles(rt: WasmRuntime, g: ConvGeometry, xPtr: number, m: number
   const HP = m * TH + 2, WP = m * roundUp(TW, 4) + (m === 4 ? 4 : 2);
   const xp = rt.allocF32(g.n * g.cIn * HP * WP + 16);
   rt.exports.padPlanes(xPtr, g.n * g.cIn, g.h, g.w, g.padTop, g.padLeft, HP, WP, xp);
-  const scratch = rt.alloc(WG_SCRATCH_BYTES * rt.threads), mPad = roundUp(g.cOut, 4);
-  const fields = (row0: number, rows: number, src: number, dst: number) =>
-    [g.cIn, g.cOut, HP, WP, TH, TW, row0, rows, src, dst, biasPtr, g.outH, g.outW, mPad, scratch];
-  const geo = (row0: number, rows: number, src: number, dst: number) => rt.args(fields(row0, rows, src, dst));
+  const scratch = rt.alloc(WINO_SCRATCH_BYTES * rt.threads), mPad = roundUp(g.cOut, 4);
+  const fields = (row0: number, rows: number, src: number, dst: number): WinoTilesArgs => ({
+    cIn: g.cIn, cOut: g.cOut, hp: HP, wp: WP, th: TH, tw: TW, row0, rows, src, dst, bias: biasPtr,
+    outH: g.outH, outW: g.outW, mPad, scratch,
+  });
+  const geo = (row0: number, rows: number, src: number, dst: number) =>
+    rt.args(taskArgs.winoTiles(fields(row0, rows, src, dst)));
   return { TW, totalRows: g.n * TH, mPad, geo, fields, xp };
 }
 
@@ -137,7 +139,10 @@ function convWinograd(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: numb
     const mOff = 192 + roundUp(nXi * C * T * 4 + 64, 64), gemmOff = mOff + roundUp(nXi * cout * T * 4 + 64, 64);
     const stride = roundUp(gemmOff + 256 + NC * KC * 4, 64);
     const buf = rt.alloc(stride * nth);
-    rt.run(TASK.winoFused, rt.args([...fields(0, 0, xp, yPtr), m, U, totalRows, per, KC, buf, stride, mOff, gemmOff]), nth);
+    const args = taskArgs.winoFused({
+      ...fields(0, 0, xp, yPtr), m, u: U, totalRows, unitRows: per, kc: KC, buf, bufStride: stride, mOff, gemmOff,
+    });
+    rt.run(TASK.winoFused, rt.args(args), nth);
     return;
   }
   const rowsPerChunk = Math.max(1, Math.min(totalRows, Math.floor(WINOGRAD_CHUNK_BYTES / (nXi * TW * (C + cout) * 4))));
@@ -151,7 +156,11 @@ function convWinograd(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: numb
   for (let row0 = 0; row0 < totalRows; row0 += rowsPerChunk) {
     const rows = Math.min(rowsPerChunk, totalRows - row0), T = rows * TW;
     rt.run(tasks[1]!, geo(row0, rows, xp, V), nth);
-    rt.run(TASK.matmul, rt.args([nXi, cout, T, C, U, mPad * C, V, C * T, T, 1, M, ncFor(T), KC, buf, bufStride, 0]), nth);
+    const mm = taskArgs.matmul({
+      batch: nXi, m: cout, n: T, k: C, a: U, aStride: mPad * C, b: V, bStride: C * T, bRowStride: T, bColStride: 1, c: M,
+      nc: ncFor(T), kc: KC, buf, bufStride, accumulate: false,
+    });
+    rt.run(TASK.matmul, rt.args(mm), nth);
     rt.run(tasks[2]!, geo(row0, rows, M, yPtr), nth);
   }
 }
@@ -174,7 +183,10 @@ function convWinogradWeight(rt: WasmRuntime, g: ConvGeometry, xPtr: number, dyPt
     const buf = rt.alloc(stride * nth);
     parts = rt.allocF32(nth * 16 * C * cout);
     count = nth;
-    rt.run(TASK.winoFusedWeight, rt.args([...fields(0, 0, xp, dyPtr), 2, parts, totalRows, per, KC, buf, stride, yOff, gemmOff]), nth);
+    const args = taskArgs.winoFused({
+      ...fields(0, 0, xp, dyPtr), m: 2, u: parts, totalRows, unitRows: per, kc: KC, buf, bufStride: stride, mOff: yOff, gemmOff,
+    });
+    rt.run(TASK.winoFusedWeight, rt.args(args), nth);
   } else {
     const rowsPerChunk = Math.max(1, Math.min(totalRows, Math.floor(WINOGRAD_CHUNK_BYTES / (16 * TW * (2 * C + cout) * 4))));
     const Tmax = rowsPerChunk * TW;
@@ -193,7 +205,11 @@ function convWinogradWeight(rt: WasmRuntime, g: ConvGeometry, xPtr: number, dyPt
       rt.run(TASK.winoInput, geo(row0, rows, xp, V), nth);
       rt.run(TASK.winoGradOutput, geo(row0, rows, dyPtr, Yp), nth);
       // B = V[ξ]ᵀ: element (t, ci) at ci·T + t (row stride 1, column stride T)
-      rt.run(TASK.matmul, rt.args([16, cout, C, T, Yp, mPad * T, V, C * T, 1, T, parts + c * 16 * C * cout * 4, NC, kcFor(T), buf, bufStride, 0]), nth);
+      const mm = taskArgs.matmul({
+        batch: 16, m: cout, n: C, k: T, a: Yp, aStride: mPad * T, b: V, bStride: C * T, bRowStride: 1, bColStride: T,
+        c: parts + c * 16 * C * cout * 4, nc: NC, kc: kcFor(T), buf, bufStride, accumulate: false,
+      });
+      rt.run(TASK.matmul, rt.args(mm), nth);
     }
   }
   let sum = parts;
@@ -226,11 +242,9 @@ function convForwardPtrs(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: n
     const xp = rt.allocF32(g.n * g.cIn * HP * WP);
     rt.exports.padPlanes(xPtr, g.n * g.cIn, g.h, g.w, g.padTop, g.padLeft, HP, WP, xp);
     const buf = rt.alloc(128 * nth);
-    const args = rt.args([
-      g.cIn, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, g.outH, g.outW,
-      g.n, g.cOut, g.groups, xp, packWeights(rt, g, wPtr), yPtr, biasPtr, HP, WP, buf,
-    ]);
-    rt.run(TASK.convDirect, args, nth);
+    const packed = packWeights(rt, g, wPtr);
+    const args = taskArgs.convDirect({ ...g, xp, packed, y: yPtr, bias: biasPtr, hp: HP, wp: WP, buf });
+    rt.run(TASK.convDirect, rt.args(args), nth);
     return;
   }
   // With padding, im2col reads a zero-padded copy (every tap inside): panels crossing output rows are filled with one
@@ -257,11 +271,11 @@ function convForwardPtrs(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: n
   const bufStride = 256 + roundUp(NC, 8) * KC * 4 + 32;
   const buf = rt.alloc(bufStride * nth);
   rt.alloc(64); // and reads up to 8 floats past a run's start: keep the input away from the memory's end
-  const args = rt.args([
-    g.cIn, H, W, g.kh, g.kw, g.strideH, g.strideW, padTop, padLeft, g.dilationH, g.dilationW, g.outH, g.outW,
-    g.n, g.cOut, g.groups, src, aPtr, yPtr, biasPtr, NC, KC, buf, bufStride, MC, wPtr,
-  ]);
-  rt.run(TASK.convForward, args, nth);
+  const args = taskArgs.convForward({
+    ...g, h: H, w: W, padTop, padLeft, x: src, packed: aPtr, y: yPtr, bias: biasPtr, nc: NC, kc: KC, buf, bufStride, mc: MC,
+    weights: wPtr,
+  });
+  rt.run(TASK.convForward, rt.args(args), nth);
 }
 
 /** Stride-1 convolutions with 5–16 output channels whose rows leave ≥ 20 % of their 8-pixel blocks empty (LeNet's C3:
@@ -287,8 +301,11 @@ function convDirectChannels(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr
   // runs of ≤ 64 pixels, of equal length: with two runs per image (C3's 100 pixels), 64 + 36 gave one thread all the
   // long runs (units alternate between the threads)
   const PIX = roundUp(Math.ceil(P / Math.ceil(P / 64)), 4), units = g.n * Math.ceil(P / PIX);
-  const args = rt.args([units, PIX, g.n, P, g.outW, WP, planeX, g.cIn, g.cOut, K, offsPtr, xp, wc, yPtr, bc, nv]);
-  rt.run(TASK.convDirectChannels, args, nth);
+  const args = taskArgs.convDirectChannels({
+    units, pix: PIX, images: g.n, p: P, outW: g.outW, wp: WP, planeX, cIn: g.cIn, cOut: g.cOut, k: K, offsets: offsPtr, xp,
+    weights: wc, y: yPtr, bias: bc, nv,
+  });
+  rt.run(TASK.convDirectChannels, rt.args(args), nth);
 }
 
 /** The padded input and tap offsets of the channel-vector kernels: every tap of every output pixel inside. */
@@ -315,7 +332,11 @@ function weightChannelsFit(g: ConvGeometry): boolean {
 function convWeightChannels(rt: WasmRuntime, g: ConvGeometry, xPtr: number, dyPtr: number, nth: number, dw: Float32Array): void {
   const { xp, WP, planeX, K, offsPtr } = channelTaps(rt, g, xPtr);
   const P = g.outH * g.outW, parts = rt.allocF32(nth * K * 16), scratch = rt.allocF32(nth * P * 16);
-  rt.run(TASK.convWeightChannels, rt.args([g.n, g.outH, g.outW, WP, planeX, g.cIn, g.cOut, K, offsPtr, xp, dyPtr, parts, scratch]), nth);
+  const args = taskArgs.convWeightChannels({
+    n: g.n, outH: g.outH, outW: g.outW, wp: WP, planeX, cIn: g.cIn, cOut: g.cOut, k: K, offsets: offsPtr, xp, dy: dyPtr, parts,
+    scratch,
+  });
+  rt.run(TASK.convWeightChannels, rt.args(args), nth);
   const part = rt.f32(parts, nth * K * 16);
   for (let co = 0; co < g.cOut; co++)
     for (let t = 0; t < K; t++) {
@@ -397,11 +418,8 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
     const dxPtr = rt.allocF32(dx.length);
     const bufStride = 256 + coutG * NC * 4 + roundUp(CH * khw, 4) * NC * 4;
     const buf = rt.alloc(bufStride * nth);
-    const args = rt.args([
-      g.cIn, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, g.outH, g.outW,
-      g.n, g.cOut, g.groups, dyPtr, aPtr, dxPtr, NC, CH, aStride, buf, bufStride,
-    ]);
-    rt.run(TASK.convInput, args, nth);
+    const args = taskArgs.convInput({ ...g, dy: dyPtr, packed: aPtr, dx: dxPtr, nc: NC, ch: CH, aStride, buf, bufStride });
+    rt.run(TASK.convInput, rt.args(args), nth);
     rt.copyOut(dxPtr, dx as Float32Array);
   };
 
@@ -468,20 +486,14 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
         rt.exports.padPlanes(xPtr, g.n * g.cIn, g.h, g.w, g.padTop, g.padLeft, HP, WP, xp);
         const vStride = g.groups * roundUp(coutG, 4) * K * 16;
         const vacc = rt.alloc(vStride * nth);
-        const args = rt.args([
-          g.cIn, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, g.outH, g.outW,
-          g.n, g.cOut, g.groups, xp, dyPtr, parts, total, HP, WP, vacc, vStride,
-        ]);
-        rt.run(TASK.convWeightDirect, args, nth);
+        const args = taskArgs.convWeightDirect({ ...g, xp, dy: dyPtr, dw: parts, total, hp: HP, wp: WP, vacc, vStride });
+        rt.run(TASK.convWeightDirect, rt.args(args), nth);
       } else {
         const KC = blockSize(P, KC_TARGET, 4, g.n * g.groups, nth);
         const bufStride = 256 + KC * 32 + roundUp(coutG, 4) * KC * 4;
         const buf = rt.alloc(bufStride * nth);
-        const args = rt.args([
-          g.cIn, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, g.outH, g.outW,
-          g.n, g.cOut, g.groups, xPtr, dyPtr, parts, total, KC, buf, bufStride,
-        ]);
-        rt.run(TASK.convWeight, args, nth);
+        const args = taskArgs.convWeight({ ...g, x: xPtr, dy: dyPtr, dw: parts, dwStride: total, kc: KC, buf, bufStride });
+        rt.run(TASK.convWeight, rt.args(args), nth);
       }
       let out = parts;
       if (nth > 1) {
@@ -500,8 +512,10 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
       if (m <= 4 && !p.transA && p.transB && k >= 16) {
         // A few rows against Wᵀ (a Linear layer at batch 1): dot products over W's rows, no packing.
         const cPtr = rt.allocF32(batch * m * n);
-        const args = rt.args([batch, m, n, k, aPtr, p.aBatchStride, bPtr, p.bBatchStride, cPtr]);
-        rt.run(TASK.matmulRows, args, threadsFor(rt, 2 * batch * m * n * k));
+        const args = taskArgs.matmulRows({
+          batch, m, n, k, a: aPtr, aStride: p.aBatchStride, b: bPtr, bStride: p.bBatchStride, c: cPtr,
+        });
+        rt.run(TASK.matmulRows, rt.args(args), threadsFor(rt, 2 * batch * m * n * k));
         rt.copyOut(cPtr, out as Float32Array);
         return;
       }
@@ -518,11 +532,11 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
       const KC = k > 0 ? Math.ceil(k / Math.ceil(k / KC_TARGET)) : 1;
       const bufStride = 256 + roundUp(NC, 8) * KC * 4;
       const buf = rt.alloc(bufStride * nth);
-      const args = rt.args([
-        batch, m, n, k, packed, aBatches === 1 ? 0 : mPad * k, bPtr, p.bBatchStride,
-        p.transB ? 1 : n, p.transB ? k : 1, cPtr, NC, KC, buf, bufStride, 0,
-      ]);
-      rt.run(TASK.matmul, args, nth);
+      const args = taskArgs.matmul({
+        batch, m, n, k, a: packed, aStride: aBatches === 1 ? 0 : mPad * k, b: bPtr, bStride: p.bBatchStride,
+        bRowStride: p.transB ? 1 : n, bColStride: p.transB ? k : 1, c: cPtr, nc: NC, kc: KC, buf, bufStride, accumulate: false,
+      });
+      rt.run(TASK.matmul, rt.args(args), nth);
       rt.copyOut(cPtr, out as Float32Array);
     };
   const matmul = (a: DataArray, b: DataArray, out: DataArray, p: MatmulParams): void => timed(rt, () => matmulCore(a, b, out, p));
@@ -551,10 +565,9 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
         divPtr = rt.alloc(div.length * 8);
         new Float64Array(rt.memory.buffer, divPtr, div.length).set(div);
       }
-      const args = rt.args([
-        planes, g.h, g.w, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, g.outH, g.outW,
-        xPtr, rows, cols, yPtr, iPtr, g.kh, g.kw, mode === "min" ? 1 : 0, divPtr,
-      ]);
+      const args = rt.args(taskArgs.pool({
+        ...g, planes, x: xPtr, rows, cols, y: yPtr, indices: iPtr, min: mode === "min", divisors: divPtr,
+      }));
       // ~1–2 ns per tap: split from ~250k taps (a quarter of a millisecond), well above a worker's wake-up.
       rt.run(mode === "avg" ? TASK.avgPool : TASK.maxPool, args, threadsFor(rt, 8 * y.length * g.kh * g.kw));
       rt.copyOut(yPtr, y as Float32Array);
@@ -635,7 +648,8 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
       rt.begin();
       const xPtr = rt.copyIn(x as Float32Array);
       const out = rt.alloc(c * 16);
-      rt.run(TASK.channelMoments, rt.args([xPtr, n, c, hw, out]), threadsFor(rt, MIN_PARALLEL_ELEMENT_FLOPS * x.length));
+      const args = rt.args(taskArgs.channelMoments({ x: xPtr, n, c, hw, out }));
+      rt.run(TASK.channelMoments, args, threadsFor(rt, MIN_PARALLEL_ELEMENT_FLOPS * x.length));
       const r = new Float64Array(rt.memory.buffer, out, 2 * c);
       for (let ch = 0; ch < c; ch++) { mean[ch] = r[2 * ch]!; variance[ch] = r[2 * ch + 1]!; }
     });
@@ -655,7 +669,8 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
         cv[2 * ch + 1] = (bias ? bias[ch]! : 0) - mean[ch]! * scale;
       }
       const yPtr = rt.allocF32(y.length);
-      rt.run(TASK.channelAffine, rt.args([xPtr, n, c, hw, coef, yPtr]), threadsFor(rt, MIN_PARALLEL_ELEMENT_FLOPS * x.length));
+      const args = rt.args(taskArgs.channelAffine({ x: xPtr, n, c, hw, coef, y: yPtr }));
+      rt.run(TASK.channelAffine, args, threadsFor(rt, MIN_PARALLEL_ELEMENT_FLOPS * x.length));
       rt.copyOut(yPtr, y as Float32Array);
     });
   };
@@ -677,7 +692,7 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
       }
       const dxPtr = dx ? rt.allocF32(dx.length) : 0;
       const sums = rt.alloc(c * 16);
-      const args = rt.args([xPtr, gPtr, n, c, hw, coef, training ? 1 : 0, dxPtr, sums]);
+      const args = rt.args(taskArgs.channelNormBackward({ x: xPtr, g: gPtr, n, c, hw, coef, training, dx: dxPtr, sums }));
       // 2 passes over x and g (3 with dx): count the elements twice against the threshold
       rt.run(TASK.channelNormBackward, args, threadsFor(rt, 2 * MIN_PARALLEL_ELEMENT_FLOPS * x.length));
       const r = new Float64Array(rt.memory.buffer, sums, 2 * c);
