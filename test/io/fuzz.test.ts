@@ -1,6 +1,7 @@
-// Fuzzing the three parsers with fast-check: real files mutated (bit flips, truncation, splices, overwritten length
-// fields, inserted and deleted bytes). Only our typed errors may come out, each case within a time bound, and memory
-// stays bounded (declared sizes the file cannot justify are refused before allocating).
+// Fuzzing the parsers with fast-check: real files mutated (bit flips, truncation, splices, overwritten length fields,
+// inserted and deleted bytes), and random bytes behind a format's magic number: the weight formats, PNG, JPEG and IDX.
+// Only our typed errors may come out, each case within a time bound, and memory stays bounded (declared sizes the file
+// cannot justify are refused before allocating).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -11,6 +12,10 @@ import { ConvkitError, FormatError, randn, noGrad } from "../../src/index.js";
 import { loadSafetensors } from "../../src/io/safetensors.js";
 import { loadPth } from "../../src/io/pth.js";
 import { loadOnnx } from "../../src/io/onnx-import.js";
+import { decodeImage } from "../../src/data/node.js";
+import { encodeIdx, parseIdx } from "../../src/data/idx.js";
+import { gzipSync } from "fflate";
+import { adam7Bytes, fixCrcs, pngFile, progressiveScanBomb, smallJpeg, smallPng } from "../data/hostile.js";
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "fixtures", "io");
 const read = (f: string): Uint8Array => new Uint8Array(readFileSync(f.startsWith("/") ? f : join(DIR, f)));
@@ -64,13 +69,16 @@ function mutation(base: Uint8Array): fc.Arbitrary<Uint8Array> {
 const TIME_LIMIT_MS = 3000;
 const MEMORY_LIMIT = 512 * 2 ** 20;
 
-/** Run `parse` on `runs` mutations of each base file; collect how the cases ended. */
-function fuzz(label: string, bases: Uint8Array[], runs: number, parse: (b: Uint8Array) => unknown, allowed: (e: unknown) => boolean): Record<string, number> {
+/** `prefix` followed by up to `max` random bytes. */
+const randomAfter = (prefix: number[], max = 2048): fc.Arbitrary<Uint8Array> => fc.uint8Array({ maxLength: max }).map((r) => Uint8Array.from([...prefix, ...r]));
+
+/** Run `parse` on `runs` mutations of each base file (or draws of each arbitrary); collect how the cases ended. */
+function fuzz(label: string, bases: (Uint8Array | fc.Arbitrary<Uint8Array>)[], runs: number, parse: (b: Uint8Array) => unknown, allowed: (e: unknown) => boolean): Record<string, number> {
   const outcome: Record<string, number> = { parsed: 0, refused: 0 };
   const rss0 = process.memoryUsage().rss;
   let slowest = 0, peak = 0;
   bases.forEach((base, k) => {
-    fc.assert(fc.property(mutation(base), (bytes) => {
+    fc.assert(fc.property(base instanceof Uint8Array ? mutation(base) : base, (bytes) => {
       const t0 = performance.now();
       try {
         parse(bytes);
@@ -114,4 +122,28 @@ test("fuzz onnx: 3000 mutated models (one dry-run at load, one run after), only 
   }, (e) => e instanceof ConvkitError);
   t.diagnostic(JSON.stringify(r));
   assert.ok(r.refused! > 500);
+});
+
+test("fuzz PNG: 5000 files, mutated (half with their CRCs fixed, to reach the decoder) or random chunks, only FormatErrors", (t) => {
+  const bases = [smallPng(7, 5), pngFile(13, 7, { colorType: 2, interlace: true, raw: new Uint8Array(adam7Bytes(13, 7, 3)) })];
+  const header = [...bases[0]!.subarray(0, 33)];
+  const r = fuzz("png", [...bases, ...bases.map((b) => mutation(b).map(fixCrcs)), randomAfter(header).map(fixCrcs)], 1000, (b) => decodeImage(b, "f.png"), (e) => e instanceof FormatError);
+  t.diagnostic(JSON.stringify(r));
+  assert.ok(r.refused! > 1000 && r.parsed! > 100);
+  // a header made taller than its data was decoded as a blank image: 1.5 s and 100 MB for one 300-byte case
+  assert.ok(r.slowestMs! < 1000 && r.peakRssGrowthMB! < 64, JSON.stringify(r));
+});
+
+test("fuzz JPEG: 4000 mutated baseline and progressive files and random segments, only FormatErrors", (t) => {
+  const bases = [smallJpeg(16, 12), progressiveScanBomb(40, 24, 3)];
+  const r = fuzz("jpeg", [...bases, randomAfter([0xff, 0xd8, 0xff]), randomAfter([...bases[0]!.subarray(0, 200)])], 1000, (b) => decodeImage(b, "f.jpg"), (e) => e instanceof FormatError);
+  t.diagnostic(JSON.stringify(r));
+  assert.ok(r.refused! > 1000 && r.parsed! > 100);
+});
+
+test("fuzz IDX: 3000 mutated raw and gzipped files and random headers, only FormatErrors", (t) => {
+  const raw = encodeIdx([3, 4, 5], Uint8Array.from({ length: 60 }, (_, i) => i));
+  const r = fuzz("idx", [raw, gzipSync(raw), randomAfter([0, 0, 8], 64)], 1000, (b) => parseIdx(b, "f-idx3-ubyte"), (e) => e instanceof FormatError);
+  t.diagnostic(JSON.stringify(r));
+  assert.ok(r.refused! > 1000 && r.parsed! > 100);
 });
