@@ -7,7 +7,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { Module, type AnyModule } from "../nn/module.js";
 import { BatchNorm1d, BatchNorm2d, LocalResponseNorm } from "../nn/norm.js";
 import { LeakyReLU } from "../nn/activation.js";
-import { ValueError } from "../errors.js";
+import { OnnxExportError, producer, type OnnxAttr, type OnnxEmitter } from "../ops/op.js";
 import { AttrType, DataType, encodeModel, type AttributeProto, type NodeProto, type TensorProto, type ValueInfoProto } from "./onnx-proto.js";
 import { intTensorToProto, tensorToProto } from "./onnx-tensor.js";
 
@@ -32,7 +32,7 @@ interface Hooked {
 }
 
 /** The export could not map something; the message names the op and what is missing. */
-export class OnnxExportError extends ValueError {}
+export { OnnxExportError };
 
 /** Run `model` on `inputs` (in eval mode) and return the ONNX bytes of the computation it recorded. */
 export function exportOnnx(model: AnyModule | ((...xs: Tensor[]) => Tensor | Tensor[]), inputs: Tensor | readonly Tensor[], opts: OnnxExportOptions = {}): Uint8Array {
@@ -62,7 +62,7 @@ export function exportOnnx(model: AnyModule | ((...xs: Tensor[]) => Tensor | Ten
   return new Exporter(names, hooked).build(xs, outs, opts);
 }
 
-class Exporter {
+class Exporter implements OnnxEmitter {
   private readonly nodes: NodeProto[] = [];
   private readonly initializers: TensorProto[] = [];
   private readonly valueNames = new Map<Tensor, string>();
@@ -84,16 +84,25 @@ class Exporter {
     this.initializers.push(tensorToProto(t, name));
     return name;
   }
-  private intConstant(values: readonly number[], base = "shape"): string {
+  intConstant(values: readonly number[], base = "shape"): string {
     const name = this.fresh(base);
     this.initializers.push(intTensorToProto(values, [values.length], name));
     return name;
   }
 
-  private node(opType: string, inputs: string[], attrs: AttributeProto[] = [], base = opType.toLowerCase()): string {
+  private protoNode(opType: string, inputs: readonly string[], attrs: AttributeProto[] = [], base = opType.toLowerCase()): string {
     const out = this.fresh(`${base}_out`);
-    this.nodes.push({ opType, input: inputs, output: [out], name: this.fresh(base), attribute: attrs });
+    this.nodes.push({ opType, input: [...inputs], output: [out], name: this.fresh(base), attribute: attrs });
     return out;
+  }
+
+  /** OnnxEmitter: a node with attributes given by kind (the op table's ONNX forms write through this). */
+  node(opType: string, inputs: readonly string[], attrs: Readonly<Record<string, OnnxAttr>> = {}): string {
+    return this.protoNode(opType, inputs, Object.entries(attrs).map(([name, v]) => attribute(name, v)));
+  }
+
+  floatConstant(values: readonly number[], shape: readonly number[], base = "const"): string {
+    return this.constant(new Tensor(Float32Array.from(values), shape), base);
   }
 
   build(inputs: Tensor[], outputs: Tensor[], opts: OnnxExportOptions): Uint8Array {
@@ -166,88 +175,32 @@ class Exporter {
     const fn = t.gradFn;
     if (!fn) return this.constant(t);
     const ins = fn.inputs.map((x) => this.name(x));
+    const made = producer(t);
+    if (made) {
+      if (!made.op.onnx) throw new OnnxExportError(`ONNX export: op '${made.op.name}' has no ONNX form`);
+      return made.op.onnx.export(this, ins, made.attrs, fn.inputs.map((x) => x.shape), t.shape);
+    }
     const a = (fn.attrs ?? {}) as Record<string, unknown>;
     const x0 = fn.inputs[0]!;
+    // ops outside the op table (until they move into it)
     switch (fn.name) {
-      case "conv2d": {
-        const w = fn.inputs[1]!;
-        return this.node("Conv", ins, [ints("kernel_shape", w.shape.slice(2)), ints("strides", need(a, fn.name, "stride")), ints("pads", need(a, fn.name, "pads")), ints("dilations", need(a, fn.name, "dilation")), int("group", need(a, fn.name, "groups"))]);
-      }
-      case "convTranspose2d": {
-        const w = fn.inputs[1]!;
-        return this.node("ConvTranspose", ins, [ints("kernel_shape", w.shape.slice(2)), ints("strides", need(a, fn.name, "stride")), ints("pads", need(a, fn.name, "pads")), ints("dilations", need(a, fn.name, "dilation")), int("group", need(a, fn.name, "groups")), ints("output_padding", need(a, fn.name, "outputPadding"))]);
-      }
-      case "maxPool2d":
-      case "minPool2d": {
-        const attrs = [ints("kernel_shape", need(a, fn.name, "kernelSize")), ints("strides", need(a, fn.name, "stride")), ints("pads", need(a, fn.name, "pads")), ints("dilations", need(a, fn.name, "dilation")), int("ceil_mode", need<boolean>(a, fn.name, "ceilMode") ? 1 : 0)];
-        if (fn.name === "maxPool2d") return this.node("MaxPool", ins, attrs);
-        return this.node("Neg", [this.node("MaxPool", [this.node("Neg", ins)], attrs)]);
-      }
-      case "avgPool2d": {
-        if (a.divisorOverride !== null && a.divisorOverride !== undefined) throw new OnnxExportError(`ONNX export: avgPool2d with divisorOverride has no ONNX equivalent`);
-        return this.node("AveragePool", ins, [ints("kernel_shape", need(a, fn.name, "kernelSize")), ints("strides", need(a, fn.name, "stride")), ints("pads", need(a, fn.name, "pads")), int("ceil_mode", need<boolean>(a, fn.name, "ceilMode") ? 1 : 0), int("count_include_pad", need<boolean>(a, fn.name, "countIncludePad") ? 1 : 0)]);
-      }
-      case "adaptiveAvgPool2d":
-      case "globalAvgPool2d":
-        return this.adaptiveAvg(x0, ins[0]!, t);
-      case "adaptiveMaxPool2d":
-      case "globalMaxPool2d": {
-        const [h, w] = [x0.shape[2]!, x0.shape[3]!], [oh, ow] = [t.shape[2]!, t.shape[3]!];
-        if (oh === 1 && ow === 1) return this.node("GlobalMaxPool", ins);
-        if (h % oh || w % ow) throw new OnnxExportError(`ONNX export: adaptiveMaxPool2d from [${h},${w}] to [${oh},${ow}] (not a whole divisor) has no ONNX equivalent`);
-        return this.node("MaxPool", ins, [ints("kernel_shape", [h / oh, w / ow]), ints("strides", [h / oh, w / ow])]);
-      }
       case "interpolate": return this.interpolate(fn.inputs[0]!, ins[0]!, t, a);
       case "batchNorm": throw new OnnxExportError("ONNX export: batchNorm called outside an nn.BatchNorm module: its running statistics and eps are not on the tape (src/ops/norm.ts records no attrs)");
       case "linear": {
-        if (x0.ndim === 2) return this.node("Gemm", ins, [int("transB", 1)]);
-        const y = this.node("MatMul", [ins[0]!, this.node("Transpose", [ins[1]!], [ints("perm", [1, 0])])]);
-        return ins[2] ? this.node("Add", [y, ins[2]]) : y;
+        if (x0.ndim === 2) return this.protoNode("Gemm", ins, [int("transB", 1)]);
+        const y = this.protoNode("MatMul", [ins[0]!, this.protoNode("Transpose", [ins[1]!], [ints("perm", [1, 0])])]);
+        return ins[2] ? this.protoNode("Add", [y, ins[2]]) : y;
       }
-      case "matmul": return this.node("MatMul", ins);
-      case "add": return this.node("Add", ins);
-      case "sub": return this.node("Sub", ins);
-      case "mul": return this.node("Mul", ins);
-      case "div": return this.node("Div", ins);
-      case "pow": return this.node("Pow", ins);
-      case "maximum": return this.node("Max", ins);
-      case "minimum": return this.node("Min", ins);
-      case "relu": return this.node("Relu", ins);
-      case "sigmoid": return this.node("Sigmoid", ins);
-      case "tanh": return this.node("Tanh", ins);
-      case "exp": return this.node("Exp", ins);
-      case "log": return this.node("Log", ins);
-      case "sqrt": return this.node("Sqrt", ins);
-      case "rsqrt": return this.node("Reciprocal", [this.node("Sqrt", ins)]);
-      case "neg": return this.node("Neg", ins);
-      case "abs": return this.node("Abs", ins);
-      case "reciprocal": return this.node("Reciprocal", ins);
-      case "square": return this.node("Mul", [ins[0]!, ins[0]!]);
-      case "sin": return this.node("Sin", ins);
-      case "cos": return this.node("Cos", ins);
+      case "matmul": return this.protoNode("MatMul", ins);
       case "softmax":
-      case "logSoftmax": return this.node(fn.name === "softmax" ? "Softmax" : "LogSoftmax", ins, [int("axis", need(a, fn.name, "dim"))]);
-      case "hardtanh": return this.node("Clip", [ins[0]!, this.constant(scalar(need(a, fn.name, "minVal")), "clip_min"), this.constant(scalar(need(a, fn.name, "maxVal")), "clip_max")]);
-      case "reshape": return this.node("Reshape", [ins[0]!, this.intConstant(t.shape)]);
-      case "expand": return this.node("Expand", [ins[0]!, this.intConstant(t.shape)]);
-      case "clone":
+      case "logSoftmax": return this.protoNode(fn.name === "softmax" ? "Softmax" : "LogSoftmax", ins, [int("axis", need(a, fn.name, "dim"))]);
+      case "hardtanh": return this.protoNode("Clip", [ins[0]!, this.constant(scalar(need(a, fn.name, "minVal")), "clip_min"), this.constant(scalar(need(a, fn.name, "maxVal")), "clip_max")]);
       case "identity":
-      case "to": return this.node("Identity", ins);
-      case "cat": return this.node("Concat", ins, [int("axis", need<number>(a, fn.name, "dim"))]);
-      case "permute": return this.node("Transpose", ins, [ints("perm", need(a, fn.name, "dims"))]);
-      case "slice": {
-        const dim = need<number>(a, fn.name, "dim"), start = need<number>(a, fn.name, "start");
-        const step = need<number>(a, fn.name, "step"), length = need<number>(a, fn.name, "length");
-        // ONNX reads a negative end as counted from the back: past the front of a reversed slice is "−∞"
-        const end = start + length * step;
-        const ends = step < 0 && end < 0 ? -2147483648 : end;
-        return this.node("Slice", [ins[0]!, this.intConstant([start], "starts"), this.intConstant([ends], "ends"), this.intConstant([dim], "axes"), this.intConstant([step], "steps")]);
-      }
-      case "powScalar": return this.node("Pow", [ins[0]!, this.constant(scalar(need<number>(a, fn.name, "alpha")), "exponent")]);
-      case "leakyRelu": return this.node("LeakyRelu", ins, [float("alpha", need<number>(a, fn.name, "alpha"))]);
+      case "to": return this.protoNode("Identity", ins);
+      case "cat": return this.protoNode("Concat", ins, [int("axis", need<number>(a, fn.name, "dim"))]);
       case "sum": {
         const dims = need<number[]>(a, fn.name, "dim");
-        return this.node("ReduceSum", [ins[0]!, this.intConstant(dims, "axes")], [int("keepdims", need<boolean>(a, fn.name, "keepdim") ? 1 : 0)]);
+        return this.protoNode("ReduceSum", [ins[0]!, this.intConstant(dims, "axes")], [int("keepdims", need<boolean>(a, fn.name, "keepdim") ? 1 : 0)]);
       }
       case "dropout":
         throw new OnnxExportError("ONNX export: dropout recorded in training mode; export runs the model in eval mode, so call F.dropout with training: this.training");
@@ -263,14 +216,14 @@ class Exporter {
       if (!m.runningMean || !m.runningVar) throw new OnnxExportError("ONNX export: a BatchNorm without running statistics cannot be exported in eval mode");
       const c = m.numFeatures;
       const p = (t: Tensor | null, fill: number, base: string): string => (t ? this.paramOrConst(t, base) : this.constant(new Tensor(new Float32Array(c).fill(fill), [c]), base));
-      return this.node("BatchNormalization", [x, p(m.weight, 1, "bn_scale"), p(m.bias, 0, "bn_bias"), this.paramOrConst(m.runningMean, "bn_mean"), this.paramOrConst(m.runningVar, "bn_var")], [float("epsilon", m.eps)]);
+      return this.protoNode("BatchNormalization", [x, p(m.weight, 1, "bn_scale"), p(m.bias, 0, "bn_bias"), this.paramOrConst(m.runningMean, "bn_mean"), this.paramOrConst(m.runningVar, "bn_var")], [float("epsilon", m.eps)]);
     }
     if (m instanceof LocalResponseNorm) {
       // ONNX's window is c − ⌊(n−1)/2⌋ … c + ⌈(n−1)/2⌉, PyTorch's c − ⌊n/2⌋ … c + ⌊(n−1)/2⌋: equal for odd sizes
       if (m.size % 2 === 0) throw new OnnxExportError(`ONNX export: LocalResponseNorm with an even size ${m.size} centres its window differently from ONNX LRN`);
-      return this.node("LRN", [x], [int("size", m.size), float("alpha", m.alpha), float("beta", m.beta), float("bias", m.k)]);
+      return this.protoNode("LRN", [x], [int("size", m.size), float("alpha", m.alpha), float("beta", m.beta), float("bias", m.k)]);
     }
-    if (m instanceof LeakyReLU) return this.node("LeakyRelu", [x], [float("alpha", m.negativeSlope)]);
+    if (m instanceof LeakyReLU) return this.protoNode("LeakyRelu", [x], [float("alpha", m.negativeSlope)]);
     throw new OnnxExportError(`ONNX export: no mapping for hooked module ${m.typeName}`);
   }
 
@@ -286,25 +239,6 @@ class Exporter {
     return this.constant(t, base);
   }
 
-  /** Adaptive average pooling: a global pool, a plain AveragePool when the sizes divide, else two matrix products
-   *  with the (separable) averaging matrices. */
-  private adaptiveAvg(x: Tensor, xName: string, out: Tensor): string {
-    const [h, w] = [x.shape[2]!, x.shape[3]!], [oh, ow] = [out.shape[2]!, out.shape[3]!];
-    if (oh === 1 && ow === 1) return this.node("GlobalAveragePool", [xName]);
-    if (h % oh === 0 && w % ow === 0) return this.node("AveragePool", [xName], [ints("kernel_shape", [h / oh, w / ow]), ints("strides", [h / oh, w / ow])]);
-    const avgMatrix = (n: number, o: number): Tensor => {
-      const m = new Float32Array(o * n);
-      for (let i = 0; i < o; i++) {
-        const s = Math.floor((i * n) / o), e = Math.ceil(((i + 1) * n) / o);
-        for (let j = s; j < e; j++) m[i * n + j] = 1 / (e - s);
-      }
-      return new Tensor(m, [o, n]);
-    };
-    const rows = this.node("MatMul", [this.constant(avgMatrix(h, oh), "adaptive_rows"), xName]);
-    const colsT = avgMatrix(w, ow).t(); // tensors are contiguous: t() copies
-    return this.node("MatMul", [rows, this.constant(colsT, "adaptive_cols")]);
-  }
-
   private interpolate(x: Tensor, xName: string, out: Tensor, a: Record<string, unknown>): string {
     const mode = need<string>(a, "interpolate", "mode");
     const scales = a.scales as [number, number] | null | undefined;
@@ -313,15 +247,15 @@ class Exporter {
       const s = [out.shape[2]! / x.shape[2]!, out.shape[3]! / x.shape[3]!];
       const c = x.shape[1]!;
       const wName = this.constant(new Tensor(new Float32Array(c).fill(1), [c, 1, 1, 1]), "nails");
-      return this.node("ConvTranspose", [xName, wName], [ints("kernel_shape", [1, 1]), ints("strides", s), int("group", c), ints("output_padding", s.map((v) => v - 1))]);
+      return this.protoNode("ConvTranspose", [xName, wName], [ints("kernel_shape", [1, 1]), ints("strides", s), int("group", c), ints("output_padding", s.map((v) => v - 1))]);
     }
     const attrs: AttributeProto[] = [str("mode", mode === "bilinear" ? "linear" : "nearest")];
     if (mode === "nearest") attrs.push(str("coordinate_transformation_mode", "asymmetric"), str("nearest_mode", "floor"));
     else attrs.push(str("coordinate_transformation_mode", a.alignCorners ? "align_corners" : "pytorch_half_pixel"));
     const roi = this.constant(new Tensor(new Float32Array(0), [0]), "roi");
     // with the user's scale factors PyTorch maps coordinates by 1/scale, as ONNX does with scales; else by in/out
-    if (scales && !a.alignCorners) return this.node("Resize", [xName, roi, this.constant(new Tensor(Float32Array.from([1, 1, ...scales]), [4]), "scales")], attrs);
-    return this.node("Resize", [xName, roi, "", this.intConstant(out.shape, "sizes")], attrs);
+    if (scales && !a.alignCorners) return this.protoNode("Resize", [xName, roi, this.constant(new Tensor(Float32Array.from([1, 1, ...scales]), [4]), "scales")], attrs);
+    return this.protoNode("Resize", [xName, roi, "", this.intConstant(out.shape, "sizes")], attrs);
   }
 }
 
@@ -339,3 +273,11 @@ const float = (name: string, v: number): AttributeProto => ({ name, type: AttrTy
 const str = (name: string, v: string): AttributeProto => ({ name, type: AttrType.STRING, s: new TextEncoder().encode(v) });
 const scalar = (v: number): Tensor => new Tensor(Float32Array.of(v), []);
 
+
+/** An OnnxAttr as an AttributeProto. */
+function attribute(name: string, v: OnnxAttr): AttributeProto {
+  if ("ints" in v) return ints(name, v.ints);
+  if ("int" in v) return int(name, v.int);
+  if ("float" in v) return float(name, v.float);
+  return str(name, v.string);
+}

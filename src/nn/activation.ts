@@ -8,9 +8,6 @@ import { markKeepsNoTensors } from "./inference-scope.js";
 
 /** Elementwise layers keep the shape. */
 abstract class Elementwise extends Module {
-  override outputShape(s: readonly number[]): number[] {
-    return [...s];
-  }
 }
 
 /** max(0, x). With `inplace` (torchvision's models use it) the input's buffer is overwritten when no graph is being

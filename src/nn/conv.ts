@@ -86,13 +86,6 @@ export class Conv2d extends Module {
     return [this.padding[0], this.padding[0], this.padding[1], this.padding[1]];
   }
 
-  override outputShape(s: readonly number[]): number[] {
-    expectNCHW("Conv2d", s, this.inChannels);
-    const [t, b, l, r] = this.pads();
-    const h = convOutputSize(s[s.length - 2]!, this.kernelSize[0], { stride: this.stride[0], padding: [t, b], dilation: this.dilation[0], op: "Conv2d" });
-    const w = convOutputSize(s[s.length - 1]!, this.kernelSize[1], { stride: this.stride[1], padding: [l, r], dilation: this.dilation[1], op: "Conv2d" });
-    return [...s.slice(0, -3), this.outChannels, h, w];
-  }
 
   override extraRepr(): string {
     let s = `${this.inChannels}, ${this.outChannels}, kernel_size=${pyTuple(this.kernelSize)}, stride=${pyTuple(this.stride)}`;
@@ -154,13 +147,6 @@ export class ConvTranspose2d extends Module {
     });
   }
 
-  override outputShape(s: readonly number[]): number[] {
-    expectNCHW("ConvTranspose2d", s, this.inChannels);
-    const size = (a: 0 | 1): number => convTransposeOutputSize(s[s.length - 2 + a]!, this.kernelSize[a], {
-      stride: this.stride[a], padding: this.padding[a], outputPadding: this.outputPadding[a], dilation: this.dilation[a], op: "ConvTranspose2d",
-    });
-    return [...s.slice(0, -3), this.outChannels, size(0), size(1)];
-  }
 
   override extraRepr(): string {
     let s = `${this.inChannels}, ${this.outChannels}, kernel_size=${pyTuple(this.kernelSize)}, stride=${pyTuple(this.stride)}`;

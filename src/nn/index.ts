@@ -1,5 +1,5 @@
 // The nn namespace: Module, the layers, containers, initialisation and the model summary. import { nn } from "convkit".
-export { Module, withShapeOnly, isShapeOnly, describeLoadResult, type AnyModule, type TensorModule, type StateDict, type LoadResult, type ForwardHook, type HookHandle } from "./module.js";
+export { Module, describeLoadResult, type AnyModule, type TensorModule, type StateDict, type LoadResult, type ForwardHook, type HookHandle } from "./module.js";
 export { Conv2d, ConvTranspose2d, type Conv2dOptions, type ConvTranspose2dOptions, type IntPair } from "./conv.js";
 export { Linear, Identity, Flatten, Dropout, Dropout2d, type LinearOptions } from "./linear.js";
 export { ReLU, LeakyReLU, ReLU6, ELU, Sigmoid, Tanh, Softmax, LogSoftmax } from "./activation.js";

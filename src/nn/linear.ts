@@ -39,10 +39,6 @@ export class Linear extends Module {
     return linear(x, this.weight, this.bias);
   }
 
-  override outputShape(s: readonly number[]): number[] {
-    if (s.length < 1 || s[s.length - 1] !== this.inFeatures) throw new ShapeError(`Linear: expected input [*, ${this.inFeatures}], got ${fmtShape(s)}`);
-    return [...s.slice(0, -1), this.outFeatures];
-  }
 
   override extraRepr(): string {
     return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${pyBool(this.bias !== null)}`;
@@ -54,9 +50,6 @@ export class Identity extends Module {
   forward(x: Tensor): Tensor {
     return x;
   }
-  override outputShape(s: readonly number[]): number[] {
-    return [...s];
-  }
 }
 
 /** Merges dims startDim..endDim (default 1..-1: everything but the batch). */
@@ -66,10 +59,6 @@ export class Flatten extends Module {
   }
   forward(x: Tensor): Tensor {
     return x.flatten(this.startDim, this.endDim);
-  }
-  override outputShape(s: readonly number[]): number[] {
-    const a = normDim("Flatten", this.startDim, s.length), b = normDim("Flatten", this.endDim, s.length);
-    return [...s.slice(0, a), s.slice(a, b + 1).reduce((p, d) => p * d, 1), ...s.slice(b + 1)];
   }
   override extraRepr(): string {
     return `start_dim=${this.startDim}, end_dim=${this.endDim}`;
@@ -93,9 +82,6 @@ export class Dropout extends Module {
   forward(x: Tensor): Tensor {
     return dropout(x, { p: this.p, training: this.training, generator: this.generator });
   }
-  override outputShape(s: readonly number[]): number[] {
-    return [...s];
-  }
   override extraRepr(): string {
     return `p=${String(this.p)}, inplace=False`;
   }
@@ -112,9 +98,6 @@ export class Dropout2d extends Module {
   }
   forward(x: Tensor): Tensor {
     return dropout2d(x, { p: this.p, training: this.training, generator: this.generator });
-  }
-  override outputShape(s: readonly number[]): number[] {
-    return [...s];
   }
   override extraRepr(): string {
     return `p=${String(this.p)}, inplace=False`;

@@ -25,25 +25,6 @@ export interface HookHandle {
   remove(): void;
 }
 
-/** When set, leaf modules with an outputShape() return zero tensors of the right shape instead of computing
- *  (used by summary to count a large model's costs without running its convolutions). */
-let shapeOnly = false;
-
-/** Run fn with leaf modules skipping their arithmetic: each returns zeros of the shape its forward would give. */
-export function withShapeOnly<T>(fn: () => T): T {
-  const prev = shapeOnly;
-  shapeOnly = true;
-  try {
-    return fn();
-  } finally {
-    shapeOnly = prev;
-  }
-}
-
-export function isShapeOnly(): boolean {
-  return shapeOnly;
-}
-
 /** Base class of every layer and model. Subclasses register what they own in the constructor
  *  (`this.conv1 = this.registerModule("conv1", new Conv2d(…))`) and implement forward(). Call a module with
  *  `m.call(x)` (which runs hooks), or `m.forward(x)` (which does not). */
@@ -67,29 +48,17 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   /** Run forward, then the forward hooks (like calling a torch module). In eval mode with nothing recorded, a zoo
    *  model's intermediates are freed as it goes (see inference-scope.ts). */
   call(...inputs: In): Out {
-    return shapeOnly ? this.runForward(inputs) : callInScope(this as unknown as AnyModule, () => this.runForward(inputs));
+    return callInScope(this as unknown as AnyModule, () => this.runForward(inputs));
   }
 
   private runForward(inputs: In): Out {
-    let out: Out;
-    if (shapeOnly && this.outputShape !== undefined && this._modules.size === 0) {
-      const shapes = inputs.map((t) => (t instanceof Tensor ? t.shape : []));
-      const dtype = inputs[0] instanceof Tensor ? inputs[0].dtype : "float32";
-      const z = zeros(this.outputShape(...shapes), { dtype });
-      z.requiresGrad = true; // so that the glue ops after it (add, cat…) record their inputs for the summary
-      out = z as Out;
-    } else {
-      out = this.forward(...inputs);
-    }
+    let out = this.forward(...inputs);
     for (const hook of this._forwardHooks.values()) {
       const r = hook(this as unknown as Module, inputs, out);
       if (r !== undefined) out = r as Out;
     }
     return out;
   }
-
-  /** The output shape for input shapes, without computing; leaf layers define it (used by withShapeOnly). */
-  outputShape?(...inputShapes: (readonly number[])[]): number[];
 
   // ---- registration ----
   /** Register a parameter under `name` (marks it requiresGrad) and return it. null registers an absent one (bias=False).

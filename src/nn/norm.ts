@@ -71,10 +71,6 @@ abstract class BatchNormBase extends Module {
     }
   }
 
-  override outputShape(s: readonly number[]): number[] {
-    this.checkInput(s);
-    return [...s];
-  }
 
   override extraRepr(): string {
     const m = this.momentum === null ? "None" : pyFloat(this.momentum);
@@ -112,9 +108,6 @@ export class LocalResponseNorm extends Module {
   }
   forward(x: Tensor): Tensor {
     return localResponseNorm(x, this.size, { alpha: this.alpha, beta: this.beta, k: this.k });
-  }
-  override outputShape(s: readonly number[]): number[] {
-    return [...s];
   }
   override extraRepr(): string {
     return `${this.size}, alpha=${pyFloat(this.alpha)}, beta=${pyFloat(this.beta)}, k=${pyFloat(this.k)}`;

@@ -41,16 +41,6 @@ abstract class WindowPool<Out = Tensor> extends Module<[Tensor], Out> {
     this.ceilMode = opts.ceilMode ?? false;
   }
 
-  /** Output shape by PyTorch's pooling rule (ceil mode drops a last window that would start in the right padding). */
-  protected pooledShape(s: readonly number[]): number[] {
-    const op = this.typeName;
-    const [h, w] = spatial(op, s);
-    const size = (i: number, a: 0 | 1): number => convOutputSize(i, this.kernelSize[a], {
-      stride: this.stride[a], padding: this.padding[a], dilation: this.dilation[a], ceilMode: this.ceilMode, op,
-    });
-    return [...s.slice(0, -2), size(h, 0), size(w, 1)];
-  }
-
   protected options(): { kernelSize: [number, number]; stride: [number, number]; padding: [number, number]; dilation: [number, number]; ceilMode: boolean } {
     return { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode };
   }
@@ -71,18 +61,12 @@ export class MaxPool2d extends WindowPool {
   forwardWithIndices(x: Tensor): [Tensor, Tensor] {
     return maxPool2d(x, { ...this.options(), returnIndices: true });
   }
-  override outputShape(s: readonly number[]): number[] {
-    return this.pooledShape(s);
-  }
 }
 
 /** Min over each window (the lecture's min pooling; padding reads as +∞). */
 export class MinPool2d extends WindowPool {
   forward(x: Tensor): Tensor {
     return minPool2d(x, this.options());
-  }
-  override outputShape(s: readonly number[]): number[] {
-    return this.pooledShape(s);
   }
 }
 
@@ -109,9 +93,6 @@ export class AvgPool2d extends WindowPool {
       kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, ceilMode: this.ceilMode,
       countIncludePad: this.countIncludePad, divisorOverride: this.divisorOverride,
     });
-  }
-  override outputShape(s: readonly number[]): number[] {
-    return this.pooledShape(s);
   }
   override extraRepr(): string {
     const one = (p: [number, number]): string => (p[0] === p[1] ? String(p[0]) : pyTuple(p));
@@ -148,9 +129,6 @@ export class AdaptiveAvgPool2d extends Module {
   forward(x: Tensor): Tensor {
     return adaptiveAvgPool2d(x, this.outputSize);
   }
-  override outputShape(s: readonly number[]): number[] {
-    return adaptiveShape(this.typeName, s, this.outputSize);
-  }
   override extraRepr(): string {
     return adaptiveRepr(this.outputSize);
   }
@@ -164,9 +142,6 @@ export class AdaptiveMaxPool2d extends Module {
   }
   forward(x: Tensor): Tensor {
     return adaptiveMaxPool2d(x, this.outputSize);
-  }
-  override outputShape(s: readonly number[]): number[] {
-    return adaptiveShape(this.typeName, s, this.outputSize);
   }
   override extraRepr(): string {
     return `${adaptiveRepr(this.outputSize)}, return_indices=False`;
@@ -187,11 +162,6 @@ export class MaxUnpool2d extends Module<[Tensor, Tensor, (readonly number[])?], 
   }
   forward(x: Tensor, indices: Tensor, outputSize?: readonly number[]): Tensor {
     return maxUnpool2d(x, indices, { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, outputSize: outputSize ?? null });
-  }
-  override outputShape(s: readonly number[]): number[] {
-    const [h, w] = spatial(this.typeName, s);
-    const size = (i: number, a: 0 | 1): number => (i - 1) * this.stride[a] - 2 * this.padding[a] + this.kernelSize[a];
-    return [...s.slice(0, -2), size(h, 0), size(w, 1)];
   }
   override extraRepr(): string {
     return `kernel_size=${pyTuple(this.kernelSize)}, stride=${pyTuple(this.stride)}, padding=${pyTuple(this.padding)}`;

@@ -1,27 +1,20 @@
 // Model summary: per leaf-layer call the name, type, output shape, parameters, multiply-accumulates, activation bytes
 // and receptive field, with totals; as data (summarize) and as a table (formatSummary).
 //
-// MACs follow the usual count: conv = output elements × Cin/groups × kh × kw; transposed conv = input elements ×
-// Cout/groups × kh × kw (each input scatters one kernel); linear = output elements × in features; everything else 0.
-//
-// Receptive field (per axis, in input pixels): the input starts at size 1, jump 1. A window layer (conv, pooling)
-// with kernel k, dilation d and stride s gives size + (d(k−1))·jump and jump·s; a transposed conv with stride s reaches
-// ceil((d(k−1)+1)/s) inputs per output (size + (that − 1)·jump) and divides the jump by s; nearest/bed-of-nails
-// upsampling divides the jump by the factor, bilinear also adds one input step; adaptive pooling uses its largest
-// window and jump·in/out; a linear layer sees its whole input map (size + (map − 1)·jump). Element-wise layers, batch
-// norm, dropout, LRN (which mixes channels, not positions) and flatten keep it. Branches: a tensor made by a glue op
-// (the sum of a residual block, an Inception or DenseNet concatenation, a U-Net skip concatenation) takes the
-// largest field among its inputs, that is the union of what its inputs see, which is the main (deepest) path's.
+// Everything is read from the op table through the tape of one forward pass (on a meta tensor by default: shapes
+// only, no arithmetic): a layer's MACs are the sum of its ops' `macs` rules (conv: output elements × Cin/groups × kh ×
+// kw; transposed conv: input elements × Cout/groups × kh × kw; linear and matmul: output elements × the shared dim;
+// everything else 0), and the receptive field of every tensor follows its producing op's `field` rule from the input
+// (size 1, jump 1): windows add d(k−1)·jump and multiply the jump by the stride, resampling scales the jump by in/out,
+// a linear layer sees its whole input map. An op without a rule keeps positions (element-wise ops, normalisation,
+// flatten) or, joining branches (a residual sum, a concatenation), takes the largest field among its inputs: the
+// union of what they see, which is the main (deepest) path's.
 import { Tensor } from "../tensor/tensor.js";
 import { zeros } from "../tensor/creation.js";
 import { fmtShape } from "../tensor/shape.js";
-import { noGrad } from "../autograd/grad-mode.js";
+import { producer, type Field } from "../ops/op.js";
 import { ValueError } from "../errors.js";
-import { withShapeOnly, type AnyModule, type HookHandle, type Module } from "./module.js";
-import { Conv2d, ConvTranspose2d } from "./conv.js";
-import { Linear } from "./linear.js";
-import { AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d, MaxUnpool2d, MinPool2d } from "./pool.js";
-import { Upsample } from "./upsample.js";
+import type { AnyModule, HookHandle, Module } from "./module.js";
 
 /** Receptive field along [height, width]. */
 export interface ReceptiveField {
@@ -68,70 +61,62 @@ export interface SummaryOptions {
   shapeOnly?: boolean;
 }
 
-interface FieldInfo {
-  size: [number, number];
-  jump: [number, number];
-  /** Positions of the feature map along each axis (what a following linear layer sees). */
-  grid: [number, number];
-}
-
 const spatial = (shape: readonly number[]): [number, number] =>
   shape.length >= 3 ? [shape[shape.length - 2]!, shape[shape.length - 1]!] : [1, 1];
 
-/** Largest adaptive-pooling window for in → out: windows are [floor(j·in/out), ceil((j+1)·in/out)). */
-function adaptiveWindow(inSize: number, outSize: number): number {
-  let k = 0;
-  for (let j = 0; j < outSize; j++) k = Math.max(k, Math.ceil(((j + 1) * inSize) / outSize) - Math.floor((j * inSize) / outSize));
-  return k;
+/** The receptive field of every tensor reached from the input through the tape, memoised. */
+class FieldTracker {
+  private readonly fields = new Map<Tensor, Field | null>();
+
+  constructor(input: Tensor) {
+    const [gh, gw] = spatial(input.shape);
+    this.fields.set(input, [{ size: 1, jump: 1, grid: gh }, { size: 1, jump: 1, grid: gw }]);
+  }
+
+  /** The field of `root`, or null when it does not depend on the input. Iterative: deep networks have long tapes. */
+  of(root: Tensor): Field | null {
+    const stack: Tensor[] = [root];
+    while (stack.length > 0) {
+      const t = stack[stack.length - 1]!;
+      if (this.fields.has(t)) { stack.pop(); continue; }
+      const inputs = t.gradFn?.inputs ?? [];
+      const pending = inputs.filter((i) => !this.fields.has(i));
+      if (pending.length > 0) { stack.push(...pending); continue; }
+      stack.pop();
+      this.fields.set(t, this.compute(t, inputs));
+    }
+    return this.fields.get(root) ?? null;
+  }
+
+  private compute(t: Tensor, inputs: readonly Tensor[]): Field | null {
+    const made = producer(t);
+    const first = inputs.find((i) => this.fields.get(i));
+    if (made?.op.field && first) return made.op.field(this.fields.get(first)!, inputs.map((i) => i.shape), made.attrs, t.shape);
+    // positions pass through, or branches join: the largest field among the inputs
+    let best: Field | null = null;
+    for (const i of inputs) {
+      const f = this.fields.get(i);
+      if (f && (!best || f[0].size * f[1].size > best[0].size * best[1].size)) best = f;
+    }
+    return best;
+  }
 }
 
-/** The receptive field after one leaf layer (see the file header for the rules). */
-function propagate(m: AnyModule, inp: FieldInfo, inShape: readonly number[], outShape: readonly number[]): FieldInfo {
-  const grid = spatial(outShape);
-  const axes = [0, 1] as const;
-  const window = (k: [number, number], s: [number, number], d: [number, number]): FieldInfo => ({
-    size: axes.map((a) => inp.size[a] + d[a] * (k[a] - 1) * inp.jump[a]) as [number, number],
-    jump: axes.map((a) => inp.jump[a] * s[a]) as [number, number],
-    grid,
-  });
-  if (m instanceof Conv2d || m instanceof MaxPool2d || m instanceof MinPool2d) return window(m.kernelSize, m.stride, m.dilation);
-  if (m instanceof AvgPool2d) return window(m.kernelSize, m.stride, [1, 1]);
-  if (m instanceof ConvTranspose2d) {
-    return {
-      size: axes.map((a) => inp.size[a] + (Math.ceil((m.dilation[a] * (m.kernelSize[a] - 1) + 1) / m.stride[a]) - 1) * inp.jump[a]) as [number, number],
-      jump: axes.map((a) => inp.jump[a] / m.stride[a]) as [number, number],
-      grid,
-    };
+/** Multiply-accumulates of the table ops between a layer's inputs and its output. */
+function macsBetween(out: Tensor, inputs: readonly unknown[]): number {
+  const stop = new Set(inputs.filter((i): i is Tensor => i instanceof Tensor));
+  const seen = new Set<Tensor>();
+  const stack = [out];
+  let macs = 0;
+  while (stack.length > 0) {
+    const t = stack.pop()!;
+    if (seen.has(t) || stop.has(t) || !t.gradFn) continue;
+    seen.add(t);
+    const made = producer(t);
+    if (made?.op.macs) macs += made.op.macs(made.inputs.map((i) => i.shape), made.attrs, t.shape);
+    stack.push(...t.gradFn.inputs);
   }
-  const inGrid = spatial(inShape);
-  if (m instanceof MaxUnpool2d || m instanceof Upsample) {
-    const bilinear = m instanceof Upsample && m.mode === "bilinear";
-    return {
-      size: axes.map((a) => inp.size[a] + (bilinear ? inp.jump[a] : 0)) as [number, number],
-      jump: axes.map((a) => (inp.jump[a] * inGrid[a]) / grid[a]) as [number, number],
-      grid,
-    };
-  }
-  if (m instanceof AdaptiveAvgPool2d || m instanceof AdaptiveMaxPool2d) {
-    return {
-      size: axes.map((a) => inp.size[a] + (adaptiveWindow(inGrid[a], grid[a]) - 1) * inp.jump[a]) as [number, number],
-      jump: axes.map((a) => (inp.jump[a] * inGrid[a]) / grid[a]) as [number, number],
-      grid,
-    };
-  }
-  if (m instanceof Linear) {
-    return { size: axes.map((a) => inp.size[a] + (inp.grid[a] - 1) * inp.jump[a]) as [number, number], jump: inp.jump, grid: [1, 1] };
-  }
-  // element-wise, normalisation, dropout, flatten: same positions
-  return { size: inp.size, jump: inp.jump, grid: outShape.length >= 3 ? grid : inp.grid };
-}
-
-function macsOf(m: AnyModule, inShape: readonly number[], out: Tensor): number {
-  const inSize = inShape.reduce((p, d) => p * d, 1);
-  if (m instanceof Conv2d) return out.size * (m.inChannels / m.groups) * m.kernelSize[0] * m.kernelSize[1];
-  if (m instanceof ConvTranspose2d) return inSize * (m.outChannels / m.groups) * m.kernelSize[0] * m.kernelSize[1];
-  if (m instanceof Linear) return out.size * m.inFeatures;
-  return 0;
+  return macs;
 }
 
 /** Run `model` once on zeros of `inputShape` (in eval mode; shape-only by default) and describe every leaf layer call. */
@@ -140,19 +125,10 @@ export function summarize(model: Module<[Tensor], unknown>, inputShape: readonly
     throw new ValueError(`summary: inputShape must be a list of positive integers like [1,3,224,224], got ${JSON.stringify(inputShape)}`);
   }
   const shapeOnly = opts.shapeOnly ?? true;
-  const fields = new WeakMap<Tensor, FieldInfo>();
-  const inputFieldOf = (t: Tensor): FieldInfo | null => {
-    const known = fields.get(t);
-    if (known) return known;
-    // a glue op's result: the largest field among its inputs (the union of what they see)
-    let best: FieldInfo | null = null;
-    for (const i of t.gradFn?.inputs ?? []) {
-      const f = inputFieldOf(i);
-      if (f && (!best || f.size[0] * f.size[1] > best.size[0] * best.size[1])) best = f;
-    }
-    if (best) fields.set(t, best);
-    return best;
-  };
+  // requiresGrad makes every op record itself on the tape, which the costs and fields are read from
+  const input = shapeOnly ? Tensor.meta(inputShape) : zeros(inputShape);
+  input.requiresGrad = true;
+  const fields = new FieldTracker(input);
 
   const layers: LayerSummary[] = [];
   const counted = new Set<AnyModule>();
@@ -162,17 +138,13 @@ export function summarize(model: Module<[Tensor], unknown>, inputShape: readonly
     handles.push(m.registerForwardHook((mod, inputs, output) => {
       const out = output instanceof Tensor ? output : Array.isArray(output) && output[0] instanceof Tensor ? output[0] : null;
       if (!out) return undefined;
-      const x = inputs[0] instanceof Tensor ? inputs[0] : null;
-      const inShape = x ? x.shape : [];
-      const inField = x ? inputFieldOf(x) : null;
-      const field = inField ? propagate(mod, inField, inShape, out.shape) : null;
-      if (field) fields.set(out, field);
+      const field = fields.of(out);
       const params = counted.has(mod) ? 0 : [...mod.parameters(false)].reduce((n, p) => n + p.size, 0);
       counted.add(mod);
       layers.push({
-        name, type: mod.typeName, outputShape: [...out.shape], params, macs: macsOf(mod, inShape, out),
-        activationBytes: out.size * out.data.BYTES_PER_ELEMENT,
-        receptiveField: field ? { size: [...field.size], jump: [...field.jump] } : null,
+        name, type: mod.typeName, outputShape: [...out.shape], params, macs: macsBetween(out, inputs),
+        activationBytes: out.size * bytesPer(out),
+        receptiveField: field ? { size: [field[0].size, field[1].size], jump: [field[0].jump, field[1].jump] } : null,
       });
       return undefined;
     }));
@@ -180,14 +152,9 @@ export function summarize(model: Module<[Tensor], unknown>, inputShape: readonly
 
   const wasTraining = model.training;
   model.eval();
-  const input = zeros(inputShape);
-  // requiresGrad makes the glue ops between layers (add, cat…) record their inputs, which the field lookup walks
-  input.requiresGrad = true;
-  fields.set(input, { size: [1, 1], jump: [1, 1], grid: spatial(inputShape) });
   const t0 = Date.now();
   try {
-    if (shapeOnly) withShapeOnly(() => model.call(input));
-    else model.call(input);
+    model.call(input);
   } finally {
     for (const h of handles) h.remove();
     model.train(wasTraining);
@@ -197,7 +164,7 @@ export function summarize(model: Module<[Tensor], unknown>, inputShape: readonly
   for (const p of model.parameters()) {
     params += p.size;
     if (p.requiresGrad) trainable += p.size;
-    paramBytes += p.size * p.data.BYTES_PER_ELEMENT;
+    paramBytes += p.size * bytesPer(p);
   }
   return {
     model: model.typeName, inputShape: [...inputShape], layers,
@@ -205,11 +172,14 @@ export function summarize(model: Module<[Tensor], unknown>, inputShape: readonly
       params, trainableParams: trainable,
       macs: layers.reduce((n, l) => n + l.macs, 0),
       activationBytes: layers.reduce((n, l) => n + l.activationBytes, 0),
-      paramBytes, inputBytes: input.size * input.data.BYTES_PER_ELEMENT,
+      paramBytes, inputBytes: input.size * bytesPer(input),
     },
     shapeOnly, elapsedMs,
   };
 }
+
+/** Bytes per element of t's dtype. */
+const bytesPer = (t: Tensor): number => (t.dtype === "float64" ? 8 : 4);
 
 /** Alias of summarize. */
 export const summary = summarize;

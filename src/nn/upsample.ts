@@ -35,12 +35,6 @@ export class Upsample extends Module {
   forward(x: Tensor): Tensor {
     return interpolate(x, { size: this.size, scaleFactor: this.scaleFactor, mode: this.mode, alignCorners: this.alignCorners });
   }
-  override outputShape(s: readonly number[]): number[] {
-    if (s.length !== 3 && s.length !== 4) throw new ShapeError(`Upsample: expects [N,C,H,W] or [C,H,W], got ${fmtShape(s)}`);
-    const [h, w] = [s[s.length - 2]!, s[s.length - 1]!];
-    const out = this.size ?? [Math.floor(h * this.scaleFactor![0]), Math.floor(w * this.scaleFactor![1])];
-    return [...s.slice(0, -2), out[0], out[1]];
-  }
   override extraRepr(): string {
     const sizeOrScale = this.size
       ? `size=(${this.size.join(", ")})`
