@@ -1,5 +1,6 @@
 // A tiny static file server for the playground (web/), Node-only: used by `npm run web` and by the browser tests.
-// It sends the cross-origin-isolation headers, so the page gets SharedArrayBuffer and the wasm backend its threads.
+// It sends the cross-origin-isolation headers (COOP/COEP), so the page gets SharedArrayBuffer and the wasm backend its
+// threads; without them (isolate: false, like a static host that cannot set headers) the page runs on one thread.
 import { createServer, type Server } from "node:http";
 import { readFile, stat } from "node:fs/promises";
 import { extname, join, normalize, resolve, sep } from "node:path";
@@ -13,7 +14,14 @@ const TYPES: Record<string, string> = {
   ".json": "application/json",
   ".png": "image/png",
   ".svg": "image/svg+xml",
+  ".gz": "application/gzip",
+  ".safetensors": "application/octet-stream",
 };
+
+export interface ServeOptions {
+  /** Send Cross-Origin-Opener-Policy and Cross-Origin-Embedder-Policy (default true). */
+  isolate?: boolean;
+}
 
 export interface StaticServer {
   server: Server;
@@ -23,8 +31,12 @@ export interface StaticServer {
 }
 
 /** Serves `root` on host:port (port 0: an ephemeral one); resolves once listening. */
-export async function serveStatic(root: string, port = 0, host = "127.0.0.1"): Promise<StaticServer> {
+export async function serveStatic(root: string, port = 0, host = "127.0.0.1", opts: ServeOptions = {}): Promise<StaticServer> {
   const base = resolve(root);
+  const isolation: Record<string, string> = opts.isolate === false ? {} : {
+    "cross-origin-opener-policy": "same-origin",
+    "cross-origin-embedder-policy": "require-corp",
+  };
   const server = createServer((req, res) => {
     void (async () => {
       const path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
@@ -40,8 +52,7 @@ export async function serveStatic(root: string, port = 0, host = "127.0.0.1"): P
         res.writeHead(200, {
           "content-type": TYPES[extname(file)] ?? "application/octet-stream",
           "cache-control": "no-store",
-          "cross-origin-opener-policy": "same-origin",
-          "cross-origin-embedder-policy": "require-corp",
+          ...isolation,
         });
         res.end(body);
       } catch {
@@ -65,9 +76,11 @@ export async function serveStatic(root: string, port = 0, host = "127.0.0.1"): P
   };
 }
 
-// `tsx web/serve.ts [port]`: serve web/ until interrupted.
+// `tsx web/serve.ts [port] [--no-isolation]`: serve web/ until interrupted.
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const port = Number(process.argv[2] ?? 8080);
-  const s = await serveStatic(fileURLToPath(new URL(".", import.meta.url)), port);
-  console.log(`convkit playground: ${s.url}  (build first: npm run build:web)`);
+  const args = process.argv.slice(2);
+  const isolate = !args.includes("--no-isolation");
+  const port = Number(args.find((a) => !a.startsWith("--")) ?? 8080);
+  const s = await serveStatic(fileURLToPath(new URL(".", import.meta.url)), port, "127.0.0.1", { isolate });
+  console.log(`convkit playground: ${s.url}  (${isolate ? "cross-origin isolated: threads" : "no COOP/COEP headers: one thread"}; build first: npm run build:web)`);
 }
