@@ -1,10 +1,10 @@
-// Section 1 of the playground: an image (an MNIST digit, a test pattern or a drawing), a named kernel applied by
+// Section "Convolution": an image (an MNIST digit, a test pattern or a drawing), a named kernel applied by
 // convkit's convolve2d (cross-correlation or true convolution, stride, padding, dilation), the output size by the
 // convolution-arithmetic helpers with the formula filled in, the receptive field, and the kernel's gradient.
 import { F, Tensor, convOutputSize, receptiveField, samePadding } from "../src/index.js";
 import { DIGIT_SIZE, digitPixels } from "./digits.js";
 import { absMax, drawPlane, fmtValue, kernelTable, markCells } from "./render.js";
-import { $, intInput, type Select } from "./dom.js";
+import { $, readInts, showError, type Select } from "./dom.js";
 import { showFilterBank } from "./features.js";
 
 const SIZE = DIGIT_SIZE;
@@ -90,28 +90,51 @@ export class ConvSection {
     }
   }
 
-  /** Reads the controls; 'same' sets the padding from samePadding(k, d). */
-  settings(): ConvSettings {
+  /** Reads the controls; 'same' sets the padding from samePadding(k, d). An out-of-range value gives its message. */
+  settings(): ConvSettings | string {
     const kernel = this.kernel.value as F.FilterKernelName;
-    const stride = intInput(this.stride, 1, 1);
-    const dilation = intInput(this.dilation, 1, 1);
-    let padding = intInput(this.padding, 0, 0);
     if (this.same.checked) {
-      const k = F.namedKernel(kernel).shape[0]!;
-      padding = samePadding(k, dilation)[0];
-      this.padding.value = String(padding);
+      const d = readInts({ dilation: [this.dilation, { name: "dilation d", min: 1, max: 8 }] });
+      if (d.error === null) this.padding.value = String(samePadding(F.namedKernel(kernel).shape[0]!, d.values.dilation)[0]);
     }
     this.padding.disabled = this.same.checked;
-    return { kernel, mode: this.mode.value === "convolve" ? "convolve" : "correlate", stride, padding, dilation };
+    const r = readInts({
+      stride: [this.stride, { name: "stride s", min: 1, max: 8 }],
+      padding: [this.padding, { name: "padding p", min: 0, max: 8 }],
+      dilation: [this.dilation, { name: "dilation d", min: 1, max: 8 }],
+    });
+    if (r.error !== null) return r.error;
+    return { kernel, mode: this.mode.value === "convolve" ? "convolve" : "correlate", ...r.values };
+  }
+
+  /** Clears the output side and tells the listeners there is no result. */
+  private noResult(message: string): void {
+    this.result = null;
+    $("output-shape").textContent = "";
+    $("output-range").textContent = message;
+    const ctx = this.outputCanvas.getContext("2d");
+    ctx?.clearRect(0, 0, this.outputCanvas.width, this.outputCanvas.height);
+    $("kernel-grad").replaceChildren();
+    $("grad-info").textContent = "";
+    for (const fn of this.listeners) fn(null);
   }
 
   /** Recomputes everything from the controls. */
   update(): void {
-    const st = this.settings();
-    const weights = F.namedKernel(st.kernel);
-    const k = weights.shape[0]!;
     drawPlane(this.inputCanvas, { data: this.pixels, h: SIZE, w: SIZE }, { map: "grey", scale: 1, cell: INPUT_CELL });
     $("input-shape").textContent = `${SIZE} × ${SIZE}`;
+    const st = this.settings();
+    const error = $("conv-error");
+    if (typeof st === "string") {
+      showError(error, `${st} Nothing is computed until it is fixed.`);
+      $("output-size").textContent = "";
+      $("output-size").dataset["value"] = "";
+      this.noResult(st);
+      return;
+    }
+    showError(error, null);
+    const weights = F.namedKernel(st.kernel);
+    const k = weights.shape[0]!;
     this.showKernel(weights, st);
     this.showArithmetic(k, st);
 
@@ -123,14 +146,8 @@ export class ConvSection {
     try {
       y = F.convolve2d(x, kernelLeaf, { mode: st.mode, stride: st.stride, padding: st.padding, dilation: st.dilation });
     } catch (e) {
-      this.result = null;
-      $("output-shape").textContent = "";
-      $("output-range").textContent = (e as Error).message;
-      const ctx = this.outputCanvas.getContext("2d");
-      ctx?.clearRect(0, 0, this.outputCanvas.width, this.outputCanvas.height);
-      $("kernel-grad").replaceChildren();
-      $("grad-info").textContent = "";
-      for (const fn of this.listeners) fn(null);
+      showError(error, (e as Error).message);
+      this.noResult((e as Error).message);
       return;
     }
     const [ho, wo] = [y.shape[2]!, y.shape[3]!];
@@ -231,10 +248,10 @@ export class ConvSection {
     this.inputCanvas.addEventListener("pointercancel", stop);
   }
 
-  /** Hovering an output pixel marks the input pixels its kernel taps read (its receptive field). */
+  /** Hovering (or touching) an output pixel marks the input pixels its kernel taps read (its receptive field). */
   private enableHover(): void {
     const info = $("hover-info");
-    this.outputCanvas.addEventListener("pointermove", (ev) => {
+    const show = (ev: PointerEvent) => {
       const res = this.result;
       if (!res) return;
       const [ho, wo] = [res.output.shape[2]!, res.output.shape[3]!];
@@ -253,7 +270,10 @@ export class ConvSection {
       const [y1, x1] = taps[taps.length - 1]!;
       info.textContent = `output (${oy}, ${ox}) = ${fmtValue(res.output.data[oy * wo + ox]!)} reads input rows ${y0}…${y1}, ` +
         `columns ${x0}…${x1}` + (d > 1 ? ` every ${d}` : "") + (outside ? `; ${outside} taps fall in the zero padding` : "");
-    });
+    };
+    // a finger gives pointerdown and, while it slides, pointermove (touch-action: none keeps the page from scrolling)
+    this.outputCanvas.addEventListener("pointermove", show);
+    this.outputCanvas.addEventListener("pointerdown", show);
     this.outputCanvas.addEventListener("pointerleave", () => {
       drawPlane(this.inputCanvas, { data: this.pixels, h: SIZE, w: SIZE }, { map: "grey", scale: 1, cell: INPUT_CELL });
     });

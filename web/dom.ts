@@ -1,5 +1,5 @@
-// Tiny DOM helpers for the playground: elements by id (failing loudly when the page and the code disagree) and
-// integer inputs read with a fallback.
+// Tiny DOM helpers for the playground: elements by id (failing loudly when the page and the code disagree), integer
+// inputs read and validated (an invalid value is reported, never silently clamped), and small element builders.
 
 export type Select = HTMLSelectElement;
 
@@ -10,8 +10,60 @@ export function $<T extends HTMLElement = HTMLElement>(id: string): T {
   return el as T;
 }
 
-/** An <input type=number> as an integer ≥ min, or `fallback` when empty or invalid. */
-export function intInput(el: HTMLInputElement, fallback: number, min: number): number {
-  const v = Number(el.value);
-  return Number.isInteger(v) && v >= min ? v : fallback;
+/** An integer control's rule: its name in messages and its allowed range. */
+export interface IntRule {
+  name: string;
+  min: number;
+  max: number;
+}
+
+/**
+ * Reads an <input type=number> as an integer within its rule. Out of range, not an integer or empty: the input is marked
+ * invalid (aria-invalid, red outline, its message as the tooltip) and the message is returned; the caller shows it
+ * instead of computing with a value the student did not type.
+ */
+export function readInt(el: HTMLInputElement, rule: IntRule): { value: number; error: null } | { value: null; error: string } {
+  const raw = el.value.trim();
+  const v = Number(raw);
+  let error: string | null = null;
+  if (raw === "" || !Number.isFinite(v)) error = `${rule.name} needs a number`;
+  else if (!Number.isInteger(v)) error = `${rule.name} must be a whole number, got ${raw}`;
+  else if (v < rule.min || v > rule.max) error = `${rule.name} must be from ${rule.min} to ${rule.max}, got ${v}`;
+  el.setAttribute("aria-invalid", error ? "true" : "false");
+  el.title = error ?? "";
+  return error ? { value: null, error } : { value: v, error: null };
+}
+
+/** Reads several integer inputs; the values by key, or every message joined. */
+export function readInts<K extends string>(fields: Record<K, [HTMLInputElement, IntRule]>): { values: Record<K, number>; error: null } | { values: null; error: string } {
+  const values = {} as Record<K, number>;
+  const errors: string[] = [];
+  for (const key of Object.keys(fields) as K[]) {
+    const [el, rule] = fields[key];
+    const r = readInt(el, rule);
+    if (r.error !== null) errors.push(r.error);
+    else values[key] = r.value;
+  }
+  return errors.length ? { values: null, error: `${errors.join("; ")}.` } : { values, error: null };
+}
+
+/** Shows a message in an error line (hidden when null). */
+export function showError(el: HTMLElement, message: string | null): void {
+  el.textContent = message ?? "";
+  el.hidden = message === null;
+}
+
+/** <tag class=…>text</tag> */
+export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className = "", text = ""): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (className) e.className = className;
+  if (text) e.textContent = text;
+  return e;
+}
+
+/** A captioned figure around a canvas (or any element): the playground's labelled tile. */
+export function tile(content: HTMLElement, caption: string, className = "tile"): HTMLElement {
+  const f = el("figure", className);
+  f.append(content, el("figcaption", "", caption));
+  return f;
 }

@@ -1,8 +1,8 @@
-// Section 3 of the playground: why convolution scales. Parameters of a fully connected layer on the whole image
+// Section "Why convolution": why convolution scales. Parameters of a fully connected layer on the whole image
 // (linearParamCount) against a convolutional layer with the same number of filters (conv2dParamCount).
 import { conv2dParamCount, linearParamCount } from "../src/index.js";
 import { fmtInt } from "./render.js";
-import { $, intInput } from "./dom.js";
+import { $, readInts, showError } from "./dom.js";
 
 export class ParamsSection {
   private readonly ids = ["fc-h", "fc-w", "fc-c", "fc-units", "fc-k"] as const;
@@ -12,7 +12,20 @@ export class ParamsSection {
   }
 
   update(): void {
-    const [h, w, c, units, k] = this.ids.map((id) => intInput($<HTMLInputElement>(id), 1, 1)) as [number, number, number, number, number];
+    const input = (id: string) => $<HTMLInputElement>(id);
+    const r = readInts({
+      h: [input("fc-h"), { name: "image height H", min: 1, max: 4096 }],
+      w: [input("fc-w"), { name: "image width W", min: 1, max: 4096 }],
+      c: [input("fc-c"), { name: "channels C", min: 1, max: 4096 }],
+      units: [input("fc-units"), { name: "units / filters", min: 1, max: 4096 }],
+      k: [input("fc-k"), { name: "kernel size k", min: 1, max: 31 }],
+    });
+    showError($("fc-error"), r.error);
+    if (r.error !== null) {
+      for (const id of ["fc-formula", "fc-count", "conv-formula", "conv-count", "param-ratio"]) $(id).textContent = "";
+      return;
+    }
+    const { h, w, c, units, k } = r.values;
     const inputs = h * w * c;
     const fcWeights = linearParamCount(inputs, units, false);
     const fcAll = linearParamCount(inputs, units, true);

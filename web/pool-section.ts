@@ -1,8 +1,10 @@
-// Section 2 of the playground: max/min/mean pooling of the convolution output (per channel, no parameters), then the
-// pooled map upsampled back by the pooling stride four ways: nearest, bilinear, bed of nails and max unpooling.
-import { F, convOutputSize, type Tensor } from "../src/index.js";
-import { absMax, drawPlane } from "./render.js";
-import { $, intInput, type Select } from "./dom.js";
+// Section "Pooling and upsampling": max/min/mean pooling of the convolution output (per channel, no parameters),
+// then the pooled map upsampled back in the mode the student picks: nearest, bilinear, bed of nails (by the pooling
+// stride), max unpooling (with the pooling's indices) or a transposed convolution with its own kernel, stride, padding
+// and output padding, whose output size follows convTransposeOutputSize.
+import { F, Tensor, convOutputSize, convTransposeOutputSize } from "../src/index.js";
+import { absMax, drawPlane, kernelTable } from "./render.js";
+import { $, readInts, showError, type Select } from "./dom.js";
 import type { ConvResult } from "./conv-section.js";
 
 /** Screen pixels per value, the same for every map here so sizes compare at a glance. */
@@ -12,14 +14,29 @@ function shapeText(t: Tensor): string {
   return `[${t.shape.join(", ")}]`;
 }
 
+/** FCN's bilinear upsampling kernel (Long et al. 2015): k × k, the outer product of a triangle of width ⌈k/2⌉. */
+export function bilinearKernel(k: number): Float32Array {
+  const f = Math.ceil(k / 2);
+  const c = (2 * f - 1 - (f % 2)) / (2 * f);
+  const tri = Array.from({ length: k }, (_, u) => 1 - Math.abs(u / f - c));
+  return Float32Array.from({ length: k * k }, (_, i) => tri[Math.floor(i / k)]! * tri[i % k]!);
+}
+
+const MODE_NAMES: Record<string, string> = {
+  nearest: "nearest neighbour", bilinear: "bilinear", "bed-of-nails": "bed of nails", unpool: "max unpooling",
+  transposed: "transposed convolution",
+};
+
 export class PoolSection {
   private readonly type = $<Select>("pool-type");
   private readonly k = $<HTMLInputElement>("pool-k");
   private readonly s = $<HTMLInputElement>("pool-s");
+  private readonly mode = $<Select>("up-mode");
   private source: ConvResult | null = null;
 
   constructor() {
-    for (const el of [this.type, this.k, this.s]) {
+    const inputs = [this.type, this.k, this.s, this.mode, ...["up-k", "up-s", "up-p", "up-op", "up-kernel"].map((id) => $(id))];
+    for (const el of inputs) {
       el.addEventListener("input", () => this.update());
       el.addEventListener("change", () => this.update());
     }
@@ -30,29 +47,40 @@ export class PoolSection {
     this.update();
   }
 
+  private clear(ids: string[]): void {
+    for (const id of ids) {
+      const c = $<HTMLCanvasElement>(id);
+      c.getContext("2d")?.clearRect(0, 0, c.width, c.height);
+      c.dataset["h"] = "";
+      c.dataset["w"] = "";
+    }
+  }
+
   update(): void {
     const type = this.type.value as "max" | "min" | "avg";
-    const k = intInput(this.k, 2, 1);
-    const s = intInput(this.s, k, 1);
+    const mode = this.mode.value;
+    $("up-transposed-controls").hidden = mode !== "transposed";
+    $("up-weights-figure").hidden = mode !== "transposed";
     $("pool-name").textContent = type === "avg" ? "mean" : type;
+    $("up-name").textContent = MODE_NAMES[mode] ?? mode;
     const src = this.source?.output;
-    const ids = ["pool-src", "pool-out", "up-nearest", "up-bilinear", "up-nails", "up-unpool"];
-    if (!src) {
-      for (const id of ids) {
-        const c = $<HTMLCanvasElement>(id);
-        c.getContext("2d")?.clearRect(0, 0, c.width, c.height);
-      }
-      $("pool-info").textContent = "No convolution output (its settings are invalid).";
+    const poolError = $("pool-error");
+    const r = readInts({ k: [this.k, { name: "pooling window k", min: 1, max: 6 }], s: [this.s, { name: "pooling stride s", min: 1, max: 6 }] });
+    if (!src || r.error !== null) {
+      this.clear(["pool-src", "pool-out", "up-out"]);
+      showError(poolError, r.error);
+      $("pool-info").textContent = src ? "" : "No convolution output (its settings above are invalid).";
+      $("pool-info").dataset["value"] = "";
+      $("up-formula").textContent = "";
       return;
     }
+    const { k, s } = r.values;
     const [h, w] = [src.shape[2]!, src.shape[3]!];
     // one colour scale for every map: the convolution output's largest magnitude
-    const view = (id: string, t: Tensor) => {
-      drawPlane($<HTMLCanvasElement>(id), { data: t.data, h: t.shape[2]!, w: t.shape[3]! }, { map: "diverging", scale, cell: CELL });
-      const label = document.getElementById(`${id}-shape`);
-      if (label) label.textContent = shapeText(t);
-    };
     const scale = absMax(src.data);
+    const view = (id: string, t: Tensor, sc = scale) => {
+      drawPlane($<HTMLCanvasElement>(id), { data: t.data, h: t.shape[2]!, w: t.shape[3]! }, { map: "diverging", scale: sc, cell: CELL });
+    };
     view("pool-src", src);
     $("pool-src-shape").textContent = shapeText(src);
 
@@ -61,9 +89,12 @@ export class PoolSection {
       const opts = { kernelSize: k, stride: s };
       pooled = type === "max" ? F.maxPool2d(src, opts) : type === "min" ? F.minPool2d(src, opts) : F.avgPool2d(src, opts);
     } catch (e) {
-      $("pool-info").textContent = (e as Error).message;
+      this.clear(["pool-out", "up-out"]);
+      showError(poolError, (e as Error).message);
+      $("pool-info").textContent = "";
       return;
     }
+    showError(poolError, null);
     view("pool-out", pooled);
     $("pool-shape").textContent = shapeText(pooled);
     const o = convOutputSize(h, k, { stride: s });
@@ -73,18 +104,74 @@ export class PoolSection {
       `Each ${k} × ${k} window is replaced by its ${type === "avg" ? "mean" : type + "imum"}; ` +
       `the channel count is kept and there is nothing to learn (0 parameters).`;
     info.dataset["value"] = String(o);
+    this.upsample(mode, src, pooled, k, s, scale);
+  }
 
-    // upsample by the pooling stride; max unpooling needs the indices a max pooling remembered
-    const up = { scaleFactor: s };
-    view("up-nearest", F.interpolate(pooled, { ...up, mode: "nearest" }));
-    view("up-bilinear", F.interpolate(pooled, { ...up, mode: "bilinear" }));
-    view("up-nails", F.interpolate(pooled, { ...up, mode: "bed-of-nails" }));
-    const [maxima, indices] = F.maxPool2d(src, { kernelSize: k, stride: s, returnIndices: true });
-    view("up-unpool", F.maxUnpool2d(maxima, indices, { kernelSize: k, stride: s, outputSize: [h, w] }));
-    $("up-info").textContent =
-      `Upsampled ×${s}. Nearest copies each value into an ${s} × ${s} block; bilinear blends the four nearest values; ` +
-      `bed of nails puts each value at the top-left of its block and zeros elsewhere (a convolution usually follows); ` +
-      `max unpooling puts each maximum of a max pooling back where it was found and zeros elsewhere` +
-      (type === "max" ? "." : ` (it uses a max pooling's indices, whatever pooling is chosen above).`);
+  /** The chosen upsampling of the pooled map, with what it does in words and, for the transposed convolution, its size rule. */
+  private upsample(mode: string, src: Tensor, pooled: Tensor, k: number, s: number, scale: number): void {
+    const [h, w] = [src.shape[2]!, src.shape[3]!];
+    const [ph, pw] = [pooled.shape[2]!, pooled.shape[3]!];
+    const error = $("up-error");
+    const formula = $("up-formula");
+    formula.dataset["value"] = "";
+    let up: Tensor;
+    let text: string;
+    formula.textContent = "";
+    try {
+      if (mode === "transposed") {
+        const r = readInts({
+          k: [$<HTMLInputElement>("up-k"), { name: "kernel size k", min: 1, max: 6 }],
+          s: [$<HTMLInputElement>("up-s"), { name: "stride s", min: 1, max: 4 }],
+          p: [$<HTMLInputElement>("up-p"), { name: "padding p", min: 0, max: 4 }],
+          op: [$<HTMLInputElement>("up-op"), { name: "output padding", min: 0, max: 3 }],
+        });
+        if (r.error !== null) throw new Error(r.error);
+        const t = r.values;
+        const weights = $<Select>("up-kernel").value === "bilinear" ? bilinearKernel(t.k) : new Float32Array(t.k * t.k).fill(1);
+        $("up-weights").replaceChildren(kernelTable(weights, t.k));
+        const oh = convTransposeOutputSize(ph, t.k, { stride: t.s, padding: t.p, outputPadding: t.op });
+        up = F.convTranspose2d(pooled, new Tensor(weights, [1, 1, t.k, t.k]), null, { stride: t.s, padding: t.p, outputPadding: t.op });
+        formula.textContent = `o = (i − 1)·s − 2p + k + output_padding = (${ph} − 1)·${t.s} − 2·${t.p} + ${t.k} + ${t.op} = ${oh}` +
+          ` (a convolution's o = ⌊(i + 2p − k)/s⌋ + 1, solved for i)`;
+        formula.dataset["value"] = String(oh);
+        text = `Each input value scatters a copy of the ${t.k} × ${t.k} kernel, scaled by the value, into the output at steps ` +
+          `of ${t.s}; where copies overlap they add up, and p rows and columns are cropped from each border. In a network ` +
+          `the kernel is learned (U-Net's 2 × 2 "up-convolutions", stride 2); ` +
+          (t.k === t.s && t.p === 0 && $<Select>("up-kernel").value === "ones"
+            ? `with k = s and a kernel of ones it is exactly nearest-neighbour upsampling ×${t.s}.`
+            : `FCN starts it as bilinear interpolation (k = 4, s = 2, p = 1 doubles the size).`);
+      } else if (mode === "unpool") {
+        const [maxima, indices] = F.maxPool2d(src, { kernelSize: k, stride: s, returnIndices: true });
+        up = F.maxUnpool2d(maxima, indices, { kernelSize: k, stride: s, outputSize: [h, w] });
+        text = `Max unpooling puts each maximum of a ${k} × ${k} max pooling back where it was found and zeros elsewhere, ` +
+          `back at the size before pooling, ${h} × ${w}` + (this.type.value === "max" ? "." : " (it uses a max pooling's indices, whatever pooling is chosen above).");
+      } else {
+        up = F.interpolate(pooled, { scaleFactor: s, mode: mode as "nearest" | "bilinear" | "bed-of-nails" });
+        const what = mode === "nearest" ? `copies each value into an ${s} × ${s} block`
+          : mode === "bilinear" ? "blends the four nearest values by their distances"
+            : `puts each value at the top-left of its ${s} × ${s} block and zeros elsewhere (a convolution usually follows)`;
+        text = s === 1
+          ? `Scale factor ×1: the pooling above has stride 1, so its map is already at full density and ${MODE_NAMES[mode]} ` +
+            `upsampling by 1 leaves it unchanged. Choose a pooling stride s > 1 to see it work.`
+          : `Upsampled ×${s}, the pooling stride: ${MODE_NAMES[mode]} ${what}.` +
+            (ph * s !== h ? ` (${ph} × ${s} = ${ph * s}, not the ${h} the pooling started from: its window k = ${k} and stride s = ${s} dropped a border.)` : "");
+      }
+    } catch (e) {
+      showError(error, (e as Error).message);
+      this.clear(["up-out"]);
+      $("up-shape").textContent = "";
+      $("up-info").textContent = "";
+      return;
+    }
+    showError(error, null);
+    view(up);
+    $("up-shape").textContent = `${shapeText(pooled)} → ${shapeText(up)}`;
+    $("up-info").textContent = text;
+
+    function view(t: Tensor): void {
+      // the transposed convolution's sums can exceed the source's range: scale to its own largest value then
+      const sc = mode === "transposed" ? absMax(t.data) : scale;
+      drawPlane($<HTMLCanvasElement>("up-out"), { data: t.data, h: t.shape[2]!, w: t.shape[3]! }, { map: "diverging", scale: sc, cell: CELL });
+    }
   }
 }

@@ -1,5 +1,7 @@
 // Drawing helpers for the playground: a 2-D plane of values onto a canvas (one canvas pixel per value, scaled up by
-// CSS with crisp edges), in grey for images and in a blue–white–red diverging map for signed filter responses.
+// CSS with crisp edges). One colour scheme for the whole page: grey for images (0 black, 1 white, as MNIST), and a
+// blue–white–red diverging map for every signed quantity (kernels, filters, feature maps, gradients): white is 0, so
+// a constant kernel is one flat colour and a zero map is white, never black.
 
 export type ColorMap = "grey" | "diverging";
 
@@ -39,12 +41,12 @@ export function colorOf(v: number, map: ColorMap, scale: number): [number, numbe
     : [Math.round(255 * (1 - a)), Math.round(255 * (1 - 0.6 * a)), 255];
 }
 
-/** Paints a plane onto `canvas` (resizing it to w×h) and sets its CSS size to cell·w × cell·h. */
+/** Paints a plane onto `canvas` (resizing it to w×h) and sets its CSS width to cell·w (the height follows; CSS
+ *  shrinks it on narrow screens). */
 export function drawPlane(canvas: HTMLCanvasElement, plane: PlaneView, opts: DrawOptions): void {
   canvas.width = plane.w;
   canvas.height = plane.h;
   canvas.style.width = `${plane.w * opts.cell}px`;
-  canvas.style.height = `${plane.h * opts.cell}px`;
   canvas.dataset["h"] = String(plane.h);
   canvas.dataset["w"] = String(plane.w);
   const ctx = canvas.getContext("2d");
@@ -58,6 +60,19 @@ export function drawPlane(canvas: HTMLCanvasElement, plane: PlaneView, opts: Dra
     img.data[4 * i + 3] = 255;
   }
   ctx.putImageData(img, 0, 0);
+}
+
+/** A new canvas (class "pixels") showing a plane. */
+export function planeCanvas(plane: PlaneView, opts: DrawOptions): HTMLCanvasElement {
+  const c = document.createElement("canvas");
+  c.className = "pixels";
+  drawPlane(c, plane, opts);
+  return c;
+}
+
+/** A digit (28 × 28 bytes or values in [0, 1]) as a grey canvas. */
+export function digitCanvas(pixels: ArrayLike<number>, cell = 2, bytes = true): HTMLCanvasElement {
+  return planeCanvas({ data: pixels, h: 28, w: 28 }, { map: "grey", scale: bytes ? 255 : 1, cell });
 }
 
 /** Marks cells (y, x) of a canvas drawn by drawPlane with a translucent colour; cells outside are skipped. */
