@@ -1,4 +1,6 @@
 // convkit: convolutional neural networks in TypeScript. The public surface, shaped like PyTorch.
+import "./ops/tensor-methods.js";
+import "./autograd/backward.js";
 export { Tensor, isTensor, type NestedArray, type TensorLike } from "./tensor/tensor.js";
 export type { DType, DataArray } from "./tensor/dtype.js";
 export type { Shape } from "./tensor/shape.js";

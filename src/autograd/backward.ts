@@ -1,8 +1,26 @@
 // Reverse-mode differentiation over the tape: topological order, gradient accumulation into leaves.
-import type { Tensor } from "../tensor/tensor.js";
+import { Tensor } from "../tensor/tensor.js";
 import { noGrad } from "./grad-mode.js";
-import { GradError } from "../errors.js";
+import { DTypeError, GradError, ShapeError } from "../errors.js";
 import { fmtShape, shapeEquals } from "../tensor/shape.js";
+
+declare module "../tensor/tensor.js" {
+  interface Tensor {
+    /** Backpropagate from this tensor. A scalar needs no argument; otherwise pass d(loss)/d(this). */
+    backward(grad?: Tensor): void;
+  }
+}
+
+Tensor.prototype.backward = function backward(this: Tensor, grad?: Tensor): void {
+  if (!this.requiresGrad) throw new GradError("backward: this tensor does not require grad (no input of the computation had requiresGrad)");
+  if (!grad) {
+    if (this.size !== 1) throw new GradError(`backward: grad can be implicit only for a scalar output, this one has shape [${this.shape.join(",")}]`);
+    grad = this.isMeta ? Tensor.meta(this.shape, this.dtype) : new Tensor(this.dtype === "float64" ? new Float64Array([1]) : new Float32Array([1]), this.shape);
+  }
+  if (!shapeEquals(grad.shape, this.shape)) throw new ShapeError(`backward: grad has shape ${fmtShape(grad.shape)} but the tensor has ${fmtShape(this.shape)}`);
+  if (grad.dtype !== this.dtype) throw new DTypeError(`backward: grad is ${grad.dtype} but the tensor is ${this.dtype}`);
+  runBackward(this, grad);
+};
 
 /** Propagate `grad` (d loss / d root) from `root` to every tensor that requires grad, summing into `.grad` of leaves. */
 export function runBackward(root: Tensor, grad: Tensor): void {

@@ -1,18 +1,9 @@
 // The eager tape: each result of a differentiable op remembers its inputs and how to send a gradient back to them.
 import type { Tensor } from "../tensor/tensor.js";
+import type { GradFn } from "../tensor/grad-fn.js";
 import { isGradEnabled } from "./grad-mode.js";
 
-/** How one op sends the gradient of its output back to its inputs (null where an input gets none). */
-export interface GradFn {
-  readonly name: string;
-  readonly inputs: readonly Tensor[];
-  backward(grad: Tensor): readonly (Tensor | null)[];
-  /** The op's settings (stride, padding, dims…), kept so the tape can be read back as a graph (ONNX export). */
-  readonly attrs?: Readonly<Record<string, unknown>>;
-  /** The op-table definition that made the result (src/ops/op.ts reads it back with its types), for ops defined
-   *  there; the tape stays independent of the table's types. */
-  readonly op?: object;
-}
+export type { GradFn } from "../tensor/grad-fn.js";
 
 /** Attach `backward` to `out` if grad mode is on and any input requires grad. Returns `out`. */
 export function record(

@@ -1,0 +1,16 @@
+// How a tensor was computed, as the autograd tape records it on the tensor (autograd/graph.ts writes these records,
+// autograd/backward.ts reads them); declared here because every tensor carries one.
+import type { Tensor } from "./tensor.js";
+
+/** How one op sends the gradient of its output back to its inputs (null where an input gets none). */
+export interface GradFn {
+  readonly name: string;
+  readonly inputs: readonly Tensor[];
+  backward(grad: Tensor): readonly (Tensor | null)[];
+  /** The op's settings (stride, padding, dims…), kept so the tape can be read back as a graph (ONNX export). */
+  readonly attrs?: Readonly<Record<string, unknown>>;
+  /** The op-table definition that made the result (src/ops/op.ts reads it back with its types), for ops defined
+   *  there; the tape stays independent of the table's types. */
+  readonly op?: object;
+}
+
