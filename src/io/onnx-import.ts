@@ -1,7 +1,10 @@
 // ONNX import: a ModelProto becomes an nn.Module whose parameters are the float initializers (named by their ONNX
 // names, so a torch-exported file has torch's state-dict keys) and whose forward interprets the graph with
 // convkit's differentiable ops. The graph is checked when loaded: unknown ops, dangling names, and (for small static
-// input shapes, or on request) every shape, by one dry run on zeros.
+// input shapes, or on request) every shape, by one dry run on zeros. Nodes run in a topological order (files from
+// some converters list them out of order, which onnxruntime accepts too). Half-precision (FLOAT16, BFLOAT16) weights
+// and values are widened to float32 when read and every op computes in float32: a fp16 file gives the fp32 model's
+// results, not fp16 rounding.
 import { Tensor } from "../tensor/tensor.js";
 import { zeros } from "../tensor/creation.js";
 import { isGradEnabled, noGrad } from "../autograd/grad-mode.js";
@@ -24,6 +27,13 @@ export interface OnnxImportOptions extends LoadOptions {
    *  tape keeps more for backward). A node that would go past it is a FormatError naming it. Default 1 GiB (raise it
    *  for large batches); inputs, parameters and constants do not count. */
   maxLiveBytes?: number;
+  /** Make the weight tensors that the file keeps as Constant nodes (Paddle2ONNX and some TensorFlow converters do,
+   *  instead of initializers) trainable parameters, named by the Constant's output, so that the model can be
+   *  fine-tuned: float Constants read (directly or through Reshape/Unsqueeze/Squeeze/Cast/Identity) as the weight or
+   *  bias of Conv, ConvTranspose, Gemm and MatMul, the bias Add after one of those, the scale and bias of
+   *  BatchNormalization/InstanceNormalization/LayerNormalization/GroupNormalization and PRelu's slope (a
+   *  BatchNormalization's mean and variance become buffers). Default false: they stay constants. */
+  trainableConstants?: boolean;
 }
 
 /** OnnxImportOptions.maxLiveBytes's default: four values of the largest size one op may make (2^26 float32s). */
@@ -55,6 +65,8 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
   /** The budget of bytes for the values of a run (OnnxImportOptions.maxLiveBytes). */
   readonly maxLiveBytes: number;
   private readonly nodes: NodeProto[];
+  /** Per node (in run order), its index in the file's node list, for messages. */
+  private readonly fileIndex: number[];
   /** Per node, what each run would otherwise rebuild: its name for errors and its parsed attributes. */
   private readonly prepared: { where: string; attrs: Attrs }[];
   /** Per node, the outputs of a Constant node, decoded once at load (null for every other node). */
@@ -76,7 +88,9 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
     const main = opsets.find((o) => (o.domain ?? "") === "" || o.domain === "ai.onnx");
     this.opset = main ? int64(main.version, file, "opset version") : 1;
     this.producer = `${model.producerName ?? ""} ${model.producerVersion ?? ""}`.trim();
-    this.nodes = graph.node ?? [];
+    const order = topologicalOrder(graph.node ?? [], file);
+    this.nodes = order.map((i) => graph.node![i]!);
+    this.fileIndex = order;
     this.metadata = readMetadata(model, file);
     this.maxLiveBytes = opts.maxLiveBytes ?? DEFAULT_MAX_LIVE_BYTES;
     if (!(this.maxLiveBytes > 0)) throw new ValueError(`loadOnnx: maxLiveBytes must be a positive number of bytes, got ${opts.maxLiveBytes}`);
@@ -93,7 +107,6 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
       if (v instanceof Tensor) floats.set(name, v);
       else this.constants.set(name, v);
     }
-    this.registerTensors(floats, statNames);
 
     const initNames = new Set([...floats.keys(), ...this.constants.keys()]);
     this.inputs = (graph.input ?? []).filter((i) => !initNames.has(i.name ?? "")).map((i) => describeIO(i));
@@ -107,6 +120,18 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
     // A Constant's value is the same on every run: decoded here once rather than per inference. Its size is the
     // file's, so it takes nothing from the budget.
     this.folded = this.nodes.map((n, i) => (n.opType === "Constant" ? runOp([], this.context(i, () => {})) : null));
+    if (opts.trainableConstants) {
+      // the decoded tensor itself becomes the parameter: the Constant node hands it to its readers, so they see
+      // its gradient and every optimizer step
+      for (const [i, stat] of this.weightConstants()) {
+        const v = this.folded[i]![0];
+        const name = this.nodes[i]!.output![0]!;
+        if (!(v instanceof Tensor) || floats.has(name)) continue;
+        floats.set(name, v);
+        if (stat) statNames.add(name);
+      }
+    }
+    this.registerTensors(floats, statNames);
     this.dying = this.lastReaders();
     this.eval();
     const staticShapes = this.inputs.every((i) => i.shape && i.shape.every((d) => d !== null));
@@ -154,7 +179,7 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
   }
 
   private where(i: number, n: NodeProto): string {
-    return `${this.file ? `${this.file}: ` : ""}onnx: node ${i} (${n.opType ?? "?"}${n.name ? ` '${n.name}'` : ""})`;
+    return `${this.file ? `${this.file}: ` : ""}onnx: node ${this.fileIndex[i]} (${n.opType ?? "?"}${n.name ? ` '${n.name}'` : ""})`;
   }
 
   /** Every op known, every input produced before it is read, every output produced. */
@@ -173,6 +198,41 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
       for (const o of n.output ?? []) if (o !== "") known.add(o);
     });
     for (const o of this.outputs) if (!known.has(o.name)) throw formatError(this.file, `onnx: graph output '${o.name}' is produced by no node`);
+  }
+
+  /** The float Constant nodes that hold weights (OnnxImportOptions.trainableConstants): node index → whether it is
+   *  a statistic (a buffer) rather than a parameter. A Constant is followed through the ops that only reshape or
+   *  convert it to the ops that read it. */
+  private weightConstants(): Map<number, boolean> {
+    const readers = new Map<string, { node: NodeProto; slot: number }[]>();
+    const producerOp = new Map<string, string>();
+    for (const n of this.nodes) {
+      (n.input ?? []).forEach((name, slot) => {
+        if (!readers.has(name)) readers.set(name, []);
+        readers.get(name)!.push({ node: n, slot });
+      });
+      for (const o of n.output ?? []) producerOp.set(o, n.opType ?? "");
+    }
+    const found = new Map<number, boolean>();
+    this.nodes.forEach((n, i) => {
+      if (n.opType !== "Constant" || !(this.folded[i]?.[0] instanceof Tensor)) return;
+      const seen = new Set<string>();
+      const queue = [n.output?.[0] ?? ""];
+      while (queue.length > 0) {
+        const name = queue.pop()!;
+        if (seen.has(name)) continue;
+        seen.add(name);
+        for (const { node, slot } of readers.get(name) ?? []) {
+          const op = node.opType ?? "";
+          if (PASS_THROUGH.has(op) && slot === 0) queue.push(...(node.output ?? []).slice(0, 1));
+          const role = WEIGHT_SLOTS[op]?.[slot];
+          if (role) found.set(i, role === "stat" || found.get(i) === true);
+          // a bias added to a layer's output: Add(Conv(…), c)
+          if (op === "Add" && WEIGHTED_OPS.has(producerOp.get(node.input?.[1 - slot] ?? "") ?? "")) found.set(i, found.get(i) ?? false);
+        }
+      }
+    });
+    return found;
   }
 
   /** For each node, the node outputs (not graph outputs) whose last reader it is, or that it produces unread. */
@@ -310,6 +370,55 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
   override extraRepr(): string {
     return `opset=${this.opset}, nodes=${this.nodes.length}, inputs=[${this.inputs.map((i) => i.name).join(", ")}]`;
   }
+}
+
+/** The ops a weight passes through unchanged in value (slot 0 is the tensor). */
+const PASS_THROUGH = new Set(["Reshape", "Unsqueeze", "Squeeze", "Cast", "Identity", "Flatten", "Transpose"]);
+/** The input slots that hold weights: "param" (trainable) or "stat" (a buffer, like BatchNormalization's statistics). */
+const WEIGHT_SLOTS: Record<string, Record<number, "param" | "stat">> = {
+  Conv: { 1: "param", 2: "param" }, ConvTranspose: { 1: "param", 2: "param" }, Gemm: { 1: "param", 2: "param" },
+  MatMul: { 0: "param", 1: "param" }, PRelu: { 1: "param" },
+  BatchNormalization: { 1: "param", 2: "param", 3: "stat", 4: "stat" },
+  InstanceNormalization: { 1: "param", 2: "param" }, LayerNormalization: { 1: "param", 2: "param" }, GroupNormalization: { 1: "param", 2: "param" },
+};
+/** Ops whose output a bias is added to. */
+const WEIGHTED_OPS = new Set(["Conv", "ConvTranspose", "Gemm", "MatMul"]);
+
+/** The nodes' indices in an order where every node comes after the producers of its inputs: the file's own order
+ *  where it already is one (a depth-first walk that visits each node's producers first), so nothing moves in a sorted
+ *  file. Inputs that no node produces are left for validateGraph to report; a cycle is a FormatError. */
+function topologicalOrder(nodes: readonly NodeProto[], file: string | undefined): number[] {
+  const producer = new Map<string, number>();
+  nodes.forEach((n, i) => {
+    for (const o of n.output ?? []) {
+      if (o === "") continue;
+      if (producer.has(o)) throw formatError(file, `onnx: value '${o}' is produced by node ${producer.get(o)} and again by node ${i} (${n.opType ?? "?"})`);
+      producer.set(o, i);
+    }
+  });
+  const state = new Uint8Array(nodes.length); // 0 unseen, 1 on the walk's path, 2 placed
+  const order: number[] = [];
+  for (let root = 0; root < nodes.length; root++) {
+    if (state[root] !== 0) continue;
+    state[root] = 1;
+    const stack: [node: number, nextInput: number][] = [[root, 0]];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const inputs = nodes[top[0]]!.input ?? [];
+      if (top[1] < inputs.length) {
+        const p = producer.get(inputs[top[1]++]!);
+        if (p === undefined || state[p] === 2) continue;
+        if (state[p] === 1) throw formatError(file, `onnx: the graph has a cycle: node ${p} (${nodes[p]!.opType ?? "?"}) depends on its own output`);
+        state[p] = 1;
+        stack.push([p, 0]);
+      } else {
+        state[top[0]] = 2;
+        order.push(top[0]);
+        stack.pop();
+      }
+    }
+  }
+  return order;
 }
 
 /** How many leading inputs of an op are data (the rest are settings); ops not listed take data only in slot 0. */

@@ -4,6 +4,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { broadcastShapes, sizeOf } from "../tensor/shape.js";
 import { tensor, ones, zeros } from "../tensor/creation.js";
 import * as F from "../ops/functional.js";
+import { erfScalar } from "../ops/activation.js";
 import { cat, pad as padOp, expand } from "../ops/movement.js";
 import { maximum, minimum, where } from "../ops/elementwise.js";
 import { matmul } from "../ops/matmul.js";
@@ -575,10 +576,14 @@ function softmaxLike(log: boolean): OpImpl {
   };
 }
 
-function unary(fn: (x: Tensor, ctx: OpContext) => Tensor): OpImpl {
+/** An elementwise op on floats; integers only where `onInt` says what it does to one (Neg, Abs, Sign…). */
+function unary(fn: (x: Tensor, ctx: OpContext) => Tensor, onInt?: (v: number) => number): OpImpl {
   return (inputs, ctx) => {
     const v = inputs[0];
-    if (v instanceof IntTensor) fail(ctx, `integer input (${v.dtype}) is not supported: convkit tensors are floating point`);
+    if (v instanceof IntTensor) {
+      if (!onInt) fail(ctx, `integer input (${v.dtype}) is not supported: convkit tensors are floating point`);
+      return [new IntTensor(Float64Array.from(v.data, (x) => wrapInt(onInt(x), v.dtype)), v.shape, v.dtype)];
+    }
     return [fn(floatIn(inputs, 0, ctx), ctx)];
   };
 }
@@ -913,6 +918,379 @@ function acceptInts(impl: OpImpl, slots: readonly number[] = [0]): OpImpl {
   };
 }
 
+// ---- ops of exported transformers, detectors and segmenters (composites of the library's public ops) ----
+
+/** Like acceptInts, for ops with several outputs: every float output made from integer inputs goes back to integers. */
+function acceptIntsAll(impl: OpImpl): OpImpl {
+  return (inputs, ctx) => {
+    const intIn = inputs[0];
+    if (!(intIn instanceof IntTensor)) return impl(inputs, ctx);
+    const conv = inputs.map((v, i) => (i === 0 && v instanceof IntTensor ? v.toFloat("float64") : v));
+    return impl(conv, ctx).map((r) => (r instanceof Tensor ? new IntTensor(Float64Array.from(r.data), r.shape, intIn.dtype) : r));
+  };
+}
+
+const split: OpImpl = (inputs, ctx) => {
+  const x = floatIn(inputs, 0, ctx);
+  const axis = normAxis(ctx, ctx.attrs.int("axis", 0), x.ndim);
+  const n = x.shape[axis]!, count = ctx.outputs.length;
+  let sizes = ctx.opset >= 13 ? optInts(inputs, 1, ctx) : ctx.attrs.ints("split", null);
+  if (!sizes) {
+    // equal parts; since opset 18 num_outputs may leave a smaller last part
+    const parts = ctx.attrs.int("num_outputs", count);
+    if (parts < 1) fail(ctx, `num_outputs ${parts} must be ≥ 1`);
+    const each = Math.ceil(n / parts);
+    if (ctx.opset < 18 && n % parts !== 0) fail(ctx, `axis ${axis} of size ${n} cannot be split into ${parts} equal parts`);
+    sizes = Array.from({ length: parts }, (_, i) => Math.max(0, Math.min(each, n - i * each)));
+  }
+  if (sizes.length !== count) fail(ctx, `split has ${sizes.length} parts for ${count} outputs`);
+  if (sizes.some((s) => s < 0) || sizes.reduce((a, s) => a + s, 0) !== n) fail(ctx, `split [${sizes.join(",")}] does not add up to ${n} (axis ${axis})`);
+  let at = 0;
+  return sizes.map((s) => x.slice(axis, at, (at += s)));
+};
+
+/** erf: its values to double precision (erfScalar), its gradient 2/√π·e^{−x²} through a term that is zero in value;
+ *  past ±10 erf is ±1 in every float format, so the input is clamped there and the term stays finite. */
+function erf(x: Tensor): Tensor {
+  const values = new Tensor(Float64Array.from(x.data, erfScalar), x.shape).to(x.dtype);
+  if (!x.requiresGrad) return values;
+  const xc = x.clamp(-10, 10), xd = xc.detach();
+  const slope = xd.square().neg().exp().mul(2 / Math.sqrt(Math.PI));
+  return values.add(xc.sub(xd).mul(slope));
+}
+
+const tile: OpImpl = (inputs, ctx) => {
+  const x = floatIn(inputs, 0, ctx);
+  const reps = intsIn(inputs, 1, ctx);
+  if (reps.length !== x.ndim || reps.some((r) => r < 0)) fail(ctx, `repeats [${reps.join(",")}] must be ${x.ndim} non-negative counts`);
+  checkSize(ctx, x.shape.map((d, i) => d * reps[i]!), elementBytes(x));
+  return [x.repeat(reps)];
+};
+
+const range: OpImpl = (inputs, ctx) => {
+  const [start, limit, delta] = [0, 1, 2].map((i) => scalarIn(inputs, i, ctx) ?? fail(ctx, `input ${i} is required`)) as [number, number, number];
+  if (delta === 0) fail(ctx, "delta is 0");
+  const count = Math.max(Math.ceil((limit - start) / delta), 0);
+  checkSize(ctx, [count], 8);
+  const first = inputs[0]!;
+  if (first instanceof IntTensor) return [new IntTensor(Float64Array.from({ length: count }, (_, i) => wrapInt(start + i * delta, first.dtype)), [count], first.dtype)];
+  // the reference adds delta count times in the input's precision
+  const out = first.dtype === "float64" ? new Float64Array(count) : new Float32Array(count);
+  let v = start;
+  for (let i = 0; i < count; i++) { out[i] = v; v = first.dtype === "float64" ? v + delta : Math.fround(v + delta); }
+  return [new Tensor(out, [count])];
+};
+
+/** Comparisons and logic: booleans (an IntTensor of 0/1) from two broadcast operands of any type. */
+function compareOp(fn: (a: number, b: number) => boolean): OpImpl {
+  return (inputs, ctx) => {
+    const [a, b] = [inputs[0], inputs[1]];
+    if (!a || !b) return fail(ctx, "needs two inputs");
+    const asInt = (v: Value): IntTensor => (v instanceof IntTensor ? v : new IntTensor(Float64Array.from(v.data), v.shape, "int64"));
+    return [intBroadcast(asInt(a), asInt(b), (x, y) => (fn(x, y) ? 1 : 0), "bool", ctx)];
+  };
+}
+
+const notOp: OpImpl = (inputs, ctx) => {
+  const v = inputs[0];
+  if (!v) return fail(ctx, "input 0 is required");
+  return [new IntTensor(Float64Array.from(v.data, (x) => (x === 0 ? 1 : 0)), v.shape, "bool")];
+};
+
+/** ArgMax/ArgMin: int64 indices; ties go to the first index, or the last with select_last_index. */
+function argReduce(kind: "max" | "min"): OpImpl {
+  return (inputs, ctx) => {
+    const v = inputs[0];
+    if (!v) return fail(ctx, "input 0 is required");
+    const axis = normAxis(ctx, ctx.attrs.int("axis", 0), v.ndim);
+    const keep = ctx.attrs.int("keepdims", 1) === 1, last = ctx.attrs.int("select_last_index", 0) === 1;
+    const n = v.shape[axis]!, inner = sizeOf(v.shape.slice(axis + 1)), outer = sizeOf(v.shape.slice(0, axis));
+    if (n === 0) fail(ctx, `cannot reduce axis ${axis} of size 0`);
+    const out = new Float64Array(outer * inner);
+    const better = kind === "max" ? (x: number, y: number) => x > y || (last && x === y) : (x: number, y: number) => x < y || (last && x === y);
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        let best = 0, bv = v.data[o * n * inner + i]!;
+        for (let k = 1; k < n; k++) {
+          const x = v.data[(o * n + k) * inner + i]!;
+          // NaN wins, as in numpy
+          if (!Number.isNaN(bv) && (Number.isNaN(x) || better(x, bv))) { best = k; bv = x; }
+        }
+        out[o * inner + i] = best;
+      }
+    }
+    const shape = keep ? v.shape.map((d, i) => (i === axis ? 1 : d)) : v.shape.filter((_, i) => i !== axis);
+    return [new IntTensor(out, shape, "int64")];
+  };
+}
+
+/** TopK: the k largest (or smallest) along an axis, sorted; equal values keep their order (the lower index first).
+ *  The values are a differentiable gather of the input. */
+const topK: OpImpl = (inputs, ctx) => {
+  const v = inputs[0];
+  if (!v) return fail(ctx, "input 0 is required");
+  const k = ctx.opset >= 10 ? scalarIn(inputs, 1, ctx) ?? fail(ctx, "K is required") : ctx.attrs.int("k", -1);
+  const axis = normAxis(ctx, ctx.attrs.int("axis", -1), v.ndim);
+  const largest = ctx.attrs.int("largest", 1) === 1;
+  const n = v.shape[axis]!, inner = sizeOf(v.shape.slice(axis + 1)), outer = sizeOf(v.shape.slice(0, axis));
+  if (!Number.isInteger(k) || k < 0 || k > n) fail(ctx, `K ${k} is out of range for axis ${axis} of size ${n}`);
+  const shape = v.shape.map((d, i) => (i === axis ? k : d));
+  checkSize(ctx, shape, 8);
+  const idx = new Float64Array(sizeOf(shape));
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const at = (j: number): number => v.data[(o * n + j) * inner + i]!;
+      order.sort((p, q) => (largest ? at(q) - at(p) : at(p) - at(q)) || p - q);
+      for (let j = 0; j < k; j++) idx[(o * k + j) * inner + i] = order[j]!;
+    }
+  }
+  const indices = new IntTensor(idx, shape, "int64");
+  if (v instanceof IntTensor) {
+    const vals = Float64Array.from(idx, (j, flat) => v.data[(Math.floor(flat / (k * inner)) * n + j) * inner + (flat % inner)]!);
+    return [new IntTensor(vals, shape, v.dtype), indices];
+  }
+  return [v.gather(axis, new Tensor(Float32Array.from(idx), shape)), indices];
+};
+
+/** DepthToSpace (DCR: depth as [b, b, C'], CRD: [C', b, b]) and SpaceToDepth, as reshape → permute → reshape. */
+const depthToSpace: OpImpl = (inputs, ctx) => {
+  const x = floatIn(inputs, 0, ctx);
+  const b = ctx.attrs.int("blocksize", 0);
+  if (x.ndim !== 4 || b < 1 || x.shape[1]! % (b * b) !== 0) fail(ctx, `needs [N,C,H,W] with C divisible by blocksize² (blocksize ${b}, input [${x.shape.join(",")}])`);
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  const crd = ctx.attrs.string("mode", "DCR") === "CRD";
+  const y = crd ? x.reshape([n, c / (b * b), b, b, h, w]).permute([0, 1, 4, 2, 5, 3]) : x.reshape([n, b, b, c / (b * b), h, w]).permute([0, 3, 4, 1, 5, 2]);
+  return [y.reshape([n, c / (b * b), h * b, w * b])];
+};
+const spaceToDepth: OpImpl = (inputs, ctx) => {
+  const x = floatIn(inputs, 0, ctx);
+  const b = ctx.attrs.int("blocksize", 0);
+  if (x.ndim !== 4 || b < 1 || x.shape[2]! % b !== 0 || x.shape[3]! % b !== 0) fail(ctx, `needs [N,C,H,W] with H and W divisible by blocksize (blocksize ${b}, input [${x.shape.join(",")}])`);
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  return [x.reshape([n, c, h / b, b, w / b, b]).permute([0, 3, 5, 1, 2, 4]).reshape([n, c * b * b, h / b, w / b])];
+};
+
+/** LayerNormalization (opset 17): normalised over the dims from `axis` on, then Scale and B broadcast; the optional
+ *  outputs Mean and InvStdDev keep the normalised dims as 1s. */
+const layerNormalization: OpImpl = (inputs, ctx) => {
+  const x = floatIn(inputs, 0, ctx), scale = floatIn(inputs, 1, ctx), bias = optFloat(inputs, 2, ctx);
+  const axis = normAxis(ctx, ctx.attrs.int("axis", -1), x.ndim);
+  const eps = ctx.attrs.float("epsilon", 1e-5);
+  const normShape = x.shape.slice(axis);
+  const exact = (t: Tensor | null): boolean => !t || (t.ndim === normShape.length && t.shape.every((d, i) => d === normShape[i]));
+  let y: Tensor;
+  if (exact(scale) && exact(bias)) y = F.layerNorm(x, normShape, { weight: scale, bias, eps });
+  else {
+    y = F.layerNorm(x, normShape, { eps }).mul(scale);
+    if (bias) y = y.add(bias);
+  }
+  const wantStats = (ctx.outputs[1] ?? "") !== "" || (ctx.outputs[2] ?? "") !== "";
+  if (!wantStats) return [y];
+  const dims = normShape.map((_, i) => axis + i);
+  const mean = x.mean(dims, true);
+  return [y, mean, x.sub(mean).square().mean(dims, true).add(eps).rsqrt()];
+};
+
+/** GroupNormalization: scale and bias per channel (opset 21), or per group (opset 18's form, [num_groups]). */
+const groupNormalization: OpImpl = (inputs, ctx) => {
+  const x = floatIn(inputs, 0, ctx);
+  let scale = floatIn(inputs, 1, ctx), bias = floatIn(inputs, 2, ctx);
+  const groups = ctx.attrs.int("num_groups", 0);
+  if (x.ndim < 3 || groups < 1 || x.shape[1]! % groups !== 0) fail(ctx, `needs [N,C,…] with C divisible by num_groups (${groups}), got [${x.shape.join(",")}]`);
+  const c = x.shape[1]!;
+  const perChannel = (t: Tensor): Tensor => (t.size === c ? t.reshape([c]) : t.size === groups ? t.reshape([groups, 1]).expand([groups, c / groups]).reshape([c]) : fail(ctx, `scale and bias must have ${c} (or ${groups}) values, got ${t.size}`));
+  scale = perChannel(scale);
+  bias = perChannel(bias);
+  return [F.groupNorm(x, groups, { weight: scale, bias, eps: ctx.attrs.float("epsilon", 1e-5) })];
+};
+
+// ---- quantized operators (uint8/int8, per tensor or per axis), on onnxruntime's integer path ----
+
+/** The 8-bit range of an integer type, for saturation. */
+function quantRange(ctx: OpContext, dtype: IntDType): [number, number] {
+  if (dtype === "uint8") return [0, 255];
+  if (dtype === "int8") return [-128, 127];
+  if (dtype === "int32") return [-(2 ** 31), 2 ** 31 - 1];
+  return fail(ctx, `quantized type ${dtype} is not supported (uint8, int8)`);
+}
+
+/** round half to even, as onnxruntime's float → integer conversions round. */
+function roundEven(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** A scale or zero point broadcast along `axis` of a value of `shape`: the per-element lookup of a scalar (per tensor)
+ *  or a 1-D tensor of shape[axis] values (per axis). */
+function perAxis(ctx: OpContext, what: string, v: Value | null, shape: readonly number[], axisAttr: number, fill: number): (flat: number) => number {
+  if (!v || v.size === 1) {
+    const c = v ? v.data[0]! : fill;
+    return () => c;
+  }
+  const axis = normAxis(ctx, axisAttr, shape.length);
+  if (v.ndim !== 1 || v.size !== shape[axis]) fail(ctx, `${what} has shape [${v.shape.join(",")}]: per-axis values must be 1-D of size ${shape[axis]} (axis ${axis})`);
+  const inner = sizeOf(shape.slice(axis + 1)), n = shape[axis]!;
+  return (flat) => v.data[Math.floor(flat / inner) % n]!;
+}
+
+/** The zero point's integer type, or uint8 when it is absent (the ONNX default). */
+function zeroPointType(ctx: OpContext, zp: Value | null): IntDType {
+  if (!zp) return "uint8";
+  if (!(zp instanceof IntTensor)) return fail(ctx, "the zero point must be an integer tensor");
+  return zp.dtype;
+}
+
+/** QuantizeLinear: y = saturate(round(x / scale) + zero_point), the division and rounding in float32 as
+ *  onnxruntime's MlasQuantizeLinear. */
+const quantizeLinear: OpImpl = (inputs, ctx) => {
+  const x = floatIn(inputs, 0, ctx), scale = floatIn(inputs, 1, ctx), zp = inputs[2] ?? null;
+  const dtype = zeroPointType(ctx, zp);
+  const [lo, hi] = quantRange(ctx, dtype);
+  const axis = ctx.attrs.int("axis", 1);
+  const s = perAxis(ctx, "y_scale", scale, x.shape, axis, 1), z = perAxis(ctx, "y_zero_point", zp, x.shape, axis, 0);
+  const out = new Float64Array(x.size);
+  for (let i = 0; i < x.size; i++) out[i] = Math.min(hi, Math.max(lo, roundEven(Math.fround(x.data[i]! / s(i))) + z(i)));
+  return [new IntTensor(out, x.shape, dtype)];
+};
+
+/** DequantizeLinear: y = (x − zero_point)·scale in float32 (int32 inputs too, with a zero point of 0). */
+const dequantizeLinear: OpImpl = (inputs, ctx) => {
+  const x = inputs[0], scale = floatIn(inputs, 1, ctx), zp = inputs[2] ?? null;
+  if (!(x instanceof IntTensor)) return fail(ctx, "input 0 must be an integer tensor");
+  const axis = ctx.attrs.int("axis", 1);
+  const s = perAxis(ctx, "x_scale", scale, x.shape, axis, 1), z = perAxis(ctx, "x_zero_point", zp, x.shape, axis, 0);
+  const out = new Float32Array(x.size);
+  for (let i = 0; i < x.size; i++) out[i] = (x.data[i]! - z(i)) * s(i);
+  return [new Tensor(out, x.shape)];
+};
+
+/** DynamicQuantizeLinear: uint8 with the scale and zero point of the input's range widened to hold 0, computed in
+ *  float32 as onnxruntime's GetQuantizationParameter: scale = (max − min)/255, zero point = round(0 − min/scale). */
+const dynamicQuantizeLinear: OpImpl = (inputs, ctx) => {
+  const x = floatIn(inputs, 0, ctx);
+  let min = 0, max = 0;
+  for (let i = 0; i < x.size; i++) {
+    const v = x.data[i]!;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const f = Math.fround;
+  const scale = max === min ? 1 : f(f(max - min) / 255);
+  const zp = roundEven(Math.max(0, Math.min(255, f(0 - f(min / scale)))));
+  const out = new Float64Array(x.size);
+  for (let i = 0; i < x.size; i++) out[i] = Math.min(255, Math.max(0, roundEven(f(x.data[i]! / scale)) + zp));
+  return [new IntTensor(out, x.shape, "uint8"), tensor(scale), new IntTensor(Float64Array.of(zp), [], "uint8")];
+};
+
+/** v − zero point (per tensor, or per `axis` for a 1-D zero point) as float32 values: exact, the results lie in
+ *  [−255, 255]. Also the largest magnitude, which bounds the integer sums computed from it. */
+function centered(ctx: OpContext, what: string, v: Value | null, zp: Value | null, axis: number): { t: Tensor; maxAbs: number } {
+  if (!(v instanceof IntTensor)) return fail(ctx, `${what} must be an integer tensor`);
+  const z = perAxis(ctx, `${what}'s zero point`, zp, v.shape, axis, 0);
+  const out = new Float32Array(v.size);
+  let maxAbs = 0;
+  for (let i = 0; i < v.size; i++) {
+    const c = v.data[i]! - z(i);
+    out[i] = c;
+    if (Math.abs(c) > maxAbs) maxAbs = Math.abs(c);
+  }
+  return { t: new Tensor(out, v.shape), maxAbs };
+}
+
+/** Sums of products of integers computed with float32 kernels, exactly: a float32 sum of integers is exact while
+ *  every partial sum stays below 2^24, which `terms`·max|a|·max|b| bounds. Past that bound `a` is split into base-2^s
+ *  digits small enough for each product to stay exact, and the partial results are recombined in float64.
+ *  `product` must be linear in its first argument and form its sums by multiply-adds only. */
+function exactIntegerProduct(ctx: OpContext, a: { t: Tensor; maxAbs: number }, bMaxAbs: number, terms: number, product: (a: Tensor) => Tensor): IntTensor {
+  const LIMIT = 2 ** 24;
+  if (terms * a.maxAbs * bMaxAbs < LIMIT) {
+    const y = product(a.t);
+    return new IntTensor(Float64Array.from(y.data), y.shape, "int32");
+  }
+  const s = Math.floor(Math.log2((LIMIT - 1) / Math.max(1, terms * bMaxAbs)));
+  if (s < 1) return fail(ctx, `${terms} products per sum are too many to sum exactly`);
+  const base = 2 ** s;
+  let acc: Float64Array | null = null, shape: readonly number[] = [], scale = 1;
+  let rest = a.t;
+  // low digits in [0, base), the top one signed: a = Σ digit_k · base^k
+  while (true) {
+    const high = rest.div(base).floor();
+    const low = rest.sub(high.mul(base));
+    const done = high.abs().max().item() * terms * bMaxAbs < LIMIT;
+    const parts = done ? [[low, scale], [high, scale * base]] as const : [[low, scale]] as const;
+    for (const [digit, w] of parts) {
+      const y = product(digit);
+      acc ??= new Float64Array(y.size);
+      shape = y.shape;
+      for (let i = 0; i < y.size; i++) acc[i] += y.data[i]! * w;
+    }
+    if (done) return new IntTensor(acc!, shape, "int32");
+    rest = high;
+    scale *= base;
+  }
+}
+
+/** The integer convolution Σ (x − x_zp)(w − w_zp) of ConvInteger and QLinearConv, exact (exactIntegerProduct). Output
+ *  channels go through F.conv2d at most 31 at a time: the wasm backend computes 3×3 convolutions with ≥ 32 channels
+ *  by Winograd transforms, which round; with fewer it forms plain sums of products. */
+function integerConv(ctx: OpContext, x: Value | null, w: Value | null, xZp: Value | null, wZp: Value | null): IntTensor {
+  const xs = centered(ctx, "x", x, xZp, 1), ws = centered(ctx, "w", w, wZp, 0);
+  const cOut = ws.t.shape[0]!;
+  const chunks = Math.ceil(cOut / 31), per = Math.ceil(cOut / Math.max(chunks, 1));
+  const weights = Array.from({ length: chunks }, (_, i) => ws.t.slice(0, i * per, Math.min(cOut, (i + 1) * per)));
+  const terms = sizeOf(ws.t.shape.slice(1));
+  const run = (xt: Tensor): Tensor => {
+    const parts = weights.map((wt) => conv([xt, wt], ctx)[0] as Tensor);
+    return parts.length === 1 ? parts[0]! : cat(parts, 1);
+  };
+  return noGrad(() => exactIntegerProduct(ctx, xs, ws.maxAbs, terms, run));
+}
+
+/** The integer matrix product Σ (a − a_zp)(b − b_zp) of MatMulInteger and QLinearMatMul, exact (a_zp per row of a,
+ *  b_zp per column of b where they are 1-D). */
+function integerMatMul(ctx: OpContext, a: Value | null, b: Value | null, aZp: Value | null, bZp: Value | null): IntTensor {
+  if (!a || !b) return fail(ctx, "needs two integer inputs");
+  const as = centered(ctx, "A", a, aZp, Math.max(a.ndim - 2, 0)), bs = centered(ctx, "B", b, bZp, b.ndim - 1);
+  return noGrad(() => exactIntegerProduct(ctx, as, bs.maxAbs, b.ndim === 1 ? b.shape[0]! : b.shape[b.ndim - 2]!, (at) => matmul(at, bs.t)));
+}
+
+const convInteger: OpImpl = (inputs, ctx) => [integerConv(ctx, inputs[0] ?? null, inputs[1] ?? null, inputs[2] ?? null, inputs[3] ?? null)];
+const matMulInteger: OpImpl = (inputs, ctx) => [integerMatMul(ctx, inputs[0] ?? null, inputs[1] ?? null, inputs[2] ?? null, inputs[3] ?? null)];
+
+/** The integer result of QLinearConv/QLinearMatMul requantized as onnxruntime's MlasRequantizeOutput: float32(acc) ×
+ *  (x_scale·w_scale/y_scale, per output channel on `axis`, in float32), rounded half to even, plus y_zero_point,
+ *  saturated. */
+function requantize(ctx: OpContext, acc: IntTensor, aScale: Tensor, bScale: Tensor, yScale: Tensor, yZp: Value | null, axis: number): IntTensor {
+  const f = Math.fround;
+  const dtype = zeroPointType(ctx, yZp);
+  const [lo, hi] = quantRange(ctx, dtype);
+  const as = aScale.data[0]!, ys = yScale.data[0]!;
+  const bs = perAxis(ctx, "the weight scale", bScale, acc.shape, axis, 1);
+  const z = yZp ? yZp.data[0]! : 0;
+  const out = new Float64Array(acc.size);
+  for (let i = 0; i < acc.size; i++) out[i] = Math.min(hi, Math.max(lo, roundEven(f(f(acc.data[i]!) * f(f(as * bs(i)) / ys))) + z));
+  return new IntTensor(out, acc.shape, dtype);
+}
+
+const qLinearConv: OpImpl = (inputs, ctx) => {
+  const [x, , xZp, w, , wZp, , yZp, bias] = inputs;
+  let acc = integerConv(ctx, x ?? null, w ?? null, xZp ?? null, wZp ?? null);
+  if (bias) {
+    const b = bias;
+    const plane = sizeOf(acc.shape.slice(2)), c = acc.shape[1]!;
+    if (b.size !== c) fail(ctx, `bias has ${b.size} values for ${c} output channels`);
+    acc = new IntTensor(Float64Array.from(acc.data, (v, i) => v + b.data[Math.floor(i / plane) % c]!), acc.shape, "int32");
+  }
+  return [requantize(ctx, acc, floatIn(inputs, 1, ctx), floatIn(inputs, 4, ctx), floatIn(inputs, 6, ctx), yZp ?? null, 1)];
+};
+
+const qLinearMatMul: OpImpl = (inputs, ctx) => {
+  const [a, , aZp, b, , bZp, , yZp] = inputs;
+  const acc = integerMatMul(ctx, a ?? null, b ?? null, aZp ?? null, bZp ?? null);
+  return [requantize(ctx, acc, floatIn(inputs, 1, ctx), floatIn(inputs, 4, ctx), floatIn(inputs, 6, ctx), yZp ?? null, acc.ndim - 1)];
+};
+
 // ---- output sizes known from the input shapes ----
 
 /** The broadcast of several shapes, or null when they do not broadcast (the op then says so itself). */
@@ -955,6 +1333,8 @@ const matmulSizes: SizeRule = ([a, b]) => {
  *  attributes or input data (Conv, Pad, Resize, Expand, ConstantOfShape…) check theirs as they read them; the others
  *  make values no larger than an input. */
 const SIZE_RULES: Readonly<Record<string, SizeRule>> = {
+  Equal: broadcasting, Less: broadcasting, Greater: broadcasting, LessOrEqual: broadcasting, GreaterOrEqual: broadcasting,
+  And: broadcasting, Or: broadcasting, Xor: broadcasting, MatMulInteger: matmulSizes, QLinearMatMul: ([a, , , b]) => matmulSizes([a ?? null, b ?? null], null as never),
   Add: binaryBroadcasting, Sub: binaryBroadcasting, Mul: binaryBroadcasting, Div: binaryBroadcasting, Pow: binaryBroadcasting,
   Max: broadcasting, Min: broadcasting, Sum: broadcasting, Mean: broadcasting, Where: broadcasting, PRelu: broadcasting,
   MatMul: matmulSizes,
@@ -1002,12 +1382,12 @@ export const OPS: Readonly<Record<string, OpImpl>> = {
   Add: binaryOp("Add"), Sub: binaryOp("Sub"), Mul: binaryOp("Mul"), Div: binaryOp("Div"), Pow: binaryOp("Pow"),
   Max: variadic("Max"), Min: variadic("Min"), Sum: variadic("Sum"), Mean: variadic("Mean"),
   Relu: unary((x) => x.relu()), LeakyRelu: leakyRelu, Sigmoid: unary((x) => x.sigmoid()), Tanh: unary((x) => x.tanh()),
-  Exp: unary((x) => x.exp()), Log: unary((x) => x.log()), Sqrt: unary((x) => x.sqrt()), Neg: unary((x) => x.neg()),
-  Abs: unary((x) => x.abs()), Reciprocal: unary((x) => x.reciprocal()), Floor: unary((x) => x.floor()), Ceil: unary((x) => x.ceil()),
+  Exp: unary((x) => x.exp()), Log: unary((x) => x.log()), Sqrt: unary((x) => x.sqrt()), Neg: unary((x) => x.neg(), (v) => -v),
+  Abs: unary((x) => x.abs(), Math.abs), Reciprocal: unary((x) => x.reciprocal()), Floor: unary((x) => x.floor(), (v) => v), Ceil: unary((x) => x.ceil(), (v) => v),
   Softmax: softmaxLike(false), LogSoftmax: softmaxLike(true),
   Concat: concat, Flatten: flatten, Reshape: reshape, Transpose: transpose, Pad: acceptInts(padNode), Clip: acceptInts(clip),
   Dropout: dropout, Identity: identity, Constant: constant, ConstantOfShape: constantOfShape, Shape: shapeOp,
-  Gather: gather, Unsqueeze: unsqueeze, Squeeze: squeeze, Slice: slice, Cast: cast, Expand: expandOp, Where: acceptInts(whereOp, [1, 2]),
+  Gather: gather, Unsqueeze: unsqueeze, Squeeze: squeeze, Slice: slice, Cast: cast, Where: acceptInts(whereOp, [1, 2]),
   ReduceMean: reduce("mean"), ReduceSum: reduce("sum"), ReduceMax: reduce("max"), ReduceMin: reduce("min"),
   ReduceSumSquare: reduce("sumSquare"), ReduceL2: reduce("l2"), ReduceLogSumExp: reduce("logSumExp"),
   PRelu: (inputs, ctx) => {
@@ -1023,7 +1403,18 @@ export const OPS: Readonly<Record<string, OpImpl>> = {
   Softsign: unary((x) => x.div(x.abs().add(1))),
   HardSigmoid: unary((x, ctx) => x.mul(ctx.attrs.float("alpha", 0.2)).add(ctx.attrs.float("beta", 0.5)).clamp(0, 1)),
   HardSwish: unary((x) => x.mul(x.mul(1 / 6).add(0.5).clamp(0, 1))),
-  Sin: unary((x) => x.sin()), Cos: unary((x) => x.cos()), Sign: unary((x) => x.sign()),
+  Sin: unary((x) => x.sin()), Cos: unary((x) => x.cos()), Sign: unary((x) => x.sign(), Math.sign),
   InstanceNormalization: instanceNorm,
+  Round: unary((x) => x.round(), (v) => v), Size: (inputs, ctx) => [new IntTensor(Float64Array.of(inputs[0]?.size ?? fail(ctx, "input 0 is required")), [], "int64")],
+  Split: acceptIntsAll(split), Tile: acceptInts(tile), Range: range, Expand: acceptInts(expandOp),
+  Erf: unary((x) => erf(x)), Gelu: unary((x, ctx) => F.gelu(x, { approximate: ctx.attrs.string("approximate", "none") === "tanh" ? "tanh" : "none" })),
+  Equal: compareOp((a, b) => a === b), Less: compareOp((a, b) => a < b), Greater: compareOp((a, b) => a > b),
+  LessOrEqual: compareOp((a, b) => a <= b), GreaterOrEqual: compareOp((a, b) => a >= b),
+  And: compareOp((a, b) => a !== 0 && b !== 0), Or: compareOp((a, b) => a !== 0 || b !== 0), Xor: compareOp((a, b) => (a !== 0) !== (b !== 0)), Not: notOp,
+  ArgMax: argReduce("max"), ArgMin: argReduce("min"), TopK: topK,
+  DepthToSpace: depthToSpace, SpaceToDepth: spaceToDepth,
+  LayerNormalization: layerNormalization, GroupNormalization: groupNormalization,
+  QuantizeLinear: quantizeLinear, DequantizeLinear: dequantizeLinear, DynamicQuantizeLinear: dynamicQuantizeLinear,
+  ConvInteger: convInteger, MatMulInteger: matMulInteger, QLinearConv: qLinearConv, QLinearMatMul: qLinearMatMul,
 };
 
