@@ -1,5 +1,6 @@
 // The convkit command line: `convkit <command> --help`. Errors print one line on stderr (the stack with --verbose)
 // and exit with code 1; commander's own usage errors (unknown option, missing argument…) are one such line too.
+import { createRequire } from "node:module";
 import { Command } from "commander";
 import { ConvkitError } from "../errors.js";
 import { setupBackend, shorten, teardownBackend } from "./common.js";
@@ -31,6 +32,8 @@ export function buildProgram(): Command {
   const program = new Command();
   program.name("convkit")
     .description("Convolutional neural networks in TypeScript: train, evaluate, predict and look inside CNNs")
+    // the package's own package.json through its exports: the same path from src/ and from the installed dist/
+    .version((createRequire(import.meta.url)("convkit/package.json") as { version: string }).version)
     .option("--verbose", "print stack traces on errors")
     .option("--backend <name>", "wasm (WebAssembly SIMD + threads, default where available) | js (reference loops)", "auto")
     // commander's usage errors ("error: unknown option '--x'", a suggestion on a second line) as our one line; the
