@@ -4,8 +4,13 @@
 // output of that shape → forward (skipped on meta tensors, which carry shapes only) → the tape records the op and
 // its attributes. nn's shape pass, nn.summarize and ONNX export read the same records; docs/architecture.md says how
 // to add an op.
+// Every table op's backward calls Tensor methods, and its users call x.backward(): loading the table installs both
+// (the tensor layer defines neither). tensor-methods.ts imports the op families, which import this file: its top
+// level touches none of their bindings, so whichever module loads first, the cycle resolves.
+import "./tensor-methods.js";
+import "../autograd/backward.js";
 import { Tensor } from "../tensor/tensor.js";
-import { allocate } from "../tensor/dtype.js";
+import { allocate, type DType } from "../tensor/dtype.js";
 import { sizeOf, type Shape } from "../tensor/shape.js";
 import { recordOp } from "../autograd/graph.js";
 import { isGradEnabled } from "../autograd/grad-mode.js";
@@ -64,6 +69,8 @@ export interface OpDef<A, S = void> {
   readonly backward: ((g: Tensor, x: readonly Tensor[], y: Tensor, a: A, saved: S) => readonly (Tensor | null)[]) | null;
   /** The ONNX form, or null where ONNX has none (export then names the op). */
   readonly onnx: OnnxForm<A> | null;
+  /** The output's dtype from the attributes; absent: the first input's (`to` converts). */
+  dtype?(a: A): DType;
   /** A view: the output shares the first input's storage (reshape), and `forward` is not called. */
   readonly view?: boolean;
   /** Multiply-accumulates, for summaries; absent: 0 (memory-bound ops). */
@@ -94,7 +101,7 @@ export interface RunOptions {
 export function run<A, S>(op: OpDef<A, S>, x: readonly Tensor[], a: A, opts: RunOptions = {}): { y: Tensor; saved: S | undefined } {
   const keepSaved = opts.keepSaved ?? false;
   const shape = op.shape(x.map((t) => t.shape), a, opts.caller ?? op.name);
-  const dtype = x[0]?.dtype ?? "float32";
+  const dtype = op.dtype?.(a) ?? x[0]?.dtype ?? "float32";
   const meta = x.some((t) => t.isMeta);
   // meta tensors record too (when an input requires grad): summaries walk the tape of a shape-only pass
   const recorded = isGradEnabled() && x.some((t) => t.requiresGrad) && (op.backward !== null || meta);
