@@ -1,6 +1,5 @@
 // Float64 finite-difference checks of every differentiable core op's backward (central differences of Σ out·g).
-import { test } from "node:test";
-import { gradcheck, rand64 } from "../helpers/gradcheck.js";
+import { gradcheck, gradcheckTest, rand64 } from "../helpers/gradcheck.js";
 import {
   Tensor, add, sub, mul, div, pow, maximum, minimum, neg, exp, log, log1p, expm1, sqrt, rsqrt, abs, sin, cos, tanh,
   sigmoid, relu, square, reciprocal, clamp, where, sum, mean, max, min, variance, reshape, permute, transpose,
@@ -95,4 +94,4 @@ const cases: Record<string, () => void> = {
   composite: () => gradcheck((x, w) => sum(relu(matmul(x, w)).mul(x.sum(-1, true)), -1), [away([3, 4], 1), rand64([4, 5], 2)]),
 };
 
-for (const [name, run] of Object.entries(cases)) test(`gradcheck ${name}`, run);
+for (const [name, run] of Object.entries(cases)) gradcheckTest(`gradcheck ${name}`, run);

@@ -6,7 +6,7 @@ import {
   F, Tensor, tensor, zeros, ones, randn, Generator, ShapeError, ValueError, DTypeError, noGrad,
 } from "../../src/index.js";
 import { loadCases, checkCase, assertClose, F32 } from "../helpers/fixtures.js";
-import { gradcheck, rand64 } from "../helpers/gradcheck.js";
+import { gradcheck, rand64, gradcheckTest } from "../helpers/gradcheck.js";
 import type { Conv2dOptions, ConvTranspose2dOptions, Convolve2dOptions, FilterKernelName } from "../../src/ops/conv.js";
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -202,7 +202,7 @@ test("the lecture's size example: 4×4 input, 3×3 kernel, no padding, stride 1 
 // ---------------------------------------------------------------------------------------------------------------
 // Float64 finite-difference gradient checks.
 
-test("gradcheck conv2d: groups, dilation, unequal strides, asymmetric and 'same' padding, bias", () => {
+gradcheckTest("gradcheck conv2d: groups, dilation, unequal strides, asymmetric and 'same' padding, bias", () => {
   const cases: [number[], number[], Conv2dOptions][] = [
     [[2, 2, 5, 4], [3, 2, 3, 2], { padding: 1 }],
     [[1, 4, 7, 6], [4, 2, 3, 3], { stride: [2, 1], padding: [1, 2], dilation: [1, 2], groups: 2 }],
@@ -215,7 +215,7 @@ test("gradcheck conv2d: groups, dilation, unequal strides, asymmetric and 'same'
   gradcheck((x, w) => F.conv2d(x, w, null, { stride: 2, padding: 1 }), [rand64([3, 5, 5], 40), rand64([2, 3, 3, 3], 41)]);
 });
 
-test("gradcheck convTranspose2d: stride, padding, outputPadding, dilation, groups, bias", () => {
+gradcheckTest("gradcheck convTranspose2d: stride, padding, outputPadding, dilation, groups, bias", () => {
   const cases: [number[], number[], ConvTranspose2dOptions][] = [
     [[2, 2, 3, 4], [2, 3, 3, 3], { stride: 2, padding: 1, outputPadding: 1 }],
     [[1, 4, 3, 3], [4, 1, 2, 3], { stride: [3, 1], padding: [0, 1], dilation: [1, 2], groups: 2 }],
@@ -227,7 +227,7 @@ test("gradcheck convTranspose2d: stride, padding, outputPadding, dilation, group
   });
 });
 
-test("gradcheck convolve2d: a 2-D kernel per channel, a full kernel, strided and dilated", () => {
+gradcheckTest("gradcheck convolve2d: a 2-D kernel per channel, a full kernel, strided and dilated", () => {
   gradcheck((x, k) => F.convolve2d(x, k, { padding: "same" }), [rand64([2, 3, 5, 6], 80), rand64([3, 2], 81)]);
   gradcheck((x, k) => F.convolve2d(x, k, { stride: 2, dilation: [1, 2], padding: 1, groups: 2 }), [rand64([1, 4, 6, 7], 82), rand64([2, 2, 2, 3], 83)]);
   gradcheck((x) => F.convolve2d(x, "sobel-x", { padding: [1, 0, 0, 1] }), [rand64([5, 6], 84)]);

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { F, DTypeError, ShapeError, randn, zeros } from "../../src/index.js";
 import { checkCase, loadCases } from "../helpers/fixtures.js";
-import { gradcheck, rand64 } from "../helpers/gradcheck.js";
+import { gradcheck, rand64, gradcheckTest } from "../helpers/gradcheck.js";
 
 test("linear matches PyTorch (forward and grads of x, weight, bias)", () => {
   const cases = loadCases("nn_ops", "linear");
@@ -24,7 +24,7 @@ test("linear equals the plain sum y[r,o] = Σ_i x[r,i]·W[o,i] + b[o]", () => {
   }
 });
 
-test("gradcheck (float64): linear with and without bias, 1-D and 3-D inputs", () => {
+gradcheckTest("gradcheck (float64): linear with and without bias, 1-D and 3-D inputs", () => {
   gradcheck((x, w, b) => F.linear(x, w, b), [rand64([3, 4], 1), rand64([2, 4], 2), rand64([2], 3)]);
   gradcheck((x, w) => F.linear(x, w), [rand64([2, 3, 4], 4), rand64([5, 4], 5)]);
   gradcheck((x, w, b) => F.linear(x, w, b), [rand64([4], 6), rand64([3, 4], 7), rand64([3], 8)]);

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { F, Tensor, DTypeError, ShapeError, ValueError, randn, tensor } from "../../src/index.js";
 import { checkCase, loadCases } from "../helpers/fixtures.js";
-import { gradcheck, rand64 } from "../helpers/gradcheck.js";
+import { gradcheck, rand64, gradcheckTest } from "../helpers/gradcheck.js";
 import type { Reduction } from "../../src/ops/loss.js";
 
 test("crossEntropy matches PyTorch (indices, probabilities, labelSmoothing, weight, ignoreIndex, 4-D targets)", () => {
@@ -45,7 +45,7 @@ test("binaryCrossEntropy and binaryCrossEntropyWithLogits match PyTorch (grads o
 
 const f64 = (values: number[], shape: number[]): Tensor => tensor(Float64Array.from(values), shape);
 
-test("gradcheck (float64): crossEntropy and nllLoss over reductions, smoothing, weights, ignored targets", () => {
+gradcheckTest("gradcheck (float64): crossEntropy and nllLoss over reductions, smoothing, weights, ignored targets", () => {
   const target = f64([2, 0, -100, 1], [4]);
   const weight = f64([0.5, 2, 1.5], [3]);
   for (const reduction of ["mean", "sum", "none"] as const) {
@@ -59,7 +59,7 @@ test("gradcheck (float64): crossEntropy and nllLoss over reductions, smoothing, 
   gradcheck((x, t) => F.crossEntropy(x, t, { labelSmoothing: 0.3, weight }), [rand64([2, 3, 2], 5), rand64([2, 3, 2], 6).abs()]);
 });
 
-test("gradcheck (float64): mseLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits", () => {
+gradcheckTest("gradcheck (float64): mseLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits", () => {
   gradcheck((a, b) => F.mseLoss(a, b), [rand64([3, 4], 1), rand64([3, 4], 2)]);
   gradcheck((a, b) => F.mseLoss(a, b, { reduction: "none" }), [rand64([5], 3), rand64([5], 4)]);
   const probs = () => rand64([3, 4], 5).sigmoid().mul(0.9).add(0.05);

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { F, Tensor, DTypeError, ShapeError, ValueError, randn, ones, zeros, tensor } from "../../src/index.js";
 import { checkCase, loadCases } from "../helpers/fixtures.js";
-import { gradcheck, rand64 } from "../helpers/gradcheck.js";
+import { gradcheck, rand64, gradcheckTest } from "../helpers/gradcheck.js";
 
 const copy = (t: Tensor | undefined): Tensor | null => (t ? new Tensor(Float32Array.from(t.data), t.shape) : null);
 
@@ -44,12 +44,12 @@ test("layerNorm and groupNorm match PyTorch", () => {
   }
 });
 
-test("gradcheck (float64): layerNorm, groupNorm", () => {
+gradcheckTest("gradcheck (float64): layerNorm, groupNorm", () => {
   gradcheck((x, w, b) => F.layerNorm(x, [3, 2], { weight: w, bias: b }), [rand64([2, 3, 2], 1), rand64([3, 2], 2), rand64([3, 2], 3)]);
   gradcheck((x, w, b) => F.groupNorm(x, 2, { weight: w, bias: b }), [rand64([2, 4, 3], 4), rand64([4], 5), rand64([4], 6)]);
 });
 
-test("gradcheck (float64): batchNorm in training (paths through mean and var) and evaluation", () => {
+gradcheckTest("gradcheck (float64): batchNorm in training (paths through mean and var) and evaluation", () => {
   const rm = () => rand64([3], 20).mul(0.1), rv = () => rand64([3], 21).abs().add(0.5);
   gradcheck((x, w, b) => F.batchNorm(x, null, null, { weight: w, bias: b, training: true }), [rand64([4, 3, 2, 2], 1), rand64([3], 2), rand64([3], 3)]);
   gradcheck((x) => F.batchNorm(x, rm(), rv(), { training: true, eps: 1e-3 }), [rand64([5, 3], 4)]);
@@ -57,7 +57,7 @@ test("gradcheck (float64): batchNorm in training (paths through mean and var) an
   gradcheck((x, w) => F.batchNorm(x, null, null, { weight: w, training: true }), [rand64([2, 3, 3], 8), rand64([3], 9)]);
 });
 
-test("gradcheck (float64): localResponseNorm", () => {
+gradcheckTest("gradcheck (float64): localResponseNorm", () => {
   gradcheck((x) => F.localResponseNorm(x, 3, { alpha: 0.5, beta: 0.75, k: 1 }), [rand64([2, 5, 2, 2], 1)]);
   gradcheck((x) => F.localResponseNorm(x, 4, { alpha: 0.3, beta: 1.2, k: 2 }), [rand64([1, 6, 3], 2)]);
 });

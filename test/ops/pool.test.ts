@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { F, Generator, ShapeError, Tensor, ValueError, randn, randperm, tensor } from "../../src/index.js";
 import { checkCase, loadCases } from "../helpers/fixtures.js";
-import { gradcheck, rand64 } from "../helpers/gradcheck.js";
+import { gradcheck, rand64, gradcheckSuite } from "../helpers/gradcheck.js";
 
 /** Distinct float64 values 0.1 apart in random order: no ties, so max/min indices are unique and finite differences
  *  (eps 1e-6) never change which element wins. */
@@ -50,7 +50,7 @@ describe("pool fixtures (PyTorch 1.13)", () => {
   }
 });
 
-describe("pool gradchecks (float64 finite differences)", () => {
+gradcheckSuite("pool gradchecks (float64 finite differences)", () => {
   const maxConfigs: (F.MaxPool2dOptions & { returnIndices?: false })[] = [
     { kernelSize: 2 },
     { kernelSize: 3, stride: 2, padding: 1 }, // overlapping windows: an element can win twice
