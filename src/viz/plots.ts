@@ -1,77 +1,176 @@
-// The lecture's pictures: first-layer filter grids, feature maps, nearest-neighbour montages, confusion matrices and
-// training curves, drawn on a Canvas.
+// The lecture's pictures as SVG Figures: first-layer filter grids, feature maps, nearest-neighbour montages, confusion
+// matrices and training curves, labelled in DejaVu Sans and at least 640 px wide. Browser-safe; viz/node.ts writes
+// each as a PNG with its SVG beside it.
 import type { Tensor } from "../tensor/tensor.js";
 import { ShapeError, ValueError } from "../errors.js";
-import { BLACK, Canvas, GREY, LIGHT, PALETTE, TEXT_HEIGHT, WHITE, range, textWidth, type RGB } from "./raster.js";
+import { PALETTE, range, type RGB } from "./raster.js";
+import { SvgWriter, css, formatNumber, planeImage, textWidth, type Figure } from "./svg.js";
+
+/** Every picture is at least this wide, so that its labels are readable at 100 %. */
+export const MIN_FIGURE_WIDTH = 640;
+const PAD = 16;
+const TITLE_SIZE = 16, SUB_SIZE = 12, LABEL_SIZE = 11;
+const MUTED = "#666", FRAME = "#bbb";
+/** Space the colour bar takes on the right: the bar and its tick labels. */
+const BAR_W = 84;
 
 export interface GridOptions {
-  /** Pixels per weight/activation (default: so that a cell is about 48 px wide). */
+  /** Pixels per weight/activation (default: cells of 60–160 px across a picture about 640 px wide). */
   scale?: number;
-  /** Gap between cells in pixels (default 2). */
+  /** Gap between cells in pixels (default 10 with captions, 4 without). */
   gap?: number;
-  /** Cells per row (default: about square). */
+  /** Cells per row, for one cell per filter or map (default: about square). */
   columns?: number;
   /** Scale each cell to its own min..max (default true for feature maps, false for filters: one scale shows relative strength). */
   perCell?: boolean;
   title?: string;
+  /** The layer's name (e.g. features.0), written in each cell's label. */
+  layer?: string;
 }
 
-function cellScale(size: number, scale?: number): number {
-  return scale ?? Math.max(1, Math.round(48 / size));
+/** Title (bold) and a muted second line; returns the height they take. */
+function header(s: SvgWriter | null, title: string, sub: string): number {
+  s?.text(PAD, PAD + TITLE_SIZE * 0.8, title, { size: TITLE_SIZE, bold: true });
+  if (sub) s?.text(PAD, PAD + TITLE_SIZE + 6 + SUB_SIZE * 0.8, sub, { size: SUB_SIZE, fill: MUTED });
+  return PAD + TITLE_SIZE + (sub ? 6 + SUB_SIZE : 0) + 12;
+}
+
+function headerWidth(title: string, sub: string): number {
+  return 2 * PAD + Math.max(textWidth(title, TITLE_SIZE, true), textWidth(sub, SUB_SIZE));
 }
 
 /**
- * A grid of filters from a conv weight [O, I, kh, kw]: with I = 3 each filter is one RGB cell (the lecture's AlexNet
- * picture), otherwise each (filter, input channel) slice is a grey cell, one row per filter (at most 16 channels shown).
+ * A vertical grey bar from black (lo, bottom) to white (hi, top) at (x, y), `h` high, with its end values and a tick at
+ * `mid` when given (0 for weights).
  */
-export function filterGrid(weight: Tensor, opts: GridOptions = {}): Canvas {
+function colourBar(s: SvgWriter, x: number, y: number, h: number, lo: number, hi: number, caption: string, mid?: number): void {
+  s.text(x, y - 8, caption, { size: LABEL_SIZE, fill: MUTED });
+  s.rect(x, y, 14, h, { fill: s.verticalGradient([[0, "#ffffff"], [1, "#000000"]]), stroke: FRAME });
+  const ticks: number[] = [hi, lo];
+  if (mid !== undefined && mid > lo && mid < hi) ticks.push(mid);
+  for (const t of ticks) {
+    const ty = y + (hi > lo ? ((hi - t) / (hi - lo)) * h : h / 2);
+    s.line(x + 14, ty, x + 18, ty, "#444");
+    s.textMiddle(x + 21, ty, formatNumber(t), { size: LABEL_SIZE });
+  }
+}
+
+/** Pixels per value so that a `size`-pixel plane fills about `target` pixels: whole numbers when enlarging. */
+function autoScale(target: number, size: number): number {
+  const t = Math.min(160, Math.max(24, target));
+  return t >= size ? Math.floor(t / size) : t / size;
+}
+
+/**
+ * The first of the label `formats` in which the label of every index < n fits `width` at the label size (the widest
+ * is the last index: digits are equally wide), so that all cells are labelled alike; else the last format.
+ */
+function labeller(width: number, n: number, formats: readonly ((k: number) => string)[]): (k: number) => string {
+  return formats.find((f) => textWidth(f(Math.max(0, n - 1)), LABEL_SIZE) <= width - 6) ?? formats[formats.length - 1]!;
+}
+
+/**
+ * A grid of filters from a conv weight [O, I, kh, kw], grey = 0, white positive, black negative on one scale for all
+ * (a colour bar gives it) or, with perCell, each cell from its own min (black) to max (white), a constant one
+ * mid-grey. With I = 3 each filter is one RGB cell (the lecture's AlexNet picture); with I = 1 one grey cell; otherwise
+ * one row per filter and one column per input channel (the first 16).
+ */
+export function filterGrid(weight: Tensor, opts: GridOptions = {}): Figure {
   if (weight.ndim !== 4) throw new ShapeError(`filterGrid: expects a conv weight [O,I,kh,kw], got shape [${weight.shape.join(",")}]`);
   const [o, i, kh, kw] = weight.shape as [number, number, number, number];
   const rgb = i === 3;
-  const cellsPerFilter = rgb ? 1 : Math.min(i, 16);
-  const s = cellScale(Math.max(kh, kw), opts.scale);
-  const gap = opts.gap ?? 2;
-  const cols = opts.columns ?? (cellsPerFilter === 1 ? Math.ceil(Math.sqrt(o)) : cellsPerFilter);
-  const cells = cellsPerFilter === 1 ? o : o * cellsPerFilter;
-  const rows = Math.ceil(cells / cols);
-  const titleH = opts.title ? TEXT_HEIGHT + 8 : 0;
-  const cw = kw * s, ch = kh * s;
-  const c = new Canvas(Math.max(cols * (cw + gap) + gap, opts.title ? textWidth(opts.title) + 8 : 0), rows * (ch + gap) + gap + titleH, LIGHT);
-  if (opts.title) c.text(4, 4, opts.title);
+  const perFilter = rgb || i === 1;
+  const chans = perFilter ? 1 : Math.min(i, 16);
+  const cols = perFilter ? opts.columns ?? Math.ceil(Math.sqrt(o)) : chans;
+  const rows = perFilter ? Math.ceil(o / cols) : o;
+  const perCell = opts.perCell ?? false;
+  const layer = opts.layer ? `${opts.layer} ` : "";
+  const title = opts.title ?? `${layer}${o} filters ${i}×${kh}×${kw}`;
   const [glo, ghi] = range(weight.data);
   const m = Math.max(Math.abs(glo), Math.abs(ghi));
+  const sub = (perCell ? "each filter from its own min (black) to max (white); a constant one is mid-grey"
+    : m === 0 ? "every weight is 0 (mid-grey)" : `one scale for all filters: black ${formatNumber(-m)}, grey 0, white ${formatNumber(m)}`) +
+    (rgb ? ", per colour channel" : "") + (!perFilter && i > chans ? `; the first ${chans} of ${i} input channels` : "");
+  const rowLabel = labeller(120, o, [(f) => `${layer}filter ${f}`, (f) => `filter ${f}`, String]);
+  const rowLabelW = perFilter ? 0 : Math.max(textWidth(rowLabel(o - 1), LABEL_SIZE), textWidth("input channel", LABEL_SIZE)) + 8;
+  const gap = opts.gap ?? (perFilter ? 10 : 4);
+  const barW = perCell || m === 0 ? 0 : BAR_W;
+  const s0 = opts.scale ?? autoScale((MIN_FIGURE_WIDTH - 2 * PAD - barW - rowLabelW) / cols - gap, Math.max(kh, kw));
+  const cw = kw * s0, ch = kh * s0;
+  const captionH = perFilter ? LABEL_SIZE + 6 : 0;
+  const colHeadH = perFilter ? 0 : LABEL_SIZE + 6;
+  const gridW = rowLabelW + cols * (cw + gap) - gap;
+  const gridH = colHeadH + rows * (ch + captionH + gap) - gap;
+  const width = Math.max(MIN_FIGURE_WIDTH, 2 * PAD + gridW + barW, headerWidth(title, sub));
+  const top = header(null, title, sub);
+  const s = new SvgWriter(width, top + gridH + PAD);
+  header(s, title, sub);
+  const left = PAD + Math.max(0, (width - 2 * PAD - barW - gridW) / 2);
+  const x0 = left + rowLabelW, y0 = top + colHeadH;
   const plane = kh * kw;
-  for (let k = 0; k < cells; k++) {
-    const x = gap + (k % cols) * (cw + gap), y = titleH + gap + Math.floor(k / cols) * (ch + gap);
-    const f = cellsPerFilter === 1 ? k : Math.floor(k / cellsPerFilter);
-    const start = rgb ? f * 3 * plane : (f * i + (k % cellsPerFilter)) * plane;
+  const cellLabel = labeller(cw + gap, o, [(f) => `${layer}filter ${f}`, (f) => `filter ${f}`, (f) => `#${f}`, String]);
+  if (!perFilter) s.text(x0 - 8, top + LABEL_SIZE, "input channel", { size: LABEL_SIZE, anchor: "end", fill: MUTED });
+  for (let c = 0; !perFilter && c < chans; c++) s.text(x0 + c * (cw + gap) + cw / 2, top + LABEL_SIZE, String(c), { size: LABEL_SIZE, anchor: "middle", fill: MUTED });
+  for (let k = 0; k < o * chans; k++) {
+    const f = Math.floor(k / chans);
+    const col = perFilter ? k % cols : k % chans;
+    const row = perFilter ? Math.floor(k / cols) : f;
+    const x = x0 + col * (cw + gap), y = y0 + row * (ch + captionH + gap);
+    const start = rgb ? f * 3 * plane : (f * i + (k % chans)) * plane;
     const vals = weight.data.subarray(start, start + (rgb ? 3 : 1) * plane);
-    // symmetric range around 0 so that grey = 0, white = positive, black = negative
-    const [lo, hi] = opts.perCell ? range(vals) : [-m, m];
-    c.image(x, y, vals, rgb ? 3 : 1, kh, kw, lo, hi, s);
+    const [lo, hi] = perCell ? range(vals) : [-m, m];
+    s.image(x, y, cw, ch, planeImage(vals, rgb ? 3 : 1, kh, kw, lo, hi));
+    s.rect(x - 0.5, y - 0.5, cw + 1, ch + 1, { fill: "none", stroke: FRAME });
+    if (perFilter) s.text(x + cw / 2, y + ch + LABEL_SIZE + 2, cellLabel(f), { size: LABEL_SIZE, anchor: "middle" });
+    else if (k % chans === 0) s.textMiddle(x - 8, y + ch / 2, rowLabel(f), { size: LABEL_SIZE, anchor: "end" });
   }
-  return c;
+  if (barW) colourBar(s, width - PAD - BAR_W + 20, y0 + 14, Math.min(200, Math.max(60, gridH - colHeadH - 14)), -m, m, "weight", 0);
+  return s.figure();
 }
 
-/** Feature maps [C,H,W] (or [1,C,H,W]) as a grid of grey cells, each scaled to its own range. */
-export function featureMaps(act: Tensor, opts: GridOptions = {}): Canvas {
+/**
+ * Feature maps [C,H,W] (or [1,C,H,W]) as a grid of grey cells, each labelled with its channel and, scaled to its own
+ * min (black) to max (white) by default, with that range; a constant map is mid-grey. perCell false: one scale and a
+ * colour bar.
+ */
+export function featureMaps(act: Tensor, opts: GridOptions = {}): Figure {
   const a = act.ndim === 4 && act.shape[0] === 1 ? act.reshape(act.shape.slice(1)) : act;
   if (a.ndim !== 3) throw new ShapeError(`featureMaps: expects activations [C,H,W] or [1,C,H,W], got [${act.shape.join(",")}]`);
   const [n, h, w] = a.shape as [number, number, number];
-  const s = cellScale(Math.max(h, w), opts.scale);
-  const gap = opts.gap ?? 2;
+  const perCell = opts.perCell ?? true;
+  const layer = opts.layer ? `${opts.layer} ` : "";
+  const title = opts.title ?? `${layer}${n} feature maps ${h}×${w}`;
   const cols = opts.columns ?? Math.ceil(Math.sqrt(n));
   const rows = Math.ceil(n / cols);
-  const titleH = opts.title ? TEXT_HEIGHT + 8 : 0;
-  const c = new Canvas(Math.max(cols * (w * s + gap) + gap, opts.title ? textWidth(opts.title) + 8 : 0), rows * (h * s + gap) + gap + titleH, LIGHT);
-  if (opts.title) c.text(4, 4, opts.title);
+  const gap = opts.gap ?? 10;
   const [glo, ghi] = range(a.data);
+  const barW = perCell || glo === ghi ? 0 : BAR_W;
+  const sc = opts.scale ?? autoScale((MIN_FIGURE_WIDTH - 2 * PAD - barW) / cols - gap, Math.max(h, w));
+  const cw = w * sc, ch = h * sc;
+  const ranges = Array.from({ length: n }, (_, k) => range(a.data.subarray(k * h * w, (k + 1) * h * w)));
+  const rangeText = ([lo, hi]: [number, number]): string => (lo === hi ? `all ${formatNumber(lo)}` : `${formatNumber(lo)} … ${formatNumber(hi)}`);
+  // the second caption line, each map's range, only where every one fits under its cell
+  const showRanges = perCell && ranges.every((r) => textWidth(rangeText(r), LABEL_SIZE - 1) <= cw + gap - 6);
+  const captionH = (LABEL_SIZE + 5) * (showRanges ? 2 : 1);
+  const sub = perCell ? `each map from its own min (black) to max (white)${showRanges ? ", written under it" : ""}; a constant map is mid-grey`
+    : glo === ghi ? `every value is ${formatNumber(glo)} (mid-grey)` : `one scale for all maps: black ${formatNumber(glo)}, white ${formatNumber(ghi)}`;
+  const gridW = cols * (cw + gap) - gap, gridH = rows * (ch + captionH + gap) - gap;
+  const width = Math.max(MIN_FIGURE_WIDTH, 2 * PAD + gridW + barW, headerWidth(title, sub));
+  const top = header(null, title, sub);
+  const s = new SvgWriter(width, top + gridH + PAD);
+  header(s, title, sub);
+  const left = PAD + Math.max(0, (width - 2 * PAD - barW - gridW) / 2);
+  const label = labeller(cw + gap, n, [(k) => `${layer}map ${k}`, (k) => `map ${k}`, (k) => `#${k}`, String]);
   for (let k = 0; k < n; k++) {
-    const vals = a.data.subarray(k * h * w, (k + 1) * h * w);
-    const [lo, hi] = opts.perCell === false ? [glo, ghi] : range(vals);
-    c.image(gap + (k % cols) * (w * s + gap), titleH + gap + Math.floor(k / cols) * (h * s + gap), vals, 1, h, w, lo, hi, s);
+    const x = left + (k % cols) * (cw + gap), y = top + Math.floor(k / cols) * (ch + captionH + gap);
+    const [lo, hi] = perCell ? ranges[k]! : [glo, ghi];
+    s.image(x, y, cw, ch, planeImage(a.data.subarray(k * h * w, (k + 1) * h * w), 1, h, w, lo, hi));
+    s.rect(x - 0.5, y - 0.5, cw + 1, ch + 1, { fill: "none", stroke: FRAME });
+    s.text(x + cw / 2, y + ch + LABEL_SIZE + 2, label(k), { size: LABEL_SIZE, anchor: "middle" });
+    if (showRanges) s.text(x + cw / 2, y + ch + 2 * LABEL_SIZE + 6, rangeText(ranges[k]!), { size: LABEL_SIZE - 1, anchor: "middle", fill: MUTED });
   }
-  return c;
+  if (barW) colourBar(s, width - PAD - BAR_W + 20, top + 14, Math.min(200, Math.max(60, gridH - 14)), glo, ghi, "activation");
+  return s.figure();
 }
 
 export interface MontageCell {
@@ -87,132 +186,268 @@ export interface MontageRow {
 }
 
 /** Rows of captioned images, each row with a label on the left: the nearest-neighbour picture. */
-export function montage(rows: readonly MontageRow[], opts: { scale?: number; range?: [number, number]; title?: string } = {}): Canvas {
+export function montage(rows: readonly MontageRow[], opts: { scale?: number; range?: [number, number]; title?: string } = {}): Figure {
   if (rows.length === 0 || rows.every((r) => r.cells.length === 0)) throw new ValueError("montage: nothing to draw");
   const first = rows.find((r) => r.cells.length > 0)!.cells[0]!.image;
   const [, h, w] = first.shape as [number, number, number];
-  const s = opts.scale ?? Math.max(1, Math.round(64 / Math.max(h, w)));
-  const cellW = Math.max(w * s, 6 * 9) + 10, cellH = h * s + TEXT_HEIGHT + 14;
-  const labelW = Math.max(...rows.map((r) => textWidth(r.label))) + 12;
+  const sc = opts.scale ?? autoScale(84, Math.max(h, w));
+  const iw = w * sc, ih = h * sc;
+  const captions = rows.flatMap((r) => r.cells.map((c) => c.caption ?? ""));
+  const cellW = Math.max(iw, ...captions.map((c) => textWidth(c, LABEL_SIZE))) + 16;
+  const cellH = ih + LABEL_SIZE + 22;
+  const labelW = Math.max(...rows.map((r) => textWidth(r.label, 12, true))) + 16;
   const cols = Math.max(...rows.map((r) => r.cells.length));
-  const titleH = opts.title ? TEXT_HEIGHT + 10 : 0;
-  const c = new Canvas(labelW + cols * cellW, titleH + rows.length * cellH + 4);
-  if (opts.title) c.text(4, 4, opts.title);
+  const title = opts.title ?? "";
+  const sub = opts.range ? `pixels from ${formatNumber(opts.range[0])} (black) to ${formatNumber(opts.range[1])} (white)` : "each image from its own min (black) to max (white)";
+  const width = Math.max(MIN_FIGURE_WIDTH, 2 * PAD + labelW + cols * cellW, headerWidth(title, sub));
+  const top = header(null, title, sub);
+  const s = new SvgWriter(width, top + rows.length * cellH + PAD);
+  header(s, title, sub);
   rows.forEach((r, ri) => {
-    const y = titleH + ri * cellH + 4;
-    c.text(4, y + (h * s) / 2 - 3, r.label);
+    const y = top + ri * cellH + 4;
+    s.textMiddle(PAD, y + ih / 2, r.label, { size: 12, bold: true });
     r.cells.forEach((cell, ci) => {
-      const x = labelW + ci * cellW;
+      const x = PAD + labelW + ci * cellW + (cellW - iw) / 2;
       const im = cell.image;
       const [lo, hi] = opts.range ?? range(im.data);
-      c.image(x, y, im.data, im.shape[0]!, im.shape[1]!, im.shape[2]!, lo, hi, s);
-      if (cell.border) {
-        c.strokeRect(x - 2, y - 2, w * s + 4, h * s + 4, cell.border);
-        c.strokeRect(x - 1, y - 1, w * s + 2, h * s + 2, cell.border);
-      }
-      if (cell.caption) c.text(x, y + h * s + 5, cell.caption.slice(0, Math.floor(cellW / 6) - 1));
+      s.image(x, y, iw, ih, planeImage(im.data, im.shape[0]!, im.shape[1]!, im.shape[2]!, lo, hi));
+      s.rect(x - 2, y - 2, iw + 4, ih + 4, { fill: "none", stroke: cell.border ? css(cell.border) : FRAME, "stroke-width": cell.border ? 3 : 1 });
+      if (cell.caption) s.text(x + iw / 2, y + ih + LABEL_SIZE + 6, cell.caption, { size: LABEL_SIZE, anchor: "middle" });
     });
   });
-  return c;
+  return s.figure();
 }
 
 /** A confusion matrix (rows = true class, columns = predicted) as a blue heat map with the counts written in. */
-export function confusionMatrixImage(matrix: readonly (readonly number[])[], classes: readonly string[], title = "confusion matrix"): Canvas {
+export function confusionMatrixImage(matrix: readonly (readonly number[])[], classes: readonly string[], title = "confusion matrix"): Figure {
   const n = matrix.length;
   if (n === 0 || matrix.some((r) => r.length !== n) || classes.length !== n) throw new ShapeError(`confusionMatrixImage: expects an n×n matrix and n class names, got ${n} rows and ${classes.length} names`);
   const maxCount = Math.max(1, ...matrix.flat());
-  const digits = String(maxCount).length;
-  const cell = Math.max(28, digits * 6 + 8);
-  const names = classes.map((c) => c.slice(0, 12));
-  const labelW = Math.max(...names.map((c) => textWidth(c))) + 10;
-  const top = 40;
-  const c = new Canvas(labelW + n * cell + 20, top + n * cell + 30 + labelW / 2);
-  c.text(4, 4, title);
-  c.text(labelW, top - 14, "PREDICTED ->");
-  for (let i = 0; i < n; i++) {
-    c.text(4, top + i * cell + cell / 2 - 3, names[i]!);
-    for (let j = 0; j < n; j++) {
-      const v = matrix[i]![j]!;
+  const cell = Math.max(44, textWidth(String(maxCount), LABEL_SIZE) + 12);
+  const names = classes.map((c) => (c.length > 18 ? `${c.slice(0, 17)}…` : c));
+  const nameW = Math.max(...names.map((c) => textWidth(c, LABEL_SIZE)));
+  // column names go under the matrix, turned 45° when one is wider than a cell
+  const turned = nameW > cell - 4;
+  const colNamesH = turned ? nameW * 0.71 + LABEL_SIZE : LABEL_SIZE + 4;
+  const axisW = SUB_SIZE + 10;
+  const sub = "rows: the true class, columns: the predicted one; darker = more images";
+  const gridW = axisW + nameW + 10 + n * cell;
+  const width = Math.max(MIN_FIGURE_WIDTH, 2 * PAD + gridW + (turned ? nameW * 0.71 : 0), headerWidth(title, sub));
+  const top = header(null, title, sub);
+  const s = new SvgWriter(width, top + n * cell + 8 + colNamesH + SUB_SIZE + 12 + PAD);
+  header(s, title, sub);
+  const ox = PAD + Math.max(0, (width - 2 * PAD - gridW - (turned ? nameW * 0.71 : 0)) / 2);
+  const x0 = ox + axisW + nameW + 10;
+  s.text(ox + SUB_SIZE, top + (n * cell) / 2, "true class", { size: SUB_SIZE, fill: MUTED, anchor: "middle", rotate: -90 });
+  for (let r = 0; r < n; r++) {
+    s.textMiddle(x0 - 8, top + r * cell + cell / 2, names[r]!, { size: LABEL_SIZE, anchor: "end" });
+    for (let c = 0; c < n; c++) {
+      const v = matrix[r]![c]!;
       const t = v / maxCount;
-      const col: RGB = [Math.round(247 - 239 * t), Math.round(251 - 203 * t), Math.round(255 - 148 * t)];
-      const x = labelW + j * cell, y = top + i * cell;
-      c.fillRect(x, y, cell - 1, cell - 1, col);
-      const s = String(v);
-      c.text(x + (cell - textWidth(s)) / 2, y + cell / 2 - 3, s, t > 0.5 ? WHITE : BLACK);
+      const fill: RGB = [Math.round(247 - 239 * t), Math.round(251 - 203 * t), Math.round(255 - 148 * t)];
+      s.rect(x0 + c * cell, top + r * cell, cell - 1, cell - 1, { fill: css(fill) });
+      s.textMiddle(x0 + c * cell + cell / 2, top + r * cell + cell / 2, String(v), { size: LABEL_SIZE, anchor: "middle", fill: t > 0.5 ? "#fff" : v === 0 ? "#aaa" : "#222" });
     }
   }
-  // column labels under the matrix, first characters only (they are the same names as the rows)
-  for (let j = 0; j < n; j++) c.text(labelW + j * cell + 2, top + n * cell + 6, names[j]!.slice(0, Math.floor(cell / 6)));
-  return c;
+  const yNames = top + n * cell + 8;
+  for (let c = 0; c < n; c++) {
+    const cx = x0 + c * cell + cell / 2;
+    if (turned) s.text(cx + 4, yNames + 4, names[c]!, { size: LABEL_SIZE, anchor: "start", rotate: 45 });
+    else s.text(cx, yNames + LABEL_SIZE, names[c]!, { size: LABEL_SIZE, anchor: "middle" });
+  }
+  s.text(x0 + (n * cell) / 2, yNames + colNamesH + SUB_SIZE + 4, "predicted class", { size: SUB_SIZE, fill: MUTED, anchor: "middle" });
+  return s.figure();
 }
 
 export interface Series {
   name: string;
   points: readonly (readonly [number, number])[];
+  /** "markers" (default): a dot on each point, joined by lines; "thin": a thin line only (e.g. the loss of every step). */
+  style?: "markers" | "thin";
+  /** A CSS colour (default: the palette, in series order). */
+  color?: string;
 }
 export interface Panel {
   title: string;
   xLabel: string;
+  yLabel?: string;
   series: readonly Series[];
   /** Fix the y range (e.g. [0, 1] for accuracy). */
   yRange?: [number, number];
+  /** Fix the x range (e.g. [0, epochs]). */
+  xRange?: [number, number];
+  /** Ticks on the x axis at whole numbers only (epochs), once the axis spans 3 or more. */
+  integerX?: boolean;
+  /** A logarithmic y axis (losses that fall by decades); points ≤ 0 are left out. */
+  logY?: boolean;
 }
 
-function niceTicks(lo: number, hi: number, count = 5): number[] {
+function niceTicks(lo: number, hi: number, count = 5, minStep = 0): number[] {
   const span = hi - lo || 1;
-  const step0 = span / count;
+  const step0 = Math.max(span / count, minStep);
   const mag = 10 ** Math.floor(Math.log10(step0));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= step0)!;
+  const step = [1, 2, 5, 10].map((k) => k * mag).find((st) => st >= step0 * (1 - 1e-9))!;
   const ticks: number[] = [];
-  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) ticks.push(Number(t.toPrecision(12)));
+  for (let t = Math.ceil(lo / step - 1e-9) * step; t <= hi + step * 1e-9; t += step) ticks.push(Number(t.toPrecision(12)));
   return ticks;
 }
 
-function fmtTick(v: number): string {
-  if (v === 0) return "0";
-  const a = Math.abs(v);
-  return a >= 1000 || a < 0.01 ? v.toExponential(0) : String(Number(v.toPrecision(3)));
+/** Ticks of a log axis: the powers of ten in [lo, hi], with 2× and 5× between them when there are few. */
+function logTicks(lo: number, hi: number): number[] {
+  const ticks: number[] = [];
+  const mults = Math.log10(hi / lo) < 2.5 ? [1, 2, 5] : [1];
+  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+    for (const k of mults) {
+      const t = Number((k * 10 ** e).toPrecision(12));
+      if (t >= lo * (1 - 1e-9) && t <= hi * (1 + 1e-9)) ticks.push(t);
+    }
+  }
+  return ticks;
 }
 
-/** Line plots side by side (the training curves: loss and accuracy against epochs). */
-export function curves(panels: readonly Panel[], opts: { width?: number; height?: number } = {}): Canvas {
-  const pw = opts.width ?? 420, ph = opts.height ?? 300;
-  const c = new Canvas(pw * panels.length, ph);
+/** At most ~2 points per pixel column (each column's lowest and highest, in order): the envelope of a long series. */
+function thinOut(pts: readonly (readonly [number, number])[], px: (x: number) => number): (readonly [number, number])[] {
+  const out: (readonly [number, number])[] = [];
+  let col = NaN, lo: readonly [number, number] | null = null, hi: readonly [number, number] | null = null;
+  const flush = (): void => {
+    if (lo && hi) out.push(...(lo === hi ? [lo] : pts.indexOf(lo) < pts.indexOf(hi) ? [lo, hi] : [hi, lo]));
+  };
+  for (const p of pts) {
+    const c = Math.round(px(p[0]));
+    if (c !== col) {
+      flush();
+      col = c;
+      lo = hi = p;
+    } else {
+      if (p[1] < lo![1]) lo = p;
+      if (p[1] > hi![1]) hi = p;
+    }
+  }
+  flush();
+  return out;
+}
+
+/**
+ * Line plots side by side (the training curves). Each panel has ticks, axis labels and a legend in the corner that
+ * covers the fewest points; a "thin" series is a line, a "markers" series dots joined by lines (one point is a dot).
+ * Panels are `width`×`height` px (default 420×320).
+ */
+export function curves(panels: readonly Panel[], opts: { width?: number; height?: number; title?: string } = {}): Figure {
+  const pw = opts.width ?? 420, ph = opts.height ?? 320;
+  const top0 = opts.title ? PAD + TITLE_SIZE + 4 : 0;
+  const s = new SvgWriter(Math.max(pw * panels.length, opts.title ? headerWidth(opts.title, "") : 0), top0 + ph);
+  if (opts.title) s.text(PAD, PAD + TITLE_SIZE * 0.8, opts.title, { size: TITLE_SIZE, bold: true });
   panels.forEach((p, k) => {
     const ox = k * pw;
-    const left = ox + 52, right = ox + pw - 14, top = 24, bottom = ph - 40;
-    c.text(ox + (pw - textWidth(p.title)) / 2, 6, p.title);
-    const pts = p.series.flatMap((s) => s.points);
-    const [x0, x1] = pts.length ? range(pts.map((q) => q[0])) : [0, 1];
-    let [y0, y1] = p.yRange ?? (pts.length ? range(pts.map((q) => q[1])) : [0, 1]);
-    if (y0 === y1) [y0, y1] = [y0 - 0.5, y1 + 0.5];
-    const xs = (x: number): number => left + ((x - x0) / (x1 - x0 || 1)) * (right - left);
-    const ys = (y: number): number => bottom - ((y - y0) / (y1 - y0)) * (bottom - top);
-    for (const t of niceTicks(y0, y1)) {
-      c.line(left, ys(t), right, ys(t), LIGHT);
-      const s = fmtTick(t);
-      c.text(left - 6 - textWidth(s), ys(t) - 3, s, GREY);
+    const left = ox + 58 + (p.yLabel ? 14 : 0), right = ox + pw - 16, top = top0 + 34, bottom = top0 + ph - 46;
+    s.text(ox + pw / 2 + (left - ox - 16) / 2, top0 + 22, p.title, { size: 14, bold: true, anchor: "middle" });
+    const ok = (q: readonly [number, number]): boolean => Number.isFinite(q[0]) && Number.isFinite(q[1]) && (!p.logY || q[1] > 0);
+    const pts = p.series.flatMap((se) => se.points.filter(ok));
+    let [x0, x1] = p.xRange ?? (pts.length ? range(pts.map((q) => q[0])) : [0, 1]);
+    if (x0 === x1) [x0, x1] = [x0 - 1, x1 + 1];
+    let [y0, y1] = p.yRange ?? (pts.length ? range(pts.map((q) => q[1])) : p.logY ? [0.1, 1] : [0, 1]);
+    if (p.logY) {
+      [y0, y1] = [Math.log10(y0), Math.log10(y1)];
+      if (y0 === y1) [y0, y1] = [y0 - 0.5, y1 + 0.5];
+      if (!p.yRange) [y0, y1] = [y0 - 0.04 * (y1 - y0), y1 + 0.04 * (y1 - y0)];
+    } else {
+      if (y0 === y1) [y0, y1] = [y0 - 0.5, y1 + 0.5];
+      if (!p.yRange) [y0, y1] = [y0 - 0.05 * (y1 - y0), y1 + 0.05 * (y1 - y0)];
     }
-    for (const t of niceTicks(x0, x1)) {
-      const s = fmtTick(t);
-      c.text(xs(t) - textWidth(s) / 2, bottom + 6, s, GREY);
+    // 3 % of room on either side, so that a dot on the first or last epoch is not cut by the frame
+    const [d0, d1] = [x0 - 0.03 * (x1 - x0), x1 + 0.03 * (x1 - x0)];
+    const xs = (x: number): number => left + ((x - d0) / (d1 - d0)) * (right - left);
+    const ys = (y: number): number => bottom - (((p.logY ? Math.log10(y) : y) - y0) / (y1 - y0)) * (bottom - top);
+    s.rect(left, top, right - left, bottom - top, { fill: "#fafafa", stroke: "none" });
+    const yt = p.logY ? logTicks(10 ** y0, 10 ** y1) : niceTicks(y0, y1);
+    for (const t of yt) {
+      s.line(left, ys(t), right, ys(t), "#e4e4e4");
+      s.line(left - 4, ys(t), left, ys(t), "#444");
+      s.textMiddle(left - 7, ys(t), formatNumber(t), { size: LABEL_SIZE, anchor: "end" });
     }
-    c.line(left, top, left, bottom, BLACK);
-    c.line(left, bottom, right, bottom, BLACK);
-    c.text(ox + (pw - textWidth(p.xLabel)) / 2, ph - 14, p.xLabel, GREY);
-    // the legend goes in the corner away from where the curves end (top right, or bottom right if they end high)
-    const ends = p.series.map((s) => s.points[s.points.length - 1]).filter((q): q is readonly [number, number] => q !== undefined);
-    const endHigh = ends.length > 0 && ends.every((q) => ys(q[1]) < (top + bottom) / 2);
-    const legendTop = endHigh ? bottom - 8 - p.series.length * 12 : top + 4;
-    p.series.forEach((s, si) => {
-      const col = PALETTE[si % PALETTE.length]!;
-      for (let i = 1; i < s.points.length; i++) c.line(xs(s.points[i - 1]![0]), ys(s.points[i - 1]![1]), xs(s.points[i]![0]), ys(s.points[i]![1]), col, 2);
-      if (s.points.length === 1) c.fillRect(xs(s.points[0]![0]) - 2, ys(s.points[0]![1]) - 2, 5, 5, col);
-      // legend, top right
-      const ly = legendTop + si * 12;
-      c.fillRect(right - 80, ly + 2, 12, 3, col);
-      c.text(right - 64, ly, s.name.slice(0, 10));
+    // whole-number ticks once there are a few (epochs); fractions of one or two are worth a tick
+    for (const t of niceTicks(x0, x1, 6, p.integerX && x1 - x0 >= 3 ? 1 : 0)) {
+      s.line(xs(t), bottom, xs(t), bottom + 4, "#444");
+      s.text(xs(t), bottom + 6 + LABEL_SIZE, formatNumber(t), { size: LABEL_SIZE, anchor: "middle" });
+    }
+    s.line(left, top, left, bottom, "#444");
+    s.line(left, bottom, right, bottom, "#444");
+    s.text((left + right) / 2, top0 + ph - 10, p.xLabel, { size: SUB_SIZE, anchor: "middle", fill: MUTED });
+    if (p.yLabel) s.text(ox + 16, (top + bottom) / 2, p.yLabel, { size: SUB_SIZE, anchor: "middle", fill: MUTED, rotate: -90 });
+    const drawn: [number, number][] = [];
+    p.series.forEach((se, si) => {
+      const col = se.color ?? css(PALETTE[si % PALETTE.length]!);
+      const thin = se.style === "thin";
+      const kept = thin && se.points.length > 2 * (right - left) ? thinOut(se.points.filter(ok), xs) : se.points;
+      // a path broken where a point is missing (NaN, or ≤ 0 on a log axis)
+      let d = "", pen = false;
+      for (const q of kept) {
+        if (!ok(q)) {
+          pen = false;
+          continue;
+        }
+        d += `${pen ? "L" : "M"}${xs(q[0]).toFixed(1)} ${ys(q[1]).toFixed(1)}`;
+        pen = true;
+        drawn.push([xs(q[0]), ys(q[1])]);
+      }
+      if (d) s.el("path", { d, fill: "none", stroke: col, "stroke-width": thin ? 1 : 2, "stroke-opacity": thin ? 0.45 : undefined, "stroke-linejoin": "round" });
+      if (!thin) for (const q of kept.filter(ok)) s.el("circle", { cx: xs(q[0]), cy: ys(q[1]), r: 3.5, fill: col, stroke: "#fff", "stroke-width": 1 });
+      // the joining lines of a few points count against a legend box too
+      if (!thin) for (let j = 1; j < kept.length; j++) for (let t = 0.25; t < 1; t += 0.25) if (ok(kept[j - 1]!) && ok(kept[j]!)) drawn.push([xs(kept[j - 1]![0] + t * (kept[j]![0] - kept[j - 1]![0])), ys(kept[j - 1]![1]) + t * (ys(kept[j]![1]) - ys(kept[j - 1]![1]))]);
+    });
+    // the legend, in the corner that covers the fewest drawn points
+    const lw = Math.max(...p.series.map((se) => textWidth(se.name, LABEL_SIZE))) + 40, lh = p.series.length * 16 + 8;
+    const corners: [number, number][] = [[right - lw - 6, top + 6], [right - lw - 6, bottom - lh - 6], [left + 6, top + 6], [left + 6, bottom - lh - 6]];
+    const covered = ([cx, cy]: [number, number]): number => drawn.filter(([x, y]) => x >= cx - 6 && x <= cx + lw + 6 && y >= cy - 6 && y <= cy + lh + 6).length;
+    const [lx, ly] = corners.reduce((b, c) => (covered(c) < covered(b) ? c : b));
+    if (p.series.length > 0) s.rect(lx, ly, lw, lh, { fill: "#ffffff", "fill-opacity": 0.9, stroke: "#ccc", rx: 3 });
+    p.series.forEach((se, si) => {
+      const col = se.color ?? css(PALETTE[si % PALETTE.length]!);
+      const cy = ly + 12 + si * 16;
+      s.line(lx + 8, cy, lx + 28, cy, col, se.style === "thin" ? 1 : 2);
+      if (se.style !== "thin") s.el("circle", { cx: lx + 18, cy, r: 3.5, fill: col, stroke: "#fff", "stroke-width": 1 });
+      s.textMiddle(lx + 34, cy, se.name, { size: LABEL_SIZE });
     });
   });
-  return c;
+  return s.figure();
+}
+
+/** One epoch's summary, epochs counted from 1. A src/train EpochRecord (with its epoch counted from 1) is one. */
+export interface EpochSummary {
+  epoch: number;
+  trainLoss: number;
+  valLoss: number;
+  /** Fractions in [0, 1]. */
+  trainAccuracy: number;
+  valAccuracy: number;
+}
+
+/**
+ * The training curves (curves.png): loss, with every step's training loss as a thin line under each epoch's mean
+ * training loss and held-out loss as points; and accuracy per epoch, in %. Epochs count from 1: the point of epoch e
+ * sits at x = e, the end of that epoch. `steps` are [x, loss] per optimiser step with x in epochs: after batch b of the
+ * nb in epoch e, x = e − 1 + b/nb. The loss axis is logarithmic when the losses span more than a factor of 10.
+ */
+export function trainingCurves(epochs: readonly EpochSummary[], steps: readonly (readonly [number, number])[] = [], opts: { width?: number; height?: number; title?: string } = {}): Figure {
+  const [blue, orange] = [css(PALETTE[0]!), css(PALETTE[1]!)];
+  const last = Math.max(1, ...epochs.map((e) => e.epoch), ...steps.map((q) => Math.ceil(q[0] - 1e-9)));
+  const losses = [...epochs.flatMap((e) => [e.trainLoss, e.valLoss]), ...steps.map((q) => q[1])].filter((v) => Number.isFinite(v) && v > 0);
+  const [lo, hi] = range(losses);
+  const xLabel = "epoch (counted from 1; a point is the end of that epoch)";
+  const loss: Panel = {
+    title: "loss", xLabel, xRange: [0, last], integerX: true, logY: losses.length > 0 && hi / lo > 10,
+    series: [
+      ...(steps.length ? [{ name: "train, each step", style: "thin" as const, color: blue, points: steps }] : []),
+      { name: steps.length ? "train, epoch mean" : "train", color: blue, points: epochs.map((e) => [e.epoch, e.trainLoss] as const) },
+      { name: "held-out", color: orange, points: epochs.map((e) => [e.epoch, e.valLoss] as const) },
+    ],
+  };
+  const acc: Panel = {
+    title: "accuracy (%)", xLabel, xRange: [0, last], integerX: true,
+    series: [
+      { name: "train", color: blue, points: epochs.map((e) => [e.epoch, 100 * e.trainAccuracy] as const) },
+      { name: "held-out", color: orange, points: epochs.map((e) => [e.epoch, 100 * e.valAccuracy] as const) },
+    ],
+  };
+  return curves([loss, acc], opts);
 }
