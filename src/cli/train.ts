@@ -60,7 +60,7 @@ const EXIT_CODES: Record<"SIGINT" | "SIGTERM", number> = { SIGINT: 130, SIGTERM:
 /** Ctrl-C (SIGINT) or SIGTERM while training: the first aborts `signal`, and the run stops at the next step boundary
  *  with a checkpoint; a second quits at once, showing the cursor again (the progress bar hides it) — the run's lock
  *  file goes with the process's exit. */
-function stopOnSignals(): { signal: AbortSignal; received: () => "SIGINT" | "SIGTERM" | null; dispose: () => void } {
+export function stopOnSignals(): { signal: AbortSignal; received: () => "SIGINT" | "SIGTERM" | null; dispose: () => void } {
   const stop = new AbortController();
   let received: "SIGINT" | "SIGTERM" | null = null;
   const onSignal = (sig: "SIGINT" | "SIGTERM"): void => {

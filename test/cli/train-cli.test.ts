@@ -1,5 +1,5 @@
 // convkit train on the command line: two runs on one --out (the second refused, naming the first's pid; the first
-// unharmed), bad flags (one `convkit:` line, exit 1, nothing created) and --init from a PyTorch .pth. Stopping a run
+// runs on), bad flags (one `convkit:` line, exit 1, nothing created) and --init from a PyTorch .pth. Stopping a run
 // with Ctrl-C/SIGTERM and resuming it is in test/train/resume.test.ts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -12,32 +12,34 @@ import { LOCK_FILE } from "../../src/train/node.js";
 const SHIPPED = join(ROOT, "assets", "lenet5-mnist.safetensors");
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 
-test("a second train on the same --out is refused with the first run's pid, and leaves the first run alone", async () => {
+test("two trains on one --out started 0.5 s apart: one is refused with the other's pid, the other runs on", async () => {
   const out = join(tempDir("train-lock"), "run");
-  // long enough to still be running when the second has started; it is stopped with Ctrl-C below
-  const args = ["train", "lenet5", "--epochs", "10", "--limit-train", "4000", "--limit-test", "32", "--batch-size", "16", "--out", out];
-  const first = convkitChild(args);
-  let stdout = "", stderr = "";
-  first.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => first.on("exit", (code) => resolve(code)));
-  // the first run prints its plan once it holds the directory
-  await new Promise<void>((resolve, reject) => {
-    first.stdout!.on("data", (d: Buffer) => {
-      stdout += d.toString();
-      if (stdout.includes("training lenet5")) resolve();
-    });
-    void exited.then(() => reject(new Error(`the first run ended early: ${stderr}`)));
-  });
-  const second = convkit(args);
-  assertRefused(second, new RegExp(`^convkit: ${escape(out)} is in use by another training run \\(pid ${first.pid}, started [0-9T:.Z-]+\\); wait for it to end or choose another --out$`), "second run");
-  assert.equal(second.stdout, "", "the second run printed no plan or results");
-  const lock = JSON.parse(readFileSync(join(out, LOCK_FILE), "utf8")) as { pid: number };
-  assert.equal(lock.pid, first.pid, "the lock is still the first run's");
+  // no checkpoint before the first epoch ends (several seconds): the lock alone keeps the two apart
+  const args = ["train", "lenet5", "--epochs", "2", "--limit-train", "4000", "--limit-test", "32", "--batch-size", "16", "--checkpoint-every", "0", "--out", out];
+  const start = () => {
+    const child = convkitChild(args);
+    const r = { child, stdout: "", stderr: "", exited: new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code))) };
+    child.stdout!.on("data", (d: Buffer) => (r.stdout += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (r.stderr += d.toString()));
+    return r;
+  };
+  const a = start();
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const b = start();
+  // whichever took the lock second is refused at once
+  const refused = await Promise.race([a.exited.then(() => a), b.exited.then(() => b)]);
+  const running = refused === a ? b : a;
+  assertRefused({ code: await refused.exited, stdout: refused.stdout, stderr: refused.stderr },
+    new RegExp(`^convkit: ${escape(out)} is in use by another training run \\(pid ${running.child.pid}, started [0-9T:.Z-]+\\); wait for it to end or choose another --out$`), "the refused run");
+  assert.equal(refused.stdout, "", "the refused run printed no plan or results");
+  assert.equal((JSON.parse(readFileSync(join(out, LOCK_FILE), "utf8")) as { pid: number }).pid, running.child.pid, "the lock is the running one's");
 
-  first.kill("SIGINT");
-  assert.equal(await exited, 130, stderr);
-  assert.ok(!existsSync(join(out, LOCK_FILE)), "the first run released its lock");
-  assert.deepEqual(readdirSync(out).sort(), ["last.safetensors", "metrics.jsonl"]);
+  running.child.kill("SIGINT");
+  assert.equal(await running.exited, 130, running.stderr);
+  assert.match(running.stdout, /^training lenet5 /);
+  assert.ok(!existsSync(join(out, LOCK_FILE)), "the run released its lock");
+  assert.ok(readdirSync(out).includes("last.safetensors"));
+  assert.deepEqual(readdirSync(out).filter((f) => f.startsWith(".")), [], "no temporary files left");
 });
 
 test("bad train flags: one convkit: line, exit 1, and nothing created", () => {

@@ -52,9 +52,10 @@ test("a run refuses a directory another run holds, and writes nothing there; a s
   const dir = tmp("busy");
   const other = lockRunDirectory(dir);
   await assert.rejects(runTraining(tiny(dir), quiet), RunLockedError);
+  await assert.rejects(runTraining(tiny(dir), { ...quiet, resume: true }), RunLockedError);
   assert.deepEqual(readdirSync(dir), [LOCK_FILE]);
-  await assert.rejects(runTraining(tiny(dir), { ...quiet, resume: true }), /last\.safetensors does not exist \(nothing to resume\)/);
   other.release();
+  await assert.rejects(runTraining(tiny(dir), { ...quiet, resume: true }), /last\.safetensors does not exist \(nothing to resume\)/);
 
   writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: deadPid(), host: hostname(), started: "2026-01-01T00:00:00.000Z", id: "z" }));
   const lines: string[] = [];
