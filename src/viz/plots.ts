@@ -374,6 +374,8 @@ export function curves(panels: readonly Panel[], opts: { width?: number; height?
     s.line(left, bottom, right, bottom, "#444");
     s.text((left + right) / 2, top0 + ph - 10, p.xLabel, { size: SUB_SIZE, anchor: "middle", fill: MUTED });
     if (p.yLabel) s.text(ox + 16, (top + bottom) / 2, p.yLabel, { size: SUB_SIZE, anchor: "middle", fill: MUTED, rotate: -90 });
+    // lines stay inside the frame where a fixed range leaves points out (dots on the frame's edge may overhang it)
+    const clip = s.clipRect(left, top - 4, right - left, bottom - top + 8);
     const drawn: [number, number][] = [];
     p.series.forEach((se, si) => {
       const col = se.color ?? css(PALETTE[si % PALETTE.length]!);
@@ -390,7 +392,7 @@ export function curves(panels: readonly Panel[], opts: { width?: number; height?
         pen = true;
         drawn.push([xs(q[0]), ys(q[1])]);
       }
-      if (d) s.el("path", { d, fill: "none", stroke: col, "stroke-width": thin ? 1 : 2, "stroke-opacity": thin ? 0.45 : undefined, "stroke-linejoin": "round" });
+      if (d) s.el("path", { d, "clip-path": clip, fill: "none", stroke: col, "stroke-width": thin ? 1 : 2, "stroke-opacity": thin ? 0.45 : undefined, "stroke-linejoin": "round" });
       if (!thin) for (const q of kept.filter(ok)) s.el("circle", { cx: xs(q[0]), cy: ys(q[1]), r: 3.5, fill: col, stroke: "#fff", "stroke-width": 1 });
       // the joining lines of a few points count against a legend box too
       if (!thin) for (let j = 1; j < kept.length; j++) for (let t = 0.25; t < 1; t += 0.25) if (ok(kept[j - 1]!) && ok(kept[j]!)) drawn.push([xs(kept[j - 1]![0] + t * (kept[j]![0] - kept[j - 1]![0])), ys(kept[j - 1]![1]) + t * (ys(kept[j]![1]) - ys(kept[j - 1]![1]))]);
@@ -433,9 +435,16 @@ export function trainingCurves(epochs: readonly EpochSummary[], steps: readonly 
   const last = Math.max(1, ...epochs.map((e) => e.epoch), ...steps.map((q) => Math.ceil(q[0] - 1e-9)));
   const losses = [...epochs.flatMap((e) => [e.trainLoss, e.valLoss]), ...steps.map((q) => q[1])].filter((v) => Number.isFinite(v) && v > 0);
   const [lo, hi] = range(losses);
+  // single batches can reach far lower losses than any epoch's mean: on a log axis the lowest 2 % of the steps go
+  // below the frame rather than squeeze the epochs' points together
+  const stepLosses = steps.map((q) => q[1]).filter((v) => Number.isFinite(v) && v > 0).sort((x, y) => x - y);
+  const epochLosses = epochs.flatMap((e) => [e.trainLoss, e.valLoss]).filter((v) => Number.isFinite(v) && v > 0);
+  const floor = Math.min(stepLosses[Math.floor(0.02 * stepLosses.length)] ?? Infinity, ...epochLosses);
+  const logY = losses.length > 0 && hi / lo > 10;
   const xLabel = "epoch (counted from 1; a point is the end of that epoch)";
   const loss: Panel = {
-    title: "loss", xLabel, xRange: [0, last], integerX: true, logY: losses.length > 0 && hi / lo > 10,
+    title: "loss", xLabel, xRange: [0, last], integerX: true, logY,
+    yRange: logY && floor > lo ? [floor / 1.15, hi * 1.15] : undefined,
     series: [
       ...(steps.length ? [{ name: "train, each step", style: "thin" as const, color: blue, points: steps }] : []),
       { name: steps.length ? "train, epoch mean" : "train", color: blue, points: epochs.map((e) => [e.epoch, e.trainLoss] as const) },

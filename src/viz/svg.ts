@@ -113,6 +113,13 @@ export class SvgWriter {
     return `url(#${id})`;
   }
 
+  /** A rectangular clip region; returns its url(#…) for a clip-path attribute. */
+  clipRect(x: number, y: number, w: number, h: number): string {
+    const id = `c${this.defs++}`;
+    this.parts.push(`<defs><clipPath id="${id}"><rect${attrs({ x, y, width: w, height: h })}/></clipPath></defs>`);
+    return `url(#${id})`;
+  }
+
   figure(): Figure {
     const head = `<svg xmlns="http://www.w3.org/2000/svg" width="${this.width}" height="${this.height}" viewBox="0 0 ${this.width} ${this.height}" font-family="${FONT_FAMILY}">`;
     return { svg: `${head}\n${this.parts.join("\n")}\n</svg>\n`, width: this.width, height: this.height };

@@ -171,6 +171,11 @@ test("trainingCurves: epochs counted from 1, every step's loss as a thin line un
   for (const e of ["1", "2", "3"]) assert.ok(elements(g.svg, "circle").some((c) => Math.abs(c.cx! - tickX(g.svg, e)[0]!) < 0.5), `a point at epoch ${e}`);
   assert.ok(texts(g.svg).includes("0.1") && texts(g.svg).includes("1"), "decade ticks");
   draw(g);
+  // one lucky batch with a loss of 1e-6 among 200 steps goes below the frame instead of stretching the axis to it
+  const lucky = Array.from({ length: 200 }, (_, i) => [(i + 1) / 100, i === 150 ? 1e-6 : 2 / (1 + i / 10)] as const);
+  const h = trainingCurves([record(1, 0.5), record(2, 0.2)], lucky);
+  assert.ok(!texts(h.svg).some((t) => /e−[4-6]/.test(t)), texts(h.svg).join("|"));
+  assert.match(h.svg, /<path d="[^"]*" clip-path="url\(#c\d+\)"/);
 });
 
 test("curves: a long series is thinned to its envelope, NaN breaks a line, one point is a dot", () => {
