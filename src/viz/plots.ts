@@ -4,7 +4,7 @@
 import type { Tensor } from "../tensor/tensor.js";
 import { ShapeError, ValueError } from "../errors.js";
 import { PALETTE, range, type RGB } from "./raster.js";
-import { SvgWriter, css, formatNumber, planeImage, textWidth, type Figure } from "./svg.js";
+import { SvgWriter, css, drawPlane, formatNumber, textWidth, type Figure } from "./svg.js";
 
 /** Every picture is at least this wide, so that its labels are readable at 100 %. */
 export const MIN_FIGURE_WIDTH = 640;
@@ -115,11 +115,12 @@ export function filterGrid(weight: Tensor, opts: GridOptions = {}): Figure {
     const f = Math.floor(k / chans);
     const col = perFilter ? k % cols : k % chans;
     const row = perFilter ? Math.floor(k / cols) : f;
-    const x = x0 + col * (cw + gap), y = y0 + row * (ch + captionH + gap);
+    // whole pixels, where drawPlane puts the cell, so that its frame and label line up with it
+    const x = Math.round(x0 + col * (cw + gap)), y = Math.round(y0 + row * (ch + captionH + gap));
     const start = rgb ? f * 3 * plane : (f * i + (k % chans)) * plane;
     const vals = weight.data.subarray(start, start + (rgb ? 3 : 1) * plane);
     const [lo, hi] = perCell ? range(vals) : [-m, m];
-    s.image(x, y, cw, ch, planeImage(vals, rgb ? 3 : 1, kh, kw, lo, hi));
+    drawPlane(s, x, y, vals, rgb ? 3 : 1, kh, kw, lo, hi, s0);
     s.rect(x - 0.5, y - 0.5, cw + 1, ch + 1, { fill: "none", stroke: FRAME });
     if (perFilter) s.text(x + cw / 2, y + ch + LABEL_SIZE + 2, cellLabel(f), { size: LABEL_SIZE, anchor: "middle" });
     else if (k % chans === 0) s.textMiddle(x - 8, y + ch / 2, rowLabel(f), { size: LABEL_SIZE, anchor: "end" });
@@ -162,9 +163,9 @@ export function featureMaps(act: Tensor, opts: GridOptions = {}): Figure {
   const left = PAD + Math.max(0, (width - 2 * PAD - barW - gridW) / 2);
   const label = labeller(cw + gap, n, [(k) => `${layer}map ${k}`, (k) => `map ${k}`, (k) => `#${k}`, String]);
   for (let k = 0; k < n; k++) {
-    const x = left + (k % cols) * (cw + gap), y = top + Math.floor(k / cols) * (ch + captionH + gap);
+    const x = Math.round(left + (k % cols) * (cw + gap)), y = Math.round(top + Math.floor(k / cols) * (ch + captionH + gap));
     const [lo, hi] = perCell ? ranges[k]! : [glo, ghi];
-    s.image(x, y, cw, ch, planeImage(a.data.subarray(k * h * w, (k + 1) * h * w), 1, h, w, lo, hi));
+    drawPlane(s, x, y, a.data.subarray(k * h * w, (k + 1) * h * w), 1, h, w, lo, hi, sc);
     s.rect(x - 0.5, y - 0.5, cw + 1, ch + 1, { fill: "none", stroke: FRAME });
     s.text(x + cw / 2, y + ch + LABEL_SIZE + 2, label(k), { size: LABEL_SIZE, anchor: "middle" });
     if (showRanges) s.text(x + cw / 2, y + ch + 2 * LABEL_SIZE + 6, rangeText(ranges[k]!), { size: LABEL_SIZE - 1, anchor: "middle", fill: MUTED });
@@ -207,10 +208,10 @@ export function montage(rows: readonly MontageRow[], opts: { scale?: number; ran
     const y = top + ri * cellH + 4;
     s.textMiddle(PAD, y + ih / 2, r.label, { size: 12, bold: true });
     r.cells.forEach((cell, ci) => {
-      const x = PAD + labelW + ci * cellW + (cellW - iw) / 2;
+      const x = Math.round(PAD + labelW + ci * cellW + (cellW - iw) / 2);
       const im = cell.image;
       const [lo, hi] = opts.range ?? range(im.data);
-      s.image(x, y, iw, ih, planeImage(im.data, im.shape[0]!, im.shape[1]!, im.shape[2]!, lo, hi));
+      drawPlane(s, x, y, im.data, im.shape[0]!, im.shape[1]!, im.shape[2]!, lo, hi, sc);
       s.rect(x - 2, y - 2, iw + 4, ih + 4, { fill: "none", stroke: cell.border ? css(cell.border) : FRAME, "stroke-width": cell.border ? 3 : 1 });
       if (cell.caption) s.text(x + iw / 2, y + ih + LABEL_SIZE + 6, cell.caption, { size: LABEL_SIZE, anchor: "middle" });
     });

@@ -131,20 +131,35 @@ export function css(c: readonly [number, number, number]): string {
   return `rgb(${c[0]},${c[1]},${c[2]})`;
 }
 
+/** Largest side, in pixels, of a cell that planeImage enlarges itself (beyond it the renderer stretches the image). */
+const MAX_PRESCALED = 320;
+
 /**
- * A [C,H,W] plane stack (C = 1 grey, C = 3 RGB) as a W×H PNG data URI, each value mapped by (v − lo)/(hi − lo) to
- * black..white (clamped). Where hi = lo (a constant cell) every value is mid-grey: there is no contrast to show.
- * NaN is drawn red.
+ * A [C,H,W] plane stack (C = 1 grey, C = 3 RGB) as a PNG data URI, each value mapped by (v − lo)/(hi − lo) to
+ * black..white (clamped) and drawn as a `scale`×`scale` block. Where hi = lo (a constant cell) every value is
+ * mid-grey: there is no contrast to show. NaN is drawn red.
  */
-export function planeImage(values: ArrayLike<number>, channels: number, h: number, w: number, lo: number, hi: number): string {
-  const rgba = new Uint8Array(h * w * 4);
+export function planeImage(values: ArrayLike<number>, channels: number, h: number, w: number, lo: number, hi: number, scale = 1): string {
+  const W = w * scale, H = h * scale;
+  const rgba = new Uint8Array(H * W * 4);
   const span = hi - lo;
   const level = (v: number): number => (span > 0 ? Math.round(255 * Math.min(1, Math.max(0, (v - lo) / span))) : 128);
-  for (let p = 0; p < h * w; p++) {
-    const o = p * 4;
-    const v = [0, 1, 2].map((k) => values[(channels >= 3 ? k : 0) * h * w + p]!);
-    rgba.set(v.some(Number.isNaN) ? [255, 0, 0] : v.map(level), o);
-    rgba[o + 3] = 255;
+  for (let j = 0; j < h; j++) {
+    for (let i = 0; i < w; i++) {
+      const v = [0, 1, 2].map((k) => values[(channels >= 3 ? k : 0) * h * w + j * w + i]!);
+      const c = v.some(Number.isNaN) ? [255, 0, 0, 255] : [...v.map(level), 255];
+      for (let y = j * scale; y < (j + 1) * scale; y++) for (let x = i * scale; x < (i + 1) * scale; x++) rgba.set(c, (y * W + x) * 4);
+    }
   }
-  return pngDataUri(encodeRgbaPng(w, h, rgba));
+  return pngDataUri(encodeRgbaPng(W, H, rgba));
+}
+
+/**
+ * Draw a plane stack (planeImage) with its top-left at (x, y), `scale` px per value. A whole-number scale is done in
+ * the PNG itself, placed on whole pixels, so that every value is a crisp square in any renderer (browsers smooth a
+ * stretched image whatever its image-rendering says); a fractional one (shrinking large maps) is left to the renderer.
+ */
+export function drawPlane(s: SvgWriter, x: number, y: number, values: ArrayLike<number>, channels: number, h: number, w: number, lo: number, hi: number, scale: number): void {
+  const pre = Number.isInteger(scale) && Math.max(h, w) * scale <= MAX_PRESCALED ? scale : 1;
+  s.image(Math.round(x), Math.round(y), w * scale, h * scale, planeImage(values, channels, h, w, lo, hi, pre));
 }

@@ -92,9 +92,12 @@ test("filterGrid: ≥ 600 px, each filter labelled with its layer and index, gre
   const at = (cell: number, i: number, j: number): number[] => rgbAt(p, ...cellCentre(cells[cell]!, 5, 5, i, j));
   assert.deepEqual([at(0, 0, 0), at(0, 0, 1), at(0, 0, 2), at(0, 0, 3)], [[255, 255, 255], [0, 0, 0], [128, 128, 128], [191, 191, 191]]);
   assert.deepEqual(at(1, 2, 2), [153, 153, 153]); // 0.1 on the shared ±0.5 scale
-  // each weight a crisp square: next to its black neighbour the white one is still white (no smoothing)
+  // each weight a crisp square: next to its black neighbour the white one is still white (no smoothing), and the
+  // embedded PNG already has the cell's size on whole pixels, so that a browser has nothing to stretch either
   const [cx, cy] = cellCentre(cells[0]!, 5, 5, 0, 0);
   assert.deepEqual(rgbAt(p, cx + 0.4 * (cells[0]!.width! / 5), cy), [255, 255, 255]);
+  const embedded = PNG.sync.read(Buffer.from(/<image [^>]*href="data:image\/png;base64,([^"]+)"/.exec(f.svg)![1]!, "base64"));
+  assert.deepEqual([embedded.width, embedded.height, cells[0]!.x! % 1, cells[0]!.y! % 1], [cells[0]!.width, cells[0]!.height, 0, 0]);
   // each cell on its own min..max: a constant one has nothing to show and is mid-grey, not black
   const own = draw(filterGrid(w, { perCell: true }));
   assert.deepEqual(rgbAt(own, ...cellCentre(elements(filterGrid(w, { perCell: true }).svg, "image")[1]!, 5, 5, 2, 2)), [128, 128, 128]);
