@@ -12,7 +12,7 @@ import type { StateDict } from "../nn/module.js";
 import { loadSafetensors } from "../io/safetensors.js";
 import { loadPth } from "../io/pth.js";
 import { loadOnnx } from "../io/onnx-import.js";
-import { decodeCheckpoint, isCheckpointMetadata, type CheckpointMeta } from "../train/checkpoint.js";
+import { decodeCheckpoint, describeFit, isCheckpointMetadata, type CheckpointMeta } from "../train/checkpoint.js";
 import type { Classifier } from "../train/metrics.js";
 import { decodeImage, imageToTensor } from "../data/node.js";
 import { DEFAULT_MAX_BYTES, readFileLimited } from "../io/node.js";
@@ -131,17 +131,11 @@ export interface LoadedModel {
   modelOptions: Record<string, unknown>;
 }
 
-/** Describe in one line why a state dict does not fit a model (missing, unexpected and mis-shaped keys). */
+/** Describe in one line why a state dict does not fit a model (missing, unexpected and mis-shaped keys), in the words
+ *  of the checkpoint loader's describeFit; null when it fits (the weights are then loaded). */
 export function fitProblems(file: string, name: string, model: Classifier, sd: StateDict): string | null {
-  const r = model.loadStateDict(sd, { strict: false });
-  const parts: string[] = [];
-  if (r.missingKeys.length) parts.push(`${r.missingKeys.length} missing keys (${listSome(r.missingKeys)})`);
-  if (r.unexpectedKeys.length) parts.push(`${r.unexpectedKeys.length} unexpected keys (${listSome(r.unexpectedKeys)})`);
-  if (r.shapeMismatches.length) {
-    const m = r.shapeMismatches[0]!;
-    parts.push(`${r.shapeMismatches.length} shape mismatches (${m.key}: model [${m.expected.join(",")}], file [${m.got.join(",")}])`);
-  }
-  return parts.length ? `${file} does not fit ${name}: ${parts.join("; ")}` : null;
+  const problem = describeFit(model.loadStateDict(sd, { strict: false }));
+  return problem === null ? null : `${file} does not fit ${name}: ${problem}`;
 }
 
 function defaultNorm(channels: number): { mean: number[]; std: number[] } {
