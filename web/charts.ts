@@ -65,6 +65,8 @@ export interface LineChartOptions {
   title: string;
   /** Dashed reference lines (e.g. 95 %). */
   refs?: number[];
+  /** The x axis's end (default: the largest x of the series). */
+  xMax?: number;
 }
 
 /** A line chart of `series` over x from 0 to the largest x (at least 1). */
@@ -73,11 +75,13 @@ export function lineChart(canvas: HTMLCanvasElement, series: readonly LineSeries
   if (!p) return;
   const { ctx, w, h } = p;
   const left = 44, right = 10, top = 22, bottom = 30;
-  const xMax = Math.max(1, ...series.flatMap((s) => s.points.map((q) => q[0])));
+  let xMax = Math.max(1, o.xMax ?? 0);
+  for (const s of series) for (const [x] of s.points) xMax = Math.max(xMax, x);
   const X = (x: number) => left + (x / xMax) * (w - left - right);
   const Y = (y: number) => top + (1 - (Math.min(o.yMax, Math.max(o.yMin, y)) - o.yMin) / (o.yMax - o.yMin)) * (h - top - bottom);
   ctx.clearRect(0, 0, w, h);
   ctx.fillStyle = COLORS.ink;
+  ctx.textAlign = "left";
   ctx.textBaseline = "top";
   ctx.fillText(o.title, left, 3);
   // y grid and ticks
@@ -151,6 +155,7 @@ export function barChart(canvas: HTMLCanvasElement, rows: readonly BarRow[], seg
   const max = Math.max(1e-9, ...rows.map((r) => r.values.reduce((a, b) => a + b, 0)));
   ctx.clearRect(0, 0, w, p.h);
   ctx.textBaseline = "top";
+  ctx.textAlign = "left";
   ctx.fillStyle = COLORS.ink;
   ctx.fillText(title, 2, 2);
   let lx = 2;

@@ -61,6 +61,30 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className = ""
   return e;
 }
 
+/**
+ * Runs `draw` at the next animation frame, and only while `el` is on screen (else once it scrolls into view): what
+ * the student cannot see is not drawn, so a busy section costs the page nothing while the student looks elsewhere.
+ * Returns the function that asks for a drawing.
+ */
+export function drawWhenVisible(el: HTMLElement, draw: () => void): () => void {
+  let visible = false, dirty = false, frame = 0;
+  const request = () => {
+    dirty = true;
+    if (!visible || frame) return;
+    frame = requestAnimationFrame(() => {
+      frame = 0;
+      if (!dirty) return;
+      dirty = false;
+      draw();
+    });
+  };
+  new IntersectionObserver((entries) => {
+    visible = entries.some((e) => e.isIntersecting);
+    if (visible && dirty) request();
+  }, { rootMargin: "200px" }).observe(el);
+  return request;
+}
+
 /** A captioned figure around a canvas (or any element): the playground's labelled tile. */
 export function tile(content: HTMLElement, caption: string, className = "tile"): HTMLElement {
   const f = el("figure", className);

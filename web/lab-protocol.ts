@@ -100,7 +100,7 @@ export type LabReply =
     step: number;
     epoch: number;
     seen: number;
-    /** Mean training loss per stretch of steps since the last message. */
+    /** Mean training loss over the steps since the last message (one every 0.4 s while training). */
     points: ProgressPoint[];
     imagesPerSecond: number;
     /** C1's weights [6, 1, 5, 5], as they are now. */

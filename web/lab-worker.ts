@@ -256,7 +256,7 @@ class Lab {
       }
       this.window.ms += performance.now() - t0;
       if (this.seen >= this.nextEval) this.evaluate();
-      if (performance.now() - this.window.lastPost >= 250) this.postProgress();
+      if (performance.now() - this.window.lastPost >= 400) this.postProgress();
       await yieldToEvents();
     }
   }

@@ -1,7 +1,7 @@
 // Section "Train LeNet-5": live training in the lab worker with start/pause/reset, learning rate, batch size and
 // optimizer; the training loss and held-out accuracy curves, images per second, and a grid of held-out digits with the
 // network's current predictions (wrong ones marked). The page's thread only draws what the worker reports.
-import { $, el, showError, type Select } from "./dom.js";
+import { $, drawWhenVisible, showError, type Select } from "./dom.js";
 import { digitCanvas } from "./render.js";
 import { COLORS, fitWidth, lineChart } from "./charts.js";
 import type { LabClient } from "./lab-client.js";
@@ -40,11 +40,17 @@ export class TrainSection {
   private gridPixels: Uint8Array | null = null;
   private labels: Uint8Array | null = null;
   private last = { seen: 0, step: 0, epoch: 0, ips: 0 };
-  private frame = 0;
+  private predictions: Uint8Array | null = null;
+  /** Asks for the curves and the grid to be redrawn (at the next frame, if the section is on screen). */
+  private readonly schedule: () => void;
   /** Called with a held-out digit's index when the student clicks it in the grid. */
   onPick: (index: number) => void = () => {};
 
   constructor(private readonly lab: LabClient) {
+    this.schedule = drawWhenVisible($("sec-train"), () => {
+      this.draw();
+      this.drawGrid(this.predictions);
+    });
     for (const v of LEARNING_RATES) this.lr.add(new Option(String(v), String(v)));
     for (const b of BATCH_SIZES) this.batch.add(new Option(String(b), String(b)));
     this.lr.value = "0.002";
@@ -128,22 +134,13 @@ export class TrainSection {
     this.stats.dataset["accuracy"] = acc ? String(acc.accuracy) : "";
   }
 
-  /** Draws the curves at the next frame (messages that arrive in between share one drawing). */
-  private schedule(): void {
-    if (this.frame) return;
-    this.frame = requestAnimationFrame(() => {
-      this.frame = 0;
-      this.draw();
-    });
-  }
-
   private draw(): void {
     lineChart($<HTMLCanvasElement>("loss-chart"), [{ points: this.losses, color: COLORS.blue, label: "training loss (cross-entropy)" }], {
-      title: "Loss", yMin: 0, yMax: 2.5, yTicks: [0, 0.5, 1, 1.5, 2, 2.5], xLabel: "images seen",
+      title: "Loss", yMin: 0, yMax: 2.5, yTicks: [0, 0.5, 1, 1.5, 2, 2.5], xLabel: "images seen", xMax: this.last.seen,
     });
     lineChart($<HTMLCanvasElement>("acc-chart"), [{
       points: this.evals.map((e) => [e.seen, 100 * e.accuracy] as [number, number]), color: COLORS.red, label: "held-out accuracy", dots: true,
-    }], { title: "Accuracy (%)", yMin: 0, yMax: 100, yTicks: [0, 25, 50, 75, 90, 100], refs: [95], xLabel: "images seen", yFormat: (v) => `${v}` });
+    }], { title: "Accuracy (%)", yMin: 0, yMax: 100, yTicks: [0, 25, 50, 75, 100], refs: [95], xLabel: "images seen", yFormat: (v) => `${v}`, xMax: this.last.seen });
   }
 
   /** The first PER_CLASS held-out digits of each class: a column per class, a row per example. */
@@ -173,7 +170,7 @@ export class TrainSection {
     const pixels = this.gridPixels, labels = this.labels;
     if (!pixels || !labels) return;
     const canvas = $<HTMLCanvasElement>("test-grid");
-    const [cell, cap, gap] = [GRID_CELL, 16, 6];
+    const [cell, cap, gap] = [GRID_CELL, 22, 6];
     const [w, h] = [10 * (cell + gap), PER_CLASS * (cell + cap + gap)];
     if (canvas.width !== w) {
       canvas.width = w;
@@ -187,7 +184,7 @@ export class TrainSection {
     tmp.width = tmp.height = 28;
     const tctx = tmp.getContext("2d")!;
     ctx.imageSmoothingEnabled = false;
-    ctx.font = "bold 13px system-ui, sans-serif";
+    ctx.font = "bold 18px system-ui, sans-serif";
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
     this.gridIndices.forEach((i, k) => {
@@ -214,7 +211,8 @@ export class TrainSection {
   private showPredictions(pred: Uint8Array): void {
     const labels = this.labels;
     if (!labels) return;
-    this.drawGrid(pred);
+    this.predictions = pred;
+    this.schedule();
     const wrongHere = this.gridIndices.filter((i) => pred[i] !== labels[i]).length;
     let wrong = 0;
     for (let i = 0; i < labels.length; i++) if (pred[i] !== labels[i]) wrong++;

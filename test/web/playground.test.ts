@@ -229,6 +229,9 @@ async function screenshots(page: Page, tag: string): Promise<string[]> {
   const paths: string[] = [];
   for (const id of ["header", ...SECTIONS.map((s) => `#${s}`)]) {
     const path = join(SHOTS, `${tag}-${id.replace("#", "")}.png`);
+    // sections off screen are not rendered (content-visibility: auto): scroll there and let two frames pass
+    await page.locator(id).scrollIntoViewIfNeeded();
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     await page.locator(id).screenshot({ path });
     paths.push(path);
   }
@@ -637,10 +640,20 @@ describe("the playground in headless Chromium, cross-origin isolated (threads)",
   });
 
   test("LeNet-5 trains to ≥ 90 % held-out within 150 s while the page stays responsive", { timeout: 240_000 }, async () => {
-    await page.locator("#sec-train").scrollIntoViewIfNeeded();
+    // C1's filters before training (the section draws them once it is on screen)
+    await page.locator("#sec-filters").scrollIntoViewIfNeeded();
+    await page.waitForSelector("#learned-filters[data-weights]");
     const before = await page.getAttribute("#learned-filters", "data-weights");
-    // a 50 ms timer on the page: how late does it ever fire while the worker trains?
+    await page.locator("#sec-train").scrollIntoViewIfNeeded();
+    // a 50 ms timer on the page: how late does it ever fire while the worker trains? The same timer in an idle worker of
+    // the page (the same process, nothing to do) tells how late the machine itself makes it: other test files, other
+    // programs. The page's thread may be that much later, no more.
     await page.evaluate(`(() => {
+      const src = "let last = performance.now(), late = 0; setInterval(() => { const now = performance.now(); late = Math.max(late, now - last - 50); last = now; }, 50); onmessage = () => postMessage(late);";
+      window.__probe = new Worker(URL.createObjectURL(new Blob([src], { type: "text/javascript" })));
+      window.__long = [];
+      window.__longObserver = new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.push(Math.round(e.duration)); });
+      window.__longObserver.observe({ type: "longtask" });
       let last = performance.now();
       window.__late = 0;
       window.__ticks = 0;
@@ -664,12 +677,23 @@ describe("the playground in headless Chromium, cross-origin isolated (threads)",
     await page.waitForTimeout(2000);
     const ips = Number(await page.getAttribute("#train-stats", "data-ips"));
     await page.click("#train-run");
-    const { late, ticks } = await page.evaluate(`({ late: window.__late, ticks: window.__ticks })`) as { late: number; ticks: number };
-    await page.evaluate(`clearInterval(window.__timer)`);
+    const { late, ticks, probe, long } = await page.evaluate(`(async () => {
+      clearInterval(window.__timer);
+      const probe = await new Promise((r) => { window.__probe.onmessage = (e) => r(e.data); window.__probe.postMessage(0); });
+      window.__probe.terminate();
+      window.__longObserver.disconnect();
+      return { late: window.__late, ticks: window.__ticks, probe, long: window.__long.sort((a, b) => b - a).slice(0, 5) };
+    })()`) as { late: number; ticks: number; probe: number; long: number[] };
     console.log(`# training: ${(100 * accuracy).toFixed(1)} % held-out after ${seconds.toFixed(1)} s; ${ips.toFixed(0)} images/s; ` +
-      `the 50 ms timer fired ${ticks} times, at most ${late.toFixed(0)} ms late; ${await page.textContent("#train-env")}`);
+      `the page's 50 ms timer fired ${ticks} times, at most ${late.toFixed(0)} ms late (the same timer in an idle worker: ` +
+      `${probe.toFixed(0)} ms; the page's longest tasks: ${long.join(", ") || "none"} ms); ${await page.textContent("#train-env")}`);
     assert.ok(accuracy >= 0.9, `held-out accuracy ${accuracy} after ${seconds.toFixed(0)} s`);
-    assert.ok(late <= 250, `the page's 50 ms timer was up to ${late.toFixed(0)} ms late: the page is not responsive while training`);
+    assert.ok(late <= 250 + probe, `the page's 50 ms timer was up to ${late.toFixed(0)} ms late (in an idle worker ` +
+      `${probe.toFixed(0)} ms): the page is not responsive while training`);
+    // the lab leaves a core to the page
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    const threads = Number(/on (\d+) threads?/.exec((await page.textContent("#train-env")) ?? "")?.[1]);
+    assert.ok(threads <= Math.max(1, cores - 1), `the lab trains on ${threads} threads of ${cores} cores`);
     assert.ok(ips > 0, "images per second are shown");
     assert.match((await page.textContent("#train-stats")) ?? "", /images\/s/);
     // the grid of held-out digits carries predictions, most right
@@ -678,6 +702,8 @@ describe("the playground in headless Chromium, cross-origin isolated (threads)",
     assert.ok(preds.every((p) => /^\d$/.test(p)));
     assert.ok(Number(await page.getAttribute("#test-grid", "data-wrong")) <= 12, "after ≥ 90 % held-out, at most a few of the 60 are wrong");
     // the learned filters moved
+    await page.locator("#sec-filters").scrollIntoViewIfNeeded();
+    await page.waitForFunction(() => Number(document.getElementById("learned-filters")?.dataset["step"]) > 0);
     assert.notEqual(await page.getAttribute("#learned-filters", "data-weights"), before, "C1's filters changed while training");
     // the network being trained answers the drawing too
     await page.selectOption("#draw-model", "training");
