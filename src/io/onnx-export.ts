@@ -1,11 +1,11 @@
 // ONNX export (opset 13) by reading the autograd tape: run the model once with requiresGrad on its inputs, walk from
 // the outputs back through each result's gradFn (op name, inputs, attrs) and emit one or a few ONNX nodes per op.
 // Parameters and buffers become initializers named by their state-dict keys; other leaves become constants.
-// A few composite layers (BatchNorm, LocalResponseNorm, LeakyReLU) are caught by forward hooks, because their
-// settings (running statistics, eps, window, slope) are not on the tape.
+// A few composite layers (LocalResponseNorm, LeakyReLU) are caught by forward hooks, because their settings (window,
+// slope) are not on the tape.
 import { Tensor } from "../tensor/tensor.js";
 import { Module, type AnyModule } from "../nn/module.js";
-import { BatchNorm1d, BatchNorm2d, LocalResponseNorm } from "../nn/norm.js";
+import { LocalResponseNorm } from "../nn/norm.js";
 import { LeakyReLU } from "../nn/activation.js";
 import { OnnxExportError, producer, type OnnxAttr, type OnnxEmitter } from "../ops/op.js";
 import { AttrType, DataType, encodeModel, type AttributeProto, type NodeProto, type TensorProto, type ValueInfoProto } from "./onnx-proto.js";
@@ -44,7 +44,7 @@ export function exportOnnx(model: AnyModule | ((...xs: Tensor[]) => Tensor | Ten
     const wasTraining = [...model.modules()].map((m) => [m, m.training] as const);
     model.eval();
     for (const [key, t] of model.stateDict()) if (!names.has(t)) names.set(t, key);
-    const handles = [...model.modules()].filter((m) => m instanceof BatchNorm1d || m instanceof BatchNorm2d || m instanceof LocalResponseNorm || m instanceof LeakyReLU)
+    const handles = [...model.modules()].filter((m) => m instanceof LocalResponseNorm || m instanceof LeakyReLU)
       .map((m) => m.registerForwardHook((mod, ins, out) => {
         if (out instanceof Tensor && ins[0] instanceof Tensor) hooked.set(out, { module: mod as AnyModule, input: ins[0] });
       }));
@@ -184,17 +184,12 @@ class Exporter implements OnnxEmitter {
     const x0 = fn.inputs[0]!;
     // ops outside the op table (until they move into it)
     switch (fn.name) {
-      case "interpolate": return this.interpolate(fn.inputs[0]!, ins[0]!, t, a);
-      case "batchNorm": throw new OnnxExportError("ONNX export: batchNorm called outside an nn.BatchNorm module: its running statistics and eps are not on the tape (src/ops/norm.ts records no attrs)");
       case "linear": {
         if (x0.ndim === 2) return this.protoNode("Gemm", ins, [int("transB", 1)]);
         const y = this.protoNode("MatMul", [ins[0]!, this.protoNode("Transpose", [ins[1]!], [ints("perm", [1, 0])])]);
         return ins[2] ? this.protoNode("Add", [y, ins[2]]) : y;
       }
       case "matmul": return this.protoNode("MatMul", ins);
-      case "softmax":
-      case "logSoftmax": return this.protoNode(fn.name === "softmax" ? "Softmax" : "LogSoftmax", ins, [int("axis", need(a, fn.name, "dim"))]);
-      case "hardtanh": return this.protoNode("Clip", [ins[0]!, this.constant(scalar(need(a, fn.name, "minVal")), "clip_min"), this.constant(scalar(need(a, fn.name, "maxVal")), "clip_max")]);
       case "identity":
       case "to": return this.protoNode("Identity", ins);
       case "cat": return this.protoNode("Concat", ins, [int("axis", need<number>(a, fn.name, "dim"))]);
@@ -202,8 +197,6 @@ class Exporter implements OnnxEmitter {
         const dims = need<number[]>(a, fn.name, "dim");
         return this.protoNode("ReduceSum", [ins[0]!, this.intConstant(dims, "axes")], [int("keepdims", need<boolean>(a, fn.name, "keepdim") ? 1 : 0)]);
       }
-      case "dropout":
-        throw new OnnxExportError("ONNX export: dropout recorded in training mode; export runs the model in eval mode, so call F.dropout with training: this.training");
       default:
         throw new OnnxExportError(`ONNX export: op '${fn.name}' has no ONNX mapping${fn.attrs ? "" : " (and records no attrs on the tape)"}`);
     }
@@ -212,12 +205,6 @@ class Exporter implements OnnxEmitter {
   private emitHooked(h: Hooked): string {
     const m = h.module;
     const x = this.name(h.input);
-    if (m instanceof BatchNorm1d || m instanceof BatchNorm2d) {
-      if (!m.runningMean || !m.runningVar) throw new OnnxExportError("ONNX export: a BatchNorm without running statistics cannot be exported in eval mode");
-      const c = m.numFeatures;
-      const p = (t: Tensor | null, fill: number, base: string): string => (t ? this.paramOrConst(t, base) : this.constant(new Tensor(new Float32Array(c).fill(fill), [c]), base));
-      return this.protoNode("BatchNormalization", [x, p(m.weight, 1, "bn_scale"), p(m.bias, 0, "bn_bias"), this.paramOrConst(m.runningMean, "bn_mean"), this.paramOrConst(m.runningVar, "bn_var")], [float("epsilon", m.eps)]);
-    }
     if (m instanceof LocalResponseNorm) {
       // ONNX's window is c − ⌊(n−1)/2⌋ … c + ⌈(n−1)/2⌉, PyTorch's c − ⌊n/2⌋ … c + ⌊(n−1)/2⌋: equal for odd sizes
       if (m.size % 2 === 0) throw new OnnxExportError(`ONNX export: LocalResponseNorm with an even size ${m.size} centres its window differently from ONNX LRN`);
@@ -227,36 +214,7 @@ class Exporter implements OnnxEmitter {
     throw new OnnxExportError(`ONNX export: no mapping for hooked module ${m.typeName}`);
   }
 
-  private paramOrConst(t: Tensor, base: string): string {
-    const known = this.valueNames.get(t);
-    if (known) return known;
-    const name = this.paramNames.get(t);
-    if (name !== undefined) {
-      this.initializers.push(tensorToProto(t, name));
-      this.valueNames.set(t, name);
-      return name;
-    }
-    return this.constant(t, base);
-  }
 
-  private interpolate(x: Tensor, xName: string, out: Tensor, a: Record<string, unknown>): string {
-    const mode = need<string>(a, "interpolate", "mode");
-    const scales = a.scales as [number, number] | null | undefined;
-    if (mode === "bed-of-nails") {
-      // zeros with x[i, j] at (i·s, j·s): a depthwise transposed convolution with a 1×1 kernel of ones
-      const s = [out.shape[2]! / x.shape[2]!, out.shape[3]! / x.shape[3]!];
-      const c = x.shape[1]!;
-      const wName = this.constant(new Tensor(new Float32Array(c).fill(1), [c, 1, 1, 1]), "nails");
-      return this.protoNode("ConvTranspose", [xName, wName], [ints("kernel_shape", [1, 1]), ints("strides", s), int("group", c), ints("output_padding", s.map((v) => v - 1))]);
-    }
-    const attrs: AttributeProto[] = [str("mode", mode === "bilinear" ? "linear" : "nearest")];
-    if (mode === "nearest") attrs.push(str("coordinate_transformation_mode", "asymmetric"), str("nearest_mode", "floor"));
-    else attrs.push(str("coordinate_transformation_mode", a.alignCorners ? "align_corners" : "pytorch_half_pixel"));
-    const roi = this.constant(new Tensor(new Float32Array(0), [0]), "roi");
-    // with the user's scale factors PyTorch maps coordinates by 1/scale, as ONNX does with scales; else by in/out
-    if (scales && !a.alignCorners) return this.protoNode("Resize", [xName, roi, this.constant(new Tensor(Float32Array.from([1, 1, ...scales]), [4]), "scales")], attrs);
-    return this.protoNode("Resize", [xName, roi, "", this.intConstant(out.shape, "sizes")], attrs);
-  }
 }
 
 /** A cat's real inputs and dim. The tape records neither the dim nor a copy of the input list: cat keeps the
@@ -271,7 +229,6 @@ const ints = (name: string, v: readonly number[]): AttributeProto => ({ name, ty
 const int = (name: string, v: number): AttributeProto => ({ name, type: AttrType.INT, i: v });
 const float = (name: string, v: number): AttributeProto => ({ name, type: AttrType.FLOAT, f: v });
 const str = (name: string, v: string): AttributeProto => ({ name, type: AttrType.STRING, s: new TextEncoder().encode(v) });
-const scalar = (v: number): Tensor => new Tensor(Float32Array.of(v), []);
 
 
 /** An OnnxAttr as an AttributeProto. */

@@ -1,42 +1,55 @@
 // Activations beyond the elementwise basics (relu, leakyRelu, sigmoid, tanh live in elementwise.ts): softmax and
 // log-softmax, dropout and channel dropout, relu6, hardtanh, elu, softplus, gelu, silu — as torch.nn.functional.
+// The primitives are table ops (op.ts); relu6, elu, softplus and silu are made of other ops.
 import { Tensor } from "../tensor/tensor.js";
-import { fmtShape, normDim, sizeOf } from "../tensor/shape.js";
+import { broadcastShapes, broadcastStrides, fmtShape, normDim, shapeEquals, sizeOf } from "../tensor/shape.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { allocate } from "../tensor/dtype.js";
 import { kernel } from "../backends/registry.js";
-import { record, needsGrad } from "../autograd/graph.js";
 import { emptyLike } from "./util.js";
 import { expm1, where } from "./elementwise.js";
+import { apply, defineOp, OnnxExportError, type OnnxEmitter, type OpDef } from "./op.js";
 import { ShapeError, ValueError } from "../errors.js";
 
-function softmaxOp(name: "softmax" | "logSoftmax", x: Tensor, dim: number, log: boolean): Tensor {
-  if (typeof dim !== "number") throw new ValueError(`${name}: dim is required (a number), got ${String(dim)}`);
-  const d = normDim(name, dim, x.ndim);
-  const shape = x.ndim === 0 ? [1] : x.shape;
-  const outer = sizeOf(shape.slice(0, d)), size = shape[d]!, inner = sizeOf(shape.slice(d + 1));
-  const out = emptyLike(x.dtype, x.shape);
-  kernel("softmax", x.data)(x.data, outer, size, inner, log, out.data);
-  if (needsGrad(x)) {
-    const y = out.detach();
-    const rd = x.ndim === 0 ? undefined : d;
-    record(out, name, [x], (g) => {
-      if (log) {
-        // y = x − logΣexp x  ⇒  dx = g − softmax(x)·Σg
-        return [g.sub(y.exp().mul(g.sum(rd, true)))];
-      }
+/** softmax's and logSoftmax's attribute: the (non-negative) dim they normalise along. */
+export interface SoftmaxAttrs {
+  dim: number;
+}
+
+function softmaxDef(name: "softmax" | "logSoftmax", log: boolean): OpDef<SoftmaxAttrs> {
+  return defineOp<SoftmaxAttrs>({
+    name,
+    shape: ([x]) => [...x!],
+    forward: ([x], a, y) => {
+      const shape = x!.ndim === 0 ? [1] : x!.shape;
+      const outer = sizeOf(shape.slice(0, a.dim)), size = shape[a.dim]!, inner = sizeOf(shape.slice(a.dim + 1));
+      kernel("softmax", x!.data)(x!.data, outer, size, inner, log, y.data);
+    },
+    backward: (g, _x, out, a) => {
+      const y = out.detach();
+      const rd = y.ndim === 0 ? undefined : a.dim;
+      // y = x − logΣexp x  ⇒  dx = g − softmax(x)·Σg
+      if (log) return [g.sub(y.exp().mul(g.sum(rd, true)))];
       // y = softmax(x)  ⇒  dx = y·(g − Σ g·y)
       return [y.mul(g.sub(g.mul(y).sum(rd, true)))];
-    }, { dim: d });
-  }
-  return out;
+    },
+    onnx: { export: (e, [x], a) => e.node(log ? "LogSoftmax" : "Softmax", [x!], { axis: { int: a.dim } }) },
+  });
+}
+
+export const softmaxOp = softmaxDef("softmax", false);
+export const logSoftmaxOp = softmaxDef("logSoftmax", true);
+
+function softmaxLike(op: OpDef<SoftmaxAttrs>, x: Tensor, dim: number): Tensor {
+  if (typeof dim !== "number") throw new ValueError(`${op.name}: dim is required (a number), got ${String(dim)}`);
+  return apply(op, [x], { dim: normDim(op.name, dim, x.ndim) });
 }
 
 /** Softmax along `dim`: exp(x) / Σ exp(x), computed with the max subtracted. x: any shape → same shape. */
-export const softmax = (x: Tensor, dim: number): Tensor => softmaxOp("softmax", x, dim, false);
+export const softmax = (x: Tensor, dim: number): Tensor => softmaxLike(softmaxOp, x, dim);
 
 /** log(softmax(x)) along `dim`, computed as x − max − log Σ exp(x − max) (never log of a rounded-to-zero value). */
-export const logSoftmax = (x: Tensor, dim: number): Tensor => softmaxOp("logSoftmax", x, dim, true);
+export const logSoftmax = (x: Tensor, dim: number): Tensor => softmaxLike(logSoftmaxOp, x, dim);
 
 export interface DropoutOptions {
   /** Probability of zeroing an element (a channel for dropout2d), in [0, 1]. Default 0.5. */
@@ -47,23 +60,51 @@ export interface DropoutOptions {
   generator?: Generator;
 }
 
+/** A dropout's attributes as the tape records them (training is always true there: evaluation records nothing). */
+export interface DropoutAttrs {
+  p: number;
+  training: boolean;
+}
+
+/** x times a mask (the second input, broadcast to x: 0 or 1/(1−p) per element, or per channel for dropout2d). The
+ *  mask is drawn by the public function, so the op itself is deterministic. */
+function dropoutDef(name: "dropout" | "dropout2d"): OpDef<DropoutAttrs> {
+  return defineOp<DropoutAttrs>({
+    name,
+    shape: ([x, m], _a, caller) => {
+      if (!shapeEquals(broadcastShapes(caller, x!, m!), x!)) throw new ShapeError(`${caller}: mask ${fmtShape(m!)} must broadcast to the input's shape ${fmtShape(x!)}`);
+      return [...x!];
+    },
+    forward: ([x, m], _a, y) => {
+      kernel("binary", x!.data)("mul", x!.data, x!.strides, m!.data, broadcastStrides(m!.shape, y.shape), y.shape, y.data);
+    },
+    backward: (g, [, m]) => [g.mul(m!), null],
+    onnx: {
+      export: () => {
+        throw new OnnxExportError(`ONNX export: ${name} recorded in training mode; export runs the model in eval mode, so call F.${name} with training: this.training`);
+      },
+    },
+  });
+}
+
+export const dropoutOp = dropoutDef("dropout");
+export const dropout2dOp = dropoutDef("dropout2d");
+
 function checkP(op: string, p: number): void {
   if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new ValueError(`${op}: dropout probability has to be between 0 and 1, but got ${String(p)}`);
 }
 
-/** Zero a random fraction p of the elements of `groups` groups of `groupSize` consecutive elements; scale the rest by 1/(1−p). */
-function dropoutMasked(op: string, x: Tensor, p: number, groups: number, groupSize: number, gen: Generator): Tensor {
-  // inverted dropout: E[out] = x, so evaluation needs no rescaling
-  const keepScale = p === 1 ? 0 : 1 / (1 - p);
-  const mask = new Tensor(allocate(x.dtype, x.size), x.shape);
-  for (let gi = 0; gi < groups; gi++) {
-    const keep = gen.random() >= p ? keepScale : 0;
-    if (keep !== 0) mask.data.fill(keep, gi * groupSize, (gi + 1) * groupSize);
+/** Drops each element of a mask of `maskShape` (broadcast over x) with probability p, scaling the kept ones by 1/(1−p). */
+function dropoutMasked(op: OpDef<DropoutAttrs>, x: Tensor, p: number, maskShape: readonly number[], gen: Generator): Tensor {
+  let mask: Tensor;
+  if (x.isMeta) mask = Tensor.meta(maskShape, x.dtype);
+  else {
+    // inverted dropout: E[out] = x, so evaluation needs no rescaling
+    const keepScale = p === 1 ? 0 : 1 / (1 - p);
+    mask = new Tensor(allocate(x.dtype, sizeOf(maskShape)), maskShape);
+    for (let i = 0; i < mask.size; i++) mask.data[i] = gen.random() >= p ? keepScale : 0;
   }
-  const out = emptyLike(x.dtype, x.shape);
-  kernel("binary", x.data)("mul", x.data, x.strides, mask.data, mask.strides, x.shape, out.data);
-  if (needsGrad(x)) record(out, op, [x], (g) => [g.mul(mask)], { p, training: true });
-  return out;
+  return apply(op, [x, mask], { p, training: true });
 }
 
 /** Inverted dropout: in training each element is zeroed with probability p and the kept ones scaled by 1/(1−p);
@@ -72,7 +113,7 @@ export function dropout(x: Tensor, opts: DropoutOptions = {}): Tensor {
   const { p = 0.5, training = true, generator = defaultGenerator } = opts;
   checkP("dropout", p);
   if (!training || p === 0 || x.size === 0) return x;
-  return dropoutMasked("dropout", x, p, x.size, 1, generator);
+  return dropoutMasked(dropoutOp, x, p, x.shape, generator);
 }
 
 /** Channel dropout: zeroes whole feature maps x[n, c] with probability p (kept ones scaled by 1/(1−p)).
@@ -82,22 +123,42 @@ export function dropout2d(x: Tensor, opts: DropoutOptions = {}): Tensor {
   checkP("dropout2d", p);
   if (x.ndim !== 3 && x.ndim !== 4) throw new ShapeError(`dropout2d: expects a [N,C,H,W] or [N,C,L] input, got ${fmtShape(x.shape)}`);
   if (!training || p === 0 || x.size === 0) return x;
-  const groups = x.shape[0]! * x.shape[1]!;
-  return dropoutMasked("dropout2d", x, p, groups, x.size / groups, generator);
+  // one draw per map: a [N, C, 1, …] mask
+  return dropoutMasked(dropout2dOp, x, p, x.shape.map((d, i) => (i < 2 ? d : 1)), generator);
 }
 
 export interface HardtanhOptions { minVal?: number; maxVal?: number }
+
+/** A scalar operand of x's dtype for the binary kernel. */
+function scalarData(x: Tensor, v: number): { data: ReturnType<typeof allocate>; strides: number[] } {
+  const data = allocate(x.dtype, 1);
+  data[0] = v;
+  return { data, strides: x.shape.map(() => 0) };
+}
+
+export const hardtanhOp = defineOp<Required<HardtanhOptions>>({
+  name: "hardtanh",
+  shape: ([x]) => [...x!],
+  forward: ([x], a, y) => {
+    // min(max(x, minVal), maxVal): NaN stays NaN, as PyTorch's clamp
+    const lo = scalarData(x!, a.minVal), hi = scalarData(x!, a.maxVal);
+    const binary = kernel("binary", x!.data);
+    binary("maximum", x!.data, x!.strides, lo.data, lo.strides, y.shape, y.data);
+    binary("minimum", y.data, y.strides, hi.data, hi.strides, y.shape, y.data); // each element reads only itself
+  },
+  // the gradient passes only strictly inside (minVal, maxVal), like PyTorch
+  backward: (g, [x], _y, a) => {
+    const xd = x!.detach();
+    return [g.mul(xd.gt(a.minVal).mul(xd.lt(a.maxVal)))];
+  },
+  onnx: { export: (e, [x], a) => e.node("Clip", [x!, e.floatConstant([a.minVal], [], "clip_min"), e.floatConstant([a.maxVal], [], "clip_max")]) },
+});
 
 /** clamp(x, minVal, maxVal); the gradient passes only strictly inside (minVal, maxVal), like PyTorch. */
 export function hardtanh(x: Tensor, opts: HardtanhOptions = {}): Tensor {
   const { minVal = -1, maxVal = 1 } = opts;
   if (!(minVal <= maxVal)) throw new ValueError(`hardtanh: minVal ${minVal} must not exceed maxVal ${maxVal}`);
-  const xd = x.detach();
-  const inside = xd.gt(minVal).mul(xd.lt(maxVal));
-  const out = where(xd.lt(minVal), minVal, where(xd.gt(maxVal), maxVal, xd));
-  const result = new Tensor(out.storage, out.shape);
-  if (needsGrad(x)) record(result, "hardtanh", [x], (g) => [g.mul(inside)], { minVal, maxVal });
-  return result;
+  return apply(hardtanhOp, [x], { minVal, maxVal });
 }
 
 /** min(max(x, 0), 6), as in MobileNet. */
@@ -147,25 +208,53 @@ export function erfScalar(x: number): number {
   return x < 0 ? -r : r;
 }
 
+/** An elementwise op whose value and slope the kernel interface has no task for (erf): computed here in
+ *  double precision, value in the forward, slope in the backward. */
+function pointwiseDef<A>(name: string, value: (v: number, a: A) => number, slope: (v: number, a: A) => number, onnx: (e: OnnxEmitter, x: string, a: A) => string): OpDef<A> {
+  return defineOp<A>({
+    name,
+    shape: ([x]) => [...x!],
+    forward: ([x], a, y) => {
+      const xs = x!.data, ys = y.data;
+      for (let i = 0; i < xs.length; i++) ys[i] = value(xs[i]!, a);
+    },
+    backward: (g, [x], _y, a) => {
+      const d = emptyLike(x!.dtype, x!.shape);
+      const xs = x!.data;
+      for (let i = 0; i < xs.length; i++) d.data[i] = slope(xs[i]!, a);
+      return [g.mul(d)];
+    },
+    onnx: { export: (e, [x], a) => onnx(e, x!, a) },
+  });
+}
+
 export interface GeluOptions { approximate?: "none" | "tanh" }
+
+const GELU_TANH_SCALE = Math.sqrt(2 / Math.PI), GELU_TANH_CUBIC = 0.044715;
+const normalCdf = (v: number): number => 0.5 * (1 + erfScalar(v / Math.SQRT2));
+
+/** x·Φ(x) with Φ the normal CDF (1 + erf(x/√2))/2 — or, approximate 'tanh', x·(1 + tanh(√(2/π)·(x + 0.044715x³)))/2 —
+ *  as PyTorch's gelu; ONNX before opset 20 has no Gelu, so it is written with Erf (or Tanh). */
+export const geluOp = pointwiseDef<Required<GeluOptions>>("gelu", (v, a) => {
+  if (a.approximate === "none") return v * normalCdf(v);
+  return 0.5 * v * (1 + Math.tanh(GELU_TANH_SCALE * (v + GELU_TANH_CUBIC * v * v * v)));
+}, (v, a) => {
+  // exact: d/dx x·Φ(x) = Φ(x) + x·φ(x); tanh: ½(1 + t) + ½x·(1 − t²)·√(2/π)·(1 + 3·0.044715x²)
+  if (a.approximate === "none") return normalCdf(v) + (v * Math.exp(-0.5 * v * v)) / Math.sqrt(2 * Math.PI);
+  const t = Math.tanh(GELU_TANH_SCALE * (v + GELU_TANH_CUBIC * v * v * v));
+  return 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * GELU_TANH_SCALE * (1 + 3 * GELU_TANH_CUBIC * v * v);
+}, (e, x, a) => {
+  const c = (v: number): string => e.floatConstant([v], [], "gelu_const");
+  const half = e.node("Mul", [x, c(0.5)]);
+  const inner = a.approximate === "none"
+    ? e.node("Erf", [e.node("Div", [x, c(Math.SQRT2)])])
+    : e.node("Tanh", [e.node("Mul", [e.node("Add", [x, e.node("Mul", [e.node("Mul", [e.node("Mul", [x, x]), x]), c(GELU_TANH_CUBIC)])]), c(GELU_TANH_SCALE)])]);
+  return e.node("Mul", [half, e.node("Add", [inner, c(1)])]);
+});
 
 /** x·Φ(x) with the exact normal CDF Φ(x) = (1 + erf(x/√2))/2, or PyTorch's tanh approximation. */
 export function gelu(x: Tensor, opts: GeluOptions = {}): Tensor {
   const { approximate = "none" } = opts;
-  if (approximate === "tanh") {
-    const inner = x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
-    return x.mul(inner.tanh().add(1)).mul(0.5);
-  }
-  if (approximate !== "none") throw new ValueError(`gelu: approximate must be 'none' or 'tanh', got '${String(approximate)}'`);
-  // The kernel interface has no erf, so the reference computes it here; d/dx = Φ(x) + x·φ(x).
-  const out = emptyLike(x.dtype, x.shape);
-  const slope = needsGrad(x) ? emptyLike(x.dtype, x.shape) : null;
-  for (let i = 0; i < x.size; i++) {
-    const v = x.data[i]!;
-    const cdf = 0.5 * (1 + erfScalar(v / Math.SQRT2));
-    out.data[i] = v * cdf;
-    if (slope) slope.data[i] = cdf + (v * Math.exp(-0.5 * v * v)) / Math.sqrt(2 * Math.PI);
-  }
-  if (slope) record(out, "gelu", [x], (g) => [g.mul(slope)], { approximate });
-  return out;
+  if (approximate !== "none" && approximate !== "tanh") throw new ValueError(`gelu: approximate must be 'none' or 'tanh', got '${String(approximate)}'`);
+  return apply(geluOp, [x], { approximate });
 }

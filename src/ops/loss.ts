@@ -1,11 +1,11 @@
 // Losses as torch.nn.functional 1.13 computes them: crossEntropy (class indices or probabilities, label smoothing,
 // class weights, ignoreIndex), nllLoss, mseLoss, binaryCrossEntropy and binaryCrossEntropyWithLogits.
 import { Tensor } from "../tensor/tensor.js";
-import { broadcastShapes, fmtShape, shapeEquals, sizeOf } from "../tensor/shape.js";
-import { record, needsGrad } from "../autograd/graph.js";
+import { broadcastShapes, fmtShape, shapeEquals, sizeOf, type Shape } from "../tensor/shape.js";
 import { emptyLike } from "./util.js";
 import { logSoftmax } from "./activation.js";
-import { where } from "./elementwise.js";
+import { where, type NoAttrs } from "./elementwise.js";
+import { apply, defineOp } from "./op.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 
 export type Reduction = "mean" | "sum" | "none";
@@ -47,56 +47,108 @@ function checkWeight(op: string, weight: Tensor | null, c: number, like: Tensor)
 }
 
 /** Layout of a class-index problem: input [N,C,d1,…] (or [C]) and target [N,d1,…] (or []). */
-interface IndexLayout { n: number; c: number; inner: number; targetShape: number[] }
+interface IndexLayout { c: number; targetShape: number[] }
+
+/** The class-index target shape for input [N,C,d1,…] (or [C]): [N,d1,…] (or []), checked against the target's. */
+function targetShapeOf(op: string, input: Shape, target: Shape): number[] {
+  if (input.length === 0) throw new ShapeError(`${op}: input must be [N,C,…] or [C], got a scalar`);
+  const expected = input.length === 1 ? [] : [input[0]!, ...input.slice(2)];
+  if (!shapeEquals(target, expected)) {
+    throw new ShapeError(`${op}: target ${fmtShape(target)} does not fit input ${fmtShape(input)}: class indices must be ${fmtShape(expected)} (the input without its class dim 1)`);
+  }
+  return expected;
+}
 
 function indexLayout(op: string, input: Tensor, target: Tensor): IndexLayout {
-  if (input.ndim === 0) throw new ShapeError(`${op}: input must be [N,C,…] or [C], got a scalar`);
-  const c = input.ndim === 1 ? input.shape[0]! : input.shape[1]!;
-  const expected = input.ndim === 1 ? [] : [input.shape[0]!, ...input.shape.slice(2)];
-  if (!shapeEquals(target.shape, expected)) {
-    throw new ShapeError(`${op}: target ${fmtShape(target.shape)} does not fit input ${fmtShape(input.shape)}: class indices must be ${fmtShape(expected)} (the input without its class dim 1)`);
-  }
-  const n = input.ndim === 1 ? 1 : input.shape[0]!;
-  return { n, c, inner: sizeOf(input.shape.slice(2)), targetShape: expected };
+  const targetShape = targetShapeOf(op, input.shape, target.shape);
+  return { c: input.ndim === 1 ? input.shape[0]! : input.shape[1]!, targetShape };
 }
 
-/** The counted targets of a class-index problem, per position of the target [N,d1,…]: the flat index into the input
- *  [N,C,d1,…] of its target's log-probability (−1 where ignored) and its class weight; their weight sum and number. */
-interface Targets { at: Float64Array; weight: Float64Array; weightSum: number; counted: number }
+/** The counted targets of a class-index problem: 1 at each position of the target [N,d1,…] that is not ignored (for
+ *  label smoothing), their summed class weights and their number. */
+interface Targets { mask: Tensor; weightSum: number; counted: number }
 
-/** Check the class indices (ignored ones may hold anything) and locate each counted target in the input. */
+/** Check the class indices (ignored ones may hold anything) and count them. A meta target has no values: nothing to
+ *  check, and the counts only scale a meta result. */
 function targets(op: string, target: Tensor, lay: IndexLayout, weight: Tensor | null, ignoreIndex: number): Targets {
-  const { n, c, inner } = lay;
-  const at = new Float64Array(n * inner).fill(-1), w = new Float64Array(n * inner);
+  if (target.isMeta || weight?.isMeta) return { mask: Tensor.meta(lay.targetShape, target.dtype), weightSum: 1, counted: 1 };
+  const { c } = lay;
+  const mask = emptyLike(target.dtype, lay.targetShape);
   let weightSum = 0, counted = 0;
-  for (let i = 0; i < n; i++) {
-    for (let s = 0; s < inner; s++) {
-      const pos = i * inner + s;
-      const t = target.data[pos]!;
-      if (t === ignoreIndex) continue;
-      if (!Number.isInteger(t)) throw new ValueError(`${op}: target ${t} at position ${pos} is not an integer class index (${c} classes)`);
-      if (t < 0 || t >= c) throw new ValueError(`${op}: target ${t} at position ${pos} is out of range for ${c} classes (expected 0..${c - 1} or ignoreIndex ${ignoreIndex})`);
-      at[pos] = (i * c + t) * inner + s; // input element (i, t, s) of [N, C, inner]
-      w[pos] = weight ? weight.data[t]! : 1;
-      weightSum += w[pos]!;
-      counted++;
-    }
+  for (let pos = 0; pos < target.size; pos++) {
+    const t = target.data[pos]!;
+    if (t === ignoreIndex) continue;
+    if (!Number.isInteger(t)) throw new ValueError(`${op}: target ${t} at position ${pos} is not an integer class index (${c} classes)`);
+    if (t < 0 || t >= c) throw new ValueError(`${op}: target ${t} at position ${pos} is out of range for ${c} classes (expected 0..${c - 1} or ignoreIndex ${ignoreIndex})`);
+    mask.data[pos] = 1;
+    weightSum += weight ? weight.data[t]! : 1;
+    counted++;
   }
-  return { at, weight: w, weightSum, counted };
+  return { mask, weightSum, counted };
 }
 
-/** −weight[t]·logProbs[n, t, …] at each counted target, 0 at ignored ones ([N,d1,…]). A gather of the targets'
- *  log-probabilities, whose backward scatters, rather than a product with a one-hot mask: that mask's zeros would
- *  turn a class's −∞ log-probability (a −∞ logit) into NaN. The weight multiplies as in PyTorch (0·−∞ is NaN there too). */
-function targetNll(logProbs: Tensor, tg: Targets, shape: readonly number[]): Tensor {
-  const out = emptyLike(logProbs.dtype, shape);
-  for (let i = 0; i < tg.at.length; i++) if (tg.at[i]! >= 0) out.data[i] = -tg.weight[i]! * logProbs.data[tg.at[i]!]!;
-  record(out, "nllPick", [logProbs], (g) => {
-    const gx = emptyLike(g.dtype, logProbs.shape);
-    for (let i = 0; i < tg.at.length; i++) if (tg.at[i]! >= 0) gx.data[tg.at[i]!] = -tg.weight[i]! * g.data[i]!;
-    return [gx];
-  });
-  return out;
+/** nllPick's attribute: the target value that is skipped. */
+export interface NllPickAttrs {
+  ignoreIndex: number;
+}
+
+/** Each target's flat index into logProbs [N,C,inner] (−1 where ignored) and its class weight; the targets were
+ *  checked by the public function (targets()). */
+function picks(logProbs: Tensor, target: Tensor, weight: Tensor | undefined, ignoreIndex: number): { at: Int32Array; w: Float64Array } {
+  const c = logProbs.ndim === 1 ? logProbs.shape[0]! : logProbs.shape[1]!, inner = sizeOf(logProbs.shape.slice(2));
+  const at = new Int32Array(target.size).fill(-1), w = new Float64Array(target.size);
+  for (let pos = 0; pos < target.size; pos++) {
+    const t = target.data[pos]!;
+    if (t === ignoreIndex) continue;
+    const i = Math.floor(pos / inner), s = pos - i * inner;
+    at[pos] = (i * c + t) * inner + s; // input element (i, t, s) of [N, C, inner]
+    w[pos] = weight ? weight.data[t]! : 1;
+  }
+  return { at, w };
+}
+
+/** −weight[t]·logProbs[n, t, …] at each counted target t = target[n, …], 0 at ignored ones: [N,d1,…]. Inputs: logProbs
+ *  [N,C,d1,…] (or [C]), target [N,d1,…] (class indices as floats; no gradient) and optionally the class weights [C]
+ *  (no gradient). A gather of the targets' log-probabilities, whose backward scatters, rather than a product with a
+ *  one-hot mask: that mask's zeros would turn a class's −∞ log-probability (a −∞ logit) into NaN. The weight
+ *  multiplies as in PyTorch (0·−∞ is NaN there too). ONNX: NegativeLogLikelihoodLoss with reduction 'none'. */
+export const nllPickOp = defineOp<NllPickAttrs, { at: Int32Array; w: Float64Array }>({
+  name: "nllPick",
+  shape: ([input, target, weight], _a, op) => {
+    const shape = targetShapeOf(op, input!, target!);
+    const c = input!.length === 1 ? input![0]! : input![1]!;
+    if (weight && (weight.length !== 1 || weight[0] !== c)) throw new ShapeError(`${op}: weight ${fmtShape(weight)} must be [${c}], one per class`);
+    return shape;
+  },
+  forward: ([logProbs, target, weight], a, y) => {
+    const p = picks(logProbs!, target!, weight, a.ignoreIndex);
+    for (let i = 0; i < p.at.length; i++) if (p.at[i]! >= 0) y.data[i] = -p.w[i]! * logProbs!.data[p.at[i]!]!;
+    return p;
+  },
+  backward: (g, [logProbs, ...rest], _y, _a, { at, w }) => {
+    const gx = emptyLike(g.dtype, logProbs!.shape);
+    for (let i = 0; i < at.length; i++) if (at[i]! >= 0) gx.data[at[i]!] = -w[i]! * g.data[i]!;
+    return [gx, ...rest.map(() => null)];
+  },
+  onnx: {
+    export: (e, [logProbs, target, weight], a, [xs]) => {
+      // ONNX wants int64 class indices and a batch dim
+      const batched = xs!.length > 1;
+      const axes = (): string => e.intConstant([0], "axes");
+      let t = e.node("Cast", [target!], { to: { int: 7 } });
+      let x = logProbs!;
+      if (!batched) [x, t] = [e.node("Unsqueeze", [x, axes()]), e.node("Unsqueeze", [t, axes()])];
+      const loss = e.node("NegativeLogLikelihoodLoss", weight ? [x, t, weight] : [x, t], { reduction: { string: "none" }, ignore_index: { int: a.ignoreIndex } });
+      return batched ? loss : e.node("Squeeze", [loss, axes()]);
+    },
+  },
+});
+
+/** −weight[t]·logProbs[n, t, …] at each counted target (see nllPickOp). */
+function targetNll(logProbs: Tensor, target: Tensor, weight: Tensor | null, ignoreIndex: number): Tensor {
+  const inputs = [logProbs, target.detach()];
+  if (weight) inputs.push(weight.detach());
+  return apply(nllPickOp, inputs, { ignoreIndex });
 }
 
 /** Negative log-likelihood of class-index targets: loss[n,…] = −weight[t]·logProbs[n, t, …] with t = target[n,…].
@@ -108,7 +160,7 @@ export function nllLoss(logProbs: Tensor, target: Tensor, opts: NllLossOptions =
   const lay = indexLayout("nllLoss", logProbs, target);
   checkWeight("nllLoss", weight, lay.c, logProbs);
   const tg = targets("nllLoss", target, lay, weight, ignoreIndex);
-  const perSample = targetNll(logProbs, tg, lay.targetShape);
+  const perSample = targetNll(logProbs, target, weight, ignoreIndex);
   if (reduction === "none") return perSample;
   const total = perSample.sum();
   return reduction === "sum" ? total : meanOver(total, tg.weightSum);
@@ -147,14 +199,12 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
 
   const lay = indexLayout("crossEntropy", input, target);
   const tg = targets("crossEntropy", target, lay, weight, ignoreIndex);
-  const nll = targetNll(logp, tg, lay.targetShape);
+  const nll = targetNll(logp, target, weight, ignoreIndex);
   let perSample = nll;
   if (labelSmoothing > 0) {
     // every class's (weighted) log-probability, for the uniform part; ignored targets contribute nothing — chosen
     // by a where, not multiplied by a 0/1 mask, so an ignored sample's infinite sum stays out (PyTorch's masked_fill)
-    const counted = emptyLike(input.dtype, lay.targetShape);
-    tg.at.forEach((a, i) => { if (a >= 0) counted.data[i] = 1; });
-    const smooth = where(counted, (weightB ? logp.mul(weightB) : logp).sum(classDim).neg(), 0);
+    const smooth = where(tg.mask, (weightB ? logp.mul(weightB) : logp).sum(classDim).neg(), 0);
     perSample = nll.mul(1 - labelSmoothing).add(smooth.mul(labelSmoothing / c));
     // PyTorch 1.13 divides the uniform part by the weight sum (weighted) or the number of counted targets (unweighted)
     if (reduction === "mean" && !weight) {
@@ -182,47 +232,87 @@ export interface BceOptions extends ReductionOptions {
   weight?: Tensor | null;
 }
 
-function checkSameShape(op: string, input: Tensor, target: Tensor): void {
-  if (!shapeEquals(input.shape, target.shape)) {
-    throw new ShapeError(`${op}: target ${fmtShape(target.shape)} must have the same shape as input ${fmtShape(input.shape)}`);
+/** The binary cross entropies' shape rule: input and target of one shape (and posWeight broadcasting to it). */
+function sameShape([input, target, posWeight]: readonly Shape[], _a: NoAttrs, op: string): number[] {
+  if (!shapeEquals(input!, target!)) throw new ShapeError(`${op}: target ${fmtShape(target!)} must have the same shape as input ${fmtShape(input!)}`);
+  if (posWeight && !shapeEquals(broadcastShapes(op, input!, posWeight), input!)) {
+    throw new ShapeError(`${op}: posWeight ${fmtShape(posWeight)} must broadcast to the input's shape ${fmtShape(input!)}`);
   }
-  if (input.dtype !== target.dtype) throw new DTypeError(`${op}: input is ${input.dtype} but target is ${target.dtype}`);
+  return [...input!];
+}
+
+function checkDTypes(op: string, input: Tensor, others: Record<string, Tensor | null>): void {
+  for (const [name, t] of Object.entries(others)) if (t && t.dtype !== input.dtype) throw new DTypeError(`${op}: input is ${input.dtype} but ${name} is ${t.dtype}`);
 }
 
 /** A weight must broadcast to the input's shape without enlarging it. */
 function checkBroadcastWeight(op: string, name: string, w: Tensor | null, input: Tensor): void {
   if (!w) return;
-  if (w.dtype !== input.dtype) throw new DTypeError(`${op}: input is ${input.dtype} but ${name} is ${w.dtype}`);
   const shape = broadcastShapes(op, input.shape, w.shape);
   if (!shapeEquals(shape, input.shape)) throw new ShapeError(`${op}: ${name} ${fmtShape(w.shape)} must broadcast to the input's shape ${fmtShape(input.shape)}`);
 }
 
+/** −(t·log p + (1 − t)·log(1 − p)) per element, each log clamped at −100 as PyTorch does (so p = 0 or 1 gives a
+ *  finite loss); inputs p, t of one shape. Saves the clamped logs for the target's gradient. */
+export const binaryCrossEntropyOp = defineOp<NoAttrs, { logP: Tensor; log1mP: Tensor }>({
+  name: "binaryCrossEntropy",
+  shape: sameShape,
+  forward: ([input, target], _a, y) => {
+    const p = input!.detach(), t = target!.detach();
+    const logP = p.log().clamp(-100), log1mP = p.neg().add(1).log().clamp(-100);
+    y.data.set(t.mul(logP).add(t.neg().add(1).mul(log1mP)).neg().data);
+    return { logP, log1mP };
+  },
+  backward: (g, [input, target], _y, _a, { logP, log1mP }) => {
+    const p = input!.detach(), t = target!.detach();
+    // PyTorch's derivative: (p − t) / max(p·(1 − p), 1e-12)
+    const dp = input!.requiresGrad ? g.mul(p.sub(t)).div(p.mul(p.neg().add(1)).clamp(1e-12)) : null;
+    const dt = target!.requiresGrad ? g.mul(log1mP.sub(logP)) : null;
+    return [dp, dt];
+  },
+  // a training loss, not an inference graph
+  onnx: null,
+});
+
+/** (1 − t)·x + (1 + (posWeight − 1)·t)·softplus(−x) per element from the logits x, softplus(−x) = log(1 + e^{−|x|}) +
+ *  max(−x, 0); inputs x, t of one shape and optionally posWeight (broadcast; no gradient). */
+export const binaryCrossEntropyWithLogitsOp = defineOp<NoAttrs, { softplusNeg: Tensor; logWeight: Tensor | null }>({
+  name: "binaryCrossEntropyWithLogits",
+  shape: sameShape,
+  forward: ([input, target, posWeight], _a, y) => {
+    const x = input!.detach(), t = target!.detach();
+    const softplusNeg = x.abs().neg().exp().log1p().add(x.neg().clamp(0));
+    const logWeight = posWeight ? posWeight.detach().sub(1).mul(t).add(1) : null;
+    y.data.set(t.neg().add(1).mul(x).add(logWeight ? logWeight.mul(softplusNeg) : softplusNeg).data);
+    return { softplusNeg, logWeight };
+  },
+  backward: (g, [input, target, pw], _y, _a, { softplusNeg, logWeight }) => {
+    const x = input!.detach(), t = target!.detach(), posWeight = pw?.detach();
+    const s = x.sigmoid();
+    // d/dx = σ(x)·(1 + (pw − 1)·t) − pw·t ; d/dt = −x + (pw − 1)·softplus(−x)
+    const dx = input!.requiresGrad ? g.mul(logWeight && posWeight ? s.mul(logWeight).sub(posWeight.mul(t)) : s.sub(t)) : null;
+    const dt = target!.requiresGrad ? g.mul(posWeight ? x.neg().add(posWeight.sub(1).mul(softplusNeg)) : x.neg()) : null;
+    return pw ? [dx, dt, null] : [dx, dt];
+  },
+  onnx: null,
+});
+
 /** Binary cross entropy of probabilities p ∈ [0,1]: −w·(t·log p + (1 − t)·log(1 − p)), each log clamped at −100 as PyTorch
  *  does (so p = 0 or 1 gives a finite loss). input, target: same shape; weight broadcasts. */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BceOptions = {}): Tensor {
-  const reduction = checkReduction("binaryCrossEntropy", opts.reduction ?? "mean");
+  const op = "binaryCrossEntropy";
+  const reduction = checkReduction(op, opts.reduction ?? "mean");
   const weight = opts.weight?.detach() ?? null;
-  checkSameShape("binaryCrossEntropy", input, target);
-  checkBroadcastWeight("binaryCrossEntropy", "weight", weight, input);
-  for (let i = 0; i < input.size; i++) {
-    const p = input.data[i]!;
-    if (!(p >= 0 && p <= 1)) throw new ValueError(`binaryCrossEntropy: input ${p} at position ${i} is not a probability (all elements of input must be in [0, 1])`);
+  checkDTypes(op, input, { target, weight });
+  if (!input.isMeta) {
+    for (let i = 0; i < input.size; i++) {
+      const p = input.data[i]!;
+      if (!(p >= 0 && p <= 1)) throw new ValueError(`${op}: input ${p} at position ${i} is not a probability (all elements of input must be in [0, 1])`);
+    }
   }
-  const p = input.detach(), t = target.detach();
-  const logP = p.log().clamp(-100), log1mP = p.neg().add(1).log().clamp(-100);
-  let loss = t.mul(logP).add(t.neg().add(1).mul(log1mP)).neg();
-  if (weight) loss = loss.mul(weight);
-  const elementwise = new Tensor(loss.data, loss.shape);
-  if (needsGrad(input, target)) {
-    record(elementwise, "binaryCrossEntropy", [input, target], (g) => {
-      const gw = weight ? g.mul(weight) : g;
-      // PyTorch's derivative: (p − t) / max(p·(1 − p), 1e-12)
-      const dp = input.requiresGrad ? gw.mul(p.sub(t)).div(p.mul(p.neg().add(1)).clamp(1e-12)) : null;
-      const dt = target.requiresGrad ? gw.mul(log1mP.sub(logP)) : null;
-      return [dp, dt];
-    });
-  }
-  return reduce(elementwise, reduction);
+  checkBroadcastWeight(op, "weight", weight, input);
+  const loss = apply(binaryCrossEntropyOp, [input, target], {});
+  return reduce(weight ? loss.mul(weight) : loss, reduction);
 }
 
 export interface BceWithLogitsOptions extends BceOptions {
@@ -233,27 +323,12 @@ export interface BceWithLogitsOptions extends BceOptions {
 /** Sigmoid then binary cross entropy, computed stably from the logits x:
  *  loss = w·((1 − t)·x + (1 + (posWeight − 1)·t)·softplus(−x)), softplus(−x) = log(1 + e^{−|x|}) + max(−x, 0). */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts: BceWithLogitsOptions = {}): Tensor {
-  const reduction = checkReduction("binaryCrossEntropyWithLogits", opts.reduction ?? "mean");
+  const op = "binaryCrossEntropyWithLogits";
+  const reduction = checkReduction(op, opts.reduction ?? "mean");
   const weight = opts.weight?.detach() ?? null;
   const posWeight = opts.posWeight?.detach() ?? null;
-  checkSameShape("binaryCrossEntropyWithLogits", input, target);
-  checkBroadcastWeight("binaryCrossEntropyWithLogits", "weight", weight, input);
-  checkBroadcastWeight("binaryCrossEntropyWithLogits", "posWeight", posWeight, input);
-  const x = input.detach(), t = target.detach();
-  const softplusNeg = x.abs().neg().exp().log1p().add(x.neg().clamp(0));
-  const logWeight = posWeight ? posWeight.sub(1).mul(t).add(1) : null;
-  let loss = t.neg().add(1).mul(x).add(logWeight ? logWeight.mul(softplusNeg) : softplusNeg);
-  if (weight) loss = loss.mul(weight);
-  const elementwise = new Tensor(loss.data, loss.shape);
-  if (needsGrad(input, target)) {
-    record(elementwise, "binaryCrossEntropyWithLogits", [input, target], (g) => {
-      const gw = weight ? g.mul(weight) : g;
-      const s = x.sigmoid();
-      // d/dx = σ(x)·(1 + (pw − 1)·t) − pw·t ; d/dt = −x + (pw − 1)·softplus(−x)
-      const dx = input.requiresGrad ? gw.mul(logWeight && posWeight ? s.mul(logWeight).sub(posWeight.mul(t)) : s.sub(t)) : null;
-      const dt = target.requiresGrad ? gw.mul(posWeight ? x.neg().add(posWeight.sub(1).mul(softplusNeg)) : x.neg()) : null;
-      return [dx, dt];
-    });
-  }
-  return reduce(elementwise, reduction);
+  checkDTypes(op, input, { target, weight, posWeight });
+  checkBroadcastWeight(op, "weight", weight, input);
+  const loss = apply(binaryCrossEntropyWithLogitsOp, posWeight ? [input, target, posWeight] : [input, target], {});
+  return reduce(weight ? loss.mul(weight) : loss, reduction);
 }

@@ -2,11 +2,11 @@
 // stats), local response norm (AlexNet/GoogLeNet), layer norm and group norm, exactly as torch.nn.functional's.
 import { Tensor } from "../tensor/tensor.js";
 import { checkInt, fmtShape, sizeOf } from "../tensor/shape.js";
-import type { DataArray } from "../tensor/dtype.js";
+import { ones, zeros } from "../tensor/creation.js";
 import { kernel } from "../backends/registry.js";
-import { record, needsGrad } from "../autograd/graph.js";
 import { emptyLike } from "./util.js";
 import { pad, slice } from "./movement.js";
+import { defineOp, OnnxExportError, run } from "./op.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 
 export interface BatchNormOptions {
@@ -22,12 +22,71 @@ export interface BatchNormOptions {
   eps?: number;
 }
 
-/** Per-channel mean and biased variance of x viewed as [n, c, hw]. */
-function moments(x: DataArray, like: Tensor, n: number, c: number, hw: number): [Tensor, Tensor] {
-  const mean = emptyLike(like.dtype, [c]), variance = emptyLike(like.dtype, [c]);
-  kernel("channelMoments", x)(x, n, c, hw, mean.data, variance.data);
-  return [mean, variance];
+/** batchNorm's attributes as the tape records them. */
+export interface BatchNormAttrs {
+  eps: number;
+  momentum: number;
+  training: boolean;
 }
+
+/** What batchNorm's forward keeps: the statistics it normalised with (copies, so a later in-place update of the
+ *  running statistics cannot change this call's backward), and in training the batch's biased variance. */
+export interface BatchNormSaved {
+  mean: Tensor;
+  invStd: Tensor;
+  variance: Tensor | null;
+}
+
+const BN_INPUTS = ["input", "weight", "bias", "runningMean", "runningVar"] as const;
+
+/** Batch normalisation over dim 1 of x: [N,C,…]. Inputs in ONNX BatchNormalization's order: x, weight [C], bias [C]
+ *  (batchNorm fills absent ones with ones and zeros) and, when given, runningMean [C] and runningVar [C] — required in
+ *  evaluation; in training the batch's statistics are used and the running ones are read by nobody here (batchNorm
+ *  updates them from what the forward saves). */
+export const batchNormOp = defineOp<BatchNormAttrs, BatchNormSaved>({
+  name: "batchNorm",
+  shape: ([x, ...per], a, op) => {
+    if (x!.length < 2) throw new ShapeError(`${op}: input must be [N,C,…] with at least 2 dims, got ${fmtShape(x!)}`);
+    const c = x![1]!;
+    per.forEach((s, i) => {
+      if (s.length !== 1 || s[0] !== c) throw new ShapeError(`${op}: ${BN_INPUTS[i + 1]} ${fmtShape(s)} must be [${c}] for input ${fmtShape(x!)} with ${c} channels`);
+    });
+    if (a.training && x![0]! * sizeOf(x!.slice(2)) <= 1) throw new ValueError(`${op}: expected more than 1 value per channel when training, got input ${fmtShape(x!)}`);
+    if (!a.training && per.length < 4) throw new ValueError(`${op}: runningMean and runningVar must be given in evaluation mode (training: false)`);
+    return [...x!];
+  },
+  forward: ([x, weight, bias, runningMean, runningVar], a, y) => {
+    const n = x!.shape[0]!, c = x!.shape[1]!, hw = sizeOf(x!.shape.slice(2));
+    const mean = emptyLike(x!.dtype, [c]), invStd = emptyLike(x!.dtype, [c]);
+    let variance: Tensor | null = null;
+    if (a.training) {
+      variance = emptyLike(x!.dtype, [c]);
+      kernel("channelMoments", x!.data)(x!.data, n, c, hw, mean.data, variance.data);
+      for (let ch = 0; ch < c; ch++) invStd.data[ch] = 1 / Math.sqrt(variance.data[ch]! + a.eps);
+    } else {
+      mean.data.set(runningMean!.data);
+      for (let ch = 0; ch < c; ch++) invStd.data[ch] = 1 / Math.sqrt(runningVar!.data[ch]! + a.eps);
+    }
+    kernel("channelAffine", x!.data)(x!.data, n, c, hw, mean.data, invStd.data, weight!.data, bias!.data, y.data);
+    return { mean, invStd, variance };
+  },
+  backward: (g, [x, weight, bias, ...stats], _y, a, { mean, invStd }) => {
+    const n = x!.shape[0]!, c = x!.shape[1]!, hw = sizeOf(x!.shape.slice(2));
+    // one kernel: per-channel Σg (dBias) and Σg·x̂ (dWeight) with x̂ = (x − mean)·invStd, and dx when x needs it
+    // (training: y depends on x directly and through mean and var, dx = γ·invStd·(g − mean(g) − x̂·mean(g·x̂));
+    // evaluation: the running stats are constants, dx = γ·invStd·g)
+    const sumG = emptyLike(x!.dtype, [c]), sumGXhat = emptyLike(x!.dtype, [c]);
+    const dx = x!.requiresGrad ? emptyLike(x!.dtype, x!.shape) : null;
+    kernel("channelNormBackward", x!.data)(x!.data, g.data, n, c, hw, mean.data, invStd.data, weight!.data, a.training, dx?.data ?? null, sumG.data, sumGXhat.data);
+    return [dx, weight!.requiresGrad ? sumGXhat : null, bias!.requiresGrad ? sumG : null, ...stats.map(() => null)];
+  },
+  onnx: {
+    export: (e, ins, a) => {
+      if (a.training) throw new OnnxExportError("ONNX export: batchNorm with batch statistics (training, or a BatchNorm without running statistics) has no ONNX form; export in eval mode with running statistics");
+      return e.node("BatchNormalization", ins, { epsilon: { float: a.eps } });
+    },
+  },
+});
 
 /** Batch normalisation over dim 1: y = (x − mean[c]) / √(var[c] + eps) · weight[c] + bias[c].
  *  x: [N,C], [N,C,L] or [N,C,H,W] (any rank ≥ 2) → same shape.
@@ -36,64 +95,26 @@ function moments(x: DataArray, like: Tensor, n: number, c: number, hw: number): 
  *  evaluation: mean/var are runningMean/runningVar, which are then required. */
 export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, opts: BatchNormOptions = {}): Tensor {
   const { weight = null, bias = null, training = false, momentum = 0.1, eps = 1e-5 } = opts;
-  if (x.ndim < 2) throw new ShapeError(`batchNorm: input must be [N,C,…] with at least 2 dims, got ${fmtShape(x.shape)}`);
-  const n = x.shape[0]!, c = x.shape[1]!, hw = sizeOf(x.shape.slice(2));
-  const per = [["runningMean", runningMean], ["runningVar", runningVar], ["weight", weight], ["bias", bias]] as const;
-  for (const [name, t] of per) {
-    if (!t) continue;
-    if (t.ndim !== 1 || t.shape[0] !== c) throw new ShapeError(`batchNorm: ${name} ${fmtShape(t.shape)} must be [${c}] for input ${fmtShape(x.shape)} with ${c} channels`);
-    if (t.dtype !== x.dtype) throw new DTypeError(`batchNorm: input is ${x.dtype} but ${name} is ${t.dtype}`);
+  for (const [name, t] of [["runningMean", runningMean], ["runningVar", runningVar], ["weight", weight], ["bias", bias]] as const) {
+    if (t && t.dtype !== x.dtype) throw new DTypeError(`batchNorm: input is ${x.dtype} but ${name} is ${t.dtype}`);
   }
   if (!(typeof eps === "number" && eps >= 0 && Number.isFinite(eps))) throw new ValueError(`batchNorm: eps must be a finite number ≥ 0, got ${String(eps)}`);
   if (!(typeof momentum === "number" && Number.isFinite(momentum))) throw new ValueError(`batchNorm: momentum must be a finite number, got ${String(momentum)}`);
   if ((runningMean === null) !== (runningVar === null)) throw new ValueError("batchNorm: give both runningMean and runningVar, or neither");
-  const count = n * hw;
-  let mean: Tensor, invStd: Tensor;
-  if (training) {
-    if (count <= 1) throw new ValueError(`batchNorm: expected more than 1 value per channel when training, got input ${fmtShape(x.shape)}`);
-    const [bm, bv] = moments(x.data, x, n, c, hw);
-    mean = bm;
-    invStd = emptyLike(x.dtype, [c]);
-    for (let ch = 0; ch < c; ch++) invStd.data[ch] = 1 / Math.sqrt(bv.data[ch]! + eps);
-    if (runningMean && runningVar) {
-      const unbias = count / (count - 1);
-      for (let ch = 0; ch < c; ch++) {
-        runningMean.data[ch] = (1 - momentum) * runningMean.data[ch]! + momentum * bm.data[ch]!;
-        runningVar.data[ch] = (1 - momentum) * runningVar.data[ch]! + momentum * bv.data[ch]! * unbias;
-      }
+  // an absent γ or β is its identity, so the op's inputs are always ONNX's (x, scale, B[, mean, var])
+  const c = x.ndim >= 2 ? x.shape[1]! : 0;
+  const inputs = [x, weight ?? ones([c], { dtype: x.dtype }), bias ?? zeros([c], { dtype: x.dtype })];
+  if (runningMean && runningVar) inputs.push(runningMean, runningVar);
+  const { y, saved } = run(batchNormOp, inputs, { eps, momentum, training }, { keepSaved: training && runningMean !== null });
+  if (training && runningMean && runningVar && saved) {
+    const count = x.shape[0]! * sizeOf(x.shape.slice(2));
+    const unbias = count / (count - 1);
+    for (let ch = 0; ch < c; ch++) {
+      runningMean.data[ch] = (1 - momentum) * runningMean.data[ch]! + momentum * saved.mean.data[ch]!;
+      runningVar.data[ch] = (1 - momentum) * runningVar.data[ch]! + momentum * saved.variance!.data[ch]! * unbias;
     }
-  } else {
-    if (!runningMean || !runningVar) throw new ValueError("batchNorm: runningMean and runningVar must be given in evaluation mode (training: false)");
-    // copies, so a later in-place update of the running stats cannot change this call's backward
-    mean = emptyLike(x.dtype, [c]);
-    mean.data.set(runningMean.data);
-    invStd = emptyLike(x.dtype, [c]);
-    for (let ch = 0; ch < c; ch++) invStd.data[ch] = 1 / Math.sqrt(runningVar.data[ch]! + eps);
   }
-  const out = emptyLike(x.dtype, x.shape);
-  kernel("channelAffine", x.data)(x.data, n, c, hw, mean.data, invStd.data, weight?.data ?? null, bias?.data ?? null, out.data);
-
-  if (needsGrad(x, weight, bias)) {
-    const inputs: Tensor[] = [x];
-    if (weight) inputs.push(weight);
-    if (bias) inputs.push(bias);
-    record(out, "batchNorm", inputs, (g) => {
-      const gd = g.detach();
-      // one kernel: per-channel Σg (dBias) and Σg·x̂ (dWeight) with x̂ = (x − mean)·invStd, and dx when x needs it
-      // (training: y depends on x directly and through mean and var, dx = γ·invStd·(g − mean(g) − x̂·mean(g·x̂));
-      // evaluation: the running stats are constants, dx = γ·invStd·g)
-      const sumG = emptyLike(x.dtype, [c]), sumGXhat = emptyLike(x.dtype, [c]);
-      const dx = x.requiresGrad ? emptyLike(x.dtype, x.shape) : null;
-      kernel("channelNormBackward", x.data)(x.data, gd.data, n, c, hw, mean.data, invStd.data, weight?.data ?? null, training, dx?.data ?? null, sumG.data, sumGXhat.data);
-      const dWeight = weight?.requiresGrad ? sumGXhat : null;
-      const dBias = bias?.requiresGrad ? sumG : null;
-      const grads: (Tensor | null)[] = [dx];
-      if (weight) grads.push(dWeight);
-      if (bias) grads.push(dBias);
-      return grads;
-    }, { eps, momentum, training });
-  }
-  return out;
+  return y;
 }
 
 export interface LocalResponseNormOptions {

@@ -2,10 +2,11 @@
 // Nearest and bilinear follow torch.nn.functional.interpolate in PyTorch 1.13; bed-of-nails is the lecture's sparse
 // upsampling (zeros with each input value at (i·s, j·s)), usually followed by a convolution.
 import { Tensor } from "../tensor/tensor.js";
-import { checkInt, fmtShape, pair } from "../tensor/shape.js";
+import { checkInt, fmtShape, pair, type Shape } from "../tensor/shape.js";
 import { kernel } from "../backends/registry.js";
-import { record, needsGrad } from "../autograd/graph.js";
 import { emptyLike } from "./util.js";
+import { resampleFieldAxis } from "./arithmetic.js";
+import { apply, defineOp, type Field, type OnnxAttr, type OnnxEmitter, type OpDef } from "./op.js";
 import { ShapeError, ValueError } from "../errors.js";
 
 export type InterpolateMode = "nearest" | "bilinear" | "bed-of-nails";
@@ -39,6 +40,125 @@ function nearestSource(size: number, out: number, scaleFactor: number | null): I
   return src;
 }
 
+/** interpolate's attributes as the tape records them: the output [h, w], the user's scale factors (null when a size
+ *  was given; bed-of-nails: its integer factors always), and alignCorners (bilinear; false otherwise). */
+export interface InterpolateAttrs {
+  mode: InterpolateMode;
+  size: [number, number];
+  scales: [number, number] | null;
+  alignCorners: boolean;
+}
+
+const spatial = (s: Shape): [number, number] => [s[s.length - 2]!, s[s.length - 1]!];
+
+/** A resampling's receptive field: the jump scales by in/out per axis; `extra` input steps more are seen. */
+function resampleField(f: Field, x: Shape, y: Shape, extra: number): Field {
+  const [ih, iw] = spatial(x), [oh, ow] = spatial(y);
+  return [resampleFieldAxis(f[0], ih, oh, extra), resampleFieldAxis(f[1], iw, ow, extra)];
+}
+
+/** nearest and bilinear as ONNX Resize (opset 13): PyTorch's coordinate maps, by the user's scale factors when given
+ *  (PyTorch maps coordinates by 1/scale then, as ONNX does with scales), else by the output size (in/out). */
+function resizeOnnx(e: OnnxEmitter, x: string, a: InterpolateAttrs, y: Shape): string {
+  const attrs: Record<string, OnnxAttr> = a.mode === "nearest"
+    ? { mode: { string: "nearest" }, coordinate_transformation_mode: { string: "asymmetric" }, nearest_mode: { string: "floor" } }
+    : { mode: { string: "linear" }, coordinate_transformation_mode: { string: a.alignCorners ? "align_corners" : "pytorch_half_pixel" } };
+  const roi = e.floatConstant([], [0], "roi");
+  if (a.scales && !a.alignCorners) return e.node("Resize", [x, roi, e.floatConstant([1, 1, ...a.scales], [4], "scales")], attrs);
+  return e.node("Resize", [x, roi, "", e.intConstant(y, "sizes")], attrs);
+}
+
+/** One interpolate mode over x: [N,C,H,W] → [N,C,...size]; `saved` is the mode's index map (nearest, bed-of-nails). */
+function interpolateDef(mode: InterpolateMode, def: Pick<OpDef<InterpolateAttrs, Int32Array | null>, "forward" | "backward" | "onnx">): OpDef<InterpolateAttrs, Int32Array | null> {
+  return defineOp<InterpolateAttrs, Int32Array | null>({
+    name: "interpolate",
+    shape: ([x], a, op) => {
+      if (x!.length !== 4) throw new ShapeError(`${op}: expects a [N,C,H,W] input, got ${fmtShape(x!)}`);
+      return [x![0]!, x![1]!, ...a.size];
+    },
+    ...def,
+    // bilinear blends two neighbours along each axis: one input step more
+    field: (f, [x], _a, y) => resampleField(f, x!, y, mode === "bilinear" ? 1 : 0),
+  });
+}
+
+/** Source pixels per output pixel of bilinear without alignCorners: 1/scaleFactor if given, else in/out. */
+function bilinearScales(x: Shape, a: InterpolateAttrs): [number, number] {
+  const [h, w] = spatial(x);
+  return a.scales ? [1 / a.scales[0], 1 / a.scales[1]] : [h / a.size[0], w / a.size[1]];
+}
+
+const bilinearOp = interpolateDef("bilinear", {
+  forward: ([x], a, y) => {
+    const [n, c, h, w] = x!.shape as [number, number, number, number];
+    const [scaleH, scaleW] = bilinearScales(x!.shape, a);
+    kernel("bilinear2d", x!.data)(x!.data, n * c, h, w, a.size[0], a.size[1], a.alignCorners, scaleH, scaleW, y.data);
+    return null;
+  },
+  backward: (dy, [x], _y, a) => {
+    const [n, c, h, w] = x!.shape as [number, number, number, number];
+    const [scaleH, scaleW] = bilinearScales(x!.shape, a);
+    const gx = emptyLike(dy.dtype, x!.shape);
+    kernel("bilinear2dBackward", dy.data)(dy.data, n * c, h, w, a.size[0], a.size[1], a.alignCorners, scaleH, scaleW, gx.data);
+    return [gx];
+  },
+  onnx: { export: (e, [x], a, _x, y) => resizeOnnx(e, x!, a, y) },
+});
+
+const nearestOp = interpolateDef("nearest", {
+  forward: ([x], a, y) => {
+    // One index map shared by every plane: output (oh, ow) reads input (srcH[oh], srcW[ow]).
+    const [n, c, h, w] = x!.shape as [number, number, number, number];
+    const [outH, outW] = a.size;
+    const srcH = nearestSource(h, outH, a.scales ? a.scales[0] : null);
+    const srcW = nearestSource(w, outW, a.scales ? a.scales[1] : null);
+    const index = new Int32Array(outH * outW);
+    for (let oh = 0; oh < outH; oh++) for (let ow = 0; ow < outW; ow++) index[oh * outW + ow] = srcH[oh]! * w + srcW[ow]!;
+    kernel("planeGather", x!.data)(x!.data, h * w, index, false, n * c, outH * outW, y.data);
+    return index;
+  },
+  backward: (dy, [x], _y, a, index) => {
+    // every output that copied an input sends its gradient back to it (scatter-add)
+    const [n, c, h, w] = x!.shape as [number, number, number, number];
+    const gx = emptyLike(dy.dtype, x!.shape);
+    kernel("planeScatter", dy.data)(dy.data, a.size[0] * a.size[1], index!, false, n * c, gx.data, h * w, true);
+    return [gx];
+  },
+  onnx: { export: (e, [x], a, _x, y) => resizeOnnx(e, x!, a, y) },
+});
+
+const bedOfNailsOp = interpolateDef("bed-of-nails", {
+  forward: ([x], a, y) => {
+    // integer factors sh, sw: input (i, j) lands on output (i·sh, j·sw), the rest stays zero
+    const [n, c, h, w] = x!.shape as [number, number, number, number];
+    const [sh, sw] = a.scales!, outW = a.size[1];
+    const index = new Int32Array(h * w);
+    for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) index[i * w + j] = i * sh * outW + j * sw;
+    kernel("planeScatter", x!.data)(x!.data, h * w, index, false, n * c, y.data, a.size[0] * outW, false);
+    return index;
+  },
+  backward: (dy, [x], _y, a, index) => {
+    // only the nails carry input values, so only they pass a gradient back
+    const [n, c, h, w] = x!.shape as [number, number, number, number];
+    const gx = emptyLike(dy.dtype, x!.shape);
+    kernel("planeGather", dy.data)(dy.data, a.size[0] * a.size[1], index!, false, n * c, h * w, gx.data);
+    return [gx];
+  },
+  onnx: {
+    // a depthwise transposed convolution with a 1×1 kernel of ones, stride s and output padding s − 1
+    export: (e, [x], a, [xs]) => {
+      const c = xs![1]!, s = a.scales!;
+      const ones = e.floatConstant(new Array<number>(c).fill(1), [c, 1, 1, 1], "nails");
+      return e.node("ConvTranspose", [x!, ones], { kernel_shape: { ints: [1, 1] }, strides: { ints: s }, group: { int: c }, output_padding: { ints: s.map((v) => v - 1) } });
+    },
+  },
+});
+
+/** The interpolate table ops, by mode (all record as 'interpolate'). */
+export const INTERPOLATE: Readonly<Record<InterpolateMode, OpDef<InterpolateAttrs, Int32Array | null>>> = {
+  nearest: nearestOp, bilinear: bilinearOp, "bed-of-nails": bedOfNailsOp,
+};
+
 /** Resize (usually upsample) each channel of x: [N,C,H,W] (or unbatched [C,H,W]) → [N,C,Hout,Wout].
  *  - 'nearest': each output pixel copies its nearest-neighbour source (PyTorch 1.13 'nearest');
  *  - 'bilinear': weighted mean of the four surrounding pixels, source coordinate (o+0.5)·scale−0.5 clamped at 0,
@@ -60,7 +180,7 @@ export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
   }
   const unbatched = x.ndim === 3;
   const x4 = unbatched ? x.reshape([1, ...x.shape]) : x;
-  const [n, c, h, w] = x4.shape as [number, number, number, number];
+  const [, c, h, w] = x4.shape as [number, number, number, number];
   if (h === 0 || w === 0) throw new ShapeError(`${op}: input ${fmtShape(x.shape)} has an empty spatial dim`);
 
   const hasSize = opts.size !== undefined && opts.size !== null;
@@ -91,40 +211,9 @@ export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
     }
   }
 
-  const planes = n * c, inPlane = h * w, outPlane = outH * outW;
-  const out = emptyLike(x.dtype, [n, c, outH, outW]);
-  const attrs: Record<string, unknown> = { mode, size: [outH, outW], scales, alignCorners: alignCorners ?? false };
-
-  if (mode === "bilinear") {
-    const align = alignCorners ?? false;
-    // source pixels per output pixel (used without alignCorners): 1/scaleFactor if given, else in/out
-    const scaleH = scales ? 1 / scales[0] : h / outH;
-    const scaleW = scales ? 1 / scales[1] : w / outW;
-    kernel("bilinear2d", x.data)(x4.data, planes, h, w, outH, outW, align, scaleH, scaleW, out.data);
-    if (needsGrad(x4)) {
-      record(out, op, [x4], (dy) => {
-        const gx = emptyLike(dy.dtype, x4.shape);
-        kernel("bilinear2dBackward", dy.data)(dy.data, planes, h, w, outH, outW, align, scaleH, scaleW, gx.data);
-        return [gx];
-      }, attrs);
-    }
-  } else if (mode === "nearest") {
-    // One index map shared by every plane: output (oh, ow) reads input (srcH[oh], srcW[ow]).
-    const srcH = nearestSource(h, outH, scales ? scales[0] : null);
-    const srcW = nearestSource(w, outW, scales ? scales[1] : null);
-    const index = new Int32Array(outPlane);
-    for (let oh = 0; oh < outH; oh++) for (let ow = 0; ow < outW; ow++) index[oh * outW + ow] = srcH[oh]! * w + srcW[ow]!;
-    kernel("planeGather", x.data)(x4.data, inPlane, index, false, planes, outPlane, out.data);
-    if (needsGrad(x4)) {
-      record(out, op, [x4], (dy) => {
-        // every output that copied an input sends its gradient back to it (scatter-add)
-        const gx = emptyLike(dy.dtype, x4.shape);
-        kernel("planeScatter", dy.data)(dy.data, outPlane, index, false, planes, gx.data, inPlane, true);
-        return [gx];
-      }, attrs);
-    }
-  } else {
-    // bed-of-nails: integer factors sh, sw; input (i, j) lands on output (i·sh, j·sw), the rest stays zero.
+  let attrs: InterpolateAttrs = { mode, size: [outH, outW], scales, alignCorners: alignCorners ?? false };
+  if (mode === "bed-of-nails") {
+    // integer factors only: sh, sw from the size when one was given
     const sh = hasSize ? outH / h : scales![0], sw = hasSize ? outW / w : scales![1];
     if (!Number.isInteger(sh) || !Number.isInteger(sw)) {
       const given = hasSize ? `size [${outH},${outW}] for input [${h},${w}] (scale ${+sh.toFixed(4)}×${+sw.toFixed(4)})` : `scaleFactor ${JSON.stringify(opts.scaleFactor)}`;
@@ -132,18 +221,8 @@ export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
     }
     checkInt(op, "scaleFactor", sh, 1);
     checkInt(op, "scaleFactor", sw, 1);
-    const index = new Int32Array(inPlane);
-    for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) index[i * w + j] = i * sh * outW + j * sw;
-    kernel("planeScatter", x.data)(x4.data, inPlane, index, false, planes, out.data, outPlane, false);
-    attrs.scales = [sh, sw];
-    if (needsGrad(x4)) {
-      record(out, op, [x4], (dy) => {
-        // only the nails carry input values, so only they pass a gradient back
-        const gx = emptyLike(dy.dtype, x4.shape);
-        kernel("planeGather", dy.data)(dy.data, outPlane, index, false, planes, inPlane, gx.data);
-        return [gx];
-      }, attrs);
-    }
+    attrs = { ...attrs, scales: [sh, sw] };
   }
+  const out = apply(INTERPOLATE[mode], [x4], attrs);
   return unbatched ? out.reshape([c, outH, outW]) : out;
 }

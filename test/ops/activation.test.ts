@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { F, Generator, Tensor, ShapeError, ValueError, tensor } from "../../src/index.js";
 import { erfScalar as erf } from "../../src/ops/activation.js";
 import { checkCase, loadCases } from "../helpers/fixtures.js";
-import { gradcheck, rand64 } from "../helpers/gradcheck.js";
+import { gradcheck, gradcheckTest, rand64 } from "../helpers/gradcheck.js";
 
 type Run = (x: Tensor, args: Record<string, unknown>) => Tensor;
 const fixtureOps: Record<string, Run> = {
@@ -31,7 +31,7 @@ for (const [op, run] of Object.entries(fixtureOps)) {
   });
 }
 
-test("gradcheck (float64): softmax, logSoftmax along every dim", () => {
+gradcheckTest("gradcheck (float64): softmax, logSoftmax along every dim", () => {
   for (const dim of [0, 1, -1]) {
     gradcheck((x) => F.softmax(x, dim), [rand64([3, 4, 2], 1 + dim)]);
     gradcheck((x) => F.logSoftmax(x, dim), [rand64([3, 4, 2], 5 + dim)]);
@@ -39,7 +39,7 @@ test("gradcheck (float64): softmax, logSoftmax along every dim", () => {
   gradcheck((x) => F.logSoftmax(x.mul(10), 1), [rand64([2, 5], 9)]);
 });
 
-test("gradcheck (float64): relu6, hardtanh, elu, softplus, gelu, silu, and relu/leakyRelu/sigmoid/tanh", () => {
+gradcheckTest("gradcheck (float64): relu6, hardtanh, elu, softplus, gelu, silu, and relu/leakyRelu/sigmoid/tanh", () => {
   const x = () => rand64([3, 5], 3).mul(3);
   gradcheck((v) => F.relu6(v.mul(3)), [rand64([4, 5], 11)]);
   gradcheck((v) => F.hardtanh(v, { minVal: -0.5, maxVal: 2 }), [x()]);
@@ -54,7 +54,7 @@ test("gradcheck (float64): relu6, hardtanh, elu, softplus, gelu, silu, and relu/
   gradcheck((v) => F.tanh(v), [x()]);
 });
 
-test("gradcheck (float64): dropout in training (fixed seed, so the mask repeats)", () => {
+gradcheckTest("gradcheck (float64): dropout in training (fixed seed, so the mask repeats)", () => {
   gradcheck((v) => F.dropout(v, { p: 0.4, generator: new Generator(3) }), [rand64([4, 6], 2)]);
   gradcheck((v) => F.dropout2d(v, { p: 0.5, generator: new Generator(4) }), [rand64([2, 3, 2, 2], 2)]);
 });

@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { F, ShapeError, Tensor, ValueError, arange, randn, tensor } from "../../src/index.js";
 import { checkCase, loadCases } from "../helpers/fixtures.js";
-import { gradcheck, rand64 } from "../helpers/gradcheck.js";
+import { gradcheck, gradcheckSuite, rand64 } from "../helpers/gradcheck.js";
 
 function throwsWith(fn: () => unknown, cls: typeof ShapeError | typeof ValueError, message: RegExp): void {
   assert.throws(fn, (e: unknown) => {
@@ -21,7 +21,7 @@ describe("interpolate fixtures (PyTorch 1.13)", () => {
   }
 });
 
-describe("interpolate gradchecks (float64 finite differences)", () => {
+gradcheckSuite("interpolate gradchecks (float64 finite differences)", () => {
   const configs: F.InterpolateOptions[] = [
     { mode: "nearest", scaleFactor: 2 },
     { mode: "nearest", size: [7, 4] }, // up along H, down along W: some inputs get no gradient
