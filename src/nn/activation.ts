@@ -1,7 +1,7 @@
-// Activation layers, like torch.nn.ReLU, LeakyReLU, ReLU6, ELU, Sigmoid, Tanh, Softmax, LogSoftmax.
+// Activation layers, like torch.nn.ReLU, LeakyReLU, ReLU6, ELU, Sigmoid, Tanh, Softmax, LogSoftmax, Hardswish.
 import type { Tensor } from "../tensor/tensor.js";
 import { leakyRelu, relu, sigmoid, tanh } from "../ops/elementwise.js";
-import { elu, logSoftmax, relu6, softmax } from "../ops/activation.js";
+import { elu, hardswish, logSoftmax, relu6, softmax } from "../ops/activation.js";
 import { Module } from "./module.js";
 import { pyFloat } from "./repr.js";
 import { markKeepsNoTensors } from "./inference-scope.js";
@@ -96,4 +96,11 @@ export class LogSoftmax extends Elementwise {
   }
 }
 
-markKeepsNoTensors(ReLU, LeakyReLU, ReLU6, ELU, Sigmoid, Tanh, Softmax, LogSoftmax);
+/** x·relu6(x + 3)/6 (MobileNetV3). */
+export class Hardswish extends Elementwise {
+  forward(x: Tensor): Tensor {
+    return hardswish(x);
+  }
+}
+
+markKeepsNoTensors(ReLU, LeakyReLU, ReLU6, ELU, Sigmoid, Tanh, Softmax, LogSoftmax, Hardswish);

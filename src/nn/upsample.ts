@@ -1,7 +1,8 @@
-// Upsample, like torch.nn.Upsample, with the lecture's three unpooling modes: nearest, bilinear and bed-of-nails.
+// Upsample, like torch.nn.Upsample, with the lecture's three unpooling modes: nearest, bilinear and bed-of-nails; and
+// PixelShuffle, like torch.nn.PixelShuffle.
 import type { Tensor } from "../tensor/tensor.js";
 import { fmtShape } from "../tensor/shape.js";
-import { interpolate, type InterpolateMode } from "../ops/upsample.js";
+import { interpolate, pixelShuffle, type InterpolateMode } from "../ops/upsample.js";
 import { ShapeError, ValueError } from "../errors.js";
 import { Module } from "./module.js";
 import { pyBool, pyFloat } from "./repr.js";
@@ -43,4 +44,18 @@ export class Upsample extends Module {
   }
 }
 
-markKeepsNoTensors(Upsample);
+/** [*, C·r², H, W] → [*, C, H·r, W·r]: channels rearranged into r×r blocks (sub-pixel convolution's upsampling). */
+export class PixelShuffle extends Module {
+  constructor(readonly upscaleFactor: number) {
+    super();
+    if (!Number.isInteger(upscaleFactor) || upscaleFactor < 1) throw new ValueError(`PixelShuffle: upscaleFactor must be an integer ≥ 1, got ${String(upscaleFactor)}`);
+  }
+  forward(x: Tensor): Tensor {
+    return pixelShuffle(x, this.upscaleFactor);
+  }
+  override extraRepr(): string {
+    return `upscale_factor=${this.upscaleFactor}`;
+  }
+}
+
+markKeepsNoTensors(Upsample, PixelShuffle);

@@ -1,13 +1,13 @@
 // Activations beyond the elementwise basics (relu, leakyRelu, sigmoid, tanh live in elementwise.ts): softmax and
-// log-softmax, dropout and channel dropout, relu6, hardtanh, elu, softplus, gelu, silu — as torch.nn.functional.
-// The primitives are table ops (op.ts); relu6, elu, softplus and silu are made of other ops.
+// log-softmax, dropout and channel dropout, relu6, hardtanh, elu, softplus, gelu, silu, hardswish — as
+// torch.nn.functional. The primitives are table ops (op.ts); relu6, elu, softplus and silu are made of other ops.
 import { Tensor } from "../tensor/tensor.js";
 import { broadcastShapes, broadcastStrides, fmtShape, normDim, shapeEquals, sizeOf } from "../tensor/shape.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { allocate } from "../tensor/dtype.js";
 import { kernel } from "../backends/registry.js";
 import { emptyLike } from "./util.js";
-import { expm1, where } from "./elementwise.js";
+import { expm1, where, type NoAttrs } from "./elementwise.js";
 import { apply, defineOp, OnnxExportError, type OnnxEmitter, type OpDef } from "./op.js";
 import { ShapeError, ValueError } from "../errors.js";
 
@@ -208,7 +208,7 @@ export function erfScalar(x: number): number {
   return x < 0 ? -r : r;
 }
 
-/** An elementwise op whose value and slope the kernel interface has no task for (erf): computed here in
+/** An elementwise op whose value and slope the kernel interface has no task for (erf, hardswish): computed here in
  *  double precision, value in the forward, slope in the backward. */
 function pointwiseDef<A>(name: string, value: (v: number, a: A) => number, slope: (v: number, a: A) => number, onnx: (e: OnnxEmitter, x: string, a: A) => string): OpDef<A> {
   return defineOp<A>({
@@ -258,3 +258,14 @@ export function gelu(x: Tensor, opts: GeluOptions = {}): Tensor {
   if (approximate !== "none" && approximate !== "tanh") throw new ValueError(`gelu: approximate must be 'none' or 'tanh', got '${String(approximate)}'`);
   return apply(geluOp, [x], { approximate });
 }
+
+/** x·relu6(x + 3)/6 (MobileNetV3), as PyTorch's hardswish: slope 0 below −3, x/3 + ½ on [−3, 3], 1 above.
+ *  ONNX's HardSwish needs opset 14 (the exporter writes 13), so it is exported as x·HardSigmoid(x) with
+ *  alpha = 1/6, beta = ½: HardSigmoid is max(0, min(1, x/6 + ½)) = relu6(x + 3)/6. */
+export const hardswishOp = pointwiseDef<NoAttrs>("hardswish",
+  (v) => (v * Math.min(Math.max(v + 3, 0), 6)) / 6,
+  (v) => (v < -3 ? 0 : v <= 3 ? v / 3 + 0.5 : 1),
+  (e, x) => e.node("Mul", [x, e.node("HardSigmoid", [x], { alpha: { float: 1 / 6 }, beta: { float: 0.5 } })]));
+
+/** x·relu6(x + 3)/6: 0 at x ≤ −3, x at x ≥ 3, smooth-ish in between (MobileNetV3's hard swish). x: any shape → same shape. */
+export const hardswish = (x: Tensor): Tensor => apply(hardswishOp, [x], {});

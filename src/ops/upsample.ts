@@ -1,8 +1,9 @@
-// Upsampling (and resizing): interpolate with nearest, bilinear and bed-of-nails modes, by size or scale factor.
-// Nearest and bilinear follow torch.nn.functional.interpolate in PyTorch 1.13; bed-of-nails is the lecture's sparse
-// upsampling (zeros with each input value at (i·s, j·s)), usually followed by a convolution.
+// Upsampling (and resizing): interpolate with nearest, bilinear and bed-of-nails modes, by size or scale factor, and
+// pixel shuffle (sub-pixel convolution's rearrangement of channels into space). Nearest, bilinear and pixelShuffle
+// follow torch.nn.functional in PyTorch 1.13; bed-of-nails is the lecture's sparse upsampling (zeros with each input
+// value at (i·s, j·s)), usually followed by a convolution.
 import { Tensor } from "../tensor/tensor.js";
-import { checkInt, fmtShape, pair, type Shape } from "../tensor/shape.js";
+import { checkInt, contiguousStrides, fmtShape, pair, sizeOf, type Shape } from "../tensor/shape.js";
 import { kernel } from "../backends/registry.js";
 import { emptyLike } from "./util.js";
 import { resampleFieldAxis } from "./arithmetic.js";
@@ -225,4 +226,62 @@ export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
   }
   const out = apply(INTERPOLATE[mode], [x4], attrs);
   return unbatched ? out.reshape([c, outH, outW]) : out;
+}
+
+/** pixelShuffle's attribute: the factor r. */
+export interface PixelShuffleAttrs {
+  upscaleFactor: number;
+}
+
+/** x [B, C·r², H, W] (B: the leading dims, flattened) read as [B, C, r, r, H, W] and walked in the output's order
+ *  [B, C, H, r, W, r]: that shape, with the input's strides for it and the output's own. */
+function shuffleLayout(x: Shape, r: number): { shape: number[]; xStrides: number[]; yStrides: number[] } {
+  const [ch, h, w] = x.slice(-3) as [number, number, number];
+  const b = sizeOf(x.slice(0, -3)), c = ch / (r * r);
+  const [sb, sc, sr1, sr2, sh, sw] = contiguousStrides([b, c, r, r, h, w]);
+  const shape = [b, c, h, r, w, r];
+  return { shape, xStrides: [sb!, sc!, sh!, sr1!, sw!, sr2!], yStrides: contiguousStrides(shape) };
+}
+
+/** Pixel shuffle (Shi et al. 2016, sub-pixel convolution), as torch.nn.functional.pixel_shuffle:
+ *  y[…, c, h·r + i, w·r + j] = x[…, c·r² + i·r + j, h, w]. A permutation: forward and backward are strided copies.
+ *  ONNX: DepthToSpace in mode CRD (the same channel order). */
+export const pixelShuffleOp = defineOp<PixelShuffleAttrs>({
+  name: "pixelShuffle",
+  shape: (xs, a, op) => {
+    const x = xs[0]!, r = a.upscaleFactor;
+    if (x.length < 3) throw new ShapeError(`${op}: expects an input with at least 3 dims [*,C·r²,H,W], got ${fmtShape(x)}`);
+    const [ch, h, w] = x.slice(-3) as [number, number, number];
+    if (ch % (r * r) !== 0) throw new ShapeError(`${op}: the ${ch} channels of input ${fmtShape(x)} are not divisible by upscaleFactor² = ${r * r}`);
+    return [...x.slice(0, -3), ch / (r * r), h * r, w * r];
+  },
+  forward: ([x], a, y) => {
+    const { shape, xStrides, yStrides } = shuffleLayout(x!.shape, a.upscaleFactor);
+    kernel("copyStrided", x!.data)(x!.data, 0, xStrides, shape, y.data, 0, yStrides, false);
+  },
+  // the inverse permutation (pixel unshuffle) of the output's gradient
+  backward: (g, [x], _y, a) => {
+    const { shape, xStrides, yStrides } = shuffleLayout(x!.shape, a.upscaleFactor);
+    const gx = emptyLike(g.dtype, x!.shape);
+    kernel("copyStrided", g.data)(g.data, 0, yStrides, shape, gx.data, 0, xStrides, false);
+    return [gx];
+  },
+  onnx: {
+    // DepthToSpace takes [N,C,H,W] only: other ranks go through a 4-D reshape
+    export: (e, [x], a, [xs], y) => {
+      const node = (v: string): string => e.node("DepthToSpace", [v], { blocksize: { int: a.upscaleFactor }, mode: { string: "CRD" } });
+      if (xs!.length === 4) return node(x!);
+      const x4 = e.node("Reshape", [x!, e.intConstant([sizeOf(xs!.slice(0, -3)), ...xs!.slice(-3)])]);
+      return e.node("Reshape", [node(x4), e.intConstant(y)]);
+    },
+  },
+  // each output position copies one input position: the jump shrinks by r, the size stays
+  field: (f, [x], _a, y) => resampleField(f, x!, y, 0),
+});
+
+/** Rearranges x: [*, C·r², H, W] → [*, C, H·r, W·r] (sub-pixel convolution's upsampling), as
+ *  torch.nn.functional.pixel_shuffle; differentiable (the gradient is the inverse rearrangement). */
+export function pixelShuffle(x: Tensor, upscaleFactor: number): Tensor {
+  checkInt("pixelShuffle", "upscaleFactor", upscaleFactor, 1);
+  return apply(pixelShuffleOp, [x], { upscaleFactor });
 }

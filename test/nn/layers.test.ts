@@ -1,13 +1,14 @@
 // Each layer against PyTorch (test/nn/fixtures/layers.json, made by scripts/parity/make_layer_fixtures.py): the
 // state dict loads by key, and outputs, gradients of sum(out · upstream) for input and parameters, and running
-// statistics after training-mode calls match.
+// statistics after training-mode calls match. The layers added through the op table (PixelShuffle, Hardswish) are
+// checked against the functional fixtures of PyTorch (test/fixtures/added_ops.json).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Tensor, tensor, nn } from "../../src/index.js";
-import { assertClose } from "../helpers/fixtures.js";
+import { assertClose, checkCase, loadCases } from "../helpers/fixtures.js";
 
 interface Raw { shape: number[]; data: string }
 interface Case {
@@ -99,3 +100,21 @@ for (const c of doc.cases) {
     for (const [k, raw] of Object.entries(c.after)) assertClose(sd.get(k)!, decode(raw), undefined, `${c.name} ${k} after the runs`);
   });
 }
+
+test("nn.PixelShuffle and nn.Hardswish: PyTorch's values and gradients, repr, shape-only pass and receptive field", () => {
+  for (const c of loadCases("added_ops", "pixelShuffle")) checkCase(c, ({ x }) => new nn.PixelShuffle(c.args.upscaleFactor as number).call(x!));
+  for (const c of loadCases("added_ops", "hardswish")) checkCase(c, ({ x }) => new nn.Hardswish().call(x!));
+  assert.equal(new nn.PixelShuffle(3).toString(), "PixelShuffle(upscale_factor=3)");
+  assert.equal(new nn.Hardswish().toString(), "Hardswish()");
+  assert.throws(() => new nn.PixelShuffle(0), /PixelShuffle: upscaleFactor must be an integer ≥ 1, got 0/);
+  // sub-pixel upsampling: a 3×3 conv sees 3 pixels; after the shuffle neighbours are half a pixel apart, so the next
+  // 3×3 conv adds 2 · ½ pixel
+  const net = new nn.Sequential(new nn.Conv2d(3, 12, 3, { padding: 1 }), new nn.PixelShuffle(2), new nn.Hardswish(), new nn.Conv2d(3, 3, 3));
+  for (const shapeOnly of [true, false]) {
+    const s = nn.summarize(net, [1, 3, 8, 8], { shapeOnly });
+    assert.deepEqual(s.layers.map((l) => l.outputShape), [[1, 12, 8, 8], [1, 3, 16, 16], [1, 3, 16, 16], [1, 3, 14, 14]]);
+    assert.deepEqual(s.layers.map((l) => l.receptiveField), [
+      { size: [3, 3], jump: [1, 1] }, { size: [3, 3], jump: [0.5, 0.5] }, { size: [3, 3], jump: [0.5, 0.5] }, { size: [4, 4], jump: [0.5, 0.5] },
+    ]);
+  }
+});

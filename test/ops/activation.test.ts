@@ -1,7 +1,9 @@
-// Activations against PyTorch fixtures, float64 gradchecks, dropout's statistics and bad input.
+// Activations against PyTorch fixtures, float64 gradchecks, dropout's statistics and bad input; hardswish's ONNX form
+// in onnxruntime.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { F, Generator, Tensor, ShapeError, ValueError, tensor } from "../../src/index.js";
+import * as ort from "onnxruntime-node";
+import { F, Generator, Tensor, ShapeError, ValueError, io, noGrad, randn, tensor } from "../../src/index.js";
 import { erfScalar as erf } from "../../src/ops/activation.js";
 import { checkCase, loadCases } from "../helpers/fixtures.js";
 import { gradcheck, gradcheckTest, rand64 } from "../helpers/gradcheck.js";
@@ -21,11 +23,12 @@ const fixtureOps: Record<string, Run> = {
   softplus: (x, a) => F.softplus(x, { beta: a.beta as number, threshold: a.threshold as number }),
   gelu: (x, a) => F.gelu(x, { approximate: a.approximate as "none" | "tanh" }),
   silu: (x) => F.silu(x),
+  hardswish: (x) => F.hardswish(x),
 };
 
 for (const [op, run] of Object.entries(fixtureOps)) {
   test(`${op} matches PyTorch (forward and grad)`, () => {
-    const cases = loadCases("nn_ops", op);
+    const cases = loadCases(op === "hardswish" ? "added_ops" : "nn_ops", op);
     assert.ok(cases.length >= (["relu6", "hardtanh", "elu", "softplus", "gelu", "silu"].includes(op) ? 10 : 20));
     for (const c of cases) checkCase(c, ({ x }) => run(x!, c.args));
   });
@@ -39,7 +42,7 @@ gradcheckTest("gradcheck (float64): softmax, logSoftmax along every dim", () => 
   gradcheck((x) => F.logSoftmax(x.mul(10), 1), [rand64([2, 5], 9)]);
 });
 
-gradcheckTest("gradcheck (float64): relu6, hardtanh, elu, softplus, gelu, silu, and relu/leakyRelu/sigmoid/tanh", () => {
+gradcheckTest("gradcheck (float64): relu6, hardtanh, elu, softplus, gelu, silu, hardswish, and relu/leakyRelu/sigmoid/tanh", () => {
   const x = () => rand64([3, 5], 3).mul(3);
   gradcheck((v) => F.relu6(v.mul(3)), [rand64([4, 5], 11)]);
   gradcheck((v) => F.hardtanh(v, { minVal: -0.5, maxVal: 2 }), [x()]);
@@ -48,6 +51,7 @@ gradcheckTest("gradcheck (float64): relu6, hardtanh, elu, softplus, gelu, silu, 
   gradcheck((v) => F.gelu(v), [x()]);
   gradcheck((v) => F.gelu(v, { approximate: "tanh" }), [x()]);
   gradcheck((v) => F.silu(v), [x()]);
+  gradcheck((v) => F.hardswish(v.mul(2)), [x()]);
   gradcheck((v) => F.relu(v), [x()]);
   gradcheck((v) => F.leakyRelu(v, 0.2), [x()]);
   gradcheck((v) => F.sigmoid(v), [x()]);
@@ -149,4 +153,13 @@ test("relu's gradient at NaN, 0, −∞ and with a NaN upstream gradient is PyTo
   F.relu(x).backward(tensor(rep(gs)));
   const grad = [...x.grad!.data];
   grad.forEach((v, i) => assert.ok(Object.is(v, rep(want)[i]), `element ${i}: ${v}, PyTorch ${rep(want)[i]}`));
+});
+
+test("hardswish exports as x·HardSigmoid(x; 1/6, 1/2) (opset 13 has no HardSwish), which onnxruntime runs with our values", async () => {
+  const x = randn([3, 4, 5]).mul(4);
+  const ours = noGrad(() => F.hardswish(x));
+  const session = await ort.InferenceSession.create(io.exportOnnx((v: Tensor) => F.hardswish(v), x));
+  const got = (await session.run({ input: new ort.Tensor("float32", Float32Array.from(x.data), [...x.shape]) })).output!;
+  assert.deepEqual([...got.dims], [...ours.shape]);
+  (got.data as Float32Array).forEach((v, i) => assert.ok(Math.abs(v - ours.data[i]!) <= 1e-6 * Math.max(1, Math.abs(ours.data[i]!)), `element ${i}: onnxruntime ${v}, ours ${ours.data[i]}`));
 });

@@ -1,9 +1,12 @@
-// interpolate (nearest, bilinear, bed-of-nails) against PyTorch fixtures, float64 gradchecks, bad input, the lecture's pictures.
+// interpolate (nearest, bilinear, bed-of-nails) against PyTorch fixtures, float64 gradchecks, bad input, the lecture's
+// pictures; pixelShuffle against PyTorch, its gradient, errors and its ONNX form in onnxruntime.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { F, ShapeError, Tensor, ValueError, arange, randn, tensor } from "../../src/index.js";
+import * as ort from "onnxruntime-node";
+import { F, ShapeError, Tensor, ValueError, arange, io, noGrad, randn, tensor } from "../../src/index.js";
+import { decodeModel } from "../../src/io/onnx-proto.js";
 import { checkCase, loadCases } from "../helpers/fixtures.js";
-import { gradcheck, gradcheckSuite, rand64 } from "../helpers/gradcheck.js";
+import { gradcheck, gradcheckSuite, gradcheckTest, rand64 } from "../helpers/gradcheck.js";
 
 function throwsWith(fn: () => unknown, cls: typeof ShapeError | typeof ValueError, message: RegExp): void {
   assert.throws(fn, (e: unknown) => {
@@ -103,5 +106,39 @@ describe("the lecture's upsampling pictures", () => {
     assert.deepEqual(y.shape, [1, 6, 6]);
     const attrs = (y.gradFn!.inputs[0] as Tensor).gradFn!.attrs; // y is a reshape of the 4-D result
     assert.deepEqual(attrs, { mode: "bilinear", size: [6, 6], scales: [2, 1.5], alignCorners: false });
+  });
+});
+
+describe("pixelShuffle", () => {
+  test("matches PyTorch's pixel_shuffle (ranks 3 to 5, r = 1 to 4; forward and gradient)", () => {
+    const cases = loadCases("added_ops", "pixelShuffle");
+    assert.ok(cases.length >= 20);
+    for (const c of cases) checkCase(c, ({ x }) => F.pixelShuffle(x!, c.args.upscaleFactor as number));
+  });
+  test("y[c, h·r + i, w·r + j] = x[c·r² + i·r + j, h, w]", () => {
+    const y = F.pixelShuffle(arange(8).reshape([1, 8, 1, 1]), 2);
+    assert.deepEqual(y.toArray(), [[[[0, 1], [2, 3]], [[4, 5], [6, 7]]]]);
+  });
+  gradcheckTest("gradcheck (float64)", () => {
+    gradcheck((x) => F.pixelShuffle(x, 2), [rand64([2, 8, 3, 2], 1)]);
+    gradcheck((x) => F.pixelShuffle(x, 3), [rand64([9, 2, 1], 2)]);
+  });
+  test("bad input", () => {
+    throwsWith(() => F.pixelShuffle(randn([8, 2]), 2), ShapeError, /^pixelShuffle: expects an input with at least 3 dims \[\*,C·r²,H,W\], got \[8,2\]$/);
+    throwsWith(() => F.pixelShuffle(randn([1, 6, 2, 2]), 2), ShapeError, /^pixelShuffle: the 6 channels of input \[1,6,2,2\] are not divisible by upscaleFactor² = 4$/);
+    throwsWith(() => F.pixelShuffle(randn([1, 4, 2, 2]), 0), ValueError, /^pixelShuffle: upscaleFactor must be an integer ≥ 1, got 0$/);
+    throwsWith(() => F.pixelShuffle(randn([1, 4, 2, 2]), 1.5), ValueError, /^pixelShuffle: upscaleFactor must be an integer ≥ 1, got 1.5$/);
+  });
+  test("exports as ONNX DepthToSpace (mode CRD) that onnxruntime runs with our values, 4-D and not", async () => {
+    for (const [shape, r] of [[[2, 12, 3, 5], 2], [[9, 2, 3], 3], [[2, 2, 8, 1, 3], 2]] as const) {
+      const x = randn([...shape]);
+      const ours = noGrad(() => F.pixelShuffle(x, r));
+      const bytes = io.exportOnnx((v: Tensor) => F.pixelShuffle(v, r), x);
+      assert.ok(decodeModel(bytes).graph!.node!.some((n) => n.opType === "DepthToSpace"));
+      const session = await ort.InferenceSession.create(bytes);
+      const got = (await session.run({ input: new ort.Tensor("float32", Float32Array.from(x.data), [...shape]) })).output!;
+      assert.deepEqual([...got.dims], [...ours.shape]);
+      assert.deepEqual([...(got.data as Float32Array)], [...ours.data], `shape ${shape.join("×")}, r = ${r}`);
+    }
   });
 });
