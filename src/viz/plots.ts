@@ -78,6 +78,7 @@ function labeller(width: number, n: number, formats: readonly ((k: number) => st
 export function filterGrid(weight: Tensor, opts: GridOptions = {}): Figure {
   if (weight.ndim !== 4) throw new ShapeError(`filterGrid: expects a conv weight [O,I,kh,kw], got shape [${weight.shape.join(",")}]`);
   const [o, i, kh, kw] = weight.shape as [number, number, number, number];
+  if (weight.size === 0) throw new ValueError(`filterGrid: the weight [${weight.shape.join(",")}] has no filters to draw`);
   const rgb = i === 3;
   const perFilter = rgb || i === 1;
   const chans = perFilter ? 1 : Math.min(i, 16);
@@ -138,6 +139,7 @@ export function featureMaps(act: Tensor, opts: GridOptions = {}): Figure {
   const a = act.ndim === 4 && act.shape[0] === 1 ? act.reshape(act.shape.slice(1)) : act;
   if (a.ndim !== 3) throw new ShapeError(`featureMaps: expects activations [C,H,W] or [1,C,H,W], got [${act.shape.join(",")}]`);
   const [n, h, w] = a.shape as [number, number, number];
+  if (a.size === 0) throw new ValueError(`featureMaps: the activations [${act.shape.join(",")}] have no maps to draw`);
   const perCell = opts.perCell ?? true;
   const layer = opts.layer ? `${opts.layer} ` : "";
   const title = opts.title ?? `${layer}${n} feature maps ${h}×${w}`;

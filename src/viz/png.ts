@@ -22,10 +22,8 @@ function crc32(bytes: Uint8Array, start: number, end: number): number {
 export function encodeRgbaPng(width: number, height: number, rgba: ArrayLike<number>): Uint8Array {
   // each row is preceded by its filter type, 0 (none): the cells are small and the zlib pass does the rest
   const raw = new Uint8Array(height * (width * 4 + 1));
-  for (let y = 0; y < height; y++) {
-    const o = y * (width * 4 + 1);
-    for (let i = 0; i < width * 4; i++) raw[o + 1 + i] = rgba[y * width * 4 + i]!;
-  }
+  const src = rgba instanceof Uint8Array || rgba instanceof Uint8ClampedArray ? rgba : Uint8Array.from(rgba);
+  for (let y = 0; y < height; y++) raw.set(src.subarray(y * width * 4, (y + 1) * width * 4), y * (width * 4 + 1) + 1);
   const idat = zlibSync(raw, { level: 6 });
   const ihdr = new Uint8Array(13);
   const hv = new DataView(ihdr.buffer);

@@ -105,6 +105,7 @@ test("filterGrid: ≥ 600 px, each filter labelled with its layer and index, gre
   const z = filterGrid(zeros([2, 1, 3, 3]));
   assert.deepEqual(rgbAt(draw(z), ...cellCentre(elements(z.svg, "image")[0]!, 3, 3, 1, 1)), [128, 128, 128]);
   assert.throws(() => filterGrid(zeros([3, 3])), ShapeError);
+  assert.throws(() => filterGrid(zeros([0, 1, 3, 3])), /filterGrid: the weight \[0,1,3,3\] has no filters to draw/);
 });
 
 test("filterGrid: RGB cells for 3 input channels; one row per filter and a column per input channel otherwise", () => {
@@ -135,6 +136,7 @@ test("featureMaps: ≥ 600 px, each map labelled with its range and scaled to it
   assert.deepEqual(rgbAt(draw(g), ...cellCentre(elements(g.svg, "image")[1]!, 2, 2, 0, 0)), [255, 255, 255]);
   assert.ok(texts(g.svg).includes("5") && texts(g.svg).includes("0"));
   assert.throws(() => featureMaps(zeros([2, 2])), ShapeError);
+  assert.throws(() => featureMaps(zeros([1, 0, 4, 4])), /featureMaps: the activations \[1,0,4,4\] have no maps to draw/);
 });
 
 test("montage and confusion matrix: labelled, ≥ 600 px, drawn", () => {
