@@ -1,5 +1,7 @@
-# ONNX models for the onnxruntime-node side of `npm run bench`: one Conv node per bench shape (no bias, opset 13,
-# like the anchors' make_conv_onnx.py) and, with --models, torchvision ResNet-18 / VGG-16 (random weights).
+# ONNX models for the onnxruntime-node and onnxruntime-web sides of `npm run bench`: one Conv node per bench shape (no
+# bias, opset 13, like the anchors' make_conv_onnx.py), LeNet-5 at batch 1 with the layers of src/models/lenet.ts
+# ('modern': C5 a 5×5 convolution, then F6 and the output) and, with --models, torchvision ResNet-18 / VGG-16 (random
+# weights). Input "x", output "y".
 # usage: /usr/bin/python3 bench/make_onnx.py OUTDIR '<shapes json>' [--models]
 import json, os, sys
 import numpy as np, onnx
@@ -22,8 +24,16 @@ for name, s in shapes.items():
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
     m.ir_version = 8
     onnx.save(m, path)
+
+import torch, torch.nn as nn
+lenet = os.path.join(out, "lenet5.onnx")
+if not os.path.exists(lenet):
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
+                        nn.Conv2d(16, 120, 5), nn.ReLU(), nn.Flatten(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+    torch.onnx.export(net.eval(), torch.randn(1, 1, 32, 32), lenet, input_names=["x"], output_names=["y"], opset_version=13)
 if "--models" in sys.argv:
-    import torch, torchvision
+    import torchvision
     for name, ctor in [("resnet18", torchvision.models.resnet18), ("vgg16", torchvision.models.vgg16)]:
         path = os.path.join(out, f"{name}.onnx")
         if os.path.exists(path):

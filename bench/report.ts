@@ -6,6 +6,7 @@ interface Row { workload: string; impl: string; ms: number | null; minMs?: numbe
 interface Result {
   machine: Record<string, unknown>;
   peaks: Record<string, { gflops: number } | null>;
+  peers?: Record<string, Record<string, unknown>>;
   rows: Row[];
   summary: Record<string, { best: string; ms: number; ratios: Record<string, number> }>;
 }
@@ -13,6 +14,7 @@ const text = readFileSync(process.argv[2]!, "utf8");
 const r = JSON.parse(text.slice(text.indexOf("\n{") + 1 || 0)) as Result; // skips npm's banner, if any
 const out: string[] = [];
 out.push(`Machine: ${JSON.stringify(r.machine)}`, "");
+if (r.peers) out.push(`Peers: ${Object.entries(r.peers).map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(", ")}`, "");
 out.push("WebAssembly SIMD peak measured in the same run (12 accumulators, best of 5): " +
   Object.entries(r.peaks).map(([k, v]) => `${k} ${v ? v.gflops.toFixed(1) : "n/a"} GFLOP/s`).join(", "),
   "GFLOP/s count the direct convolution's FLOPs (3×3 convolutions run as Winograd transforms with 2.25–4× fewer multiplications, so their share of the peak can pass 100%).", "");
@@ -27,7 +29,7 @@ for (const wl of workloads) {
     if (x.imgPerS !== undefined) return `${x.imgPerS.toFixed(0)} img/s`;
     const g = x.gflops !== undefined ? ` (${x.gflops.toFixed(1)})` : "";
     const p = x.peakShare !== undefined ? ` ${(100 * x.peakShare).toFixed(0)}%` : "";
-    return `${x.ms < 10 ? x.ms.toFixed(2) : x.ms.toFixed(1)}${g}${p}`;
+    return `${x.ms < 10 ? x.ms.toFixed(2) : x.ms.toFixed(1)}${g}${p}${x.note ? ` (${x.note})` : ""}`;
   });
   out.push(`| ${wl} | ${cells.join(" | ")} |`);
 }

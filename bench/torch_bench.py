@@ -1,5 +1,6 @@
 # PyTorch side of `npm run bench`: conv2d forward / forward+backward on the bench shapes, LeNet-5 training
-# throughput (batch 64, SGD momentum 0.9) and ResNet-18 / VGG-16 batch-1 inference; prints one JSON object.
+# throughput (batch 64, SGD momentum 0.9), LeNet-5 batch-1 inference and ResNet-18 / VGG-16 batch-1 inference; prints
+# one JSON object.
 # usage: OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/torch_bench.py THREADS '<shapes json>' [--models] [--quick]
 import json, math, os, sys, time
 import torch, torch.nn as nn, torch.nn.functional as F
@@ -64,6 +65,17 @@ t0 = time.perf_counter()
 for i in range(steps):
     step(i)
 out["lenet_train_img_s"] = B * steps / (time.perf_counter() - t0)
+
+# LeNet-5 inference at batch 1 with src/models/lenet.ts's layers (C5 a convolution), as in bench/make_onnx.py's file.
+lenet = nn.Sequential(nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
+                      nn.Conv2d(16, 120, 5), nn.ReLU(), nn.Flatten(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10)).eval()
+x1 = torch.randn(1, 1, 32, 32)
+
+
+def lenet_inf():
+    with torch.no_grad():
+        lenet(x1)
+out["lenet_infer"] = bench(lenet_inf)
 
 if with_models:
     import torchvision
