@@ -192,7 +192,6 @@ class Exporter implements OnnxEmitter {
       case "matmul": return this.protoNode("MatMul", ins);
       case "identity":
       case "to": return this.protoNode("Identity", ins);
-      case "cat": return this.protoNode("Concat", ins, [int("axis", need<number>(a, fn.name, "dim"))]);
       case "sum": {
         const dims = need<number[]>(a, fn.name, "dim");
         return this.protoNode("ReduceSum", [ins[0]!, this.intConstant(dims, "axes")], [int("keepdims", need<boolean>(a, fn.name, "keepdim") ? 1 : 0)]);
@@ -217,9 +216,6 @@ class Exporter implements OnnxEmitter {
 
 }
 
-/** A cat's real inputs and dim. The tape records neither the dim nor a copy of the input list: cat keeps the
- *  caller's array, which DenseNet keeps appending to (src/ops/movement.ts), so take the leading inputs whose sizes
- *  along the one dim where the output differs add up to the output's. */
 // ---- attribute builders ----
 function need<T = number[]>(a: Record<string, unknown>, op: string, key: string): T {
   if (!(key in a)) throw new OnnxExportError(`ONNX export: op '${op}' does not record '${key}' on the tape`);

@@ -1,12 +1,12 @@
 // Ops that move elements without arithmetic: reshape/view, permute, transpose, flatten, squeeze, unsqueeze,
-// expand, slice/select/flip, cat, stack, pad. All but reshape go through one strided-copy kernel, and so does
-// every backward: the gradient of a strided read is a strided (accumulating) write.
+// expand, slice/select/flip, cat, stack, pad, split/chunk, repeat, and the indexing ops indexSelect, gather, oneHot.
+// All but reshape and the gathers go through one strided-copy kernel, and so does every backward: the gradient of a
+// strided read is a strided (accumulating) write. The table ops are defined here; the rest are compositions of them.
 import { Tensor } from "../tensor/tensor.js";
 import { checkInt, fmtShape, normDim, sizeOf, type Shape } from "../tensor/shape.js";
 import { kernel } from "../backends/registry.js";
-import { record, needsGrad } from "../autograd/graph.js";
 import { emptyLike } from "./util.js";
-import { apply, defineOp, type OnnxForm } from "./op.js";
+import { apply, defineOp, type OnnxEmitter, type OnnxForm } from "./op.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 
 /** A strided read's attributes: x read through (offset, strides) into a contiguous tensor of `shape`; `op` fixes its
@@ -183,44 +183,58 @@ export function clone(x: Tensor): Tensor {
   return apply(cloneOp, [x], { offset: 0, strides: x.strides, shape: x.shape });
 }
 
+/** cat's attribute: the dim it joins along (non-negative). */
+export interface CatAttrs {
+  dim: number;
+}
+
+/** Tensors joined along `dim`: each is copied into its stretch of the output, and gets back that stretch of the
+ *  gradient. */
+export const catOp = defineOp<CatAttrs>({
+  name: "cat",
+  shape: (xs, a, op) => {
+    xs.forEach((s, k) => {
+      if (s.length === 0) throw new ShapeError(`${op}: tensor ${k} is zero-dimensional and cannot be concatenated; use stack`);
+    });
+    const first = xs[0]!;
+    xs.forEach((s, k) => {
+      if (s.length !== first.length || s.some((v, i) => i !== a.dim && v !== first[i])) {
+        throw new ShapeError(`${op}: tensor ${k} has shape ${fmtShape(s)} but tensor 0 has ${fmtShape(first)}; all dims except dim ${a.dim} must match`);
+      }
+    });
+    return first.map((v, i) => (i === a.dim ? xs.reduce((n, s) => n + s[i]!, 0) : v));
+  },
+  forward: (xs, a, y) => {
+    let at = 0;
+    for (const t of xs) {
+      kernel("copyStrided", t.data)(t.data, 0, t.strides, t.shape, y.data, at * y.strides[a.dim]!, y.strides, false);
+      at += t.shape[a.dim]!;
+    }
+  },
+  backward: (g, xs, _y, a) => {
+    let at = 0;
+    return xs.map((t) => {
+      const offset = at * g.strides[a.dim]!;
+      at += t.shape[a.dim]!;
+      if (!t.requiresGrad) return null;
+      const gt = emptyLike(g.dtype, t.shape);
+      kernel("copyStrided", g.data)(g.data, offset, g.strides, t.shape, gt.data, 0, gt.strides, false);
+      return gt;
+    });
+  },
+  onnx: { export: (e, xs, a) => e.node("Concat", xs, { axis: { int: a.dim } }) },
+});
+
 /** Join tensors along `dim`; all other dims must agree. */
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new ValueError("cat: needs at least one tensor");
   const first = tensors[0]!;
-  tensors.forEach((t, k) => {
-    if (t.ndim === 0) throw new ShapeError(`cat: tensor ${k} is zero-dimensional and cannot be concatenated; use stack`);
-  });
   const d = normDim("cat", dim, first.ndim);
   tensors.forEach((t, k) => {
-    if (t.ndim !== first.ndim || t.shape.some((v, i) => i !== d && v !== first.shape[i])) {
-      throw new ShapeError(`cat: tensor ${k} has shape ${fmtShape(t.shape)} but tensor 0 has ${fmtShape(first.shape)}; all dims except dim ${d} must match`);
-    }
     if (t.dtype !== first.dtype) throw new DTypeError(`cat: tensor ${k} is ${t.dtype}, tensor 0 is ${first.dtype}; convert one with .to()`);
   });
-  const shape = [...first.shape];
-  shape[d] = tensors.reduce((n, t) => n + t.shape[d]!, 0);
-  const out = emptyLike(first.dtype, shape);
-  const offsets: number[] = [];
-  let at = 0;
-  for (const t of tensors) {
-    offsets.push(at * out.strides[d]!);
-    kernel("copyStrided", t.data)(t.data, 0, t.strides, t.shape, out.data, at * out.strides[d]!, out.strides, false);
-    at += t.shape[d]!;
-  }
-  if (needsGrad(...tensors)) {
-    // a copy: the caller may keep pushing onto its array (DenseNet does), which must not change the tape
-    const inputs = [...tensors];
-    record(out, "cat", inputs, (g) =>
-      inputs.map((t, k) => {
-        if (!t.requiresGrad) return null;
-        const gt = emptyLike(g.dtype, t.shape);
-        kernel("copyStrided", g.data)(g.data, offsets[k]!, g.strides, t.shape, gt.data, 0, gt.strides, false);
-        return gt;
-      }),
-      { dim: d },
-    );
-  }
-  return out;
+  // a copy: the caller may keep pushing onto its array (DenseNet does), which must not change the tape
+  return apply(catOp, [...tensors], { dim: d });
 }
 
 /** Join tensors of equal shape along a new dim. */
@@ -273,6 +287,8 @@ function padDim(x: Tensor, dim: number, before: number, after: number, mode: Pad
   const side = (count: number, front: boolean): Tensor => {
     const shape = x.shape.map((v, i) => (i === dim ? count : v));
     if (mode === "constant") {
+      // a meta input gets a meta side: the shape pass allocates and fills nothing
+      if (x.isMeta) return Tensor.meta(shape, x.dtype);
       const c = emptyLike(x.dtype, shape);
       if (value !== 0) c.data.fill(value);
       return c;
@@ -301,79 +317,154 @@ function positions(op: string, index: Tensor, size: number, dim: number): Int32A
   return out;
 }
 
+/** The attribute of indexSelect and gather: the dim they index along (non-negative). The index is their second input,
+ *  read (and checked) by the forward, which saves its integer positions for the backward; it gets no gradient. */
+export interface IndexAttrs {
+  dim: number;
+}
+
+/** ONNX's gathers take int64 indices (ONNX type 7); ours are float tensors. */
+const int64Index = (e: OnnxEmitter, index: string): string => e.node("Cast", [index], { to: { int: 7 } });
+
+/** x: [..., n, ...], index: [k] → [..., k, ...]: one strided copy per selected entry (the [outer, inner] slab at its
+ *  position along dim); the backward adds each entry's gradient back, so repeated entries sum. */
+export const indexSelectOp = defineOp<IndexAttrs, Int32Array>({
+  name: "indexSelect",
+  shape: ([x, index], a, op) => {
+    if (index!.length > 1) throw new ShapeError(`${op}: index must be 1-D, got shape ${fmtShape(index!)}`);
+    if (x!.length > 0) return x!.map((v, i) => (i === a.dim ? sizeOf(index!) : v));
+    if (sizeOf(index!) !== 1) throw new ShapeError(`${op}: a zero-dimensional input takes an index of one element, got shape ${fmtShape(index!)}`);
+    return [];
+  },
+  forward: ([x, index], a, y) => {
+    const pos = positions("indexSelect", index!, x!.shape[a.dim] ?? 1, a.dim);
+    const { slab, src, dst } = slabs(x!.shape, a.dim, pos.length);
+    const copy = kernel("copyStrided", x!.data);
+    pos.forEach((p, j) => copy(x!.data, p * slab[1]!, src, slab, y.data, j * slab[1]!, dst, false));
+    return pos;
+  },
+  backward: (g, [x], _y, a, pos) => {
+    if (!x!.requiresGrad) return [null, null];
+    const { slab, src, dst } = slabs(x!.shape, a.dim, pos.length);
+    const gx = emptyLike(g.dtype, x!.shape);
+    const acc = kernel("copyStrided", g.data);
+    pos.forEach((p, j) => acc(g.data, j * slab[1]!, dst, slab, gx.data, p * slab[1]!, src, true));
+    return [gx, null];
+  },
+  onnx: { export: (e, [x, index], a) => e.node("Gather", [x!, int64Index(e, index!)], { axis: { int: a.dim } }) },
+});
+
+/** indexSelect's [outer, inner] slab at one position along dim, and its strides in x ([..., n, ...]) and in the
+ *  output ([..., k, ...]). */
+function slabs(x: Shape, dim: number, k: number): { slab: number[]; src: number[]; dst: number[] } {
+  const inner = sizeOf(x.slice(dim + 1));
+  return { slab: [sizeOf(x.slice(0, dim)), inner], src: [(x[dim] ?? 1) * inner, 1], dst: [k * inner, 1] };
+}
+
 /** The entries `index` (1-D, integer values, repeats allowed) along `dim`, like torch.index_select.
  *  x: [..., n, ...], index: [k] → [..., k, ...]; the backward sums the gradient of repeated entries. */
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
-  const d = normDim("indexSelect", dim, x.ndim);
-  if (index.ndim > 1) throw new ShapeError(`indexSelect: index must be 1-D, got shape ${fmtShape(index.shape)}`);
-  const n = x.shape[d] ?? 1;
-  const pos = positions("indexSelect", index, n, d);
-  const shape = x.ndim === 0 ? [] : x.shape.map((v, i) => (i === d ? pos.length : v));
-  const inner = sizeOf(x.shape.slice(d + 1)), outer = sizeOf(x.shape.slice(0, d));
-  // one strided copy per selected entry: the [outer, inner] slab at position p along dim
-  const slab = [outer, inner], srcStrides = [n * inner, 1], dstStrides = [pos.length * inner, 1];
-  const out = emptyLike(x.dtype, shape);
-  const copy = kernel("copyStrided", x.data);
-  pos.forEach((p, j) => copy(x.data, p * inner, srcStrides, slab, out.data, j * inner, dstStrides, false));
-  if (needsGrad(x)) {
-    record(out, "indexSelect", [x], (g) => {
-      const gx = emptyLike(g.dtype, x.shape);
-      const acc = kernel("copyStrided", g.data);
-      pos.forEach((p, j) => acc(g.data, j * inner, dstStrides, slab, gx.data, p * inner, srcStrides, true));
-      return [gx];
-    }, { dim: d });
-  }
+  return apply(indexSelectOp, [x, index], { dim: normDim("indexSelect", dim, x.ndim) });
+}
+
+/** `list` with entries `dim` and the last swapped (a swap is its own inverse). */
+function swapLast<T>(list: readonly T[], dim: number): T[] {
+  const r = [...list];
+  if (r.length > 0) [r[dim], r[r.length - 1]] = [r[r.length - 1]!, r[dim]!];
+  return r;
+}
+
+/** t's values cropped to `extent` (from the start of each dim) with dims `dim` and last swapped, contiguous: one
+ *  strided copy. */
+function dimLast(t: Tensor, dim: number, extent: Shape): Tensor {
+  const out = emptyLike(t.dtype, swapLast(extent, dim));
+  kernel("copyStrided", t.data)(t.data, 0, swapLast(t.strides, dim), out.shape, out.data, 0, out.strides, false);
   return out;
 }
+
+/** x cropped to the index in every dim but `dim`: the part gather reads. */
+const gatherCrop = (x: Shape, index: Shape, dim: number): number[] => x.map((v, i) => (i === dim ? v : index[i]!));
+
+/** out[i₀…i_dim…] = x[i₀…index[i₀…i_dim…]…]. With `dim` moved last and x cropped to the index, a row-wise gather of
+ *  planes (planeGather); the backward scatters (adds) the gradient back the same way. */
+export const gatherOp = defineOp<IndexAttrs, Int32Array>({
+  name: "gather",
+  shape: ([x, index], a, op) => {
+    if (index!.length !== x!.length) throw new ShapeError(`${op}: index ${fmtShape(index!)} must have the rank of the input ${fmtShape(x!)}`);
+    index!.forEach((v, i) => {
+      if (i !== a.dim && v > x![i]!) {
+        throw new ShapeError(`${op}: index ${fmtShape(index!)} is larger than the input ${fmtShape(x!)} in dim ${i} (only dim ${a.dim} may differ)`);
+      }
+    });
+    return [...index!];
+  },
+  forward: ([x, index], a, y) => {
+    const d = a.dim, n = x!.shape[d] ?? 1, k = index!.shape[d] ?? 1;
+    const xs = dimLast(x!, d, gatherCrop(x!.shape, index!.shape, d));
+    const idx = dimLast(index!, d, index!.shape);
+    const pos = positions("gather", idx, n, d);
+    const out = emptyLike(y.dtype, idx.shape);
+    kernel("planeGather", xs.data)(xs.data, n, pos, true, sizeOf(idx.shape.slice(0, -1)), k, out.data);
+    kernel("copyStrided", out.data)(out.data, 0, swapLast(out.strides, d), y.shape, y.data, 0, y.strides, false);
+    return pos;
+  },
+  backward: (g, [x, index], _y, a, pos) => {
+    if (!x!.requiresGrad) return [null, null];
+    const d = a.dim, n = x!.shape[d] ?? 1, k = index!.shape[d] ?? 1;
+    const crop = gatherCrop(x!.shape, index!.shape, d);
+    const gs = dimLast(g, d, g.shape);
+    const gxs = emptyLike(g.dtype, swapLast(crop, d));
+    kernel("planeScatter", gs.data)(gs.data, k, pos, true, sizeOf(gs.shape.slice(0, -1)), gxs.data, n, true);
+    // back into x's order and size: the cropped-away entries get no gradient
+    const gx = emptyLike(g.dtype, x!.shape);
+    kernel("copyStrided", gxs.data)(gxs.data, 0, swapLast(gxs.strides, d), crop, gx.data, 0, gx.strides, false);
+    return [gx, null];
+  },
+  onnx: { export: (e, [x, index], a) => e.node("GatherElements", [x!, int64Index(e, index!)], { axis: { int: a.dim } }) },
+});
 
 /** out[i₀…i_dim…] = x[i₀…index[i₀…i_dim…]…], like torch.gather. index has x's rank and no dim larger than x's
  *  (except along `dim`); out has index's shape. The backward scatters (adds) the gradient back. */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
-  const d = normDim("gather", dim, x.ndim);
-  if (index.ndim !== x.ndim) throw new ShapeError(`gather: index ${fmtShape(index.shape)} must have the rank of the input ${fmtShape(x.shape)}`);
-  index.shape.forEach((v, i) => {
-    if (i !== d && v > x.shape[i]!) {
-      throw new ShapeError(`gather: index ${fmtShape(index.shape)} is larger than the input ${fmtShape(x.shape)} in dim ${i} (only dim ${d} may differ)`);
-    }
-  });
-  if (x.ndim === 0) return indexSelect(x, 0, index.reshape([1])).reshape([]);
-  // bring `dim` last and crop the other dims to the index: then it is a row-wise gather of planes
-  const last = x.ndim - 1;
-  const crop = (t: Tensor): Tensor => index.shape.reduce((r: Tensor, v, i) => (i !== d && v < t.shape[i]! ? slice(r, i, 0, v) : r), t);
-  const xs = transpose(crop(x), d, last);
-  const idx = transpose(index.detach(), d, last);
-  const n = xs.shape[last]!, k = idx.shape[last]!, planes = sizeOf(idx.shape.slice(0, -1));
-  const pos = positions("gather", idx, n, d);
-  const out = emptyLike(x.dtype, idx.shape);
-  kernel("planeGather", xs.data)(xs.data, n, pos, true, planes, k, out.data);
-  if (needsGrad(xs)) {
-    record(out, "gather", [xs], (g) => {
-      const gx = emptyLike(g.dtype, xs.shape);
-      kernel("planeScatter", g.data)(g.data, k, pos, true, planes, gx.data, n, true);
-      return [gx];
-    }, { dim: d });
-  }
-  return transpose(out, d, last);
+  return apply(gatherOp, [x, index], { dim: normDim("gather", dim, x.ndim) });
 }
+
+/** oneHot's attribute: the number of classes (columns). */
+export interface OneHotAttrs {
+  numClasses: number;
+}
+
+/** index [...] → [..., numClasses]: row p gets a 1 at column index[p]. No gradient. */
+export const oneHotOp = defineOp<OneHotAttrs>({
+  name: "oneHot",
+  shape: ([index], a) => [...index!, a.numClasses],
+  forward: ([index], a, y) => {
+    const c = a.numClasses;
+    const pos = positions("oneHot", index!, c, -1);
+    for (let i = 0; i < pos.length; i++) {
+      if (index!.data[i]! < 0) throw new ValueError(`oneHot: index ${index!.data[i]} is negative; classes are 0..${c - 1}`);
+    }
+    const ones = emptyLike(y.dtype, [pos.length]);
+    ones.data.fill(1);
+    kernel("planeScatter", y.data)(ones.data, 1, pos, true, pos.length, y.data, c, false);
+  },
+  backward: null,
+  onnx: {
+    export: (e, [index], a) => e.node("OneHot", [index!, e.floatConstant([a.numClasses], [], "depth"), e.floatConstant([0, 1], [2], "values")], { axis: { int: -1 } }),
+  },
+});
 
 /** One-hot rows: index [...] of integers in [0, numClasses) → [..., numClasses] of 1/0 (float, no gradient).
  *  numClasses −1 (the default) means max(index) + 1, like torch.nn.functional.one_hot. */
 export function oneHot(index: Tensor, numClasses = -1): Tensor {
   let c = numClasses;
   if (c === -1) {
+    if (index.isMeta) throw new ValueError("oneHot: numClasses -1 counts the classes in the index's values, which a meta tensor does not have; give numClasses");
     c = 0;
     for (const v of index.data) c = Math.max(c, v + 1);
   }
   checkInt("oneHot", "numClasses", c, 1);
-  const pos = positions("oneHot", index, c, -1);
-  for (let i = 0; i < pos.length; i++) {
-    if (index.data[i]! < 0) throw new ValueError(`oneHot: index ${index.data[i]} is negative; classes are 0..${c - 1}`);
-  }
-  const out = emptyLike(index.dtype, [...index.shape, c]);
-  const ones = emptyLike(index.dtype, [pos.length]).add(1);
-  // row p gets a 1 at column pos[p]
-  kernel("planeScatter", out.data)(ones.data, 1, pos, true, pos.length, out.data, c, false);
-  return out;
+  return apply(oneHotOp, [index], { numClasses: c });
 }
 
 /** Pieces of `sizes[i]` entries along `dim` (one number: equal pieces of that size, the last one smaller), like
