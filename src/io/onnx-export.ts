@@ -192,10 +192,6 @@ class Exporter implements OnnxEmitter {
       case "matmul": return this.protoNode("MatMul", ins);
       case "identity":
       case "to": return this.protoNode("Identity", ins);
-      case "sum": {
-        const dims = need<number[]>(a, fn.name, "dim");
-        return this.protoNode("ReduceSum", [ins[0]!, this.intConstant(dims, "axes")], [int("keepdims", need<boolean>(a, fn.name, "keepdim") ? 1 : 0)]);
-      }
       default:
         throw new OnnxExportError(`ONNX export: op '${fn.name}' has no ONNX mapping${fn.attrs ? "" : " (and records no attrs on the tape)"}`);
     }

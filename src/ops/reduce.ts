@@ -1,42 +1,38 @@
-// Reductions over dims with keepdim: sum, mean, max, min, argmax, argmin, var; each with its backward.
+// Reductions over dims with keepdim. Table ops: sum, max/min (along a dim or over every element), argmax/argmin; mean,
+// var, logsumexp, all and any are compositions of them.
 import { Tensor } from "../tensor/tensor.js";
-import { fmtShape, normDim, sizeOf } from "../tensor/shape.js";
+import { fmtShape, normDim, sizeOf, type Shape } from "../tensor/shape.js";
+import { allocate, type DataArray } from "../tensor/dtype.js";
 import type { ArgReduceOp, ReduceOp } from "../backends/backend.js";
 import { kernel } from "../backends/registry.js";
-import { record, needsGrad } from "../autograd/graph.js";
 import { emptyLike } from "./util.js";
+import { apply, defineOp, type OpDef } from "./op.js";
 import { ValueError } from "../errors.js";
 
 /** Split a shape around `dim` into the [outer, size, inner] view the kernels reduce over. */
-function around(shape: readonly number[], dim: number): [number, number, number] {
+function around(shape: Shape, dim: number): [number, number, number] {
   return [sizeOf(shape.slice(0, dim)), shape[dim] ?? 1, sizeOf(shape.slice(dim + 1))];
 }
 
-function reduceDimRaw(op: ReduceOp, x: Tensor, dim: number): Tensor {
-  return reduceRun(op, x, dim, dim);
-}
-
-/** Reduce the consecutive dims first..last of x in one kernel pass; they stay as size-1 dims. */
-function reduceRun(op: ReduceOp, x: Tensor, first: number, last: number): Tensor {
-  const outer = sizeOf(x.shape.slice(0, first)), size = sizeOf(x.shape.slice(first, last + 1)), inner = sizeOf(x.shape.slice(last + 1));
-  if (size === 0 && op !== "sum" && op !== "prod") throw new ValueError(`${op}: cannot reduce over the empty ${first === last ? `dim ${first}` : `dims ${first}..${last}`} of shape ${fmtShape(x.shape)}`);
-  const shape = x.shape.map((d, i) => (i >= first && i <= last ? 1 : d));
-  const out = emptyLike(x.dtype, shape);
-  kernel("reduce", x.data)(op, x.data, outer, size, inner, out.data);
-  return out;
-}
-
-/** Reduce the sorted `dims` of x (kept as size-1 dims), one kernel pass per run of consecutive dims. */
-function reduceRaw(op: ReduceOp, x: Tensor, dims: readonly number[]): Tensor {
-  let r = x.detach();
+/** Reduces the sorted `dims` of x into y (x's shape with those dims reduced), one kernel pass per run of consecutive
+ *  dims, the last one straight into y; no dims: a copy. */
+function reduceInto(op: ReduceOp, x: Tensor, dims: readonly number[], y: DataArray): void {
+  if (dims.length === 0) {
+    kernel("copyStrided", x.data)(x.data, 0, x.strides, x.shape, y, 0, x.strides, false);
+    return;
+  }
+  let shape: Shape = x.shape, data = x.data;
   for (let j = dims.length - 1; j >= 0; ) {
     const last = dims[j]!;
     let first = last;
     while (j > 0 && dims[j - 1] === first - 1) first = dims[--j]!;
     j--;
-    r = reduceRun(op, r, first, last);
+    const outer = sizeOf(shape.slice(0, first)), size = sizeOf(shape.slice(first, last + 1)), inner = sizeOf(shape.slice(last + 1));
+    shape = shape.map((d, i) => (i >= first && i <= last ? 1 : d));
+    const out = j < 0 ? y : allocate(x.dtype, sizeOf(shape));
+    kernel("reduce", data)(op, data, outer, size, inner, out);
+    data = out;
   }
-  return r;
 }
 
 function dimsOf(op: string, x: Tensor, dim: number | readonly number[] | undefined): number[] {
@@ -47,20 +43,34 @@ function dimsOf(op: string, x: Tensor, dim: number | readonly number[] | undefin
   return norm.sort((a, b) => a - b);
 }
 
-function keptShape(x: Tensor, dims: readonly number[], keepdim: boolean): number[] {
-  return keepdim ? x.shape.map((d, i) => (dims.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !dims.includes(i));
+function keptShape(x: Shape, dims: readonly number[], keepdim: boolean): number[] {
+  return keepdim ? x.map((d, i) => (dims.includes(i) ? 1 : d)) : x.filter((_, i) => !dims.includes(i));
 }
+
+/** sum's attributes: the reduced dims (sorted, non-negative) and whether they stay as size-1 dims. */
+export interface SumAttrs {
+  dim: number[];
+  keepdim: boolean;
+}
+
+/** Σ over dims; the backward spreads the gradient back over them (an expand). */
+export const sumOp = defineOp<SumAttrs>({
+  name: "sum",
+  shape: ([x], a) => keptShape(x!, a.dim, a.keepdim),
+  forward: ([x], a, y) => reduceInto("sum", x!, a.dim, y.data),
+  backward: (g, [x], _y, a) => [g.reshape(keptShape(x!.shape, a.dim, true)).expand(x!.shape)],
+  onnx: {
+    export: (e, [x], a) => e.node("ReduceSum", [x!, e.intConstant(a.dim, "axes")], {
+      keepdims: { int: a.keepdim ? 1 : 0 },
+      // ONNX reads no axes as every axis; ours is no reduction
+      ...(a.dim.length === 0 ? { noop_with_empty_axes: { int: 1 } } : {}),
+    }),
+  },
+});
 
 /** Sum over `dim` (all dims if omitted). x: any shape → reduced shape. */
 export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
-  const dims = dimsOf("sum", x, dim);
-  const r = reduceRaw("sum", x, dims);
-  const result = new Tensor(r.storage, keptShape(x, dims, keepdim));
-  if (needsGrad(x)) {
-    const kept = keptShape(x, dims, true);
-    record(result, "sum", [x], (g) => [g.reshape(kept).expand(x.shape)], { dim: dims, keepdim });
-  }
-  return result;
+  return apply(sumOp, [x], { dim: dimsOf("sum", x, dim), keepdim });
 }
 
 /** Mean over `dim` (all dims if omitted). */
@@ -70,32 +80,55 @@ export function mean(x: Tensor, dim?: number | readonly number[], keepdim = fals
   return sum(x, dim, keepdim).div(count);
 }
 
-function extremum(op: "max" | "min", x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
-  if (dim === undefined) {
-    if (x.size === 0) throw new ValueError(`${op}: the tensor is empty`);
-    // Whole-tensor extremum: the gradient is shared evenly between ties, as PyTorch 1.13 does.
-    const flat = x.detach().reshape([x.size]);
-    const v = reduceDimRaw(op, flat, 0).reshape([]);
-    const result = new Tensor(v.storage, []);
-    if (needsGrad(x)) {
-      record(result, op, [x], (g) => {
-        const xd = x.detach(), m = result.detach();
+/** The attributes of max, min, argmax and argmin: the dim (non-negative; null: every element, as if flattened) and
+ *  whether it stays as a size-1 dim (always false for max/min over every element, as PyTorch). */
+export interface ExtremumAttrs {
+  dim: number | null;
+  keepdim: boolean;
+}
+
+/** The output shape of max/min/argmax/argmin; none reduces over nothing. */
+function extremumShape(op: string, x: Shape, a: ExtremumAttrs): number[] {
+  if (a.dim === null) {
+    if (sizeOf(x) === 0) throw new ValueError(`${op}: the tensor is empty`);
+    return a.keepdim ? x.map(() => 1) : [];
+  }
+  if ((x[a.dim] ?? 1) === 0) throw new ValueError(`${op}: cannot reduce over the empty dim ${a.dim} of shape ${fmtShape(x)}`);
+  return keptShape(x, [a.dim], a.keepdim);
+}
+
+/** The [outer, size, inner] view an extremum reduces over. */
+const extremumView = (x: Tensor, a: ExtremumAttrs): [number, number, number] => (a.dim === null ? [1, x.size, 1] : around(x.shape, a.dim));
+
+/** Max or min over a dim or every element. Along a dim the gradient goes to the index argmax/argmin returns (the
+ *  first extremum), which the forward saves; over every element it is shared evenly between ties, as PyTorch 1.13. */
+function extremumOp(op: "max" | "min"): OpDef<ExtremumAttrs, Tensor | null> {
+  return defineOp<ExtremumAttrs, Tensor | null>({
+    name: op,
+    shape: ([x], a, caller) => extremumShape(caller, x!, a),
+    forward: ([x], a, y, save) => {
+      const [outer, size, inner] = extremumView(x!, a);
+      kernel("reduce", x!.data)(op, x!.data, outer, size, inner, y.data);
+      if (!save || a.dim === null) return null;
+      const idx = emptyLike(x!.dtype, y.shape);
+      kernel("argReduce", x!.data)(op === "max" ? "argmax" : "argmin", x!.data, outer, size, inner, idx.data);
+      return idx;
+    },
+    backward: (g, [x], y, a, idx) => {
+      if (a.dim === null) {
+        const xd = x!.detach(), m = y.detach();
         const mask = Number.isNaN(m.data[0]!) ? xd.ne(xd) : xd.eq(m); // a NaN result comes from the NaNs
         return [mask.mul(g.div(mask.sum()))];
-      });
-    }
-    return result;
-  }
-  const d = normDim(op, dim, x.ndim);
-  const values = reduceDimRaw(op, x.detach(), d);
-  const result = new Tensor(values.storage, keptShape(x, [d], keepdim));
-  if (needsGrad(x)) {
-    // Along a dim, the gradient goes to the index the op returns (the first extremum).
-    const idx = argReduce(op === "max" ? "argmax" : "argmin", x.detach(), d, true);
-    record(result, op, [x], (g) => [oneHotAlong(idx, x.shape, d).mul(g.reshape(idx.shape))]);
-  }
-  return result;
+      }
+      const kept = keptShape(x!.shape, [a.dim], true);
+      return [oneHotAlong(idx!, x!.shape, a.dim).mul(g.reshape(kept))];
+    },
+    onnx: null,
+  });
 }
+
+export const maxOp = extremumOp("max");
+export const minOp = extremumOp("min");
 
 /** 1 at position idx[...] along `dim` of `shape`, 0 elsewhere. */
 function oneHotAlong(idx: Tensor, shape: readonly number[], dim: number): Tensor {
@@ -105,18 +138,44 @@ function oneHotAlong(idx: Tensor, shape: readonly number[], dim: number): Tensor
   return out;
 }
 
+function extremum(op: "max" | "min", x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
+  const a: ExtremumAttrs = dim === undefined ? { dim: null, keepdim: false } : { dim: normDim(op, dim, x.ndim), keepdim };
+  return apply(op === "max" ? maxOp : minOp, [x], a);
+}
+
+/** Largest element along `dim` (of the whole tensor if omitted, as a scalar). */
 export const max = (x: Tensor, dim?: number, keepdim = false): Tensor => extremum("max", x, dim, keepdim);
+/** Smallest element along `dim` (of the whole tensor if omitted, as a scalar). */
 export const min = (x: Tensor, dim?: number, keepdim = false): Tensor => extremum("min", x, dim, keepdim);
 
+/** The index of the first max/min (as a float) along a dim or of the flattened tensor. No gradient. */
+function argReduceOp(op: ArgReduceOp): OpDef<ExtremumAttrs> {
+  return defineOp<ExtremumAttrs>({
+    name: op,
+    shape: ([x], a, caller) => extremumShape(caller, x!, a),
+    forward: ([x], a, y) => {
+      const [outer, size, inner] = extremumView(x!, a);
+      kernel("argReduce", x!.data)(op, x!.data, outer, size, inner, y.data);
+    },
+    backward: null,
+    onnx: {
+      export: (e, [x], a, _x, y) => {
+        const type = op === "argmax" ? "ArgMax" : "ArgMin";
+        // ONNX gives int64 indices, ours are floats; over every element: of the flattened tensor, then y's shape
+        const idx = a.dim === null
+          ? e.node("Reshape", [e.node(type, [e.node("Reshape", [x!, e.intConstant([-1], "shape")])], { axis: { int: 0 }, keepdims: { int: 1 } }), e.intConstant(y, "shape")])
+          : e.node(type, [x!], { axis: { int: a.dim }, keepdims: { int: a.keepdim ? 1 : 0 } });
+        return e.node("Cast", [idx], { to: { int: 1 } });
+      },
+    },
+  });
+}
+
+export const argmaxOp = argReduceOp("argmax");
+export const argminOp = argReduceOp("argmin");
+
 function argReduce(op: ArgReduceOp, x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
-  if (dim === undefined && x.size === 0) throw new ValueError(`${op}: the tensor is empty`);
-  if (dim === undefined) return argReduce(op, x.detach().reshape([x.size]), 0, false).reshape(keepdim ? x.shape.map(() => 1) : []);
-  const d = normDim(op, dim, x.ndim);
-  const [outer, size, inner] = around(x.shape, d);
-  if (size === 0) throw new ValueError(`${op}: cannot reduce over the empty dim ${d} of shape ${fmtShape(x.shape)}`);
-  const out = emptyLike(x.dtype, keptShape(x, [d], keepdim));
-  kernel("argReduce", x.data)(op, x.data, outer, size, inner, out.data);
-  return out;
+  return apply(op === "argmax" ? argmaxOp : argminOp, [x], { dim: dim === undefined ? null : normDim(op, dim, x.ndim), keepdim });
 }
 
 /** Index of the first maximum along `dim` (of the flattened tensor if omitted), as a float tensor. */
@@ -143,21 +202,25 @@ export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = 
   const dims = dimsOf("logsumexp", x, dim);
   if (x.size === 0) return sum(x, dims, keepdim).log();
   // the shift is a constant for autograd: d/dx [log Σ exp(x − m) + m] = softmax(x) whatever m is
-  const m = reduceRaw("max", x, dims);
-  for (let i = 0; i < m.size; i++) if (!Number.isFinite(m.data[i]!)) m.data[i] = 0; // all −inf (or inf) rows: no shift
+  const kept = keptShape(x.shape, dims, true);
+  let m: Tensor;
+  if (x.isMeta) m = Tensor.meta(kept, x.dtype);
+  else {
+    m = emptyLike(x.dtype, kept);
+    reduceInto("max", x, dims, m.data);
+    for (let i = 0; i < m.size; i++) if (!Number.isFinite(m.data[i]!)) m.data[i] = 0; // all −inf (or inf) rows: no shift
+  }
   const out = x.sub(m).exp().sum(dims, true).log().add(m);
-  return keepdim ? out : out.reshape(keptShape(x, dims, false));
+  return keepdim ? out : out.reshape(keptShape(x.shape, dims, false));
 }
 
+/** all = the min of the 1/0 flags x ≠ 0, any = their max; an empty reduction gives 1 (all) or 0 (any). */
 function truth(op: "all" | "any", x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
   const dims = dim === undefined ? x.shape.map((_, i) => i) : [normDim(op, dim, x.ndim)];
-  const nonzero = x.detach().ne(0);
-  // all = min over the 1/0 flags (1 for an empty reduction), any = max (0 for an empty reduction)
-  if (nonzero.size === 0 || dims.some((d) => x.shape[d] === 0)) {
-    return emptyLike(x.dtype, keptShape(x, dims, dim === undefined ? false : keepdim)).add(op === "all" ? 1 : 0);
+  if (x.size === 0 || dims.some((d) => x.shape[d] === 0)) {
+    return emptyLike(x.dtype, keptShape(x.shape, dims, dim === undefined ? false : keepdim)).add(op === "all" ? 1 : 0);
   }
-  const r = reduceRaw(op === "all" ? "min" : "max", nonzero, dims);
-  return new Tensor(r.storage, keptShape(x, dims, dim === undefined ? false : keepdim));
+  return extremum(op === "all" ? "min" : "max", x.detach().ne(0), dim, keepdim);
 }
 
 /** 1 if every element (along `dim`) is non-zero, else 0; NaN counts as non-zero. No gradient. */
