@@ -181,15 +181,8 @@ class Exporter implements OnnxEmitter {
       return made.op.onnx.export(this, ins, made.attrs, fn.inputs.map((x) => x.shape), t.shape);
     }
     const a = (fn.attrs ?? {}) as Record<string, unknown>;
-    const x0 = fn.inputs[0]!;
     // ops outside the op table (until they move into it)
     switch (fn.name) {
-      case "linear": {
-        if (x0.ndim === 2) return this.protoNode("Gemm", ins, [int("transB", 1)]);
-        const y = this.protoNode("MatMul", [ins[0]!, this.protoNode("Transpose", [ins[1]!], [ints("perm", [1, 0])])]);
-        return ins[2] ? this.protoNode("Add", [y, ins[2]]) : y;
-      }
-      case "matmul": return this.protoNode("MatMul", ins);
       case "identity":
       case "to": return this.protoNode("Identity", ins);
       default:

@@ -2,48 +2,67 @@
 import { Tensor } from "../tensor/tensor.js";
 import { fmtShape, sizeOf } from "../tensor/shape.js";
 import { kernel } from "../backends/registry.js";
-import { record, needsGrad } from "../autograd/graph.js";
-import { bmmRaw } from "./matmul.js";
-import { emptyLike } from "./util.js";
+import { bmmRaw, productInto } from "./matmul.js";
+import { apply, defineOp, type FieldAxis } from "./op.js";
 import { DTypeError, ShapeError } from "../errors.js";
+
+/** linear's attributes, as the tape records them. */
+export interface LinearAttrs {
+  inFeatures: number;
+  outFeatures: number;
+  bias: boolean;
+}
+
+/** A linear layer sees its whole input map, as one position. */
+const wholeMap = (f: FieldAxis): FieldAxis => ({ size: f.size + (f.grid - 1) * f.jump, jump: f.jump, grid: 1 });
+
+/** x: [..., in] · weight: [out, in]ᵀ (+ bias: [out]) → [..., out]. Every leading dim folds into the rows of one
+ *  [rows, in] matrix (a view: x is contiguous) and the weight is read transposed in place, never copied. */
+export const linearOp = defineOp<LinearAttrs>({
+  name: "linear",
+  shape: ([x, weight, bias], _a, op) => {
+    if (weight!.length !== 2) throw new ShapeError(`${op}: weight must be [out,in], got ${fmtShape(weight!)}`);
+    const [outF, inF] = weight as [number, number];
+    if (x!.length === 0) throw new ShapeError(`${op}: input must have at least 1 dim [..., ${inF}], got a scalar`);
+    const features = x![x!.length - 1]!;
+    if (features !== inF) throw new ShapeError(`${op}: input ${fmtShape(x!)} has ${features} features but weight ${fmtShape(weight!)} expects ${inF}`);
+    if (bias && (bias.length !== 1 || bias[0] !== outF)) {
+      throw new ShapeError(`${op}: bias ${fmtShape(bias)} must be [${outF}] to match weight ${fmtShape(weight!)}`);
+    }
+    return [...x!.slice(0, -1), outF];
+  },
+  forward: ([x, weight, bias], a, y) => {
+    const rows = sizeOf(x!.shape.slice(0, -1));
+    productInto(new Tensor(x!.storage, [rows, a.inFeatures]), weight!, false, true, y.data);
+    // y[r, o] += bias[o]: bias read with stride 0 along the rows, added in place
+    if (bias) kernel("binary", y.data)("add", y.data, [a.outFeatures, 1], bias.data, [0, 1], [rows, a.outFeatures], y.data);
+  },
+  backward: (g, [x, weight, bias], _y, a) => {
+    const rows = sizeOf(x!.shape.slice(0, -1));
+    const g2 = new Tensor(g.storage, [rows, a.outFeatures]);
+    const dx = x!.requiresGrad ? new Tensor(bmmRaw(g2, weight!, false, false).storage, x!.shape) : null; // g·W
+    const dw = weight!.requiresGrad ? bmmRaw(g2, new Tensor(x!.storage, [rows, a.inFeatures]), true, false) : null; // gᵀ·x: the sum over every row
+    const db = bias?.requiresGrad ? g2.sum(0) : null;
+    return bias ? [dx, dw, db] : [dx, dw];
+  },
+  onnx: {
+    export: (e, ins, _a, [x]) => {
+      if (x!.length === 2) return e.node("Gemm", ins, { transB: { int: 1 } });
+      const y = e.node("MatMul", [ins[0]!, e.node("Transpose", [ins[1]!], { perm: { ints: [1, 0] } })]);
+      return ins[2] ? e.node("Add", [y, ins[2]]) : y;
+    },
+  },
+  macs: (_x, a, y) => sizeOf(y) * a.inFeatures,
+  field: (f) => [wholeMap(f[0]), wholeMap(f[1])],
+});
 
 /** y = x·Wᵀ + b. x: [..., in], weight: [out, in], bias: [out] → [..., out].
  *  The weight is read transposed in place (matmul with transB), never copied. */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
-  if (weight.ndim !== 2) throw new ShapeError(`linear: weight must be [out,in], got ${fmtShape(weight.shape)}`);
-  const [outF, inF] = weight.shape as [number, number];
-  if (x.ndim === 0) throw new ShapeError(`linear: input must have at least 1 dim [..., ${inF}], got a scalar`);
-  const features = x.shape[x.ndim - 1]!;
-  if (features !== inF) {
-    throw new ShapeError(`linear: input ${fmtShape(x.shape)} has ${features} features but weight ${fmtShape(weight.shape)} expects ${inF}`);
-  }
-  if (bias && (bias.ndim !== 1 || bias.shape[0] !== outF)) {
-    throw new ShapeError(`linear: bias ${fmtShape(bias.shape)} must be [${outF}] to match weight ${fmtShape(weight.shape)}`);
-  }
   for (const [name, t] of [["weight", weight], ["bias", bias]] as const) {
     if (t && t.dtype !== x.dtype) throw new DTypeError(`linear: input is ${x.dtype} but ${name} is ${t.dtype}`);
   }
-  const lead = x.shape.slice(0, -1);
-  const rows = sizeOf(lead);
-  // every leading dim folds into the rows of one [rows, in] matrix (a view: x is contiguous)
-  const x2 = new Tensor(x.storage, [rows, inF]);
-  let y2 = bmmRaw(x2, weight.detach(), false, true); // [rows, out]
-  if (bias) {
-    // y[r, o] = y2[r, o] + bias[o]: bias read with stride 0 along the rows
-    const withBias = emptyLike(y2.dtype, y2.shape);
-    kernel("binary", y2.data)("add", y2.data, y2.strides, bias.data, [0, 1], y2.shape, withBias.data);
-    y2 = withBias;
-  }
-  const out = new Tensor(y2.storage, [...lead, outF]);
-  if (needsGrad(x, weight, bias)) {
-    const w = weight.detach();
-    record(out, "linear", bias ? [x, weight, bias] : [x, weight], (g) => {
-      const g2 = new Tensor(g.storage, [rows, outF]);
-      const dx = x.requiresGrad ? new Tensor(bmmRaw(g2, w, false, false).storage, x.shape) : null; // g·W
-      const dw = weight.requiresGrad ? bmmRaw(g2, x2, true, false) : null; // gᵀ·x: the sum over every row
-      const db = bias?.requiresGrad ? g2.sum(0) : null;
-      return bias ? [dx, dw, db] : [dx, dw];
-    }, { inFeatures: inF, outFeatures: outF, bias: bias !== null });
-  }
-  return out;
+  // a weight that is not [out, in] has no features to record; the shape rule refuses it
+  const [outFeatures = 0, inFeatures = 0] = weight.shape;
+  return apply(linearOp, bias ? [x, weight, bias] : [x, weight], { inFeatures, outFeatures, bias: bias !== null });
 }

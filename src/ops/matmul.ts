@@ -1,60 +1,89 @@
-// Matrix products with torch.matmul's rules: 1-D operands are promoted, batch dims broadcast.
+// Matrix products with torch.matmul's rules: 1-D operands are promoted (a vector a is a row [1, k], a vector b a
+// column [k, 1]) and the added dim removed, batch dims broadcast.
 import { Tensor } from "../tensor/tensor.js";
-import { broadcastShapes, fmtShape, sizeOf } from "../tensor/shape.js";
+import type { DataArray } from "../tensor/dtype.js";
+import { broadcastShapes, fmtShape, sizeOf, type Shape } from "../tensor/shape.js";
 import { kernel } from "../backends/registry.js";
-import { record, needsGrad } from "../autograd/graph.js";
 import { emptyLike, sumTo } from "./util.js";
+import type { NoAttrs } from "./elementwise.js";
+import { apply, defineOp } from "./op.js";
 import { DTypeError, ShapeError } from "../errors.js";
 
-/** Raw product of [..., m, k] and [..., k, n] (optionally transposed last two dims), batch dims broadcast. */
-export function bmmRaw(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
-  const ar = a.ndim, br = b.ndim;
-  const [m, k] = transA ? [a.shape[ar - 1]!, a.shape[ar - 2]!] : [a.shape[ar - 2]!, a.shape[ar - 1]!];
-  const [k2, n] = transB ? [b.shape[br - 1]!, b.shape[br - 2]!] : [b.shape[br - 2]!, b.shape[br - 1]!];
-  if (k !== k2) {
-    throw new ShapeError(`matmul: inner dimensions differ: ${fmtShape(a.shape)}${transA ? "ᵀ" : ""} @ ${fmtShape(b.shape)}${transB ? "ᵀ" : ""} has ${k} vs ${k2}`);
-  }
-  const batchA = a.shape.slice(0, -2), batchB = b.shape.slice(0, -2);
-  let batchShape: number[];
+/** The batch dims of a product of a: [...batchA, ·, ·] and b: [...batchB, ·, ·], broadcast. */
+function productBatch(op: string, a: Shape, b: Shape): number[] {
+  const batchA = a.slice(0, -2), batchB = b.slice(0, -2);
   try {
-    batchShape = broadcastShapes("matmul", batchA, batchB);
+    return broadcastShapes(op, batchA, batchB);
   } catch {
-    throw new ShapeError(`matmul: batch dims ${fmtShape(batchA)} of ${fmtShape(a.shape)} and ${fmtShape(batchB)} of ${fmtShape(b.shape)} cannot be broadcast (each pair must be equal or one of them 1)`);
+    throw new ShapeError(`${op}: batch dims ${fmtShape(batchA)} of ${fmtShape(a)} and ${fmtShape(batchB)} of ${fmtShape(b)} cannot be broadcast (each pair must be equal or one of them 1)`);
   }
+}
+
+/** The product's dims: its batch dims and [m, n]. */
+function productShape(a: Shape, b: Shape, transA: boolean, transB: boolean): number[] {
+  const m = a[a.length - (transA ? 1 : 2)]!, n = b[b.length - (transB ? 2 : 1)]!;
+  return [...productBatch("matmul", a, b), m, n];
+}
+
+/** Writes the product of a: [..., m, k] and b: [..., k, n] (either with its last two dims transposed), batch dims
+ *  broadcast, into `out` ([...batch, m, n], contiguous) with the backend's matmul kernel. The shapes are the caller's
+ *  to check. */
+export function productInto(a: Tensor, b: Tensor, transA: boolean, transB: boolean, out: DataArray): void {
+  const [m, k] = transA ? [a.shape[a.ndim - 1]!, a.shape[a.ndim - 2]!] : [a.shape[a.ndim - 2]!, a.shape[a.ndim - 1]!];
+  const n = b.shape[b.ndim - (transB ? 2 : 1)]!;
+  const batchShape = productBatch("matmul", a.shape, b.shape);
   const batch = sizeOf(batchShape);
   // broadcast batch dims by materialising the expanded operand only when it is neither full nor a single matrix
-  const prep = (t: Tensor, own: readonly number[]): [Tensor, number] => {
-    const mat = t.shape[t.ndim - 2]! * t.shape[t.ndim - 1]!;
-    if (sizeOf(own) === batch) return [t, mat];
-    if (sizeOf(own) === 1) return [t, 0];
+  const prep = (t: Tensor): [Tensor, number] => {
+    const own = sizeOf(t.shape.slice(0, -2)), mat = t.shape[t.ndim - 2]! * t.shape[t.ndim - 1]!;
+    if (own === batch) return [t, mat];
+    if (own === 1) return [t, 0];
     return [t.detach().expand([...batchShape, t.shape[t.ndim - 2]!, t.shape[t.ndim - 1]!]), mat];
   };
-  const [pa, sa] = prep(a, batchA);
-  const [pb, sb] = prep(b, batchB);
-  const out = emptyLike(a.dtype, [...batchShape, m, n]);
-  kernel("matmul", a.data)(pa.data, pb.data, out.data, { batch, m, n, k, aBatchStride: sa, bBatchStride: sb, transA, transB });
+  const [pa, sa] = prep(a);
+  const [pb, sb] = prep(b);
+  kernel("matmul", a.data)(pa.data, pb.data, out, { batch, m, n, k, aBatchStride: sa, bBatchStride: sb, transA, transB });
+}
+
+/** The product of productInto in a new tensor (the gradients' products, outside the tape). */
+export function bmmRaw(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
+  const out = emptyLike(a.dtype, productShape(a.shape, b.shape, transA, transB));
+  productInto(a, b, transA, transB, out.data);
   return out;
 }
+
+/** A vector a as the row [1, k], a vector b as the column [k, 1]: views, as the product reads them. */
+const rowMatrix = (t: Tensor): Tensor => (t.ndim === 1 ? new Tensor(t.storage, [1, t.shape[0]!]) : t);
+const colMatrix = (t: Tensor): Tensor => (t.ndim === 1 ? new Tensor(t.storage, [t.shape[0]!, 1]) : t);
+
+/** a: [..., m, k] @ b: [..., k, n] → [..., m, n] (a vector operand loses its added dim); the gradients are g·bᵀ and
+ *  aᵀ·g, summed over the batch dims the operand was broadcast along. */
+export const matmulOp = defineOp<NoAttrs>({
+  name: "matmul",
+  shape: ([a, b], _a, op) => {
+    if (a!.length === 0 || b!.length === 0) throw new ShapeError(`${op}: both operands need at least 1 dim, got ${fmtShape(a!)} and ${fmtShape(b!)}`);
+    const k1 = a![a!.length - 1]!, k2 = b![b!.length === 1 ? 0 : b!.length - 2]!;
+    if (k1 !== k2) {
+      throw new ShapeError(`${op}: ${fmtShape(a!)} @ ${fmtShape(b!)}: the last dim of a (${k1}) must equal the ${b!.length === 1 ? "only" : "second-to-last"} dim of b (${k2})`);
+    }
+    const batch = productBatch(op, a!.length === 1 ? [1, k1] : a!, b!.length === 1 ? [k2, 1] : b!);
+    return [...batch, ...(a!.length > 1 ? [a![a!.length - 2]!] : []), ...(b!.length > 1 ? [b![b!.length - 1]!] : [])];
+  },
+  forward: ([a, b], _a, y) => productInto(rowMatrix(a!), colMatrix(b!), false, false, y.data),
+  backward: (g, [a, b]) => {
+    const a2 = rowMatrix(a!), b2 = colMatrix(b!);
+    const g2 = new Tensor(g.storage, productShape(a2.shape, b2.shape, false, false));
+    return [
+      a!.requiresGrad ? new Tensor(sumTo(bmmRaw(g2, b2, false, true), a2.shape).storage, a!.shape) : null,
+      b!.requiresGrad ? new Tensor(sumTo(bmmRaw(a2, g2, true, false), b2.shape).storage, b!.shape) : null,
+    ];
+  },
+  onnx: { export: (e, ins) => e.node("MatMul", ins) },
+  macs: ([a], _a, y) => sizeOf(y) * a![a!.length - 1]!,
+});
 
 /** Matrix product with torch.matmul semantics. a: [..., m, k], b: [..., k, n] → [..., m, n]; 1-D vectors are promoted and the added dim removed. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.dtype !== b.dtype) throw new DTypeError(`matmul: dtypes differ (${a.dtype} and ${b.dtype})`);
-  if (a.ndim === 0 || b.ndim === 0) throw new ShapeError(`matmul: both operands need at least 1 dim, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
-  const k1 = a.shape[a.ndim - 1]!, k2 = b.shape[b.ndim === 1 ? 0 : b.ndim - 2]!;
-  if (k1 !== k2) {
-    throw new ShapeError(`matmul: ${fmtShape(a.shape)} @ ${fmtShape(b.shape)}: the last dim of a (${k1}) must equal the ${b.ndim === 1 ? "only" : "second-to-last"} dim of b (${k2})`);
-  }
-  const a2 = a.ndim === 1 ? a.reshape([1, a.shape[0]!]) : a;
-  const b2 = b.ndim === 1 ? b.reshape([b.shape[0]!, 1]) : b;
-  let out = bmmRaw(a2, b2, false, false);
-  const full = out;
-  if (needsGrad(a2, b2)) {
-    record(full, "matmul", [a2, b2], (g) => [
-      a2.requiresGrad ? sumTo(bmmRaw(g, b2, false, true), a2.shape) : null,
-      b2.requiresGrad ? sumTo(bmmRaw(a2, g, true, false), b2.shape) : null,
-    ]);
-  }
-  if (a.ndim === 1) out = out.squeeze(-2);
-  if (b.ndim === 1) out = out.squeeze(-1);
-  return out;
+  return apply(matmulOp, [a, b], {});
 }
