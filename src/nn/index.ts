@@ -8,4 +8,4 @@ export { MaxPool2d, MinPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, 
 export { Upsample, PixelShuffle, type UpsampleOptions } from "./upsample.js";
 export { Sequential, ModuleList, ModuleDict } from "./container.js";
 export * as init from "./init.js";
-export { summarize, summary, formatSummary, type SummaryData, type LayerSummary, type ReceptiveField, type SummaryOptions } from "./summary.js";
+export { summarize, summary, formatSummary, printSummary, type PrintSummaryOptions, type SummaryData, type LayerSummary, type ReceptiveField, type SummaryOptions } from "./summary.js";

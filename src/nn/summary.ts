@@ -1,5 +1,5 @@
 // Model summary: per leaf-layer call the name, type, output shape, parameters, multiply-accumulates, activation bytes
-// and receptive field, with totals; as data (summarize) and as a table (formatSummary).
+// and receptive field, with totals; as data (summarize), as a table (formatSummary), printed (printSummary).
 //
 // Everything is read from the op table through the tape of one forward pass (on a meta tensor by default: shapes
 // only, no arithmetic): a layer's MACs are the sum of its ops' `macs` rules (conv: output elements × Cin/groups × kh ×
@@ -221,4 +221,20 @@ export function formatSummary(data: SummaryData): string {
     `Params size:         ${bytes(t.paramBytes)}`,
     rule,
   ].join("\n");
+}
+
+/** Options of printSummary: summarize's, and where the table goes. */
+export interface PrintSummaryOptions extends SummaryOptions {
+  /** Receives the whole table as one string; default console.log. */
+  print?: (text: string) => void;
+}
+
+/**
+ * Print the layer table of `model` run on `inputShape` — Keras's `model.summary()`, torchinfo's `summary` — and return
+ * its data: `nn.printSummary(models.resnet18(), [1, 3, 224, 224])`. summarize + formatSummary + console.log.
+ */
+export function printSummary(model: Module<[Tensor], unknown>, inputShape: readonly number[], opts: PrintSummaryOptions = {}): SummaryData {
+  const data = summarize(model, inputShape, opts);
+  (opts.print ?? console.log)(formatSummary(data));
+  return data;
 }
