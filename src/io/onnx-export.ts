@@ -183,8 +183,6 @@ class Exporter implements OnnxEmitter {
     const a = (fn.attrs ?? {}) as Record<string, unknown>;
     // ops outside the op table (until they move into it)
     switch (fn.name) {
-      case "identity":
-      case "to": return this.protoNode("Identity", ins);
       default:
         throw new OnnxExportError(`ONNX export: op '${fn.name}' has no ONNX mapping${fn.attrs ? "" : " (and records no attrs on the tape)"}`);
     }
