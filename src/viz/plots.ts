@@ -69,6 +69,11 @@ function labeller(width: number, n: number, formats: readonly ((k: number) => st
   return formats.find((f) => textWidth(f(Math.max(0, n - 1)), LABEL_SIZE) <= width - 6) ?? formats[formats.length - 1]!;
 }
 
+/** The subtitle, naming the layer where neither the title nor the cells' labels (too narrow for it) do. */
+function withLayer(sub: string, layer: string | undefined, title: string, aLabel: string): string {
+  return layer && !title.includes(layer) && !aLabel.includes(layer) ? `layer ${layer}: ${sub}` : sub;
+}
+
 /**
  * A grid of filters from a conv weight [O, I, kh, kw], grey = 0, white positive, black negative on one scale for all
  * (a colour bar gives it) or, with perCell, each cell from its own min (black) to max (white), a constant one
@@ -89,7 +94,7 @@ export function filterGrid(weight: Tensor, opts: GridOptions = {}): Figure {
   const title = opts.title ?? `${layer}${o} filters ${i}×${kh}×${kw}`;
   const [glo, ghi] = range(weight.data);
   const m = Math.max(Math.abs(glo), Math.abs(ghi));
-  const sub = (perCell ? "each filter from its own min (black) to max (white); a constant one is mid-grey"
+  let sub = (perCell ? "each filter from its own min (black) to max (white); a constant one is mid-grey"
     : m === 0 ? "every weight is 0 (mid-grey)" : `one scale for all filters: black ${formatNumber(-m)}, grey 0, white ${formatNumber(m)}`) +
     (rgb ? ", per colour channel" : "") + (!perFilter && i > chans ? `; the first ${chans} of ${i} input channels` : "");
   const rowLabel = labeller(120, o, [(f) => `${layer}filter ${f}`, (f) => `filter ${f}`, String]);
@@ -102,6 +107,8 @@ export function filterGrid(weight: Tensor, opts: GridOptions = {}): Figure {
   const colHeadH = perFilter ? 0 : LABEL_SIZE + 6;
   const gridW = rowLabelW + cols * (cw + gap) - gap;
   const gridH = colHeadH + rows * (ch + captionH + gap) - gap;
+  const cellLabel = labeller(cw + gap, o, [(f) => `${layer}filter ${f}`, (f) => `filter ${f}`, (f) => `#${f}`, String]);
+  sub = withLayer(sub, opts.layer, title, perFilter ? cellLabel(0) : rowLabel(0));
   const width = Math.max(MIN_FIGURE_WIDTH, 2 * PAD + gridW + barW, headerWidth(title, sub));
   const top = header(null, title, sub);
   const s = new SvgWriter(width, top + gridH + PAD);
@@ -109,7 +116,6 @@ export function filterGrid(weight: Tensor, opts: GridOptions = {}): Figure {
   const left = PAD + Math.max(0, (width - 2 * PAD - barW - gridW) / 2);
   const x0 = left + rowLabelW, y0 = top + colHeadH;
   const plane = kh * kw;
-  const cellLabel = labeller(cw + gap, o, [(f) => `${layer}filter ${f}`, (f) => `filter ${f}`, (f) => `#${f}`, String]);
   if (!perFilter) s.text(x0 - 8, top + LABEL_SIZE, "input channel", { size: LABEL_SIZE, anchor: "end", fill: MUTED });
   for (let c = 0; !perFilter && c < chans; c++) s.text(x0 + c * (cw + gap) + cw / 2, top + LABEL_SIZE, String(c), { size: LABEL_SIZE, anchor: "middle", fill: MUTED });
   for (let k = 0; k < o * chans; k++) {
@@ -155,15 +161,15 @@ export function featureMaps(act: Tensor, opts: GridOptions = {}): Figure {
   // the second caption line, each map's range, only where every one fits under its cell
   const showRanges = perCell && ranges.every((r) => textWidth(rangeText(r), LABEL_SIZE - 1) <= cw + gap - 6);
   const captionH = (LABEL_SIZE + 5) * (showRanges ? 2 : 1);
-  const sub = perCell ? `each map from its own min (black) to max (white)${showRanges ? ", written under it" : ""}; a constant map is mid-grey`
-    : glo === ghi ? `every value is ${formatNumber(glo)} (mid-grey)` : `one scale for all maps: black ${formatNumber(glo)}, white ${formatNumber(ghi)}`;
+  const label = labeller(cw + gap, n, [(k) => `${layer}map ${k}`, (k) => `map ${k}`, (k) => `#${k}`, String]);
+  const sub = withLayer(perCell ? `each map from its own min (black) to max (white)${showRanges ? ", written under it" : ""}; a constant map is mid-grey`
+    : glo === ghi ? `every value is ${formatNumber(glo)} (mid-grey)` : `one scale for all maps: black ${formatNumber(glo)}, white ${formatNumber(ghi)}`, opts.layer, title, label(0));
   const gridW = cols * (cw + gap) - gap, gridH = rows * (ch + captionH + gap) - gap;
   const width = Math.max(MIN_FIGURE_WIDTH, 2 * PAD + gridW + barW, headerWidth(title, sub));
   const top = header(null, title, sub);
   const s = new SvgWriter(width, top + gridH + PAD);
   header(s, title, sub);
   const left = PAD + Math.max(0, (width - 2 * PAD - barW - gridW) / 2);
-  const label = labeller(cw + gap, n, [(k) => `${layer}map ${k}`, (k) => `map ${k}`, (k) => `#${k}`, String]);
   for (let k = 0; k < n; k++) {
     const x = Math.round(left + (k % cols) * (cw + gap)), y = Math.round(top + Math.floor(k / cols) * (ch + captionH + gap));
     const [lo, hi] = perCell ? ranges[k]! : [glo, ghi];

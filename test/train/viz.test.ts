@@ -119,6 +119,9 @@ test("filterGrid: RGB cells for 3 input channels; one row per filter and a colum
   const t = texts(g.svg);
   assert.ok(t.includes("conv2 filter 2") && t.includes("input channel") && t.includes("15") && !t.includes("16"));
   assert.match(g.svg, /the first 16 of 20 input channels/);
+  // 64 filters: the cells are too narrow for the layer's name, so the subtitle says it
+  const many = filterGrid(zeros([64, 3, 7, 7]), { title: "AlexNet's first layer", layer: "features.0" });
+  assert.ok(texts(many.svg).includes("filter 63") && texts(many.svg).some((t) => t.startsWith("layer features.0: ")), texts(many.svg).slice(0, 3).join("|"));
 });
 
 test("featureMaps: ≥ 600 px, each map labelled with its range and scaled to it; a constant map is mid-grey", () => {
