@@ -23,6 +23,12 @@ export interface OnnxExportOptions {
   /** Free-form key/value strings stored as the model's metadata_props, in the object's key order (class names,
    *  preprocessing…); OnnxModel.metadata reads them back, as does onnx.load(path).metadata_props in Python. */
   metadata?: Record<string, string>;
+  /** Declare dim 0 of the inputs and outputs as a symbolic batch size ("batch"), so that one file serves any batch
+   *  in onnxruntime or Triton: the shapes written into the graph that carry the traced batch (Reshape targets, and
+   *  Resize/Expand sizes of a value whose dim 0 is the batch) are rewritten to follow the input's. Trace with a batch
+   *  size that no other leading dim equals (a batch of 1 with a model that reshapes to [1, …] for another reason
+   *  would be read as the batch). Default false: every dim as traced. */
+  dynamicBatch?: boolean;
 }
 
 /** What a hooked composite module contributes: its ONNX node(s), given its input's ONNX name. */
@@ -119,8 +125,9 @@ class Exporter implements OnnxEmitter {
       if (typeof value !== "string") throw new OnnxExportError(`ONNX export: metadata '${key}' is a ${typeof value}, not a string (metadata_props holds strings only)`);
       return { key, value };
     });
+    const batch = opts.dynamicBatch ? this.followBatch(inputs) : null;
     const info = (name: string, t: Tensor): ValueInfoProto => ({
-      name, type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: t.shape.map((d) => ({ dimValue: d })) } } },
+      name, type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: t.shape.map((d, i) => (i === 0 && d === batch ? { dimParam: "batch" } : { dimValue: d })) } } },
     });
     return encodeModel({
       irVersion: 8, producerName: "convkit", producerVersion: "0.1.0",
@@ -131,6 +138,51 @@ class Exporter implements OnnxEmitter {
       },
       metadataProps,
     });
+  }
+
+  /** OnnxExportOptions.dynamicBatch: rewrite the emitted shape constants that hold the traced batch size n (the
+   *  inputs' dim 0) so that they follow the batch of the value they apply to. Reshape: a leading n becomes 0 (copy
+   *  the input's dim), a leading multiple of n (batch merged with other dims) becomes −1 when no other dim is −1;
+   *  Resize sizes and Expand shapes with a leading n on a value of batch n: Concat(Shape(value)[0:1], rest). Returns
+   *  n, or null when the inputs disagree on dim 0 (then nothing is rewritten). */
+  private followBatch(inputs: Tensor[]): number | null {
+    const n = inputs[0]?.shape[0];
+    if (n === undefined || inputs.some((t) => t.shape[0] !== n)) return null;
+    const shapes = new Map<string, readonly number[]>();
+    for (const [t, name] of this.valueNames) shapes.set(name, t.shape);
+    const inits = new Map(this.initializers.map((t) => [t.name ?? "", t]));
+    const readers = new Map<string, number>();
+    for (const node of this.nodes) for (const i of node.input ?? []) readers.set(i, (readers.get(i) ?? 0) + 1);
+    const emitted: NodeProto[] = [];
+    for (const node of this.nodes) {
+      const slot = node.opType === "Reshape" || node.opType === "Expand" ? 1 : node.opType === "Resize" ? 3 : -1;
+      const constName = node.input?.[slot] ?? "";
+      const c = inits.get(constName);
+      const xShape = shapes.get(node.input?.[0] ?? "");
+      const values = c?.int64Data?.map(Number);
+      if (slot < 0 || !c || !values || values.length === 0 || xShape?.[0] !== n || readers.get(constName) !== 1) {
+        emitted.push(node);
+        continue;
+      }
+      if (node.opType === "Reshape") {
+        if (values[0] === n) values[0] = 0;
+        else if (n > 0 && values[0]! % n === 0 && !values.includes(-1)) values[0] = -1;
+        c.int64Data = values;
+        emitted.push(node);
+      } else if (values[0] === n) {
+        // the sizes' first entry from the value itself: Concat(Slice(Shape(x), 0, 1), rest)
+        const shape = this.fresh("batch_shape"), lead = this.fresh("batch_size"), full = this.fresh("batch_sizes");
+        const [zero, one, rest] = [this.intConstant([0], "starts"), this.intConstant([1], "ends"), this.intConstant(values.slice(1), "sizes_rest")];
+        emitted.push(
+          { opType: "Shape", input: [node.input![0]!], output: [shape], name: this.fresh("shape") },
+          { opType: "Slice", input: [shape, zero, one], output: [lead], name: this.fresh("slice") },
+          { opType: "Concat", input: [lead, rest], output: [full], name: this.fresh("concat"), attribute: [attribute("axis", { int: 0 })] },
+          { ...node, input: node.input!.map((v, i) => (i === slot ? full : v)) },
+        );
+      } else emitted.push(node);
+    }
+    this.nodes.splice(0, this.nodes.length, ...emitted);
+    return n;
   }
 
   /** The ONNX name of tensor t, emitting the nodes that compute it (iteratively, so deep graphs do not overflow). */
@@ -199,7 +251,6 @@ class Exporter implements OnnxEmitter {
     if (m instanceof LeakyReLU) return this.protoNode("LeakyRelu", [x], [float("alpha", m.negativeSlope)]);
     throw new OnnxExportError(`ONNX export: no mapping for hooked module ${m.typeName}`);
   }
-
 
 }
 
