@@ -1,17 +1,17 @@
 // The model zoo: the lecture's classic architectures with torchvision's attribute names and state-dict keys, and a
-// registry to build them by name (models.create("resnet18"), models.names()).
+// registry to build them by name (models.create("resnet18"), models.names()), its options typed per name.
 import type { Tensor } from "../tensor/tensor.js";
 import type { Module } from "../nn/module.js";
 import { ValueError } from "../errors.js";
-import { lenet5 } from "./lenet.js";
-import { alexnet } from "./alexnet.js";
-import { vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn } from "./vgg.js";
-import { vgg6_bn } from "./vgg-small.js";
-import { googlenet, type GoogLeNetOutputs } from "./googlenet.js";
-import { resnet18, resnet34, resnet50, resnet101, resnet152 } from "./resnet.js";
-import { resnet20, resnet56 } from "./resnet-small.js";
-import { densenet121, densenet161, densenet169, densenet201 } from "./densenet.js";
-import { unet } from "./unet.js";
+import { lenet5, type LeNet5Options } from "./lenet.js";
+import { alexnet, type AlexNetOptions } from "./alexnet.js";
+import { vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn, type VGGOptions } from "./vgg.js";
+import { vgg6_bn, type SmallVGGOptions } from "./vgg-small.js";
+import { googlenet, type GoogLeNetOptions, type GoogLeNetOutputs } from "./googlenet.js";
+import { resnet18, resnet34, resnet50, resnet101, resnet152, type ResNetOptions } from "./resnet.js";
+import { resnet20, resnet56, type SmallResNetOptions } from "./resnet-small.js";
+import { densenet121, densenet161, densenet169, densenet201, type DenseNetOptions } from "./densenet.js";
+import { unet, type UNetOptions } from "./unet.js";
 
 export { LeNet5, lenet5, type LeNet5Options } from "./lenet.js";
 export { AlexNet, alexnet, type AlexNetOptions } from "./alexnet.js";
@@ -27,41 +27,69 @@ export type { ModelOptions } from "./common.js";
 /** Any zoo model: one image batch in, logits out (GoogLeNet with auxLogits in training: { logits, aux1, aux2 }). */
 export type ZooModel = Module<[Tensor], Tensor | GoogLeNetOutputs>;
 
-/** Options accepted by create(); each model reads the ones it knows (see its own options type). */
+/** The zoo's factories by name: create() builds through them, and their parameter types are the options per name. */
+const FACTORIES = {
+  lenet5, alexnet, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn, vgg6_bn, googlenet,
+  resnet18, resnet34, resnet50, resnet101, resnet152, resnet20, resnet56, densenet121, densenet161, densenet169, densenet201, unet,
+};
+
+/** A zoo model's name: "lenet5", "resnet18", …; names() lists them at run time. */
+export type ModelName = keyof typeof FACTORIES;
+
+/** The options of each zoo model, by name: `ModelOptionsMap["resnet18"]` is ResNetOptions. */
+export type ModelOptionsMap = { [N in ModelName]: NonNullable<Parameters<(typeof FACTORIES)[N]>[0]> };
+
+/** The model each name builds: `ModelMap["lenet5"]` is LeNet5. */
+export type ModelMap = { [N in ModelName]: ReturnType<(typeof FACTORIES)[N]> };
+
+/** Options of a name known only at run time (a string from a file or the command line): checked when the model is built. */
 export type CreateOptions = Record<string, unknown>;
 
+/** The options create() takes for `N`: that model's own for a literal name, any record for a run-time string. */
+export type CreateOptionsFor<N extends string> = N extends ModelName ? ModelOptionsMap[N] : CreateOptions;
+
+/** Each options type's keys, listed for the run-time check of create() (a misspelt key from JavaScript or a file
+ *  would otherwise be ignored silently); `allKeys` makes the compiler refuse a list that misses or invents one. */
+const allKeys = <T>() => <const K extends readonly (keyof T & string)[]>(...keys: K & (Exclude<keyof T, K[number]> extends never ? unknown : { missing: Exclude<keyof T, K[number]> })): K => keys;
+const BASE = ["numClasses", "generator"] as const;
+const VGG_KEYS = allKeys<VGGOptions>()(...BASE, "dropout", "initWeights");
+const RESNET_KEYS = allKeys<ResNetOptions>()(...BASE, "zeroInitResidual");
+const SMALL_RESNET_KEYS = allKeys<SmallResNetOptions>()(...BASE, "inChannels", "zeroInitResidual");
+const DENSENET_KEYS = allKeys<DenseNetOptions>()(...BASE, "growthRate", "blockConfig", "numInitFeatures", "bnSize", "dropRate");
+
 interface Entry {
-  build: (opts: CreateOptions) => ZooModel;
+  /** The option names the model reads. */
+  options: readonly string[];
   /** A typical input shape, for summaries and the CLI. */
   inputShape: readonly number[];
   description: string;
 }
 
-const REGISTRY: Record<string, Entry> = {
-  lenet5: { build: (o) => lenet5(o), inputShape: [1, 1, 32, 32], description: "LeNet-5 (LeCun 1998), 'modern' or 'classic' variant" },
-  alexnet: { build: (o) => alexnet(o), inputShape: [1, 3, 224, 224], description: "AlexNet (Krizhevsky 2012), torchvision layout" },
-  vgg11: { build: (o) => vgg11(o), inputShape: [1, 3, 224, 224], description: "VGG-11 (config A)" },
-  vgg11_bn: { build: (o) => vgg11_bn(o), inputShape: [1, 3, 224, 224], description: "VGG-11 with batch norm" },
-  vgg13: { build: (o) => vgg13(o), inputShape: [1, 3, 224, 224], description: "VGG-13 (config B)" },
-  vgg13_bn: { build: (o) => vgg13_bn(o), inputShape: [1, 3, 224, 224], description: "VGG-13 with batch norm" },
-  vgg16: { build: (o) => vgg16(o), inputShape: [1, 3, 224, 224], description: "VGG-16 (config D)" },
-  vgg16_bn: { build: (o) => vgg16_bn(o), inputShape: [1, 3, 224, 224], description: "VGG-16 with batch norm" },
-  vgg19: { build: (o) => vgg19(o), inputShape: [1, 3, 224, 224], description: "VGG-19 (config E)" },
-  vgg19_bn: { build: (o) => vgg19_bn(o), inputShape: [1, 3, 224, 224], description: "VGG-19 with batch norm" },
-  vgg6_bn: { build: (o) => vgg6_bn(o), inputShape: [1, 1, 28, 28], description: "VGG for small images: 3×3 conv 32,32,pool,64,64,pool,128,pool + BN, one linear layer (Fashion-MNIST, CIFAR)" },
-  googlenet: { build: (o) => googlenet(o), inputShape: [1, 3, 224, 224], description: "GoogLeNet / Inception v1 (Szegedy 2014)" },
-  resnet18: { build: (o) => resnet18(o), inputShape: [1, 3, 224, 224], description: "ResNet-18 (He 2015), BasicBlock [2,2,2,2]" },
-  resnet34: { build: (o) => resnet34(o), inputShape: [1, 3, 224, 224], description: "ResNet-34, BasicBlock [3,4,6,3]" },
-  resnet50: { build: (o) => resnet50(o), inputShape: [1, 3, 224, 224], description: "ResNet-50, Bottleneck [3,4,6,3]" },
-  resnet101: { build: (o) => resnet101(o), inputShape: [1, 3, 224, 224], description: "ResNet-101, Bottleneck [3,4,23,3]" },
-  resnet152: { build: (o) => resnet152(o), inputShape: [1, 3, 224, 224], description: "ResNet-152, Bottleneck [3,8,36,3]" },
-  resnet20: { build: (o) => resnet20(o), inputShape: [1, 3, 32, 32], description: "ResNet-20 for small images (He 2015 §4.2, CIFAR): 3 stages of 3 BasicBlocks, 16/32/64 channels" },
-  resnet56: { build: (o) => resnet56(o), inputShape: [1, 3, 32, 32], description: "ResNet-56 for small images: 3 stages of 9 BasicBlocks, 16/32/64 channels" },
-  densenet121: { build: (o) => densenet121(o), inputShape: [1, 3, 224, 224], description: "DenseNet-121 (Huang 2017)" },
-  densenet161: { build: (o) => densenet161(o), inputShape: [1, 3, 224, 224], description: "DenseNet-161" },
-  densenet169: { build: (o) => densenet169(o), inputShape: [1, 3, 224, 224], description: "DenseNet-169" },
-  densenet201: { build: (o) => densenet201(o), inputShape: [1, 3, 224, 224], description: "DenseNet-201" },
-  unet: { build: (o) => unet(o), inputShape: [1, 1, 256, 256], description: "U-Net (Ronneberger 2015), padded convs" },
+const REGISTRY: { [N in ModelName]: Entry } = {
+  lenet5: { options: allKeys<LeNet5Options>()(...BASE, "variant", "inChannels"), inputShape: [1, 1, 32, 32], description: "LeNet-5 (LeCun 1998), 'modern' or 'classic' variant" },
+  alexnet: { options: allKeys<AlexNetOptions>()(...BASE, "dropout"), inputShape: [1, 3, 224, 224], description: "AlexNet (Krizhevsky 2012), torchvision layout" },
+  vgg11: { options: VGG_KEYS, inputShape: [1, 3, 224, 224], description: "VGG-11 (config A)" },
+  vgg11_bn: { options: VGG_KEYS, inputShape: [1, 3, 224, 224], description: "VGG-11 with batch norm" },
+  vgg13: { options: VGG_KEYS, inputShape: [1, 3, 224, 224], description: "VGG-13 (config B)" },
+  vgg13_bn: { options: VGG_KEYS, inputShape: [1, 3, 224, 224], description: "VGG-13 with batch norm" },
+  vgg16: { options: VGG_KEYS, inputShape: [1, 3, 224, 224], description: "VGG-16 (config D)" },
+  vgg16_bn: { options: VGG_KEYS, inputShape: [1, 3, 224, 224], description: "VGG-16 with batch norm" },
+  vgg19: { options: VGG_KEYS, inputShape: [1, 3, 224, 224], description: "VGG-19 (config E)" },
+  vgg19_bn: { options: VGG_KEYS, inputShape: [1, 3, 224, 224], description: "VGG-19 with batch norm" },
+  vgg6_bn: { options: allKeys<SmallVGGOptions>()(...BASE, "inChannels", "dropout"), inputShape: [1, 1, 28, 28], description: "VGG for small images: 3×3 conv 32,32,pool,64,64,pool,128,pool + BN, one linear layer (Fashion-MNIST, CIFAR)" },
+  googlenet: { options: allKeys<GoogLeNetOptions>()(...BASE, "auxLogits", "transformInput", "dropout", "dropoutAux", "initWeights"), inputShape: [1, 3, 224, 224], description: "GoogLeNet / Inception v1 (Szegedy 2014)" },
+  resnet18: { options: RESNET_KEYS, inputShape: [1, 3, 224, 224], description: "ResNet-18 (He 2015), BasicBlock [2,2,2,2]" },
+  resnet34: { options: RESNET_KEYS, inputShape: [1, 3, 224, 224], description: "ResNet-34, BasicBlock [3,4,6,3]" },
+  resnet50: { options: RESNET_KEYS, inputShape: [1, 3, 224, 224], description: "ResNet-50, Bottleneck [3,4,6,3]" },
+  resnet101: { options: RESNET_KEYS, inputShape: [1, 3, 224, 224], description: "ResNet-101, Bottleneck [3,4,23,3]" },
+  resnet152: { options: RESNET_KEYS, inputShape: [1, 3, 224, 224], description: "ResNet-152, Bottleneck [3,8,36,3]" },
+  resnet20: { options: SMALL_RESNET_KEYS, inputShape: [1, 3, 32, 32], description: "ResNet-20 for small images (He 2015 §4.2, CIFAR): 3 stages of 3 BasicBlocks, 16/32/64 channels" },
+  resnet56: { options: SMALL_RESNET_KEYS, inputShape: [1, 3, 32, 32], description: "ResNet-56 for small images: 3 stages of 9 BasicBlocks, 16/32/64 channels" },
+  densenet121: { options: DENSENET_KEYS, inputShape: [1, 3, 224, 224], description: "DenseNet-121 (Huang 2017)" },
+  densenet161: { options: DENSENET_KEYS, inputShape: [1, 3, 224, 224], description: "DenseNet-161" },
+  densenet169: { options: DENSENET_KEYS, inputShape: [1, 3, 224, 224], description: "DenseNet-169" },
+  densenet201: { options: DENSENET_KEYS, inputShape: [1, 3, 224, 224], description: "DenseNet-201" },
+  unet: { options: allKeys<UNetOptions>()(...BASE, "inChannels", "baseWidth", "depth", "batchNorm"), inputShape: [1, 1, 256, 256], description: "U-Net (Ronneberger 2015), padded convs" },
 };
 
 /** Names create() accepts, in zoo order. */
@@ -69,23 +97,34 @@ export function names(): string[] {
   return Object.keys(REGISTRY);
 }
 
-/** Build a zoo model by name, e.g. create("resnet18", { numClasses: 10 }). */
+/** Whether `name` is a zoo model's name (narrows a run-time string for create's typed options). */
+export function isModelName(name: string): name is ModelName {
+  return Object.hasOwn(REGISTRY, name);
+}
+
+/**
+ * Build a zoo model by name, e.g. `create("resnet18", { numClasses: 10 })`. With a literal name the options are that
+ * model's own type (`ModelOptionsMap`), so a misspelt option does not compile, and the result is the model's class;
+ * with a name known only at run time they are any record. Either way an option the model does not read is a
+ * ValueError naming it, as is an unknown name.
+ */
+export function create<N extends string>(name: N & (string extends N ? string : ModelName), opts?: CreateOptionsFor<N>): N extends ModelName ? ModelMap[N] : ZooModel;
 export function create(name: string, opts: CreateOptions = {}): ZooModel {
-  const entry = Object.hasOwn(REGISTRY, name) ? REGISTRY[name] : undefined;
-  if (!entry) throw new ValueError(`models.create: unknown model '${name}' (known: ${names().join(", ")})`);
-  return entry.build(opts);
+  if (!isModelName(name)) throw new ValueError(`models.create: unknown model '${name}' (known: ${names().join(", ")})`);
+  const known = REGISTRY[name].options;
+  const unknown = Object.keys(opts).filter((k) => opts[k] !== undefined && !known.includes(k));
+  if (unknown.length) throw new ValueError(`models.create: ${name} has no option ${unknown.map((k) => `'${k}'`).join(", ")} (its options: ${known.join(", ")})`);
+  return (FACTORIES[name] as (o: CreateOptions) => ZooModel)(opts);
 }
 
 /** The input shape a model is usually run at ([1,3,224,224] for the ImageNet models). */
 export function defaultInputShape(name: string): number[] {
-  const entry = Object.hasOwn(REGISTRY, name) ? REGISTRY[name] : undefined;
-  if (!entry) throw new ValueError(`models.defaultInputShape: unknown model '${name}' (known: ${names().join(", ")})`);
-  return [...entry.inputShape];
+  if (!isModelName(name)) throw new ValueError(`models.defaultInputShape: unknown model '${name}' (known: ${names().join(", ")})`);
+  return [...REGISTRY[name].inputShape];
 }
 
 /** One line about a model. */
 export function describe(name: string): string {
-  const entry = Object.hasOwn(REGISTRY, name) ? REGISTRY[name] : undefined;
-  if (!entry) throw new ValueError(`models.describe: unknown model '${name}'`);
-  return entry.description;
+  if (!isModelName(name)) throw new ValueError(`models.describe: unknown model '${name}'`);
+  return REGISTRY[name].description;
 }

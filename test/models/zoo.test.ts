@@ -120,7 +120,7 @@ test("resnet zeroInitResidual zeroes the last BN of every block; numClasses size
 });
 
 test("models.create refuses unknown names, listing the known ones", () => {
-  assert.throws(() => models.create("resnet19"), (e: unknown) => e instanceof ValueError && /resnet18/.test(e.message));
+  assert.throws(() => models.create("resnet19" as string), (e: unknown) => e instanceof ValueError && /resnet18/.test(e.message));
   assert.ok(models.names().includes("densenet121"));
   assert.deepEqual(models.defaultInputShape("resnet18"), [1, 3, 224, 224]);
 });
