@@ -1,31 +1,74 @@
-// Learning-rate schedules with PyTorch's formulas: StepLR, CosineAnnealingLR, OneCycleLR (which also cycles momentum).
-// Like PyTorch, a scheduler sets the initial lr when built (step 0) and each step() moves to the next step.
+// Learning-rate schedules with PyTorch 1.13's formulas: StepLR, MultiStepLR, ExponentialLR, LinearLR (linear warmup),
+// CosineAnnealingLR, OneCycleLR (which also cycles momentum), ReduceLROnPlateau, and SequentialLR / ChainedScheduler
+// to combine them. Like PyTorch, a scheduler sets the initial lr when built (step 0) and each step() moves to the next
+// step; all but OneCycleLR are "chainable": a step scales the lr the group has now, so several schedulers stepping one
+// optimizer multiply (a warmup under a plateau schedule, a decay on top of a warmup).
 import { ValueError } from "../errors.js";
 import type { GroupOptions, Optimizer } from "./optimizer.js";
 
+/** A scheduler's counters, JSON-safe (checkpoints store it). The lr itself is in the optimizer's state dict. */
 export interface SchedulerState {
   lastEpoch: number;
+  [key: string]: unknown;
 }
 
-export abstract class LRScheduler {
-  /** The lr each group had when the scheduler was built. */
+/** What every scheduler offers: a step (ReduceLROnPlateau's takes the monitored value), the lrs now, and its state. */
+export interface Scheduler {
+  readonly optimizer: Optimizer<GroupOptions>;
+  step(metric?: number): void;
+  getLastLr(): number[];
+  stateDict(): SchedulerState;
+  /** Restore the counters saved by stateDict (restore the optimizer's state dict for the lrs, as in PyTorch). */
+  loadStateDict(s: SchedulerState): void;
+}
+
+/** The lr each parameter group had before any scheduler touched it (PyTorch's group['initial_lr']). */
+const INITIAL_LR = new WeakMap<object, number>();
+
+function initialLrs(optimizer: Optimizer<GroupOptions>): number[] {
+  return optimizer.groups.map((g) => {
+    if (!INITIAL_LR.has(g)) INITIAL_LR.set(g, g.lr);
+    return INITIAL_LR.get(g)!;
+  });
+}
+
+export abstract class LRScheduler implements Scheduler {
+  /** The lr each group had before the first scheduler on this optimizer was built. */
   readonly baseLrs: number[];
   /** Steps taken (PyTorch's last_epoch): 0 after construction. */
   lastEpoch = -1;
+  /** Whether a step scales the group's current lr (false: it sets the closed form, as OneCycleLR does). */
+  protected readonly chainable: boolean = true;
 
   constructor(readonly optimizer: Optimizer<GroupOptions>) {
-    this.baseLrs = optimizer.groups.map((g) => g.lr);
+    this.baseLrs = initialLrs(optimizer);
   }
 
-  /** The lr of each group at step `epoch`. */
+  /** The lr of each group at step `epoch` when this scheduler alone drives it (the closed form). */
   protected abstract lrAt(epoch: number): number[];
+
+  /** Group i's lr after step `e`, from its lr `lr` before it: scaled by the closed form's ratio between the two steps
+   *  (PyTorch's recursive get_lr, which these ratios equal), or the closed form where the previous value is 0. */
+  protected next(lr: number, i: number, e: number): number {
+    const prev = e === 0 ? this.baseLrs[i]! : this.lrAt(e - 1)[i]!;
+    const now = this.lrAt(e)[i]!;
+    return prev === 0 ? now : lr * (now / prev);
+  }
 
   /** Advance one step and set each group's lr. */
   step(): void {
     this.lastEpoch++;
+    if (!this.chainable) return this.apply();
+    this.optimizer.groups.forEach((g, i) => (g.lr = this.next(g.lr, i, this.lastEpoch)));
+  }
+
+  /** Start again at step 0 from the base lrs (SequentialLR does at its milestones, as PyTorch's step(0)). */
+  restart(): void {
+    this.lastEpoch = 0;
     this.apply();
   }
 
+  /** Set each group's lr to the closed form at lastEpoch. */
   protected apply(): void {
     this.lrAt(this.lastEpoch).forEach((lr, i) => (this.optimizer.groups[i]!.lr = lr));
   }
@@ -41,7 +84,6 @@ export abstract class LRScheduler {
 
   loadStateDict(s: SchedulerState): void {
     this.lastEpoch = s.lastEpoch;
-    this.apply();
   }
 }
 
@@ -57,9 +99,69 @@ export class StepLR extends LRScheduler {
   }
 }
 
+/** lr = base · gamma^(milestones reached): multiplied by gamma at each milestone (a milestone listed twice, twice). */
+export class MultiStepLR extends LRScheduler {
+  readonly milestones: readonly number[];
+  constructor(optimizer: Optimizer<GroupOptions>, milestones: readonly number[], readonly gamma = 0.1) {
+    super(optimizer);
+    if (!milestones.every((m) => Number.isInteger(m) && m >= 0)) throw new ValueError(`MultiStepLR: milestones must be integers ≥ 0, got [${milestones.join(", ")}]`);
+    this.milestones = [...milestones].sort((a, b) => a - b);
+    this.step();
+  }
+  protected lrAt(e: number): number[] {
+    const reached = this.milestones.filter((m) => m <= e).length;
+    return this.baseLrs.map((b) => b * this.gamma ** reached);
+  }
+}
+
+/** lr = base · gamma^epoch. */
+export class ExponentialLR extends LRScheduler {
+  constructor(optimizer: Optimizer<GroupOptions>, readonly gamma: number) {
+    super(optimizer);
+    if (!(gamma > 0)) throw new ValueError(`ExponentialLR: gamma must be > 0, got ${gamma}`);
+    this.step();
+  }
+  protected lrAt(e: number): number[] {
+    return this.baseLrs.map((b) => b * this.gamma ** e);
+  }
+}
+
+export interface LinearLROptions {
+  /** Factor of the base lr at step 0 (default 1/3, as PyTorch). */
+  startFactor?: number;
+  /** Factor reached at totalIters and kept after (default 1). */
+  endFactor?: number;
+  /** Steps of the ramp (default 5). */
+  totalIters?: number;
+}
+
+/** A linear ramp of the lr's factor from startFactor to endFactor over totalIters steps, then constant: the usual
+ *  linear warmup (startFactor 0.01–0.1, endFactor 1), before another schedule in a SequentialLR or under one. */
+export class LinearLR extends LRScheduler {
+  readonly startFactor: number;
+  readonly endFactor: number;
+  readonly totalIters: number;
+  constructor(optimizer: Optimizer<GroupOptions>, opts: LinearLROptions = {}) {
+    super(optimizer);
+    this.startFactor = opts.startFactor ?? 1 / 3;
+    this.endFactor = opts.endFactor ?? 1;
+    this.totalIters = opts.totalIters ?? 5;
+    // a start of 0 would make every later step a multiple of 0 (PyTorch ≥ 2 refuses it too)
+    if (!(this.startFactor > 0 && this.startFactor <= 1)) throw new ValueError(`LinearLR: startFactor must be in (0, 1], got ${this.startFactor}`);
+    if (!(this.endFactor >= 0 && this.endFactor <= 1)) throw new ValueError(`LinearLR: endFactor must be in [0, 1], got ${this.endFactor}`);
+    if (!Number.isInteger(this.totalIters) || this.totalIters < 1) throw new ValueError(`LinearLR: totalIters must be an integer ≥ 1, got ${this.totalIters}`);
+    this.step();
+  }
+  protected lrAt(e: number): number[] {
+    const f = this.startFactor + ((this.endFactor - this.startFactor) * Math.min(this.totalIters, e)) / this.totalIters;
+    return this.baseLrs.map((b) => b * f);
+  }
+}
+
 /**
- * lr = etaMin + (base − etaMin)·(1 + cos(π·epoch/tMax))/2: PyTorch's closed form, which its recursive form equals
- * (including past tMax, where the cosine rises again).
+ * lr = etaMin + (base − etaMin)·(1 + cos(π·epoch/tMax))/2: PyTorch's closed form. Stepped, it follows PyTorch's
+ * recursive form (which equals the closed form alone, including past tMax where the cosine rises again, and is what
+ * PyTorch applies under other schedulers).
  */
 export class CosineAnnealingLR extends LRScheduler {
   constructor(optimizer: Optimizer<GroupOptions>, readonly tMax: number, readonly etaMin = 0) {
@@ -69,6 +171,13 @@ export class CosineAnnealingLR extends LRScheduler {
   }
   protected lrAt(e: number): number[] {
     return this.baseLrs.map((b) => this.etaMin + ((b - this.etaMin) * (1 + Math.cos((Math.PI * e) / this.tMax))) / 2);
+  }
+  protected override next(lr: number, i: number, e: number): number {
+    const { tMax: t, etaMin: eta } = this;
+    if (e === 0) return lr;
+    // one step past a minimum, where the ratio below would divide by zero
+    if ((e - 1 - t) % (2 * t) === 0) return lr + ((this.baseLrs[i]! - eta) * (1 - Math.cos(Math.PI / t))) / 2;
+    return ((1 + Math.cos((Math.PI * e) / t)) / (1 + Math.cos((Math.PI * (e - 1)) / t))) * (lr - eta) + eta;
   }
 }
 
@@ -97,9 +206,11 @@ interface Phase {
   momentum: [number, number];
 }
 
-/** Smith's 1cycle policy, with PyTorch's phases: warm up to maxLr over pctStart of the steps, then anneal to maxLr/(div·finalDiv). */
+/** Smith's 1cycle policy, with PyTorch's phases: warm up to maxLr over pctStart of the steps, then anneal to
+ *  maxLr/(div·finalDiv). It sets the lr outright each step (not chainable, as in PyTorch). */
 export class OneCycleLR extends LRScheduler {
   readonly totalSteps: number;
+  protected override readonly chainable = false;
   private readonly phases: Phase[];
   private readonly anneal: (start: number, end: number, pct: number) => number;
   private readonly cycleMomentum: boolean;
@@ -165,5 +276,188 @@ export class OneCycleLR extends LRScheduler {
       if (Array.isArray(g.betas)) g.betas = [m, (g.betas as number[])[1]!];
       else g.momentum = m;
     }
+  }
+}
+
+export interface ReduceLROnPlateauOptions {
+  /** "min": the monitored value should fall (a loss); "max": rise (an accuracy). */
+  mode?: "min" | "max";
+  /** lr ← lr·factor on a plateau (default 0.1; < 1). */
+  factor?: number;
+  /** Steps without improvement tolerated before reducing (default 10). */
+  patience?: number;
+  /** What counts as an improvement: better than best·(1 ∓ threshold) ("rel") or best ∓ threshold ("abs"); default 1e-4, rel. */
+  threshold?: number;
+  thresholdMode?: "rel" | "abs";
+  /** Steps to wait after a reduction before counting again (default 0). */
+  cooldown?: number;
+  /** Lower bound of the lr, one for all groups or one per group (default 0). */
+  minLr?: number | number[];
+  /** A reduction smaller than this is skipped (default 1e-8). */
+  eps?: number;
+}
+
+/** Reduce the lr by `factor` when the monitored value (step(value), usually once per epoch) has not improved for
+ *  more than `patience` steps: PyTorch's ReduceLROnPlateau. */
+export class ReduceLROnPlateau implements Scheduler {
+  readonly mode: "min" | "max";
+  readonly factor: number;
+  readonly patience: number;
+  readonly threshold: number;
+  readonly thresholdMode: "rel" | "abs";
+  readonly cooldown: number;
+  readonly minLrs: number[];
+  readonly eps: number;
+  lastEpoch = 0;
+  /** The best value seen (±Infinity before the first). */
+  best: number;
+  numBadEpochs = 0;
+  cooldownCounter = 0;
+
+  constructor(readonly optimizer: Optimizer<GroupOptions>, opts: ReduceLROnPlateauOptions = {}) {
+    this.mode = opts.mode ?? "min";
+    this.factor = opts.factor ?? 0.1;
+    this.patience = opts.patience ?? 10;
+    this.threshold = opts.threshold ?? 1e-4;
+    this.thresholdMode = opts.thresholdMode ?? "rel";
+    this.cooldown = opts.cooldown ?? 0;
+    this.eps = opts.eps ?? 1e-8;
+    const minLr = opts.minLr ?? 0;
+    this.minLrs = Array.isArray(minLr) ? [...minLr] : optimizer.groups.map(() => minLr);
+    if (this.mode !== "min" && this.mode !== "max") throw new ValueError(`ReduceLROnPlateau: mode must be 'min' or 'max', got '${String(this.mode)}'`);
+    if (this.thresholdMode !== "rel" && this.thresholdMode !== "abs") throw new ValueError(`ReduceLROnPlateau: thresholdMode must be 'rel' or 'abs', got '${String(this.thresholdMode)}'`);
+    if (!(this.factor > 0 && this.factor < 1)) throw new ValueError(`ReduceLROnPlateau: factor must be in (0, 1), got ${this.factor}`);
+    if (!Number.isInteger(this.patience) || this.patience < 0) throw new ValueError(`ReduceLROnPlateau: patience must be an integer ≥ 0, got ${this.patience}`);
+    if (!Number.isInteger(this.cooldown) || this.cooldown < 0) throw new ValueError(`ReduceLROnPlateau: cooldown must be an integer ≥ 0, got ${this.cooldown}`);
+    if (this.minLrs.length !== optimizer.groups.length) throw new ValueError(`ReduceLROnPlateau: ${this.minLrs.length} minLr values for ${optimizer.groups.length} groups`);
+    this.best = this.worst;
+  }
+
+  private get worst(): number {
+    return this.mode === "min" ? Infinity : -Infinity;
+  }
+
+  private isBetter(a: number): boolean {
+    const { best, threshold: t } = this;
+    if (this.mode === "min") return this.thresholdMode === "rel" ? a < best * (1 - t) : a < best - t;
+    return this.thresholdMode === "rel" ? a > best * (t + 1) : a > best + t;
+  }
+
+  /** Take one value of the monitored quantity (a NaN never counts as an improvement). */
+  step(metric?: number): void {
+    if (typeof metric !== "number") throw new ValueError("ReduceLROnPlateau: step() needs the monitored value, e.g. step(valLoss)");
+    this.lastEpoch++;
+    if (this.isBetter(metric)) {
+      this.best = metric;
+      this.numBadEpochs = 0;
+    } else this.numBadEpochs++;
+    if (this.cooldownCounter > 0) {
+      this.cooldownCounter--;
+      this.numBadEpochs = 0;
+    }
+    if (this.numBadEpochs > this.patience) {
+      this.optimizer.groups.forEach((g, i) => {
+        const lr = Math.max(g.lr * this.factor, this.minLrs[i]!);
+        if (g.lr - lr > this.eps) g.lr = lr;
+      });
+      this.cooldownCounter = this.cooldown;
+      this.numBadEpochs = 0;
+    }
+  }
+
+  getLastLr(): number[] {
+    return this.optimizer.groups.map((g) => g.lr);
+  }
+
+  stateDict(): SchedulerState {
+    // ±Infinity is not JSON: null stands for "nothing seen yet"
+    return { lastEpoch: this.lastEpoch, best: Number.isFinite(this.best) ? this.best : null, numBadEpochs: this.numBadEpochs, cooldownCounter: this.cooldownCounter };
+  }
+
+  loadStateDict(s: SchedulerState): void {
+    this.lastEpoch = s.lastEpoch;
+    this.best = typeof s.best === "number" ? s.best : this.worst;
+    this.numBadEpochs = Number(s.numBadEpochs ?? 0);
+    this.cooldownCounter = Number(s.cooldownCounter ?? 0);
+  }
+}
+
+function sameOptimizer(name: string, schedulers: readonly Scheduler[], optimizer: Optimizer<GroupOptions>): void {
+  if (schedulers.length === 0) throw new ValueError(`${name}: needs at least one scheduler`);
+  schedulers.forEach((s, i) => {
+    if (s.optimizer !== optimizer) throw new ValueError(`${name}: scheduler ${i} drives another optimizer than scheduler 0`);
+  });
+}
+
+/**
+ * One schedule after another: schedulers[0] until milestones[0], then schedulers[1] started afresh from the base lr,
+ * and so on (PyTorch's SequentialLR). E.g. a linear warmup over 500 steps, then a cosine decay:
+ * `new SequentialLR(opt, [new LinearLR(opt, { startFactor: 0.1, totalIters: 500 }), new CosineAnnealingLR(opt, 9500)], [500])`.
+ */
+export class SequentialLR implements Scheduler {
+  readonly milestones: readonly number[];
+  lastEpoch = 0;
+
+  constructor(readonly optimizer: Optimizer<GroupOptions>, readonly schedulers: readonly LRScheduler[], milestones: readonly number[]) {
+    sameOptimizer("SequentialLR", schedulers, optimizer);
+    if (milestones.length !== schedulers.length - 1) throw new ValueError(`SequentialLR: ${schedulers.length} schedulers need ${schedulers.length - 1} milestones, got ${milestones.length}`);
+    if (!milestones.every((m, i) => Number.isInteger(m) && m > 0 && (i === 0 || m > milestones[i - 1]!))) throw new ValueError(`SequentialLR: milestones must be increasing integers > 0, got [${milestones.join(", ")}]`);
+    this.milestones = [...milestones];
+    // undo what building the schedulers did to the lr; the first one starts
+    const base = initialLrs(optimizer);
+    optimizer.groups.forEach((g, i) => (g.lr = base[i]!));
+    for (const s of schedulers) s.lastEpoch--;
+    schedulers[0]!.step();
+  }
+
+  step(): void {
+    this.lastEpoch++;
+    const idx = this.milestones.filter((m) => m <= this.lastEpoch).length;
+    const s = this.schedulers[idx]!;
+    if (idx > 0 && this.milestones[idx - 1] === this.lastEpoch) s.restart();
+    else s.step();
+  }
+
+  getLastLr(): number[] {
+    return this.optimizer.groups.map((g) => g.lr);
+  }
+
+  stateDict(): SchedulerState {
+    return { lastEpoch: this.lastEpoch, schedulers: this.schedulers.map((s) => s.stateDict()) };
+  }
+
+  loadStateDict(s: SchedulerState): void {
+    this.lastEpoch = s.lastEpoch;
+    (s.schedulers as SchedulerState[]).forEach((st, i) => this.schedulers[i]!.loadStateDict(st));
+  }
+}
+
+/** Several schedulers stepped together on one optimizer; their chainable steps multiply (PyTorch's ChainedScheduler).
+ *  A ReduceLROnPlateau among them gets the value passed to step(value). */
+export class ChainedScheduler implements Scheduler {
+  readonly optimizer: Optimizer<GroupOptions>;
+  lastEpoch = 0;
+
+  constructor(readonly schedulers: readonly Scheduler[]) {
+    sameOptimizer("ChainedScheduler", schedulers, schedulers[0]?.optimizer as Optimizer<GroupOptions>);
+    this.optimizer = schedulers[0]!.optimizer;
+  }
+
+  step(metric?: number): void {
+    this.lastEpoch++;
+    for (const s of this.schedulers) s.step(metric);
+  }
+
+  getLastLr(): number[] {
+    return this.optimizer.groups.map((g) => g.lr);
+  }
+
+  stateDict(): SchedulerState {
+    return { lastEpoch: this.lastEpoch, schedulers: this.schedulers.map((s) => s.stateDict()) };
+  }
+
+  loadStateDict(s: SchedulerState): void {
+    this.lastEpoch = s.lastEpoch;
+    (s.schedulers as SchedulerState[]).forEach((st, i) => this.schedulers[i]!.loadStateDict(st));
   }
 }

@@ -3,7 +3,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { Tensor, tensor, ValueError } from "../../src/index.js";
-import { Adam, AdamW, SGD, StepLR, CosineAnnealingLR, OneCycleLR, clipGradNorm, type Optimizer, type GroupOptions } from "../../src/optim/index.js";
+import {
+  Adam, AdamW, RMSprop, SGD, StepLR, MultiStepLR, ExponentialLR, LinearLR, CosineAnnealingLR, OneCycleLR, ReduceLROnPlateau, SequentialLR, ChainedScheduler,
+  clipGradNorm, type LRScheduler, type Optimizer, type GroupOptions, type Scheduler,
+} from "../../src/optim/index.js";
 
 interface Raw { shape: number[]; data: string }
 const dec = (t: Raw): Tensor => {
@@ -12,7 +15,7 @@ const dec = (t: Raw): Tensor => {
 };
 const fx = JSON.parse(readFileSync(new URL("../fixtures/optim.json", import.meta.url), "utf8")) as {
   optimizers: { name: string; kind: string; options: Record<string, unknown>; init: Raw[]; steps: { grads: Raw[]; params: Raw[] }[] }[];
-  schedulers: { name: string; kind: string; optimizer: string; options: Record<string, unknown>; lrs: number[]; momenta: number[] }[];
+  schedulers: { name: string; kind: string; optimizer: string; options: Record<string, unknown>; lrs: number[]; momenta: number[]; metrics?: (number | null)[] }[];
   clip: { name: string; maxNorm: number; normType: number | "inf"; grads: Raw[]; total: number; clipped: Raw[] }[];
 };
 
@@ -30,7 +33,7 @@ for (const c of fx.optimizers) {
   test(`${c.kind}: ${c.name} follows PyTorch for ${c.steps.length} steps`, () => {
     const params = c.init.map(dec);
     const opts = c.options as never;
-    const opt: Optimizer<GroupOptions> = c.kind === "sgd" ? new SGD(params, opts) : c.kind === "adam" ? new Adam(params, opts) : new AdamW(params, opts);
+    const opt: Optimizer<GroupOptions> = c.kind === "sgd" ? new SGD(params, opts) : c.kind === "adam" ? new Adam(params, opts) : c.kind === "rmsprop" ? new RMSprop(params, opts) : new AdamW(params, opts);
     c.steps.forEach((s, k) => {
       params.forEach((p, i) => (p.grad = dec(s.grads[i]!)));
       opt.step();
@@ -42,12 +45,31 @@ for (const c of fx.optimizers) {
   });
 }
 
+/** The scheduler a fixture describes (kind and options, as scripts/fixtures/optim.py writes them). */
+function makeScheduler(opt: Optimizer<GroupOptions>, kind: string, o: Record<string, never>): Scheduler {
+  const sub = (): LRScheduler[] => (o.schedulers as { kind: string; options: Record<string, never> }[]).map((s) => makeScheduler(opt, s.kind, s.options) as LRScheduler);
+  switch (kind) {
+    case "step": return new StepLR(opt, o.stepSize, o.gamma);
+    case "multistep": return new MultiStepLR(opt, o.milestones, o.gamma);
+    case "exponential": return new ExponentialLR(opt, o.gamma);
+    case "linear": return new LinearLR(opt, o);
+    case "cosine": return new CosineAnnealingLR(opt, o.tMax, o.etaMin);
+    case "onecycle": return new OneCycleLR(opt, o);
+    case "plateau": return new ReduceLROnPlateau(opt, o);
+    case "sequential": return new SequentialLR(opt, sub(), o.milestones);
+    case "chained": return new ChainedScheduler(sub());
+    default: throw new Error(`unknown scheduler kind ${kind}`);
+  }
+}
+
 for (const c of fx.schedulers) {
   test(`scheduler ${c.name}: lr (and momentum) sequence equals PyTorch's`, () => {
     const p = tensor([0, 0]);
     const opt: Optimizer<GroupOptions> = c.optimizer === "sgd" ? new SGD([p], { lr: 0.1, momentum: 0.9 }) : new Adam([p], { lr: 0.1 });
     const o = c.options as Record<string, never>;
-    const sched = c.kind === "step" ? new StepLR(opt, o.stepSize, o.gamma) : c.kind === "cosine" ? new CosineAnnealingLR(opt, o.tMax, o.etaMin) : new OneCycleLR(opt, o as never);
+    // a warmup stepped each step under a plateau schedule stepped with a value now and then, both on one optimizer
+    const pair = c.kind === "warmup+plateau" ? [new LinearLR(opt, o.warmup), new ReduceLROnPlateau(opt, o.plateau)] as const : null;
+    const sched = pair ? null : makeScheduler(opt, c.kind, o);
     c.lrs.forEach((lr, k) => {
       const g = opt.groups[0] as unknown as { lr: number; momentum?: number; betas?: number[] };
       assert.ok(Math.abs(g.lr - lr) <= 1e-12 + 1e-9 * Math.abs(lr), `step ${k}: lr ${g.lr} vs ${lr}`);
@@ -55,10 +77,41 @@ for (const c of fx.schedulers) {
       assert.ok(Math.abs(m - c.momenta[k]!) <= 1e-12, `step ${k}: momentum ${m} vs ${c.momenta[k]}`);
       p.grad = tensor([0, 0]);
       opt.step();
-      sched.step();
+      if (pair) {
+        pair[0].step();
+        if (c.metrics![k] !== null) pair[1].step(c.metrics![k]!);
+      } else sched!.step(c.metrics?.[k] ?? undefined);
     });
   });
 }
+
+test("a scheduler's state dict, with the optimizer's, continues the same lrs; ReduceLROnPlateau's best survives JSON", () => {
+  const run = (restoreAt: number | null): number[] => {
+    const build = () => {
+      const opt = new SGD([tensor([0])], { lr: 0.1, momentum: 0.9 });
+      const plateau = new ReduceLROnPlateau(opt, { patience: 1, factor: 0.5 });
+      const seq = new SequentialLR(opt, [new LinearLR(opt, { startFactor: 0.1, totalIters: 4 }), new CosineAnnealingLR(opt, 10)], [4]);
+      return { opt, plateau, seq };
+    };
+    let s = build();
+    const lrs: number[] = [];
+    for (let k = 0; k < 14; k++) {
+      if (k === restoreAt) {
+        const saved = JSON.parse(JSON.stringify({ opt: s.opt.stateDict(), plateau: s.plateau.stateDict(), seq: s.seq.stateDict() }));
+        s = build();
+        s.opt.loadStateDict(saved.opt);
+        s.plateau.loadStateDict(saved.plateau);
+        s.seq.loadStateDict(saved.seq);
+      }
+      lrs.push(s.opt.groups[0]!.lr);
+      s.seq.step();
+      if (k % 3 === 2) s.plateau.step(k < 6 ? 1 - k / 10 : 1);
+    }
+    return lrs;
+  };
+  assert.deepEqual(run(7), run(null));
+  assert.deepEqual(run(1), run(null));
+});
 
 for (const c of fx.clip) {
   test(`clipGradNorm ${c.name}`, () => {
@@ -106,4 +159,11 @@ test("bad hyper-parameters are refused", () => {
   sched.step();
   sched.step();
   assert.throws(() => sched.step(), /tried to step 3 times/);
+  assert.throws(() => new RMSprop(p, { momentum: -1 }), /RMSprop: eps, weightDecay and momentum must be ≥ 0/);
+  assert.throws(() => new ReduceLROnPlateau(new SGD(p, { lr: 0.1 }), { factor: 1 }), /factor must be in \(0, 1\)/);
+  assert.throws(() => new ReduceLROnPlateau(new SGD(p, { lr: 0.1 })).step(), /needs the monitored value/);
+  assert.throws(() => new LinearLR(new SGD(p, { lr: 0.1 }), { startFactor: 0 }), /startFactor must be in \(0, 1\]/);
+  const o = new SGD(p, { lr: 0.1 });
+  assert.throws(() => new SequentialLR(o, [new LinearLR(o), new StepLR(o, 2)], []), /2 schedulers need 1 milestones, got 0/);
+  assert.throws(() => new SequentialLR(o, [new LinearLR(new SGD([tensor([1])], { lr: 1 }))], []), /drives another optimizer/);
 });
