@@ -8,7 +8,7 @@ export {
   tensor, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye,
   rand, randn, randint, randperm, setMaxElements, getMaxElements, type TensorOptions, type RandomOptions, type NumericArray,
 } from "./tensor/creation.js";
-export { toDType } from "./tensor/convert.js";
+export { toDType } from "./ops/convert.js";
 export { Generator, manualSeed, defaultGenerator } from "./tensor/random.js";
 export { noGrad, isGradEnabled, withGradEnabled } from "./autograd/grad-mode.js";
 export * from "./errors.js";
@@ -35,3 +35,7 @@ export * as optim from "./optim/index.js";
 export * as train from "./train/index.js";
 export * as viz from "./viz/index.js";
 export * as wasm from "./backends/wasm/index.js";
+export {
+  ImageClassifier, loadClassifier, MODEL_META_KEY, IMAGENET_MEAN, IMAGENET_STD, MAX_INPUT_PAD,
+  type Prediction, type LoadClassifierOptions, type ClassifyOptions, type ImageClassifierInit,
+} from "./apps/classifier.js";

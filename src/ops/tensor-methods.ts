@@ -2,7 +2,7 @@
 // on the class here, above the tensor layer, which imports no op (src/index.ts loads this module).
 import { Tensor, type TensorLike } from "../tensor/tensor.js";
 import type { DType } from "../tensor/dtype.js";
-import { toDType } from "../tensor/convert.js";
+import { toDType } from "./convert.js";
 import * as ew from "./elementwise.js";
 import * as red from "./reduce.js";
 import * as mv from "./movement.js";

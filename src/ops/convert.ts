@@ -1,7 +1,7 @@
 // dtype conversion (float32 ↔ float64), differentiable: a table op whose output dtype is its attribute.
-import type { Tensor } from "./tensor.js";
-import type { DType } from "./dtype.js";
-import { apply, defineOp } from "../ops/op.js";
+import type { Tensor } from "../tensor/tensor.js";
+import type { DType } from "../tensor/dtype.js";
+import { apply, defineOp } from "./op.js";
 
 /** `to`'s attribute: the dtype converted to. */
 export interface ToAttrs {
