@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { Tensor, tensor, ValueError } from "../../src/index.js";
 import {
   Adam, AdamW, RMSprop, SGD, StepLR, MultiStepLR, ExponentialLR, LinearLR, CosineAnnealingLR, OneCycleLR, ReduceLROnPlateau, SequentialLR, ChainedScheduler,
-  clipGradNorm, type LRScheduler, type Optimizer, type GroupOptions, type Scheduler,
+  clipGradNorm, type LRScheduler, type OneCycleOptions, type Optimizer, type GroupOptions, type Scheduler,
 } from "../../src/optim/index.js";
 
 interface Raw { shape: number[]; data: string }
@@ -54,7 +54,7 @@ function makeScheduler(opt: Optimizer<GroupOptions>, kind: string, o: Record<str
     case "exponential": return new ExponentialLR(opt, o.gamma);
     case "linear": return new LinearLR(opt, o);
     case "cosine": return new CosineAnnealingLR(opt, o.tMax, o.etaMin);
-    case "onecycle": return new OneCycleLR(opt, o);
+    case "onecycle": return new OneCycleLR(opt, o as unknown as OneCycleOptions);
     case "plateau": return new ReduceLROnPlateau(opt, o);
     case "sequential": return new SequentialLR(opt, sub(), o.milestones);
     case "chained": return new ChainedScheduler(sub());
