@@ -1,9 +1,11 @@
-// DataLoader: batches of a dataset with seeded shuffling, drop-last and prefetch. Each epoch's order and each batch's
-// augmentation are pure functions of (seed, epoch, batch), so a run resumed mid-epoch sees exactly the same batches.
+// DataLoader: batches of a dataset with seeded shuffling, drop-last and prefetch. Each epoch's order and each sample's
+// augmentation are pure functions of (seed, epoch, position), so a run resumed mid-epoch sees exactly the same batches.
+// Images held in memory (ImageArrayDataset, through Subset and transforms that have a batch form) are gathered and
+// transformed a whole batch at a time, with no tensor per sample; anything else goes sample by sample, then collate.
 import { Tensor } from "../tensor/tensor.js";
 import { Generator } from "../tensor/random.js";
 import { ShapeError, ValueError } from "../errors.js";
-import type { Dataset, Sample } from "./dataset.js";
+import { ImageArrayDataset, Subset, TransformedDataset, type Dataset, type Sample } from "./dataset.js";
 
 /** A batch: images [B,C,H,W], labels [B] (class indices as float32, what crossEntropy takes) and the dataset indices. */
 export interface Batch {
@@ -20,7 +22,7 @@ export interface DataLoaderOptions {
   seed?: number;
   /** Drop the last batch when it is smaller than batchSize. */
   dropLast?: boolean;
-  /** Batches prepared ahead by the async iterator (overlaps file reading with training). */
+  /** Batches prepared ahead by the async iterator (overlaps file reading with training). Default 2. */
   prefetch?: number;
 }
 
@@ -51,6 +53,35 @@ export function collate(samples: readonly Sample[], indices: number[]): Batch {
     labels[i] = s.label;
   });
   return { images: new Tensor(images, [samples.length, ...shape]), labels: new Tensor(labels, [samples.length]), indices };
+}
+
+/**
+ * The batch of `indices` in one pass when `ds` allows it: an ImageArrayDataset, or a Subset or a TransformedDataset
+ * (whose transform has a batch form) of one; null otherwise. Sample i draws from rngs[i], as `ds.get(indices[i],
+ * rngs[i])` would, so the result equals collating the samples one by one.
+ */
+export function gatherBatch(ds: Dataset, indices: readonly number[], rngs: readonly Generator[]): Batch | null {
+  if (ds instanceof TransformedDataset) {
+    const inner = ds.transform.batch ? gatherBatch(ds.dataset, indices, rngs) : null;
+    return inner && { ...inner, images: ds.transform.batch!(inner.images, rngs) };
+  }
+  if (ds instanceof Subset) {
+    const inner = gatherBatch(ds.dataset, indices.map((i) => ds.indices[i]!), rngs);
+    return inner && { ...inner, indices: [...indices] };
+  }
+  if (!(ds instanceof ImageArrayDataset)) return null;
+  const [c, h, w] = ds.imageShape;
+  const per = c * h * w, n = indices.length;
+  const images = new Float32Array(n * per), labels = new Float32Array(n);
+  const src = ds.pixels;
+  for (let i = 0; i < n; i++) {
+    const off = indices[i]! * per;
+    // bytes scale by 1/255 as ImageArrayDataset.get does
+    if (src instanceof Uint8Array) for (let j = 0; j < per; j++) images[i * per + j] = src[off + j]! / 255;
+    else images.set(src.subarray(off, off + per), i * per);
+    labels[i] = ds.labels[indices[i]!]!;
+  }
+  return { images: new Tensor(images, [n, c, h, w]), labels: new Tensor(labels, [n]), indices: [...indices] };
 }
 
 export class DataLoader implements Iterable<Batch> {
@@ -91,29 +122,30 @@ export class DataLoader implements Iterable<Batch> {
     return idx;
   }
 
-  /** The generator that batch b of an epoch hands to the random transforms. */
-  batchGenerator(epoch: number, b: number): Generator {
-    return new Generator(mixSeed(this.seed, epoch, b, 0xa7));
+  /** The generator that the random transforms of the sample at position k of an epoch's order draw from: one per
+   *  sample, so that a batch can be transformed all at once and still draw what each sample alone would. */
+  sampleGenerator(epoch: number, k: number): Generator {
+    return new Generator(mixSeed(this.seed, epoch, k, 0xa7));
   }
 
-  private slice(order: readonly number[], b: number): number[] {
-    return order.slice(b * this.batchSize, Math.min((b + 1) * this.batchSize, order.length));
+  private slice(epoch: number, order: readonly number[], b: number): { indices: number[]; rngs: Generator[] } {
+    const start = b * this.batchSize;
+    const indices = order.slice(start, Math.min(start + this.batchSize, order.length));
+    return { indices, rngs: indices.map((_, i) => this.sampleGenerator(epoch, start + i)) };
   }
 
   /** Batch b of an epoch. */
   batch(epoch: number, b: number, order = this.order(epoch)): Batch {
-    const indices = this.slice(order, b);
-    const rng = this.batchGenerator(epoch, b);
-    return collate(indices.map((i) => this.dataset.get(i, rng)), indices);
+    const { indices, rngs } = this.slice(epoch, order, b);
+    return gatherBatch(this.dataset, indices, rngs) ?? collate(indices.map((i, k) => this.dataset.get(i, rngs[k])), indices);
   }
 
   private async batchAsync(epoch: number, b: number, order: readonly number[]): Promise<Batch> {
-    const indices = this.slice(order, b);
-    const rng = this.batchGenerator(epoch, b);
+    const { indices, rngs } = this.slice(epoch, order, b);
     const ds = this.dataset;
-    // Samples are fetched in order so that the shared generator hands each the same numbers as the sync path.
-    const samples: Sample[] = [];
-    for (const i of indices) samples.push(ds.getAsync ? await ds.getAsync(i, rng) : ds.get(i, rng));
+    const gathered = gatherBatch(ds, indices, rngs);
+    if (gathered) return gathered;
+    const samples: Sample[] = await Promise.all(indices.map((i, k) => (ds.getAsync ? ds.getAsync(i, rngs[k]) : ds.get(i, rngs[k]!))));
     return collate(samples, indices);
   }
 

@@ -1,12 +1,19 @@
 // Image transforms on [C,H,W] float32 tensors, after torchvision.transforms: toTensor, normalize, pad, randomCrop,
-// randomHorizontalFlip, resize (bilinear, align_corners=False, no antialias), centerCrop, compose.
-// Random transforms draw from the Generator they are given, so a seeded DataLoader repeats the same augmentation.
+// randomHorizontalFlip, resize (bilinear, align_corners=False, no antialias), centerCrop, randomAffine, compose.
+// Each built-in transform is written once, over a batch [N,C,H,W] in one pass (`transform.batch`, what the DataLoader
+// runs: no tensor per image); the per-image form runs it on a batch of one, so the two agree exactly. Random
+// transforms draw from the Generator they are given (in a batch, sample i from rngs[i]), so a seeded DataLoader
+// repeats the same augmentation.
 import { Tensor } from "../tensor/tensor.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { ShapeError, ValueError } from "../errors.js";
 
-/** A transform maps an image [C,H,W] to a new one; random ones use `rng`. */
-export type Transform = (image: Tensor, rng?: Generator) => Tensor;
+/** A batch form of a transform: images [N,C,H,W] → [N,C',H',W'], sample i drawing its random numbers from rngs[i]. */
+export type BatchTransform = (images: Tensor, rngs: readonly Generator[]) => Tensor;
+
+/** A transform maps an image [C,H,W] to a new one; random ones use `rng`. The built-in ones (and a compose of only
+ *  those) also have `batch`, the same transform over a whole batch at once. */
+export type Transform = ((image: Tensor, rng?: Generator) => Tensor) & { readonly batch?: BatchTransform };
 
 /** Decoded pixels, interleaved (HWC) unsigned bytes, as image decoders give them. */
 export interface RawImage {
@@ -19,6 +26,21 @@ export interface RawImage {
 function chw(op: string, x: Tensor): [number, number, number] {
   if (x.ndim !== 3) throw new ShapeError(`${op}: expects an image [C,H,W], got shape [${x.shape.join(",")}]`);
   return [x.shape[0]!, x.shape[1]!, x.shape[2]!];
+}
+
+function nchw(op: string, x: Tensor): [number, number, number, number] {
+  if (x.ndim !== 4) throw new ShapeError(`${op}: expects a batch of images [N,C,H,W], got shape [${x.shape.join(",")}]`);
+  return [x.shape[0]!, x.shape[1]!, x.shape[2]!, x.shape[3]!];
+}
+
+/** A Transform given by its batch form; the per-image form is the batch form on a batch of one (sharing the data). */
+function batchedTransform(op: string, batch: BatchTransform): Transform {
+  const one = (x: Tensor, rng: Generator = defaultGenerator): Tensor => {
+    const [c, h, w] = chw(op, x);
+    const y = batch(new Tensor(x.data, [1, c, h, w]), [rng]);
+    return new Tensor(y.data, y.shape.slice(1));
+  };
+  return Object.assign(one, { batch });
 }
 
 function size2(op: string, size: number | readonly [number, number]): [number, number] {
@@ -55,18 +77,19 @@ export function toGrayscale(img: RawImage): RawImage {
 /** (x - mean[c]) / std[c] per channel; one value broadcasts to every channel. */
 export function normalize(mean: readonly number[], std: readonly number[]): Transform {
   if (std.some((s) => !(s > 0))) throw new ValueError(`normalize: std must be positive, got [${std.join(", ")}]`);
-  return (x) => {
-    const [c, h, w] = chw("normalize", x);
+  return batchedTransform("normalize", (x) => {
+    const [n, c, h, w] = nchw("normalize", x);
     if ((mean.length !== 1 && mean.length !== c) || (std.length !== 1 && std.length !== c)) {
       throw new ShapeError(`normalize: ${mean.length} means and ${std.length} stds for an image with ${c} channels`);
     }
-    const out = new Float32Array(x.size);
-    for (let ch = 0; ch < c; ch++) {
+    const src = x.data, out = new Float32Array(x.size), plane = h * w;
+    for (let k = 0; k < n * c; k++) {
+      const ch = k % c;
       const m = mean[mean.length === 1 ? 0 : ch]!, s = std[std.length === 1 ? 0 : ch]!;
-      for (let i = ch * h * w; i < (ch + 1) * h * w; i++) out[i] = (x.data[i]! - m) / s;
+      for (let i = k * plane; i < (k + 1) * plane; i++) out[i] = (src[i]! - m) / s;
     }
     return new Tensor(out, x.shape);
-  };
+  });
 }
 
 /** Padding as torchvision reads it: n (all sides), [leftRight, topBottom], or [left, top, right, bottom]. */
@@ -79,60 +102,91 @@ function padSides(padding: Padding): [number, number, number, number] {
   return p as [number, number, number, number];
 }
 
-function padImage(x: Tensor, [left, top, right, bottom]: [number, number, number, number], fill: number): Tensor {
-  const [c, h, w] = chw("pad", x);
-  const oh = h + top + bottom, ow = w + left + right;
-  const out = new Float32Array(c * oh * ow);
+/** Every image of a batch padded by [left, top, right, bottom] with `fill`. */
+function padBatch(x: Tensor, [left, top, right, bottom]: readonly number[], fill: number): Tensor {
+  const [n, c, h, w] = nchw("pad", x);
+  const oh = h + top! + bottom!, ow = w + left! + right!;
+  const src = x.data, out = new Float32Array(n * c * oh * ow);
   if (fill !== 0) out.fill(fill);
-  for (let ch = 0; ch < c; ch++) {
-    for (let y = 0; y < h; y++) {
-      // row y of channel ch lands at row y+top, column left of the padded plane
-      out.set(x.data.subarray((ch * h + y) * w, (ch * h + y + 1) * w), (ch * oh + y + top) * ow + left);
-    }
+  for (let k = 0; k < n * c; k++) {
+    // row y of plane k lands at row y+top, column left of the padded plane
+    for (let y = 0; y < h; y++) out.set(src.subarray((k * h + y) * w, (k * h + y + 1) * w), (k * oh + y + top!) * ow + left!);
   }
-  return new Tensor(out, [c, oh, ow]);
+  return new Tensor(out, [n, c, oh, ow]);
 }
 
 /** Constant padding of each side. */
 export function pad(padding: Padding, fill = 0): Transform {
   const sides = padSides(padding);
-  return (x) => padImage(x, sides, fill);
+  return batchedTransform("pad", (x) => padBatch(x, sides, fill));
+}
+
+/** The th×tw window at (top[i], left[i]) of each image i of a batch. */
+function cropBatch(x: Tensor, top: ArrayLike<number>, left: ArrayLike<number>, th: number, tw: number): Tensor {
+  const [n, c, h, w] = nchw("crop", x);
+  const src = x.data, out = new Float32Array(n * c * th * tw);
+  for (let i = 0; i < n; i++) {
+    const t = top[i]!, l = left[i]!;
+    if (t < 0 || l < 0 || t + th > h || l + tw > w) throw new ShapeError(`crop: window ${th}×${tw} at (${t},${l}) does not fit an image ${h}×${w}`);
+    for (let ch = 0; ch < c; ch++) {
+      const k = i * c + ch;
+      for (let y = 0; y < th; y++) out.set(src.subarray((k * h + t + y) * w + l, (k * h + t + y) * w + l + tw), (k * th + y) * tw);
+    }
+  }
+  return new Tensor(out, [n, c, th, tw]);
 }
 
 /** The window of height th and width tw starting at (top, left). */
 export function crop(x: Tensor, top: number, left: number, th: number, tw: number): Tensor {
   const [c, h, w] = chw("crop", x);
-  if (top < 0 || left < 0 || top + th > h || left + tw > w) throw new ShapeError(`crop: window ${th}×${tw} at (${top},${left}) does not fit an image ${h}×${w}`);
-  const out = new Float32Array(c * th * tw);
-  for (let ch = 0; ch < c; ch++) {
-    for (let y = 0; y < th; y++) out.set(x.data.subarray((ch * h + top + y) * w + left, (ch * h + top + y) * w + left + tw), (ch * th + y) * tw);
-  }
-  return new Tensor(out, [c, th, tw]);
+  return new Tensor(cropBatch(new Tensor(x.data, [1, c, h, w]), [top], [left], th, tw).data, [c, th, tw]);
 }
 
 /** Pad (optionally), then crop a size×size window at a uniformly random position (torchvision RandomCrop). */
 export function randomCrop(size: number | readonly [number, number], opts: { padding?: Padding; fill?: number } = {}): Transform {
   const [th, tw] = size2("randomCrop", size);
   const sides = opts.padding !== undefined ? padSides(opts.padding) : null;
-  return (x, rng = defaultGenerator) => {
-    const p = sides ? padImage(x, sides, opts.fill ?? 0) : x;
-    const [, h, w] = chw("randomCrop", p);
+  return batchedTransform("randomCrop", (x, rngs) => {
+    const p = sides ? padBatch(x, sides, opts.fill ?? 0) : x;
+    const [n, , h, w] = nchw("randomCrop", p);
     if (h < th || w < tw) throw new ShapeError(`randomCrop: crop ${th}×${tw} is larger than the (padded) image ${h}×${w}`);
-    const top = rng.int(h - th + 1), left = rng.int(w - tw + 1);
-    return crop(p, top, left, th, tw);
-  };
+    const top = new Int32Array(n), left = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      top[i] = rngs[i]!.int(h - th + 1);
+      left[i] = rngs[i]!.int(w - tw + 1);
+    }
+    return cropBatch(p, top, left, th, tw);
+  });
 }
 
 /** Mirror left–right with probability p. */
 export function randomHorizontalFlip(p = 0.5): Transform {
   if (!(p >= 0 && p <= 1)) throw new ValueError(`randomHorizontalFlip: p must be in [0, 1], got ${p}`);
-  return (x, rng = defaultGenerator) => {
-    if (!(rng.random() < p)) return x;
-    const [c, h, w] = chw("randomHorizontalFlip", x);
-    const out = new Float32Array(x.size);
-    for (let r = 0; r < c * h; r++) for (let i = 0; i < w; i++) out[r * w + i] = x.data[r * w + (w - 1 - i)]!;
-    return new Tensor(out, [c, h, w]);
-  };
+  return batchedTransform("randomHorizontalFlip", (x, rngs) => {
+    const [n, c, h, w] = nchw("randomHorizontalFlip", x);
+    const src = x.data, out = new Float32Array(x.size), per = c * h * w;
+    for (let i = 0; i < n; i++) {
+      if (!(rngs[i]!.random() < p)) {
+        out.set(src.subarray(i * per, (i + 1) * per), i * per);
+        continue;
+      }
+      for (let r = i * c * h; r < (i + 1) * c * h; r++) for (let j = 0; j < w; j++) out[r * w + j] = src[r * w + (w - 1 - j)]!;
+    }
+    return new Tensor(out, x.shape);
+  });
+}
+
+/** For each output position of an axis of `out` from `size` inputs: the two source indices and the weight of the second. */
+function bilinearTable(size: number, out: number): { i0: Int32Array; i1: Int32Array; f: Float64Array } {
+  const scale = size / out, i0 = new Int32Array(out), i1 = new Int32Array(out), f = new Float64Array(out);
+  for (let o = 0; o < out; o++) {
+    // source coordinate of the output pixel centre, clamped at 0 like PyTorch's area_pixel_compute_source_index
+    const s = Math.max((o + 0.5) * scale - 0.5, 0);
+    i0[o] = Math.floor(s);
+    i1[o] = Math.min(i0[o]! + 1, size - 1);
+    f[o] = s - i0[o]!;
+  }
+  return { i0, i1, f };
 }
 
 /**
@@ -140,8 +194,8 @@ export function randomHorizontalFlip(p = 0.5): Transform {
  * shorter side to it keeping the aspect ratio (the longer side truncated, as torchvision does); [h, w] is exact.
  */
 export function resize(size: number | readonly [number, number]): Transform {
-  return (x) => {
-    const [c, h, w] = chw("resize", x);
+  return batchedTransform("resize", (x) => {
+    const [n, c, h, w] = nchw("resize", x);
     let oh: number, ow: number;
     if (typeof size === "number") {
       size2("resize", size);
@@ -149,25 +203,22 @@ export function resize(size: number | readonly [number, number]): Transform {
       else [oh, ow] = [Math.trunc((size * h) / w), size];
     } else [oh, ow] = size2("resize", size);
     if (oh === h && ow === w) return x;
-    const out = new Float32Array(c * oh * ow);
-    const sh = h / oh, sw = w / ow;
-    for (let oy = 0; oy < oh; oy++) {
-      // source coordinate of the output pixel centre, clamped at 0 like PyTorch's area_pixel_compute_source_index
-      const sy = Math.max((oy + 0.5) * sh - 0.5, 0);
-      const y0 = Math.floor(sy), y1 = Math.min(y0 + 1, h - 1), fy = sy - y0;
-      for (let ox = 0; ox < ow; ox++) {
-        const sx = Math.max((ox + 0.5) * sw - 0.5, 0);
-        const x0 = Math.floor(sx), x1 = Math.min(x0 + 1, w - 1), fx = sx - x0;
-        for (let ch = 0; ch < c; ch++) {
-          const b = ch * h * w;
-          const top = x.data[b + y0 * w + x0]! * (1 - fx) + x.data[b + y0 * w + x1]! * fx;
-          const bot = x.data[b + y1 * w + x0]! * (1 - fx) + x.data[b + y1 * w + x1]! * fx;
-          out[(ch * oh + oy) * ow + ox] = top * (1 - fy) + bot * fy;
+    const ys = bilinearTable(h, oh), xs = bilinearTable(w, ow);
+    const src = x.data, out = new Float32Array(n * c * oh * ow);
+    for (let k = 0; k < n * c; k++) {
+      const b = k * h * w;
+      for (let oy = 0; oy < oh; oy++) {
+        const r0 = b + ys.i0[oy]! * w, r1 = b + ys.i1[oy]! * w, fy = ys.f[oy]!;
+        for (let ox = 0; ox < ow; ox++) {
+          const x0 = xs.i0[ox]!, x1 = xs.i1[ox]!, fx = xs.f[ox]!;
+          const top = src[r0 + x0]! * (1 - fx) + src[r0 + x1]! * fx;
+          const bot = src[r1 + x0]! * (1 - fx) + src[r1 + x1]! * fx;
+          out[(k * oh + oy) * ow + ox] = top * (1 - fy) + bot * fy;
         }
       }
     }
-    return new Tensor(out, [c, oh, ow]);
-  };
+    return new Tensor(out, [n, c, oh, ow]);
+  });
 }
 
 export interface RandomAffineOptions {
@@ -193,29 +244,46 @@ export function randomAffine(opts: RandomAffineOptions): Transform {
     throw new ValueError(`randomAffine: need degrees ≥ 0, translate in [0, 1] and 0 < scale[0] ≤ scale[1], got ${JSON.stringify(opts)}`);
   }
   const fill = opts.fill ?? 0;
-  return (x, rng = defaultGenerator) => {
-    const [c, h, w] = chw("randomAffine", x);
-    const theta = ((rng.random() * 2 - 1) * deg * Math.PI) / 180;
-    const dx = Math.round((rng.random() * 2 - 1) * tx * w), dy = Math.round((rng.random() * 2 - 1) * ty * h);
-    const s = slo + rng.random() * (shi - slo);
-    const cos = Math.cos(theta), sin = Math.sin(theta);
+  return batchedTransform("randomAffine", (x, rngs) => {
+    const [n, c, h, w] = nchw("randomAffine", x);
+    const src = x.data, out = new Float32Array(x.size), plane = h * w;
     const cx = (w - 1) / 2, cy = (h - 1) / 2;
-    const out = new Float32Array(x.size);
-    for (let oy = 0; oy < h; oy++) {
-      for (let ox = 0; ox < w; ox++) {
+    for (let i = 0; i < n; i++) {
+      const rng = rngs[i]!;
+      const theta = ((rng.random() * 2 - 1) * deg * Math.PI) / 180;
+      const dx = Math.round((rng.random() * 2 - 1) * tx * w), dy = Math.round((rng.random() * 2 - 1) * ty * h);
+      const s = slo + rng.random() * (shi - slo);
+      const cos = Math.cos(theta), sin = Math.sin(theta), inv = 1 / s;
+      // the source point is affine in ox along a row: (sx, sy) = (bx + ax·ox, by + ay·ox)
+      const ax = cos * inv, ay = -sin * inv;
+      for (let oy = 0; oy < h; oy++) {
         // undo the shift and zoom, then rotate back by −θ
-        const ux = (ox - cx - dx) / s, uy = (oy - cy - dy) / s;
-        const sx = cos * ux + sin * uy + cx, sy = -sin * ux + cos * uy + cy;
-        const x0 = Math.floor(sx), y0 = Math.floor(sy), fx = sx - x0, fy = sy - y0;
-        for (let ch = 0; ch < c; ch++) {
-          const b = ch * h * w;
-          const at = (yy: number, xx: number): number => (yy < 0 || xx < 0 || yy >= h || xx >= w ? fill : x.data[b + yy * w + xx]!);
-          out[b + oy * w + ox] = (at(y0, x0) * (1 - fx) + at(y0, x0 + 1) * fx) * (1 - fy) + (at(y0 + 1, x0) * (1 - fx) + at(y0 + 1, x0 + 1) * fx) * fy;
+        const uy = (oy - cy - dy) * inv;
+        const bx = sin * uy + cx - ax * (cx + dx), by = cos * uy + cy - ay * (cx + dx);
+        for (let ox = 0; ox < w; ox++) {
+          const sx = bx + ax * ox, sy = by + ay * ox;
+          const x0 = Math.floor(sx), y0 = Math.floor(sy), fx = sx - x0, fy = sy - y0;
+          for (let ch = 0; ch < c; ch++) {
+            const b = (i * c + ch) * plane, at = b + y0 * w + x0;
+            let v: number;
+            if (x0 >= 0 && y0 >= 0 && x0 < w - 1 && y0 < h - 1) {
+              v = (src[at]! * (1 - fx) + src[at + 1]! * fx) * (1 - fy) + (src[at + w]! * (1 - fx) + src[at + w + 1]! * fx) * fy;
+            } else if (x0 < -1 || y0 < -1 || x0 >= w || y0 >= h) {
+              v = fill; // all four neighbours outside
+            } else {
+              // on the border: the neighbours outside the image read `fill`
+              const inX0 = x0 >= 0 && x0 < w, inX1 = x0 + 1 >= 0 && x0 + 1 < w, inY0 = y0 >= 0 && y0 < h, inY1 = y0 + 1 >= 0 && y0 + 1 < h;
+              const v00 = inY0 && inX0 ? src[at]! : fill, v01 = inY0 && inX1 ? src[at + 1]! : fill;
+              const v10 = inY1 && inX0 ? src[at + w]! : fill, v11 = inY1 && inX1 ? src[at + w + 1]! : fill;
+              v = (v00 * (1 - fx) + v01 * fx) * (1 - fy) + (v10 * (1 - fx) + v11 * fx) * fy;
+            }
+            out[b + oy * w + ox] = v;
+          }
         }
       }
     }
-    return new Tensor(out, [c, h, w]);
-  };
+    return new Tensor(out, x.shape);
+  });
 }
 
 /** Python's round(): halves go to the even neighbour (torchvision's center_crop uses it). */
@@ -227,20 +295,37 @@ function roundHalfEven(v: number): number {
 /** The central window; an image smaller than the crop is zero-padded first, as torchvision does. */
 export function centerCrop(size: number | readonly [number, number]): Transform {
   const [th, tw] = size2("centerCrop", size);
-  return (x) => {
-    let [, h, w] = chw("centerCrop", x);
+  return batchedTransform("centerCrop", (x) => {
+    let [n, , h, w] = nchw("centerCrop", x);
     let img = x;
     if (th > h || tw > w) {
       const pl = tw > w ? Math.floor((tw - w) / 2) : 0, pt = th > h ? Math.floor((th - h) / 2) : 0;
       const pr = tw > w ? Math.floor((tw - w + 1) / 2) : 0, pb = th > h ? Math.floor((th - h + 1) / 2) : 0;
-      img = padImage(x, [pl, pt, pr, pb], 0);
-      [, h, w] = chw("centerCrop", img);
+      img = padBatch(x, [pl, pt, pr, pb], 0);
+      [n, , h, w] = nchw("centerCrop", img);
     }
-    return crop(img, roundHalfEven((h - th) / 2), roundHalfEven((w - tw) / 2), th, tw);
-  };
+    const top = new Int32Array(n).fill(roundHalfEven((h - th) / 2)), left = new Int32Array(n).fill(roundHalfEven((w - tw) / 2));
+    return cropBatch(img, top, left, th, tw);
+  });
 }
 
-/** Apply transforms left to right. */
+/** A 1-channel image repeated into `channels` channels (gray digits for a model that takes RGB); others unchanged. */
+export function repeatChannels(channels: number): Transform {
+  if (!Number.isInteger(channels) || channels < 1) throw new ValueError(`repeatChannels: channels must be an integer ≥ 1, got ${channels}`);
+  return batchedTransform("repeatChannels", (x) => {
+    const [n, c, h, w] = nchw("repeatChannels", x);
+    if (c === channels) return x;
+    if (c !== 1) throw new ShapeError(`repeatChannels: cannot make ${channels} channels from an image with ${c}`);
+    const src = x.data, out = new Float32Array(n * channels * h * w), plane = h * w;
+    for (let i = 0; i < n; i++) for (let ch = 0; ch < channels; ch++) out.set(src.subarray(i * plane, (i + 1) * plane), (i * channels + ch) * plane);
+    return new Tensor(out, [n, channels, h, w]);
+  });
+}
+
+/** Apply transforms left to right. When every one has a batch form, so does the composition. */
 export function compose(...transforms: readonly Transform[]): Transform {
-  return (x, rng) => transforms.reduce((acc, t) => t(acc, rng), x);
+  const one = (x: Tensor, rng?: Generator): Tensor => transforms.reduce((acc, t) => t(acc, rng), x);
+  if (!transforms.every((t) => t.batch)) return one;
+  // each sample's generator is drawn from transform by transform, in the order the per-image composition draws it
+  return Object.assign(one, { batch: (xs: Tensor, rngs: readonly Generator[]) => transforms.reduce((acc, t) => t.batch!(acc, rngs), xs) });
 }

@@ -2,9 +2,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ImageArrayDataset, Subset, withTransform } from "../../src/data/dataset.js";
-import { DataLoader } from "../../src/data/loader.js";
-import { randomCrop } from "../../src/data/transforms.js";
-import { ShapeError, ValueError } from "../../src/index.js";
+import { DataLoader, gatherBatch } from "../../src/data/loader.js";
+import { compose, normalize, pad, randomAffine, randomCrop } from "../../src/data/transforms.js";
+import { Generator, ShapeError, ValueError } from "../../src/index.js";
 
 // 10 images 1×2×2; image i has every pixel = i (bytes, so /255 on access) and label i % 3
 const n = 10;
@@ -55,4 +55,24 @@ test("Subset, bad options and mixed sizes", () => {
   assert.throws(() => ds.get(-1), /out of range/);
   const mixed = { length: 2, get: (i: number) => (i === 0 ? ds.get(0) : { image: ds.get(1).image.reshape([1, 1, 4]), label: 0 }) };
   assert.throws(() => [...new DataLoader(mixed, { batchSize: 2 })], ShapeError);
+});
+
+test("in-memory images are gathered and transformed a batch at a time, equal to going sample by sample", async () => {
+  const big = new ImageArrayDataset(new Uint8Array(20 * 36).map((_, k) => (k * 37) % 256), [1, 6, 6], Uint8Array.from({ length: 20 }, (_, i) => i % 4));
+  const t = compose(pad(1), randomAffine({ degrees: 15, translate: [0.1, 0.1] }), randomCrop(6), normalize([0.5], [0.25]));
+  const plain: typeof t = (x, rng) => t(x, rng); // no batch form: the per-sample path
+  const subset = new Subset(big, [19, 3, 7, 0, 11, 12, 5, 8, 2, 14, 9]);
+  const fast = new DataLoader(withTransform(subset, t), { batchSize: 4, shuffle: true, seed: 5 });
+  const slow = new DataLoader(withTransform(subset, plain), { batchSize: 4, shuffle: true, seed: 5 });
+  assert.ok(gatherBatch(fast.dataset, [0, 1], [new Generator(0), new Generator(1)]), "the fast path is taken");
+  assert.equal(gatherBatch(slow.dataset, [0, 1], [new Generator(0), new Generator(1)]), null);
+  for (const epoch of [0, 3]) {
+    const a = [...fast.epochBatches(epoch)], b = [...slow.epochBatches(epoch)];
+    assert.equal(a.length, 3);
+    a.forEach((x, i) => {
+      assert.deepEqual([...x.images.data], [...b[i]!.images.data], `epoch ${epoch} batch ${i}`);
+      assert.deepEqual([...x.labels.data], [...b[i]!.labels.data]);
+      assert.deepEqual(x.indices, b[i]!.indices);
+    });
+  }
 });

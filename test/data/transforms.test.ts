@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Generator, tensor, ShapeError } from "../../src/index.js";
-import { centerCrop, compose, normalize, pad, randomAffine, randomCrop, randomHorizontalFlip, resize, toTensor, toGrayscale } from "../../src/data/transforms.js";
+import { centerCrop, compose, normalize, pad, randomAffine, randomCrop, randomHorizontalFlip, repeatChannels, resize, toTensor, toGrayscale } from "../../src/data/transforms.js";
 
 const img = (rows: number[][], c = 1) => tensor(Array.from({ length: c }, () => rows));
 
@@ -72,4 +72,31 @@ test("randomAffine: identity without parameters, integer shifts with translate o
   const odd = tensor([[[0, 0, 0], [0, 9, 0], [0, 0, 0]]]);
   for (let s = 0; s < 10; s++) assert.ok(Math.abs(randomAffine({ degrees: 30 })(odd, new Generator(s)).data[4]! - 9) < 1e-5);
   assert.throws(() => randomAffine({ scale: [0, 1] }), /randomAffine/);
+});
+
+test("every built-in transform's batch form equals its per-image form, sample by sample with each sample's generator", () => {
+  const g = new Generator(11);
+  const n = 5;
+  const batch = tensor(Array.from({ length: n * 2 * 7 * 6 }, () => g.random()), [n, 2, 7, 6]);
+  const image = (i: number) => tensor(batch.data.slice(i * 84, (i + 1) * 84), [2, 7, 6]);
+  const cases = {
+    normalize: normalize([0.5, 0.2], [0.3, 0.7]), pad: pad([1, 2, 0, 3], 0.5), randomCrop: randomCrop([5, 4], { padding: 1 }),
+    flip: randomHorizontalFlip(), resizeUp: resize([9, 11]), resizeDown: resize(3), centerCropSmall: centerCrop([3, 2]), centerCropLarge: centerCrop(9),
+    affine: randomAffine({ degrees: 25, translate: [0.2, 0.1], scale: [0.8, 1.2], fill: -1 }), repeat: compose(centerCrop(4), repeatChannels(2)),
+    composed: compose(pad(2), randomAffine({ degrees: 10, translate: [0.1, 0.1] }), randomCrop(6), randomHorizontalFlip(0.7), normalize([0.1], [0.2])),
+  };
+  for (const [name, t] of Object.entries(cases)) {
+    assert.ok(t.batch, `${name} has a batch form`);
+    const rngs = Array.from({ length: n }, (_, i) => new Generator(100 + i));
+    const together = t.batch(batch, rngs);
+    for (let i = 0; i < n; i++) {
+      const alone = t(image(i), new Generator(100 + i));
+      const per = alone.size;
+      assert.deepEqual([...together.data.subarray(i * per, (i + 1) * per)], [...alone.data], `${name}, sample ${i}`);
+      assert.deepEqual(together.shape.slice(1), alone.shape, name);
+    }
+  }
+  // a composition with a plain function in it has no batch form (the loader goes sample by sample)
+  assert.equal(compose(pad(1), (x) => x).batch, undefined);
+  assert.throws(() => repeatChannels(3)(tensor([[[1]], [[2]]])), /cannot make 3 channels from an image with 2/);
 });
