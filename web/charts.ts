@@ -33,8 +33,7 @@ function prepare(canvas: HTMLCanvasElement, height: number): { ctx: CanvasRender
   const dpr = globalThis.devicePixelRatio || 1;
   const [bw, bh] = [Math.round(w * dpr), Math.round(height * dpr)];
   if (canvas.width !== bw || canvas.height !== bh) {
-    canvas.style.width = `${w}px`;
-    canvas.style.height = `${height}px`;
+    canvas.style.width = `${w}px`; // the height follows the backing store's aspect (CSS height: auto)
     canvas.width = bw;
     canvas.height = bh;
   }

@@ -1,12 +1,12 @@
 // The playground's digit preprocessing (web/digit-input.ts), in Node: a drawing becomes an MNIST-like digit (ink box
-// scaled to 20 × 20, centre of mass at the centre of 28 × 28), and a digit becomes LeNet-5's input exactly as
-// modelInputTransform (src/cli/common.ts) makes it.
+// scaled to 20 × 20, centre of mass at the centre of 28 × 28), and a digit becomes LeNet-5's input as the library's
+// model-input transform makes it from a 28 × 28 image (src/cli/common.ts modelInputTransform: pad to 32 × 32, then
+// normalise with MNIST's mean and std), built here from the same data.pad and data.normalize.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Tensor, data, models, noGrad, argmax } from "../../src/index.js";
 import { loadBuiltinMnist } from "../../src/node.js";
 import { centreDigit, digitAt, toModelInput } from "../../web/digit-input.js";
-import { modelInputTransform, type LoadedModel } from "../../src/cli/common.js";
 
 /** Bounding box and centre of mass of a 28 × 28 digit. */
 function geometry(d: Float32Array): { box: [number, number, number, number]; com: [number, number] } {
@@ -19,13 +19,12 @@ function geometry(d: Float32Array): { box: [number, number, number, number]; com
   return { box: [y0, x0, y1, x1], com: [my / m, mx / m] };
 }
 
-test("toModelInput pads a 28×28 digit to 32×32 and normalises it as modelInputTransform does", () => {
+test("toModelInput pads a 28×28 digit to 32×32 and normalises it as the library's model-input transform does", () => {
   const { test: held } = loadBuiltinMnist();
   const digit = digitAt(held.pixels as Uint8Array, 17);
   const ours = toModelInput(digit);
-  const m = { inputShape: [1, 32, 32], mean: [data.MNIST_MEAN], std: [data.MNIST_STD] } as unknown as LoadedModel;
   const img = new Tensor(Float32Array.from(digit), [1, 28, 28]);
-  const theirs = modelInputTransform(m, img)(img);
+  const theirs = data.compose(data.pad([2, 2, 2, 2]), data.normalize([data.MNIST_MEAN], [data.MNIST_STD]))(img);
   assert.deepEqual(theirs.shape, [1, 32, 32]);
   for (let i = 0; i < ours.length; i++) assert.ok(Math.abs(ours[i]! - theirs.data[i]!) < 1e-6, `value ${i}: ${ours[i]} vs ${theirs.data[i]}`);
 });

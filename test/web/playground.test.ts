@@ -238,15 +238,26 @@ async function screenshots(page: Page, tag: string): Promise<string[]> {
   return paths;
 }
 
-/** Elements that stick out to the right of the viewport (what makes a page scroll sideways). */
+/**
+ * The page's width, and the elements that stick out to the right of the viewport: they make the page scroll sideways,
+ * or, inside a section's paint containment (content-visibility), are cut off. Elements inside a scrolling box of
+ * their own (the zoo's table) are fine.
+ */
 const OVERFLOW_PROBE = `(() => {
+  // every section laid out as when it is on screen (off screen, content-visibility skips them and keeps stale boxes)
+  const all = document.createElement("style");
+  all.textContent = "main > section { content-visibility: visible !important; }";
+  document.head.append(all);
   const w = document.documentElement.clientWidth;
+  const scrolls = (e) => { for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) if (getComputedStyle(a).overflowX !== "visible") return true; return false; };
   const out = [];
   for (const e of document.querySelectorAll("body *")) {
     const r = e.getBoundingClientRect();
-    if (r.width > 0 && r.right > w + 0.5) out.push((e.id ? "#" + e.id : e.tagName.toLowerCase() + "." + e.className) + " right=" + Math.round(r.right));
+    if (r.width > 0 && r.right > w + 0.5 && !scrolls(e)) out.push((e.closest("section") ? "#" + e.closest("section").id + " " : "") + (e.id ? "#" + e.id : e.tagName.toLowerCase() + "." + e.className) + " right=" + Math.round(r.right));
   }
-  return { scrollWidth: document.documentElement.scrollWidth, clientWidth: w, offenders: out.slice(0, 8) };
+  const scrollWidth = document.documentElement.scrollWidth;
+  all.remove();
+  return { scrollWidth, clientWidth: w, offenders: out };
 })()`;
 
 /** Strokes with the mouse on a canvas, each a list of points as fractions of its size. */
@@ -645,9 +656,10 @@ describe("the playground in headless Chromium, cross-origin isolated (threads)",
     await page.waitForSelector("#learned-filters[data-weights]");
     const before = await page.getAttribute("#learned-filters", "data-weights");
     await page.locator("#sec-train").scrollIntoViewIfNeeded();
-    // a 50 ms timer on the page: how late does it ever fire while the worker trains? The same timer in an idle worker of
-    // the page (the same process, nothing to do) tells how late the machine itself makes it: other test files, other
-    // programs. The page's thread may be that much later, no more.
+    // a 50 ms timer on the page: how late does it ever fire while the worker trains? On a machine busy with other work
+    // (other test files, other programs) the operating system alone can hold the page's thread back that long: the same
+    // timer in an idle worker of the page tells how busy, and the Long Tasks API tells whether the page itself ever
+    // kept its thread for more than 250 ms.
     await page.evaluate(`(() => {
       const src = "let last = performance.now(), late = 0; setInterval(() => { const now = performance.now(); late = Math.max(late, now - last - 50); last = now; }, 50); onmessage = () => postMessage(late);";
       window.__probe = new Worker(URL.createObjectURL(new Blob([src], { type: "text/javascript" })));
@@ -688,8 +700,9 @@ describe("the playground in headless Chromium, cross-origin isolated (threads)",
       `the page's 50 ms timer fired ${ticks} times, at most ${late.toFixed(0)} ms late (the same timer in an idle worker: ` +
       `${probe.toFixed(0)} ms; the page's longest tasks: ${long.join(", ") || "none"} ms); ${await page.textContent("#train-env")}`);
     assert.ok(accuracy >= 0.9, `held-out accuracy ${accuracy} after ${seconds.toFixed(0)} s`);
-    assert.ok(late <= 250 + probe, `the page's 50 ms timer was up to ${late.toFixed(0)} ms late (in an idle worker ` +
-      `${probe.toFixed(0)} ms): the page is not responsive while training`);
+    const longest = long[0] ?? 0;
+    assert.ok(late <= 250 + probe || longest <= 250, `the page's 50 ms timer was up to ${late.toFixed(0)} ms late (in an idle ` +
+      `worker ${probe.toFixed(0)} ms) and one of its tasks took ${longest} ms: the page is not responsive while training`);
     // the lab leaves a core to the page
     const cores = await page.evaluate(() => navigator.hardwareConcurrency);
     const threads = Number(/on (\d+) threads?/.exec((await page.textContent("#train-env")) ?? "")?.[1]);
@@ -717,7 +730,8 @@ describe("the playground in headless Chromium, cross-origin isolated (threads)",
     await page.setViewportSize({ width: 390, height: 844 });
     await page.waitForTimeout(500); // resize handlers redraw the charts
     const probe = await page.evaluate(OVERFLOW_PROBE) as { scrollWidth: number; clientWidth: number; offenders: string[] };
-    assert.ok(probe.scrollWidth <= 390, `at 390 px the page is ${probe.scrollWidth} px wide: ${probe.offenders.join(", ")}`);
+    assert.ok(probe.scrollWidth <= 390 && probe.offenders.length === 0,
+      `at 390 px the page is ${probe.scrollWidth} px wide; sticking out: ${probe.offenders.slice(0, 8).join(", ")}`);
     const narrow = await screenshots(page, "390");
     console.log(`# screenshots: ${wide.length + narrow.length} in ${SHOTS}`);
     await page.setViewportSize({ width: 1280, height: 900 });
@@ -757,7 +771,8 @@ describe("the playground without COOP/COEP headers (any static host: one thread)
     await page.waitForFunction(() => Number(document.getElementById("train-stats")?.dataset["seen"] ?? 0) >= 2048, null, { timeout: 60_000 });
     await page.click("#train-run");
     const probe = await page.evaluate(OVERFLOW_PROBE) as { scrollWidth: number; offenders: string[] };
-    assert.ok(probe.scrollWidth <= 390, `at 390 px the page is ${probe.scrollWidth} px wide: ${probe.offenders.join(", ")}`);
+    assert.ok(probe.scrollWidth <= 390 && probe.offenders.length === 0,
+      `at 390 px the page is ${probe.scrollWidth} px wide; sticking out: ${probe.offenders.slice(0, 8).join(", ")}`);
     mkdirSync(SHOTS, { recursive: true });
     await page.locator("header").screenshot({ path: join(SHOTS, "390-not-isolated-header.png") });
     assert.deepEqual(b!.errors, [], "the page logged errors");
