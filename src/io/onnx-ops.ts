@@ -467,6 +467,47 @@ function resizeWith(ctx: OpContext, x: Tensor, outSize: [number, number], scale:
   return y;
 }
 
+/** Bilinear resizing computed as onnxruntime computes it, so that a graph which quantizes the result afterwards
+ *  (DynamicQuantizeLinear takes the range of its input) sees the same float32 values: source coordinates in float32,
+ *  clamped to the image; two neighbours per axis with weights |c − c₁| and |c − c₂| (½ each at the last pixel);
+ *  y = w₂₂'·X₁₁ + w₁₂'·X₂₁ + w₂₁'·X₁₂ + w₁₁'·X₂₂ with each weight a float32 product dx·dy, summed in that order.
+ *  Differentiable: gathers of x (indexSelect) times constant weight maps. */
+function bilinear(ctx: OpContext, x: Tensor, outSize: [number, number], scale: [number, number], coord: string): Tensor {
+  const f = Math.fround;
+  checkSize(ctx, [x.shape[0]!, x.shape[1]!, ...outSize], elementBytes(x));
+  const axes = [0, 1].map((axis) => {
+    const len = x.shape[axis + 2]!, out = outSize[axis]!, s = f(scale[axis]!);
+    const i1 = new Float32Array(out), i2 = new Float32Array(out), d1 = new Float32Array(out), d2 = new Float32Array(out);
+    for (let o = 0; o < out; o++) {
+      let c: number;
+      if (s === 1) c = o;
+      else if (coord === "half_pixel") c = f(f(f(o + 0.5) / s) - 0.5);
+      else if (coord === "pytorch_half_pixel") c = out > 1 ? f(f(f(o + 0.5) / s) - 0.5) : 0;
+      else if (coord === "asymmetric") c = f(o / s);
+      else if (coord === "tf_half_pixel_for_nn") c = f(f(o + 0.5) / s);
+      else if (coord === "align_corners") c = out === 1 ? 0 : f(f(o * (len - 1)) / (out - 1));
+      else return fail(ctx, `unknown coordinate_transformation_mode '${coord}'`);
+      c = Math.max(0, Math.min(c, len - 1));
+      const a = Math.min(Math.trunc(c), len - 1), b = Math.min(a + 1, len - 1);
+      i1[o] = a; i2[o] = b;
+      [d1[o], d2[o]] = a === b ? [0.5, 0.5] : [f(Math.abs(c - a)), f(Math.abs(c - b))];
+    }
+    return { i1: new Tensor(i1, [out]), i2: new Tensor(i2, [out]), d1, d2 };
+  });
+  const [ys, xs] = axes as [typeof axes[0], typeof axes[0]];
+  const [oh, ow] = outSize;
+  const weight = (dx: Float32Array, dy: Float32Array): Tensor => {
+    const w = new Float32Array(oh * ow);
+    for (let i = 0; i < oh; i++) for (let j = 0; j < ow; j++) w[i * ow + j] = dx[j]! * dy[i]!;
+    return new Tensor(w, [1, 1, oh, ow]).to(x.dtype);
+  };
+  const row1 = x.indexSelect(2, ys.i1), row2 = x.indexSelect(2, ys.i2);
+  return weight(xs.d2, ys.d2).mul(row1.indexSelect(3, xs.i1))
+    .add(weight(xs.d1, ys.d2).mul(row1.indexSelect(3, xs.i2)))
+    .add(weight(xs.d2, ys.d1).mul(row2.indexSelect(3, xs.i1)))
+    .add(weight(xs.d1, ys.d1).mul(row2.indexSelect(3, xs.i2)));
+}
+
 function resizeFromScalesOrSizes(ctx: OpContext, x: Tensor, scales: number[] | null, sizes: number[] | null): { out: [number, number]; scale: [number, number] } {
   if (x.ndim !== 4) fail(ctx, `resizing supports [N,C,H,W] inputs only, got rank ${x.ndim}`);
   if (sizes && sizes.length > 0) {
@@ -492,6 +533,7 @@ const resize: OpImpl = (inputs, ctx) => {
   const { out, scale } = resizeFromScalesOrSizes(ctx, x, scales, sizes);
   const mode = ctx.attrs.string("mode", "nearest");
   const coord = ctx.opset < 11 ? "asymmetric" : ctx.attrs.string("coordinate_transformation_mode", "half_pixel");
+  if (mode === "linear" && coord !== "tf_crop_and_resize") return [bilinear(ctx, x, out, scale, coord)];
   const nearestMode = ctx.opset < 11 ? "floor" : ctx.attrs.string("nearest_mode", "round_prefer_floor");
   const y = resizeWith(ctx, x, out, scale, mode, coord, nearestMode, ctx.attrs.float("cubic_coeff_a", -0.75),
     ctx.attrs.int("exclude_outside", 0) === 1, roi, ctx.attrs.float("extrapolation_value", 0));
