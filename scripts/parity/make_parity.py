@@ -2,10 +2,12 @@
 """PyTorch reference models, weights, inputs and logits for convkit's model-parity tests (test/models/parity.test.ts).
 
 Usage: /usr/bin/python3 scripts/parity/make_parity.py OUT_DIR [MODEL ...]
-  MODEL: lenet5 lenet5_classic alexnet vgg11_bn vgg6_bn googlenet resnet18 resnet50 resnet20 densenet121 unet (default: all)
+  MODEL: lenet5 lenet5_classic alexnet vgg11_bn vgg6_bn googlenet resnet18 resnet50 resnet20 densenet121 unet mobilenet_v2
+         mobilenet_v3_large mobilenet_v3_small (default: all)
        /usr/bin/python3 scripts/parity/make_parity.py --keys OUT.json
   writes, for every zoo model (torchvision's, built without spending time on init, and the reference lenet5/vgg6_bn/resnet20/resnet56/unet),
-  {name: {"keys": [...], "shapes": [[...], ...], "num_params": n}} in state-dict order, for the zoo test.
+  {name: {"keys": [...], "shapes": [[...], ...], "num_params": n}} in state-dict order, for the zoo test
+  (the efficient CNNs also "macs_224": their conv and linear multiply-accumulates on a 1×3×224×224 input).
 
 Each model is built with torch.manual_seed(0) (torchvision 0.14 for the ImageNet models; reference modules defined
 below, mirroring convkit's key by key, for lenet5, vgg6_bn, resnet20 and unet). Batch-norm layers get non-trivial weight, bias,
@@ -169,6 +171,9 @@ MODELS = OrderedDict([
     ("resnet20", (lambda: SmallResNet(20), [2, 3, 32, 32], "resnet20", {})),
     ("densenet121", (lambda: tvm.densenet121(), [1, 3, 64, 64], "densenet121", {})),
     ("unet", (lambda: UNet(in_channels=3, num_classes=2, base_width=8, depth=3, batch_norm=True), [2, 3, 32, 32], "unet", UNET_OPTIONS)),
+    ("mobilenet_v2", (lambda: tvm.mobilenet_v2(), [1, 3, 96, 96], "mobilenet_v2", {})),
+    ("mobilenet_v3_large", (lambda: tvm.mobilenet_v3_large(), [1, 3, 96, 96], "mobilenet_v3_large", {})),
+    ("mobilenet_v3_small", (lambda: tvm.mobilenet_v3_small(), [1, 3, 96, 96], "mobilenet_v3_small", {})),
 ])
 
 
@@ -261,7 +266,31 @@ KEY_MODELS = OrderedDict([
     ("resnet20", lambda: SmallResNet(20)), ("resnet56", lambda: SmallResNet(56)),
     ("densenet121", tvm.densenet121), ("densenet161", tvm.densenet161),
     ("densenet169", tvm.densenet169), ("densenet201", tvm.densenet201),
+    ("mobilenet_v2", tvm.mobilenet_v2), ("mobilenet_v3_large", tvm.mobilenet_v3_large),
+    ("mobilenet_v3_small", tvm.mobilenet_v3_small),
 ])
+
+# the efficient CNNs also get their multiply-accumulates at 224×224 (thop's rule, which nn.summarize follows:
+# conv = output elements × Cin/groups × kh × kw, linear = output elements × in_features, nothing else counted)
+MACS_MODELS = {"mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small"}
+
+
+def count_macs(model, shape=(1, 3, 224, 224)):
+    total = [0]
+
+    def hook(m, inp, out):
+        if isinstance(m, nn.Conv2d):
+            total[0] += out.numel() * (m.in_channels // m.groups) * m.kernel_size[0] * m.kernel_size[1]
+        elif isinstance(m, nn.Linear):
+            total[0] += out.numel() * m.in_features
+
+    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    model.eval()
+    with torch.no_grad():
+        model(torch.zeros(shape))
+    for h in handles:
+        h.remove()
+    return total[0]
 
 
 def dump_keys(path):
@@ -275,6 +304,8 @@ def dump_keys(path):
         sd = m.state_dict()
         out[name] = {"keys": list(sd), "shapes": [list(t.shape) for t in sd.values()],
                      "num_params": sum(p.numel() for p in m.parameters())}
+        if name in MACS_MODELS:
+            out[name]["macs_224"] = count_macs(m)
         del m, sd
     with open(path, "w") as f:
         json.dump(out, f)

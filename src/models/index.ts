@@ -12,6 +12,7 @@ import { resnet18, resnet34, resnet50, resnet101, resnet152, type ResNetOptions 
 import { resnet20, resnet56, type SmallResNetOptions } from "./resnet-small.js";
 import { densenet121, densenet161, densenet169, densenet201, type DenseNetOptions } from "./densenet.js";
 import { unet, type UNetOptions } from "./unet.js";
+import { mobilenet_v2, mobilenet_v3_large, mobilenet_v3_small, type MobileNetV2Options, type MobileNetV3Options } from "./mobilenet.js";
 
 export { LeNet5, lenet5, type LeNet5Options } from "./lenet.js";
 export { AlexNet, alexnet, type AlexNetOptions } from "./alexnet.js";
@@ -22,6 +23,7 @@ export { ResNet, BasicBlock, Bottleneck, resnet18, resnet34, resnet50, resnet101
 export { SmallResNet, resnet20, resnet56, type SmallResNetOptions } from "./resnet-small.js";
 export { DenseNet, DenseLayer, DenseBlock, Transition, densenet121, densenet161, densenet169, densenet201, type DenseNetOptions } from "./densenet.js";
 export { UNet, DoubleConv, unet, type UNetOptions } from "./unet.js";
+export { MobileNetV2, MobileNetV3, InvertedResidual, InvertedResidualV3, makeDivisible, mobilenet_v2, mobilenet_v3_large, mobilenet_v3_small, type MobileNetV2Options, type MobileNetV3Options } from "./mobilenet.js";
 export type { ModelOptions } from "./common.js";
 
 /** Any zoo model: one image batch in, logits out (GoogLeNet with auxLogits in training: { logits, aux1, aux2 }). */
@@ -31,6 +33,7 @@ export type ZooModel = Module<[Tensor], Tensor | GoogLeNetOutputs>;
 const FACTORIES = {
   lenet5, alexnet, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn, vgg6_bn, googlenet,
   resnet18, resnet34, resnet50, resnet101, resnet152, resnet20, resnet56, densenet121, densenet161, densenet169, densenet201, unet,
+  mobilenet_v2, mobilenet_v3_large, mobilenet_v3_small,
 };
 
 /** A zoo model's name: "lenet5", "resnet18", …; names() lists them at run time. */
@@ -55,6 +58,7 @@ const BASE = ["numClasses", "generator"] as const;
 const VGG_KEYS = allKeys<VGGOptions>()(...BASE, "dropout", "initWeights");
 const RESNET_KEYS = allKeys<ResNetOptions>()(...BASE, "zeroInitResidual");
 const SMALL_RESNET_KEYS = allKeys<SmallResNetOptions>()(...BASE, "inChannels", "zeroInitResidual");
+const MOBILENET_KEYS = allKeys<MobileNetV2Options & MobileNetV3Options>()(...BASE, "widthMult", "dropout");
 const DENSENET_KEYS = allKeys<DenseNetOptions>()(...BASE, "growthRate", "blockConfig", "numInitFeatures", "bnSize", "dropRate");
 
 interface Entry {
@@ -90,6 +94,9 @@ const REGISTRY: { [N in ModelName]: Entry } = {
   densenet169: { options: DENSENET_KEYS, inputShape: [1, 3, 224, 224], description: "DenseNet-169" },
   densenet201: { options: DENSENET_KEYS, inputShape: [1, 3, 224, 224], description: "DenseNet-201" },
   unet: { options: allKeys<UNetOptions>()(...BASE, "inChannels", "baseWidth", "depth", "batchNorm"), inputShape: [1, 1, 256, 256], description: "U-Net (Ronneberger 2015), padded convs" },
+  mobilenet_v2: { options: MOBILENET_KEYS, inputShape: [1, 3, 224, 224], description: "MobileNetV2 (Sandler 2018): inverted residuals, depthwise 3×3, ReLU6" },
+  mobilenet_v3_large: { options: MOBILENET_KEYS, inputShape: [1, 3, 224, 224], description: "MobileNetV3-Large (Howard 2019): hard swish, squeeze-excitation" },
+  mobilenet_v3_small: { options: MOBILENET_KEYS, inputShape: [1, 3, 224, 224], description: "MobileNetV3-Small (Howard 2019)" },
 };
 
 /** Names create() accepts, in zoo order. */

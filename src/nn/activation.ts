@@ -39,10 +39,18 @@ export class LeakyReLU extends Elementwise {
   }
 }
 
-/** min(max(0, x), 6). */
+/** min(max(0, x), 6). `inplace` only shows in the printed tree (torchvision's MobileNets set it). */
 export class ReLU6 extends Elementwise {
+  readonly inplace: boolean;
+  constructor(opts: { inplace?: boolean } = {}) {
+    super();
+    this.inplace = opts.inplace ?? false;
+  }
   forward(x: Tensor): Tensor {
     return relu6(x);
+  }
+  override extraRepr(): string {
+    return this.inplace ? "inplace=True" : "";
   }
 }
 

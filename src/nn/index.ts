@@ -7,6 +7,7 @@ export * from "./activation.js";
 export * from "./norm.js";
 export * from "./pool.js";
 export * from "./upsample.js";
+export * from "./efficient.js";
 export { Sequential, ModuleList, ModuleDict } from "./container.js";
 export * as init from "./init.js";
 export { summarize, summary, formatSummary, printSummary, type PrintSummaryOptions, type SummaryData, type LayerSummary, type ReceptiveField, type SummaryOptions } from "./summary.js";

@@ -73,17 +73,20 @@ function checkP(op: string, p: number): number {
 /** Inverted dropout: zeroes elements with probability p in training (scaling the rest by 1/(1−p)); identity in eval. */
 export class Dropout extends Module {
   readonly p: number;
+  /** Only shows in the printed tree (torchvision's MobileNetV3 and EfficientNet set it). */
+  readonly inplace: boolean;
   generator: Generator;
-  constructor(p = 0.5, opts: { generator?: Generator } = {}) {
+  constructor(p = 0.5, opts: { generator?: Generator; inplace?: boolean } = {}) {
     super();
     this.p = checkP("Dropout", p);
+    this.inplace = opts.inplace ?? false;
     this.generator = opts.generator ?? defaultGenerator;
   }
   forward(x: Tensor): Tensor {
     return dropout(x, { p: this.p, training: this.training, generator: this.generator });
   }
   override extraRepr(): string {
-    return `p=${String(this.p)}, inplace=False`;
+    return `p=${String(this.p)}, inplace=${this.inplace ? "True" : "False"}`;
   }
 }
 

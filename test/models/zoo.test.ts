@@ -11,7 +11,7 @@ import { Tensor, randn, zeros, noGrad, models, nn, ShapeError, ValueError, Gener
 
 const PY = "/usr/bin/python3";
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "scripts", "parity", "make_parity.py");
-type KeyDump = Record<string, { keys: string[]; shapes: number[][]; num_params: number }>;
+type KeyDump = Record<string, { keys: string[]; shapes: number[][]; num_params: number; macs_224?: number }>;
 let ref: KeyDump = {};
 
 before(() => {
@@ -36,6 +36,7 @@ const BUILD: Record<string, [string, Record<string, unknown>]> = {
   resnet18: ["resnet18", {}], resnet34: ["resnet34", {}], resnet50: ["resnet50", {}], resnet101: ["resnet101", {}], resnet152: ["resnet152", {}],
   resnet20: ["resnet20", {}], resnet56: ["resnet56", {}],
   densenet121: ["densenet121", {}], densenet161: ["densenet161", {}], densenet169: ["densenet169", {}], densenet201: ["densenet201", {}],
+  mobilenet_v2: ["mobilenet_v2", {}], mobilenet_v3_large: ["mobilenet_v3_large", {}], mobilenet_v3_small: ["mobilenet_v3_small", {}],
 };
 
 test("every zoo name is checked against a reference", () => {
@@ -53,6 +54,8 @@ for (const name of Object.keys(BUILD)) {
     assert.deepEqual([...sd.keys()], r.keys);
     assert.deepEqual([...sd.values()].map((t) => [...t.shape]), r.shapes);
     assert.equal(m.numParameters(), r.num_params);
+    // the efficient CNNs: nn.summarize's MACs at 224×224 equal the reference's forward-hook count
+    if (r.macs_224 !== undefined) assert.equal(nn.summarize(m, [1, 3, 224, 224]).totals.macs, r.macs_224, `${name}: MACs at 224×224`);
   });
 }
 
@@ -64,6 +67,9 @@ test("the parameter counts the issue names", () => {
   assert.equal(count("resnet18"), 11_689_512);
   assert.equal(count("resnet50"), 25_557_032);
   assert.equal(count("densenet121"), 7_978_856);
+  assert.equal(count("mobilenet_v2"), 3_504_872);
+  assert.equal(count("mobilenet_v3_large"), 5_483_032);
+  assert.equal(count("mobilenet_v3_small"), 2_542_856);
 });
 
 test("googlenet with auxLogits returns { logits, aux1, aux2 } in training and logits in eval", () => {
