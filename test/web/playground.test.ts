@@ -657,9 +657,9 @@ describe("the playground in headless Chromium, cross-origin isolated (threads)",
     const before = await page.getAttribute("#learned-filters", "data-weights");
     await page.locator("#sec-train").scrollIntoViewIfNeeded();
     // a 50 ms timer on the page: how late does it ever fire while the worker trains? On a machine busy with other work
-    // (other test files, other programs) the operating system alone can hold the page's thread back that long: the same
-    // timer in an idle worker of the page tells how busy, and the Long Tasks API tells whether the page itself ever
-    // kept its thread for more than 250 ms.
+    // (other test files, other programs) the operating system alone holds the page's thread back, and stretches each of
+    // its tasks: the same timer in an idle worker of the page measures by how much, and is allowed on top of the 250 ms;
+    // the Long Tasks API tells whether the page itself kept its thread longer than that (a busy loop of 400 ms fails).
     await page.evaluate(`(() => {
       const src = "let last = performance.now(), late = 0; setInterval(() => { const now = performance.now(); late = Math.max(late, now - last - 50); last = now; }, 50); onmessage = () => postMessage(late);";
       window.__probe = new Worker(URL.createObjectURL(new Blob([src], { type: "text/javascript" })));
@@ -701,8 +701,8 @@ describe("the playground in headless Chromium, cross-origin isolated (threads)",
       `${probe.toFixed(0)} ms; the page's longest tasks: ${long.join(", ") || "none"} ms); ${await page.textContent("#train-env")}`);
     assert.ok(accuracy >= 0.9, `held-out accuracy ${accuracy} after ${seconds.toFixed(0)} s`);
     const longest = long[0] ?? 0;
-    assert.ok(late <= 250 + probe || longest <= 250, `the page's 50 ms timer was up to ${late.toFixed(0)} ms late (in an idle ` +
-      `worker ${probe.toFixed(0)} ms) and one of its tasks took ${longest} ms: the page is not responsive while training`);
+    assert.ok(late <= 250 + probe || longest <= 250 + probe, `the page's 50 ms timer was up to ${late.toFixed(0)} ms late (in an ` +
+      `idle worker ${probe.toFixed(0)} ms) and one of its tasks took ${longest} ms: the page is not responsive while training`);
     // the lab leaves a core to the page
     const cores = await page.evaluate(() => navigator.hardwareConcurrency);
     const threads = Number(/on (\d+) threads?/.exec((await page.textContent("#train-env")) ?? "")?.[1]);
