@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as ort from "onnxruntime-node";
-import { manualSeed, models, noGrad, randn } from "../../src/index.js";
+import { Tensor, manualSeed, models, nn, noGrad, randn } from "../../src/index.js";
 import { exportOnnx } from "../../src/io/onnx-export.js";
 import { decodeModel } from "../../src/io/onnx-proto.js";
 import { loadOnnx } from "../../src/io/onnx-import.js";
@@ -16,7 +16,7 @@ const ZOO: [string, number[], Record<string, unknown>][] = [
 for (const [name, chw, opts] of ZOO) {
   test(`export dynamicBatch: ${name} traced at batch 2 runs in onnxruntime at batches 1, 3 and 8`, async () => {
     manualSeed(3);
-    const m = models.create(name, opts);
+    const m = models.create(name, opts) as nn.Module<[Tensor], Tensor>;
     m.eval();
     const bytes = exportOnnx(m, randn([2, ...chw]), { dynamicBatch: true });
     const g = decodeModel(bytes).graph!;

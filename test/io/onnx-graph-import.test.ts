@@ -18,9 +18,9 @@ const i64 = (name: string, values: number[]): TensorProto => ({ name, dims: [val
 const bytesOf = (name: string, dataType: number, dims: number[], data: ArrayLike<number>): TensorProto =>
   ({ name, dims, dataType, rawData: dataType === DataType.INT8 ? new Uint8Array(Int8Array.from(data).buffer) : dataType === DataType.FLOAT ? new Uint8Array(Float32Array.from(data).buffer) : Uint8Array.from(data) });
 
-async function ortRun(bytes: Uint8Array, feeds: Record<string, Float32Array | ort.Tensor>, shape: number[]): Promise<Record<string, ort.Tensor>> {
+async function ortRun(bytes: Uint8Array, feeds: Record<string, Float32Array>, shape: number[]): Promise<Record<string, ort.Tensor>> {
   const s = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3 });
-  return s.run(Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, v instanceof ort.Tensor ? v : new ort.Tensor("float32", v, shape)])));
+  return s.run(Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, new ort.Tensor("float32", v, shape)])));
 }
 function maxDiff(a: ArrayLike<number | bigint>, b: ArrayLike<number | bigint>): number {
   assert.equal(a.length, b.length);
