@@ -78,6 +78,22 @@ const convCases: ConvGeometry[] = [
   geometry({ n: 1, cIn: 40, h: 10, w: 30, cOut: 37, kh: 3, kw: 3, padTop: 2, padLeft: 0 }), // Winograd, padding 2 × 0
 ];
 
+/** Depthwise (groups = cIn = cOut): kernels 3, 5, 7 and 3×5, strides 1–3, dilation 2, padding 0 to > (k−1)·d, rows
+ *  with 16-pixel, 4-pixel and single-pixel runs, maps smaller than the kernel, batch 1 to 3, one channel. */
+const depthwiseCases: ConvGeometry[] = [
+  geometry({ n: 1, cIn: 5, h: 17, w: 45, cOut: 5, kh: 3, kw: 3, padTop: 1, padLeft: 1, groups: 5 }),
+  geometry({ n: 3, cIn: 4, h: 23, w: 38, cOut: 4, kh: 5, kw: 5, strideH: 2, strideW: 2, padTop: 2, padLeft: 2, groups: 4 }),
+  geometry({ n: 2, cIn: 3, h: 20, w: 41, cOut: 3, kh: 7, kw: 7, padTop: 3, padLeft: 3, groups: 3 }),
+  geometry({ n: 1, cIn: 6, h: 19, w: 50, cOut: 6, kh: 3, kw: 3, padTop: 2, padLeft: 2, dilationH: 2, dilationW: 2, groups: 6 }),
+  geometry({ n: 2, cIn: 3, h: 15, w: 77, cOut: 3, kh: 7, kw: 7, strideH: 2, strideW: 2, padTop: 3, padLeft: 3, groups: 3 }),
+  geometry({ n: 1, cIn: 4, h: 13, w: 29, cOut: 4, kh: 5, kw: 5, strideH: 2, strideW: 2, padTop: 5, padLeft: 5, dilationH: 2, dilationW: 2, groups: 4 }),
+  geometry({ n: 3, cIn: 2, h: 9, w: 70, cOut: 2, kh: 3, kw: 5, strideH: 2, strideW: 1, padTop: 1, padLeft: 2, groups: 2 }),
+  geometry({ n: 1, cIn: 3, h: 16, w: 25, cOut: 3, kh: 3, kw: 3, strideH: 3, strideW: 3, padTop: 1, padLeft: 1, groups: 3 }),
+  geometry({ n: 1, cIn: 2, h: 4, w: 3, cOut: 2, kh: 5, kw: 5, padTop: 2, padLeft: 2, groups: 2 }),
+  geometry({ n: 2, cIn: 3, h: 12, w: 40, cOut: 3, kh: 3, kw: 3, groups: 3 }),
+  geometry({ n: 2, cIn: 1, h: 10, w: 33, cOut: 1, kh: 3, kw: 3, padTop: 1, padLeft: 1 }),
+];
+
 function poolGeometry(o: Partial<PoolGeometry> & Pick<PoolGeometry, "n" | "c" | "h" | "w" | "kh" | "kw">): PoolGeometry {
   const g = { strideH: o.kh, strideW: o.kw, padTop: 0, padLeft: 0, dilationH: 1, dilationW: 1, outH: 0, outW: 0, ...o };
   g.outH = Math.floor((g.h + 2 * g.padTop - g.dilationH * (g.kh - 1) - 1) / g.strideH) + 1;
@@ -377,6 +393,7 @@ function checkAll(name: string, k: Partial<Kernels>): void {
       setDirectMaxCout(32);
     }
   }
+  checkConv(`${name} depthwise`, k, depthwiseCases);
   // the shapes the channel-vector direct convolution takes: also through the pixel-vector one
   const channelCases = convCases.filter((g) => g.strideH === 1 && g.strideW === 1 && g.dilationH === 1 && g.dilationW === 1
     && channelVectorsFit(g));
@@ -494,6 +511,12 @@ if (process.env[RELAXED_CHILD]) {
     const dx2 = new Float32Array(x2.length), dx2Ref = new Float32Array(x2.length);
     k.conv2dBackwardInput!(dy2, w2, g2, dx2); jsKernels.conv2dBackwardInput(dy2, w2, g2, dx2Ref);
     assertClose(dx2, dx2Ref, 432, "conv2dBackwardInput (col2im) split over 2 threads");
+    // Depthwise split over both threads: by planes, and by bands of rows (3 planes)
+    checkConv("simd t2 depthwise", k, [
+      geometry({ n: 1, cIn: 40, h: 56, w: 57, cOut: 40, kh: 3, kw: 3, padTop: 1, padLeft: 1, groups: 40 }),
+      geometry({ n: 3, cIn: 24, h: 29, w: 31, cOut: 24, kh: 7, kw: 7, strideH: 2, strideW: 2, padTop: 3, padLeft: 3, groups: 24 }),
+      geometry({ n: 1, cIn: 3, h: 201, w: 203, cOut: 3, kh: 3, kw: 3, padTop: 1, padLeft: 1, groups: 3 }),
+    ]);
     const mm = { batch: 1, m: 50, n: 300, k: 200, aBatchStride: 0, bBatchStride: 0, transA: false, transB: true };
     const a3 = rand(50 * 200, 13), b3 = rand(300 * 200, 14);
     const c3 = new Float32Array(50 * 300), c3Ref = new Float32Array(50 * 300);

@@ -226,6 +226,7 @@ function convWinogradWeight(rt: WasmRuntime, g: ConvGeometry, xPtr: number, dyPt
  *  `winograd` false keeps to the direct and GEMM paths. */
 function convForwardPtrs(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: number, biasPtr: number, yPtr: number, winograd = true): void {
   if (winograd && winogradFits(g)) { convWinograd(rt, g, xPtr, wPtr, biasPtr, yPtr); return; }
+  if (depthwiseFits(g)) { convDepthwise(rt, g, xPtr, wPtr, biasPtr, yPtr); return; }
   const cinG = g.cIn / g.groups, coutG = g.cOut / g.groups;
   const K = cinG * g.kh * g.kw, P = g.outH * g.outW;
   const flops = 2 * g.n * g.cOut * P * K;
@@ -276,6 +277,26 @@ function convForwardPtrs(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: n
     weights: wPtr,
   });
   rt.run(TASK.convForward, rt.args(args), nth);
+}
+
+/** Depthwise convolutions (groups = cIn = cOut) run on their own task, straight from the unpadded planes: the
+ *  direct kernel's padded copy and the GEMM's im2col panels made them 8× slower than their memory traffic allows. */
+let DEPTHWISE = true;
+/** For measurements and tests: turn the depthwise task on or off. */
+export function setDepthwise(on: boolean): void { DEPTHWISE = on; }
+function depthwiseFits(g: ConvGeometry): boolean {
+  return DEPTHWISE && g.groups === g.cIn && g.cIn === g.cOut;
+}
+
+/** y = x ⋆ w per plane (+ bias), w [c, 1, kh, kw] at wPtr; units (plane, band of rows): bands only where the planes
+ *  alone are too few to share among the threads. */
+function convDepthwise(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: number, biasPtr: number, yPtr: number): void {
+  const planes = g.n * g.cIn, nth = threadsFor(rt, 2 * planes * g.outH * g.outW * g.kh * g.kw);
+  const bands = Math.max(1, Math.min(g.outH, Math.ceil((8 * nth) / planes)));
+  const zero = rt.allocF32(g.w + 8);
+  rt.f32(zero, g.w + 8).fill(0);
+  const args = taskArgs.convDepthwise({ ...g, x: xPtr, weights: wPtr, y: yPtr, bias: biasPtr, zero, rows: Math.ceil(g.outH / bands) });
+  rt.run(TASK.convDepthwise, rt.args(args), nth);
 }
 
 /** Stride-1 convolutions with 5–16 output channels whose rows leave ≥ 20 % of their 8-pixel blocks empty (LeNet's C3:

@@ -28,6 +28,7 @@ export const TASK = {
   convWeightChannels: 22,
   winoFused: 23,
   winoFusedWeight: 24,
+  convDepthwise: 25,
 } as const;
 export type TaskId = (typeof TASK)[keyof typeof TASK];
 
@@ -41,7 +42,7 @@ export const TASK_EXPORTS = [
   "convWeightDirectTask", "channelMomentsTask", "channelAffineTask", "channelNormBackwardTask", "avgPoolTask",
   "winoWeightTask", "winoInputTask", "winoOutputTask", "winoGradOutputTask", "winoWeightGradTask", "wino4WeightTask",
   "wino4InputTask", "wino4OutputTask", "matmulRowsTask", "convDirectChannelsTask", "convWeightChannelsTask",
-  "winoFusedTask", "winoFusedWeightTask",
+  "winoFusedTask", "winoFusedWeightTask", "convDepthwiseTask",
 ] as const;
 
 /** Exports of the kernel module (pointers are byte offsets into the memory). */
@@ -94,6 +95,8 @@ export interface KernelExports {
   winoFusedTask(args: number, tid: number, nth: number): void;
   /** Task 24; args: WinoFusedArgs. */
   winoFusedWeightTask(args: number, tid: number, nth: number): void;
+  /** Task 25; args: ConvDepthwiseArgs. */
+  convDepthwiseTask(args: number, tid: number, nth: number): void;
   packA(src: number, rs: number, cs: number, m: number, k: number, dst: number): void;
   upsampleZeros(src: number, planes: number, oh: number, ow: number, sh: number, sw: number, dst: number): void;
   sumPartials(parts: number, count: number, stride: number, n: number, out: number): void;
@@ -233,6 +236,17 @@ export interface ConvWeightChannelsArgs {
   dy: number;
   parts: number;
   scratch: number;
+}
+
+/** Depthwise convolution (groups = cIn = cOut) from the unpadded planes: weights [c, kh, kw], y (+ bias, 0: none);
+ *  zero: a row of ≥ w + 8 zeros; units of rows output rows per plane. */
+export interface ConvDepthwiseArgs extends ConvArgs {
+  x: number;
+  weights: number;
+  y: number;
+  bias: number;
+  zero: number;
+  rows: number;
 }
 
 /** c[b] (+)= A[b]·B[b]: A packed (aStride floats per batch item, 0: shared), B read through element strides
@@ -389,6 +403,10 @@ export const taskArgs = {
   ],
   convWeightChannels: (a: ConvWeightChannelsArgs): number[] => [
     a.n, a.outH, a.outW, a.wp, a.planeX, a.cIn, a.cOut, a.k, a.offsets, a.xp, a.dy, a.parts, a.scratch,
+  ],
+  convDepthwise: (a: ConvDepthwiseArgs): number[] => [
+    a.cIn, a.h, a.w, a.kh, a.kw, a.strideH, a.strideW, a.padTop, a.padLeft, a.dilationH, a.dilationW, a.outH, a.outW,
+    a.n, a.cOut, a.groups, a.x, a.weights, a.y, a.bias, a.zero, a.rows,
   ],
   matmul: (a: MatmulArgs): number[] => [
     a.batch, a.m, a.n, a.k, a.a, a.aStride, a.b, a.bStride, a.bRowStride, a.bColStride, a.c, a.nc, a.kc, a.buf,

@@ -74,6 +74,16 @@ export namespace ConvWeightChannels {
   export const FIELDS = 13;
 }
 
+/** convDepthwise (conv's fields, then its own): Depthwise convolution (groups = cIn = cOut) from the unpadded
+ *  planes: weights [c, kh, kw], y (+ bias, 0: none); zero: a row of ≥ w + 8 zeros; units of rows output rows per
+ *  plane. Read by convDepthwiseTask. */
+export namespace ConvDepthwise {
+  export const cIn = 0, h = 1, w = 2, kh = 3, kw = 4, strideH = 5, strideW = 6, padTop = 7, padLeft = 8, dilationH = 9,
+    dilationW = 10, outH = 11, outW = 12, n = 13, cOut = 14, groups = 15, x = 16, weights = 17, y = 18, bias = 19,
+    zero = 20, rows = 21;
+  export const FIELDS = 22;
+}
+
 /** matmul: c[b] (+)= A[b]·B[b]: A packed (aStride floats per batch item, 0: shared), B read through element strides
  *  (bRowStride, bColStride), bStride floats per batch item; blocks of nc columns and kc of k; accumulate adds to c.
  *  Read by matmulTask. */

@@ -25,6 +25,7 @@ export { convDirectChannelsTask } from "./conv-direct";
 export { convWeightChannelsTask } from "./conv-direct";
 export { winoFusedTask } from "./winograd";
 export { winoFusedWeightTask } from "./winograd";
+export { convDepthwiseTask } from "./conv-depthwise";
 export { packA } from "./gemm";
 export { upsampleZeros } from "./conv";
 export { sumPartials } from "./reduce";
