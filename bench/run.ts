@@ -7,7 +7,7 @@
 // The npm script starts node with --experimental-wasm-relaxed-simd so that both SIMD flavours can run.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, existsSync } from "node:fs";
-import { tmpdir, cpus, totalmem } from "node:os";
+import { tmpdir, cpus, totalmem, loadavg } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
@@ -73,8 +73,9 @@ function record(r: Row): void {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-const machine = { cpu: String((cpus()[0] as { model?: string }).model), cores: cpus().length, memGiB: +(totalmem() / 2 ** 30).toFixed(1), node: process.version, v8: process.versions.v8 };
-log(`# convkit bench — ${machine.cpu}, ${machine.cores} cores, node ${machine.node}`);
+// The 1-minute load average at the start and the end: on a shared machine it says how far to trust the run.
+const machine = { cpu: String((cpus()[0] as { model?: string }).model), cores: cpus().length, memGiB: +(totalmem() / 2 ** 30).toFixed(1), node: process.version, v8: process.versions.v8, load: [+loadavg()[0]!.toFixed(2)] };
+log(`# convkit bench — ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, load average ${machine.load[0]}`);
 
 const peaks: Record<string, PeakResult | null> = {};
 for (const relaxed of [false, true]) for (const t of [1, 2]) peaks[`${relaxed ? "relaxed" : "simd"}-t${t}`] = await measurePeak(relaxed, t);
@@ -317,5 +318,7 @@ for (const wl of workloads) {
   summary[wl] = { best: best.impl, ms: best.ms!, ratios };
   log(`  ${wl.padEnd(12)} ${best.impl.padEnd(24)} ${best.ms!.toFixed(3).padStart(10)} ms   ${Object.entries(ratios).map(([k, v]) => `${k} ×${v.toFixed(2)}`).join("  ")}`);
 }
+machine.load.push(+loadavg()[0]!.toFixed(2));
+log(`# load average at the end ${machine.load[1]}`);
 if (JSON_OUT) console.log(JSON.stringify({ machine, peaks, peers, rows, summary }, null, 1));
 process.exit(0);
