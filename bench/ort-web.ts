@@ -51,7 +51,8 @@ for (const { workload, path, shape } of items) {
   if (before && after) for (const [t, v] of after) busy.set(t, (busy.get(t) ?? 0) + v - (before.get(t) ?? 0));
   await sess.release();
 }
-// A thread counts as busy with at least a fifth of the busiest one's CPU time (Node's own helper threads use ~none).
+// A thread counts as busy with at least a fifth of the busiest one's CPU time (Node's own helper threads use ~none);
+// under half a second of CPU (50 ticks of 10 ms) the ticks are too coarse to tell: null.
 const most = Math.max(0, ...busy.values());
-const busyThreads = busy.size ? [...busy.values()].filter((v) => v >= most / 5).length : null;
+const busyThreads = most >= 50 ? [...busy.values()].filter((v) => v >= most / 5).length : null;
 console.log(JSON.stringify({ version: ort.env.versions.web, numThreads: ort.env.wasm.numThreads, busyThreads, timings }));
