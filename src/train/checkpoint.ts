@@ -1,41 +1,43 @@
 // Checkpoints as one .safetensors file: the model's tensors under "model.", the optimizer's buffers under
-// "optimizer.<param>.<name>", and everything else (epoch, step, scheduler, RNG, config, class names) as JSON in the
-// metadata. Any safetensors reader can open it; convkit predict/eval/export read the model from it.
+// "optimizer.<param>.<name>", and everything else (epoch, step, callbacks' state such as schedules, RNG, config,
+// class names) as JSON in the metadata. Any safetensors reader can open it; convkit predict/eval/export read the
+// model from it.
 import { Tensor } from "../tensor/tensor.js";
 import { FormatError } from "../errors.js";
 import { loadSafetensors, saveSafetensors } from "../io/safetensors.js";
 import type { LoadResult, StateDict } from "../nn/module.js";
 import type { OptimizerState, ParamState } from "../optim/optimizer.js";
-import type { SchedulerState } from "../optim/schedulers.js";
+import type { Best, EpochStats } from "./fit.js";
 
 export const CHECKPOINT_FORMAT = "convkit-checkpoint-1";
 
 /** What a training run needs to continue exactly where it stopped (besides the tensors). */
 export interface CheckpointMeta {
   format: typeof CHECKPOINT_FORMAT;
-  /** Zoo name of the model and the options it was built with. */
+  /** Zoo name of the model and the options it was built with (fit on a user's model: its class name, {}). */
   model: string;
   modelOptions: Record<string, unknown>;
-  /** Dataset spec, class names and the normalisation the model expects. */
+  /** Dataset spec, class names and the normalisation the model expects (empty where fit was not told). */
   dataset: string;
   classes: string[];
   mean: number[];
   std: number[];
   /** Input [C,H,W] of the model. */
   inputShape: number[];
-  /** The epoch in progress (0-based) and the batches of it already done; epoch = epochs and batch 0 when finished. */
+  /** Epochs finished and the batches of the next one already done; epoch = epochs and batch 0 when finished. */
   epoch: number;
   batch: number;
   /** Optimizer steps taken in total. */
   step: number;
   /** Partial sums of the epoch in progress (so its train metrics come out the same after a resume). */
-  epochStats: { lossSum: number; correct: number; seen: number; seconds: number };
-  /** Best validation accuracy so far and its epoch. */
-  best: { accuracy: number; epoch: number };
-  /** The training configuration (CLI options). */
+  epochStats: EpochStats;
+  /** The best epoch so far (counted from 1) by the monitored value. */
+  best: Best;
+  /** The training configuration (convkit train's settings). */
   config: Record<string, unknown>;
   optimizer: { kind: string; groups: OptimizerState["groups"]; scalars: Record<number, Record<string, number>> } | null;
-  scheduler: SchedulerState | null;
+  /** Each fit callback's state (learning-rate schedules, early stopping), in order; null for those without. */
+  callbacks: unknown[];
   /** State of the default generator (dropout, random init). */
   rng: number[];
 }

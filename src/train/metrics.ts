@@ -70,12 +70,13 @@ export interface EvalResult {
   confusion: ConfusionMatrix;
 }
 
-/** Mean cross-entropy, accuracy and confusion matrix of `model` (in eval mode, without gradients) over `batches`. */
-export function evaluate(model: Classifier, batches: Iterable<Batch>, numClasses: number): EvalResult {
+/** Mean cross-entropy, accuracy and confusion matrix of `model` (in eval mode, without gradients) over `batches`;
+ *  `onBatch` hears how many batches are done after each (a progress bar). */
+export function evaluate(model: Classifier, batches: Iterable<Batch>, numClasses: number, opts: { onBatch?: (done: number) => void } = {}): EvalResult {
   const wasTraining = model.training;
   model.eval();
   const confusion = new ConfusionMatrix(numClasses);
-  let lossSum = 0, count = 0;
+  let lossSum = 0, count = 0, done = 0;
   try {
     noGrad(() => {
       for (const b of batches) {
@@ -83,6 +84,7 @@ export function evaluate(model: Classifier, batches: Iterable<Batch>, numClasses
         lossSum += crossEntropy(logits, b.labels).item() * b.labels.size;
         count += b.labels.size;
         confusion.add(logits, b.labels);
+        opts.onBatch?.(++done);
       }
     });
   } finally {

