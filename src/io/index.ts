@@ -3,6 +3,7 @@
 // File helpers (size-limited reads, atomic writes) are in "convkit/node".
 export { loadSafetensors, saveSafetensors, MAX_HEADER_BYTES, type SafetensorsContents } from "./safetensors.js";
 export { loadPth, readPthTree, type PthOptions, type PthValue } from "./pth.js";
+export { savePth } from "./pth-save.js";
 export { unpickle, ALLOWED_GLOBALS } from "./pickle.js";
 export { loadOnnx, OnnxModel, type OnnxImportOptions, type OnnxIO } from "./onnx-import.js";
 export { exportOnnx, OnnxExportError, EXPORT_OPSET, type OnnxExportOptions } from "./onnx-export.js";
