@@ -3,3 +3,4 @@ export { readFileLimited, writeFileAtomic, loadStateDictFile, loadOnnxFile, DEFA
 export * from "./data/node.js";
 export * from "./train/node.js";
 export * from "./viz/node.js";
+export * from "./apps/node.js";

@@ -1,5 +1,5 @@
 // convkit filter <image>: filter an image with a classic kernel (or one from a file) by true convolution or correlation.
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { existsSync } from "node:fs";
 import { Tensor } from "../tensor/tensor.js";
 import { tensor } from "../tensor/creation.js";
@@ -8,7 +8,7 @@ import { decodeImage, imageToTensor } from "../data/node.js";
 import { Canvas } from "../viz/raster.js";
 import { writePng } from "../viz/node.js";
 import { ValueError } from "../errors.js";
-import { checkOutputPath, intOption, MAX_IMAGE_BYTES, MAX_TEXT_BYTES, readInputFile } from "./common.js";
+import { checkOutputPath, intArg, MAX_IMAGE_BYTES, MAX_TEXT_BYTES, options, readInputFile } from "./common.js";
 
 /** A kernel from a text file: rows of numbers separated by spaces or commas, or a JSON array of rows. */
 export function readKernelFile(path: string): Tensor {
@@ -31,15 +31,14 @@ export function register(program: Command, run: (fn: () => Promise<void>) => Pro
   program.command("filter")
     .description("filter an image with a classic kernel: edges (sobel-x, sobel-y, laplace), sharpen, blur (box, gauss)")
     .argument("<image>", "PNG or JPEG file")
-    .requiredOption("--kernel <name|file>", `${KERNEL_NAMES.join(" | ")} | FILE (rows of numbers)`)
-    .option("--mode <mode>", "convolve (flipped kernel, the textbook convolution) | correlate (what conv2d computes)", "convolve")
-    .option("--stride <n>", "stride", "1")
-    .option("--padding <n>", "zero padding on each side (default: (k-1)/2, keeping the size at stride 1)")
-    .option("--color", "filter the R, G and B channels separately (default: grey)")
-    .requiredOption("-o, --output <file>", "output PNG")
+    .addOption(new Option("--kernel <name|file>", `${KERNEL_NAMES.join(" | ")} | FILE (rows of numbers)`).makeOptionMandatory())
+    .addOption(new Option("--mode <mode>", "convolve: flipped kernel, the textbook convolution; correlate: what conv2d computes").choices(["convolve", "correlate"]).default("convolve"))
+    .addOption(new Option("--stride <n>", "stride").argParser(intArg(1)).default(1))
+    .addOption(new Option("--padding <n>", "zero padding on each side").argParser(intArg(0)).default(undefined, "(k-1)/2, keeping the size at stride 1"))
+    .option("--color", "filter the R, G and B channels separately, rather than the grey image")
+    .addOption(options.output("output PNG"))
     .addHelpText("after", "\nZero-sum kernels (edge detectors) are shown as |response| scaled to the maximum; others are clamped to [0, 1].")
-    .action((image: string, f: { kernel: string; mode: string; stride?: string; padding?: string; color?: boolean; output: string }) => run(async () => {
-      if (f.mode !== "convolve" && f.mode !== "correlate") throw new ValueError(`--mode must be convolve or correlate, got '${f.mode}'`);
+    .action((image: string, f: { kernel: string; mode: "convolve" | "correlate"; stride: number; padding?: number; color?: boolean; output: string }) => run(async () => {
       checkOutputPath("-o", f.output);
       let k: Tensor;
       if ((KERNEL_NAMES as readonly string[]).includes(f.kernel)) k = namedKernel(f.kernel as FilterKernelName);
@@ -47,8 +46,10 @@ export function register(program: Command, run: (fn: () => Promise<void>) => Pro
       else throw new ValueError(`--kernel '${f.kernel}' is neither a known kernel (${KERNEL_NAMES.join(", ")}) nor a file`);
       const x = imageToTensor(decodeImage(readInputFile(image, "image", MAX_IMAGE_BYTES), image), f.color ? 3 : 1);
       // more padding than the kernel reaches only adds zeros, and an unbounded one could not be allocated
-      const p = intOption("--padding", f.padding, Math.floor((k.shape[0]! - 1) / 2), 0, Math.max(k.shape[0]!, k.shape[1]!) - 1);
-      const y = convolve2d(x, k, { mode: f.mode, stride: intOption("--stride", f.stride, 1), padding: p });
+      const maxPad = Math.max(k.shape[0]!, k.shape[1]!) - 1;
+      const p = f.padding ?? Math.floor((k.shape[0]! - 1) / 2);
+      if (p > maxPad) throw new ValueError(`--padding must be an integer from 0 to ${maxPad}, got '${p}'`);
+      const y = convolve2d(x, k, { mode: f.mode, stride: f.stride, padding: p });
       let sum = 0;
       for (const v of k.data) sum += v;
       const edge = Math.abs(sum) < 1e-6;
@@ -59,6 +60,6 @@ export function register(program: Command, run: (fn: () => Promise<void>) => Pro
       const canvas = new Canvas(w, h);
       canvas.image(0, 0, shown, c, h, w, 0, 1, 1);
       writePng(f.output, canvas);
-      console.log(`${image} (${x.shape[2]}×${x.shape[1]}) ⊛ ${f.kernel} [${k.shape.join("×")}], ${f.mode}, stride ${f.stride ?? 1}, padding ${p} → ${f.output} (${w}×${h})`);
+      console.log(`${image} (${x.shape[2]}×${x.shape[1]}) ⊛ ${f.kernel} [${k.shape.join("×")}], ${f.mode}, stride ${f.stride}, padding ${p} → ${f.output} (${w}×${h})`);
     }));
 }

@@ -1,9 +1,10 @@
 // The convkit command line: `convkit <command> --help`. Errors print one line on stderr (the stack with --verbose)
-// and exit with code 1; commander's own usage errors (unknown option, missing argument…) are one such line too.
+// and exit with code 1; commander's own usage errors (unknown option, missing argument, a value its parser or choices
+// refuse…) are one such line too.
 import { createRequire } from "node:module";
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { ConvkitError } from "../errors.js";
-import { setupBackend, shorten, teardownBackend } from "./common.js";
+import { helpConfig, intArg, setupBackend, shorten, teardownBackend } from "./common.js";
 import * as train from "./train.js";
 import * as evalCmd from "./eval.js";
 import * as predict from "./predict.js";
@@ -35,14 +36,17 @@ export function buildProgram(): Command {
     // the package's own package.json through its exports: the same path from src/ and from the installed dist/
     .version((createRequire(import.meta.url)("convkit/package.json") as { version: string }).version)
     .option("--verbose", "print stack traces on errors")
-    .option("--backend <name>", "wasm (WebAssembly SIMD + threads, default where available) | js (reference loops)", "auto")
-    // commander's usage errors ("error: unknown option '--x'", a suggestion on a second line) as our one line; the
-    // subcommands inherit this, and --help still goes to stdout as it is
-    .configureOutput({ outputError: (text, write) => write(`convkit: ${shorten(`${oneLine(text, " ").replace(/^error: /, "")} (add --help for usage)`)}\n`) });
+    .addOption(new Option("--backend <name>", "wasm: WebAssembly SIMD + threads, where available; js: the reference loops").choices(["auto", "wasm", "js"]).default("auto"))
+    .addOption(new Option("-j, --threads <n>", "threads of the wasm backend").argParser(intArg(1)).default(undefined, "the cores, at most 8"))
+    // the subcommands inherit what follows: commander's usage errors ("error: unknown option '--x'", a suggestion on
+    // a second line) as our one line, the hint after it on the same line; --help still goes to stdout as it is
+    .configureHelp(helpConfig)
+    .showHelpAfterError("(add --help for usage)")
+    .configureOutput({ outputError: (text, write) => write(`convkit: ${shorten(oneLine(text, " ").replace(/^error: /, ""))} `) });
   const run = async (fn: () => Promise<void>): Promise<void> => {
-    const opts = program.opts<{ verbose?: boolean; backend: string }>();
+    const opts = program.opts<{ verbose?: boolean; backend: string; threads?: number }>();
     try {
-      await setupBackend(opts.backend);
+      await setupBackend(opts.backend, opts.threads);
       await fn();
     } catch (e) {
       process.stderr.write(`convkit: ${errorLine(e)}\n`);

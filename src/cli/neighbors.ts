@@ -1,6 +1,6 @@
 // convkit neighbors: the nearest training images to a test image, in pixel space and in feature space (the
 // penultimate layer, the input of the last Linear): the lecture's demonstration that learned features group by class.
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { Tensor } from "../tensor/tensor.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { Linear } from "../nn/linear.js";
@@ -10,7 +10,7 @@ import { loadNamedDataset } from "../data/node.js";
 import { montage, type MontageRow } from "../viz/plots.js";
 import { writePng } from "../viz/node.js";
 import { ValueError } from "../errors.js";
-import { checkOutputPath, datasetOf, intOption, loadModelFile, modelInputTransform, type LoadedModel } from "./common.js";
+import { checkOutputPath, datasetOf, intArg, loadModelFile, modelInputTransform, options, type LoadedModel } from "./common.js";
 
 /** Penultimate features [N, D] of every sample (captured at the last Linear's input) and the normalised inputs [N, P]. */
 function embed(m: LoadedModel, ds: Dataset): { pixels: Float32Array[]; features: Float32Array[]; labels: number[] } {
@@ -55,26 +55,25 @@ function nearest(q: Float32Array, all: Float32Array[], k: number): { index: numb
 export function register(program: Command, run: (fn: () => Promise<void>) => Promise<void>): void {
   program.command("neighbors")
     .description("nearest training images to a test image: in pixel space vs in the network's feature space (penultimate layer)")
-    .argument("<checkpoint>", "training checkpoint, .safetensors or .pth")
-    .option("--data <name|dir>", "mnist | fashion-mnist | DIR (default: the checkpoint's dataset)")
-    .requiredOption("--query <index>", "index of the query image in the test split")
-    .option("--k <n>", "neighbours to show", "5")
-    .option("--space <space>", "pixel | feature | both", "both")
-    .option("--limit <n>", "search only n training images, evenly spaced over the split")
-    .option("--model <name>", "zoo model, for weights files that do not say")
-    .requiredOption("-o, --output <file>", "output PNG montage")
-    .action((file: string, f: { data?: string; query: string; k?: string; space: string; limit?: string; model?: string; output: string }) => run(async () => {
-      if (!["pixel", "feature", "both"].includes(f.space)) throw new ValueError(`--space must be pixel, feature or both, got '${f.space}'`);
+    .argument("<weights>", "training checkpoint, .safetensors or .pth")
+    .addOption(options.data("the dataset the weights file records"))
+    .addOption(new Option("--query <index>", "index of the query image in the test split").argParser(intArg(0)).makeOptionMandatory())
+    .addOption(new Option("--k <n>", "neighbours to show").argParser(intArg(1)).default(5))
+    .addOption(new Option("--space <space>", "where to measure distances: pixels, the penultimate layer's features, or both").choices(["pixel", "feature", "both"]).default("both"))
+    .addOption(options.limitTrain())
+    .addOption(options.alias("--limit <n>", "--limit-train").argParser(intArg(1)))
+    .addOption(options.model())
+    .addOption(options.output("output PNG montage"))
+    .action((file: string, f: { data?: string; query: number; k: number; space: string; limitTrain?: number; limit?: number; model?: string; output: string }) => run(async () => {
       checkOutputPath("-o", f.output);
-      const q = intOption("--query", f.query, 0, 0);
-      const k = intOption("--k", f.k, 5);
-      const limit = intOption("--limit", f.limit, 0, 0);
+      const { query: q, k } = f;
+      const limit = f.limitTrain ?? f.limit ?? 0;
       const m = loadModelFile(file, { model: f.model });
       const ds = loadNamedDataset(datasetOf(file, m, f.data), { channels: m.inputShape[0] === 1 ? 1 : 3 });
       if (q >= ds.test.length) throw new ValueError(`--query ${q} is out of range: the test split has ${ds.test.length} images`);
       const train = limit > 0 && limit < ds.train.length ? new Subset(ds.train, Array.from({ length: limit }, (_, i) => Math.floor((i * ds.train.length) / limit))) : ds.train;
       // refused rather than clamped: "5/5 nearest" must mean what it says
-      if (k > train.length) throw new ValueError(`--k ${k} is more neighbours than the ${train.length} training images searched${train.length < ds.train.length ? " (--limit)" : ""}`);
+      if (k > train.length) throw new ValueError(`--k ${k} is more neighbours than the ${train.length} training images searched${train.length < ds.train.length ? " (--limit-train)" : ""}`);
       const tf = modelInputTransform(m, ds.train.get(0).image);
       const base = embed(m, withTransform(train, tf));
       const query = embed(m, withTransform(new Subset(ds.test, [q]), tf));

@@ -1,33 +1,28 @@
-// convkit predict <model file> <image…>: top-k classes with probabilities.
-import type { Command } from "commander";
-import { noGrad } from "../autograd/grad-mode.js";
-import { softmax } from "../ops/activation.js";
-import { logitsOf } from "../train/metrics.js";
-import { intOption, loadModelFile, readLabels, readModelInput } from "./common.js";
+// convkit predict <weights> <image…>: top-k classes with probabilities (the library's ImageClassifier).
+import { Option, type Command } from "commander";
+import type { Prediction } from "../apps/classifier.js";
+import { intArg, loadModelFile, options, readLabels, readModelInput } from "./common.js";
 
 export function register(program: Command, run: (fn: () => Promise<void>) => Promise<void>): void {
   program.command("predict")
     .description("classify images with a trained model: top-k classes and probabilities")
-    .argument("<model>", "training checkpoint, .safetensors, .pth or .onnx")
+    .argument("<weights>", "training checkpoint, .safetensors, .pth or .onnx")
     .argument("<images...>", "PNG or JPEG files")
-    .option("--top <k>", "how many classes to show", "5")
+    .addOption(new Option("--top <k>", "how many classes to show").argParser(intArg(1)).default(5))
     .option("--labels <imagenet|file>", "class names: imagenet (shipped) or a file with one name per line")
-    .option("--model <name>", "zoo model, for weights files that do not say (.pth)")
-    .option("--invert", "invert grey images (dark digits on white paper → MNIST's white on black)")
-    .option("--resize", "scale images of another size to the model's input (otherwise they are refused)")
-    .option("--json", "print JSON")
-    .action((file: string, images: string[], f: { top?: string; labels?: string; model?: string; invert?: boolean; resize?: boolean; json?: boolean }) => run(async () => {
-      const top = intOption("--top", f.top, 5);
+    .addOption(options.model())
+    .addOption(options.invert())
+    .addOption(options.resize())
+    .addOption(options.json())
+    .action((file: string, images: string[], f: { top: number; labels?: string; model?: string; invert?: boolean; resize?: boolean; json?: boolean }) => run(async () => {
       const m = loadModelFile(file, { model: f.model });
-      const results: { image: string; top: { label: string; index: number; probability: number }[] }[] = [];
-      let names: string[] | null = null;
+      const results: { image: string; top: Prediction[] }[] = [];
+      let named = false;
       for (const path of images) {
-        const x = readModelInput(m, path, { invert: f.invert, resize: f.resize });
-        const probs = noGrad(() => softmax(logitsOf(m.model.call(x)), 1));
-        const n = probs.shape[1]!;
-        names ??= readLabels(f.labels, m, n);
-        const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => probs.data[b]! - probs.data[a]!).slice(0, Math.min(top, n));
-        results.push({ image: path, top: order.map((i) => ({ label: names![i]!, index: i, probability: probs.data[i]! })) });
+        const probs = m.probabilities(readModelInput(m, path, { invert: f.invert, resize: f.resize }));
+        // the class names are checked against the outputs once the first image has shown how many there are
+        if (!named) [m.classes, named] = [readLabels(f.labels, m, probs.shape[1]!), true];
+        results.push({ image: path, top: m.rank(probs, f.top) });
       }
       if (f.json) console.log(JSON.stringify(results, null, 2));
       else for (const r of results) {

@@ -1,11 +1,11 @@
 // convkit summary <model>: per-layer output shapes, parameters, MACs, activation bytes and receptive fields.
-import type { Command } from "commander";
+import { Argument, Option, type Command } from "commander";
 import * as models from "../models/index.js";
 import { summarize, formatSummary, type SummaryData } from "../nn/summary.js";
-import { ConvkitError, ShapeError, ValueError } from "../errors.js";
+import { ConvkitError, ShapeError } from "../errors.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { Module } from "../nn/module.js";
-import { checkModelName, intOption } from "./common.js";
+import { intArg, shapeArg } from "./common.js";
 
 /** summarize(), and when the input does not fit, an error naming the layer that failed and the input the model is
  *  built for (the layer's own message alone says "kernel 5 is larger than padded input 4", not where nor why). */
@@ -34,17 +34,15 @@ function summarizeOrExplain(model: Module<[Tensor], unknown>, name: string, shap
 export function register(program: Command, run: (fn: () => Promise<void>) => Promise<void>): void {
   program.command("summary")
     .description("layers of a zoo model: output shapes, parameters, multiply-accumulates, activation bytes, receptive fields")
-    .argument("<model>", `zoo model: ${models.names().join(", ")}`)
-    .option("--input <shape>", "input shape N,C,H,W (default: the model's usual one)")
-    .option("--num-classes <n>", "size of the last layer")
+    .addArgument(new Argument("<model>", "zoo model").choices(models.names()))
+    .addOption(new Option("--input <shape>", "input shape N,C,H,W").argParser(shapeArg(4, "N,C,H,W")).default(undefined, "the model's usual one"))
+    .addOption(new Option("--num-classes <n>", "size of the last layer").argParser(intArg(1)).default(undefined, "the model's"))
     .option("--json", "print JSON (totals.params, totals.macs, layers)")
-    .action((name: string, f: { input?: string; numClasses?: string; json?: boolean }) => run(async () => {
-      checkModelName("summary <model>", name);
+    .action((name: string, f: { input?: number[]; numClasses?: number; json?: boolean }) => run(async () => {
       const usual = models.defaultInputShape(name);
-      const shape = f.input ? f.input.split(",").map((s) => Number(s.trim())) : usual;
-      if (shape.length !== 4 || shape.some((d) => !Number.isInteger(d) || d < 1)) throw new ValueError(`--input must be four positive integers N,C,H,W, got '${f.input}'`);
+      const shape = f.input ?? usual;
       const opts: Record<string, unknown> = {};
-      if (f.numClasses !== undefined) opts.numClasses = intOption("--num-classes", f.numClasses, 0);
+      if (f.numClasses !== undefined) opts.numClasses = f.numClasses;
       if (name === "lenet5" || name === "unet") {
         opts.inChannels = shape[1];
         usual[1] = shape[1]!; // these take any channel count

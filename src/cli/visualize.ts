@@ -1,5 +1,5 @@
 // convkit visualize filters|features: the first-layer filter grid, and the feature maps of an image at a layer.
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import type { Tensor } from "../tensor/tensor.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { Conv2d } from "../nn/conv.js";
@@ -7,7 +7,7 @@ import type { AnyModule } from "../nn/module.js";
 import { filterGrid, featureMaps } from "../viz/plots.js";
 import { writePng } from "../viz/node.js";
 import { ValueError } from "../errors.js";
-import { checkOutputPath, intOption, listSome, loadModelFile, readModelInput, type LoadedModel } from "./common.js";
+import { checkOutputPath, intArg, listSome, loadModelFile, options, readModelInput, type LoadedModel } from "./common.js";
 
 /** Largest --scale: pixels per weight (a 7×7 filter is then 448 px wide). */
 const MAX_SCALE = 64;
@@ -28,14 +28,14 @@ export function register(program: Command, run: (fn: () => Promise<void>) => Pro
   const vis = program.command("visualize").description("pictures of what a model learned: filters and feature maps");
   vis.command("filters")
     .description("the filters of a conv layer as a grid (default: the first conv layer, the lecture's edge detectors)")
-    .argument("<checkpoint>", "training checkpoint, .safetensors or .pth")
-    .option("--layer <name>", "conv layer by name (e.g. features.0, conv1)")
-    .option("--model <name>", "zoo model, for weights files that do not say")
-    .option("--scale <n>", `pixels per weight, 1 to ${MAX_SCALE} (default: about 48 px per filter)`)
-    .requiredOption("-o, --output <file>", "output PNG")
-    .action((file: string, f: { layer?: string; model?: string; scale?: string; output: string }) => run(async () => {
+    .argument("<weights>", "training checkpoint, .safetensors or .pth")
+    .addOption(new Option("--layer <name>", "conv layer by name (e.g. features.0, conv1)").default(undefined, "the first conv layer"))
+    .addOption(options.model())
+    .addOption(new Option("--scale <n>", `pixels per weight, 1 to ${MAX_SCALE}`).argParser(intArg(1, MAX_SCALE)).default(undefined, "about 48 px per filter"))
+    .addOption(options.output("output PNG"))
+    .action((file: string, f: { layer?: string; model?: string; scale?: number; output: string }) => run(async () => {
       checkOutputPath("-o", f.output);
-      const scale = f.scale === undefined ? {} : { scale: intOption("--scale", f.scale, 1, 1, MAX_SCALE) };
+      const scale = f.scale === undefined ? {} : { scale: f.scale };
       const m = loadModelFile(file, { model: f.model });
       const [name, layer] = layerOf(m, f.layer);
       if (!(layer instanceof Conv2d)) throw new ValueError(`--layer '${name}' is a ${layer.typeName}, not a Conv2d`);
@@ -45,13 +45,13 @@ export function register(program: Command, run: (fn: () => Promise<void>) => Pro
     }));
   vis.command("features")
     .description("the feature maps an image produces at a layer (default: the first conv layer)")
-    .argument("<checkpoint>", "training checkpoint, .safetensors or .pth")
+    .argument("<weights>", "training checkpoint, .safetensors or .pth")
     .argument("<image>", "PNG or JPEG file")
-    .option("--layer <name>", "layer by name (e.g. features.0, features.3, layer1)")
-    .option("--model <name>", "zoo model, for weights files that do not say")
-    .option("--invert", "invert grey images (dark digits on white paper)")
-    .option("--resize", "scale an image of another size to the model's input (otherwise it is refused)")
-    .requiredOption("-o, --output <file>", "output PNG")
+    .addOption(new Option("--layer <name>", "layer by name (e.g. features.0, features.3, layer1)").default(undefined, "the first conv layer"))
+    .addOption(options.model())
+    .addOption(options.invert())
+    .addOption(options.resize())
+    .addOption(options.output("output PNG"))
     .action((file: string, image: string, f: { layer?: string; model?: string; invert?: boolean; resize?: boolean; output: string }) => run(async () => {
       checkOutputPath("-o", f.output);
       const m = loadModelFile(file, { model: f.model });

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { fitProblems } from "../../src/cli/common.js";
+import { fitProblems } from "../../src/cli/common.js"; // re-exported from src/apps/classifier.ts
 import { describeFit } from "../../src/train/checkpoint.js";
 import { lenet5, vgg6_bn } from "../../src/models/index.js";
 import { ROOT } from "./helpers.js";
