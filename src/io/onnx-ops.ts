@@ -472,7 +472,7 @@ function resizeWith(ctx: OpContext, x: Tensor, outSize: [number, number], scale:
  *  clamped to the image; two neighbours per axis with weights |c − c₁| and |c − c₂| (½ each at the last pixel);
  *  y = w₂₂'·X₁₁ + w₁₂'·X₂₁ + w₂₁'·X₁₂ + w₁₁'·X₂₂ with each weight a float32 product dx·dy, summed in that order.
  *  Differentiable: gathers of x (indexSelect) times constant weight maps. */
-function bilinear(ctx: OpContext, x: Tensor, outSize: [number, number], scale: [number, number], coord: string): Tensor {
+function bilinear(ctx: OpContext, x: Tensor, outSize: [number, number], scale: [number, number], coord: string, fromSizes: boolean): Tensor {
   const f = Math.fround;
   checkSize(ctx, [x.shape[0]!, x.shape[1]!, ...outSize], elementBytes(x));
   const axes = [0, 1].map((axis) => {
@@ -485,7 +485,12 @@ function bilinear(ctx: OpContext, x: Tensor, outSize: [number, number], scale: [
       else if (coord === "pytorch_half_pixel") c = out > 1 ? f(f(f(o + 0.5) / s) - 0.5) : 0;
       else if (coord === "asymmetric") c = f(o / s);
       else if (coord === "tf_half_pixel_for_nn") c = f(f(o + 0.5) / s);
-      else if (coord === "align_corners") c = out === 1 ? 0 : f(f(o * (len - 1)) / (out - 1));
+      else if (coord === "align_corners") {
+        // the output's length: its size where sizes were given (as onnxruntime), scale·length where scales were (as
+        // the ONNX reference; onnxruntime uses the rounded-down size there too)
+        const resized = fromSizes ? out : s * len;
+        c = resized === 1 ? 0 : f(f(o * (len - 1)) / (resized - 1));
+      }
       else return fail(ctx, `unknown coordinate_transformation_mode '${coord}'`);
       c = Math.max(0, Math.min(c, len - 1));
       const a = Math.min(Math.trunc(c), len - 1), b = Math.min(a + 1, len - 1);
@@ -533,7 +538,7 @@ const resize: OpImpl = (inputs, ctx) => {
   const { out, scale } = resizeFromScalesOrSizes(ctx, x, scales, sizes);
   const mode = ctx.attrs.string("mode", "nearest");
   const coord = ctx.opset < 11 ? "asymmetric" : ctx.attrs.string("coordinate_transformation_mode", "half_pixel");
-  if (mode === "linear" && coord !== "tf_crop_and_resize") return [bilinear(ctx, x, out, scale, coord)];
+  if (mode === "linear" && coord !== "tf_crop_and_resize") return [bilinear(ctx, x, out, scale, coord, sizes !== null && sizes.length > 0)];
   const nearestMode = ctx.opset < 11 ? "floor" : ctx.attrs.string("nearest_mode", "round_prefer_floor");
   const y = resizeWith(ctx, x, out, scale, mode, coord, nearestMode, ctx.attrs.float("cubic_coeff_a", -0.75),
     ctx.attrs.int("exclude_outside", 0) === 1, roi, ctx.attrs.float("extrapolation_value", 0));
