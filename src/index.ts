@@ -39,7 +39,3 @@ export {
   ImageClassifier, loadClassifier, MODEL_META_KEY, IMAGENET_MEAN, IMAGENET_STD, MAX_INPUT_PAD,
   type Prediction, type LoadClassifierOptions, type ClassifyOptions, type ImageClassifierInit, type ImageInput,
 } from "./apps/classifier.js";
-export {
-  ImageClassifier, loadClassifier, MODEL_META_KEY, IMAGENET_MEAN, IMAGENET_STD, MAX_INPUT_PAD,
-  type Prediction, type LoadClassifierOptions, type ClassifyOptions, type ImageClassifierInit,
-} from "./apps/classifier.js";
