@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import type { BinaryOp, ConvGeometry, MatmulParams, Kernels, PoolGeometry } from "../../src/backends/backend.js";
 import { jsKernels } from "../../src/backends/js/index.js";
 import { WasmRuntime, relaxedSimdAvailable } from "../../src/backends/wasm/runtime.js";
-import { channelVectorsFit, makeKernels, setChannelVectors, setDirectMaxCout, setWinograd, setWinogradBlocksMaxU, setWinogradChunkBytes, setWinogradUnitBytes } from "../../src/backends/wasm/kernels.js";
+import { channelVectorsFit, makeKernels, setChannelVectors, setDepthwise, setDirectMaxCout, setWinograd, setWinogradBlocksMaxU, setWinogradChunkBytes, setWinogradUnitBytes } from "../../src/backends/wasm/kernels.js";
 
 /** Deterministic uniform(-1, 1) data. */
 function rand(n: number, seed: number): Float32Array {
@@ -92,6 +92,13 @@ const depthwiseCases: ConvGeometry[] = [
   geometry({ n: 1, cIn: 2, h: 4, w: 3, cOut: 2, kh: 5, kw: 5, padTop: 2, padLeft: 2, groups: 2 }),
   geometry({ n: 2, cIn: 3, h: 12, w: 40, cOut: 3, kh: 3, kw: 3, groups: 3 }),
   geometry({ n: 2, cIn: 1, h: 10, w: 33, cOut: 1, kh: 3, kw: 3, padTop: 1, padLeft: 1 }),
+];
+
+/** 1×1 convolutions that run as the GEMM on the planes: ragged channels and pixel counts, batch 1 and 3, long K. */
+const pointwiseCases: ConvGeometry[] = [
+  geometry({ n: 3, cIn: 17, h: 9, w: 13, cOut: 22, kh: 1, kw: 1 }),
+  geometry({ n: 1, cIn: 5, h: 7, w: 3, cOut: 3, kh: 1, kw: 1 }),
+  geometry({ n: 2, cIn: 260, h: 5, w: 11, cOut: 9, kh: 1, kw: 1 }),
 ];
 
 function poolGeometry(o: Partial<PoolGeometry> & Pick<PoolGeometry, "n" | "c" | "h" | "w" | "kh" | "kw">): PoolGeometry {
@@ -393,7 +400,15 @@ function checkAll(name: string, k: Partial<Kernels>): void {
       setDirectMaxCout(32);
     }
   }
-  checkConv(`${name} depthwise`, k, depthwiseCases);
+  checkConv(`${name} 1×1`, k, pointwiseCases);
+  // every depthwise case through the task, also those that the direct kernel takes by default
+  setDepthwise("always");
+  try {
+    checkConv(`${name} depthwise`, k, depthwiseCases);
+  } finally {
+    setDepthwise("auto");
+    checkConv("simd t2 1×1", k, [geometry({ n: 1, cIn: 32, h: 56, w: 57, cOut: 16, kh: 1, kw: 1 }), geometry({ n: 2, cIn: 24, h: 28, w: 29, cOut: 36, kh: 1, kw: 1 })]);
+  }
   // the shapes the channel-vector direct convolution takes: also through the pixel-vector one
   const channelCases = convCases.filter((g) => g.strideH === 1 && g.strideW === 1 && g.dilationH === 1 && g.dilationW === 1
     && channelVectorsFit(g));
@@ -512,11 +527,13 @@ if (process.env[RELAXED_CHILD]) {
     k.conv2dBackwardInput!(dy2, w2, g2, dx2); jsKernels.conv2dBackwardInput(dy2, w2, g2, dx2Ref);
     assertClose(dx2, dx2Ref, 432, "conv2dBackwardInput (col2im) split over 2 threads");
     // Depthwise split over both threads: by planes, and by bands of rows (3 planes)
+    setDepthwise("always");
     checkConv("simd t2 depthwise", k, [
       geometry({ n: 1, cIn: 40, h: 56, w: 57, cOut: 40, kh: 3, kw: 3, padTop: 1, padLeft: 1, groups: 40 }),
       geometry({ n: 3, cIn: 24, h: 29, w: 31, cOut: 24, kh: 7, kw: 7, strideH: 2, strideW: 2, padTop: 3, padLeft: 3, groups: 24 }),
       geometry({ n: 1, cIn: 3, h: 201, w: 203, cOut: 3, kh: 3, kw: 3, padTop: 1, padLeft: 1, groups: 3 }),
     ]);
+    setDepthwise("auto");
     const mm = { batch: 1, m: 50, n: 300, k: 200, aBatchStride: 0, bBatchStride: 0, transA: false, transB: true };
     const a3 = rand(50 * 200, 13), b3 = rand(300 * 200, 14);
     const c3 = new Float32Array(50 * 300), c3Ref = new Float32Array(50 * 300);

@@ -227,6 +227,7 @@ function convWinogradWeight(rt: WasmRuntime, g: ConvGeometry, xPtr: number, dyPt
 function convForwardPtrs(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: number, biasPtr: number, yPtr: number, winograd = true): void {
   if (winograd && winogradFits(g)) { convWinograd(rt, g, xPtr, wPtr, biasPtr, yPtr); return; }
   if (depthwiseFits(g)) { convDepthwise(rt, g, xPtr, wPtr, biasPtr, yPtr); return; }
+  if (pointwiseFits(g)) { convPointwise(rt, g, xPtr, wPtr, biasPtr, yPtr); return; }
   const cinG = g.cIn / g.groups, coutG = g.cOut / g.groups;
   const K = cinG * g.kh * g.kw, P = g.outH * g.outW;
   const flops = 2 * g.n * g.cOut * P * K;
@@ -279,13 +280,19 @@ function convForwardPtrs(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: n
   rt.run(TASK.convForward, rt.args(args), nth);
 }
 
-/** Depthwise convolutions (groups = cIn = cOut) run on their own task, straight from the unpadded planes: the
- *  direct kernel's padded copy and the GEMM's im2col panels made them 8× slower than their memory traffic allows. */
-let DEPTHWISE = true;
-/** For measurements and tests: turn the depthwise task on or off. */
-export function setDepthwise(on: boolean): void { DEPTHWISE = on; }
+/** Strided depthwise convolutions (groups = cIn = cOut, stride > 1) run on their own task, straight from the unpadded
+ *  planes, where the GEMM over im2col panels took them (bench/profile-depthwise.ts, 2 threads: 96@112² 3×3 stride 2,
+ *  4.5 → 1.0 ms; 240@28² 5×5 stride 2, 2.6 → 0.57 ms). Stride 1 stays on the direct kernel or the GEMM, faster so far
+ *  (32@112² 3×3: 0.62 against 0.86 ms; 96@56² 7×7: 4.3 against 17 ms): the task's border columns go one pixel, and
+ *  one bounds-checked tap, at a time. */
+let DEPTHWISE: "auto" | "always" | "never" = "auto";
+/** For measurements and tests: the depthwise task where it is faster ("auto"), for every depthwise shape, or never. */
+export function setDepthwise(mode: boolean | "auto" | "always" | "never"): void {
+  DEPTHWISE = mode === true ? "auto" : mode === false ? "never" : mode;
+}
 function depthwiseFits(g: ConvGeometry): boolean {
-  return DEPTHWISE && g.groups === g.cIn && g.cIn === g.cOut;
+  if (DEPTHWISE === "never" || g.groups !== g.cIn || g.cIn !== g.cOut) return false;
+  return DEPTHWISE === "always" || g.strideH !== 1 || g.strideW !== 1;
 }
 
 /** y = x ⋆ w per plane (+ bias), w [c, 1, kh, kw] at wPtr; units (plane, band of rows): bands only where the planes
@@ -297,6 +304,34 @@ function convDepthwise(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: num
   rt.f32(zero, g.w + 8).fill(0);
   const args = taskArgs.convDepthwise({ ...g, x: xPtr, weights: wPtr, y: yPtr, bias: biasPtr, zero, rows: Math.ceil(g.outH / bands) });
   rt.run(TASK.convDepthwise, rt.args(args), nth);
+}
+
+/** 1×1 convolutions that read every input pixel (stride 1, no padding, one group) run as the matmul task straight on
+ *  the planes: y[n] = W·x[n] with x[n] [cIn, h·w] as B (row stride h·w); the im2col panels copied the whole input. */
+let POINTWISE_GEMM = true;
+/** For measurements and tests: turn the 1×1 GEMM on the planes on or off. */
+export function setPointwiseGemm(on: boolean): void { POINTWISE_GEMM = on; }
+function pointwiseFits(g: ConvGeometry): boolean {
+  return POINTWISE_GEMM && g.kh === 1 && g.kw === 1 && g.groups === 1 && g.padTop === 0 && g.padLeft === 0
+    && g.outH === g.h && g.outW === g.w && (g.strideH === 1 || g.h === 1) && (g.strideW === 1 || g.w === 1);
+}
+
+/** y[n] = W·x[n] (+ bias: y is filled with it first and the GEMM accumulates onto it), one batch item per image. */
+function convPointwise(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: number, biasPtr: number, yPtr: number): void {
+  const P = g.h * g.w, K = g.cIn, nth = threadsFor(rt, 2 * g.n * g.cOut * P * K);
+  const packed = packWeights(rt, g, wPtr);
+  if (biasPtr) {
+    const y = rt.f32(yPtr, g.n * g.cOut * P), b = rt.f32(biasPtr, g.cOut);
+    for (let i = 0; i < g.n; i++) for (let co = 0; co < g.cOut; co++) y.fill(b[co]!, (i * g.cOut + co) * P, (i * g.cOut + co + 1) * P);
+  }
+  const NC = blockSize(P, NC_TARGET, 8, g.n, nth), KC = Math.ceil(K / Math.ceil(K / KC_TARGET));
+  const bufStride = 256 + roundUp(NC, 8) * KC * 4;
+  const buf = rt.alloc(bufStride * nth);
+  const args = taskArgs.matmul({
+    batch: g.n, m: g.cOut, n: P, k: K, a: packed, aStride: 0, b: xPtr, bStride: K * P, bRowStride: P, bColStride: 1, c: yPtr,
+    nc: NC, kc: KC, buf, bufStride, accumulate: biasPtr !== 0,
+  });
+  rt.run(TASK.matmul, rt.args(args), nth);
 }
 
 /** Stride-1 convolutions with 5–16 output channels whose rows leave ≥ 20 % of their 8-pixel blocks empty (LeNet's C3:
