@@ -3,7 +3,8 @@
 
 Usage: /usr/bin/python3 scripts/parity/make_parity.py OUT_DIR [MODEL ...]
   MODEL: lenet5 lenet5_classic alexnet vgg11_bn vgg6_bn googlenet resnet18 resnet50 resnet20 densenet121 unet mobilenet_v2
-         mobilenet_v3_large mobilenet_v3_small (default: all)
+         mobilenet_v3_large mobilenet_v3_small squeezenet1_1 shufflenet_v2_x1_0
+         efficientnet_b0 regnet_y_400mf (default: all)
        /usr/bin/python3 scripts/parity/make_parity.py --keys OUT.json
   writes, for every zoo model (torchvision's, built without spending time on init, and the reference lenet5/vgg6_bn/resnet20/resnet56/unet),
   {name: {"keys": [...], "shapes": [[...], ...], "num_params": n}} in state-dict order, for the zoo test
@@ -174,6 +175,10 @@ MODELS = OrderedDict([
     ("mobilenet_v2", (lambda: tvm.mobilenet_v2(), [1, 3, 96, 96], "mobilenet_v2", {})),
     ("mobilenet_v3_large", (lambda: tvm.mobilenet_v3_large(), [1, 3, 96, 96], "mobilenet_v3_large", {})),
     ("mobilenet_v3_small", (lambda: tvm.mobilenet_v3_small(), [1, 3, 96, 96], "mobilenet_v3_small", {})),
+    ("squeezenet1_1", (lambda: tvm.squeezenet1_1(), [1, 3, 64, 64], "squeezenet1_1", {})),
+    ("shufflenet_v2_x1_0", (lambda: tvm.shufflenet_v2_x1_0(), [1, 3, 64, 64], "shufflenet_v2_x1_0", {})),
+    ("efficientnet_b0", (lambda: tvm.efficientnet_b0(), [1, 3, 64, 64], "efficientnet_b0", {})),
+    ("regnet_y_400mf", (lambda: tvm.regnet_y_400mf(), [1, 3, 64, 64], "regnet_y_400mf", {})),
 ])
 
 
@@ -267,12 +272,15 @@ KEY_MODELS = OrderedDict([
     ("densenet121", tvm.densenet121), ("densenet161", tvm.densenet161),
     ("densenet169", tvm.densenet169), ("densenet201", tvm.densenet201),
     ("mobilenet_v2", tvm.mobilenet_v2), ("mobilenet_v3_large", tvm.mobilenet_v3_large),
-    ("mobilenet_v3_small", tvm.mobilenet_v3_small),
+    ("mobilenet_v3_small", tvm.mobilenet_v3_small), ("squeezenet1_1", tvm.squeezenet1_1),
+    ("shufflenet_v2_x1_0", tvm.shufflenet_v2_x1_0), ("efficientnet_b0", tvm.efficientnet_b0),
+    ("regnet_y_400mf", tvm.regnet_y_400mf),
 ])
 
 # the efficient CNNs also get their multiply-accumulates at 224×224 (thop's rule, which nn.summarize follows:
 # conv = output elements × Cin/groups × kh × kw, linear = output elements × in_features, nothing else counted)
-MACS_MODELS = {"mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small"}
+MACS_MODELS = {"mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small", "squeezenet1_1", "shufflenet_v2_x1_0",
+               "efficientnet_b0", "regnet_y_400mf"}
 
 
 def count_macs(model, shape=(1, 3, 224, 224)):

@@ -12,6 +12,10 @@ import { resnet18, resnet34, resnet50, resnet101, resnet152, type ResNetOptions 
 import { resnet20, resnet56, type SmallResNetOptions } from "./resnet-small.js";
 import { densenet121, densenet161, densenet169, densenet201, type DenseNetOptions } from "./densenet.js";
 import { unet, type UNetOptions } from "./unet.js";
+import { squeezenet1_1, type SqueezeNetOptions } from "./squeezenet.js";
+import { shufflenet_v2_x1_0, type ShuffleNetV2Options } from "./shufflenet.js";
+import { efficientnet_b0, type EfficientNetOptions } from "./efficientnet.js";
+import { regnet_y_400mf, type RegNetOptions } from "./regnet.js";
 import { mobilenet_v2, mobilenet_v3_large, mobilenet_v3_small, type MobileNetV2Options, type MobileNetV3Options } from "./mobilenet.js";
 
 export { LeNet5, lenet5, type LeNet5Options } from "./lenet.js";
@@ -24,6 +28,10 @@ export { SmallResNet, resnet20, resnet56, type SmallResNetOptions } from "./resn
 export { DenseNet, DenseLayer, DenseBlock, Transition, densenet121, densenet161, densenet169, densenet201, type DenseNetOptions } from "./densenet.js";
 export { UNet, DoubleConv, unet, type UNetOptions } from "./unet.js";
 export { MobileNetV2, MobileNetV3, InvertedResidual, InvertedResidualV3, makeDivisible, mobilenet_v2, mobilenet_v3_large, mobilenet_v3_small, type MobileNetV2Options, type MobileNetV3Options } from "./mobilenet.js";
+export { SqueezeNet, Fire, squeezenet1_1, type SqueezeNetOptions } from "./squeezenet.js";
+export { ShuffleNetV2, ShuffleUnit, shufflenet_v2_x1_0, type ShuffleNetV2Options } from "./shufflenet.js";
+export { EfficientNet, MBConv, efficientnet_b0, type EfficientNetOptions } from "./efficientnet.js";
+export { RegNet, REGNET_Y_400MF, SimpleStemIN, BottleneckTransform, ResBottleneckBlock, AnyStage, regnet_y_400mf, type RegNetConfig, type RegNetOptions } from "./regnet.js";
 export type { ModelOptions } from "./common.js";
 
 /** Any zoo model: one image batch in, logits out (GoogLeNet with auxLogits in training: { logits, aux1, aux2 }). */
@@ -33,7 +41,7 @@ export type ZooModel = Module<[Tensor], Tensor | GoogLeNetOutputs>;
 const FACTORIES = {
   lenet5, alexnet, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn, vgg6_bn, googlenet,
   resnet18, resnet34, resnet50, resnet101, resnet152, resnet20, resnet56, densenet121, densenet161, densenet169, densenet201, unet,
-  mobilenet_v2, mobilenet_v3_large, mobilenet_v3_small,
+  mobilenet_v2, mobilenet_v3_large, mobilenet_v3_small, squeezenet1_1, shufflenet_v2_x1_0, efficientnet_b0, regnet_y_400mf,
 };
 
 /** A zoo model's name: "lenet5", "resnet18", …; names() lists them at run time. */
@@ -97,6 +105,10 @@ const REGISTRY: { [N in ModelName]: Entry } = {
   mobilenet_v2: { options: MOBILENET_KEYS, inputShape: [1, 3, 224, 224], description: "MobileNetV2 (Sandler 2018): inverted residuals, depthwise 3×3, ReLU6" },
   mobilenet_v3_large: { options: MOBILENET_KEYS, inputShape: [1, 3, 224, 224], description: "MobileNetV3-Large (Howard 2019): hard swish, squeeze-excitation" },
   mobilenet_v3_small: { options: MOBILENET_KEYS, inputShape: [1, 3, 224, 224], description: "MobileNetV3-Small (Howard 2019)" },
+  squeezenet1_1: { options: allKeys<SqueezeNetOptions>()(...BASE, "dropout"), inputShape: [1, 3, 224, 224], description: "SqueezeNet 1.1 (Iandola 2016): Fire modules, 1×1 conv classifier" },
+  shufflenet_v2_x1_0: { options: allKeys<ShuffleNetV2Options>()(...BASE), inputShape: [1, 3, 224, 224], description: "ShuffleNetV2 ×1.0 (Ma 2018): channel split and shuffle" },
+  efficientnet_b0: { options: allKeys<EfficientNetOptions>()(...BASE, "dropout", "stochasticDepthProb"), inputShape: [1, 3, 224, 224], description: "EfficientNet-B0 (Tan 2019): MBConv + squeeze-excitation, SiLU, stochastic depth" },
+  regnet_y_400mf: { options: allKeys<RegNetOptions>()(...BASE), inputShape: [1, 3, 224, 224], description: "RegNetY-400MF (Radosavovic 2020): grouped bottlenecks with squeeze-excitation" },
 };
 
 /** Names create() accepts, in zoo order. */

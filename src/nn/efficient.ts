@@ -14,6 +14,7 @@ import { BatchNorm2d } from "./norm.js";
 import { AdaptiveAvgPool2d } from "./pool.js";
 import { ReLU, Sigmoid } from "./activation.js";
 import { markKeepsNoTensors } from "./inference-scope.js";
+import { pyFloat } from "./repr.js";
 
 /** relu6(x + 3)/6, as PyTorch's hardsigmoid (same float32 steps, so the same values; the slope 1/6 strictly inside
  *  (−3, 3), 0 outside). x: any shape → same shape. */
@@ -108,7 +109,7 @@ export class StochasticDepth extends Module {
     return stochasticDepth(x, this.p, this.mode, this.training, this.generator);
   }
   override extraRepr(): string {
-    return `p=${String(this.p)}, mode=${this.mode}`;
+    return `p=${pyFloat(this.p)}, mode=${this.mode}`;
   }
 }
 

@@ -1,4 +1,4 @@
-// The efficient CNNs of the zoo (MobileNetV2/V3…): exported to ONNX in eval mode, they run in onnxruntime-node with
+// The efficient CNNs of the zoo (MobileNetV2/V3, SqueezeNet 1.1, ShuffleNetV2, EfficientNet-B0, RegNetY-400MF): exported to ONNX in eval mode, they run in onnxruntime-node with
 // convkit's own logits; a training step reaches every parameter. Keys, parameter counts and MACs are checked against
 // torchvision in zoo.test.ts, logits in parity.test.ts.
 import { test } from "node:test";
@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import * as ort from "onnxruntime-node";
 import { Generator, Tensor, io, models, noGrad, randn } from "../../src/index.js";
 
-const EXPORTED = ["mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small"] as const;
+const EXPORTED = ["mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small", "squeezenet1_1", "shufflenet_v2_x1_0", "efficientnet_b0", "regnet_y_400mf"] as const;
 
 for (const name of EXPORTED) {
   test(`${name}: the exported ONNX graph runs in onnxruntime-node with our logits (relative ≤ 1e-4)`, async () => {

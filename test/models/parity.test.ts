@@ -13,7 +13,7 @@ import { loadStateDictFile } from "../../src/node.js";
 
 const PY = "/usr/bin/python3";
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "scripts", "parity", "make_parity.py");
-const MODELS = ["lenet5", "lenet5_classic", "alexnet", "vgg11_bn", "vgg6_bn", "googlenet", "resnet18", "resnet50", "resnet20", "densenet121", "unet", "mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small"];
+const MODELS = ["lenet5", "lenet5_classic", "alexnet", "vgg11_bn", "vgg6_bn", "googlenet", "resnet18", "resnet50", "resnet20", "densenet121", "unet", "mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small", "squeezenet1_1", "shufflenet_v2_x1_0", "efficientnet_b0", "regnet_y_400mf"];
 
 interface Index {
   model: string;

@@ -37,6 +37,8 @@ const BUILD: Record<string, [string, Record<string, unknown>]> = {
   resnet20: ["resnet20", {}], resnet56: ["resnet56", {}],
   densenet121: ["densenet121", {}], densenet161: ["densenet161", {}], densenet169: ["densenet169", {}], densenet201: ["densenet201", {}],
   mobilenet_v2: ["mobilenet_v2", {}], mobilenet_v3_large: ["mobilenet_v3_large", {}], mobilenet_v3_small: ["mobilenet_v3_small", {}],
+  squeezenet1_1: ["squeezenet1_1", {}], shufflenet_v2_x1_0: ["shufflenet_v2_x1_0", {}],
+  efficientnet_b0: ["efficientnet_b0", {}], regnet_y_400mf: ["regnet_y_400mf", {}],
 };
 
 test("every zoo name is checked against a reference", () => {
@@ -70,6 +72,10 @@ test("the parameter counts the issue names", () => {
   assert.equal(count("mobilenet_v2"), 3_504_872);
   assert.equal(count("mobilenet_v3_large"), 5_483_032);
   assert.equal(count("mobilenet_v3_small"), 2_542_856);
+  assert.equal(count("squeezenet1_1"), 1_235_496);
+  assert.equal(count("shufflenet_v2_x1_0"), 2_278_604);
+  assert.equal(count("efficientnet_b0"), 5_288_548);
+  assert.equal(count("regnet_y_400mf"), 4_344_144);
 });
 
 test("googlenet with auxLogits returns { logits, aux1, aux2 } in training and logits in eval", () => {
