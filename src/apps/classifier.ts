@@ -194,6 +194,14 @@ export class ImageClassifier {
     return order.map((i) => ({ index: i, label: names[i]!, probability: p[i]! }));
   }
 
+  /** The model's description as file metadata, under MODEL_META_KEY: its zoo name and options, classes, mean, std,
+   *  input [C,H,W] and dataset. Written into a .safetensors or .onnx file (saveSafetensors' or exportOnnx's
+   *  `metadata`), it lets loadClassifier, classify and the CLI read that file with the same preprocessing. */
+  metadata(): Record<string, string> {
+    const info = { model: this.name, modelOptions: this.modelOptions, classes: this.classes, mean: this.mean, std: this.std, inputShape: this.inputShape, dataset: this.dataset };
+    return { [MODEL_META_KEY]: JSON.stringify(info) };
+  }
+
   /** The names of the model's `n` outputs: its classes, or the indices as strings. */
   labels(n: number): string[] {
     if (this.classes === null) return Array.from({ length: n }, (_, i) => String(i));

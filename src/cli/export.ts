@@ -7,7 +7,7 @@ import { zeros } from "../tensor/creation.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { ValueError } from "../errors.js";
 import { writeFileAtomic } from "../io/node.js";
-import { checkOutputPath, loadModelFile, MODEL_META_KEY, options, type LoadedModel } from "./common.js";
+import { checkOutputPath, loadModelFile, options, type LoadedModel } from "./common.js";
 
 type OnnxExporter = (model: LoadedModel["model"], inputs: Tensor, opts?: Record<string, unknown>) => Uint8Array;
 
@@ -41,8 +41,7 @@ export function register(program: Command, run: (fn: () => Promise<void>) => Pro
       const m = loadModelFile(file, { model: f.model });
       // both formats carry the same description, so predict/eval/neighbors on the exported file show class names,
       // normalise and find the dataset alike
-      const info = { model: m.name, modelOptions: m.modelOptions, classes: m.classes, mean: m.mean, std: m.std, inputShape: m.inputShape, dataset: m.dataset };
-      const metadata = { [MODEL_META_KEY]: JSON.stringify(info) };
+      const metadata = m.metadata();
       if (f.safetensors) {
         writeFileAtomic(f.safetensors, saveSafetensors(m.model.stateDict(), metadata));
         console.log(`${m.name} weights (${[...m.model.stateDict().keys()].length} tensors) → ${f.safetensors}`);
