@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as ort from "onnxruntime-node";
-import { Generator, Tensor, io, models, noGrad, randn } from "../../src/index.js";
+import { Generator, Tensor, io, models, nn, noGrad, randn } from "../../src/index.js";
 
 const EXPORTED = ["mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small", "squeezenet1_1", "shufflenet_v2_x1_0", "efficientnet_b0", "regnet_y_400mf"] as const;
 
@@ -47,4 +47,23 @@ test("mobilenets: widthMult scales the channels as torchvision (multiples of 8),
   assert.equal(half.lastChannel, 1280);
   assert.throws(() => models.mobilenet_v2({ widthMult: 0 }), /mobilenet_v2: widthMult must be a positive number/);
   assert.throws(() => models.mobilenet_v3_large({ dropout: 2 }), /mobilenet_v3_large: dropout must be a probability/);
+});
+
+test("efficientnet_b0: stochastic depth rises linearly to 0.2·15/16 over the 16 blocks and is active in training only", () => {
+  const m = models.efficientnet_b0({ numClasses: 4, generator: new Generator(3) });
+  const depth = [...m.modules()].filter((x): x is nn.StochasticDepth => x instanceof nn.StochasticDepth);
+  assert.deepEqual(depth.map((d) => d.p), Array.from({ length: 16 }, (_, i) => (0.2 * i) / 16));
+  for (const d of depth) d.generator = new Generator(11);
+  const x = randn([4, 3, 32, 32], { generator: new Generator(4) });
+  m.eval();
+  const a = noGrad(() => m.call(x)), b = noGrad(() => m.call(x));
+  assert.deepEqual(a.data, b.data, "evaluation is deterministic");
+  // with every block's drop probability at 1 (p is read-only API; set here for the test), training drops the branch of
+  // every shortcut block: its weights get no gradient, while a block without shortcut keeps its own
+  for (const d of depth) Object.assign(d, { p: 1 });
+  m.train();
+  m.call(x).sum().backward();
+  const grad = (k: string): number[] => Array.from(new Map(m.namedParameters()).get(k)!.grad!.data, Number);
+  assert.ok(grad("features.2.1.block.0.0.weight").every((v) => v === 0), "a dropped block gets no gradient");
+  assert.ok(grad("features.2.0.block.0.0.weight").some((v) => v !== 0), "a block without shortcut keeps its gradient");
 });
