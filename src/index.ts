@@ -37,5 +37,5 @@ export * as viz from "./viz/index.js";
 export * as wasm from "./backends/wasm/index.js";
 export {
   ImageClassifier, loadClassifier, MODEL_META_KEY, IMAGENET_MEAN, IMAGENET_STD, MAX_INPUT_PAD,
-  type Prediction, type LoadClassifierOptions, type ClassifyOptions, type ImageClassifierInit, type ImageInput,
+  type Prediction, type LoadClassifierOptions, type ClassifyOptions, type ImageClassifierInit, type ImageInput, type ImageDataLike,
 } from "./apps/classifier.js";

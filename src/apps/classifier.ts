@@ -27,8 +27,11 @@ export const IMAGENET_STD: readonly number[] = [0.229, 0.224, 0.225];
 
 /** One class of a classification: its index among the model's outputs, its name and its softmax probability. */
 export interface Prediction {
+  /** The class's index among the model's outputs. */
   index: number;
+  /** Its name (the index as a string when the model has no class names). */
   label: string;
+  /** Its softmax probability, in [0, 1]. */
   probability: number;
 }
 
@@ -44,9 +47,19 @@ export interface LoadClassifierOptions {
   modelHint?: string;
 }
 
+/** A browser's ImageData, or anything shaped like it: RGBA bytes, row by row. */
+export interface ImageDataLike {
+  /** Pixels per row. */
+  readonly width: number;
+  /** Rows. */
+  readonly height: number;
+  /** width × height × 4 bytes: red, green, blue and alpha of each pixel. */
+  readonly data: Uint8Array | Uint8ClampedArray;
+}
+
 /** What ImageClassifier.classify takes: a tensor [C,H,W] in [0,1], decoded pixels (RawImage), or a browser's
- *  ImageData (RGBA bytes; anything with width, height and data). */
-export type ImageInput = Tensor | RawImage | { readonly width: number; readonly height: number; readonly data: Uint8Array | Uint8ClampedArray };
+ *  ImageData. */
+export type ImageInput = Tensor | RawImage | ImageDataLike;
 
 /** Options of ImageClassifier.classify. */
 export interface ClassifyOptions {
@@ -56,19 +69,27 @@ export interface ClassifyOptions {
 
 /** What an ImageClassifier is made of: the model and how to feed it. */
 export interface ImageClassifierInit {
+  /** The network: an image batch [N,C,H,W] in, logits [N, classes] out. */
   model: Classifier;
   /** The zoo name ('onnx' for an imported graph). */
   name: string;
+  /** Class names, one per output, or null to name the outputs by their index. */
   classes: string[] | null;
+  /** Per-channel mean the input is normalised with (subtracted). */
   mean: readonly number[];
+  /** Per-channel standard deviation the input is normalised with (divided by). */
   std: readonly number[];
   /** The model's input [C,H,W]. */
   inputShape: readonly number[];
   /** How many classes the model outputs, when known before running it. */
   numClasses: number | null;
+  /** The training checkpoint's metadata, when the model comes from one. */
   meta?: CheckpointMeta | null;
+  /** The dataset the model was trained on, when known. */
   dataset?: string | null;
+  /** The weights, when the model was built from a state dict. */
   stateDict?: StateDict | null;
+  /** The options the zoo model was built with. */
   modelOptions?: Record<string, unknown>;
 }
 
@@ -88,8 +109,9 @@ export class ImageClassifier {
   readonly name: string;
   /** Class names, one per output; null: the outputs are named by their index. Set it to name them. */
   classes: string[] | null;
-  /** Per-channel mean and standard deviation the input is normalised with. */
+  /** Per-channel mean the input is normalised with (subtracted). */
   readonly mean: readonly number[];
+  /** Per-channel standard deviation the input is normalised with (divided by). */
   readonly std: readonly number[];
   /** The model's input [C,H,W]. */
   readonly inputShape: readonly number[];

@@ -33,25 +33,166 @@ export { ShuffleNetV2, ShuffleUnit, shufflenet_v2_x1_0, type ShuffleNetV2Options
 export { EfficientNet, MBConv, efficientnet_b0, type EfficientNetOptions } from "./efficientnet.js";
 export { RegNet, REGNET_Y_400MF, SimpleStemIN, BottleneckTransform, ResBottleneckBlock, AnyStage, regnet_y_400mf, type RegNetConfig, type RegNetOptions } from "./regnet.js";
 export type { ModelOptions } from "./common.js";
+import type { LeNet5 } from "./lenet.js";
+import type { AlexNet } from "./alexnet.js";
+import type { VGG } from "./vgg.js";
+import type { SmallVGG } from "./vgg-small.js";
+import type { GoogLeNet } from "./googlenet.js";
+import type { ResNet } from "./resnet.js";
+import type { SmallResNet } from "./resnet-small.js";
+import type { DenseNet } from "./densenet.js";
+import type { UNet } from "./unet.js";
+import type { MobileNetV2, MobileNetV3 } from "./mobilenet.js";
+import type { SqueezeNet } from "./squeezenet.js";
+import type { ShuffleNetV2 } from "./shufflenet.js";
+import type { EfficientNet } from "./efficientnet.js";
+import type { RegNet } from "./regnet.js";
 
 /** Any zoo model: one image batch in, logits out (GoogLeNet with auxLogits in training: { logits, aux1, aux2 }). */
 export type ZooModel = Module<[Tensor], Tensor | GoogLeNetOutputs>;
 
-/** The zoo's factories by name: create() builds through them, and their parameter types are the options per name. */
-const FACTORIES = {
+/** The options of each zoo model, by name: `ModelOptionsMap["resnet18"]` is ResNetOptions. create() takes them for a
+ *  literal name, so a misspelt option does not compile. */
+export interface ModelOptionsMap {
+  /** LeNet-5 (LeCun 1998), 'modern' or 'classic' variant */
+  lenet5: LeNet5Options;
+  /** AlexNet (Krizhevsky 2012), torchvision layout */
+  alexnet: AlexNetOptions;
+  /** VGG-11 (config A) */
+  vgg11: VGGOptions;
+  /** VGG-11 with batch norm */
+  vgg11_bn: VGGOptions;
+  /** VGG-13 (config B) */
+  vgg13: VGGOptions;
+  /** VGG-13 with batch norm */
+  vgg13_bn: VGGOptions;
+  /** VGG-16 (config D) */
+  vgg16: VGGOptions;
+  /** VGG-16 with batch norm */
+  vgg16_bn: VGGOptions;
+  /** VGG-19 (config E) */
+  vgg19: VGGOptions;
+  /** VGG-19 with batch norm */
+  vgg19_bn: VGGOptions;
+  /** VGG for small images: 3×3 conv 32,32,pool,64,64,pool,128,pool + BN, one linear layer (Fashion-MNIST, CIFAR) */
+  vgg6_bn: SmallVGGOptions;
+  /** GoogLeNet / Inception v1 (Szegedy 2014) */
+  googlenet: GoogLeNetOptions;
+  /** ResNet-18 (He 2015), BasicBlock [2,2,2,2] */
+  resnet18: ResNetOptions;
+  /** ResNet-34, BasicBlock [3,4,6,3] */
+  resnet34: ResNetOptions;
+  /** ResNet-50, Bottleneck [3,4,6,3] */
+  resnet50: ResNetOptions;
+  /** ResNet-101, Bottleneck [3,4,23,3] */
+  resnet101: ResNetOptions;
+  /** ResNet-152, Bottleneck [3,8,36,3] */
+  resnet152: ResNetOptions;
+  /** ResNet-20 for small images (He 2015 §4.2, CIFAR): 3 stages of 3 BasicBlocks, 16/32/64 channels */
+  resnet20: SmallResNetOptions;
+  /** ResNet-56 for small images: 3 stages of 9 BasicBlocks, 16/32/64 channels */
+  resnet56: SmallResNetOptions;
+  /** DenseNet-121 (Huang 2017) */
+  densenet121: DenseNetOptions;
+  /** DenseNet-161 */
+  densenet161: DenseNetOptions;
+  /** DenseNet-169 */
+  densenet169: DenseNetOptions;
+  /** DenseNet-201 */
+  densenet201: DenseNetOptions;
+  /** U-Net (Ronneberger 2015), padded convs */
+  unet: UNetOptions;
+  /** MobileNetV2 (Sandler 2018): inverted residuals, depthwise 3×3, ReLU6 */
+  mobilenet_v2: MobileNetV2Options;
+  /** MobileNetV3-Large (Howard 2019): hard swish, squeeze-excitation */
+  mobilenet_v3_large: MobileNetV3Options;
+  /** MobileNetV3-Small (Howard 2019) */
+  mobilenet_v3_small: MobileNetV3Options;
+  /** SqueezeNet 1.1 (Iandola 2016): Fire modules, 1×1 conv classifier */
+  squeezenet1_1: SqueezeNetOptions;
+  /** ShuffleNetV2 ×1.0 (Ma 2018): channel split and shuffle */
+  shufflenet_v2_x1_0: ShuffleNetV2Options;
+  /** EfficientNet-B0 (Tan 2019): MBConv + squeeze-excitation, SiLU, stochastic depth */
+  efficientnet_b0: EfficientNetOptions;
+  /** RegNetY-400MF (Radosavovic 2020): grouped bottlenecks with squeeze-excitation */
+  regnet_y_400mf: RegNetOptions;
+}
+
+/** The model each name builds: `ModelMap["lenet5"]` is LeNet5. */
+export interface ModelMap {
+  /** LeNet-5 (LeCun 1998), 'modern' or 'classic' variant */
+  lenet5: LeNet5;
+  /** AlexNet (Krizhevsky 2012), torchvision layout */
+  alexnet: AlexNet;
+  /** VGG-11 (config A) */
+  vgg11: VGG;
+  /** VGG-11 with batch norm */
+  vgg11_bn: VGG;
+  /** VGG-13 (config B) */
+  vgg13: VGG;
+  /** VGG-13 with batch norm */
+  vgg13_bn: VGG;
+  /** VGG-16 (config D) */
+  vgg16: VGG;
+  /** VGG-16 with batch norm */
+  vgg16_bn: VGG;
+  /** VGG-19 (config E) */
+  vgg19: VGG;
+  /** VGG-19 with batch norm */
+  vgg19_bn: VGG;
+  /** VGG for small images: 3×3 conv 32,32,pool,64,64,pool,128,pool + BN, one linear layer (Fashion-MNIST, CIFAR) */
+  vgg6_bn: SmallVGG;
+  /** GoogLeNet / Inception v1 (Szegedy 2014) */
+  googlenet: GoogLeNet;
+  /** ResNet-18 (He 2015), BasicBlock [2,2,2,2] */
+  resnet18: ResNet;
+  /** ResNet-34, BasicBlock [3,4,6,3] */
+  resnet34: ResNet;
+  /** ResNet-50, Bottleneck [3,4,6,3] */
+  resnet50: ResNet;
+  /** ResNet-101, Bottleneck [3,4,23,3] */
+  resnet101: ResNet;
+  /** ResNet-152, Bottleneck [3,8,36,3] */
+  resnet152: ResNet;
+  /** ResNet-20 for small images (He 2015 §4.2, CIFAR): 3 stages of 3 BasicBlocks, 16/32/64 channels */
+  resnet20: SmallResNet;
+  /** ResNet-56 for small images: 3 stages of 9 BasicBlocks, 16/32/64 channels */
+  resnet56: SmallResNet;
+  /** DenseNet-121 (Huang 2017) */
+  densenet121: DenseNet;
+  /** DenseNet-161 */
+  densenet161: DenseNet;
+  /** DenseNet-169 */
+  densenet169: DenseNet;
+  /** DenseNet-201 */
+  densenet201: DenseNet;
+  /** U-Net (Ronneberger 2015), padded convs */
+  unet: UNet;
+  /** MobileNetV2 (Sandler 2018): inverted residuals, depthwise 3×3, ReLU6 */
+  mobilenet_v2: MobileNetV2;
+  /** MobileNetV3-Large (Howard 2019): hard swish, squeeze-excitation */
+  mobilenet_v3_large: MobileNetV3;
+  /** MobileNetV3-Small (Howard 2019) */
+  mobilenet_v3_small: MobileNetV3;
+  /** SqueezeNet 1.1 (Iandola 2016): Fire modules, 1×1 conv classifier */
+  squeezenet1_1: SqueezeNet;
+  /** ShuffleNetV2 ×1.0 (Ma 2018): channel split and shuffle */
+  shufflenet_v2_x1_0: ShuffleNetV2;
+  /** EfficientNet-B0 (Tan 2019): MBConv + squeeze-excitation, SiLU, stochastic depth */
+  efficientnet_b0: EfficientNet;
+  /** RegNetY-400MF (Radosavovic 2020): grouped bottlenecks with squeeze-excitation */
+  regnet_y_400mf: RegNet;
+}
+
+/** A zoo model's name: "lenet5", "resnet18", …; names() lists them at run time. */
+export type ModelName = keyof ModelOptionsMap;
+
+/** The zoo's factories by name; its type checks ModelOptionsMap and ModelMap against them. */
+const FACTORIES: { [N in ModelName]: (opts?: ModelOptionsMap[N]) => ModelMap[N] } = {
   lenet5, alexnet, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn, vgg6_bn, googlenet,
   resnet18, resnet34, resnet50, resnet101, resnet152, resnet20, resnet56, densenet121, densenet161, densenet169, densenet201, unet,
   mobilenet_v2, mobilenet_v3_large, mobilenet_v3_small, squeezenet1_1, shufflenet_v2_x1_0, efficientnet_b0, regnet_y_400mf,
 };
-
-/** A zoo model's name: "lenet5", "resnet18", …; names() lists them at run time. */
-export type ModelName = keyof typeof FACTORIES;
-
-/** The options of each zoo model, by name: `ModelOptionsMap["resnet18"]` is ResNetOptions. */
-export type ModelOptionsMap = { [N in ModelName]: NonNullable<Parameters<(typeof FACTORIES)[N]>[0]> };
-
-/** The model each name builds: `ModelMap["lenet5"]` is LeNet5. */
-export type ModelMap = { [N in ModelName]: ReturnType<(typeof FACTORIES)[N]> };
 
 /** Options of a name known only at run time (a string from a file or the command line): checked when the model is built. */
 export type CreateOptions = Record<string, unknown>;
