@@ -4,11 +4,17 @@ import type { Tensor } from "../tensor/tensor.js";
 import { ValueError } from "../errors.js";
 import { Optimizer, type ParamsInput } from "./optimizer.js";
 
+/** Adam's and AdamW's hyper-parameters (PyTorch's defaults). */
 export interface AdamOptions {
+  /** The learning rate (default 1e-3). */
   lr: number;
+  /** Decay rates of the running means of g and g² (default [0.9, 0.999]). */
   betas: [number, number];
+  /** Added to the denominator for stability (default 1e-8). */
   eps: number;
+  /** Weight decay: an L2 term in the gradient for Adam, a decoupled shrink for AdamW (default 0, AdamW 0.01). */
   weightDecay: number;
+  /** Use the maximum of the running g² so far (AMSGrad, Reddi et al. 2018; default false). */
   amsgrad: boolean;
 }
 
@@ -20,8 +26,14 @@ export interface AdamOptions {
  *   p ← p − lr/(1 − β1^t) · m / (√v / √(1 − β2^t) + eps)
  */
 export class Adam extends Optimizer<AdamOptions> {
+  /** Whether weight decay shrinks the weights directly (AdamW) instead of adding to the gradient (Adam). */
   protected readonly decoupled: boolean = false;
 
+  /**
+   * @param params The parameters, or groups of them with their own hyper-parameters.
+   * @param opts Hyper-parameters (PyTorch's defaults for those not given).
+   * @param name The optimizer's name, for messages.
+   */
   constructor(params: ParamsInput<AdamOptions> | Iterable<Tensor>, opts: Partial<AdamOptions> = {}, name = "Adam") {
     super(name, params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, ...opts });
     for (const g of this.groups) {
@@ -60,7 +72,12 @@ export class Adam extends Optimizer<AdamOptions> {
 
 /** Adam with decoupled weight decay (default 0.01, as PyTorch's AdamW). */
 export class AdamW extends Adam {
+  /** Whether weight decay shrinks the weights directly (AdamW) instead of adding to the gradient (Adam). */
   protected override readonly decoupled: boolean = true;
+  /**
+   * @param params The parameters, or groups of them with their own hyper-parameters.
+   * @param opts Hyper-parameters (weight decay 0.01 unless given).
+   */
   constructor(params: ParamsInput<AdamOptions> | Iterable<Tensor>, opts: Partial<AdamOptions> = {}) {
     super(params, { weightDecay: 0.01, ...opts }, "AdamW");
   }

@@ -4,6 +4,7 @@ import { ValueError } from "../errors.js";
 
 /** Hyper-parameters every group has; each optimizer adds its own. */
 export interface GroupOptions {
+  /** The learning rate. */
   lr: number;
 }
 
@@ -15,17 +16,29 @@ export type ParamState = Record<string, Float32Array | Float64Array | number>;
 
 /** A serialisable snapshot: per-parameter state keyed by the parameter's position across groups, and the groups' hyper-parameters. */
 export interface OptimizerState {
+  /** Per-parameter state, keyed by the parameter's position across groups (params()). */
   state: Record<number, ParamState>;
+  /** Each group's hyper-parameters, in group order. */
   groups: Record<string, number | boolean | number[]>[];
 }
 
+/** The parameters an optimizer takes: the tensors (one group), or groups of them each with its own hyper-parameters
+ *  (`[{ params: backbone, lr: 1e-4 }, { params: head }]`). */
 export type ParamsInput<O extends GroupOptions> = Iterable<Tensor> | (Partial<O> & { params: Iterable<Tensor> })[];
 
+/** Base of the optimizers: parameter groups with their hyper-parameters, per-parameter state created on a parameter's
+ *  first step, zeroGrad and a state dict to save and restore (like torch.optim.Optimizer). */
 export abstract class Optimizer<O extends GroupOptions = GroupOptions> {
+  /** The parameter groups, each with its hyper-parameters (a scheduler changes their lr). */
   readonly groups: ParamGroup<O>[];
   /** State of each parameter, created on its first step. */
   readonly state = new Map<Tensor, ParamState>();
 
+  /**
+   * @param name The optimizer's name, for messages.
+   * @param params The parameters, or groups of them with their own hyper-parameters.
+   * @param defaults Hyper-parameters of the groups that do not set them.
+   */
   constructor(name: string, params: ParamsInput<O>, defaults: O) {
     const list = [...(params as Iterable<Tensor | (Partial<O> & { params: Iterable<Tensor> })>)];
     const asGroups = list.length > 0 && !("data" in list[0]!) ? (list as (Partial<O> & { params: Iterable<Tensor> })[]) : [{ params: list as Tensor[] } as unknown as Partial<O> & { params: Iterable<Tensor> }];
@@ -54,6 +67,8 @@ export abstract class Optimizer<O extends GroupOptions = GroupOptions> {
     return this.groups.flatMap((g) => g.params);
   }
 
+  /** A serialisable snapshot of the state and the groups' hyper-parameters; loadStateDict restores it on the same
+   *  parameters. */
   stateDict(): OptimizerState {
     const state: Record<number, ParamState> = {};
     this.params().forEach((p, i) => {
@@ -83,6 +98,7 @@ export abstract class Optimizer<O extends GroupOptions = GroupOptions> {
     sd.groups.forEach((g, i) => Object.assign(this.groups[i]!, g));
   }
 
+  /** The state buffer `name` of parameter p, made (zeros, p's dtype) on first use. */
   protected buffer(p: Tensor, s: ParamState, name: string): Float32Array | Float64Array {
     let b = s[name];
     if (b === undefined || typeof b === "number") {
@@ -92,6 +108,7 @@ export abstract class Optimizer<O extends GroupOptions = GroupOptions> {
     return b;
   }
 
+  /** The state of parameter p, made (empty) on first use. */
   protected stateOf(p: Tensor): ParamState {
     let s = this.state.get(p);
     if (!s) {

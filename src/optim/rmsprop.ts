@@ -3,12 +3,17 @@ import type { Tensor } from "../tensor/tensor.js";
 import { ValueError } from "../errors.js";
 import { Optimizer, type ParamsInput } from "./optimizer.js";
 
+/** RMSprop's hyper-parameters (PyTorch's defaults). */
 export interface RMSpropOptions {
+  /** The learning rate (default 0.01). */
   lr: number;
   /** Smoothing constant of the running mean of g² (0.99). */
   alpha: number;
+  /** Added to the denominator for stability (default 1e-8). */
   eps: number;
+  /** L2 weight decay added to the gradient (default 0). */
   weightDecay: number;
+  /** Momentum factor (default 0). */
   momentum: number;
   /** Divide by the running variance of g (mean of g² minus the square of the mean of g) instead of the mean of g². */
   centered: boolean;
@@ -22,6 +27,10 @@ export interface RMSpropOptions {
  *   momentum > 0: buf ← momentum·buf + g/d;  p ← p − lr·buf;  otherwise p ← p − lr·g/d
  */
 export class RMSprop extends Optimizer<RMSpropOptions> {
+  /**
+   * @param params The parameters, or groups of them with their own hyper-parameters.
+   * @param opts Hyper-parameters (PyTorch's defaults for those not given).
+   */
   constructor(params: ParamsInput<RMSpropOptions> | Iterable<Tensor>, opts: Partial<RMSpropOptions> = {}) {
     super("RMSprop", params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, ...opts });
     for (const g of this.groups) {

@@ -8,15 +8,21 @@ import type { GroupOptions, Optimizer } from "./optimizer.js";
 
 /** A scheduler's counters, JSON-safe (checkpoints store it). The lr itself is in the optimizer's state dict. */
 export interface SchedulerState {
+  /** Steps taken (PyTorch's last_epoch). */
   lastEpoch: number;
   [key: string]: unknown;
 }
 
 /** What every scheduler offers: a step (ReduceLROnPlateau's takes the monitored value), the lrs now, and its state. */
 export interface Scheduler {
+  /** The optimizer whose groups' lr this scheduler sets. */
   readonly optimizer: Optimizer<GroupOptions>;
+  /** Advance one step and set each group's lr; ReduceLROnPlateau takes the monitored value (a validation loss or
+   *  accuracy). */
   step(metric?: number): void;
+  /** The lr of each parameter group now (PyTorch's get_last_lr). */
   getLastLr(): number[];
+  /** The counters to save in a checkpoint (the lrs themselves are in the optimizer's state dict). */
   stateDict(): SchedulerState;
   /** Restore the counters saved by stateDict (restore the optimizer's state dict for the lrs, as in PyTorch). */
   loadStateDict(s: SchedulerState): void;
@@ -32,6 +38,8 @@ function initialLrs(optimizer: Optimizer<GroupOptions>): number[] {
   });
 }
 
+/** Base of the schedules that follow a formula of the step: each subclass gives its closed form (lrAt); building one
+ *  sets the lr of step 0. */
 export abstract class LRScheduler implements Scheduler {
   /** The lr each group had before the first scheduler on this optimizer was built. */
   readonly baseLrs: number[];
@@ -40,6 +48,7 @@ export abstract class LRScheduler implements Scheduler {
   /** Whether a step scales the group's current lr (false: it sets the closed form, as OneCycleLR does). */
   protected readonly chainable: boolean = true;
 
+  /** @param optimizer The optimizer whose groups' lr this scheduler sets. */
   constructor(readonly optimizer: Optimizer<GroupOptions>) {
     this.baseLrs = initialLrs(optimizer);
   }
@@ -78,6 +87,7 @@ export abstract class LRScheduler implements Scheduler {
     return this.optimizer.groups.map((g) => g.lr);
   }
 
+  /** The counters to save in a checkpoint: the step. */
   stateDict(): SchedulerState {
     return { lastEpoch: this.lastEpoch };
   }
@@ -89,6 +99,11 @@ export abstract class LRScheduler implements Scheduler {
 
 /** lr = base · gamma^floor(epoch / stepSize). */
 export class StepLR extends LRScheduler {
+  /**
+   * @param optimizer The optimizer to schedule.
+   * @param stepSize Steps between two decays.
+   * @param gamma Factor of each decay (default 0.1).
+   */
   constructor(optimizer: Optimizer<GroupOptions>, readonly stepSize: number, readonly gamma = 0.1) {
     super(optimizer);
     if (!Number.isInteger(stepSize) || stepSize < 1) throw new ValueError(`StepLR: stepSize must be an integer ≥ 1, got ${stepSize}`);
@@ -101,7 +116,13 @@ export class StepLR extends LRScheduler {
 
 /** lr = base · gamma^(milestones reached): multiplied by gamma at each milestone (a milestone listed twice, twice). */
 export class MultiStepLR extends LRScheduler {
+  /** The steps at which the lr is multiplied by gamma, sorted. */
   readonly milestones: readonly number[];
+  /**
+   * @param optimizer The optimizer to schedule.
+   * @param milestones Steps at which the lr is multiplied by gamma.
+   * @param gamma Factor of each decay (default 0.1).
+   */
   constructor(optimizer: Optimizer<GroupOptions>, milestones: readonly number[], readonly gamma = 0.1) {
     super(optimizer);
     if (!milestones.every((m) => Number.isInteger(m) && m >= 0)) throw new ValueError(`MultiStepLR: milestones must be integers ≥ 0, got [${milestones.join(", ")}]`);
@@ -116,6 +137,10 @@ export class MultiStepLR extends LRScheduler {
 
 /** lr = base · gamma^epoch. */
 export class ExponentialLR extends LRScheduler {
+  /**
+   * @param optimizer The optimizer to schedule.
+   * @param gamma Factor applied at every step.
+   */
   constructor(optimizer: Optimizer<GroupOptions>, readonly gamma: number) {
     super(optimizer);
     if (!(gamma > 0)) throw new ValueError(`ExponentialLR: gamma must be > 0, got ${gamma}`);
@@ -126,6 +151,7 @@ export class ExponentialLR extends LRScheduler {
   }
 }
 
+/** Options of LinearLR. */
 export interface LinearLROptions {
   /** Factor of the base lr at step 0 (default 1/3, as PyTorch). */
   startFactor?: number;
@@ -138,8 +164,11 @@ export interface LinearLROptions {
 /** A linear ramp of the lr's factor from startFactor to endFactor over totalIters steps, then constant: the usual
  *  linear warmup (startFactor 0.01–0.1, endFactor 1), before another schedule in a SequentialLR or under one. */
 export class LinearLR extends LRScheduler {
+  /** Factor of the base lr at step 0. */
   readonly startFactor: number;
+  /** Factor reached at totalIters and kept after. */
   readonly endFactor: number;
+  /** Steps of the ramp. */
   readonly totalIters: number;
   constructor(optimizer: Optimizer<GroupOptions>, opts: LinearLROptions = {}) {
     super(optimizer);
@@ -164,6 +193,11 @@ export class LinearLR extends LRScheduler {
  * PyTorch applies under other schedulers).
  */
 export class CosineAnnealingLR extends LRScheduler {
+  /**
+   * @param optimizer The optimizer to schedule.
+   * @param tMax Steps from the base lr down to etaMin (half a cosine period).
+   * @param etaMin The lowest lr (default 0).
+   */
   constructor(optimizer: Optimizer<GroupOptions>, readonly tMax: number, readonly etaMin = 0) {
     super(optimizer);
     if (!(tMax > 0)) throw new ValueError(`CosineAnnealingLR: tMax must be > 0, got ${tMax}`);
@@ -181,22 +215,31 @@ export class CosineAnnealingLR extends LRScheduler {
   }
 }
 
+/** Options of OneCycleLR: the peak lr and the length of the cycle, as totalSteps or epochs × stepsPerEpoch. */
 export interface OneCycleOptions {
+  /** The peak lr, one for all groups or one per group. */
   maxLr: number | number[];
+  /** Steps of the whole cycle (or give epochs and stepsPerEpoch). */
   totalSteps?: number;
+  /** Epochs of the cycle, with stepsPerEpoch (when totalSteps is not given). */
   epochs?: number;
+  /** Optimizer steps per epoch, with epochs. */
   stepsPerEpoch?: number;
   /** Share of the steps spent increasing the lr (0.3). */
   pctStart?: number;
+  /** How the lr moves between phases: cosine (default) or linear. */
   annealStrategy?: "cos" | "linear";
   /** Cycle momentum (SGD) or β1 (Adam) inversely to the lr, between baseMomentum and maxMomentum. */
   cycleMomentum?: boolean;
+  /** The momentum (β1 for Adam) at the peak lr (default 0.85). */
   baseMomentum?: number;
+  /** The momentum (β1 for Adam) at the lowest lr (default 0.95). */
   maxMomentum?: number;
   /** initial lr = maxLr / divFactor (25). */
   divFactor?: number;
   /** final lr = initial lr / finalDivFactor (1e4). */
   finalDivFactor?: number;
+  /** Three phases (up, back down to the initial lr, then down to the final lr) instead of two (default false). */
   threePhase?: boolean;
 }
 
@@ -209,6 +252,7 @@ interface Phase {
 /** Smith's 1cycle policy, with PyTorch's phases: warm up to maxLr over pctStart of the steps, then anneal to
  *  maxLr/(div·finalDiv). It sets the lr outright each step (not chainable, as in PyTorch). */
 export class OneCycleLR extends LRScheduler {
+  /** Steps of the whole cycle. */
   readonly totalSteps: number;
   protected override readonly chainable = false;
   private readonly phases: Phase[];
@@ -279,6 +323,7 @@ export class OneCycleLR extends LRScheduler {
   }
 }
 
+/** Options of ReduceLROnPlateau (PyTorch's defaults). */
 export interface ReduceLROnPlateauOptions {
   /** "min": the monitored value should fall (a loss); "max": rise (an accuracy). */
   mode?: "min" | "max";
@@ -288,6 +333,7 @@ export interface ReduceLROnPlateauOptions {
   patience?: number;
   /** What counts as an improvement: better than best·(1 ∓ threshold) ("rel") or best ∓ threshold ("abs"); default 1e-4, rel. */
   threshold?: number;
+  /** Whether threshold is relative ("rel", default) or absolute ("abs"). */
   thresholdMode?: "rel" | "abs";
   /** Steps to wait after a reduction before counting again (default 0). */
   cooldown?: number;
@@ -300,20 +346,35 @@ export interface ReduceLROnPlateauOptions {
 /** Reduce the lr by `factor` when the monitored value (step(value), usually once per epoch) has not improved for
  *  more than `patience` steps: PyTorch's ReduceLROnPlateau. */
 export class ReduceLROnPlateau implements Scheduler {
+  /** "min": the monitored value should fall (a loss); "max": rise (an accuracy). */
   readonly mode: "min" | "max";
+  /** lr ← lr·factor on a plateau. */
   readonly factor: number;
+  /** Steps without improvement tolerated before reducing. */
   readonly patience: number;
+  /** The smallest change that counts as an improvement (see thresholdMode). */
   readonly threshold: number;
+  /** Whether threshold is relative to the best value ("rel") or absolute ("abs"). */
   readonly thresholdMode: "rel" | "abs";
+  /** Steps to wait after a reduction before counting bad steps again. */
   readonly cooldown: number;
+  /** The lowest lr of each group. */
   readonly minLrs: number[];
+  /** A reduction smaller than this is skipped. */
   readonly eps: number;
+  /** Steps taken (values given to step()). */
   lastEpoch = 0;
   /** The best value seen (±Infinity before the first). */
   best: number;
+  /** Steps in a row without improvement. */
   numBadEpochs = 0;
+  /** Steps left to wait after the last reduction. */
   cooldownCounter = 0;
 
+  /**
+   * @param optimizer The optimizer whose lr to reduce.
+   * @param opts What counts as a plateau and what to do then.
+   */
   constructor(readonly optimizer: Optimizer<GroupOptions>, opts: ReduceLROnPlateauOptions = {}) {
     this.mode = opts.mode ?? "min";
     this.factor = opts.factor ?? 0.1;
@@ -395,9 +456,16 @@ function sameOptimizer(name: string, schedulers: readonly Scheduler[], optimizer
  * `new SequentialLR(opt, [new LinearLR(opt, { startFactor: 0.1, totalIters: 500 }), new CosineAnnealingLR(opt, 9500)], [500])`.
  */
 export class SequentialLR implements Scheduler {
+  /** The steps at which the next scheduler takes over. */
   readonly milestones: readonly number[];
+  /** Steps taken. */
   lastEpoch = 0;
 
+  /**
+   * @param optimizer The optimizer all the schedulers drive.
+   * @param schedulers The schedules, in order.
+   * @param milestones The step at which each scheduler after the first takes over (one fewer than schedulers).
+   */
   constructor(readonly optimizer: Optimizer<GroupOptions>, readonly schedulers: readonly LRScheduler[], milestones: readonly number[]) {
     sameOptimizer("SequentialLR", schedulers, optimizer);
     if (milestones.length !== schedulers.length - 1) throw new ValueError(`SequentialLR: ${schedulers.length} schedulers need ${schedulers.length - 1} milestones, got ${milestones.length}`);
@@ -435,9 +503,12 @@ export class SequentialLR implements Scheduler {
 /** Several schedulers stepped together on one optimizer; their chainable steps multiply (PyTorch's ChainedScheduler).
  *  A ReduceLROnPlateau among them gets the value passed to step(value). */
 export class ChainedScheduler implements Scheduler {
+  /** The optimizer all the schedulers drive. */
   readonly optimizer: Optimizer<GroupOptions>;
+  /** Steps taken. */
   lastEpoch = 0;
 
+  /** @param schedulers Schedulers of one optimizer, stepped together in this order. */
   constructor(readonly schedulers: readonly Scheduler[]) {
     sameOptimizer("ChainedScheduler", schedulers, schedulers[0]?.optimizer as Optimizer<GroupOptions>);
     this.optimizer = schedulers[0]!.optimizer;

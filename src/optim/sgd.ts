@@ -3,11 +3,17 @@ import type { Tensor } from "../tensor/tensor.js";
 import { ValueError } from "../errors.js";
 import { Optimizer, type ParamsInput } from "./optimizer.js";
 
+/** SGD's hyper-parameters (PyTorch's defaults: all 0 or false but the lr, which has none). */
 export interface SGDOptions {
+  /** The learning rate. */
   lr: number;
+  /** Momentum factor (default 0: plain SGD). */
   momentum: number;
+  /** Dampening of the momentum's gradient term (default 0). */
   dampening: number;
+  /** Nesterov momentum (default false). */
   nesterov: boolean;
+  /** L2 weight decay added to the gradient (default 0). */
   weightDecay: number;
 }
 
@@ -19,6 +25,10 @@ export interface SGDOptions {
  *   p ← p − lr·g
  */
 export class SGD extends Optimizer<SGDOptions> {
+  /**
+   * @param params The parameters, or groups of them with their own hyper-parameters.
+   * @param opts Hyper-parameters; lr is required.
+   */
   constructor(params: ParamsInput<SGDOptions> | Iterable<Tensor>, opts: Partial<SGDOptions> & { lr: number }) {
     super("SGD", params, { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, ...opts });
     for (const g of this.groups) {
