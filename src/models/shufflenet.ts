@@ -10,7 +10,7 @@ import { Linear } from "../nn/linear.js";
 import { ReLU } from "../nn/activation.js";
 import { BatchNorm2d } from "../nn/norm.js";
 import { MaxPool2d } from "../nn/pool.js";
-import { channelShuffle } from "../nn/efficient.js";
+import { channelShuffle } from "../ops/movement.js";
 import type { Generator } from "../tensor/random.js";
 import { ValueError } from "../errors.js";
 import { checkClasses, type ModelOptions } from "./common.js";

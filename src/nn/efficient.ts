@@ -2,11 +2,10 @@
 // define them: Hardsigmoid, SiLU, SqueezeExcitation, StochasticDepth, ChannelShuffle and Conv2dNormActivation.
 // Each is made of existing ops (no op of its own), so autograd, meta tensors and ONNX export come with them.
 import { Tensor } from "../tensor/tensor.js";
-import { allocate } from "../tensor/dtype.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
-import { relu6, silu } from "../ops/activation.js";
-import { fmtShape } from "../tensor/shape.js";
-import { ShapeError, ValueError } from "../errors.js";
+import { hardsigmoid, silu, stochasticDepth, checkDepthArgs, type StochasticDepthMode } from "../ops/activation.js";
+import { channelShuffle } from "../ops/movement.js";
+import { ValueError } from "../errors.js";
 import { Module, type TensorModule } from "./module.js";
 import { Sequential } from "./container.js";
 import { Conv2d } from "./conv.js";
@@ -16,9 +15,6 @@ import { ReLU, Sigmoid } from "./activation.js";
 import { markKeepsNoTensors } from "./inference-scope.js";
 import { pyFloat } from "./repr.js";
 
-/** relu6(x + 3)/6, as PyTorch's hardsigmoid (same float32 steps, so the same values; the slope 1/6 strictly inside
- *  (−3, 3), 0 outside). x: any shape → same shape. */
-export const hardsigmoid = (x: Tensor): Tensor => relu6(x.add(3)).div(6);
 
 /** relu6(x + 3)/6 (MobileNetV3's gate). PyTorch prints no settings for it. */
 export class Hardsigmoid extends Module {
@@ -66,33 +62,6 @@ export class SqueezeExcitation extends Module {
   }
 }
 
-export type StochasticDepthMode = "row" | "batch";
-
-function checkDepthArgs(op: string, p: number, mode: string): void {
-  if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new ValueError(`${op}: drop probability has to be between 0 and 1, but got ${String(p)}`);
-  if (mode !== "row" && mode !== "batch") throw new ValueError(`${op}: mode has to be either 'batch' or 'row', but got ${String(mode)}`);
-}
-
-/**
- * Stochastic depth (Huang et al. 2016) as torchvision.ops.stochastic_depth: in training, drops the whole residual
- * branch with probability p, per sample ('row') or for the whole batch ('batch'), scaling the kept ones by 1/(1−p);
- * in evaluation (or with p = 0) the input itself. x: [N, …] → same shape.
- */
-export function stochasticDepth(x: Tensor, p: number, mode: StochasticDepthMode, training = true, generator: Generator = defaultGenerator): Tensor {
-  checkDepthArgs("stochasticDepth", p, mode);
-  if (!training || p === 0) return x;
-  const shape = x.shape.map((d, i) => (mode === "row" && i === 0 ? d : 1));
-  let mask: Tensor;
-  if (x.isMeta) mask = Tensor.meta(shape, x.dtype);
-  else {
-    const survival = 1 - p;
-    // bernoulli(survival), divided by survival when it is positive (p = 1 leaves zeros), as torchvision
-    mask = new Tensor(allocate(x.dtype, shape.reduce((a, b) => a * b, 1)), shape);
-    for (let i = 0; i < mask.size; i++) mask.data[i] = generator.random() < survival ? 1 / survival : 0;
-  }
-  return x.mul(mask);
-}
-
 /** torchvision.ops.StochasticDepth: see stochasticDepth; active in training mode only. */
 export class StochasticDepth extends Module {
   readonly p: number;
@@ -111,15 +80,6 @@ export class StochasticDepth extends Module {
   override extraRepr(): string {
     return `p=${pyFloat(this.p)}, mode=${this.mode}`;
   }
-}
-
-/** ShuffleNet's channel shuffle: [N, g·k, H, W] viewed as [N, g, k, H, W], the two channel axes swapped, back to
- *  [N, k·g, H, W] — channel i·k + j moves to j·g + i. x: [N,C,H,W] with C divisible by groups → same shape. */
-export function channelShuffle(x: Tensor, groups: number): Tensor {
-  if (!Number.isInteger(groups) || groups < 1) throw new ValueError(`channelShuffle: groups must be an integer ≥ 1, got ${String(groups)}`);
-  if (x.ndim !== 4 || x.shape[1]! % groups !== 0) throw new ShapeError(`channelShuffle: expects [N,C,H,W] with C divisible by groups = ${groups}, got ${fmtShape(x.shape)}`);
-  const [n, c, h, w] = x.shape as [number, number, number, number];
-  return x.reshape([n, groups, c / groups, h, w]).transpose(1, 2).reshape([n, c, h, w]);
 }
 
 /** torch.nn.ChannelShuffle. */

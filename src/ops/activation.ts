@@ -269,3 +269,36 @@ export const hardswishOp = pointwiseDef<NoAttrs>("hardswish",
 
 /** x·relu6(x + 3)/6: 0 at x ≤ −3, x at x ≥ 3, smooth-ish in between (MobileNetV3's hard swish). x: any shape → same shape. */
 export const hardswish = (x: Tensor): Tensor => apply(hardswishOp, [x], {});
+
+/** relu6(x + 3)/6, as PyTorch's hardsigmoid (same float32 steps, so the same values; the slope 1/6 strictly inside
+ *  (−3, 3), 0 outside). x: any shape → same shape. */
+export const hardsigmoid = (x: Tensor): Tensor => relu6(x.add(3)).div(6);
+
+export type StochasticDepthMode = "row" | "batch";
+
+/** Stochastic depth's argument checks, shared with nn.StochasticDepth's constructor. */
+export function checkDepthArgs(op: string, p: number, mode: string): void {
+  if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new ValueError(`${op}: drop probability has to be between 0 and 1, but got ${String(p)}`);
+  if (mode !== "row" && mode !== "batch") throw new ValueError(`${op}: mode has to be either 'batch' or 'row', but got ${String(mode)}`);
+}
+
+/**
+ * Stochastic depth (Huang et al. 2016) as torchvision.ops.stochastic_depth: in training, drops the whole residual
+ * branch with probability p, per sample ('row') or for the whole batch ('batch'), scaling the kept ones by 1/(1−p);
+ * in evaluation (or with p = 0) the input itself. x: [N, …] → same shape.
+ */
+export function stochasticDepth(x: Tensor, p: number, mode: StochasticDepthMode, training = true, generator: Generator = defaultGenerator): Tensor {
+  checkDepthArgs("stochasticDepth", p, mode);
+  if (!training || p === 0) return x;
+  const shape = x.shape.map((d, i) => (mode === "row" && i === 0 ? d : 1));
+  let mask: Tensor;
+  if (x.isMeta) mask = Tensor.meta(shape, x.dtype);
+  else {
+    const survival = 1 - p;
+    // bernoulli(survival), divided by survival when it is positive (p = 1 leaves zeros), as torchvision
+    mask = new Tensor(allocate(x.dtype, shape.reduce((a, b) => a * b, 1)), shape);
+    for (let i = 0; i < mask.size; i++) mask.data[i] = generator.random() < survival ? 1 / survival : 0;
+  }
+  return x.mul(mask);
+}
+

@@ -505,3 +505,13 @@ export function repeat(x: Tensor, reps: readonly number[]): Tensor {
   const expanded = shape.flatMap((s, i) => [reps[i]!, s]);
   return reshape(expand(reshape(x, interleaved), expanded), shape.map((s, i) => s * reps[i]!));
 }
+
+/** ShuffleNet's channel shuffle: [N, g·k, H, W] viewed as [N, g, k, H, W], the two channel axes swapped, back to
+ *  [N, k·g, H, W] — channel i·k + j moves to j·g + i. x: [N,C,H,W] with C divisible by groups → same shape. */
+export function channelShuffle(x: Tensor, groups: number): Tensor {
+  if (!Number.isInteger(groups) || groups < 1) throw new ValueError(`channelShuffle: groups must be an integer ≥ 1, got ${String(groups)}`);
+  if (x.ndim !== 4 || x.shape[1]! % groups !== 0) throw new ShapeError(`channelShuffle: expects [N,C,H,W] with C divisible by groups = ${groups}, got ${fmtShape(x.shape)}`);
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  return x.reshape([n, groups, c / groups, h, w]).transpose(1, 2).reshape([n, c, h, w]);
+}
+

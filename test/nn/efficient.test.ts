@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as ort from "onnxruntime-node";
-import { Generator, ShapeError, Tensor, ValueError, io, nn, noGrad, ones, randn } from "../../src/index.js";
+import { F, Generator, ShapeError, Tensor, ValueError, io, nn, noGrad, ones, randn } from "../../src/index.js";
 import { assertClose, checkCase, loadCases } from "../helpers/fixtures.js";
 import { gradcheck, gradcheckTest, rand64 } from "../helpers/gradcheck.js";
 
@@ -53,15 +53,15 @@ test("SqueezeExcitation matches torchvision.ops.SqueezeExcitation (output, input
 });
 
 gradcheckTest("gradcheck (float64): hardsigmoid, channel shuffle, stochastic depth with a fixed mask", () => {
-  gradcheck((v) => nn.hardsigmoid(v.mul(4)), [rand64([3, 5], 1)]);
-  gradcheck((v) => nn.channelShuffle(v, 3), [rand64([2, 6, 2, 3], 2)]);
-  gradcheck((v) => nn.stochasticDepth(v, 0.5, "row", true, new Generator(3)), [rand64([6, 2, 3], 3)]);
+  gradcheck((v) => F.hardsigmoid(v.mul(4)), [rand64([3, 5], 1)]);
+  gradcheck((v) => F.channelShuffle(v, 3), [rand64([2, 6, 2, 3], 2)]);
+  gradcheck((v) => F.stochasticDepth(v, 0.5, "row", true, new Generator(3)), [rand64([6, 2, 3], 3)]);
 });
 
 test("stochastic depth in training: whole rows (or the whole batch) kept with probability 1 − p, scaled by 1/(1 − p)", () => {
   const n = 4000, p = 0.3;
   const x = ones([n, 2, 3]);
-  const y = nn.stochasticDepth(x, p, "row", true, new Generator(5));
+  const y = F.stochasticDepth(x, p, "row", true, new Generator(5));
   let kept = 0;
   for (let r = 0; r < n; r++) {
     const row = Array.from(y.data.subarray(r * 6, r * 6 + 6));
@@ -69,18 +69,18 @@ test("stochastic depth in training: whole rows (or the whole batch) kept with pr
     if (row[0] !== 0) kept++;
   }
   assert.ok(Math.abs(kept / n - (1 - p)) < 0.03, `kept ${kept / n}`);
-  const batch = nn.stochasticDepth(ones([50, 3]), 0.5, "batch", true, new Generator(6));
+  const batch = F.stochasticDepth(ones([50, 3]), 0.5, "batch", true, new Generator(6));
   assert.ok(batch.data.every((v) => v === batch.data[0]), "batch mode: one draw for the whole batch");
   // same seed, same mask; evaluation returns the input itself
-  assert.deepEqual(nn.stochasticDepth(x, p, "row", true, new Generator(5)).data, y.data);
-  assert.equal(nn.stochasticDepth(x, p, "row", false), x);
+  assert.deepEqual(F.stochasticDepth(x, p, "row", true, new Generator(5)).data, y.data);
+  assert.equal(F.stochasticDepth(x, p, "row", false), x);
 });
 
 test("bad arguments are ValueErrors or ShapeErrors naming the layer or function", () => {
   assert.throws(() => new nn.StochasticDepth(1.5, "row"), (e: unknown) => e instanceof ValueError && /StochasticDepth: drop probability has to be between 0 and 1/.test(e.message));
   assert.throws(() => new nn.StochasticDepth(0.1, "col" as "row"), (e: unknown) => e instanceof ValueError && /mode has to be either 'batch' or 'row'/.test(e.message));
   assert.throws(() => new nn.ChannelShuffle(0), (e: unknown) => e instanceof ValueError && /ChannelShuffle: groups must be an integer ≥ 1/.test(e.message));
-  assert.throws(() => nn.channelShuffle(randn([1, 5, 2, 2]), 2), (e: unknown) => e instanceof ShapeError && /channelShuffle: expects \[N,C,H,W\] with C divisible by groups = 2/.test(e.message));
+  assert.throws(() => F.channelShuffle(randn([1, 5, 2, 2]), 2), (e: unknown) => e instanceof ShapeError && /channelShuffle: expects \[N,C,H,W\] with C divisible by groups = 2/.test(e.message));
 });
 
 test("printed forms follow PyTorch's repr", () => {
