@@ -1381,7 +1381,7 @@ const matmulSizes: SizeRule = ([a, b]) => {
  *  make values no larger than an input. */
 const SIZE_RULES: Readonly<Record<string, SizeRule>> = {
   Equal: broadcasting, Less: broadcasting, Greater: broadcasting, LessOrEqual: broadcasting, GreaterOrEqual: broadcasting,
-  And: broadcasting, Or: broadcasting, Xor: broadcasting, MatMulInteger: matmulSizes, QLinearMatMul: ([a, , , b]) => matmulSizes([a ?? null, b ?? null], null as never),
+  And: broadcasting, Or: broadcasting, Xor: broadcasting, MatMulInteger: matmulSizes, QLinearMatMul: (inputs, ctx) => matmulSizes([inputs[0] ?? null, inputs[3] ?? null], ctx),
   Add: binaryBroadcasting, Sub: binaryBroadcasting, Mul: binaryBroadcasting, Div: binaryBroadcasting, Pow: binaryBroadcasting,
   Max: broadcasting, Min: broadcasting, Sum: broadcasting, Mean: broadcasting, Where: broadcasting, PRelu: broadcasting,
   MatMul: matmulSizes,
