@@ -114,6 +114,30 @@ export class Tensor {
     };
     return build(0, 0);
   }
+  /** Nested JavaScript arrays, PyTorch's name for toArray. */
+  tolist(): NestedArray {
+    return this.toArray();
+  }
+  /** A copy of the values in row-major order (PyTorch's x.numpy() for a CPU tensor, copied). */
+  values(): DataArray {
+    return this.data.slice();
+  }
+
+  // Reading without blocking: the form every backend can give (a GPU's memory is read back asynchronously); the
+  // CPU backends resolve at once. Code meant to run on any backend reads with these.
+  /** The single value of a one-element tensor, when the backend has read it. */
+  async itemAsync(): Promise<number> {
+    return this.item();
+  }
+  /** Nested JavaScript arrays, when the backend has read them. */
+  async tolistAsync(): Promise<NestedArray> {
+    return this.toArray();
+  }
+  /** A copy of the values, when the backend has read them. */
+  async valuesAsync(): Promise<DataArray> {
+    return this.values();
+  }
+
   toString(): string {
     return formatTensor(this);
   }

@@ -174,3 +174,15 @@ test("printing: dtype and autograd suffixes, wrapped suffixes", () => {
   const wide = arange(10).add(0.5).mul(1000).to("float64");
   assert.equal(wide.toString(), "tensor([ 500., 1500., 2500., 3500., 4500., 5500., 6500., 7500., 8500., 9500.],\n       dtype=float64)");
 });
+
+test("reading values: tolist and values copy out, the async forms resolve to the same values", async () => {
+  const t = tensor([[1, 2], [3, 4]]);
+  assert.deepEqual(t.tolist(), [[1, 2], [3, 4]]);
+  const v = t.values();
+  v[0] = 99; // a copy: the tensor keeps its values
+  assert.equal(t.data[0], 1);
+  assert.deepEqual(await t.tolistAsync(), [[1, 2], [3, 4]]);
+  assert.deepEqual([...(await t.valuesAsync())], [1, 2, 3, 4]);
+  assert.equal(await tensor([5]).itemAsync(), 5);
+  await assert.rejects(t.itemAsync(), /item: tensor of shape \[2,2\] has 4 elements/);
+});
