@@ -10,6 +10,7 @@ import { AdaptiveAvgPool2d, MaxPool2d } from "../nn/pool.js";
 import { checkClasses, type ModelOptions } from "./common.js";
 import { markKeepsNoTensors } from "../nn/inference-scope.js";
 
+/** Options of AlexNet. */
 export interface AlexNetOptions extends ModelOptions {
   /** Dropout probability in the classifier. Default 0.5. */
   dropout?: number;
@@ -17,8 +18,11 @@ export interface AlexNetOptions extends ModelOptions {
 
 /** x: [N,3,H,W] with H, W ≥ 63 → [N, numClasses]. */
 export class AlexNet extends Module {
+  /** Five convolutions (11×11 stride 4, 5×5, three 3×3) with ReLUs and three 3×3 max poolings: 256 channels. */
   readonly features: Sequential;
+  /** Average pooling to 6×6. */
   readonly avgpool: AdaptiveAvgPool2d;
+  /** Dropout, fc 9216 → 4096, ReLU, dropout, fc 4096 → 4096, ReLU, fc → numClasses. */
   readonly classifier: Sequential;
 
   constructor(opts: AlexNetOptions = {}) {
@@ -46,6 +50,7 @@ export class AlexNet extends Module {
   }
 }
 
+/** AlexNet (Krizhevsky et al. 2012) in torchvision's single-tower layout: 61.1 M parameters at 1000 classes. */
 export const alexnet = (opts: AlexNetOptions = {}): AlexNet => new AlexNet(opts);
 
 markKeepsNoTensors(AlexNet);

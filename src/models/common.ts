@@ -8,6 +8,7 @@ import { BatchNorm1d, BatchNorm2d } from "../nn/norm.js";
 import { constant_, defaultLayerInit_, kaimingNormal_, normal_, truncNormal_ } from "../nn/init.js";
 import { ValueError } from "../errors.js";
 
+/** Options every zoo model takes. */
 export interface ModelOptions {
   /** Size of the last layer. Default 1000 (ImageNet) unless the model says otherwise. */
   numClasses?: number;

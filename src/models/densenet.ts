@@ -19,12 +19,19 @@ import { markKeepsNoTensors } from "../nn/inference-scope.js";
 
 /** BN-ReLU-conv1×1 (to bnSize·growth) then BN-ReLU-conv3×3 (to growth), on the concatenation of its inputs. */
 export class DenseLayer extends Module<[Tensor[]], Tensor> {
+  /** Batch norm of the concatenated inputs. */
   readonly norm1: BatchNorm2d;
+  /** ReLU after norm1. */
   readonly relu1: ReLU;
+  /** 1×1 bottleneck convolution to bnSize × growthRate channels. */
   readonly conv1: Conv2d;
+  /** Batch norm after conv1. */
   readonly norm2: BatchNorm2d;
+  /** ReLU after norm2. */
   readonly relu2: ReLU;
+  /** 3×3 convolution to growthRate channels. */
   readonly conv2: Conv2d;
+  /** Dropout probability after conv2 (0: none). */
   readonly dropRate: number;
   constructor(inFeatures: number, growthRate: number, bnSize: number, dropRate: number, generator?: Generator) {
     super();
@@ -79,17 +86,25 @@ export class Transition extends Sequential {
   }
 }
 
+/** Options of the DenseNets (each factory sets its growth rate, blocks and initial features). */
 export interface DenseNetOptions extends ModelOptions {
+  /** Channels each layer adds (32; DenseNet-161: 48). */
   growthRate?: number;
+  /** Layers in each dense block ([6, 12, 24, 16] for DenseNet-121). */
   blockConfig?: readonly number[];
+  /** Channels of the stem convolution (64; DenseNet-161: 96). */
   numInitFeatures?: number;
+  /** Bottleneck width as a multiple of growthRate (default 4). */
   bnSize?: number;
+  /** Dropout after each layer (default 0). */
   dropRate?: number;
 }
 
 /** x: [N,3,H,W] (H, W ≥ 32) → [N, numClasses]. */
 export class DenseNet extends Module {
+  /** Stem, dense blocks and transitions, and the final batch norm (torchvision's features.conv0 … features.norm5). */
   readonly features: Module;
+  /** The classifier: the last block's channels → numClasses. */
   readonly classifier: Linear;
 
   constructor(opts: DenseNetOptions = {}) {
@@ -144,9 +159,13 @@ class DenseFeatures extends Module {
   }
 }
 
+/** DenseNet-121 (Huang et al. 2017): growth 32, blocks [6,12,24,16], 8.0 M parameters at 1000 classes. */
 export const densenet121 = (opts: DenseNetOptions = {}): DenseNet => deferDefaultInit(() => new DenseNet({ growthRate: 32, blockConfig: [6, 12, 24, 16], numInitFeatures: 64, ...opts }));
+/** DenseNet-161: growth 48, blocks [6,12,36,24], 28.7 M parameters. */
 export const densenet161 = (opts: DenseNetOptions = {}): DenseNet => deferDefaultInit(() => new DenseNet({ growthRate: 48, blockConfig: [6, 12, 36, 24], numInitFeatures: 96, ...opts }));
+/** DenseNet-169: growth 32, blocks [6,12,32,32], 14.1 M parameters. */
 export const densenet169 = (opts: DenseNetOptions = {}): DenseNet => deferDefaultInit(() => new DenseNet({ growthRate: 32, blockConfig: [6, 12, 32, 32], numInitFeatures: 64, ...opts }));
+/** DenseNet-201: growth 32, blocks [6,12,48,32], 20.0 M parameters. */
 export const densenet201 = (opts: DenseNetOptions = {}): DenseNet => deferDefaultInit(() => new DenseNet({ growthRate: 32, blockConfig: [6, 12, 48, 32], numInitFeatures: 64, ...opts }));
 
 markKeepsNoTensors(DenseLayer, DenseBlock, Transition, DenseNet, DenseFeatures);

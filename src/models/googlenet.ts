@@ -18,7 +18,9 @@ import { markKeepsNoTensors } from "../nn/inference-scope.js";
 
 /** Conv without bias, batch norm (eps 0.001), ReLU. */
 export class BasicConv2d extends Module {
+  /** Convolution without bias. */
   readonly conv: Conv2d;
+  /** Batch norm (eps 0.001). */
   readonly bn: BatchNorm2d;
   constructor(inC: number, outC: number, kernelSize: number, opts: Omit<Conv2dOptions, "bias"> = {}) {
     super();
@@ -32,10 +34,24 @@ export class BasicConv2d extends Module {
 
 /** Four parallel branches concatenated on channels: 1×1; 1×1→3×3; 1×1→3×3; 3×3 max pool→1×1. */
 export class Inception extends Module {
+  /** 1×1 convolution. */
   readonly branch1: BasicConv2d;
+  /** 1×1 reduction, then 3×3 convolution. */
   readonly branch2: Sequential;
+  /** 1×1 reduction, then 3×3 convolution (torchvision's stand-in for the paper's 5×5). */
   readonly branch3: Sequential;
+  /** 3×3 max pooling, then a 1×1 projection. */
   readonly branch4: Sequential;
+  /**
+   * @param inC Input channels.
+   * @param ch1x1 Output channels of the 1×1 branch.
+   * @param ch3x3red Channels of the first 3×3 branch's reduction.
+   * @param ch3x3 Output channels of the first 3×3 branch.
+   * @param ch5x5red Channels of the second 3×3 branch's reduction.
+   * @param ch5x5 Output channels of the second 3×3 branch.
+   * @param poolProj Output channels of the pooling branch's projection.
+   * @param generator Source of the initial weights.
+   */
   constructor(inC: number, ch1x1: number, ch3x3red: number, ch3x3: number, ch5x5red: number, ch5x5: number, poolProj: number, generator?: Generator) {
     super();
     const g = generator;
@@ -57,10 +73,20 @@ export class Inception extends Module {
 
 /** Auxiliary classifier on an intermediate map: 4×4 average pool, 1×1 conv to 128, fc 1024, dropout, fc. */
 export class InceptionAux extends Module {
+  /** 1×1 convolution to 128 channels. */
   readonly conv: BasicConv2d;
+  /** 2048 → 1024. */
   readonly fc1: Linear;
+  /** 1024 → numClasses. */
   readonly fc2: Linear;
+  /** Dropout before fc2. */
   readonly dropout: Dropout;
+  /**
+   * @param inC Input channels.
+   * @param numClasses Outputs.
+   * @param dropout Dropout probability before fc2.
+   * @param generator Source of the initial weights.
+   */
   constructor(inC: number, numClasses: number, dropout = 0.7, generator?: Generator) {
     super();
     this.conv = this.registerModule("conv", new BasicConv2d(inC, 128, 1, { generator }));
@@ -76,11 +102,15 @@ export class InceptionAux extends Module {
 
 /** What GoogLeNet returns in training mode with auxLogits. */
 export interface GoogLeNetOutputs {
+  /** The main classifier's logits [N, numClasses]. */
   logits: Tensor;
+  /** The first auxiliary classifier's (after inception4a). */
   aux1: Tensor;
+  /** The second auxiliary classifier's (after inception4d). */
   aux2: Tensor;
 }
 
+/** Options of GoogLeNet. */
 export interface GoogLeNetOptions extends ModelOptions {
   /** Build the two auxiliary classifiers, used (and returned) in training mode. Default false. */
   auxLogits?: boolean;
@@ -96,28 +126,51 @@ export interface GoogLeNetOptions extends ModelOptions {
 
 /** x: [N,3,H,W] (224×224 in the paper; ≥ 15×15 here) → [N, numClasses], or { logits, aux1, aux2 } in training with auxLogits. */
 export class GoogLeNet extends Module<[Tensor], Tensor | GoogLeNetOutputs> {
+  /** Whether the auxiliary classifiers exist (they run in training mode only). */
   readonly auxLogits: boolean;
+  /** Whether the input is rescaled from ImageNet normalisation to the [-1, 1] of the original weights. */
   readonly transformInput: boolean;
+  /** Stem: 7×7 convolution, stride 2, 64 channels. */
   readonly conv1: BasicConv2d;
+  /** 3×3 max pooling, stride 2. */
   readonly maxpool1: MaxPool2d;
+  /** 1×1 convolution, 64 channels. */
   readonly conv2: BasicConv2d;
+  /** 3×3 convolution, 192 channels. */
   readonly conv3: BasicConv2d;
+  /** 3×3 max pooling, stride 2. */
   readonly maxpool2: MaxPool2d;
+  /** Inception block → 256 channels. */
   readonly inception3a: Inception;
+  /** Inception block → 480 channels. */
   readonly inception3b: Inception;
+  /** 3×3 max pooling, stride 2. */
   readonly maxpool3: MaxPool2d;
+  /** Inception block → 512 channels. */
   readonly inception4a: Inception;
+  /** Inception block → 512 channels. */
   readonly inception4b: Inception;
+  /** Inception block → 512 channels. */
   readonly inception4c: Inception;
+  /** Inception block → 528 channels. */
   readonly inception4d: Inception;
+  /** Inception block → 832 channels. */
   readonly inception4e: Inception;
+  /** 2×2 max pooling, stride 2. */
   readonly maxpool4: MaxPool2d;
+  /** Inception block → 832 channels. */
   readonly inception5a: Inception;
+  /** Inception block → 1024 channels. */
   readonly inception5b: Inception;
+  /** Auxiliary classifier after inception4a (null without auxLogits). */
   readonly aux1: InceptionAux | null;
+  /** Auxiliary classifier after inception4d (null without auxLogits). */
   readonly aux2: InceptionAux | null;
+  /** Global average pooling to 1×1. */
   readonly avgpool: AdaptiveAvgPool2d;
+  /** Dropout before fc. */
   readonly dropout: Dropout;
+  /** The classifier: 1024 features → numClasses. */
   readonly fc: Linear;
 
   constructor(opts: GoogLeNetOptions = {}) {
@@ -177,6 +230,7 @@ export class GoogLeNet extends Module<[Tensor], Tensor | GoogLeNetOutputs> {
   }
 }
 
+/** GoogLeNet (Inception v1, Szegedy et al. 2014) with torchvision's layout: 6.6 M parameters at 1000 classes. */
 export const googlenet = (opts: GoogLeNetOptions = {}): GoogLeNet =>
   (opts.initWeights ?? true) ? deferDefaultInit(() => new GoogLeNet(opts)) : new GoogLeNet(opts);
 

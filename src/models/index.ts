@@ -23,7 +23,7 @@ export { AlexNet, alexnet, type AlexNetOptions } from "./alexnet.js";
 export { VGG, VGG_CONFIGS, makeVGGLayers, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn, type VGGOptions, type VGGConfig } from "./vgg.js";
 export { SmallVGG, SMALL_VGG_CONFIG, vgg6_bn, type SmallVGGOptions } from "./vgg-small.js";
 export { GoogLeNet, BasicConv2d, Inception, InceptionAux, googlenet, type GoogLeNetOptions, type GoogLeNetOutputs } from "./googlenet.js";
-export { ResNet, BasicBlock, Bottleneck, resnet18, resnet34, resnet50, resnet101, resnet152, type ResNetOptions } from "./resnet.js";
+export { ResNet, BasicBlock, Bottleneck, resnet18, resnet34, resnet50, resnet101, resnet152, type ResNetOptions, type BlockClass } from "./resnet.js";
 export { SmallResNet, resnet20, resnet56, type SmallResNetOptions } from "./resnet-small.js";
 export { DenseNet, DenseLayer, DenseBlock, Transition, densenet121, densenet161, densenet169, densenet201, type DenseNetOptions } from "./densenet.js";
 export { UNet, DoubleConv, unet, type UNetOptions } from "./unet.js";

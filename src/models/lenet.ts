@@ -14,6 +14,7 @@ import { ValueError } from "../errors.js";
 import { checkClasses, type ModelOptions } from "./common.js";
 import { markKeepsNoTensors } from "../nn/inference-scope.js";
 
+/** Options of LeNet-5. */
 export interface LeNet5Options extends ModelOptions {
   /** 'modern' (ReLU + max pooling, default) or 'classic' (tanh + average pooling). */
   variant?: "classic" | "modern";
@@ -26,8 +27,11 @@ export interface LeNet5Options extends ModelOptions {
 /** features: C1 (0), act (1), S2 (2), C3 (3), act (4), S4 (5), C5 (6), act (7); classifier: F6 (0), act (1), output (2).
  *  x: [N, inChannels, 32, 32] → [N, numClasses]. 61,706 parameters with 1 input channel and 10 classes. */
 export class LeNet5 extends Module {
+  /** 'modern' (ReLU, max pooling) or 'classic' (tanh, average pooling). */
   readonly variant: "classic" | "modern";
+  /** C1, S2, C3, S4, C5 with their activations: [N, inChannels, 32, 32] → [N, 120, 1, 1]. */
   readonly features: Sequential;
+  /** F6 (120 → 84), its activation, and the output layer (84 → numClasses). */
   readonly classifier: Sequential;
 
   constructor(opts: LeNet5Options = {}) {
@@ -56,6 +60,7 @@ export class LeNet5 extends Module {
   }
 }
 
+/** LeNet-5 (LeCun et al. 1998): 32×32 grey images, 61,706 parameters at 10 classes. */
 export const lenet5 = (opts: LeNet5Options = {}): LeNet5 => new LeNet5(opts);
 
 markKeepsNoTensors(LeNet5);

@@ -18,6 +18,7 @@ import { BasicBlock } from "./resnet.js";
 import { checkClasses, initKaimingFanOut, type ModelOptions } from "./common.js";
 import { markKeepsNoTensors } from "../nn/inference-scope.js";
 
+/** Options of the small ResNets. */
 export interface SmallResNetOptions extends ModelOptions {
   /** Default 10. */
   numClasses?: number;
@@ -29,13 +30,21 @@ export interface SmallResNetOptions extends ModelOptions {
 
 /** x: [N, inChannels, H, W] (32×32 or 28×28) → [N, numClasses]. */
 export class SmallResNet extends Module {
+  /** Stem: 3×3 convolution, 16 channels. */
   readonly conv1: Conv2d;
+  /** Batch norm after conv1. */
   readonly bn1: BatchNorm2d;
+  /** ReLU after bn1. */
   readonly relu: ReLU;
+  /** Stage 1: 16-channel BasicBlocks, stride 1. */
   readonly layer1: Sequential;
+  /** Stage 2: 32-channel BasicBlocks, the first with stride 2. */
   readonly layer2: Sequential;
+  /** Stage 3: 64-channel BasicBlocks, the first with stride 2. */
   readonly layer3: Sequential;
+  /** Global average pooling to 1×1. */
   readonly avgpool: AdaptiveAvgPool2d;
+  /** The classifier: 64 features → numClasses. */
   readonly fc: Linear;
 
   /** depth = 6n + 2 (20, 32, 44, 56, 110). */
@@ -74,7 +83,9 @@ export class SmallResNet extends Module {
   }
 }
 
+/** ResNet-20 for 32×32 images (He et al. 2015, §4.2): 0.27 M parameters. */
 export const resnet20 = (opts: SmallResNetOptions = {}): SmallResNet => deferDefaultInit(() => new SmallResNet(20, opts));
+/** ResNet-56 for 32×32 images: 0.86 M parameters. */
 export const resnet56 = (opts: SmallResNetOptions = {}): SmallResNet => deferDefaultInit(() => new SmallResNet(56, opts));
 
 markKeepsNoTensors(SmallResNet);

@@ -27,12 +27,19 @@ function addShortcut(out: Tensor, identity: Tensor): Tensor {
 
 /** Two 3×3 convs with a shortcut: y = relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)). */
 export class BasicBlock extends Module {
+  /** Output channels ÷ `planes`: 1 (the block keeps its width). */
   static readonly expansion = 1;
+  /** 3×3 convolution, carrying the stride. */
   readonly conv1: Conv2d;
+  /** Batch norm after conv1. */
   readonly bn1: BatchNorm2d;
+  /** ReLU after bn1 and after the sum. */
   readonly relu: ReLU;
+  /** 3×3 convolution, stride 1. */
   readonly conv2: Conv2d;
+  /** Batch norm after conv2 (zeroed γ with zeroInitResidual). */
   readonly bn2: BatchNorm2d;
+  /** 1×1 convolution + batch norm that matches the shortcut to the output's shape, or null for the identity. */
   readonly downsample: Sequential | null;
 
   constructor(inplanes: number, planes: number, stride = 1, downsample: Sequential | null = null, generator?: Generator) {
@@ -60,14 +67,23 @@ export class BasicBlock extends Module {
 
 /** 1×1 reduce, 3×3 (carrying the stride), 1×1 expand ×4, with a shortcut. */
 export class Bottleneck extends Module {
+  /** Output channels ÷ `planes`: 4 (the last 1×1 convolution expands). */
   static readonly expansion = 4;
+  /** 1×1 convolution reducing to `planes` channels. */
   readonly conv1: Conv2d;
+  /** Batch norm after conv1. */
   readonly bn1: BatchNorm2d;
+  /** 3×3 convolution, carrying the stride. */
   readonly conv2: Conv2d;
+  /** Batch norm after conv2. */
   readonly bn2: BatchNorm2d;
+  /** 1×1 convolution expanding to 4 × `planes` channels. */
   readonly conv3: Conv2d;
+  /** Batch norm after conv3 (zeroed γ with zeroInitResidual). */
   readonly bn3: BatchNorm2d;
+  /** ReLU after bn1, bn2 and the sum. */
   readonly relu: ReLU;
+  /** 1×1 convolution + batch norm that matches the shortcut to the output's shape, or null for the identity. */
   readonly downsample: Sequential | null;
 
   constructor(inplanes: number, planes: number, stride = 1, downsample: Sequential | null = null, generator?: Generator) {
@@ -91,13 +107,16 @@ export class Bottleneck extends Module {
     return this.relu.call(addShortcut(out, identity));
   }
 
+  /** The residual branch's last batch norm (zeroed by zeroInitResidual). */
   get lastBN(): BatchNorm2d {
     return this.bn3;
   }
 }
 
-type BlockClass = (typeof BasicBlock | typeof Bottleneck);
+/** The residual block a ResNet is made of: BasicBlock (ResNet-18/34) or Bottleneck (ResNet-50/101/152). */
+export type BlockClass = typeof BasicBlock | typeof Bottleneck;
 
+/** Options of the ResNets. */
 export interface ResNetOptions extends ModelOptions {
   /** Zero the last BN γ of each residual branch, so every block starts as the identity (Goyal et al. 2017). */
   zeroInitResidual?: boolean;
@@ -105,18 +124,33 @@ export interface ResNetOptions extends ModelOptions {
 
 /** x: [N,3,H,W] → [N, numClasses]; any H, W ≥ 1 after the five halvings (e.g. ≥ 32). */
 export class ResNet extends Module {
+  /** Stem: 7×7 convolution, stride 2, 64 channels. */
   readonly conv1: Conv2d;
+  /** Batch norm after conv1. */
   readonly bn1: BatchNorm2d;
+  /** ReLU after bn1. */
   readonly relu: ReLU;
+  /** 3×3 max pooling, stride 2. */
   readonly maxpool: MaxPool2d;
+  /** Stage 1: 64-channel blocks (× expansion), stride 1. */
   readonly layer1: Sequential;
+  /** Stage 2: 128-channel blocks, the first with stride 2. */
   readonly layer2: Sequential;
+  /** Stage 3: 256-channel blocks, the first with stride 2. */
   readonly layer3: Sequential;
+  /** Stage 4: 512-channel blocks, the first with stride 2. */
   readonly layer4: Sequential;
+  /** Global average pooling to 1×1. */
   readonly avgpool: AdaptiveAvgPool2d;
+  /** The classifier: 512 × expansion features → numClasses. */
   readonly fc: Linear;
   private inplanes = 64;
 
+  /**
+   * @param block The residual block: BasicBlock or Bottleneck.
+   * @param layers Blocks in each of the four stages ([2,2,2,2] for ResNet-18).
+   * @param opts Classes, initialisation and generator.
+   */
   constructor(block: BlockClass, layers: readonly [number, number, number, number], opts: ResNetOptions = {}) {
     super();
     const numClasses = checkClasses("resnet", opts.numClasses, 1000);
@@ -155,10 +189,15 @@ export class ResNet extends Module {
   }
 }
 
+/** ResNet-18 (He et al. 2015): BasicBlock ×[2,2,2,2], 11.7 M parameters at 1000 classes. */
 export const resnet18 = (opts: ResNetOptions = {}): ResNet => deferDefaultInit(() => new ResNet(BasicBlock, [2, 2, 2, 2], opts));
+/** ResNet-34: BasicBlock ×[3,4,6,3], 21.8 M parameters. */
 export const resnet34 = (opts: ResNetOptions = {}): ResNet => deferDefaultInit(() => new ResNet(BasicBlock, [3, 4, 6, 3], opts));
+/** ResNet-50: Bottleneck ×[3,4,6,3], 25.6 M parameters. */
 export const resnet50 = (opts: ResNetOptions = {}): ResNet => deferDefaultInit(() => new ResNet(Bottleneck, [3, 4, 6, 3], opts));
+/** ResNet-101: Bottleneck ×[3,4,23,3], 44.5 M parameters. */
 export const resnet101 = (opts: ResNetOptions = {}): ResNet => deferDefaultInit(() => new ResNet(Bottleneck, [3, 4, 23, 3], opts));
+/** ResNet-152: Bottleneck ×[3,8,36,3], 60.2 M parameters. */
 export const resnet152 = (opts: ResNetOptions = {}): ResNet => deferDefaultInit(() => new ResNet(Bottleneck, [3, 8, 36, 3], opts));
 
 markKeepsNoTensors(BasicBlock, Bottleneck, ResNet);

@@ -29,6 +29,7 @@ export class DoubleConv extends Sequential {
   }
 }
 
+/** Options of U-Net. */
 export interface UNetOptions extends ModelOptions {
   /** Input channels. Default 1 (the paper's grey microscopy images). */
   inChannels?: number;
@@ -46,12 +47,19 @@ export interface UNetOptions extends ModelOptions {
  *  Keys: encoder.{i}.*, bottleneck.*, upconvs.{j}.*, decoder.{j}.*, head.* (j = 0 is the deepest level).
  *  Default (1 → 2 classes, width 64, depth 4, no BN): 31,030,658 parameters. */
 export class UNet extends Module {
+  /** Poolings (levels below the first). */
   readonly depth: number;
+  /** The contracting path: a DoubleConv per level. */
   readonly encoder: ModuleList<DoubleConv>;
+  /** 2×2 max pooling between levels. */
   readonly pool: MaxPool2d;
+  /** The DoubleConv at the bottom. */
   readonly bottleneck: DoubleConv;
+  /** 2×2 transposed convolutions halving the channels on the way up (j = 0 the deepest). */
   readonly upconvs: ModuleList<ConvTranspose2d>;
+  /** The expanding path: a DoubleConv per level, on the upsampled map concatenated with the encoder's. */
   readonly decoder: ModuleList<DoubleConv>;
+  /** 1×1 convolution to numClasses channels. */
   readonly head: Conv2d;
 
   constructor(opts: UNetOptions = {}) {
@@ -94,6 +102,7 @@ export class UNet extends Module {
   }
 }
 
+/** U-Net (Ronneberger et al. 2015) with padded convolutions, so the output is the input's size. */
 export const unet = (opts: UNetOptions = {}): UNet => new UNet(opts);
 
 markKeepsNoTensors(DoubleConv, UNet);

@@ -17,6 +17,7 @@ import { markKeepsNoTensors } from "../nn/inference-scope.js";
 /** vgg6_bn's feature extractor: channels of each 3×3 conv, "M" for a 2×2 max pool. */
 export const SMALL_VGG_CONFIG = [32, 32, "M", 64, 64, "M", 128, "M"] as const;
 
+/** Options of vgg6_bn. */
 export interface SmallVGGOptions extends ModelOptions {
   /** Default 10. */
   numClasses?: number;
@@ -28,9 +29,11 @@ export interface SmallVGGOptions extends ModelOptions {
 
 /** x: [N, inChannels, H, W] with H, W ≥ 8 (28×28 is native) → [N, numClasses]. */
 export class SmallVGG extends Module {
+  /** The convolutions of SMALL_VGG_CONFIG, each followed by batch norm and ReLU, and the max poolings. */
   readonly features: Sequential;
   /** 3×3 after three poolings of a 28×28 image; other sizes are averaged to it (torchvision VGG's AdaptiveAvgPool2d). */
   readonly avgpool: AdaptiveAvgPool2d;
+  /** Dropout and one linear layer: 128 × 3 × 3 features → numClasses. */
   readonly classifier: Sequential;
 
   constructor(opts: SmallVGGOptions = {}) {
@@ -52,6 +55,8 @@ export class SmallVGG extends Module {
   }
 }
 
+/** VGG for small images (28×28 Fashion-MNIST, 32×32 CIFAR): five 3×3 convolutions with batch norm, 151,018 parameters
+ *  at 10 classes on grey images. */
 export const vgg6_bn = (opts: SmallVGGOptions = {}): SmallVGG => deferDefaultInit(() => new SmallVGG(opts));
 
 markKeepsNoTensors(SmallVGG);

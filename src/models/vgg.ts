@@ -15,13 +15,19 @@ import { markKeepsNoTensors } from "../nn/inference-scope.js";
 
 /** Channels of each 3×3 conv, "M" for a 2×2 max pool (torchvision's cfgs). */
 export const VGG_CONFIGS = {
+  /** VGG-11. */
   A: [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
+  /** VGG-13. */
   B: [64, 64, "M", 128, 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
+  /** VGG-16. */
   D: [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"],
+  /** VGG-19. */
   E: [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512, "M"],
 } as const satisfies Record<string, readonly (number | "M")[]>;
+/** A VGG configuration's letter: A (11 layers), B (13), D (16), E (19). */
 export type VGGConfig = keyof typeof VGG_CONFIGS;
 
+/** Options of the VGGs. */
 export interface VGGOptions extends ModelOptions {
   /** Dropout probability in the classifier. Default 0.5. */
   dropout?: number;
@@ -48,10 +54,17 @@ export function makeVGGLayers(cfg: readonly (number | "M")[], batchNorm: boolean
 
 /** x: [N,3,H,W] with H, W ≥ 32 → [N, numClasses]. */
 export class VGG extends Module {
+  /** The convolutions and poolings of the configuration (makeVGGLayers). */
   readonly features: Sequential;
+  /** Average pooling to 7×7. */
   readonly avgpool: AdaptiveAvgPool2d;
+  /** fc 25088 → 4096, ReLU, dropout, fc 4096 → 4096, ReLU, dropout, fc → numClasses. */
   readonly classifier: Sequential;
 
+  /**
+   * @param features The feature extractor (makeVGGLayers).
+   * @param opts Classes, dropout, initialisation and generator.
+   */
   constructor(features: Sequential, opts: VGGOptions = {}) {
     super();
     const numClasses = checkClasses("vgg", opts.numClasses, 1000);
@@ -77,13 +90,21 @@ function vgg(cfg: VGGConfig, batchNorm: boolean, opts: VGGOptions): VGG {
   return (opts.initWeights ?? true) ? deferDefaultInit(build) : build();
 }
 
+/** VGG-11 (Simonyan & Zisserman 2014, configuration A): 132.9 M parameters at 1000 classes. */
 export const vgg11 = (opts: VGGOptions = {}): VGG => vgg("A", false, opts);
+/** VGG-11 with batch norm after each convolution. */
 export const vgg11_bn = (opts: VGGOptions = {}): VGG => vgg("A", true, opts);
+/** VGG-13 (configuration B): 133.0 M parameters. */
 export const vgg13 = (opts: VGGOptions = {}): VGG => vgg("B", false, opts);
+/** VGG-13 with batch norm. */
 export const vgg13_bn = (opts: VGGOptions = {}): VGG => vgg("B", true, opts);
+/** VGG-16 (configuration D): 138.4 M parameters. */
 export const vgg16 = (opts: VGGOptions = {}): VGG => vgg("D", false, opts);
+/** VGG-16 with batch norm. */
 export const vgg16_bn = (opts: VGGOptions = {}): VGG => vgg("D", true, opts);
+/** VGG-19 (configuration E): 143.7 M parameters. */
 export const vgg19 = (opts: VGGOptions = {}): VGG => vgg("E", false, opts);
+/** VGG-19 with batch norm. */
 export const vgg19_bn = (opts: VGGOptions = {}): VGG => vgg("E", true, opts);
 
 markKeepsNoTensors(VGG);
