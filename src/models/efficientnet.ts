@@ -23,10 +23,22 @@ const silu = (): SiLU => new SiLU({ inplace: true });
 /** Mobile inverted bottleneck with squeeze-excitation; x + stochasticDepth(block(x)) when the stride is 1 and the
  *  channels stay. */
 export class MBConv extends Module {
+  /** Expansion (1×1), depthwise k×k, squeeze-excitation and projection (1×1) layers. */
   readonly block: Sequential;
+  /** Drops the residual branch for whole samples while training, with this block's probability. */
   readonly stochastic_depth: StochasticDepth;
+  /** Whether the block adds its input (stride 1 and as many channels out as in). */
   readonly useResConnect: boolean;
 
+  /**
+   * @param inC Input channels.
+   * @param outC Output channels.
+   * @param expandRatio Hidden channels ÷ input channels.
+   * @param kernel Size of the depthwise convolution.
+   * @param stride Stride of the depthwise convolution.
+   * @param sdProb Stochastic-depth probability of this block.
+   * @param generator Source of the initial weights.
+   */
   constructor(inC: number, outC: number, expandRatio: number, kernel: number, stride: number, sdProb: number, generator?: Generator) {
     super();
     this.useResConnect = stride === 1 && inC === outC;
@@ -51,6 +63,7 @@ export class MBConv extends Module {
   }
 }
 
+/** Options of EfficientNet. */
 export interface EfficientNetOptions extends ModelOptions {
   /** Dropout before the classifier. Default 0.2. */
   dropout?: number;
@@ -63,8 +76,11 @@ const B0 = [[1, 3, 1, 32, 16, 1], [6, 3, 2, 16, 24, 2], [6, 5, 2, 24, 40, 2], [6
 
 /** x: [N,3,H,W] → [N, numClasses]. */
 export class EfficientNet extends Module {
+  /** Stem (3×3 convolution, stride 2, 32 channels), the MBConv stages and a 1×1 convolution to 1280 channels. */
   readonly features: Sequential;
+  /** Global average pooling to 1×1. */
   readonly avgpool: AdaptiveAvgPool2d;
+  /** Dropout, then the linear layer 1280 → numClasses. */
   readonly classifier: Sequential;
 
   constructor(opts: EfficientNetOptions = {}) {
@@ -110,6 +126,7 @@ export class EfficientNet extends Module {
   }
 }
 
+/** EfficientNet-B0 (Tan & Le 2019): 5.3 M parameters at 1000 classes. */
 export const efficientnet_b0 = (opts: EfficientNetOptions = {}): EfficientNet => deferDefaultInit(() => new EfficientNet(opts));
 
 markKeepsNoTensors(MBConv, EfficientNet);

@@ -27,7 +27,7 @@ export { ResNet, BasicBlock, Bottleneck, resnet18, resnet34, resnet50, resnet101
 export { SmallResNet, resnet20, resnet56, type SmallResNetOptions } from "./resnet-small.js";
 export { DenseNet, DenseLayer, DenseBlock, Transition, densenet121, densenet161, densenet169, densenet201, type DenseNetOptions } from "./densenet.js";
 export { UNet, DoubleConv, unet, type UNetOptions } from "./unet.js";
-export { MobileNetV2, MobileNetV3, InvertedResidual, InvertedResidualV3, makeDivisible, mobilenet_v2, mobilenet_v3_large, mobilenet_v3_small, type MobileNetV2Options, type MobileNetV3Options } from "./mobilenet.js";
+export { MobileNetV2, MobileNetV3, InvertedResidual, InvertedResidualV3, makeDivisible, mobilenet_v2, mobilenet_v3_large, mobilenet_v3_small, type MobileNetV2Options, type MobileNetV3Options, type V3Row } from "./mobilenet.js";
 export { SqueezeNet, Fire, squeezenet1_1, type SqueezeNetOptions } from "./squeezenet.js";
 export { ShuffleNetV2, ShuffleUnit, shufflenet_v2_x1_0, type ShuffleNetV2Options } from "./shufflenet.js";
 export { EfficientNet, MBConv, efficientnet_b0, type EfficientNetOptions } from "./efficientnet.js";

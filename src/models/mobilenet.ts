@@ -48,9 +48,18 @@ const relu6 = (): ReLU6 => new ReLU6({ inplace: true });
 /** MobileNetV2's inverted residual: 1×1 expansion (unless t = 1), 3×3 depthwise (carrying the stride), 1×1 linear
  *  projection + BN; x + block(x) when the stride is 1 and the channels stay. */
 export class InvertedResidual extends Module {
+  /** Expansion (unless t = 1), depthwise and projection layers, with their batch norms. */
   readonly conv: Sequential;
+  /** Whether the block adds its input (stride 1 and as many channels out as in). */
   readonly useResConnect: boolean;
 
+  /**
+   * @param inp Input channels.
+   * @param oup Output channels.
+   * @param stride Stride of the depthwise convolution.
+   * @param expandRatio Hidden channels ÷ input channels (t).
+   * @param generator Source of the initial weights.
+   */
   constructor(inp: number, oup: number, stride: number, expandRatio: number, generator?: Generator) {
     super();
     const hidden = Math.round(inp * expandRatio);
@@ -71,6 +80,7 @@ export class InvertedResidual extends Module {
   }
 }
 
+/** Options of MobileNetV2. */
 export interface MobileNetV2Options extends ModelOptions {
   /** Scales every layer's channels (rounded to multiples of 8). Default 1. */
   widthMult?: number;
@@ -83,8 +93,11 @@ const V2_SETTING = [[1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2], 
 
 /** x: [N,3,H,W] → [N, numClasses]; any H, W ≥ 1 (five stride-2 stages, then global average pooling). */
 export class MobileNetV2 extends Module {
+  /** The stem, the inverted residual stages and the last 1×1 convolution to lastChannel. */
   readonly features: Sequential;
+  /** Dropout, then the linear layer lastChannel → numClasses. */
   readonly classifier: Sequential;
+  /** Channels of the last convolution: 1280 × max(1, widthMult), a multiple of 8. */
   readonly lastChannel: number;
 
   constructor(opts: MobileNetV2Options = {}) {
@@ -117,14 +130,21 @@ export class MobileNetV2 extends Module {
 
 /** One row of MobileNetV3's tables 1 and 2: input, kernel, expanded and output channels, squeeze-excitation, hard
  *  swish (else ReLU), stride, dilation. */
-type V3Row = readonly [inC: number, kernel: number, expanded: number, outC: number, se: boolean, hs: boolean, stride: number];
+export type V3Row = readonly [inC: number, kernel: number, expanded: number, outC: number, se: boolean, hs: boolean, stride: number];
 
 /** MobileNetV3's bottleneck: 1×1 expansion (when the channels grow), k×k depthwise, squeeze-excitation with a hard
  *  sigmoid gate (some rows), 1×1 linear projection; x + block(x) when the stride is 1 and the channels stay. */
 export class InvertedResidualV3 extends Module {
+  /** Expansion, depthwise, squeeze-excitation and projection layers. */
   readonly block: Sequential;
+  /** Whether the block adds its input (stride 1 and as many channels out as in). */
   readonly useResConnect: boolean;
 
+  /**
+   * @param row The block's row of the architecture's table.
+   * @param width The width multiplier.
+   * @param generator Source of the initial weights.
+   */
   constructor(row: V3Row, width: number, generator?: Generator) {
     super();
     const [inC, k, exp, outC] = [makeDivisible(row[0] * width), row[1], makeDivisible(row[2] * width), makeDivisible(row[3] * width)];
@@ -165,6 +185,7 @@ const V3_SMALL: readonly V3Row[] = [
   [96, 5, 576, 96, true, true, 1], [96, 5, 576, 96, true, true, 1],
 ];
 
+/** Options of MobileNetV3 large and small. */
 export interface MobileNetV3Options extends ModelOptions {
   /** Scales every layer's channels (rounded to multiples of 8). Default 1. */
   widthMult?: number;
@@ -174,8 +195,11 @@ export interface MobileNetV3Options extends ModelOptions {
 
 /** x: [N,3,H,W] → [N, numClasses]. */
 export class MobileNetV3 extends Module {
+  /** The stem, the bottlenecks and the last 1×1 convolution. */
   readonly features: Sequential;
+  /** Global average pooling to 1×1. */
   readonly avgpool: AdaptiveAvgPool2d;
+  /** Linear, hard swish, dropout, linear → numClasses. */
   readonly classifier: Sequential;
 
   constructor(arch: "large" | "small", opts: MobileNetV3Options = {}) {
@@ -206,8 +230,11 @@ export class MobileNetV3 extends Module {
   }
 }
 
+/** MobileNetV2 (Sandler et al. 2018): 3.5 M parameters at 1000 classes. */
 export const mobilenet_v2 = (opts: MobileNetV2Options = {}): MobileNetV2 => deferDefaultInit(() => new MobileNetV2(opts));
+/** MobileNetV3-Large (Howard et al. 2019): 5.5 M parameters at 1000 classes. */
 export const mobilenet_v3_large = (opts: MobileNetV3Options = {}): MobileNetV3 => deferDefaultInit(() => new MobileNetV3("large", opts));
+/** MobileNetV3-Small: 2.5 M parameters at 1000 classes. */
 export const mobilenet_v3_small = (opts: MobileNetV3Options = {}): MobileNetV3 => deferDefaultInit(() => new MobileNetV3("small", opts));
 
 markKeepsNoTensors(InvertedResidual, InvertedResidualV3, MobileNetV2, MobileNetV3);

@@ -39,8 +39,11 @@ export class BottleneckTransform extends Sequential {
 
 /** relu(proj(x) + f(x)), proj a strided 1×1 conv + BN where the shape changes, else the identity. */
 export class ResBottleneckBlock extends Module {
+  /** Strided 1×1 convolution + batch norm matching the shortcut to the output, or null for the identity. */
   readonly proj: Conv2dNormActivation | null;
+  /** The residual branch: 1×1, grouped 3×3 (with the stride), squeeze-excitation, 1×1. */
   readonly f: BottleneckTransform;
+  /** ReLU after the sum. */
   readonly activation: ReLU;
 
   constructor(widthIn: number, widthOut: number, stride: number, groupWidth: number, seRatio: number | null, generator?: Generator) {
@@ -70,22 +73,31 @@ export class AnyStage extends Sequential {
 /** A RegNet's stages: torchvision's BlockParams.from_init_params, evaluated (the quantised widths are fixed numbers, so
  *  they are listed as VGG's configs are rather than recomputed in float32). */
 export interface RegNetConfig {
+  /** Blocks in each stage. */
   depths: readonly number[];
+  /** Output channels of each stage. */
   widths: readonly number[];
+  /** Channels per group of the 3×3 convolutions. */
   groupWidth: number;
+  /** Squeeze-excitation's reduction ratio, or null for none. */
   seRatio: number | null;
 }
 
 /** regnet_y_400mf: from_init_params(depth 16, w_0 48, w_a 27.89, w_m 2.09, group width 8, SE 0.25). */
 export const REGNET_Y_400MF: RegNetConfig = { depths: [1, 3, 6, 6], widths: [48, 104, 208, 440], groupWidth: 8, seRatio: 0.25 };
 
+/** Options of RegNet: the ones every zoo model takes. */
 export type RegNetOptions = ModelOptions;
 
 /** x: [N,3,H,W] → [N, numClasses]. */
 export class RegNet extends Module {
+  /** Stem: 3×3 convolution, stride 2, 32 channels, batch norm, ReLU. */
   readonly stem: SimpleStemIN;
+  /** The stages (torchvision's trunk_output.block1 … block4). */
   readonly trunk_output: Sequential;
+  /** Global average pooling to 1×1. */
   readonly avgpool: AdaptiveAvgPool2d;
+  /** The classifier: the last stage's channels → numClasses. */
   readonly fc: Linear;
 
   constructor(cfg: RegNetConfig, opts: RegNetOptions = {}) {

@@ -24,10 +24,19 @@ const pointwise = (inC: number, outC: number, generator?: Generator): Conv2d => 
  *  1×1); stride 2: branch1 (depthwise 3×3, 1×1) and branch2 both see the whole input. Then concatenation and a
  *  channel shuffle with 2 groups. */
 export class ShuffleUnit extends Module {
+  /** Depthwise 3×3 (stride 2) and 1×1 convolution for the stride-2 unit; empty at stride 1. */
   readonly branch1: Sequential;
+  /** 1×1, depthwise 3×3 and 1×1 convolutions with batch norms and ReLUs. */
   readonly branch2: Sequential;
+  /** 1 or 2. */
   readonly stride: number;
 
+  /**
+   * @param inp Input channels.
+   * @param oup Output channels.
+   * @param stride 1 (channel split) or 2 (downsampling).
+   * @param generator Source of the initial weights.
+   */
   constructor(inp: number, oup: number, stride: number, generator?: Generator) {
     super();
     const branch = Math.floor(oup / 2);
@@ -60,18 +69,31 @@ export class ShuffleUnit extends Module {
   }
 }
 
+/** Options of ShuffleNetV2: the ones every zoo model takes. */
 export type ShuffleNetV2Options = ModelOptions;
 
 /** x: [N,3,H,W] → [N, numClasses]. */
 export class ShuffleNetV2 extends Module {
+  /** Stem: 3×3 convolution, stride 2, batch norm, ReLU. */
   readonly conv1: Sequential;
+  /** 3×3 max pooling, stride 2. */
   readonly maxpool: MaxPool2d;
+  /** Stage 2: a stride-2 unit, then stride-1 units. */
   readonly stage2: Sequential;
+  /** Stage 3. */
   readonly stage3: Sequential;
+  /** Stage 4. */
   readonly stage4: Sequential;
+  /** 1×1 convolution to the last width, batch norm, ReLU. */
   readonly conv5: Sequential;
+  /** The classifier: the last width → numClasses, after global average pooling. */
   readonly fc: Linear;
 
+  /**
+   * @param repeats Units in stages 2, 3 and 4.
+   * @param channels Output channels of the stem, of stages 2–4 and of conv5.
+   * @param opts Classes and generator.
+   */
   constructor(repeats: readonly [number, number, number], channels: readonly [number, number, number, number, number], opts: ShuffleNetV2Options = {}) {
     super();
     const numClasses = checkClasses("shufflenet_v2", opts.numClasses, 1000);
@@ -100,6 +122,7 @@ export class ShuffleNetV2 extends Module {
   }
 }
 
+/** ShuffleNetV2 ×1.0 (Ma et al. 2018): 2.3 M parameters at 1000 classes. */
 export const shufflenet_v2_x1_0 = (opts: ShuffleNetV2Options = {}): ShuffleNetV2 => new ShuffleNetV2([4, 8, 4], [24, 116, 232, 464, 1024], opts);
 
 markKeepsNoTensors(ShuffleUnit, ShuffleNetV2);

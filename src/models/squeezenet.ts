@@ -17,13 +17,26 @@ import { markKeepsNoTensors } from "../nn/inference-scope.js";
 
 /** squeeze (1×1) + ReLU, then [expand1x1 + ReLU, expand3x3 + ReLU] concatenated along the channels. */
 export class Fire extends Module {
+  /** 1×1 convolution to squeezePlanes channels. */
   readonly squeeze: Conv2d;
+  /** ReLU after squeeze. */
   readonly squeeze_activation: ReLU;
+  /** 1×1 expansion. */
   readonly expand1x1: Conv2d;
+  /** ReLU after expand1x1. */
   readonly expand1x1_activation: ReLU;
+  /** 3×3 expansion (padding 1). */
   readonly expand3x3: Conv2d;
+  /** ReLU after expand3x3. */
   readonly expand3x3_activation: ReLU;
 
+  /**
+   * @param inplanes Input channels.
+   * @param squeezePlanes Channels of the squeeze layer.
+   * @param expand1x1Planes Output channels of the 1×1 expansion.
+   * @param expand3x3Planes Output channels of the 3×3 expansion.
+   * @param generator Source of the initial weights.
+   */
   constructor(inplanes: number, squeezePlanes: number, expand1x1Planes: number, expand3x3Planes: number, generator?: Generator) {
     super();
     this.squeeze = this.registerModule("squeeze", new Conv2d(inplanes, squeezePlanes, 1, { generator }));
@@ -40,6 +53,7 @@ export class Fire extends Module {
   }
 }
 
+/** Options of SqueezeNet. */
 export interface SqueezeNetOptions extends ModelOptions {
   /** Dropout before the final conv. Default 0.5. */
   dropout?: number;
@@ -47,7 +61,9 @@ export interface SqueezeNetOptions extends ModelOptions {
 
 /** x: [N,3,H,W] → [N, numClasses]; H, W ≥ 17 (a 3×3 stride-2 conv and three ceil-mode 3×3 stride-2 pools). */
 export class SqueezeNet extends Module {
+  /** 3×3 convolution (stride 2), ReLU, then Fire modules between three 3×3 max poolings: 512 channels. */
   readonly features: Sequential;
+  /** Dropout, 1×1 convolution to numClasses, ReLU, global average pooling. */
   readonly classifier: Sequential;
 
   constructor(opts: SqueezeNetOptions = {}) {
@@ -79,6 +95,7 @@ export class SqueezeNet extends Module {
   }
 }
 
+/** SqueezeNet 1.1 (Iandola et al. 2016, torchvision's 1.1): 1.2 M parameters at 1000 classes. */
 export const squeezenet1_1 = (opts: SqueezeNetOptions = {}): SqueezeNet => deferDefaultInit(() => new SqueezeNet(opts));
 
 markKeepsNoTensors(Fire, SqueezeNet);
