@@ -4,6 +4,8 @@ import "./autograd/backward.js";
 export { Tensor, isTensor, type NestedArray, type TensorLike } from "./tensor/tensor.js";
 export type { DType, DataArray } from "./tensor/dtype.js";
 export type { Shape } from "./tensor/shape.js";
+export type { GradFn } from "./tensor/grad-fn.js";
+export type { Storage } from "./tensor/storage.js";
 export {
   tensor, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye,
   rand, randn, randint, randperm, setMaxElements, getMaxElements, type TensorOptions, type RandomOptions, type NumericArray,

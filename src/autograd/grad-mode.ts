@@ -2,6 +2,7 @@
 
 let enabled = true;
 
+/** Whether operations record the graph for backward now (false inside noGrad). */
 export function isGradEnabled(): boolean {
   return enabled;
 }

@@ -9,12 +9,17 @@ import { ShapeError, ValueError } from "../errors.js";
 /** Typed arrays of numbers other than the two float dtypes; tensor() converts them. */
 export type NumericArray = Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array;
 
+/** Options of the creation functions. */
 export interface TensorOptions {
+  /** Element type (default float32). */
   dtype?: DType;
+  /** Whether gradients flow to the new tensor (a leaf); default false. */
   requiresGrad?: boolean;
 }
 
+/** Options of the random creation functions. */
 export interface RandomOptions extends TensorOptions {
+  /** Source of the random numbers; the global default generator if omitted. */
   generator?: Generator;
 }
 
@@ -72,11 +77,17 @@ function filled(op: string, shape: Shape, value: number, opts: TensorOptions): T
   return new Tensor(data, s, opts.requiresGrad ?? false);
 }
 
+/** A tensor of `shape` filled with `value` (torch.full). */
 export const full = (shape: Shape, value: number, opts: TensorOptions = {}): Tensor => filled("full", shape, value, opts);
+/** A tensor of `shape` filled with 0. */
 export const zeros = (shape: Shape, opts: TensorOptions = {}): Tensor => filled("zeros", shape, 0, opts);
+/** A tensor of `shape` filled with 1. */
 export const ones = (shape: Shape, opts: TensorOptions = {}): Tensor => filled("ones", shape, 1, opts);
+/** Zeros with t's shape and dtype. */
 export const zerosLike = (t: Tensor, opts: TensorOptions = {}): Tensor => filled("zerosLike", t.shape, 0, { dtype: t.dtype, ...opts });
+/** Ones with t's shape and dtype. */
 export const onesLike = (t: Tensor, opts: TensorOptions = {}): Tensor => filled("onesLike", t.shape, 1, { dtype: t.dtype, ...opts });
+/** `value` everywhere, with t's shape and dtype. */
 export const fullLike = (t: Tensor, value: number, opts: TensorOptions = {}): Tensor => filled("fullLike", t.shape, value, { dtype: t.dtype, ...opts });
 
 /** Values start, start+step, … below end (like torch.arange); arange(n) is 0..n-1. */
@@ -91,6 +102,7 @@ export function arange(start: number, end?: number, step = 1, opts: TensorOption
   return new Tensor(data, [n], opts.requiresGrad ?? false);
 }
 
+/** `steps` values evenly spaced from start to end, both included (torch.linspace). */
 export function linspace(start: number, end: number, steps: number, opts: TensorOptions = {}): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new ValueError(`linspace: steps must be an integer ≥ 0, got ${steps}`);
   if (!Number.isFinite(start) || !Number.isFinite(end)) throw new ValueError(`linspace: start ${start} and end ${end} must be finite`);
@@ -102,6 +114,7 @@ export function linspace(start: number, end: number, steps: number, opts: Tensor
   return new Tensor(data, [steps], opts.requiresGrad ?? false);
 }
 
+/** The n×m identity matrix: ones on the diagonal (m defaults to n). */
 export function eye(n: number, m: number | null = n, opts: TensorOptions = {}): Tensor {
   if (m === null) m = n;
   const t = filled("eye", [n, m], 0, opts);

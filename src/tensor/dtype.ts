@@ -5,7 +5,9 @@ import { activeBufferPool } from "./buffer-pool.js";
 import { fmtShape, type Shape } from "./shape.js";
 import { ValueError } from "../errors.js";
 
+/** Element type of a tensor. */
 export type DType = "float32" | "float64";
+/** The typed array holding a tensor's values: Float32Array or Float64Array. */
 export type DataArray = Float32Array | Float64Array;
 
 /** 2^30 elements (4 GiB of float32): above any zoo model's tensors at the usual batch sizes (VGG's largest activation,

@@ -4,8 +4,11 @@ import type { Tensor } from "./tensor.js";
 
 /** How one op sends the gradient of its output back to its inputs (null where an input gets none). */
 export interface GradFn {
+  /** The op's name ("conv2d", "add"…), as PyTorch's grad_fn names its backward. */
   readonly name: string;
+  /** The tensors the op read, in order: the gradient goes back to these. */
   readonly inputs: readonly Tensor[];
+  /** The gradients of the inputs, given the gradient of the output. */
   backward(grad: Tensor): readonly (Tensor | null)[];
   /** The op's settings (stride, padding, dims…), kept so the tape can be read back as a graph (ONNX export). */
   readonly attrs?: Readonly<Record<string, unknown>>;

@@ -13,6 +13,7 @@ export class Generator {
     this.manualSeed(seed);
   }
 
+  /** Reseed: the same seed gives the same sequence. */
   manualSeed(seed: number): this {
     let x = (Math.floor(seed) >>> 0) ^ 0x9e3779b9;
     const next = (): number => {
@@ -75,6 +76,7 @@ export class Generator {
     return this.spare === null ? words : [...words, this.spare];
   }
 
+  /** Restore a state saved by getState: the sequence continues from there. */
   setState(state: readonly number[]): void {
     if (state.length !== 4 && state.length !== 5) throw new ValueError(`Generator.setState: expected 4 or 5 numbers from getState(), got ${state.length}`);
     [this.s0, this.s1, this.s2, this.s3] = state.slice(0, 4).map((v) => v | 0) as [number, number, number, number];

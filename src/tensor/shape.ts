@@ -1,6 +1,7 @@
 // Shape arithmetic shared by every op: sizes, contiguous strides, broadcasting, dim normalisation, argument checks.
 import { ShapeError, ValueError } from "../errors.js";
 
+/** A tensor's shape: the size of each dimension. */
 export type Shape = readonly number[];
 
 /** Number of elements of a shape (1 for a scalar []). */

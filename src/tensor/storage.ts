@@ -5,8 +5,11 @@ import type { DataArray, DType } from "./dtype.js";
 import { dtypeOf } from "./dtype.js";
 import { ValueError } from "../errors.js";
 
+/** A tensor's memory, shared by a tensor and its reshape-like views: a typed array, or nothing for a meta tensor. */
 export class Storage {
+  /** Element type. */
   readonly dtype: DType;
+  /** Number of elements. */
   readonly length: number;
   private array: DataArray | null;
 

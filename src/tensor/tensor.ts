@@ -10,15 +10,22 @@ import { DTypeError, GradError, ShapeError, ValueError } from "../errors.js";
 import { formatTensor } from "./format.js";
 
 export type Scalar = number;
+/** A tensor or a plain number, as ops take them for their operands. */
 export type TensorLike = Tensor | number;
+/** Numbers in nested arrays, as tensor() takes them: 3, [1, 2], [[1, 2], [3, 4]]. */
 export type NestedArray = number | NestedArray[];
 
+/** An n-dimensional array of float32 or float64 values with a shape, row-major and contiguous, and an autograd record
+ *  (requiresGrad, grad, gradFn). Made by tensor(), zeros(), randn() and the ops; its methods are the ops (x.add(y),
+ *  x.conv2d(w)…). */
 export class Tensor {
   /** The memory, shared between a tensor and its reshape-like views. */
   readonly storage: Storage;
+  /** Size of each dimension. */
   readonly shape: readonly number[];
   /** Row-major strides in elements (tensors are always contiguous). */
   readonly strides: readonly number[];
+  /** Element type. */
   readonly dtype: DType;
   /** Whether gradients flow to this tensor; set on leaves by the user, on results by the ops. */
   requiresGrad = false;
@@ -56,6 +63,7 @@ export class Tensor {
     return this.storage.isMeta;
   }
 
+  /** Number of elements (the product of the shape). */
   get size(): number {
     return this.storage.length;
   }
@@ -63,6 +71,7 @@ export class Tensor {
   numel(): number {
     return this.storage.length;
   }
+  /** Number of dimensions. */
   get ndim(): number {
     return this.shape.length;
   }
@@ -138,6 +147,7 @@ export class Tensor {
     return this.values();
   }
 
+  /** The values, formatted as PyTorch prints a tensor. */
   toString(): string {
     return formatTensor(this);
   }
@@ -147,6 +157,7 @@ export class Tensor {
 
 }
 
+/** Whether x is a Tensor. */
 export function isTensor(x: unknown): x is Tensor {
   return x instanceof Tensor;
 }
