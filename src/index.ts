@@ -28,7 +28,9 @@ export { isclose, allclose, type CloseOptions } from "./ops/elementwise.js";
 export { matmul } from "./ops/matmul.js";
 export * from "./ops/arithmetic.js";
 export { setBackend, getBackend, listBackends, registerBackend, kernelFallbacks } from "./backends/registry.js";
-export type { Backend, Kernels, KernelName, ConvGeometry, PoolGeometry, MatmulParams } from "./backends/backend.js";
+export type {
+  Backend, Kernels, KernelName, ConvGeometry, PoolGeometry, MatmulParams, AvgPoolOptions, UnaryOp, BinaryOp, ReduceOp, ArgReduceOp, PoolMode,
+} from "./backends/backend.js";
 export * as nn from "./nn/index.js";
 export * as models from "./models/index.js";
 export * as io from "./io/index.js";

@@ -6,25 +6,73 @@ import type { DataArray } from "../tensor/dtype.js";
 /** Geometry of a 2-D convolution x:[n,cIn,h,w] * w:[cOut,cIn/groups,kh,kw] → y:[n,cOut,outH,outW].
  *  Positions outside the input (padding) read as zero; bottom/right padding is implied by outH/outW. */
 export interface ConvGeometry {
-  n: number; cIn: number; h: number; w: number;
-  cOut: number; kh: number; kw: number;
-  strideH: number; strideW: number;
-  padTop: number; padLeft: number;
-  dilationH: number; dilationW: number;
+  /** Batch size. */
+  n: number;
+  /** Input channels. */
+  cIn: number;
+  /** Input height. */
+  h: number;
+  /** Input width. */
+  w: number;
+  /** Output channels. */
+  cOut: number;
+  /** Kernel height. */
+  kh: number;
+  /** Kernel width. */
+  kw: number;
+  /** Vertical stride. */
+  strideH: number;
+  /** Horizontal stride. */
+  strideW: number;
+  /** Zero rows above the input. */
+  padTop: number;
+  /** Zero columns left of the input. */
+  padLeft: number;
+  /** Vertical spacing of the kernel's taps. */
+  dilationH: number;
+  /** Horizontal spacing of the kernel's taps. */
+  dilationW: number;
+  /** Channel groups: each sees cIn/groups input channels and makes cOut/groups outputs. */
   groups: number;
-  outH: number; outW: number;
+  /** Output height. */
+  outH: number;
+  /** Output width. */
+  outW: number;
 }
 
 /** Geometry of a 2-D pooling window over x:[n,c,h,w] → y:[n,c,outH,outW]. */
 export interface PoolGeometry {
-  n: number; c: number; h: number; w: number;
-  kh: number; kw: number;
-  strideH: number; strideW: number;
-  padTop: number; padLeft: number;
-  dilationH: number; dilationW: number;
-  outH: number; outW: number;
+  /** Batch size. */
+  n: number;
+  /** Channels. */
+  c: number;
+  /** Input height. */
+  h: number;
+  /** Input width. */
+  w: number;
+  /** Window height. */
+  kh: number;
+  /** Window width. */
+  kw: number;
+  /** Vertical stride. */
+  strideH: number;
+  /** Horizontal stride. */
+  strideW: number;
+  /** Padded rows above the input. */
+  padTop: number;
+  /** Padded columns left of the input. */
+  padLeft: number;
+  /** Vertical spacing of the window's taps. */
+  dilationH: number;
+  /** Horizontal spacing of the window's taps. */
+  dilationW: number;
+  /** Output height. */
+  outH: number;
+  /** Output width. */
+  outW: number;
 }
 
+/** How average pooling divides. */
 export interface AvgPoolOptions {
   /** Count padded zeros in the divisor (PyTorch count_include_pad). */
   countIncludePad: boolean;
@@ -36,11 +84,25 @@ export interface AvgPoolOptions {
  *  A[b] starts at b*aBatchStride and is [m,k] row-major, or [k,m] when transA; B likewise [k,n] or [n,k] when transB.
  *  A batch stride of 0 broadcasts that operand over the batch. */
 export interface MatmulParams {
-  batch: number; m: number; n: number; k: number;
-  aBatchStride: number; bBatchStride: number;
-  transA: boolean; transB: boolean;
+  /** Number of products. */
+  batch: number;
+  /** Rows of each product. */
+  m: number;
+  /** Columns of each product. */
+  n: number;
+  /** The shared dimension. */
+  k: number;
+  /** Elements between consecutive A matrices (0: one A for the whole batch). */
+  aBatchStride: number;
+  /** Elements between consecutive B matrices (0: one B for the whole batch). */
+  bBatchStride: number;
+  /** A is stored [k,m] (transposed). */
+  transA: boolean;
+  /** B is stored [n,k] (transposed). */
+  transB: boolean;
 }
 
+/** The element-wise functions of the unary kernel (reluMask and leakyReluGrad: the activations' derivatives). */
 export type UnaryOp =
   | "neg" | "exp" | "log" | "sqrt" | "rsqrt" | "abs" | "sign" | "sin" | "cos" | "tanh" | "sigmoid"
   | "relu" | "leakyRelu" | "square" | "reciprocal" | "floor" | "ceil" | "round" | "log1p" | "expm1"
@@ -52,13 +114,17 @@ export type BinaryOp =
   | "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum"
   | "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "reluGrad";
 
+/** The reductions of the reduce kernel. */
 export type ReduceOp = "sum" | "max" | "min" | "prod";
+/** The index reductions of the argReduce kernel. */
 export type ArgReduceOp = "argmax" | "argmin";
+/** What a pooling window keeps: its maximum, minimum or average. */
 export type PoolMode = "max" | "min" | "avg";
 
 /** Every kernel. Outputs are the last argument and are fully overwritten unless stated otherwise. */
 export interface Kernels {
   // --- memory ---
+  /** y[i] = value. */
   fill(y: DataArray, value: number): void;
   /** dst[dstOffset + Σ i_d·dstStrides_d] (+)= src[srcOffset + Σ i_d·srcStrides_d] over every index of `shape`.
    *  Covers permute, slicing with steps (also negative), expand (stride 0), cat and their gradients. */
@@ -80,6 +146,7 @@ export interface Kernels {
   where(cond: DataArray, a: DataArray, b: DataArray, y: DataArray): void;
 
   // --- reductions over the middle axis of an [outer, size, inner] view ---
+  /** y[o, i] = op over s of x[o, s, i]. */
   reduce(op: ReduceOp, x: DataArray, outer: number, size: number, inner: number, y: DataArray): void;
   /** Index (as a float) of the first max/min along the axis; NaN counts as the max, like PyTorch. */
   argReduce(op: ArgReduceOp, x: DataArray, outer: number, size: number, inner: number, y: DataArray): void;
@@ -87,6 +154,7 @@ export interface Kernels {
   softmax(x: DataArray, outer: number, size: number, inner: number, log: boolean, y: DataArray): void;
 
   // --- linear algebra ---
+  /** out = A · B for each of the batch's matrices (see MatmulParams). */
   matmul(a: DataArray, b: DataArray, out: DataArray, p: MatmulParams): void;
 
   // --- convolution ---
@@ -104,11 +172,13 @@ export interface Kernels {
   avgPool2dBackward(dy: DataArray, g: PoolGeometry, avg: AvgPoolOptions, dx: DataArray): void;
   /** Adaptive pooling: window i covers [floor(i*h/outH), ceil((i+1)*h/outH)). */
   adaptivePool2d(mode: "max" | "avg", x: DataArray, planes: number, h: number, w: number, outH: number, outW: number, y: DataArray, indices: Int32Array | null): void;
+  /** Gradient of adaptive average pooling: spreads dy over each window. */
   adaptiveAvgPool2dBackward(dy: DataArray, planes: number, h: number, w: number, outH: number, outW: number, dx: DataArray): void;
 
   // --- resampling ---
   /** Bilinear interpolation of each [h,w] plane to [outH,outW]; src coordinate = alignCorners ? i*(in-1)/(out-1) : (i+0.5)*scale-0.5 clamped at 0. */
   bilinear2d(x: DataArray, planes: number, h: number, w: number, outH: number, outW: number, alignCorners: boolean, scaleH: number, scaleW: number, y: DataArray): void;
+  /** Gradient of bilinear2d: each output's gradient back to its four source pixels, with the same weights. */
   bilinear2dBackward(dy: DataArray, planes: number, h: number, w: number, outH: number, outW: number, alignCorners: boolean, scaleH: number, scaleW: number, dx: DataArray): void;
 
   // --- normalisation ---
@@ -123,9 +193,12 @@ export interface Kernels {
   channelNormBackward(x: DataArray, g: DataArray, n: number, c: number, hw: number, mean: DataArray, invStd: DataArray, weight: DataArray | null, training: boolean, dx: DataArray | null, sumG: DataArray, sumGXhat: DataArray): void;
 }
 
+/** The name of a kernel ("conv2d", "matmul"…). */
 export type KernelName = keyof Kernels;
 
+/** A backend: a name and the kernels it runs (registerBackend, setBackend). */
 export interface Backend {
+  /** Its name for setBackend ("js", "wasm"). */
   readonly name: string;
   /** The kernels this backend implements; missing ones run on the reference backend. */
   readonly kernels: Partial<Kernels>;

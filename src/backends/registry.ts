@@ -23,6 +23,7 @@ function active(): Backend {
   return current;
 }
 
+/** Make a backend available to setBackend under its name. */
 export function registerBackend(backend: Backend): void {
   backends.set(backend.name, backend);
 }
@@ -34,10 +35,12 @@ export function setBackend(name: string): void {
   current = b;
 }
 
+/** The backend that runs the kernels now. */
 export function getBackend(): Backend {
   return active();
 }
 
+/** The names of the registered backends. */
 export function listBackends(): string[] {
   return [...backends.keys()];
 }

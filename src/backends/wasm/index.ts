@@ -16,6 +16,7 @@ import {
 
 export type { WasmStats } from "./runtime.js";
 
+/** Options of initWasm. */
 export interface WasmInitOptions {
   /** Threads to compute on, the calling one included (default: all cores, at most 8; 1 without SharedArrayBuffer). */
   threads?: number;
@@ -25,6 +26,7 @@ export interface WasmInitOptions {
   select?: boolean;
 }
 
+/** What the wasm backend runs with (wasmInfo, initWasm's result). */
 export interface WasmInfo {
   /** Whether initWasm has run and the backend is registered. */
   ready: boolean;

@@ -106,7 +106,14 @@ self.onmessage = (e) => { const d = e.data; startLoop(d.module, d.memory, d.tid,
 export interface RuntimeOptions { threads: number; relaxed: boolean }
 
 /** Time spent copying between JS arrays and the wasm memory, and in whole kernel calls. */
-export interface WasmStats { calls: number; copyMs: number; totalMs: number }
+export interface WasmStats {
+  /** Kernel calls since the last reset. */
+  calls: number;
+  /** Milliseconds spent copying arrays into and out of the wasm memory. */
+  copyMs: number;
+  /** Milliseconds spent in kernel calls, copies included. */
+  totalMs: number;
+}
 
 export class WasmRuntime {
   readonly memory: WebAssembly.Memory;
