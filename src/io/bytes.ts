@@ -3,6 +3,7 @@ import { FormatError } from "../errors.js";
 
 /** Options every loader takes. `name` (a file name) goes into error messages. */
 export interface LoadOptions {
+  /** The file's name, for messages. */
   name?: string;
 }
 

@@ -4,9 +4,9 @@
 export { loadSafetensors, saveSafetensors, MAX_HEADER_BYTES, type SafetensorsContents } from "./safetensors.js";
 export { loadPth, readPthTree, type PthOptions, type PthValue } from "./pth.js";
 export { savePth } from "./pth-save.js";
-export { unpickle, ALLOWED_GLOBALS } from "./pickle.js";
+export { unpickle, ALLOWED_GLOBALS, PyTuple, PyDict, PyGlobal, PyCall, PyPersistent, type PyValue } from "./pickle.js";
 export { loadOnnx, OnnxModel, type OnnxImportOptions, type OnnxIO } from "./onnx-import.js";
 export { exportOnnx, OnnxExportError, EXPORT_OPSET, type OnnxExportOptions } from "./onnx-export.js";
-export { IntTensor, type Value as OnnxValue } from "./onnx-tensor.js";
+export { IntTensor, type IntDType, type Value as OnnxValue } from "./onnx-tensor.js";
 export type { StateDict } from "./state-dict.js";
 export type { LoadOptions } from "./bytes.js";

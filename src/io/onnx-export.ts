@@ -11,8 +11,10 @@ import { OnnxExportError, producer, type OnnxAttr, type OnnxEmitter } from "../o
 import { AttrType, DataType, encodeModel, type AttributeProto, type NodeProto, type TensorProto, type ValueInfoProto } from "./onnx-proto.js";
 import { intTensorToProto, tensorToProto } from "./onnx-tensor.js";
 
+/** The opset version exportOnnx writes. */
 export const EXPORT_OPSET = 13;
 
+/** Options of exportOnnx. */
 export interface OnnxExportOptions {
   /** Graph input names (default input, or input_0, input_1… for several). */
   inputNames?: string[];

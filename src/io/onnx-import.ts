@@ -48,17 +48,24 @@ class ParamGroup extends Module<[], never> {
 
 /** Description of one graph input or output: name, element type and shape (null for a symbolic dim). */
 export interface OnnxIO {
+  /** The value's name in the graph. */
   name: string;
+  /** ONNX's element type name ("FLOAT", "INT64"…). */
   elemType: string;
+  /** Its dimensions, null for a symbolic one (a batch size); null when the file gives no shape. */
   shape: (number | null)[] | null;
 }
 
 /** A runnable, differentiable convkit module built from an ONNX graph. Starts in eval mode (ONNX graphs are
  *  inference graphs); train() makes BatchNormalization use batch statistics and Dropout drop. */
 export class OnnxModel extends Module<Tensor[], Tensor> {
+  /** The graph's inputs (initializers excluded), in the order forward takes them. */
   readonly inputs: OnnxIO[];
+  /** The graph's outputs, in the order forward returns them. */
   readonly outputs: OnnxIO[];
+  /** The default domain's opset version the file declares. */
   readonly opset: number;
+  /** The producer_name the file records (e.g. "pytorch", "convkit"). */
   readonly producer: string;
   /** The file's metadata_props as key → value (empty when it has none). */
   readonly metadata: Readonly<Record<string, string>>;
@@ -79,6 +86,8 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
   /** Buffers of dropped values, reused by later nodes and later runs when nothing is recorded (inference). */
   private readonly pool = new BufferPool();
 
+  /** Build from a decoded ModelProto; loadOnnx(bytes) reads the file.
+   *  @internal */
   constructor(model: ModelProto, opts: OnnxImportOptions = {}) {
     super();
     const file = opts.name;

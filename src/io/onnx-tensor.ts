@@ -9,13 +9,21 @@ export type IntDType = "int64" | "int32" | "int16" | "int8" | "uint8" | "uint16"
 
 /** An integer tensor: shapes, indices, axes. Values are exact integers stored as doubles. */
 export class IntTensor {
+  /** Number of elements. */
   readonly size: number;
+  /**
+   * @param data The values, exact integers as doubles, row-major.
+   * @param shape Size of each dimension.
+   * @param dtype The ONNX integer type they came as.
+   */
   constructor(readonly data: Float64Array, readonly shape: readonly number[], readonly dtype: IntDType = "int64") {
     this.size = data.length;
   }
+  /** Number of dimensions. */
   get ndim(): number {
     return this.shape.length;
   }
+  /** The values as a plain array. */
   toArray(): number[] {
     return [...this.data];
   }

@@ -5,30 +5,44 @@ import { formatError } from "./bytes.js";
 
 /** A Python tuple (kept distinct from a list). */
 export class PyTuple {
+  /** @param items The tuple's elements. */
   constructor(readonly items: readonly PyValue[]) {}
 }
 /** A Python dict (or OrderedDict) with str/int keys, in insertion order. */
 export class PyDict {
+  /** The entries, in insertion order. */
   readonly map = new Map<string | number, PyValue>();
   /** State set by BUILD (an OrderedDict's `_metadata`), kept but unused. */
   state: PyValue = null;
 }
 /** An allowed global (a class or function), resolved by name. */
 export class PyGlobal {
+  /**
+   * @param module The Python module ("collections", "torch._utils").
+   * @param name The name in it ("OrderedDict").
+   */
   constructor(readonly module: string, readonly name: string) {}
+  /** module.name, as the allow-list spells it. */
   get qualified(): string {
     return `${this.module}.${this.name}`;
   }
 }
 /** The result of calling an allowed global: `fn(...args)`, left for the caller (the .pth reader) to interpret. */
 export class PyCall {
+  /**
+   * @param fn The global called.
+   * @param args Its arguments.
+   */
   constructor(readonly fn: PyGlobal, readonly args: readonly PyValue[]) {}
 }
 /** A persistent id (torch's storages): the tuple the file gave, resolved by the caller. */
 export class PyPersistent {
+  /** @param pid The persistent id's tuple, as the file gave it. */
   constructor(readonly pid: PyValue) {}
 }
 
+/** A value the restricted unpickler makes: Python's scalars, strings, bytes, lists, tuples and dicts, and records of
+ *  the allowed globals, their calls and persistent ids. */
 export type PyValue = null | boolean | number | bigint | string | Uint8Array | PyValue[] | PyTuple | PyDict | PyGlobal | PyCall | PyPersistent;
 
 /** Globals a state dict needs. Anything else is refused by name. */

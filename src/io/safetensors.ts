@@ -12,6 +12,7 @@ const DTYPES: Record<string, StoredType> = {
   F64: "f64", F32: "f32", F16: "f16", BF16: "bf16", I64: "i64", I32: "i32", I16: "i16", I8: "i8", U8: "u8", BOOL: "bool",
 };
 
+/** What loadSafetensors reads: the tensors and the metadata. */
 export interface SafetensorsContents {
   /** Every tensor as float32, in header order (integer and half types converted). */
   tensors: StateDict;
