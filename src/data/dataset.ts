@@ -6,20 +6,25 @@ import type { Transform } from "./transforms.js";
 
 /** One example: an image [C,H,W] (float32) and its class index. */
 export interface Sample {
+  /** The image [C,H,W]. */
   image: Tensor;
+  /** Its class index. */
   label: number;
 }
 
 /** An indexable collection of samples. `rng` drives random augmentation so a seeded loader is reproducible. */
 export interface Dataset {
+  /** Number of samples. */
   readonly length: number;
   /** Class names, index = label, when known. */
   readonly classes?: readonly string[];
+  /** The sample at `index` (0 ≤ index < length); random transforms draw from `rng`. */
   get(index: number, rng?: Generator): Sample;
   /** Asynchronous access for datasets that read files; the DataLoader's prefetch uses it when present. */
   getAsync?(index: number, rng?: Generator): Promise<Sample>;
 }
 
+/** Throw a ValueError naming `name` unless index is an integer in [0, length). */
 export function checkIndex(name: string, index: number, length: number): void {
   if (!Number.isInteger(index) || index < 0 || index >= length) {
     throw new ValueError(`${name}: index ${index} is out of range for a dataset of ${length} samples`);
@@ -31,8 +36,16 @@ export function checkIndex(name: string, index: number, length: number): void {
  * ToTensor does) or float32 values used as they are.
  */
 export class ImageArrayDataset implements Dataset {
+  /** Number of images. */
   readonly length: number;
+  /** Each image's [C, H, W]. */
   readonly imageShape: readonly [number, number, number];
+  /**
+   * @param pixels Every image, [N, C, H, W] row-major: bytes (scaled by 1/255) or float32 values.
+   * @param imageShape Each image's [C, H, W].
+   * @param labels The class index of each image.
+   * @param classes The class names, label = index.
+   */
   constructor(
     readonly pixels: Uint8Array | Float32Array,
     imageShape: readonly [number, number, number],
@@ -60,8 +73,14 @@ export class ImageArrayDataset implements Dataset {
 
 /** The samples of `dataset` at `indices`, in that order (like torch.utils.data.Subset). */
 export class Subset implements Dataset {
+  /** Number of indices. */
   readonly length: number;
+  /** The dataset's class names. */
   readonly classes?: readonly string[];
+  /**
+   * @param dataset The whole dataset.
+   * @param indices The samples to take, in order (repeats allowed).
+   */
   constructor(readonly dataset: Dataset, readonly indices: readonly number[]) {
     for (const i of indices) checkIndex("Subset", i, dataset.length);
     this.length = indices.length;
@@ -80,8 +99,14 @@ export class Subset implements Dataset {
 
 /** `dataset` with `transform` applied to each image (the random ones draw from the loader's seeded generator). */
 export class TransformedDataset implements Dataset {
+  /** The dataset's length. */
   readonly length: number;
+  /** The dataset's class names. */
   readonly classes?: readonly string[];
+  /**
+   * @param dataset The samples.
+   * @param transform Applied to each image as it is read.
+   */
   constructor(readonly dataset: Dataset, readonly transform: Transform) {
     this.length = dataset.length;
     if (dataset.classes) this.classes = dataset.classes;

@@ -5,7 +5,9 @@ import { FormatError } from "../errors.js";
 
 /** A parsed IDX file: its dims (e.g. [60000, 28, 28]) and the unsigned bytes in row-major order. */
 export interface IdxArray {
+  /** Size of each dimension. */
   dims: number[];
+  /** The values, row-major. */
   data: Uint8Array;
 }
 

