@@ -37,7 +37,7 @@ function packAndExtract(spec, cache) {
   if (existsSync(done)) return dir;
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const out = execFileSync("npm", ["pack", spec, "--silent", "--pack-destination", dir], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 600_000 });
+  const out = execFileSync("npm", ["pack", spec, "--loglevel", "error", "--pack-destination", dir], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 600_000 });
   const tgz = join(dir, out.trim().split("\n").pop());
   execFileSync("tar", ["-xzf", tgz, "-C", dir]);
   rmSync(tgz);
