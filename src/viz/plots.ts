@@ -14,6 +14,7 @@ const MUTED = "#666", FRAME = "#bbb";
 /** Space the colour bar takes on the right: the bar and its tick labels. */
 const BAR_W = 84;
 
+/** Options of filterGrid and featureMaps. */
 export interface GridOptions {
   /** Pixels per weight/activation (default: cells of 60–160 px across a picture about 640 px wide). */
   scale?: number;
@@ -23,6 +24,7 @@ export interface GridOptions {
   columns?: number;
   /** Scale each cell to its own min..max (default true for feature maps, false for filters: one scale shows relative strength). */
   perCell?: boolean;
+  /** The picture's title (default: the layer, the count and the cells' shape). */
   title?: string;
   /** The layer's name (e.g. features.0), written in each cell's label. */
   layer?: string;
@@ -182,15 +184,20 @@ export function featureMaps(act: Tensor, opts: GridOptions = {}): Figure {
   return s.figure();
 }
 
+/** One picture of a montage row. */
 export interface MontageCell {
   /** An image [C,H,W] (C = 1 or 3), values in any range (scaled to its min..max unless range is given). */
   image: Tensor;
+  /** Text under the picture. */
   caption?: string;
   /** Outline colour (e.g. green for a correct neighbour). */
   border?: RGB;
 }
+/** A row of a montage: its label and its pictures. */
 export interface MontageRow {
+  /** Text left of the row. */
   label: string;
+  /** The pictures, left to right. */
   cells: MontageCell[];
 }
 
@@ -268,18 +275,26 @@ export function confusionMatrixImage(matrix: readonly (readonly number[])[], cla
   return s.figure();
 }
 
+/** One line of a plot panel. */
 export interface Series {
+  /** Its name in the legend. */
   name: string;
+  /** Its [x, y] points, in x order. */
   points: readonly (readonly [number, number])[];
   /** "markers" (default): a dot on each point, joined by lines; "thin": a thin line only (e.g. the loss of every step). */
   style?: "markers" | "thin";
   /** A CSS colour (default: the palette, in series order). */
   color?: string;
 }
+/** One plot: axes with a title, labels and lines. */
 export interface Panel {
+  /** Above the plot. */
   title: string;
+  /** Under the x axis. */
   xLabel: string;
+  /** Beside the y axis. */
   yLabel?: string;
+  /** The lines. */
   series: readonly Series[];
   /** Fix the y range (e.g. [0, 1] for accuracy). */
   yRange?: [number, number];
@@ -425,11 +440,15 @@ export function curves(panels: readonly Panel[], opts: { width?: number; height?
 
 /** One epoch's summary, epochs counted from 1. A src/train EpochRecord (with its epoch counted from 1) is one. */
 export interface EpochSummary {
+  /** The epoch, counted from 1. */
   epoch: number;
+  /** Mean training loss over the epoch. */
   trainLoss: number;
+  /** Loss on the held-out data after the epoch. */
   valLoss: number;
-  /** Fractions in [0, 1]. */
+  /** Training accuracy, a fraction in [0, 1]. */
   trainAccuracy: number;
+  /** Held-out accuracy, a fraction in [0, 1]. */
   valAccuracy: number;
 }
 

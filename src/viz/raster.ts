@@ -1,18 +1,27 @@
 // A plain RGBA pixel buffer for pictures that are images (the output of `convkit filter`): rectangles, lines, scaled
 // grey/RGB planes. Plots with text are SVG Figures (svg.ts, plots.ts). Browser-safe; node.ts encodes a Canvas to PNG.
 
+/** A colour: red, green and blue bytes. */
 export type RGB = readonly [number, number, number];
 
+/** White. */
 export const WHITE: RGB = [255, 255, 255];
+/** Black. */
 export const BLACK: RGB = [0, 0, 0];
+/** Mid grey (borders). */
 export const GREY: RGB = [160, 160, 160];
+/** Light grey (backgrounds). */
 export const LIGHT: RGB = [232, 232, 232];
 /** Line colours for plots (matplotlib's first four). */
 export const PALETTE: readonly RGB[] = [[31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40]];
 
+/** An RGBA pixel buffer to draw rectangles, lines and scaled planes on; viz/node's writePng saves it. */
 export class Canvas {
+  /** The pixels: RGBA bytes, row by row. */
   readonly data: Uint8ClampedArray;
+  /** Width in pixels. */
   readonly width: number;
+  /** Height in pixels. */
   readonly height: number;
   /** Sizes are rounded to whole pixels (at least 1). */
   constructor(width: number, height: number, background: RGB = WHITE) {
@@ -22,6 +31,7 @@ export class Canvas {
     this.fillRect(0, 0, this.width, this.height, background);
   }
 
+  /** Paint the pixel nearest (x, y); outside the canvas, nothing. */
   setPixel(x: number, y: number, c: RGB): void {
     x = Math.round(x);
     y = Math.round(y);
@@ -33,12 +43,14 @@ export class Canvas {
     this.data[o + 3] = 255;
   }
 
+  /** Fill a w×h rectangle from (x, y), clipped to the canvas. */
   fillRect(x: number, y: number, w: number, h: number, c: RGB): void {
     for (let j = Math.max(0, Math.floor(y)); j < Math.min(this.height, Math.floor(y + h)); j++) {
       for (let i = Math.max(0, Math.floor(x)); i < Math.min(this.width, Math.floor(x + w)); i++) this.setPixel(i, j, c);
     }
   }
 
+  /** Outline a w×h rectangle from (x, y), one pixel wide. */
   strokeRect(x: number, y: number, w: number, h: number, c: RGB): void {
     this.line(x, y, x + w - 1, y, c);
     this.line(x, y + h - 1, x + w - 1, y + h - 1, c);

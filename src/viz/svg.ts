@@ -6,8 +6,11 @@ import { encodeRgbaPng, pngDataUri } from "./png.js";
 
 /** A picture: SVG text and its size in pixels (the PNG that viz/node.ts makes of it has this size). */
 export interface Figure {
+  /** The SVG document. */
   readonly svg: string;
+  /** Width in pixels. */
   readonly width: number;
+  /** Height in pixels. */
   readonly height: number;
 }
 
@@ -40,8 +43,8 @@ export function formatNumber(v: number, digits = 3): string {
   return s.replace(/-/g, "−");
 }
 
-/** Attribute values: numbers rounded to 0.01 px, which keeps the text short. */
-type Attrs = Record<string, string | number | undefined>;
+/** An SVG element's attributes (undefined ones are left out); numbers are written rounded to 0.01 px. */
+export type Attrs = Record<string, string | number | undefined>;
 function attrs(a: Attrs): string {
   let s = "";
   for (const [k, v] of Object.entries(a)) {
@@ -51,9 +54,13 @@ function attrs(a: Attrs): string {
   return s;
 }
 
+/** How SvgWriter.text draws. */
 export interface TextStyle {
+  /** Font size in pixels (default 12). */
   size?: number;
+  /** Bold weight. */
   bold?: boolean;
+  /** A CSS colour (default #222, near black). */
   fill?: string;
   /** Horizontal alignment at x (default start). */
   anchor?: "start" | "middle" | "end";
@@ -77,10 +84,12 @@ export class SvgWriter {
     this.parts.push(content === undefined ? `<${name}${attrs(a)}/>` : `<${name}${attrs(a)}>${content}</${name}>`);
   }
 
+  /** A w×h rectangle at (x, y) with more attributes (fill, stroke…). */
   rect(x: number, y: number, w: number, h: number, a: Attrs): void {
     this.el("rect", { x, y, width: w, height: h, ...a });
   }
 
+  /** A line from (x1, y1) to (x2, y2). */
   line(x1: number, y1: number, x2: number, y2: number, stroke: string, width = 1): void {
     this.el("line", { x1, y1, x2, y2, stroke, "stroke-width": width });
   }
@@ -120,6 +129,7 @@ export class SvgWriter {
     return `url(#${id})`;
   }
 
+  /** The SVG written so far, as a Figure of the writer's size. */
   figure(): Figure {
     const head = `<svg xmlns="http://www.w3.org/2000/svg" width="${this.width}" height="${this.height}" viewBox="0 0 ${this.width} ${this.height}" font-family="${FONT_FAMILY}">`;
     return { svg: `${head}\n${this.parts.join("\n")}\n</svg>\n`, width: this.width, height: this.height };
