@@ -55,33 +55,67 @@ export function collate(samples: readonly Sample[], indices: number[]): Batch {
   return { images: new Tensor(images, [samples.length, ...shape]), labels: new Tensor(labels, [samples.length]), indices };
 }
 
+/** A buffer a DataLoader keeps for gatherBatch to write into (grown, or replaced by a larger array, as needed). */
+export interface Scratch {
+  buffer: Float32Array;
+}
+
 /**
  * The batch of `indices` in one pass when `ds` allows it: an ImageArrayDataset, or a Subset or a TransformedDataset
  * (whose transform has a batch form) of one; null otherwise. Sample i draws from rngs[i], as `ds.get(indices[i],
- * rngs[i])` would, so the result equals collating the samples one by one.
+ * rngs[i])` would, so the result equals collating the samples one by one. Raw images that a transform consumes go
+ * to `scratch` and, given `into`, the batch's images to into's buffer (else to new arrays).
  */
-export function gatherBatch(ds: Dataset, indices: readonly number[], rngs: readonly Generator[]): Batch | null {
+export function gatherBatch(ds: Dataset, indices: readonly number[], rngs: readonly Generator[], opts: { scratch?: Scratch; into?: Scratch } = {}): Batch | null {
+  const scratch = opts.scratch ?? { buffer: new Float32Array(0) };
+  const b = gather(ds, indices, rngs, opts.into ?? null, scratch);
+  // nothing handed out may live in the scratch buffer (a transform that passed its input through)
+  if (b && b.images.data.buffer === scratch.buffer.buffer) b.images = new Tensor(b.images.data.slice(), b.images.shape);
+  return b;
+}
+
+function gather(ds: Dataset, indices: readonly number[], rngs: readonly Generator[], into: Scratch | null, scratch: Scratch): Batch | null {
   if (ds instanceof TransformedDataset) {
-    const inner = ds.transform.batch ? gatherBatch(ds.dataset, indices, rngs) : null;
-    return inner && { ...inner, images: ds.transform.batch!(inner.images, rngs) };
+    if (!ds.transform.batch) return null;
+    const inner = gather(ds.dataset, indices, rngs, scratch, scratch);
+    if (!inner) return null;
+    // the transform writes into `into` unless its input lives there
+    const from = inner.images.data.buffer;
+    const target = into && into.buffer.buffer !== from ? into : null;
+    const images = ds.transform.batch(inner.images, rngs, target?.buffer);
+    // a new array (the buffer was too small) becomes the buffer for next time
+    if (target && images.data.buffer !== target.buffer.buffer && images.data.buffer !== from && images.data instanceof Float32Array) target.buffer = images.data;
+    return { ...inner, images };
   }
   if (ds instanceof Subset) {
-    const inner = gatherBatch(ds.dataset, indices.map((i) => ds.indices[i]!), rngs);
+    const inner = gather(ds.dataset, indices.map((i) => ds.indices[i]!), rngs, into, scratch);
     return inner && { ...inner, indices: [...indices] };
   }
   if (!(ds instanceof ImageArrayDataset)) return null;
   const [c, h, w] = ds.imageShape;
   const per = c * h * w, n = indices.length;
-  const images = new Float32Array(n * per), labels = new Float32Array(n);
+  if (into && into.buffer.length < n * per) into.buffer = new Float32Array(n * per);
+  const images = into ? into.buffer.subarray(0, n * per) : new Float32Array(n * per), labels = new Float32Array(n);
   const src = ds.pixels;
   for (let i = 0; i < n; i++) {
     const off = indices[i]! * per;
-    // bytes scale by 1/255 as ImageArrayDataset.get does
-    if (src instanceof Uint8Array) for (let j = 0; j < per; j++) images[i * per + j] = src[off + j]! / 255;
+    // bytes scale by 1/255 as ImageArrayDataset.get does (a table of the same quotients)
+    if (src instanceof Uint8Array) for (let j = 0; j < per; j++) images[i * per + j] = BYTE_TO_UNIT[src[off + j]!]!;
     else images.set(src.subarray(off, off + per), i * per);
     labels[i] = ds.labels[indices[i]!]!;
   }
   return { images: new Tensor(images, [n, c, h, w]), labels: new Tensor(labels, [n]), indices: [...indices] };
+}
+
+/** b / 255 for every byte b, as float32. */
+const BYTE_TO_UNIT = Float32Array.from({ length: 256 }, (_, b) => b / 255);
+
+/** How an epoch's batches are read. */
+export interface EpochOptions {
+  /** The batches' images live in a few buffers that the loader reuses: each is valid until the loader has made
+   *  `prefetch` + 2 more batches (the sync iterator: 2). For a loop done with a batch when it asks for the next one
+   *  (fit's): a batch-sized array costs more to allocate than most transforms cost to compute. */
+  transient?: boolean;
 }
 
 export class DataLoader implements Iterable<Batch> {
@@ -92,6 +126,11 @@ export class DataLoader implements Iterable<Batch> {
   readonly prefetch: number;
   /** The epoch the plain iterator runs next (it counts up). */
   epoch = 0;
+  /** Where gatherBatch puts raw images that a transform consumes at once (batches are made one at a time). */
+  private readonly scratch: Scratch = { buffer: new Float32Array(0) };
+  /** The buffers of transient batches, taken in turn. */
+  private readonly ring: Scratch[];
+  private turn = 0;
 
   constructor(readonly dataset: Dataset, opts: DataLoaderOptions = {}) {
     this.batchSize = opts.batchSize ?? 1;
@@ -101,6 +140,12 @@ export class DataLoader implements Iterable<Batch> {
     this.dropLast = opts.dropLast ?? false;
     this.prefetch = opts.prefetch ?? 2;
     if (!Number.isInteger(this.prefetch) || this.prefetch < 0) throw new ValueError(`DataLoader: prefetch must be an integer ≥ 0, got ${opts.prefetch}`);
+    this.ring = Array.from({ length: Math.max(1, this.prefetch) + 2 }, () => ({ buffer: new Float32Array(0) }));
+  }
+
+  /** The next buffer of the ring for a transient batch, else none. */
+  private slot(transient: boolean): Scratch | undefined {
+    return transient ? this.ring[this.turn++ % this.ring.length] : undefined;
   }
 
   /** Batches per epoch. */
@@ -135,33 +180,35 @@ export class DataLoader implements Iterable<Batch> {
   }
 
   /** Batch b of an epoch. */
-  batch(epoch: number, b: number, order = this.order(epoch)): Batch {
+  batch(epoch: number, b: number, order = this.order(epoch), opts: EpochOptions = {}): Batch {
     const { indices, rngs } = this.slice(epoch, order, b);
-    return gatherBatch(this.dataset, indices, rngs) ?? collate(indices.map((i, k) => this.dataset.get(i, rngs[k])), indices);
+    return gatherBatch(this.dataset, indices, rngs, { scratch: this.scratch, into: this.slot(opts.transient === true) }) ??
+      collate(indices.map((i, k) => this.dataset.get(i, rngs[k])), indices);
   }
 
-  private async batchAsync(epoch: number, b: number, order: readonly number[]): Promise<Batch> {
+  private async batchAsync(epoch: number, b: number, order: readonly number[], transient: boolean): Promise<Batch> {
     const { indices, rngs } = this.slice(epoch, order, b);
     const ds = this.dataset;
-    const gathered = gatherBatch(ds, indices, rngs);
+    // made at once, before any await: the scratch buffer is free again when this returns its promise
+    const gathered = gatherBatch(ds, indices, rngs, { scratch: this.scratch, into: this.slot(transient) });
     if (gathered) return gathered;
     const samples: Sample[] = await Promise.all(indices.map((i, k) => (ds.getAsync ? ds.getAsync(i, rngs[k]) : ds.get(i, rngs[k]!))));
     return collate(samples, indices);
   }
 
   /** The batches of one epoch, from batch `start` on (a resumed run skips the ones it already did). */
-  *epochBatches(epoch: number, start = 0): Generator_<Batch> {
+  *epochBatches(epoch: number, start = 0, opts: EpochOptions = {}): Generator_<Batch> {
     const order = this.order(epoch);
-    for (let b = start; b < this.length; b++) yield this.batch(epoch, b, order);
+    for (let b = start; b < this.length; b++) yield this.batch(epoch, b, order, opts);
   }
 
   /** The same batches, read ahead `prefetch` at a time (for datasets that read files). */
-  async *epochBatchesAsync(epoch: number, start = 0): AsyncGenerator<Batch> {
+  async *epochBatchesAsync(epoch: number, start = 0, opts: EpochOptions = {}): AsyncGenerator<Batch> {
     const order = this.order(epoch);
     const pending: Promise<Batch>[] = [];
     let next = start;
     const fill = (): void => {
-      while (next < this.length && pending.length < Math.max(1, this.prefetch)) pending.push(this.batchAsync(epoch, next++, order));
+      while (next < this.length && pending.length < Math.max(1, this.prefetch)) pending.push(this.batchAsync(epoch, next++, order, opts.transient === true));
     };
     fill();
     while (pending.length > 0) {

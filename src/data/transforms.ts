@@ -8,8 +8,11 @@ import { Tensor } from "../tensor/tensor.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { ShapeError, ValueError } from "../errors.js";
 
-/** A batch form of a transform: images [N,C,H,W] → [N,C',H',W'], sample i drawing its random numbers from rngs[i]. */
-export type BatchTransform = (images: Tensor, rngs: readonly Generator[]) => Tensor;
+/** A batch form of a transform: images [N,C,H,W] → [N,C',H',W'], sample i drawing its random numbers from rngs[i].
+ *  Given `into`, a scratch buffer the caller owns and at least as long as the result, the result is written there
+ *  (its data is then a view of it): compose passes its stages one, since allocating a fresh batch-sized array costs
+ *  more than most transforms' arithmetic. A transform may return its input unchanged. */
+export type BatchTransform = (images: Tensor, rngs: readonly Generator[], into?: Float32Array) => Tensor;
 
 /** A transform maps an image [C,H,W] to a new one; random ones use `rng`. The built-in ones (and a compose of only
  *  those) also have `batch`, the same transform over a whole batch at once. */
@@ -31,6 +34,12 @@ function chw(op: string, x: Tensor): [number, number, number] {
 function nchw(op: string, x: Tensor): [number, number, number, number] {
   if (x.ndim !== 4) throw new ShapeError(`${op}: expects a batch of images [N,C,H,W], got shape [${x.shape.join(",")}]`);
   return [x.shape[0]!, x.shape[1]!, x.shape[2]!, x.shape[3]!];
+}
+
+/** Where a batch transform writes `size` values: a view of the caller's scratch buffer when it is long enough, else a
+ *  new (zeroed) array. */
+function output(size: number, into?: Float32Array): Float32Array {
+  return into && into.length >= size ? into.subarray(0, size) : new Float32Array(size);
 }
 
 /** A Transform given by its batch form; the per-image form is the batch form on a batch of one (sharing the data). */
@@ -77,12 +86,12 @@ export function toGrayscale(img: RawImage): RawImage {
 /** (x - mean[c]) / std[c] per channel; one value broadcasts to every channel. */
 export function normalize(mean: readonly number[], std: readonly number[]): Transform {
   if (std.some((s) => !(s > 0))) throw new ValueError(`normalize: std must be positive, got [${std.join(", ")}]`);
-  return batchedTransform("normalize", (x) => {
+  return batchedTransform("normalize", (x, _rngs, into) => {
     const [n, c, h, w] = nchw("normalize", x);
     if ((mean.length !== 1 && mean.length !== c) || (std.length !== 1 && std.length !== c)) {
       throw new ShapeError(`normalize: ${mean.length} means and ${std.length} stds for an image with ${c} channels`);
     }
-    const src = x.data, out = new Float32Array(x.size), plane = h * w;
+    const src = x.data, out = output(x.size, into), plane = h * w;
     for (let k = 0; k < n * c; k++) {
       const ch = k % c;
       const m = mean[mean.length === 1 ? 0 : ch]!, s = std[std.length === 1 ? 0 : ch]!;
@@ -103,14 +112,18 @@ function padSides(padding: Padding): [number, number, number, number] {
 }
 
 /** Every image of a batch padded by [left, top, right, bottom] with `fill`. */
-function padBatch(x: Tensor, [left, top, right, bottom]: readonly number[], fill: number): Tensor {
+function padBatch(x: Tensor, [left, top, right, bottom]: readonly number[], fill: number, into?: Float32Array): Tensor {
   const [n, c, h, w] = nchw("pad", x);
   const oh = h + top! + bottom!, ow = w + left! + right!;
-  const src = x.data, out = new Float32Array(n * c * oh * ow);
-  if (fill !== 0) out.fill(fill);
+  const src = x.data, out = output(n * c * oh * ow, into);
+  // a new array is zeroed already; a scratch buffer holds the last batch
+  if (fill !== 0 || out.buffer === into?.buffer) out.fill(fill);
   for (let k = 0; k < n * c; k++) {
     // row y of plane k lands at row y+top, column left of the padded plane
-    for (let y = 0; y < h; y++) out.set(src.subarray((k * h + y) * w, (k * h + y + 1) * w), (k * oh + y + top!) * ow + left!);
+    for (let y = 0; y < h; y++) {
+      const from = (k * h + y) * w, to = (k * oh + y + top!) * ow + left!;
+      for (let j = 0; j < w; j++) out[to + j] = src[from + j]!;
+    }
   }
   return new Tensor(out, [n, c, oh, ow]);
 }
@@ -118,19 +131,22 @@ function padBatch(x: Tensor, [left, top, right, bottom]: readonly number[], fill
 /** Constant padding of each side. */
 export function pad(padding: Padding, fill = 0): Transform {
   const sides = padSides(padding);
-  return batchedTransform("pad", (x) => padBatch(x, sides, fill));
+  return batchedTransform("pad", (x, _rngs, into) => padBatch(x, sides, fill, into));
 }
 
 /** The th×tw window at (top[i], left[i]) of each image i of a batch. */
-function cropBatch(x: Tensor, top: ArrayLike<number>, left: ArrayLike<number>, th: number, tw: number): Tensor {
+function cropBatch(x: Tensor, top: ArrayLike<number>, left: ArrayLike<number>, th: number, tw: number, into?: Float32Array): Tensor {
   const [n, c, h, w] = nchw("crop", x);
-  const src = x.data, out = new Float32Array(n * c * th * tw);
+  const src = x.data, out = output(n * c * th * tw, into);
   for (let i = 0; i < n; i++) {
     const t = top[i]!, l = left[i]!;
     if (t < 0 || l < 0 || t + th > h || l + tw > w) throw new ShapeError(`crop: window ${th}×${tw} at (${t},${l}) does not fit an image ${h}×${w}`);
     for (let ch = 0; ch < c; ch++) {
       const k = i * c + ch;
-      for (let y = 0; y < th; y++) out.set(src.subarray((k * h + t + y) * w + l, (k * h + t + y) * w + l + tw), (k * th + y) * tw);
+      for (let y = 0; y < th; y++) {
+        const from = (k * h + t + y) * w + l, to = (k * th + y) * tw;
+        for (let j = 0; j < tw; j++) out[to + j] = src[from + j]!;
+      }
     }
   }
   return new Tensor(out, [n, c, th, tw]);
@@ -146,7 +162,7 @@ export function crop(x: Tensor, top: number, left: number, th: number, tw: numbe
 export function randomCrop(size: number | readonly [number, number], opts: { padding?: Padding; fill?: number } = {}): Transform {
   const [th, tw] = size2("randomCrop", size);
   const sides = opts.padding !== undefined ? padSides(opts.padding) : null;
-  return batchedTransform("randomCrop", (x, rngs) => {
+  return batchedTransform("randomCrop", (x, rngs, into) => {
     const p = sides ? padBatch(x, sides, opts.fill ?? 0) : x;
     const [n, , h, w] = nchw("randomCrop", p);
     if (h < th || w < tw) throw new ShapeError(`randomCrop: crop ${th}×${tw} is larger than the (padded) image ${h}×${w}`);
@@ -155,16 +171,16 @@ export function randomCrop(size: number | readonly [number, number], opts: { pad
       top[i] = rngs[i]!.int(h - th + 1);
       left[i] = rngs[i]!.int(w - tw + 1);
     }
-    return cropBatch(p, top, left, th, tw);
+    return cropBatch(p, top, left, th, tw, into);
   });
 }
 
 /** Mirror left–right with probability p. */
 export function randomHorizontalFlip(p = 0.5): Transform {
   if (!(p >= 0 && p <= 1)) throw new ValueError(`randomHorizontalFlip: p must be in [0, 1], got ${p}`);
-  return batchedTransform("randomHorizontalFlip", (x, rngs) => {
+  return batchedTransform("randomHorizontalFlip", (x, rngs, into) => {
     const [n, c, h, w] = nchw("randomHorizontalFlip", x);
-    const src = x.data, out = new Float32Array(x.size), per = c * h * w;
+    const src = x.data, out = output(x.size, into), per = c * h * w;
     for (let i = 0; i < n; i++) {
       if (!(rngs[i]!.random() < p)) {
         out.set(src.subarray(i * per, (i + 1) * per), i * per);
@@ -194,7 +210,7 @@ function bilinearTable(size: number, out: number): { i0: Int32Array; i1: Int32Ar
  * shorter side to it keeping the aspect ratio (the longer side truncated, as torchvision does); [h, w] is exact.
  */
 export function resize(size: number | readonly [number, number]): Transform {
-  return batchedTransform("resize", (x) => {
+  return batchedTransform("resize", (x, _rngs, into) => {
     const [n, c, h, w] = nchw("resize", x);
     let oh: number, ow: number;
     if (typeof size === "number") {
@@ -204,7 +220,7 @@ export function resize(size: number | readonly [number, number]): Transform {
     } else [oh, ow] = size2("resize", size);
     if (oh === h && ow === w) return x;
     const ys = bilinearTable(h, oh), xs = bilinearTable(w, ow);
-    const src = x.data, out = new Float32Array(n * c * oh * ow);
+    const src = x.data, out = output(n * c * oh * ow, into);
     for (let k = 0; k < n * c; k++) {
       const b = k * h * w;
       for (let oy = 0; oy < oh; oy++) {
@@ -244,9 +260,9 @@ export function randomAffine(opts: RandomAffineOptions): Transform {
     throw new ValueError(`randomAffine: need degrees ≥ 0, translate in [0, 1] and 0 < scale[0] ≤ scale[1], got ${JSON.stringify(opts)}`);
   }
   const fill = opts.fill ?? 0;
-  return batchedTransform("randomAffine", (x, rngs) => {
+  return batchedTransform("randomAffine", (x, rngs, into) => {
     const [n, c, h, w] = nchw("randomAffine", x);
-    const src = x.data, out = new Float32Array(x.size), plane = h * w;
+    const src = x.data, out = output(x.size, into), plane = h * w;
     const cx = (w - 1) / 2, cy = (h - 1) / 2;
     for (let i = 0; i < n; i++) {
       const rng = rngs[i]!;
@@ -263,21 +279,21 @@ export function randomAffine(opts: RandomAffineOptions): Transform {
         for (let ox = 0; ox < w; ox++) {
           const sx = bx + ax * ox, sy = by + ay * ox;
           const x0 = Math.floor(sx), y0 = Math.floor(sy), fx = sx - x0, fy = sy - y0;
-          for (let ch = 0; ch < c; ch++) {
-            const b = (i * c + ch) * plane, at = b + y0 * w + x0;
-            let v: number;
-            if (x0 >= 0 && y0 >= 0 && x0 < w - 1 && y0 < h - 1) {
-              v = (src[at]! * (1 - fx) + src[at + 1]! * fx) * (1 - fy) + (src[at + w]! * (1 - fx) + src[at + w + 1]! * fx) * fy;
-            } else if (x0 < -1 || y0 < -1 || x0 >= w || y0 >= h) {
-              v = fill; // all four neighbours outside
-            } else {
-              // on the border: the neighbours outside the image read `fill`
-              const inX0 = x0 >= 0 && x0 < w, inX1 = x0 + 1 >= 0 && x0 + 1 < w, inY0 = y0 >= 0 && y0 < h, inY1 = y0 + 1 >= 0 && y0 + 1 < h;
-              const v00 = inY0 && inX0 ? src[at]! : fill, v01 = inY0 && inX1 ? src[at + 1]! : fill;
-              const v10 = inY1 && inX0 ? src[at + w]! : fill, v11 = inY1 && inX1 ? src[at + w + 1]! : fill;
-              v = (v00 * (1 - fx) + v01 * fx) * (1 - fy) + (v10 * (1 - fx) + v11 * fx) * fy;
+          const o = i * c * plane + oy * w + ox, at = i * c * plane + y0 * w + x0;
+          if (x0 >= 0 && y0 >= 0 && x0 < w - 1 && y0 < h - 1) {
+            // inside: the four neighbours' weights, the same for every channel
+            const w00 = (1 - fx) * (1 - fy), w01 = fx * (1 - fy), w10 = (1 - fx) * fy, w11 = fx * fy;
+            for (let k = 0; k < c * plane; k += plane) out[o + k] = src[at + k]! * w00 + src[at + k + 1]! * w01 + src[at + k + w]! * w10 + src[at + k + w + 1]! * w11;
+          } else if (x0 < -1 || y0 < -1 || x0 >= w || y0 >= h) {
+            for (let k = 0; k < c * plane; k += plane) out[o + k] = fill; // all four neighbours outside
+          } else {
+            // on the border: the neighbours outside the image read `fill`
+            const inX0 = x0 >= 0, inX1 = x0 + 1 < w, inY0 = y0 >= 0, inY1 = y0 + 1 < h;
+            for (let k = 0; k < c * plane; k += plane) {
+              const v00 = inY0 && inX0 ? src[at + k]! : fill, v01 = inY0 && inX1 ? src[at + k + 1]! : fill;
+              const v10 = inY1 && inX0 ? src[at + k + w]! : fill, v11 = inY1 && inX1 ? src[at + k + w + 1]! : fill;
+              out[o + k] = v00 * (1 - fx) * (1 - fy) + v01 * fx * (1 - fy) + v10 * (1 - fx) * fy + v11 * fx * fy;
             }
-            out[b + oy * w + ox] = v;
           }
         }
       }
@@ -295,7 +311,7 @@ function roundHalfEven(v: number): number {
 /** The central window; an image smaller than the crop is zero-padded first, as torchvision does. */
 export function centerCrop(size: number | readonly [number, number]): Transform {
   const [th, tw] = size2("centerCrop", size);
-  return batchedTransform("centerCrop", (x) => {
+  return batchedTransform("centerCrop", (x, _rngs, into) => {
     let [n, , h, w] = nchw("centerCrop", x);
     let img = x;
     if (th > h || tw > w) {
@@ -305,18 +321,18 @@ export function centerCrop(size: number | readonly [number, number]): Transform 
       [n, , h, w] = nchw("centerCrop", img);
     }
     const top = new Int32Array(n).fill(roundHalfEven((h - th) / 2)), left = new Int32Array(n).fill(roundHalfEven((w - tw) / 2));
-    return cropBatch(img, top, left, th, tw);
+    return cropBatch(img, top, left, th, tw, into);
   });
 }
 
 /** A 1-channel image repeated into `channels` channels (gray digits for a model that takes RGB); others unchanged. */
 export function repeatChannels(channels: number): Transform {
   if (!Number.isInteger(channels) || channels < 1) throw new ValueError(`repeatChannels: channels must be an integer ≥ 1, got ${channels}`);
-  return batchedTransform("repeatChannels", (x) => {
+  return batchedTransform("repeatChannels", (x, _rngs, into) => {
     const [n, c, h, w] = nchw("repeatChannels", x);
     if (c === channels) return x;
     if (c !== 1) throw new ShapeError(`repeatChannels: cannot make ${channels} channels from an image with ${c}`);
-    const src = x.data, out = new Float32Array(n * channels * h * w), plane = h * w;
+    const src = x.data, out = output(n * channels * h * w, into), plane = h * w;
     for (let i = 0; i < n; i++) for (let ch = 0; ch < channels; ch++) out.set(src.subarray(i * plane, (i + 1) * plane), (i * channels + ch) * plane);
     return new Tensor(out, [n, channels, h, w]);
   });
@@ -326,6 +342,23 @@ export function repeatChannels(channels: number): Transform {
 export function compose(...transforms: readonly Transform[]): Transform {
   const one = (x: Tensor, rng?: Generator): Tensor => transforms.reduce((acc, t) => t(acc, rng), x);
   if (!transforms.every((t) => t.batch)) return one;
-  // each sample's generator is drawn from transform by transform, in the order the per-image composition draws it
-  return Object.assign(one, { batch: (xs: Tensor, rngs: readonly Generator[]) => transforms.reduce((acc, t) => t.batch!(acc, rngs), xs) });
+  // Every stage but the last writes into one of two scratch buffers, the one not holding its input; they live as long
+  // as the composition (a stage's first result of a size becomes its buffer), so only the last stage's result is
+  // new memory. Each sample's generator is drawn from transform by transform, in the order the per-image composition
+  // draws it.
+  const scratch: [Float32Array, Float32Array] = [new Float32Array(0), new Float32Array(0)];
+  const batch = (xs: Tensor, rngs: readonly Generator[], into?: Float32Array): Tensor => {
+    let acc = xs;
+    transforms.forEach((t, k) => {
+      if (k === transforms.length - 1) return void (acc = t.batch!(acc, rngs, into));
+      const i = scratch[0].buffer === acc.data.buffer ? 1 : 0;
+      const out = t.batch!(acc, rngs, scratch[i]);
+      // a new array (the scratch was too small) becomes the scratch; an input passed through does not
+      if (out.data.buffer !== scratch[i].buffer && out.data.buffer !== acc.data.buffer && out.data instanceof Float32Array) scratch[i] = out.data;
+      acc = out;
+    });
+    // a last stage that returned its input unchanged must not hand out a scratch buffer
+    return scratch.some((b) => b.buffer === acc.data.buffer) ? new Tensor(acc.data.slice(), acc.shape) : acc;
+  };
+  return Object.assign(one, { batch });
 }

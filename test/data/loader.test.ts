@@ -76,3 +76,20 @@ test("in-memory images are gathered and transformed a batch at a time, equal to 
     });
   }
 });
+
+test("transient batches (fit's) hold the same images, in buffers reused prefetch + 2 batches later; a kept batch is not", async () => {
+  const big = new ImageArrayDataset(new Uint8Array(40 * 16).map((_, k) => (k * 53) % 256), [1, 4, 4], new Uint8Array(40));
+  const dl = new DataLoader(withTransform(big, compose(pad(1), randomAffine({ degrees: 20 }), normalize([0.5], [0.5]))), { batchSize: 4, shuffle: true, seed: 2 });
+  const kept = [...dl.epochBatches(1)];
+  const seen: number[][] = [], buffers: ArrayBufferLike[] = [];
+  for await (const b of dl.epochBatchesAsync(1, 0, { transient: true })) {
+    seen.push([...b.images.data]);
+    buffers.push(b.images.data.buffer);
+  }
+  assert.deepEqual(seen, kept.map((b) => [...b.images.data]));
+  assert.equal(buffers[0], buffers[4], "a ring of prefetch + 2 = 4 buffers");
+  assert.equal(new Set(buffers.slice(0, 4)).size, 4);
+  assert.equal(new Set(kept.map((b) => b.images.data.buffer)).size, kept.length, "plain batches own their arrays");
+  // the plain ones were not touched by the transient pass
+  assert.deepEqual(kept.map((b) => [...b.images.data]), seen);
+});

@@ -100,3 +100,15 @@ test("every built-in transform's batch form equals its per-image form, sample by
   assert.equal(compose(pad(1), (x) => x).batch, undefined);
   assert.throws(() => repeatChannels(3)(tensor([[[1]], [[2]]])), /cannot make 3 channels from an image with 2/);
 });
+
+test("a composition's scratch buffers never reach its results", () => {
+  const x = tensor(Array.from({ length: 2 * 9 }, (_, i) => i), [2, 1, 3, 3]);
+  const y = tensor(Array.from({ length: 2 * 9 }, (_, i) => 100 + i), [2, 1, 3, 3]);
+  const rngs = [new Generator(1), new Generator(2)];
+  // the last stage passes its input (a scratch buffer) through: the result must be a copy
+  for (const t of [compose(pad(1), repeatChannels(1)), compose(pad(1), normalize([0], [1]), resize([5, 5])), compose(normalize([1], [2]), pad(1))]) {
+    const a = t.batch!(x, rngs), before = [...a.data];
+    t.batch!(y, rngs);
+    assert.deepEqual([...a.data], before);
+  }
+});
