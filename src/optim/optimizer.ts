@@ -9,7 +9,10 @@ export interface GroupOptions {
 }
 
 /** A parameter group: tensors that share hyper-parameters (like PyTorch's param_groups). */
-export type ParamGroup<O extends GroupOptions> = O & { params: Tensor[] };
+export type ParamGroup<O extends GroupOptions> = O & {
+  /** The group's parameters. */
+  params: Tensor[];
+};
 
 /** Per-parameter state: buffers (same length as the parameter) and counters. */
 export type ParamState = Record<string, Float32Array | Float64Array | number>;
@@ -24,7 +27,10 @@ export interface OptimizerState {
 
 /** The parameters an optimizer takes: the tensors (one group), or groups of them each with its own hyper-parameters
  *  (`[{ params: backbone, lr: 1e-4 }, { params: head }]`). */
-export type ParamsInput<O extends GroupOptions> = Iterable<Tensor> | (Partial<O> & { params: Iterable<Tensor> })[];
+export type ParamsInput<O extends GroupOptions> = Iterable<Tensor> | (Partial<O> & {
+  /** The group's parameters. */
+  params: Iterable<Tensor>;
+})[];
 
 /** Base of the optimizers: parameter groups with their hyper-parameters, per-parameter state created on a parameter's
  *  first step, zeroGrad and a state dict to save and restore (like torch.optim.Optimizer). */

@@ -73,6 +73,11 @@ export class SvgWriter {
   private readonly parts: string[] = [];
   private defs = 0;
 
+  /**
+   * @param width Width in pixels (rounded up).
+   * @param height Height in pixels (rounded up).
+   * @param background A CSS colour filling the picture.
+   */
   constructor(readonly width: number, readonly height: number, background = "#ffffff") {
     this.width = Math.max(1, Math.ceil(width));
     this.height = Math.max(1, Math.ceil(height));
