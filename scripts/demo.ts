@@ -24,9 +24,9 @@ try {
     console.log(`1. training LeNet-5 on the built-in MNIST digits with the defaults of \`npx convkit train lenet5\` (${backend} backend)`);
     const t0 = performance.now();
     const r = await runTraining({ ...TRAIN_DEFAULTS, model: "lenet5" }, { resume: existsSync(last) });
-    console.log(`   held-out accuracy ${(100 * r.final.valAccuracy).toFixed(2)}% in ${((performance.now() - t0) / 1000).toFixed(0)} s (${r.imagesPerSecond.toFixed(0)} images/s)`);
+    console.log(`   held-out accuracy ${(100 * r.final.valAccuracy!).toFixed(2)}% in ${((performance.now() - t0) / 1000).toFixed(0)} s (training at ${r.imagesPerSecond.toFixed(0)} images/s)`);
   }
-  console.log(`2. curves: ${join(out, "curves.png")} (loss and accuracy per epoch)`);
+  console.log(`2. curves: ${join(out, "curves.png")} (loss and accuracy per epoch; the numbers in metrics.jsonl and metrics.csv)`);
 
   const m = loadModelFile(last);
   const conv1 = m.model.getSubmodule("features.0") as unknown as Conv2d;
