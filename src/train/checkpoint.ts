@@ -9,23 +9,30 @@ import type { LoadResult, StateDict } from "../nn/module.js";
 import type { OptimizerState, ParamState } from "../optim/optimizer.js";
 import type { Best, EpochStats } from "./fit.js";
 
+/** The version string every checkpoint records; decodeCheckpoint refuses others. */
 export const CHECKPOINT_FORMAT = "convkit-checkpoint-1";
 
 /** What a training run needs to continue exactly where it stopped (besides the tensors). */
 export interface CheckpointMeta {
+  /** CHECKPOINT_FORMAT. */
   format: typeof CHECKPOINT_FORMAT;
   /** Zoo name of the model and the options it was built with (fit on a user's model: its class name, {}). */
   model: string;
+  /** The options the model was built with. */
   modelOptions: Record<string, unknown>;
   /** Dataset spec, class names and the normalisation the model expects (empty where fit was not told). */
   dataset: string;
+  /** The class names, label = index. */
   classes: string[];
+  /** Per-channel mean the inputs were normalised with. */
   mean: number[];
+  /** Per-channel standard deviation the inputs were normalised with. */
   std: number[];
   /** Input [C,H,W] of the model. */
   inputShape: number[];
   /** Epochs finished and the batches of the next one already done; epoch = epochs and batch 0 when finished. */
   epoch: number;
+  /** Batches of the epoch in progress already done. */
   batch: number;
   /** Optimizer steps taken in total. */
   step: number;
@@ -35,23 +42,41 @@ export interface CheckpointMeta {
   best: Best;
   /** The training configuration (convkit train's settings). */
   config: Record<string, unknown>;
-  optimizer: { kind: string; groups: OptimizerState["groups"]; scalars: Record<number, Record<string, number>> } | null;
+  /** The optimizer's class, its groups' hyper-parameters and its per-parameter counters (its buffers are tensors of
+   *  the file); null when it was not saved. */
+  optimizer: {
+    /** The optimizer's class name ("SGD", "Adam"…). */
+    kind: string;
+    /** Each group's hyper-parameters. */
+    groups: OptimizerState["groups"];
+    /** Per-parameter numeric state (step counts), by parameter index. */
+    scalars: Record<number, Record<string, number>>;
+  } | null;
   /** Each fit callback's state (learning-rate schedules, early stopping), in order; null for those without. */
   callbacks: unknown[];
   /** State of the default generator (dropout, random init). */
   rng: number[];
 }
 
+/** A training checkpoint: the run's metadata, the model's weights and the optimizer's buffers. */
 export interface Checkpoint {
+  /** Everything but the tensors, as JSON in the file's metadata. */
   meta: CheckpointMeta;
+  /** The model's state dict (stored under "model."). */
   model: StateDict;
+  /** The optimizer's per-parameter buffers (momentum, Adam's moments) by parameter index and name. */
   optimizerBuffers: Record<number, Record<string, Float32Array | Float64Array>>;
 }
 
 const META_KEY = "convkit.checkpoint";
 
 /** The optimizer state split into tensors (buffers) and JSON (groups, counters). */
-export function splitOptimizerState(kind: string, sd: OptimizerState): { meta: NonNullable<CheckpointMeta["optimizer"]>; buffers: Checkpoint["optimizerBuffers"] } {
+export function splitOptimizerState(kind: string, sd: OptimizerState): {
+  /** The JSON part: kind, groups and counters. */
+  meta: NonNullable<CheckpointMeta["optimizer"]>;
+  /** The arrays, stored as tensors. */
+  buffers: Checkpoint["optimizerBuffers"];
+} {
   const scalars: Record<number, Record<string, number>> = {};
   const buffers: Checkpoint["optimizerBuffers"] = {};
   for (const [i, s] of Object.entries(sd.state)) {
@@ -73,6 +98,7 @@ export function joinOptimizerState(ck: Checkpoint): OptimizerState | null {
   return { state, groups: o.groups };
 }
 
+/** A checkpoint as the bytes of one .safetensors file (model tensors, optimizer buffers, metadata as JSON). */
 export function encodeCheckpoint(ck: Checkpoint): Uint8Array {
   const tensors = new Map<string, Tensor>();
   for (const [k, t] of ck.model) tensors.set(`model.${k}`, t);
@@ -101,6 +127,8 @@ export function isCheckpointMetadata(metadata: Record<string, string>): boolean 
   return META_KEY in metadata;
 }
 
+/** Read a checkpoint from a .safetensors file's bytes; a file that is not one (or of another format version) is a
+ *  FormatError naming `name`. */
 export function decodeCheckpoint(bytes: Uint8Array, name = "checkpoint"): Checkpoint {
   const { tensors, metadata } = loadSafetensors(bytes, { name });
   const raw = metadata[META_KEY];

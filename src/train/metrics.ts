@@ -17,7 +17,9 @@ export function logitsOf(out: unknown): Tensor {
 
 /** counts[t][p]: samples of true class t predicted as p. */
 export class ConfusionMatrix {
+  /** counts[t][p]: samples of true class t predicted as p. */
   readonly counts: number[][];
+  /** @param numClasses Classes (rows and columns). */
   constructor(readonly numClasses: number) {
     this.counts = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
   }
@@ -31,12 +33,15 @@ export class ConfusionMatrix {
       this.counts[labels.data[i]!]![best]!++;
     }
   }
+  /** Samples counted. */
   get total(): number {
     return this.counts.flat().reduce((a, b) => a + b, 0);
   }
+  /** Samples predicted as their true class (the diagonal). */
   get correct(): number {
     return this.counts.reduce((a, r, i) => a + r[i]!, 0);
   }
+  /** correct / total (0 before any sample). */
   get accuracy(): number {
     return this.total === 0 ? 0 : this.correct / this.total;
   }
@@ -64,9 +69,13 @@ export function countCorrect(logits: Tensor, labels: Tensor): number {
 }
 
 export interface EvalResult {
+  /** Mean cross-entropy over the samples. */
   loss: number;
+  /** Fraction of samples classified correctly. */
   accuracy: number;
+  /** Samples evaluated. */
   count: number;
+  /** Every prediction by true and predicted class. */
   confusion: ConfusionMatrix;
 }
 
