@@ -13,15 +13,27 @@ export type StateDict = Map<string, Tensor>;
 /** What loadStateDict found wrong: keys the model has and the dict lacks, keys the dict has and the model lacks,
  *  and keys present in both with different shapes. */
 export interface LoadResult {
+  /** Keys of the model that the state dict lacks. */
   missingKeys: string[];
+  /** Keys of the state dict that the model lacks. */
   unexpectedKeys: string[];
-  shapeMismatches: { key: string; expected: number[]; got: number[] }[];
+  /** Keys in both whose shapes differ. */
+  shapeMismatches: {
+    /** The key. */
+    key: string;
+    /** The model's shape. */
+    expected: number[];
+    /** The state dict's shape. */
+    got: number[];
+  }[];
 }
 
 /** Called after a module's forward with its inputs and output; return a value to replace the output. */
 export type ForwardHook = (module: Module, inputs: readonly unknown[], output: unknown) => unknown;
 
+/** What registerForwardHook returns: remove() takes the hook off again. */
 export interface HookHandle {
+  /** Take the hook off the module. */
   remove(): void;
 }
 
@@ -38,6 +50,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   private readonly _forwardHooks = new Map<number, ForwardHook>();
   private _nextHookId = 0;
 
+  /** The computation: the module's inputs to its output (call() runs it with the hooks). */
   abstract forward(...inputs: In): Out;
 
   /** The type name printed by toString and summary (the class name by default). */
@@ -129,6 +142,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     for (const [name, m] of this._modules) if (m) yield [name, m];
   }
 
+  /** Direct children, in registration order. */
   *children(): IterableIterator<AnyModule> {
     for (const [, m] of this.namedChildren()) yield m;
   }
@@ -142,6 +156,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     for (const [name, m] of this.namedChildren()) yield* m.namedModules(prefix ? `${prefix}.${name}` : name, seen);
   }
 
+  /** This module and every descendant, depth first in registration order; each once. */
   *modules(): IterableIterator<AnyModule> {
     for (const [, m] of this.namedModules()) yield m;
   }
@@ -151,14 +166,17 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     yield* this.namedTensors("param", recurse);
   }
 
+  /** Every parameter, in state-dict order (this module's own only when recurse is false). */
   *parameters(recurse = true): IterableIterator<Tensor> {
     for (const [, p] of this.namedParameters(recurse)) yield p;
   }
 
+  /** Every buffer (batch norm's running statistics…) with its dotted key, in state-dict order. */
   *namedBuffers(recurse = true): IterableIterator<[string, Tensor]> {
     yield* this.namedTensors("buffer", recurse);
   }
 
+  /** Every buffer, in state-dict order. */
   *buffers(recurse = true): IterableIterator<Tensor> {
     for (const [, b] of this.namedBuffers(recurse)) yield b;
   }
@@ -189,6 +207,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     return this;
   }
 
+  /** Set evaluation mode on this module and every descendant: train(false). */
   eval(): this {
     return this.train(false);
   }

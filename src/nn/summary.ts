@@ -24,30 +24,45 @@ export interface ReceptiveField {
   jump: [number, number];
 }
 
+/** One leaf layer call in a summary. */
 export interface LayerSummary {
   /** Dotted path of the module ("layer1.0.conv1"). */
   name: string;
+  /** The module's type name ("Conv2d"). */
   type: string;
+  /** The shape of its output. */
   outputShape: number[];
   /** Parameters owned by this layer (0 for a second call of a reused layer). */
   params: number;
+  /** Multiply-accumulates of the call. */
   macs: number;
   /** Bytes of the output tensor. */
   activationBytes: number;
+  /** The receptive field of its output on the model's input, or null where it does not depend on the input. */
   receptiveField: ReceptiveField | null;
 }
 
+/** What summarize returns: every leaf layer call and the totals. */
 export interface SummaryData {
+  /** The model's type name. */
   model: string;
+  /** The input the model ran on. */
   inputShape: number[];
+  /** Every leaf layer call, in call order. */
   layers: LayerSummary[];
+  /** Sums over the model. */
   totals: {
+    /** Parameter elements. */
     params: number;
+    /** Parameter elements with requiresGrad. */
     trainableParams: number;
+    /** Multiply-accumulates of one forward. */
     macs: number;
     /** Sum of every layer output's bytes (what a forward keeps alive for backward, roughly). */
     activationBytes: number;
+    /** Bytes of the parameters. */
     paramBytes: number;
+    /** Bytes of the input. */
     inputBytes: number;
   };
   /** Whether layers only computed shapes (the default) or ran their arithmetic. */
@@ -56,6 +71,7 @@ export interface SummaryData {
   elapsedMs: number;
 }
 
+/** Options of summarize. */
 export interface SummaryOptions {
   /** Skip the arithmetic of leaf layers, computing shapes and costs only (fast even for VGG). Default true. */
   shapeOnly?: boolean;
