@@ -13,8 +13,13 @@ abstract class Elementwise extends Module {
 /** max(0, x). With `inplace` (torchvision's models use it) the input's buffer is overwritten when no graph is being
  *  recorded, keeping one activation less alive in inference; when autograd records, a new tensor is returned. */
 export class ReLU extends Elementwise {
+  /** Whether the input's buffer is overwritten when nothing is recorded. */
   readonly inplace: boolean;
-  constructor(opts: { inplace?: boolean } = {}) {
+  /** @param opts inplace (default false). */
+  constructor(opts: {
+    /** Overwrite the input's buffer when nothing is recorded (default false). */
+    inplace?: boolean;
+  } = {}) {
     super();
     this.inplace = opts.inplace ?? false;
   }
@@ -28,6 +33,7 @@ export class ReLU extends Elementwise {
 
 /** x for x ≥ 0, negativeSlope·x otherwise. */
 export class LeakyReLU extends Elementwise {
+  /** @param negativeSlope The slope for x < 0 (default 0.01). */
   constructor(readonly negativeSlope = 0.01) {
     super();
   }
@@ -41,8 +47,13 @@ export class LeakyReLU extends Elementwise {
 
 /** min(max(0, x), 6). `inplace` only shows in the printed tree (torchvision's MobileNets set it). */
 export class ReLU6 extends Elementwise {
+  /** Printed in the tree only. */
   readonly inplace: boolean;
-  constructor(opts: { inplace?: boolean } = {}) {
+  /** @param opts inplace (printed only). */
+  constructor(opts: {
+    /** Printed in the tree only, as torchvision sets it. */
+    inplace?: boolean;
+  } = {}) {
     super();
     this.inplace = opts.inplace ?? false;
   }
@@ -56,6 +67,7 @@ export class ReLU6 extends Elementwise {
 
 /** x for x > 0, alpha·(eˣ − 1) otherwise. */
 export class ELU extends Elementwise {
+  /** @param alpha The scale for x < 0 (default 1). */
   constructor(readonly alpha = 1) {
     super();
   }
@@ -67,12 +79,14 @@ export class ELU extends Elementwise {
   }
 }
 
+/** 1 / (1 + e⁻ˣ). */
 export class Sigmoid extends Elementwise {
   forward(x: Tensor): Tensor {
     return sigmoid(x);
   }
 }
 
+/** tanh(x). */
 export class Tanh extends Elementwise {
   forward(x: Tensor): Tensor {
     return tanh(x);
@@ -81,6 +95,7 @@ export class Tanh extends Elementwise {
 
 /** Softmax along `dim` (default 1: the classes of [N, C, …]). */
 export class Softmax extends Elementwise {
+  /** @param dim The dim that sums to 1 (default 1). */
   constructor(readonly dim = 1) {
     super();
   }
@@ -92,7 +107,9 @@ export class Softmax extends Elementwise {
   }
 }
 
+/** log(softmax(x)) along `dim` (default 1), computed stably. */
 export class LogSoftmax extends Elementwise {
+  /** @param dim The dim the softmax runs along (default 1). */
   constructor(readonly dim = 1) {
     super();
   }

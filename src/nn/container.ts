@@ -27,10 +27,12 @@ export class Sequential extends Module {
     return this;
   }
 
+  /** Append a child under the next index. */
   append(m: TensorModule): this {
     return this.add(null, m);
   }
 
+  /** Number of children. */
   get length(): number {
     return this.list.length;
   }
@@ -42,6 +44,7 @@ export class Sequential extends Module {
     return m;
   }
 
+  /** The children, in order. */
   [Symbol.iterator](): IterableIterator<TensorModule> {
     return this.list[Symbol.iterator]();
   }
@@ -63,27 +66,32 @@ export class Sequential extends Module {
 export class ModuleList<M extends AnyModule = AnyModule> extends Module<[], never> {
   private readonly list: M[] = [];
 
+  /** @param modules The modules, registered as "0", "1", … */
   constructor(modules: Iterable<M> = []) {
     super();
     for (const m of modules) this.append(m);
   }
 
+  /** Append a module under the next index. */
   append(m: M): this {
     this.registerModule(String(this.list.length), m);
     this.list.push(m);
     return this;
   }
 
+  /** Number of modules. */
   get length(): number {
     return this.list.length;
   }
 
+  /** The i-th module (negative counts from the end). */
   at(i: number): M {
     const m = this.list[i < 0 ? i + this.list.length : i];
     if (!m) throw new ValueError(`ModuleList: index ${i} is out of range for ${this.list.length} modules`);
     return m;
   }
 
+  /** The modules, in order. */
   [Symbol.iterator](): IterableIterator<M> {
     return this.list[Symbol.iterator]();
   }
@@ -97,37 +105,45 @@ export class ModuleList<M extends AnyModule = AnyModule> extends Module<[], neve
 export class ModuleDict<M extends AnyModule = AnyModule> extends Module<[], never> {
   private readonly map = new Map<string, M>();
 
+  /** @param entries [name, module] pairs, in order. */
   constructor(entries: Iterable<readonly [string, M]> = []) {
     super();
     for (const [k, m] of entries) this.set(k, m);
   }
 
+  /** Register a module under `key`. */
   set(key: string, m: M): this {
     this.registerModule(key, m);
     this.map.set(key, m);
     return this;
   }
 
+  /** The module under `key`. */
   get(key: string): M | undefined {
     return this.map.get(key);
   }
 
+  /** Whether a module is registered under `key`. */
   has(key: string): boolean {
     return this.map.has(key);
   }
 
+  /** Number of modules. */
   get size(): number {
     return this.map.size;
   }
 
+  /** The names, in insertion order. */
   keys(): IterableIterator<string> {
     return this.map.keys();
   }
 
+  /** The modules, in insertion order. */
   values(): IterableIterator<M> {
     return this.map.values();
   }
 
+  /** [name, module] pairs, in insertion order. */
   entries(): IterableIterator<[string, M]> {
     return this.map.entries();
   }

@@ -12,13 +12,18 @@ import { defaultLayerInit_ } from "./init.js";
 import { pyTuple } from "./repr.js";
 import { markKeepsNoTensors } from "./inference-scope.js";
 
+/** A size for both spatial dimensions (3), or [height, width] ([3, 5]). */
 export type IntPair = number | readonly [number, number];
 
+/** Options of Conv2d (PyTorch's defaults). */
 export interface Conv2dOptions {
+  /** Step between windows (default 1). */
   stride?: IntPair;
   /** A number, an [h, w] pair, 'valid' (0) or 'same' (output size = input size; stride 1 only). */
   padding?: IntPair | "same" | "valid";
+  /** Spacing between the kernel's taps (default 1). */
   dilation?: IntPair;
+  /** Channel groups: each sees inChannels/groups inputs (default 1; inChannels for a depthwise convolution). */
   groups?: number;
   /** Learn a per-channel bias. Default true. */
   bias?: boolean;
@@ -43,16 +48,31 @@ function expectNCHW(op: string, shape: readonly number[], channels: number): voi
 
 /** 2-D convolution layer. x: [N,Cin,H,W] → [N,Cout,Hout,Wout], Hout = floor((H + 2p − d(k−1) − 1)/s) + 1. */
 export class Conv2d extends Module {
+  /** Input channels. */
   readonly inChannels: number;
+  /** Output channels. */
   readonly outChannels: number;
+  /** [kh, kw]. */
   readonly kernelSize: [number, number];
+  /** [sh, sw]. */
   readonly stride: [number, number];
+  /** Zeros added on each side, [ph, pw], or "same". */
   readonly padding: [number, number] | "same";
+  /** [dh, dw]. */
   readonly dilation: [number, number];
+  /** Channel groups. */
   readonly groups: number;
+  /** The kernels [outChannels, inChannels/groups, kh, kw]. */
   readonly weight: Tensor;
+  /** One bias per output channel, or null. */
   readonly bias: Tensor | null;
 
+  /**
+   * @param inChannels Channels of the input.
+   * @param outChannels Channels of the output (kernels).
+   * @param kernelSize The kernels' size.
+   * @param opts Stride, padding, dilation, groups, bias and the generator of the initial weights.
+   */
   constructor(inChannels: number, outChannels: number, kernelSize: IntPair, opts: Conv2dOptions = {}) {
     super();
     const op = "Conv2d";
@@ -98,30 +118,54 @@ export class Conv2d extends Module {
   }
 }
 
+/** Options of ConvTranspose2d (PyTorch's defaults). */
 export interface ConvTranspose2dOptions {
+  /** The upsampling factor: input step between outputs' windows (default 1). */
   stride?: IntPair;
+  /** Rows and columns cut from each side of the output: d(k − 1) − p of implicit padding (default 0). */
   padding?: IntPair;
+  /** Extra rows and columns on the bottom and right, to reach a size a stride > 1 leaves ambiguous (default 0). */
   outputPadding?: IntPair;
+  /** Spacing between the kernel's taps (default 1). */
   dilation?: IntPair;
+  /** Channel groups (default 1). */
   groups?: number;
+  /** Learn a per-channel bias. Default true. */
   bias?: boolean;
+  /** Source of the initial weights (the global default generator if omitted). */
   generator?: Generator;
 }
 
 /** Transposed convolution (up-convolution). x: [N,Cin,H,W] → [N,Cout,Hout,Wout],
  *  Hout = (H − 1)s − 2p + d(k − 1) + outputPadding + 1. Weight [Cin, Cout/groups, kh, kw]. */
 export class ConvTranspose2d extends Module {
+  /** Input channels. */
   readonly inChannels: number;
+  /** Output channels. */
   readonly outChannels: number;
+  /** [kh, kw]. */
   readonly kernelSize: [number, number];
+  /** [sh, sw]. */
   readonly stride: [number, number];
+  /** [ph, pw]. */
   readonly padding: [number, number];
+  /** [oph, opw]. */
   readonly outputPadding: [number, number];
+  /** [dh, dw]. */
   readonly dilation: [number, number];
+  /** Channel groups. */
   readonly groups: number;
+  /** The kernels [inChannels, outChannels/groups, kh, kw]. */
   readonly weight: Tensor;
+  /** One bias per output channel, or null. */
   readonly bias: Tensor | null;
 
+  /**
+   * @param inChannels Channels of the input.
+   * @param outChannels Channels of the output.
+   * @param kernelSize The kernels' size.
+   * @param opts Stride, padding, output padding, dilation, groups, bias and the generator of the initial weights.
+   */
   constructor(inChannels: number, outChannels: number, kernelSize: IntPair, opts: ConvTranspose2dOptions = {}) {
     super();
     const op = "ConvTranspose2d";

@@ -25,8 +25,13 @@ export class Hardsigmoid extends Module {
 
 /** x·sigmoid(x) (swish; EfficientNet's activation). `inplace` only shows in the printed tree, as torchvision sets it. */
 export class SiLU extends Module {
+  /** Printed in the tree only. */
   readonly inplace: boolean;
-  constructor(opts: { inplace?: boolean } = {}) {
+  /** @param opts inplace (printed only). */
+  constructor(opts: {
+    /** Printed in the tree only, as torchvision sets it. */
+    inplace?: boolean;
+  } = {}) {
     super();
     this.inplace = opts.inplace ?? false;
   }
@@ -41,13 +46,30 @@ export class SiLU extends Module {
 /** Squeeze-and-excitation (Hu et al. 2018) as torchvision.ops.SqueezeExcitation: x · scaleActivation(fc2(activation(
  *  fc1(avgpool(x))))), the fcs being 1×1 convolutions with bias. x: [N,C,H,W] → same shape. */
 export class SqueezeExcitation extends Module {
+  /** Global average pooling to 1×1: the squeeze. */
   readonly avgpool: AdaptiveAvgPool2d;
+  /** 1×1 convolution to squeezeChannels. */
   readonly fc1: Conv2d;
+  /** 1×1 convolution back to the input's channels. */
   readonly fc2: Conv2d;
+  /** Between fc1 and fc2 (ReLU by default). */
   readonly activation: TensorModule;
+  /** The gate on fc2's output (sigmoid by default; MobileNetV3: hard sigmoid). */
   readonly scale_activation: TensorModule;
 
-  constructor(inputChannels: number, squeezeChannels: number, opts: { activation?: () => TensorModule; scaleActivation?: () => TensorModule; generator?: Generator } = {}) {
+  /**
+   * @param inputChannels Channels of the input (and output).
+   * @param squeezeChannels Channels between fc1 and fc2.
+   * @param opts The two activations and the generator of the initial weights.
+   */
+  constructor(inputChannels: number, squeezeChannels: number, opts: {
+    /** Makes the activation between fc1 and fc2 (default ReLU). */
+    activation?: () => TensorModule;
+    /** Makes the gate (default sigmoid). */
+    scaleActivation?: () => TensorModule;
+    /** Source of the initial weights. */
+    generator?: Generator;
+  } = {}) {
     super();
     this.avgpool = this.registerModule("avgpool", new AdaptiveAvgPool2d(1));
     this.fc1 = this.registerModule("fc1", new Conv2d(inputChannels, squeezeChannels, 1, { generator: opts.generator }));
@@ -64,10 +86,21 @@ export class SqueezeExcitation extends Module {
 
 /** torchvision.ops.StochasticDepth: see stochasticDepth; active in training mode only. */
 export class StochasticDepth extends Module {
+  /** Probability of dropping the input (a sample, or the whole batch). */
   readonly p: number;
+  /** "row": per sample; "batch": the whole batch at once. */
   readonly mode: StochasticDepthMode;
+  /** Source of the random draws. */
   generator: Generator;
-  constructor(p: number, mode: StochasticDepthMode, opts: { generator?: Generator } = {}) {
+  /**
+   * @param p Probability of dropping.
+   * @param mode "row" or "batch".
+   * @param opts The generator of the draws.
+   */
+  constructor(p: number, mode: StochasticDepthMode, opts: {
+    /** Source of the random draws (the global default generator if omitted). */
+    generator?: Generator;
+  } = {}) {
     super();
     checkDepthArgs("StochasticDepth", p, mode);
     this.p = p;
@@ -84,6 +117,7 @@ export class StochasticDepth extends Module {
 
 /** torch.nn.ChannelShuffle. */
 export class ChannelShuffle extends Module {
+  /** @param groups Groups whose channels are interleaved. */
   constructor(readonly groups: number) {
     super();
     if (!Number.isInteger(groups) || groups < 1) throw new ValueError(`ChannelShuffle: groups must be an integer ≥ 1, got ${String(groups)}`);
@@ -96,21 +130,33 @@ export class ChannelShuffle extends Module {
   }
 }
 
+/** Options of Conv2dNormActivation. */
 export interface Conv2dNormActivationOptions {
+  /** The convolution's stride (default 1). */
   stride?: number;
+  /** The convolution's groups (default 1). */
   groups?: number;
+  /** The convolution's dilation (default 1). */
   dilation?: number;
   /** The normalisation after the conv (BatchNorm2d by default; null for none, which gives the conv a bias). */
   normLayer?: ((channels: number) => TensorModule) | null;
   /** The activation last (ReLU by default; null for none). */
   activationLayer?: (() => TensorModule) | null;
+  /** Source of the initial weights. */
   generator?: Generator;
 }
 
 /** torchvision.ops.Conv2dNormActivation: a Sequential of conv ('same'-style padding (k − 1)/2·dilation, bias only
  *  without a norm), norm and activation, keyed 0, 1, 2. */
 export class Conv2dNormActivation extends Sequential {
+  /** Output channels. */
   readonly outChannels: number;
+  /**
+   * @param inChannels Input channels.
+   * @param outChannels Output channels.
+   * @param kernelSize The convolution's size (default 3).
+   * @param opts Stride, groups, dilation, the norm and activation layers, the generator.
+   */
   constructor(inChannels: number, outChannels: number, kernelSize = 3, opts: Conv2dNormActivationOptions = {}) {
     const { stride = 1, groups = 1, dilation = 1, generator } = opts;
     const norm = opts.normLayer === undefined ? (c: number) => new BatchNorm2d(c) : opts.normLayer;

@@ -5,7 +5,9 @@ import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { fmtShape } from "../tensor/shape.js";
 import { ShapeError, ValueError } from "../errors.js";
 
+/** The nonlinearities calculateGain knows, by PyTorch's names. */
 export type Nonlinearity = "linear" | "conv2d" | "conv_transpose2d" | "sigmoid" | "tanh" | "relu" | "leaky_relu" | "selu";
+/** Which fan Kaiming initialisation preserves the variance of: fan_in (the forward pass) or fan_out (the backward). */
 export type FanMode = "fan_in" | "fan_out";
 
 /** Recommended gain for a nonlinearity (torch.nn.init.calculate_gain); `param` is leaky_relu's negative slope (default 0.01). */
@@ -25,7 +27,12 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
 
 /** Fan-in and fan-out of a weight: dim 1 and dim 0 sizes times the receptive field (product of dims ≥ 2).
  *  Linear [out,in] → (in, out); Conv2d [cOut, cIn/g, kh, kw] → (cIn/g·kh·kw, cOut·kh·kw). */
-export function calculateFanInAndFanOut(t: Tensor): { fanIn: number; fanOut: number } {
+export function calculateFanInAndFanOut(t: Tensor): {
+  /** Inputs each output sums over: in channels × kernel area. */
+  fanIn: number;
+  /** Outputs each input reaches: out channels × kernel area. */
+  fanOut: number;
+} {
   if (t.ndim < 2) throw new ShapeError(`calculateFanInAndFanOut: needs a tensor of rank ≥ 2, got ${fmtShape(t.shape)}`);
   let field = 1;
   for (let i = 2; i < t.ndim; i++) field *= t.shape[i]!;
@@ -59,6 +66,7 @@ export function skipInit<T>(fn: () => T): T {
   }
 }
 
+/** Fill t with U(low, high) draws, in place. */
 export function uniform_(t: Tensor, low = 0, high = 1, generator: Generator = defaultGenerator): Tensor {
   if (skipping > 0) return t;
   for (let i = 0; i < t.size; i++) t.data[i] = low + (high - low) * generator.random();
@@ -99,19 +107,26 @@ export function truncNormal_(t: Tensor, mean = 0, std = 1, a = -2, b = 2, genera
   return t;
 }
 
+/** Fill t with `value`, in place. */
 export function constant_(t: Tensor, value: number): Tensor {
   if (skipping > 0) return t;
   t.data.fill(value);
   return t;
 }
+/** Fill t with 0, in place. */
 export const zeros_ = (t: Tensor): Tensor => constant_(t, 0);
+/** Fill t with 1, in place. */
 export const ones_ = (t: Tensor): Tensor => constant_(t, 1);
 
+/** Options of kaimingUniform_ and kaimingNormal_ (PyTorch's defaults). */
 export interface KaimingOptions {
   /** Negative slope of the rectifier after this layer (leaky_relu only). */
   a?: number;
+  /** The fan to preserve (default fan_in). */
   mode?: FanMode;
+  /** The nonlinearity after the layer, for its gain (default leaky_relu). */
   nonlinearity?: Nonlinearity;
+  /** Source of the draws (the global default generator if omitted). */
   generator?: Generator;
 }
 
@@ -141,6 +156,7 @@ export function xavierUniform_(t: Tensor, gain = 1, generator: Generator = defau
   return uniform_(t, -a, a, generator);
 }
 
+/** Fill t with N(0, gain²·2/(fan_in + fan_out)) draws, in place (Glorot & Bengio 2010). */
 export function xavierNormal_(t: Tensor, gain = 1, generator: Generator = defaultGenerator): Tensor {
   const { fanIn, fanOut } = calculateFanInAndFanOut(t);
   return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)), generator);

@@ -11,18 +11,30 @@ import { defaultLayerInit_ } from "./init.js";
 import { pyBool } from "./repr.js";
 import { markKeepsNoTensors } from "./inference-scope.js";
 
+/** Options of Linear. */
 export interface LinearOptions {
+  /** Learn a bias. Default true. */
   bias?: boolean;
+  /** Source of the initial weights (the global default generator if omitted). */
   generator?: Generator;
 }
 
 /** y = x Wᵀ + b. x: [*, inFeatures] → [*, outFeatures]; weight [outFeatures, inFeatures]. */
 export class Linear extends Module {
+  /** Size of each input sample. */
   readonly inFeatures: number;
+  /** Size of each output sample. */
   readonly outFeatures: number;
+  /** W, [outFeatures, inFeatures]. */
   readonly weight: Tensor;
+  /** b, [outFeatures], or null. */
   readonly bias: Tensor | null;
 
+  /**
+   * @param inFeatures Size of each input sample.
+   * @param outFeatures Size of each output sample.
+   * @param opts bias, and the generator of the initial weights.
+   */
   constructor(inFeatures: number, outFeatures: number, opts: LinearOptions = {}) {
     super();
     for (const [name, v] of [["inFeatures", inFeatures], ["outFeatures", outFeatures]] as const) {
@@ -54,6 +66,10 @@ export class Identity extends Module {
 
 /** Merges dims startDim..endDim (default 1..-1: everything but the batch). */
 export class Flatten extends Module {
+  /**
+   * @param startDim The first dim merged (default 1).
+   * @param endDim The last dim merged (default −1).
+   */
   constructor(readonly startDim = 1, readonly endDim = -1) {
     super();
   }
@@ -72,11 +88,22 @@ function checkP(op: string, p: number): number {
 
 /** Inverted dropout: zeroes elements with probability p in training (scaling the rest by 1/(1−p)); identity in eval. */
 export class Dropout extends Module {
+  /** Probability of zeroing an element. */
   readonly p: number;
   /** Only shows in the printed tree (torchvision's MobileNetV3 and EfficientNet set it). */
   readonly inplace: boolean;
+  /** Source of the random masks. */
   generator: Generator;
-  constructor(p = 0.5, opts: { generator?: Generator; inplace?: boolean } = {}) {
+  /**
+   * @param p Probability of zeroing an element (default 0.5).
+   * @param opts The generator of the masks, and inplace (printed only).
+   */
+  constructor(p = 0.5, opts: {
+    /** Source of the random masks (the global default generator if omitted). */
+    generator?: Generator;
+    /** Printed in the tree only, as torchvision sets it. */
+    inplace?: boolean;
+  } = {}) {
     super();
     this.p = checkP("Dropout", p);
     this.inplace = opts.inplace ?? false;
@@ -92,9 +119,18 @@ export class Dropout extends Module {
 
 /** Channel dropout: zeroes whole feature maps with probability p in training. */
 export class Dropout2d extends Module {
+  /** Probability of zeroing a feature map. */
   readonly p: number;
+  /** Source of the random masks. */
   generator: Generator;
-  constructor(p = 0.5, opts: { generator?: Generator } = {}) {
+  /**
+   * @param p Probability of zeroing a feature map (default 0.5).
+   * @param opts The generator of the masks.
+   */
+  constructor(p = 0.5, opts: {
+    /** Source of the random masks (the global default generator if omitted). */
+    generator?: Generator;
+  } = {}) {
     super();
     this.p = checkP("Dropout2d", p);
     this.generator = opts.generator ?? defaultGenerator;

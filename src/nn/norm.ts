@@ -9,6 +9,7 @@ import { Module } from "./module.js";
 import { pyBool, pyFloat } from "./repr.js";
 import { markKeepsNoTensors } from "./inference-scope.js";
 
+/** Options of BatchNorm1d and BatchNorm2d (PyTorch's defaults). */
 export interface BatchNormOptions {
   /** Added to the variance. Default 1e-5. */
   eps?: number;
@@ -21,19 +22,34 @@ export interface BatchNormOptions {
 }
 
 abstract class BatchNormBase extends Module {
+  /** Channels (C). */
   readonly numFeatures: number;
+  /** Added to the variance. */
   readonly eps: number;
+  /** Weight of each batch in the running statistics; null for a cumulative average. */
   readonly momentum: number | null;
+  /** Whether γ (weight) and β (bias) are learnt. */
   readonly affine: boolean;
+  /** Whether running statistics are kept (and used in eval mode). */
   readonly trackRunningStats: boolean;
+  /** γ, one per channel (null without affine). */
   readonly weight: Tensor | null;
+  /** β, one per channel (null without affine). */
   readonly bias: Tensor | null;
+  /** Running mean of each channel (a buffer; null without trackRunningStats). */
   readonly runningMean: Tensor | null;
+  /** Running (unbiased) variance of each channel (a buffer; null without trackRunningStats). */
   readonly runningVar: Tensor | null;
+  /** Training batches seen (a buffer, PyTorch's num_batches_tracked). */
   readonly numBatchesTracked: Tensor | null;
 
+  /** The input ranks the layer takes. */
   protected abstract readonly ranks: readonly number[];
 
+  /**
+   * @param numFeatures Channels (C).
+   * @param opts eps, momentum, affine and trackRunningStats.
+   */
   constructor(numFeatures: number, opts: BatchNormOptions = {}) {
     super();
     if (!Number.isInteger(numFeatures) || numFeatures < 1) throw new ValueError(`${new.target.name}: numFeatures must be an integer ≥ 1, got ${String(numFeatures)}`);
@@ -80,25 +96,38 @@ abstract class BatchNormBase extends Module {
 
 /** Batch norm over [N,C] or [N,C,L]. */
 export class BatchNorm1d extends BatchNormBase {
+  /** [N,C] or [N,C,L]. */
   protected readonly ranks = [2, 3];
 }
 
 /** Batch norm over [N,C,H,W]: per channel, statistics over N, H and W (Ioffe & Szegedy 2015). */
 export class BatchNorm2d extends BatchNormBase {
+  /** [N,C,H,W]. */
   protected readonly ranks = [4];
 }
 
+/** Options of LocalResponseNorm (PyTorch's defaults). */
 export interface LocalResponseNormOptions {
+  /** Scale of the neighbours' energy (default 1e-4). */
   alpha?: number;
+  /** Exponent (default 0.75). */
   beta?: number;
+  /** Added before the exponent (default 1). */
   k?: number;
 }
 
 /** Normalises each activation by the energy of `size` neighbouring channels (AlexNet §3.3). */
 export class LocalResponseNorm extends Module {
+  /** Scale of the neighbours' energy. */
   readonly alpha: number;
+  /** Exponent. */
   readonly beta: number;
+  /** Added before the exponent. */
   readonly k: number;
+  /**
+   * @param size Channels in the neighbourhood.
+   * @param opts alpha, beta and k.
+   */
   constructor(readonly size: number, opts: LocalResponseNormOptions = {}) {
     super();
     if (!Number.isInteger(size) || size < 1) throw new ValueError(`LocalResponseNorm: size must be an integer ≥ 1, got ${String(size)}`);

@@ -10,11 +10,15 @@ import { pyBool, pyTuple } from "./repr.js";
 import type { IntPair } from "./conv.js";
 import { markKeepsNoTensors } from "./inference-scope.js";
 
+/** Options of MaxPool2d and MinPool2d (PyTorch's defaults). */
 export interface PoolOptions {
   /** Default: the kernel size. */
   stride?: IntPair | null;
+  /** Implicit padding on each side, at most half the window (default 0). */
   padding?: IntPair;
+  /** Spacing between the window's taps (default 1). */
   dilation?: IntPair;
+  /** Round the output size up instead of down, so that a partial window at the end counts (default false). */
   ceilMode?: boolean;
 }
 
@@ -25,12 +29,21 @@ function spatial(op: string, s: readonly number[]): [number, number] {
 
 /** Settings shared by the windowed pools. */
 abstract class WindowPool<Out = Tensor> extends Module<[Tensor], Out> {
+  /** The window, [kh, kw]. */
   readonly kernelSize: [number, number];
+  /** [sh, sw]. */
   readonly stride: [number, number];
+  /** [ph, pw]. */
   readonly padding: [number, number];
+  /** [dh, dw]. */
   readonly dilation: [number, number];
+  /** Whether the output size rounds up. */
   readonly ceilMode: boolean;
 
+  /**
+   * @param kernelSize The window's size.
+   * @param opts Stride, padding, dilation and ceilMode.
+   */
   constructor(kernelSize: IntPair, opts: PoolOptions = {}) {
     super();
     const op = new.target.name;
@@ -41,6 +54,7 @@ abstract class WindowPool<Out = Tensor> extends Module<[Tensor], Out> {
     this.ceilMode = opts.ceilMode ?? false;
   }
 
+  /** The settings, as the pooling functions take them. */
   protected options(): { kernelSize: [number, number]; stride: [number, number]; padding: [number, number]; dilation: [number, number]; ceilMode: boolean } {
     return { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode };
   }
@@ -70,19 +84,30 @@ export class MinPool2d extends WindowPool {
   }
 }
 
+/** Options of AvgPool2d (PyTorch's defaults). */
 export interface AvgPoolOptions {
+  /** Default: the kernel size. */
   stride?: IntPair | null;
+  /** Implicit zero padding on each side, at most half the window (default 0). */
   padding?: IntPair;
+  /** Round the output size up instead of down (default false). */
   ceilMode?: boolean;
   /** Count padded zeros in the divisor. Default true. */
   countIncludePad?: boolean;
+  /** Divide by this instead of the window's size (default null). */
   divisorOverride?: number | null;
 }
 
 /** Mean over each window. */
 export class AvgPool2d extends WindowPool {
+  /** Whether padded zeros count in the divisor. */
   readonly countIncludePad: boolean;
+  /** The divisor instead of the window's size, or null. */
   readonly divisorOverride: number | null;
+  /**
+   * @param kernelSize The window's size.
+   * @param opts Stride, padding, ceilMode, countIncludePad and divisorOverride.
+   */
   constructor(kernelSize: IntPair, opts: AvgPoolOptions = {}) {
     super(kernelSize, { stride: opts.stride ?? null, padding: opts.padding ?? 0, ceilMode: opts.ceilMode ?? false });
     this.countIncludePad = opts.countIncludePad ?? true;
@@ -121,7 +146,9 @@ function adaptiveRepr(size: AdaptiveSize): string {
 
 /** Average pooling to a fixed output size: window i covers [floor(i·H/out), ceil((i+1)·H/out)). */
 export class AdaptiveAvgPool2d extends Module {
+  /** The output's [height, width] (null keeps the input's). */
   readonly outputSize: AdaptiveSize;
+  /** @param outputSize The output's size: a number for a square, or [height, width] with null to keep one. */
   constructor(outputSize: AdaptiveSize) {
     super();
     this.outputSize = checkAdaptive("AdaptiveAvgPool2d", outputSize);
@@ -134,8 +161,11 @@ export class AdaptiveAvgPool2d extends Module {
   }
 }
 
+/** Max pooling to a fixed output size, with AdaptiveAvgPool2d's windows. */
 export class AdaptiveMaxPool2d extends Module {
+  /** The output's [height, width] (null keeps the input's). */
   readonly outputSize: AdaptiveSize;
+  /** @param outputSize The output's size: a number for a square, or [height, width] with null to keep one. */
   constructor(outputSize: AdaptiveSize) {
     super();
     this.outputSize = checkAdaptive("AdaptiveMaxPool2d", outputSize);
@@ -151,10 +181,22 @@ export class AdaptiveMaxPool2d extends Module {
 /** Inverse of max pooling (SegNet): puts each value back where MaxPool2d's indices say, zeros elsewhere.
  *  x, indices: [N,C,H,W] → [N,C,(H−1)s − 2p + k, …] unless an outputSize is given to forward. */
 export class MaxUnpool2d extends Module<[Tensor, Tensor, (readonly number[])?], Tensor> {
+  /** The pooling's window, [kh, kw]. */
   readonly kernelSize: [number, number];
+  /** The pooling's stride. */
   readonly stride: [number, number];
+  /** The pooling's padding. */
   readonly padding: [number, number];
-  constructor(kernelSize: IntPair, opts: { stride?: IntPair | null; padding?: IntPair } = {}) {
+  /**
+   * @param kernelSize The window of the pooling being inverted.
+   * @param opts Its stride (default the window) and padding.
+   */
+  constructor(kernelSize: IntPair, opts: {
+    /** The pooling's stride (default the window). */
+    stride?: IntPair | null;
+    /** The pooling's padding (default 0). */
+    padding?: IntPair;
+  } = {}) {
     super();
     this.kernelSize = pair("MaxUnpool2d", "kernelSize", kernelSize, 1);
     this.stride = opts.stride === undefined || opts.stride === null ? [...this.kernelSize] : pair("MaxUnpool2d", "stride", opts.stride, 1);

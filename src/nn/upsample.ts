@@ -8,6 +8,7 @@ import { Module } from "./module.js";
 import { pyBool, pyFloat } from "./repr.js";
 import { markKeepsNoTensors } from "./inference-scope.js";
 
+/** Options of Upsample: a size or a scale factor, and the mode. */
 export interface UpsampleOptions {
   /** Output [h, w] (or one number for both). Give this or scaleFactor. */
   size?: number | readonly [number, number];
@@ -19,11 +20,17 @@ export interface UpsampleOptions {
   alignCorners?: boolean;
 }
 
+/** Resize feature maps [N,C,H,W] to a size or by a factor: nearest, bilinear or bed-of-nails (torch.nn.Upsample). */
 export class Upsample extends Module {
+  /** The output's [h, w], or null when a scale factor is given. */
   readonly size: [number, number] | null;
+  /** [fh, fw], or null when a size is given. */
   readonly scaleFactor: [number, number] | null;
+  /** How values are interpolated. */
   readonly mode: InterpolateMode;
+  /** Bilinear's corner alignment, or null for the other modes. */
   readonly alignCorners: boolean | null;
+  /** @param opts A size or a scale factor, the mode and alignCorners. */
   constructor(opts: UpsampleOptions) {
     super();
     const toPair = (v: number | readonly [number, number]): [number, number] => (typeof v === "number" ? [v, v] : [v[0], v[1]]);
@@ -46,6 +53,7 @@ export class Upsample extends Module {
 
 /** [*, C·r², H, W] → [*, C, H·r, W·r]: channels rearranged into r×r blocks (sub-pixel convolution's upsampling). */
 export class PixelShuffle extends Module {
+  /** @param upscaleFactor r: each r² channels become an r×r block of one channel. */
   constructor(readonly upscaleFactor: number) {
     super();
     if (!Number.isInteger(upscaleFactor) || upscaleFactor < 1) throw new ValueError(`PixelShuffle: upscaleFactor must be an integer ≥ 1, got ${String(upscaleFactor)}`);
