@@ -13,6 +13,7 @@ import { ShapeError, ValueError } from "../errors.js";
 
 /** softmax's and logSoftmax's attribute: the (non-negative) dim they normalise along. */
 export interface SoftmaxAttrs {
+  /** The dim normalised along. */
   dim: number;
 }
 
@@ -37,7 +38,9 @@ function softmaxDef(name: "softmax" | "logSoftmax", log: boolean): OpDef<Softmax
   });
 }
 
+/** The op-table definition of softmax. */
 export const softmaxOp = softmaxDef("softmax", false);
+/** The op-table definition of logSoftmax. */
 export const logSoftmaxOp = softmaxDef("logSoftmax", true);
 
 function softmaxLike(op: OpDef<SoftmaxAttrs>, x: Tensor, dim: number): Tensor {
@@ -51,6 +54,7 @@ export const softmax = (x: Tensor, dim: number): Tensor => softmaxLike(softmaxOp
 /** log(softmax(x)) along `dim`, computed as x − max − log Σ exp(x − max) (never log of a rounded-to-zero value). */
 export const logSoftmax = (x: Tensor, dim: number): Tensor => softmaxLike(logSoftmaxOp, x, dim);
 
+/** Options of dropout and dropout2d. */
 export interface DropoutOptions {
   /** Probability of zeroing an element (a channel for dropout2d), in [0, 1]. Default 0.5. */
   p?: number;
@@ -62,7 +66,9 @@ export interface DropoutOptions {
 
 /** A dropout's attributes as the tape records them (training is always true there: evaluation records nothing). */
 export interface DropoutAttrs {
+  /** The drop probability. */
   p: number;
+  /** Always true on the tape. */
   training: boolean;
 }
 
@@ -87,7 +93,9 @@ function dropoutDef(name: "dropout" | "dropout2d"): OpDef<DropoutAttrs> {
   });
 }
 
+/** The op-table definition of dropout. */
 export const dropoutOp = dropoutDef("dropout");
+/** The op-table definition of dropout2d. */
 export const dropout2dOp = dropoutDef("dropout2d");
 
 function checkP(op: string, p: number): void {
@@ -127,7 +135,13 @@ export function dropout2d(x: Tensor, opts: DropoutOptions = {}): Tensor {
   return dropoutMasked(dropout2dOp, x, p, x.shape.map((d, i) => (i < 2 ? d : 1)), generator);
 }
 
-export interface HardtanhOptions { minVal?: number; maxVal?: number }
+/** Options of hardtanh. */
+export interface HardtanhOptions {
+  /** The lower bound (default −1). */
+  minVal?: number;
+  /** The upper bound (default 1). */
+  maxVal?: number;
+}
 
 /** A scalar operand of x's dtype for the binary kernel. */
 function scalarData(x: Tensor, v: number): { data: ReturnType<typeof allocate>; strides: number[] } {
@@ -136,6 +150,7 @@ function scalarData(x: Tensor, v: number): { data: ReturnType<typeof allocate>; 
   return { data, strides: x.shape.map(() => 0) };
 }
 
+/** The op-table definition of hardtanh. */
 export const hardtanhOp = defineOp<Required<HardtanhOptions>>({
   name: "hardtanh",
   shape: ([x]) => [...x!],
@@ -170,7 +185,13 @@ export function elu(x: Tensor, opts: { alpha?: number } = {}): Tensor {
   return where(x.gt(0), x, expm1(x.clamp(null, 0)).mul(alpha));
 }
 
-export interface SoftplusOptions { beta?: number; threshold?: number }
+/** Options of softplus. */
+export interface SoftplusOptions {
+  /** The sharpness (default 1). */
+  beta?: number;
+  /** Above beta·x = threshold, x itself is returned (default 20). */
+  threshold?: number;
+}
 
 /** log(1 + exp(beta·x)) / beta, and x itself where beta·x > threshold (for stability), as PyTorch. */
 export function softplus(x: Tensor, opts: SoftplusOptions = {}): Tensor {
@@ -228,7 +249,11 @@ function pointwiseDef<A>(name: string, value: (v: number, a: A) => number, slope
   });
 }
 
-export interface GeluOptions { approximate?: "none" | "tanh" }
+/** Options of gelu. */
+export interface GeluOptions {
+  /** "none": the exact erf form (default); "tanh": the tanh approximation. */
+  approximate?: "none" | "tanh";
+}
 
 const GELU_TANH_SCALE = Math.sqrt(2 / Math.PI), GELU_TANH_CUBIC = 0.044715;
 const normalCdf = (v: number): number => 0.5 * (1 + erfScalar(v / Math.SQRT2));
@@ -274,6 +299,7 @@ export const hardswish = (x: Tensor): Tensor => apply(hardswishOp, [x], {});
  *  (−3, 3), 0 outside). x: any shape → same shape. */
 export const hardsigmoid = (x: Tensor): Tensor => relu6(x.add(3)).div(6);
 
+/** Whether stochastic depth drops per sample ("row") or the whole batch at once ("batch"). */
 export type StochasticDepthMode = "row" | "batch";
 
 /** Stochastic depth's argument checks, shared with nn.StochasticDepth's constructor. */

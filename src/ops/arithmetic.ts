@@ -5,6 +5,7 @@ import { ShapeError, ValueError } from "../errors.js";
 /** Padding of one axis: the same on both sides, or [before, after]. */
 export type AxisPadding = number | readonly [number, number];
 
+/** Options of convOutputSize. */
 export interface ConvOutputSizeOptions {
   /** Step between window starts (s ≥ 1). Default 1. */
   stride?: number;
@@ -18,13 +19,17 @@ export interface ConvOutputSizeOptions {
   op?: string;
 }
 
+/** Options of convTransposeOutputSize. */
 export interface ConvTransposeOutputSizeOptions {
+  /** The upsampling factor s ≥ 1. Default 1. */
   stride?: number;
   /** Padding p removed from each side of the full transposed output, or [before, after]. Default 0. */
   padding?: AxisPadding;
   /** Extra rows/columns added at the bottom/right (0 ≤ outputPadding < stride or < dilation). Default 0. */
   outputPadding?: number;
+  /** Spacing between kernel taps d ≥ 1. Default 1. */
   dilation?: number;
+  /** Op named in error messages. Default 'convTransposeOutputSize'. */
   op?: string;
 }
 
@@ -121,21 +126,28 @@ export function samePadding(k: number, dilation = 1): [number, number] {
 
 /** One layer of a stack, along one axis. */
 export interface ReceptiveFieldLayer {
+  /** Kernel (window) size k. */
   kernel: number;
+  /** Stride s. Default 1. */
   stride?: number;
   /** Padding before (or [before, after]; only the part before moves the start). Default 0. */
   padding?: AxisPadding;
+  /** Dilation d. Default 1. */
   dilation?: number;
 }
 
 /** Receptive field after a layer, in input pixels: its size, the jump (input distance between neighbouring outputs)
  *  and the start (input coordinate of the centre of the first output's field; pixel i has centre i). */
 export interface ReceptiveFieldInfo {
+  /** Input pixels one output sees. */
   size: number;
+  /** Input distance between neighbouring outputs. */
   jump: number;
+  /** Input coordinate of the centre of the first output's field. */
   start: number;
 }
 
+/** receptiveField's result: the field after the stack, and after each layer. */
 export interface ReceptiveFieldResult extends ReceptiveFieldInfo {
   /** After each layer, in order; the top-level size/jump/start are those of the last layer. */
   layers: ReceptiveFieldInfo[];
@@ -175,8 +187,11 @@ export function linearParamCount(inFeatures: number, outFeatures: number, bias =
   return inFeatures * outFeatures + (bias ? outFeatures : 0);
 }
 
+/** Options of conv2dParamCount. */
 export interface Conv2dParamCountOptions {
+  /** Channel groups (default 1). */
   groups?: number;
+  /** Count the biases (default true). */
   bias?: boolean;
 }
 
@@ -204,8 +219,11 @@ export function conv2dParamCount(
 /** Receptive field of one axis after a layer: the size one position sees, the input distance between neighbouring
  *  positions and the map's positions along the axis (see op.ts's Field). */
 export interface FieldAxisInfo {
+  /** Input pixels one position sees. */
   size: number;
+  /** Input distance between neighbouring positions. */
   jump: number;
+  /** Positions along the axis. */
   grid: number;
 }
 

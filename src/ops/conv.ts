@@ -20,29 +20,41 @@ export type Conv2dPadding =
   | "same"
   | "valid";
 
+/** Options of conv2d (PyTorch's defaults). */
 export interface Conv2dOptions {
+  /** Step between windows: a number or [sh, sw] (default 1). */
   stride?: number | readonly [number, number];
+  /** Zero padding (default 0). */
   padding?: Conv2dPadding;
+  /** Spacing between the kernel's taps (default 1). */
   dilation?: number | readonly [number, number];
+  /** Channel groups: each sees Cin/groups inputs (default 1). */
   groups?: number;
 }
 
+/** Options of convTranspose2d (PyTorch's defaults). */
 export interface ConvTranspose2dOptions {
+  /** The upsampling factor: a number or [sh, sw] (default 1). */
   stride?: number | readonly [number, number];
   /** Removed from each side of the full transposed output: number, [h, w] or [top, bottom, left, right]. */
   padding?: number | readonly [number, number] | readonly [number, number, number, number];
   /** Extra rows/columns at the bottom/right; each must be smaller than the stride or the dilation of its axis. */
   outputPadding?: number | readonly [number, number];
+  /** Spacing between the kernel's taps (default 1). */
   dilation?: number | readonly [number, number];
+  /** Channel groups (default 1). */
   groups?: number;
   /** Wanted output [H, W] (or a full shape, of which the last two count); chooses outputPadding like PyTorch. */
   outputSize?: readonly number[];
 }
 
+/** Options of convolve2d. */
 export interface Convolve2dOptions {
+  /** Step between windows (default 1). */
   stride?: number | readonly [number, number];
   /** Default 0 ('valid'); 'same' keeps the image size. */
   padding?: Conv2dPadding;
+  /** Spacing between the kernel's taps (default 1). */
   dilation?: number | readonly [number, number];
   /** Only for a full [Cout, Cin/groups, kh, kw] kernel; a 2-D kernel is applied to each channel separately. */
   groups?: number;
@@ -114,12 +126,18 @@ function checkBias(op: string, bias: Shape | undefined, channels: number, weight
 
 /** A convolution's attributes as the tape records them: pads in ONNX's order [top, left, bottom, right]. */
 export interface Conv2dAttrs {
+  /** [sh, sw]. */
   stride: [number, number];
+  /** [top, left, bottom, right]. */
   pads: [number, number, number, number];
+  /** [dh, dw]. */
   dilation: [number, number];
+  /** Channel groups. */
   groups: number;
 }
+/** A transposed convolution's attributes: a convolution's and the output padding. */
 export interface ConvTranspose2dAttrs extends Conv2dAttrs {
+  /** Extra [rows, columns] at the bottom and right. */
   outputPadding: [number, number];
 }
 
@@ -308,13 +326,16 @@ export function convTranspose2d(xIn: Tensor, weight: Tensor, bias: Tensor | null
 
 /** The classic filter kernels, by name. */
 export const KERNEL_NAMES = ["sharpen", "laplace", "sobel-x", "sobel-y", "box", "gauss", "lecture-example"] as const;
+/** The name of a classic kernel (KERNEL_NAMES). */
 export type FilterKernelName = (typeof KERNEL_NAMES)[number];
 
+/** Options of namedKernel. */
 export interface NamedKernelOptions {
   /** Side of 'box' (default 3) or 'gauss' (default 3, or 2·ceil(3σ)+1 when sigma is given). */
   size?: number;
   /** Standard deviation of a sampled 'gauss'; without it 'gauss' is the binomial (Pascal's triangle) approximation. */
   sigma?: number;
+  /** The kernel's element type (default float32). */
   dtype?: DType;
 }
 

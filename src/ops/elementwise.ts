@@ -108,17 +108,29 @@ function binary(op: BinaryOp, aIn: TensorLike, bIn: TensorLike): Tensor {
   return apply(BINARY[op], [a, b], NONE);
 }
 
+/** a + b elementwise, broadcasting (torch.add). */
 export const add = (a: TensorLike, b: TensorLike): Tensor => binary("add", a, b);
+/** a − b elementwise, broadcasting. */
 export const sub = (a: TensorLike, b: TensorLike): Tensor => binary("sub", a, b);
+/** a · b elementwise, broadcasting. */
 export const mul = (a: TensorLike, b: TensorLike): Tensor => binary("mul", a, b);
+/** a / b elementwise, broadcasting. */
 export const div = (a: TensorLike, b: TensorLike): Tensor => binary("div", a, b);
+/** The larger of a and b elementwise (NaN wins, as in PyTorch). */
 export const maximum = (a: TensorLike, b: TensorLike): Tensor => binary("maximum", a, b);
+/** The smaller of a and b elementwise (NaN wins). */
 export const minimum = (a: TensorLike, b: TensorLike): Tensor => binary("minimum", a, b);
+/** 1 where a = b, else 0. */
 export const eq = (a: TensorLike, b: TensorLike): Tensor => binary("eq", a, b);
+/** 1 where a ≠ b, else 0. */
 export const ne = (a: TensorLike, b: TensorLike): Tensor => binary("ne", a, b);
+/** 1 where a < b, else 0. */
 export const lt = (a: TensorLike, b: TensorLike): Tensor => binary("lt", a, b);
+/** 1 where a ≤ b, else 0. */
 export const le = (a: TensorLike, b: TensorLike): Tensor => binary("le", a, b);
+/** 1 where a > b, else 0. */
 export const gt = (a: TensorLike, b: TensorLike): Tensor => binary("gt", a, b);
+/** 1 where a ≥ b, else 0. */
 export const ge = (a: TensorLike, b: TensorLike): Tensor => binary("ge", a, b);
 
 const node1 = (type: string) => (e: OnnxEmitter, x: string): string => e.node(type, [x]);
@@ -157,20 +169,34 @@ export const UNARY = {
 
 const unary = (op: keyof typeof UNARY, x: Tensor, alpha = 0): Tensor => apply(UNARY[op], [x], { alpha });
 
+/** a raised to b elementwise, broadcasting. */
 export const pow = (a: TensorLike, b: TensorLike): Tensor =>
   typeof b === "number" && a instanceof Tensor ? unary("powScalar", a, b) : binary("pow", a, b);
+/** −x. */
 export const neg = (x: Tensor): Tensor => unary("neg", x);
+/** eˣ elementwise. */
 export const exp = (x: Tensor): Tensor => unary("exp", x);
+/** Natural logarithm elementwise. */
 export const log = (x: Tensor): Tensor => unary("log", x);
+/** log(1 + x), accurate near 0. */
 export const log1p = (x: Tensor): Tensor => unary("log1p", x);
+/** eˣ − 1, accurate near 0. */
 export const expm1 = (x: Tensor): Tensor => unary("expm1", x);
+/** √x elementwise. */
 export const sqrt = (x: Tensor): Tensor => unary("sqrt", x);
+/** 1/√x elementwise. */
 export const rsqrt = (x: Tensor): Tensor => unary("rsqrt", x);
+/** |x| elementwise. */
 export const abs = (x: Tensor): Tensor => unary("abs", x);
+/** −1, 0 or 1 by the sign of each element. */
 export const sign = (x: Tensor): Tensor => unary("sign", x);
+/** sin x elementwise. */
 export const sin = (x: Tensor): Tensor => unary("sin", x);
+/** cos x elementwise. */
 export const cos = (x: Tensor): Tensor => unary("cos", x);
+/** tanh x elementwise. */
 export const tanh = (x: Tensor): Tensor => unary("tanh", x);
+/** 1/(1 + e⁻ˣ) elementwise. */
 export const sigmoid = (x: Tensor): Tensor => unary("sigmoid", x);
 /** max(0, x). `inplace` (torch.nn.functional.relu's): overwrite x and return it when no graph is being recorded;
  *  when autograd records, a new tensor (in-place changes are not recorded). */
@@ -184,11 +210,17 @@ export function relu_(x: Tensor): Tensor {
   kernel("unary", x.data)("relu", x.data, x.data, 0); // each output element reads only its own input element
   return x;
 }
+/** x for x ≥ 0, negativeSlope·x otherwise (default slope 0.01). */
 export const leakyRelu = (x: Tensor, negativeSlope = 0.01): Tensor => unary("leakyRelu", x, negativeSlope);
+/** x² elementwise. */
 export const square = (x: Tensor): Tensor => unary("square", x);
+/** 1/x elementwise. */
 export const reciprocal = (x: Tensor): Tensor => unary("reciprocal", x);
+/** Rounded down. */
 export const floor = (x: Tensor): Tensor => unary("floor", x);
+/** Rounded up. */
 export const ceil = (x: Tensor): Tensor => unary("ceil", x);
+/** Rounded to the nearest integer, halves to even (as PyTorch). */
 export const round = (x: Tensor): Tensor => unary("round", x);
 
 /** Clamp into [min, max] (either may be null); min > max gives max everywhere, like torch.clamp.
@@ -239,6 +271,7 @@ export function where(cond: Tensor, aIn: TensorLike, bIn: TensorLike): Tensor {
   return apply(whereOp, [c2, a2, b2], NONE);
 }
 
+/** Tolerances of isclose and allclose: |a − b| ≤ atol + rtol·|b|. */
 export interface CloseOptions {
   /** Relative tolerance (default 1e-5, as torch). */
   rtol?: number;

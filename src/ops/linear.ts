@@ -8,8 +8,11 @@ import { DTypeError, ShapeError } from "../errors.js";
 
 /** linear's attributes, as the tape records them. */
 export interface LinearAttrs {
+  /** Size of each input row. */
   inFeatures: number;
+  /** Size of each output row. */
   outFeatures: number;
+  /** Whether a bias is added. */
   bias: boolean;
 }
 

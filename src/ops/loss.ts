@@ -8,8 +8,10 @@ import { where, type NoAttrs } from "./elementwise.js";
 import { apply, defineOp } from "./op.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 
+/** How a loss reduces its per-element values: their mean, their sum, or none (the values themselves). */
 export type Reduction = "mean" | "sum" | "none";
 
+/** Options of nllLoss (PyTorch's defaults). */
 export interface NllLossOptions {
   /** 'mean' (default: divided by the summed weights of the counted targets), 'sum' or 'none' (per-sample losses). */
   reduction?: Reduction;
@@ -19,6 +21,7 @@ export interface NllLossOptions {
   ignoreIndex?: number;
 }
 
+/** Options of crossEntropy: nllLoss's and label smoothing. */
 export interface CrossEntropyOptions extends NllLossOptions {
   /** Mix the target with the uniform distribution: (1 − ε)·target + ε/C. Default 0. */
   labelSmoothing?: number;
@@ -89,6 +92,7 @@ function targets(op: string, target: Tensor, lay: IndexLayout, weight: Tensor | 
 
 /** nllPick's attribute: the target value that is skipped. */
 export interface NllPickAttrs {
+  /** The target value skipped. */
   ignoreIndex: number;
 }
 
@@ -112,7 +116,12 @@ function picks(logProbs: Tensor, target: Tensor, weight: Tensor | undefined, ign
  *  (no gradient). A gather of the targets' log-probabilities, whose backward scatters, rather than a product with a
  *  one-hot mask: that mask's zeros would turn a class's −∞ log-probability (a −∞ logit) into NaN. The weight
  *  multiplies as in PyTorch (0·−∞ is NaN there too). ONNX: NegativeLogLikelihoodLoss with reduction 'none'. */
-export const nllPickOp = defineOp<NllPickAttrs, { at: Int32Array; w: Float64Array }>({
+export const nllPickOp = defineOp<NllPickAttrs, {
+  /** Each target's flat index into logProbs (−1 where ignored). */
+  at: Int32Array;
+  /** Each target's class weight. */
+  w: Float64Array;
+}>({
   name: "nllPick",
   shape: ([input, target, weight], _a, op) => {
     const shape = targetShapeOf(op, input!, target!);
@@ -216,7 +225,11 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
   return reduction === "sum" ? total : meanOver(total, tg.weightSum);
 }
 
-export interface ReductionOptions { reduction?: Reduction }
+/** Options of the losses that take only a reduction. */
+export interface ReductionOptions {
+  /** "mean" (default), "sum" or "none". */
+  reduction?: Reduction;
+}
 
 /** Mean squared error: (a − b)², reduced. a and b must have the same shape (PyTorch only warns and broadcasts). */
 export function mseLoss(input: Tensor, target: Tensor, opts: ReductionOptions = {}): Tensor {
@@ -227,6 +240,7 @@ export function mseLoss(input: Tensor, target: Tensor, opts: ReductionOptions = 
   return reduce(input.sub(target).square(), reduction);
 }
 
+/** Options of binaryCrossEntropy. */
 export interface BceOptions extends ReductionOptions {
   /** Rescaling weight, broadcast against the input. */
   weight?: Tensor | null;
@@ -254,7 +268,12 @@ function checkBroadcastWeight(op: string, name: string, w: Tensor | null, input:
 
 /** −(t·log p + (1 − t)·log(1 − p)) per element, each log clamped at −100 as PyTorch does (so p = 0 or 1 gives a
  *  finite loss); inputs p, t of one shape. Saves the clamped logs for the target's gradient. */
-export const binaryCrossEntropyOp = defineOp<NoAttrs, { logP: Tensor; log1mP: Tensor }>({
+export const binaryCrossEntropyOp = defineOp<NoAttrs, {
+  /** log p, clamped at −100. */
+  logP: Tensor;
+  /** log(1 − p), clamped at −100. */
+  log1mP: Tensor;
+}>({
   name: "binaryCrossEntropy",
   shape: sameShape,
   forward: ([input, target], _a, y) => {
@@ -276,7 +295,12 @@ export const binaryCrossEntropyOp = defineOp<NoAttrs, { logP: Tensor; log1mP: Te
 
 /** (1 − t)·x + (1 + (posWeight − 1)·t)·softplus(−x) per element from the logits x, softplus(−x) = log(1 + e^{−|x|}) +
  *  max(−x, 0); inputs x, t of one shape and optionally posWeight (broadcast; no gradient). */
-export const binaryCrossEntropyWithLogitsOp = defineOp<NoAttrs, { softplusNeg: Tensor; logWeight: Tensor | null }>({
+export const binaryCrossEntropyWithLogitsOp = defineOp<NoAttrs, {
+  /** softplus(−x). */
+  softplusNeg: Tensor;
+  /** 1 + (posWeight − 1)·t, or null without posWeight. */
+  logWeight: Tensor | null;
+}>({
   name: "binaryCrossEntropyWithLogits",
   shape: sameShape,
   forward: ([input, target, posWeight], _a, y) => {
@@ -315,6 +339,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BceOptio
   return reduce(weight ? loss.mul(weight) : loss, reduction);
 }
 
+/** Options of binaryCrossEntropyWithLogits. */
 export interface BceWithLogitsOptions extends BceOptions {
   /** Weight of the positive term per class (broadcast against the input's last dim), for unbalanced classes. */
   posWeight?: Tensor | null;

@@ -72,6 +72,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   return apply(reshapeOp, [x], { shape: dims });
 }
 
+/** The dims reordered: out's dim i is x's dim dims[i] (torch.permute). */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   if (dims.length !== x.ndim) throw new ShapeError(`permute: got ${dims.length} dims ${fmtShape(dims)} for a tensor of rank ${x.ndim}`);
   const norm = dims.map((d) => normDim("permute", d, x.ndim));
@@ -79,6 +80,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   return apply(permuteOp, [x], { offset: 0, strides: norm.map((d) => x.strides[d]!), shape: norm.map((d) => x.shape[d]!), dims: norm });
 }
 
+/** Dims d0 and d1 swapped. */
 export function transpose(x: Tensor, d0: number, d1: number): Tensor {
   const dims = x.shape.map((_, i) => i);
   const a = normDim("transpose", d0, x.ndim), b = normDim("transpose", d1, x.ndim);
@@ -179,6 +181,7 @@ export function flip(x: Tensor, dims: readonly number[]): Tensor {
   return r === x ? clone(x) : r;
 }
 
+/** A copy with its own storage; gradients flow back. */
 export function clone(x: Tensor): Tensor {
   return apply(cloneOp, [x], { offset: 0, strides: x.strides, shape: x.shape });
 }
@@ -250,6 +253,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   return cat(tensors.map((t) => unsqueeze(t, d)), d);
 }
 
+/** How pad fills: a constant, the mirror image without the edge (reflect), or the edge repeated (replicate). */
 export type PadMode = "constant" | "reflect" | "replicate";
 
 /** Pad the last dims like torch.nn.functional.pad: `pads` = [left, right, top, bottom, front, back…] from the last dim

@@ -9,6 +9,7 @@ import { pad, slice } from "./movement.js";
 import { defineOp, OnnxExportError, run } from "./op.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 
+/** Options of batchNorm (PyTorch's defaults). */
 export interface BatchNormOptions {
   /** Per-channel scale γ: [C]. */
   weight?: Tensor | null;
@@ -24,16 +25,22 @@ export interface BatchNormOptions {
 
 /** batchNorm's attributes as the tape records them. */
 export interface BatchNormAttrs {
+  /** Added to the variance. */
   eps: number;
+  /** Weight of the batch in the running statistics' update. */
   momentum: number;
+  /** Whether the batch's statistics are used. */
   training: boolean;
 }
 
 /** What batchNorm's forward keeps: the statistics it normalised with (copies, so a later in-place update of the
  *  running statistics cannot change this call's backward), and in training the batch's biased variance. */
 export interface BatchNormSaved {
+  /** The per-channel mean normalised with. */
   mean: Tensor;
+  /** 1/√(variance + eps) per channel. */
   invStd: Tensor;
+  /** The batch's biased variance (training only), or null. */
   variance: Tensor | null;
 }
 
@@ -117,6 +124,7 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   return y;
 }
 
+/** Options of localResponseNorm (PyTorch's defaults). */
 export interface LocalResponseNormOptions {
   /** Scale of the window's sum of squares. Default 1e-4. */
   alpha?: number;
@@ -150,6 +158,7 @@ export function localResponseNorm(x: Tensor, size: number, opts: LocalResponseNo
   return x.div(divisor);
 }
 
+/** Options of layerNorm and groupNorm. */
 export interface AffineNormOptions {
   /** Elementwise scale (layerNorm: normalizedShape; groupNorm: [C]). */
   weight?: Tensor | null;

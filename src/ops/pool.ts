@@ -9,8 +9,10 @@ import { adaptiveWindow, resampleFieldAxis, windowFieldAxis, windowOutputSize } 
 import { apply, defineOp, OnnxExportError, run, type Field, type OnnxAttr, type OnnxEmitter, type OpDef } from "./op.js";
 import { ShapeError, ValueError } from "../errors.js";
 
-type IntPair = number | readonly [number, number];
+/** A size for both spatial dimensions, or [height, width]. */
+export type IntPair = number | readonly [number, number];
 
+/** Options of maxPool2d and minPool2d (PyTorch's defaults). */
 export interface MaxPool2dOptions {
   /** Window size: a number or [h, w]. */
   kernelSize: IntPair;
@@ -26,11 +28,15 @@ export interface MaxPool2dOptions {
   returnIndices?: boolean;
 }
 
+/** Options of avgPool2d (PyTorch's defaults). */
 export interface AvgPool2dOptions {
+  /** Window size: a number or [h, w]. */
   kernelSize: IntPair;
+  /** Step between windows; defaults to kernelSize. */
   stride?: IntPair | null;
   /** Implicit zero padding on every side; at most half the kernel. Default 0. */
   padding?: IntPair;
+  /** Round the output size up instead of down. */
   ceilMode?: boolean;
   /** Count the padded zeros in each window's divisor (default true, as PyTorch). */
   countIncludePad?: boolean;
@@ -38,14 +44,19 @@ export interface AvgPool2dOptions {
   divisorOverride?: number | null;
 }
 
+/** Options of adaptiveMaxPool2d. */
 export interface AdaptiveMaxPool2dOptions {
+  /** Also return the flat index h·W + w of each chosen element within its input plane. */
   returnIndices?: boolean;
 }
 
+/** Options of maxUnpool2d: the settings of the max pooling being inverted. */
 export interface MaxUnpool2dOptions {
-  /** The pooling's kernel size, stride (default kernelSize) and padding (default 0). */
+  /** The pooling's kernel size. */
   kernelSize: IntPair;
+  /** The pooling's stride (default kernelSize). */
   stride?: IntPair | null;
+  /** The pooling's padding (default 0). */
   padding?: IntPair;
   /** [h, w] or the full output shape; must lie strictly within one stride of the default (i−1)·s − 2p + k. */
   outputSize?: readonly number[] | null;
@@ -81,23 +92,38 @@ function checkOptions(op: string, opts: unknown): void {
 
 /** A window pooling's attributes, as the tape records them: pads in ONNX's order [top, left, bottom, right]. */
 export interface WindowPoolAttrs {
+  /** [kh, kw]. */
   kernelSize: [number, number];
+  /** [sh, sw]. */
   stride: [number, number];
+  /** [top, left, bottom, right]. */
   pads: [number, number, number, number];
+  /** [dh, dw]. */
   dilation: [number, number];
+  /** Whether the output size rounds up. */
   ceilMode: boolean;
 }
+/** Average pooling's attributes: the window's and the divisor's. */
 export interface AvgPoolAttrs extends WindowPoolAttrs {
+  /** Whether padded zeros count in the divisor. */
   countIncludePad: boolean;
+  /** The divisor instead of the window's size, or null. */
   divisorOverride: number | null;
 }
+/** Adaptive pooling's attributes. */
 export interface AdaptivePoolAttrs {
+  /** The output's [h, w]. */
   outputSize: [number, number];
 }
+/** Max unpooling's attributes. */
 export interface MaxUnpoolAttrs {
+  /** The pooling's [kh, kw]. */
   kernelSize: [number, number];
+  /** The pooling's [sh, sw]. */
   stride: [number, number];
+  /** The pooling's [top, left, bottom, right]. */
   pads: [number, number, number, number];
+  /** The output's [h, w]. */
   outputSize: [number, number];
 }
 
@@ -203,9 +229,12 @@ function extremumOp(name: string, mode: "max" | "min"): OpDef<WindowPoolAttrs, I
   });
 }
 
+/** The op-table definition of maxPool2d. */
 export const maxPool2dOp = extremumOp("maxPool2d", "max");
+/** The op-table definition of minPool2d. */
 export const minPool2dOp = extremumOp("minPool2d", "min");
 
+/** The op-table definition of avgPool2d. */
 export const avgPool2dOp = defineOp<AvgPoolAttrs>({
   name: "avgPool2d",
   shape: ([x], a) => windowShape("avgPool2d", x!, a),
@@ -293,9 +322,13 @@ function adaptiveMaxOp(name: string): OpDef<AdaptivePoolAttrs, Int32Array> {
   });
 }
 
+/** The op-table definition of adaptiveAvgPool2d. */
 export const adaptiveAvgPool2dOp = adaptiveAvgOp("adaptiveAvgPool2d");
+/** The op-table definition of global average pooling (adaptive to 1×1; ONNX's GlobalAveragePool). */
 export const globalAvgPool2dOp = adaptiveAvgOp("globalAvgPool2d");
+/** The op-table definition of adaptiveMaxPool2d. */
 export const adaptiveMaxPool2dOp = adaptiveMaxOp("adaptiveMaxPool2d");
+/** The op-table definition of global max pooling (adaptive to 1×1; ONNX's GlobalMaxPool). */
 export const globalMaxPool2dOp = adaptiveMaxOp("globalMaxPool2d");
 
 /** Max unpooling of x: [N,C,H,W] through its indices (the second input, integer values as floats). */

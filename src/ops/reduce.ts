@@ -180,11 +180,14 @@ function argReduce(op: ArgReduceOp, x: Tensor, dim: number | undefined, keepdim:
 
 /** Index of the first maximum along `dim` (of the flattened tensor if omitted), as a float tensor. */
 export const argmax = (x: Tensor, dim?: number, keepdim = false): Tensor => argReduce("argmax", x, dim, keepdim);
+/** Index of the minimum along `dim` (of the flattened tensor when omitted); the first one on ties. */
 export const argmin = (x: Tensor, dim?: number, keepdim = false): Tensor => argReduce("argmin", x, dim, keepdim);
 
+/** Options of variance and std. */
 export interface VarOptions {
   /** Subtracted from the count in the divisor: 1 (the default) is the unbiased estimate, 0 the population variance. */
   correction?: number;
+  /** Keep the reduced dims as size 1 (default false). */
   keepdim?: boolean;
 }
 

@@ -11,37 +11,69 @@ import { matmul } from "./matmul.js";
 declare module "../tensor/tensor.js" {
   interface Tensor {
     // ---- elementwise ----
+    /** this + o, broadcasting (torch.add). */
     add(o: TensorLike): Tensor;
+    /** this − o, broadcasting. */
     sub(o: TensorLike): Tensor;
+    /** this · o elementwise, broadcasting. */
     mul(o: TensorLike): Tensor;
+    /** this / o elementwise, broadcasting. */
     div(o: TensorLike): Tensor;
+    /** this raised to o elementwise. */
     pow(o: TensorLike): Tensor;
+    /** The larger of this and o, elementwise (NaN wins, as in PyTorch). */
     maximum(o: TensorLike): Tensor;
+    /** The smaller of this and o, elementwise (NaN wins). */
     minimum(o: TensorLike): Tensor;
+    /** 1 where this = o, else 0. */
     eq(o: TensorLike): Tensor;
+    /** 1 where this ≠ o, else 0. */
     ne(o: TensorLike): Tensor;
+    /** 1 where this < o, else 0. */
     lt(o: TensorLike): Tensor;
+    /** 1 where this ≤ o, else 0. */
     le(o: TensorLike): Tensor;
+    /** 1 where this > o, else 0. */
     gt(o: TensorLike): Tensor;
+    /** 1 where this ≥ o, else 0. */
     ge(o: TensorLike): Tensor;
+    /** −this. */
     neg(): Tensor;
+    /** eˣ elementwise. */
     exp(): Tensor;
+    /** Natural logarithm elementwise. */
     log(): Tensor;
+    /** log(1 + x), accurate near 0. */
     log1p(): Tensor;
+    /** √x elementwise. */
     sqrt(): Tensor;
+    /** 1/√x elementwise. */
     rsqrt(): Tensor;
+    /** |x| elementwise. */
     abs(): Tensor;
+    /** −1, 0 or 1 by the sign of each element. */
     sign(): Tensor;
+    /** sin x elementwise. */
     sin(): Tensor;
+    /** cos x elementwise. */
     cos(): Tensor;
+    /** tanh x elementwise. */
     tanh(): Tensor;
+    /** 1/(1 + e⁻ˣ) elementwise. */
     sigmoid(): Tensor;
+    /** max(0, x) elementwise. */
     relu(): Tensor;
+    /** x² elementwise. */
     square(): Tensor;
+    /** 1/x elementwise. */
     reciprocal(): Tensor;
+    /** Rounded down. */
     floor(): Tensor;
+    /** Rounded up. */
     ceil(): Tensor;
+    /** Rounded to the nearest integer, halves to even (as PyTorch). */
     round(): Tensor;
+    /** Each element limited to [min, max] (null: no bound on that side). */
     clamp(min: number | null, max?: number | null): Tensor;
     /** |this − o| ≤ atol + rtol·|o| elementwise, as 1/0 (torch.isclose). */
     isclose(o: TensorLike, opts?: ew.CloseOptions): Tensor;
@@ -53,22 +85,33 @@ declare module "../tensor/tensor.js" {
     add_(o: TensorLike, alpha?: number): this;
     /** this −= alpha·o. */
     sub_(o: TensorLike, alpha?: number): this;
+    /** this ·= o. */
     mul_(o: TensorLike): this;
+    /** this /= o. */
     div_(o: TensorLike): this;
     /** Overwrite the values with o's (broadcast, converted to this dtype). */
     copy_(o: TensorLike): this;
+    /** Set every element to value. */
     fill_(value: number): this;
+    /** Set every element to 0. */
     zero_(): this;
     /** max(0, this) over this tensor's own buffer. */
     relu_(): this;
 
     // ---- reductions ----
+    /** Sum over `dim` (all elements when omitted); keepdim keeps the reduced dims as size 1. */
     sum(dim?: number | readonly number[], keepdim?: boolean): Tensor;
+    /** Mean over `dim` (all elements when omitted). */
     mean(dim?: number | readonly number[], keepdim?: boolean): Tensor;
+    /** Maximum over `dim` (of all elements when omitted). */
     max(dim?: number, keepdim?: boolean): Tensor;
+    /** Minimum over `dim` (of all elements when omitted). */
     min(dim?: number, keepdim?: boolean): Tensor;
+    /** Index of the maximum along `dim` (of the flattened tensor when omitted). */
     argmax(dim?: number, keepdim?: boolean): Tensor;
+    /** Index of the minimum along `dim` (of the flattened tensor when omitted). */
     argmin(dim?: number, keepdim?: boolean): Tensor;
+    /** Variance over `dim` (unbiased unless opts.correction says otherwise). */
     var(dim?: number | readonly number[], opts?: red.VarOptions): Tensor;
     /** log Σ exp over `dim`, computed stably. */
     logsumexp(dim: number | readonly number[], keepdim?: boolean): Tensor;
@@ -76,21 +119,33 @@ declare module "../tensor/tensor.js" {
     all(dim?: number, keepdim?: boolean): Tensor;
     /** 1 where any element (along `dim`) is non-zero, else 0. */
     any(dim?: number, keepdim?: boolean): Tensor;
+    /** Standard deviation over `dim` (the square root of var). */
     std(dim?: number | readonly number[], opts?: red.VarOptions): Tensor;
 
     // ---- movement ----
+    /** The same elements in another shape (one dim may be −1: inferred); a view sharing the storage. */
     reshape(shape: readonly number[]): Tensor;
+    /** reshape (the tensor is contiguous, so it is always a view). */
     view(shape: readonly number[]): Tensor;
+    /** The dims reordered: out's dim i is this's dim dims[i]. */
     permute(dims: readonly number[]): Tensor;
+    /** Dims d0 and d1 swapped. */
     transpose(d0: number, d1: number): Tensor;
     /** Transpose of a matrix (rank ≤ 2). */
     t(): Tensor;
+    /** Dims startDim..endDim merged into one (default all). */
     flatten(startDim?: number, endDim?: number): Tensor;
+    /** Size-1 dims removed (only `dim` when given). */
     squeeze(dim?: number): Tensor;
+    /** A size-1 dim inserted at `dim`. */
     unsqueeze(dim: number): Tensor;
+    /** Size-1 dims repeated to `shape` (torch.Tensor.expand). */
     expand(shape: readonly number[]): Tensor;
+    /** Elements start..end (exclusive) by step along `dim`, like x[start:end:step]. */
     slice(dim: number, start?: number, end?: number, step?: number): Tensor;
+    /** The `index`-th entry along `dim`, that dim removed. */
     select(dim: number, index: number): Tensor;
+    /** Reversed along `dims`. */
     flip(dims: readonly number[]): Tensor;
     /** out[…i…] = this[…index[…i…]… along dim] (torch.gather); `index` holds integer values. */
     gather(dim: number, index: Tensor): Tensor;
@@ -102,9 +157,11 @@ declare module "../tensor/tensor.js" {
     repeat(reps: readonly number[]): Tensor;
     /** The entries `index` (a 1-D tensor of integers) along `dim` (torch.index_select). */
     indexSelect(dim: number, index: Tensor): Tensor;
+    /** A copy with its own storage (gradients flow back). */
     clone(): Tensor;
     /** A copy with another dtype; gradients flow back converted. */
     to(dtype: DType): Tensor;
+    /** Matrix product, batched and broadcast over leading dims (torch.matmul). */
     matmul(o: Tensor): Tensor;
 
   }

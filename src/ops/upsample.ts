@@ -10,9 +10,12 @@ import { resampleFieldAxis } from "./arithmetic.js";
 import { apply, defineOp, type Field, type OnnxAttr, type OnnxEmitter, type OpDef } from "./op.js";
 import { ShapeError, ValueError } from "../errors.js";
 
+/** How interpolate fills: the nearest pixel, bilinear weights, or bed-of-nails (each value at (i·s, j·s), zeros
+ *  elsewhere). */
 export type InterpolateMode = "nearest" | "bilinear" | "bed-of-nails";
 const MODES: readonly InterpolateMode[] = ["nearest", "bilinear", "bed-of-nails"];
 
+/** Options of interpolate: a size or a scale factor, and the mode. */
 export interface InterpolateOptions {
   /** Output spatial size: a number or [h, w]. Give this or scaleFactor. */
   size?: number | readonly [number, number] | null;
@@ -44,9 +47,13 @@ function nearestSource(size: number, out: number, scaleFactor: number | null): I
 /** interpolate's attributes as the tape records them: the output [h, w], the user's scale factors (null when a size
  *  was given; bed-of-nails: its integer factors always), and alignCorners (bilinear; false otherwise). */
 export interface InterpolateAttrs {
+  /** How values are filled. */
   mode: InterpolateMode;
+  /** The output's [h, w]. */
   size: [number, number];
+  /** The user's scale factors, or null when a size was given. */
   scales: [number, number] | null;
+  /** Bilinear's corner alignment (false for the other modes). */
   alignCorners: boolean;
 }
 
@@ -230,6 +237,7 @@ export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
 
 /** pixelShuffle's attribute: the factor r. */
 export interface PixelShuffleAttrs {
+  /** r. */
   upscaleFactor: number;
 }
 
