@@ -1,12 +1,12 @@
 // Depthwise and 1×1 convolutions of MobileNetV2 on the wasm backend, the new paths against the old ones (setDepthwise,
 // setPointwiseGemm) in one process, alternating, each reported as ms, GFLOP/s and GB/s of its essential traffic
 // (x, w and y once each), against the bandwidth of a large copy measured in the same run.
-// `node --experimental-wasm-relaxed-simd --import tsx bench/profile-depthwise.ts [threads=2] [rounds=5]`.
+// `node --experimental-wasm-relaxed-simd --import tsx bench/profile-depthwise.ts [threads=2] [rounds=5] [name filter]`.
 import { initWasm, wasmBackend } from "../src/backends/wasm/index.js";
 import { setDepthwise, setPointwiseGemm } from "../src/backends/wasm/kernels.js";
 import type { ConvGeometry, Kernels } from "../src/backends/backend.js";
 
-const threads = Number(process.argv[2] ?? 2), rounds = Number(process.argv[3] ?? 5);
+const threads = Number(process.argv[2] ?? 2), rounds = Number(process.argv[3] ?? 5), only = process.argv[4] ?? "";
 const info = await initWasm({ threads });
 const k = wasmBackend.kernels as Kernels;
 
@@ -58,6 +58,7 @@ console.log(`wasm ${info.relaxed ? "relaxed" : "plain"} SIMD, ${info.threads} th
 const r = () => Math.random() - 0.5;
 const rows: string[] = [];
 for (const [name, g, set] of shapes) {
+  if (!name.includes(only)) continue;
   const x = Float32Array.from({ length: g.n * g.cIn * g.h * g.w }, r);
   const w = Float32Array.from({ length: g.cOut * (g.cIn / g.groups) * g.kh * g.kw }, r), b = Float32Array.from({ length: g.cOut }, r);
   const y = new Float32Array(g.n * g.cOut * g.outH * g.outW);
@@ -70,10 +71,25 @@ for (const [name, g, set] of shapes) {
       const key = on ? "new" : "old";
       best[key] = Math.min(best[key], ms);
     }
+  // the depthwise input gradient: the task on dy with flipped weights (zero-inserted for stride 2) against col2im or
+  // the direct kernel
+  const dx = new Float32Array(x.length), bestDx = { old: Infinity, new: Infinity };
+  if (g.groups > 1)
+    for (let i = 0; i < rounds; i++)
+      for (const on of [false, true]) {
+        set(on);
+        const ms = median(() => k.conv2dBackwardInput(y, w, g, dx));
+        const key = on ? "new" : "old";
+        bestDx[key] = Math.min(bestDx[key], ms);
+      }
   set(true);
   setDepthwise("auto");
   const fmt = (ms: number) => `${ms.toFixed(3).padStart(7)} ms ${(flops / ms / 1e6).toFixed(1).padStart(5)} GF/s ${(bytes / ms / 1e6).toFixed(2).padStart(5)} GB/s ${(100 * bytes / ms / 1e6 / bandwidth).toFixed(0).padStart(3)} %`;
   rows.push(`${name.padEnd(16)} old ${fmt(best.old)} | new ${fmt(best.new)} | ${(best.old / best.new).toFixed(2)}×`);
   console.log(rows[rows.length - 1]);
+  if (g.groups > 1) {
+    rows.push(`${"  dx".padEnd(16)} old ${fmt(bestDx.old)} | new ${fmt(bestDx.new)} | ${(bestDx.old / bestDx.new).toFixed(2)}×`);
+    console.log(rows[rows.length - 1]);
+  }
 }
 process.exit(0);

@@ -361,6 +361,29 @@ function checkNonFiniteEdges(name: string, k: Partial<Kernels>): void {
   }
 }
 
+/** Depthwise with a NaN and an ∞ weight, padding, strides 1 and 2: the forward multiplies the padding (NaN where a
+ *  window reads it, as the reference), the input gradient must not (its padding around dy is not the reference's). */
+function checkDepthwiseNonFinite(name: string, k: Partial<Kernels>): void {
+  for (const g of [
+    geometry({ n: 2, cIn: 3, h: 11, w: 21, cOut: 3, kh: 3, kw: 3, padTop: 1, padLeft: 1, groups: 3 }),
+    geometry({ n: 1, cIn: 2, h: 13, w: 19, cOut: 2, kh: 5, kw: 5, strideH: 2, strideW: 2, padTop: 2, padLeft: 2, groups: 2 }),
+  ]) {
+    const x = rand(g.n * g.cIn * g.h * g.w, 91), w = rand(g.cOut * g.kh * g.kw, 92), dy = rand(g.n * g.cOut * g.outH * g.outW, 93);
+    w[0] = NaN; w[g.kh * g.kw + 1] = Infinity;
+    const label = `${name} depthwise non-finite weights ${JSON.stringify(g)}`;
+    const y = new Float32Array(dy.length), yRef = new Float32Array(dy.length);
+    k.conv2d!(x, w, null, g, y); jsKernels.conv2d(x, w, null, g, yRef);
+    const dx = new Float32Array(x.length), dxRef = new Float32Array(x.length);
+    k.conv2dBackwardInput!(dy, w, g, dx); jsKernels.conv2dBackwardInput(dy, w, g, dxRef);
+    for (const [what, a, ref] of [["conv2d", y, yRef], ["conv2dBackwardInput", dx, dxRef]] as const) {
+      for (let i = 0; i < a.length; i++) {
+        if (Number.isFinite(ref[i]!)) assert.ok(Math.abs(a[i]! - ref[i]!) <= 1e-4, `${what} ${label}: ${i}: ${a[i]} vs ${ref[i]}`);
+        else assert.ok(Object.is(a[i], ref[i]), `${what} ${label}: ${i}: ${a[i]} vs ${ref[i]}`);
+      }
+    }
+  }
+}
+
 function checkConv(name: string, k: Partial<Kernels>, cases: readonly ConvGeometry[] = convCases): void {
   let seed = 1;
   for (const g of cases) {
@@ -391,6 +414,7 @@ function checkAll(name: string, k: Partial<Kernels>): void {
   checkNormKernels(name, k);
   checkNormBackward(name, k);
   checkNonFiniteEdges(name, k);
+  checkDepthwiseNonFinite(name, k);
   // every case through the GEMM (im2col) path too, not only the direct one that small Cout takes by default
   for (const directMaxCout of [32, 0]) {
     setDirectMaxCout(directMaxCout);

@@ -280,29 +280,35 @@ function convForwardPtrs(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: n
   rt.run(TASK.convForward, rt.args(args), nth);
 }
 
-/** Strided depthwise convolutions (groups = cIn = cOut, stride > 1) run on their own task, straight from the unpadded
- *  planes, where the GEMM over im2col panels took them (bench/profile-depthwise.ts, 2 threads: 96@112² 3×3 stride 2,
- *  4.5 → 1.0 ms; 240@28² 5×5 stride 2, 2.6 → 0.57 ms). Stride 1 stays on the direct kernel or the GEMM, faster so far
- *  (32@112² 3×3: 0.62 against 0.86 ms; 96@56² 7×7: 4.3 against 17 ms): the task's border columns go one pixel, and
- *  one bounds-checked tap, at a time. */
+/** Depthwise convolutions (groups = cIn = cOut) run on their own task, from a zero-padded band of rows per thread
+ *  (no padded copy of the input, no im2col), two output rows at a time (bench/profile-depthwise.ts, 2 threads, against
+ *  the direct kernel or the GEMM over im2col panels: 32@112² 3×3 0.54 → 0.49 ms, 96@56² 7×7 2.8 → 0.95 ms,
+ *  96@112² 3×3 stride 2 8.2 → 0.97 ms; 576@14² 3×3 0.32 against 0.35 ms, on par). */
 let DEPTHWISE: "auto" | "always" | "never" = "auto";
-/** For measurements and tests: the depthwise task where it is faster ("auto"), for every depthwise shape, or never. */
+/** For measurements and tests: the depthwise task where it is faster ("auto": every depthwise shape so far), for
+ *  every depthwise shape, or never. */
 export function setDepthwise(mode: boolean | "auto" | "always" | "never"): void {
   DEPTHWISE = mode === true ? "auto" : mode === false ? "never" : mode;
 }
 function depthwiseFits(g: ConvGeometry): boolean {
-  if (DEPTHWISE === "never" || g.groups !== g.cIn || g.cIn !== g.cOut) return false;
-  return DEPTHWISE === "always" || g.strideH !== 1 || g.strideW !== 1;
+  return DEPTHWISE !== "never" && g.groups === g.cIn && g.cIn === g.cOut;
 }
 
-/** y = x ⋆ w per plane (+ bias), w [c, 1, kh, kw] at wPtr; units (plane, band of rows): bands only where the planes
- *  alone are too few to share among the threads. */
+/** y = x ⋆ w per plane (+ bias), w [c, 1, kh, kw] at wPtr; units (plane, band of an even number of output rows):
+ *  bands of ~16 KB of padded input rows (in L1), more of them where the planes alone are too few for the threads. */
 function convDepthwise(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: number, biasPtr: number, yPtr: number): void {
   const planes = g.n * g.cIn, nth = threadsFor(rt, 2 * planes * g.outH * g.outW * g.kh * g.kw);
-  const bands = Math.max(1, Math.min(g.outH, Math.ceil((8 * nth) / planes)));
-  const zero = rt.allocF32(g.w + 8);
-  rt.f32(zero, g.w + 8).fill(0);
-  const args = taskArgs.convDepthwise({ ...g, x: xPtr, weights: wPtr, y: yPtr, bias: biasPtr, zero, rows: Math.ceil(g.outH / bands) });
+  // the buffer's columns: up to the reads of the row's last 16 pixels (+ 1 float for stride 2's pairs of loads)
+  const wp = roundUp((roundUp(g.outW, 16) - 1) * g.strideW + (g.kw - 1) * g.dilationW + 1 + (g.strideW === 2 ? 1 : 0), 4);
+  const bandRows = (rows: number) => (rows - 1) * g.strideH + (g.kh - 1) * g.dilationH + 1;
+  let rows = 2;
+  while (rows < g.outH && bandRows(rows + 2) * wp * 4 <= 16384) rows += 2;
+  const minBands = Math.ceil((8 * nth) / planes);
+  if (nth > 1 && Math.ceil(g.outH / rows) < minBands) rows = Math.max(2, roundUp(Math.ceil(g.outH / minBands), 2));
+  // 32 floats for the last blocks of rows, the table of band rows (8 bytes per row a pair reads), the band
+  const bufStride = 128 + roundUp(8 * ((g.kh - 1) * g.dilationH + g.strideH + 1), 64) + roundUp(bandRows(rows) * wp * 4, 64);
+  const buf = rt.alloc(bufStride * nth);
+  const args = taskArgs.convDepthwise({ ...g, x: xPtr, weights: wPtr, y: yPtr, bias: biasPtr, rows, buf, bufStride, wp });
   rt.run(TASK.convDepthwise, rt.args(args), nth);
 }
 
@@ -479,6 +485,27 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
     rt.copyOut(dxPtr, dx as Float32Array);
   };
 
+  /** Depthwise dx: the depthwise task on dy (zero-inserted for strides > 1) with each plane's weights flipped. It reads
+   *  padding around dy that the reference never multiplies: only for finite weights, whose products with it are 0. */
+  const depthwiseBackwardInput = (dy: DataArray, w: DataArray, g: ConvGeometry, dx: DataArray): void => {
+    const wIn = rt.copyIn(w as Float32Array), wPtr = rt.allocF32(w.length);
+    rt.exports.flipTransposeWeights(wIn, g.cIn, 1, 1, g.kh * g.kw, wPtr);
+    const uh = (g.outH - 1) * g.strideH + 1, uw = (g.outW - 1) * g.strideW + 1;
+    let dyPtr = rt.copyIn(dy as Float32Array);
+    if (g.strideH > 1 || g.strideW > 1) {
+      const up = rt.allocF32(g.n * g.cOut * uh * uw);
+      rt.exports.upsampleZeros(dyPtr, g.n * g.cOut, g.outH, g.outW, g.strideH, g.strideW, up);
+      dyPtr = up;
+    }
+    const gt: ConvGeometry = {
+      ...g, h: uh, w: uw, strideH: 1, strideW: 1, outH: g.h, outW: g.w,
+      padTop: (g.kh - 1) * g.dilationH - g.padTop, padLeft: (g.kw - 1) * g.dilationW - g.padLeft,
+    };
+    const dxPtr = rt.allocF32(dx.length);
+    convDepthwise(rt, gt, dyPtr, wPtr, 0, dxPtr);
+    rt.copyOut(dxPtr, dx as Float32Array);
+  };
+
   const conv2dBackwardInput = (dy: DataArray, w: DataArray, g: ConvGeometry, dx: DataArray): void =>
     timed(rt, () => {
       if (wholeInput(g)) { matmulCore(dy, w, dx, mm(g.n, g.cIn * g.kh * g.kw, g.cOut, false, false)); return; }
@@ -487,6 +514,7 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
       // padding is zeros) and pads its M = cIn/groups to 4, except for one input channel and kernels ≤ 5 wide, which the
       // direct kernel takes as they are (S1: 0.99 → 0.86 ms on one thread, 1.05 → 0.65 on two); col2im costs exactly the useful FLOPs
       // plus a scatter.
+      if (depthwiseFits(g) && allFinite(w as Float32Array)) { depthwiseBackwardInput(dy, w, g, dx); return; }
       const oneChannel = g.cIn / g.groups === 1 && g.kw <= 5 && g.dilationH === 1 && g.dilationW === 1;
       if (g.strideH > 1 || g.strideW > 1 || g.h * g.w > 1.5 * g.outH * g.outW || (g.cIn / g.groups < 4 && !oneChannel)) {
         backwardInputCol2im(dy, w, g, dx);

@@ -239,14 +239,18 @@ export interface ConvWeightChannelsArgs {
 }
 
 /** Depthwise convolution (groups = cIn = cOut) from the unpadded planes: weights [c, kh, kw], y (+ bias, 0: none);
- *  zero: a row of ≥ w + 8 zeros; units of rows output rows per plane. */
+ *  units of rows (even) output rows per plane; per thread at buf + tid·bufStride 32 floats, a table of 2 i32 per
+ *  band row of a pair (64-byte rounded) and a band of (rows − 1)·strideH + (kh − 1)·dilationH + 1 zero-padded input
+ *  rows of wp floats. */
 export interface ConvDepthwiseArgs extends ConvArgs {
   x: number;
   weights: number;
   y: number;
   bias: number;
-  zero: number;
   rows: number;
+  buf: number;
+  bufStride: number;
+  wp: number;
 }
 
 /** c[b] (+)= A[b]·B[b]: A packed (aStride floats per batch item, 0: shared), B read through element strides
@@ -406,7 +410,7 @@ export const taskArgs = {
   ],
   convDepthwise: (a: ConvDepthwiseArgs): number[] => [
     a.cIn, a.h, a.w, a.kh, a.kw, a.strideH, a.strideW, a.padTop, a.padLeft, a.dilationH, a.dilationW, a.outH, a.outW,
-    a.n, a.cOut, a.groups, a.x, a.weights, a.y, a.bias, a.zero, a.rows,
+    a.n, a.cOut, a.groups, a.x, a.weights, a.y, a.bias, a.rows, a.buf, a.bufStride, a.wp,
   ],
   matmul: (a: MatmulArgs): number[] => [
     a.batch, a.m, a.n, a.k, a.a, a.aStride, a.b, a.bStride, a.bRowStride, a.bColStride, a.c, a.nc, a.kc, a.buf,

@@ -75,13 +75,14 @@ export namespace ConvWeightChannels {
 }
 
 /** convDepthwise (conv's fields, then its own): Depthwise convolution (groups = cIn = cOut) from the unpadded
- *  planes: weights [c, kh, kw], y (+ bias, 0: none); zero: a row of ≥ w + 8 zeros; units of rows output rows per
- *  plane. Read by convDepthwiseTask. */
+ *  planes: weights [c, kh, kw], y (+ bias, 0: none); units of rows (even) output rows per plane; per thread at buf +
+ *  tid·bufStride 32 floats, a table of 2 i32 per band row of a pair (64-byte rounded) and a band of (rows −
+ *  1)·strideH + (kh − 1)·dilationH + 1 zero-padded input rows of wp floats. Read by convDepthwiseTask. */
 export namespace ConvDepthwise {
   export const cIn = 0, h = 1, w = 2, kh = 3, kw = 4, strideH = 5, strideW = 6, padTop = 7, padLeft = 8, dilationH = 9,
     dilationW = 10, outH = 11, outW = 12, n = 13, cOut = 14, groups = 15, x = 16, weights = 17, y = 18, bias = 19,
-    zero = 20, rows = 21;
-  export const FIELDS = 22;
+    rows = 20, buf = 21, bufStride = 22, wp = 23;
+  export const FIELDS = 24;
 }
 
 /** matmul: c[b] (+)= A[b]·B[b]: A packed (aStride floats per batch item, 0: shared), B read through element strides
