@@ -1,8 +1,10 @@
 # ONNX models for the onnxruntime-node and onnxruntime-web sides of `npm run bench`: one Conv node per bench shape (no
 # bias, opset 13, like the anchors' make_conv_onnx.py), LeNet-5 at batch 1 with the layers of src/models/lenet.ts
 # ('modern': C5 a 5×5 convolution, then F6 and the output) and, with --models, torchvision ResNet-18 / VGG-16 (random
-# weights). Input "x", output "y".
-# usage: /usr/bin/python3 bench/make_onnx.py OUTDIR '<shapes json>' [--models]
+# weights) and, with --mobile, torchvision 0.14's MobileNetV2, MobileNetV3-Large, EfficientNet-B0 and ShuffleNetV2 x1.0
+# (random weights, seed 0, opset 13: the files every ONNX engine of the bench runs, convkit's io.loadOnnx included).
+# Input "x", output "y".
+# usage: /usr/bin/python3 bench/make_onnx.py OUTDIR '<shapes json>' [--models] [--mobile]
 import json, os, sys
 import numpy as np, onnx
 from onnx import helper, TensorProto, numpy_helper
@@ -40,4 +42,13 @@ if "--models" in sys.argv:
             continue
         torch.onnx.export(ctor().eval(), torch.randn(1, 3, 224, 224), path, input_names=["x"], output_names=["y"],
                           opset_version=13)
+if "--mobile" in sys.argv:
+    import torchvision
+    for name in ["mobilenet_v2", "mobilenet_v3_large", "efficientnet_b0", "shufflenet_v2_x1_0"]:
+        path = os.path.join(out, f"{name}.onnx")
+        if os.path.exists(path):
+            continue
+        torch.manual_seed(0)
+        torch.onnx.export(getattr(torchvision.models, name)().eval(), torch.randn(1, 3, 224, 224), path,
+                          input_names=["x"], output_names=["y"], opset_version=13)
 print("ok")
