@@ -9,12 +9,17 @@ import { ImageArrayDataset, Subset, TransformedDataset, type Dataset, type Sampl
 
 /** A batch: images [B,C,H,W], labels [B] (class indices as float32, what crossEntropy takes) and the dataset indices. */
 export interface Batch {
+  /** The images, [B,C,H,W]. */
   images: Tensor;
+  /** Their class indices, [B], as float32. */
   labels: Tensor;
+  /** Their positions in the dataset. */
   indices: number[];
 }
 
+/** Options of DataLoader. */
 export interface DataLoaderOptions {
+  /** Samples per batch (default 1). */
   batchSize?: number;
   /** Visit the samples in a new seeded random order each epoch. */
   shuffle?: boolean;
@@ -57,6 +62,7 @@ export function collate(samples: readonly Sample[], indices: number[]): Batch {
 
 /** A buffer a DataLoader keeps for gatherBatch to write into (grown, or replaced by a larger array, as needed). */
 export interface Scratch {
+  /** The array batches are written into. */
   buffer: Float32Array;
 }
 
@@ -118,11 +124,18 @@ export interface EpochOptions {
   transient?: boolean;
 }
 
+/** Batches of a dataset, like torch.utils.data.DataLoader: `for (const { images, labels } of loader)` runs one epoch
+ *  (each in a new seeded order with shuffle); epochBatches(epoch, start) resumes an epoch mid-way. */
 export class DataLoader implements Iterable<Batch> {
+  /** Samples per batch. */
   readonly batchSize: number;
+  /** Whether each epoch visits the samples in a new seeded random order. */
   readonly shuffle: boolean;
+  /** Seed of the shuffling and of the random transforms. */
   readonly seed: number;
+  /** Whether a last batch smaller than batchSize is dropped. */
   readonly dropLast: boolean;
+  /** Batches prepared ahead by the async iterator. */
   readonly prefetch: number;
   /** The epoch the plain iterator runs next (it counts up). */
   epoch = 0;
@@ -132,6 +145,10 @@ export class DataLoader implements Iterable<Batch> {
   private readonly ring: Scratch[];
   private turn = 0;
 
+  /**
+   * @param dataset The samples.
+   * @param opts Batch size, shuffling, seed, dropLast and prefetch.
+   */
   constructor(readonly dataset: Dataset, opts: DataLoaderOptions = {}) {
     this.batchSize = opts.batchSize ?? 1;
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) throw new ValueError(`DataLoader: batchSize must be an integer ≥ 1, got ${opts.batchSize}`);
@@ -197,7 +214,7 @@ export class DataLoader implements Iterable<Batch> {
   }
 
   /** The batches of one epoch, from batch `start` on (a resumed run skips the ones it already did). */
-  *epochBatches(epoch: number, start = 0, opts: EpochOptions = {}): Generator_<Batch> {
+  *epochBatches(epoch: number, start = 0, opts: EpochOptions = {}): globalThis.Generator<Batch, void, unknown> {
     const order = this.order(epoch);
     for (let b = start; b < this.length; b++) yield this.batch(epoch, b, order, opts);
   }
@@ -218,13 +235,14 @@ export class DataLoader implements Iterable<Batch> {
     }
   }
 
+  /** The next epoch's batches (the epoch counter counts up). */
   [Symbol.iterator](): Iterator<Batch> {
     return this.epochBatches(this.epoch++);
   }
 
+  /** The next epoch's batches, read ahead `prefetch` at a time. */
   [Symbol.asyncIterator](): AsyncIterator<Batch> {
     return this.epochBatchesAsync(this.epoch++);
   }
 }
 
-type Generator_<T> = globalThis.Generator<T, void, unknown>;

@@ -16,13 +16,20 @@ export type BatchTransform = (images: Tensor, rngs: readonly Generator[], into?:
 
 /** A transform maps an image [C,H,W] to a new one; random ones use `rng`. The built-in ones (and a compose of only
  *  those) also have `batch`, the same transform over a whole batch at once. */
-export type Transform = ((image: Tensor, rng?: Generator) => Tensor) & { readonly batch?: BatchTransform };
+export type Transform = ((image: Tensor, rng?: Generator) => Tensor) & {
+  /** The same transform over a batch [N,C,H,W] (built-in transforms have it). */
+  readonly batch?: BatchTransform;
+};
 
 /** Decoded pixels, interleaved (HWC) unsigned bytes, as image decoders give them. */
 export interface RawImage {
+  /** Pixels per row. */
   width: number;
+  /** Rows. */
   height: number;
+  /** Bytes per pixel (1 grey, 3 RGB, 4 RGBA). */
   channels: number;
+  /** width × height × channels bytes, row by row. */
   data: Uint8Array | Uint8ClampedArray;
 }
 
@@ -237,6 +244,7 @@ export function resize(size: number | readonly [number, number]): Transform {
   });
 }
 
+/** Options of randomAffine: the ranges each image's random rotation, shift and zoom are drawn from. */
 export interface RandomAffineOptions {
   /** Rotation uniformly in [−degrees, degrees]. */
   degrees?: number;

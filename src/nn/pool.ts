@@ -55,10 +55,22 @@ abstract class WindowPool<Out = Tensor> extends Module<[Tensor], Out> {
   }
 
   /** The settings, as the pooling functions take them. */
-  protected options(): { kernelSize: [number, number]; stride: [number, number]; padding: [number, number]; dilation: [number, number]; ceilMode: boolean } {
+  protected options(): {
+    /** [kh, kw]. */
+    kernelSize: [number, number];
+    /** [sh, sw]. */
+    stride: [number, number];
+    /** [ph, pw]. */
+    padding: [number, number];
+    /** [dh, dw]. */
+    dilation: [number, number];
+    /** Whether the output size rounds up. */
+    ceilMode: boolean;
+  } {
     return { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode };
   }
 
+  /** kernel_size, stride, padding, dilation and ceil_mode, as PyTorch prints them. */
   override extraRepr(): string {
     // PyTorch prints a square max-pool's settings as plain numbers, as they were given
     const one = (p: [number, number]): string => (p[0] === p[1] ? String(p[0]) : pyTuple(p));

@@ -68,6 +68,7 @@ export function countCorrect(logits: Tensor, labels: Tensor): number {
   return correct;
 }
 
+/** What evaluate measures on a dataset. */
 export interface EvalResult {
   /** Mean cross-entropy over the samples. */
   loss: number;
