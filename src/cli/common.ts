@@ -219,7 +219,7 @@ export const options = {
   /** --model <name>: the zoo model of a weights file that does not say (a PyTorch state dict). */
   model: (): Option => new Option("--model <name>", "zoo model, for weights files that do not say which: PyTorch .pth state dicts").choices(models.names()),
   /** --data <name|dir>: a dataset. */
-  data: (dflt: string): Option => new Option("--data <name|dir>", "mnist | fashion-mnist | a folder of IDX files or of train/ and test/ image folders").default(undefined, dflt),
+  data: (dflt: string): Option => new Option("--data <name|dir>", "mnist | mnist-full | fashion-mnist | a folder of IDX files or of train/ and test/ image folders").default(undefined, dflt),
   /** -b, --batch-size <n>: images per batch (torchvision's -b). */
   batchSize: (dflt: number): Option => new Option("-b, --batch-size <n>", "images per batch").argParser(intArg(1)).default(dflt),
   /** --limit-train <n>: use only n images of the training split, evenly spaced over it. */
