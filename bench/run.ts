@@ -7,7 +7,7 @@
 // eager and as torchvision's ONNX file through io.loadOnnx (the same file onnxruntime runs), depthwise 3×3 forward in
 // GB/s against a copy's bandwidth measured in the same run, and the MobileNetV2 training step at batch 32 (on
 // --train-side² inputs, 96 by default: a 224² step takes about a minute on a loaded 2-core machine). --no-mobile
-// skips those (about 6 minutes of a full run), --only-mobile runs them alone.
+// skips those (5.5 minutes with their peers on the loaded 2-core machine of 2026-12-07), --only-mobile runs them alone.
 // Prints ms (median), GFLOP/s, the share of the WebAssembly SIMD peak measured in the same run, and ratios.
 // The npm script starts node with --experimental-wasm-relaxed-simd so that both SIMD flavours can run.
 import { spawnSync } from "node:child_process";
@@ -246,7 +246,11 @@ for (const c of apiConfigs) {
 }
 disposeWasm();
 setBackend("js");
-if (MOBILE) measureBandwidth("end");
+if (MOBILE) {
+  measureBandwidth("end");
+  // the depthwise rows' shares against the best copy of the run (start or end), not the one before them
+  for (const r of rows) if (r.bandwidthShare) r.bandwidthShare = { typedArray: r.gbps! / bandwidth.typedArray, wasmCopy: r.gbps! / bandwidth.wasmCopy };
+}
 
 // ResNet-18 inference memory, eager and as an ONNX graph, each in a fresh process (bench/memory-resnet.ts).
 if (BASE && MODELS && process.platform === "linux") {
