@@ -285,13 +285,17 @@ function convForwardPtrs(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: n
  *  the direct kernel or the GEMM over im2col panels: 32@112² 3×3 0.54 → 0.49 ms, 96@56² 7×7 2.8 → 0.95 ms,
  *  96@112² 3×3 stride 2 8.2 → 0.97 ms; 576@14² 3×3 0.32 against 0.35 ms, on par). */
 let DEPTHWISE: "auto" | "always" | "never" = "auto";
-/** For measurements and tests: the depthwise task where it is faster ("auto": every depthwise shape so far), for
- *  every depthwise shape, or never. */
+/** For measurements and tests: the depthwise task where it is faster ("auto": every depthwise shape with kernels up to
+ *  7×7), for every depthwise shape, or never. */
 export function setDepthwise(mode: boolean | "auto" | "always" | "never"): void {
   DEPTHWISE = mode === true ? "auto" : mode === false ? "never" : mode;
 }
+/** Kernels up to 7×7, the sizes measured (its padded row band holds kw − 1 extra columns per row; a 1500-wide kernel
+ *  would run for minutes where col2im refuses it at once for its memory). */
+const DEPTHWISE_MAX_KERNEL = 7;
 function depthwiseFits(g: ConvGeometry): boolean {
-  return DEPTHWISE !== "never" && g.groups === g.cIn && g.cIn === g.cOut;
+  return DEPTHWISE !== "never" && g.groups === g.cIn && g.cIn === g.cOut
+    && (DEPTHWISE === "always" || (g.kh <= DEPTHWISE_MAX_KERNEL && g.kw <= DEPTHWISE_MAX_KERNEL));
 }
 
 /** y = x ⋆ w per plane (+ bias), w [c, 1, kh, kw] at wPtr; units (plane, band of an even number of output rows):
