@@ -1,7 +1,7 @@
-// Activation layers, like torch.nn.ReLU, LeakyReLU, ReLU6, ELU, Sigmoid, Tanh, Softmax, LogSoftmax, Hardswish.
+// Activation layers, like torch.nn.ReLU, LeakyReLU, ReLU6, SiLU, Hardsigmoid, ELU, Sigmoid, Tanh, Softmax, LogSoftmax, Hardswish.
 import type { Tensor } from "../tensor/tensor.js";
 import { leakyRelu, relu, sigmoid, tanh } from "../ops/elementwise.js";
-import { elu, hardswish, logSoftmax, relu6, softmax } from "../ops/activation.js";
+import { elu, hardsigmoid, hardswish, logSoftmax, relu6, silu, softmax } from "../ops/activation.js";
 import { Module } from "./module.js";
 import { pyFloat } from "./repr.js";
 import { markKeepsNoTensors } from "./inference-scope.js";
@@ -45,8 +45,9 @@ export class LeakyReLU extends Elementwise {
   }
 }
 
-/** min(max(0, x), 6). `inplace` only shows in the printed tree (torchvision's MobileNets set it). */
-export class ReLU6 extends Elementwise {
+/** An element-wise layer whose `inplace` flag only shows in the printed tree (torchvision's MobileNets and EfficientNet
+ *  set it): its function never writes over its input. */
+abstract class PrintedInplace extends Elementwise {
   /** Printed in the tree only. */
   readonly inplace: boolean;
   /** @param opts inplace (printed only). */
@@ -57,11 +58,29 @@ export class ReLU6 extends Elementwise {
     super();
     this.inplace = opts.inplace ?? false;
   }
+  override extraRepr(): string {
+    return this.inplace ? "inplace=True" : "";
+  }
+}
+
+/** min(max(0, x), 6). */
+export class ReLU6 extends PrintedInplace {
   forward(x: Tensor): Tensor {
     return relu6(x);
   }
-  override extraRepr(): string {
-    return this.inplace ? "inplace=True" : "";
+}
+
+/** x·sigmoid(x) (swish; EfficientNet's activation). */
+export class SiLU extends PrintedInplace {
+  forward(x: Tensor): Tensor {
+    return silu(x);
+  }
+}
+
+/** relu6(x + 3)/6 (MobileNetV3's gate). PyTorch prints no settings for it. */
+export class Hardsigmoid extends Elementwise {
+  forward(x: Tensor): Tensor {
+    return hardsigmoid(x);
   }
 }
 
@@ -128,4 +147,4 @@ export class Hardswish extends Elementwise {
   }
 }
 
-markKeepsNoTensors(ReLU, LeakyReLU, ReLU6, ELU, Sigmoid, Tanh, Softmax, LogSoftmax, Hardswish);
+markKeepsNoTensors(ReLU, LeakyReLU, ReLU6, SiLU, Hardsigmoid, ELU, Sigmoid, Tanh, Softmax, LogSoftmax, Hardswish);

@@ -1,9 +1,10 @@
 // Layers of the efficient CNNs (MobileNetV2/V3, EfficientNet, ShuffleNetV2, RegNet), as torch.nn and torchvision.ops
-// define them: Hardsigmoid, SiLU, SqueezeExcitation, StochasticDepth, ChannelShuffle and Conv2dNormActivation.
+// define them: SqueezeExcitation, StochasticDepth, ChannelShuffle and Conv2dNormActivation (their activations,
+// Hardsigmoid and SiLU, are in activation.ts).
 // Each is made of existing ops (no op of its own), so autograd, meta tensors and ONNX export come with them.
 import { Tensor } from "../tensor/tensor.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
-import { hardsigmoid, silu, stochasticDepth, checkDepthArgs, type StochasticDepthMode } from "../ops/activation.js";
+import { stochasticDepth, checkDepthArgs, type StochasticDepthMode } from "../ops/activation.js";
 import { channelShuffle } from "../ops/movement.js";
 import { ValueError } from "../errors.js";
 import { Module, type TensorModule } from "./module.js";
@@ -15,33 +16,6 @@ import { ReLU, Sigmoid } from "./activation.js";
 import { markKeepsNoTensors } from "./inference-scope.js";
 import { pyFloat } from "./repr.js";
 
-
-/** relu6(x + 3)/6 (MobileNetV3's gate). PyTorch prints no settings for it. */
-export class Hardsigmoid extends Module {
-  forward(x: Tensor): Tensor {
-    return hardsigmoid(x);
-  }
-}
-
-/** x·sigmoid(x) (swish; EfficientNet's activation). `inplace` only shows in the printed tree, as torchvision sets it. */
-export class SiLU extends Module {
-  /** Printed in the tree only. */
-  readonly inplace: boolean;
-  /** @param opts inplace (printed only). */
-  constructor(opts: {
-    /** Printed in the tree only, as torchvision sets it. */
-    inplace?: boolean;
-  } = {}) {
-    super();
-    this.inplace = opts.inplace ?? false;
-  }
-  forward(x: Tensor): Tensor {
-    return silu(x);
-  }
-  override extraRepr(): string {
-    return this.inplace ? "inplace=True" : "";
-  }
-}
 
 /** Squeeze-and-excitation (Hu et al. 2018) as torchvision.ops.SqueezeExcitation: x · scaleActivation(fc2(activation(
  *  fc1(avgpool(x))))), the fcs being 1×1 convolutions with bias. x: [N,C,H,W] → same shape. */
@@ -171,4 +145,4 @@ export class Conv2dNormActivation extends Sequential {
   }
 }
 
-markKeepsNoTensors(Hardsigmoid, SiLU, SqueezeExcitation, StochasticDepth, ChannelShuffle);
+markKeepsNoTensors(SqueezeExcitation, StochasticDepth, ChannelShuffle);
