@@ -515,6 +515,10 @@ function readResume(dir: string, model: Classifier): { snapshot: FitSnapshot; re
   const problem = describeFit(model.loadStateDict(ck.model, { strict: false }));
   if (problem) throw new FormatError(`${last} does not hold this model's weights: ${problem}`);
   const m = ck.meta;
+  // convkit before fit kept other counters (the epoch from 0, correct answers, one scheduler)
+  if (!Array.isArray(m.callbacks) || typeof m.epochStats?.metricSums !== "object") {
+    throw new FormatError(`${last} was written by an earlier convkit, whose runs cannot be resumed by this one; start a new run from its weights (convkit train --init ${last})`);
+  }
   const optimizer = joinOptimizerState(ck);
   if (!optimizer) throw new FormatError(`${last} holds no optimizer state to resume from`);
   const snapshot: FitSnapshot = { epoch: m.epoch, batch: m.batch, step: m.step, epochStats: m.epochStats, best: m.best, rng: m.rng, optimizer, callbacks: m.callbacks ?? [] };

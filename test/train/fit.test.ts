@@ -4,13 +4,13 @@
 // writes nothing.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { F, Generator, data, nn, optim, tensor, train, type Tensor } from "../../src/index.js";
 import type { Dataset, Sample } from "../../src/data/dataset.js";
 import { fit, InterruptedError, readMetrics } from "../../src/train/node.js";
-import { decodeCheckpoint } from "../../src/train/checkpoint.js";
+import { decodeCheckpoint, encodeCheckpoint } from "../../src/train/checkpoint.js";
 
 const tmp = (p: string): string => mkdtempSync(join(tmpdir(), `convkit-fit-${p}-`));
 
@@ -123,6 +123,12 @@ test("a run stopped mid-epoch resumes with fit(…, { resume: true }) to exactly
   assert.equal(c.opt.groups[0]!.lr, 0.05);
   // resuming with other callbacks than the run had is refused
   await assert.rejects(fit(new Net(5), trainSet, { ...opts, dir: straight, resume: true, epochs: 4, log: () => {} }), /the run to resume had 6 callbacks, this one has 2; pass the same callbacks/);
+  // a checkpoint of convkit before fit (no callbacks' state, other epoch sums) is refused with what to do instead
+  const old = checkpoint(straight);
+  const { callbacks: _c, ...meta } = old.meta;
+  writeFileSync(join(straight, "last.safetensors"), encodeCheckpoint({ ...old, meta: { ...meta, epochStats: { lossSum: 0, seen: 0, seconds: 0 } } as unknown as typeof old.meta }));
+  await assert.rejects(fit(new Net(5), trainSet, { ...opts, dir: straight, resume: true, epochs: 4, log: () => {} }),
+    /last\.safetensors was written by an earlier convkit, whose runs cannot be resumed by this one; start a new run from its weights \(convkit train --init .*last\.safetensors\)$/);
 });
 
 test("callbacks: early stopping, a warmup per step, ReduceLROnPlateau on a custom metric, a user's function per batch and epoch", async () => {
