@@ -21,7 +21,15 @@ export class DivergedError extends ConvkitError {}
 /** Training stopped on request (FitOptions.signal) at a step boundary, after saving a checkpoint there when the run
  *  has a directory (`checkpoint`, else ""). `epoch`: the epochs finished before it (it stopped in epoch + 1). */
 export class InterruptedError extends ConvkitError {
-  constructor(message: string, readonly epoch: number, readonly step: number, readonly checkpoint: string) {
+  constructor(
+    message: string,
+    /** Epochs finished before the stop (it stopped in epoch + 1). */
+    readonly epoch: number,
+    /** Optimizer steps done in all when it stopped. */
+    readonly step: number,
+    /** The checkpoint saved at the stop, or "" when the run has no directory. */
+    readonly checkpoint: string,
+  ) {
     super(message);
   }
 }
@@ -39,20 +47,30 @@ export type LossFn = (output: unknown, labels: Tensor) => Tensor;
  *  metrics (train<Name>), the validation ones (val<Name>, when there is validation data), the lr at the end, the
  *  training seconds of the epoch (validation excluded) and training images per second. */
 export interface EpochRecord {
+  /** The epoch, counted from 1. */
   epoch: number;
+  /** Optimizer steps done in all by the end of the epoch. */
   step: number;
+  /** Mean training loss over the epoch's samples. */
   trainLoss: number;
+  /** Mean loss over the validation data (absent without validation data). */
   valLoss?: number;
+  /** The learning rate (of the optimizer's first group) at the end of the epoch. */
   lr: number;
+  /** Training seconds of the epoch, validation excluded. */
   seconds: number;
+  /** Training images per second over the epoch. */
   imagesPerSecond: number;
   [metric: string]: number | undefined;
 }
 
 /** The running sums of the epoch in progress: what a resumed run needs to report the same epoch means. */
 export interface EpochStats {
+  /** Sum over batches of loss × batch size. */
   lossSum: number;
+  /** Samples trained on so far in the epoch. */
   seen: number;
+  /** Training seconds so far in the epoch. */
   seconds: number;
   /** Sum over batches of metric × batch size. */
   metricSums: Record<string, number>;
@@ -60,23 +78,30 @@ export interface EpochStats {
 
 /** The best epoch by the monitored value (FitOptions.monitor). */
 export interface Best {
+  /** The record field compared. */
   monitor: string;
+  /** Its best value so far (null before the first epoch ends). */
   value: number | null;
+  /** The epoch that had it, counted from 1 (0 before the first ends). */
   epoch: number;
 }
 
 /** Everything a run needs to continue exactly where it stopped, apart from the model's weights: JSON-safe except
  *  the optimizer state's buffers. */
 export interface FitSnapshot {
-  /** Epochs finished, and batches done of the next one. */
+  /** Epochs finished. */
   epoch: number;
+  /** Batches done of the next epoch (0 at an epoch boundary). */
   batch: number;
   /** Optimizer steps in all. */
   step: number;
+  /** The running sums of the epoch in progress. */
   epochStats: EpochStats;
+  /** The best epoch so far. */
   best: Best;
   /** The default generator (dropout, random layers). */
   rng: number[];
+  /** The optimizer's stateDict(). */
   optimizer: OptimizerState;
   /** Each callback's stateDict() (null for those without state), in order. */
   callbacks: unknown[];
@@ -84,17 +109,24 @@ export interface FitSnapshot {
 
 /** What a callback sees: the run, where it is, and a way to stop it. */
 export interface FitContext {
+  /** The model being trained. */
   readonly model: Classifier;
+  /** The optimizer stepping it. */
   readonly optimizer: Optimizer<GroupOptions>;
+  /** Epochs of the whole run (FitOptions.epochs). */
   readonly epochs: number;
+  /** Optimizer steps (batches) per epoch. */
   readonly stepsPerEpoch: number;
+  /** Samples per training batch (an epoch's last may hold fewer). */
   readonly batchSize: number;
   /** Batches of the validation pass (0 without validation data). */
   readonly validationBatches: number;
+  /** Samples of the validation pass (0 without validation data). */
   readonly validationSize: number;
   /** The epoch in progress, counted from 1, and the batches done in it (in onEpochEnd: the next epoch, batch 0;
    *  the record says which epoch ended). */
   readonly epoch: number;
+  /** Batches done in the epoch in progress. */
   readonly batch: number;
   /** Optimizer steps in all. */
   readonly step: number;
@@ -102,6 +134,7 @@ export interface FitContext {
   readonly stats: Readonly<EpochStats>;
   /** The records of the finished epochs. */
   readonly records: readonly EpochRecord[];
+  /** The best epoch so far by FitOptions.monitor. */
   readonly best: Readonly<Best>;
   /** Where the last checkpoint was written, set by whoever writes one (named in a DivergedError). */
   lastCheckpoint: string | null;
@@ -115,7 +148,9 @@ export interface FitContext {
 export interface BatchLog {
   /** Counted from 1 within the epoch. */
   batch: number;
+  /** The batch's mean loss. */
   loss: number;
+  /** Samples in the batch. */
   size: number;
 }
 
@@ -125,20 +160,29 @@ export interface BatchLog {
  * counter, a schedule) gives stateDict/loadStateDict, so that a resumed run continues it.
  */
 export interface Callback {
+  /** Before the first batch of the run (a resumed run's too). */
   onTrainBegin?(ctx: FitContext): void;
+  /** Before each epoch's first batch (a resumed epoch's next). */
   onEpochBegin?(ctx: FitContext): void;
+  /** After each optimizer step, with its loss. */
   onBatchEnd?(ctx: FitContext, log: BatchLog): void;
   /** During the validation pass: `done` of `total` batches. */
   onValidationProgress?(ctx: FitContext, done: number, total: number): void;
+  /** After each epoch, validation included, with its record. */
   onEpochEnd?(ctx: FitContext, record: EpochRecord): void;
+  /** Once the last epoch or a requested stop (FitContext.stop) has ended the run, with its result; not after an error. */
   onTrainEnd?(ctx: FitContext, result: FitResult): void;
   /** A stop was requested (FitOptions.signal) at this step boundary: return the path of a checkpoint saved there. */
   onInterrupt?(ctx: FitContext): string | void;
+  /** This callback's state, JSON-safe, kept in checkpoints (FitSnapshot.callbacks). */
   stateDict?(): unknown;
+  /** Continue from what stateDict() returned, when a run resumes. */
   loadStateDict?(state: unknown): void;
 }
 
+/** fit's options: only `epochs` is required. */
 export interface FitOptions {
+  /** Epochs of the whole run, an integer ≥ 1 (a resumed run counts those already done). */
   epochs: number;
   /** Default: Adam with lr 1e-3 over the model's parameters. */
   optimizer?: Optimizer<GroupOptions>;
@@ -150,9 +194,13 @@ export interface FitOptions {
   validation?: Dataset | DataLoader;
   /** When trainData is a Dataset: its DataLoader's batch size (32), shuffling (true), seed (0) and dropLast (false). */
   batchSize?: number;
+  /** Shuffle trainData (a Dataset) in a new seeded order each epoch (default true). */
   shuffle?: boolean;
+  /** Seed of the shuffling and of the default generator (dropout, random transforms and layers) (default 0). */
   seed?: number;
+  /** Leave out an epoch's last batch when it holds fewer than batchSize samples (trainData a Dataset; default false). */
   dropLast?: boolean;
+  /** Hooks into the loop (EarlyStopping, LRSchedule, your own), run in this order. */
   callbacks?: readonly Callback[];
   /** The best epoch is the one with the best value of this record field: default valAccuracy (or valLoss without
    *  an accuracy metric, trainLoss without validation data); lower is better for names ending in "loss". */
@@ -167,14 +215,19 @@ export interface FitOptions {
   lrName?: string;
 }
 
+/** What fit returns: every epoch's record, the last and the best, and the throughput. */
 export interface FitResult {
+  /** Every epoch's record, in order (a resumed run's earlier ones included). */
   records: EpochRecord[];
+  /** The last epoch's record. */
   final: EpochRecord;
+  /** The best epoch by FitOptions.monitor. */
   best: Best;
   /** Why training ended before its last epoch (early stopping), or null. */
   stopped: string | null;
   /** Training time and throughput over all epochs (validation excluded). */
   trainSeconds: number;
+  /** Training images per second over all epochs. */
   imagesPerSecond: number;
 }
 
@@ -352,12 +405,19 @@ function validate(model: Classifier, loader: DataLoader, lossFn: LossFn, metrics
 /** Stop when the monitored record field has not improved by more than minDelta for `patience` epochs (Keras's
  *  EarlyStopping). `mode` defaults to "min" for names ending in "loss", else "max". */
 export class EarlyStopping implements Callback {
+  /** The record field watched (default valLoss). */
   readonly monitor: string;
+  /** Epochs without improvement before the run stops (default 5). */
   readonly patience: number;
+  /** The least change that counts as an improvement (default 0). */
   readonly minDelta: number;
+  /** "min": lower values are better; "max": higher. */
   readonly mode: "min" | "max";
+  /** The best value so far (null before the first epoch ends). */
   best: number | null = null;
+  /** The epoch that had it, counted from 1. */
   bestEpoch = 0;
+  /** Epochs since the last improvement. */
   wait = 0;
 
   constructor(opts: { monitor?: string; patience?: number; minDelta?: number; mode?: "min" | "max" } = {}) {
@@ -369,6 +429,7 @@ export class EarlyStopping implements Callback {
     if (!(this.minDelta >= 0)) throw new ValueError(`EarlyStopping: minDelta must be ≥ 0, got ${this.minDelta}`);
   }
 
+  /** Compare the epoch's monitored value with the best; stop the run after `patience` epochs without improvement. */
   onEpochEnd(ctx: FitContext, record: EpochRecord): void {
     const v = record[this.monitor];
     if (v === undefined) throw new ValueError(`EarlyStopping: the epoch's record has no '${this.monitor}' (it has ${Object.keys(record).join(", ")})`);
@@ -382,10 +443,12 @@ export class EarlyStopping implements Callback {
     }
   }
 
+  /** The best value, its epoch and the epochs waited, for a resumed run. */
   stateDict(): unknown {
     return { best: this.best, bestEpoch: this.bestEpoch, wait: this.wait };
   }
 
+  /** Continue from what stateDict() returned. */
   loadStateDict(s: unknown): void {
     ({ best: this.best, bestEpoch: this.bestEpoch, wait: this.wait } = s as { best: number | null; bestEpoch: number; wait: number });
   }
@@ -395,10 +458,16 @@ export class EarlyStopping implements Callback {
  *  in steps) or after every epoch ("epoch", the default). A ReduceLROnPlateau (or a chain holding one) is stepped
  *  with the epoch's `monitor` field (default valLoss) and needs interval "epoch". */
 export class LRSchedule implements Callback {
+  /** "step": the scheduler steps after every optimizer step; "epoch" (default): after every epoch. */
   readonly interval: "step" | "epoch";
+  /** The record field the scheduler is stepped with (a ReduceLROnPlateau's, default valLoss), or null for one stepped without a value. */
   readonly monitor: string | null;
 
-  constructor(readonly scheduler: Scheduler, opts: { interval?: "step" | "epoch"; monitor?: string } = {}) {
+  constructor(
+    /** The scheduler stepped. */
+    readonly scheduler: Scheduler,
+    opts: { interval?: "step" | "epoch"; monitor?: string } = {},
+  ) {
     this.interval = opts.interval ?? "epoch";
     if (this.interval !== "step" && this.interval !== "epoch") throw new ValueError(`LRSchedule: interval must be 'step' or 'epoch', got '${String(this.interval)}'`);
     const wantsValue = (s: Scheduler): boolean => s instanceof ReduceLROnPlateau || (s instanceof ChainedScheduler && s.schedulers.some(wantsValue));
@@ -406,10 +475,12 @@ export class LRSchedule implements Callback {
     if (this.monitor !== null && this.interval === "step") throw new ValueError("LRSchedule: a schedule stepped with a monitored value needs interval 'epoch'");
   }
 
+  /** Step the scheduler, with interval "step". */
   onBatchEnd(): void {
     if (this.interval === "step") this.scheduler.step();
   }
 
+  /** Step the scheduler, with interval "epoch" (with the record's monitored value when it takes one). */
   onEpochEnd(_ctx: FitContext, record: EpochRecord): void {
     if (this.interval !== "epoch") return;
     if (this.monitor === null) return this.scheduler.step();
@@ -418,10 +489,12 @@ export class LRSchedule implements Callback {
     this.scheduler.step(v);
   }
 
+  /** The scheduler's state, for a resumed run. */
   stateDict(): unknown {
     return this.scheduler.stateDict();
   }
 
+  /** Continue from what stateDict() returned. */
   loadStateDict(s: unknown): void {
     this.scheduler.loadStateDict(s as SchedulerState);
   }

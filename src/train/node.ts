@@ -35,31 +35,46 @@ export { DivergedError, InterruptedError, type EpochRecord } from "./fit.js";
 /** Another training run holds the run directory (--out). */
 export class RunLockedError extends ConvkitError {}
 
+/** The settings of a `convkit train` run (runTraining); TRAIN_DEFAULTS has the defaults of all but the model. */
 export interface TrainConfig {
+  /** The zoo model's name (models.names()). */
   model: string;
+  /** Options for the model's factory, such as lenet5's variant (numClasses comes from the dataset). Default {}. */
   modelOptions: Record<string, unknown>;
+  /** A built-in dataset (mnist, fashion-mnist), mnist-full, or a directory of IDX files or train/ and test/ image folders. Default mnist. */
   data: string;
+  /** Epochs of the run (default 30). */
   epochs: number;
+  /** Samples per training batch (default 64). */
   batchSize: number;
+  /** The learning rate, one-cycle's peak (default 0.05). */
   lr: number;
+  /** The optimizer (default sgd: with Nesterov momentum when momentum > 0). */
   optimizer: "sgd" | "adam" | "adamw";
+  /** SGD's momentum, in [0, 1) (default 0.9). */
   momentum: number;
+  /** Weight decay, ≥ 0 (default 5e-4). */
   weightDecay: number;
+  /** The learning-rate schedule: onecycle (default), stepped every optimizer step; cosine, or step (÷10 every third of the epochs), stepped every epoch; none. */
   scheduler: "onecycle" | "cosine" | "step" | "none";
+  /** Seed of the initial weights, the shuffling and the augmentation (default 0). */
   seed: number;
+  /** The run directory (default runs/lenet5-mnist). */
   out: string;
   /** Random shifts (and flips for non-digit data) while training. */
   augment: boolean;
   /** Write last.safetensors every this many steps too (0: only at epoch ends). */
   checkpointEvery: number;
-  /** Use only the first N train / test samples (quick runs, tests). */
+  /** Use only N training samples, spread evenly over the training set (0, the default: all): quick runs, tests. */
   limitTrain: number;
+  /** The same for the test samples. */
   limitTest: number;
   /** Start from these weights (a training checkpoint or a .safetensors state dict of the same model) instead of a
    *  random initialisation: fine-tuning, with a fresh optimizer and schedule. "" for none. */
   init?: string;
 }
 
+/** convkit train's defaults: every setting but the model. */
 export const TRAIN_DEFAULTS: Omit<TrainConfig, "model"> = {
   modelOptions: {}, data: "mnist", epochs: 30, batchSize: 64, lr: 0.05, optimizer: "sgd", momentum: 0.9, weightDecay: 5e-4,
   scheduler: "onecycle", seed: 0, out: "runs/lenet5-mnist", augment: true, checkpointEvery: 200, limitTrain: 0, limitTest: 0,
@@ -67,6 +82,7 @@ export const TRAIN_DEFAULTS: Omit<TrainConfig, "model"> = {
 
 /** What runTraining returns: fit's result and the run directory. */
 export interface TrainResult extends FitResult {
+  /** The run directory (TrainConfig.out). */
   outDir: string;
 }
 
@@ -77,10 +93,15 @@ export interface ReportOptions {
   /** Draw a progress bar (default: the stream is a TTY); otherwise a line every fifth of an epoch. */
   tty?: boolean;
   /** Where the progress bar draws (default process.stdout). */
-  stream?: NodeJS.WritableStream & { isTTY?: boolean };
+  stream?: NodeJS.WritableStream & {
+    /** Whether it is a terminal (process.stdout's is set by Node). */
+    isTTY?: boolean;
+  };
 }
 
+/** How runTraining runs: continue the run in TrainConfig.out, stop on request, and how it reports. */
 export interface RunOptions extends ReportOptions {
+  /** Continue the run in TrainConfig.out from its last.safetensors, with its own settings (only more epochs may be asked for). */
   resume?: boolean;
   /** Once aborted, training stops at the next step boundary: it saves last.safetensors there (a --resume continues
    *  exactly) and rejects with an InterruptedError. */
@@ -88,7 +109,12 @@ export interface RunOptions extends ReportOptions {
 }
 
 /** The transforms from a dataset's images to the model's input [C,H,W]: pad or resize + centre-crop, channel repeat, normalise. */
-export function inputTransforms(ds: NamedDataset, input: readonly number[], augment: boolean): { train: Transform; test: Transform } {
+export function inputTransforms(ds: NamedDataset, input: readonly number[], augment: boolean): {
+  /** For training: the augmentation (when asked for), then the input's fitting. */
+  train: Transform;
+  /** For evaluation: the fitting alone. */
+  test: Transform;
+} {
   const [c, h, w] = input as [number, number, number];
   const sample = ds.train.get(0).image;
   const [sc, sh, sw] = sample.shape as [number, number, number];
@@ -263,7 +289,9 @@ export const LOCK_FILE = "train.lock";
 /** A run's hold on its directory. release() removes the lock file; it also goes when the process exits (an uncaught
  *  error, process.exit); after a kill -9 it stays, and the next run finds its process gone and takes it over. */
 export interface RunLock {
+  /** The lock file. */
   readonly path: string;
+  /** Remove the lock file (once; a lock another run has taken over is left alone). */
   release(): void;
 }
 
@@ -350,7 +378,12 @@ export function lockRunDirectory(dir: string, note: (line: string) => void = () 
 
 
 /** A progress bar on a TTY stream (cli-progress), or nothing elsewhere; stop() shows the cursor again. */
-export function progressBar(stream: NodeJS.WritableStream & { isTTY?: boolean }, format: string, total: number, start = 0, payload: Record<string, string> = {}): { update(value: number, payload?: Record<string, string>): void; stop(): void } {
+export function progressBar(stream: NodeJS.WritableStream & { isTTY?: boolean }, format: string, total: number, start = 0, payload: Record<string, string> = {}): {
+  /** Move the bar to `value` of the total, with new values for the format's {tokens}. */
+  update(value: number, payload?: Record<string, string>): void;
+  /** Finish the bar (a last redraw) and show the cursor again. */
+  stop(): void;
+} {
   const bar = new cliProgress.SingleBar({ format, barsize: 24, hideCursor: true, clearOnComplete: true, stream });
   bar.start(total, start, payload);
   return { update: (v, p) => bar.update(v, p), stop: () => bar.stop() };
