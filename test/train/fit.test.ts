@@ -9,7 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { F, Generator, data, nn, optim, tensor, train, type Tensor } from "../../src/index.js";
 import type { Dataset, Sample } from "../../src/data/dataset.js";
-import { fit, InterruptedError, readMetrics } from "../../src/train/node.js";
+import { fit, InterruptedError, readMetrics, readSteps, STEPS_FILE } from "../../src/train/node.js";
+import { FormatError } from "../../src/errors.js";
 import { decodeCheckpoint, encodeCheckpoint } from "../../src/train/checkpoint.js";
 
 const tmp = (p: string): string => mkdtempSync(join(tmpdir(), `convkit-fit-${p}-`));
@@ -65,6 +66,14 @@ test("fit trains a user's Module on a user's Dataset into a run directory: check
   assert.equal(csv[0], "epoch,step,trainLoss,trainAccuracy,valLoss,valAccuracy,lr,seconds,imagesPerSecond");
   assert.deepEqual(csv.slice(1).map((row) => row.split(",").map(Number)), records.map((x) => Object.values(x)));
   assert.deepEqual([...readFileSync(join(dir, "curves.png")).subarray(1, 4)].map((c) => String.fromCharCode(c)).join(""), "PNG");
+  // every step's loss: in steps.csv, in the result, and as the picture's one thin line (curves.svg beside the PNG)
+  assert.equal(r.stepLosses.length, 18);
+  assert.deepEqual(readSteps(join(dir, STEPS_FILE), 18), r.stepLosses);
+  assert.ok(Math.abs(r.stepLosses.slice(0, 6).reduce((a, l) => a + l, 0) / 6 - records[0]!.trainLoss) < 1e-12, "the first epoch's mean is its steps' mean");
+  const svg = readFileSync(join(dir, "curves.svg"), "utf8");
+  const thin = [...svg.matchAll(/<path d="([^"]*)"[^>]*stroke-width="1"/g)];
+  assert.equal(thin.length, 1, "one per-step line");
+  assert.equal(thin[0]![1]!.split(/[ML]/).filter(Boolean).length, 18);
   const ck = checkpoint(dir);
   assert.deepEqual([ck.meta.model, ck.meta.classes, ck.meta.inputShape, ck.meta.epoch, ck.meta.batch, ck.meta.step], ["Net", ["horizontal", "vertical"], [1, 8, 8], 3, 0, 18]);
   for (const [k, t] of net.stateDict()) assert.deepEqual([...ck.model.get(k)!.data], [...t.data], k);
@@ -118,6 +127,9 @@ test("a run stopped mid-epoch resumes with fit(…, { resume: true }) to exactly
   for (const [k, t] of c.net.stateDict()) assert.deepEqual([...b.net.stateDict().get(k)!.data], [...t.data], `weights ${k}`);
   assert.deepEqual(noTime(stopped), noTime(straight));
   assert.deepEqual(resumed.records.map((r) => r.valLoss), whole.records.map((r) => r.valLoss));
+  // the steps before the stop come back from steps.csv, bit for bit
+  assert.deepEqual(resumed.stepLosses, whole.stepLosses);
+  assert.equal(readFileSync(join(stopped, STEPS_FILE), "utf8"), readFileSync(join(straight, STEPS_FILE), "utf8"));
   assert.deepEqual([b.es.best, b.es.bestEpoch, b.es.wait], [c.es.best, c.es.bestEpoch, c.es.wait]);
   assert.deepEqual([...a.lrs, ...b.lrs], c.lrs, "the schedules continue where they were");
   assert.equal(c.opt.groups[0]!.lr, 0.05);
@@ -173,4 +185,15 @@ test("the main entry's fit writes nothing; validation on a terminal shows a bar 
   assert.match(text, /epoch 1\/2 \[[^\]]*\] \d\/6 \| loss [\d.-]+ \| acc [\d.%-]+ \| [\d-]+ img\/s \| ETA [\d.ms?-]+, run [\d.ms?-]+/);
   assert.match(text, /epoch 1\/2 validating \[[^\]]*\] [1-4]\/4/);
   assert.ok(text.lastIndexOf("\x1b[?25h") > text.lastIndexOf("\x1b[?25l"), "the cursor is shown again");
+});
+
+test("readSteps: steps past the checkpoint are ignored, missing ones are NaN, a damaged steps.csv is a FormatError", () => {
+  const path = join(tmp("steps"), STEPS_FILE);
+  writeFileSync(path, "step,loss\n1,0.5\n3,0.25\n4,0.125\n");
+  assert.deepEqual(readSteps(path, 3), [0.5, NaN, 0.25]);
+  assert.deepEqual(readSteps(join(tmp("none"), STEPS_FILE), 2), [NaN, NaN]);
+  for (const [text, rule] of [["loss\n", /expected the header 'step,loss'/], ["step,loss\n1,0.5\n2,abc\n", /line 3: expected 'step,loss'/], ["step,loss\n0,1\n", /line 2/]] as const) {
+    writeFileSync(path, text);
+    assert.throws(() => readSteps(path, 5), (e: unknown) => e instanceof FormatError && rule.test(e.message) && e.message.startsWith(path));
+  }
 });

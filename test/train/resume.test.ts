@@ -41,6 +41,10 @@ function assertSameAsStraight(dir: string): void {
   for (const [k, t] of b.model) assert.deepEqual([...a.model.get(k)!.data], [...t.data], `weights ${k}`);
   for (const [i, s] of Object.entries(b.optimizerBuffers)) for (const [k, v] of Object.entries(s)) assert.deepEqual([...a.optimizerBuffers[Number(i)]![k]!], [...v], `optimizer ${i}.${k}`);
   assert.deepEqual(noTime(dir), noTime(straight()));
+  // every step's loss, those before the stop read back from the run's steps.csv
+  const steps = readFileSync(join(dir, "steps.csv"), "utf8");
+  assert.equal(steps.trim().split("\n").length, 1 + 40);
+  assert.equal(steps, readFileSync(join(straight(), "steps.csv"), "utf8"));
 }
 
 test("SIGKILL mid-epoch, then --resume, equals an uninterrupted run", async () => {
@@ -77,7 +81,7 @@ test("SIGKILL mid-epoch, then --resume, equals an uninterrupted run", async () =
   assert.match(resumed.stdout, /^note: .*train\.lock was left by pid \d+ .*which is no longer running; taking .* over$/m);
   assert.ok(!existsSync(join(killed, LOCK_FILE)));
   assertSameAsStraight(killed);
-  assert.ok(existsSync(join(killed, "curves.png")));
+  assert.ok(existsSync(join(killed, "curves.png")) && existsSync(join(killed, "curves.svg")));
 });
 
 /** Run `args`, send `signal` once stdout shows `progress`, and wait for the exit. */
