@@ -198,12 +198,11 @@ function writeMetrics(dir: string, records: readonly EpochRecord[]): void {
 export const STEPS_FILE = "steps.csv";
 
 /** steps.csv: a header, then `step,loss` per optimizer step (steps counted from 1; a step whose loss a resumed run
- *  did not have is left out). Numbers as JavaScript writes them, which read back bit for bit. */
-export function stepsCsv(losses: readonly number[]): string {
-  let out = "step,loss\n";
-  losses.forEach((l, i) => {
-    if (!Number.isNaN(l)) out += `${i + 1},${l}\n`;
-  });
+ *  did not have is left out). Numbers as JavaScript writes them, which read back bit for bit. `from`: only the lines
+ *  of the steps after it, without the header (to add to the text of the earlier ones). */
+export function stepsCsv(losses: readonly number[], from = 0): string {
+  let out = from === 0 ? "step,loss\n" : "";
+  for (let i = from; i < losses.length; i++) if (!Number.isNaN(losses[i])) out += `${i + 1},${losses[i]}\n`;
   return out;
 }
 
@@ -510,6 +509,9 @@ export type CheckpointInfo = Partial<Pick<CheckpointMeta, "model" | "modelOption
  *  best.safetensors, metrics.jsonl, metrics.csv, steps.csv (with every checkpoint) and curves.png/.svg. */
 class RunWriter implements Callback {
   readonly last: string;
+  /** steps.csv's text so far and the steps in it: a step's loss never changes, so each save formats only the new
+   *  ones (formatting all 14,000 steps of a 15-epoch MNIST run took ~20 ms, at every checkpoint). */
+  private steps = { text: "", count: 0 };
 
   constructor(private readonly dir: string, private readonly every: number, private readonly info: CheckpointInfo) {
     this.last = join(dir, "last.safetensors");
@@ -531,7 +533,8 @@ class RunWriter implements Callback {
 
   private save(ctx: FitContext): Uint8Array {
     // the steps first: a crash between the two leaves steps past the checkpoint, which a resume ignores
-    writeFileAtomic(join(this.dir, STEPS_FILE), stepsCsv(ctx.stepLosses));
+    this.steps = { text: this.steps.text + stepsCsv(ctx.stepLosses, this.steps.count), count: ctx.stepLosses.length };
+    writeFileAtomic(join(this.dir, STEPS_FILE), this.steps.text);
     const bytes = this.encode(ctx);
     writeFileAtomic(this.last, bytes);
     ctx.lastCheckpoint = this.last;

@@ -69,6 +69,7 @@ test("fit trains a user's Module on a user's Dataset into a run directory: check
   // every step's loss: in steps.csv, in the result, and as the picture's one thin line (curves.svg beside the PNG)
   assert.equal(r.stepLosses.length, 18);
   assert.deepEqual(readSteps(join(dir, STEPS_FILE), 18), r.stepLosses);
+  assert.equal(readFileSync(join(dir, STEPS_FILE), "utf8").split("\n").length, 1 + 18 + 1, "a line per step, each once (written in parts, at every checkpoint)");
   assert.ok(Math.abs(r.stepLosses.slice(0, 6).reduce((a, l) => a + l, 0) / 6 - records[0]!.trainLoss) < 1e-12, "the first epoch's mean is its steps' mean");
   const svg = readFileSync(join(dir, "curves.svg"), "utf8");
   const thin = [...svg.matchAll(/<path d="([^"]*)"[^>]*stroke-width="1"/g)];
