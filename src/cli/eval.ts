@@ -1,4 +1,4 @@
-// convkit eval <checkpoint>: accuracy and confusion matrix (text and PNG) on a dataset's test split.
+// convkit eval <weights>: accuracy and confusion matrix (text and PNG) on a dataset's test split.
 import type { Command } from "commander";
 import { DataLoader } from "../data/loader.js";
 import { Subset, withTransform } from "../data/dataset.js";
@@ -7,22 +7,23 @@ import { evaluate } from "../train/metrics.js";
 import { progressBar } from "../train/node.js";
 import { confusionMatrixImage } from "../viz/plots.js";
 import { writePng } from "../viz/node.js";
-import { checkOutputPath, datasetOf, intOption, loadModelFile, modelInputTransform } from "./common.js";
+import { checkOutputPath, datasetOf, intArg, loadModelFile, modelInputTransform, options } from "./common.js";
 
 export function register(program: Command, run: (fn: () => Promise<void>) => Promise<void>): void {
   program.command("eval")
     .description("accuracy and confusion matrix of a model on a dataset's test split")
-    .argument("<checkpoint>", "training checkpoint, .safetensors, .pth or .onnx")
-    .option("--data <name|dir>", "mnist | mnist-full | fashion-mnist | DIR (default: the checkpoint's dataset)")
-    .option("--model <name>", "zoo model, for weights files that do not say")
-    .option("--batch-size <n>", "batch size", "256")
-    .option("--limit <n>", "evaluate only n test images, evenly spaced over the split")
-    .option("-o, --output <file>", "confusion matrix picture", "confusion.png")
-    .action((file: string, f: { data?: string; model?: string; batchSize?: string; limit?: string; output: string }) => run(async () => {
+    .argument("<weights>", "training checkpoint, .safetensors, .pth or .onnx")
+    .addOption(options.data("the dataset the weights file records"))
+    .addOption(options.model())
+    .addOption(options.batchSize(256))
+    .addOption(options.limitTest())
+    .addOption(options.alias("--limit <n>", "--limit-test").argParser(intArg(1)))
+    .addOption(options.output("confusion matrix picture", "confusion.png"))
+    .action((file: string, f: { data?: string; model?: string; batchSize: number; limitTest?: number; limit?: number; output: string }) => run(async () => {
       // everything the command line says is checked before the evaluation, which can take minutes
       checkOutputPath("-o", f.output);
-      const limit = intOption("--limit", f.limit, 0, 0);
-      const batchSize = intOption("--batch-size", f.batchSize, 256);
+      const { batchSize } = f;
+      const limit = f.limitTest ?? f.limit ?? 0;
       const m = loadModelFile(file, { model: f.model });
       const ds = loadNamedDataset(datasetOf(file, m, f.data), { channels: m.inputShape[0] === 1 ? 1 : 3 });
       const test = limit > 0 && limit < ds.test.length ? new Subset(ds.test, Array.from({ length: limit }, (_, i) => Math.floor((i * ds.test.length) / limit))) : ds.test;

@@ -118,7 +118,7 @@ export function register(program: Command, run: (fn: () => Promise<void>) => Pro
       } catch (e) {
         if (!(e instanceof InterruptedError)) throw e;
         const backend = program.opts<{ backend: string }>().backend;
-        const again = `convkit ${backend === "auto" ? "" : `--backend ${backend} `}train ${model} -o ${shellWord(cfg.out)} --resume`;
+        const again = `convkit ${backend === "auto" ? "" : `--backend ${backend} `}train ${model} --out ${shellWord(cfg.out)} --resume`;
         process.stderr.write(`convkit: ${e.message}; resume with: ${again}\n`);
         process.exitCode = EXIT_CODES[stop.received()!];
         return;

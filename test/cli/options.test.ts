@@ -11,16 +11,13 @@ import { optionHelp } from "../../src/cli/common.js";
 import * as models from "../../src/models/index.js";
 import { assertRefused, convkit, ROOT, tempDir } from "./helpers.js";
 
-/** Commands whose options the training engineer moves onto common.ts's definitions (issue 17); checked once they do. */
-const PENDING = new Set(["train", "eval"]);
-
 /** Every command with options, by its full name ("visualize filters"), with its visible options. */
 function commands(): [string, Command, Option[]][] {
   const out: [string, Command, Option[]][] = [];
   const walk = (cmd: Command, prefix: string): void => {
     for (const sub of cmd.commands) {
       const name = `${prefix}${sub.name()}`;
-      if (!PENDING.has(name)) out.push([name, sub, sub.options.filter((o) => !o.hidden)]);
+      out.push([name, sub, sub.options.filter((o) => !o.hidden)]);
       walk(sub, `${name} `);
     }
   };
@@ -35,7 +32,8 @@ test("one name per concept: an option's attribute has the same flags in every co
   for (const [name, , opts] of commands()) {
     for (const o of opts) {
       const key = o.attributeName();
-      (flags.get(key) ?? flags.set(key, new Set()).get(key)!).add(o.flags);
+      // a path either way: train's output is the run's folder
+      (flags.get(key) ?? flags.set(key, new Set()).get(key)!).add(o.flags.replace(/<dir>$/, "<file>"));
       assert.ok(!["out", "limit", "outDir"].includes(key), `${name}: --${key} is an old name (use the shared options)`);
     }
   }
@@ -43,6 +41,8 @@ test("one name per concept: an option's attribute has the same flags in every co
   assert.deepEqual(many, []);
   assert.deepEqual([...flags.get("output")!], ["-o, --output <file>"]);
   assert.deepEqual([...flags.get("model")!], ["--model <name>"]);
+  const train = commands().find(([name]) => name === "train")![2];
+  assert.equal(train.find((o) => o.attributeName() === "output")?.flags, "-o, --output <dir>");
 });
 
 test("values are parsed by commander: integer options have a parser, fixed sets are choices, --model is a zoo name", () => {
@@ -90,15 +90,28 @@ test("bad values are refused by commander before any work, in one line; old name
     [["summary", "lenet5", "--input", "1,1,32"], /option '--input <shape>' argument '1,1,32' is invalid\. It must be 4 positive integers N,C,H,W\./],
     [["--backend", "gpu", "summary", "lenet5"], /option '--backend <name>' argument 'gpu' is invalid\. Allowed choices are auto, wasm, js\./],
     [["--backend", "js", "-j", "2", "summary", "lenet5"], /^convkit: -j\/--threads is for the wasm backend, not --backend js$/],
+    [["train", "lenet6"], /^convkit: command-argument value 'lenet6' is invalid for argument 'model'\. Allowed choices are lenet5, /],
+    [["train", "lenet5", "--epochs", "zero", "-o", join(dir, "run")], /^convkit: option '--epochs <n>' argument 'zero' is invalid\. It must be an integer ≥ 1\. \(add --help for usage\)$/],
+    [["train", "lenet5", "--lr", "0", "-o", join(dir, "run")], /option '--lr <x>' argument '0' is invalid\. It must be a number > 0\./],
+    [["train", "lenet5", "--scheduler", "linear", "-o", join(dir, "run")], /option '--scheduler <name>' argument 'linear' is invalid\. Allowed choices are onecycle, cosine, step, none\./],
+    [["eval", shipped, "--batch-size", "0", "-o", join(dir, "c.png")], /option '-b, --batch-size <n>' argument '0' is invalid\. It must be an integer ≥ 1\./],
   ];
   for (const [args, re] of cases) {
     const r = convkit(args, { timeout: 60_000 });
     assertRefused(r, re, args.join(" "));
     assert.equal(r.stdout, "");
   }
-  assert.ok(!existsSync(join(dir, "n.png")) && !existsSync(join(dir, "f.png")));
+  assert.ok(!existsSync(join(dir, "n.png")) && !existsSync(join(dir, "f.png")) && !existsSync(join(dir, "run")) && !existsSync(join(dir, "c.png")));
   // the old name of --limit-train, and the torchvision-style -j
   const nb = convkit(["-j", "1", "neighbors", shipped, "--data", "mnist", "--query", "3", "--k", "2", "--limit", "40", "-o", join(dir, "old.png")]);
   assert.equal(nb.code, 0, nb.stderr);
   assert.match(nb.stdout, /2 nearest of 40 training images|pixel space: \d\/2 nearest/);
+  // train's --out (now -o/--output) and eval's --limit (now --limit-test)
+  const run = join(dir, "old-run");
+  const t = convkit(["train", "lenet5", "--epochs", "1", "--limit-train", "32", "--limit-test", "16", "-b", "16", "--out", run]);
+  assert.equal(t.code, 0, t.stderr);
+  assert.ok(existsSync(join(run, "best.safetensors")));
+  const ev = convkit(["eval", join(run, "best.safetensors"), "--limit", "20", "-o", join(dir, "confusion.png")]);
+  assert.equal(ev.code, 0, ev.stderr);
+  assert.match(ev.stdout, /\(20 test images\)/);
 });

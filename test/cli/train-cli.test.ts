@@ -59,7 +59,7 @@ test("bad train flags: one convkit: line, exit 1, and nothing created", () => {
     [["lenet5", "--optimizer", "adam", "--momentum", "0.5", "--out", out], /^convkit: --momentum is for --optimizer sgd; adam has no momentum setting$/],
     [["lenet5", "--weight-decay=-1", "--out", out], /^convkit: --weight-decay must be a number ≥ 0, got -1$/],
     [["resnet20", "--variant", "classic", "--out", out], /^convkit: --variant is for lenet5; resnet20 has no variants$/],
-    [["lenet5", "--variant", "fancy", "--out", out], /^convkit: --variant must be modern or classic for lenet5, got 'fancy'$/],
+    [["lenet5", "--variant", "fancy", "--out", out], /^convkit: option '--variant <name>' argument 'fancy' is invalid\. Allowed choices are modern, classic\. \(add --help for usage\)$/],
     [["lenet5", "--batch-size", "1000", "--limit-train", "64", "--out", out], /^convkit: --batch-size 1000 is larger than the 64 training samples$/],
     [["lenet5", "--init", zero, "--out", out], new RegExp(`^convkit: --init: ${escape(zero)} is not a regular file, expected a weights file$`)],
     [["lenet5", "--init", file, "--out", out], /^convkit: --init: .*notes\.txt is not a convkit checkpoint, a \.safetensors state dict or a PyTorch \.pth file$/],
