@@ -96,7 +96,7 @@ export function register(program: Command, run: (fn: () => Promise<void>) => Pro
     .addOption(new Option("--momentum <x>", "SGD momentum, in [0, 1)").argParser(numberArg()).default(undefined, String(TRAIN_DEFAULTS.momentum)))
     .addOption(new Option("--weight-decay <x>", "weight decay").argParser(numberArg()).default(TRAIN_DEFAULTS.weightDecay))
     .addOption(new Option("--scheduler <name>", "learning-rate schedule").choices(["onecycle", "cosine", "step", "none"]).default(TRAIN_DEFAULTS.scheduler))
-    .addOption(new Option("--seed <n>", "seed of initialisation, shuffling and augmentation (same seed → same metrics)").argParser(intArg(0)).default(TRAIN_DEFAULTS.seed))
+    .addOption(new Option("--seed <n>", "seed of initialisation, shuffling and augmentation: the same seed gives the same metrics").argParser(intArg(0)).default(TRAIN_DEFAULTS.seed))
     .addOption(options.outputDir("run directory", "runs/<model>-<data>"))
     .addOption(options.alias("--out <dir>", "--output"))
     .option("--resume", "continue the run in -o/--output from its last checkpoint")
