@@ -207,4 +207,12 @@ export interface Backend {
   /** A copy of `data` kept in the backend's own memory, for long-lived arrays (parameters) that its kernels then read
    *  without copying them in on every call; null where it keeps none (then the array stays where it is). */
   residentCopy?(data: DataArray): DataArray | null;
+  /** A zero-filled array of `n` elements in the backend's own memory (a tensor's storage there, which kernels read and
+   *  write in place), or null where it has none for this kind (then a plain array is used). */
+  allocate?(kind: "float32" | "int32", n: number): Float32Array | Int32Array | null;
+  /** Takes back now an array `allocate` returned (its memory is reused); false for any other array. The caller
+   *  promises that nothing reads or writes it any more. */
+  release?(data: ArrayBufferView): boolean;
+  /** Whether `data` is a view of the backend's own memory. */
+  owns?(data: ArrayBufferView): boolean;
 }

@@ -3,12 +3,21 @@ import type { Backend, KernelName, Kernels } from "./backend.js";
 import type { DataArray } from "../tensor/dtype.js";
 import { jsBackend } from "./js/index.js";
 import { ValueError } from "../errors.js";
+import { setDeviceMemory } from "../tensor/memory.js";
 
 const backends = new Map<string, Backend>([["js", jsBackend]]);
 /** null until chosen: by setBackend, or by the default chooser on first use. */
 let current: Backend | null = null;
 let chooseDefault: (() => Backend) | null = null;
 const fallbacks = new Map<string, number>();
+
+// Tensors are allocated in the memory of the backend in use when they are made (resolved at each allocation, so the
+// default backend is chosen on first use as for kernels).
+setDeviceMemory({
+  allocate: (kind, n) => active().allocate?.(kind, n) ?? null,
+  release: (data) => active().release?.(data) ?? false,
+  owns: (data) => active().owns?.(data) ?? false,
+});
 
 /** The backend used until setBackend is called: the fast one when the platform has it (the wasm backend installs
  *  its chooser when imported), else the reference. CONVKIT_BACKEND=js|wasm in the environment overrides it. */

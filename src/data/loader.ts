@@ -3,6 +3,7 @@
 // Images held in memory (ImageArrayDataset, through Subset and transforms that have a batch form) are gathered and
 // transformed a whole batch at a time, with no tensor per sample; anything else goes sample by sample, then collate.
 import { Tensor } from "../tensor/tensor.js";
+import { sameMemory } from "../tensor/memory.js";
 import { Generator } from "../tensor/random.js";
 import { ShapeError, ValueError } from "../errors.js";
 import { ImageArrayDataset, Subset, TransformedDataset, type Dataset, type Sample } from "./dataset.js";
@@ -76,7 +77,7 @@ export function gatherBatch(ds: Dataset, indices: readonly number[], rngs: reado
   const scratch = opts.scratch ?? { buffer: new Float32Array(0) };
   const b = gather(ds, indices, rngs, opts.into ?? null, scratch);
   // nothing handed out may live in the scratch buffer (a transform that passed its input through)
-  if (b && b.images.data.buffer === scratch.buffer.buffer) b.images = new Tensor(b.images.data.slice(), b.images.shape);
+  if (b && sameMemory(b.images.data, scratch.buffer)) b.images = new Tensor(b.images.data.slice(), b.images.shape);
   return b;
 }
 
@@ -86,11 +87,11 @@ function gather(ds: Dataset, indices: readonly number[], rngs: readonly Generato
     const inner = gather(ds.dataset, indices, rngs, scratch, scratch);
     if (!inner) return null;
     // the transform writes into `into` unless its input lives there
-    const from = inner.images.data.buffer;
-    const target = into && into.buffer.buffer !== from ? into : null;
+    const from = inner.images.data;
+    const target = into && !sameMemory(into.buffer, from) ? into : null;
     const images = ds.transform.batch(inner.images, rngs, target?.buffer);
     // a new array (the buffer was too small) becomes the buffer for next time
-    if (target && images.data.buffer !== target.buffer.buffer && images.data.buffer !== from && images.data instanceof Float32Array) target.buffer = images.data;
+    if (target && !sameMemory(images.data, target.buffer) && !sameMemory(images.data, from) && images.data instanceof Float32Array) target.buffer = images.data;
     return { ...inner, images };
   }
   if (ds instanceof Subset) {

@@ -5,6 +5,7 @@
 // transforms draw from the Generator they are given (in a batch, sample i from rngs[i]), so a seeded DataLoader
 // repeats the same augmentation.
 import { Tensor } from "../tensor/tensor.js";
+import { sameMemory } from "../tensor/memory.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { ShapeError, ValueError } from "../errors.js";
 
@@ -124,7 +125,7 @@ function padBatch(x: Tensor, [left, top, right, bottom]: readonly number[], fill
   const oh = h + top! + bottom!, ow = w + left! + right!;
   const src = x.data, out = output(n * c * oh * ow, into);
   // a new array is zeroed already; a scratch buffer holds the last batch
-  if (fill !== 0 || out.buffer === into?.buffer) out.fill(fill);
+  if (fill !== 0 || (into && sameMemory(out, into))) out.fill(fill);
   for (let k = 0; k < n * c; k++) {
     // row y of plane k lands at row y+top, column left of the padded plane
     for (let y = 0; y < h; y++) {
@@ -359,14 +360,14 @@ export function compose(...transforms: readonly Transform[]): Transform {
     let acc = xs;
     transforms.forEach((t, k) => {
       if (k === transforms.length - 1) return void (acc = t.batch!(acc, rngs, into));
-      const i = scratch[0].buffer === acc.data.buffer ? 1 : 0;
+      const i = sameMemory(scratch[0], acc.data) ? 1 : 0;
       const out = t.batch!(acc, rngs, scratch[i]);
       // a new array (the scratch was too small) becomes the scratch; an input passed through does not
-      if (out.data.buffer !== scratch[i].buffer && out.data.buffer !== acc.data.buffer && out.data instanceof Float32Array) scratch[i] = out.data;
+      if (!sameMemory(out.data, scratch[i]) && !sameMemory(out.data, acc.data) && out.data instanceof Float32Array) scratch[i] = out.data;
       acc = out;
     });
     // a last stage that returned its input unchanged must not hand out a scratch buffer
-    return scratch.some((b) => b.buffer === acc.data.buffer) ? new Tensor(acc.data.slice(), acc.shape) : acc;
+    return scratch.some((b) => sameMemory(b, acc.data)) ? new Tensor(acc.data.slice(), acc.shape) : acc;
   };
   return Object.assign(one, { batch });
 }

@@ -7,6 +7,7 @@
 // results, not fp16 rounding.
 import { Tensor } from "../tensor/tensor.js";
 import { zeros } from "../tensor/creation.js";
+import { memoryKey } from "../tensor/memory.js";
 import { isGradEnabled, noGrad } from "../autograd/grad-mode.js";
 import { BufferPool, withBufferPool } from "../tensor/buffer-pool.js";
 import { Module } from "../nn/module.js";
@@ -301,24 +302,26 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
     // values share it and its bytes. Their bytes count against maxLiveBytes, and with nothing recorded a dropped
     // value's buffer is reused once no live value shares it. Buffers of inputs, parameters and constants are neither.
     const pooled = !isGradEnabled();
-    const external = new Set<ArrayBufferLike>([...env.values()].map((v) => v.data.buffer));
-    for (const r of this.folded) for (const v of r ?? []) if (v) external.add(v.data.buffer);
-    const held = new Map<ArrayBufferLike, { refs: number; bytes: number }>();
+    const external = new Set([...env.values()].map((v) => memoryKey(v.data)));
+    for (const r of this.folded) for (const v of r ?? []) if (v) external.add(memoryKey(v.data));
+    const held = new Map<ArrayBufferLike | number, { refs: number; bytes: number }>();
     let liveBytes = 0;
     const limit = this.maxLiveBytes;
     const hold = (v: Value): void => {
-      if (external.has(v.data.buffer)) return;
-      const h = held.get(v.data.buffer);
+      const key = memoryKey(v.data);
+      if (external.has(key)) return;
+      const h = held.get(key);
       if (h) h.refs++;
       else {
-        held.set(v.data.buffer, { refs: 1, bytes: v.data.byteLength });
+        held.set(key, { refs: 1, bytes: v.data.byteLength });
         liveBytes += v.data.byteLength;
       }
     };
     const drop = (v: Value): void => {
-      const h = held.get(v.data.buffer);
+      const key = memoryKey(v.data);
+      const h = held.get(key);
       if (!h || --h.refs > 0) return;
-      held.delete(v.data.buffer);
+      held.delete(key);
       liveBytes -= h.bytes;
       if (pooled && v instanceof Tensor) this.pool.release(v.data);
     };

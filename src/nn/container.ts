@@ -55,7 +55,7 @@ export class Sequential extends Module {
     const pool = openInferenceScope();
     this.list.forEach((m, i) => {
       const y = m.call(x);
-      if (pool && i > 0) pool.discard(x.data.buffer, y.data.buffer);
+      if (pool && i > 0) pool.discard(x.data, y.data);
       x = y;
     });
     return x;

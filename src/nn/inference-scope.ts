@@ -7,6 +7,7 @@
 // without forward hooks (a hook may keep an intermediate, as `visualize features` does); otherwise nothing changes.
 import { BufferPool, withBufferPool } from "../tensor/buffer-pool.js";
 import { Tensor } from "../tensor/tensor.js";
+import type { DataArray } from "../tensor/dtype.js";
 import { isGradEnabled } from "../autograd/grad-mode.js";
 import type { AnyModule } from "./module.js";
 
@@ -58,9 +59,9 @@ export function callInScope<T>(m: AnyModule, call: () => T): T {
   }
 }
 
-/** The array buffers behind a forward's result: a tensor, or tensors in arrays or plain objects. */
-function buffersOf(out: unknown, into = new Set<ArrayBufferLike>()): Set<ArrayBufferLike> {
-  if (out instanceof Tensor) into.add(out.data.buffer);
+/** The arrays behind a forward's result: a tensor, or tensors in arrays or plain objects. */
+function buffersOf(out: unknown, into = new Set<DataArray>()): Set<DataArray> {
+  if (out instanceof Tensor) into.add(out.data);
   else if (Array.isArray(out)) for (const v of out) buffersOf(v, into);
   else if (out !== null && typeof out === "object") for (const v of Object.values(out)) buffersOf(v, into);
   return into;

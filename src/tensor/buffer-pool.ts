@@ -2,12 +2,15 @@
 // that reads it; eager inference scopes release what a module's forward made and did not return): a released buffer
 // backs the next tensor of the same size instead of waiting for the garbage collector, which bounds the memory of an
 // inference to its live activations.
+// Buffers are known by their array object (a tensor's storage holds one): on the wasm backend every tensor's array is
+// a view of the same memory, so their ArrayBuffers tell them apart no more.
 import type { DataArray } from "./dtype.js";
+import { allocateFloat32 } from "./memory.js";
 
-/** Released buffers by length; only buffers it allocated itself (whole ArrayBuffers) are ever taken back. */
+/** Released buffers by length; only buffers it allocated itself are ever taken back. */
 export class BufferPool {
   private readonly free = new Map<number, Float32Array[]>();
-  private readonly owned = new WeakSet<ArrayBufferLike>();
+  private readonly owned = new WeakSet<DataArray>();
   /** Buffers taken while a scope is open, in order; marks[i] is where the i-th open scope's buffers start. */
   private readonly taken: Float32Array[] = [];
   private readonly marks: number[] = [];
@@ -22,8 +25,8 @@ export class BufferPool {
       this.heldBytes -= a.byteLength;
       a.fill(0);
     } else {
-      a = new Float32Array(size);
-      this.owned.add(a.buffer);
+      a = allocateFloat32(size);
+      this.owned.add(a);
     }
     if (this.marks.length > 0) this.taken.push(a);
     return a;
@@ -36,25 +39,25 @@ export class BufferPool {
 
   /** Closes the innermost scope: releases the buffers taken in it except those backing `keep` (its results), which
    *  then belong to the enclosing scope (or, at the outermost, to the caller alone). */
-  closeScope(keep: ReadonlySet<ArrayBufferLike>): void {
+  closeScope(keep: ReadonlySet<DataArray>): void {
     const mark = this.marks.pop();
     if (mark === undefined) throw new Error("BufferPool.closeScope: no scope is open");
     const kept: Float32Array[] = [];
     for (let i = mark; i < this.taken.length; i++) {
       const a = this.taken[i]!;
-      if (keep.has(a.buffer)) kept.push(a);
+      if (keep.has(a)) kept.push(a);
       else this.release(a);
     }
     this.taken.length = mark;
     if (this.marks.length > 0) this.taken.push(...kept);
   }
 
-  /** Releases now the buffer `buffer` if the innermost open scope took it (a value its last reader is done with),
+  /** Releases now the buffer `data` if the innermost open scope took it (a value its last reader is done with),
    *  unless it is `unless` (the reader's result shares it). */
-  discard(buffer: ArrayBufferLike, unless: ArrayBufferLike): void {
-    if (buffer === unless || this.marks.length === 0) return;
+  discard(data: DataArray, unless: DataArray): void {
+    if (data === unless || this.marks.length === 0) return;
     for (let i = this.taken.length - 1; i >= this.marks[this.marks.length - 1]!; i--) {
-      if (this.taken[i]!.buffer !== buffer) continue;
+      if (this.taken[i] !== data) continue;
       this.release(this.taken[i]!);
       this.taken.splice(i, 1);
       return;
@@ -64,7 +67,7 @@ export class BufferPool {
   /** Hands `data` back for reuse; false (and nothing kept) when this pool did not allocate it. The caller promises
    *  that nothing reads or writes it any more. */
   release(data: DataArray): boolean {
-    if (!(data instanceof Float32Array) || !this.owned.has(data.buffer) || data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength) return false;
+    if (!(data instanceof Float32Array) || !this.owned.has(data)) return false;
     let list = this.free.get(data.length);
     if (!list) this.free.set(data.length, (list = []));
     list.push(data);

@@ -2,6 +2,7 @@
 // and the one allocation path of tensor memory, with its limit on the elements of one tensor.
 
 import { activeBufferPool } from "./buffer-pool.js";
+import { allocateFloat32 } from "./memory.js";
 import { fmtShape, type Shape } from "./shape.js";
 import { ValueError } from "../errors.js";
 
@@ -36,7 +37,7 @@ function fmtCount(n: number): string {
 }
 
 /** A zero-filled buffer of `size` elements; float32 ones come from the active buffer pool when one is set
- *  (withBufferPool). Over the element limit it throws a ValueError naming `op` and `shape` (when the caller knows them). */
+ *  (withBufferPool), else from the current backend's memory (tensor/memory.ts). Over the element limit it throws a ValueError naming `op` and `shape` (when the caller knows them). */
 export function allocate(dtype: DType, size: number, op = "allocate", shape?: Shape): DataArray {
   if (size > maxElements) {
     const what = shape ? `shape ${fmtShape(shape)} has` : "a tensor of";
@@ -44,7 +45,7 @@ export function allocate(dtype: DType, size: number, op = "allocate", shape?: Sh
   }
   if (dtype === "float64") return new Float64Array(size);
   const pool = activeBufferPool();
-  return pool ? pool.take(size) : new Float32Array(size);
+  return pool ? pool.take(size) : allocateFloat32(size);
 }
 
 export function dtypeOf(data: DataArray): DType {

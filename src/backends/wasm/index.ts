@@ -53,6 +53,9 @@ export const wasmBackend: Backend = {
   kernels,
   supports: (data: DataArray) => data instanceof Float32Array,
   residentCopy: (data: DataArray) => (runtime && data instanceof Float32Array ? runtime.residentCopy(data) : null),
+  allocate: (kind, n) => (runtime ? (kind === "float32" ? runtime.allocate(n) : runtime.allocateI32(n)) : null),
+  owns: (data) => runtime?.isResident(data) ?? false,
+  release: (data) => (runtime && (data instanceof Float32Array || data instanceof Int32Array) ? runtime.release(data) : false),
 };
 
 function defaultThreads(): number {
@@ -148,10 +151,10 @@ export function disposeWasm(): void {
 export function measureWasm(on: boolean): void {
   if (!runtime) return;
   runtime.measure = on;
-  Object.assign(runtime.stats, { calls: 0, copyMs: 0, totalMs: 0 });
+  Object.assign(runtime.stats, { calls: 0, copyMs: 0, totalMs: 0, copiesIn: 0, copiesOut: 0, copyBytes: 0 });
 }
 
 /** Kernel calls, and milliseconds spent in them and in copies, since measureWasm(true). */
 export function wasmStats(): WasmStats {
-  return { ...(runtime?.stats ?? { calls: 0, copyMs: 0, totalMs: 0 }) };
+  return { ...(runtime?.stats ?? { calls: 0, copyMs: 0, totalMs: 0, copiesIn: 0, copiesOut: 0, copyBytes: 0 }) };
 }

@@ -383,7 +383,7 @@ function channelTaps(rt: WasmRuntime, g: ConvGeometry, xPtr: number) {
   for (let ci = 0, t = 0; ci < g.cIn; ci++)
     for (let ky = 0; ky < g.kh; ky++)
       for (let kx = 0; kx < g.kw; kx++) offs[t++] = ci * HP * WP + ky * WP + kx;
-  return { xp, WP, planeX: HP * WP, K, offsPtr: rt.copyInI32(offs) };
+  return { xp, WP, planeX: HP * WP, K, offsPtr: rt.table(offs) };
 }
 
 /** Weight gradients of stride-1 convolutions with 9–16 output channels on rows under 16 pixels (LeNet's C3), where
@@ -455,7 +455,7 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
       const xPtr = rt.copyIn(x as Float32Array);
       const wPtr = rt.copyIn(w as Float32Array);
       const bPtr = bias ? rt.copyIn(bias as Float32Array) : 0;
-      const yPtr = rt.allocF32(y.length);
+      const yPtr = rt.out(y as Float32Array, x, w, bias);
       convForwardPtrs(rt, g, xPtr, wPtr, bPtr, yPtr);
       if (winogradFits(g) && !allFinite(rt.f32(yPtr, y.length))) convForwardPtrs(rt, g, xPtr, wPtr, bPtr, yPtr, false);
       rt.copyOut(yPtr, y as Float32Array);
@@ -481,7 +481,7 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
         // A[r, co] = W[grp*coutG + co, c*CH*khw + r]: rows r of the chunk, element strides (1, K).
         rt.exports.packA(wPtr + (grp * coutG * K + c * CH * khw) * 4, 1, K, rows, coutG, aPtr + (grp * realChunks + c) * aStride * 4);
       }
-    const dxPtr = rt.allocF32(dx.length);
+    const dxPtr = rt.out(dx as Float32Array, dy, w);
     const bufStride = 256 + coutG * NC * 4 + roundUp(CH * khw, 4) * NC * 4;
     const buf = rt.alloc(bufStride * nth);
     const args = taskArgs.convInput({ ...g, dy: dyPtr, packed: aPtr, dx: dxPtr, nc: NC, ch: CH, aStride, buf, bufStride });
@@ -505,7 +505,7 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
       ...g, h: uh, w: uw, strideH: 1, strideW: 1, outH: g.h, outW: g.w,
       padTop: (g.kh - 1) * g.dilationH - g.padTop, padLeft: (g.kw - 1) * g.dilationW - g.padLeft,
     };
-    const dxPtr = rt.allocF32(dx.length);
+    const dxPtr = rt.out(dx as Float32Array, dy, w);
     convDepthwise(rt, gt, dyPtr, wPtr, 0, dxPtr);
     rt.copyOut(dxPtr, dx as Float32Array);
   };
@@ -544,7 +544,7 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
         padTop: (kh - 1) * g.dilationH - g.padTop, padLeft: (kw - 1) * g.dilationW - g.padLeft,
         dilationH: g.dilationH, dilationW: g.dilationW, groups, outH: g.h, outW: g.w,
       };
-      const dxPtr = rt.allocF32(dx.length);
+      const dxPtr = rt.out(dx as Float32Array, dy, w);
       convForwardPtrs(rt, gt, dyPtr, wPtr, 0, dxPtr);
       if (!allFinite(rt.f32(dxPtr, dx.length))) { backwardInputCol2im(dy, w, g, dx); return; }
       rt.copyOut(dxPtr, dx as Float32Array);
@@ -565,7 +565,8 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
       }
       if (weightChannelsFit(g)) { convWeightChannels(rt, g, xPtr, dyPtr, nth, dw as Float32Array); return; }
       const total = g.cOut * K;
-      const parts = rt.allocF32(total * nth);
+      // one thread writes dW in place; more write partial sums that sumPartials adds into it
+      const parts = nth > 1 ? rt.allocF32(total * nth) : rt.out(dw as Float32Array, x, dy);
       // Direct only along rows of ≥ 16 pixels: on LeNet's C3 (10-pixel rows) the per-pass overhead made it 1.5× slower
       // than the GEMM, on C1 (28-pixel rows) it is 2.4× faster.
       if (g.strideH === 1 && g.strideW === 1 && g.dilationH === 1 && g.dilationW === 1 && coutG <= DIRECT_MAX_COUT && g.outW >= 16) {
@@ -585,7 +586,7 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
       }
       let out = parts;
       if (nth > 1) {
-        out = rt.allocF32(total);
+        out = rt.out(dw as Float32Array, x, dy);
         rt.exports.sumPartials(parts, nth, total, total, out);
       }
       rt.copyOut(out, dw as Float32Array);
@@ -599,7 +600,7 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
       const bPtr = rt.copyIn(b as Float32Array);
       if (m <= 4 && !p.transA && p.transB && k >= 16) {
         // A few rows against Wᵀ (a Linear layer at batch 1): dot products over W's rows, no packing.
-        const cPtr = rt.allocF32(batch * m * n);
+        const cPtr = rt.out(out as Float32Array, a, b);
         const args = taskArgs.matmulRows({
           batch, m, n, k, a: aPtr, aStride: p.aBatchStride, b: bPtr, bStride: p.bBatchStride, c: cPtr,
         });
@@ -614,7 +615,7 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
       const rs = p.transA ? 1 : k, cs = p.transA ? m : 1;
       for (let bi = 0; bi < aBatches; bi++)
         rt.exports.packA(aPtr + bi * p.aBatchStride * 4, rs, cs, m, k, packed + bi * mPad * k * 4);
-      const cPtr = rt.allocF32(batch * m * n);
+      const cPtr = rt.out(out as Float32Array, a, b);
       const nth = threadsFor(rt, 2 * batch * m * n * k);
       const NC = blockSize(n, NC_TARGET, 8, batch, nth);
       const KC = k > 0 ? Math.ceil(k / Math.ceil(k / KC_TARGET)) : 1;
@@ -643,10 +644,10 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
       rt.begin();
       const planes = g.n * g.c;
       const xPtr = rt.copyIn(x as Float32Array);
-      const rows = rt.copyInI32(tapRanges(g.outH, g.kh, g.strideH, g.padTop, g.dilationH, g.h));
-      const cols = rt.copyInI32(tapRanges(g.outW, g.kw, g.strideW, g.padLeft, g.dilationW, g.w));
-      const yPtr = rt.allocF32(y.length);
-      const iPtr = indices ? rt.alloc(indices.length * 4) : 0;
+      const rows = rt.table(tapRanges(g.outH, g.kh, g.strideH, g.padTop, g.dilationH, g.h));
+      const cols = rt.table(tapRanges(g.outW, g.kw, g.strideW, g.padLeft, g.dilationW, g.w));
+      const yPtr = rt.out(y as Float32Array, x);
+      const iPtr = indices ? rt.outI32(indices) : 0;
       let divPtr = 0;
       if (mode === "avg") {
         const div = avgDivisors(g, avg.countIncludePad, avg.divisorOverride);
@@ -659,7 +660,7 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
       // ~1–2 ns per tap: split from ~250k taps (a quarter of a millisecond), well above a worker's wake-up.
       rt.run(mode === "avg" ? TASK.avgPool : TASK.maxPool, args, threadsFor(rt, 8 * y.length * g.kh * g.kw));
       rt.copyOut(yPtr, y as Float32Array);
-      if (indices) indices.set(new Int32Array(rt.memory.buffer, iPtr, indices.length));
+      if (indices) rt.copyOutI32(iPtr, indices);
     });
   };
 
@@ -684,7 +685,7 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
     timed(rt, () => {
       rt.begin();
       const xPtr = rt.copyIn(x as Float32Array);
-      const yPtr = rt.allocF32(y.length);
+      const yPtr = rt.out(y as Float32Array, x);
       rt.exports.unaryOp(code, xPtr, x.length, yPtr);
       rt.copyOut(yPtr, y as Float32Array);
     });
@@ -709,7 +710,7 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
       rt.begin();
       const aPtr = rt.copyIn(a as Float32Array);
       const bPtr = rt.copyIn(b as Float32Array);
-      const yPtr = rt.allocF32(y.length);
+      const yPtr = rt.out(y as Float32Array, a, b);
       rt.exports.binaryOp(code, aPtr, aRow, as, bPtr, bRow, bs, rows, inner, yPtr);
       rt.copyOut(yPtr, y as Float32Array);
     });
@@ -721,7 +722,7 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
     timed(rt, () => {
       rt.begin();
       const xPtr = rt.copyIn(x as Float32Array);
-      const yPtr = rt.allocF32(y.length);
+      const yPtr = rt.out(y as Float32Array, x);
       const acc = rt.alloc(inner * 8 + 16);
       rt.exports.reduceSum(xPtr, outer, size, inner, yPtr, acc);
       rt.copyOut(yPtr, y as Float32Array);
@@ -756,7 +757,7 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
         cv[2 * ch] = scale;
         cv[2 * ch + 1] = (bias ? bias[ch]! : 0) - mean[ch]! * scale;
       }
-      const yPtr = rt.allocF32(y.length);
+      const yPtr = rt.out(y as Float32Array, x);
       const args = rt.args(taskArgs.channelAffine({ x: xPtr, n, c, hw, coef, y: yPtr }));
       rt.run(TASK.channelAffine, args, threadsFor(rt, MIN_PARALLEL_ELEMENT_FLOPS * x.length));
       rt.copyOut(yPtr, y as Float32Array);
@@ -778,7 +779,7 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
         cv[4 * ch + 1] = invStd[ch]!;
         cv[4 * ch + 2] = weight ? weight[ch]! : 1;
       }
-      const dxPtr = dx ? rt.allocF32(dx.length) : 0;
+      const dxPtr = dx ? rt.out(dx as Float32Array, x, g) : 0;
       const sums = rt.alloc(c * 16);
       const args = rt.args(taskArgs.channelNormBackward({ x: xPtr, g: gPtr, n, c, hw, coef, training, dx: dxPtr, sums }));
       // 2 passes over x and g (3 with dx): count the elements twice against the threshold

@@ -105,14 +105,27 @@ self.onmessage = (e) => { const d = e.data; startLoop(d.module, d.memory, d.tid,
 
 export interface RuntimeOptions { threads: number; relaxed: boolean }
 
-/** Time spent copying between JS arrays and the wasm memory, and in whole kernel calls. */
+/** Copies between JS arrays and the wasm memory (always counted), and time in copies and kernel calls (measured
+ *  when measureWasm is on). */
 export interface WasmStats {
-  /** Kernel calls since the last reset. */
+  /** Kernel calls since the last reset (counted while measuring). */
   calls: number;
-  /** Milliseconds spent copying arrays into and out of the wasm memory. */
+  /** Milliseconds spent copying arrays into and out of the wasm memory (while measuring). */
   copyMs: number;
-  /** Milliseconds spent in kernel calls, copies included. */
+  /** Milliseconds spent in kernel calls, copies included (while measuring). */
   totalMs: number;
+  /** Operands copied from a JavaScript array into the memory: an operand that lives in the memory is read in place. */
+  copiesIn: number;
+  /** Results copied out to a JavaScript array: a result that lives in the memory is written in place. */
+  copiesOut: number;
+  /** Bytes those copies moved. */
+  copyBytes: number;
+}
+
+/** Bytes of a block holding `n` floats: 64-byte aligned, and 64 bytes more that no tensor uses, because some tasks
+ *  store a whole last vector (and the arena that outputs used to live in tolerated it). */
+function blockBytes(n: number): number {
+  return Math.ceil((n * 4 + 64) / 64) * 64;
 }
 
 export class WasmRuntime {
@@ -126,14 +139,20 @@ export class WasmRuntime {
   private workers: WorkerHandle[] = [];
   private ctl: Int32Array;
   private top = ARENA_BASE;
-  /** Resident arrays (parameters) live below the arena: [ARENA_BASE, residentTop); the arena starts above them. */
+  /** Blocks (tensors' storage: parameters, activations, gradients) live below the arena: [ARENA_BASE, residentTop);
+   *  the arena starts above them. */
   private residentTop = ARENA_BASE;
-  /** Blocks of resident arrays that were garbage-collected, for reuse (first fit). */
-  private freeBlocks: { ptr: number; bytes: number }[] = [];
-  private readonly freed = new FinalizationRegistry<{ ptr: number; bytes: number }>((b) => this.freeBlocks.push(b));
+  /** Free blocks by size in bytes (sizes repeat from one training step or inference to the next). */
+  private readonly freeBlocks = new Map<number, number[]>();
+  /** Live blocks: address → bytes. */
+  private readonly live = new Map<number, number>();
+  /** Bytes of live blocks. */
+  liveBytes = 0;
+  /** Frees the block of a view the garbage collector dropped (a view released explicitly is unregistered first). */
+  private readonly freed = new FinalizationRegistry<number>((ptr) => this.freeBlock(ptr));
   /** The SharedArrayBuffers this memory has been seen through (a shared memory gives a new one after each grow). */
   private readonly buffers = new WeakSet<ArrayBufferLike>();
-  readonly stats: WasmStats = { calls: 0, copyMs: 0, totalMs: 0 };
+  readonly stats: WasmStats = { calls: 0, copyMs: 0, totalMs: 0, copiesIn: 0, copiesOut: 0, copyBytes: 0 };
   measure = false;
   /** The kernel being run (set by the backend before each call), named when the memory cannot hold its operands. */
   kernel = "";
@@ -267,37 +286,94 @@ export class WasmRuntime {
     return true;
   }
 
-  /** A copy of `src` that stays in this memory until it is garbage-collected: kernels read it in place (copyIn
-   *  returns its offset). Only with a shared memory, whose growth leaves earlier views valid; null otherwise. Called
+  /** A zero-filled float32 view of a block of this memory that stays until `release` or until the garbage collector
+   *  drops the view: a tensor's storage on this backend, which kernels read and write in place. Only with a shared
+   *  memory, whose growth leaves earlier views valid; null otherwise, or when blocks would take over half the memory's
+   *  limit (the arena needs the rest) or the engine refuses to grow it: the caller then uses a plain array. Called
    *  between kernel calls only (the arena, above, is empty then). */
-  residentCopy(src: Float32Array): Float32Array | null {
-    if (!this.shared || src.length === 0) return null;
-    if (this.isResident(src)) return src; // registered twice (tied weights): already here
-    const bytes = Math.ceil(src.length * 4 / 64) * 64;
-    const i = this.freeBlocks.findIndex((b) => b.bytes === bytes);
-    let ptr: number;
-    if (i >= 0) {
-      ptr = this.freeBlocks[i]!.ptr;
-      this.freeBlocks.splice(i, 1);
-    } else {
-      // Resident arrays take at most half of the memory's limit (the arena needs the rest); + 64 KiB: kernels read a
-      // few vectors past their last operand.
-      const end = this.residentTop + bytes;
-      if (end > MAX_BYTES / 2) return null;
-      if (!this.reserve(end + PAGE)) return null; // the engine refused to grow the memory: the array stays a plain one
-      ptr = this.residentTop;
-      this.residentTop = end;
-    }
-    const view = new Float32Array(this.memory.buffer, ptr, src.length);
-    view.set(src);
-    this.buffers.add(this.memory.buffer);
-    this.freed.register(view, { ptr, bytes });
+  allocate(n: number): Float32Array | null {
+    const ptr = this.block(n);
+    if (ptr === null) return null;
+    const view = new Float32Array(this.memory.buffer, ptr, n);
+    this.freed.register(view, ptr, view);
     return view;
   }
 
-  /** Whether `a` is a resident copy in this memory (then its byteOffset is its address). */
-  isResident(a: Float32Array): boolean {
+  /** An int32 block (pooling's indices), as allocate. */
+  allocateI32(n: number): Int32Array | null {
+    const ptr = this.block(n);
+    if (ptr === null) return null;
+    const view = new Int32Array(this.memory.buffer, ptr, n);
+    this.freed.register(view, ptr, view);
+    return view;
+  }
+
+  /** A zero-filled block for `n` 4-byte elements: its address, or null. */
+  private block(n: number): number | null {
+    if (!this.shared) return null;
+    const bytes = blockBytes(n);
+    let ptr = this.freeBlocks.get(bytes)?.pop();
+    if (ptr === undefined) {
+      const end = this.residentTop + bytes;
+      // + 64 KiB: kernels read a few vectors past their last operand
+      if (end > MAX_BYTES / 2 || !this.reserve(end + PAGE)) return null;
+      ptr = this.residentTop;
+      this.residentTop = end;
+      this.buffers.add(this.memory.buffer);
+    }
+    this.live.set(ptr, bytes);
+    this.liveBytes += bytes;
+    new Int32Array(this.memory.buffer, ptr, n).fill(0);
+    return ptr;
+  }
+
+  /** A block holding a copy of `src` (a parameter's resident copy), or null as for allocate. */
+  residentCopy(src: Float32Array): Float32Array | null {
+    if (src.length === 0) return null;
+    if (this.isResident(src)) return src; // registered twice (tied weights): already here
+    const view = this.allocate(src.length);
+    view?.set(src);
+    return view;
+  }
+
+  /** Returns the block behind `view` (a view allocate returned) for reuse now; false when `view` is not one. The
+   *  caller promises that nothing reads or writes the view any more. */
+  release(view: Float32Array | Int32Array): boolean {
+    if (!this.isResident(view) || this.live.get(view.byteOffset) !== blockBytes(view.length)) return false;
+    this.freed.unregister(view);
+    this.freeBlock(view.byteOffset);
+    return true;
+  }
+
+  private freeBlock(ptr: number): void {
+    const bytes = this.live.get(ptr);
+    if (bytes === undefined) return;
+    this.live.delete(ptr);
+    this.liveBytes -= bytes;
+    let list = this.freeBlocks.get(bytes);
+    if (!list) this.freeBlocks.set(bytes, (list = []));
+    list.push(ptr);
+  }
+
+  /** Bytes the blocks span (live and free): the part of the memory tensors use. */
+  get blockBytes(): number {
+    return this.residentTop - ARENA_BASE;
+  }
+
+  /** Whether `a` is a view of this memory (then its byteOffset is its address). */
+  isResident(a: ArrayBufferView): boolean {
     return this.buffers.has(a.buffer);
+  }
+
+  /** Where a kernel writes its result `dst`: in place when dst lives in this memory and shares no bytes with an input
+   *  (a kernel may read an input after writing part of its output), else a fresh arena block that copyOut copies
+   *  into dst. */
+  out(dst: Float32Array, ...inputs: readonly (ArrayBufferView | null | undefined)[]): number {
+    if (this.isResident(dst)) {
+      const a = dst.byteOffset, b = a + dst.byteLength;
+      if (!inputs.some((x) => x && x.buffer === dst.buffer && x.byteOffset < b && a < x.byteOffset + x.byteLength)) return a;
+    }
+    return this.allocF32(dst.length);
   }
 
   allocF32(n: number): number {
@@ -314,25 +390,55 @@ export class WasmRuntime {
     const p = this.allocF32(src.length);
     const t = this.measure ? performance.now() : 0;
     this.f32(p, src.length).set(src);
+    this.stats.copiesIn++;
+    this.stats.copyBytes += src.byteLength;
     if (this.measure) this.stats.copyMs += performance.now() - t;
     return p;
   }
 
-  /** Copies an Int32Array (indices) into a fresh arena block. */
+  /** Writes a table of i32 settings (tap ranges, offsets) into the arena: not counted as a copy. */
+  table(values: Int32Array): number {
+    return this.args(values);
+  }
+
+  /** Copies an Int32Array (indices) into a fresh arena block; one that lives in this memory is read in place. */
   copyInI32(src: Int32Array): number {
+    if (this.isResident(src)) return src.byteOffset;
+    this.stats.copiesIn++;
+    this.stats.copyBytes += src.byteLength;
     const p = this.alloc(src.length * 4);
     new Int32Array(this.memory.buffer, p, src.length).set(src);
     return p;
   }
 
+  /** Copies a result from `ptr` into `dst`, unless the kernel wrote it there (out gave dst's own address). A copy
+   *  between two places of this memory is not counted as a copy out. */
   copyOut(ptr: number, dst: Float32Array): void {
+    if (ptr === dst.byteOffset && this.isResident(dst)) return;
     const t = this.measure ? performance.now() : 0;
     dst.set(this.f32(ptr, dst.length));
+    if (!this.isResident(dst)) {
+      this.stats.copiesOut++;
+      this.stats.copyBytes += dst.byteLength;
+    }
     if (this.measure) this.stats.copyMs += performance.now() - t;
   }
 
-  /** Writes an i32 parameter block into the arena. */
-  args(values: readonly number[]): number {
+  /** Where a kernel writes int32 results (pooling's indices): in place when they live in this memory. */
+  outI32(dst: Int32Array): number {
+    return this.isResident(dst) ? dst.byteOffset : this.alloc(dst.length * 4);
+  }
+
+  /** Copies int32 results from `ptr` into `dst`, unless they were written there. */
+  copyOutI32(ptr: number, dst: Int32Array): void {
+    if (ptr === dst.byteOffset && this.isResident(dst)) return;
+    dst.set(new Int32Array(this.memory.buffer, ptr, dst.length));
+    this.stats.copiesOut++;
+    this.stats.copyBytes += dst.byteLength;
+  }
+
+  /** Writes an i32 parameter block into the arena (a kernel's settings: not counted as a copy). */
+  args(values: readonly number[] | Int32Array): number {
     const p = this.alloc(values.length * 4);
     new Int32Array(this.memory.buffer, p, values.length).set(values);
     return p;

@@ -1,0 +1,61 @@
+// Where tensor memory comes from: the current backend's own memory when it has one (the wasm backend's blocks, which
+// its kernels read and write in place), else plain arrays. The tensor layer knows no backend: backends/registry.ts
+// installs the current one's allocator here.
+
+/** A backend's memory, as the tensor layer sees it. */
+export interface DeviceMemory {
+  /** A zero-filled array of `n` elements in the backend's memory, or null (then a plain array is used). */
+  allocate(kind: "float32" | "int32", n: number): Float32Array | Int32Array | null;
+  /** Takes back an array `allocate` returned; false for any other array. */
+  release(data: ArrayBufferView): boolean;
+  /** Whether `data` is a view of the backend's memory. */
+  owns(data: ArrayBufferView): boolean;
+}
+
+let device: DeviceMemory | null = null;
+
+/** Allocations and deterministic releases of tensor memory since the process started (memoryStats). */
+const counts = { allocations: 0, releases: 0 };
+
+/** Tensor arrays allocated (in a backend's memory or as plain arrays; pooled reuse is not an allocation) and arrays
+ *  handed back to their backend before the garbage collector would have found them, since the process started. */
+export function memoryStats(): { allocations: number; releases: number } {
+  return { ...counts };
+}
+
+/** Installs the allocator of the backend in use (backends/registry.ts calls it). */
+export function setDeviceMemory(memory: DeviceMemory | null): void {
+  device = memory;
+}
+
+/** A zero-filled float32 array of `n` elements, in the current backend's memory where it has one. */
+export function allocateFloat32(n: number): Float32Array {
+  counts.allocations++;
+  return (device?.allocate("float32", n) as Float32Array | null) ?? new Float32Array(n);
+}
+
+/** A zero-filled int32 array (pooling's indices, which the backward reads), in the backend's memory where it has one. */
+export function allocateInt32(n: number): Int32Array {
+  counts.allocations++;
+  return (device?.allocate("int32", n) as Int32Array | null) ?? new Int32Array(n);
+}
+
+/** Returns `data` to the backend that allocated it, for reuse now; false (nothing done) for a plain array, which the
+ *  garbage collector frees. The caller promises that nothing reads or writes `data` any more. */
+export function releaseMemory(data: ArrayBufferView): boolean {
+  const done = device?.release(data) ?? false;
+  if (done) counts.releases++;
+  return done;
+}
+
+/** Whether two arrays start at the same memory (one may be a prefix of the other: a scratch buffer and its subarray).
+ *  Comparing ArrayBuffers no longer tells arrays apart: every view of a backend's memory shares one. */
+export function sameMemory(a: ArrayBufferView, b: ArrayBufferView): boolean {
+  return a.buffer === b.buffer && a.byteOffset === b.byteOffset;
+}
+
+/** A key for the memory behind an array, equal for arrays that share it: the ArrayBuffer of a plain array (its
+ *  subarrays share it), the address of a view of a backend's memory (whose views all share one buffer). */
+export function memoryKey(a: ArrayBufferView): ArrayBufferLike | number {
+  return device?.owns(a) ? a.byteOffset : a.buffer;
+}
