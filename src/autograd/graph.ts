@@ -1,7 +1,8 @@
 // The eager tape: each result of a differentiable op remembers its inputs and how to send a gradient back to them.
-import type { Tensor } from "../tensor/tensor.js";
 import type { GradFn } from "../tensor/grad-fn.js";
 import { isGradEnabled } from "./grad-mode.js";
+import { releaseMemory, startTracking, stopTracking } from "../tensor/memory.js";
+import { Tensor } from "../tensor/tensor.js";
 
 export type { GradFn } from "../tensor/grad-fn.js";
 
@@ -36,4 +37,27 @@ export function recordOp<A, S>(
 /** Whether an op should bother building its backward closure. */
 export function needsGrad(...inputs: readonly (Tensor | null | undefined)[]): boolean {
   return isGradEnabled() && inputs.some((t) => t?.requiresGrad === true);
+}
+
+/** Runs `fn`, a computation whose intermediates nobody but the graph can reach once it returns (a composite op such as
+ *  crossEntropy, or a tree of modules that keep no tensors): the arrays it allocates besides its result's are handed
+ *  back to the backend when nothing was recorded, or put on the result's graph node, which hands them back once a
+ *  backward has gone through it (backward.ts). A result that is not one tensor (a tuple of heads: a backward from one
+ *  must not free what the other needs) leaves them to the garbage collector. */
+export function graphScope<T>(fn: () => T): T {
+  const made = startTracking();
+  let out: T | undefined;
+  try {
+    out = fn();
+    return out;
+  } finally {
+    stopTracking(made);
+    if (out instanceof Tensor && !out.isMeta) {
+      made.delete(out.data);
+      if (made.size > 0) {
+        if (out.gradFn) out.gradFn.releasable = [...(out.gradFn.releasable ?? []), ...made];
+        else for (const d of made) releaseMemory(d);
+      }
+    }
+  }
 }

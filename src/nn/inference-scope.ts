@@ -9,6 +9,7 @@ import { BufferPool, withBufferPool } from "../tensor/buffer-pool.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { DataArray } from "../tensor/dtype.js";
 import { isGradEnabled } from "../autograd/grad-mode.js";
+import { graphScope } from "../autograd/graph.js";
 import type { AnyModule } from "./module.js";
 
 /** Module classes whose forward keeps no reference to a tensor after it returns. A subclass is not one of them until
@@ -37,9 +38,13 @@ function treeFits(m: AnyModule): boolean {
   return true;
 }
 
-/** Runs `call` (module m's forward and hooks) in an inference scope where one fits, else plainly. */
+/** Whether the outermost marked call of a recorded forward is open (inner calls run plainly within it). */
+let trainingScope = false;
+
+/** Runs `call` (module m's forward and hooks) in an inference scope or a training scope where one fits, else plainly. */
 export function callInScope<T>(m: AnyModule, call: () => T): T {
-  if (isGradEnabled() || !keepsNoTensors.has(m.constructor)) return call();
+  if (!keepsNoTensors.has(m.constructor)) return call();
+  if (isGradEnabled()) return callInTrainingScope(m, call);
   let pool = scopePool;
   if (!pool) {
     if (!treeFits(m)) return call();
@@ -65,4 +70,23 @@ function buffersOf(out: unknown, into = new Set<DataArray>()): Set<DataArray> {
   else if (Array.isArray(out)) for (const v of out) buffersOf(v, into);
   else if (out !== null && typeof out === "object") for (const v of Object.values(out)) buffersOf(v, into);
   return into;
+}
+
+/** A forward with autograd on, through a tree of marked modules without hooks (in training mode or not): the arrays
+ *  it allocates and does not return are read by nobody but the graph's backward (the modules keep none, no hook saw
+ *  them), so they are handed back once a backward has gone through the result (graphScope). */
+function callInTrainingScope<T>(m: AnyModule, call: () => T): T {
+  if (trainingScope || !treeFitsRecorded(m)) return call();
+  trainingScope = true;
+  try {
+    return graphScope(call);
+  } finally {
+    trainingScope = false;
+  }
+}
+
+/** Whether every module of m's tree keeps no tensors and has no forward hooks. */
+function treeFitsRecorded(m: AnyModule): boolean {
+  for (const sub of m.modules()) if (!keepsNoTensors.has(sub.constructor) || sub.hasForwardHooks()) return false;
+  return true;
 }

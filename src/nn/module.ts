@@ -2,6 +2,7 @@
 // state-dict key order), train/eval, hooks, stateDict/loadStateDict and a printable tree like PyTorch's repr.
 import { Tensor, replaceStorage } from "../tensor/tensor.js";
 import { residentCopy } from "../backends/registry.js";
+import { clearGrad } from "../autograd/backward.js";
 import { fmtShape, shapeEquals } from "../tensor/shape.js";
 import { ShapeError, ValueError } from "../errors.js";
 import { zeros } from "../tensor/creation.js";
@@ -219,9 +220,10 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     return this;
   }
 
-  /** Clear every parameter's gradient. */
-  zeroGrad(): void {
-    for (const p of this.parameters()) p.grad = null;
+  /** Clear every parameter's gradient: zero it in place (PyTorch 1.13's default: the next backward accumulates into
+   *  the same memory, so a training step allocates no gradients), or drop it with `setToNone`. */
+  zeroGrad(setToNone = false): void {
+    for (const p of this.parameters()) clearGrad(p, setToNone);
   }
 
   /** Turn gradients on or off for every parameter (freezing a backbone). */

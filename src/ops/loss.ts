@@ -6,6 +6,7 @@ import { emptyLike } from "./util.js";
 import { logSoftmax } from "./activation.js";
 import { where, type NoAttrs } from "./elementwise.js";
 import { apply, defineOp } from "./op.js";
+import { graphScope } from "../autograd/graph.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 
 /** How a loss reduces its per-element values: their mean, their sum, or none (the values themselves). */
@@ -180,6 +181,11 @@ export function nllLoss(logProbs: Tensor, target: Tensor, opts: NllLossOptions =
  *  of the input's own shape. Label smoothing ε mixes the target with the uniform distribution; for index targets
  *  that is (1 − ε)·nll + ε/C·Σ_c −weight[c]·logp[c], normalised like the nll part. */
 export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
+  // its intermediates (log-probabilities, per-sample losses) are the graph's alone
+  return graphScope(() => crossEntropyIn(input, target, opts));
+}
+
+function crossEntropyIn(input: Tensor, target: Tensor, opts: CrossEntropyOptions): Tensor {
   const { weight = null, ignoreIndex = -100, labelSmoothing = 0 } = opts;
   const reduction = checkReduction("crossEntropy", opts.reduction ?? "mean");
   if (!(typeof labelSmoothing === "number" && labelSmoothing >= 0 && labelSmoothing <= 1)) {

@@ -11,6 +11,7 @@ import "./tensor-methods.js";
 import "../autograd/backward.js";
 import { Tensor } from "../tensor/tensor.js";
 import { allocate, type DType } from "../tensor/dtype.js";
+import { startTracking, stopTracking } from "../tensor/memory.js";
 import { sizeOf, type Shape } from "../tensor/shape.js";
 import { recordOp } from "../autograd/graph.js";
 import { isGradEnabled } from "../autograd/grad-mode.js";
@@ -107,9 +108,31 @@ export function run<A, S>(op: OpDef<A, S>, x: readonly Tensor[], a: A, opts: Run
   const recorded = isGradEnabled() && x.some((t) => t.requiresGrad) && (op.backward !== null || meta);
   const y = op.view ? new Tensor(x[0]!.storage, shape)
     : meta ? Tensor.meta(shape, dtype) : new Tensor(allocate(dtype, sizeOf(shape), opts.caller ?? op.name, shape), shape);
-  const saved = meta || op.view ? undefined : op.forward(x, a, y, recorded || keepSaved);
-  if (recorded) recordOp(y, op, x, a, saved);
+  // what the forward allocates and saves for the backward alone is released once a backward has used it
+  const made = recorded && !keepSaved && !meta && !op.view ? startTracking() : null;
+  let saved: S | undefined;
+  try {
+    saved = meta || op.view ? undefined : op.forward(x, a, y, recorded || keepSaved);
+  } finally {
+    if (made) stopTracking(made);
+  }
+  if (recorded) {
+    recordOp(y, op, x, a, saved);
+    if (made && made.size > 0) {
+      const own = arraysIn(saved).filter((d) => made.has(d) && d !== y.data);
+      if (own.length > 0) y.gradFn!.releasable = own;
+    }
+  }
   return { y, saved };
+}
+
+/** The arrays in what a forward saved: typed arrays and tensors' values, alone or in arrays and plain objects. */
+function arraysIn(v: unknown, into: ArrayBufferView[] = [], depth = 0): ArrayBufferView[] {
+  if (v instanceof Tensor) { if (!v.isMeta) into.push(v.data); }
+  else if (ArrayBuffer.isView(v)) into.push(v);
+  else if (depth < 3 && Array.isArray(v)) for (const e of v) arraysIn(e, into, depth + 1);
+  else if (depth < 3 && v !== null && typeof v === "object") for (const e of Object.values(v)) arraysIn(e, into, depth + 1);
+  return into;
 }
 
 /** Runs `op` and returns its output. */

@@ -1,6 +1,7 @@
 // Pooling: max/min/avg windows (stride, padding, dilation, ceil mode), adaptive and global pooling, max unpooling.
 // Shapes, checks and index conventions follow torch.nn.functional in PyTorch 1.13; minPool2d is −maxPool2d(−x).
 import { Tensor } from "../tensor/tensor.js";
+import { allocateInt32 } from "../tensor/memory.js";
 import { checkInt, fmtShape, pair, type Shape } from "../tensor/shape.js";
 import type { AvgPoolOptions, PoolGeometry } from "../backends/backend.js";
 import { kernel } from "../backends/registry.js";
@@ -217,7 +218,7 @@ function extremumOp(name: string, mode: "max" | "min"): OpDef<WindowPoolAttrs, I
       return y;
     },
     forward: ([x], a, y, save) => {
-      const idx = save ? new Int32Array(y.size) : null;
+      const idx = save ? allocateInt32(y.size) : null;
       kernel("pool2d", x!.data)(mode, x!.data, geometry(x!.shape, a, y.shape), NO_AVG, y.data, idx);
       return idx;
     },
@@ -305,7 +306,7 @@ function adaptiveMaxOp(name: string): OpDef<AdaptivePoolAttrs, Int32Array> {
     shape: ([x], a) => [...x!.slice(0, -2), ...a.outputSize],
     forward: ([x], a, y) => {
       const [n, c, h, w] = x!.shape as [number, number, number, number];
-      const idx = new Int32Array(y.size);
+      const idx = allocateInt32(y.size);
       kernel("adaptivePool2d", x!.data)("max", x!.data, n * c, h, w, a.outputSize[0], a.outputSize[1], y.data, idx);
       return idx;
     },

@@ -1,6 +1,8 @@
 // The optimizer base: parameter groups with their hyper-parameters, per-parameter state, zeroGrad, and state save/restore.
 import type { Tensor } from "../tensor/tensor.js";
 import { ValueError } from "../errors.js";
+import { clearGrad } from "../autograd/backward.js";
+import { allocateFloat32 } from "../tensor/memory.js";
 
 /** Hyper-parameters every group has; each optimizer adds its own. */
 export interface GroupOptions {
@@ -63,9 +65,10 @@ export abstract class Optimizer<O extends GroupOptions = GroupOptions> {
   /** Apply one update to every parameter that has a gradient. */
   abstract step(): void;
 
-  /** Clear the gradients (set to null, as PyTorch ≥ 2 does by default). */
-  zeroGrad(): void {
-    for (const g of this.groups) for (const p of g.params) p.grad = null;
+  /** Clear the gradients: zero them in place (PyTorch 1.13's default: the next backward accumulates into the same
+   *  memory, so a training step allocates no gradients), or drop them with `setToNone` (PyTorch 2's default). */
+  zeroGrad(setToNone = false): void {
+    for (const g of this.groups) for (const p of g.params) clearGrad(p, setToNone);
   }
 
   /** All parameters, in group order (the numbering the state dict uses). */
@@ -108,7 +111,8 @@ export abstract class Optimizer<O extends GroupOptions = GroupOptions> {
   protected buffer(p: Tensor, s: ParamState, name: string): Float32Array | Float64Array {
     let b = s[name];
     if (b === undefined || typeof b === "number") {
-      b = p.dtype === "float64" ? new Float64Array(p.size) : new Float32Array(p.size);
+      // in the backend's memory with the parameter: the update reads both in place
+      b = p.dtype === "float64" ? new Float64Array(p.size) : allocateFloat32(p.size);
       s[name] = b;
     }
     return b;

@@ -5,7 +5,7 @@
 // Buffers are known by their array object (a tensor's storage holds one): on the wasm backend every tensor's array is
 // a view of the same memory, so their ArrayBuffers tell them apart no more.
 import type { DataArray } from "./dtype.js";
-import { allocateFloat32 } from "./memory.js";
+import { allocateFloat32, noteAllocation } from "./memory.js";
 
 /** Released buffers by length; only buffers it allocated itself are ever taken back. */
 export class BufferPool {
@@ -24,6 +24,7 @@ export class BufferPool {
     if (a) {
       this.heldBytes -= a.byteLength;
       a.fill(0);
+      noteAllocation(a);
     } else {
       a = allocateFloat32(size);
       this.owned.add(a);

@@ -15,5 +15,10 @@ export interface GradFn {
   /** The op-table definition that made the result (src/ops/op.ts reads it back with its types), for ops defined
    *  there; the tape stays independent of the table's types. */
   readonly op?: object;
+  /** Memory that only this node's backward reads (what the op saved for it, and a training forward's intermediates
+   *  that its module did not return): handed back to the backend once a backward has gone through the node. */
+  releasable?: ArrayBufferView[];
+  /** Set once a backward released the node's memory: a second backward through it is an error (retainGraph keeps it). */
+  released?: boolean;
 }
 

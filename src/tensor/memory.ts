@@ -28,21 +28,58 @@ export function setDeviceMemory(memory: DeviceMemory | null): void {
   device = memory;
 }
 
+/** Runs `fn` with tensors allocated as plain arrays, as before backends had their own memory (a fast backend then
+ *  copies operands in and results out on every kernel call): for comparisons and measurements. */
+export function withPlainArrays<T>(fn: () => T): T {
+  const prev = device;
+  device = null;
+  try {
+    return fn();
+  } finally {
+    device = prev;
+  }
+}
+
 /** A zero-filled float32 array of `n` elements, in the current backend's memory where it has one. */
 export function allocateFloat32(n: number): Float32Array {
   counts.allocations++;
-  return (device?.allocate("float32", n) as Float32Array | null) ?? new Float32Array(n);
+  return noteAllocation((device?.allocate("float32", n) as Float32Array | null) ?? new Float32Array(n));
 }
 
 /** A zero-filled int32 array (pooling's indices, which the backward reads), in the backend's memory where it has one. */
 export function allocateInt32(n: number): Int32Array {
   counts.allocations++;
-  return (device?.allocate("int32", n) as Int32Array | null) ?? new Int32Array(n);
+  return noteAllocation((device?.allocate("int32", n) as Int32Array | null) ?? new Int32Array(n));
+}
+
+/** The open trackers: each sees every array allocated (or taken from a pool) while it is open. */
+const trackers: Set<ArrayBufferView>[] = [];
+
+/** Starts recording the arrays handed out from now on (autograd uses it to know which arrays it made itself, and may
+ *  therefore release); stopTracking closes it. Trackers nest: an allocation goes to every open one. */
+export function startTracking(): Set<ArrayBufferView> {
+  const t = new Set<ArrayBufferView>();
+  trackers.push(t);
+  return t;
+}
+
+/** Closes a tracker startTracking opened (the innermost one). */
+export function stopTracking(t: Set<ArrayBufferView>): void {
+  const i = trackers.lastIndexOf(t);
+  if (i >= 0) trackers.splice(i, 1);
+}
+
+/** Tells the open trackers about an array handed out (a buffer pool calls it when it hands out a reused one). */
+export function noteAllocation<A extends ArrayBufferView>(a: A): A {
+  for (const t of trackers) t.add(a);
+  return a;
 }
 
 /** Returns `data` to the backend that allocated it, for reuse now; false (nothing done) for a plain array, which the
  *  garbage collector frees. The caller promises that nothing reads or writes `data` any more. */
 export function releaseMemory(data: ArrayBufferView): boolean {
+  // an enclosing scope must not release it a second time (the block may belong to a new array by then)
+  for (const t of trackers) t.delete(data);
   const done = device?.release(data) ?? false;
   if (done) counts.releases++;
   return done;

@@ -83,7 +83,13 @@ test("train/eval reach every descendant; apply visits children first; zeroGrad c
   const y = net.call(ones([2, 2, 4, 4]));
   y.sum().backward();
   for (const p of net.parameters()) assert.ok(p.grad, "every parameter got a gradient");
+  const grads = [...net.parameters()].map((p) => p.grad);
   net.zeroGrad();
+  [...net.parameters()].forEach((p, i) => {
+    assert.equal(p.grad, grads[i], "zeroed in place");
+    assert.ok(p.grad!.data.every((v) => v === 0));
+  });
+  net.zeroGrad(true);
   for (const p of net.parameters()) assert.equal(p.grad, null);
 });
 

@@ -42,6 +42,10 @@ export interface WasmInfo {
   sharedMemory: boolean;
   /** Bytes of the WebAssembly memory (the kernels' scratch arena grows to the largest call's operands). */
   memoryBytes: number;
+  /** Bytes of the tensors living in the memory now (parameters, activations, gradients, optimizer state). */
+  liveBytes: number;
+  /** Bytes the tensors' blocks span, live and free (the memory below the kernels' arena). */
+  blockBytes: number;
 }
 
 let runtime: WasmRuntime | null = null;
@@ -139,6 +143,8 @@ export function wasmInfo(): WasmInfo {
     threads: runtime?.threads ?? 0,
     sharedMemory: runtime?.shared ?? sharedMemoryAvailable(),
     memoryBytes: runtime?.memory.buffer.byteLength ?? 0,
+    liveBytes: runtime?.liveBytes ?? 0,
+    blockBytes: runtime?.blockBytes ?? 0,
   };
 }
 
@@ -147,14 +153,15 @@ export function disposeWasm(): void {
   runtime?.dispose();
 }
 
-/** Turns timing of kernel calls and of their copies in/out of the wasm memory on or off (and resets it). */
+/** Turns timing of kernel calls and of their copies in/out of the wasm memory on or off, and resets the statistics
+ *  (the peak of live tensor bytes starts again from what is live now). */
 export function measureWasm(on: boolean): void {
   if (!runtime) return;
   runtime.measure = on;
-  Object.assign(runtime.stats, { calls: 0, copyMs: 0, totalMs: 0, copiesIn: 0, copiesOut: 0, copyBytes: 0 });
+  Object.assign(runtime.stats, { calls: 0, copyMs: 0, totalMs: 0, copiesIn: 0, copiesOut: 0, copyBytes: 0, peakLiveBytes: runtime.liveBytes });
 }
 
 /** Kernel calls, and milliseconds spent in them and in copies, since measureWasm(true). */
 export function wasmStats(): WasmStats {
-  return { ...(runtime?.stats ?? { calls: 0, copyMs: 0, totalMs: 0, copiesIn: 0, copiesOut: 0, copyBytes: 0 }) };
+  return { ...(runtime?.stats ?? { calls: 0, copyMs: 0, totalMs: 0, copiesIn: 0, copiesOut: 0, copyBytes: 0, peakLiveBytes: 0 }) };
 }

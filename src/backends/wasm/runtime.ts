@@ -120,6 +120,8 @@ export interface WasmStats {
   copiesOut: number;
   /** Bytes those copies moved. */
   copyBytes: number;
+  /** The most bytes of tensors live in the memory at once (always tracked). */
+  peakLiveBytes: number;
 }
 
 /** Bytes of a block holding `n` floats: 64-byte aligned, and 64 bytes more that no tensor uses, because some tasks
@@ -146,13 +148,16 @@ export class WasmRuntime {
   private readonly freeBlocks = new Map<number, number[]>();
   /** Live blocks: address → bytes. */
   private readonly live = new Map<number, number>();
+  /** The views allocate handed out whose blocks are live: release takes back only these (a stale view of a block
+   *  freed and handed out again must not free its new owner's). */
+  private readonly views = new WeakSet<ArrayBufferView>();
   /** Bytes of live blocks. */
   liveBytes = 0;
   /** Frees the block of a view the garbage collector dropped (a view released explicitly is unregistered first). */
   private readonly freed = new FinalizationRegistry<number>((ptr) => this.freeBlock(ptr));
   /** The SharedArrayBuffers this memory has been seen through (a shared memory gives a new one after each grow). */
   private readonly buffers = new WeakSet<ArrayBufferLike>();
-  readonly stats: WasmStats = { calls: 0, copyMs: 0, totalMs: 0, copiesIn: 0, copiesOut: 0, copyBytes: 0 };
+  readonly stats: WasmStats = { calls: 0, copyMs: 0, totalMs: 0, copiesIn: 0, copiesOut: 0, copyBytes: 0, peakLiveBytes: 0 };
   measure = false;
   /** The kernel being run (set by the backend before each call), named when the memory cannot hold its operands. */
   kernel = "";
@@ -296,6 +301,7 @@ export class WasmRuntime {
     if (ptr === null) return null;
     const view = new Float32Array(this.memory.buffer, ptr, n);
     this.freed.register(view, ptr, view);
+    this.views.add(view);
     return view;
   }
 
@@ -305,6 +311,7 @@ export class WasmRuntime {
     if (ptr === null) return null;
     const view = new Int32Array(this.memory.buffer, ptr, n);
     this.freed.register(view, ptr, view);
+    this.views.add(view);
     return view;
   }
 
@@ -323,6 +330,7 @@ export class WasmRuntime {
     }
     this.live.set(ptr, bytes);
     this.liveBytes += bytes;
+    if (this.liveBytes > this.stats.peakLiveBytes) this.stats.peakLiveBytes = this.liveBytes;
     new Int32Array(this.memory.buffer, ptr, n).fill(0);
     return ptr;
   }
@@ -339,7 +347,8 @@ export class WasmRuntime {
   /** Returns the block behind `view` (a view allocate returned) for reuse now; false when `view` is not one. The
    *  caller promises that nothing reads or writes the view any more. */
   release(view: Float32Array | Int32Array): boolean {
-    if (!this.isResident(view) || this.live.get(view.byteOffset) !== blockBytes(view.length)) return false;
+    if (!this.views.has(view)) return false;
+    this.views.delete(view);
     this.freed.unregister(view);
     this.freeBlock(view.byteOffset);
     return true;
