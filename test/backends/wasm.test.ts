@@ -101,6 +101,35 @@ const pointwiseCases: ConvGeometry[] = [
   geometry({ n: 2, cIn: 260, h: 5, w: 11, cOut: 9, kh: 1, kw: 1 }),
 ];
 
+/** Depthwise weight gradients (their own task): kernels 3, 5, 7 (and 2×4, 3×5: the generic row), strides 1–3,
+ *  dilation 2, padding 0–3 (whole rows of it), rows of 7, 13, 17 outputs and others with a masked last vector, 3×3
+ *  rows up to 32 outputs (all nine taps at once) and longer (kernel row by kernel row), batch 1 and 3, channels 1, 5
+ *  and 32, a plane in two bands of rows, a map smaller than the kernel. */
+const depthwiseWeightCases: ConvGeometry[] = [
+  geometry({ n: 3, cIn: 5, h: 7, w: 7, cOut: 5, kh: 3, kw: 3, padTop: 1, padLeft: 1, groups: 5 }),
+  geometry({ n: 1, cIn: 32, h: 13, w: 13, cOut: 32, kh: 3, kw: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, groups: 32 }),
+  geometry({ n: 3, cIn: 1, h: 17, w: 17, cOut: 1, kh: 5, kw: 5, padTop: 2, padLeft: 2 }),
+  geometry({ n: 1, cIn: 5, h: 13, w: 17, cOut: 5, kh: 7, kw: 7, padTop: 3, padLeft: 3, groups: 5 }),
+  geometry({ n: 3, cIn: 5, h: 17, w: 13, cOut: 5, kh: 7, kw: 7, strideH: 2, strideW: 2, padTop: 3, padLeft: 3, groups: 5 }),
+  geometry({ n: 1, cIn: 5, h: 17, w: 17, cOut: 5, kh: 3, kw: 3, dilationH: 2, dilationW: 2, padTop: 2, padLeft: 2, groups: 5 }),
+  geometry({ n: 3, cIn: 5, h: 13, w: 41, cOut: 5, kh: 3, kw: 3, groups: 5 }),
+  geometry({ n: 1, cIn: 32, h: 9, w: 70, cOut: 32, kh: 3, kw: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, groups: 32 }),
+  geometry({ n: 1, cIn: 5, h: 15, w: 47, cOut: 5, kh: 5, kw: 5, dilationH: 2, dilationW: 2, padTop: 3, padLeft: 3, groups: 5 }),
+  geometry({ n: 3, cIn: 5, h: 12, w: 17, cOut: 5, kh: 3, kw: 5, strideH: 2, padTop: 3, groups: 5 }),
+  geometry({ n: 1, cIn: 5, h: 11, w: 25, cOut: 5, kh: 2, kw: 4, strideH: 3, strideW: 3, padTop: 1, padLeft: 2, groups: 5 }),
+  geometry({ n: 1, cIn: 2, h: 200, w: 33, cOut: 2, kh: 3, kw: 3, padTop: 1, padLeft: 1, groups: 2 }),
+  geometry({ n: 3, cIn: 5, h: 3, w: 5, cOut: 5, kh: 7, kw: 7, padTop: 3, padLeft: 3, groups: 5 }),
+];
+
+/** 1×1 gradients as GEMMs on the planes: one input or output channel, 5 and 32 channels, pixel counts that fill no
+ *  8-column panel and span two 256-pixel blocks of dW's shared dimension, batch 1 and 3. */
+const pointwiseGradCases: ConvGeometry[] = [
+  geometry({ n: 1, cIn: 1, h: 13, w: 17, cOut: 5, kh: 1, kw: 1 }),
+  geometry({ n: 3, cIn: 32, h: 7, w: 13, cOut: 1, kh: 1, kw: 1 }),
+  geometry({ n: 3, cIn: 5, h: 17, w: 19, cOut: 32, kh: 1, kw: 1 }),
+  geometry({ n: 1, cIn: 37, h: 16, w: 17, cOut: 13, kh: 1, kw: 1 }),
+];
+
 function poolGeometry(o: Partial<PoolGeometry> & Pick<PoolGeometry, "n" | "c" | "h" | "w" | "kh" | "kw">): PoolGeometry {
   const g = { strideH: o.kh, strideW: o.kw, padTop: 0, padLeft: 0, dilationH: 1, dilationW: 1, outH: 0, outW: 0, ...o };
   g.outH = Math.floor((g.h + 2 * g.padTop - g.dilationH * (g.kh - 1) - 1) / g.strideH) + 1;
@@ -384,6 +413,85 @@ function checkDepthwiseNonFinite(name: string, k: Partial<Kernels>): void {
   }
 }
 
+/** Exact where the reference is not finite (NaN against ±∞ too), within 1e-4 elsewhere. */
+function assertSamePattern(actual: Float32Array, expected: Float32Array, what: string): void {
+  for (let i = 0; i < actual.length; i++) {
+    if (Number.isFinite(expected[i]!)) assert.ok(Math.abs(actual[i]! - expected[i]!) <= 1e-4, `${what}: ${i}: ${actual[i]} vs ${expected[i]}`);
+    else assert.ok(Object.is(actual[i], expected[i]), `${what}: ${i}: ${actual[i]} vs ${expected[i]}`);
+  }
+}
+
+/** The depthwise weight gradient's non-finite values are the reference's: ∞ in the input's last column, which the
+ *  masked lanes past a row's last output read and must not add (0·∞); ∞ in dy where a tap reads padding (∞·0: NaN
+ *  there, ±∞ at the taps that read the input); NaN at the start of a dy plane, which the masked last vector of the
+ *  plane before reads past its end. Rows of every path: 3×3 up to 32 outputs (strides 1 and 2), longer, 5×5 stride 2. */
+function checkDepthwiseWeightNonFinite(name: string, k: Partial<Kernels>): void {
+  for (const g of [
+    geometry({ n: 2, cIn: 3, h: 9, w: 13, cOut: 3, kh: 3, kw: 3, padTop: 1, padLeft: 1, groups: 3 }),
+    geometry({ n: 1, cIn: 3, h: 9, w: 14, cOut: 3, kh: 3, kw: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, groups: 3 }),
+    geometry({ n: 2, cIn: 3, h: 6, w: 45, cOut: 3, kh: 3, kw: 3, groups: 3 }),
+    geometry({ n: 1, cIn: 3, h: 11, w: 21, cOut: 3, kh: 5, kw: 5, strideH: 2, strideW: 2, padTop: 2, padLeft: 2, groups: 3 }),
+  ]) {
+    const plane = g.outH * g.outW;
+    const edges = rand(g.n * g.cIn * g.h * g.w, 81), dyFinite = rand(g.n * g.cOut * plane, 82);
+    for (let r = 0; r < g.n * g.cIn * g.h; r++) edges[r * g.w + g.w - 1] = Infinity;
+    const xFinite = rand(edges.length, 83), dySpiky = dyFinite.slice();
+    dySpiky[0] = Infinity; // output (0, 0) of channel 0: its taps above and left read padding (or, unpadded, the input)
+    dySpiky[2 * plane] = NaN; // the first of channel 2, just past channel 1's last row
+    for (const [what, x, dy] of [["∞ in x's last column", edges, dyFinite], ["∞ and NaN in dy", xFinite, dySpiky]] as const) {
+      const dw = new Float32Array(g.cOut * g.kh * g.kw), dwRef = new Float32Array(dw.length);
+      k.conv2dBackwardWeight!(x, dy, g, dw); jsKernels.conv2dBackwardWeight(x, dy, g, dwRef);
+      assertSamePattern(dw, dwRef, `${name} depthwise dW, ${what} ${JSON.stringify(g)}`);
+    }
+  }
+}
+
+/** With operands in the wasm memory (as tensors are), the depthwise and 1×1 gradients read them in place and write
+ *  their result into its own block in place: each operand is a view between runs of a sentinel, which must survive
+ *  (no write before or past the result, none into an input). Needs a shared memory (rt.allocate). */
+function checkGradsInPlace(name: string, rt: WasmRuntime, k: Partial<Kernels>): void {
+  const SENTINEL = 12345.5, PAD = 16;
+  const blocks: Float32Array[] = [], inputs: [Float32Array, Float32Array][] = [];
+  const view = (values: Float32Array, input = true): Float32Array => {
+    const block = rt.allocate(values.length + 2 * PAD)!;
+    blocks.push(block.fill(SENTINEL));
+    const v = block.subarray(PAD, PAD + values.length);
+    v.set(values);
+    if (input) inputs.push([v, values]);
+    return v;
+  };
+  let seed = 500;
+  for (const g of [depthwiseWeightCases[0]!, depthwiseWeightCases[4]!, depthwiseWeightCases[7]!, pointwiseGradCases[2]!, pointwiseGradCases[3]!,
+    // enough work to be split over two threads
+    geometry({ n: 3, cIn: 5, h: 101, w: 117, cOut: 5, kh: 3, kw: 3, padTop: 1, padLeft: 1, groups: 5 }),
+    geometry({ n: 2, cIn: 24, h: 28, w: 29, cOut: 36, kh: 1, kw: 1 }),
+  ]) {
+    const x = rand(g.n * g.cIn * g.h * g.w, seed++), dy = rand(g.n * g.cOut * g.outH * g.outW, seed++);
+    const w = rand(g.cOut * (g.cIn / g.groups) * g.kh * g.kw, seed++);
+    const label = `${name} in place ${JSON.stringify(g)}`;
+    const dwRef = new Float32Array(w.length), dw = view(new Float32Array(w.length).fill(NaN), false);
+    jsKernels.conv2dBackwardWeight(x, dy, g, dwRef);
+    k.conv2dBackwardWeight!(view(x), view(dy), g, dw);
+    assertClose(dw, dwRef, g.n * g.outH * g.outW, `conv2dBackwardWeight ${label}`);
+    if (g.groups === 1) {
+      const dxRef = new Float32Array(x.length), dx = view(new Float32Array(x.length).fill(NaN), false);
+      jsKernels.conv2dBackwardInput(dy, w, g, dxRef);
+      k.conv2dBackwardInput!(view(dy), view(w), g, dx);
+      assertClose(dx, dxRef, g.cOut, `conv2dBackwardInput ${label}`);
+    }
+    for (const [v, values] of inputs) assertSame(v, values, `${label}: an input`);
+    for (const b of blocks) {
+      for (let i = 0; i < PAD; i++) {
+        assert.equal(b[i], SENTINEL, `${label}: the float ${PAD - i} before an operand written`);
+        assert.equal(b[b.length - 1 - i], SENTINEL, `${label}: the float ${PAD - i} past an operand's end written`);
+      }
+      rt.release(b);
+    }
+    blocks.length = 0;
+    inputs.length = 0;
+  }
+}
+
 function checkConv(name: string, k: Partial<Kernels>, cases: readonly ConvGeometry[] = convCases): void {
   let seed = 1;
   for (const g of cases) {
@@ -425,6 +533,9 @@ function checkAll(name: string, k: Partial<Kernels>): void {
     }
   }
   checkConv(`${name} 1×1`, k, pointwiseCases);
+  checkConv(`${name} 1×1 gradients`, k, pointwiseGradCases);
+  checkConv(`${name} depthwise weight`, k, depthwiseWeightCases);
+  checkDepthwiseWeightNonFinite(name, k);
   // every depthwise case through the task, also those that the direct kernel takes by default
   setDepthwise("always");
   try {
@@ -487,16 +598,19 @@ if (process.env[RELAXED_CHILD]) {
     const rt1 = WasmRuntime.createSync(true, true);
     runtimes.push(rt1);
     checkAll("relaxed t1", makeKernels(rt1));
+    checkGradsInPlace("relaxed t1", rt1, makeKernels(rt1));
     const rt2 = await WasmRuntime.create(true, true);
     runtimes.push(rt2);
     await rt2.startWorkers(1);
     checkAll("relaxed t2", makeKernels(rt2));
+    checkGradsInPlace("relaxed t2", rt2, makeKernels(rt2));
   });
 } else {
   test("wasm kernels match the reference: plain SIMD, 1 thread", () => {
     const rt = WasmRuntime.createSync(false, true);
     runtimes.push(rt);
     checkAll("simd t1", makeKernels(rt));
+    checkGradsInPlace("simd t1", rt, makeKernels(rt));
   });
 
   test("wasm kernels match the reference: plain SIMD, unshared memory", () => {
@@ -510,6 +624,7 @@ if (process.env[RELAXED_CHILD]) {
     await rt.startWorkers(1);
     assert.equal(rt.threads, 2);
     checkAll("simd t2", makeKernels(rt));
+    checkGradsInPlace("simd t2", rt, makeKernels(rt));
     // Large enough to be split over both threads.
     const g = geometry({ n: 2, cIn: 32, h: 30, w: 30, cOut: 40, kh: 3, kw: 3, padTop: 1, padLeft: 1 });
     const x = rand(g.n * g.cIn * g.h * g.w, 7), w = rand(g.cOut * g.cIn * 9, 8), dy = rand(g.n * g.cOut * 900, 9);
@@ -556,6 +671,9 @@ if (process.env[RELAXED_CHILD]) {
       geometry({ n: 1, cIn: 40, h: 56, w: 57, cOut: 40, kh: 3, kw: 3, padTop: 1, padLeft: 1, groups: 40 }),
       geometry({ n: 3, cIn: 24, h: 29, w: 31, cOut: 24, kh: 7, kw: 7, strideH: 2, strideW: 2, padTop: 3, padLeft: 3, groups: 24 }),
       geometry({ n: 1, cIn: 3, h: 201, w: 203, cOut: 3, kh: 3, kw: 3, padTop: 1, padLeft: 1, groups: 3 }),
+      // the weight gradient's channels split 3 : 2, and 243 channels of 13-wide rows (all nine taps at once)
+      geometry({ n: 3, cIn: 5, h: 101, w: 117, cOut: 5, kh: 3, kw: 3, padTop: 1, padLeft: 1, groups: 5 }),
+      geometry({ n: 3, cIn: 243, h: 13, w: 13, cOut: 243, kh: 3, kw: 3, padTop: 1, padLeft: 1, groups: 243 }),
     ]);
     setDepthwise("auto");
     const mm = { batch: 1, m: 50, n: 300, k: 200, aBatchStride: 0, bBatchStride: 0, transA: false, transB: true };

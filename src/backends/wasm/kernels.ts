@@ -3,7 +3,8 @@
 // 3×3 stride-1 convolutions with enough channels run as Winograd transforms around 16 or 36 GEMMs (forward,
 // input and weight gradients); the others as GEMM over im2col panels, or direct for few output channels.
 // Input gradients run as a forward convolution of dy with flipped, transposed weights, or as GEMM + col2im.
-// A convolution whose window covers its whole input (1×1 output, LeNet's C5) runs as a plain matmul.
+// A convolution whose window covers its whole input (1×1 output, LeNet's C5) runs as a plain matmul. Depthwise
+// convolutions have their own tasks (forward, weight gradient); 1×1 ones run as GEMMs on the planes (all three).
 // Also: max, min and avg pooling, planeScatter (its backward), relu / relu mask, add/sub/mul/div on contiguous or
 // row-broadcast operands, sums and batch norm's channel moments / affine map / backward; the other modes and ops of those kernels run on the reference kernels (below).
 import type { BinaryOp, ConvGeometry, Kernels, MatmulParams, PoolGeometry } from "../backend.js";
@@ -316,6 +317,30 @@ function convDepthwise(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: num
   rt.run(TASK.convDepthwise, rt.args(args), nth);
 }
 
+/** Depthwise weight gradients (kernels up to 7×7) run on their own task, split by channel: before it they went to the
+ *  direct kernel or the GEMM over im2col panels of one output channel each (bench/profile-mobile-grads.ts). */
+let DEPTHWISE_WEIGHT = true;
+/** For measurements and tests: turn the depthwise weight-gradient task on or off. */
+export function setDepthwiseWeight(on: boolean): void { DEPTHWISE_WEIGHT = on; }
+function depthwiseWeightFits(g: ConvGeometry): boolean {
+  return DEPTHWISE_WEIGHT && depthwiseFits(g) && g.kh <= DEPTHWISE_MAX_KERNEL && g.kw <= DEPTHWISE_MAX_KERNEL;
+}
+
+/** dW [c, kh, kw] of a depthwise convolution into dwPtr: each channel's taps summed over the batch by one thread, along
+ *  output rows, from bands of ~16 KB of zero-padded input rows (as the forward). */
+function convDepthwiseWeight(rt: WasmRuntime, g: ConvGeometry, xPtr: number, dyPtr: number, dwPtr: number): void {
+  const nth = threadsFor(rt, 2 * g.n * g.cIn * g.outH * g.outW * g.kh * g.kw);
+  // the buffer's columns: up to the reads of the row's last 4 pixels (+ 1 float for stride 2's pairs of loads)
+  const wp = roundUp((roundUp(g.outW, 4) - 1) * g.strideW + (g.kw - 1) * g.dilationW + 1 + (g.strideW === 2 ? 1 : 0), 4);
+  const bandRows = (rows: number) => (rows - 1) * g.strideH + (g.kh - 1) * g.dilationH + 1;
+  let rows = 1;
+  while (rows < g.outH && bandRows(rows + 1) * wp * 4 <= 16384) rows++;
+  const bufStride = roundUp(16 * g.kh * g.kw, 64) + roundUp(bandRows(rows) * wp * 4, 64);
+  const buf = rt.alloc(bufStride * nth);
+  const args = taskArgs.convDepthwiseWeight({ ...g, x: xPtr, dy: dyPtr, dw: dwPtr, rows, buf, bufStride, wp });
+  rt.run(TASK.convDepthwiseWeight, rt.args(args), nth);
+}
+
 /** 1×1 convolutions that read every input pixel (stride 1, no padding, one group) run as the matmul task straight on
  *  the planes: y[n] = W·x[n] with x[n] [cIn, h·w] as B (row stride h·w); the im2col panels copied the whole input. */
 let POINTWISE_GEMM = true;
@@ -342,6 +367,47 @@ function convPointwise(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: num
     nc: NC, kc: KC, buf, bufStride, accumulate: biasPtr !== 0,
   });
   rt.run(TASK.matmul, rt.args(args), nth);
+}
+
+/** The 1×1 gradients as the matmul task straight on the planes too, where the forward takes it: before, dx ran as the
+ *  transposed convolution (weights flipped, dx scanned for non-finite values) and dW on the direct kernel (a padded copy
+ *  of x) or the GEMM over im2col panels. */
+let POINTWISE_GRADS = true;
+/** For measurements and tests: turn the 1×1 gradients on the planes on or off. */
+export function setPointwiseGrads(on: boolean): void { POINTWISE_GRADS = on; }
+function pointwiseGradsFit(g: ConvGeometry): boolean {
+  return POINTWISE_GRADS && pointwiseFits(g);
+}
+
+/** c[b] = A[b]·B[b] for b < batch by the matmul task: A packed (aStride floats per batch item, 0: shared), B [k, n]
+ *  read through element strides (rs, cs), bStride floats per batch item; c[b] at c + b·m·n floats. */
+function gemmOnPlanes(rt: WasmRuntime, batch: number, m: number, n: number, k: number, a: number, aStride: number,
+  b: number, bStride: number, rs: number, cs: number, c: number): void {
+  const nth = threadsFor(rt, 2 * batch * m * n * k);
+  const NC = blockSize(n, NC_TARGET, 8, batch, nth), KC = k > 0 ? Math.ceil(k / Math.ceil(k / KC_TARGET)) : 1;
+  const bufStride = 256 + roundUp(NC, 8) * KC * 4;
+  const buf = rt.alloc(bufStride * nth);
+  const args = taskArgs.matmul({
+    batch, m, n, k, a, aStride, b, bStride, bRowStride: rs, bColStride: cs, c, nc: NC, kc: KC, buf, bufStride, accumulate: false,
+  });
+  rt.run(TASK.matmul, rt.args(args), nth);
+}
+
+/** 1×1 dx[n] = Wᵀ·dy[n]: Wᵀ packed from the weights as they are (A[ci, co] = w[co, ci]), dy[n] [cOut, h·w] as B. */
+function pointwiseBackwardInput(rt: WasmRuntime, g: ConvGeometry, dyPtr: number, wPtr: number, dxPtr: number): void {
+  const P = g.h * g.w, packed = rt.allocF32(roundUp(g.cIn, 4) * g.cOut);
+  rt.exports.packA(wPtr, 1, g.cIn, g.cIn, g.cOut, packed);
+  gemmOnPlanes(rt, g.n, g.cIn, P, g.cOut, packed, 0, dyPtr, g.cOut * P, P, 1, dxPtr);
+}
+
+/** 1×1 dW = Σ_n dy[n]·x[n]ᵀ: dy[n] [cOut, h·w] packed per image as A, x[n] read transposed as B (element (p, ci) at
+ *  ci·h·w + p); one partial dW per image (the images are the task's units beside the column blocks), then summed. */
+function pointwiseBackwardWeight(rt: WasmRuntime, g: ConvGeometry, xPtr: number, dyPtr: number, dwPtr: number): void {
+  const P = g.h * g.w, mPad = roundUp(g.cOut, 4), packed = rt.allocF32(g.n * mPad * P);
+  for (let i = 0; i < g.n; i++) rt.exports.packA(dyPtr + i * g.cOut * P * 4, P, 1, g.cOut, P, packed + i * mPad * P * 4);
+  const total = g.cOut * g.cIn, parts = g.n > 1 ? rt.allocF32(g.n * total) : dwPtr;
+  gemmOnPlanes(rt, g.n, g.cOut, g.cIn, P, packed, mPad * P, xPtr, g.cIn * P, 1, P, parts);
+  if (g.n > 1) rt.exports.sumPartials(parts, g.n, total, total, dwPtr);
 }
 
 /** Stride-1 convolutions with 5–16 output channels whose rows leave ≥ 20 % of their 8-pixel blocks empty (LeNet's C3:
@@ -519,6 +585,12 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
       // direct kernel takes as they are (S1: 0.99 → 0.86 ms on one thread, 1.05 → 0.65 on two); col2im costs exactly the useful FLOPs
       // plus a scatter.
       if (depthwiseFits(g) && allFinite(w as Float32Array)) { depthwiseBackwardInput(dy, w, g, dx); return; }
+      if (pointwiseGradsFit(g)) {
+        const dyPtr = rt.copyIn(dy as Float32Array), wPtr = rt.copyIn(w as Float32Array), dxPtr = rt.out(dx as Float32Array, dy, w);
+        pointwiseBackwardInput(rt, g, dyPtr, wPtr, dxPtr);
+        rt.copyOut(dxPtr, dx as Float32Array);
+        return;
+      }
       const oneChannel = g.cIn / g.groups === 1 && g.kw <= 5 && g.dilationH === 1 && g.dilationW === 1;
       if (g.strideH > 1 || g.strideW > 1 || g.h * g.w > 1.5 * g.outH * g.outW || (g.cIn / g.groups < 4 && !oneChannel)) {
         backwardInputCol2im(dy, w, g, dx);
@@ -559,6 +631,13 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
       const nth = threadsFor(rt, flops);
       const dyPtr = rt.copyIn(dy as Float32Array);
       const xPtr = rt.copyIn(x as Float32Array); // after dy: the direct task's masked last vector reads past dy's end
+      if (depthwiseWeightFits(g) || pointwiseGradsFit(g)) {
+        const dwPtr = rt.out(dw as Float32Array, x, dy);
+        if (depthwiseWeightFits(g)) convDepthwiseWeight(rt, g, xPtr, dyPtr, dwPtr);
+        else pointwiseBackwardWeight(rt, g, xPtr, dyPtr, dwPtr);
+        rt.copyOut(dwPtr, dw as Float32Array);
+        return;
+      }
       if (winogradFits(g)) {
         const dW = convWinogradWeight(rt, g, xPtr, dyPtr);
         if (allFinite(rt.f32(dW, dw.length))) { rt.copyOut(dW, dw as Float32Array); return; }

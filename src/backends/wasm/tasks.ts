@@ -29,6 +29,7 @@ export const TASK = {
   winoFused: 23,
   winoFusedWeight: 24,
   convDepthwise: 25,
+  convDepthwiseWeight: 26,
 } as const;
 export type TaskId = (typeof TASK)[keyof typeof TASK];
 
@@ -42,7 +43,7 @@ export const TASK_EXPORTS = [
   "convWeightDirectTask", "channelMomentsTask", "channelAffineTask", "channelNormBackwardTask", "avgPoolTask",
   "winoWeightTask", "winoInputTask", "winoOutputTask", "winoGradOutputTask", "winoWeightGradTask", "wino4WeightTask",
   "wino4InputTask", "wino4OutputTask", "matmulRowsTask", "convDirectChannelsTask", "convWeightChannelsTask",
-  "winoFusedTask", "winoFusedWeightTask", "convDepthwiseTask",
+  "winoFusedTask", "winoFusedWeightTask", "convDepthwiseTask", "convDepthwiseWeightTask",
 ] as const;
 
 /** Exports of the kernel module (pointers are byte offsets into the memory). */
@@ -97,6 +98,8 @@ export interface KernelExports {
   winoFusedWeightTask(args: number, tid: number, nth: number): void;
   /** Task 25; args: ConvDepthwiseArgs. */
   convDepthwiseTask(args: number, tid: number, nth: number): void;
+  /** Task 26; args: ConvDepthwiseWeightArgs. */
+  convDepthwiseWeightTask(args: number, tid: number, nth: number): void;
   packA(src: number, rs: number, cs: number, m: number, k: number, dst: number): void;
   upsampleZeros(src: number, planes: number, oh: number, ow: number, sh: number, sw: number, dst: number): void;
   sumPartials(parts: number, count: number, stride: number, n: number, out: number): void;
@@ -247,6 +250,20 @@ export interface ConvDepthwiseArgs extends ConvArgs {
   weights: number;
   y: number;
   bias: number;
+  rows: number;
+  buf: number;
+  bufStride: number;
+  wp: number;
+}
+
+/** Depthwise weight gradient (groups = cIn = cOut, kernels up to 7 wide) from the unpadded planes x and dy into dw
+ *  [c, kh, kw]; units: channels; bands of rows output rows; per thread at buf + tid·bufStride kh·kw accumulator
+ *  vectors (64-byte rounded) and a band of (rows − 1)·strideH + (kh − 1)·dilationH + 1 zero-padded input rows of wp
+ *  floats. */
+export interface ConvDepthwiseWeightArgs extends ConvArgs {
+  x: number;
+  dy: number;
+  dw: number;
   rows: number;
   buf: number;
   bufStride: number;
@@ -411,6 +428,10 @@ export const taskArgs = {
   convDepthwise: (a: ConvDepthwiseArgs): number[] => [
     a.cIn, a.h, a.w, a.kh, a.kw, a.strideH, a.strideW, a.padTop, a.padLeft, a.dilationH, a.dilationW, a.outH, a.outW,
     a.n, a.cOut, a.groups, a.x, a.weights, a.y, a.bias, a.rows, a.buf, a.bufStride, a.wp,
+  ],
+  convDepthwiseWeight: (a: ConvDepthwiseWeightArgs): number[] => [
+    a.cIn, a.h, a.w, a.kh, a.kw, a.strideH, a.strideW, a.padTop, a.padLeft, a.dilationH, a.dilationW, a.outH, a.outW,
+    a.n, a.cOut, a.groups, a.x, a.dy, a.dw, a.rows, a.buf, a.bufStride, a.wp,
   ],
   matmul: (a: MatmulArgs): number[] => [
     a.batch, a.m, a.n, a.k, a.a, a.aStride, a.b, a.bStride, a.bRowStride, a.bColStride, a.c, a.nc, a.kc, a.buf,

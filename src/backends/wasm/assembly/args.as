@@ -85,6 +85,17 @@ export namespace ConvDepthwise {
   export const FIELDS = 24;
 }
 
+/** convDepthwiseWeight (conv's fields, then its own): Depthwise weight gradient (groups = cIn = cOut, kernels up to
+ *  7 wide) from the unpadded planes x and dy into dw [c, kh, kw]; units: channels; bands of rows output rows; per
+ *  thread at buf + tid·bufStride kh·kw accumulator vectors (64-byte rounded) and a band of (rows − 1)·strideH + (kh
+ *  − 1)·dilationH + 1 zero-padded input rows of wp floats. Read by convDepthwiseWeightTask. */
+export namespace ConvDepthwiseWeight {
+  export const cIn = 0, h = 1, w = 2, kh = 3, kw = 4, strideH = 5, strideW = 6, padTop = 7, padLeft = 8, dilationH = 9,
+    dilationW = 10, outH = 11, outW = 12, n = 13, cOut = 14, groups = 15, x = 16, dy = 17, dw = 18, rows = 19,
+    buf = 20, bufStride = 21, wp = 22;
+  export const FIELDS = 23;
+}
+
 /** matmul: c[b] (+)= A[b]·B[b]: A packed (aStride floats per batch item, 0: shared), B read through element strides
  *  (bRowStride, bColStride), bStride floats per batch item; blocks of nc columns and kc of k; accumulate adds to c.
  *  Read by matmulTask. */

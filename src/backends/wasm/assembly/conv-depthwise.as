@@ -4,9 +4,10 @@
 // (plane, band of output rows) copies the band's input rows into a small zero-padded buffer of its thread (it stays in
 // L1), so every column takes the vector path with no bounds checks, and computes two output rows at a time, each
 // input vector loaded once for both. The padding's zeros are multiplied as in the reference and PyTorch's im2col
-// path (a non-finite weight makes every output whose window reads padding NaN).
+// path (a non-finite weight makes every output whose window reads padding NaN). The weight gradient reads the same
+// bands, a channel per unit, summing dy·x along output rows into one vector per tap.
 import { fma, arg, imin } from "./common";
-import { ConvDepthwise } from "./args";
+import { ConvDepthwise, ConvDepthwiseWeight } from "./args";
 
 /** Buffer rows [0, nR) of WP floats: row r holds input row iy0 + r, buffer column j input column j − PL; zeros outside
  *  the input and from buffer column `reach` on (the columns no output reads, which may hold any value). */
@@ -155,6 +156,162 @@ export function convDepthwiseTask(args: usize, tid: i32, nth: i32): void {
       else if (SW == 1) pairRow(1, KW, band0, rowBytes, DW, span, wp, tab, bv, y0, y1, two, OW, tmp);
       else if (SW == 2) pairRow(2, KW, band0, rowBytes, DW, span, wp, tab, bv, y0, y1, two, OW, tmp);
       else pairRow(SW, KW, band0, rowBytes, DW, span, wp, tab, bv, y0, y1, two, OW, tmp);
+    }
+  }
+}
+
+/** acc[t] += Σ over a row of output pixels of dy·x for the row's taps t = 0..KW−1 (accumulators at acc, 16 bytes
+ *  each): dy at d (OW floats), the row's first tap of output 0 at xr in the zero-padded band. Vectors of 4 output
+ *  pixels; the row's last 1–3 with both operands masked, so that neither what follows the dy row nor the input past
+ *  the last output's taps (an ∞ there) reaches a sum. With 3 taps or fewer, two vectors a step in two sets of
+ *  accumulators (more independent additions in flight). */
+@inline function weightRow(KW: i32, SW: i32, DW: i32, d: usize, xr: usize, OW: i32, mask: v128, acc: usize): void {
+  const colStep = <usize>DW << 2, vecStep = <usize>SW << 4;
+  const z = f32x4.splat(0);
+  let a0 = v128.load(acc), a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z;
+  let b0 = z, b1 = z, b2 = z;
+  if (KW > 1) a1 = v128.load(acc, 16);
+  if (KW > 2) a2 = v128.load(acc, 32);
+  if (KW > 3) a3 = v128.load(acc, 48);
+  if (KW > 4) a4 = v128.load(acc, 64);
+  if (KW > 5) a5 = v128.load(acc, 80);
+  if (KW > 6) a6 = v128.load(acc, 96);
+  let ox = 0;
+  if (KW <= 3) {
+    for (; ox + 8 <= OW; ox += 8) {
+      const d0 = v128.load(d + (<usize>ox << 2)), d1 = v128.load(d + (<usize>ox << 2), 16);
+      const p = xr + (<usize>(ox * SW) << 2), q = p + vecStep;
+      a0 = fma(taps4(p, SW), d0, a0); b0 = fma(taps4(q, SW), d1, b0);
+      if (KW > 1) { a1 = fma(taps4(p + colStep, SW), d0, a1); b1 = fma(taps4(q + colStep, SW), d1, b1); }
+      if (KW > 2) { a2 = fma(taps4(p + 2 * colStep, SW), d0, a2); b2 = fma(taps4(q + 2 * colStep, SW), d1, b2); }
+    }
+  }
+  for (; ox + 4 <= OW; ox += 4) {
+    const dv = v128.load(d + (<usize>ox << 2)), p = xr + (<usize>(ox * SW) << 2);
+    a0 = fma(taps4(p, SW), dv, a0);
+    if (KW > 1) a1 = fma(taps4(p + colStep, SW), dv, a1);
+    if (KW > 2) a2 = fma(taps4(p + 2 * colStep, SW), dv, a2);
+    if (KW > 3) a3 = fma(taps4(p + 3 * colStep, SW), dv, a3);
+    if (KW > 4) a4 = fma(taps4(p + 4 * colStep, SW), dv, a4);
+    if (KW > 5) a5 = fma(taps4(p + 5 * colStep, SW), dv, a5);
+    if (KW > 6) a6 = fma(taps4(p + 6 * colStep, SW), dv, a6);
+  }
+  if (ox < OW) {
+    const dv = v128.and(v128.load(d + (<usize>ox << 2)), mask), p = xr + (<usize>(ox * SW) << 2);
+    a0 = fma(v128.and(taps4(p, SW), mask), dv, a0);
+    if (KW > 1) a1 = fma(v128.and(taps4(p + colStep, SW), mask), dv, a1);
+    if (KW > 2) a2 = fma(v128.and(taps4(p + 2 * colStep, SW), mask), dv, a2);
+    if (KW > 3) a3 = fma(v128.and(taps4(p + 3 * colStep, SW), mask), dv, a3);
+    if (KW > 4) a4 = fma(v128.and(taps4(p + 4 * colStep, SW), mask), dv, a4);
+    if (KW > 5) a5 = fma(v128.and(taps4(p + 5 * colStep, SW), mask), dv, a5);
+    if (KW > 6) a6 = fma(v128.and(taps4(p + 6 * colStep, SW), mask), dv, a6);
+  }
+  if (KW <= 3) { a0 = f32x4.add(a0, b0); a1 = f32x4.add(a1, b1); a2 = f32x4.add(a2, b2); }
+  v128.store(acc, a0);
+  if (KW > 1) v128.store(acc, a1, 16);
+  if (KW > 2) v128.store(acc, a2, 32);
+  if (KW > 3) v128.store(acc, a3, 48);
+  if (KW > 4) v128.store(acc, a4, 64);
+  if (KW > 5) v128.store(acc, a5, 80);
+  if (KW > 6) v128.store(acc, a6, 96);
+}
+
+/** weightRow for 3×3 kernels over output rows oy0..oy1 of a band at once: the 9 taps' accumulators stay in registers
+ *  across the rows, each dy vector is loaded once for all 9 (instead of once per kernel row). */
+@inline function weightBand3(SW: i32, DW: i32, DH: i32, SH: i32, dp: usize, oy0: i32, oy1: i32, OW: i32, band: usize,
+  rowBytes: usize, mask: v128, acc: usize): void {
+  const colStep = <usize>DW << 2, rowStep = <usize>DH * rowBytes;
+  let a0 = v128.load(acc), a1 = v128.load(acc, 16), a2 = v128.load(acc, 32);
+  let a3 = v128.load(acc, 48), a4 = v128.load(acc, 64), a5 = v128.load(acc, 80);
+  let a6 = v128.load(acc, 96), a7 = v128.load(acc, 112), a8 = v128.load(acc, 128);
+  for (let oy = oy0; oy < oy1; oy++) {
+    const d = dp + ((<usize>oy * <usize>OW) << 2);
+    const r0 = band + <usize>((oy - oy0) * SH) * rowBytes, r1 = r0 + rowStep, r2 = r1 + rowStep;
+    let ox = 0;
+    for (; ox + 4 <= OW; ox += 4) {
+      const dv = v128.load(d + (<usize>ox << 2)), o = <usize>(ox * SW) << 2;
+      a0 = fma(taps4(r0 + o, SW), dv, a0); a1 = fma(taps4(r0 + o + colStep, SW), dv, a1); a2 = fma(taps4(r0 + o + 2 * colStep, SW), dv, a2);
+      a3 = fma(taps4(r1 + o, SW), dv, a3); a4 = fma(taps4(r1 + o + colStep, SW), dv, a4); a5 = fma(taps4(r1 + o + 2 * colStep, SW), dv, a5);
+      a6 = fma(taps4(r2 + o, SW), dv, a6); a7 = fma(taps4(r2 + o + colStep, SW), dv, a7); a8 = fma(taps4(r2 + o + 2 * colStep, SW), dv, a8);
+    }
+    if (ox < OW) {
+      const dv = v128.and(v128.load(d + (<usize>ox << 2)), mask), o = <usize>(ox * SW) << 2;
+      a0 = fma(v128.and(taps4(r0 + o, SW), mask), dv, a0);
+      a1 = fma(v128.and(taps4(r0 + o + colStep, SW), mask), dv, a1);
+      a2 = fma(v128.and(taps4(r0 + o + 2 * colStep, SW), mask), dv, a2);
+      a3 = fma(v128.and(taps4(r1 + o, SW), mask), dv, a3);
+      a4 = fma(v128.and(taps4(r1 + o + colStep, SW), mask), dv, a4);
+      a5 = fma(v128.and(taps4(r1 + o + 2 * colStep, SW), mask), dv, a5);
+      a6 = fma(v128.and(taps4(r2 + o, SW), mask), dv, a6);
+      a7 = fma(v128.and(taps4(r2 + o + colStep, SW), mask), dv, a7);
+      a8 = fma(v128.and(taps4(r2 + o + 2 * colStep, SW), mask), dv, a8);
+    }
+  }
+  v128.store(acc, a0); v128.store(acc, a1, 16); v128.store(acc, a2, 32);
+  v128.store(acc, a3, 48); v128.store(acc, a4, 64); v128.store(acc, a5, 80);
+  v128.store(acc, a6, 96); v128.store(acc, a7, 112); v128.store(acc, a8, 128);
+}
+
+/** Depthwise weight gradient dW[c, ky, kx] = Σ_n Σ_oy,ox dy[n, c, oy, ox]·x[n, c, oy·sh + ky·dh − pt, ox·sw + kx·dw − pl]
+ *  (kernels up to 7 wide): units are channels, so that each thread sums its channels' whole gradient and writes it
+ *  once (no partial sums). Per plane, bands of `rows` output rows: the band's input rows copied into the thread's
+ *  zero-padded buffer (as the forward), then per output row and kernel row, the row's kw taps as vector sums along
+ *  the row (weightRow). The padding's zeros are multiplied as the reference does (a NaN or ∞ in dy reaches every tap
+ *  whose window it reads padding with). buf + tid·bufStride: kh·kw accumulator vectors (64-byte rounded), then the
+ *  band of (rows − 1)·strideH + (kh − 1)·dilationH + 1 rows of wp floats. */
+export function convDepthwiseWeightTask(args: usize, tid: i32, nth: i32): void {
+  const H = arg(args, ConvDepthwiseWeight.h), W = arg(args, ConvDepthwiseWeight.w);
+  const KH = arg(args, ConvDepthwiseWeight.kh), KW = arg(args, ConvDepthwiseWeight.kw);
+  const SH = arg(args, ConvDepthwiseWeight.strideH), SW = arg(args, ConvDepthwiseWeight.strideW);
+  const PT = arg(args, ConvDepthwiseWeight.padTop), PL = arg(args, ConvDepthwiseWeight.padLeft);
+  const DH = arg(args, ConvDepthwiseWeight.dilationH), DW = arg(args, ConvDepthwiseWeight.dilationW);
+  const OH = arg(args, ConvDepthwiseWeight.outH), OW = arg(args, ConvDepthwiseWeight.outW);
+  const C = arg(args, ConvDepthwiseWeight.cOut), N = arg(args, ConvDepthwiseWeight.n);
+  const x = <usize>arg(args, ConvDepthwiseWeight.x), dy = <usize>arg(args, ConvDepthwiseWeight.dy);
+  const dw = <usize>arg(args, ConvDepthwiseWeight.dw);
+  const rows = arg(args, ConvDepthwiseWeight.rows), WP = arg(args, ConvDepthwiseWeight.wp);
+  const K = KH * KW;
+  const acc = <usize>arg(args, ConvDepthwiseWeight.buf) + <usize>tid * <usize>arg(args, ConvDepthwiseWeight.bufStride);
+  const band = acc + ((<usize>K << 4) + 63 & ~63);
+  const reach = (OW - 1) * SW + (KW - 1) * DW + 1; // buffer columns the outputs read
+  const inPlane = <usize>H * <usize>W << 2, outPlane = <usize>OH * <usize>OW << 2, rowBytes = <usize>WP << 2;
+  // lanes of the row's last vector that hold outputs
+  const mask = i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(OW & 3));
+  // 3×3 on rows up to 32 outputs: all 9 taps per dy vector (MobileNetV2's 6–28-wide maps at batch 8, 2 threads:
+  // 576@6² 0.82 → 0.65 ms, 144@24² stride 2 1.08 → 0.65); on longer rows kernel row by kernel row was faster
+  // (144@56² 4.5 against 5.4 ms)
+  const band3 = KH == 3 && KW == 3 && OW <= 32 && SW <= 2;
+  for (let c = tid; c < C; c += nth) {
+    memory.fill(acc, 0, <usize>K << 4);
+    for (let n = 0; n < N; n++) {
+      const plane = <usize>(n * C + c);
+      const xp = x + plane * inPlane, dp = dy + plane * outPlane;
+      for (let oy0 = 0; oy0 < OH; oy0 += rows) {
+        const oy1 = imin(oy0 + rows, OH);
+        fillBand(xp, H, W, PL, oy0 * SH - PT, (oy1 - oy0 - 1) * SH + (KH - 1) * DH + 1, WP, reach, band);
+        if (band3 && SW == 1) { weightBand3(1, DW, DH, SH, dp, oy0, oy1, OW, band, rowBytes, mask, acc); continue; }
+        if (band3 && SW == 2) { weightBand3(2, DW, DH, SH, dp, oy0, oy1, OW, band, rowBytes, mask, acc); continue; }
+        for (let oy = oy0; oy < oy1; oy++) {
+          const d = dp + ((<usize>oy * <usize>OW) << 2);
+          for (let ky = 0; ky < KH; ky++) {
+            const xr = band + <usize>((oy - oy0) * SH + ky * DH) * rowBytes, a = acc + (<usize>(ky * KW) << 4);
+            // the common strides and widths as constants (no branches or counters in the inner loops)
+            if (SW == 1 && KW == 3) weightRow(3, 1, DW, d, xr, OW, mask, a);
+            else if (SW == 1 && KW == 5) weightRow(5, 1, DW, d, xr, OW, mask, a);
+            else if (SW == 1 && KW == 7) weightRow(7, 1, DW, d, xr, OW, mask, a);
+            else if (SW == 2 && KW == 3) weightRow(3, 2, DW, d, xr, OW, mask, a);
+            else if (SW == 2 && KW == 5) weightRow(5, 2, DW, d, xr, OW, mask, a);
+            else if (SW == 2 && KW == 7) weightRow(7, 2, DW, d, xr, OW, mask, a);
+            else weightRow(KW, SW, DW, d, xr, OW, mask, a);
+          }
+        }
+      }
+    }
+    const out = dw + (<usize>(c * K) << 2);
+    for (let t = 0; t < K; t++) {
+      const v = v128.load(acc + (<usize>t << 4));
+      store<f32>(out + (<usize>t << 2),
+        f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
     }
   }
 }

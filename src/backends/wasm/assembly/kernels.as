@@ -26,6 +26,7 @@ export { convWeightChannelsTask } from "./conv-direct";
 export { winoFusedTask } from "./winograd";
 export { winoFusedWeightTask } from "./winograd";
 export { convDepthwiseTask } from "./conv-depthwise";
+export { convDepthwiseWeightTask } from "./conv-depthwise";
 export { packA } from "./gemm";
 export { upsampleZeros } from "./conv";
 export { sumPartials } from "./reduce";
