@@ -2,7 +2,7 @@
 // threads, plain and relaxed SIMD) against the peers on this machine — TF.js 4.22 cpu and wasm, onnxruntime-node,
 // onnxruntime-web's wasm backend (plain SIMD, 1 and 2 threads, in child processes: bench/ort-web.ts), PyTorch through
 // /usr/bin/python3 (OPENBLAS_NUM_THREADS=1) — on the conv shapes S1, S2, S3, S5 (forward, and forward + both
-// gradients), LeNet-5 training at batch 64, and LeNet-5, ResNet-18 and VGG-16 batch-1 inference; and the efficient
+// gradients), LeNet-5 training at batch 64, the vgg6_bn training step at batch 128 (28×28), and LeNet-5, ResNet-18 and VGG-16 batch-1 inference; and the efficient
 // CNNs of issue 13 (bench/mobile.ts): MobileNetV2, MobileNetV3-Large, EfficientNet-B0, ShuffleNetV2 x1.0 at batch 1,
 // eager and as torchvision's ONNX file through io.loadOnnx (the same file onnxruntime runs), depthwise 3×3 forward in
 // GB/s against a copy's bandwidth measured in the same run, and the MobileNetV2 training step at batch 32 (on
@@ -200,6 +200,13 @@ async function lenetImgPerS(steps: number, warmup: number): Promise<number> {
   for (let i = 0; i < steps; i++) step(i);
   return (64 * steps) / ((performance.now() - t) / 1e3);
 }
+/** vgg6_bn's training step at batch 128 on 28×28 grey images (the Fashion-MNIST recipe's model; the PyTorch side
+ *  builds the same layers in bench/torch_bench.py). */
+async function vggStepMs(): Promise<Timing> {
+  const step = makeTrainStep(models.vgg6_bn() as unknown as Module<[Tensor], Tensor>, [128, 1, 28, 28]);
+  let i = 0;
+  return time(() => step(i++), 2);
+}
 /** LeNet-5 at batch 1 (1×32×32), eager, the 10 logits read back into JavaScript as an ONNX runtime's run returns them. */
 async function lenetInferMs(): Promise<Timing> {
   const net = models.lenet5().eval() as unknown as Module<[Tensor], Tensor>;
@@ -232,6 +239,10 @@ for (const c of apiConfigs) {
   record({ workload: "LeNet train", impl: `convkit ${c.name}`, ms: 64000 / ips, imgPerS: ips, gflops: (ips * LENET_FLOPS_PER_IMAGE) / 1e9, ...(st ? { copyShare: st.copyMs / ((64000 / ips) * (steps + warmup)) } : {}) });
   const li = await lenetInferMs();
   record({ workload: "LeNet infer", impl: `convkit ${c.name}`, ms: li.median, minMs: li.min, gflops: LENET_FLOPS / li.median / 1e6 });
+  if (c.name !== "js") {
+    const v = await vggStepMs();
+    record({ workload: "vgg6_bn train b128", impl: `convkit ${c.name}`, ms: v.median, minMs: v.min, imgPerS: 128000 / v.median });
+  }
   if (MODELS && c.name !== "js") {
     for (const m of ["resnet18", "vgg16"] as const) {
       measureWasm(true);
@@ -367,7 +378,7 @@ if (PEERS) {
     });
     if (r.status !== 0) { log(`torch_bench.py failed: ${r.stderr.slice(-800)}`); continue; }
     const res = JSON.parse(r.stdout.trim().split("\n").pop()!) as {
-      torch: string; conv: Record<string, { fwd: Timing; fwdbwd: Timing }>; lenet_train_img_s?: number; lenet_infer?: Timing; models?: Record<string, Timing>;
+      torch: string; conv: Record<string, { fwd: Timing; fwdbwd: Timing }>; lenet_train_img_s?: number; lenet_infer?: Timing; vgg6_bn_train?: Timing; models?: Record<string, Timing>;
       mobile?: Record<string, Timing>; depthwise?: Record<string, Timing>; mobilenet_v2_train?: Timing & { side: number };
     };
     peers[`pytorch t${threads}`] = { version: res.torch };
@@ -378,6 +389,7 @@ if (PEERS) {
       record({ workload: `${name} fwd+bwd`, impl, ms: v.fwdbwd.median, minMs: v.fwdbwd.min, gflops: (3 * f) / v.fwdbwd.median / 1e6 });
     }
     if (res.lenet_train_img_s !== undefined) record({ workload: "LeNet train", impl, ms: 64000 / res.lenet_train_img_s, imgPerS: res.lenet_train_img_s, gflops: (res.lenet_train_img_s * LENET_FLOPS_PER_IMAGE) / 1e9 });
+    if (res.vgg6_bn_train) record({ workload: "vgg6_bn train b128", impl, ms: res.vgg6_bn_train.median, minMs: res.vgg6_bn_train.min, imgPerS: 128000 / res.vgg6_bn_train.median });
     if (res.lenet_infer) record({ workload: "LeNet infer", impl, ms: res.lenet_infer.median, minMs: res.lenet_infer.min, gflops: LENET_FLOPS / res.lenet_infer.median / 1e6 });
     for (const [m, v] of Object.entries(res.models ?? {})) record({ workload: m, impl, ms: v.median, minMs: v.min, gflops: MODEL_FLOPS[m]! / v.median / 1e6 });
     for (const [m, v] of Object.entries(res.mobile ?? {})) record({ workload: m, impl, ms: v.median, minMs: v.min, gflops: mobileFlopsOf[m]! / v.median / 1e6 });

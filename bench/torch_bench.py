@@ -74,6 +74,28 @@ if not only_mobile:
         step(i)
     out["lenet_train_img_s"] = B * steps / (time.perf_counter() - t0)
 
+    # vgg6_bn (src/models/vgg-small.ts: 3×3 conv + BN + ReLU at 32, 32, M, 64, 64, M, 128, M; 3×3 average; dropout;
+    # linear) training step at batch 128 on 28×28 grey images, the Fashion-MNIST recipe's model, with the same SGD.
+    L, c = [], 1
+    for v in [32, 32, "M", 64, 64, "M", 128, "M"]:
+        if v == "M":
+            L.append(nn.MaxPool2d(2))
+        else:
+            L += [nn.Conv2d(c, v, 3, padding=1), nn.BatchNorm2d(v), nn.ReLU()]
+            c = v
+    vgg = nn.Sequential(*L, nn.AdaptiveAvgPool2d(3), nn.Flatten(), nn.Dropout(0.5), nn.Linear(128 * 9, 10)).train()
+    vopt = torch.optim.SGD(vgg.parameters(), lr=0.01, momentum=0.9)
+    vdata = [(torch.randn(128, 1, 28, 28), torch.randint(0, 10, (128,))) for _ in range(4)]
+    vi = [0]
+
+    def vgg_step():
+        xb, yb = vdata[vi[0] % 4]
+        vi[0] += 1
+        vopt.zero_grad(set_to_none=True)
+        lossf(vgg(xb), yb).backward()
+        vopt.step()
+    out["vgg6_bn_train"] = bench(vgg_step, warm=2)
+
     # LeNet-5 inference at batch 1 with src/models/lenet.ts's layers (C5 a convolution), as in bench/make_onnx.py's file.
     lenet = nn.Sequential(nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
                           nn.Conv2d(16, 120, 5), nn.ReLU(), nn.Flatten(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10)).eval()
