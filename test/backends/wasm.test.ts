@@ -122,12 +122,14 @@ const depthwiseWeightCases: ConvGeometry[] = [
 ];
 
 /** 1×1 gradients as GEMMs on the planes: one input or output channel, 5 and 32 channels, pixel counts that fill no
- *  8-column panel and span two 256-pixel blocks of dW's shared dimension, batch 1 and 3. */
+ *  8-column panel and span two 256-pixel blocks of dW's shared dimension, batch 1 and 3; per-image partial dW over
+ *  4 MB (the images in rounds, one per thread, a round short of images at the end on two threads). */
 const pointwiseGradCases: ConvGeometry[] = [
   geometry({ n: 1, cIn: 1, h: 13, w: 17, cOut: 5, kh: 1, kw: 1 }),
   geometry({ n: 3, cIn: 32, h: 7, w: 13, cOut: 1, kh: 1, kw: 1 }),
   geometry({ n: 3, cIn: 5, h: 17, w: 19, cOut: 32, kh: 1, kw: 1 }),
   geometry({ n: 1, cIn: 37, h: 16, w: 17, cOut: 13, kh: 1, kw: 1 }),
+  geometry({ n: 3, cIn: 601, h: 1, w: 3, cOut: 599, kh: 1, kw: 1 }),
 ];
 
 function poolGeometry(o: Partial<PoolGeometry> & Pick<PoolGeometry, "n" | "c" | "h" | "w" | "kh" | "kw">): PoolGeometry {
@@ -461,7 +463,7 @@ function checkGradsInPlace(name: string, rt: WasmRuntime, k: Partial<Kernels>): 
     return v;
   };
   let seed = 500;
-  for (const g of [depthwiseWeightCases[0]!, depthwiseWeightCases[4]!, depthwiseWeightCases[7]!, pointwiseGradCases[2]!, pointwiseGradCases[3]!,
+  for (const g of [depthwiseWeightCases[0]!, depthwiseWeightCases[4]!, depthwiseWeightCases[7]!, ...pointwiseGradCases.slice(2),
     // enough work to be split over two threads
     geometry({ n: 3, cIn: 5, h: 101, w: 117, cOut: 5, kh: 3, kw: 3, padTop: 1, padLeft: 1, groups: 5 }),
     geometry({ n: 2, cIn: 24, h: 28, w: 29, cOut: 36, kh: 1, kw: 1 }),
