@@ -13,6 +13,8 @@ export {
 export { toDType } from "./ops/convert.js";
 export { Generator, manualSeed, defaultGenerator } from "./tensor/random.js";
 export { noGrad, isGradEnabled, withGradEnabled } from "./autograd/grad-mode.js";
+export type { BackwardOptions } from "./autograd/backward.js";
+export { memoryStats, type MemoryStats } from "./tensor/memory.js";
 export * from "./errors.js";
 export * as F from "./ops/functional.js";
 export {

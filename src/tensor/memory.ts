@@ -14,12 +14,19 @@ export interface DeviceMemory {
 
 let device: DeviceMemory | null = null;
 
-/** Allocations and deterministic releases of tensor memory since the process started (memoryStats). */
-const counts = { allocations: 0, releases: 0 };
+/** Counts of tensor memory since the process started (memoryStats). */
+export interface MemoryStats {
+  /** Tensor arrays allocated, in a backend's memory or as plain arrays (a buffer pool's reuse is not one). */
+  allocations: number;
+  /** Arrays handed back to their backend by the library (a step's intermediates, a scope's buffers) before the
+   *  garbage collector would have found them. */
+  releases: number;
+}
 
-/** Tensor arrays allocated (in a backend's memory or as plain arrays; pooled reuse is not an allocation) and arrays
- *  handed back to their backend before the garbage collector would have found them, since the process started. */
-export function memoryStats(): { allocations: number; releases: number } {
+const counts: MemoryStats = { allocations: 0, releases: 0 };
+
+/** How many tensor arrays were allocated, and how many the library handed back to their backend, so far. */
+export function memoryStats(): MemoryStats {
   return { ...counts };
 }
 
