@@ -1,0 +1,255 @@
+/// <reference types="@webgpu/types" />
+// The WebGPU device the webgpu kernels run on: adapter selection, buffers (create, upload, read back), a pipeline
+// cache keyed by the WGSL text (which carries every specialisation: op, transposes, tile shape), and command batching
+// (every dispatch goes into one open compute pass; the command buffer is submitted once, when something must be read
+// back or the caller flushes). Core code: no Node-only API; in Node, the npm package `webgpu` (Dawn) is tried through
+// a computed import, so that bundlers never resolve it and the package stays optional.
+import { ConvkitError } from "../../errors.js";
+
+/** WebGPU cannot be used here: no navigator.gpu, no adapter, or the adapter lacks a feature asked for. */
+export class WebGPUUnavailableError extends ConvkitError {}
+
+/** Options of initWebGPU. */
+export interface WebGPUOptions {
+  /** Which adapter to prefer where there are several (default: the browser's choice). */
+  powerPreference?: GPUPowerPreference;
+  /** Features the device must have (e.g. "shader-f16"); a missing one is an error naming it. */
+  requiredFeatures?: GPUFeatureName[];
+  /** The GPU object to use instead of navigator.gpu (or Node's `webgpu` package): for tests and embedders. */
+  gpu?: GPU | null;
+}
+
+/** What the device has done since it was made (or since resetStats): compilations, dispatches, submissions. */
+export interface WebGPUStats {
+  /** Compute pipelines compiled (a cache miss each). */
+  pipelinesCompiled: number;
+  /** Compute dispatches encoded. */
+  dispatches: number;
+  /** Command buffers submitted to the queue. */
+  submits: number;
+  /** Buffers read back to JavaScript. */
+  readbacks: number;
+}
+
+/** A binding of a dispatch: a storage buffer, read-only or read-write as the shader declares it. */
+export type Binding = GPUBuffer;
+
+const F32 = 4;
+
+/** The GPU entry point of this environment: navigator.gpu, else Node's `webgpu` package, else null (and why). */
+async function findGpu(): Promise<{ gpu: GPU | null; why: string }> {
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  if (nav?.gpu) return { gpu: nav.gpu, why: "" };
+  const isNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === "string";
+  if (!isNode) {
+    const secure = (globalThis as { isSecureContext?: boolean }).isSecureContext;
+    return { gpu: null, why: secure === false ? "navigator.gpu is missing: the page is not a secure context (serve it over https or from localhost)" : "navigator.gpu is missing: this browser has no WebGPU (or it is turned off)" };
+  }
+  const spec = ["web", "gpu"].join(""); // computed: keeps browser bundlers from resolving the optional package
+  try {
+    const mod = (await import(/* @vite-ignore */ spec)) as { create(args: string[]): GPU; globals?: Record<string, unknown> };
+    // Dawn's binding needs its constants (GPUBufferUsage…) as globals, as a browser has them
+    if (mod.globals) for (const [k, v] of Object.entries(mod.globals)) if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
+    return { gpu: mod.create([]), why: "" };
+  } catch {
+    return { gpu: null, why: "no navigator.gpu in Node, and the npm package 'webgpu' is not installed (npm install webgpu)" };
+  }
+}
+
+/**
+ * Picks an adapter and opens a device on it, or throws a WebGPUUnavailableError of one line that says why not:
+ * no navigator.gpu (and, in Node, no `webgpu` package), no adapter, or a required feature the adapter lacks.
+ */
+export async function initWebGPU(opts: WebGPUOptions = {}): Promise<WebGPUDevice> {
+  let gpu = opts.gpu ?? null;
+  if (!gpu) {
+    const found = await findGpu();
+    if (!found.gpu) throw new WebGPUUnavailableError(`webgpu: ${found.why}`);
+    gpu = found.gpu;
+  }
+  const adapter = await gpu.requestAdapter(opts.powerPreference ? { powerPreference: opts.powerPreference } : undefined);
+  if (!adapter) throw new WebGPUUnavailableError("webgpu: navigator.gpu.requestAdapter() found no adapter (no usable GPU or software rasteriser; in Chromium try --enable-unsafe-webgpu)");
+  const required = opts.requiredFeatures ?? [];
+  const missing = required.filter((f) => !adapter.features.has(f));
+  if (missing.length > 0) {
+    throw new WebGPUUnavailableError(`webgpu: the adapter lacks the feature${missing.length > 1 ? "s" : ""} ${missing.map((f) => `'${f}'`).join(", ")} (it has: ${[...adapter.features].join(", ") || "none"})`);
+  }
+  // the adapter's own limits, not the defaults: large convolutions want big storage buffers and workgroup memory
+  const want = ["maxStorageBufferBindingSize", "maxBufferSize", "maxComputeWorkgroupStorageSize", "maxComputeInvocationsPerWorkgroup"] as const;
+  const requiredLimits: Record<string, number> = {};
+  for (const k of want) requiredLimits[k] = adapter.limits[k];
+  const device = await adapter.requestDevice({ requiredFeatures: required, requiredLimits });
+  // adapter.info in current browsers; requestAdapterInfo() in older ones (and in the typings installed here)
+  const info = (adapter as { info?: GPUAdapterInfo }).info ?? (await adapter.requestAdapterInfo());
+  return new WebGPUDevice(device, { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description });
+}
+
+/** Who made the adapter (as GPUAdapterInfo, plain data). */
+export interface AdapterInfo {
+  /** The vendor ("google" for SwiftShader). */
+  vendor: string;
+  /** The architecture ("swiftshader"). */
+  architecture: string;
+  /** The device, where the browser tells. */
+  device: string;
+  /** A description, where the browser tells. */
+  description: string;
+}
+
+/** A compiled pipeline and its bind-group layout. */
+interface Pipeline {
+  pipeline: GPUComputePipeline;
+  layout: GPUBindGroupLayout;
+}
+
+/**
+ * A GPU device with what the kernels need: buffers that know their element count, a pipeline cache, one open command
+ * encoder into which every dispatch goes (a compute pass per batch), and readbacks that submit it first.
+ */
+export class WebGPUDevice {
+  /** The counters of WebGPUStats. */
+  readonly stats: WebGPUStats = { pipelinesCompiled: 0, dispatches: 0, submits: 0, readbacks: 0 };
+  private readonly pipelines = new Map<string, Pipeline>();
+  private readonly lengths = new WeakMap<GPUBuffer, number>();
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  /** Buffers of the open batch to destroy once it is submitted (the dispatches' parameter blocks, scratch). */
+  private temporaries: GPUBuffer[] = [];
+
+  constructor(
+    /** The WebGPU device. */
+    readonly device: GPUDevice,
+    /** The adapter's vendor and architecture ("swiftshader" under Chromium's software adapter). */
+    readonly info: AdapterInfo,
+  ) {}
+
+  /** A storage buffer of `length` 4-byte elements (float32 or int32), zero-filled, or holding `data`. */
+  buffer(length: number, data?: Float32Array | Int32Array | Uint32Array): GPUBuffer {
+    // WebGPU has no empty bindings, and copies move multiples of 4 bytes: at least 16 bytes
+    const size = Math.max(16, Math.ceil((length * F32) / 16) * 16);
+    const buf = this.device.createBuffer({
+      size,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+      mappedAtCreation: data !== undefined,
+    });
+    if (data) {
+      new Uint8Array(buf.getMappedRange()).set(new Uint8Array(data.buffer, data.byteOffset, Math.min(data.byteLength, length * F32)));
+      buf.unmap();
+    }
+    this.lengths.set(buf, length);
+    return buf;
+  }
+
+  /** A buffer holding a copy of `data` (float32 values; Float64Array data is rounded to float32). */
+  upload(data: Float32Array | Float64Array | Int32Array): GPUBuffer {
+    return this.buffer(data.length, data instanceof Float64Array ? Float32Array.from(data) : data);
+  }
+
+  /** Overwrites the start of `buf` with `data` (in queue order: after the dispatches already submitted, so the open
+   *  batch is submitted first). */
+  write(buf: GPUBuffer, data: Float32Array | Int32Array): void {
+    this.flush();
+    this.device.queue.writeBuffer(buf, 0, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  /** The element count `buf` was made with (by buffer() or upload()). */
+  lengthOf(buf: GPUBuffer): number {
+    const n = this.lengths.get(buf);
+    if (n === undefined) return buf.size / F32;
+    return n;
+  }
+
+  /** A scratch buffer that lives until the open batch is submitted. */
+  scratch(length: number, data?: Float32Array | Int32Array | Uint32Array): GPUBuffer {
+    const buf = this.buffer(length, data);
+    this.temporaries.push(buf);
+    return buf;
+  }
+
+  /** The pipeline of `code` (entry point main), compiled on first use and cached by its text. */
+  pipeline(code: string): Pipeline {
+    let p = this.pipelines.get(code);
+    if (!p) {
+      const module = this.device.createShaderModule({ code });
+      const pipeline = this.device.createComputePipeline({ layout: "auto", compute: { module, entryPoint: "main" } });
+      p = { pipeline, layout: pipeline.getBindGroupLayout(0) };
+      this.pipelines.set(code, p);
+      this.stats.pipelinesCompiled++;
+    }
+    return p;
+  }
+
+  /**
+   * Encodes one dispatch of `code` into the open batch: binding 0 is the parameter block `params` (a uniform, omitted
+   * when null), bindings 1… the buffers in order. Nothing runs until the batch is submitted (flush, read).
+   */
+  dispatch(code: string, params: ArrayBuffer | null, buffers: readonly Binding[], workgroups: readonly [number, number?, number?]): void {
+    const { pipeline, layout } = this.pipeline(code);
+    const entries: GPUBindGroupEntry[] = [];
+    if (params) {
+      const u = this.device.createBuffer({ size: Math.max(16, Math.ceil(params.byteLength / 16) * 16), usage: GPUBufferUsage.UNIFORM, mappedAtCreation: true });
+      new Uint8Array(u.getMappedRange()).set(new Uint8Array(params));
+      u.unmap();
+      this.temporaries.push(u);
+      entries.push({ binding: 0, resource: { buffer: u } });
+    }
+    buffers.forEach((b, i) => entries.push({ binding: i + 1, resource: { buffer: b } }));
+    const group = this.device.createBindGroup({ layout, entries });
+    this.encoder ??= this.device.createCommandEncoder();
+    this.pass ??= this.encoder.beginComputePass();
+    this.pass.setPipeline(pipeline);
+    this.pass.setBindGroup(0, group);
+    this.pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
+    this.stats.dispatches++;
+  }
+
+  /** Encodes a copy of `bytes` bytes between buffers into the open batch. */
+  copy(src: GPUBuffer, dst: GPUBuffer, bytes: number): void {
+    this.endPass();
+    this.encoder ??= this.device.createCommandEncoder();
+    this.encoder.copyBufferToBuffer(src, 0, dst, 0, bytes);
+  }
+
+  private endPass(): void {
+    this.pass?.end();
+    this.pass = null;
+  }
+
+  /** Submits the open batch (if any) as one command buffer. */
+  flush(): void {
+    if (!this.encoder) return;
+    this.endPass();
+    this.device.queue.submit([this.encoder.finish()]);
+    this.encoder = null;
+    this.stats.submits++;
+    // destroying after the submit is allowed: the queue keeps them until the work that uses them is done
+    for (const b of this.temporaries) b.destroy();
+    this.temporaries = [];
+  }
+
+  /** The values of `buf` (its first `length` elements, by default all it was made with), after every dispatch
+   *  encoded so far: the copy to a mappable buffer joins the open batch, which is submitted once. */
+  async read(buf: GPUBuffer, kind: "float32" | "int32" = "float32", length = this.lengthOf(buf)): Promise<Float32Array | Int32Array> {
+    const bytes = Math.max(4, length * F32);
+    const staging = this.device.createBuffer({ size: Math.ceil(bytes / 4) * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    this.copy(buf, staging, Math.ceil(bytes / 4) * 4);
+    this.flush();
+    this.stats.readbacks++;
+    await staging.mapAsync(GPUMapMode.READ);
+    const copy = staging.getMappedRange().slice(0, length * F32);
+    staging.unmap();
+    staging.destroy();
+    return kind === "int32" ? new Int32Array(copy) : new Float32Array(copy);
+  }
+
+  /** Zeroes the counters of stats. */
+  resetStats(): void {
+    Object.assign(this.stats, { pipelinesCompiled: 0, dispatches: 0, submits: 0, readbacks: 0 });
+  }
+
+  /** Releases the device (its buffers become invalid). */
+  destroy(): void {
+    this.flush();
+    this.device.destroy();
+  }
+}

@@ -1,0 +1,175 @@
+// Elementwise kernels on the GPU (Kernels['unary'], ['binary'], ['where'], ['fill']): one invocation per output
+// element, the op's expression written into the shader's text (so each op is its own cached pipeline). Special values
+// follow the reference kernels (js/elementwise.ts): relu keeps NaN, maximum/minimum propagate NaN, round is half to
+// even (WGSL's round is), pow is Math.pow's (a negative base takes integer exponents), reluGrad is threshold_backward.
+import type { BinaryOp, UnaryOp } from "../../backend.js";
+import { ValueError } from "../../../errors.js";
+import { coalesce } from "../../js/memory.js";
+import type { WebGPUDevice } from "../device.js";
+import { AT8, MATH, grid, linearMain, paramBlock } from "../wgsl.js";
+
+/** Each unary op as a WGSL expression of v (and the parameter P.alpha). */
+const UNARY: Record<UnaryOp, string> = {
+  neg: "-v",
+  exp: "exp(v)",
+  log: "log(v)",
+  sqrt: "sqrt(v)",
+  rsqrt: "1.0 / sqrt(v)",
+  abs: "abs(v)",
+  sign: "select(select(select(v, 0.0, v == 0.0), -1.0, v < 0.0), 1.0, v > 0.0)",
+  // WGSL's sin and cos need only be within 2^-11 absolutely (SwiftShader's are): float32-accurate ones instead
+  sin: "sincos(v, 0)",
+  cos: "sincos(v, 1)",
+  // tanh from e^(−2|v|), which never overflows (a builtin may give NaN for large |v|)
+  tanh: "tanh_(v)",
+  sigmoid: "select(exp(v) / (1.0 + exp(v)), 1.0 / (1.0 + exp(-v)), v >= 0.0)",
+  relu: "select(0.0, v, v > 0.0 || v != v)",
+  leakyRelu: "select(v * P.alpha, v, v > 0.0)",
+  square: "v * v",
+  reciprocal: "1.0 / v",
+  floor: "floor(v)",
+  ceil: "ceil(v)",
+  round: "round(v)",
+  log1p: "log1p_(v)",
+  expm1: "expm1_(v)",
+  powScalar: "jspow(v, P.alpha)",
+  reluMask: "select(0.0, 1.0, v > 0.0)",
+  leakyReluGrad: "select(P.alpha, 1.0, v > 0.0)",
+};
+
+/** tanh, log1p and expm1 accurate near 0 (Kahan's forms: the rounding of 1 + v cancels out); sin and cos (shift 1)
+ *  reduced by π/2 in three parts (Cody and Waite) to [−π/4, π/4], where Cephes' sinf and cosf polynomials hold. */
+const UNARY_FNS = `fn sincos(v: f32, shift: i32) -> f32 {
+  let k = round(v * 0.63661977236758134);
+  let r = ((v - k * 1.5703125) - k * 4.837512969970703125e-4) - k * 7.54978995489188216e-8;
+  let z = r * r;
+  let s = r + r * z * (-1.6666654611e-1 + z * (8.3321608736e-3 + z * -1.9515295891e-4));
+  let c = 1.0 - 0.5 * z + z * z * (4.166664568298827e-2 + z * (-1.388731625493765e-3 + z * 2.443315711809948e-5));
+  let q = (i32(k) + shift) & 3;
+  if (q == 0) { return s; }
+  if (q == 1) { return c; }
+  if (q == 2) { return -s; }
+  return -c;
+}
+fn tanh_(v: f32) -> f32 {
+  let e = exp(-2.0 * abs(v));
+  let t = (1.0 - e) / (1.0 + e);
+  return select(t, -t, v < 0.0);
+}
+fn log1p_(v: f32) -> f32 {
+  let u = 1.0 + v;
+  if (u == 1.0) { return v; }
+  return log(u) * v / (u - 1.0);
+}
+fn expm1_(v: f32) -> f32 {
+  if (abs(v) > 0.5) { return exp(v) - 1.0; }
+  let u = exp(v);
+  if (u == 1.0) { return v; }
+  return (u - 1.0) * v / log(u);
+}
+`;
+
+const UNARY_PARAMS = paramBlock({ count: "i32", alpha: "f32" });
+
+/** y = op(x) over the first `count` elements (by default all of y); `alpha` is leakyRelu's slope or powScalar's exponent. */
+export function unary(dev: WebGPUDevice, op: UnaryOp, x: GPUBuffer, y: GPUBuffer, alpha: number, count = dev.lengthOf(y)): void {
+  if (count === 0) return;
+  const code = `${UNARY_PARAMS.wgsl}${MATH}${UNARY_FNS}
+@group(0) @binding(1) var<storage, read> X: array<f32>;
+@group(0) @binding(2) var<storage, read_write> Y: array<f32>;
+${linearMain()}
+  if (i >= P.count) { return; }
+  let v = X[i];
+  Y[i] = ${UNARY[op]};
+}`;
+  dev.dispatch(code, UNARY_PARAMS.pack({ count, alpha }), [x, y], grid(count));
+}
+
+/** Each binary op as a WGSL expression of p (from a) and q (from b). */
+const BINARY: Record<BinaryOp, string> = {
+  add: "p + q",
+  sub: "p - q",
+  mul: "p * q",
+  div: "p / q",
+  pow: "jspow(p, q)",
+  maximum: "select(select(q, p, p > q), nan(), p != p || q != q)",
+  minimum: "select(select(q, p, p < q), nan(), p != p || q != q)",
+  eq: "select(0.0, 1.0, p == q)",
+  ne: "select(0.0, 1.0, p != q)",
+  lt: "select(0.0, 1.0, p < q)",
+  le: "select(0.0, 1.0, p <= q)",
+  gt: "select(0.0, 1.0, p > q)",
+  ge: "select(0.0, 1.0, p >= q)",
+  reluGrad: "select(p, 0.0, q <= 0.0)",
+};
+
+const BINARY_PARAMS = paramBlock({ shape: "i32x8", aStr: "i32x8", bStr: "i32x8", count: "i32", rank: "i32" });
+
+/** y[i] = op(a[…], b[…]) over outShape (y contiguous), a and b read through their (broadcast: 0) strides. */
+export function binary(
+  dev: WebGPUDevice, op: BinaryOp, a: GPUBuffer, aStrides: readonly number[], b: GPUBuffer, bStrides: readonly number[],
+  outShape: readonly number[], y: GPUBuffer,
+): void {
+  const count = outShape.reduce((s, d) => s * d, 1);
+  if (count === 0) return;
+  const yStrides: number[] = [];
+  for (let d = outShape.length - 1, s = 1; d >= 0; d--) {
+    yStrides[d] = s;
+    s *= outShape[d]!;
+  }
+  // merged dims (an NCHW tensor plus a [1,C,1,1] bias walks as [N, C, HW]): fewer divisions per element
+  const c = coalesce(outShape, [aStrides, bStrides, yStrides]);
+  if (c.shape.length > 8) throw new ValueError(`webgpu binary: ${c.shape.length} dims after merging, at most 8`);
+  const code = `${BINARY_PARAMS.wgsl}${MATH}${AT8}
+@group(0) @binding(1) var<storage, read> A: array<f32>;
+@group(0) @binding(2) var<storage, read> B: array<f32>;
+@group(0) @binding(3) var<storage, read_write> Y: array<f32>;
+${linearMain()}
+  if (i >= P.count) { return; }
+  var rest = i;
+  var ai = 0;
+  var bi = 0;
+  for (var d = P.rank - 1; d >= 0; d--) {
+    let n = at8(P.shape, d);
+    let j = rest % n;
+    rest = rest / n;
+    ai += j * at8(P.aStr, d);
+    bi += j * at8(P.bStr, d);
+  }
+  let p = A[ai];
+  let q = B[bi];
+  Y[i] = ${BINARY[op]};
+}`;
+  dev.dispatch(code, BINARY_PARAMS.pack({ shape: c.shape, aStr: c.strides[0]!, bStr: c.strides[1]!, count, rank: c.shape.length }), [a, b, y], grid(count));
+}
+
+const COUNT_PARAMS = paramBlock({ count: "i32", value: "f32" });
+
+/** y = cond != 0 ? a : b, all of y's length. */
+export function where(dev: WebGPUDevice, cond: GPUBuffer, a: GPUBuffer, b: GPUBuffer, y: GPUBuffer): void {
+  const count = dev.lengthOf(y);
+  if (count === 0) return;
+  const code = `${COUNT_PARAMS.wgsl}
+@group(0) @binding(1) var<storage, read> C: array<f32>;
+@group(0) @binding(2) var<storage, read> A: array<f32>;
+@group(0) @binding(3) var<storage, read> B: array<f32>;
+@group(0) @binding(4) var<storage, read_write> Y: array<f32>;
+${linearMain()}
+  if (i >= P.count) { return; }
+  Y[i] = select(B[i], A[i], C[i] != 0.0);
+}`;
+  dev.dispatch(code, COUNT_PARAMS.pack({ count, value: 0 }), [cond, a, b, y], grid(count));
+}
+
+/** y[i] = value. */
+export function fill(dev: WebGPUDevice, y: GPUBuffer, value: number): void {
+  const count = dev.lengthOf(y);
+  if (count === 0) return;
+  const code = `${COUNT_PARAMS.wgsl}
+@group(0) @binding(1) var<storage, read_write> Y: array<f32>;
+${linearMain()}
+  if (i >= P.count) { return; }
+  Y[i] = P.value;
+}`;
+  dev.dispatch(code, COUNT_PARAMS.pack({ count, value }), [y], grid(count));
+}
