@@ -1,0 +1,142 @@
+// The WebGPU kernels (src/backends/webgpu) in Debian's headless Chromium on SwiftShader, WebGPU on the CPU: the page
+// web/webgpu-test.html (bundled by scripts/build-webgpu-test.mjs, served from http://127.0.0.1: navigator.gpu needs a
+// secure context) runs every WGSL kernel and the reference kernel (src/backends/js) on the same seeded inputs, on odd
+// shapes, twice: both calls must match the reference within float32 tolerance and the second must compile no pipeline.
+// One test per kernel family; initWebGPU's errors (no navigator.gpu, no adapter, a missing feature) are checked in
+// Node with stand-in GPU objects and in the page with a made-up feature. Only a missing Chromium skips the browser
+// tests (saying so); scripts/setup-test-env.sh installs it.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { serveStatic, type StaticServer } from "../../web/serve.js";
+import { initWebGPU, WebGPUUnavailableError } from "../../src/backends/webgpu/device.js";
+import type { Check } from "../../web/webgpu-test.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const OUT = join(ROOT, "web", "test-output", "webgpu");
+const ARGS = ["--headless=new", "--enable-unsafe-webgpu", "--use-webgpu-adapter=swiftshader", "--no-sandbox", "--no-first-run",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+/** The kernel families of the page (webgpuTest.groups), in the order they run. */
+const GROUPS = ["matmul", "conv2d", "conv2dBackwardInput", "conv2dBackwardWeight", "pool2d", "planeScatter", "unary", "binary",
+  "reduce", "softmax", "norm", "batching"];
+
+type Api = {
+  groups: string[];
+  init(): Promise<{ ok: boolean; info: string }>;
+  run(group: string): Promise<{ checks: Check[]; error: string | null }>;
+  missingFeature(): Promise<string>;
+};
+
+/** A WebGPUUnavailableError whose message is one line matching `re`. */
+const unavailable = (re: RegExp) => (e: unknown): boolean => {
+  assert.ok(e instanceof WebGPUUnavailableError, `expected a WebGPUUnavailableError, got ${String(e)}`);
+  assert.match(e.message, re);
+  assert.doesNotMatch(e.message, /\n/);
+  return true;
+};
+
+describe("initWebGPU says in one line why it cannot", () => {
+  test("in Node without navigator.gpu or the 'webgpu' package", async (t) => {
+    try {
+      await import(["web", "gpu"].join(""));
+      t.skip("the npm package 'webgpu' is installed here: its no-adapter error is checked below instead");
+      return;
+    } catch { /* absent, as on these machines */ }
+    await assert.rejects(initWebGPU(), unavailable(/^webgpu: no navigator\.gpu in Node, and the npm package 'webgpu' is not installed/));
+  });
+
+  test("no adapter", async () => {
+    const gpu = { requestAdapter: async () => null } as unknown as GPU;
+    await assert.rejects(initWebGPU({ gpu }), unavailable(/^webgpu: navigator\.gpu\.requestAdapter\(\) found no adapter/));
+  });
+
+  test("a feature the adapter lacks, by name", async () => {
+    const adapter = { features: new Set(["timestamp-query"]), limits: {} };
+    const gpu = { requestAdapter: async () => adapter } as unknown as GPU;
+    await assert.rejects(initWebGPU({ gpu, requiredFeatures: ["shader-f16"] }),
+      unavailable(/^webgpu: the adapter lacks the feature 'shader-f16' \(it has: timestamp-query\)$/));
+  });
+});
+
+/** Builds the page's bundle, asynchronously (the runner keeps ticking). */
+function build(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [join(ROOT, "scripts", "build-webgpu-test.mjs"), `--outdir=${OUT}`], { cwd: ROOT }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`scripts/build-webgpu-test.mjs failed:\n${stdout}\n${stderr}`));
+      else resolve();
+    });
+  });
+}
+
+const haveChromium = existsSync(CHROMIUM);
+
+describe("the WGSL kernels in headless Chromium (SwiftShader) against the reference kernels", {
+  skip: haveChromium ? false : `${CHROMIUM} is missing: the WebGPU tests need Debian's Chromium (apt-get install chromium, or scripts/setup-test-env.sh)`,
+  timeout: 170_000,
+}, () => {
+  let server: StaticServer | undefined;
+  let context: BrowserContext | undefined;
+  let page: Page;
+  let profile = "";
+  const errors: string[] = [];
+  const started = Date.now();
+
+  before(async () => {
+    await build();
+    server = await serveStatic(OUT, 0, "127.0.0.1", { isolate: false });
+    profile = mkdtempSync(join(tmpdir(), "convkit-webgpu-"));
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(60_000);
+    page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+    page.on("console", (m) => { if (m.type() === "error") errors.push(`console.error: ${m.text()}`); });
+    await page.goto(server.url);
+    await page.waitForFunction(() => "webgpuTest" in globalThis);
+  });
+
+  after(async () => {
+    await context?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+    await server?.close();
+    console.log(`# the WebGPU kernel checks took ${((Date.now() - started) / 1000).toFixed(1)} s in all`);
+  });
+
+  const api = <T>(fn: (a: Api, arg: string) => Promise<T>, arg = ""): Promise<T> =>
+    page.evaluate(([src, a]) => (new Function("a", "arg", `return (${src})(a, arg)`))((globalThis as unknown as { webgpuTest: Api }).webgpuTest, a), [fn.toString(), arg] as const) as Promise<T>;
+
+  test("the page gets a WebGPU adapter (SwiftShader) and lists every kernel family", async () => {
+    const r = await api((a) => a.init());
+    assert.ok(r.ok, `initWebGPU failed in Chromium: ${r.info}`);
+    console.log(`# adapter: ${r.info}`);
+    assert.deepEqual(await api(async (a) => a.groups), GROUPS);
+  });
+
+  test("initWebGPU names a feature the adapter lacks", async () => {
+    assert.match(await api((a) => a.missingFeature()), /^webgpu: the adapter lacks the feature 'convkit-imaginary-feature' \(it has: .*\)$/);
+  });
+
+  for (const group of GROUPS) {
+    test(`${group}: equal to the reference; the second call compiles nothing`, async () => {
+      const t0 = Date.now();
+      const { checks, error } = await api((a, g) => a.run(g), group);
+      assert.equal(error, null, `${group}: ${error}`);
+      assert.ok(checks.length > 0, `${group}: no checks ran`);
+      const failed = checks.filter((c) => !c.ok).map((c) => `${c.label}: ${c.detail}`);
+      assert.deepEqual(failed, [], `${group}: ${failed.length} of ${checks.length} checks differ from the reference`);
+      const recompiled = checks.filter((c) => c.compiledAgain > 0).map((c) => `${c.label}: ${c.compiledAgain}`);
+      assert.deepEqual(recompiled, [], "pipelines compiled by a second identical call");
+      const compiled = checks.reduce((s, c) => s + c.compiled, 0);
+      console.log(`# ${group}: ${checks.length} checks in ${((Date.now() - t0) / 1000).toFixed(1)} s, ${compiled} pipelines compiled`);
+    });
+  }
+
+  test("no console errors in the page", () => {
+    assert.deepEqual(errors, []);
+  });
+});
