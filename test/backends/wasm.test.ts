@@ -104,7 +104,7 @@ const pointwiseCases: ConvGeometry[] = [
 /** Depthwise weight gradients (their own task): kernels 3, 5, 7 (and 2×4, 3×5: the generic row), strides 1–3,
  *  dilation 2, padding 0–3 (whole rows of it), rows of 7, 13, 17 outputs and others with a masked last vector, 3×3
  *  rows up to 32 outputs (all nine taps at once) and longer (kernel row by kernel row), batch 1 and 3, channels 1, 5
- *  and 32, a plane in two bands of rows, a map smaller than the kernel. */
+ *  and 32, a plane in two bands of rows, a map smaller than the kernel, an empty batch. */
 const depthwiseWeightCases: ConvGeometry[] = [
   geometry({ n: 3, cIn: 5, h: 7, w: 7, cOut: 5, kh: 3, kw: 3, padTop: 1, padLeft: 1, groups: 5 }),
   geometry({ n: 1, cIn: 32, h: 13, w: 13, cOut: 32, kh: 3, kw: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, groups: 32 }),
@@ -119,6 +119,7 @@ const depthwiseWeightCases: ConvGeometry[] = [
   geometry({ n: 1, cIn: 5, h: 11, w: 25, cOut: 5, kh: 2, kw: 4, strideH: 3, strideW: 3, padTop: 1, padLeft: 2, groups: 5 }),
   geometry({ n: 1, cIn: 2, h: 200, w: 33, cOut: 2, kh: 3, kw: 3, padTop: 1, padLeft: 1, groups: 2 }),
   geometry({ n: 3, cIn: 5, h: 3, w: 5, cOut: 5, kh: 7, kw: 7, padTop: 3, padLeft: 3, groups: 5 }),
+  geometry({ n: 0, cIn: 3, h: 5, w: 6, cOut: 3, kh: 3, kw: 3, padTop: 1, padLeft: 1, groups: 3 }),
 ];
 
 /** 1×1 gradients as GEMMs on the planes: one input or output channel, 5 and 32 channels, pixel counts that fill no
@@ -130,6 +131,7 @@ const pointwiseGradCases: ConvGeometry[] = [
   geometry({ n: 3, cIn: 5, h: 17, w: 19, cOut: 32, kh: 1, kw: 1 }),
   geometry({ n: 1, cIn: 37, h: 16, w: 17, cOut: 13, kh: 1, kw: 1 }),
   geometry({ n: 3, cIn: 601, h: 1, w: 3, cOut: 599, kh: 1, kw: 1 }),
+  geometry({ n: 0, cIn: 3, h: 5, w: 6, cOut: 4, kh: 1, kw: 1 }), // an empty batch: dW all zeros
 ];
 
 function poolGeometry(o: Partial<PoolGeometry> & Pick<PoolGeometry, "n" | "c" | "h" | "w" | "kh" | "kw">): PoolGeometry {

@@ -409,6 +409,7 @@ const POINTWISE_PARTIALS_BYTES = 4 << 20;
  *  per thread, each thread's partial accumulating over its rounds. */
 function pointwiseBackwardWeight(rt: WasmRuntime, g: ConvGeometry, xPtr: number, dyPtr: number, dwPtr: number): void {
   const P = g.h * g.w, mPad = roundUp(g.cOut, 4), packed = rt.allocF32(g.n * mPad * P), total = g.cOut * g.cIn;
+  if (g.n === 0) { rt.f32(dwPtr, total).fill(0); return; } // no image: no GEMM writes dW
   for (let i = 0; i < g.n; i++) rt.exports.packA(dyPtr + i * g.cOut * P * 4, P, 1, g.cOut, P, packed + i * mPad * P * 4);
   const per = g.n * total * 4 <= POINTWISE_PARTIALS_BYTES ? g.n : Math.min(g.n, threadsFor(rt, 2 * g.n * total * P));
   const parts = per > 1 ? rt.allocF32(per * total) : dwPtr;
