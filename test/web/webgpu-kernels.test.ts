@@ -86,6 +86,7 @@ describe("the WGSL kernels in headless Chromium (SwiftShader) against the refere
   let profile = "";
   const errors: string[] = [];
   const started = Date.now();
+  let init: { ok: boolean; info: string } = { ok: false, info: "not started" };
 
   before(async () => {
     await build();
@@ -98,6 +99,7 @@ describe("the WGSL kernels in headless Chromium (SwiftShader) against the refere
     page.on("console", (m) => { if (m.type() === "error") errors.push(`console.error: ${m.text()}`); });
     await page.goto(server.url);
     await page.waitForFunction(() => "webgpuTest" in globalThis);
+    init = await api((a) => a.init());
   });
 
   after(async () => {
@@ -111,9 +113,8 @@ describe("the WGSL kernels in headless Chromium (SwiftShader) against the refere
     page.evaluate(([src, a]) => (new Function("a", "arg", `return (${src})(a, arg)`))((globalThis as unknown as { webgpuTest: Api }).webgpuTest, a), [fn.toString(), arg] as const) as Promise<T>;
 
   test("the page gets a WebGPU adapter (SwiftShader) and lists every kernel family", async () => {
-    const r = await api((a) => a.init());
-    assert.ok(r.ok, `initWebGPU failed in Chromium: ${r.info}`);
-    console.log(`# adapter: ${r.info}`);
+    assert.ok(init.ok, `initWebGPU failed in Chromium: ${init.info}`);
+    console.log(`# adapter: ${init.info}`);
     assert.deepEqual(await api(async (a) => a.groups), GROUPS);
   });
 
@@ -123,6 +124,7 @@ describe("the WGSL kernels in headless Chromium (SwiftShader) against the refere
 
   for (const group of GROUPS) {
     test(`${group}: equal to the reference; the second call compiles nothing`, async () => {
+      assert.ok(init.ok, `no WebGPU device: ${init.info}`);
       const t0 = Date.now();
       const { checks, error } = await api((a, g) => a.run(g), group);
       assert.equal(error, null, `${group}: ${error}`);
