@@ -75,7 +75,7 @@ export function runBackward(root: Tensor, grad: Tensor, retainGraph = false): vo
     else uses.delete(g.data);
   };
   // Arrays this pass allocates: only those may be released early (an op's backward may return a saved tensor).
-  const made = startTracking();
+  const made = startTracking(true);
   const kept = new Set<ArrayBufferView>(); // became a .grad
   const done = new Set<ArrayBufferView>();
   // What the graph saved for this backward (GradFn.releasable: op-private values, and the intermediates of scopes):

@@ -45,7 +45,7 @@ export function needsGrad(...inputs: readonly (Tensor | null | undefined)[]): bo
  *  backward has gone through it (backward.ts). A result that is not one tensor (a tuple of heads: a backward from one
  *  must not free what the other needs) leaves them to the garbage collector. */
 export function graphScope<T>(fn: () => T): T {
-  const made = startTracking();
+  const made = startTracking(true);
   let out: T | undefined;
   try {
     out = fn();

@@ -136,4 +136,4 @@ export class RegNet extends Module {
 /** Built without deferring the default init: the SE convs' biases keep it, as in torchvision. */
 export const regnet_y_400mf = (opts: RegNetOptions = {}): RegNet => new RegNet(REGNET_Y_400MF, opts);
 
-markKeepsNoTensors(ResBottleneckBlock, RegNet);
+markKeepsNoTensors(SimpleStemIN, BottleneckTransform, AnyStage, ResBottleneckBlock, RegNet);

@@ -145,4 +145,4 @@ export class Conv2dNormActivation extends Sequential {
   }
 }
 
-markKeepsNoTensors(SqueezeExcitation, StochasticDepth, ChannelShuffle);
+markKeepsNoTensors(SqueezeExcitation, StochasticDepth, ChannelShuffle, Conv2dNormActivation);

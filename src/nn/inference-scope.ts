@@ -40,14 +40,27 @@ function treeFits(m: AnyModule): boolean {
 
 /** Whether the outermost marked call of a recorded forward is open (inner calls run plainly within it). */
 let trainingScope = false;
+/** Module calls open now. A scope opens only at the outermost call: a marked layer inside a module of unknown
+ *  behaviour returns to code whose tensors only the garbage collector can follow, so its results must not live in a
+ *  backend's memory (whose blocks the collector frees only when the program yields to the event loop). */
+let depth = 0;
 
 /** Runs `call` (module m's forward and hooks) in an inference scope or a training scope where one fits, else plainly. */
 export function callInScope<T>(m: AnyModule, call: () => T): T {
+  depth++;
+  try {
+    return callIn(m, call);
+  } finally {
+    depth--;
+  }
+}
+
+function callIn<T>(m: AnyModule, call: () => T): T {
   if (!keepsNoTensors.has(m.constructor)) return call();
   if (isGradEnabled()) return callInTrainingScope(m, call);
   let pool = scopePool;
   if (!pool) {
-    if (!treeFits(m)) return call();
+    if (depth > 1 || !treeFits(m)) return call();
     pool = pools.get(m) ?? new BufferPool();
     pools.set(m, pool);
   }
@@ -76,7 +89,7 @@ function buffersOf(out: unknown, into = new Set<DataArray>()): Set<DataArray> {
  *  it allocates and does not return are read by nobody but the graph's backward (the modules keep none, no hook saw
  *  them), so they are handed back once a backward has gone through the result (graphScope). */
 function callInTrainingScope<T>(m: AnyModule, call: () => T): T {
-  if (trainingScope || !treeFitsRecorded(m)) return call();
+  if (trainingScope || depth > 1 || !treeFitsRecorded(m)) return call();
   trainingScope = true;
   try {
     return graphScope(call);
@@ -85,8 +98,9 @@ function callInTrainingScope<T>(m: AnyModule, call: () => T): T {
   }
 }
 
-/** Whether every module of m's tree keeps no tensors and has no forward hooks. */
-function treeFitsRecorded(m: AnyModule): boolean {
+/** Whether every module of m's tree keeps no tensors and has no forward hooks: a recorded forward through it runs in
+ *  a scope whose intermediates the backward hands back (every zoo model; test/nn/inference-scope.test.ts). */
+export function treeFitsRecorded(m: AnyModule): boolean {
   for (const sub of m.modules()) if (!keepsNoTensors.has(sub.constructor) || sub.hasForwardHooks()) return false;
   return true;
 }

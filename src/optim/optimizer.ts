@@ -112,7 +112,7 @@ export abstract class Optimizer<O extends GroupOptions = GroupOptions> {
     let b = s[name];
     if (b === undefined || typeof b === "number") {
       // in the backend's memory with the parameter: the update reads both in place
-      b = p.dtype === "float64" ? new Float64Array(p.size) : allocateFloat32(p.size);
+      b = p.dtype === "float64" ? new Float64Array(p.size) : allocateFloat32(p.size, true);
       s[name] = b;
     }
     return b;

@@ -26,7 +26,7 @@ export class BufferPool {
       a.fill(0);
       noteAllocation(a);
     } else {
-      a = allocateFloat32(size);
+      a = allocateFloat32(size, true);
       this.owned.add(a);
     }
     if (this.marks.length > 0) this.taken.push(a);

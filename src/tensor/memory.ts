@@ -47,33 +47,51 @@ export function withPlainArrays<T>(fn: () => T): T {
   }
 }
 
-/** A zero-filled float32 array of `n` elements, in the current backend's memory where it has one. */
-export function allocateFloat32(n: number): Float32Array {
+/** A zero-filled float32 array of `n` elements: in the current backend's memory where it has one and the library sees
+ *  the array's lifetime — inside a scope that hands its arrays back (graphScope, a backward, an inference scope: see
+ *  startTracking), or when the caller owns it (`owned`: a buffer pool, optimizer state, a loader's reused batch
+ *  buffers) — else a plain array, which the garbage collector frees as soon as it runs. A backend's blocks are freed
+ *  by the collector only when the program yields to the event loop, so a loop that never yields would keep every
+ *  block it let go of. */
+export function allocateFloat32(n: number, owned = false): Float32Array {
   counts.allocations++;
-  return noteAllocation((device?.allocate("float32", n) as Float32Array | null) ?? new Float32Array(n));
+  const a = owned || residentScopes > 0 ? (device?.allocate("float32", n) as Float32Array | null) : null;
+  return noteAllocation(a ?? new Float32Array(n));
 }
 
-/** A zero-filled int32 array (pooling's indices, which the backward reads), in the backend's memory where it has one. */
+/** A zero-filled int32 array (pooling's indices, which the backward reads), placed as allocateFloat32 places arrays. */
 export function allocateInt32(n: number): Int32Array {
   counts.allocations++;
-  return noteAllocation((device?.allocate("int32", n) as Int32Array | null) ?? new Int32Array(n));
+  const a = residentScopes > 0 ? (device?.allocate("int32", n) as Int32Array | null) : null;
+  return noteAllocation(a ?? new Int32Array(n));
 }
 
 /** The open trackers: each sees every array allocated (or taken from a pool) while it is open. */
 const trackers: Set<ArrayBufferView>[] = [];
+/** Trackers whose owner hands back what it does not return: arrays allocated under one live in the backend memory. */
+const owning = new WeakSet<Set<ArrayBufferView>>();
+let residentScopes = 0;
 
 /** Starts recording the arrays handed out from now on (autograd uses it to know which arrays it made itself, and may
- *  therefore release); stopTracking closes it. Trackers nest: an allocation goes to every open one. */
-export function startTracking(): Set<ArrayBufferView> {
+ *  therefore release); stopTracking closes it. Trackers nest: an allocation goes to every open one. An `owning`
+ *  tracker's caller hands back what it does not return (graphScope, backward): arrays allocated under it may live in
+ *  the backend's memory (allocateFloat32). */
+export function startTracking(owningScope = false): Set<ArrayBufferView> {
   const t = new Set<ArrayBufferView>();
   trackers.push(t);
+  if (owningScope) {
+    owning.add(t);
+    residentScopes++;
+  }
   return t;
 }
 
 /** Closes a tracker startTracking opened (the innermost one). */
 export function stopTracking(t: Set<ArrayBufferView>): void {
   const i = trackers.lastIndexOf(t);
-  if (i >= 0) trackers.splice(i, 1);
+  if (i < 0) return;
+  trackers.splice(i, 1);
+  if (owning.has(t)) residentScopes--;
 }
 
 /** Tells the open trackers about an array handed out (a buffer pool calls it when it hands out a reused one). */

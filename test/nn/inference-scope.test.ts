@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { F, manualSeed, models, nn, noGrad, randn } from "../../src/index.js";
 import { BufferPool } from "../../src/tensor/buffer-pool.js";
 import { memoryStats } from "../../src/tensor/memory.js";
+import { treeFitsRecorded } from "../../src/nn/inference-scope.js";
 import type { Tensor } from "../../src/tensor/tensor.js";
 import { assertClose } from "../helpers/fixtures.js";
 
@@ -103,4 +104,15 @@ test("inference scopes stay off while a hook, training mode, autograd or an unma
   noGrad(() => plain.call(x));
   const e2 = countNewBuffers(() => noGrad(() => plain.call(x))).fresh;
   assert.ok(e2 < t2, `eval mode reuses (${e2} new buffers against ${t2})`);
+});
+
+test("every zoo model's tree keeps no tensors: its recorded forward runs in a scope that hands its intermediates back", () => {
+  // the large ones are built of the same classes as these
+  const names = ["lenet5", "alexnet", "vgg6_bn", "resnet18", "resnet20", "googlenet", "densenet121", "unet", "mobilenet_v2",
+    "mobilenet_v3_large", "mobilenet_v3_small", "squeezenet1_1", "shufflenet_v2_x1_0", "efficientnet_b0", "regnet_y_400mf"] as const;
+  for (const name of names) {
+    const m = models.create(name);
+    const unmarked = [...m.modules()].filter((sub) => !treeFitsRecorded(sub)).map((sub) => sub.constructor.name);
+    assert.ok(treeFitsRecorded(m), `${name}: ${[...new Set(unmarked)].join(", ")} not marked`);
+  }
 });
