@@ -114,6 +114,11 @@ export type BinaryOp =
   | "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum"
   | "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "reluGrad";
 
+/** The activations with forward and gradient kernels of their own (MobileNet's and EfficientNet's): hardtanh clamps
+ *  into [lo, hi] (relu6 is hardtanh(0, 6)), hardswish is x·relu6(x + 3)/6, hardsigmoid relu6(x + 3)/6, silu
+ *  x·sigmoid(x); sigmoid has a gradient kernel only (its forward is unary's). */
+export type ActivationOp = "hardtanh" | "hardswish" | "hardsigmoid" | "silu" | "sigmoid";
+
 /** The reductions of the reduce kernel. */
 export type ReduceOp = "sum" | "max" | "min" | "prod";
 /** The index reductions of the argReduce kernel. */
@@ -144,6 +149,13 @@ export interface Kernels {
   binary(op: BinaryOp, a: DataArray, aStrides: readonly number[], b: DataArray, bStrides: readonly number[], outShape: readonly number[], y: DataArray): void;
   /** y = cond != 0 ? a : b, all of the same length. */
   where(cond: DataArray, a: DataArray, b: DataArray, y: DataArray): void;
+  /** y = op(x), in float32 with PyTorch's steps on float32 arrays (hardswish: (x·min(max(x + 3, 0), 6))/6, each step
+   *  rounded); NaN stays NaN. lo, hi: hardtanh's bounds, min(max(x, lo), hi) (the others ignore them). */
+  activation(op: Exclude<ActivationOp, "sigmoid">, x: DataArray, y: DataArray, lo: number, hi: number): void;
+  /** dx = dy·op'(x), as PyTorch's backward kernels: hardtanh passes dy where lo < x < hi (and at NaN x), else 0;
+   *  hardswish 0 below −3, dy·(x/3 + ½) up to 3, dy above (and at NaN); hardsigmoid dy·(1/6) strictly inside (−3, 3),
+   *  else 0; silu dy·σ(x)·(1 + x·σ(−x)); sigmoid dy·σ(x)·σ(−x). */
+  activationGrad(op: ActivationOp, x: DataArray, dy: DataArray, dx: DataArray, lo: number, hi: number): void;
 
   // --- reductions over the middle axis of an [outer, size, inner] view ---
   /** y[o, i] = op over s of x[o, s, i]. */

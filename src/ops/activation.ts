@@ -1,13 +1,14 @@
 // Activations beyond the elementwise basics (relu, leakyRelu, sigmoid, tanh live in elementwise.ts): softmax and
-// log-softmax, dropout and channel dropout, relu6, hardtanh, elu, softplus, gelu, silu, hardswish — as
-// torch.nn.functional. The primitives are table ops (op.ts); relu6, elu, softplus and silu are made of other ops.
+// log-softmax, dropout and channel dropout, relu6, hardtanh, elu, softplus, gelu, silu, hardswish, hardsigmoid — as
+// torch.nn.functional. The primitives are table ops (op.ts); relu6 is hardtanh, elu and softplus are made of other ops.
+// hardtanh, hardswish, hardsigmoid and silu run on the activation kernels, forward and backward (one pass each).
 import { Tensor } from "../tensor/tensor.js";
 import { broadcastShapes, broadcastStrides, fmtShape, normDim, shapeEquals, sizeOf } from "../tensor/shape.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { allocate } from "../tensor/dtype.js";
 import { kernel } from "../backends/registry.js";
 import { emptyLike } from "./util.js";
-import { expm1, where, type NoAttrs } from "./elementwise.js";
+import { activationGrad, expm1, where, type NoAttrs } from "./elementwise.js";
 import { apply, defineOp, OnnxExportError, type OnnxEmitter, type OpDef } from "./op.js";
 import { ShapeError, ValueError } from "../errors.js";
 
@@ -143,29 +144,14 @@ export interface HardtanhOptions {
   maxVal?: number;
 }
 
-/** A scalar operand of x's dtype for the binary kernel. */
-function scalarData(x: Tensor, v: number): { data: ReturnType<typeof allocate>; strides: number[] } {
-  const data = allocate(x.dtype, 1);
-  data[0] = v;
-  return { data, strides: x.shape.map(() => 0) };
-}
-
 /** The op-table definition of hardtanh. */
 export const hardtanhOp = defineOp<Required<HardtanhOptions>>({
   name: "hardtanh",
   shape: ([x]) => [...x!],
-  forward: ([x], a, y) => {
-    // min(max(x, minVal), maxVal): NaN stays NaN, as PyTorch's clamp
-    const lo = scalarData(x!, a.minVal), hi = scalarData(x!, a.maxVal);
-    const binary = kernel("binary", x!.data);
-    binary("maximum", x!.data, x!.strides, lo.data, lo.strides, y.shape, y.data);
-    binary("minimum", y.data, y.strides, hi.data, hi.strides, y.shape, y.data); // each element reads only itself
-  },
+  // min(max(x, minVal), maxVal): NaN stays NaN, as PyTorch's clamp
+  forward: ([x], a, y) => kernel("activation", x!.data)("hardtanh", x!.data, y.data, a.minVal, a.maxVal),
   // the gradient passes only strictly inside (minVal, maxVal), like PyTorch
-  backward: (g, [x], _y, a) => {
-    const xd = x!.detach();
-    return [g.mul(xd.gt(a.minVal).mul(xd.lt(a.maxVal)))];
-  },
+  backward: (g, [x], _y, a) => [activationGrad("hardtanh", x!, g, a.minVal, a.maxVal)],
   onnx: { export: (e, [x], a) => e.node("Clip", [x!, e.floatConstant([a.minVal], [], "clip_min"), e.floatConstant([a.maxVal], [], "clip_max")]) },
 });
 
@@ -203,8 +189,22 @@ export function softplus(x: Tensor, opts: SoftplusOptions = {}): Tensor {
   return where(bx.gt(threshold), x, soft);
 }
 
-/** x·sigmoid(x) (a.k.a. swish). */
-export const silu = (x: Tensor): Tensor => x.mul(x.sigmoid());
+/** An activation with a kernel of its own, forward and backward (no attributes). */
+function activationDef(name: "hardswish" | "hardsigmoid" | "silu", onnx: (e: OnnxEmitter, x: string) => string): OpDef<NoAttrs> {
+  return defineOp<NoAttrs>({
+    name,
+    shape: ([x]) => [...x!],
+    forward: ([x], _a, y) => kernel("activation", x!.data)(name, x!.data, y.data, 0, 0),
+    backward: (g, [x]) => [activationGrad(name, x!, g)],
+    onnx: { export: (e, [x]) => onnx(e, x!) },
+  });
+}
+
+/** The op-table definition of silu: x·sigmoid(x), exported as x·Sigmoid(x) (ONNX has no SiLU). */
+export const siluOp = activationDef("silu", (e, x) => e.node("Mul", [x, e.node("Sigmoid", [x])]));
+
+/** x·sigmoid(x) (a.k.a. swish). x: any shape → same shape. */
+export const silu = (x: Tensor): Tensor => apply(siluOp, [x], {});
 
 /** erf of a number, to double precision: the positive series erf(x) = 2/√π·e^{−x²}·Σ 2ⁿx^{2n+1}/(1·3·…·(2n+1)) below 3, the erfc continued fraction above. */
 export function erfScalar(x: number): number {
@@ -229,7 +229,7 @@ export function erfScalar(x: number): number {
   return x < 0 ? -r : r;
 }
 
-/** An elementwise op whose value and slope the kernel interface has no task for (erf, hardswish): computed here in
+/** An elementwise op whose value and slope the kernel interface has no task for (gelu): computed here in
  *  double precision, value in the forward, slope in the backward. */
 function pointwiseDef<A>(name: string, value: (v: number, a: A) => number, slope: (v: number, a: A) => number, onnx: (e: OnnxEmitter, x: string, a: A) => string): OpDef<A> {
   return defineOp<A>({
@@ -287,17 +287,19 @@ export function gelu(x: Tensor, opts: GeluOptions = {}): Tensor {
 /** x·relu6(x + 3)/6 (MobileNetV3), as PyTorch's hardswish: slope 0 below −3, x/3 + ½ on [−3, 3], 1 above.
  *  ONNX's HardSwish needs opset 14 (the exporter writes 13), so it is exported as x·HardSigmoid(x) with
  *  alpha = 1/6, beta = ½: HardSigmoid is max(0, min(1, x/6 + ½)) = relu6(x + 3)/6. */
-export const hardswishOp = pointwiseDef<NoAttrs>("hardswish",
-  (v) => (v * Math.min(Math.max(v + 3, 0), 6)) / 6,
-  (v) => (v < -3 ? 0 : v <= 3 ? v / 3 + 0.5 : 1),
+export const hardswishOp = activationDef("hardswish",
   (e, x) => e.node("Mul", [x, e.node("HardSigmoid", [x], { alpha: { float: 1 / 6 }, beta: { float: 0.5 } })]));
 
 /** x·relu6(x + 3)/6: 0 at x ≤ −3, x at x ≥ 3, smooth-ish in between (MobileNetV3's hard swish). x: any shape → same shape. */
 export const hardswish = (x: Tensor): Tensor => apply(hardswishOp, [x], {});
 
-/** relu6(x + 3)/6, as PyTorch's hardsigmoid (same float32 steps, so the same values; the slope 1/6 strictly inside
+/** The op-table definition of hardsigmoid, exported as ONNX's HardSigmoid with alpha = 1/6, beta = ½. */
+export const hardsigmoidOp = activationDef("hardsigmoid",
+  (e, x) => e.node("HardSigmoid", [x], { alpha: { float: 1 / 6 }, beta: { float: 0.5 } }));
+
+/** relu6(x + 3)/6, as PyTorch's hardsigmoid (its float32 steps, so the same values; the slope 1/6 strictly inside
  *  (−3, 3), 0 outside). x: any shape → same shape. */
-export const hardsigmoid = (x: Tensor): Tensor => relu6(x.add(3)).div(6);
+export const hardsigmoid = (x: Tensor): Tensor => apply(hardsigmoidOp, [x], {});
 
 /** Whether stochastic depth drops per sample ("row") or the whole batch at once ("batch"). */
 export type StochasticDepthMode = "row" | "batch";

@@ -2,7 +2,7 @@
 // from two factories (binary with broadcasting, unary with an optional scalar such as leakyRelu's slope).
 import { Tensor, type TensorLike } from "../tensor/tensor.js";
 import { broadcastShapes, broadcastStrides, fmtShape, shapeEquals, type Shape } from "../tensor/shape.js";
-import type { BinaryOp, UnaryOp } from "../backends/backend.js";
+import type { ActivationOp, BinaryOp, UnaryOp } from "../backends/backend.js";
 import { kernel } from "../backends/registry.js";
 import { needsGrad } from "../autograd/graph.js";
 import { isGradEnabled, noGrad } from "../autograd/grad-mode.js";
@@ -70,6 +70,36 @@ function unaryRaw(op: "sigmoid" | "leakyReluGrad", x: Tensor, alpha = 0): Tensor
 }
 /** leakyRelu's derivative (1 or the slope), for its gradient only. */
 const LEAKY_RELU_GRAD = unaryOp("leakyReluGrad", null, null);
+
+/** The activation-gradient kernel's attributes: which activation, and hardtanh's bounds (0 for the others). */
+export interface ActivationGradAttrs {
+  /** The activation whose gradient is taken. */
+  op: ActivationOp;
+  /** hardtanh's lower bound. */
+  lo: number;
+  /** hardtanh's upper bound. */
+  hi: number;
+}
+
+/** dx = dy·op'(x) in one pass (inputs x, dy of one shape): the activations' backward, outside the tape (no gradient of
+ *  its own, as reluGrad). */
+export const activationGradOp = defineOp<ActivationGradAttrs>({
+  name: "activationGrad",
+  shape: ([x, g], a, caller) => {
+    if (!shapeEquals(x!, g!)) throw new ShapeError(`${caller}: ${a.op}'s input ${fmtShape(x!)} and gradient ${fmtShape(g!)} must have one shape`);
+    return [...x!];
+  },
+  forward: ([x, g], a, y) => {
+    kernel("activationGrad", x!.data)(a.op, x!.data, g!.data, y.data, a.lo, a.hi);
+  },
+  backward: null,
+  onnx: null,
+});
+
+/** The gradient of activation `op` at x given the output's gradient g (hardtanh's bounds lo, hi). */
+export function activationGrad(op: ActivationOp, x: Tensor, g: Tensor, lo = 0, hi = 0): Tensor {
+  return noGrad(() => apply(activationGradOp, [x, g], { op, lo, hi }));
+}
 
 /** The binary table ops, by kernel op. */
 export const BINARY: Record<BinaryOp, OpDef<NoAttrs>> = {
@@ -155,7 +185,7 @@ export const UNARY = {
     const x2 = x.mul(2);
     return g.mul(unaryRaw("sigmoid", x2)).mul(unaryRaw("sigmoid", x2.neg())).mul(4);
   }, node1("Tanh")),
-  sigmoid: unaryOp("sigmoid", (g, x, out) => g.mul(out).mul(unaryRaw("sigmoid", x.neg())), node1("Sigmoid")),
+  sigmoid: unaryOp("sigmoid", (g, x) => activationGrad("sigmoid", x, g), node1("Sigmoid")),
   relu: unaryOp("relu", (g, x) => binaryRaw("reluGrad", g, x), node1("Relu")),
   leakyRelu: unaryOp("leakyRelu", (g, x, _out, slope) => g.mul(unaryRaw("leakyReluGrad", x, slope)), (e, x, slope) => e.node("LeakyRelu", [x], { alpha: { float: slope } })),
   square: unaryOp("square", (g, x) => g.mul(x).mul(2), (e, x) => e.node("Mul", [x, x])),

@@ -6,10 +6,10 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { BinaryOp, ConvGeometry, MatmulParams, Kernels, PoolGeometry } from "../../src/backends/backend.js";
+import type { ActivationOp, BinaryOp, ConvGeometry, MatmulParams, Kernels, PoolGeometry } from "../../src/backends/backend.js";
 import { jsKernels } from "../../src/backends/js/index.js";
 import { WasmRuntime, relaxedSimdAvailable } from "../../src/backends/wasm/runtime.js";
-import { channelVectorsFit, makeKernels, setChannelVectors, setDepthwise, setDirectMaxCout, setWinograd, setWinogradBlocksMaxU, setWinogradChunkBytes, setWinogradUnitBytes } from "../../src/backends/wasm/kernels.js";
+import { channelVectorsFit, makeKernels, setActivationThresholds, setChannelVectors, setDepthwise, setDirectMaxCout, setWinograd, setWinogradBlocksMaxU, setWinogradChunkBytes, setWinogradUnitBytes } from "../../src/backends/wasm/kernels.js";
 
 /** Deterministic uniform(-1, 1) data. */
 function rand(n: number, seed: number): Float32Array {
@@ -262,6 +262,64 @@ function checkSmallKernels(name: string, k: Partial<Kernels>): void {
       k.binary!(op, a, as, b, bs, shape, y);
       assertSame(y, yRef, `${name} binary ${op} ${JSON.stringify([shape, as, bs])}`);
     }
+  }
+}
+
+/** Activation inputs: uniform(−8, 8) on a grid of eighths (the kinks at ±3, 0 and 6 fall on it), with the values
+ *  that decide each branch sprinkled in — NaN, ±∞, ±0, ±3, 6, the sigmoids' under- and overflow ranges, a subnormal. */
+function activationInput(n: number, seed: number): Float32Array {
+  const a = rand(n, seed);
+  const specials = [NaN, Infinity, -Infinity, 0, -0, 3, -3, 6, -1, 1, -95, 95, -104.5, 1e-40, -20, 40];
+  for (let i = 0; i < n; i++) {
+    a[i] = Math.round(a[i]! * 64) / 8;
+    if (i % 7 === 3) a[i] = specials[(i / 7 | 0) % specials.length]!;
+  }
+  return a;
+}
+
+/** The activation kernels and their gradients against the reference, on ragged lengths (vector tails, a thread's
+ *  share ending inside a vector), in wasm on one thread and split over all of them (thresholds forced), and with the
+ *  default thresholds. The clamps (hardtanh, hardswish, hardsigmoid) give the reference's bits; the sigmoids (exp
+ *  as a polynomial) agree within 1e-6 of |y| + |dy| (the reference rounds a double once) and in NaN and ±∞. */
+function checkActivations(name: string, k: Partial<Kernels>): void {
+  const exact = new Set<ActivationOp>(["hardtanh", "hardswish", "hardsigmoid"]);
+  const agree = (op: ActivationOp, actual: Float32Array, expected: Float32Array, dy: Float32Array | null, what: string) => {
+    if (exact.has(op)) { assertSame(actual, expected, what); return; }
+    for (let i = 0; i < actual.length; i++) {
+      const a = actual[i]!, b = expected[i]!;
+      const ok = Number.isFinite(b) ? Math.abs(a - b) <= 1e-6 * (Math.abs(b) + (dy ? Math.abs(dy[i]!) : 0)) + 1e-37 : Object.is(a, b);
+      if (!ok) assert.fail(`${what}: element ${i}: ${a} vs reference ${b}`);
+    }
+  };
+  const bounds: [number, number][] = [[0, 6], [-1, 1], [-0.5, 2.25], [-Infinity, 1.5]];
+  const modes: [string, () => void][] = [
+    ["one thread", () => setActivationThresholds(0, Infinity)],
+    ["split", () => setActivationThresholds(0, 0)],
+    ["default thresholds", () => setActivationThresholds()],
+  ];
+  let seed = 9000;
+  try {
+    for (const [mode, set] of modes) {
+      set();
+      for (const n of [1, 3, 4, 5, 17, 1000, 100003]) {
+        const x = activationInput(n, seed++), dy = activationInput(n, seed++);
+        for (const op of ["hardtanh", "hardswish", "hardsigmoid", "silu", "sigmoid"] as const) {
+          for (const [lo, hi] of op === "hardtanh" ? bounds : [[0, 0]]) {
+            const label = `${name} ${mode} ${op}${op === "hardtanh" ? `(${lo}, ${hi})` : ""} n=${n}`;
+            const yRef = new Float32Array(n), y = new Float32Array(n).fill(7);
+            if (op === "sigmoid") { jsKernels.unary("sigmoid", x, yRef, 0); k.unary!("sigmoid", x, y, 0); }
+            else { jsKernels.activation(op, x, yRef, lo!, hi!); k.activation!(op, x, y, lo!, hi!); }
+            agree(op, y, yRef, null, label);
+            const dxRef = new Float32Array(n), dx = new Float32Array(n).fill(7);
+            jsKernels.activationGrad(op, x, dy, dxRef, lo!, hi!);
+            k.activationGrad!(op, x, dy, dx, lo!, hi!);
+            agree(op, dx, dxRef, dy, `${label} gradient`);
+          }
+        }
+      }
+    }
+  } finally {
+    setActivationThresholds();
   }
 }
 
@@ -602,11 +660,13 @@ if (process.env[RELAXED_CHILD]) {
     const rt1 = WasmRuntime.createSync(true, true);
     runtimes.push(rt1);
     checkAll("relaxed t1", makeKernels(rt1));
+    checkActivations("relaxed t1", makeKernels(rt1));
     checkGradsInPlace("relaxed t1", rt1, makeKernels(rt1));
     const rt2 = await WasmRuntime.create(true, true);
     runtimes.push(rt2);
     await rt2.startWorkers(1);
     checkAll("relaxed t2", makeKernels(rt2));
+    checkActivations("relaxed t2", makeKernels(rt2));
     checkGradsInPlace("relaxed t2", rt2, makeKernels(rt2));
   });
 } else {
@@ -615,6 +675,17 @@ if (process.env[RELAXED_CHILD]) {
     runtimes.push(rt);
     checkAll("simd t1", makeKernels(rt));
     checkGradsInPlace("simd t1", rt, makeKernels(rt));
+  });
+
+  test("activation kernels match the reference: ragged lengths, NaN/±∞, one thread and split over two", async () => {
+    const rt1 = WasmRuntime.createSync(false, true);
+    runtimes.push(rt1);
+    checkActivations("simd t1", makeKernels(rt1));
+    const rt2 = await WasmRuntime.create(false, true);
+    runtimes.push(rt2);
+    await rt2.startWorkers(1);
+    checkActivations("simd t2", makeKernels(rt2));
+    checkActivations("simd unshared", makeKernels(WasmRuntime.createSync(false, false)));
   });
 
   test("wasm kernels match the reference: plain SIMD, unshared memory", () => {

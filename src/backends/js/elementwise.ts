@@ -1,9 +1,10 @@
-// Reference elementwise kernels: unary math, broadcasting binary ops and comparisons, where.
+// Reference elementwise kernels: unary math, broadcasting binary ops and comparisons, where, and the activations
+// with kernels of their own (hardtanh, hardswish, hardsigmoid, silu) forward and backward.
 // The op is chosen once per call (or per row), outside the loops over elements, so every loop body is a plain
 // expression V8 compiles tightly; a table of closures would cost an indirect call per element. Data-dependent
 // choices are written without branches (+(a > b), (v + |v|)/2): on random signs a branch mispredicts half the
 // time, which measured 5–10× slower.
-import type { BinaryOp, Kernels, UnaryOp } from "../backend.js";
+import type { ActivationOp, BinaryOp, Kernels, UnaryOp } from "../backend.js";
 import type { DataArray } from "../../tensor/dtype.js";
 import { coalesce } from "./memory.js";
 
@@ -100,8 +101,59 @@ function binaryRow(op: BinaryOp, a: DataArray, ai: number, as: number, b: DataAr
   }
 }
 
-export const elementwiseKernels: Pick<Kernels, "unary" | "binary" | "where"> = {
+/** The activations in the steps PyTorch's CPU kernels take: on a float32 array each step is rounded to float32 (f),
+ *  so the fast kernels can give the same bits; on a float64 array nothing is rounded. */
+function activation(op: Exclude<ActivationOp, "sigmoid">, x: DataArray, y: DataArray, lo: number, hi: number): void {
+  const n = x.length;
+  const f = y instanceof Float64Array ? (v: number) => v : Math.fround;
+  switch (op) {
+    // Math.max/min: NaN stays NaN, and +0 is above −0 (as WebAssembly's f32x4.max/min)
+    case "hardtanh": for (let i = 0; i < n; i++) y[i] = Math.min(Math.max(x[i]!, lo), hi); return;
+    case "hardswish":
+      for (let i = 0; i < n; i++) { const v = x[i]!; y[i] = f(v * Math.min(Math.max(f(v + 3), 0), 6)) / 6; }
+      return;
+    case "hardsigmoid": for (let i = 0; i < n; i++) y[i] = Math.min(Math.max(f(x[i]! + 3), 0), 6) / 6; return;
+    // in double, rounded once: x·σ(x), σ from e = exp(−|x|) as unary's sigmoid (no overflow)
+    case "silu":
+      for (let i = 0; i < n; i++) {
+        const v = x[i]!, e = Math.exp(-Math.abs(v));
+        y[i] = v * (v >= 0 ? 1 / (1 + e) : e / (1 + e));
+      }
+      return;
+  }
+}
+
+function activationGrad(op: ActivationOp, x: DataArray, dy: DataArray, dx: DataArray, lo: number, hi: number): void {
+  const n = x.length;
+  const f = dx instanceof Float64Array ? (v: number) => v : Math.fround;
+  switch (op) {
+    // as PyTorch's comparisons fall: a NaN input passes the gradient (hardtanh, hardswish) or stops it (hardsigmoid)
+    case "hardtanh": for (let i = 0; i < n; i++) { const v = x[i]!; dx[i] = v <= lo || v >= hi ? 0 : dy[i]!; } return;
+    case "hardswish":
+      for (let i = 0; i < n; i++) { const v = x[i]!, g = dy[i]!; dx[i] = v < -3 ? 0 : v <= 3 ? g * f(f(v / 3) + 0.5) : g; }
+      return;
+    case "hardsigmoid": {
+      const sixth = f(1 / 6);
+      for (let i = 0; i < n; i++) { const v = x[i]!; dx[i] = v > -3 && v < 3 ? dy[i]! * sixth : 0; }
+      return;
+    }
+    // in double, rounded once, with e = exp(−|x|) (never overflows): σ(x) and σ(−x) are 1/(1 + e) and e/(1 + e), the
+    // order by x's sign; silu: dy·σ(x)·(1 + x·σ(−x)), PyTorch's dy·s·(1 + x·(1 − s)) without 1 − s's cancellation
+    case "silu":
+    case "sigmoid":
+      for (let i = 0; i < n; i++) {
+        const v = x[i]!, e = Math.exp(-Math.abs(v)), d = 1 / (1 + e);
+        const s = v >= 0 ? d : e * d, sn = v >= 0 ? e * d : d;
+        dx[i] = op === "silu" ? dy[i]! * s * (1 + v * sn) : dy[i]! * s * sn;
+      }
+      return;
+  }
+}
+
+export const elementwiseKernels: Pick<Kernels, "unary" | "binary" | "where" | "activation" | "activationGrad"> = {
   unary,
+  activation,
+  activationGrad,
 
   binary(op, a, aStrides, b, bStrides, outShape, y) {
     const total = y.length;

@@ -6,8 +6,9 @@
 // A convolution whose window covers its whole input (1×1 output, LeNet's C5) runs as a plain matmul. Depthwise
 // convolutions have their own tasks (forward, weight gradient); 1×1 ones run as GEMMs on the planes (all three).
 // Also: max, min and avg pooling, planeScatter (its backward), relu / relu mask, add/sub/mul/div on contiguous or
-// row-broadcast operands, sums and batch norm's channel moments / affine map / backward; the other modes and ops of those kernels run on the reference kernels (below).
-import type { BinaryOp, ConvGeometry, Kernels, MatmulParams, PoolGeometry } from "../backend.js";
+// row-broadcast operands, the activations (hardtanh, hardswish, hardsigmoid, silu, sigmoid) and their gradients,
+// sums and batch norm's channel moments / affine map / backward; the other modes and ops of those kernels run on the reference kernels (below).
+import type { ActivationOp, BinaryOp, ConvGeometry, Kernels, MatmulParams, PoolGeometry } from "../backend.js";
 import type { DataArray } from "../../tensor/dtype.js";
 import { jsKernels } from "../js/index.js";
 import { coalesce } from "../js/memory.js";
@@ -503,6 +504,18 @@ const MIN_WASM_ELEMENTS = 512;
  *  ~250k elements, where a pass takes ~0.1 ms and a worker's wake-up is small beside it. */
 const MIN_PARALLEL_ELEMENT_FLOPS = 8;
 const BINARY_CODE: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2, div: 3, reluGrad: 4 };
+/** The activation task's op codes (elementwise.as). */
+const ACTIVATION_CODE: Record<ActivationOp, number> = { hardtanh: 0, hardswish: 1, hardsigmoid: 2, silu: 3, sigmoid: 4 };
+/** Elements from which an activation runs in wasm, and from which it is split over the threads (the clamps stream
+ *  memory, so they count as batch norm's passes do; the sigmoids' exp and division make them ~4× dearer). */
+let ACTIVATION_MIN_WASM = MIN_WASM_ELEMENTS;
+let ACTIVATION_MIN_SPLIT: number | null = null;
+/** For tests: the element counts from which the activations run in wasm and split over the threads (defaults:
+ *  512 and the element-wise FLOP threshold), so that short and ragged lengths take both paths. */
+export function setActivationThresholds(minWasm = MIN_WASM_ELEMENTS, minSplit: number | null = null): void {
+  ACTIVATION_MIN_WASM = minWasm;
+  ACTIVATION_MIN_SPLIT = minSplit;
+}
 
 /** Whether the convolution's window covers its whole input exactly: then y[n, co] = Σ_k x[n, k]·w[co, k] with
  *  k running over (ci, ky, kx) in memory order of both x[n] and w[co], i.e. y = X·Wᵀ, a matmul. */
@@ -769,6 +782,7 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
   };
 
   const unary: Kernels["unary"] = (op, x, y, alpha) => {
+    if (op === "sigmoid" && x.length >= ACTIVATION_MIN_WASM) { activationTask("sigmoid", x, null, y, 0, 0); return; }
     const code = op === "relu" ? 0 : op === "reluMask" ? 1 : -1;
     if (code < 0 || x.length < MIN_WASM_ELEMENTS) { jsKernels.unary(op, x, y, alpha); return; }
     timed(rt, () => {
@@ -803,6 +817,32 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
       rt.exports.binaryOp(code, aPtr, aRow, as, bPtr, bRow, bs, rows, inner, yPtr);
       rt.copyOut(yPtr, y as Float32Array);
     });
+  };
+
+  /** An activation or its gradient (dy given) as one task over the elements, split over the threads when large. */
+  const activationTask = (op: ActivationOp, x: DataArray, dy: DataArray | null, y: DataArray, lo: number, hi: number): void =>
+    timed(rt, () => {
+      rt.begin();
+      const xPtr = rt.copyIn(x as Float32Array);
+      const dyPtr = dy ? rt.copyIn(dy as Float32Array) : 0;
+      const yPtr = rt.out(y as Float32Array, x, dy);
+      const bounds = rt.alloc(8);
+      rt.f32(bounds, 2).set([lo, hi]);
+      const code = ACTIVATION_CODE[op];
+      const work = (code >= 3 ? 4 : 1) * MIN_PARALLEL_ELEMENT_FLOPS * x.length;
+      const nth = ACTIVATION_MIN_SPLIT === null ? threadsFor(rt, work) : x.length >= ACTIVATION_MIN_SPLIT ? rt.threads : 1;
+      rt.run(TASK.activation, rt.args(taskArgs.activation({ op: code, grad: dy !== null, n: x.length, x: xPtr, dy: dyPtr, y: yPtr, bounds })), nth);
+      rt.copyOut(yPtr, y as Float32Array);
+    });
+
+  const activation: Kernels["activation"] = (op, x, y, lo, hi) => {
+    if (x.length < ACTIVATION_MIN_WASM) { jsKernels.activation(op, x, y, lo, hi); return; }
+    activationTask(op, x, null, y, lo, hi);
+  };
+
+  const activationGrad: Kernels["activationGrad"] = (op, x, dy, dx, lo, hi) => {
+    if (x.length < ACTIVATION_MIN_WASM) { jsKernels.activationGrad(op, x, dy, dx, lo, hi); return; }
+    activationTask(op, x, dy, dx, lo, hi);
   };
 
   /** Sums in wasm (double accumulators, like the reference; the other reductions stay there). */
@@ -879,5 +919,5 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
     });
   };
 
-  return { conv2d, conv2dBackwardInput, conv2dBackwardWeight, matmul, pool2d, planeScatter, unary, binary, reduce, channelMoments, channelAffine, channelNormBackward };
+  return { conv2d, conv2dBackwardInput, conv2dBackwardWeight, matmul, pool2d, planeScatter, unary, binary, activation, activationGrad, reduce, channelMoments, channelAffine, channelNormBackward };
 }

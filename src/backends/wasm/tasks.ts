@@ -30,6 +30,7 @@ export const TASK = {
   winoFusedWeight: 24,
   convDepthwise: 25,
   convDepthwiseWeight: 26,
+  activation: 27,
 } as const;
 export type TaskId = (typeof TASK)[keyof typeof TASK];
 
@@ -43,7 +44,7 @@ export const TASK_EXPORTS = [
   "convWeightDirectTask", "channelMomentsTask", "channelAffineTask", "channelNormBackwardTask", "avgPoolTask",
   "winoWeightTask", "winoInputTask", "winoOutputTask", "winoGradOutputTask", "winoWeightGradTask", "wino4WeightTask",
   "wino4InputTask", "wino4OutputTask", "matmulRowsTask", "convDirectChannelsTask", "convWeightChannelsTask",
-  "winoFusedTask", "winoFusedWeightTask", "convDepthwiseTask", "convDepthwiseWeightTask",
+  "winoFusedTask", "winoFusedWeightTask", "convDepthwiseTask", "convDepthwiseWeightTask", "activationTask",
 ] as const;
 
 /** Exports of the kernel module (pointers are byte offsets into the memory). */
@@ -100,6 +101,8 @@ export interface KernelExports {
   convDepthwiseTask(args: number, tid: number, nth: number): void;
   /** Task 26; args: ConvDepthwiseWeightArgs. */
   convDepthwiseWeightTask(args: number, tid: number, nth: number): void;
+  /** Task 27; args: ActivationArgs. */
+  activationTask(args: number, tid: number, nth: number): void;
   packA(src: number, rs: number, cs: number, m: number, k: number, dst: number): void;
   upsampleZeros(src: number, planes: number, oh: number, ow: number, sh: number, sw: number, dst: number): void;
   sumPartials(parts: number, count: number, stride: number, n: number, out: number): void;
@@ -396,6 +399,18 @@ export interface WinoFusedArgs extends WinoTilesArgs {
   gemmOff: number;
 }
 
+/** An activation over n elements: y = op(x), or with grad y = dy·op'(x); op 0 hardtanh, 1 hardswish, 2 hardsigmoid,
+ *  3 silu, 4 sigmoid; bounds: hardtanh's lo and hi (two f32). */
+export interface ActivationArgs {
+  op: number;
+  grad: boolean;
+  n: number;
+  x: number;
+  dy: number;
+  y: number;
+  bounds: number;
+}
+
 /** Each argument block's i32 values in the kernels' order, for WasmRuntime.args: rt.args(taskArgs.matmul({ … })). */
 export const taskArgs = {
   convForward: (a: ConvForwardArgs): number[] => [
@@ -459,5 +474,8 @@ export const taskArgs = {
   winoFused: (a: WinoFusedArgs): number[] => [
     a.cIn, a.cOut, a.hp, a.wp, a.th, a.tw, a.row0, a.rows, a.src, a.dst, a.bias, a.outH, a.outW, a.mPad, a.scratch, a.m,
     a.u, a.totalRows, a.unitRows, a.kc, a.buf, a.bufStride, a.mOff, a.gemmOff,
+  ],
+  activation: (a: ActivationArgs): number[] => [
+    a.op, a.grad ? 1 : 0, a.n, a.x, a.dy, a.y, a.bounds,
   ],
 };

@@ -159,3 +159,10 @@ export namespace WinoFused {
     bufStride = 21, mOff = 22, gemmOff = 23;
   export const FIELDS = 24;
 }
+
+/** activation: An activation over n elements: y = op(x), or with grad y = dy·op'(x); op 0 hardtanh, 1 hardswish, 2
+ *  hardsigmoid, 3 silu, 4 sigmoid; bounds: hardtanh's lo and hi (two f32). Read by activationTask. */
+export namespace Activation {
+  export const op = 0, grad = 1, n = 2, x = 3, dy = 4, y = 5, bounds = 6;
+  export const FIELDS = 7;
+}

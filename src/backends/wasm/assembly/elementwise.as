@@ -1,4 +1,7 @@
-// Elementwise ops on contiguous or row-broadcast operands: relu and its mask, add, sub, mul, div and reluGrad.
+// Elementwise ops on contiguous or row-broadcast operands: relu and its mask, add, sub, mul, div and reluGrad; the
+// activations (hardtanh, hardswish, hardsigmoid, silu, sigmoid) and their gradients as a task split over threads.
+import { arg, imin } from "./common";
+import { Activation } from "./args";
 
 /** Unary ops that pay in SIMD: 0 relu (max(v, 0): NaN stays NaN, −0 → 0, as the reference), 1 reluMask (v > 0 ? 1 : 0). */
 export function unaryOp(op: i32, x: usize, n: i32, y: usize): void {
@@ -49,5 +52,98 @@ export function binaryOp(op: i32, a: usize, aRow: i32, aStep: i32, b: usize, bRo
       const p = load<f32>(ar + <usize>i * as), q = load<f32>(br + <usize>i * bs);
       store<f32>(yr + (<usize>i << 2), op == 0 ? p + q : op == 1 ? p - q : op == 2 ? p * q : op == 3 ? p / q : q <= 0 ? <f32>0 : p);
     }
+  }
+}
+
+/** exp(v) for v ≤ 0 (the sigmoids need no more), Cephes' expf: v = n·ln2 + r with |r| ≤ ln2/2, a degree-5 polynomial
+ *  for e^r, and 2^n made in two halves so that it stays a normal number down to n = −150 (results into the
+ *  subnormals, −∞ → 0). NaN stays NaN. Within 2 ulp of the correctly rounded value; plain mul + add (no fma), so
+ *  the relaxed build gives the same bits. */
+@inline function expNonPositive(v: v128): v128 {
+  v = f32x4.max(v, f32x4.splat(-104)); // below, e^v rounds to 0 anyway; keeps n ≥ −150
+  const n = f32x4.nearest(f32x4.mul(v, f32x4.splat(1.44269504088896341)));
+  let r = f32x4.sub(v, f32x4.mul(n, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  const e = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
+  const k = i32x4.trunc_sat_f32x4_s(n), k1 = i32x4.shr_s(k, 1), k2 = i32x4.sub(k, k1);
+  const bias = i32x4.splat(127);
+  return f32x4.mul(f32x4.mul(e, i32x4.shl(i32x4.add(k1, bias), 23)), i32x4.shl(i32x4.add(k2, bias), 23));
+}
+
+/** The activations' codes: 0 hardtanh, 1 hardswish, 2 hardsigmoid, 3 silu, 4 sigmoid. Each is written in f32x4 in
+ *  the reference kernel's float32 steps (the sigmoids with the exp above), and the scalar tail runs the same code in
+ *  lane 0, so that every element gets the same bits wherever it falls. */
+@inline function activationForward(op: i32, v: v128, lo: v128, hi: v128): v128 {
+  const zero = f32x4.splat(0), one = f32x4.splat(1), six = f32x4.splat(6);
+  if (op == 0) return f32x4.min(f32x4.max(v, lo), hi);
+  if (op == 1) return f32x4.div(f32x4.mul(v, f32x4.min(f32x4.max(f32x4.add(v, f32x4.splat(3)), zero), six)), six);
+  if (op == 2) return f32x4.div(f32x4.min(f32x4.max(f32x4.add(v, f32x4.splat(3)), zero), six), six);
+  // σ(v) = 1/(1 + e) for v ≥ 0 and e/(1 + e) below, with e = exp(−|v|)
+  const e = expNonPositive(f32x4.neg(f32x4.abs(v))), d = f32x4.div(one, f32x4.add(one, e));
+  const s = v128.bitselect(d, f32x4.mul(e, d), f32x4.ge(v, zero));
+  return op == 3 ? f32x4.mul(v, s) : s;
+}
+
+/** dx from x (v) and dy (g) for the codes above, as the reference's activationGrad. */
+@inline function activationBackward(op: i32, v: v128, g: v128, lo: v128, hi: v128): v128 {
+  const zero = f32x4.splat(0), one = f32x4.splat(1), three = f32x4.splat(3);
+  // +0 where x ≤ lo or x ≥ hi (a NaN compares false: dy passes)
+  if (op == 0) return v128.andnot(g, v128.or(f32x4.le(v, lo), f32x4.ge(v, hi)));
+  if (op == 1) {
+    const inner = f32x4.mul(g, f32x4.add(f32x4.div(v, three), f32x4.splat(0.5)));
+    return v128.andnot(v128.bitselect(inner, g, f32x4.le(v, three)), f32x4.lt(v, f32x4.neg(three)));
+  }
+  if (op == 2) return v128.and(f32x4.mul(g, f32x4.splat(<f32>(1.0 / 6.0))), v128.and(f32x4.gt(v, f32x4.neg(three)), f32x4.lt(v, three)));
+  const e = expNonPositive(f32x4.neg(f32x4.abs(v))), d = f32x4.div(one, f32x4.add(one, e)), ed = f32x4.mul(e, d);
+  const pos = f32x4.ge(v, zero);
+  const s = v128.bitselect(d, ed, pos), sn = v128.bitselect(ed, d, pos);
+  const gs = f32x4.mul(g, s);
+  return op == 3 ? f32x4.mul(gs, f32x4.add(one, f32x4.mul(v, sn))) : f32x4.mul(gs, sn);
+}
+
+/** Elements [i0, i1) of one activation (grad: its gradient, reading dy). Inlined with op a constant, so each op gets
+ *  its own loop. */
+@inline function activationRange(op: i32, grad: bool, x: usize, dy: usize, y: usize, lo: v128, hi: v128, i0: i32, i1: i32): void {
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    const off = <usize>i << 2;
+    const v = v128.load(x + off);
+    v128.store(y + off, grad ? activationBackward(op, v, v128.load(dy + off), lo, hi) : activationForward(op, v, lo, hi));
+  }
+  for (; i < i1; i++) {
+    const off = <usize>i << 2;
+    const v = f32x4.splat(load<f32>(x + off));
+    const r = grad ? activationBackward(op, v, f32x4.splat(load<f32>(dy + off)), lo, hi) : activationForward(op, v, lo, hi);
+    store<f32>(y + off, f32x4.extract_lane(r, 0));
+  }
+}
+
+/** y = op(x), or with grad dx = dy·op'(x) into y, over n elements; the threads take runs of whole cache lines (16
+ *  elements). bounds: hardtanh's lo and hi (two f32). */
+export function activationTask(args: usize, tid: i32, nth: i32): void {
+  const op = arg(args, Activation.op), grad = arg(args, Activation.grad) != 0, n = arg(args, Activation.n);
+  const x = <usize>arg(args, Activation.x), dy = <usize>arg(args, Activation.dy), y = <usize>arg(args, Activation.y);
+  const bounds = <usize>arg(args, Activation.bounds);
+  const lo = v128.load32_splat(bounds), hi = v128.load32_splat(bounds + 4);
+  const per = (((n + 15) >> 4) + nth - 1) / nth << 4;
+  const i0 = imin(n, tid * per), i1 = imin(n, i0 + per);
+  if (grad) {
+    if (op == 0) activationRange(0, true, x, dy, y, lo, hi, i0, i1);
+    else if (op == 1) activationRange(1, true, x, dy, y, lo, hi, i0, i1);
+    else if (op == 2) activationRange(2, true, x, dy, y, lo, hi, i0, i1);
+    else if (op == 3) activationRange(3, true, x, dy, y, lo, hi, i0, i1);
+    else activationRange(4, true, x, dy, y, lo, hi, i0, i1);
+  } else {
+    if (op == 0) activationRange(0, false, x, dy, y, lo, hi, i0, i1);
+    else if (op == 1) activationRange(1, false, x, dy, y, lo, hi, i0, i1);
+    else if (op == 2) activationRange(2, false, x, dy, y, lo, hi, i0, i1);
+    else if (op == 3) activationRange(3, false, x, dy, y, lo, hi, i0, i1);
+    else activationRange(4, false, x, dy, y, lo, hi, i0, i1);
   }
 }

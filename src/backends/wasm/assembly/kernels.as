@@ -27,6 +27,7 @@ export { winoFusedTask } from "./winograd";
 export { winoFusedWeightTask } from "./winograd";
 export { convDepthwiseTask } from "./conv-depthwise";
 export { convDepthwiseWeightTask } from "./conv-depthwise";
+export { activationTask } from "./elementwise";
 export { packA } from "./gemm";
 export { upsampleZeros } from "./conv";
 export { sumPartials } from "./reduce";
