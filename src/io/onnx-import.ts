@@ -4,13 +4,16 @@
 // input shapes, or on request) every shape, by one dry run on zeros. Nodes run in a topological order (files from
 // some converters list them out of order, which onnxruntime accepts too). Half-precision (FLOAT16, BFLOAT16) weights
 // and values are widened to float32 when read and every op computes in float32: a fp16 file gives the fp32 model's
-// results, not fp16 rounding.
+// results, not fp16 rounding. In inference (eval mode, the folded weights not being trained) a Conv whose output only a
+// BatchNormalization with constant statistics reads runs as one Conv with the normalisation folded into its weight
+// and bias, as onnxruntime does at load.
 import { Tensor } from "../tensor/tensor.js";
 import { zeros } from "../tensor/creation.js";
 import { memoryKey } from "../tensor/memory.js";
 import { isGradEnabled, noGrad } from "../autograd/grad-mode.js";
+import { residentCopy } from "../backends/registry.js";
 import { BufferPool, withBufferPool } from "../tensor/buffer-pool.js";
-import { Module } from "../nn/module.js";
+import { Module, type LoadResult, type StateDict } from "../nn/module.js";
 import { ConvkitError, FormatError, ValueError } from "../errors.js";
 import { formatError, type LoadOptions } from "./bytes.js";
 import { decodeModel, int64, type GraphProto, type ModelProto, type NodeProto, type ValueInfoProto } from "./onnx-proto.js";
@@ -86,6 +89,18 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
   private readonly dying: string[][];
   /** Buffers of dropped values, reused by later nodes and later runs when nothing is recorded (inference). */
   private readonly pool = new BufferPool();
+  /** Conv → BatchNormalization pairs that inference folds, by the Conv's node index. */
+  private readonly bnFolds = new Map<number, BatchNormFold>();
+  /** The BatchNormalization nodes of bnFolds (they pass the folded Conv's output on). */
+  private readonly bnFolded = new Set<number>();
+  /** The folded Convs' weight and bias, made by the first run that folds and kept while runs fold: a run that does
+   *  not (training, or recording the gradients of those weights) drops them, as do train(), eval() and
+   *  loadStateDict, since the weights may change in between. */
+  private foldedWeights = new Map<number, [Tensor, Tensor]>();
+  /** How many BatchNormalization nodes inference folds into the Conv before them (eval mode, when their weights are
+   *  not being trained): those whose input only they read, from a Conv with constant weights, and whose scale, bias,
+   *  mean and variance are initializers of the Conv's output channels. */
+  readonly foldedBatchNorms: number;
 
   /** Build from a decoded ModelProto; loadOnnx(bytes) reads the file.
    *  @internal */
@@ -142,6 +157,8 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
       }
     }
     this.registerTensors(floats, statNames);
+    this.findBatchNormFolds();
+    this.foldedBatchNorms = this.bnFolds.size;
     this.dying = this.lastReaders();
     this.eval();
     const staticShapes = this.inputs.every((i) => i.shape && i.shape.every((d) => d !== null));
@@ -179,6 +196,79 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
         throw formatError(this.file, `onnx: cannot register initializer '${name}': ${(e as Error).message}`);
       }
     }
+  }
+
+  /** The Conv → BatchNormalization pairs to fold: the Conv's output read by the BatchNormalization alone (in slot 0,
+   *  not a graph output), the BatchNormalization in inference form (one output, not training_mode, spatial) with
+   *  scale, bias, mean and variance of shape [Cout], and the Conv's weight (and bias), all initializers — directly or
+   *  through Identity nodes (PyTorch's exporter writes one initializer for equal ones, and Identity nodes for the rest). */
+  private findBatchNormFolds(): void {
+    const readers = new Map<string, number[]>();
+    const alias = new Map<string, string>();
+    this.nodes.forEach((n, i) => {
+      for (const name of n.input ?? []) if (name !== "") readers.set(name, [...(readers.get(name) ?? []), i]);
+      if (n.opType === "Identity" && n.input?.[0] && n.output?.[0]) alias.set(n.output[0], n.input[0]);
+    });
+    const param = (name: string | undefined): Tensor | null => {
+      for (let hops = 0; name !== undefined && !this.params.has(name) && hops < this.nodes.length; hops++) name = alias.get(name);
+      return name === undefined ? null : this.params.get(name) ?? null;
+    };
+    const graphOutputs = new Set(this.outputs.map((o) => o.name));
+    this.nodes.forEach((conv, i) => {
+      const out = conv.output?.[0];
+      if (conv.opType !== "Conv" || !out || graphOutputs.has(out) || (conv.output ?? []).length !== 1) return;
+      const rs = readers.get(out) ?? [];
+      if (rs.length !== 1) return;
+      const j = rs[0]!, bn = this.nodes[j]!, attrs = this.prepared[j]!.attrs;
+      if (bn.opType !== "BatchNormalization" || bn.input?.[0] !== out || (bn.output ?? []).filter((o) => o !== "").length !== 1) return;
+      if (attrs.int("training_mode", 0) !== 0 || attrs.int("spatial", 1) !== 1) return;
+      const w = param(conv.input?.[1]), b = conv.input?.[2] ? param(conv.input[2]) : null;
+      const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((k) => param(bn.input?.[k]));
+      if (!w || w.ndim < 3 || (conv.input?.[2] && !b)) return;
+      if (![gamma, beta, mean, variance].every((t) => t && t.ndim === 1 && t.size === w.shape[0])) return;
+      this.bnFolds.set(i, { bn: j, w, b, gamma: gamma!, beta: beta!, mean: mean!, variance: variance!, eps: attrs.float("epsilon", 1e-5) });
+      this.bnFolded.add(j);
+    });
+  }
+
+  /** Whether this run folds: eval mode, and the folded tensors' gradients not recorded. */
+  private folding(): boolean {
+    if (this.training || this.bnFolds.size === 0) return false;
+    if (!isGradEnabled()) return true;
+    for (const f of this.bnFolds.values()) {
+      if ([f.w, f.b, f.gamma, f.beta, f.mean, f.variance].some((t) => t?.requiresGrad)) return false;
+    }
+    return true;
+  }
+
+  /** Conv i's weight and bias with its BatchNormalization folded in, per output channel k = γ/√(var + ε):
+   *  W' = W·k, b' = (b − mean)·k + β, in float32 steps as onnxruntime's fusion; kept in the backend's memory. */
+  private foldedConv(i: number): [Tensor, Tensor] {
+    const cached = this.foldedWeights.get(i);
+    if (cached) return cached;
+    const { w, b, gamma, beta, mean, variance, eps } = this.bnFolds.get(i)!;
+    const folded = noGrad(() => {
+      const k = gamma.div(variance.add(eps).sqrt());
+      const w2 = w.mul(k.reshape([w.shape[0]!, ...w.shape.slice(1).map(() => 1)]));
+      const b2 = (b ? b.sub(mean) : mean.neg()).mul(k).add(beta);
+      // resident where the backend keeps a memory (parameters are): the Conv's kernels then read them in place
+      return [w2, b2].map((t) => {
+        const r = t.data instanceof Float32Array ? residentCopy(t.data) : null;
+        return r ? new Tensor(r, t.shape) : t;
+      }) as [Tensor, Tensor];
+    });
+    this.foldedWeights.set(i, folded);
+    return folded;
+  }
+
+  override train(on = true): this {
+    this.foldedWeights = new Map();
+    return super.train(on);
+  }
+
+  override loadStateDict(sd: StateDict | Record<string, Tensor>, opts: { strict?: boolean } = {}): LoadResult {
+    this.foldedWeights = new Map();
+    return super.loadStateDict(sd, opts);
   }
 
   /** What node i's operator sees besides its inputs. */
@@ -302,6 +392,8 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
     // values share it and its bytes. Their bytes count against maxLiveBytes, and with nothing recorded a dropped
     // value's buffer is reused once no live value shares it. Buffers of inputs, parameters and constants are neither.
     const pooled = !isGradEnabled();
+    const folding = this.folding();
+    if (!folding) this.foldedWeights = new Map();
     const external = new Set([...env.values()].map((v) => memoryKey(v.data)));
     for (const r of this.folded) for (const v of r ?? []) if (v) external.add(memoryKey(v.data));
     const held = new Map<ArrayBufferLike | number, { refs: number; bytes: number }>();
@@ -336,7 +428,9 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
       });
       let results: (Value | null)[];
       try {
-        results = this.folded[i] ?? runOp(args, ctx);
+        if (folding && this.bnFolded.has(i)) results = [args[0]!]; // the Conv before it applied it
+        else if (folding && this.bnFolds.has(i)) results = runOp([args[0]!, ...this.foldedConv(i)], ctx);
+        else results = this.folded[i] ?? runOp(args, ctx);
       } catch (e) {
         if (e instanceof FormatError || !(e instanceof ConvkitError)) throw e;
         // keep the error's class (a ShapeError stays one) but say which node raised it
@@ -382,6 +476,18 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
   override extraRepr(): string {
     return `opset=${this.opset}, nodes=${this.nodes.length}, inputs=[${this.inputs.map((i) => i.name).join(", ")}]`;
   }
+}
+
+/** A Conv → BatchNormalization pair that inference folds: the BatchNormalization's node index and the tensors. */
+interface BatchNormFold {
+  bn: number;
+  w: Tensor;
+  b: Tensor | null;
+  gamma: Tensor;
+  beta: Tensor;
+  mean: Tensor;
+  variance: Tensor;
+  eps: number;
 }
 
 /** The ops a weight passes through unchanged in value (slot 0 is the tensor). */

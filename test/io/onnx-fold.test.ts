@@ -1,0 +1,150 @@
+// BatchNormalization folded into the Conv before it at inference (as onnxruntime does at load): torchvision's
+// MobileNetV2 and ResNet-18 exported with their BatchNormalization nodes (training=PRESERVE; the default eval export
+// folds them itself) and non-trivial statistics give onnxruntime-node's outputs, with no batch-norm kernel run and one
+// Conv per Conv node; a Conv whose output has a second reader, and training mode, are not folded. The files are made
+// at run time by Debian's python3-torch/torchvision (/usr/bin/python3, as test/io/torch-handoff.test.ts).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import * as ort from "onnxruntime-node";
+import { io, noGrad, randn, type Tensor } from "../../src/index.js";
+import { getBackend } from "../../src/backends/registry.js";
+
+const PY = "/usr/bin/python3";
+const SIDE = 64;
+
+// torchvision models in eval mode with random batch-norm statistics and affine parameters (so that no two initializers
+// are equal and the fold has something to do), exported keeping their BatchNormalization nodes; and two small graphs
+// by hand: Conv → BatchNormalization, and the same with the Conv's output also read by a Relu added to the result.
+const MAKE = `
+import sys, torch, torchvision, onnx
+from onnx import helper, numpy_helper, TensorProto
+import numpy as np
+out, side = sys.argv[1], int(sys.argv[2])
+torch.manual_seed(0)
+for name in ["mobilenet_v2", "resnet18"]:
+    m = getattr(torchvision.models, name)().eval()
+    for mod in m.modules():
+        if isinstance(mod, torch.nn.BatchNorm2d):
+            with torch.no_grad():
+                mod.running_mean.normal_(0, 0.2); mod.running_var.uniform_(0.3, 2.0)
+                mod.weight.uniform_(0.5, 1.5); mod.bias.normal_(0, 0.2)
+    torch.onnx.export(m, torch.randn(1, 3, side, side), f"{out}/{name}.onnx", input_names=["x"], output_names=["y"],
+                      opset_version=13, training=torch.onnx.TrainingMode.PRESERVE)
+rng = np.random.default_rng(1)
+f = lambda *s: numpy_helper.from_array(rng.standard_normal(s).astype(np.float32))
+def small(second_reader):
+    inits = [f(8, 3, 3, 3), f(8), numpy_helper.from_array(rng.uniform(0.5, 1.5, 8).astype(np.float32)), f(8), f(8),
+             numpy_helper.from_array(rng.uniform(0.2, 2, 8).astype(np.float32))]
+    for t, n in zip(inits, ["w", "b", "gamma", "beta", "mean", "var"]): t.name = n
+    nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c"], pads=[1, 1, 1, 1]),
+             helper.make_node("BatchNormalization", ["c", "gamma", "beta", "mean", "var"], ["n" if second_reader else "y"], epsilon=1e-3)]
+    if second_reader:
+        nodes += [helper.make_node("Relu", ["c"], ["r"]), helper.make_node("Add", ["n", "r"], ["y"])]
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 9, 11])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 8, 9, 11])], inits)
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), f"{out}/conv_bn{'_shared' if second_reader else ''}.onnx")
+small(False)
+small(True)
+`;
+
+let dir = "";
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), "convkit-onnx-fold-"));
+  const r = spawnSync(PY, ["-c", MAKE, dir, String(SIDE)], { encoding: "utf8" });
+  assert.equal(r.status, 0, `${PY} could not export the models (install python3-torch python3-torchvision): ${r.stderr}`);
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Calls of the convolution and batch-norm kernels of the backend in use while fn runs. */
+function countKernels(fn: () => void): Record<string, number> {
+  const counts: Record<string, number> = {};
+  const saved: [Record<string, unknown>, string, unknown][] = [];
+  const rec = getBackend().kernels as Record<string, unknown>;
+  for (const name of ["conv2d", "channelAffine"]) {
+    const f = rec[name] as ((...a: unknown[]) => void) | undefined;
+    if (!f) continue;
+    saved.push([rec, name, f]);
+    rec[name] = (...a: unknown[]) => { counts[name] = (counts[name] ?? 0) + 1; f(...a); };
+  }
+  try {
+    fn();
+  } finally {
+    for (const [rec, name, f] of saved) rec[name] = f;
+  }
+  return counts;
+}
+
+/** The largest difference from onnxruntime-node's output, and the output's largest magnitude. */
+async function againstOrt(path: string, x: Tensor, ours: Tensor): Promise<{ worst: number; scale: number }> {
+  const session = await ort.InferenceSession.create(path, { logSeverityLevel: 3 });
+  const r = await session.run({ x: new ort.Tensor("float32", Float32Array.from(x.data), [...x.shape]) });
+  const want = r.y!.data as Float32Array;
+  assert.equal(want.length, ours.size);
+  let worst = 0, scale = 0;
+  for (let i = 0; i < want.length; i++) {
+    worst = Math.max(worst, Math.abs(ours.data[i]! - want[i]!));
+    scale = Math.max(scale, Math.abs(want[i]!));
+  }
+  return { worst, scale };
+}
+
+for (const [name, convs] of [["mobilenet_v2", 52], ["resnet18", 20]] as const) {
+  test(`${name} (BatchNormalization kept, random statistics): every BatchNormalization folded, onnxruntime's output`, async () => {
+    const path = join(dir, `${name}.onnx`);
+    const model = io.loadOnnx(new Uint8Array(readFileSync(path)));
+    assert.equal(model.foldedBatchNorms, convs);
+    const x = randn([1, 3, SIDE, SIDE]);
+    let y: Tensor | undefined;
+    const counts = countKernels(() => { y = noGrad(() => model.call(x)); });
+    assert.equal(counts.channelAffine ?? 0, 0, "no batch-norm kernel runs");
+    assert.equal(counts.conv2d, convs);
+    const { worst, scale } = await againstOrt(path, x, y!);
+    assert.ok(worst <= 1e-4 * Math.max(1, scale), `onnxruntime differs by ${worst} (scale ${scale})`);
+    // recording the parameters' gradients runs the graph as written: the same values
+    const counted = countKernels(() => { y = model.call(x); });
+    assert.equal(counted.channelAffine, convs);
+    const again = await againstOrt(path, x, y!.detach());
+    assert.ok(again.worst <= 1e-4 * Math.max(1, again.scale), `unfolded: onnxruntime differs by ${again.worst}`);
+  });
+}
+
+test("Conv → BatchNormalization folds (onnxruntime's output); not with a second reader of the Conv's output, nor in training mode", async () => {
+  for (const [file, folded] of [["conv_bn.onnx", 1], ["conv_bn_shared.onnx", 0]] as const) {
+    const path = join(dir, file);
+    const model = io.loadOnnx(new Uint8Array(readFileSync(path)));
+    assert.equal(model.foldedBatchNorms, folded, file);
+    const x = randn([2, 3, 9, 11]);
+    let y: Tensor | undefined;
+    const counts = countKernels(() => { y = noGrad(() => model.call(x)); });
+    assert.equal(counts.channelAffine ?? 0, 1 - folded, `${file}: batch-norm kernels`);
+    const { worst, scale } = await againstOrt(path, x, y!);
+    assert.ok(worst <= 1e-4 * Math.max(1, scale), `${file}: onnxruntime differs by ${worst} (scale ${scale})`);
+    // training mode normalises with the batch's statistics: never folded
+    model.train();
+    const trained = countKernels(() => noGrad(() => model.call(x)));
+    assert.equal(trained.channelAffine, 1, `${file}: training mode`);
+    model.eval();
+  }
+});
+
+test("the folded weights follow the parameters: loadStateDict after a folded run changes the output", () => {
+  const model = io.loadOnnx(new Uint8Array(readFileSync(join(dir, "conv_bn.onnx"))));
+  const x = randn([2, 3, 9, 11]);
+  const before = noGrad(() => model.call(x));
+  const sd = model.stateDict();
+  const gamma = sd.get("gamma")!;
+  model.loadStateDict(new Map([...sd].map(([k, t]) => [k, k === "gamma" ? gamma.mul(2) : t])));
+  const afterLoad = noGrad(() => model.call(x));
+  const beta = sd.get("beta")!;
+  // y = γ·x̂ + β, so doubling γ moves y − β by a factor of 2
+  const c = 8, plane = 9 * 11;
+  for (let i = 0; i < before.size; i += 37) {
+    const ch = Math.floor(i / plane) % c;
+    const want = 2 * (before.data[i]! - beta.data[ch]!) + beta.data[ch]!;
+    assert.ok(Math.abs(afterLoad.data[i]! - want) <= 1e-4 * Math.max(1, Math.abs(want)), `element ${i}: ${afterLoad.data[i]} vs ${want}`);
+  }
+});
