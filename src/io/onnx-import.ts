@@ -233,7 +233,7 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
 
   /** Whether this run folds: eval mode, and the folded tensors' gradients not recorded. */
   private folding(): boolean {
-    if (this.training || this.bnFolds.size === 0) return false;
+    if (this.training || this.bnFolds.size === 0 || !FOLD_BATCH_NORMS) return false;
     if (!isGradEnabled()) return true;
     for (const f of this.bnFolds.values()) {
       if ([f.w, f.b, f.gamma, f.beta, f.mean, f.variance].some((t) => t?.requiresGrad)) return false;
@@ -477,6 +477,10 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
     return `opset=${this.opset}, nodes=${this.nodes.length}, inputs=[${this.inputs.map((i) => i.name).join(", ")}]`;
   }
 }
+
+let FOLD_BATCH_NORMS = true;
+/** For measurements: fold BatchNormalization into the Conv before it in inference (default), or run them as written. */
+export function setBatchNormFolding(on: boolean): void { FOLD_BATCH_NORMS = on; }
 
 /** A Conv → BatchNormalization pair that inference folds: the BatchNormalization's node index and the tensors. */
 interface BatchNormFold {
