@@ -5,7 +5,7 @@
 // transforms draw from the Generator they are given (in a batch, sample i from rngs[i]), so a seeded DataLoader
 // repeats the same augmentation.
 import { Tensor } from "../tensor/tensor.js";
-import { sameMemory } from "../tensor/memory.js";
+import { allocateFloat32, sameMemory } from "../tensor/memory.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { ShapeError, ValueError } from "../errors.js";
 
@@ -44,10 +44,11 @@ function nchw(op: string, x: Tensor): [number, number, number, number] {
   return [x.shape[0]!, x.shape[1]!, x.shape[2]!, x.shape[3]!];
 }
 
-/** Where a batch transform writes `size` values: a view of the caller's scratch buffer when it is long enough, else a
- *  new (zeroed) array. */
+/** Where a batch transform writes `size` values: the caller's scratch buffer when it is long enough (a view of its
+ *  start, or the buffer itself when it is exactly as long), else new tensor memory. */
 function output(size: number, into?: Float32Array): Float32Array {
-  return into && into.length >= size ? into.subarray(0, size) : new Float32Array(size);
+  if (into && into.length >= size) return into.length === size ? into : into.subarray(0, size);
+  return allocateFloat32(size);
 }
 
 /** A Transform given by its batch form; the per-image form is the batch form on a batch of one (sharing the data). */
@@ -99,11 +100,13 @@ export function normalize(mean: readonly number[], std: readonly number[]): Tran
     if ((mean.length !== 1 && mean.length !== c) || (std.length !== 1 && std.length !== c)) {
       throw new ShapeError(`normalize: ${mean.length} means and ${std.length} stds for an image with ${c} channels`);
     }
-    const src = x.data, out = output(x.size, into), plane = h * w;
-    for (let k = 0; k < n * c; k++) {
+    const src = x.data, out = output(x.size, into);
+    // one run per plane, or one over the whole batch when every channel has the same mean and std
+    const run = mean.length === 1 && std.length === 1 ? x.size : h * w;
+    for (let k = 0; k < x.size / run; k++) {
       const ch = k % c;
       const m = mean[mean.length === 1 ? 0 : ch]!, s = std[std.length === 1 ? 0 : ch]!;
-      for (let i = k * plane; i < (k + 1) * plane; i++) out[i] = (src[i]! - m) / s;
+      for (let i = k * run, end = i + run; i < end; i++) out[i] = (src[i]! - m) / s;
     }
     return new Tensor(out, x.shape);
   });
@@ -119,21 +122,36 @@ function padSides(padding: Padding): [number, number, number, number] {
   return p as [number, number, number, number];
 }
 
-/** Every image of a batch padded by [left, top, right, bottom] with `fill`. */
-function padBatch(x: Tensor, [left, top, right, bottom]: readonly number[], fill: number, into?: Float32Array): Tensor {
-  const [n, c, h, w] = nchw("pad", x);
-  const oh = h + top! + bottom!, ow = w + left! + right!;
-  const src = x.data, out = output(n * c * oh * ow, into);
-  // a new array is zeroed already; a scratch buffer holds the last batch
-  if (fill !== 0 || (into && sameMemory(out, into))) out.fill(fill);
-  for (let k = 0; k < n * c; k++) {
-    // row y of plane k lands at row y+top, column left of the padded plane
-    for (let y = 0; y < h; y++) {
-      const from = (k * h + y) * w, to = (k * oh + y + top!) * ow + left!;
-      for (let j = 0; j < w; j++) out[to + j] = src[from + j]!;
+/** The th×tw window at (top[i], left[i]) of each image i of a batch, where the window may reach past the image's
+ *  edges (negative top/left too): positions outside read `fill`. Padding, cropping and padded random crops are all
+ *  this one pass (no padded copy in between): the output is filled first when a window reaches outside (one native
+ *  fill costs less than writing the margins value by value), then the rows inside are copied. */
+function windowBatch(x: Tensor, top: ArrayLike<number>, left: ArrayLike<number>, th: number, tw: number, fill: number, into?: Float32Array): Tensor {
+  const [n, c, h, w] = nchw("crop", x);
+  const src = x.data, out = output(n * c * th * tw, into);
+  let outside = false;
+  for (let i = 0; i < n && !outside; i++) outside = top[i]! < 0 || left[i]! < 0 || top[i]! + th > h || left[i]! + tw > w;
+  if (outside) out.fill(fill);
+  for (let i = 0; i < n; i++) {
+    const t = top[i]!, l = left[i]!;
+    // the rows and columns of the window that lie inside the image: [y0, y1) × [x0, x1)
+    const y0 = Math.min(Math.max(-t, 0), th), y1 = Math.max(Math.min(h - t, th), y0);
+    const x0 = Math.min(Math.max(-l, 0), tw), x1 = Math.max(Math.min(w - l, tw), x0);
+    for (let ch = 0; ch < c; ch++) {
+      const k = i * c + ch;
+      for (let y = y0; y < y1; y++) {
+        const from = (k * h + t + y) * w + l, to = (k * th + y) * tw;
+        for (let j = x0; j < x1; j++) out[to + j] = src[from + j]!;
+      }
     }
   }
-  return new Tensor(out, [n, c, oh, ow]);
+  return new Tensor(out, [n, c, th, tw]);
+}
+
+/** Every image of a batch padded by [left, top, right, bottom] with `fill`. */
+function padBatch(x: Tensor, [left, top, right, bottom]: readonly number[], fill: number, into?: Float32Array): Tensor {
+  const [n, , h, w] = nchw("pad", x);
+  return windowBatch(x, new Int32Array(n).fill(-top!), new Int32Array(n).fill(-left!), h + top! + bottom!, w + left! + right!, fill, into);
 }
 
 /** Constant padding of each side. */
@@ -142,22 +160,14 @@ export function pad(padding: Padding, fill = 0): Transform {
   return batchedTransform("pad", (x, _rngs, into) => padBatch(x, sides, fill, into));
 }
 
-/** The th×tw window at (top[i], left[i]) of each image i of a batch. */
+/** The th×tw window at (top[i], left[i]) of each image i of a batch, which must lie inside the image. */
 function cropBatch(x: Tensor, top: ArrayLike<number>, left: ArrayLike<number>, th: number, tw: number, into?: Float32Array): Tensor {
-  const [n, c, h, w] = nchw("crop", x);
-  const src = x.data, out = output(n * c * th * tw, into);
+  const [n, , h, w] = nchw("crop", x);
   for (let i = 0; i < n; i++) {
     const t = top[i]!, l = left[i]!;
     if (t < 0 || l < 0 || t + th > h || l + tw > w) throw new ShapeError(`crop: window ${th}×${tw} at (${t},${l}) does not fit an image ${h}×${w}`);
-    for (let ch = 0; ch < c; ch++) {
-      const k = i * c + ch;
-      for (let y = 0; y < th; y++) {
-        const from = (k * h + t + y) * w + l, to = (k * th + y) * tw;
-        for (let j = 0; j < tw; j++) out[to + j] = src[from + j]!;
-      }
-    }
   }
-  return new Tensor(out, [n, c, th, tw]);
+  return windowBatch(x, top, left, th, tw, 0, into);
 }
 
 /** The window of height th and width tw starting at (top, left). */
@@ -169,17 +179,18 @@ export function crop(x: Tensor, top: number, left: number, th: number, tw: numbe
 /** Pad (optionally), then crop a size×size window at a uniformly random position (torchvision RandomCrop). */
 export function randomCrop(size: number | readonly [number, number], opts: { padding?: Padding; fill?: number } = {}): Transform {
   const [th, tw] = size2("randomCrop", size);
-  const sides = opts.padding !== undefined ? padSides(opts.padding) : null;
+  const [pl, pt, pr, pb] = opts.padding !== undefined ? padSides(opts.padding) : [0, 0, 0, 0];
   return batchedTransform("randomCrop", (x, rngs, into) => {
-    const p = sides ? padBatch(x, sides, opts.fill ?? 0) : x;
-    const [n, , h, w] = nchw("randomCrop", p);
+    const [n, , ih, iw] = nchw("randomCrop", x);
+    const h = ih + pt + pb, w = iw + pl + pr;
     if (h < th || w < tw) throw new ShapeError(`randomCrop: crop ${th}×${tw} is larger than the (padded) image ${h}×${w}`);
+    // the window's position in the padded image, read from the unpadded one
     const top = new Int32Array(n), left = new Int32Array(n);
     for (let i = 0; i < n; i++) {
-      top[i] = rngs[i]!.int(h - th + 1);
-      left[i] = rngs[i]!.int(w - tw + 1);
+      top[i] = rngs[i]!.int(h - th + 1) - pt;
+      left[i] = rngs[i]!.int(w - tw + 1) - pl;
     }
-    return cropBatch(p, top, left, th, tw, into);
+    return windowBatch(x, top, left, th, tw, opts.fill ?? 0, into);
   });
 }
 
@@ -257,6 +268,12 @@ export interface RandomAffineOptions {
   fill?: number;
 }
 
+/** Whether the four bilinear neighbours of source point (sx, sy) all lie inside a w×h image. */
+function interior(sx: number, sy: number, w: number, h: number): boolean {
+  const x0 = Math.floor(sx), y0 = Math.floor(sy);
+  return x0 >= 0 && y0 >= 0 && x0 < w - 1 && y0 < h - 1;
+}
+
 /**
  * A random rotation, shift and zoom about the image centre (like torchvision's RandomAffine), bilinear: each output
  * pixel p reads the input at c + R(−θ)·(p − c − t)/s, where c is the centre, t the shift, s the zoom.
@@ -271,7 +288,7 @@ export function randomAffine(opts: RandomAffineOptions): Transform {
   const fill = opts.fill ?? 0;
   return batchedTransform("randomAffine", (x, rngs, into) => {
     const [n, c, h, w] = nchw("randomAffine", x);
-    const src = x.data, out = output(x.size, into), plane = h * w;
+    const src = x.data, out = output(x.size, into), plane = h * w, all = c * plane;
     const cx = (w - 1) / 2, cy = (h - 1) / 2;
     for (let i = 0; i < n; i++) {
       const rng = rngs[i]!;
@@ -281,28 +298,44 @@ export function randomAffine(opts: RandomAffineOptions): Transform {
       const cos = Math.cos(theta), sin = Math.sin(theta), inv = 1 / s;
       // the source point is affine in ox along a row: (sx, sy) = (bx + ax·ox, by + ay·ox)
       const ax = cos * inv, ay = -sin * inv;
+      const img = i * all;
       for (let oy = 0; oy < h; oy++) {
         // undo the shift and zoom, then rotate back by −θ
         const uy = (oy - cy - dy) * inv;
         const bx = sin * uy + cx - ax * (cx + dx), by = cos * uy + cy - ay * (cx + dx);
+        const row = img + oy * w;
+        // The pixels whose four neighbours all lie inside the image form one span [lo, hi] of the row (each of the
+        // four conditions on ⌊sx⌋, ⌊sy⌋ holds on one side of a threshold in ox: sx and sy are monotone in ox,
+        // rounding included), which runs without a test per pixel.
+        let lo = 0, hi = w - 1;
+        while (lo <= hi && !interior(bx + ax * lo, by + ay * lo, w, h)) lo++;
+        while (hi >= lo && !interior(bx + ax * hi, by + ay * hi, w, h)) hi--;
+        for (let ox = lo; ox <= hi; ox++) {
+          const sx = bx + ax * ox, sy = by + ay * ox;
+          // in the span sx, sy ≥ 0: truncation is floor, and int32 indices spare V8 a conversion per load
+          const x0 = sx | 0, y0 = sy | 0, fx = sx - x0, fy = sy - y0;
+          // the four neighbours' weights, the same for every channel
+          const w00 = (1 - fx) * (1 - fy), w01 = fx * (1 - fy), w10 = (1 - fx) * fy, w11 = fx * fy;
+          const o = row + ox, at = img + y0 * w + x0;
+          if (c === 1) out[o] = src[at]! * w00 + src[at + 1]! * w01 + src[at + w]! * w10 + src[at + w + 1]! * w11;
+          else for (let k = 0; k < all; k += plane) out[o + k] = src[at + k]! * w00 + src[at + k + 1]! * w01 + src[at + k + w]! * w10 + src[at + k + w + 1]! * w11;
+        }
         for (let ox = 0; ox < w; ox++) {
+          if (ox === lo) ox = hi + 1; // the span done above
+          if (ox >= w) break;
           const sx = bx + ax * ox, sy = by + ay * ox;
           const x0 = Math.floor(sx), y0 = Math.floor(sy), fx = sx - x0, fy = sy - y0;
-          const o = i * c * plane + oy * w + ox, at = i * c * plane + y0 * w + x0;
-          if (x0 >= 0 && y0 >= 0 && x0 < w - 1 && y0 < h - 1) {
-            // inside: the four neighbours' weights, the same for every channel
-            const w00 = (1 - fx) * (1 - fy), w01 = fx * (1 - fy), w10 = (1 - fx) * fy, w11 = fx * fy;
-            for (let k = 0; k < c * plane; k += plane) out[o + k] = src[at + k]! * w00 + src[at + k + 1]! * w01 + src[at + k + w]! * w10 + src[at + k + w + 1]! * w11;
-          } else if (x0 < -1 || y0 < -1 || x0 >= w || y0 >= h) {
-            for (let k = 0; k < c * plane; k += plane) out[o + k] = fill; // all four neighbours outside
-          } else {
-            // on the border: the neighbours outside the image read `fill`
-            const inX0 = x0 >= 0, inX1 = x0 + 1 < w, inY0 = y0 >= 0, inY1 = y0 + 1 < h;
-            for (let k = 0; k < c * plane; k += plane) {
-              const v00 = inY0 && inX0 ? src[at + k]! : fill, v01 = inY0 && inX1 ? src[at + k + 1]! : fill;
-              const v10 = inY1 && inX0 ? src[at + k + w]! : fill, v11 = inY1 && inX1 ? src[at + k + w + 1]! : fill;
-              out[o + k] = v00 * (1 - fx) * (1 - fy) + v01 * fx * (1 - fy) + v10 * (1 - fx) * fy + v11 * fx * fy;
-            }
+          const o = row + ox, at = img + y0 * w + x0;
+          if (x0 < -1 || y0 < -1 || x0 >= w || y0 >= h) {
+            for (let k = 0; k < all; k += plane) out[o + k] = fill; // all four neighbours outside
+            continue;
+          }
+          // on the border: the neighbours outside the image read `fill`
+          const inX0 = x0 >= 0, inX1 = x0 + 1 < w, inY0 = y0 >= 0, inY1 = y0 + 1 < h;
+          for (let k = 0; k < all; k += plane) {
+            const v00 = inY0 && inX0 ? src[at + k]! : fill, v01 = inY0 && inX1 ? src[at + k + 1]! : fill;
+            const v10 = inY1 && inX0 ? src[at + k + w]! : fill, v11 = inY1 && inX1 ? src[at + k + w + 1]! : fill;
+            out[o + k] = v00 * (1 - fx) * (1 - fy) + v01 * fx * (1 - fy) + v10 * (1 - fx) * fy + v11 * fx * fy;
           }
         }
       }
@@ -321,16 +354,12 @@ function roundHalfEven(v: number): number {
 export function centerCrop(size: number | readonly [number, number]): Transform {
   const [th, tw] = size2("centerCrop", size);
   return batchedTransform("centerCrop", (x, _rngs, into) => {
-    let [n, , h, w] = nchw("centerCrop", x);
-    let img = x;
-    if (th > h || tw > w) {
-      const pl = tw > w ? Math.floor((tw - w) / 2) : 0, pt = th > h ? Math.floor((th - h) / 2) : 0;
-      const pr = tw > w ? Math.floor((tw - w + 1) / 2) : 0, pb = th > h ? Math.floor((th - h + 1) / 2) : 0;
-      img = padBatch(x, [pl, pt, pr, pb], 0);
-      [n, , h, w] = nchw("centerCrop", img);
-    }
-    const top = new Int32Array(n).fill(roundHalfEven((h - th) / 2)), left = new Int32Array(n).fill(roundHalfEven((w - tw) / 2));
-    return cropBatch(img, top, left, th, tw, into);
+    const [n, , ih, iw] = nchw("centerCrop", x);
+    // the zero padding that makes the image at least as large as the crop, read as part of the window
+    const pl = tw > iw ? Math.floor((tw - iw) / 2) : 0, pt = th > ih ? Math.floor((th - ih) / 2) : 0;
+    const h = Math.max(ih, th), w = Math.max(iw, tw);
+    const top = new Int32Array(n).fill(roundHalfEven((h - th) / 2) - pt), left = new Int32Array(n).fill(roundHalfEven((w - tw) / 2) - pl);
+    return windowBatch(x, top, left, th, tw, 0, into);
   });
 }
 
@@ -367,7 +396,10 @@ export function compose(...transforms: readonly Transform[]): Transform {
       acc = out;
     });
     // a last stage that returned its input unchanged must not hand out a scratch buffer
-    return scratch.some((b) => sameMemory(b, acc.data)) ? new Tensor(acc.data.slice(), acc.shape) : acc;
+    if (!scratch.some((b) => sameMemory(b, acc.data))) return acc;
+    const copy = allocateFloat32(acc.size);
+    copy.set(acc.data);
+    return new Tensor(copy, acc.shape);
   };
   return Object.assign(one, { batch });
 }

@@ -1,8 +1,8 @@
 // Transforms against hand-computed results (torchvision's conventions).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Generator, tensor, ShapeError } from "../../src/index.js";
-import { centerCrop, compose, normalize, pad, randomAffine, randomCrop, randomHorizontalFlip, repeatChannels, resize, toTensor, toGrayscale } from "../../src/data/transforms.js";
+import { Generator, tensor, ShapeError, type Tensor } from "../../src/index.js";
+import { centerCrop, compose, crop, normalize, pad, randomAffine, randomCrop, randomHorizontalFlip, repeatChannels, resize, toTensor, toGrayscale } from "../../src/data/transforms.js";
 
 const img = (rows: number[][], c = 1) => tensor(Array.from({ length: c }, () => rows));
 
@@ -110,5 +110,77 @@ test("a composition's scratch buffers never reach its results", () => {
     const a = t.batch!(x, rngs), before = [...a.data];
     t.batch!(y, rngs);
     assert.deepEqual([...a.data], before);
+  }
+});
+
+/** randomAffine's specification: every output pixel by itself, bilinear, neighbours outside the image reading `fill`
+ *  (the transform finds the span of a row whose neighbours all lie inside and runs it without a test per pixel). */
+function affineReference(x: Tensor, rng: Generator, o: { degrees: number; translate: [number, number]; scale: [number, number]; fill: number }): number[] {
+  const [c, h, w] = x.shape as [number, number, number];
+  const theta = ((rng.random() * 2 - 1) * o.degrees * Math.PI) / 180;
+  const dx = Math.round((rng.random() * 2 - 1) * o.translate[0] * w), dy = Math.round((rng.random() * 2 - 1) * o.translate[1] * h);
+  const s = o.scale[0] + rng.random() * (o.scale[1] - o.scale[0]);
+  const cos = Math.cos(theta), sin = Math.sin(theta), inv = 1 / s, ax = cos * inv, ay = -sin * inv;
+  const cx = (w - 1) / 2, cy = (h - 1) / 2;
+  const at = (ch: number, yy: number, xx: number): number => (yy >= 0 && yy < h && xx >= 0 && xx < w ? x.data[(ch * h + yy) * w + xx]! : o.fill);
+  const out = new Float32Array(c * h * w);
+  for (let oy = 0; oy < h; oy++) {
+    const uy = (oy - cy - dy) * inv;
+    const bx = sin * uy + cx - ax * (cx + dx), by = cos * uy + cy - ay * (cx + dx);
+    for (let ox = 0; ox < w; ox++) {
+      const sx = bx + ax * ox, sy = by + ay * ox, x0 = Math.floor(sx), y0 = Math.floor(sy), fx = sx - x0, fy = sy - y0;
+      for (let ch = 0; ch < c; ch++) {
+        const k = (ch * h + oy) * w + ox;
+        if (x0 < -1 || y0 < -1 || x0 >= w || y0 >= h) out[k] = o.fill;
+        else if (x0 >= 0 && y0 >= 0 && x0 < w - 1 && y0 < h - 1) {
+          const w00 = (1 - fx) * (1 - fy), w01 = fx * (1 - fy), w10 = (1 - fx) * fy, w11 = fx * fy;
+          out[k] = at(ch, y0, x0) * w00 + at(ch, y0, x0 + 1) * w01 + at(ch, y0 + 1, x0) * w10 + at(ch, y0 + 1, x0 + 1) * w11;
+        } else {
+          out[k] = at(ch, y0, x0) * (1 - fx) * (1 - fy) + at(ch, y0, x0 + 1) * fx * (1 - fy) + at(ch, y0 + 1, x0) * (1 - fx) * fy + at(ch, y0 + 1, x0 + 1) * fx * fy;
+        }
+      }
+    }
+  }
+  return [...out];
+}
+
+test("randomAffine equals its pixel-by-pixel specification bit for bit: any size, rotation, shift, zoom and fill, −0 and NaN", () => {
+  const g = new Generator(4);
+  for (let trial = 0; trial < 200; trial++) {
+    const c = 1 + g.int(3), h = 2 + g.int(20), w = 2 + g.int(20);
+    // an image that is +0 outside a random box (a digit's margins), with zeros, −0 and NaN inside it now and then
+    const top = g.int(h), left = g.int(w), bottom = top + g.int(h - top), right = left + g.int(w - left);
+    const data = Float32Array.from({ length: c * h * w }, (_, k) => {
+      const xx = k % w, yy = Math.floor(k / w) % h;
+      if (trial % 5 === 0) return 0; // nothing but +0
+      if (yy < top || yy > bottom || xx < left || xx > right) return trial % 7 === 1 ? -0 : 0;
+      const r = g.random();
+      return r < 0.3 ? 0 : r < 0.32 && trial % 3 === 0 ? NaN : r < 0.34 ? -0 : r;
+    });
+    const x = tensor(data, [c, h, w]);
+    const o = { degrees: g.random() * 40, translate: [g.random() * 0.4, g.random() * 0.4] as [number, number], scale: [0.6 + g.random() * 0.4, 1 + g.random() * 0.5] as [number, number], fill: [0, -0, 0.5, -1][trial % 4]! };
+    const got = [...randomAffine(o)(x, new Generator(trial)).data], want = affineReference(x, new Generator(trial), o);
+    got.forEach((v, k) => assert.ok(Object.is(v, want[k]), `trial ${trial} (${c}×${h}×${w}, fill ${Object.is(o.fill, -0) ? "-0" : o.fill}), value ${k}: ${v} against ${want[k]}`));
+  }
+});
+
+test("padded random crops and centre crops of small images equal padding, then cropping where the generator says", () => {
+  const g = new Generator(9);
+  for (let trial = 0; trial < 100; trial++) {
+    const c = 1 + g.int(2), h = 1 + g.int(8), w = 1 + g.int(8);
+    const x = tensor(Float32Array.from({ length: c * h * w }, () => g.random()), [c, h, w]);
+    const padding = [g.int(3), g.int(3), g.int(3), g.int(3)] as const, fill = g.random();
+    const [ph, pw] = [h + padding[1] + padding[3], w + padding[0] + padding[2]];
+    const th = 1 + g.int(ph), tw = 1 + g.int(pw);
+    const rng = new Generator(trial), t = rng.int(ph - th + 1), l = rng.int(pw - tw + 1);
+    const want = crop(pad(padding, fill)(x), t, l, th, tw);
+    assert.deepEqual([...randomCrop([th, tw], { padding, fill })(x, new Generator(trial)).data], [...want.data], `randomCrop, trial ${trial}`);
+    // a centre crop larger than the image pads with zeros (floor before, ceil after), then takes the centre
+    const ch = h + g.int(4), cw = Math.max(1, w - 2 + g.int(5));
+    const pt = Math.floor(Math.max(0, ch - h) / 2), pl = Math.floor(Math.max(0, cw - w) / 2);
+    const padded = pad([pl, pt, Math.max(0, cw - w) - pl, Math.max(0, ch - h) - pt])(x);
+    const [H, W] = [padded.shape[1]!, padded.shape[2]!];
+    const half = (v: number): number => (Math.abs(v % 1) === 0.5 && Math.round(v) % 2 !== 0 ? Math.round(v) - 1 : Math.round(v));
+    assert.deepEqual([...centerCrop([ch, cw])(x).data], [...crop(padded, half((H - ch) / 2), half((W - cw) / 2), ch, cw).data], `centerCrop, trial ${trial}`);
   }
 });
