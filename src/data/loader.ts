@@ -3,7 +3,7 @@
 // Images held in memory (ImageArrayDataset, through Subset and transforms that have a batch form) are gathered and
 // transformed a whole batch at a time, with no tensor per sample; anything else goes sample by sample, then collate.
 import { Tensor } from "../tensor/tensor.js";
-import { sameMemory } from "../tensor/memory.js";
+import { allocateFloat32, sameMemory } from "../tensor/memory.js";
 import { Generator } from "../tensor/random.js";
 import { ShapeError, ValueError } from "../errors.js";
 import { ImageArrayDataset, Subset, TransformedDataset, type Dataset, type Sample } from "./dataset.js";
@@ -44,12 +44,12 @@ export function mixSeed(...parts: readonly number[]): number {
   return h;
 }
 
-/** Stack samples into a batch. */
-export function collate(samples: readonly Sample[], indices: number[]): Batch {
+/** Stack samples into a batch: its images into `into`'s buffer when given (a loader's reused one), else a new array. */
+export function collate(samples: readonly Sample[], indices: number[], into?: Scratch): Batch {
   if (samples.length === 0) throw new ValueError("collate: empty batch");
   const shape = samples[0]!.image.shape;
   const per = samples[0]!.image.size;
-  const images = new Float32Array(per * samples.length);
+  const images = batchArray(into, per * samples.length);
   const labels = new Float32Array(samples.length);
   samples.forEach((s, i) => {
     if (s.image.size !== per || s.image.shape.some((d, k) => d !== shape[k])) {
@@ -67,6 +67,16 @@ export interface Scratch {
   buffer: Float32Array;
 }
 
+/** `size` values to write a batch's images into: the start of `into`'s buffer, grown first when it is too small, or a
+ *  new array without one. A loader's buffers live as long as the loader and are reused batch after batch: they are
+ *  allocated as owned, in the backend's memory where it has one, so that the model's first layer reads a batch in
+ *  place instead of copying it in. */
+function batchArray(into: Scratch | null | undefined, size: number): Float32Array {
+  if (!into) return allocateFloat32(size);
+  if (into.buffer.length < size) into.buffer = allocateFloat32(size, true);
+  return into.buffer.length === size ? into.buffer : into.buffer.subarray(0, size);
+}
+
 /**
  * The batch of `indices` in one pass when `ds` allows it: an ImageArrayDataset, or a Subset or a TransformedDataset
  * (whose transform has a batch form) of one; null otherwise. Sample i draws from rngs[i], as `ds.get(indices[i],
@@ -77,9 +87,15 @@ export function gatherBatch(ds: Dataset, indices: readonly number[], rngs: reado
   const scratch = opts.scratch ?? { buffer: new Float32Array(0) };
   const b = gather(ds, indices, rngs, opts.into ?? null, scratch);
   // nothing handed out may live in the scratch buffer (a transform that passed its input through)
-  if (b && sameMemory(b.images.data, scratch.buffer)) b.images = new Tensor(b.images.data.slice(), b.images.shape);
+  if (b && sameMemory(b.images.data, scratch.buffer)) {
+    const copy = allocateFloat32(b.images.size);
+    copy.set(b.images.data);
+    b.images = new Tensor(copy, b.images.shape);
+  }
   return b;
 }
+
+const INV_255 = 1 / 255;
 
 function gather(ds: Dataset, indices: readonly number[], rngs: readonly Generator[], into: Scratch | null, scratch: Scratch): Batch | null {
   if (ds instanceof TransformedDataset) {
@@ -89,9 +105,14 @@ function gather(ds: Dataset, indices: readonly number[], rngs: readonly Generato
     // the transform writes into `into` unless its input lives there
     const from = inner.images.data;
     const target = into && !sameMemory(into.buffer, from) ? into : null;
-    const images = ds.transform.batch(inner.images, rngs, target?.buffer);
-    // a new array (the buffer was too small) becomes the buffer for next time
-    if (target && !sameMemory(images.data, target.buffer) && !sameMemory(images.data, from) && images.data instanceof Float32Array) target.buffer = images.data;
+    let images = ds.transform.batch(inner.images, rngs, target?.buffer);
+    // the buffer was too small (or the transform passed its input through): the batch goes to a buffer of its size,
+    // kept for the next ones (a copy, once)
+    if (target && !sameMemory(images.data, target.buffer)) {
+      const data = batchArray(target, images.size);
+      data.set(images.data);
+      images = new Tensor(data, images.shape);
+    }
     return { ...inner, images };
   }
   if (ds instanceof Subset) {
@@ -100,22 +121,19 @@ function gather(ds: Dataset, indices: readonly number[], rngs: readonly Generato
   }
   if (!(ds instanceof ImageArrayDataset)) return null;
   const [c, h, w] = ds.imageShape;
-  const per = c * h * w, n = indices.length;
-  if (into && into.buffer.length < n * per) into.buffer = new Float32Array(n * per);
-  const images = into ? into.buffer.subarray(0, n * per) : new Float32Array(n * per), labels = new Float32Array(n);
-  const src = ds.pixels;
-  for (let i = 0; i < n; i++) {
-    const off = indices[i]! * per;
-    // bytes scale by 1/255 as ImageArrayDataset.get does (a table of the same quotients)
-    if (src instanceof Uint8Array) for (let j = 0; j < per; j++) images[i * per + j] = BYTE_TO_UNIT[src[off + j]!]!;
-    else images.set(src.subarray(off, off + per), i * per);
-    labels[i] = ds.labels[indices[i]!]!;
-  }
-  return { images: new Tensor(images, [n, c, h, w]), labels: new Tensor(labels, [n]), indices: [...indices] };
+  const per = c * h * w, size = indices.length * per;
+  const images = batchArray(into, size);
+  const labels = new Float32Array(indices.length), src = ds.pixels;
+  for (let i = 0; i < indices.length; i++) labels[i] = ds.labels[indices[i]!]!;
+  // bytes scale by 1/255 as ImageArrayDataset.get does: b · (1/255) rounds to the same float32 as b / 255 for every
+  // byte b (checked for all 256), and a multiplication costs less than a division or a table lookup
+  if (src instanceof Uint8Array) {
+    for (let i = 0, o = 0; i < indices.length; i++) {
+      for (let k = indices[i]! * per, end = k + per; k < end; k++) images[o++] = src[k]! * INV_255;
+    }
+  } else for (let i = 0; i < indices.length; i++) images.set(src.subarray(indices[i]! * per, (indices[i]! + 1) * per), i * per);
+  return { images: new Tensor(images, [indices.length, c, h, w]), labels: new Tensor(labels, [indices.length]), indices: [...indices] };
 }
-
-/** b / 255 for every byte b, as float32. */
-const BYTE_TO_UNIT = Float32Array.from({ length: 256 }, (_, b) => b / 255);
 
 /** How an epoch's batches are read. */
 export interface EpochOptions {
@@ -200,18 +218,20 @@ export class DataLoader implements Iterable<Batch> {
   /** Batch b of an epoch. */
   batch(epoch: number, b: number, order = this.order(epoch), opts: EpochOptions = {}): Batch {
     const { indices, rngs } = this.slice(epoch, order, b);
-    return gatherBatch(this.dataset, indices, rngs, { scratch: this.scratch, into: this.slot(opts.transient === true) }) ??
-      collate(indices.map((i, k) => this.dataset.get(i, rngs[k])), indices);
+    const into = this.slot(opts.transient === true);
+    return gatherBatch(this.dataset, indices, rngs, { scratch: this.scratch, into }) ??
+      collate(indices.map((i, k) => this.dataset.get(i, rngs[k])), indices, into);
   }
 
   private async batchAsync(epoch: number, b: number, order: readonly number[], transient: boolean): Promise<Batch> {
     const { indices, rngs } = this.slice(epoch, order, b);
     const ds = this.dataset;
     // made at once, before any await: the scratch buffer is free again when this returns its promise
-    const gathered = gatherBatch(ds, indices, rngs, { scratch: this.scratch, into: this.slot(transient) });
+    const into = this.slot(transient);
+    const gathered = gatherBatch(ds, indices, rngs, { scratch: this.scratch, into });
     if (gathered) return gathered;
     const samples: Sample[] = await Promise.all(indices.map((i, k) => (ds.getAsync ? ds.getAsync(i, rngs[k]) : ds.get(i, rngs[k]!))));
-    return collate(samples, indices);
+    return collate(samples, indices, into);
   }
 
   /** The batches of one epoch, from batch `start` on (a resumed run skips the ones it already did). */

@@ -3,8 +3,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ImageArrayDataset, Subset, withTransform } from "../../src/data/dataset.js";
 import { DataLoader, gatherBatch } from "../../src/data/loader.js";
-import { compose, normalize, pad, randomAffine, randomCrop } from "../../src/data/transforms.js";
-import { Generator, ShapeError, ValueError } from "../../src/index.js";
+import { compose, normalize, pad, randomAffine, randomCrop, resize } from "../../src/data/transforms.js";
+import { Generator, nn, ShapeError, ValueError } from "../../src/index.js";
+import { getBackend } from "../../src/backends/registry.js";
+import { measureWasm, wasmStats } from "../../src/backends/wasm/index.js";
+import { sameMemory } from "../../src/tensor/memory.js";
 
 // 10 images 1×2×2; image i has every pixel = i (bytes, so /255 on access) and label i % 3
 const n = 10;
@@ -77,19 +80,50 @@ test("in-memory images are gathered and transformed a batch at a time, equal to 
   }
 });
 
+test("a batch of bytes holds what get() gives for each of the 256 byte values", () => {
+  const all = new ImageArrayDataset(Uint8Array.from({ length: 256 }, (_, b) => b), [1, 4, 4], new Uint8Array(16));
+  const batch = gatherBatch(all, [...Array(16).keys()], [])!;
+  assert.deepEqual([...batch.images.data], [...Array(16).keys()].flatMap((i) => [...all.get(i).image.data]));
+});
+
 test("transient batches (fit's) hold the same images, in buffers reused prefetch + 2 batches later; a kept batch is not", async () => {
   const big = new ImageArrayDataset(new Uint8Array(40 * 16).map((_, k) => (k * 53) % 256), [1, 4, 4], new Uint8Array(40));
   const dl = new DataLoader(withTransform(big, compose(pad(1), randomAffine({ degrees: 20 }), normalize([0.5], [0.5]))), { batchSize: 4, shuffle: true, seed: 2 });
   const kept = [...dl.epochBatches(1)];
-  const seen: number[][] = [], buffers: ArrayBufferLike[] = [];
+  const seen: number[][] = [], arrays: ArrayBufferView[] = [];
   for await (const b of dl.epochBatchesAsync(1, 0, { transient: true })) {
     seen.push([...b.images.data]);
-    buffers.push(b.images.data.buffer);
+    arrays.push(b.images.data);
   }
   assert.deepEqual(seen, kept.map((b) => [...b.images.data]));
-  assert.equal(buffers[0], buffers[4], "a ring of prefetch + 2 = 4 buffers");
-  assert.equal(new Set(buffers.slice(0, 4)).size, 4);
-  assert.equal(new Set(kept.map((b) => b.images.data.buffer)).size, kept.length, "plain batches own their arrays");
+  // arrays are told apart by where they start, not by their ArrayBuffer: on the wasm backend every batch is a view
+  // of the one memory
+  const distinct = (xs: ArrayBufferView[]): number => xs.filter((x, i) => xs.findIndex((y) => sameMemory(x, y)) === i).length;
+  assert.ok(sameMemory(arrays[0]!, arrays[4]!), "a ring of prefetch + 2 = 4 buffers");
+  assert.equal(distinct(arrays.slice(0, 4)), 4);
+  assert.equal(distinct(kept.map((b) => b.images.data)), kept.length, "plain batches own their arrays");
   // the plain ones were not touched by the transient pass
   assert.deepEqual(kept.map((b) => [...b.images.data]), seen);
+});
+
+test("fit's batches are made in the backend's memory: on the wasm backend a convolution reads them in place", async (t) => {
+  if (getBackend().name !== "wasm") return t.skip("the reference backend keeps plain arrays");
+  const big = new ImageArrayDataset(new Uint8Array(12 * 36).map((_, k) => (k * 29) % 256), [1, 6, 6], new Uint8Array(12));
+  const conv = new nn.Conv2d(1, 2, 3); // its parameters live in the wasm memory
+  const loaders = {
+    raw: new DataLoader(big, { batchSize: 4 }), // gathered straight into the batch
+    transformed: new DataLoader(withTransform(big, compose(pad(1), randomAffine({ degrees: 10 }), normalize([0.5], [0.25]))), { batchSize: 4 }),
+    passedThrough: new DataLoader(withTransform(big, compose(normalize([0.5], [0.25]), resize([6, 6]))), { batchSize: 4 }),
+    collated: new DataLoader({ length: big.length, get: (i: number) => big.get(i) }, { batchSize: 4 }), // sample by sample
+  };
+  for (const [name, dl] of Object.entries(loaders)) {
+    // transient batches (fit's, in the loader's reused buffers), made at once and read ahead
+    const batches = [...dl.epochBatches(1, 0, { transient: true })];
+    for await (const b of dl.epochBatchesAsync(2, 0, { transient: true })) batches.push(b);
+    for (const [i, b] of batches.entries()) {
+      measureWasm(false);
+      conv.call(b.images);
+      assert.equal(wasmStats().copiesIn, 0, `${name} batch ${i}: its images were copied into the wasm memory`);
+    }
+  }
 });
