@@ -1,12 +1,15 @@
-// The trainer in-process: same seed → same metrics and weights, checkpoint round trip, the NaN stop, metrics helpers.
+// The trainer in-process: same seed → same metrics and weights, checkpoint round trip, the NaN stop, metrics helpers,
+// the input transforms.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { tensor } from "../../src/index.js";
-import { runTraining, TRAIN_DEFAULTS, DivergedError, readMetrics, type TrainConfig } from "../../src/train/node.js";
+import { Generator, tensor, type Tensor } from "../../src/index.js";
+import { inputTransforms, runTraining, TRAIN_DEFAULTS, DivergedError, readMetrics, type TrainConfig } from "../../src/train/node.js";
+import { loadNamedDataset } from "../../src/data/node.js";
+import { compose, normalize, pad, randomAffine, repeatChannels } from "../../src/data/transforms.js";
 import { decodeCheckpoint, encodeCheckpoint, joinOptimizerState, splitOptimizerState, CHECKPOINT_FORMAT } from "../../src/train/checkpoint.js";
 import { ConfusionMatrix, countCorrect } from "../../src/train/metrics.js";
 import { Adam } from "../../src/optim/index.js";
@@ -76,4 +79,25 @@ test("ConfusionMatrix and countCorrect", () => {
   assert.deepEqual(cm.counts, [[1, 0, 0], [1, 0, 0], [0, 1, 1]]);
   assert.equal(cm.accuracy, 0.5);
   assert.match(cm.format(["a", "b", "c"]), /c\s+\|\s+0\s+1\s+1\s+50\.0%/);
+});
+
+test("input transforms: normalising before the padding gives what padding, repeating the channels and then normalising give", () => {
+  const ds = loadNamedDataset("mnist");
+  const idx = [0, 5, 17, 4000, 8003];
+  const x = tensor(Float32Array.from(idx.flatMap((i) => [...ds.train.get(i).image.data])), [idx.length, 1, 28, 28]);
+  const rngs = (): Generator[] => idx.map((i) => new Generator(i));
+  const affine = randomAffine({ degrees: 10, translate: [0.08, 0.08], scale: [0.9, 1.1] });
+  for (const input of [[1, 32, 32], [3, 32, 32], [1, 30, 29]]) {
+    const [c, h, w] = input as [number, number, number];
+    const padding = pad([Math.floor((w - 28) / 2), Math.floor((h - 28) / 2), Math.ceil((w - 28) / 2), Math.ceil((h - 28) / 2)]);
+    const repeat = c === 3 ? [repeatChannels(3)] : [];
+    const norm = normalize(Array(c).fill(ds.mean[0]), Array(c).fill(ds.std[0]));
+    const tf = inputTransforms(ds, input, true);
+    const same = (a: Tensor, b: Tensor, what: string): void => {
+      assert.deepEqual(a.shape, b.shape, what);
+      a.data.forEach((v, k) => assert.ok(Object.is(v, b.data[k]), `${what}, value ${k}: ${v} against ${b.data[k]}`));
+    };
+    same(tf.test.batch!(x, rngs()), compose(padding, ...repeat, norm).batch!(x, rngs()), `test transform for [${input}]`);
+    same(tf.train.batch!(x, rngs()), compose(affine, padding, ...repeat, norm).batch!(x, rngs()), `training transform for [${input}]`);
+  }
 });
