@@ -3,8 +3,9 @@
 // ±50 %). LeNet-5, batch 64, SGD with Nesterov momentum and a one-cycle schedule, on the built-in MNIST digits with
 // convkit train's augmentation (random rotation, shift and zoom), a run directory with a checkpoint every 50 steps
 // and progress lines: what `convkit train lenet5` does in an epoch, validation aside. After each of fit's steps a
-// callback runs and times one bare step (bench/profile-step.ts's: random batches already in memory, a second
-// LeNet-5 and optimizer); its time is taken out of fit's.
+// callback runs and times one bare step: a second LeNet-5 with the same optimizer (SGD, Nesterov momentum, weight
+// decay), zeroGrad, forward, cross-entropy, backward and step on random batches already in the backend's memory (as
+// the loader's batches are), no loop around it; its time is taken out of fit's.
 // Run: node --import tsx bench/fit-throughput.ts [epochs=4]
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,9 +18,10 @@ import { SGD, OneCycleLR } from "../src/optim/index.js";
 import { LRSchedule, type FitContext } from "../src/train/fit.js";
 import { fit, inputTransforms } from "../src/train/node.js";
 import { setupBackend, teardownBackend } from "../src/cli/common.js";
-import { makeTrainStep } from "./profile-step.js";
-import type { Tensor } from "../src/tensor/tensor.js";
-import type { Module } from "../src/nn/module.js";
+import { randint, randn } from "../src/tensor/creation.js";
+import { allocateFloat32 } from "../src/tensor/memory.js";
+import { Tensor } from "../src/tensor/tensor.js";
+import * as F from "../src/ops/functional.js";
 
 const epochs = Number(process.argv[2] ?? 4);
 const backend = await setupBackend("auto");
@@ -27,7 +29,22 @@ const ds = loadNamedDataset("mnist");
 const tf = inputTransforms(ds, [1, 32, 32], true);
 const loader = new DataLoader(withTransform(ds.train, tf.train), { batchSize: 64, shuffle: true, dropLast: true });
 
-const bareStep = makeTrainStep(models.lenet5() as unknown as Module<[Tensor], Tensor>, [64, 1, 32, 32]);
+const sgd = { lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 5e-4 };
+const bareNet = models.lenet5();
+const bareOpt = new SGD(bareNet.parameters(), sgd);
+// batches where fit's are: in memory the loader owns, the backend's where it has one (read there in place)
+const resident = (t: Tensor): Tensor => {
+  const data = allocateFloat32(t.size, true);
+  data.set(t.data);
+  return new Tensor(data, t.shape);
+};
+const bareBatches = Array.from({ length: 4 }, () => [resident(randn([64, 1, 32, 32])), randint(0, 10, [64])] as const);
+const bareStep = (i: number): void => {
+  const [x, y] = bareBatches[i % bareBatches.length]!;
+  bareOpt.zeroGrad();
+  F.crossEntropy(bareNet.call(x), y).backward();
+  bareOpt.step();
+};
 for (let i = 0; i < 10; i++) bareStep(i);
 let bareSeconds = 0, bareSteps = 0, counted = 0;
 const perEpoch: { fit: number; bare: number }[] = [];
@@ -47,7 +64,7 @@ const probe = {
   },
 };
 const net = models.lenet5();
-const opt = new SGD(net.parameters(), { lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 5e-4 });
+const opt = new SGD(net.parameters(), sgd);
 const dir = join(mkdtempSync(join(tmpdir(), "convkit-fit-bench-")), "run");
 const res = await fit(net, loader, {
   epochs, optimizer: opt, callbacks: [probe, new LRSchedule(new OneCycleLR(opt, { maxLr: 0.05, totalSteps: epochs * loader.length }), { interval: "step" })],
