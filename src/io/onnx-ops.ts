@@ -8,7 +8,7 @@ import { erfScalar } from "../ops/activation.js";
 import { cat, pad as padOp, expand } from "../ops/movement.js";
 import { maximum, minimum, where } from "../ops/elementwise.js";
 import { matmul } from "../ops/matmul.js";
-import { noGrad } from "../autograd/grad-mode.js";
+import { isGradEnabled, noGrad } from "../autograd/grad-mode.js";
 import { FormatError } from "../errors.js";
 import { AttrType, int64Clamped, type AttributeProto, type NodeProto } from "./onnx-proto.js";
 import { IntTensor, tensorFromProto, type IntDType, type Value } from "./onnx-tensor.js";
@@ -741,7 +741,9 @@ const clip: OpImpl = (inputs, ctx) => {
   const x = floatIn(inputs, 0, ctx);
   const lo = ctx.opset < 11 ? ctx.attrs.float("min", -Infinity) : scalarIn(inputs, 1, ctx) ?? -Infinity;
   const hi = ctx.opset < 11 ? ctx.attrs.float("max", Infinity) : scalarIn(inputs, 2, ctx) ?? Infinity;
-  // ONNX: min(max(x, lo), hi), so hi wins when lo > hi
+  // ONNX: min(max(x, lo), hi), so hi wins when lo > hi. Hardtanh is that function in one kernel (MobileNets' ReLU6);
+  // its gradient stops at the bounds, clamp's passes there: used when nothing is differentiated
+  if (lo <= hi && !isGradEnabled()) return [F.hardtanh(x, { minVal: lo, maxVal: hi })];
   let y = x.clone();
   if (lo !== -Infinity) y = y.clamp(lo, null);
   if (hi !== Infinity) y = y.clamp(null, hi);
@@ -1448,8 +1450,12 @@ export const OPS: Readonly<Record<string, OpImpl>> = {
   Selu: unary((x, ctx) => x.relu().add(negPart(x).exp().sub(1).mul(ctx.attrs.float("alpha", 1.67326319217681884765625))).mul(ctx.attrs.float("gamma", 1.05070102214813232421875))),
   Softplus: unary((x) => F.softplus(x)),
   Softsign: unary((x) => x.div(x.abs().add(1))),
-  HardSigmoid: unary((x, ctx) => x.mul(ctx.attrs.float("alpha", 0.2)).add(ctx.attrs.float("beta", 0.5)).clamp(0, 1)),
-  HardSwish: unary((x) => x.mul(x.mul(1 / 6).add(0.5).clamp(0, 1))),
+  HardSigmoid: unary((x, ctx) => {
+    const alpha = ctx.attrs.float("alpha", 0.2), beta = ctx.attrs.float("beta", 0.5);
+    // PyTorch's hardsigmoid (alpha 1/6 as a float32, beta 1/2) has a kernel of its own
+    return alpha === Math.fround(1 / 6) && beta === 0.5 ? F.hardsigmoid(x) : x.mul(alpha).add(beta).clamp(0, 1);
+  }),
+  HardSwish: unary((x) => F.hardswish(x)),
   Sin: unary((x) => x.sin()), Cos: unary((x) => x.cos()), Sign: unary((x) => x.sign(), Math.sign),
   InstanceNormalization: instanceNorm,
   Round: unary((x) => x.round(), (v) => v), Size: (inputs, ctx) => [new IntTensor(Float64Array.of(inputs[0]?.size ?? fail(ctx, "input 0 is required")), [], "int64")],
