@@ -197,8 +197,10 @@ export class DataLoader implements Iterable<Batch> {
     if (!this.shuffle) return idx;
     const g = new Generator(mixSeed(this.seed, epoch, 0x5f));
     for (let i = n - 1; i > 0; i--) {
-      const j = g.int(i + 1);
-      [idx[i], idx[j]] = [idx[j]!, idx[i]!];
+      const j = g.int(i + 1), t = idx[i]!;
+      // (a swap through a temporary: a destructuring one may allocate an array per element until optimised)
+      idx[i] = idx[j]!;
+      idx[j] = t;
     }
     return idx;
   }
