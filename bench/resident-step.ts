@@ -1,9 +1,9 @@
 // Training steps with tensors in the wasm memory against the same kernels on plain arrays (copied in and out on every
 // call, as before tensors lived there), alternating in one process since the machine is noisy: images/s, copies per
 // step, and the ratio. node --import tsx bench/resident-step.ts [rounds]
-import { F, manualSeed, models, optim, tensor, zeros, type Tensor } from "../src/index.js";
+import { F, manualSeed, models, optim, tensor, Tensor } from "../src/index.js";
 import { initWasm, measureWasm, wasmStats } from "../src/backends/wasm/index.js";
-import { withPlainArrays } from "../src/tensor/memory.js";
+import { allocateFloat32, withPlainArrays } from "../src/tensor/memory.js";
 import type { Module } from "../src/nn/module.js";
 
 await initWasm({ threads: 2 });
@@ -14,7 +14,8 @@ function trainer(name: "lenet5" | "resnet20", batch: number) {
   const net = models.create(name, { numClasses: 10 }) as unknown as Module<[Tensor], Tensor>;
   const opt = new optim.SGD(net.parameters(), { lr: 0.01, momentum: 0.9 });
   const c = name === "lenet5" ? 1 : 3;
-  const x = zeros([batch, c, 32, 32]);
+  // the batch in the backend's memory where it has one, as a DataLoader's batch buffers are
+  const x = new Tensor(allocateFloat32(batch * c * 32 * 32, true), [batch, c, 32, 32]);
   x.data.set(Float32Array.from({ length: x.size }, (_, i) => Math.sin(i * 0.37)));
   const y = tensor(Float32Array.from({ length: batch }, (_, i) => i % 10));
   return () => {

@@ -6,6 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { initWasm, measureWasm, wasmInfo, wasmStats } from "../../src/backends/wasm/index.js";
 import { setBackend } from "../../src/backends/registry.js";
+import { WasmRuntime } from "../../src/backends/wasm/runtime.js";
 import { F, manualSeed, models, nn, optim, randn, tensor, type Tensor } from "../../src/index.js";
 import type { Module } from "../../src/nn/module.js";
 import { allocateFloat32, withPlainArrays } from "../../src/tensor/memory.js";
@@ -143,4 +144,20 @@ test("a second backward through a released graph is an error naming retainGraph;
   const twice = [...s.net.parameters()][0]!.grad!.data;
   first.forEach((v, i) => assert.ok(Math.abs(twice[i]! - 2 * v) <= 1e-5 * Math.max(1, Math.abs(v)), `gradient ${i}: ${twice[i]} against 2·${v}`));
   assert.throws(() => kept.backward(), /already used by a backward.*retainGraph/);
+});
+
+test("a block handed out again after the memory grew is still known as the memory's (read in place, not copied)", () => {
+  const rt = WasmRuntime.createSync(false, true);
+  const a = rt.allocate(1000)!;
+  assert.ok(rt.release(a));
+  // the kernels' arena grows the memory: a shared memory's buffer is then a new object
+  rt.begin();
+  rt.alloc(rt.memory.buffer.byteLength + (1 << 20));
+  const b = rt.allocate(1000)!; // the released block, seen through the new buffer
+  assert.equal(b.byteOffset, a.byteOffset);
+  assert.notEqual(b.buffer, a.buffer);
+  const before = rt.stats.copiesIn;
+  rt.begin();
+  assert.equal(rt.copyIn(b), b.byteOffset, "read in place");
+  assert.equal(rt.stats.copiesIn, before);
 });

@@ -169,6 +169,7 @@ export class WasmRuntime {
     this.memory = new WebAssembly.Memory({ initial: ARENA_BASE / PAGE + 16, maximum: modules.maxPages, shared });
     const inst = new WebAssembly.Instance(module, { env: { memory: this.memory } });
     this.exports = inst.exports as unknown as KernelExports;
+    this.buffers.add(this.memory.buffer);
     this.ctl = new Int32Array(this.memory.buffer, CTRL_BYTE, 8);
   }
 
@@ -288,6 +289,8 @@ export class WasmRuntime {
     } catch {
       return false; // a RangeError: the engine could not reserve the memory
     }
+    // a shared memory's buffer is a new object after growing: views made from now on are views of it
+    this.buffers.add(this.memory.buffer);
     return true;
   }
 
@@ -326,12 +329,11 @@ export class WasmRuntime {
       if (end > MAX_BYTES / 2 || !this.reserve(end + PAGE)) return null;
       ptr = this.residentTop;
       this.residentTop = end;
-      this.buffers.add(this.memory.buffer);
     }
     this.live.set(ptr, bytes);
     this.liveBytes += bytes;
     if (this.liveBytes > this.stats.peakLiveBytes) this.stats.peakLiveBytes = this.liveBytes;
-    new Int32Array(this.memory.buffer, ptr, n).fill(0);
+    this.exports.zeroBytes(ptr, n * 4);
     return ptr;
   }
 
