@@ -7,12 +7,19 @@ import { randn, randint } from "../src/tensor/creation.js";
 import * as F from "../src/ops/functional.js";
 import { SGD } from "../src/optim/index.js";
 import type { Module } from "../src/nn/module.js";
-import type { Tensor } from "../src/tensor/tensor.js";
+import { Tensor as TensorClass, type Tensor } from "../src/tensor/tensor.js";
+import { allocateFloat32 } from "../src/tensor/memory.js";
 
 /** A training step (SGD lr 0.01 momentum 0.9, cross-entropy) cycling over 4 random batches of `inputShape`. */
 export function makeTrainStep(net: Module<[Tensor], Tensor>, inputShape: readonly number[], classes = 10): (i: number) => void {
   const opt = new SGD(net.parameters(), { lr: 0.01, momentum: 0.9 });
-  const batches = Array.from({ length: 4 }, () => [randn(inputShape), randint(0, classes, [inputShape[0]!])] as const);
+  // the images in the backend's memory where it has one, as a DataLoader's batch buffers are (PyTorch's are in its own)
+  const onBackend = (t: Tensor): Tensor => {
+    const a = allocateFloat32(t.size, true);
+    a.set(t.data);
+    return new TensorClass(a, t.shape);
+  };
+  const batches = Array.from({ length: 4 }, () => [onBackend(randn(inputShape)), randint(0, classes, [inputShape[0]!])] as const);
   return (i) => {
     const [xb, yb] = batches[i % batches.length]!;
     opt.zeroGrad();
