@@ -66,18 +66,20 @@ export function runBackward(root: Tensor, grad: Tensor, retainGraph = false): vo
 
   // Gradients waiting for their node, and how many of them use each array (a reshape's gradient is a view of its
   // output's, add sends one gradient to both inputs).
+  // A tensor's memory: its array, or its storage for a meta tensor (shapes only: nothing to release).
+  const mem = (t: Tensor): object => (t.isMeta ? t.storage : t.data);
   const grads = new Map<Tensor, Tensor>([[root, grad]]);
-  const uses = new Map<ArrayBufferView, number>([[grad.data, 1]]);
-  const hold = (g: Tensor): void => void uses.set(g.data, (uses.get(g.data) ?? 0) + 1);
+  const uses = new Map<object, number>([[mem(grad), 1]]);
+  const hold = (g: Tensor): void => void uses.set(mem(g), (uses.get(mem(g)) ?? 0) + 1);
   const unhold = (g: Tensor): void => {
-    const n = (uses.get(g.data) ?? 0) - 1;
-    if (n > 0) uses.set(g.data, n);
-    else uses.delete(g.data);
+    const n = (uses.get(mem(g)) ?? 0) - 1;
+    if (n > 0) uses.set(mem(g), n);
+    else uses.delete(mem(g));
   };
   // Arrays this pass allocates: only those may be released early (an op's backward may return a saved tensor).
   const made = startTracking(true);
-  const kept = new Set<ArrayBufferView>(); // became a .grad
-  const done = new Set<ArrayBufferView>();
+  const kept = new Set<object>(); // became a .grad
+  const done = new Set<object>();
   // What the graph saved for this backward (GradFn.releasable: op-private values, and the intermediates of scopes):
   // an intermediate goes back once the node that made it is done (its consumers, which read it, came before it);
   // the rest after the pass. A view's node shares its input's array: counted, it goes with the last of them.
@@ -97,6 +99,7 @@ export function runBackward(root: Tensor, grad: Tensor, retainGraph = false): vo
     releaseMemory(t.data);
   };
   const releaseIfFree = (g: Tensor): void => {
+    if (g.isMeta) return;
     const d = g.data;
     if (uses.has(d) || !made.has(d) || kept.has(d) || done.has(d)) return;
     done.add(d);
@@ -111,12 +114,12 @@ export function runBackward(root: Tensor, grad: Tensor, retainGraph = false): vo
         grads.delete(t);
         unhold(g);
         if (!t.gradFn || t.retainsGrad) {
-          if (t.grad) t.grad.add_(g);
+          if (t.grad) t.grad = t.grad.isMeta ? t.grad.add(g) : t.grad.add_(g);
           // g is this pass's own and nothing else uses it: it becomes the .grad; else .grad gets its own buffer (g may
           // be the user's seed, or shared by both inputs of an add, or a view), which optimisers change in place
-          else if (made.has(g.data) && !uses.has(g.data) && !kept.has(g.data)) t.grad = g.detach();
+          else if (!g.isMeta && made.has(g.data) && !uses.has(g.data) && !kept.has(g.data)) t.grad = g.detach();
           else t.grad = g.clone();
-          kept.add(t.grad.data);
+          kept.add(mem(t.grad));
         }
         if (t.gradFn) {
           const inGrads = t.gradFn.backward(g);

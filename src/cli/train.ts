@@ -12,7 +12,7 @@ import { basename } from "node:path";
 export interface TrainFlags {
   data?: string; epochs?: number; batchSize: number; lr?: number; optimizer: TrainConfig["optimizer"]; momentum?: number;
   weightDecay: number; scheduler: TrainConfig["scheduler"]; seed: number; output?: string; resume?: boolean; augment: boolean;
-  checkpointEvery: number; limitTrain?: number; limitTest?: number; variant?: string; init?: string;
+  checkpointEvery: number; limitTrain?: number; limitTest?: number; variant?: string; init?: string; imageSize?: number;
   /** The old name of output. */
   out?: string;
 }
@@ -44,7 +44,7 @@ export function trainConfig(model: string, f: TrainFlags): TrainConfig {
     weightDecay: f.weightDecay, seed: f.seed,
     out: f.output ?? f.out ?? `runs/${model}-${basename(data)}`,
     augment: f.augment, checkpointEvery: f.checkpointEvery,
-    limitTrain: f.limitTrain ?? 0, limitTest: f.limitTest ?? 0,
+    limitTrain: f.limitTrain ?? 0, limitTest: f.limitTest ?? 0, imageSize: f.imageSize ?? 0,
     init: f.init ?? "",
   };
 }
@@ -104,6 +104,7 @@ export function register(program: Command, run: (fn: () => Promise<void>) => Pro
     .addOption(new Option("--checkpoint-every <n>", "also checkpoint every n steps (0: at epoch ends only)").argParser(intArg(0)).default(TRAIN_DEFAULTS.checkpointEvery))
     .addOption(options.limitTrain())
     .addOption(options.limitTest())
+    .addOption(new Option("--image-size <n>", "the model's input height and width, images resized to it: 32 trains the efficient CNNs on small images").argParser(intArg(8)).default(undefined, "the model's, 224 for mobilenet_v2"))
     .addOption(new Option("--variant <name>", "lenet5 only: modern (ReLU, max pool), classic (tanh, avg pool)").choices([...new Set(Object.values(VARIANTS).flat())]))
     .option("--init <file>", "start from these weights (a checkpoint, .safetensors or .pth of the same model): fine-tuning")
     .addHelpText("after", "\nWrites to -o/--output: last.safetensors and best.safetensors (checkpoints), metrics.jsonl, metrics.csv, steps.csv,\ncurves.png and curves.svg; holds it with " +

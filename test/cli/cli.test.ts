@@ -136,6 +136,7 @@ test("bad input: one line on stderr, exit ≠ 0, no stack trace unless --verbose
     [["predict", join(ROOT, "assets", "imagenet-classes.txt"), digit7], /not a \.safetensors, \.pth or \.onnx model file/],
     [["train", "lenet5", "--data", "/nonexistent", "--out", join(dir, "x")], /dataset '\/nonexistent' not found/],
     [["train", "lenet5", "--epochs", "zero", "--out", join(dir, "x")], /option '--epochs <n>' argument 'zero' is invalid\. It must be an integer ≥ 1\./],
+    [["train", "mobilenet_v2", "--image-size", "4", "--out", join(dir, "x")], /option '--image-size <n>' argument '4' is invalid\. It must be an integer ≥ 8\./],
     [["train", "lenet6"], /command-argument value 'lenet6' is invalid for argument 'model'/],
     [["train", "lenet5", "--out", run], /already holds a run \(last\.safetensors\); pass --resume/],
     [["eval", ckpt, "--data", "fashion-mnist", "--limit", "10", "--model", "alexnet"], /lenet5 checkpoint, not alexnet/],
