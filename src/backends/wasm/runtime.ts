@@ -300,19 +300,19 @@ export class WasmRuntime {
    *  limit (the arena needs the rest) or the engine refuses to grow it: the caller then uses a plain array. Called
    *  between kernel calls only (the arena, above, is empty then). */
   allocate(n: number): Float32Array | null {
-    const ptr = this.block(n);
-    if (ptr === null) return null;
-    const view = new Float32Array(this.memory.buffer, ptr, n);
-    this.freed.register(view, ptr, view);
-    this.views.add(view);
-    return view;
+    return this.viewOfBlock(n, Float32Array);
   }
 
   /** An int32 block (pooling's indices), as allocate. */
   allocateI32(n: number): Int32Array | null {
+    return this.viewOfBlock(n, Int32Array);
+  }
+
+  /** A view of a new block of `n` elements, registered to be freed with it. */
+  private viewOfBlock<V extends Float32Array | Int32Array>(n: number, View: new (b: ArrayBufferLike, at: number, n: number) => V): V | null {
     const ptr = this.block(n);
     if (ptr === null) return null;
-    const view = new Int32Array(this.memory.buffer, ptr, n);
+    const view = new View(this.memory.buffer, ptr, n);
     this.freed.register(view, ptr, view);
     this.views.add(view);
     return view;
