@@ -5,6 +5,7 @@
 import { initWasm, wasmBackend } from "../src/backends/wasm/index.js";
 import { setDepthwise, setPointwiseGemm } from "../src/backends/wasm/kernels.js";
 import type { ConvGeometry, Kernels } from "../src/backends/backend.js";
+import { medianCall } from "./timing.js";
 
 const threads = Number(process.argv[2] ?? 2), rounds = Number(process.argv[3] ?? 5), only = process.argv[4] ?? "";
 const info = await initWasm({ threads });
@@ -34,20 +35,6 @@ const shapes: [string, ConvGeometry, (on: boolean) => void][] = [
   ["1x1 384→64 @14", pw(384, 14, 64), setPointwiseGemm],
 ];
 
-/** Median ms of f over ~150 ms after two warm-up calls. */
-function median(f: () => void): number {
-  f(); f();
-  const ts: number[] = [];
-  const end = performance.now() + 150;
-  while (ts.length < 5 || (performance.now() < end && ts.length < 200)) {
-    const t = performance.now();
-    f();
-    ts.push(performance.now() - t);
-  }
-  ts.sort((a, b) => a - b);
-  return ts[ts.length >> 1]!;
-}
-
 // Bandwidth: a 64 MB Float32Array copy (read + write), the best of a few.
 const big = new Float32Array(16 << 20).fill(1), dst = new Float32Array(big.length);
 let copyMs = Infinity;
@@ -67,7 +54,7 @@ for (const [name, g, set] of shapes) {
   for (let i = 0; i < rounds; i++)
     for (const on of [false, true]) {
       set(on);
-      const ms = median(() => k.conv2d(x, w, b, g, y));
+      const ms = medianCall(() => k.conv2d(x, w, b, g, y));
       const key = on ? "new" : "old";
       best[key] = Math.min(best[key], ms);
     }
@@ -78,7 +65,7 @@ for (const [name, g, set] of shapes) {
     for (let i = 0; i < rounds; i++)
       for (const on of [false, true]) {
         set(on);
-        const ms = median(() => k.conv2dBackwardInput(y, w, g, dx));
+        const ms = medianCall(() => k.conv2dBackwardInput(y, w, g, dx));
         const key = on ? "new" : "old";
         bestDx[key] = Math.min(bestDx[key], ms);
       }

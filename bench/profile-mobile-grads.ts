@@ -14,6 +14,7 @@ import type { ConvGeometry, Kernels } from "../src/backends/backend.js";
 import type { Module } from "../src/nn/module.js";
 import type { Tensor } from "../src/tensor/tensor.js";
 import { makeTrainStep } from "./profile-step.js";
+import { medianCall } from "./timing.js";
 
 const threads = Number(process.argv[2] ?? 2), rounds = Number(process.argv[3] ?? 7), only = process.argv[4] ?? "";
 const stepRounds = Number(process.argv[5] ?? 6);
@@ -41,18 +42,6 @@ for (const n of [1, 8]) {
 for (const [cIn, h, cOut] of [[16, 48, 96], [24, 24, 144], [32, 12, 192], [64, 6, 384], [320, 3, 1280]] as const)
   shapes.push([`1x1 ${cIn}→${cOut} @${h} b8`, pw(8, cIn, h, cOut)]);
 
-/** Median ms of f over ~150 ms (at least 5 calls) after two warm-up calls. */
-function medianCall(f: () => void): number {
-  f(); f();
-  const ts: number[] = [];
-  const end = performance.now() + 150;
-  while (ts.length < 5 || (performance.now() < end && ts.length < 200)) {
-    const t = performance.now();
-    f();
-    ts.push(performance.now() - t);
-  }
-  return median(ts);
-}
 function median(ts: number[]): number {
   const s = [...ts].sort((a, b) => a - b);
   return s[s.length >> 1]!;

@@ -20,3 +20,18 @@ export async function time(fn: () => unknown, warm = 2, minSeconds = 1.0, maxSec
   ts.sort((a, b) => a - b);
   return { median: ts[ts.length >> 1]!, min: ts[0]!, reps };
 }
+
+/** Median ms of a quick call over ~150 ms of calls (at least 5, at most 200) after two warm-up calls: for the
+ *  profile scripts' old-against-new alternations. */
+export function medianCall(f: () => void): number {
+  f(); f();
+  const ts: number[] = [];
+  const end = performance.now() + 150;
+  while (ts.length < 5 || (performance.now() < end && ts.length < 200)) {
+    const t = performance.now();
+    f();
+    ts.push(performance.now() - t);
+  }
+  ts.sort((a, b) => a - b);
+  return ts[ts.length >> 1]!;
+}
