@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { wasmBackend, initWasm } from "../src/backends/wasm/index.js";
 import { jsKernels } from "../src/backends/js/index.js";
-import type { Kernels } from "../src/backends/backend.js";
+import type { HostKernels } from "../src/backends/backend.js";
 import { randn } from "../src/tensor/creation.js";
 import { noGrad } from "../src/autograd/grad-mode.js";
 import * as models from "../src/models/index.js";
@@ -24,7 +24,7 @@ const threads = Number(process.argv[2] ?? 2), rounds = Number(process.argv[3] ??
 const onnxDir = process.argv[4] ?? join(tmpdir(), "convkit-bench-onnx-bn");
 await initWasm({ threads });
 
-const k = wasmBackend.kernels as Partial<Kernels>;
+const k = wasmBackend.kernels as Partial<HostKernels>;
 const wasmUnary = k.unary!, wasmActivation = k.activation, wasmActivationGrad = k.activationGrad;
 /** The wasm activation kernels on, or their cases handed to the reference kernels. */
 function activations(on: boolean): void {

@@ -1,7 +1,7 @@
 // Reverse-mode differentiation over the tape: topological order, gradient accumulation into leaves.
 import { Tensor } from "../tensor/tensor.js";
 import { noGrad } from "./grad-mode.js";
-import { releaseMemory, startTracking, stopTracking } from "../tensor/memory.js";
+import { releaseMemory, startTracking, stopTracking, type TensorMemory } from "../tensor/memory.js";
 import { DTypeError, GradError, ShapeError } from "../errors.js";
 import { fmtShape, shapeEquals } from "../tensor/shape.js";
 
@@ -67,7 +67,7 @@ export function runBackward(root: Tensor, grad: Tensor, retainGraph = false): vo
   // Gradients waiting for their node, and how many of them use each array (a reshape's gradient is a view of its
   // output's, add sends one gradient to both inputs).
   // A tensor's memory: its array, or its storage for a meta tensor (shapes only: nothing to release).
-  const mem = (t: Tensor): object => (t.isMeta ? t.storage : t.data);
+  const mem = (t: Tensor): object => (t.isMeta ? t.storage : t.storage.memory!);
   const grads = new Map<Tensor, Tensor>([[root, grad]]);
   const uses = new Map<object, number>([[mem(grad), 1]]);
   const hold = (g: Tensor): void => void uses.set(mem(g), (uses.get(mem(g)) ?? 0) + 1);
@@ -83,24 +83,24 @@ export function runBackward(root: Tensor, grad: Tensor, retainGraph = false): vo
   // What the graph saved for this backward (GradFn.releasable: op-private values, and the intermediates of scopes):
   // an intermediate goes back once the node that made it is done (its consumers, which read it, came before it);
   // the rest after the pass. A view's node shares its input's array: counted, it goes with the last of them.
-  const saved = new Set<ArrayBufferView>();
-  const producers = new Map<ArrayBufferView, number>();
+  const saved = new Set<TensorMemory>();
+  const producers = new Map<TensorMemory, number>();
   if (!retainGraph) {
     for (const t of order) for (const d of t.gradFn?.releasable ?? []) saved.add(d);
-    for (const t of order) if (t.gradFn && !t.isMeta && saved.has(t.data)) producers.set(t.data, (producers.get(t.data) ?? 0) + 1);
+    for (const t of order) if (t.gradFn && !t.isMeta && saved.has(t.storage.memory!)) producers.set(t.storage.memory!, (producers.get(t.storage.memory!) ?? 0) + 1);
   }
   const nodeDone = (t: Tensor): void => {
     if (!t.gradFn || t.isMeta) return;
-    const n = producers.get(t.data);
+    const n = producers.get(t.storage.memory!);
     if (n === undefined) return;
-    if (n > 1) { producers.set(t.data, n - 1); return; }
-    producers.delete(t.data);
-    saved.delete(t.data);
-    releaseMemory(t.data);
+    if (n > 1) { producers.set(t.storage.memory!, n - 1); return; }
+    producers.delete(t.storage.memory!);
+    saved.delete(t.storage.memory!);
+    releaseMemory(t.storage.memory!);
   };
   const releaseIfFree = (g: Tensor): void => {
     if (g.isMeta) return;
-    const d = g.data;
+    const d = g.storage.memory!;
     if (uses.has(d) || !made.has(d) || kept.has(d) || done.has(d)) return;
     done.add(d);
     releaseMemory(d);
@@ -117,7 +117,7 @@ export function runBackward(root: Tensor, grad: Tensor, retainGraph = false): vo
           if (t.grad) t.grad = t.grad.isMeta ? t.grad.add(g) : t.grad.add_(g);
           // g is this pass's own and nothing else uses it: it becomes the .grad; else .grad gets its own buffer (g may
           // be the user's seed, or shared by both inputs of an add, or a view), which optimisers change in place
-          else if (!g.isMeta && made.has(g.data) && !uses.has(g.data) && !kept.has(g.data)) t.grad = g.detach();
+          else if (!g.isMeta && made.has(g.storage.memory!) && !uses.has(g.storage.memory!) && !kept.has(g.storage.memory!)) t.grad = g.detach();
           else t.grad = g.clone();
           kept.add(mem(t.grad));
         }
@@ -166,5 +166,5 @@ export function runBackward(root: Tensor, grad: Tensor, retainGraph = false): vo
  *  memory), or drops it with `setToNone`. */
 export function clearGrad(t: Tensor, setToNone: boolean): void {
   if (setToNone) t.grad = null;
-  else t.grad?.data.fill(0);
+  else if (t.grad && !t.grad.isMeta) t.grad.zero_();
 }

@@ -1,7 +1,9 @@
-// The kernel interface: every computation an op needs, as plain functions over flat typed arrays.
-// The reference backend (js/) implements all of them; a fast backend (wasm/) implements what pays and
-// falls back to the reference, visibly (see kernelFallbacks()), for the rest.
+// The kernel interface: every computation an op needs, as plain functions over flat arrays — typed arrays on the CPU
+// backends, device arrays (GPU buffers) on a device backend. The reference backend (js/) implements all of them; a fast
+// CPU backend (wasm/) implements what pays and falls back to the reference, visibly (see kernelFallbacks()), for the
+// rest; a device backend must have every kernel its tensors meet (their values cannot be read synchronously).
 import type { DataArray } from "../tensor/dtype.js";
+import type { DeviceArray, IndexArray, KernelArray, TensorMemory } from "../tensor/memory.js";
 
 /** Geometry of a 2-D convolution x:[n,cIn,h,w] * w:[cOut,cIn/groups,kh,kw] → y:[n,cOut,outH,outW].
  *  Positions outside the input (padding) read as zero; bottom/right padding is implied by outH/outW. */
@@ -102,6 +104,33 @@ export interface MatmulParams {
   transB: boolean;
 }
 
+/** The hyper-parameters of one sgdStep. */
+export interface SgdStepParams {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+  weightDecay: number;
+  /** The first step with momentum: the buffer starts as the gradient. */
+  first: boolean;
+}
+
+/** The hyper-parameters of one adamStep, with this step's bias corrections folded in. */
+export interface AdamStepParams {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** AdamW: the decay multiplies the weights (decay = 1 − lr·weightDecay) instead of adding to the gradient. */
+  decoupled: boolean;
+  /** 1 − lr·weightDecay (used when decoupled). */
+  decay: number;
+  /** lr / (1 − β1^t). */
+  stepSize: number;
+  /** √(1 − β2^t). */
+  bc2Sqrt: number;
+}
+
 /** The element-wise functions of the unary kernel (reluMask and leakyReluGrad: the activations' derivatives). */
 export type UnaryOp =
   | "neg" | "exp" | "log" | "sqrt" | "rsqrt" | "abs" | "sign" | "sin" | "cos" | "tanh" | "sigmoid"
@@ -126,84 +155,97 @@ export type ArgReduceOp = "argmax" | "argmin";
 /** What a pooling window keeps: its maximum, minimum or average. */
 export type PoolMode = "max" | "min" | "avg";
 
-/** Every kernel. Outputs are the last argument and are fully overwritten unless stated otherwise. */
-export interface Kernels {
+/** Every kernel, over arrays `A` and index arrays `I`: typed arrays on the CPU backends (HostKernels), device arrays on
+ *  a device backend; ops call them with A/I. Outputs are the last argument and are fully
+ *  overwritten unless stated otherwise. */
+export interface Kernels<A = KernelArray, I = IndexArray> {
   // --- memory ---
   /** y[i] = value. */
-  fill(y: DataArray, value: number): void;
+  fill(y: A, value: number): void;
   /** dst[dstOffset + Σ i_d·dstStrides_d] (+)= src[srcOffset + Σ i_d·srcStrides_d] over every index of `shape`.
    *  Covers permute, slicing with steps (also negative), expand (stride 0), cat and their gradients. */
   copyStrided(
-    src: DataArray, srcOffset: number, srcStrides: readonly number[], shape: readonly number[],
-    dst: DataArray, dstOffset: number, dstStrides: readonly number[], accumulate: boolean,
+    src: A, srcOffset: number, srcStrides: readonly number[], shape: readonly number[],
+    dst: A, dstOffset: number, dstStrides: readonly number[], accumulate: boolean,
   ): void;
   /** dst[p*outPlane + i] = src[p*srcPlane + index[(perPlane ? p*outPlane : 0) + i]]. */
-  planeGather(src: DataArray, srcPlane: number, index: Int32Array, perPlane: boolean, planes: number, outPlane: number, dst: DataArray): void;
+  planeGather(src: A, srcPlane: number, index: I, perPlane: boolean, planes: number, outPlane: number, dst: A): void;
   /** dst[p*dstPlane + index[(perPlane ? p*srcPlane : 0) + i]] (+)= src[p*srcPlane + i]; dst is not cleared. */
-  planeScatter(src: DataArray, srcPlane: number, index: Int32Array, perPlane: boolean, planes: number, dst: DataArray, dstPlane: number, accumulate: boolean): void;
+  planeScatter(src: A, srcPlane: number, index: I, perPlane: boolean, planes: number, dst: A, dstPlane: number, accumulate: boolean): void;
 
   // --- elementwise ---
   /** y = op(x); `alpha` is the slope of leakyRelu or the exponent of powScalar. */
-  unary(op: UnaryOp, x: DataArray, y: DataArray, alpha: number): void;
+  unary(op: UnaryOp, x: A, y: A, alpha: number): void;
   /** y[i] = op(a[...], b[...]) over outShape, reading a and b with (broadcast) strides; comparisons give 1 or 0. */
-  binary(op: BinaryOp, a: DataArray, aStrides: readonly number[], b: DataArray, bStrides: readonly number[], outShape: readonly number[], y: DataArray): void;
+  binary(op: BinaryOp, a: A, aStrides: readonly number[], b: A, bStrides: readonly number[], outShape: readonly number[], y: A): void;
   /** y = cond != 0 ? a : b, all of the same length. */
-  where(cond: DataArray, a: DataArray, b: DataArray, y: DataArray): void;
+  where(cond: A, a: A, b: A, y: A): void;
   /** y = op(x), in float32 with PyTorch's steps on float32 arrays (hardswish: (x·min(max(x + 3, 0), 6))/6, each step
    *  rounded); NaN stays NaN. lo, hi: hardtanh's bounds, min(max(x, lo), hi) (the others ignore them). */
-  activation(op: Exclude<ActivationOp, "sigmoid">, x: DataArray, y: DataArray, lo: number, hi: number): void;
+  activation(op: Exclude<ActivationOp, "sigmoid">, x: A, y: A, lo: number, hi: number): void;
   /** dx = dy·op'(x), as PyTorch's backward kernels: hardtanh passes dy where lo < x < hi (and at NaN x), else 0;
    *  hardswish 0 below −3, dy·(x/3 + ½) up to 3, dy above (and at NaN); hardsigmoid dy·(1/6) strictly inside (−3, 3),
    *  else 0; silu dy·σ(x)·(1 + x·σ(−x)); sigmoid dy·σ(x)·σ(−x). */
-  activationGrad(op: ActivationOp, x: DataArray, dy: DataArray, dx: DataArray, lo: number, hi: number): void;
+  activationGrad(op: ActivationOp, x: A, dy: A, dx: A, lo: number, hi: number): void;
 
   // --- reductions over the middle axis of an [outer, size, inner] view ---
   /** y[o, i] = op over s of x[o, s, i]. */
-  reduce(op: ReduceOp, x: DataArray, outer: number, size: number, inner: number, y: DataArray): void;
+  reduce(op: ReduceOp, x: A, outer: number, size: number, inner: number, y: A): void;
   /** Index (as a float) of the first max/min along the axis; NaN counts as the max, like PyTorch. */
-  argReduce(op: ArgReduceOp, x: DataArray, outer: number, size: number, inner: number, y: DataArray): void;
+  argReduce(op: ArgReduceOp, x: A, outer: number, size: number, inner: number, y: A): void;
   /** Softmax (or log-softmax) along the middle axis of [outer, size, inner]. */
-  softmax(x: DataArray, outer: number, size: number, inner: number, log: boolean, y: DataArray): void;
+  softmax(x: A, outer: number, size: number, inner: number, log: boolean, y: A): void;
 
   // --- linear algebra ---
   /** out = A · B for each of the batch's matrices (see MatmulParams). */
-  matmul(a: DataArray, b: DataArray, out: DataArray, p: MatmulParams): void;
+  matmul(a: A, b: A, out: A, p: MatmulParams): void;
 
   // --- convolution ---
   /** y = x ⋆ w (+ bias per output channel): cross-correlation, as every deep-learning library computes it. */
-  conv2d(x: DataArray, w: DataArray, bias: DataArray | null, g: ConvGeometry, y: DataArray): void;
+  conv2d(x: A, w: A, bias: A | null, g: ConvGeometry, y: A): void;
   /** dx = gradient of Σ y·dy with respect to x: a transposed convolution of dy with w. */
-  conv2dBackwardInput(dy: DataArray, w: DataArray, g: ConvGeometry, dx: DataArray): void;
+  conv2dBackwardInput(dy: A, w: A, g: ConvGeometry, dx: A): void;
   /** dw = gradient of Σ y·dy with respect to w: the weight-sharing sum over every output position. */
-  conv2dBackwardWeight(x: DataArray, dy: DataArray, g: ConvGeometry, dw: DataArray): void;
+  conv2dBackwardWeight(x: A, dy: A, g: ConvGeometry, dw: A): void;
 
   // --- pooling ---
   /** Max/min/avg pooling; for max/min, `indices` (if given) receives the flat h*w index within the input plane. */
-  pool2d(mode: PoolMode, x: DataArray, g: PoolGeometry, avg: AvgPoolOptions, y: DataArray, indices: Int32Array | null): void;
+  pool2d(mode: PoolMode, x: A, g: PoolGeometry, avg: AvgPoolOptions, y: A, indices: I | null): void;
   /** Gradient of avg pooling: spreads dy over each window with the forward's divisor. */
-  avgPool2dBackward(dy: DataArray, g: PoolGeometry, avg: AvgPoolOptions, dx: DataArray): void;
+  avgPool2dBackward(dy: A, g: PoolGeometry, avg: AvgPoolOptions, dx: A): void;
   /** Adaptive pooling: window i covers [floor(i*h/outH), ceil((i+1)*h/outH)). */
-  adaptivePool2d(mode: "max" | "avg", x: DataArray, planes: number, h: number, w: number, outH: number, outW: number, y: DataArray, indices: Int32Array | null): void;
+  adaptivePool2d(mode: "max" | "avg", x: A, planes: number, h: number, w: number, outH: number, outW: number, y: A, indices: I | null): void;
   /** Gradient of adaptive average pooling: spreads dy over each window. */
-  adaptiveAvgPool2dBackward(dy: DataArray, planes: number, h: number, w: number, outH: number, outW: number, dx: DataArray): void;
+  adaptiveAvgPool2dBackward(dy: A, planes: number, h: number, w: number, outH: number, outW: number, dx: A): void;
 
   // --- resampling ---
   /** Bilinear interpolation of each [h,w] plane to [outH,outW]; src coordinate = alignCorners ? i*(in-1)/(out-1) : (i+0.5)*scale-0.5 clamped at 0. */
-  bilinear2d(x: DataArray, planes: number, h: number, w: number, outH: number, outW: number, alignCorners: boolean, scaleH: number, scaleW: number, y: DataArray): void;
+  bilinear2d(x: A, planes: number, h: number, w: number, outH: number, outW: number, alignCorners: boolean, scaleH: number, scaleW: number, y: A): void;
   /** Gradient of bilinear2d: each output's gradient back to its four source pixels, with the same weights. */
-  bilinear2dBackward(dy: DataArray, planes: number, h: number, w: number, outH: number, outW: number, alignCorners: boolean, scaleH: number, scaleW: number, dx: DataArray): void;
+  bilinear2dBackward(dy: A, planes: number, h: number, w: number, outH: number, outW: number, alignCorners: boolean, scaleH: number, scaleW: number, dx: A): void;
 
   // --- normalisation ---
   /** Per-channel mean and biased variance of x:[n,c,hw]. */
-  channelMoments(x: DataArray, n: number, c: number, hw: number, mean: DataArray, variance: DataArray): void;
+  channelMoments(x: A, n: number, c: number, hw: number, mean: A, variance: A): void;
   /** y = (x - mean[c]) * invStd[c] * weight[c] + bias[c] over x:[n,c,hw]. */
-  channelAffine(x: DataArray, n: number, c: number, hw: number, mean: DataArray, invStd: DataArray, weight: DataArray | null, bias: DataArray | null, y: DataArray): void;
+  channelAffine(x: A, n: number, c: number, hw: number, mean: A, invStd: A, weight: A | null, bias: A | null, y: A): void;
   /** Batch norm's backward in one kernel over x, g:[n,c,hw] (g = dL/dy), with x̂ = (x − mean[c])·invStd[c] and
    *  count = n·hw: sumG[c] = Σ g, sumGXhat[c] = Σ g·x̂ (the bias and weight gradients; accumulated in double), and, when
    *  dx is given, dx = γ[c]·invStd[c]·(g − sumG[c]/count − x̂·sumGXhat[c]/count) if training (mean and variance
    *  depend on x), or dx = γ[c]·invStd[c]·g if not (the running stats are constants); γ = 1 when weight is null. */
-  channelNormBackward(x: DataArray, g: DataArray, n: number, c: number, hw: number, mean: DataArray, invStd: DataArray, weight: DataArray | null, training: boolean, dx: DataArray | null, sumG: DataArray, sumGXhat: DataArray): void;
+  channelNormBackward(x: A, g: A, n: number, c: number, hw: number, mean: A, invStd: A, weight: A | null, training: boolean, dx: A | null, sumG: A, sumGXhat: A): void;
+
+  // --- optimizers (one parameter, in place) ---
+  /** SGD's update: d = g + weightDecay·x; with momentum, buf = first ? d : momentum·buf + (1 − dampening)·d and
+   *  x −= lr·(nesterov ? d + momentum·buf : buf); without (buf null), x −= lr·d. */
+  sgdStep(x: A, g: A, buf: A | null, p: SgdStepParams): void;
+  /** Adam's update (AdamW's when decoupled): x ·= decay (decoupled) or g += weightDecay·x; m = β1·m + (1 − β1)·g;
+   *  v = β2·v + (1 − β2)·g²; with vmax (amsgrad) vmax = max(vmax, v) is used for v; x −= stepSize·m / (√v / bc2Sqrt + eps). */
+  adamStep(x: A, g: A, m: A, v: A, vmax: A | null, p: AdamStepParams): void;
 }
+
+/** The kernels of a CPU backend, over typed arrays its code reads and writes. */
+export type HostKernels = Kernels<DataArray, Int32Array>;
 
 /** The name of a kernel ("conv2d", "matmul"…). */
 export type KernelName = keyof Kernels;
@@ -215,16 +257,29 @@ export interface Backend {
   /** The kernels this backend implements; missing ones run on the reference backend. */
   readonly kernels: Partial<Kernels>;
   /** Whether its kernels take arrays of this kind (a WebAssembly backend takes float32 only). */
-  supports(data: DataArray): boolean;
+  supports(data: KernelArray): boolean;
   /** A copy of `data` kept in the backend's own memory, for long-lived arrays (parameters) that its kernels then read
    *  without copying them in on every call; null where it keeps none (then the array stays where it is). */
   residentCopy?(data: DataArray): DataArray | null;
   /** A zero-filled array of `n` elements in the backend's own memory (a tensor's storage there, which kernels read and
    *  write in place), or null where it has none for this kind (then a plain array is used). */
   allocate?(kind: "float32" | "int32", n: number): Float32Array | Int32Array | null;
-  /** Takes back now an array `allocate` returned (its memory is reused); false for any other array. The caller
-   *  promises that nothing reads or writes it any more. */
-  release?(data: ArrayBufferView): boolean;
+  /** Takes back now an array `allocate` (or the device's allocate) returned (its memory is reused); false for any other
+   *  array. The caller promises that nothing reads or writes it any more. */
+  release?(data: TensorMemory): boolean;
   /** Whether `data` is a view of the backend's own memory. */
   owns?(data: ArrayBufferView): boolean;
+  /** A device backend's memory, which JavaScript reads only asynchronously (a GPU's): tensors made while it is in use
+   *  live there, and its kernels take device arrays only. */
+  readonly device?: DeviceMemoryOps;
+}
+
+/** The memory operations of a device backend. */
+export interface DeviceMemoryOps {
+  /** A zero-filled device array of `n` elements. */
+  allocate(kind: "float32" | "int32", n: number): DeviceArray;
+  /** A device array holding a copy of `data` (float64 values are rounded to float32). */
+  upload(data: DataArray | Int32Array): DeviceArray;
+  /** The values of a device array this backend made, after every kernel queued before. */
+  read(data: DeviceArray): Promise<Float32Array | Int32Array>;
 }

@@ -1,9 +1,9 @@
 // Which backend runs the kernels, and the fallback to the reference backend for what a fast one lacks.
-import type { Backend, KernelName, Kernels } from "./backend.js";
+import type { Backend, DeviceMemoryOps, KernelName, Kernels } from "./backend.js";
 import type { DataArray } from "../tensor/dtype.js";
 import { jsBackend } from "./js/index.js";
 import { ValueError } from "../errors.js";
-import { setDeviceMemory } from "../tensor/memory.js";
+import { isDeviceArray, setDeviceMemory, type DeviceArray, type KernelArray } from "../tensor/memory.js";
 
 const backends = new Map<string, Backend>([["js", jsBackend]]);
 /** null until chosen: by setBackend, or by the default chooser on first use. */
@@ -15,9 +15,25 @@ const fallbacks = new Map<string, number>();
 // default backend is chosen on first use as for kernels).
 setDeviceMemory({
   allocate: (kind, n) => active().allocate?.(kind, n) ?? null,
-  release: (data) => active().release?.(data) ?? false,
+  release: (data) => (isDeviceArray(data) ? holder(data) : active()).release?.(data) ?? false,
   owns: (data) => active().owns?.(data) ?? false,
+  onDevice: () => active().device !== undefined,
+  allocateOnDevice: (kind, n) => deviceOf(active()).allocate(kind, n),
+  upload: (data) => deviceOf(active()).upload(data),
+  read: (data) => deviceOf(holder(data)).read(data),
 });
+
+/** The backend holding a device array. */
+function holder(data: DeviceArray): Backend {
+  const b = backends.get(data.device);
+  if (!b) throw new ValueError(`a tensor on '${data.device}', which is not registered any more`);
+  return b;
+}
+
+function deviceOf(b: Backend): DeviceMemoryOps {
+  if (!b.device) throw new ValueError(`backend '${b.name}' keeps no device memory`);
+  return b.device;
+}
 
 /** The backend used until setBackend is called: the fast one when the platform has it (the wasm backend installs
  *  its chooser when imported), else the reference. CONVKIT_BACKEND=js|wasm in the environment overrides it. */
@@ -64,14 +80,17 @@ export function kernelFallbacks(): Record<string, number> {
   return Object.fromEntries(fallbacks);
 }
 
-/** The kernel `name` of the current backend for data like `sample`, or the reference kernel. */
-export function kernel<K extends KernelName>(name: K, sample: DataArray): Kernels[K] {
-  const b = active();
+/** The kernel `name` of the backend for data like `sample`: the backend holding it when it is on a device (whose
+ *  kernels must then have it: a device's values cannot go to the CPU synchronously, so a missing one is counted and
+ *  thrown), else the current backend's, or the reference kernel (counted as a fallback). */
+export function kernel<K extends KernelName>(name: K, sample: KernelArray): Kernels[K] {
+  const b = isDeviceArray(sample) ? holder(sample) : active();
   if (b !== jsBackend) {
     const k = b.kernels[name];
     if (k && b.supports(sample)) return k as Kernels[K];
     const key = `${b.name}:${name}`;
     fallbacks.set(key, (fallbacks.get(key) ?? 0) + 1);
+    if (b.device) throw new ValueError(`${name}: the ${b.name} backend has no kernel for it, and its tensors cannot be computed on the CPU (their values are read only asynchronously)`);
   }
   return jsBackend.kernels[name] as Kernels[K];
 }

@@ -9,7 +9,7 @@
 // and bias, as onnxruntime does at load.
 import { Tensor } from "../tensor/tensor.js";
 import { zeros } from "../tensor/creation.js";
-import { memoryKey } from "../tensor/memory.js";
+import { memoryKey, type MemoryKey } from "../tensor/memory.js";
 import { isGradEnabled, noGrad } from "../autograd/grad-mode.js";
 import { residentCopy } from "../backends/registry.js";
 import { BufferPool, withBufferPool } from "../tensor/buffer-pool.js";
@@ -396,7 +396,7 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
     if (!folding) this.foldedWeights = new Map();
     const external = new Set([...env.values()].map((v) => memoryKey(v.data)));
     for (const r of this.folded) for (const v of r ?? []) if (v) external.add(memoryKey(v.data));
-    const held = new Map<ArrayBufferLike | number, { refs: number; bytes: number }>();
+    const held = new Map<MemoryKey, { refs: number; bytes: number }>();
     let liveBytes = 0;
     const limit = this.maxLiveBytes;
     const hold = (v: Value): void => {

@@ -10,8 +10,8 @@
 import "./tensor-methods.js";
 import "../autograd/backward.js";
 import { Tensor } from "../tensor/tensor.js";
-import { allocate, type DType } from "../tensor/dtype.js";
-import { startTracking, stopTracking } from "../tensor/memory.js";
+import { allocateOutput, type DType } from "../tensor/dtype.js";
+import { startTracking, stopTracking, type DeviceArray, type TensorMemory } from "../tensor/memory.js";
 import { sizeOf, type Shape } from "../tensor/shape.js";
 import { recordOp } from "../autograd/graph.js";
 import { isGradEnabled } from "../autograd/grad-mode.js";
@@ -107,7 +107,7 @@ export function run<A, S>(op: OpDef<A, S>, x: readonly Tensor[], a: A, opts: Run
   // meta tensors record too (when an input requires grad): summaries walk the tape of a shape-only pass
   const recorded = isGradEnabled() && x.some((t) => t.requiresGrad) && (op.backward !== null || meta);
   const y = op.view ? new Tensor(x[0]!.storage, shape)
-    : meta ? Tensor.meta(shape, dtype) : new Tensor(allocate(dtype, sizeOf(shape), opts.caller ?? op.name, shape), shape);
+    : meta ? Tensor.meta(shape, dtype) : new Tensor(allocateOutput(dtype, sizeOf(shape), opts.caller ?? op.name, shape), shape);
   // what the forward allocates and saves for the backward alone is released once a backward has used it
   const made = recorded && !keepSaved && !meta && !op.view ? startTracking() : null;
   let saved: S | undefined;
@@ -119,17 +119,19 @@ export function run<A, S>(op: OpDef<A, S>, x: readonly Tensor[], a: A, opts: Run
   if (recorded) {
     recordOp(y, op, x, a, saved);
     if (made && made.size > 0) {
-      const own = arraysIn(saved).filter((d) => made.has(d) && d !== y.data);
+      const own = arraysIn(saved).filter((d) => made.has(d) && d !== y.storage.memory);
       if (own.length > 0) y.gradFn!.releasable = own;
     }
   }
   return { y, saved };
 }
 
-/** The arrays in what a forward saved: typed arrays and tensors' values, alone or in arrays and plain objects. */
-function arraysIn(v: unknown, into: ArrayBufferView[] = [], depth = 0): ArrayBufferView[] {
-  if (v instanceof Tensor) { if (!v.isMeta) into.push(v.data); }
-  else if (ArrayBuffer.isView(v)) into.push(v);
+/** The arrays in what a forward saved: typed arrays, device arrays and tensors' memory, alone or in arrays and plain
+ *  objects. */
+function arraysIn(v: unknown, into: TensorMemory[] = [], depth = 0): TensorMemory[] {
+  if (v instanceof Tensor) { if (!v.isMeta) into.push(v.storage.memory!); }
+  else if (ArrayBuffer.isView(v)) into.push(v as TensorMemory);
+  else if (v !== null && typeof v === "object" && "device" in v && "kind" in v && "length" in v) into.push(v as DeviceArray);
   else if (depth < 3 && Array.isArray(v)) for (const e of v) arraysIn(e, into, depth + 1);
   else if (depth < 3 && v !== null && typeof v === "object") for (const e of Object.values(v)) arraysIn(e, into, depth + 1);
   return into;

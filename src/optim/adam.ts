@@ -2,6 +2,7 @@
 // decay): PyTorch 1.13's torch.optim.Adam / AdamW updates.
 import type { Tensor } from "../tensor/tensor.js";
 import { ValueError } from "../errors.js";
+import { kernel } from "../backends/registry.js";
 import { Optimizer, type ParamsInput } from "./optimizer.js";
 
 /** Adam's and AdamW's hyper-parameters (PyTorch's defaults). */
@@ -54,17 +55,10 @@ export class Adam extends Optimizer<AdamOptions> {
         s.step = t;
         const stepSize = lr / (1 - b1 ** t);
         const bc2Sqrt = Math.sqrt(1 - b2 ** t);
-        const x = p.data, gr = p.grad.data;
-        const decay = this.decoupled ? 1 - lr * weightDecay : 1;
-        for (let i = 0; i < x.length; i++) {
-          if (this.decoupled) x[i] = x[i]! * decay;
-          const g = this.decoupled ? gr[i]! : gr[i]! + weightDecay * x[i]!;
-          m[i] = b1 * m[i]! + (1 - b1) * g;
-          v[i] = b2 * v[i]! + (1 - b2) * g * g;
-          let second = v[i]!;
-          if (vmax) second = vmax[i] = Math.max(vmax[i]!, second);
-          x[i] = x[i]! - (stepSize * m[i]!) / (Math.sqrt(second) / bc2Sqrt + eps);
-        }
+        const x = p.operand;
+        kernel("adamStep", x)(x, p.grad.operand, m, v, vmax, {
+          beta1: b1, beta2: b2, eps, weightDecay, decoupled: this.decoupled, decay: 1 - lr * weightDecay, stepSize, bc2Sqrt,
+        });
       }
     }
   }

@@ -2,7 +2,7 @@
 import type { Tensor } from "../tensor/tensor.js";
 import { ValueError } from "../errors.js";
 import { clearGrad } from "../autograd/backward.js";
-import { allocateFloat32 } from "../tensor/memory.js";
+import { allocateKernelArray, isDeviceArray, type KernelArray } from "../tensor/memory.js";
 
 /** Hyper-parameters every group has; each optimizer adds its own. */
 export interface GroupOptions {
@@ -18,6 +18,8 @@ export type ParamGroup<O extends GroupOptions> = O & {
 
 /** Per-parameter state: buffers (same length as the parameter) and counters. */
 export type ParamState = Record<string, Float32Array | Float64Array | number>;
+/** The state as the optimizer keeps it: on a device backend its buffers live on the device with the parameters. */
+export type LiveState = Record<string, KernelArray | number>;
 
 /** A serialisable snapshot: per-parameter state keyed by the parameter's position across groups, and the groups' hyper-parameters. */
 export interface OptimizerState {
@@ -40,7 +42,9 @@ export abstract class Optimizer<O extends GroupOptions = GroupOptions> {
   /** The parameter groups, each with its hyper-parameters (a scheduler changes their lr). */
   readonly groups: ParamGroup<O>[];
   /** State of each parameter, created on its first step. */
-  readonly state = new Map<Tensor, ParamState>();
+  readonly state = new Map<Tensor, LiveState>();
+  /** The optimizer's name, for messages. */
+  private readonly label: string;
 
   /**
    * @param name The optimizer's name, for messages.
@@ -48,6 +52,7 @@ export abstract class Optimizer<O extends GroupOptions = GroupOptions> {
    * @param defaults Hyper-parameters of the groups that do not set them.
    */
   constructor(name: string, params: ParamsInput<O>, defaults: O) {
+    this.label = name;
     const list = [...(params as Iterable<Tensor | (Partial<O> & { params: Iterable<Tensor> })>)];
     const asGroups = list.length > 0 && !("data" in list[0]!) ? (list as (Partial<O> & { params: Iterable<Tensor> })[]) : [{ params: list as Tensor[] } as unknown as Partial<O> & { params: Iterable<Tensor> }];
     this.groups = asGroups.map((g) => ({ ...defaults, ...g, params: [...g.params] }) as ParamGroup<O>);
@@ -82,7 +87,7 @@ export abstract class Optimizer<O extends GroupOptions = GroupOptions> {
     const state: Record<number, ParamState> = {};
     this.params().forEach((p, i) => {
       const s = this.state.get(p);
-      if (s) state[i] = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, typeof v === "number" ? v : v.slice()]));
+      if (s) state[i] = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, typeof v === "number" ? v : hostCopy(k, v)]));
     });
     const groups = this.groups.map((g) => {
       const { params: _params, ...rest } = g;
@@ -108,18 +113,25 @@ export abstract class Optimizer<O extends GroupOptions = GroupOptions> {
   }
 
   /** The state buffer `name` of parameter p, made (zeros, p's dtype) on first use. */
-  protected buffer(p: Tensor, s: ParamState, name: string): Float32Array | Float64Array {
+  protected buffer(p: Tensor, s: LiveState, name: string): KernelArray {
     let b = s[name];
     if (b === undefined || typeof b === "number") {
-      // in the backend's memory with the parameter: the update reads both in place
-      b = p.dtype === "float64" ? new Float64Array(p.size) : allocateFloat32(p.size, true);
+      // in the backend's memory with the parameter (on the device, or a wasm block): the update reads both in place
+      b = p.dtype === "float64" ? new Float64Array(p.size) : allocateKernelArray(p.size, true);
       s[name] = b;
     }
     return b;
   }
 
+  /** A state buffer the update reads in JavaScript (an optimizer without a kernel of its own): on the host. */
+  protected hostBuffer(p: Tensor, s: LiveState, name: string): Float32Array | Float64Array {
+    const b = this.buffer(p, s, name);
+    if (isDeviceArray(b)) throw new ValueError(`${this.label}: its update runs in JavaScript and cannot reach ${b.device} memory; use SGD or Adam on the GPU`);
+    return b;
+  }
+
   /** The state of parameter p, made (empty) on first use. */
-  protected stateOf(p: Tensor): ParamState {
+  protected stateOf(p: Tensor): LiveState {
     let s = this.state.get(p);
     if (!s) {
       s = {};
@@ -127,4 +139,10 @@ export abstract class Optimizer<O extends GroupOptions = GroupOptions> {
     }
     return s;
   }
+}
+
+/** A host copy of a state buffer, for a snapshot; a device's buffers are read only asynchronously. */
+function hostCopy(name: string, v: KernelArray): Float32Array | Float64Array {
+  if (isDeviceArray(v)) throw new ValueError(`stateDict: the optimizer state '${name}' is in ${v.device} memory, read only asynchronously; take snapshots on a CPU backend`);
+  return v.slice();
 }

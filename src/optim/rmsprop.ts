@@ -46,9 +46,9 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
         if (!p.grad) continue;
         const s = this.stateOf(p);
         s.step = ((s.step as number | undefined) ?? 0) + 1;
-        const v = this.buffer(p, s, "squareAvg");
-        const m = centered ? this.buffer(p, s, "gradAvg") : null;
-        const buf = momentum > 0 ? this.buffer(p, s, "momentumBuffer") : null;
+        const v = this.hostBuffer(p, s, "squareAvg");
+        const m = centered ? this.hostBuffer(p, s, "gradAvg") : null;
+        const buf = momentum > 0 ? this.hostBuffer(p, s, "momentumBuffer") : null;
         const x = p.data, gr = p.grad.data;
         for (let i = 0; i < x.length; i++) {
           const g = gr[i]! + weightDecay * x[i]!;

@@ -1,6 +1,7 @@
 // Stochastic gradient descent with momentum, dampening, Nesterov momentum and L2 weight decay: PyTorch's torch.optim.SGD update.
 import type { Tensor } from "../tensor/tensor.js";
 import { ValueError } from "../errors.js";
+import { kernel } from "../backends/registry.js";
 import { Optimizer, type ParamsInput } from "./optimizer.js";
 
 /** SGD's hyper-parameters (PyTorch's defaults: all 0 or false but the lr, which has none). */
@@ -42,19 +43,11 @@ export class SGD extends Optimizer<SGDOptions> {
       const { lr, momentum, dampening, nesterov, weightDecay } = group;
       for (const p of group.params) {
         if (!p.grad) continue;
-        const x = p.data, g = p.grad.data;
-        if (momentum === 0) {
-          for (let i = 0; i < x.length; i++) x[i] = x[i]! - lr * (g[i]! + weightDecay * x[i]!);
-          continue;
-        }
-        const s = this.stateOf(p);
-        const first = s.momentumBuffer === undefined;
-        const buf = this.buffer(p, s, "momentumBuffer");
-        for (let i = 0; i < x.length; i++) {
-          const d = g[i]! + weightDecay * x[i]!;
-          buf[i] = first ? d : momentum * buf[i]! + (1 - dampening) * d;
-          x[i] = x[i]! - lr * (nesterov ? d + momentum * buf[i]! : buf[i]!);
-        }
+        const x = p.operand;
+        const s = momentum === 0 ? null : this.stateOf(p);
+        const first = s !== null && s.momentumBuffer === undefined; // the buffer starts as the first gradient
+        const buf = s && this.buffer(p, s, "momentumBuffer");
+        kernel("sgdStep", x)(x, p.grad.operand, buf, { lr, momentum, dampening, nesterov, weightDecay, first });
       }
     }
   }

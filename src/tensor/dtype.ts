@@ -2,7 +2,7 @@
 // and the one allocation path of tensor memory, with its limit on the elements of one tensor.
 
 import { activeBufferPool } from "./buffer-pool.js";
-import { allocateFloat32 } from "./memory.js";
+import { allocateFloat32, allocateKernelArray, onDevice, type KernelArray } from "./memory.js";
 import { fmtShape, type Shape } from "./shape.js";
 import { ValueError } from "../errors.js";
 
@@ -39,13 +39,27 @@ function fmtCount(n: number): string {
 /** A zero-filled buffer of `size` elements; float32 ones come from the active buffer pool when one is set
  *  (withBufferPool), else from the current backend's memory (tensor/memory.ts). Over the element limit it throws a ValueError naming `op` and `shape` (when the caller knows them). */
 export function allocate(dtype: DType, size: number, op = "allocate", shape?: Shape): DataArray {
+  checkLimit(size, op, shape);
+  if (dtype === "float64") return new Float64Array(size);
+  const pool = activeBufferPool();
+  return pool ? pool.take(size) : allocateFloat32(size);
+}
+
+/** The memory of an op's output, which its kernel writes: a device array on a device backend (the GPU's: the values
+ *  never come to JavaScript unless read), else as allocate. */
+export function allocateOutput(dtype: DType, size: number, op: string, shape?: Shape): KernelArray {
+  if (dtype === "float32" && onDevice()) {
+    checkLimit(size, op, shape);
+    return allocateKernelArray(size);
+  }
+  return allocate(dtype, size, op, shape);
+}
+
+function checkLimit(size: number, op: string, shape?: Shape): void {
   if (size > maxElements) {
     const what = shape ? `shape ${fmtShape(shape)} has` : "a tensor of";
     throw new ValueError(`${op}: ${what} ${fmtCount(size)} elements, over the limit of ${maxElements} (setMaxElements to change it)`);
   }
-  if (dtype === "float64") return new Float64Array(size);
-  const pool = activeBufferPool();
-  return pool ? pool.take(size) : allocateFloat32(size);
 }
 
 export function dtypeOf(data: DataArray): DType {

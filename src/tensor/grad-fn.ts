@@ -1,6 +1,7 @@
 // How a tensor was computed, as the autograd tape records it on the tensor (autograd/graph.ts writes these records,
 // autograd/backward.ts reads them); declared here because every tensor carries one.
 import type { Tensor } from "./tensor.js";
+import type { TensorMemory } from "./memory.js";
 
 /** How one op sends the gradient of its output back to its inputs (null where an input gets none). */
 export interface GradFn {
@@ -17,7 +18,7 @@ export interface GradFn {
   readonly op?: object;
   /** Memory that only this node's backward reads (what the op saved for it, and a training forward's intermediates
    *  that its module did not return): handed back to the backend once a backward has gone through the node. */
-  releasable?: ArrayBufferView[];
+  releasable?: TensorMemory[];
   /** Set once a backward released the node's memory: a second backward through it is an error (retainGraph keeps it). */
   released?: boolean;
 }

@@ -2,14 +2,50 @@
 // its kernels read and write in place), else plain arrays. The tensor layer knows no backend: backends/registry.ts
 // installs the current one's allocator here.
 
+import type { DataArray } from "./dtype.js";
+import { ValueError } from "../errors.js";
+
+/** Values in a device's memory, which JavaScript cannot read synchronously (a GPU buffer): the device backend that
+ *  made it reads it back asynchronously (Tensor.valuesAsync). */
+export interface DeviceArray {
+  /** The backend holding it ("webgpu"). */
+  readonly device: string;
+  /** Element type: a tensor's float32 values, or int32 indices (pooling's argmax). */
+  readonly kind: "float32" | "int32";
+  /** Number of elements. */
+  readonly length: number;
+}
+
+/** What kernels read and write: a typed array on the CPU backends, a device array on a device backend. */
+export type KernelArray = DataArray | DeviceArray;
+/** Index operands of kernels (pooling's indices, gathers' positions): an Int32Array, or int32 on a device. */
+export type IndexArray = Int32Array | DeviceArray;
+
+/** Any array of tensor memory: values or indices, on the host or on a device. */
+export type TensorMemory = DataArray | Int32Array | DeviceArray;
+
+/** Whether `a` is a device array (not readable synchronously). */
+export function isDeviceArray(a: KernelArray | IndexArray): a is DeviceArray {
+  return !ArrayBuffer.isView(a);
+}
+
 /** A backend's memory, as the tensor layer sees it. */
 export interface DeviceMemory {
   /** A zero-filled array of `n` elements in the backend's memory, or null (then a plain array is used). */
   allocate(kind: "float32" | "int32", n: number): Float32Array | Int32Array | null;
-  /** Takes back an array `allocate` returned; false for any other array. */
-  release(data: ArrayBufferView): boolean;
+  /** Takes back an array `allocate` (or allocateOnDevice) returned; false for any other array. */
+  release(data: TensorMemory): boolean;
   /** Whether `data` is a view of the backend's memory. */
   owns(data: ArrayBufferView): boolean;
+  /** Whether the backend in use keeps values where JavaScript cannot read them synchronously (a GPU): then kernel
+   *  outputs are device arrays, and host arrays move there when a kernel first takes them. */
+  onDevice(): boolean;
+  /** A zero-filled device array of `n` elements (the backend in use must be a device one). */
+  allocateOnDevice(kind: "float32" | "int32", n: number): DeviceArray;
+  /** A device array holding a copy of `data` (the backend in use must be a device one). */
+  upload(data: DataArray | Int32Array): DeviceArray;
+  /** The values of a device array, read back by the backend that holds it. */
+  read(data: DeviceArray): Promise<Float32Array | Int32Array>;
 }
 
 let device: DeviceMemory | null = null;
@@ -59,6 +95,38 @@ export function allocateFloat32(n: number, owned = false): Float32Array {
   return noteAllocation(a ?? new Float32Array(n));
 }
 
+/** Memory a kernel writes (an op's output, optimizer state): a zero-filled device array on a device backend, else
+ *  as allocateFloat32 places arrays. */
+export function allocateKernelArray(n: number, owned = false): Float32Array | DeviceArray {
+  if (!device?.onDevice()) return allocateFloat32(n, owned);
+  counts.allocations++;
+  return noteAllocation(device.allocateOnDevice("float32", n));
+}
+
+/** Index memory a kernel writes (pooling's argmax): on the device on a device backend, else as allocateInt32. */
+export function allocateIndexArray(n: number): IndexArray {
+  if (!device?.onDevice()) return allocateInt32(n);
+  counts.allocations++;
+  return noteAllocation(device.allocateOnDevice("int32", n));
+}
+
+/** Whether the backend in use keeps tensors on a device (see DeviceMemory.onDevice). */
+export function onDevice(): boolean {
+  return device?.onDevice() ?? false;
+}
+
+/** `data` as the kernels of the backend in use take it: on a device backend, a device copy of a host array (which
+ *  the caller keeps in place of the host array); else `data` itself. */
+export function toKernelArray<A extends DataArray | Int32Array>(data: A): A | DeviceArray {
+  return device?.onDevice() ? device.upload(data) : data;
+}
+
+/** The values of a device array, read back asynchronously by its backend. */
+export function readDeviceArray(data: DeviceArray): Promise<Float32Array | Int32Array> {
+  if (!device) throw new ValueError(`a ${data.device} tensor's values cannot be read: no backend memory is installed`);
+  return device.read(data);
+}
+
 /** A zero-filled int32 array (pooling's indices, which the backward reads), placed as allocateFloat32 places arrays. */
 export function allocateInt32(n: number): Int32Array {
   counts.allocations++;
@@ -67,17 +135,17 @@ export function allocateInt32(n: number): Int32Array {
 }
 
 /** The open trackers: each sees every array allocated (or taken from a pool) while it is open. */
-const trackers: Set<ArrayBufferView>[] = [];
+const trackers: Set<TensorMemory>[] = [];
 /** Trackers whose owner hands back what it does not return: arrays allocated under one live in the backend memory. */
-const owning = new WeakSet<Set<ArrayBufferView>>();
+const owning = new WeakSet<Set<TensorMemory>>();
 let residentScopes = 0;
 
 /** Starts recording the arrays handed out from now on (autograd uses it to know which arrays it made itself, and may
  *  therefore release); stopTracking closes it. Trackers nest: an allocation goes to every open one. An `owning`
  *  tracker's caller hands back what it does not return (graphScope, backward): arrays allocated under it may live in
  *  the backend's memory (allocateFloat32). */
-export function startTracking(owningScope = false): Set<ArrayBufferView> {
-  const t = new Set<ArrayBufferView>();
+export function startTracking(owningScope = false): Set<TensorMemory> {
+  const t = new Set<TensorMemory>();
   trackers.push(t);
   if (owningScope) {
     owning.add(t);
@@ -87,7 +155,7 @@ export function startTracking(owningScope = false): Set<ArrayBufferView> {
 }
 
 /** Closes a tracker startTracking opened (the innermost one). */
-export function stopTracking(t: Set<ArrayBufferView>): void {
+export function stopTracking(t: Set<TensorMemory>): void {
   const i = trackers.lastIndexOf(t);
   if (i < 0) return;
   trackers.splice(i, 1);
@@ -95,20 +163,23 @@ export function stopTracking(t: Set<ArrayBufferView>): void {
 }
 
 /** Tells the open trackers about an array handed out (a buffer pool calls it when it hands out a reused one). */
-export function noteAllocation<A extends ArrayBufferView>(a: A): A {
+export function noteAllocation<A extends TensorMemory>(a: A): A {
   for (const t of trackers) t.add(a);
   return a;
 }
 
 /** Returns `data` to the backend that allocated it, for reuse now; false (nothing done) for a plain array, which the
  *  garbage collector frees. The caller promises that nothing reads or writes `data` any more. */
-export function releaseMemory(data: ArrayBufferView): boolean {
+export function releaseMemory(data: TensorMemory): boolean {
   // an enclosing scope must not release it a second time (the block may belong to a new array by then)
   for (const t of trackers) t.delete(data);
   const done = device?.release(data) ?? false;
   if (done) counts.releases++;
   return done;
 }
+
+/** What memoryKey returns: an ArrayBuffer, an address, or the device array itself. */
+export type MemoryKey = ArrayBufferLike | number | DeviceArray;
 
 /** Whether two arrays start at the same memory (one may be a prefix of the other: a scratch buffer and its subarray).
  *  Comparing ArrayBuffers no longer tells arrays apart: every view of a backend's memory shares one. */
@@ -118,6 +189,7 @@ export function sameMemory(a: ArrayBufferView, b: ArrayBufferView): boolean {
 
 /** A key for the memory behind an array, equal for arrays that share it: the ArrayBuffer of a plain array (its
  *  subarrays share it), the address of a view of a backend's memory (whose views all share one buffer). */
-export function memoryKey(a: ArrayBufferView): ArrayBufferLike | number {
+export function memoryKey(a: TensorMemory): MemoryKey {
+  if (!ArrayBuffer.isView(a)) return a;
   return device?.owns(a) ? a.byteOffset : a.buffer;
 }

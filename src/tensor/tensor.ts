@@ -4,6 +4,7 @@
 // src/ops/tensor-methods.ts, and backward() by src/autograd/backward.ts: this layer imports neither.
 import type { DataArray, DType } from "./dtype.js";
 import { Storage } from "./storage.js";
+import type { KernelArray } from "./memory.js";
 import { contiguousStrides, fmtShape, normDim, shapeEquals, sizeOf, type Shape } from "./shape.js";
 import type { GradFn } from "./grad-fn.js";
 import { DTypeError, GradError, ShapeError, ValueError } from "../errors.js";
@@ -37,7 +38,7 @@ export class Tensor {
   retainsGrad = false;
 
   /** A tensor over `data` (a typed array, not copied, or another tensor's storage: a view). */
-  constructor(data: DataArray | Storage, shape: Shape, requiresGrad = false) {
+  constructor(data: KernelArray | Storage, shape: Shape, requiresGrad = false) {
     const storage = data instanceof Storage ? data : Storage.of(data);
     if (sizeOf(shape) !== storage.length) {
       throw new ShapeError(`Tensor: ${storage.length} values do not fill shape ${fmtShape(shape)} (${sizeOf(shape)} elements)`);
@@ -57,6 +58,15 @@ export class Tensor {
   /** The elements in row-major order, shared with the tensor's views (a meta tensor has none: reading throws). */
   get data(): DataArray {
     return this.storage.data;
+  }
+  /** The memory as the current backend's kernels take it: the values' typed array, or a device array (a GPU buffer)
+   *  on a device backend, to which host values move the first time a kernel takes them. For ops and backends. */
+  get operand(): KernelArray {
+    return this.storage.operand;
+  }
+  /** Whether the values are in a device's memory (a GPU's), readable only asynchronously (valuesAsync). */
+  get isOnDevice(): boolean {
+    return this.storage.isOnDevice;
   }
   /** Whether this tensor has a shape only (see Tensor.meta). */
   get isMeta(): boolean {
@@ -136,15 +146,17 @@ export class Tensor {
   // CPU backends resolve at once. Code meant to run on any backend reads with these.
   /** The single value of a one-element tensor, when the backend has read it. */
   async itemAsync(): Promise<number> {
-    return this.item();
+    if (this.size !== 1) return this.item(); // throws the size error
+    return (await this.storage.read())[0]!;
   }
   /** Nested JavaScript arrays, when the backend has read them. */
   async tolistAsync(): Promise<NestedArray> {
-    return this.toArray();
+    if (!this.isOnDevice) return this.toArray();
+    return new Tensor(await this.storage.read(), this.shape).toArray();
   }
   /** A copy of the values, when the backend has read them. */
   async valuesAsync(): Promise<DataArray> {
-    return this.values();
+    return this.isOnDevice ? this.storage.read() : this.values();
   }
 
   /** The values, formatted as PyTorch prints a tensor. */

@@ -11,7 +11,7 @@
 // Groups: output channel oc belongs to group g = floor(oc / (cOut/groups)) and sees input channels
 // g·(cIn/groups) … (g+1)·(cIn/groups) − 1; the weight is [cOut, cIn/groups, kh, kw] row-major. Every sum runs in
 // doubles and is rounded once when stored, for float32 data too.
-import type { ConvGeometry, Kernels } from "../backend.js";
+import type { ConvGeometry, HostKernels } from "../backend.js";
 
 /** Output positions o in [lo, hi) whose input index o·stride − pad + tap falls inside [0, size). */
 function tapRange(outSize: number, stride: number, pad: number, tap: number, size: number): [number, number] {
@@ -39,7 +39,7 @@ function paddingReads(outH: number, outW: number, oyLo: number, oyHi: number, ox
   return out;
 }
 
-export const convKernels: Pick<Kernels, "conv2d" | "conv2dBackwardInput" | "conv2dBackwardWeight"> = {
+export const convKernels: Pick<HostKernels, "conv2d" | "conv2dBackwardInput" | "conv2dBackwardWeight"> = {
   /** y[n,oc,oy,ox] = bias[oc] + Σ_{icg,ky,kx} w[oc,icg,ky,kx] · x[n, g·cInG + icg, iy, ix]. */
   conv2d(x, w, bias, g, y) {
     const { n, cIn, h, w: width, cOut, kh, kw, strideH, strideW, padTop, padLeft, dilationH, dilationW, groups, outH, outW } = g;

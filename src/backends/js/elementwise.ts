@@ -4,7 +4,7 @@
 // expression V8 compiles tightly; a table of closures would cost an indirect call per element. Data-dependent
 // choices are written without branches (+(a > b), (v + |v|)/2): on random signs a branch mispredicts half the
 // time, which measured 5–10× slower.
-import type { ActivationOp, BinaryOp, Kernels, UnaryOp } from "../backend.js";
+import type { ActivationOp, BinaryOp, HostKernels, UnaryOp } from "../backend.js";
 import type { DataArray } from "../../tensor/dtype.js";
 import { coalesce } from "./memory.js";
 
@@ -150,7 +150,7 @@ function activationGrad(op: ActivationOp, x: DataArray, dy: DataArray, dx: DataA
   }
 }
 
-export const elementwiseKernels: Pick<Kernels, "unary" | "binary" | "where" | "activation" | "activationGrad"> = {
+export const elementwiseKernels: Pick<HostKernels, "unary" | "binary" | "where" | "activation" | "activationGrad"> = {
   unary,
   activation,
   activationGrad,

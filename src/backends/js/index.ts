@@ -1,5 +1,5 @@
 // The reference backend: plain, commented TypeScript loops for every kernel. Slow, complete, and the yardstick.
-import type { Backend, Kernels } from "../backend.js";
+import type { Backend, HostKernels } from "../backend.js";
 import { memoryKernels } from "./memory.js";
 import { elementwiseKernels } from "./elementwise.js";
 import { reduceKernels } from "./reduce.js";
@@ -8,8 +8,9 @@ import { convKernels } from "./conv.js";
 import { poolKernels } from "./pool.js";
 import { resampleKernels } from "./resample.js";
 import { normKernels } from "./norm.js";
+import { optimKernels } from "./optim.js";
 
-export const jsKernels: Kernels = {
+export const jsKernels: HostKernels = {
   ...memoryKernels,
   ...elementwiseKernels,
   ...reduceKernels,
@@ -18,6 +19,7 @@ export const jsKernels: Kernels = {
   ...poolKernels,
   ...resampleKernels,
   ...normKernels,
+  ...optimKernels,
 };
 
 export const jsBackend: Backend = { name: "js", kernels: jsKernels, supports: () => true };

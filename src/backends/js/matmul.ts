@@ -1,9 +1,9 @@
 // Reference batched matrix product C = op(A)·op(B). Two loop orders, chosen by how B is stored:
 // B as [k,n] rows: i-k-j, streaming rows of B into two double rows of C, four k at a time (fewer passes over C);
 // B as [n,k] (transB, e.g. x·Wᵀ of a linear layer): dot products of contiguous rows, a 2×4 block of C at a time.
-import type { Kernels } from "../backend.js";
+import type { HostKernels } from "../backend.js";
 
-export const matmulKernels: Pick<Kernels, "matmul"> = {
+export const matmulKernels: Pick<HostKernels, "matmul"> = {
   matmul(a, b, out, p) {
     const { batch, m, n, k, aBatchStride, bBatchStride, transA, transB } = p;
     // element strides of A as [m,k], whichever way it is stored

@@ -1,6 +1,6 @@
 // Reference kernels that move data: fill, strided copy (permute/slice/expand/cat), plane gather and scatter,
 // and the dim-coalescing helper the strided kernels share.
-import type { Kernels } from "../backend.js";
+import type { HostKernels } from "../backend.js";
 
 /** A strided walk simplified: size-1 dims dropped, and neighbouring dims merged where every operand steps through
  *  them back to back (stride[d] = stride[d+1]·shape[d+1]), e.g. the H and W of an NCHW tensor plus a [1,C,1,1] bias.
@@ -32,7 +32,7 @@ export function coalesce(shape: readonly number[], strides: readonly (readonly n
   return { shape: outShape, strides: outStrides };
 }
 
-export const memoryKernels: Pick<Kernels, "fill" | "copyStrided" | "planeGather" | "planeScatter"> = {
+export const memoryKernels: Pick<HostKernels, "fill" | "copyStrided" | "planeGather" | "planeScatter"> = {
   fill(y, value) {
     y.fill(value);
   },

@@ -1,9 +1,9 @@
 // Reference normalisation kernels: per-channel moments and the per-channel affine map batch norm is built from,
 // and batch norm's backward (the two per-channel sums and the input gradient) in one kernel.
 // x is viewed as [n, c, hw]: element (i, ch, s) sits at (i*c + ch)*hw + s, so one channel is n strided runs of hw values.
-import type { Kernels } from "../backend.js";
+import type { HostKernels } from "../backend.js";
 
-export const normKernels: Pick<Kernels, "channelMoments" | "channelAffine" | "channelNormBackward"> = {
+export const normKernels: Pick<HostKernels, "channelMoments" | "channelAffine" | "channelNormBackward"> = {
   channelMoments(x, n, c, hw, mean, variance) {
     const count = n * hw;
     for (let ch = 0; ch < c; ch++) {

@@ -1,7 +1,7 @@
 // Reference pooling kernels: max/min/avg windows with stride, padding and dilation, and adaptive pooling.
 // Follows PyTorch 1.13's CPU kernels (MaxPoolKernel.cpp, AvgPoolKernel.cpp, AdaptiveAvgPoolKernel.cpp).
 import type { DataArray } from "../../tensor/dtype.js";
-import type { Kernels, PoolGeometry } from "../backend.js";
+import type { HostKernels, PoolGeometry } from "../backend.js";
 
 /** For each output position o along one axis: the first and one-past-last kernel tap whose input coordinate
  *  o*stride − pad + tap*dilation lies inside [0, limit). The valid taps of a window are contiguous, so the inner
@@ -102,7 +102,7 @@ function avgPool(x: DataArray, g: PoolGeometry, rows: Int32Array, cols: Int32Arr
   }
 }
 
-export const poolKernels: Pick<Kernels, "pool2d" | "avgPool2dBackward" | "adaptivePool2d" | "adaptiveAvgPool2dBackward"> = {
+export const poolKernels: Pick<HostKernels, "pool2d" | "avgPool2dBackward" | "adaptivePool2d" | "adaptiveAvgPool2dBackward"> = {
   pool2d(mode, x, g, avg, y, indices) {
     const rows = tapRanges(g.outH, g.kh, g.strideH, g.padTop, g.dilationH, g.h);
     const cols = tapRanges(g.outW, g.kw, g.strideW, g.padLeft, g.dilationW, g.w);

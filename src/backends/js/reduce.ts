@@ -1,7 +1,7 @@
 // Reference reductions over the middle axis of an [outer, size, inner] view, and softmax along it.
-import type { Kernels } from "../backend.js";
+import type { HostKernels } from "../backend.js";
 
-export const reduceKernels: Pick<Kernels, "reduce" | "argReduce" | "softmax"> = {
+export const reduceKernels: Pick<HostKernels, "reduce" | "argReduce" | "softmax"> = {
   // x is [outer, size, inner]; y[o, i] reduces x[o, 0..size, i]. With inner = 1 each reduction is one contiguous run;
   // otherwise the loops walk s outside i, so reads stay contiguous and a row of `inner` partial results is kept.
   reduce(op, x, outer, size, inner, y) {

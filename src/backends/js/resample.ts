@@ -1,6 +1,6 @@
 // Reference resampling kernels: bilinear interpolation of each [h,w] plane and its gradient.
 // Coordinates follow PyTorch 1.13 (area_pixel_compute_source_index in UpSample.h).
-import type { Kernels } from "../backend.js";
+import type { HostKernels } from "../backend.js";
 
 /** The two source taps and their weights for each output coordinate along one axis.
  *  alignCorners: src = o·(in−1)/(out−1) (corner pixels' centres coincide);
@@ -23,7 +23,7 @@ function linearTaps(size: number, out: number, alignCorners: boolean, scale: num
   return { lo, hi, wLo, wHi };
 }
 
-export const resampleKernels: Pick<Kernels, "bilinear2d" | "bilinear2dBackward"> = {
+export const resampleKernels: Pick<HostKernels, "bilinear2d" | "bilinear2dBackward"> = {
   bilinear2d(x, planes, h, w, outH, outW, alignCorners, scaleH, scaleW, y) {
     const r = linearTaps(h, outH, alignCorners, scaleH);
     const c = linearTaps(w, outW, alignCorners, scaleW);

@@ -10,6 +10,7 @@ import type { DataArray } from "../../tensor/dtype.js";
 import { registerBackend, setBackend, setDefaultBackendChooser } from "../registry.js";
 import { jsBackend } from "../js/index.js";
 import { makeKernels } from "./kernels.js";
+import { optimKernels } from "../js/optim.js";
 import {
   WasmRuntime, isNode, relaxedSimdAvailable, sharedMemoryAvailable, simdAvailable, type WasmStats,
 } from "./runtime.js";
@@ -82,6 +83,9 @@ function install(rt: WasmRuntime, select: boolean): void {
   for (const [name, fn] of Object.entries(makeKernels(rt)) as [string, (...args: unknown[]) => unknown][]) {
     (kernels as Record<string, unknown>)[name] = (...args: unknown[]) => { rt.kernel = name; return fn(...args); };
   }
+  // the optimizers' updates are one pass over memory the CPU reads directly: the reference loops run on the blocks in
+  // place, as this backend's own kernels (not fallbacks)
+  Object.assign(kernels, optimKernels);
   registerBackend(wasmBackend);
   if (select) setBackend("wasm");
 }

@@ -8,7 +8,7 @@
 // Also: max, min and avg pooling, planeScatter (its backward), relu / relu mask, add/sub/mul/div on contiguous or
 // row-broadcast operands, the activations (hardtanh, hardswish, hardsigmoid, silu, sigmoid) and their gradients,
 // sums and batch norm's channel moments / affine map / backward; the other modes and ops of those kernels run on the reference kernels (below).
-import type { ActivationOp, BinaryOp, ConvGeometry, Kernels, MatmulParams, PoolGeometry } from "../backend.js";
+import type { ActivationOp, BinaryOp, ConvGeometry, HostKernels, MatmulParams, PoolGeometry } from "../backend.js";
 import type { DataArray } from "../../tensor/dtype.js";
 import { jsKernels } from "../js/index.js";
 import { coalesce } from "../js/memory.js";
@@ -536,7 +536,7 @@ function timed<T>(rt: WasmRuntime, f: () => T): T {
   }
 }
 
-export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
+export function makeKernels(rt: WasmRuntime): Partial<HostKernels> {
   const conv2d = (x: DataArray, w: DataArray, bias: DataArray | null, g: ConvGeometry, y: DataArray): void =>
     timed(rt, () => {
       if (wholeInput(g)) { conv2dWhole(x, w, bias, g, y); return; }
@@ -741,7 +741,7 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
     if (bias) for (let i = 0; i < g.n; i++) for (let co = 0; co < g.cOut; co++) y[i * g.cOut + co] += bias[co]!;
   };
 
-  const pool2d: Kernels["pool2d"] = (mode, x, g: PoolGeometry, avg, y, indices) => {
+  const pool2d: HostKernels["pool2d"] = (mode, x, g: PoolGeometry, avg, y, indices) => {
     timed(rt, () => {
       rt.begin();
       const planes = g.n * g.c;
@@ -766,7 +766,7 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
     });
   };
 
-  const planeScatter: Kernels["planeScatter"] = (src, srcPlane, index, perPlane, planes, dst, dstPlane, accumulate) => {
+  const planeScatter: HostKernels["planeScatter"] = (src, srcPlane, index, perPlane, planes, dst, dstPlane, accumulate) => {
     if (planes * srcPlane < MIN_WASM_ELEMENTS) {
       jsKernels.planeScatter(src, srcPlane, index, perPlane, planes, dst, dstPlane, accumulate);
       return;
@@ -781,7 +781,7 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
     });
   };
 
-  const unary: Kernels["unary"] = (op, x, y, alpha) => {
+  const unary: HostKernels["unary"] = (op, x, y, alpha) => {
     if (op === "sigmoid" && x.length >= ACTIVATION_MIN_WASM) { activationTask("sigmoid", x, null, y, 0, 0); return; }
     const code = op === "relu" ? 0 : op === "reluMask" ? 1 : -1;
     if (code < 0 || x.length < MIN_WASM_ELEMENTS) { jsKernels.unary(op, x, y, alpha); return; }
@@ -794,7 +794,7 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
     });
   };
 
-  const binary: Kernels["binary"] = (op, a, aStrides, b, bStrides, outShape, y) => {
+  const binary: HostKernels["binary"] = (op, a, aStrides, b, bStrides, outShape, y) => {
     const code = BINARY_CODE[op];
     if (code === undefined || y.length < MIN_WASM_ELEMENTS) { jsKernels.binary(op, a, aStrides, b, bStrides, outShape, y); return; }
     // y is contiguous; merge the dims all three walk back to back. Runs here when what is left is rows × inner
@@ -835,18 +835,18 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
       rt.copyOut(yPtr, y as Float32Array);
     });
 
-  const activation: Kernels["activation"] = (op, x, y, lo, hi) => {
+  const activation: HostKernels["activation"] = (op, x, y, lo, hi) => {
     if (x.length < ACTIVATION_MIN_WASM) { jsKernels.activation(op, x, y, lo, hi); return; }
     activationTask(op, x, null, y, lo, hi);
   };
 
-  const activationGrad: Kernels["activationGrad"] = (op, x, dy, dx, lo, hi) => {
+  const activationGrad: HostKernels["activationGrad"] = (op, x, dy, dx, lo, hi) => {
     if (x.length < ACTIVATION_MIN_WASM) { jsKernels.activationGrad(op, x, dy, dx, lo, hi); return; }
     activationTask(op, x, dy, dx, lo, hi);
   };
 
   /** Sums in wasm (double accumulators, like the reference; the other reductions stay there). */
-  const reduce: Kernels["reduce"] = (op, x, outer, size, inner, y) => {
+  const reduce: HostKernels["reduce"] = (op, x, outer, size, inner, y) => {
     if (op !== "sum" || x.length < MIN_WASM_ELEMENTS || y.length === 0) { jsKernels.reduce(op, x, outer, size, inner, y); return; }
     timed(rt, () => {
       rt.begin();
@@ -860,7 +860,7 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
 
   /** Batch-norm moments: two passes in double as the reference (only the summation order differs); the doubles
    *  come back here and are stored into mean/variance as the reference stores its doubles. */
-  const channelMoments: Kernels["channelMoments"] = (x, n, c, hw, mean, variance) => {
+  const channelMoments: HostKernels["channelMoments"] = (x, n, c, hw, mean, variance) => {
     if (x.length < MIN_WASM_ELEMENTS) { jsKernels.channelMoments(x, n, c, hw, mean, variance); return; }
     timed(rt, () => {
       rt.begin();
@@ -874,7 +874,7 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
   };
 
   /** Batch-norm affine map with the reference's folding (scale, shift in double) and its double arithmetic. */
-  const channelAffine: Kernels["channelAffine"] = (x, n, c, hw, mean, invStd, weight, bias, y) => {
+  const channelAffine: HostKernels["channelAffine"] = (x, n, c, hw, mean, invStd, weight, bias, y) => {
     if (x.length < MIN_WASM_ELEMENTS) { jsKernels.channelAffine(x, n, c, hw, mean, invStd, weight, bias, y); return; }
     timed(rt, () => {
       rt.begin();
@@ -895,7 +895,7 @@ export function makeKernels(rt: WasmRuntime): Partial<Kernels> {
 
   /** Batch norm's backward in one task: per channel Σg and Σg·x̂ (double), then dx mapped in double and rounded once,
    *  as the reference (only the summation order and the folding of the dx map differ). */
-  const channelNormBackward: Kernels["channelNormBackward"] = (x, g, n, c, hw, mean, invStd, weight, training, dx, sumG, sumGXhat) => {
+  const channelNormBackward: HostKernels["channelNormBackward"] = (x, g, n, c, hw, mean, invStd, weight, training, dx, sumG, sumGXhat) => {
     if (x.length < MIN_WASM_ELEMENTS) { jsKernels.channelNormBackward(x, g, n, c, hw, mean, invStd, weight, training, dx, sumG, sumGXhat); return; }
     timed(rt, () => {
       rt.begin();

@@ -10,13 +10,11 @@ import { binary, fill, unary, where } from "./elementwise.js";
 import { argReduce, reduce, softmax } from "./reduce.js";
 import { channelAffine, channelMoments, channelNormBackward } from "./norm.js";
 
-/** A kernel argument as it is on the GPU: every array (values, indices) a GPUBuffer. */
-type OnGpu<T> = T extends ArrayBufferView ? GPUBuffer : T;
-/** A kernel's arguments on the GPU, the device first. */
-type GpuArgs<P extends unknown[]> = [dev: WebGPUDevice, ...args: { [I in keyof P]: OnGpu<P[I]> }];
+/** The kernel interface on the GPU: every array (values, indices) a GPUBuffer. */
+type GpuKernels = Kernels<GPUBuffer, GPUBuffer>;
 
 /** The kernel interface over GPUBuffers: Kernels' methods with every array a GPUBuffer and the device first. */
-export type WebGPUKernels = { [K in keyof Kernels]: (...args: GpuArgs<Parameters<Kernels[K]>>) => void };
+export type WebGPUKernels = { [K in keyof GpuKernels]: (dev: WebGPUDevice, ...args: Parameters<GpuKernels[K]>) => void };
 
 /** The kernels written in WGSL so far (the rest: copyStrided, adaptive pooling, bilinear resampling). */
 export const webgpuKernels = {
