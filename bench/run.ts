@@ -16,7 +16,7 @@ import { tmpdir, cpus, totalmem, loadavg } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
-import type { ConvGeometry, Kernels } from "../src/backends/backend.js";
+import type { Kernels } from "../src/backends/backend.js";
 import { jsKernels } from "../src/backends/js/index.js";
 import { WasmRuntime, relaxedSimdAvailable } from "../src/backends/wasm/runtime.js";
 import { makeKernels } from "../src/backends/wasm/kernels.js";
@@ -30,6 +30,7 @@ import type { Tensor } from "../src/tensor/tensor.js";
 import { exportOnnx } from "../src/io/onnx-export.js";
 import { loadOnnx } from "../src/io/onnx-import.js";
 import { measurePeak, type PeakResult } from "./peak.js";
+import { SHAPES, geometry, convFlops, MODEL_FLOPS, LENET_FLOPS } from "./shapes.js";
 import { makeTrainStep } from "./profile-step.js";
 import { time as timeFor, type Timing } from "./timing.js";
 import { MOBILE_MODELS, DEPTHWISE, mobileFlops, eagerMs, graphMs, depthwise, copyBandwidth, trainStepMs } from "./mobile.js";
@@ -49,25 +50,6 @@ const log = (...a: unknown[]) => { if (!JSON_OUT) console.log(...a); else consol
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 
-interface Shape { N: number; Cin: number; H: number; W: number; Cout: number; k: number; s: number; p: number }
-const SHAPES: Record<string, Shape> = {
-  S1: { N: 64, Cin: 1, H: 32, W: 32, Cout: 6, k: 5, s: 1, p: 0 },
-  S2: { N: 64, Cin: 6, H: 14, W: 14, Cout: 16, k: 5, s: 1, p: 0 },
-  S3: { N: 1, Cin: 256, H: 56, W: 56, Cout: 256, k: 3, s: 1, p: 1 },
-  S5: { N: 8, Cin: 64, H: 56, W: 56, Cout: 64, k: 3, s: 1, p: 1 },
-};
-const geometry = (s: Shape): ConvGeometry => {
-  const o = (i: number) => Math.floor((i + 2 * s.p - s.k) / s.s) + 1;
-  return {
-    n: s.N, cIn: s.Cin, h: s.H, w: s.W, cOut: s.Cout, kh: s.k, kw: s.k, strideH: s.s, strideW: s.s,
-    padTop: s.p, padLeft: s.p, dilationH: 1, dilationW: 1, groups: 1, outH: o(s.H), outW: o(s.W),
-  };
-};
-const convFlops = (g: ConvGeometry) => 2 * g.n * g.cOut * g.outH * g.outW * (g.cIn / g.groups) * g.kh * g.kw;
-/** Multiply-accumulates ×2 of the models at 1×3×224² (the anchors' hook counts: conv + linear). */
-const MODEL_FLOPS: Record<string, number> = { resnet18: 2 * 1.8141e9, vgg16: 2 * 15.4703e9 };
-/** LeNet-5's forward FLOPs for one image (2 × 416,520 multiply-accumulates); a training step is about 3×. */
-const LENET_FLOPS = 0.83e6;
 const LENET_FLOPS_PER_IMAGE = 3 * LENET_FLOPS;
 
 const time = (fn: () => unknown, warm = 2): Promise<Timing> => timeFor(fn, warm, MIN_TIME);
