@@ -53,7 +53,7 @@ export function graphScope<T>(fn: () => T): T {
   } finally {
     stopTracking(made);
     if (out instanceof Tensor && !out.isMeta) {
-      made.delete(out.data);
+      made.delete(out.storage.memory!);
       if (made.size > 0) {
         if (out.gradFn) out.gradFn.releasable = [...(out.gradFn.releasable ?? []), ...made];
         else for (const d of made) releaseMemory(d);

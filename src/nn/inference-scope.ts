@@ -6,6 +6,7 @@
 // tensors by reference counting). Only when the whole tree of the outermost such call is marked, in eval mode and
 // without forward hooks (a hook may keep an intermediate, as `visualize features` does); otherwise nothing changes.
 import { BufferPool, withBufferPool } from "../tensor/buffer-pool.js";
+import { onDevice } from "../tensor/memory.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { DataArray } from "../tensor/dtype.js";
 import { isGradEnabled } from "../autograd/grad-mode.js";
@@ -58,6 +59,8 @@ export function callInScope<T>(m: AnyModule, call: () => T): T {
 function callIn<T>(m: AnyModule, call: () => T): T {
   if (!keepsNoTensors.has(m.constructor)) return call();
   if (isGradEnabled()) return callInTrainingScope(m, call);
+  // a device backend's buffers are not host arrays for a pool to hand out: they go back through the finalizer
+  if (onDevice()) return call();
   let pool = scopePool;
   if (!pool) {
     if (depth > 1 || !treeFits(m)) return call();

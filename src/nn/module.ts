@@ -3,6 +3,7 @@
 import { Tensor, replaceStorage } from "../tensor/tensor.js";
 import { residentCopy } from "../backends/registry.js";
 import { clearGrad } from "../autograd/backward.js";
+import { noGrad } from "../autograd/grad-mode.js";
 import { fmtShape, shapeEquals } from "../tensor/shape.js";
 import { ShapeError, ValueError } from "../errors.js";
 import { zeros } from "../tensor/creation.js";
@@ -82,7 +83,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     this.checkName(name, this._parameters);
     if (param) {
       param.requiresGrad = true;
-      const resident = residentCopy(param.data);
+      const resident = param.isOnDevice ? null : residentCopy(param.data);
       if (resident) replaceStorage(param, resident);
     }
     this._parameters.set(name, param);
@@ -284,7 +285,11 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     for (const key of source.keys()) if (!own.has(key)) result.unexpectedKeys.push(key);
     const problems = result.missingKeys.length + result.unexpectedKeys.length + result.shapeMismatches.length;
     if (strict && problems > 0) throw new ShapeError(`loadStateDict: the state dict does not fit ${this.typeName}:\n${describeLoadResult(result)}`);
-    for (const [target, src] of pairs) target.data.set(src.data);
+    // on a device, a copy by its kernels (the source may be on the host: it is uploaded)
+    for (const [target, src] of pairs) {
+      if (target.isOnDevice) noGrad(() => target.copy_(src));
+      else target.data.set(src.data);
+    }
     return result;
   }
 

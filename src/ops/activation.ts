@@ -7,7 +7,7 @@ import { broadcastShapes, broadcastStrides, fmtShape, normDim, shapeEquals, size
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { allocate } from "../tensor/dtype.js";
 import { kernel } from "../backends/registry.js";
-import { emptyLike } from "./util.js";
+import { emptyLike, hostZeros } from "./util.js";
 import { activationGrad, expm1, where, type NoAttrs } from "./elementwise.js";
 import { apply, defineOp, OnnxExportError, type OnnxEmitter, type OpDef } from "./op.js";
 import { ShapeError, ValueError } from "../errors.js";
@@ -25,7 +25,7 @@ function softmaxDef(name: "softmax" | "logSoftmax", log: boolean): OpDef<Softmax
     forward: ([x], a, y) => {
       const shape = x!.ndim === 0 ? [1] : x!.shape;
       const outer = sizeOf(shape.slice(0, a.dim)), size = shape[a.dim]!, inner = sizeOf(shape.slice(a.dim + 1));
-      kernel("softmax", x!.data)(x!.data, outer, size, inner, log, y.data);
+      kernel("softmax", x!.operand)(x!.operand, outer, size, inner, log, y.operand);
     },
     backward: (g, _x, out, a) => {
       const y = out.detach();
@@ -83,7 +83,7 @@ function dropoutDef(name: "dropout" | "dropout2d"): OpDef<DropoutAttrs> {
       return [...x!];
     },
     forward: ([x, m], _a, y) => {
-      kernel("binary", x!.data)("mul", x!.data, x!.strides, m!.data, broadcastStrides(m!.shape, y.shape), y.shape, y.data);
+      kernel("binary", x!.operand)("mul", x!.operand, x!.strides, m!.operand, broadcastStrides(m!.shape, y.shape), y.shape, y.operand);
     },
     backward: (g, [, m]) => [g.mul(m!), null],
     onnx: {
@@ -149,7 +149,7 @@ export const hardtanhOp = defineOp<Required<HardtanhOptions>>({
   name: "hardtanh",
   shape: ([x]) => [...x!],
   // min(max(x, minVal), maxVal): NaN stays NaN, as PyTorch's clamp
-  forward: ([x], a, y) => kernel("activation", x!.data)("hardtanh", x!.data, y.data, a.minVal, a.maxVal),
+  forward: ([x], a, y) => kernel("activation", x!.operand)("hardtanh", x!.operand, y.operand, a.minVal, a.maxVal),
   // the gradient passes only strictly inside (minVal, maxVal), like PyTorch
   backward: (g, [x], _y, a) => [activationGrad("hardtanh", x!, g, a.minVal, a.maxVal)],
   onnx: { export: (e, [x], a) => e.node("Clip", [x!, e.floatConstant([a.minVal], [], "clip_min"), e.floatConstant([a.maxVal], [], "clip_max")]) },
@@ -194,7 +194,7 @@ function activationDef(name: "hardswish" | "hardsigmoid" | "silu", onnx: (e: Onn
   return defineOp<NoAttrs>({
     name,
     shape: ([x]) => [...x!],
-    forward: ([x], _a, y) => kernel("activation", x!.data)(name, x!.data, y.data, 0, 0),
+    forward: ([x], _a, y) => kernel("activation", x!.operand)(name, x!.operand, y.operand, 0, 0),
     backward: (g, [x]) => [activationGrad(name, x!, g)],
     onnx: { export: (e, [x]) => onnx(e, x!) },
   });
@@ -240,7 +240,7 @@ function pointwiseDef<A>(name: string, value: (v: number, a: A) => number, slope
       for (let i = 0; i < xs.length; i++) ys[i] = value(xs[i]!, a);
     },
     backward: (g, [x], _y, a) => {
-      const d = emptyLike(x!.dtype, x!.shape);
+      const d = hostZeros(x!.dtype, x!.shape);
       const xs = x!.data;
       for (let i = 0; i < xs.length; i++) d.data[i] = slope(xs[i]!, a);
       return [g.mul(d)];

@@ -6,7 +6,7 @@ import { fmtShape, pair, checkInt, sizeOf, type Shape } from "../tensor/shape.js
 import type { DType } from "../tensor/dtype.js";
 import type { ConvGeometry } from "../backends/backend.js";
 import { kernel } from "../backends/registry.js";
-import { emptyLike } from "./util.js";
+import { emptyLike, hostZeros } from "./util.js";
 import { convOutputSize, convTransposeOutputSize, samePadding, transposedFieldAxis, windowFieldAxis } from "./arithmetic.js";
 import { apply, defineOp, type OnnxAttr } from "./op.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
@@ -153,7 +153,7 @@ function convGeometry(x: Shape, w: Shape, y: Shape, a: Conv2dAttrs): ConvGeometr
 /** The bias [C] added to every position of y: [n, c, h, w], written into `into` (which may be y). */
 function addChannelBias(y: Tensor, bias: Tensor, into: Tensor): void {
   // bias [C] read with strides [0, 1, 0, 0]: the same value over n, h and w
-  kernel("binary", y.data)("add", y.data, y.strides, bias.data, [0, 1, 0, 0], y.shape, into.data);
+  kernel("binary", y.operand)("add", y.operand, y.strides, bias.operand, [0, 1, 0, 0], y.shape, into.operand);
 }
 
 const convOnnx = (a: Conv2dAttrs, w: Shape): Record<string, OnnxAttr> => ({
@@ -176,7 +176,7 @@ export const conv2dOp = defineOp<Conv2dAttrs>({
     return [x![0]!, cOut, outH, outW];
   },
   forward: ([x, w, b], a, y) => {
-    kernel("conv2d", x!.data)(x!.data, w!.data, b ? b.data : null, convGeometry(x!.shape, w!.shape, y.shape, a), y.data);
+    kernel("conv2d", x!.operand)(x!.operand, w!.operand, b ? b.operand : null, convGeometry(x!.shape, w!.shape, y.shape, a), y.operand);
   },
   backward: (g, [x, w, b], y, a) => {
     const geom = convGeometry(x!.shape, w!.shape, y.shape, a);
@@ -184,12 +184,12 @@ export const conv2dOp = defineOp<Conv2dAttrs>({
     if (x!.requiresGrad) {
       // the gradient of a convolution with respect to its input is the transposed convolution of g with w
       dx = emptyLike(x!.dtype, x!.shape);
-      kernel("conv2dBackwardInput", g.data)(g.data, w!.data, geom, dx.data);
+      kernel("conv2dBackwardInput", g.operand)(g.operand, w!.operand, geom, dx.operand);
     }
     if (w!.requiresGrad) {
       // each weight was used at every output position: its gradient sums them (weight sharing)
       dw = emptyLike(w!.dtype, w!.shape);
-      kernel("conv2dBackwardWeight", x!.data)(x!.data, g.data, geom, dw.data);
+      kernel("conv2dBackwardWeight", x!.operand)(x!.operand, g.operand, geom, dw.operand);
     }
     return b ? [dx, dw, b.requiresGrad ? g.sum([0, 2, 3]) : null] : [dx, dw];
   },
@@ -220,7 +220,7 @@ export const convTranspose2dOp = defineOp<ConvTranspose2dAttrs>({
   },
   forward: ([x, w, b], a, y) => {
     const geom = convGeometry(y.shape, w!.shape, x!.shape, a);
-    kernel("conv2dBackwardInput", x!.data)(x!.data, w!.data, geom, y.data);
+    kernel("conv2dBackwardInput", x!.operand)(x!.operand, w!.operand, geom, y.operand);
     if (b) addChannelBias(y, b, y);
   },
   backward: (g, [x, w, b], y, a) => {
@@ -229,11 +229,11 @@ export const convTranspose2dOp = defineOp<ConvTranspose2dAttrs>({
     if (x!.requiresGrad) {
       // the transpose of a transposed convolution is the convolution itself
       dx = emptyLike(x!.dtype, x!.shape);
-      kernel("conv2d", g.data)(g.data, w!.data, null, geom, dx.data);
+      kernel("conv2d", g.operand)(g.operand, w!.operand, null, geom, dx.operand);
     }
     if (w!.requiresGrad) {
       dw = emptyLike(w!.dtype, w!.shape);
-      kernel("conv2dBackwardWeight", g.data)(g.data, x!.data, geom, dw.data);
+      kernel("conv2dBackwardWeight", g.operand)(g.operand, x!.operand, geom, dw.operand);
     }
     return b ? [dx, dw, b.requiresGrad ? g.sum([0, 2, 3]) : null] : [dx, dw];
   },
@@ -359,7 +359,7 @@ export function namedKernel(name: FilterKernelName, opts: NamedKernelOptions = {
   const op = "namedKernel";
   const dtype = opts.dtype ?? "float32";
   const fromRows = (rows: number[][]): Tensor => {
-    const t = emptyLike(dtype, [rows.length, rows[0]!.length]);
+    const t = hostZeros(dtype, [rows.length, rows[0]!.length]);
     rows.flat().forEach((v, i) => (t.data[i] = v));
     return t;
   };

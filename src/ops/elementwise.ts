@@ -4,6 +4,7 @@ import { Tensor, type TensorLike } from "../tensor/tensor.js";
 import { broadcastShapes, broadcastStrides, fmtShape, shapeEquals, type Shape } from "../tensor/shape.js";
 import type { ActivationOp, BinaryOp, UnaryOp } from "../backends/backend.js";
 import { kernel } from "../backends/registry.js";
+import type { KernelArray } from "../tensor/memory.js";
 import { needsGrad } from "../autograd/graph.js";
 import { isGradEnabled, noGrad } from "../autograd/grad-mode.js";
 import { emptyLike, lift, sumTo } from "./util.js";
@@ -31,7 +32,7 @@ function binaryOp(op: BinaryOp, grad: BinaryGrad | null, onnx: ReturnType<typeof
     name: op,
     shape: ([a, b], _attrs, caller) => (shapeEquals(a!, b!) ? [...a!] : broadcastShapes(caller, a!, b!)),
     forward: ([a, b], _attrs, y) => {
-      kernel("binary", a!.data)(op, a!.data, broadcastStrides(a!.shape, y.shape), b!.data, broadcastStrides(b!.shape, y.shape), y.shape, y.data);
+      kernel("binary", a!.operand)(op, a!.operand, broadcastStrides(a!.shape, y.shape), b!.operand, broadcastStrides(b!.shape, y.shape), y.shape, y.operand);
     },
     backward: grad && ((g, [a, b], y) => {
       const [ga, gb] = grad(g, a!, b!, y);
@@ -54,7 +55,7 @@ function unaryOp(
     name: op,
     shape: ([x]) => [...x!],
     forward: ([x], a, y) => {
-      kernel("unary", x!.data)(op, x!.data, y.data, a.alpha);
+      kernel("unary", x!.operand)(op, x!.operand, y.operand, a.alpha);
     },
     backward: grad && ((g, [x], y, a) => [grad(g, x!, y, a.alpha)]),
     onnx: onnx && { export: (e, [x], a) => onnx(e, x!, a.alpha) },
@@ -90,7 +91,7 @@ export const activationGradOp = defineOp<ActivationGradAttrs>({
     return [...x!];
   },
   forward: ([x, g], a, y) => {
-    kernel("activationGrad", x!.data)(a.op, x!.data, g!.data, y.data, a.lo, a.hi);
+    kernel("activationGrad", x!.operand)(a.op, x!.operand, g!.operand, y.operand, a.lo, a.hi);
   },
   backward: null,
   onnx: null,
@@ -237,7 +238,7 @@ export const relu = (x: Tensor, opts: { inplace?: boolean } = {}): Tensor =>
 export function relu_(x: Tensor): Tensor {
   refuseRecordedInPlace("relu_", x);
   if (x.isMeta) return x;
-  kernel("unary", x.data)("relu", x.data, x.data, 0); // each output element reads only its own input element
+  kernel("unary", x.operand)("relu", x.operand, x.operand, 0); // each output element reads only its own input element
   return x;
 }
 /** x for x ≥ 0, negativeSlope·x otherwise (default slope 0.01). */
@@ -275,7 +276,7 @@ export const whereOp = defineOp<NoAttrs>({
     return [...a!];
   },
   forward: ([c, a, b], _attrs, y) => {
-    kernel("where", y.data)(c!.data, a!.data, b!.data, y.data);
+    kernel("where", y.operand)(c!.operand, a!.operand, b!.operand, y.operand);
   },
   backward: (g, [c]) => {
     const zero = emptyLike(g.dtype, []);
@@ -334,6 +335,12 @@ export function allclose(a: Tensor, b: TensorLike, opts: CloseOptions = {}): boo
   return true;
 }
 
+/** o's memory for a kernel that writes x: a copy when they share it on the host (x.copy_(x.reshape(…)) reads what it
+ *  overwrites); a device backend copies such an operand itself (a buffer cannot be bound for reading and writing). */
+function readable(o: Tensor, x: Tensor): KernelArray {
+  return o.storage.memory === x.storage.memory && !o.isOnDevice ? o.data.slice() : o.operand;
+}
+
 /** In-place changes are not recorded: the tape would be wrong for a tensor whose gradient is being tracked. */
 function refuseRecordedInPlace(op: string, x: Tensor): void {
   if (isGradEnabled() && x.requiresGrad) {
@@ -357,15 +364,14 @@ export function inPlace(op: InPlaceOp, x: Tensor, oIn: TensorLike, alpha: number
   }
   const oStrides = broadcastStrides(o.shape, shape);
   if (op === "copy_" || op === "fill_" || op === "zero_") {
-    // o may share x's buffer (x.copy_(x.reshape(...))): copy through a scratch buffer then
-    const src = o.data === x.data ? o.data.slice() : o.data;
-    kernel("copyStrided", x.data)(src, 0, oStrides, shape, x.data, 0, x.strides, false);
+    const src = readable(o, x);
+    kernel("copyStrided", x.operand)(src, 0, oStrides, shape, x.operand, 0, x.strides, false);
     return;
   }
   if ((op === "add_" || op === "sub_") && alpha !== 1) o = noGrad(() => o.mul(op === "sub_" ? -alpha : alpha));
   else if (op === "sub_") o = noGrad(() => o.neg());
   const kop: BinaryOp = op === "mul_" ? "mul" : op === "div_" ? "div" : "add";
-  const src = o.data === x.data ? o.data.slice() : o.data;
+  const src = readable(o, x);
   // each output element reads only its own x element, so the kernel may write over x
-  kernel("binary", x.data)(kop, x.data, x.strides, src, broadcastStrides(o.shape, shape), shape, x.data);
+  kernel("binary", x.operand)(kop, x.operand, x.strides, src, broadcastStrides(o.shape, shape), shape, x.operand);
 }

@@ -36,9 +36,9 @@ export const linearOp = defineOp<LinearAttrs>({
   },
   forward: ([x, weight, bias], a, y) => {
     const rows = sizeOf(x!.shape.slice(0, -1));
-    productInto(new Tensor(x!.storage, [rows, a.inFeatures]), weight!, false, true, y.data);
+    productInto(new Tensor(x!.storage, [rows, a.inFeatures]), weight!, false, true, y.operand);
     // y[r, o] += bias[o]: bias read with stride 0 along the rows, added in place
-    if (bias) kernel("binary", y.data)("add", y.data, [a.outFeatures, 1], bias.data, [0, 1], [rows, a.outFeatures], y.data);
+    if (bias) kernel("binary", y.operand)("add", y.operand, [a.outFeatures, 1], bias.operand, [0, 1], [rows, a.outFeatures], y.operand);
   },
   backward: (g, [x, weight, bias], _y, a) => {
     const rows = sizeOf(x!.shape.slice(0, -1));

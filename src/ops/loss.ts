@@ -1,8 +1,10 @@
 // Losses as torch.nn.functional 1.13 computes them: crossEntropy (class indices or probabilities, label smoothing,
 // class weights, ignoreIndex), nllLoss, mseLoss, binaryCrossEntropy and binaryCrossEntropyWithLogits.
 import { Tensor } from "../tensor/tensor.js";
+import type { DataArray } from "../tensor/dtype.js";
+import { kernel } from "../backends/registry.js";
 import { broadcastShapes, fmtShape, shapeEquals, sizeOf, type Shape } from "../tensor/shape.js";
-import { emptyLike } from "./util.js";
+import { emptyLike, hostZeros } from "./util.js";
 import { logSoftmax } from "./activation.js";
 import { where, type NoAttrs } from "./elementwise.js";
 import { apply, defineOp } from "./op.js";
@@ -77,7 +79,7 @@ interface Targets { mask: Tensor; weightSum: number; counted: number }
 function targets(op: string, target: Tensor, lay: IndexLayout, weight: Tensor | null, ignoreIndex: number): Targets {
   if (target.isMeta || weight?.isMeta) return { mask: Tensor.meta(lay.targetShape, target.dtype), weightSum: 1, counted: 1 };
   const { c } = lay;
-  const mask = emptyLike(target.dtype, lay.targetShape);
+  const mask = hostZeros(target.dtype, lay.targetShape);
   let weightSum = 0, counted = 0;
   for (let pos = 0; pos < target.size; pos++) {
     const t = target.data[pos]!;
@@ -97,19 +99,41 @@ export interface NllPickAttrs {
   ignoreIndex: number;
 }
 
-/** Each target's flat index into logProbs [N,C,inner] (−1 where ignored) and its class weight; the targets were
- *  checked by the public function (targets()). */
-function picks(logProbs: Tensor, target: Tensor, weight: Tensor | undefined, ignoreIndex: number): { at: Int32Array; w: Float64Array } {
+/** What nllPick's kernels need from the targets, read on the host (the public function checked them there): each
+ *  target's flat index into logProbs [N,C,inner] (an ignored one points at class 0 of its own position, which no other
+ *  target reads), −weight[t] (0 where ignored), and which targets count (null when all do). */
+interface Picks {
+  at: Int32Array;
+  negWeight: DataArray;
+  counted: DataArray | null;
+}
+
+function picks(logProbs: Tensor, target: Tensor, weight: Tensor | undefined, ignoreIndex: number): Picks {
   const c = logProbs.ndim === 1 ? logProbs.shape[0]! : logProbs.shape[1]!, inner = sizeOf(logProbs.shape.slice(2));
-  const at = new Int32Array(target.size).fill(-1), w = new Float64Array(target.size);
-  for (let pos = 0; pos < target.size; pos++) {
+  const n = target.size;
+  const at = new Int32Array(n), negWeight = logProbs.dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
+  let counted: DataArray | null = null;
+  for (let pos = 0; pos < n; pos++) {
     const t = target.data[pos]!;
-    if (t === ignoreIndex) continue;
     const i = Math.floor(pos / inner), s = pos - i * inner;
+    if (t === ignoreIndex) {
+      counted ??= logProbs.dtype === "float64" ? new Float64Array(n).fill(1) : new Float32Array(n).fill(1);
+      counted[pos] = 0;
+      at[pos] = i * c * inner + s;
+      continue;
+    }
     at[pos] = (i * c + t) * inner + s; // input element (i, t, s) of [N, C, inner]
-    w[pos] = weight ? weight.data[t]! : 1;
+    negWeight[pos] = -(weight ? weight.data[t]! : 1);
   }
-  return { at, w };
+  return { at, negWeight, counted };
+}
+
+/** y = y·negWeight, then 0 where a target is ignored (0·−∞ would be NaN there): over flat [n] arrays, in place. */
+function weighTargets(y: Tensor, p: Picks): void {
+  const n = [y.size], one = [1];
+  const out = y.operand;
+  kernel("binary", out)("mul", out, one, p.negWeight, one, n, out);
+  if (p.counted) kernel("where", out)(p.counted, out, p.negWeight.map(() => 0), out);
 }
 
 /** −weight[t]·logProbs[n, t, …] at each counted target t = target[n, …], 0 at ignored ones: [N,d1,…]. Inputs: logProbs
@@ -117,12 +141,7 @@ function picks(logProbs: Tensor, target: Tensor, weight: Tensor | undefined, ign
  *  (no gradient). A gather of the targets' log-probabilities, whose backward scatters, rather than a product with a
  *  one-hot mask: that mask's zeros would turn a class's −∞ log-probability (a −∞ logit) into NaN. The weight
  *  multiplies as in PyTorch (0·−∞ is NaN there too). ONNX: NegativeLogLikelihoodLoss with reduction 'none'. */
-export const nllPickOp = defineOp<NllPickAttrs, {
-  /** Each target's flat index into logProbs (−1 where ignored). */
-  at: Int32Array;
-  /** Each target's class weight. */
-  w: Float64Array;
-}>({
+export const nllPickOp = defineOp<NllPickAttrs, Picks>({
   name: "nllPick",
   shape: ([input, target, weight], _a, op) => {
     const shape = targetShapeOf(op, input!, target!);
@@ -132,12 +151,17 @@ export const nllPickOp = defineOp<NllPickAttrs, {
   },
   forward: ([logProbs, target, weight], a, y) => {
     const p = picks(logProbs!, target!, weight, a.ignoreIndex);
-    for (let i = 0; i < p.at.length; i++) if (p.at[i]! >= 0) y.data[i] = -p.w[i]! * logProbs!.data[p.at[i]!]!;
+    // a gather of each target's log-probability, weighed
+    kernel("planeGather", logProbs!.operand)(logProbs!.operand, logProbs!.size, p.at, false, 1, y.size, y.operand);
+    weighTargets(y, p);
     return p;
   },
-  backward: (g, [logProbs, ...rest], _y, _a, { at, w }) => {
+  backward: (g, [logProbs, ...rest], _y, _a, p) => {
+    const picked = g.clone();
+    weighTargets(picked, p);
+    // each counted target's element of logProbs is its own: the scatter's sums are assignments (ignored ones add 0)
     const gx = emptyLike(g.dtype, logProbs!.shape);
-    for (let i = 0; i < at.length; i++) if (at[i]! >= 0) gx.data[at[i]!] = -w[i]! * g.data[i]!;
+    kernel("planeScatter", picked.operand)(picked.operand, picked.size, p.at, false, 1, gx.operand, gx.size, true);
     return [gx, ...rest.map(() => null)];
   },
   onnx: {

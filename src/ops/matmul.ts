@@ -1,7 +1,7 @@
 // Matrix products with torch.matmul's rules: 1-D operands are promoted (a vector a is a row [1, k], a vector b a
 // column [k, 1]) and the added dim removed, batch dims broadcast.
 import { Tensor } from "../tensor/tensor.js";
-import type { DataArray } from "../tensor/dtype.js";
+import type { KernelArray } from "../tensor/memory.js";
 import { broadcastShapes, fmtShape, sizeOf, type Shape } from "../tensor/shape.js";
 import { kernel } from "../backends/registry.js";
 import { emptyLike, sumTo } from "./util.js";
@@ -28,7 +28,7 @@ function productShape(a: Shape, b: Shape, transA: boolean, transB: boolean): num
 /** Writes the product of a: [..., m, k] and b: [..., k, n] (either with its last two dims transposed), batch dims
  *  broadcast, into `out` ([...batch, m, n], contiguous) with the backend's matmul kernel. The shapes are the caller's
  *  to check. */
-export function productInto(a: Tensor, b: Tensor, transA: boolean, transB: boolean, out: DataArray): void {
+export function productInto(a: Tensor, b: Tensor, transA: boolean, transB: boolean, out: KernelArray): void {
   const [m, k] = transA ? [a.shape[a.ndim - 1]!, a.shape[a.ndim - 2]!] : [a.shape[a.ndim - 2]!, a.shape[a.ndim - 1]!];
   const n = b.shape[b.ndim - (transB ? 2 : 1)]!;
   const batchShape = productBatch("matmul", a.shape, b.shape);
@@ -42,13 +42,13 @@ export function productInto(a: Tensor, b: Tensor, transA: boolean, transB: boole
   };
   const [pa, sa] = prep(a);
   const [pb, sb] = prep(b);
-  kernel("matmul", a.data)(pa.data, pb.data, out, { batch, m, n, k, aBatchStride: sa, bBatchStride: sb, transA, transB });
+  kernel("matmul", a.operand)(pa.operand, pb.operand, out, { batch, m, n, k, aBatchStride: sa, bBatchStride: sb, transA, transB });
 }
 
 /** The product of productInto in a new tensor (the gradients' products, outside the tape). */
 export function bmmRaw(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
   const out = emptyLike(a.dtype, productShape(a.shape, b.shape, transA, transB));
-  productInto(a, b, transA, transB, out.data);
+  productInto(a, b, transA, transB, out.operand);
   return out;
 }
 
@@ -69,7 +69,7 @@ export const matmulOp = defineOp<NoAttrs>({
     const batch = productBatch(op, a!.length === 1 ? [1, k1] : a!, b!.length === 1 ? [k2, 1] : b!);
     return [...batch, ...(a!.length > 1 ? [a![a!.length - 2]!] : []), ...(b!.length > 1 ? [b![b!.length - 1]!] : [])];
   },
-  forward: ([a, b], _a, y) => productInto(rowMatrix(a!), colMatrix(b!), false, false, y.data),
+  forward: ([a, b], _a, y) => productInto(rowMatrix(a!), colMatrix(b!), false, false, y.operand),
   backward: (g, [a, b]) => {
     const a2 = rowMatrix(a!), b2 = colMatrix(b!);
     const g2 = new Tensor(g.storage, productShape(a2.shape, b2.shape, false, false));

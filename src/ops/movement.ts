@@ -5,7 +5,7 @@
 import { Tensor } from "../tensor/tensor.js";
 import { checkInt, fmtShape, normDim, sizeOf, type Shape } from "../tensor/shape.js";
 import { kernel } from "../backends/registry.js";
-import { emptyLike } from "./util.js";
+import { emptyLike, hostZeros } from "./util.js";
 import { apply, defineOp, type OnnxEmitter, type OnnxForm } from "./op.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 
@@ -24,11 +24,11 @@ function stridedOp<A extends StridedAttrs>(name: string, onnx: OnnxForm<A> | nul
     name,
     shape: (_x, a) => [...a.shape],
     forward: ([x], a, y) => {
-      kernel("copyStrided", x!.data)(x!.data, a.offset, a.strides, a.shape, y.data, 0, y.strides, false);
+      kernel("copyStrided", x!.operand)(x!.operand, a.offset, a.strides, a.shape, y.operand, 0, y.strides, false);
     },
     backward: (g, [x], _y, a) => {
       const gx = emptyLike(g.dtype, x!.shape);
-      kernel("copyStrided", g.data)(g.data, 0, g.strides, a.shape, gx.data, a.offset, a.strides, true);
+      kernel("copyStrided", g.operand)(g.operand, 0, g.strides, a.shape, gx.operand, a.offset, a.strides, true);
       return [gx];
     },
     onnx,
@@ -210,7 +210,7 @@ export const catOp = defineOp<CatAttrs>({
   forward: (xs, a, y) => {
     let at = 0;
     for (const t of xs) {
-      kernel("copyStrided", t.data)(t.data, 0, t.strides, t.shape, y.data, at * y.strides[a.dim]!, y.strides, false);
+      kernel("copyStrided", t.operand)(t.operand, 0, t.strides, t.shape, y.operand, at * y.strides[a.dim]!, y.strides, false);
       at += t.shape[a.dim]!;
     }
   },
@@ -221,7 +221,7 @@ export const catOp = defineOp<CatAttrs>({
       at += t.shape[a.dim]!;
       if (!t.requiresGrad) return null;
       const gt = emptyLike(g.dtype, t.shape);
-      kernel("copyStrided", g.data)(g.data, offset, g.strides, t.shape, gt.data, 0, gt.strides, false);
+      kernel("copyStrided", g.operand)(g.operand, offset, g.strides, t.shape, gt.operand, 0, gt.strides, false);
       return gt;
     });
   },
@@ -293,7 +293,7 @@ function padDim(x: Tensor, dim: number, before: number, after: number, mode: Pad
     if (mode === "constant") {
       // a meta input gets a meta side: the shape pass allocates and fills nothing
       if (x.isMeta) return Tensor.meta(shape, x.dtype);
-      const c = emptyLike(x.dtype, shape);
+      const c = hostZeros(x.dtype, shape);
       if (value !== 0) c.data.fill(value);
       return c;
     }
@@ -343,7 +343,7 @@ export const indexSelectOp = defineOp<IndexAttrs, Int32Array>({
   forward: ([x, index], a, y) => {
     const pos = positions("indexSelect", index!, x!.shape[a.dim] ?? 1, a.dim);
     const { slab, src, dst } = slabs(x!.shape, a.dim, pos.length);
-    const copy = kernel("copyStrided", x!.data);
+    const copy = kernel("copyStrided", x!.operand);
     pos.forEach((p, j) => copy(x!.data, p * slab[1]!, src, slab, y.data, j * slab[1]!, dst, false));
     return pos;
   },
@@ -351,7 +351,7 @@ export const indexSelectOp = defineOp<IndexAttrs, Int32Array>({
     if (!x!.requiresGrad) return [null, null];
     const { slab, src, dst } = slabs(x!.shape, a.dim, pos.length);
     const gx = emptyLike(g.dtype, x!.shape);
-    const acc = kernel("copyStrided", g.data);
+    const acc = kernel("copyStrided", g.operand);
     pos.forEach((p, j) => acc(g.data, j * slab[1]!, dst, slab, gx.data, p * slab[1]!, src, true));
     return [gx, null];
   },
@@ -382,7 +382,7 @@ function swapLast<T>(list: readonly T[], dim: number): T[] {
  *  strided copy. */
 function dimLast(t: Tensor, dim: number, extent: Shape): Tensor {
   const out = emptyLike(t.dtype, swapLast(extent, dim));
-  kernel("copyStrided", t.data)(t.data, 0, swapLast(t.strides, dim), out.shape, out.data, 0, out.strides, false);
+  kernel("copyStrided", t.operand)(t.operand, 0, swapLast(t.strides, dim), out.shape, out.operand, 0, out.strides, false);
   return out;
 }
 
@@ -408,8 +408,8 @@ export const gatherOp = defineOp<IndexAttrs, Int32Array>({
     const idx = dimLast(index!, d, index!.shape);
     const pos = positions("gather", idx, n, d);
     const out = emptyLike(y.dtype, idx.shape);
-    kernel("planeGather", xs.data)(xs.data, n, pos, true, sizeOf(idx.shape.slice(0, -1)), k, out.data);
-    kernel("copyStrided", out.data)(out.data, 0, swapLast(out.strides, d), y.shape, y.data, 0, y.strides, false);
+    kernel("planeGather", xs.operand)(xs.operand, n, pos, true, sizeOf(idx.shape.slice(0, -1)), k, out.operand);
+    kernel("copyStrided", out.operand)(out.operand, 0, swapLast(out.strides, d), y.shape, y.operand, 0, y.strides, false);
     return pos;
   },
   backward: (g, [x, index], _y, a, pos) => {
@@ -418,10 +418,10 @@ export const gatherOp = defineOp<IndexAttrs, Int32Array>({
     const crop = gatherCrop(x!.shape, index!.shape, d);
     const gs = dimLast(g, d, g.shape);
     const gxs = emptyLike(g.dtype, swapLast(crop, d));
-    kernel("planeScatter", gs.data)(gs.data, k, pos, true, sizeOf(gs.shape.slice(0, -1)), gxs.data, n, true);
+    kernel("planeScatter", gs.operand)(gs.operand, k, pos, true, sizeOf(gs.shape.slice(0, -1)), gxs.operand, n, true);
     // back into x's order and size: the cropped-away entries get no gradient
     const gx = emptyLike(g.dtype, x!.shape);
-    kernel("copyStrided", gxs.data)(gxs.data, 0, swapLast(gxs.strides, d), crop, gx.data, 0, gx.strides, false);
+    kernel("copyStrided", gxs.operand)(gxs.operand, 0, swapLast(gxs.strides, d), crop, gx.operand, 0, gx.strides, false);
     return [gx, null];
   },
   onnx: { export: (e, [x, index], a) => e.node("GatherElements", [x!, int64Index(e, index!)], { axis: { int: a.dim } }) },
@@ -448,9 +448,9 @@ export const oneHotOp = defineOp<OneHotAttrs>({
     for (let i = 0; i < pos.length; i++) {
       if (index!.data[i]! < 0) throw new ValueError(`oneHot: index ${index!.data[i]} is negative; classes are 0..${c - 1}`);
     }
-    const ones = emptyLike(y.dtype, [pos.length]);
+    const ones = hostZeros(y.dtype, [pos.length]);
     ones.data.fill(1);
-    kernel("planeScatter", y.data)(ones.data, 1, pos, true, pos.length, y.data, c, false);
+    kernel("planeScatter", y.operand)(ones.operand, 1, pos, true, pos.length, y.operand, c, false);
   },
   backward: null,
   onnx: {

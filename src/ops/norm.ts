@@ -4,6 +4,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { checkInt, fmtShape, sizeOf } from "../tensor/shape.js";
 import { ones, zeros } from "../tensor/creation.js";
 import { kernel } from "../backends/registry.js";
+import { noGrad } from "../autograd/grad-mode.js";
 import { emptyLike } from "./util.js";
 import { pad, slice } from "./movement.js";
 import { defineOp, OnnxExportError, run } from "./op.js";
@@ -64,17 +65,14 @@ export const batchNormOp = defineOp<BatchNormAttrs, BatchNormSaved>({
   },
   forward: ([x, weight, bias, runningMean, runningVar], a, y) => {
     const n = x!.shape[0]!, c = x!.shape[1]!, hw = sizeOf(x!.shape.slice(2));
-    const mean = emptyLike(x!.dtype, [c]), invStd = emptyLike(x!.dtype, [c]);
-    let variance: Tensor | null = null;
+    let mean: Tensor, variance: Tensor | null = null;
     if (a.training) {
+      mean = emptyLike(x!.dtype, [c]);
       variance = emptyLike(x!.dtype, [c]);
-      kernel("channelMoments", x!.data)(x!.data, n, c, hw, mean.data, variance.data);
-      for (let ch = 0; ch < c; ch++) invStd.data[ch] = 1 / Math.sqrt(variance.data[ch]! + a.eps);
-    } else {
-      mean.data.set(runningMean!.data);
-      for (let ch = 0; ch < c; ch++) invStd.data[ch] = 1 / Math.sqrt(runningVar!.data[ch]! + a.eps);
-    }
-    kernel("channelAffine", x!.data)(x!.data, n, c, hw, mean.data, invStd.data, weight!.data, bias!.data, y.data);
+      kernel("channelMoments", x!.operand)(x!.operand, n, c, hw, mean.operand, variance.operand);
+    } else mean = runningMean!.clone(); // a copy: the backward reads it, and the running stats may change in place
+    const invStd = inverseStd(a.training ? variance! : runningVar!, a.eps);
+    kernel("channelAffine", x!.operand)(x!.operand, n, c, hw, mean.operand, invStd.operand, weight!.operand, bias!.operand, y.operand);
     return { mean, invStd, variance };
   },
   backward: (g, [x, weight, bias, ...stats], _y, a, { mean, invStd }) => {
@@ -84,7 +82,7 @@ export const batchNormOp = defineOp<BatchNormAttrs, BatchNormSaved>({
     // evaluation: the running stats are constants, dx = γ·invStd·g)
     const sumG = emptyLike(x!.dtype, [c]), sumGXhat = emptyLike(x!.dtype, [c]);
     const dx = x!.requiresGrad ? emptyLike(x!.dtype, x!.shape) : null;
-    kernel("channelNormBackward", x!.data)(x!.data, g.data, n, c, hw, mean.data, invStd.data, weight!.data, a.training, dx?.data ?? null, sumG.data, sumGXhat.data);
+    kernel("channelNormBackward", x!.operand)(x!.operand, g.operand, n, c, hw, mean.operand, invStd.operand, weight!.operand, a.training, dx?.operand ?? null, sumG.operand, sumGXhat.operand);
     return [dx, weight!.requiresGrad ? sumGXhat : null, bias!.requiresGrad ? sumG : null, ...stats.map(() => null)];
   },
   onnx: {
@@ -94,6 +92,16 @@ export const batchNormOp = defineOp<BatchNormAttrs, BatchNormSaved>({
     },
   },
 });
+
+/** 1/√(var + eps) per channel, on the kernels of the backend holding var. */
+function inverseStd(variance: Tensor, eps: number): Tensor {
+  const c = variance.size, v = variance.operand;
+  const invStd = emptyLike(variance.dtype, [c]);
+  const epsArray = variance.dtype === "float64" ? Float64Array.of(eps) : Float32Array.of(eps);
+  kernel("binary", v)("add", v, [1], epsArray, [0], [c], invStd.operand);
+  kernel("unary", v)("rsqrt", invStd.operand, invStd.operand, 0);
+  return invStd;
+}
 
 /** Batch normalisation over dim 1: y = (x − mean[c]) / √(var[c] + eps) · weight[c] + bias[c].
  *  x: [N,C], [N,C,L] or [N,C,H,W] (any rank ≥ 2) → same shape.
@@ -116,10 +124,11 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   if (training && runningMean && runningVar && saved) {
     const count = x.shape[0]! * sizeOf(x.shape.slice(2));
     const unbias = count / (count - 1);
-    for (let ch = 0; ch < c; ch++) {
-      runningMean.data[ch] = (1 - momentum) * runningMean.data[ch]! + momentum * saved.mean.data[ch]!;
-      runningVar.data[ch] = (1 - momentum) * runningVar.data[ch]! + momentum * saved.variance!.data[ch]! * unbias;
-    }
+    // in place, on the backend holding them (running = (1 − momentum)·running + momentum·batch)
+    noGrad(() => {
+      runningMean.mul_(1 - momentum).add_(saved.mean, momentum);
+      runningVar.mul_(1 - momentum).add_(saved.variance!, momentum * unbias);
+    });
   }
   return y;
 }

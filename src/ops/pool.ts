@@ -1,11 +1,12 @@
 // Pooling: max/min/avg windows (stride, padding, dilation, ceil mode), adaptive and global pooling, max unpooling.
 // Shapes, checks and index conventions follow torch.nn.functional in PyTorch 1.13; minPool2d is −maxPool2d(−x).
 import { Tensor } from "../tensor/tensor.js";
-import { allocateInt32 } from "../tensor/memory.js";
+import { allocateIndexArray, isDeviceArray, type IndexArray } from "../tensor/memory.js";
+import type { DType } from "../tensor/dtype.js";
 import { checkInt, fmtShape, pair, type Shape } from "../tensor/shape.js";
 import type { AvgPoolOptions, PoolGeometry } from "../backends/backend.js";
 import { kernel } from "../backends/registry.js";
-import { emptyLike } from "./util.js";
+import { emptyLike, hostZeros } from "./util.js";
 import { adaptiveWindow, resampleFieldAxis, windowFieldAxis, windowOutputSize } from "./arithmetic.js";
 import { apply, defineOp, OnnxExportError, run, type Field, type OnnxAttr, type OnnxEmitter, type OpDef } from "./op.js";
 import { ShapeError, ValueError } from "../errors.js";
@@ -200,17 +201,17 @@ const windowOnnx = (a: WindowPoolAttrs): Record<string, OnnxAttr> => ({
 const NO_AVG: AvgPoolOptions = { countIncludePad: true, divisorOverride: null };
 
 /** Gradient of a pooling that picked one input per output: scatter-add dy through the picked indices. */
-function scatterBack(g: Tensor, idx: Int32Array, inShape: readonly number[]): Tensor {
+function scatterBack(g: Tensor, idx: IndexArray, inShape: readonly number[]): Tensor {
   const planes = inShape[0]! * inShape[1]!;
   const gx = emptyLike(g.dtype, inShape);
   const outPlane = planes === 0 ? 0 : g.size / planes;
-  kernel("planeScatter", g.data)(g.data, outPlane, idx, true, planes, gx.data, inShape[2]! * inShape[3]!, true);
+  kernel("planeScatter", g.operand)(g.operand, outPlane, idx, true, planes, gx.operand, inShape[2]! * inShape[3]!, true);
   return gx;
 }
 
 /** Max or min pooling of [N,C,H,W]; saves the flat h·W + w index of each pick within its input plane. */
-function extremumOp(name: string, mode: "max" | "min"): OpDef<WindowPoolAttrs, Int32Array | null> {
-  return defineOp<WindowPoolAttrs, Int32Array | null>({
+function extremumOp(name: string, mode: "max" | "min"): OpDef<WindowPoolAttrs, IndexArray | null> {
+  return defineOp<WindowPoolAttrs, IndexArray | null>({
     name,
     shape: ([x], a) => {
       const y = windowShape(name, x!, a);
@@ -218,8 +219,8 @@ function extremumOp(name: string, mode: "max" | "min"): OpDef<WindowPoolAttrs, I
       return y;
     },
     forward: ([x], a, y, save) => {
-      const idx = save ? allocateInt32(y.size) : null;
-      kernel("pool2d", x!.data)(mode, x!.data, geometry(x!.shape, a, y.shape), NO_AVG, y.data, idx);
+      const idx = save ? allocateIndexArray(y.size) : null;
+      kernel("pool2d", x!.operand)(mode, x!.operand, geometry(x!.shape, a, y.shape), NO_AVG, y.operand, idx);
       return idx;
     },
     backward: (g, [x], _y, _a, idx) => [scatterBack(g, idx!, x!.shape)],
@@ -240,11 +241,11 @@ export const avgPool2dOp = defineOp<AvgPoolAttrs>({
   name: "avgPool2d",
   shape: ([x], a) => windowShape("avgPool2d", x!, a),
   forward: ([x], a, y) => {
-    kernel("pool2d", x!.data)("avg", x!.data, geometry(x!.shape, a, y.shape), a, y.data, null);
+    kernel("pool2d", x!.operand)("avg", x!.operand, geometry(x!.shape, a, y.shape), a, y.operand, null);
   },
   backward: (g, [x], y, a) => {
     const gx = emptyLike(g.dtype, x!.shape);
-    kernel("avgPool2dBackward", g.data)(g.data, geometry(x!.shape, a, y.shape), a, gx.data);
+    kernel("avgPool2dBackward", g.operand)(g.operand, geometry(x!.shape, a, y.shape), a, gx.operand);
     return [gx];
   },
   onnx: {
@@ -287,12 +288,12 @@ function adaptiveAvgOp(name: string): OpDef<AdaptivePoolAttrs> {
     shape: ([x], a) => [...x!.slice(0, -2), ...a.outputSize],
     forward: ([x], a, y) => {
       const [n, c, h, w] = x!.shape as [number, number, number, number];
-      kernel("adaptivePool2d", x!.data)("avg", x!.data, n * c, h, w, a.outputSize[0], a.outputSize[1], y.data, null);
+      kernel("adaptivePool2d", x!.operand)("avg", x!.operand, n * c, h, w, a.outputSize[0], a.outputSize[1], y.operand, null);
     },
     backward: (g, [x], _y, a) => {
       const [n, c, h, w] = x!.shape as [number, number, number, number];
       const gx = emptyLike(g.dtype, x!.shape);
-      kernel("adaptiveAvgPool2dBackward", g.data)(g.data, n * c, h, w, a.outputSize[0], a.outputSize[1], gx.data);
+      kernel("adaptiveAvgPool2dBackward", g.operand)(g.operand, n * c, h, w, a.outputSize[0], a.outputSize[1], gx.operand);
       return [gx];
     },
     onnx: { export: (e, [x], a, [xs]) => adaptiveAvgOnnx(e, x!, sp(xs!), a.outputSize) },
@@ -300,14 +301,14 @@ function adaptiveAvgOp(name: string): OpDef<AdaptivePoolAttrs> {
   });
 }
 
-function adaptiveMaxOp(name: string): OpDef<AdaptivePoolAttrs, Int32Array> {
-  return defineOp<AdaptivePoolAttrs, Int32Array>({
+function adaptiveMaxOp(name: string): OpDef<AdaptivePoolAttrs, IndexArray> {
+  return defineOp<AdaptivePoolAttrs, IndexArray>({
     name,
     shape: ([x], a) => [...x!.slice(0, -2), ...a.outputSize],
     forward: ([x], a, y) => {
       const [n, c, h, w] = x!.shape as [number, number, number, number];
-      const idx = allocateInt32(y.size);
-      kernel("adaptivePool2d", x!.data)("max", x!.data, n * c, h, w, a.outputSize[0], a.outputSize[1], y.data, idx);
+      const idx = allocateIndexArray(y.size);
+      kernel("adaptivePool2d", x!.operand)("max", x!.operand, n * c, h, w, a.outputSize[0], a.outputSize[1], y.operand, idx);
       return idx;
     },
     backward: (g, [x], _y, _a, idx) => [scatterBack(g, idx, x!.shape)],
@@ -354,13 +355,13 @@ export const maxUnpool2dOp = defineOp<MaxUnpoolAttrs, Int32Array>({
       idx[i] = v;
     }
     const [n, c, h, w] = x!.shape as [number, number, number, number];
-    kernel("planeScatter", x!.data)(x!.data, h * w, idx, true, n * c, y.data, outPlane, false);
+    kernel("planeScatter", x!.operand)(x!.operand, h * w, idx, true, n * c, y.operand, outPlane, false);
     return idx;
   },
   backward: (g, [x], _y, a, idx) => {
     const [n, c, h, w] = x!.shape as [number, number, number, number];
     const gx = emptyLike(g.dtype, x!.shape);
-    kernel("planeGather", g.data)(g.data, a.outputSize[0] * a.outputSize[1], idx, true, n * c, h * w, gx.data);
+    kernel("planeGather", g.operand)(g.operand, a.outputSize[0] * a.outputSize[1], idx, true, n * c, h * w, gx.operand);
     return [gx, null];
   },
   // ONNX's MaxUnpool indexes the whole flattened tensor, PyTorch's (and ours) each plane
@@ -371,18 +372,25 @@ export const maxUnpool2dOp = defineOp<MaxUnpoolAttrs, Int32Array>({
   },
 });
 
+/** The indices a pooling picked, as a tensor of `dtype` (PyTorch's are int64; ours hold integers as floats). */
+function indicesTensor(idx: IndexArray, dtype: DType, shape: readonly number[]): Tensor {
+  if (isDeviceArray(idx)) throw new ValueError("returnIndices: a webgpu pooling's indices stay on the GPU (int32); run it on a CPU backend to get them as a tensor");
+  const t = hostZeros(dtype, shape);
+  t.data.set(idx);
+  return t;
+}
+
 // ---- the public functions ----
 
 /** Max/min pooling of a [N,C,H,W] or [C,H,W] input, optionally with the indices. */
-function extremumPool(op: OpDef<WindowPoolAttrs, Int32Array | null>, x: Tensor, opts: MaxPool2dOptions): Tensor | [Tensor, Tensor] {
+function extremumPool(op: OpDef<WindowPoolAttrs, IndexArray | null>, x: Tensor, opts: MaxPool2dOptions): Tensor | [Tensor, Tensor] {
   checkOptions(op.name, opts);
   const { kernelSize, stride, padding = 0, dilation = 1, ceilMode = false, returnIndices = false } = opts;
   const { x4, unbatched } = batched(op.name, x);
   const { y, saved } = run(op, [x4], windowAttrs(op.name, kernelSize, stride, padding, dilation, ceilMode), { keepSaved: returnIndices });
   const out = unbatch(y, unbatched);
   if (!returnIndices) return out;
-  const idx = y.isMeta ? Tensor.meta(y.shape, y.dtype) : emptyLike(x.dtype, y.shape);
-  if (!y.isMeta) idx.data.set(saved!);
+  const idx = y.isMeta ? Tensor.meta(y.shape, y.dtype) : indicesTensor(saved!, x.dtype, y.shape);
   return [out, unbatch(idx, unbatched)];
 }
 
@@ -440,12 +448,11 @@ function adaptive<S>(op: OpDef<AdaptivePoolAttrs, S>, x: Tensor, outputSize: Ada
   return { y, saved, unbatched };
 }
 
-function adaptiveMaxWith(op: OpDef<AdaptivePoolAttrs, Int32Array>, x: Tensor, outputSize: AdaptiveSize, returnIndices: boolean): Tensor | [Tensor, Tensor] {
+function adaptiveMaxWith(op: OpDef<AdaptivePoolAttrs, IndexArray>, x: Tensor, outputSize: AdaptiveSize, returnIndices: boolean): Tensor | [Tensor, Tensor] {
   const { y, saved, unbatched } = adaptive(op, x, outputSize, returnIndices);
   const out = unbatch(y, unbatched);
   if (!returnIndices) return out;
-  const idx = y.isMeta ? Tensor.meta(y.shape, y.dtype) : emptyLike(x.dtype, y.shape);
-  if (!y.isMeta) idx.data.set(saved!);
+  const idx = y.isMeta ? Tensor.meta(y.shape, y.dtype) : indicesTensor(saved!, x.dtype, y.shape);
   return [out, unbatch(idx, unbatched)];
 }
 

@@ -2,10 +2,11 @@
 // var, logsumexp, all and any are compositions of them.
 import { Tensor } from "../tensor/tensor.js";
 import { fmtShape, normDim, sizeOf, type Shape } from "../tensor/shape.js";
-import { allocate, type DataArray } from "../tensor/dtype.js";
+import { allocateOutput, type DataArray } from "../tensor/dtype.js";
+import type { KernelArray } from "../tensor/memory.js";
 import type { ArgReduceOp, ReduceOp } from "../backends/backend.js";
 import { kernel } from "../backends/registry.js";
-import { emptyLike } from "./util.js";
+import { emptyLike, hostZeros } from "./util.js";
 import { apply, defineOp, type OpDef } from "./op.js";
 import { ValueError } from "../errors.js";
 
@@ -16,12 +17,12 @@ function around(shape: Shape, dim: number): [number, number, number] {
 
 /** Reduces the sorted `dims` of x into y (x's shape with those dims reduced), one kernel pass per run of consecutive
  *  dims, the last one straight into y; no dims: a copy. */
-function reduceInto(op: ReduceOp, x: Tensor, dims: readonly number[], y: DataArray): void {
+function reduceInto(op: ReduceOp, x: Tensor, dims: readonly number[], y: KernelArray): void {
   if (dims.length === 0) {
-    kernel("copyStrided", x.data)(x.data, 0, x.strides, x.shape, y, 0, x.strides, false);
+    kernel("copyStrided", x.operand)(x.operand, 0, x.strides, x.shape, y, 0, x.strides, false);
     return;
   }
-  let shape: Shape = x.shape, data = x.data;
+  let shape: Shape = x.shape, data = x.operand;
   for (let j = dims.length - 1; j >= 0; ) {
     const last = dims[j]!;
     let first = last;
@@ -29,7 +30,7 @@ function reduceInto(op: ReduceOp, x: Tensor, dims: readonly number[], y: DataArr
     j--;
     const outer = sizeOf(shape.slice(0, first)), size = sizeOf(shape.slice(first, last + 1)), inner = sizeOf(shape.slice(last + 1));
     shape = shape.map((d, i) => (i >= first && i <= last ? 1 : d));
-    const out = j < 0 ? y : allocate(x.dtype, sizeOf(shape));
+    const out = j < 0 ? y : allocateOutput(x.dtype, sizeOf(shape), "reduce");
     kernel("reduce", data)(op, data, outer, size, inner, out);
     data = out;
   }
@@ -57,7 +58,7 @@ export interface SumAttrs {
 export const sumOp = defineOp<SumAttrs>({
   name: "sum",
   shape: ([x], a) => keptShape(x!, a.dim, a.keepdim),
-  forward: ([x], a, y) => reduceInto("sum", x!, a.dim, y.data),
+  forward: ([x], a, y) => reduceInto("sum", x!, a.dim, y.operand),
   backward: (g, [x], _y, a) => [g.reshape(keptShape(x!.shape, a.dim, true)).expand(x!.shape)],
   onnx: {
     export: (e, [x], a) => e.node("ReduceSum", [x!, e.intConstant(a.dim, "axes")], {
@@ -108,10 +109,10 @@ function extremumOp(op: "max" | "min"): OpDef<ExtremumAttrs, Tensor | null> {
     shape: ([x], a, caller) => extremumShape(caller, x!, a),
     forward: ([x], a, y, save) => {
       const [outer, size, inner] = extremumView(x!, a);
-      kernel("reduce", x!.data)(op, x!.data, outer, size, inner, y.data);
+      kernel("reduce", x!.operand)(op, x!.operand, outer, size, inner, y.operand);
       if (!save || a.dim === null) return null;
       const idx = emptyLike(x!.dtype, y.shape);
-      kernel("argReduce", x!.data)(op === "max" ? "argmax" : "argmin", x!.data, outer, size, inner, idx.data);
+      kernel("argReduce", x!.operand)(op === "max" ? "argmax" : "argmin", x!.operand, outer, size, inner, idx.operand);
       return idx;
     },
     backward: (g, [x], y, a, idx) => {
@@ -133,7 +134,7 @@ export const minOp = extremumOp("min");
 /** 1 at position idx[...] along `dim` of `shape`, 0 elsewhere. */
 function oneHotAlong(idx: Tensor, shape: readonly number[], dim: number): Tensor {
   const [outer, size, inner] = around(shape, dim);
-  const out = emptyLike(idx.dtype, shape);
+  const out = hostZeros(idx.dtype, shape);
   for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) out.data[(o * size + idx.data[o * inner + i]!) * inner + i] = 1;
   return out;
 }
@@ -155,7 +156,7 @@ function argReduceOp(op: ArgReduceOp): OpDef<ExtremumAttrs> {
     shape: ([x], a, caller) => extremumShape(caller, x!, a),
     forward: ([x], a, y) => {
       const [outer, size, inner] = extremumView(x!, a);
-      kernel("argReduce", x!.data)(op, x!.data, outer, size, inner, y.data);
+      kernel("argReduce", x!.operand)(op, x!.operand, outer, size, inner, y.operand);
     },
     backward: null,
     onnx: {
@@ -209,7 +210,7 @@ export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = 
   let m: Tensor;
   if (x.isMeta) m = Tensor.meta(kept, x.dtype);
   else {
-    m = emptyLike(x.dtype, kept);
+    m = hostZeros(x.dtype, kept);
     reduceInto("max", x, dims, m.data);
     for (let i = 0; i < m.size; i++) if (!Number.isFinite(m.data[i]!)) m.data[i] = 0; // all −inf (or inf) rows: no shift
   }

@@ -100,14 +100,14 @@ const bilinearOp = interpolateDef("bilinear", {
   forward: ([x], a, y) => {
     const [n, c, h, w] = x!.shape as [number, number, number, number];
     const [scaleH, scaleW] = bilinearScales(x!.shape, a);
-    kernel("bilinear2d", x!.data)(x!.data, n * c, h, w, a.size[0], a.size[1], a.alignCorners, scaleH, scaleW, y.data);
+    kernel("bilinear2d", x!.operand)(x!.operand, n * c, h, w, a.size[0], a.size[1], a.alignCorners, scaleH, scaleW, y.operand);
     return null;
   },
   backward: (dy, [x], _y, a) => {
     const [n, c, h, w] = x!.shape as [number, number, number, number];
     const [scaleH, scaleW] = bilinearScales(x!.shape, a);
     const gx = emptyLike(dy.dtype, x!.shape);
-    kernel("bilinear2dBackward", dy.data)(dy.data, n * c, h, w, a.size[0], a.size[1], a.alignCorners, scaleH, scaleW, gx.data);
+    kernel("bilinear2dBackward", dy.operand)(dy.operand, n * c, h, w, a.size[0], a.size[1], a.alignCorners, scaleH, scaleW, gx.operand);
     return [gx];
   },
   onnx: { export: (e, [x], a, _x, y) => resizeOnnx(e, x!, a, y) },
@@ -122,14 +122,14 @@ const nearestOp = interpolateDef("nearest", {
     const srcW = nearestSource(w, outW, a.scales ? a.scales[1] : null);
     const index = new Int32Array(outH * outW);
     for (let oh = 0; oh < outH; oh++) for (let ow = 0; ow < outW; ow++) index[oh * outW + ow] = srcH[oh]! * w + srcW[ow]!;
-    kernel("planeGather", x!.data)(x!.data, h * w, index, false, n * c, outH * outW, y.data);
+    kernel("planeGather", x!.operand)(x!.operand, h * w, index, false, n * c, outH * outW, y.operand);
     return index;
   },
   backward: (dy, [x], _y, a, index) => {
     // every output that copied an input sends its gradient back to it (scatter-add)
     const [n, c, h, w] = x!.shape as [number, number, number, number];
     const gx = emptyLike(dy.dtype, x!.shape);
-    kernel("planeScatter", dy.data)(dy.data, a.size[0] * a.size[1], index!, false, n * c, gx.data, h * w, true);
+    kernel("planeScatter", dy.operand)(dy.operand, a.size[0] * a.size[1], index!, false, n * c, gx.operand, h * w, true);
     return [gx];
   },
   onnx: { export: (e, [x], a, _x, y) => resizeOnnx(e, x!, a, y) },
@@ -142,14 +142,14 @@ const bedOfNailsOp = interpolateDef("bed-of-nails", {
     const [sh, sw] = a.scales!, outW = a.size[1];
     const index = new Int32Array(h * w);
     for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) index[i * w + j] = i * sh * outW + j * sw;
-    kernel("planeScatter", x!.data)(x!.data, h * w, index, false, n * c, y.data, a.size[0] * outW, false);
+    kernel("planeScatter", x!.operand)(x!.operand, h * w, index, false, n * c, y.operand, a.size[0] * outW, false);
     return index;
   },
   backward: (dy, [x], _y, a, index) => {
     // only the nails carry input values, so only they pass a gradient back
     const [n, c, h, w] = x!.shape as [number, number, number, number];
     const gx = emptyLike(dy.dtype, x!.shape);
-    kernel("planeGather", dy.data)(dy.data, a.size[0] * a.size[1], index!, false, n * c, h * w, gx.data);
+    kernel("planeGather", dy.operand)(dy.operand, a.size[0] * a.size[1], index!, false, n * c, h * w, gx.operand);
     return [gx];
   },
   onnx: {
@@ -265,13 +265,13 @@ export const pixelShuffleOp = defineOp<PixelShuffleAttrs>({
   },
   forward: ([x], a, y) => {
     const { shape, xStrides, yStrides } = shuffleLayout(x!.shape, a.upscaleFactor);
-    kernel("copyStrided", x!.data)(x!.data, 0, xStrides, shape, y.data, 0, yStrides, false);
+    kernel("copyStrided", x!.operand)(x!.operand, 0, xStrides, shape, y.operand, 0, yStrides, false);
   },
   // the inverse permutation (pixel unshuffle) of the output's gradient
   backward: (g, [x], _y, a) => {
     const { shape, xStrides, yStrides } = shuffleLayout(x!.shape, a.upscaleFactor);
     const gx = emptyLike(g.dtype, x!.shape);
-    kernel("copyStrided", g.data)(g.data, 0, yStrides, shape, gx.data, 0, xStrides, false);
+    kernel("copyStrided", g.operand)(g.operand, 0, yStrides, shape, gx.operand, 0, xStrides, false);
     return [gx];
   },
   onnx: {

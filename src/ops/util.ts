@@ -1,18 +1,23 @@
 // Small helpers every op file uses: allocating results, lifting numbers to tensors, summing a gradient back to a broadcast shape.
 import { Tensor, type TensorLike } from "../tensor/tensor.js";
-import { allocate, type DType } from "../tensor/dtype.js";
+import { allocate, allocateOutput, type DType } from "../tensor/dtype.js";
 import { sizeOf, type Shape } from "../tensor/shape.js";
 import { DTypeError } from "../errors.js";
 
-/** A new zero-filled tensor of `shape`. */
+/** A new zero-filled tensor of `shape` for a kernel to write (on the GPU under a device backend). */
 export function emptyLike(dtype: DType, shape: Shape): Tensor {
+  return new Tensor(allocateOutput(dtype, sizeOf(shape), "allocate", shape), shape);
+}
+
+/** A new zero-filled tensor of `shape` whose values JavaScript writes (it moves to the device when a kernel takes it). */
+export function hostZeros(dtype: DType, shape: Shape): Tensor {
   return new Tensor(allocate(dtype, sizeOf(shape)), shape);
 }
 
 /** A number becomes a scalar tensor of `like`'s dtype; tensors pass through after a dtype check. */
 export function lift(op: string, o: TensorLike, like: Tensor): Tensor {
   if (typeof o === "number") {
-    const t = emptyLike(like.dtype, []);
+    const t = hostZeros(like.dtype, []);
     t.data[0] = o;
     return t;
   }

@@ -203,6 +203,19 @@ export class WebGPUDevice {
     this.stats.dispatches++;
   }
 
+  /** Destroys `buf` once the open batch, which may use it, is submitted (or now, when no batch is open). */
+  retire(buf: GPUBuffer): void {
+    if (this.encoder) this.temporaries.push(buf);
+    else buf.destroy();
+  }
+
+  /** Encodes the zeroing of `buf` into the open batch (a reused buffer must start as a new one: zero-filled). */
+  clear(buf: GPUBuffer): void {
+    this.endPass();
+    this.encoder ??= this.device.createCommandEncoder();
+    this.encoder.clearBuffer(buf);
+  }
+
   /** Encodes a copy of `bytes` bytes between buffers into the open batch. */
   copy(src: GPUBuffer, dst: GPUBuffer, bytes: number): void {
     this.endPass();

@@ -1,0 +1,154 @@
+// The webgpu backend end to end, in a page (web/webgpu-backend-test.html, built by scripts/build-webgpu-test.mjs and
+// driven by test/web/webgpu-backend.test.ts): ops, their gradients and training steps through the public API, once
+// on the reference backend ('js') and once on 'webgpu' with tensors on the GPU, from the same seeded values. Each
+// case returns named arrays (outputs, input gradients, losses); the webgpu run reads them back with valuesAsync and
+// they must match within float32 tolerance, with no kernel missing on the GPU (kernelFallbacks) and nothing read
+// synchronously (a GPU tensor's .data throws).
+import { Generator, Tensor, kernelFallbacks, models, nn, noGrad, optim, setBackend, tensor, F } from "../src/index.js";
+import { initWebGPUBackend, webgpuStats } from "../src/backends/webgpu/index.js";
+import type { DataArray } from "../src/tensor/dtype.js";
+
+/** One named result of a case, as compared. */
+export interface Compared {
+  case: string;
+  name: string;
+  ok: boolean;
+  /** The worst element against the tolerance there. */
+  detail: string;
+}
+
+type Results = Record<string, Tensor | number>;
+/** A case: computes named results from inputs made by `input` (seeded, the same on both backends). */
+type Case = (input: (shape: number[], scale?: number) => Tensor) => Results;
+
+/** The seeded inputs of one case run: the same values in the same order on every backend. */
+function inputs(seed: number): (shape: number[], scale?: number) => Tensor {
+  const gen = new Generator(seed);
+  return (shape, scale = 1) => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    return tensor(Float32Array.from({ length: n }, () => gen.normal() * scale), shape);
+  };
+}
+
+/** Forward and backward of `f` on inputs that require grad: the output and each input's gradient. */
+function withGrads(f: (...xs: Tensor[]) => Tensor, ...xs: Tensor[]): Results {
+  for (const x of xs) x.requiresGrad_();
+  const y = f(...xs);
+  // a fixed, uneven upstream gradient: every output element weighs differently
+  const w = tensor(Float32Array.from({ length: y.size }, (_, i) => ((i * 7) % 11) / 5 - 1), [...y.shape]);
+  y.mul(w).sum().backward();
+  const out: Results = { y };
+  xs.forEach((x, i) => (out[`grad${i}`] = x.grad!));
+  return out;
+}
+
+const CASES: Record<string, Case> = {
+  "conv2d 3×3 pad 1": (i) => withGrads((x, w, b) => F.conv2d(x, w, b, { padding: 1 }), i([2, 3, 9, 7]), i([5, 3, 3, 3]), i([5])),
+  "conv2d 5×5 stride 2 dilation 2": (i) => withGrads((x, w) => F.conv2d(x, w, null, { stride: 2, dilation: 2, padding: 2 }), i([1, 4, 13, 11]), i([6, 4, 5, 5])),
+  "conv2d 1×1 groups 2": (i) => withGrads((x, w) => F.conv2d(x, w, null, { groups: 2 }), i([3, 4, 5, 6]), i([6, 2, 1, 1])),
+  "conv2d depthwise 3×3 stride 2": (i) => withGrads((x, w) => F.conv2d(x, w, null, { groups: 8, stride: 2, padding: 1 }), i([2, 8, 10, 9]), i([8, 1, 3, 3])),
+  "conv2d 7×7 stride 2 pad 3": (i) => withGrads((x, w) => F.conv2d(x, w, null, { stride: 2, padding: 3 }), i([1, 3, 17, 15]), i([4, 3, 7, 7])),
+  "linear": (i) => withGrads((x, w, b) => F.linear(x, w, b), i([5, 13]), i([7, 13]), i([7])),
+  "matmul batched": (i) => withGrads((a, b) => a.matmul(b), i([3, 5, 9]), i([3, 9, 4])),
+  "maxPool2d 3 stride 2 pad 1": (i) => withGrads((x) => F.maxPool2d(x, { kernelSize: 3, stride: 2, padding: 1 }), i([2, 3, 11, 9])),
+  "avgPool2d 2": (i) => withGrads((x) => F.avgPool2d(x, { kernelSize: 2 }), i([2, 3, 8, 6])),
+  "relu, add, mul broadcast": (i) => withGrads((x, b) => x.relu().mul(b).add(b), i([4, 5, 3]), i([5, 1])),
+  "softmax, logSoftmax": (i) => withGrads((x) => F.softmax(x, 1).add(F.logSoftmax(x, 1)), i([6, 10])),
+  "sum and mean over dims": (i) => withGrads((x) => x.sum([0, 2], true).add(x.mean(1, true)), i([3, 4, 5])),
+  "crossEntropy": (i) => {
+    const x = i([7, 10], 3).requiresGrad_();
+    const loss = F.crossEntropy(x, tensor([3, 0, 9, 1, 1, 5, 2]));
+    loss.backward();
+    return { loss, grad: x.grad! };
+  },
+  "batchNorm2d training": (i) => {
+    const bn = new nn.BatchNorm2d(4);
+    const x = i([3, 4, 5, 5], 2).requiresGrad_();
+    const y = bn.call(x);
+    y.mul(i([3, 4, 5, 5])).sum().backward();
+    return { y, grad: x.grad!, weightGrad: bn.weight!.grad!, runningMean: bn.runningMean!, runningVar: bn.runningVar! };
+  },
+  "LeNet-5: 3 SGD steps": () => trainSteps(() => new models.LeNet5({ generator: new Generator(1) }), [8, 1, 32, 32], (m) => new optim.SGD(m.parameters(), { lr: 0.05, momentum: 0.9 })),
+  "conv-BN-ReLU net: 3 Adam steps": () => trainSteps(() => new nn.Sequential(
+    new nn.Conv2d(3, 8, 3, { padding: 1, generator: new Generator(2) }), new nn.BatchNorm2d(8), new nn.ReLU(), new nn.MaxPool2d(2),
+    new nn.Conv2d(8, 8, 3, { stride: 2, generator: new Generator(3) }), new nn.BatchNorm2d(8), new nn.ReLU(),
+    new nn.Flatten(), new nn.Linear(8 * 3 * 3, 10, { generator: new Generator(4) }),
+  ), [4, 3, 16, 16], (m) => new optim.Adam(m.parameters(), { lr: 0.01 })),
+};
+
+/** `steps` training steps of a fresh model on a fixed batch: the losses, and a weight after the last step. */
+function trainSteps(make: () => nn.Module, shape: number[], makeOpt: (m: nn.Module) => optim.Optimizer, steps = 3): Results {
+  const model = make();
+  const opt = makeOpt(model);
+  const x = inputs(99)(shape);
+  const labels = tensor(Array.from({ length: shape[0]! }, (_, k) => (k * 3) % 10));
+  const out: Results = {};
+  for (let s = 0; s < steps; s++) {
+    opt.zeroGrad();
+    const loss = F.crossEntropy(model.call(x), labels);
+    loss.backward();
+    opt.step();
+    out[`loss${s}`] = loss;
+  }
+  out.firstWeight = [...model.parameters()][0]!;
+  return out;
+}
+
+async function valuesOf(r: Tensor | number): Promise<DataArray> {
+  return typeof r === "number" ? Float64Array.of(r) : r.valuesAsync();
+}
+
+/** The first element beyond |a − e| ≤ atol·max|e| + rtol·|e|, or null. */
+function mismatch(got: DataArray, want: DataArray, rtol = 1e-4, atol = 1e-5): string | null {
+  if (got.length !== want.length) return `length ${got.length}, expected ${want.length}`;
+  let scale = 0;
+  for (const v of want) if (Number.isFinite(v)) scale = Math.max(scale, Math.abs(v));
+  for (let i = 0; i < want.length; i++) {
+    const a = got[i]!, e = want[i]!;
+    if (a === e || (Number.isNaN(a) && Number.isNaN(e))) continue;
+    if (!(Math.abs(a - e) <= atol * scale + rtol * Math.abs(e))) return `element ${i}: ${a} vs ${e}`;
+  }
+  return null;
+}
+
+let ready: Promise<string> | null = null;
+
+const api = {
+  cases: Object.keys(CASES),
+  /** Opens the device: the adapter's architecture, or why not. */
+  init(): Promise<string> {
+    ready ??= initWebGPUBackend({ select: false }).then((info) => info.adapter.architecture);
+    return ready;
+  },
+  /** Runs one case on both backends and compares every result. */
+  async run(name: string): Promise<{ compared: Compared[]; fallbacks: Record<string, number>; syncReadRefused: boolean; error: string | null }> {
+    const compared: Compared[] = [];
+    try {
+      setBackend("js");
+      const want = CASES[name]!(inputs(7));
+      const wantValues = Object.fromEntries(await Promise.all(Object.entries(want).map(async ([k, v]) => [k, await valuesOf(v)] as const)));
+      setBackend("webgpu");
+      const before = kernelFallbacks();
+      const got = CASES[name]!(inputs(7));
+      let syncReadRefused = true;
+      for (const [k, v] of Object.entries(got)) {
+        const values = await valuesOf(v);
+        const m = mismatch(values, wantValues[k]!);
+        compared.push({ case: name, name: k, ok: m === null, detail: m ?? `${values.length} values match` });
+        if (v instanceof Tensor && !v.isOnDevice) compared.push({ case: name, name: `${k} on the GPU`, ok: false, detail: "the result is a host tensor" });
+      }
+      const first = Object.values(got).find((v): v is Tensor => v instanceof Tensor);
+      try { noGrad(() => first?.data); syncReadRefused = false; } catch { /* the GPU's values are read asynchronously only */ }
+      const after = kernelFallbacks();
+      const fallbacks = Object.fromEntries(Object.entries(after).filter(([k, v]) => k.startsWith("webgpu:") && v !== (before[k] ?? 0)));
+      return { compared, fallbacks, syncReadRefused, error: null };
+    } catch (e) {
+      return { compared, fallbacks: {}, syncReadRefused: true, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
+    } finally {
+      setBackend("js");
+    }
+  },
+  stats: () => webgpuStats(),
+};
+
+(globalThis as { webgpuBackendTest?: typeof api }).webgpuBackendTest = api;
