@@ -1,5 +1,6 @@
-// Pooling on the GPU (Kernels['pool2d'], ['avgPool2dBackward']): one invocation per output (forward) or per input
-// (average pooling's gradient, gathered from the windows that cover it, so no two invocations write one element).
+// Pooling on the GPU (Kernels['pool2d'], ['avgPool2dBackward'], ['adaptivePool2d'], ['adaptiveAvgPool2dBackward']): one
+// invocation per output (forward) or per input (average pooling's gradients, gathered from the windows that cover it,
+// so no two invocations write one element).
 // The rules are the reference's (js/pool.ts, after PyTorch 1.13): a window's real taps are the contiguous range of
 // taps inside the input; max/min take the first strict extremum (a NaN always takes over) and record its flat index
 // ih·w + iw in the plane; avg divides by the window clipped to the padded input (countIncludePad), to the real input,
@@ -116,4 +117,88 @@ ${linearMain()}
   DX[i] = acc;
 }`;
   dev.dispatch(code, PARAMS.pack(values(g, count, avg)), [dy, dx], grid(count));
+}
+
+const ADAPTIVE = paramBlock({ count: "i32", h: "i32", w: "i32", outH: "i32", outW: "i32" });
+
+/** Adaptive window o of `out` over `size` inputs: [floor(o·size/out), ceil((o + 1)·size/out)), in integers. */
+const ADAPTIVE_WINDOW = `fn wstart(o: i32, size: i32, out: i32) -> i32 { return (o * size) / out; }
+fn wend(o: i32, size: i32, out: i32) -> i32 { return ((o + 1) * size + out - 1) / out; }
+`;
+
+/** Adaptive max or average pooling of every [h,w] plane to [outH,outW]; for max, `indices` (if given) receives each
+ *  output's flat index ih·w + iw in its plane (the first maximum; a NaN takes over, as in pool2d). */
+export function adaptivePool2d(
+  dev: WebGPUDevice, mode: "max" | "avg", x: GPUBuffer, planes: number, h: number, w: number, outH: number, outW: number,
+  y: GPUBuffer, indices: GPUBuffer | null,
+): void {
+  const count = planes * outH * outW;
+  if (count === 0) return;
+  const withIndices = mode === "max" && indices !== null;
+  const body = mode === "avg"
+    ? `var total = 0.0;
+  for (var a = r0; a < r1; a++) {
+    for (var b = c0; b < c1; b++) { total += X[base + a * P.w + b]; }
+  }
+  Y[i] = total / f32((r1 - r0) * (c1 - c0));`
+    : `var best = -inf();
+  var at = r0 * P.w + c0;
+  for (var a = r0; a < r1; a++) {
+    for (var b = c0; b < c1; b++) {
+      let v = X[base + a * P.w + b];
+      if (v > best || isNan(v)) { best = v; at = a * P.w + b; }
+    }
+  }
+  Y[i] = best;${withIndices ? "\n  I[i] = at;" : ""}`;
+  const code = `${ADAPTIVE.wgsl}${MATH}${ADAPTIVE_WINDOW}
+@group(0) @binding(1) var<storage, read> X: array<f32>;
+@group(0) @binding(2) var<storage, read_write> Y: array<f32>;
+${withIndices ? "@group(0) @binding(3) var<storage, read_write> I: array<i32>;" : ""}
+${linearMain()}
+  if (i >= P.count) { return; }
+  let plane = P.outH * P.outW;
+  let oy = (i % plane) / P.outW;
+  let ox = i % P.outW;
+  let base = (i / plane) * P.h * P.w;
+  let r0 = wstart(oy, P.h, P.outH);
+  let r1 = wend(oy, P.h, P.outH);
+  let c0 = wstart(ox, P.w, P.outW);
+  let c1 = wend(ox, P.w, P.outW);
+  ${body}
+}`;
+  dev.dispatch(code, ADAPTIVE.pack({ count, h, w, outH, outW }), withIndices ? [x, y, indices] : [x, y], grid(count));
+}
+
+/** Adaptive average pooling's gradient: each input gathers dy/window size from the (one or two per axis) windows
+ *  that cover it. */
+export function adaptiveAvgPool2dBackward(
+  dev: WebGPUDevice, dy: GPUBuffer, planes: number, h: number, w: number, outH: number, outW: number, dx: GPUBuffer,
+): void {
+  const count = planes * h * w;
+  if (count === 0) return;
+  const code = `${ADAPTIVE.wgsl}${ADAPTIVE_WINDOW}
+@group(0) @binding(1) var<storage, read> DY: array<f32>;
+@group(0) @binding(2) var<storage, read_write> DX: array<f32>;
+${linearMain()}
+  if (i >= P.count) { return; }
+  let plane = P.h * P.w;
+  let iy = (i % plane) / P.w;
+  let ix = i % P.w;
+  let base = (i / plane) * P.outH * P.outW;
+  var acc = 0.0;
+  // windows o with wstart(o) ≤ i < wend(o) are those from floor(i·out/size) to ceil((i + 1)·out/size) − 1
+  for (var oy = (iy * P.outH) / P.h; oy < min(((iy + 1) * P.outH + P.h - 1) / P.h, P.outH); oy++) {
+    let r0 = wstart(oy, P.h, P.outH);
+    let r1 = wend(oy, P.h, P.outH);
+    if (iy < r0 || iy >= r1) { continue; }
+    for (var ox = (ix * P.outW) / P.w; ox < min(((ix + 1) * P.outW + P.w - 1) / P.w, P.outW); ox++) {
+      let c0 = wstart(ox, P.w, P.outW);
+      let c1 = wend(ox, P.w, P.outW);
+      if (ix < c0 || ix >= c1) { continue; }
+      acc += DY[base + oy * P.outW + ox] / f32((r1 - r0) * (c1 - c0));
+    }
+  }
+  DX[i] = acc;
+}`;
+  dev.dispatch(code, ADAPTIVE.pack({ count, h, w, outH, outW }), [dy, dx], grid(count));
 }
