@@ -1,8 +1,9 @@
-// Elementwise kernels on the GPU (Kernels['unary'], ['binary'], ['where'], ['fill']): one invocation per output
-// element, the op's expression written into the shader's text (so each op is its own cached pipeline). Special values
-// follow the reference kernels (js/elementwise.ts): relu keeps NaN, maximum/minimum propagate NaN, round is half to
-// even (WGSL's round is), pow is Math.pow's (a negative base takes integer exponents), reluGrad is threshold_backward.
-import type { BinaryOp, UnaryOp } from "../../backend.js";
+// Elementwise kernels on the GPU (Kernels['unary'], ['binary'], ['where'], ['fill'], ['activation'],
+// ['activationGrad']): one invocation per output element, the op's expression written into the shader's text (so each
+// op is its own cached pipeline). Special values follow the reference kernels (js/elementwise.ts): relu keeps NaN,
+// maximum/minimum propagate NaN, round is half to even (WGSL's round is), pow is Math.pow's (a negative base takes
+// integer exponents), reluGrad is threshold_backward, the activations keep NaN and take PyTorch's float32 steps.
+import type { ActivationOp, BinaryOp, UnaryOp } from "../../backend.js";
 import { ValueError } from "../../../errors.js";
 import { coalesce } from "../../js/memory.js";
 import type { WebGPUDevice } from "../device.js";
@@ -172,4 +173,71 @@ ${linearMain()}
   Y[i] = P.value;
 }`;
   dev.dispatch(code, COUNT_PARAMS.pack({ count, value }), [y], grid(count));
+}
+
+/** min(max(v, lo), hi) that keeps NaN (WGSL's min and max need not), and the sigmoids σ(v), σ(−v) from e = e^(−|v|),
+ *  which never overflows. */
+const ACTIVATION_FNS = `fn clampNan(v: f32, lo: f32, hi: f32) -> f32 {
+  let a = select(v, lo, v < lo);
+  return select(a, hi, a > hi);
+}
+fn sigmoids(v: f32) -> vec2<f32> {
+  let e = exp(-abs(v));
+  let d = 1.0 / (1.0 + e);
+  return select(vec2<f32>(e * d, d), vec2<f32>(d, e * d), v >= 0.0);
+}
+`;
+
+/** Each activation as a WGSL expression of v (and P.lo, P.hi): PyTorch's float32 steps, each rounded. */
+const ACTIVATION: Record<Exclude<ActivationOp, "sigmoid">, string> = {
+  hardtanh: "clampNan(v, P.lo, P.hi)",
+  hardswish: "(v * clampNan(v + 3.0, 0.0, 6.0)) / 6.0",
+  hardsigmoid: "clampNan(v + 3.0, 0.0, 6.0) / 6.0",
+  silu: "v * sigmoids(v).x",
+};
+
+/** Each activation's dx as a WGSL expression of v (the input), g (dy) and P.lo, P.hi; the comparisons fall for a NaN
+ *  input as PyTorch's do (hardtanh and hardswish pass g, hardsigmoid gives 0). */
+const ACTIVATION_GRAD: Record<ActivationOp, string> = {
+  hardtanh: "select(g, 0.0, v <= P.lo || v >= P.hi)",
+  hardswish: "select(select(g, g * (v / 3.0 + 0.5), v <= 3.0), 0.0, v < -3.0)",
+  hardsigmoid: "select(0.0, g * (1.0 / 6.0), v > -3.0 && v < 3.0)",
+  silu: "g * sigmoids(v).x * (1.0 + v * sigmoids(v).y)",
+  sigmoid: "g * sigmoids(v).x * sigmoids(v).y",
+};
+
+const ACTIVATION_PARAMS = paramBlock({ count: "i32", lo: "f32", hi: "f32" });
+
+/** y = op(x) over the first `count` elements (by default all of y); lo, hi: hardtanh's bounds. */
+export function activation(
+  dev: WebGPUDevice, op: Exclude<ActivationOp, "sigmoid">, x: GPUBuffer, y: GPUBuffer, lo: number, hi: number, count = dev.lengthOf(y),
+): void {
+  if (count === 0) return;
+  const code = `${ACTIVATION_PARAMS.wgsl}${ACTIVATION_FNS}
+@group(0) @binding(1) var<storage, read> X: array<f32>;
+@group(0) @binding(2) var<storage, read_write> Y: array<f32>;
+${linearMain()}
+  if (i >= P.count) { return; }
+  let v = X[i];
+  Y[i] = ${ACTIVATION[op]};
+}`;
+  dev.dispatch(code, ACTIVATION_PARAMS.pack({ count, lo, hi }), [x, y], grid(count));
+}
+
+/** dx = dy·op′(x) over the first `count` elements (by default all of dx), as PyTorch's backward kernels. */
+export function activationGrad(
+  dev: WebGPUDevice, op: ActivationOp, x: GPUBuffer, dy: GPUBuffer, dx: GPUBuffer, lo: number, hi: number, count = dev.lengthOf(dx),
+): void {
+  if (count === 0) return;
+  const code = `${ACTIVATION_PARAMS.wgsl}${ACTIVATION_FNS}
+@group(0) @binding(1) var<storage, read> X: array<f32>;
+@group(0) @binding(2) var<storage, read> DY: array<f32>;
+@group(0) @binding(3) var<storage, read_write> DX: array<f32>;
+${linearMain()}
+  if (i >= P.count) { return; }
+  let v = X[i];
+  let g = DY[i];
+  DX[i] = ${ACTIVATION_GRAD[op]};
+}`;
+  dev.dispatch(code, ACTIVATION_PARAMS.pack({ count, lo, hi }), [x, dy, dx], grid(count));
 }
