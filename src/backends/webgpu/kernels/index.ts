@@ -4,11 +4,13 @@ import type { Kernels } from "../../backend.js";
 import type { WebGPUDevice } from "../device.js";
 import { matmul } from "./matmul.js";
 import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from "./conv.js";
-import { avgPool2dBackward, pool2d } from "./pool.js";
-import { planeGather, planeScatter } from "./memory.js";
-import { binary, fill, unary, where } from "./elementwise.js";
+import { adaptiveAvgPool2dBackward, adaptivePool2d, avgPool2dBackward, pool2d } from "./pool.js";
+import { copyStrided, planeGather, planeScatter } from "./memory.js";
+import { activation, activationGrad, binary, fill, unary, where } from "./elementwise.js";
 import { argReduce, reduce, softmax } from "./reduce.js";
 import { channelAffine, channelMoments, channelNormBackward } from "./norm.js";
+import { bilinear2d, bilinear2dBackward } from "./resample.js";
+import { adamStep, sgdStep } from "./optim.js";
 
 /** The kernel interface on the GPU: every array (values, indices) a GPUBuffer. */
 type GpuKernels = Kernels<GPUBuffer, GPUBuffer>;
@@ -16,8 +18,14 @@ type GpuKernels = Kernels<GPUBuffer, GPUBuffer>;
 /** The kernel interface over GPUBuffers: Kernels' methods with every array a GPUBuffer and the device first. */
 export type WebGPUKernels = { [K in keyof GpuKernels]: (dev: WebGPUDevice, ...args: Parameters<GpuKernels[K]>) => void };
 
-/** The kernels written in WGSL so far (the rest: copyStrided, adaptive pooling, bilinear resampling). */
+/** Every kernel of the interface in WGSL (`satisfies WebGPUKernels`: a kernel added to Kernels must be added here). */
 export const webgpuKernels = {
-  matmul, conv2d, conv2dBackwardInput, conv2dBackwardWeight, pool2d, avgPool2dBackward, planeGather, planeScatter,
-  unary, binary, where, fill, reduce, argReduce, softmax, channelMoments, channelAffine, channelNormBackward,
-} satisfies Partial<WebGPUKernels>;
+  fill, copyStrided, planeGather, planeScatter,
+  unary, binary, where, activation, activationGrad,
+  reduce, argReduce, softmax,
+  matmul, conv2d, conv2dBackwardInput, conv2dBackwardWeight,
+  pool2d, avgPool2dBackward, adaptivePool2d, adaptiveAvgPool2dBackward,
+  bilinear2d, bilinear2dBackward,
+  channelMoments, channelAffine, channelNormBackward,
+  sgdStep, adamStep,
+} satisfies WebGPUKernels;
