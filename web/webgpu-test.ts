@@ -6,7 +6,9 @@
 import { initWebGPU, type WebGPUDevice } from "../src/backends/webgpu/device.js";
 import { webgpuKernels as gk } from "../src/backends/webgpu/kernels/index.js";
 import { jsKernels as js } from "../src/backends/js/index.js";
-import type { AvgPoolOptions, BinaryOp, ConvGeometry, MatmulParams, PoolGeometry, PoolMode, ReduceOp, UnaryOp } from "../src/backends/backend.js";
+import type {
+  ActivationOp, AdamStepParams, AvgPoolOptions, BinaryOp, ConvGeometry, MatmulParams, PoolGeometry, PoolMode, ReduceOp, SgdStepParams, UnaryOp,
+} from "../src/backends/backend.js";
 import { Generator } from "../src/tensor/random.js";
 
 /** The result of one check, as the node test reads it. */
@@ -480,6 +482,281 @@ async function normChecks(): Promise<void> {
   }
 }
 
+// --- strided copies -----------------------------------------------------------------------------------------------
+
+/** Contiguous strides of a shape. */
+function contiguous(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  for (let d = shape.length - 1, acc = 1; d >= 0; d--) {
+    s[d] = acc;
+    acc *= shape[d]!;
+  }
+  return s;
+}
+
+/** One strided copy: `src` and `dst` elements, the walk over `shape` and each side's offset and strides. */
+interface StridedCase { src: number; srcOffset: number; srcStrides: number[]; shape: number[]; dst: number; dstOffset: number; dstStrides: number[] }
+
+/** A strided read of `shape` (a view of a `src`-element array) into a contiguous destination, and its backward: the
+ *  gradient added back through the same strides. */
+function view(src: number, offset: number, strides: number[], shape: number[]): [StridedCase, StridedCase] {
+  const n = shape.reduce((p, d) => p * d, 1), flat = contiguous(shape);
+  return [
+    { src, srcOffset: offset, srcStrides: strides, shape, dst: n, dstOffset: 0, dstStrides: flat },
+    { src: n, srcOffset: 0, srcStrides: flat, shape, dst: src, dstOffset: offset, dstStrides: strides },
+  ];
+}
+
+const STRIDED: [string, StridedCase, boolean][] = (() => {
+  const permute = view(120, 0, [60, 5, 1, 20], [2, 4, 5, 3]); // [2,3,4,5] permuted (0, 2, 3, 1)
+  const slice = view(63, 6 * 9 + 8, [-27, -2], [3, 5]); // [7,9][6::-3, 8::-2]
+  const flip = view(3 * 4 * 67, 66, [268, 67, -1], [3, 4, 67]); // flipped along its last dim
+  const expand = view(15, 0, [0, 5, 0, 1], [4, 3, 6, 5]); // [3,1,5] → [4,3,6,5]
+  const bias = view(3, 0, [0, 1, 0, 0], [2, 3, 5, 7]); // a [1,3,1,1] bias over [2,3,5,7]
+  const scalar = view(1, 0, [0, 0], [5, 13]);
+  const transpose = view(67 * 5, 0, [1, 5], [5, 67]); // a [67,5] matrix transposed
+  // 6 dims that merge nowhere: [2,3,2,3,2,3] with its dims reversed, and the third of them flipped
+  const six = view(216, 2 * 6, [1, 3, -6, 18, 36, 108], [3, 2, 3, 2, 3, 2]);
+  return [
+    ["permute [2,3,4,5] → (0,2,3,1)", permute[0], false],
+    ["permute's gradient", permute[1], true],
+    ["negative-step slice [7,9][6::-3, 8::-2]", slice[0], false],
+    ["negative-step slice's gradient", slice[1], true],
+    ["flip of [3,4,67] along the last dim (804 elements)", flip[0], false],
+    ["expand [3,1,5] → [4,3,6,5]", expand[0], false],
+    ["expand's gradient: 24 sources for each destination", expand[1], true],
+    ["a [1,3,1,1] bias's gradient over [2,3,5,7]", bias[1], true],
+    ["a scalar expanded to [5,13]", scalar[0], false],
+    ["the scalar's gradient (65 sources)", scalar[1], true],
+    ["transpose of [67,5]", transpose[0], false],
+    ["transpose's gradient", transpose[1], true],
+    ["6 dims, reversed, one flipped", six[0], false],
+    ["the 6 dims' gradient", six[1], true],
+    ["7 dims, both sides permuted", { src: 128, srcOffset: 0, srcStrides: [64, 1, 32, 2, 16, 4, 8], shape: [2, 2, 2, 2, 2, 2, 2], dst: 128, dstOffset: 0, dstStrides: [1, 64, 2, 32, 4, 16, 8] }, true],
+    ["cat: [2,3,4] into [2,7,4] at 3 (the rest untouched)", { src: 24, srcOffset: 0, srcStrides: [12, 4, 1], shape: [2, 3, 4], dst: 56, dstOffset: 12, dstStrides: [28, 4, 1] }, false],
+    ["cat's gradient: a slice of [2,7,4] added into [2,3,4]", { src: 56, srcOffset: 12, srcStrides: [28, 4, 1], shape: [2, 3, 4], dst: 24, dstOffset: 0, dstStrides: [12, 4, 1] }, true],
+    ["copy_ into an expanded view [4,6] (the last row writes)", { src: 24, srcOffset: 0, srcStrides: [6, 1], shape: [4, 6], dst: 6, dstOffset: 0, dstStrides: [0, 1] }, false],
+    ["a 0-dim tensor, offsets 4 and 2", { src: 7, srcOffset: 4, srcStrides: [], shape: [], dst: 5, dstOffset: 2, dstStrides: [] }, true],
+    ["an empty shape [3,0] writes nothing", { src: 6, srcOffset: 0, srcStrides: [2, 1], shape: [3, 0], dst: 6, dstOffset: 0, dstStrides: [0, 1] }, true],
+  ];
+})();
+
+/** A check that `fn` throws an error whose message matches `re`. */
+function throwsCheck(label: string, fn: () => void, re: RegExp): void {
+  let message = "no error";
+  try {
+    fn();
+  } catch (e) {
+    message = `${(e as Error).name}: ${(e as Error).message}`;
+  }
+  checks.push({ label, ok: re.test(message), detail: re.test(message) ? "" : `got ${message}`, compiled: 0, compiledAgain: 0, ms: [0, 0] });
+}
+
+async function stridedChecks(): Promise<void> {
+  for (const [label, c, accumulate] of STRIDED) {
+    // accumulating: both ways; plain copies also write
+    for (const acc of accumulate ? [true, false] : [false]) {
+      if (!acc && c.dstStrides.includes(0) && accumulate) continue; // an expand's gradient only adds
+      const src = randn(c.src), start = randn(c.dst), want = start.slice();
+      js.copyStrided(src, c.srcOffset, c.srcStrides, c.shape, want, c.dstOffset, c.dstStrides, acc);
+      const gs = up(src);
+      // the reference's order of additions: equal bit for bit
+      await compare(`copyStrided ${label}${acc ? ", adding" : ""}`, [want], () => {
+        const dst = up(start);
+        gk.copyStrided(dev, gs, c.srcOffset, c.srcStrides, c.shape, dst, c.dstOffset, c.dstStrides, acc);
+        return [dst];
+      }, { rtol: 0, atol: 0 });
+    }
+  }
+  const a = dev.buffer(512), b = dev.buffer(512);
+  const two = Array.from({ length: 9 }, (_, d) => 2 ** d);
+  throwsCheck("copyStrided refuses 9 dims that do not merge", () => gk.copyStrided(dev, a, 0, two, two.map(() => 2), b, 0, [...two].reverse(), false),
+    /^ValueError: webgpu copyStrided: 9 dims after merging, at most 8$/);
+  throwsCheck("copyStrided refuses overlapping destination strides", () => gk.copyStrided(dev, a, 0, [3, 1], [3, 3], b, 0, [1, 1], true),
+    /^ValueError: webgpu copyStrided: destination strides \[1, 1\] over shape \[3, 3\] reach one element from several indices/);
+  a.destroy();
+  b.destroy();
+}
+
+// --- adaptive pooling ---------------------------------------------------------------------------------------------
+
+/** planes, h, w, outH, outW. */
+const ADAPTIVE: [string, [number, number, number, number, number]][] = [
+  ["7×9 → 3×4 (overlapping windows), batch 2 × 3 channels", [6, 7, 9, 3, 4]],
+  ["10×6 → 1×1 (global)", [2, 10, 6, 1, 1]],
+  ["5×5 → 5×5", [3, 5, 5, 5, 5]],
+  ["4×6 → 7×9 (more outputs than inputs)", [4, 4, 6, 7, 9]],
+  ["13×11 → 5×3, batch 1", [1, 13, 11, 5, 3]],
+  ["17×19 → 6×7, 16 planes (672 outputs)", [16, 17, 19, 6, 7]],
+];
+
+async function adaptiveChecks(): Promise<void> {
+  for (const [label, [planes, h, w, outH, outW]] of ADAPTIVE) {
+    const outN = planes * outH * outW;
+    // ties (small integers: the first maximum's index) and two NaNs (they take over)
+    const tied = ints(planes * h * w, -3, 3);
+    tied[Math.floor(tied.length / 3)] = NaN;
+    tied[tied.length - 1] = NaN;
+    for (const [tag, x] of [["", randn(planes * h * w)], [" with ties and NaN", tied]] as const) {
+      const y = f32(outN), idx = new Int32Array(outN);
+      js.adaptivePool2d("max", x, planes, h, w, outH, outW, y, idx);
+      const gx = up(x);
+      await compare(`adaptivePool2d max ${label}${tag}`, [y, idx], () => {
+        const gy = dev.buffer(outN), gi = dev.buffer(outN);
+        gk.adaptivePool2d(dev, "max", gx, planes, h, w, outH, outW, gy, gi);
+        return [gy, gi];
+      }, { rtol: 0, atol: 0 });
+    }
+    const x = randn(planes * h * w), gx = up(x);
+    const ymax = f32(outN);
+    js.adaptivePool2d("max", x, planes, h, w, outH, outW, ymax, null);
+    await compare(`adaptivePool2d max ${label}, no indices`, [ymax], () => {
+      const gy = dev.buffer(outN);
+      gk.adaptivePool2d(dev, "max", gx, planes, h, w, outH, outW, gy, null);
+      return [gy];
+    }, { rtol: 0, atol: 0 });
+    const y = f32(outN);
+    js.adaptivePool2d("avg", x, planes, h, w, outH, outW, y, null);
+    await compare(`adaptivePool2d avg ${label}`, [y], () => {
+      const gy = dev.buffer(outN);
+      gk.adaptivePool2d(dev, "avg", gx, planes, h, w, outH, outW, gy, null);
+      return [gy];
+    }, { rtol: 1e-6, atol: 1e-6 });
+    const dy = randn(outN), dx = f32(x.length), gdy = up(dy);
+    js.adaptiveAvgPool2dBackward(dy, planes, h, w, outH, outW, dx);
+    await compare(`adaptiveAvgPool2dBackward ${label}`, [dx], () => {
+      const gdx = dev.buffer(dx.length);
+      gk.adaptiveAvgPool2dBackward(dev, gdy, planes, h, w, outH, outW, gdx);
+      return [gdx];
+    }, { rtol: 1e-6, atol: 1e-6 });
+  }
+}
+
+// --- bilinear resampling ------------------------------------------------------------------------------------------
+
+/** planes, h, w, outH, outW, alignCorners, scaleH, scaleW (as upsample passes them: in/out, or 1/scaleFactor). */
+const BILINEAR: [string, [number, number, number, number, number, boolean, number, number]][] = [
+  ["4×5 → 8×10", [3, 4, 5, 8, 10, false, 0.5, 0.5]],
+  ["9×7 → 4×3 (down), batch 1", [1, 9, 7, 4, 3, false, 9 / 4, 7 / 3]],
+  ["5×7 by scale factor 2.5 → 12×17", [2, 5, 7, 12, 17, false, 1 / 2.5, 1 / 2.5]],
+  ["1×1 → 4×5", [3, 1, 1, 4, 5, false, 1 / 4, 1 / 5]],
+  ["6×6 → 6×6", [2, 6, 6, 6, 6, false, 1, 1]],
+  ["5×4 → 9×11 align corners", [2, 5, 4, 9, 11, true, 0, 0]],
+  ["7×8 → 3×5 align corners (down)", [3, 7, 8, 3, 5, true, 0, 0]],
+  ["5×4 → 1×3 align corners (one row)", [1, 5, 4, 1, 3, true, 0, 0]],
+  ["6×7 → 17×23, 6 planes (2346 outputs)", [6, 6, 7, 17, 23, false, 6 / 17, 7 / 23]],
+];
+
+async function bilinearChecks(): Promise<void> {
+  for (const [label, [planes, h, w, outH, outW, align, sH, sW]] of BILINEAR) {
+    const x = randn(planes * h * w), y = f32(planes * outH * outW);
+    js.bilinear2d(x, planes, h, w, outH, outW, align, sH, sW, y);
+    const gx = up(x);
+    await compare(`bilinear2d ${label}`, [y], () => {
+      const gy = dev.buffer(y.length);
+      gk.bilinear2d(dev, gx, planes, h, w, outH, outW, align, sH, sW, gy);
+      return [gy];
+    }, { rtol: 1e-6, atol: 1e-6 });
+    const dy = randn(y.length), dx = f32(x.length), gdy = up(dy);
+    js.bilinear2dBackward(dy, planes, h, w, outH, outW, align, sH, sW, dx);
+    await compare(`bilinear2dBackward ${label}`, [dx], () => {
+      const gdx = dev.buffer(dx.length);
+      gk.bilinear2dBackward(dev, gdy, planes, h, w, outH, outW, align, sH, sW, gdx);
+      return [gdx];
+    }, { rtol: 1e-6, atol: 1e-6 });
+  }
+}
+
+// --- activations --------------------------------------------------------------------------------------------------
+
+async function activationChecks(): Promise<void> {
+  const n = 1003; // not a multiple of the workgroup
+  // wide normal values and the corners of each function: ±3, ±6, hardtanh's bounds, ±0, NaN
+  const x = randn(n, 4);
+  [-3, 3, -6, 6, -1, 1, 0, -0, NaN, 2.5, -2.5, 1e-3].forEach((v, i) => (x[10 * i + 3] = v));
+  const dy = randn(n), gx = up(x), gdy = up(dy);
+  const cases: [ActivationOp, number, number][] = [
+    ["hardtanh", -1, 1], ["hardtanh", 0, 6], ["hardswish", 0, 0], ["hardsigmoid", 0, 0], ["silu", 0, 0], ["sigmoid", 0, 0],
+  ];
+  for (const [op, lo, hi] of cases) {
+    const tag = op === "hardtanh" ? ` [${lo}, ${hi}]` : "";
+    if (op !== "sigmoid") {
+      const y = f32(n);
+      js.activation(op, x, y, lo, hi);
+      await compare(`activation ${op}${tag}`, [y], () => {
+        const gy = dev.buffer(n);
+        gk.activation(dev, op, gx, gy, lo, hi);
+        return [gy];
+      }, { rtol: 1e-6, atol: 0 });
+    }
+    const dx = f32(n);
+    js.activationGrad(op, x, dy, dx, lo, hi);
+    await compare(`activationGrad ${op}${tag}`, [dx], () => {
+      const gdx = dev.buffer(n);
+      gk.activationGrad(dev, op, gx, gdy, gdx, lo, hi);
+      return [gdx];
+      // hardswish's x/3 + ½ and silu's 1 + x·σ(−x) cancel near x = −1.5 and −1.28: a last-bit difference in x/3
+      // (WGSL's division need not round correctly) or σ(−x) grows there, relative to the value; not to the largest
+    }, { rtol: 1e-6, atol: 1e-7 });
+  }
+}
+
+// --- optimizers ---------------------------------------------------------------------------------------------------
+
+async function optimChecks(): Promise<void> {
+  const n = 1003;
+  const x = randn(n), g = randn(n, 0.1), buf = randn(n, 0.1);
+  const gg = up(g);
+  const sgd: [string, SgdStepParams, boolean][] = [
+    ["plain", { lr: 0.1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, first: false }, false],
+    ["weight decay, no buffer", { lr: 0.05, momentum: 0, dampening: 0, nesterov: false, weightDecay: 1e-2, first: false }, false],
+    ["momentum, first step", { lr: 0.1, momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 5e-4, first: true }, true],
+    ["momentum and dampening", { lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: false, weightDecay: 5e-4, first: false }, true],
+    ["nesterov", { lr: 0.01, momentum: 0.9, dampening: 0, nesterov: true, weightDecay: 1e-4, first: false }, true],
+    ["nesterov, first step", { lr: 0.01, momentum: 0.9, dampening: 0, nesterov: true, weightDecay: 0, first: true }, true],
+  ];
+  for (const [label, p, withBuf] of sgd) {
+    const wx = x.slice(), wb = buf.slice();
+    js.sgdStep(wx, g, withBuf ? wb : null, p);
+    await compare(`sgdStep ${label}`, withBuf ? [wx, wb] : [wx], () => {
+      const gx = up(x), gb = withBuf ? up(buf) : null;
+      gk.sgdStep(dev, gx, gg, gb, p);
+      return gb ? [gx, gb] : [gx];
+    }, { rtol: 1e-6, atol: 1e-7 });
+  }
+  const m = randn(n, 0.1), v = uniform(n, 0, 0.02), vmax = v.map((e, i) => (i % 2 ? e * 1.5 : e * 0.5));
+  const adam = (lr: number, weightDecay: number, decoupled: boolean, t: number): AdamStepParams => ({
+    beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay, decoupled, decay: 1 - lr * weightDecay,
+    stepSize: lr / (1 - 0.9 ** t), bc2Sqrt: Math.sqrt(1 - 0.999 ** t),
+  });
+  const adams: [string, AdamStepParams, boolean][] = [
+    ["plain, step 1", adam(1e-3, 0, false, 1), false],
+    ["L2 weight decay, step 3", adam(1e-3, 1e-2, false, 3), false],
+    ["decoupled (AdamW), step 10", adam(1e-2, 0.1, true, 10), false],
+    ["amsgrad, step 2", adam(1e-3, 0, false, 2), true],
+    ["amsgrad, decoupled", adam(1e-3, 1e-2, true, 4), true],
+  ];
+  for (const [label, p, ams] of adams) {
+    const wx = x.slice(), wm = m.slice(), wv = v.slice(), wmax = vmax.slice();
+    js.adamStep(wx, g, wm, wv, ams ? wmax : null, p);
+    await compare(`adamStep ${label}`, ams ? [wx, wm, wv, wmax] : [wx, wm, wv], () => {
+      const gx = up(x), gm = up(m), gv = up(v), gmax = ams ? up(vmax) : null;
+      gk.adamStep(dev, gx, gg, gm, gv, gmax, p);
+      return gmax ? [gx, gm, gv, gmax] : [gx, gm, gv];
+    }, { rtol: 1e-6, atol: 1e-7 });
+  }
+  // the state carried in place: five AdamW steps with amsgrad, on a fresh gradient each, from zero moments
+  const grads = Array.from({ length: 5 }, () => randn(n, 0.1));
+  const wx = x.slice(), wm = f32(n), wv = f32(n), wmax = f32(n);
+  grads.forEach((gr, t) => js.adamStep(wx, gr, wm, wv, wmax, adam(1e-2, 1e-2, true, t + 1)));
+  const ggs = grads.map(up);
+  await compare("adamStep five steps in a row (AdamW, amsgrad) from zero moments", [wx, wm, wv, wmax], () => {
+    const gx = up(x), gm = dev.buffer(n), gv = dev.buffer(n), gmax = dev.buffer(n);
+    ggs.forEach((gr, t) => gk.adamStep(dev, gx, gr, gm, gv, gmax, adam(1e-2, 1e-2, true, t + 1)));
+    return [gx, gm, gv, gmax];
+  }, { rtol: 1e-6, atol: 1e-7 });
+}
+
 // --- batching -----------------------------------------------------------------------------------------------------
 
 /** 40 dependent dispatches encoded into one command buffer and submitted once, by the read. */
@@ -519,6 +796,11 @@ const GROUPS: Record<string, () => Promise<void>> = {
   reduce: reduceChecks,
   softmax: softmaxChecks,
   norm: normChecks,
+  copyStrided: stridedChecks,
+  adaptivePool: adaptiveChecks,
+  bilinear: bilinearChecks,
+  activation: activationChecks,
+  optim: optimChecks,
   batching: batchingChecks,
 };
 

@@ -24,7 +24,7 @@ const ARGS = ["--headless=new", "--enable-unsafe-webgpu", "--use-webgpu-adapter=
   "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 /** The kernel families of the page (webgpuTest.groups), in the order they run. */
 const GROUPS = ["matmul", "conv2d", "conv2dBackwardInput", "conv2dBackwardWeight", "pool2d", "planeScatter", "unary", "binary",
-  "reduce", "softmax", "norm", "batching"];
+  "reduce", "softmax", "norm", "copyStrided", "adaptivePool", "bilinear", "activation", "optim", "batching"];
 
 type Api = {
   groups: string[];
