@@ -42,6 +42,11 @@ function ints(n: number, lo: number, hi: number): Float32Array {
   return Float32Array.from({ length: n }, () => lo + gen.int(hi - lo + 1));
 }
 
+/** A copy of `a` with NaN at every `k`-th element from `from`: the max-like kernels let a NaN take over. */
+function withNaN(a: Float32Array, k: number, from = 1): Float32Array {
+  return a.map((v, i) => (i % k === from ? NaN : v));
+}
+
 /** The first difference beyond |a − e| ≤ atol·max|e| + rtol·|e| (exact for int data), or null. */
 function mismatch(got: Values, want: Values, rtol: number, atol: number): string | null {
   if (got.length !== want.length) return `length ${got.length}, expected ${want.length}`;
@@ -219,13 +224,15 @@ async function poolChecks(): Promise<void> {
     const gx = up(x);
     const outN = g.n * g.c * g.outH * g.outW;
     for (const mode of ["max", "min"] as PoolMode[]) {
-      const y = f32(outN), idx = new Int32Array(outN);
-      js.pool2d(mode, x, g, { countIncludePad: false, divisorOverride: null }, y, idx);
-      await compare(`pool2d ${mode} ${label}`, [y, idx], () => {
-        const gy = dev.buffer(outN), gi = dev.buffer(outN);
-        gk.pool2d(dev, mode, gx, g, { countIncludePad: false, divisorOverride: null }, gy, gi);
-        return [gy, gi];
-      });
+      for (const [tag, xs] of [["", x], [" with NaN", withNaN(x, 29)]] as const) {
+        const y = f32(outN), idx = new Int32Array(outN), gxs = up(xs);
+        js.pool2d(mode, xs, g, { countIncludePad: false, divisorOverride: null }, y, idx);
+        await compare(`pool2d ${mode} ${label}${tag}`, [y, idx], () => {
+          const gy = dev.buffer(outN), gi = dev.buffer(outN);
+          gk.pool2d(dev, mode, gxs, g, { countIncludePad: false, divisorOverride: null }, gy, gi);
+          return [gy, gi];
+        });
+      }
     }
     const avgs: [string, AvgPoolOptions][] = [
       ["count_include_pad", { countIncludePad: true, divisorOverride: null }],
@@ -307,12 +314,14 @@ async function unaryChecks(): Promise<void> {
     ["reciprocal", positive, 0], ["floor", signed, 0], ["ceil", signed, 0], ["round", halves, 0],
     ["log1p", uniform(n, -0.5, 3), 0], ["expm1", randn(n, 0.7), 0], ["powScalar", signed, 3], ["powScalar", positive, 0.5],
     ["powScalar", signed, 2], ["reluMask", signed, 0], ["leakyReluGrad", signed, 0.2],
+    ["relu", withNaN(signed, 97), 0], ["leakyRelu", withNaN(signed, 97), 0.01], ["sign", withNaN(halves, 97), 0],
+    ["reluMask", withNaN(signed, 97), 0],
   ];
   for (const [op, x, alpha] of ops) {
     const want = f32(n);
     js.unary(op, x, want, alpha);
     const gx = up(x);
-    await compare(`unary ${op}${alpha ? ` (alpha ${alpha})` : ""}`, [want], () => {
+    await compare(`unary ${op}${alpha ? ` (alpha ${alpha})` : ""}${x.some(Number.isNaN) ? " with NaN" : ""}`, [want], () => {
       const y = dev.buffer(n);
       gk.unary(dev, op, gx, y, alpha);
       return [y];
@@ -343,8 +352,9 @@ async function binaryChecks(): Promise<void> {
     const aStr = stridesOf(as, out), bStr = stridesOf(bs, out);
     for (const op of ops) {
       const compareOp = ["maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge", "reluGrad"].includes(op);
-      const a = op === "pow" ? uniform(na, 0.1, 3) : compareOp ? ints(na, -2, 2) : randn(na);
-      const b = op === "pow" ? ints(nb, -2, 3) : compareOp ? ints(nb, -2, 2) : op === "div" ? uniform(nb, 0.5, 2) : randn(nb);
+      // the comparisons also on NaN (maximum and minimum propagate it, the others are false but ne)
+      const a = op === "pow" ? uniform(na, 0.1, 3) : compareOp ? withNaN(ints(na, -2, 2), 13) : randn(na);
+      const b = op === "pow" ? ints(nb, -2, 3) : compareOp ? withNaN(ints(nb, -2, 2), 11, 3) : op === "div" ? uniform(nb, 0.5, 2) : randn(nb);
       const want = f32(count);
       js.binary(op, a, aStr, b, bStr, out, want);
       const ga = up(a), gb = up(b);
@@ -364,7 +374,7 @@ async function binaryChecks(): Promise<void> {
     gk.binary(dev, "sub", ga, [1, 7], gb, [5, 1], [7, 5], y);
     return [y];
   });
-  const cond = ints(101, -1, 1), wa = randn(101), wb = randn(101), ww = f32(101);
+  const cond = withNaN(ints(101, -1, 1), 17), wa = randn(101), wb = randn(101), ww = f32(101);
   js.where(cond, wa, wb, ww);
   const gc = up(cond), gwa = up(wa), gwb = up(wb);
   await compare("where", [ww], () => {
@@ -389,6 +399,16 @@ async function reduceChecks(): Promise<void> {
       const x = op === "prod" ? uniform(outer * size * inner, 0.995, 1.005) : randn(outer * size * inner);
       const want = f32(outer * inner);
       js.reduce(op, x, outer, size, inner, want);
+      if (op === "max" || op === "min") {
+        // a NaN in some outputs' range takes it over
+        const xn = withNaN(x, 211), wantN = f32(outer * inner), gxn = up(xn);
+        js.reduce(op, xn, outer, size, inner, wantN);
+        await compare(`reduce ${op} over [${outer}, ${size}, ${inner}] with NaN`, [wantN], () => {
+          const y = dev.buffer(wantN.length);
+          gk.reduce(dev, op, gxn, outer, size, inner, y);
+          return [y];
+        }, { rtol: 0, atol: 0 });
+      }
       const gx = up(x);
       await compare(`reduce ${op} over [${outer}, ${size}, ${inner}]`, [want], () => {
         const y = dev.buffer(want.length);
@@ -397,11 +417,11 @@ async function reduceChecks(): Promise<void> {
       }, { rtol: 1e-4, atol: 1e-5 });
     }
     for (const op of ["argmax", "argmin"] as const) {
-      const x = ints(outer * size * inner, -20, 20);
+      const x = withNaN(ints(outer * size * inner, -20, 20), 307, 5);
       const want = f32(outer * inner);
       js.argReduce(op, x, outer, size, inner, want);
       const gx = up(x);
-      await compare(`argReduce ${op} over [${outer}, ${size}, ${inner}] with ties`, [want], () => {
+      await compare(`argReduce ${op} over [${outer}, ${size}, ${inner}] with ties${x.some(Number.isNaN) ? " and NaN" : ""}`, [want], () => {
         const y = dev.buffer(want.length);
         gk.argReduce(dev, op, gx, outer, size, inner, y);
         return [y];

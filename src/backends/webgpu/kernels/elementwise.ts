@@ -3,6 +3,7 @@
 // op is its own cached pipeline). Special values follow the reference kernels (js/elementwise.ts): relu keeps NaN,
 // maximum/minimum propagate NaN, round is half to even (WGSL's round is), pow is Math.pow's (a negative base takes
 // integer exponents), reluGrad is threshold_backward, the activations keep NaN and take PyTorch's float32 steps.
+// Float != is written as !(==) and NaN found by isNan (SwiftShader's != is false when an operand is NaN).
 import type { ActivationOp, BinaryOp, UnaryOp } from "../../backend.js";
 import { ValueError } from "../../../errors.js";
 import { coalesce } from "../../js/memory.js";
@@ -24,7 +25,7 @@ const UNARY: Record<UnaryOp, string> = {
   // tanh from e^(−2|v|), which never overflows (a builtin may give NaN for large |v|)
   tanh: "tanh_(v)",
   sigmoid: "select(exp(v) / (1.0 + exp(v)), 1.0 / (1.0 + exp(-v)), v >= 0.0)",
-  relu: "select(0.0, v, v > 0.0 || v != v)",
+  relu: "select(0.0, v, v > 0.0 || isNan(v))",
   leakyRelu: "select(v * P.alpha, v, v > 0.0)",
   square: "v * v",
   reciprocal: "1.0 / v",
@@ -93,10 +94,10 @@ const BINARY: Record<BinaryOp, string> = {
   mul: "p * q",
   div: "p / q",
   pow: "jspow(p, q)",
-  maximum: "select(select(q, p, p > q), nan(), p != p || q != q)",
-  minimum: "select(select(q, p, p < q), nan(), p != p || q != q)",
+  maximum: "select(select(q, p, p > q), nan(), isNan(p) || isNan(q))",
+  minimum: "select(select(q, p, p < q), nan(), isNan(p) || isNan(q))",
   eq: "select(0.0, 1.0, p == q)",
-  ne: "select(0.0, 1.0, p != q)",
+  ne: "select(1.0, 0.0, p == q)",
   lt: "select(0.0, 1.0, p < q)",
   le: "select(0.0, 1.0, p <= q)",
   gt: "select(0.0, 1.0, p > q)",
@@ -157,7 +158,7 @@ export function where(dev: WebGPUDevice, cond: GPUBuffer, a: GPUBuffer, b: GPUBu
 @group(0) @binding(4) var<storage, read_write> Y: array<f32>;
 ${linearMain()}
   if (i >= P.count) { return; }
-  Y[i] = select(B[i], A[i], C[i] != 0.0);
+  Y[i] = select(A[i], B[i], C[i] == 0.0);
 }`;
   dev.dispatch(code, COUNT_PARAMS.pack({ count, value: 0 }), [cond, a, b, y], grid(count));
 }

@@ -63,7 +63,7 @@ export function pool2d(
     for (var b = c.x; b < c.y; b++) {
       let idx = (y0 + a * P.dH) * P.w + x0 + b * P.dW;
       let v = X[base + idx];
-      if (${better} || v != v) { best = v; at = idx; }
+      if (${better} || isNan(v)) { best = v; at = idx; }
     }
   }
   Y[i] = best;${indices ? "\n  I[i] = at;" : ""}`;

@@ -12,8 +12,8 @@ const PARAMS = paramBlock({ outer: "i32", size: "i32", inner: "i32", count: "i32
 const OPS: Record<ReduceOp, { init: string; combine: string }> = {
   sum: { init: "0.0", combine: "acc + v" },
   prod: { init: "1.0", combine: "acc * v" },
-  max: { init: "-inf()", combine: "select(acc, v, v > acc || v != v)" },
-  min: { init: "inf()", combine: "select(acc, v, v < acc || v != v)" },
+  max: { init: "-inf()", combine: "select(acc, v, v > acc || isNan(v))" },
+  min: { init: "inf()", combine: "select(acc, v, v < acc || isNan(v))" },
 };
 
 /** Threads of a workgroup that reduces one long axis. */
@@ -70,7 +70,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 export function argReduce(dev: WebGPUDevice, op: ArgReduceOp, x: GPUBuffer, outer: number, size: number, inner: number, y: GPUBuffer): void {
   const count = outer * inner;
   if (count === 0) return;
-  const code = `${PARAMS.wgsl}
+  const code = `${PARAMS.wgsl}${MATH}
 @group(0) @binding(1) var<storage, read> X: array<f32>;
 @group(0) @binding(2) var<storage, read_write> Y: array<f32>;
 ${linearMain()}
@@ -80,7 +80,7 @@ ${linearMain()}
   var at = 0;
   for (var s = 1; s < P.size; s++) {
     let v = X[base + s * P.inner];
-    if (best == best && (v != v || v ${op === "argmax" ? ">" : "<"} best)) { best = v; at = s; }
+    if (!isNan(best) && (isNan(v) || v ${op === "argmax" ? ">" : "<"} best)) { best = v; at = s; }
   }
   Y[i] = f32(at);
 }`;
