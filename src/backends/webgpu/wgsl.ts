@@ -68,9 +68,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 /** Entry `j` (0…7) of an i32x8 parameter. */
 export const AT8 = `fn at8(v: array<vec4<i32>, 2>, j: i32) -> i32 { return v[j / 4][j % 4]; }\n`;
 
-/** +∞ and NaN from bits at run time (a constant expression may not be infinite), a NaN test on the bits (a compiler
- *  may assume that floats are never NaN and fold v != v to false: SwiftShader does), and Math.pow's rules: a negative
- *  base takes an integer exponent (odd keeps the sign), pow(x, 0) = 1, and NaN elsewhere for a negative base. */
+/** +∞ and NaN from bits at run time (a constant expression may not be infinite), a NaN test on the bits (v != v is
+ *  none: SwiftShader's float != is false when an operand is NaN, so a != that NaN must pass is written !(a == b)),
+ *  and Math.pow's rules: a negative base takes an integer exponent (odd keeps the sign), pow(x, 0) = 1, and NaN
+ *  elsewhere for a negative base. */
 export const MATH = `fn inf() -> f32 { var b = 0x7f800000u; return bitcast<f32>(b); }
 fn nan() -> f32 { var b = 0x7fc00000u; return bitcast<f32>(b); }
 fn isNan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
