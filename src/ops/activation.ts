@@ -236,6 +236,7 @@ function pointwiseDef<A>(name: string, value: (v: number, a: A) => number, slope
     name,
     shape: ([x]) => [...x!],
     forward: ([x], a, y) => {
+      if (x!.isOnDevice) throw new ValueError(`${name}: computed in JavaScript (no kernel of its own yet), so not on the GPU's tensors`);
       const xs = x!.data, ys = y.data;
       for (let i = 0; i < xs.length; i++) ys[i] = value(xs[i]!, a);
     },

@@ -4,7 +4,7 @@ import { Tensor } from "../tensor/tensor.js";
 import type { DataArray } from "../tensor/dtype.js";
 import { kernel } from "../backends/registry.js";
 import { broadcastShapes, fmtShape, shapeEquals, sizeOf, type Shape } from "../tensor/shape.js";
-import { emptyLike, hostZeros } from "./util.js";
+import { copyInto, emptyLike, hostZeros } from "./util.js";
 import { logSoftmax } from "./activation.js";
 import { where, type NoAttrs } from "./elementwise.js";
 import { apply, defineOp } from "./op.js";
@@ -309,7 +309,7 @@ export const binaryCrossEntropyOp = defineOp<NoAttrs, {
   forward: ([input, target], _a, y) => {
     const p = input!.detach(), t = target!.detach();
     const logP = p.log().clamp(-100), log1mP = p.neg().add(1).log().clamp(-100);
-    y.data.set(t.mul(logP).add(t.neg().add(1).mul(log1mP)).neg().data);
+    copyInto(y, t.mul(logP).add(t.neg().add(1).mul(log1mP)).neg());
     return { logP, log1mP };
   },
   backward: (g, [input, target], _y, _a, { logP, log1mP }) => {
@@ -337,7 +337,7 @@ export const binaryCrossEntropyWithLogitsOp = defineOp<NoAttrs, {
     const x = input!.detach(), t = target!.detach();
     const softplusNeg = x.abs().neg().exp().log1p().add(x.neg().clamp(0));
     const logWeight = posWeight ? posWeight.detach().sub(1).mul(t).add(1) : null;
-    y.data.set(t.neg().add(1).mul(x).add(logWeight ? logWeight.mul(softplusNeg) : softplusNeg).data);
+    copyInto(y, t.neg().add(1).mul(x).add(logWeight ? logWeight.mul(softplusNeg) : softplusNeg));
     return { softplusNeg, logWeight };
   },
   backward: (g, [input, target, pw], _y, _a, { softplusNeg, logWeight }) => {
@@ -358,7 +358,8 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BceOptio
   const reduction = checkReduction(op, opts.reduction ?? "mean");
   const weight = opts.weight?.detach() ?? null;
   checkDTypes(op, input, { target, weight });
-  if (!input.isMeta) {
+  // (on a device the check would read the values back: it is left to the host, as PyTorch's CUDA asserts on the GPU)
+  if (!input.isMeta && !input.isOnDevice) {
     for (let i = 0; i < input.size; i++) {
       const p = input.data[i]!;
       if (!(p >= 0 && p <= 1)) throw new ValueError(`${op}: input ${p} at position ${i} is not a probability (all elements of input must be in [0, 1])`);

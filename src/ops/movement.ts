@@ -310,6 +310,7 @@ function padDim(x: Tensor, dim: number, before: number, after: number, mode: Pad
 
 /** Integer positions from a float index tensor, each checked to lie in [0, size) (negative ones count from the end). */
 function positions(op: string, index: Tensor, size: number, dim: number): Int32Array {
+  if (index.isOnDevice) throw new ValueError(`${op}: the index is a GPU tensor (an op's result), whose values cannot be checked and read synchronously; make the index from JavaScript values (tensor([...]))`);
   const out = new Int32Array(index.size);
   for (let i = 0; i < index.size; i++) {
     const v = index.data[i]!;
@@ -344,7 +345,7 @@ export const indexSelectOp = defineOp<IndexAttrs, Int32Array>({
     const pos = positions("indexSelect", index!, x!.shape[a.dim] ?? 1, a.dim);
     const { slab, src, dst } = slabs(x!.shape, a.dim, pos.length);
     const copy = kernel("copyStrided", x!.operand);
-    pos.forEach((p, j) => copy(x!.data, p * slab[1]!, src, slab, y.data, j * slab[1]!, dst, false));
+    pos.forEach((p, j) => copy(x!.operand, p * slab[1]!, src, slab, y.operand, j * slab[1]!, dst, false));
     return pos;
   },
   backward: (g, [x], _y, a, pos) => {
@@ -352,7 +353,7 @@ export const indexSelectOp = defineOp<IndexAttrs, Int32Array>({
     const { slab, src, dst } = slabs(x!.shape, a.dim, pos.length);
     const gx = emptyLike(g.dtype, x!.shape);
     const acc = kernel("copyStrided", g.operand);
-    pos.forEach((p, j) => acc(g.data, j * slab[1]!, dst, slab, gx.data, p * slab[1]!, src, true));
+    pos.forEach((p, j) => acc(g.operand, j * slab[1]!, dst, slab, gx.operand, p * slab[1]!, src, true));
     return [gx, null];
   },
   onnx: { export: (e, [x, index], a) => e.node("Gather", [x!, int64Index(e, index!)], { axis: { int: a.dim } }) },
@@ -386,6 +387,26 @@ function dimLast(t: Tensor, dim: number, extent: Shape): Tensor {
   return out;
 }
 
+/** The values of a row-major `shape` in the order of its view with `dim` swapped with the last dim (dimLast's order). */
+function swapLastOnHost(values: Int32Array, shape: Shape, dim: number): Int32Array {
+  const last = shape.length - 1;
+  if (dim === last || last < 0) return values;
+  const outShape = swapLast(shape, dim);
+  const strides = swapLast(shape.map((_, i) => sizeOf(shape.slice(i + 1))), dim);
+  const out = new Int32Array(values.length);
+  const at = new Array<number>(outShape.length).fill(0);
+  for (let k = 0; k < out.length; k++) {
+    let src = 0;
+    for (let i = 0; i < at.length; i++) src += at[i]! * strides[i]!;
+    out[k] = values[src]!;
+    for (let i = at.length - 1; i >= 0; i--) {
+      if (++at[i]! < outShape[i]!) break;
+      at[i] = 0;
+    }
+  }
+  return out;
+}
+
 /** x cropped to the index in every dim but `dim`: the part gather reads. */
 const gatherCrop = (x: Shape, index: Shape, dim: number): number[] => x.map((v, i) => (i === dim ? v : index[i]!));
 
@@ -405,10 +426,10 @@ export const gatherOp = defineOp<IndexAttrs, Int32Array>({
   forward: ([x, index], a, y) => {
     const d = a.dim, n = x!.shape[d] ?? 1, k = index!.shape[d] ?? 1;
     const xs = dimLast(x!, d, gatherCrop(x!.shape, index!.shape, d));
-    const idx = dimLast(index!, d, index!.shape);
-    const pos = positions("gather", idx, n, d);
-    const out = emptyLike(y.dtype, idx.shape);
-    kernel("planeGather", xs.operand)(xs.operand, n, pos, true, sizeOf(idx.shape.slice(0, -1)), k, out.operand);
+    // the index is read on the host (checked, and as positions), in the order of its dim-last view
+    const pos = swapLastOnHost(positions("gather", index!, n, d), index!.shape, d);
+    const out = emptyLike(y.dtype, swapLast(index!.shape, d));
+    kernel("planeGather", xs.operand)(xs.operand, n, pos, true, sizeOf(out.shape.slice(0, -1)), k, out.operand);
     kernel("copyStrided", out.operand)(out.operand, 0, swapLast(out.strides, d), y.shape, y.operand, 0, y.strides, false);
     return pos;
   },

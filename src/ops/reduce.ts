@@ -6,7 +6,9 @@ import { allocateOutput, type DataArray } from "../tensor/dtype.js";
 import type { KernelArray } from "../tensor/memory.js";
 import type { ArgReduceOp, ReduceOp } from "../backends/backend.js";
 import { kernel } from "../backends/registry.js";
-import { emptyLike, hostZeros } from "./util.js";
+import { emptyLike } from "./util.js";
+import { where } from "./elementwise.js";
+import { arange } from "../tensor/creation.js";
 import { apply, defineOp, type OpDef } from "./op.js";
 import { ValueError } from "../errors.js";
 
@@ -118,7 +120,8 @@ function extremumOp(op: "max" | "min"): OpDef<ExtremumAttrs, Tensor | null> {
     backward: (g, [x], y, a, idx) => {
       if (a.dim === null) {
         const xd = x!.detach(), m = y.detach();
-        const mask = Number.isNaN(m.data[0]!) ? xd.ne(xd) : xd.eq(m); // a NaN result comes from the NaNs
+        // the ties of the result, or, when it is NaN, the NaNs it came from (the two never both hold)
+        const mask = xd.eq(m).add(xd.ne(xd).mul(m.ne(m)));
         return [mask.mul(g.div(mask.sum()))];
       }
       const kept = keptShape(x!.shape, [a.dim], true);
@@ -133,10 +136,10 @@ export const minOp = extremumOp("min");
 
 /** 1 at position idx[...] along `dim` of `shape`, 0 elsewhere. */
 function oneHotAlong(idx: Tensor, shape: readonly number[], dim: number): Tensor {
-  const [outer, size, inner] = around(shape, dim);
-  const out = hostZeros(idx.dtype, shape);
-  for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) out.data[(o * size + idx.data[o * inner + i]!) * inner + i] = 1;
-  return out;
+  // position k along dim equals the index: a comparison the backend's kernels make where idx lives
+  const size = around(shape, dim)[1]; // a scalar is one position
+  const positions = arange(size, undefined, 1, { dtype: idx.dtype }).reshape(shape.map((d, i) => (i === dim ? d : 1)));
+  return idx.reshape(keptShape(shape, [dim], true)).eq(positions);
 }
 
 function extremum(op: "max" | "min", x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
@@ -210,9 +213,9 @@ export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = 
   let m: Tensor;
   if (x.isMeta) m = Tensor.meta(kept, x.dtype);
   else {
-    m = hostZeros(x.dtype, kept);
-    reduceInto("max", x, dims, m.data);
-    for (let i = 0; i < m.size; i++) if (!Number.isFinite(m.data[i]!)) m.data[i] = 0; // all −inf (or inf) rows: no shift
+    m = emptyLike(x.dtype, kept);
+    reduceInto("max", x, dims, m.operand);
+    m = where(m.sub(m).eq(0), m, 0); // all −inf (or inf) rows: no shift (m − m is NaN there)
   }
   const out = x.sub(m).exp().sum(dims, true).log().add(m);
   return keepdim ? out : out.reshape(keptShape(x.shape, dims, false));

@@ -3,6 +3,7 @@ import { Tensor, type TensorLike } from "../tensor/tensor.js";
 import { allocate, allocateOutput, type DType } from "../tensor/dtype.js";
 import { sizeOf, type Shape } from "../tensor/shape.js";
 import { DTypeError } from "../errors.js";
+import { kernel } from "../backends/registry.js";
 
 /** A new zero-filled tensor of `shape` for a kernel to write (on the GPU under a device backend). */
 export function emptyLike(dtype: DType, shape: Shape): Tensor {
@@ -12,6 +13,11 @@ export function emptyLike(dtype: DType, shape: Shape): Tensor {
 /** A new zero-filled tensor of `shape` whose values JavaScript writes (it moves to the device when a kernel takes it). */
 export function hostZeros(dtype: DType, shape: Shape): Tensor {
   return new Tensor(allocate(dtype, sizeOf(shape)), shape);
+}
+
+/** Copies src's values into y (same size), on the kernels of the backend holding them. */
+export function copyInto(y: Tensor, src: Tensor): void {
+  kernel("copyStrided", src.operand)(src.operand, 0, src.strides, src.shape, y.operand, 0, y.strides, false);
 }
 
 /** A number becomes a scalar tensor of `like`'s dtype; tensors pass through after a dtype check. */

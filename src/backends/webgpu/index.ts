@@ -46,6 +46,8 @@ let gpu: WebGPUDevice | null = null;
 const counts = { uploads: 0, bufferBytes: 0 };
 /** Released buffers by element count, reused (zeroed) for the next array of that size. */
 const free = new Map<number, GPUBuffer[]>();
+/** Arrays already handed back: a second release must not put their buffer in the free list twice. */
+const released = new WeakSet<GpuArray>();
 /** Buffers whose array the program dropped without releasing: destroyed when the collector finds the array. */
 const finalizer = new FinalizationRegistry<GPUBuffer>((buf) => {
   counts.bufferBytes -= buf.size;
@@ -90,7 +92,8 @@ const memory: DeviceMemoryOps = {
 
 /** Hands a buffer back for reuse (the queue keeps it alive for the work already encoded that uses it). */
 function release(data: TensorMemory): boolean {
-  if (!(data instanceof GpuArray)) return false;
+  if (!(data instanceof GpuArray) || released.has(data)) return false;
+  released.add(data);
   finalizer.unregister(data);
   let list = free.get(data.length);
   if (!list) free.set(data.length, (list = []));
