@@ -14,7 +14,7 @@ export { toDType } from "./ops/convert.js";
 export { Generator, manualSeed, defaultGenerator } from "./tensor/random.js";
 export { noGrad, isGradEnabled, withGradEnabled } from "./autograd/grad-mode.js";
 export type { BackwardOptions } from "./autograd/backward.js";
-export { memoryStats, type MemoryStats } from "./tensor/memory.js";
+export { memoryStats, type MemoryStats, type DeviceArray, type KernelArray, type IndexArray, type TensorMemory } from "./tensor/memory.js";
 export * from "./errors.js";
 export * as F from "./ops/functional.js";
 export {
@@ -31,7 +31,8 @@ export { matmul } from "./ops/matmul.js";
 export * from "./ops/arithmetic.js";
 export { setBackend, getBackend, listBackends, registerBackend, kernelFallbacks } from "./backends/registry.js";
 export type {
-  Backend, Kernels, KernelName, ConvGeometry, PoolGeometry, MatmulParams, AvgPoolOptions, UnaryOp, BinaryOp, ReduceOp, ArgReduceOp, PoolMode, ActivationOp,
+  Backend, Kernels, HostKernels, KernelName, ConvGeometry, PoolGeometry, MatmulParams, AvgPoolOptions, UnaryOp, BinaryOp, ReduceOp, ArgReduceOp, PoolMode, ActivationOp,
+  DeviceMemoryOps, SgdStepParams, AdamStepParams,
 } from "./backends/backend.js";
 export * as nn from "./nn/index.js";
 export * as models from "./models/index.js";
@@ -41,6 +42,7 @@ export * as optim from "./optim/index.js";
 export * as train from "./train/index.js";
 export * as viz from "./viz/index.js";
 export * as wasm from "./backends/wasm/index.js";
+export * as webgpu from "./backends/webgpu/index.js";
 export {
   ImageClassifier, loadClassifier, MODEL_META_KEY, IMAGENET_MEAN, IMAGENET_STD, MAX_INPUT_PAD,
   type Prediction, type LoadClassifierOptions, type ClassifyOptions, type ImageClassifierInit, type ImageInput, type ImageDataLike,

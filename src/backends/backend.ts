@@ -106,10 +106,15 @@ export interface MatmulParams {
 
 /** The hyper-parameters of one sgdStep. */
 export interface SgdStepParams {
+  /** Learning rate. */
   lr: number;
+  /** Momentum factor (0: no buffer). */
   momentum: number;
+  /** Dampening of the gradient in the momentum buffer. */
   dampening: number;
+  /** Nesterov momentum. */
   nesterov: boolean;
+  /** L2 weight decay added to the gradient. */
   weightDecay: number;
   /** The first step with momentum: the buffer starts as the gradient. */
   first: boolean;
@@ -117,9 +122,13 @@ export interface SgdStepParams {
 
 /** The hyper-parameters of one adamStep, with this step's bias corrections folded in. */
 export interface AdamStepParams {
+  /** Decay of the first moment. */
   beta1: number;
+  /** Decay of the second moment. */
   beta2: number;
+  /** Added to the denominator. */
   eps: number;
+  /** Weight decay (L2 on the gradient, or decoupled). */
   weightDecay: number;
   /** AdamW: the decay multiplies the weights (decay = 1 − lr·weightDecay) instead of adding to the gradient. */
   decoupled: boolean;

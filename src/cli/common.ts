@@ -74,14 +74,26 @@ export function checkModelName(what: string, name: string): string {
   return name;
 }
 
-/** Pick the backend: 'wasm' (default where WebAssembly SIMD exists) or 'js' (the reference loops); `threads` for wasm. */
+/** Pick the backend: 'wasm' (default where WebAssembly SIMD exists), 'js' (the reference loops) or 'webgpu' (a GPU,
+ *  through the npm package `webgpu` in Node); `threads` for wasm. */
 export async function setupBackend(name = "auto", threads?: number): Promise<string> {
+  if (name === "js" || name === "webgpu") {
+    if (threads !== undefined) throw new ValueError(`-j/--threads is for the wasm backend, not --backend ${name}`);
+  }
   if (name === "js") {
-    if (threads !== undefined) throw new ValueError("-j/--threads is for the wasm backend, not --backend js");
     setBackend("js");
     return "js";
   }
-  if (name !== "wasm" && name !== "auto") throw new ValueError(`--backend must be js, wasm or auto, got '${name}'`);
+  if (name === "webgpu") {
+    const webgpu = await import("../backends/webgpu/index.js");
+    try {
+      const { adapter } = await webgpu.initWebGPUBackend();
+      return `webgpu (${adapter.architecture || adapter.vendor || "adapter"})`;
+    } catch (e) {
+      throw new ValueError(`--backend webgpu is unavailable here: ${(e as Error).message}`);
+    }
+  }
+  if (name !== "wasm" && name !== "auto") throw new ValueError(`--backend must be js, wasm, webgpu or auto, got '${name}'`);
   try {
     const wasm = await import("../backends/wasm/index.js");
     await wasm.initWasm(threads === undefined ? {} : { threads });

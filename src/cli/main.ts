@@ -36,7 +36,7 @@ export function buildProgram(): Command {
     // the package's own package.json through its exports: the same path from src/ and from the installed dist/
     .version((createRequire(import.meta.url)("convkit/package.json") as { version: string }).version)
     .option("--verbose", "print stack traces on errors")
-    .addOption(new Option("--backend <name>", "wasm: WebAssembly SIMD + threads, where available; js: the reference loops").choices(["auto", "wasm", "js"]).default("auto"))
+    .addOption(new Option("--backend <name>", "wasm: WebAssembly SIMD + threads, where available; js: the reference loops; webgpu: the GPU (in Node through the npm package webgpu)").choices(["auto", "wasm", "js", "webgpu"]).default("auto"))
     .addOption(new Option("-j, --threads <n>", "threads of the wasm backend").argParser(intArg(1)).default(undefined, "the cores, at most 8"))
     // the subcommands inherit what follows: commander's usage errors ("error: unknown option '--x'", a suggestion on
     // a second line) as our one line, the hint after it on the same line; --help still goes to stdout as it is

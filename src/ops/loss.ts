@@ -102,9 +102,12 @@ export interface NllPickAttrs {
 /** What nllPick's kernels need from the targets, read on the host (the public function checked them there): each
  *  target's flat index into logProbs [N,C,inner] (an ignored one points at class 0 of its own position, which no other
  *  target reads), −weight[t] (0 where ignored), and which targets count (null when all do). */
-interface Picks {
+export interface Picks {
+  /** Each target's flat index into logProbs. */
   at: Int32Array;
+  /** −weight[t], 0 where ignored. */
   negWeight: DataArray;
+  /** 1 where the target counts, 0 where ignored; null when all count. */
   counted: DataArray | null;
 }
 

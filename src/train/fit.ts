@@ -13,7 +13,7 @@ import type { Dataset } from "../data/dataset.js";
 import { Adam } from "../optim/adam.js";
 import type { GroupOptions, Optimizer, OptimizerState } from "../optim/optimizer.js";
 import { ChainedScheduler, ReduceLROnPlateau, type Scheduler, type SchedulerState } from "../optim/schedulers.js";
-import { countCorrect, logitsOf, type Classifier } from "./metrics.js";
+import { countCorrect, logitsOf, onHost, type Classifier } from "./metrics.js";
 
 /** Training stopped because the loss stopped being a finite number. */
 export class DivergedError extends ConvkitError {}
@@ -343,7 +343,8 @@ export async function fit(model: Classifier, trainData: Dataset | DataLoader, op
       optimizer.zeroGrad();
       const out = model.call(images);
       const loss = lossFn(out, labels);
-      const lv = loss.item();
+      // on a GPU this waits for the step's kernels: the loss is read back (on the CPU backends it is there already)
+      const lv = await loss.itemAsync();
       if (!Number.isFinite(lv)) {
         throw new DivergedError(`training stopped: the loss became ${lv} at epoch ${epoch + 1}, batch ${batch + 1} (step ${step + 1}, lr ${optimizer.groups[0]!.lr.toPrecision(3)})` +
           `${ctx.lastCheckpoint ? `; the last good checkpoint is ${ctx.lastCheckpoint}` : ""}; try a smaller ${lrName}`);
@@ -357,7 +358,7 @@ export async function fit(model: Classifier, trainData: Dataset | DataLoader, op
       stats.lossSum += lv * n;
       stats.seen += n;
       if (metrics.length) {
-        const logits = logitsOf(out);
+        const logits = await onHost(logitsOf(out));
         for (const [name, m] of metrics) stats.metricSums[name]! += m(logits, labels) * n;
       }
       // the callbacks' time counts in the next step's
@@ -369,7 +370,7 @@ export async function fit(model: Classifier, trainData: Dataset | DataLoader, op
     const rec = { epoch: epoch + 1, step, trainLoss: stats.lossSum / stats.seen } as EpochRecord;
     for (const [name] of metrics) rec[`train${cap(name)}`] = stats.metricSums[name]! / stats.seen;
     if (valLoader) {
-      const v = validate(model, valLoader, lossFn, metrics, (done) => each((c) => c.onValidationProgress?.(ctx, done, valLoader.length)));
+      const v = await validate(model, valLoader, lossFn, metrics, (done) => each((c) => c.onValidationProgress?.(ctx, done, valLoader.length)));
       rec.valLoss = v.loss;
       for (const [name] of metrics) rec[`val${cap(name)}`] = v.metrics[name]!;
     }
@@ -392,21 +393,23 @@ export async function fit(model: Classifier, trainData: Dataset | DataLoader, op
 }
 
 /** Mean loss and metrics of `model` (in eval mode, without gradients) over `loader`, calling onBatch after each. */
-function validate(model: Classifier, loader: DataLoader, lossFn: LossFn, metrics: [string, Metric][], onBatch: (done: number) => void): { loss: number; metrics: Record<string, number> } {
+async function validate(model: Classifier, loader: DataLoader, lossFn: LossFn, metrics: [string, Metric][], onBatch: (done: number) => void): Promise<{ loss: number; metrics: Record<string, number> }> {
   model.eval();
   let lossSum = 0, count = 0, done = 0;
   const sums: Record<string, number> = Object.fromEntries(metrics.map(([n]) => [n, 0]));
   try {
-    noGrad(() => {
-      for (const b of loader.epochBatches(0, 0, { transient: true })) {
+    for (const b of loader.epochBatches(0, 0, { transient: true })) {
+      const { out, loss } = noGrad(() => {
         const out = model.call(b.images);
-        const n = b.labels.size;
-        lossSum += lossFn(out, b.labels).item() * n;
-        for (const [name, m] of metrics) sums[name]! += m(logitsOf(out), b.labels) * n;
-        count += n;
-        onBatch(++done);
-      }
-    });
+        return { out, loss: lossFn(out, b.labels) };
+      });
+      const n = b.labels.size;
+      lossSum += (await loss.itemAsync()) * n;
+      const logits = metrics.length ? await onHost(logitsOf(out)) : null;
+      for (const [name, m] of metrics) sums[name]! += m(logits!, b.labels) * n;
+      count += n;
+      onBatch(++done);
+    }
   } finally {
     model.train();
   }

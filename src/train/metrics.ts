@@ -1,5 +1,5 @@
 // Evaluation: accuracy, loss and the confusion matrix of a classifier over a DataLoader.
-import type { Tensor } from "../tensor/tensor.js";
+import { Tensor } from "../tensor/tensor.js";
 import type { Module } from "../nn/module.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { crossEntropy } from "../ops/loss.js";
@@ -13,6 +13,12 @@ export type Classifier = Module<[Tensor], unknown>;
 export function logitsOf(out: unknown): Tensor {
   if (out && typeof out === "object" && "logits" in out) return (out as { logits: Tensor }).logits;
   return out as Tensor;
+}
+
+/** `t` with its values on the host: itself, or a copy read back from the device (a GPU's logits, for metrics that
+ *  JavaScript computes). */
+export async function onHost(t: Tensor): Promise<Tensor> {
+  return t.isOnDevice ? new Tensor(await t.valuesAsync(), t.shape) : t;
 }
 
 /** counts[t][p]: samples of true class t predicted as p. */

@@ -88,7 +88,9 @@ test("bad values are refused by commander before any work, in one line; old name
     [["neighbors", shipped, "-o", join(dir, "n.png")], /^convkit: required option '--query <index>' not specified \(add --help for usage\)$/],
     [["filter", digit, "--kernel", "sobel-x", "--mode", "conv", "-o", join(dir, "f.png")], /option '--mode <mode>' argument 'conv' is invalid\. Allowed choices are convolve, correlate\./],
     [["summary", "lenet5", "--input", "1,1,32"], /option '--input <shape>' argument '1,1,32' is invalid\. It must be 4 positive integers N,C,H,W\./],
-    [["--backend", "gpu", "summary", "lenet5"], /option '--backend <name>' argument 'gpu' is invalid\. Allowed choices are auto, wasm, js\./],
+    [["--backend", "gpu", "summary", "lenet5"], /option '--backend <name>' argument 'gpu' is invalid\. Allowed choices are auto, wasm, js, webgpu\./],
+    // Node has no navigator.gpu, and the npm package 'webgpu' (Dawn) is not installed here (it finds no adapter here anyway)
+    [["--backend", "webgpu", "summary", "lenet5"], /^convkit: --backend webgpu is unavailable here: webgpu: (no navigator\.gpu in Node, and the npm package 'webgpu' is not installed|navigator\.gpu\.requestAdapter\(\) found no adapter)/],
     [["--backend", "js", "-j", "2", "summary", "lenet5"], /^convkit: -j\/--threads is for the wasm backend, not --backend js$/],
     [["train", "lenet6"], /^convkit: command-argument value 'lenet6' is invalid for argument 'model'\. Allowed choices are lenet5, /],
     [["train", "lenet5", "--epochs", "zero", "-o", join(dir, "run")], /^convkit: option '--epochs <n>' argument 'zero' is invalid\. It must be an integer ≥ 1\. \(add --help for usage\)$/],

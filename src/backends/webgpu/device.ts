@@ -97,8 +97,10 @@ export interface AdapterInfo {
 }
 
 /** A compiled pipeline and its bind-group layout. */
-interface Pipeline {
+export interface Pipeline {
+  /** The compute pipeline. */
   pipeline: GPUComputePipeline;
+  /** Its bind group 0's layout. */
   layout: GPUBindGroupLayout;
 }
 

@@ -7,11 +7,11 @@ import type { DataArray } from "../../tensor/dtype.js";
 import type { DeviceArray, TensorMemory } from "../../tensor/memory.js";
 import { registerBackend, setBackend } from "../registry.js";
 import { ValueError } from "../../errors.js";
-import { initWebGPU, WebGPUUnavailableError, type AdapterInfo, type WebGPUDevice, type WebGPUOptions, type WebGPUStats } from "./device.js";
+import { initWebGPU, WebGPUUnavailableError, type AdapterInfo, type Pipeline, type WebGPUDevice, type WebGPUOptions, type WebGPUStats } from "./device.js";
 import { webgpuKernels } from "./kernels/index.js";
 
 export { initWebGPU, WebGPUUnavailableError };
-export type { AdapterInfo, WebGPUOptions, WebGPUStats };
+export type { AdapterInfo, Pipeline, WebGPUDevice, WebGPUOptions, WebGPUStats };
 
 /** A tensor's values (or a pooling's indices) in a GPU buffer. */
 class GpuArray implements DeviceArray {
