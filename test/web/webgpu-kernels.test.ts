@@ -7,21 +7,10 @@
 // tests (saying so); scripts/setup-test-env.sh installs it.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
-import { serveStatic, type StaticServer } from "../../web/serve.js";
+import { existsSync } from "node:fs";
 import { initWebGPU, WebGPUUnavailableError } from "../../src/backends/webgpu/device.js";
 import type { Check } from "../../web/webgpu-test.js";
-
-const CHROMIUM = "/usr/bin/chromium";
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const OUT = join(ROOT, "web", "test-output", "webgpu");
-const ARGS = ["--headless=new", "--enable-unsafe-webgpu", "--use-webgpu-adapter=swiftshader", "--no-sandbox", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+import { CHROMIUM, openWebGPUPage, type WebGPUPage } from "./webgpu-page.js";
 /** The kernel families of the page (webgpuTest.groups), in the order they run. */
 const GROUPS = ["matmul", "conv2d", "conv2dBackwardInput", "conv2dBackwardWeight", "pool2d", "planeScatter", "unary", "binary",
   "reduce", "softmax", "norm", "copyStrided", "adaptivePool", "bilinear", "activation", "optim", "batching"];
@@ -64,53 +53,27 @@ describe("initWebGPU says in one line why it cannot", () => {
   });
 });
 
-/** Builds the page's bundle, asynchronously (the runner keeps ticking). */
-function build(): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [join(ROOT, "scripts", "build-webgpu-test.mjs"), `--outdir=${OUT}`], { cwd: ROOT }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`scripts/build-webgpu-test.mjs failed:\n${stdout}\n${stderr}`));
-      else resolve();
-    });
-  });
-}
-
 const haveChromium = existsSync(CHROMIUM);
 
 describe("the WGSL kernels in headless Chromium (SwiftShader) against the reference kernels", {
   skip: haveChromium ? false : `${CHROMIUM} is missing: the WebGPU tests need Debian's Chromium (apt-get install chromium, or scripts/setup-test-env.sh)`,
   timeout: 170_000,
 }, () => {
-  let server: StaticServer | undefined;
-  let context: BrowserContext | undefined;
-  let page: Page;
-  let profile = "";
-  const errors: string[] = [];
+  let p: WebGPUPage;
   const started = Date.now();
   let init: { ok: boolean; info: string } = { ok: false, info: "not started" };
 
   before(async () => {
-    await build();
-    server = await serveStatic(OUT, 0, "127.0.0.1", { isolate: false });
-    profile = mkdtempSync(join(tmpdir(), "convkit-webgpu-"));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(60_000);
-    page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-    page.on("console", (m) => { if (m.type() === "error") errors.push(`console.error: ${m.text()}`); });
-    await page.goto(server.url);
-    await page.waitForFunction(() => "webgpuTest" in globalThis);
+    p = await openWebGPUPage("web/test-output/webgpu", "", "webgpuTest");
     init = await api((a) => a.init());
   });
 
   after(async () => {
-    await context?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
-    await server?.close();
+    await p?.close();
     console.log(`# the WebGPU kernel checks took ${((Date.now() - started) / 1000).toFixed(1)} s in all`);
   });
 
-  const api = <T>(fn: (a: Api, arg: string) => Promise<T>, arg = ""): Promise<T> =>
-    page.evaluate(([src, a]) => (new Function("a", "arg", `return (${src})(a, arg)`))((globalThis as unknown as { webgpuTest: Api }).webgpuTest, a), [fn.toString(), arg] as const) as Promise<T>;
+  const api = <T>(fn: (a: Api, arg: string) => Promise<T>, arg = ""): Promise<T> => p.call<Api, T>(fn, arg);
 
   test("the page gets a WebGPU adapter (SwiftShader) and lists every kernel family", async () => {
     assert.ok(init.ok, `initWebGPU failed in Chromium: ${init.info}`);
@@ -139,6 +102,6 @@ describe("the WGSL kernels in headless Chromium (SwiftShader) against the refere
   }
 
   test("no console errors in the page", () => {
-    assert.deepEqual(errors, []);
+    assert.deepEqual(p.errors, []);
   });
 });
