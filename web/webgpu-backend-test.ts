@@ -183,6 +183,34 @@ const api = {
     }
   },
   stats: () => webgpuStats(),
+  /** Two LeNet-5 training steps on the GPU after a first one: what the second and third compiled and submitted. */
+  async stepStats(): Promise<{ compiled: number; submits: number; dispatches: number; readbacks: number; uploads: number }> {
+    setBackend("webgpu");
+    try {
+      const model = new models.LeNet5({ generator: new Generator(1) });
+      const opt = new optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
+      const x = inputs(3)([16, 1, 32, 32]);
+      const labels = tensor(Array.from({ length: 16 }, (_, k) => k % 10));
+      const step = async (): Promise<number> => {
+        opt.zeroGrad();
+        const loss = F.crossEntropy(model.call(x), labels);
+        loss.backward();
+        opt.step();
+        return loss.itemAsync();
+      };
+      await step();
+      const before = webgpuStats();
+      await step();
+      await step();
+      const after = webgpuStats();
+      return {
+        compiled: after.pipelinesCompiled - before.pipelinesCompiled, submits: after.submits - before.submits,
+        dispatches: after.dispatches - before.dispatches, readbacks: after.readbacks - before.readbacks, uploads: after.uploads - before.uploads,
+      };
+    } finally {
+      setBackend("js");
+    }
+  },
 };
 
 (globalThis as { webgpuBackendTest?: typeof api }).webgpuBackendTest = api;

@@ -15,6 +15,7 @@ type Api = {
   init(): Promise<string>;
   run(name: string): Promise<{ compared: Compared[]; fallbacks: Record<string, number>; syncReadRefused: boolean; error: string | null }>;
   stats(): Record<string, number>;
+  stepStats(): Promise<{ compiled: number; submits: number; dispatches: number; readbacks: number; uploads: number }>;
 };
 
 describe("the webgpu backend in headless Chromium (SwiftShader) against the reference backend", {
@@ -58,6 +59,15 @@ describe("the webgpu backend in headless Chromium (SwiftShader) against the refe
       console.log(`# ${name}: ${r.compared.length} results compared in ${((Date.now() - t0) / 1000).toFixed(1)} s${r.error ? " (error)" : ""}`);
     }
     assert.deepEqual(failures, []);
+  });
+
+  test("a LeNet-5 training step after the first compiles nothing and submits its kernels once, for the loss's read", async () => {
+    const s = await p.call<Api, Awaited<ReturnType<Api["stepStats"]>>>((a) => a.stepStats());
+    console.log(`# two LeNet-5 steps: ${JSON.stringify(s)}`);
+    assert.equal(s.compiled, 0, "pipelines compiled by a repeated step");
+    assert.equal(s.readbacks, 2, "one read (the loss) a step");
+    assert.equal(s.submits, 2, "one command buffer a step");
+    assert.ok(s.dispatches > 40, `${s.dispatches} dispatches for two steps`);
   });
 
   test("no console errors in the page", () => {
