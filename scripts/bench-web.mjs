@@ -1,12 +1,14 @@
 // `npm run bench:web [-- --quick] [-- --adapter=swiftshader|gpu] [-- --peak-gflops=N] [-- --chromium=PATH]
-//   [-- --chromium-arg=FLAG …] [-- --only=NAME] [-- --outdir=DIR]`: the WebGPU benchmark in headless Chromium — convkit's webgpu backend
-// against TF.js 4.22 (webgpu, webgl) and onnxruntime-web's WebGPU execution provider on the S3 and S5 convolutions,
-// ResNet-18 inference (batch 1 and 8), a ResNet-18 and a LeNet-5 training step (bench/web/workloads.ts). Bundles
-// bench/web/page.ts with the playground's esbuild options, exports the ONNX files with convkit (on the wasm backend),
-// serves the page from http://127.0.0.1 (navigator.gpu needs a secure context) and drives it with playwright-core.
-// Prints median ms per call and convkit ÷ peer as a table, writes bench/results/web-<date>[-quick].json.
-//   --quick: tiny sizes (ResNet-18 at 32², S3/S5 with an eighth of the channels, a quarter of the side) and few reps,
-//     on SwiftShader (Chromium's WebGPU on the CPU): a smoke test of a few minutes whose times say nothing about GPUs.
+//   [-- --chromium-arg=FLAG …] [-- --only=NAME] [-- --outdir=DIR]`: the WebGPU benchmark in headless Chromium —
+// convkit's webgpu backend against TF.js 4.22 (webgpu, webgl) and onnxruntime-web's WebGPU execution provider on the
+// S3 and S5 convolutions, ResNet-18 inference (224², batch 1 and 8), a ResNet-18 training step (batch 32) and a LeNet-5
+// one (batch 64) (bench/web/workloads.ts). Bundles bench/web/page.ts with the playground's esbuild options, exports the
+// ONNX files with convkit (on the wasm backend), serves the page from http://127.0.0.1 (navigator.gpu needs a secure
+// context) and drives it with playwright-core. Prints median ms per call and convkit ÷ peer as a table, and writes
+// bench/results/web-<date>[-quick].json.
+//   --quick: tiny sizes (ResNet-18 at 32², batches 1 and 2, training at 2; S3/S5 with an eighth of the channels and a
+//     quarter of the side) and few reps, on SwiftShader (Chromium's WebGPU on the CPU): a smoke test of a few minutes
+//     whose times say nothing about GPUs.
 //   default: the full sizes, on the machine's GPU (Chromium flags for Vulkan on Linux; add others with --chromium-arg).
 //   --only=NAME: only the implementations whose name contains NAME ("convkit", "tfjs", "webgl", "ort").
 //   --adapter=swiftshader|gpu overrides the adapter either way; --peak-gflops gives the GPU's fp32 peak, for the
@@ -79,6 +81,8 @@ if (missing.length > 0) {
 // 3. serve, open, run; the page logs each row as it is measured
 const server = await serveStatic(OUTDIR, 0, "127.0.0.1", { isolate: false });
 const profile = mkdtempSync(join(tmpdir(), "convkit-bench-web-"));
+// interrupted: playwright closes Chromium on its own; the profile folder is ours to remove
+process.once("SIGINT", () => { rmSync(profile, { recursive: true, force: true }); process.exit(130); });
 let context;
 let result;
 const pageErrors = [];
