@@ -183,6 +183,23 @@ const api = {
     }
   },
   stats: () => webgpuStats(),
+  /** The GPU buffer bytes after each of six ResNet-18 inferences (eval, noGrad, the output read each time). */
+  async inferenceBytes(): Promise<number[]> {
+    setBackend("webgpu");
+    try {
+      const model = models.resnet18({ numClasses: 10, generator: new Generator(8) });
+      model.eval();
+      const x = inputs(4)([1, 3, 32, 32]);
+      const bytes: number[] = [];
+      for (let k = 0; k < 6; k++) {
+        await noGrad(() => model.call(x)).valuesAsync();
+        bytes.push(webgpuStats().bufferBytes);
+      }
+      return bytes;
+    } finally {
+      setBackend("js");
+    }
+  },
   /** Two LeNet-5 training steps on the GPU after a first one: what the second and third compiled and submitted. */
   async stepStats(): Promise<{ compiled: number; submits: number; dispatches: number; readbacks: number; uploads: number }> {
     setBackend("webgpu");

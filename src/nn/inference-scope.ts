@@ -6,9 +6,8 @@
 // tensors by reference counting). Only when the whole tree of the outermost such call is marked, in eval mode and
 // without forward hooks (a hook may keep an intermediate, as `visualize features` does); otherwise nothing changes.
 import { BufferPool, withBufferPool } from "../tensor/buffer-pool.js";
-import { onDevice } from "../tensor/memory.js";
+import { onDevice, releaseMemory, startTracking, stopTracking, type TensorMemory } from "../tensor/memory.js";
 import { Tensor } from "../tensor/tensor.js";
-import type { DataArray } from "../tensor/dtype.js";
 import { isGradEnabled } from "../autograd/grad-mode.js";
 import { graphScope } from "../autograd/graph.js";
 import type { AnyModule } from "./module.js";
@@ -59,8 +58,9 @@ export function callInScope<T>(m: AnyModule, call: () => T): T {
 function callIn<T>(m: AnyModule, call: () => T): T {
   if (!keepsNoTensors.has(m.constructor)) return call();
   if (isGradEnabled()) return callInTrainingScope(m, call);
-  // a device backend's buffers are not host arrays for a pool to hand out: they go back through the finalizer
-  if (onDevice()) return call();
+  // a device backend's buffers are not host arrays for a pool to hand out: what the outermost call allocated and does
+  // not return goes back to the device's own free lists when it returns
+  if (onDevice()) return depth > 1 || scopePool || !treeFits(m) ? call() : callReleasing(call);
   let pool = scopePool;
   if (!pool) {
     if (depth > 1 || !treeFits(m)) return call();
@@ -75,16 +75,31 @@ function callIn<T>(m: AnyModule, call: () => T): T {
     out = withBufferPool(pool, call);
     return out;
   } finally {
-    pool.closeScope(buffersOf(out));
+    pool.closeScope(memoryOf(out));
     scopePool = outer;
   }
 }
 
-/** The arrays behind a forward's result: a tensor, or tensors in arrays or plain objects. */
-function buffersOf(out: unknown, into = new Set<DataArray>()): Set<DataArray> {
-  if (out instanceof Tensor) into.add(out.data);
-  else if (Array.isArray(out)) for (const v of out) buffersOf(v, into);
-  else if (out !== null && typeof out === "object") for (const v of Object.values(out)) buffersOf(v, into);
+/** Runs an inference whose intermediates go back to the backend when it returns (on a device, whose memory the
+ *  garbage collector does not see: a loop of GPU inferences would otherwise hold every dead activation until it runs). */
+function callReleasing<T>(call: () => T): T {
+  const made = startTracking(true);
+  let out: T | undefined;
+  try {
+    out = call();
+    return out;
+  } finally {
+    stopTracking(made);
+    const kept = memoryOf(out);
+    for (const d of made) if (!kept.has(d)) releaseMemory(d);
+  }
+}
+
+/** The memory behind a forward's result: a tensor, or tensors in arrays or plain objects. */
+function memoryOf(out: unknown, into = new Set<TensorMemory>()): Set<TensorMemory> {
+  if (out instanceof Tensor) { if (out.storage.memory) into.add(out.storage.memory); }
+  else if (Array.isArray(out)) for (const v of out) memoryOf(v, into);
+  else if (out !== null && typeof out === "object") for (const v of Object.values(out)) memoryOf(v, into);
   return into;
 }
 

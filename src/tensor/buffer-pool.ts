@@ -5,7 +5,7 @@
 // Buffers are known by their array object (a tensor's storage holds one): on the wasm backend every tensor's array is
 // a view of the same memory, so their ArrayBuffers tell them apart no more.
 import type { DataArray } from "./dtype.js";
-import { allocateFloat32, noteAllocation } from "./memory.js";
+import { allocateFloat32, noteAllocation, type TensorMemory } from "./memory.js";
 
 /** Released buffers by length; only buffers it allocated itself are ever taken back. */
 export class BufferPool {
@@ -40,7 +40,7 @@ export class BufferPool {
 
   /** Closes the innermost scope: releases the buffers taken in it except those backing `keep` (its results), which
    *  then belong to the enclosing scope (or, at the outermost, to the caller alone). */
-  closeScope(keep: ReadonlySet<DataArray>): void {
+  closeScope(keep: ReadonlySet<TensorMemory>): void {
     const mark = this.marks.pop();
     if (mark === undefined) throw new Error("BufferPool.closeScope: no scope is open");
     const kept: Float32Array[] = [];

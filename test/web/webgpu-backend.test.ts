@@ -15,6 +15,7 @@ type Api = {
   init(): Promise<string>;
   run(name: string): Promise<{ compared: Compared[]; fallbacks: Record<string, number>; syncReadRefused: boolean; error: string | null }>;
   stats(): Record<string, number>;
+  inferenceBytes(): Promise<number[]>;
   stepStats(): Promise<{ compiled: number; submits: number; dispatches: number; readbacks: number; uploads: number }>;
 };
 
@@ -68,6 +69,12 @@ describe("the webgpu backend in headless Chromium (SwiftShader) against the refe
     assert.equal(s.readbacks, 2, "one read (the loss) a step");
     assert.equal(s.submits, 2, "one command buffer a step");
     assert.ok(s.dispatches > 40, `${s.dispatches} dispatches for two steps`);
+  });
+
+  test("GPU inference gives its intermediates back: the buffers stay flat over repeated ResNet-18 inferences", async () => {
+    const bytes = await p.call<Api, number[]>((a) => a.inferenceBytes());
+    console.log(`# GPU buffer bytes after each inference: ${bytes.join(", ")}`);
+    assert.equal(bytes[5], bytes[1], "buffer bytes grew after the second inference");
   });
 
   test("no console errors in the page", () => {
