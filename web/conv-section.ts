@@ -1,11 +1,12 @@
 // Section "Convolution": an image (an MNIST digit, a test pattern or a drawing), a named kernel applied by
 // convkit's convolve2d (cross-correlation or true convolution, stride, padding, dilation), the output size by the
 // convolution-arithmetic helpers with the formula filled in, the receptive field, and the kernel's gradient.
-import { F, Tensor, convOutputSize, receptiveField, samePadding } from "../src/index.js";
+import { F, Tensor, convOutputSize, receptiveField, samePadding, type DataArray } from "../src/index.js";
 import { DIGIT_SIZE, digitPixels } from "./digits.js";
 import { absMax, drawPlane, fmtValue, kernelTable, markCells } from "./render.js";
 import { $, readInts, showError, type Select } from "./dom.js";
 import { showFilterBank } from "./features.js";
+import { LatestValues } from "./values.js";
 
 const SIZE = DIGIT_SIZE;
 const INPUT_CELL = 8;
@@ -28,8 +29,10 @@ export interface ConvSettings {
 }
 
 export interface ConvResult {
-  /** The filter response, [1, 1, Hout, Wout], detached. */
+  /** The filter response, [1, 1, Hout, Wout], detached, on the page's backend. */
   output: Tensor;
+  /** Its values, in JavaScript's memory. */
+  values: DataArray;
   settings: ConvSettings;
 }
 
@@ -48,6 +51,7 @@ export class ConvSection {
   private readonly loss = $<Select>("loss");
   private readonly inputCanvas = $<HTMLCanvasElement>("input-canvas");
   private readonly outputCanvas = $<HTMLCanvasElement>("output-canvas");
+  private readonly values = new LatestValues((e) => this.noResult(`reading the result failed: ${(e as Error).message}`));
 
   constructor() {
     for (let d = 0; d <= 9; d++) this.image.add(new Option(`MNIST digit ${d}`, `digit:${d}`));
@@ -109,6 +113,7 @@ export class ConvSection {
 
   /** Clears the output side and tells the listeners there is no result. */
   private noResult(message: string): void {
+    this.values.drop();
     this.result = null;
     $("output-shape").textContent = "";
     $("output-range").textContent = message;
@@ -119,7 +124,8 @@ export class ConvSection {
     for (const fn of this.listeners) fn(null);
   }
 
-  /** Recomputes everything from the controls. */
+  /** Recomputes everything from the controls: the tensors on the page's backend, then the drawing with their values
+   *  (at once on the CPU backends; on the GPU once read back, the latest settings only). */
   update(): void {
     drawPlane(this.inputCanvas, { data: this.pixels, h: SIZE, w: SIZE }, { map: "grey", scale: 1, cell: INPUT_CELL });
     $("input-shape").textContent = `${SIZE} × ${SIZE}`;
@@ -135,11 +141,15 @@ export class ConvSection {
     showError(error, null);
     const weights = F.namedKernel(st.kernel);
     const k = weights.shape[0]!;
-    this.showKernel(weights, st);
+    // the kernel's values while they are still in JavaScript's memory (an op on the GPU moves a tensor there)
+    const kernelValues = Float32Array.from(weights.data);
+    $("kernel-caption").textContent = `'${st.kernel}' ${k} × ${k}`;
+    $("kernel-table").replaceChildren(kernelTable(kernelValues, k));
+    const flipped = st.mode === "convolve" ? weights.flip([0, 1]) : null;
     this.showArithmetic(k, st);
 
     // the kernel is a leaf that requires grad, so backward() fills in ∂L/∂K
-    const kernelLeaf = new Tensor(Float32Array.from(weights.data), [k, k], true);
+    const kernelLeaf = new Tensor(kernelValues.slice(), [k, k], true);
     const x = new Tensor(Float32Array.from(this.pixels), [1, 1, SIZE, SIZE]);
     showFilterBank(x);
     let y: Tensor;
@@ -148,40 +158,39 @@ export class ConvSection {
     } catch (e) {
       showError(error, (e as Error).message);
       this.noResult((e as Error).message);
+      this.values.read([flipped], ([fv]) => this.showFlipped(fv ?? null, k));
       return;
     }
-    const [ho, wo] = [y.shape[2]!, y.shape[3]!];
-    const scale = absMax(y.data);
-    drawPlane(this.outputCanvas, { data: y.data, h: ho, w: wo }, { map: "diverging", scale, cell: INPUT_CELL * st.stride });
-    $("output-shape").textContent = `${ho} × ${wo}`;
-    let lo = Infinity, hi = -Infinity;
-    for (const v of y.data) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
-    $("output-range").textContent = `values ${fmtValue(lo)} … ${fmtValue(hi)} (blue < 0 < red)`;
-
     const loss = this.loss.value === "sum" ? y.sum() : y.square().sum().mul(0.5);
     loss.backward();
-    const grad = kernelLeaf.grad!;
-    $("kernel-grad").replaceChildren(kernelTable(grad.data, k));
-    $("grad-info").textContent =
-      `L = ${fmtValue(loss.item())}. Each of the ${k * k} weights is used at all ${ho} × ${wo} = ${ho * wo} output ` +
-      `positions, so each entry of ∂L/∂K is a sum of ${ho * wo} terms; a fully connected layer would have a separate ` +
-      `weight for each.`;
-
-    this.result = { output: y.detach(), settings: st };
-    for (const fn of this.listeners) fn(this.result);
+    const output = y.detach();
+    this.values.read([y, kernelLeaf.grad, loss, flipped], ([yv, grad, lv, fv]) => {
+      this.showFlipped(fv ?? null, k);
+      const [ho, wo] = [y.shape[2]!, y.shape[3]!];
+      const scale = absMax(yv!);
+      drawPlane(this.outputCanvas, { data: yv!, h: ho, w: wo }, { map: "diverging", scale, cell: INPUT_CELL * st.stride });
+      $("output-shape").textContent = `${ho} × ${wo}`;
+      let lo = Infinity, hi = -Infinity;
+      for (const v of yv!) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+      $("output-range").textContent = `values ${fmtValue(lo)} … ${fmtValue(hi)} (blue < 0 < red)`;
+      $("kernel-grad").replaceChildren(kernelTable(grad!, k));
+      $("grad-info").textContent =
+        `L = ${fmtValue(lv![0]!)}. Each of the ${k * k} weights is used at all ${ho} × ${wo} = ${ho * wo} output ` +
+        `positions, so each entry of ∂L/∂K is a sum of ${ho * wo} terms; a fully connected layer would have a separate ` +
+        `weight for each.`;
+      this.result = { output, values: yv!, settings: st };
+      for (const fn of this.listeners) fn(this.result);
+    });
   }
 
-  private showKernel(weights: Tensor, st: ConvSettings): void {
-    const k = weights.shape[0]!;
-    $("kernel-caption").textContent = `'${st.kernel}' ${k} × ${k}`;
-    $("kernel-table").replaceChildren(kernelTable(weights.data, k));
+  /** For a true convolution, the flipped kernel it slides (convkit's flip, as convolve2d does it). */
+  private showFlipped(flipped: DataArray | null, k: number): void {
     const applied = $("kernel-applied");
-    if (st.mode === "convolve") {
-      const flipped = weights.flip([0, 1]);
+    if (flipped) {
       const note = document.createElement("div");
       note.className = "dim";
       note.textContent = "convolution slides the flipped kernel:";
-      applied.replaceChildren(note, kernelTable(flipped.data, k));
+      applied.replaceChildren(note, kernelTable(flipped, k));
     } else {
       applied.replaceChildren();
     }
@@ -268,7 +277,7 @@ export class ConvSection {
       const outside = taps.filter(([y, x]) => y < 0 || x < 0 || y >= SIZE || x >= SIZE).length;
       const [y0, x0] = taps[0]!;
       const [y1, x1] = taps[taps.length - 1]!;
-      info.textContent = `output (${oy}, ${ox}) = ${fmtValue(res.output.data[oy * wo + ox]!)} reads input rows ${y0}…${y1}, ` +
+      info.textContent = `output (${oy}, ${ox}) = ${fmtValue(res.values[oy * wo + ox]!)} reads input rows ${y0}…${y1}, ` +
         `columns ${x0}…${x1}` + (d > 1 ? ` every ${d}` : "") + (outside ? `; ${outside} taps fall in the zero padding` : "");
     };
     // a finger gives pointerdown and, while it slides, pointermove (touch-action: none keeps the page from scrolling)

@@ -1,10 +1,12 @@
 // Filters and the maps they make, as labelled tiles: the filter-bank panel of section 1 (the classic kernels stacked
 // into one conv weight [7, 1, 3, 3], applied with F.conv2d, 'same' padding, and a ReLU) and the filter tiles of the
 // learned-filters section. Filters use the page's diverging map scaled to each filter's largest |weight|, so 0 is
-// white and a constant kernel (the box blur) is one flat colour.
+// white and a constant kernel (the box blur) is one flat colour. The bank runs on the page's backend (the GPU's maps
+// are drawn once read back).
 import { F, Tensor, relu } from "../src/index.js";
 import { $, el, tile } from "./dom.js";
 import { absMax, planeCanvas } from "./render.js";
+import { LatestValues } from "./values.js";
 
 /** One k × k filter as a captioned tile. */
 export function filterTile(values: ArrayLike<number>, kh: number, kw: number, caption: string, cell = 10): HTMLElement {
@@ -25,19 +27,26 @@ export function classicKernels(): { names: string[]; weight: Tensor } {
   return { names, weight };
 }
 
-/** Runs the bank on a [1, 1, H, W] image and shows each filter above its feature map, both labelled. */
+const bankValues = new LatestValues();
+
+/** Runs the bank on a [1, 1, H, W] image and shows each filter above its feature map, both labelled (the maps drawn
+ *  once read back, when the page computes on the GPU). */
 export function showFilterBank(image: Tensor): void {
   const { names, weight } = classicKernels();
+  // the weights while they are in JavaScript's memory: the convolution moves them to the GPU there
+  const weights = Float32Array.from(weight.data);
   const maps = relu(F.conv2d(image, weight, null, { padding: "same" }));
   const [h, w] = [maps.shape[2]!, maps.shape[3]!];
-  const scale = absMax(maps.data);
-  const cells = names.map((n, i) => {
-    const pair = el("div", "pair");
-    const map = planeCanvas({ data: maps.data.subarray(i * h * w, (i + 1) * h * w), h, w }, { map: "diverging", scale, cell: 2 });
-    pair.append(filterTile((weight.data as Float32Array).subarray(i * 9, i * 9 + 9), 3, 3, n, 12), tile(map, `map ${i + 1}`));
-    return pair;
+  bankValues.read([maps], ([values]) => {
+    const scale = absMax(values!);
+    const cells = names.map((n, i) => {
+      const pair = el("div", "pair");
+      const map = planeCanvas({ data: values!.subarray(i * h * w, (i + 1) * h * w), h, w }, { map: "diverging", scale, cell: 2 });
+      pair.append(filterTile(weights.subarray(i * 9, i * 9 + 9), 3, 3, n, 12), tile(map, `map ${i + 1}`));
+      return pair;
+    });
+    $("filter-bank").replaceChildren(...cells);
+    $("filter-names").textContent = `weight ${JSON.stringify(weight.shape)} → feature maps ${JSON.stringify(maps.shape)} after a ReLU ` +
+      `(one colour scale for all maps: their largest value is the deepest red).`;
   });
-  $("filter-bank").replaceChildren(...cells);
-  $("filter-names").textContent = `weight ${JSON.stringify(weight.shape)} → feature maps ${JSON.stringify(maps.shape)} after a ReLU ` +
-    `(one colour scale for all maps: their largest value is the deepest red).`;
 }

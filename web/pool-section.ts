@@ -6,6 +6,7 @@ import { F, Tensor, convOutputSize, convTransposeOutputSize } from "../src/index
 import { absMax, drawPlane, kernelTable } from "./render.js";
 import { $, readInts, showError, type Select } from "./dom.js";
 import type { ConvResult } from "./conv-section.js";
+import { LatestValues } from "./values.js";
 
 /** Screen pixels per value, the same for every map here so sizes compare at a glance. */
 const CELL = 6;
@@ -33,6 +34,7 @@ export class PoolSection {
   private readonly s = $<HTMLInputElement>("pool-s");
   private readonly mode = $<Select>("up-mode");
   private source: ConvResult | null = null;
+  private readonly values = new LatestValues();
 
   constructor() {
     const inputs = [this.type, this.k, this.s, this.mode, ...["up-k", "up-s", "up-p", "up-op", "up-kernel"].map((id) => $(id))];
@@ -67,6 +69,7 @@ export class PoolSection {
     const poolError = $("pool-error");
     const r = readInts({ k: [this.k, { name: "pooling window k", min: 1, max: 6 }], s: [this.s, { name: "pooling stride s", min: 1, max: 6 }] });
     if (!src || r.error !== null) {
+      this.values.drop();
       this.clear(["pool-src", "pool-out", "up-out"]);
       showError(poolError, r.error);
       $("pool-info").textContent = src ? "" : "No convolution output (its settings above are invalid).";
@@ -77,11 +80,11 @@ export class PoolSection {
     const { k, s } = r.values;
     const [h, w] = [src.shape[2]!, src.shape[3]!];
     // one colour scale for every map: the convolution output's largest magnitude
-    const scale = absMax(src.data);
-    const view = (id: string, t: Tensor, sc = scale) => {
-      drawPlane($<HTMLCanvasElement>(id), { data: t.data, h: t.shape[2]!, w: t.shape[3]! }, { map: "diverging", scale: sc, cell: CELL });
+    const scale = absMax(this.source!.values);
+    const view = (id: string, data: ArrayLike<number>, t: Tensor, sc = scale) => {
+      drawPlane($<HTMLCanvasElement>(id), { data, h: t.shape[2]!, w: t.shape[3]! }, { map: "diverging", scale: sc, cell: CELL });
     };
-    view("pool-src", src);
+    view("pool-src", this.source!.values, src);
     $("pool-src-shape").textContent = shapeText(src);
 
     let pooled: Tensor;
@@ -89,13 +92,13 @@ export class PoolSection {
       const opts = { kernelSize: k, stride: s };
       pooled = type === "max" ? F.maxPool2d(src, opts) : type === "min" ? F.minPool2d(src, opts) : F.avgPool2d(src, opts);
     } catch (e) {
+      this.values.drop();
       this.clear(["pool-out", "up-out"]);
       showError(poolError, (e as Error).message);
       $("pool-info").textContent = "";
       return;
     }
     showError(poolError, null);
-    view("pool-out", pooled);
     $("pool-shape").textContent = shapeText(pooled);
     const o = convOutputSize(h, k, { stride: s });
     const info = $("pool-info");
@@ -104,11 +107,21 @@ export class PoolSection {
       `Each ${k} × ${k} window is replaced by its ${type === "avg" ? "mean" : type + "imum"}; ` +
       `the channel count is kept and there is nothing to learn (0 parameters).`;
     info.dataset["value"] = String(o);
-    this.upsample(mode, src, pooled, k, s, scale);
+    const up = this.upsample(mode, src, pooled, k, s);
+    // both maps drawn together, from the values of the latest settings
+    this.values.read([pooled, up?.tensor ?? null], ([pv, uv]) => {
+      view("pool-out", pv!, pooled);
+      if (!up) return;
+      // the transposed convolution's sums can exceed the source's range: scale to its own largest value then
+      view("up-out", uv!, up.tensor, mode === "transposed" ? absMax(uv!) : scale);
+      $("up-shape").textContent = `${shapeText(pooled)} → ${shapeText(up.tensor)}`;
+      $("up-info").textContent = up.text;
+    });
   }
 
-  /** The chosen upsampling of the pooled map, with what it does in words and, for the transposed convolution, its size rule. */
-  private upsample(mode: string, src: Tensor, pooled: Tensor, k: number, s: number, scale: number): void {
+  /** The chosen upsampling of the pooled map and what it does in words (the transposed convolution's size rule shown
+   *  now), or null after showing why it cannot be done. */
+  private upsample(mode: string, src: Tensor, pooled: Tensor, k: number, s: number): { tensor: Tensor; text: string } | null {
     const [h, w] = [src.shape[2]!, src.shape[3]!];
     const [ph, pw] = [pooled.shape[2]!, pooled.shape[3]!];
     const error = $("up-error");
@@ -161,17 +174,9 @@ export class PoolSection {
       this.clear(["up-out"]);
       $("up-shape").textContent = "";
       $("up-info").textContent = "";
-      return;
+      return null;
     }
     showError(error, null);
-    view(up);
-    $("up-shape").textContent = `${shapeText(pooled)} → ${shapeText(up)}`;
-    $("up-info").textContent = text;
-
-    function view(t: Tensor): void {
-      // the transposed convolution's sums can exceed the source's range: scale to its own largest value then
-      const sc = mode === "transposed" ? absMax(t.data) : scale;
-      drawPlane($<HTMLCanvasElement>("up-out"), { data: t.data, h: t.shape[2]!, w: t.shape[3]! }, { map: "diverging", scale: sc, cell: CELL });
-    }
+    return { tensor: up, text };
   }
 }

@@ -3,9 +3,10 @@
 // element-wise products and their sum; for a transposed convolution, one input pixel at a time scattering a scaled
 // copy of the kernel into the output. The output sizes come from convOutputSize / convTransposeOutputSize, the values
 // from F.conv2d / F.convTranspose2d, and each hand-written sum is checked against them.
-import { F, Generator, Tensor, convOutputSize, convTransposeOutputSize } from "../src/index.js";
+import { F, Generator, Tensor, convOutputSize, convTransposeOutputSize, type DataArray } from "../src/index.js";
 import { $, el, readInts, showError, type Select } from "./dom.js";
 import { fmtValue } from "./render.js";
+import { LatestValues } from "./values.js";
 
 interface StepConfig {
   mode: "conv" | "transposed";
@@ -33,7 +34,9 @@ export class StepsSection {
   private timer: ReturnType<typeof setInterval> | null = null;
   private x: Float32Array = new Float32Array(0);
   private kernel: Float32Array = new Float32Array(0);
-  private y: Tensor | null = null;
+  /** The library's output, in JavaScript's memory (read back from the GPU there). */
+  private y: DataArray | null = null;
+  private readonly values = new LatestValues();
   private o = 0;
   private readonly play = $<HTMLButtonElement>("step-play");
 
@@ -95,24 +98,29 @@ export class StepsSection {
     this.kernel = values(c.k * c.k, 200 + c.k, -1, 2);
     const xt = new Tensor(this.x, [1, 1, c.i, c.i]);
     const kt = new Tensor(this.kernel, [1, 1, c.k, c.k]);
+    let y: Tensor;
     try {
       if (mode === "conv") {
         this.o = convOutputSize(c.i, c.k, { stride: c.s, padding: c.p, dilation: c.d });
-        this.y = F.conv2d(xt, kt, null, { stride: c.s, padding: c.p, dilation: c.d });
+        y = F.conv2d(xt, kt, null, { stride: c.s, padding: c.p, dilation: c.d });
       } else {
         this.o = convTransposeOutputSize(c.i, c.k, { stride: c.s, padding: c.p, dilation: c.d, outputPadding: c.op });
-        this.y = F.convTranspose2d(xt, kt, null, { stride: c.s, padding: c.p, dilation: c.d, outputPadding: c.op });
+        y = F.convTranspose2d(xt, kt, null, { stride: c.s, padding: c.p, dilation: c.d, outputPadding: c.op });
       }
     } catch (e) {
       return this.fail(error, (e as Error).message);
     }
     showError(error, null);
-    this.cfg = c;
-    this.t = 0;
-    this.render();
+    this.values.read([y], ([values]) => {
+      this.y = values;
+      this.cfg = c;
+      this.t = 0;
+      this.render();
+    });
   }
 
   private fail(error: HTMLElement, message: string): void {
+    this.values.drop();
     this.stop();
     showError(error, message);
     for (const id of ["step-input", "step-kernel", "step-output"]) $(id).replaceChildren();
@@ -157,7 +165,7 @@ export class StepsSection {
     else this.renderTransposed(c, y);
   }
 
-  private renderConv(c: StepConfig, y: Tensor): void {
+  private renderConv(c: StepConfig, y: DataArray): void {
     const { i, k, s, p, d } = c;
     const o = this.o;
     const oy = Math.floor(this.t / o), ox = this.t % o;
@@ -174,10 +182,10 @@ export class StepsSection {
     $("step-output-caption").textContent = `Output ${o} × ${o}`;
     this.grid("step-output", o, o, (r, col, div) => {
       const idx = r * o + col;
-      if (idx <= this.t) div.textContent = fmtValue(y.data[idx]!);
+      if (idx <= this.t) div.textContent = fmtValue(y[idx]!);
       if (idx < this.t) div.classList.add("done");
       if (idx === this.t) div.classList.add("current");
-      div.dataset["value"] = String(y.data[idx]);
+      div.dataset["value"] = String(y[idx]);
       div.addEventListener("click", () => this.go(idx));
     });
     // the products under the window, as the lecture writes them: K·A + … = Z
@@ -194,7 +202,7 @@ export class StepsSection {
       first = false;
       parts.push(el("span", inside ? "term" : "term pad", `${paren(this.kernel[ki]!)}·${paren(a)}`));
     }
-    const lib = y.data[oy * o + ox]!;
+    const lib = y[oy * o + ox]!;
     parts.push(el("span", "", ` = ${fmtValue(total)}`), el("span", total === lib ? "ok" : "bad",
       total === lib ? "  ✓ F.conv2d gives the same" : `  ✗ F.conv2d gives ${fmtValue(lib)}`));
     sum.replaceChildren(...parts);
@@ -205,7 +213,7 @@ export class StepsSection {
     f.dataset["value"] = String(o);
   }
 
-  private renderTransposed(c: StepConfig, y: Tensor): void {
+  private renderTransposed(c: StepConfig, y: DataArray): void {
     const { i, k, s, p, d, op } = c;
     const o = this.o;
     const iy = Math.floor(this.t / i), ix = this.t % i;
@@ -244,10 +252,10 @@ export class StepsSection {
       const idx = r * o + col;
       div.textContent = fmtValue(partial[idx]!);
       if (current.has(idx)) div.classList.add("tap");
-      div.dataset["value"] = String(y.data[idx]);
+      div.dataset["value"] = String(y[idx]);
     });
     const last = this.t === i * i - 1;
-    const agrees = partial.every((v, idx) => v === y.data[idx]);
+    const agrees = partial.every((v, idx) => v === y[idx]);
     const sum = $("step-sum");
     sum.replaceChildren(
       el("span", "", `A[${iy},${ix}] = ${fmtValue(this.x[this.t]!)} scatters ${fmtValue(this.x[this.t]!)}·K: `),
