@@ -107,6 +107,9 @@ export interface Row {
   unavailable?: string;
   /** Prepared.note after the timed calls. */
   note?: string;
+  /** Milliseconds of prepare (building the model, a session) and of the warm-up calls (compilation included). */
+  prepareMs?: number;
+  warmMs?: number;
 }
 
 /** The first line of an error's message (the reason a row is unavailable). */
@@ -120,8 +123,10 @@ export function reason(e: unknown): string {
  * when a call takes over a second; at most 50), except that the estimating call is a sample too: a call slower than
  * maxSeconds is timed once — the smoke test's ResNet-18 rows on SwiftShader take two calls, not three.
  */
-export async function timeCalls(fn: () => Promise<unknown>, s: Settings): Promise<Timing> {
+export async function timeCalls(fn: () => Promise<unknown>, s: Settings): Promise<Timing & { warmMs: number }> {
+  const w0 = performance.now();
   for (let i = 0; i < s.warm; i++) await fn();
+  const warmMs = performance.now() - w0;
   const ts: number[] = [];
   const start = performance.now();
   for (;;) {
@@ -133,7 +138,7 @@ export async function timeCalls(fn: () => Promise<unknown>, s: Settings): Promis
     if (ts.length >= (first > 1 ? 3 : 5) && performance.now() - start >= s.minSeconds * 1e3) break;
   }
   ts.sort((a, b) => a - b);
-  return { median: ts[ts.length >> 1]!, min: ts[0]!, reps: ts.length };
+  return { median: ts[ts.length >> 1]!, min: ts[0]!, reps: ts.length, warmMs };
 }
 
 /** Times every workload on every implementation, in that order (one implementation's device at a time), and fills in
@@ -156,11 +161,13 @@ export async function runAll(impls: Impl[], ws: Workload[], s: Settings, log: (l
       if (!down) {
         let p: Prepared | null = null;
         try {
+          const t0 = performance.now();
           p = await impl.prepare(w, s);
+          const prepareMs = performance.now() - t0;
           const t = await timeCalls(() => p!.run(), s);
           const ms = t.median / p.calls;
           const note = p.note?.();
-          row = { workload: w.id, impl: impl.name, ms, minMs: t.min / p.calls, reps: t.reps, gflops: w.flops / ms / 1e6, ...(note ? { note } : {}) };
+          row = { workload: w.id, impl: impl.name, ms, minMs: t.min / p.calls, reps: t.reps, gflops: w.flops / ms / 1e6, ...(note ? { note } : {}), prepareMs, warmMs: t.warmMs };
         } catch (e) {
           row = { workload: w.id, impl: impl.name, ms: null, unavailable: reason(e) };
         } finally {
@@ -168,7 +175,7 @@ export async function runAll(impls: Impl[], ws: Workload[], s: Settings, log: (l
         }
       }
       rows.push(row);
-      log(formatRow(row));
+      log(`${formatRow(row)}${row.prepareMs !== undefined ? `   [prepare ${(row.prepareMs / 1e3).toFixed(1)} s, warm-up ${(row.warmMs! / 1e3).toFixed(1)} s]` : ""}`);
     }
   }
   for (const r of rows) {
