@@ -41,12 +41,12 @@ if (ADAPTER !== "swiftshader" && ADAPTER !== "gpu") fail(`--adapter must be 'swi
 if (PEAK !== undefined && !(PEAK > 0)) fail(`--peak-gflops must be a positive number, got '${opt("peak-gflops")}'`);
 if (!existsSync(CHROMIUM)) fail(`${CHROMIUM} is missing: install Chromium (apt-get install chromium) or name one with --chromium=PATH`);
 
-// SwiftShader as the WebGPU adapter, and for WebGL (Chromium no longer falls back to it without being told); on a
-// GPU, Vulkan (Linux: Chromium's WebGPU runs on it; elsewhere the flag is ignored)
+// SwiftShader as the WebGPU adapter (test/web/webgpu-kernels.test.ts's flags; headless Chromium's WebGL is on
+// SwiftShader too, through ANGLE); on a GPU, Vulkan (Linux: Chromium's WebGPU runs on it; elsewhere ignored)
 const ARGS = [
   "--headless=new", "--enable-unsafe-webgpu", "--no-sandbox", "--no-first-run", "--disable-background-networking",
   "--disable-component-update", "--disable-sync",
-  ...(ADAPTER === "swiftshader" ? ["--use-webgpu-adapter=swiftshader", "--enable-unsafe-swiftshader"] : ["--ignore-gpu-blocklist", "--enable-features=Vulkan"]),
+  ...(ADAPTER === "swiftshader" ? ["--use-webgpu-adapter=swiftshader"] : ["--ignore-gpu-blocklist", "--enable-features=Vulkan"]),
   ...argv.filter((a) => a.startsWith("--chromium-arg=")).map((a) => a.slice("--chromium-arg=".length)),
 ];
 
