@@ -291,4 +291,6 @@ export interface DeviceMemoryOps {
   upload(data: DataArray | Int32Array): DeviceArray;
   /** The values of a device array this backend made, after every kernel queued before. */
   read(data: DeviceArray): Promise<Float32Array | Int32Array>;
+  /** A one-element float32 array of `value`, shared by every caller (kernels only read it). */
+  constant(value: number): DeviceArray;
 }

@@ -21,6 +21,7 @@ setDeviceMemory({
   allocateOnDevice: (kind, n) => deviceOf(active()).allocate(kind, n),
   upload: (data) => deviceOf(active()).upload(data),
   read: (data) => deviceOf(holder(data)).read(data),
+  constant: (value) => deviceOf(active()).constant(value),
 });
 
 /** The backend holding a device array. */

@@ -5,7 +5,7 @@ import { checkInt, fmtShape, sizeOf } from "../tensor/shape.js";
 import { ones, zeros } from "../tensor/creation.js";
 import { kernel } from "../backends/registry.js";
 import { noGrad } from "../autograd/grad-mode.js";
-import { emptyLike } from "./util.js";
+import { emptyLike, lift } from "./util.js";
 import { pad, slice } from "./movement.js";
 import { defineOp, OnnxExportError, run } from "./op.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
@@ -97,8 +97,7 @@ export const batchNormOp = defineOp<BatchNormAttrs, BatchNormSaved>({
 function inverseStd(variance: Tensor, eps: number): Tensor {
   const c = variance.size, v = variance.operand;
   const invStd = emptyLike(variance.dtype, [c]);
-  const epsArray = variance.dtype === "float64" ? Float64Array.of(eps) : Float32Array.of(eps);
-  kernel("binary", v)("add", v, [1], epsArray, [0], [c], invStd.operand);
+  kernel("binary", v)("add", v, [1], lift("batchNorm", eps, variance).operand, [0], [c], invStd.operand);
   kernel("unary", v)("rsqrt", invStd.operand, invStd.operand, 0);
   return invStd;
 }

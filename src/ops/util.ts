@@ -4,6 +4,7 @@ import { allocate, allocateOutput, type DType } from "../tensor/dtype.js";
 import { sizeOf, type Shape } from "../tensor/shape.js";
 import { DTypeError } from "../errors.js";
 import { kernel } from "../backends/registry.js";
+import { deviceConstant } from "../tensor/memory.js";
 
 /** A new zero-filled tensor of `shape` for a kernel to write (on the GPU under a device backend). */
 export function emptyLike(dtype: DType, shape: Shape): Tensor {
@@ -23,6 +24,9 @@ export function copyInto(y: Tensor, src: Tensor): void {
 /** A number becomes a scalar tensor of `like`'s dtype; tensors pass through after a dtype check. */
 export function lift(op: string, o: TensorLike, like: Tensor): Tensor {
   if (typeof o === "number") {
+    // on a device: a shared constant (ops only read their operands), not an upload at every call
+    const c = like.dtype === "float32" ? deviceConstant(o) : null;
+    if (c) return new Tensor(c, []);
     const t = hostZeros(like.dtype, []);
     t.data[0] = o;
     return t;

@@ -46,6 +46,8 @@ export interface DeviceMemory {
   upload(data: DataArray | Int32Array): DeviceArray;
   /** The values of a device array, read back by the backend that holds it. */
   read(data: DeviceArray): Promise<Float32Array | Int32Array>;
+  /** A one-element float32 device array holding `value`, shared by every caller asking for that value: read-only. */
+  constant(value: number): DeviceArray;
 }
 
 let device: DeviceMemory | null = null;
@@ -119,6 +121,12 @@ export function onDevice(): boolean {
  *  the caller keeps in place of the host array); else `data` itself. */
 export function toKernelArray<A extends DataArray | Int32Array>(data: A): A | DeviceArray {
   return device?.onDevice() ? device.upload(data) : data;
+}
+
+/** A shared, read-only one-element device array of `value` on a device backend (an op's number operand, which would
+ *  otherwise be uploaded at every call), or null on a CPU backend. */
+export function deviceConstant(value: number): DeviceArray | null {
+  return device?.onDevice() ? device.constant(value) : null;
 }
 
 /** The values of a device array, read back asynchronously by its backend. */

@@ -46,6 +46,10 @@ let gpu: WebGPUDevice | null = null;
 const counts = { uploads: 0, bufferBytes: 0 };
 /** Released buffers by element count, reused (zeroed) for the next array of that size. */
 const free = new Map<number, GPUBuffer[]>();
+/** The shared one-element constants by value (an op's number operands: eps, momentum, a loss's divisor…), at most
+ *  MAX_CONSTANTS of them (a value that keeps changing is uploaded each time beyond that). */
+const constants = new Map<number | string, GpuArray>();
+const MAX_CONSTANTS = 4096;
 /** Arrays already handed back: a second release must not put their buffer in the free list twice. */
 const released = new WeakSet<GpuArray>();
 /** Buffers whose array the program dropped without releasing: destroyed when the collector finds the array. */
@@ -87,6 +91,19 @@ const memory: DeviceMemoryOps = {
   read(data) {
     if (!(data instanceof GpuArray)) throw new ValueError("webgpu: not a webgpu array");
     return dev().read(data.buffer, data.kind, data.length);
+  },
+  constant(value) {
+    const key = Object.is(value, -0) ? "-0" : value; // a Map key of −0 would be +0's
+    let a = constants.get(key);
+    if (!a) {
+      a = memory.upload(Float32Array.of(value)) as GpuArray;
+      if (constants.size < MAX_CONSTANTS) {
+        finalizer.unregister(a); // kept for the device's life
+        released.add(a); // and never handed back to the free lists
+        constants.set(key, a);
+      }
+    }
+    return a;
   },
 };
 
