@@ -1,6 +1,6 @@
 // The page's side of the lab worker (web/lab-worker.ts): starts it, turns its requests into promises, and hands its
-// broadcasts (ready, progress, eval, stopped) to the sections that listen.
-import type { InferResult, LabReply, LabRequest, ModelChoice, NeighborsResult, TrainSettings } from "./lab-protocol.js";
+// broadcasts (ready, env, progress, eval, stopped) to the sections that listen.
+import type { InferResult, LabEnv, LabReply, LabRequest, ModelChoice, NeighborsResult, TrainSettings } from "./lab-protocol.js";
 
 type Broadcast = Exclude<LabReply, { kind: "result" }>;
 type Listener<K extends Broadcast["kind"]> = (m: Extract<Broadcast, { kind: K }>) => void;
@@ -30,6 +30,7 @@ export class LabClient {
       return;
     }
     if (m.kind === "ready") this.ready = m;
+    if (m.kind === "env" && this.ready) this.ready = { ...this.ready, env: m.env };
     this.emit(m);
   }
 
@@ -61,6 +62,11 @@ export class LabClient {
 
   neighbors(model: ModelChoice, query: { test: number } | { digit: Float32Array }, k = 8): Promise<NeighborsResult> {
     return this.request({ kind: "neighbors", id: this.nextId++, model, query, k });
+  }
+
+  /** Moves the lab to another backend ("js", "wasm", "webgpu"); rejects with the reason when it cannot. */
+  backend(name: string): Promise<LabEnv> {
+    return this.request({ kind: "backend", id: this.nextId++, name });
   }
 
   settings(settings: TrainSettings): void {

@@ -13,12 +13,15 @@ export interface TrainSettings {
 
 /** Where the lab computes. */
 export interface LabEnv {
-  /** convkit backend the lab trains on: "wasm" (or "js"; "webgpu" once convkit has one). */
+  /** convkit backend the lab trains on: "wasm" (or "js" without WebAssembly SIMD), or the one the page picked. */
   backend: string;
+  /** On "webgpu": the adapter, as "vendor architecture" ("google swiftshader"). */
+  adapter?: string;
   threads: number;
   /** navigator.hardwareConcurrency: the lab leaves one core to the page. */
   cores: number;
   crossOriginIsolated: boolean;
+  /** Whether WebAssembly SIMD is there (the lab computes with it on "wasm"). */
   simd: boolean;
   relaxed: boolean;
 }
@@ -69,7 +72,10 @@ export type LabRequest =
   | { kind: "pause" }
   | { kind: "reset" }
   | { kind: "infer"; id: number; model: ModelChoice; input: Float32Array }
-  | { kind: "neighbors"; id: number; model: ModelChoice; query: { test: number } | { digit: Float32Array }; k: number };
+  | { kind: "neighbors"; id: number; model: ModelChoice; query: { test: number } | { digit: Float32Array }; k: number }
+  /** Compute on another backend ("js", "wasm", "webgpu"): answered with the new LabEnv, or an error saying why not
+   *  (the lab then stays where it was). Both models move with their weights; the optimizer starts afresh. */
+  | { kind: "backend"; id: number; name: string };
 
 export interface ProgressPoint {
   /** Training images seen so far. */
@@ -110,5 +116,7 @@ export type LabReply =
   }
   | { kind: "eval"; point: EvalPoint; predictions: Uint8Array; ms: number }
   | { kind: "stopped"; reason: string }
-  | { kind: "result"; id: number; result: InferResult | NeighborsResult }
+  /** The lab moved to another backend (after a "backend" request). */
+  | { kind: "env"; env: LabEnv }
+  | { kind: "result"; id: number; result: InferResult | NeighborsResult | LabEnv }
   | { kind: "error"; id: number | null; message: string };

@@ -18,9 +18,13 @@ const GRID_CELL = 48;
 
 /** A sentence about where the lab computes, for the status lines. */
 export function envText(env: LabEnv): string {
+  if (env.backend === "webgpu") {
+    return `Training runs in a Web Worker on the GPU, through WebGPU (adapter: ${env.adapter || "unnamed"}); each step's ` +
+      "loss and each evaluation's accuracy are read back from it.";
+  }
   const where = env.backend === "wasm"
     ? `WebAssembly SIMD${env.relaxed ? " (relaxed)" : ""} on ${env.threads} thread${env.threads === 1 ? "" : "s"}`
-    : env.backend === "webgpu" ? "the GPU (WebGPU)" : "convkit's JavaScript kernels (no WebAssembly SIMD here)";
+    : "convkit's JavaScript kernels" + (env.simd ? " (picked in the Backend section)" : " (no WebAssembly SIMD here)");
   const iso = env.crossOriginIsolated
     ? `the page is cross-origin isolated, so the lab may use threads: all ${env.cores} cores but one, which stays with the page`
     : "this host sends no COOP/COEP headers, so the page is not cross-origin isolated and runs single-threaded";
@@ -85,7 +89,10 @@ export class TrainSection {
       $<HTMLButtonElement>("train-reset").disabled = false;
       this.sendSettings();
     });
+    lab.on("env", (m) => { $("train-env").textContent = envText(m.env); });
     lab.on("progress", (m) => {
+      // a reset's first report: drop what came in since the click (on the GPU a step in flight finishes and reports)
+      if (m.step === 0) this.losses = [];
       for (const p of m.points) this.losses.push([p.seen, p.loss]);
       this.last = { seen: m.seen, step: m.step, epoch: m.epoch, ips: m.running ? m.imagesPerSecond : this.last.ips };
       if (!m.running && this.running) this.setRunning(false);
@@ -130,6 +137,8 @@ export class TrainSection {
       `${Math.round(ips).toLocaleString("en-US")} images/s` + (loss ? ` · training loss ${loss[1].toFixed(3)}` : "") +
       (acc ? ` · held-out accuracy ${(100 * acc.accuracy).toFixed(1)} % (after ${acc.seen.toLocaleString("en-US")} images)` : "");
     this.stats.dataset["seen"] = String(seen);
+    this.stats.dataset["step"] = String(step);
+    this.stats.dataset["loss"] = loss ? String(loss[1]) : "";
     this.stats.dataset["ips"] = String(ips);
     this.stats.dataset["accuracy"] = acc ? String(acc.accuracy) : "";
   }
