@@ -15,10 +15,11 @@ import { DrawSection } from "./draw-section.js";
 import { NeighborsSection } from "./nn-section.js";
 import { $ } from "./dom.js";
 
-/** What the page exposes on window: the library, and how far the playground has started. */
+/** What the page exposes on window: the library, how far the playground has started, and its lab worker's client
+ *  (its broadcasts, for the console and the browser tests). */
 export interface PlaygroundGlobals {
   convkit: typeof convkit;
-  playground: { ready: boolean; labReady: boolean; error: string | null; timeConv: () => unknown };
+  playground: { ready: boolean; labReady: boolean; error: string | null; timeConv: () => unknown; lab: LabClient | null };
 }
 
 const g = globalThis as unknown as PlaygroundGlobals;
@@ -26,14 +27,14 @@ g.convkit = convkit;
 
 function fail(e: unknown): void {
   const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-  g.playground = { ...(g.playground ?? { ready: false, labReady: false, timeConv: () => null }), error: msg };
+  g.playground = { ...(g.playground ?? { ready: false, labReady: false, timeConv: () => null, lab: null }), error: msg };
   const status = document.getElementById("backend-status");
   if (status) status.textContent = `The playground failed to start: ${msg}`;
   console.error(e);
 }
 
 async function start(): Promise<void> {
-  g.playground = { ready: false, labReady: false, error: null, timeConv: () => null };
+  g.playground = { ready: false, labReady: false, error: null, timeConv: () => null, lab: null };
   if (!globalThis.crossOriginIsolated) {
     const note = $("isolation-note");
     note.textContent = "This host sends no COOP/COEP headers, so the page is not cross-origin isolated: convkit runs " +
@@ -42,13 +43,17 @@ async function start(): Promise<void> {
     note.hidden = false;
   }
   const lab = new LabClient();
+  g.playground.lab = lab;
   lab.on("error", (m) => fail(new Error(m.message)));
+  let shipped = "";
   lab.on("ready", (m) => {
     g.playground.labReady = true;
     document.body.dataset["lab"] = "ready";
-    $("lab-info").textContent = `${envText(m.env)} The shipped LeNet-5 classifies ${(100 * m.shippedAccuracy).toFixed(2)} % of the ` +
+    shipped = ` The shipped LeNet-5 classifies ${(100 * m.shippedAccuracy).toFixed(2)} % of the ` +
       `${m.test.labels.length.toLocaleString("en-US")} held-out digits correctly.`;
+    $("lab-info").textContent = envText(m.env) + shipped;
   });
+  lab.on("env", (m) => { $("lab-info").textContent = envText(m.env) + shipped; });
   const conv = new ConvSection();
   new StepsSection();
   const pool = new PoolSection();
@@ -60,7 +65,7 @@ async function start(): Promise<void> {
   const neighbors = new NeighborsSection(lab, () => draw.current());
   train.onPick = (i) => neighbors.pick(i);
   conv.onResult((r) => pool.setSource(r));
-  const backend = new BackendSection(() => conv.update());
+  const backend = new BackendSection(lab, () => conv.update());
   g.playground.timeConv = () => backend.timeConv();
   conv.update();
   params.update();
