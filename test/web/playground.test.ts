@@ -3,7 +3,8 @@
 // (exactly on the js backend: the same code on the same IEEE arithmetic); hard facts (Sobel of an edge, pooling of
 // 0..15, …) are checked in the page; the controls are clicked through (invalid values are reported); the step-by-step
 // convolution and the transposed convolution follow the library's size rules; a 7 drawn with the mouse is read as a 7;
-// the nearest neighbours in feature space share the query's class; LeNet-5 trains to ≥ 90 % held-out within 150 s
+// the nearest neighbours in feature space share the query's class; without WebGPU flags webgpu is not offered and the
+// backend section says why (test/web/playground-webgpu.test.ts runs the page on it); LeNet-5 trains to ≥ 90 % held-out within 150 s
 // while a 50 ms timer on the page stays on time; the 390-px page does not scroll sideways. The page is served once
 // with and once without the COOP/COEP headers (threads, and one thread), without console errors either way.
 // Screenshots of every section at 1280 and 390 px go to web/test-output/screenshots/ (gitignored). A missing Chromium
@@ -487,7 +488,11 @@ describe("the playground in headless Chromium, cross-origin isolated (threads)",
       assert.equal(await page.getAttribute("#backend-status", "data-backend"), "wasm");
       assert.match(await text("#output-size"), /= 26$/);
     }
+    // without WebGPU flags Chromium's navigator.gpu finds no adapter: webgpu is not offered, and the info line says why
+    assert.ok(!backends.includes("webgpu"));
+    assert.match(await text("#webgpu-info"), /^webgpu backend unavailable: navigator\.gpu\.requestAdapter\(\) found no adapter/);
     await page.click("#time-conv");
+    await page.waitForSelector("#timing[data-results]");
     const timings = JSON.parse((await page.getAttribute("#timing", "data-results")) ?? "[]") as { backend: string; ms: number }[];
     assert.deepEqual(timings.map((t) => t.backend), backends);
     assert.ok(timings.every((t) => t.ms > 0));
