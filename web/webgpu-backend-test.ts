@@ -183,19 +183,20 @@ const api = {
     }
   },
   stats: () => webgpuStats(),
-  /** The GPU buffer bytes after each of six ResNet-18 inferences (eval, noGrad, the output read each time). */
-  async inferenceBytes(): Promise<number[]> {
+  /** The GPU buffers created by each of six ResNet-18 inferences (eval, noGrad, the output read each time). */
+  async inferenceBuffers(): Promise<number[]> {
     setBackend("webgpu");
     try {
       const model = models.resnet18({ numClasses: 10, generator: new Generator(8) });
       model.eval();
       const x = inputs(4)([1, 3, 32, 32]);
-      const bytes: number[] = [];
+      const created: number[] = [];
       for (let k = 0; k < 6; k++) {
+        const before = webgpuStats().buffersCreated;
         await noGrad(() => model.call(x)).valuesAsync();
-        bytes.push(webgpuStats().bufferBytes);
+        created.push(webgpuStats().buffersCreated - before);
       }
-      return bytes;
+      return created;
     } finally {
       setBackend("js");
     }

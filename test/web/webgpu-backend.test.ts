@@ -15,7 +15,7 @@ type Api = {
   init(): Promise<string>;
   run(name: string): Promise<{ compared: Compared[]; fallbacks: Record<string, number>; syncReadRefused: boolean; error: string | null }>;
   stats(): Record<string, number>;
-  inferenceBytes(): Promise<number[]>;
+  inferenceBuffers(): Promise<number[]>;
   stepStats(): Promise<{ compiled: number; submits: number; dispatches: number; readbacks: number; uploads: number }>;
 };
 
@@ -71,10 +71,11 @@ describe("the webgpu backend in headless Chromium (SwiftShader) against the refe
     assert.ok(s.dispatches > 40, `${s.dispatches} dispatches for two steps`);
   });
 
-  test("GPU inference gives its intermediates back: the buffers stay flat over repeated ResNet-18 inferences", async () => {
-    const bytes = await p.call<Api, number[]>((a) => a.inferenceBytes());
-    console.log(`# GPU buffer bytes after each inference: ${bytes.join(", ")}`);
-    assert.equal(bytes[5], bytes[1], "buffer bytes grew after the second inference");
+  test("GPU inference gives its intermediates back: repeated ResNet-18 inferences reuse their buffers", async () => {
+    const created = await p.call<Api, number[]>((a) => a.inferenceBuffers());
+    console.log(`# GPU buffers created by each inference: ${created.join(", ")}`);
+    // after the first, at most the output escapes each call (the collector returns it later): ~130 without the scope
+    for (const n of created.slice(1)) assert.ok(n <= 2, `an inference created ${n} buffers: ${created.join(", ")}`);
   });
 
   test("no console errors in the page", () => {

@@ -38,12 +38,14 @@ const OUTPUTS: Record<KernelName, readonly number[]> = {
 export interface WebGPUBackendStats extends WebGPUStats {
   /** Host arrays copied to the GPU (tensors made from JavaScript values, index tables). */
   uploads: number;
+  /** Zero-filled buffers made because no released one of the size was free (uploads not counted). */
+  buffersCreated: number;
   /** Bytes of the GPU buffers that back tensors now (live and pooled for reuse). */
   bufferBytes: number;
 }
 
 let gpu: WebGPUDevice | null = null;
-const counts = { uploads: 0, bufferBytes: 0 };
+const counts = { uploads: 0, buffersCreated: 0, bufferBytes: 0 };
 /** Released buffers by element count, reused (zeroed) for the next array of that size. */
 const free = new Map<number, GPUBuffer[]>();
 /** The shared one-element constants by value (an op's number operands: eps, momentum, a loss's divisor…), at most
@@ -79,6 +81,7 @@ const memory: DeviceMemoryOps = {
       return wrap(reused, kind, n);
     }
     const buf = d.buffer(n);
+    counts.buffersCreated++;
     counts.bufferBytes += buf.size;
     return wrap(buf, kind, n);
   },
