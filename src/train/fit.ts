@@ -239,8 +239,9 @@ export interface FitResult {
 }
 
 /** Let the event loop run between steps (signals, a progress bar's timer): a training step is synchronous. */
-const yieldToEventLoop: () => Promise<void> = typeof globalThis.setImmediate === "function"
-  ? () => new Promise((resolve) => setImmediate(resolve))
+const setImmediateFn = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate; // Node's; not a browser's
+const yieldToEventLoop: () => Promise<void> = setImmediateFn
+  ? () => new Promise((resolve) => setImmediateFn(resolve))
   : () => new Promise((resolve) => setTimeout(resolve, 0));
 
 /** How often the loop lets the event loop run (ms): often enough to see a stop request that a signal handler makes
