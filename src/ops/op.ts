@@ -11,7 +11,7 @@ import "./tensor-methods.js";
 import "../autograd/backward.js";
 import { Tensor } from "../tensor/tensor.js";
 import { allocateOutput, type DType } from "../tensor/dtype.js";
-import { startTracking, stopTracking, type DeviceArray, type TensorMemory } from "../tensor/memory.js";
+import { isTensorMemory, startTracking, stopTracking, type TensorMemory } from "../tensor/memory.js";
 import { sizeOf, type Shape } from "../tensor/shape.js";
 import { recordOp } from "../autograd/graph.js";
 import { isGradEnabled } from "../autograd/grad-mode.js";
@@ -130,8 +130,7 @@ export function run<A, S>(op: OpDef<A, S>, x: readonly Tensor[], a: A, opts: Run
  *  objects. */
 function arraysIn(v: unknown, into: TensorMemory[] = [], depth = 0): TensorMemory[] {
   if (v instanceof Tensor) { if (!v.isMeta) into.push(v.storage.memory!); }
-  else if (ArrayBuffer.isView(v)) into.push(v as TensorMemory);
-  else if (v !== null && typeof v === "object" && "device" in v && "kind" in v && "length" in v) into.push(v as DeviceArray);
+  else if (isTensorMemory(v)) into.push(v);
   else if (depth < 3 && Array.isArray(v)) for (const e of v) arraysIn(e, into, depth + 1);
   else if (depth < 3 && v !== null && typeof v === "object") for (const e of Object.values(v)) arraysIn(e, into, depth + 1);
   return into;

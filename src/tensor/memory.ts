@@ -24,6 +24,12 @@ export type IndexArray = Int32Array | DeviceArray;
 /** Any array of tensor memory: values or indices, on the host or on a device. */
 export type TensorMemory = DataArray | Int32Array | DeviceArray;
 
+/** Whether `v` (anything a forward saved) is tensor memory: a typed array, or a device array (which has a device,
+ *  a kind and a length). */
+export function isTensorMemory(v: unknown): v is TensorMemory {
+  return ArrayBuffer.isView(v) || (v !== null && typeof v === "object" && "device" in v && "kind" in v && "length" in v);
+}
+
 /** Whether `a` is a device array (not readable synchronously). */
 export function isDeviceArray(a: KernelArray | IndexArray): a is DeviceArray {
   return !ArrayBuffer.isView(a);
