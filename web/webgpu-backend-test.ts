@@ -4,7 +4,7 @@
 // case returns named arrays (outputs, input gradients, losses); the webgpu run reads them back with valuesAsync and
 // they must match within float32 tolerance, with no kernel missing on the GPU (kernelFallbacks) and nothing read
 // synchronously (a GPU tensor's .data throws).
-import { Generator, Tensor, cat, gather, indexSelect, kernelFallbacks, logsumexp, models, nn, noGrad, optim, setBackend, tensor, F } from "../src/index.js";
+import { Generator, Tensor, cat, gather, indexSelect, kernelFallbacks, logsumexp, stack, where, models, nn, noGrad, optim, setBackend, tensor, F } from "../src/index.js";
 import { initWebGPUBackend, webgpuStats } from "../src/backends/webgpu/index.js";
 import type { DataArray } from "../src/tensor/dtype.js";
 
@@ -78,6 +78,13 @@ const CASES: Record<string, Case> = {
   "max over a dim and over all, logsumexp, var": (i) => withGrads((x) => x.max(1, true).add(x.max()).add(logsumexp(x, [0, 2], true).mean()).add(x.var()), i([3, 6, 4])),
   "indexSelect, gather": (i) => withGrads((x) => indexSelect(x, 1, tensor([4, 0, 2, 2])).sum(1, true)
     .add(gather(x, 2, tensor(Array.from({ length: 90 }, (_, k) => (k * 5) % 4), [3, 5, 6])).sum(2, true)), i([3, 5, 4])),
+  "convTranspose2d stride 2, convolve2d 'same'": (i) => withGrads((x, w) => F.convTranspose2d(x, w, null, { stride: 2, padding: 1, outputPadding: 1 })
+    .add(F.convolve2d(F.convTranspose2d(x, w, null, { stride: 2, padding: 1, outputPadding: 1 }), "sobel-x", { padding: "same" })), i([2, 4, 5, 6]), i([4, 3, 3, 3])),
+  "where, clamp, pow, stack, split, constant and replicate pad": (i) => withGrads((x, y) => {
+    const [a, b] = F.pad(where(x.gt(y), x, y.clamp(-0.5, 0.5)), [1, 1, 2, 0], "replicate").split(3, 1) as [Tensor, Tensor];
+    return stack([F.pad(a.abs().add(0.1).pow(1.5), [0, 0, 1, 0], "reflect"), F.pad(b, [0, 0, 0, 1], "constant", 0.25)], 0);
+  }, i([2, 5, 4]), i([2, 5, 4])),
+  "pixelShuffle, channelShuffle": (i) => withGrads((x) => F.pixelShuffle(x, 2).add(F.interpolate(F.channelShuffle(x, 2).sum(1, true), { scaleFactor: 2 })), i([2, 8, 3, 5])),
   "mseLoss, binaryCrossEntropyWithLogits": (i) => withGrads((x, t) => F.mseLoss(x, t).add(F.binaryCrossEntropyWithLogits(x, t.sigmoid())), i([4, 9]), i([4, 9])),
   "LeNet-5: 3 SGD steps": () => trainSteps(() => new models.LeNet5({ generator: new Generator(1) }), [8, 1, 32, 32], (m) => new optim.SGD(m.parameters(), { lr: 0.05, momentum: 0.9 })),
   "conv-BN-ReLU net: 3 Adam steps": () => trainSteps(() => new nn.Sequential(
@@ -87,12 +94,13 @@ const CASES: Record<string, Case> = {
   ), [4, 3, 16, 16], (m) => new optim.Adam(m.parameters(), { lr: 0.01 })),
 };
 
-for (const name of ["resnet18", "mobilenet_v2", "efficientnet_b0", "shufflenet_v2_x1_0", "squeezenet1_1", "densenet121", "vgg11_bn", "unet"] as const) {
+for (const name of ["resnet18", "resnet50", "mobilenet_v2", "mobilenet_v3_small", "efficientnet_b0", "shufflenet_v2_x1_0", "squeezenet1_1",
+  "densenet121", "regnet_y_400mf", "googlenet", "alexnet", "vgg11_bn", "unet"] as const) {
   // the zoo at 32×32 (64×64 where the network needs it), batch 2, in eval mode: the forward's output
   CASES[`${name} forward (eval)`] = (i) => {
     const model = models.create(name, { generator: new Generator(5) } as never) as nn.Module<[Tensor], Tensor>;
     model.eval();
-    const side = name === "squeezenet1_1" ? 64 : 32;
+    const side = name === "squeezenet1_1" || name === "alexnet" ? 64 : 32;
     const x = i(name === "unet" ? [1, 1, side, side] : [2, 3, side, side]);
     return { y: noGrad(() => model.call(x)) };
   };
