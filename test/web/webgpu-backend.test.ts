@@ -74,8 +74,9 @@ describe("the webgpu backend in headless Chromium (SwiftShader) against the refe
   test("GPU inference gives its intermediates back: repeated ResNet-18 inferences reuse their buffers", async () => {
     const created = await p.call<Api, number[]>((a) => a.inferenceBuffers());
     console.log(`# GPU buffers created by each inference: ${created.join(", ")}`);
-    // after the first, at most the output escapes each call (the collector returns it later): ~130 without the scope
-    for (const n of created.slice(1)) assert.ok(n <= 2, `an inference created ${n} buffers: ${created.join(", ")}`);
+    // after the first, about one buffer a call (its output escapes; the collector returns it later, whenever it runs):
+    // 83 a call without the scope
+    for (const n of created.slice(1)) assert.ok(n <= 10, `an inference created ${n} buffers: ${created.join(", ")}`);
   });
 
   test("no console errors in the page", () => {
