@@ -325,7 +325,7 @@ function pool(kind: "max" | "avg"): OpImpl {
       const opts = { kernelSize: k2 as [number, number], stride: s2 as [number, number], padding: pads, dilation: d2 as [number, number], ceilMode };
       if (!wantIdx) y = F.maxPool2d(xp, opts);
       else {
-        const [out, idx] = F.maxPool2d(xp, { ...opts, returnIndices: true });
+        const [out, idx] = F.maxPool2d(xp, { returnIndices: true, ...opts });
         y = out;
         // ONNX indices count over the whole flattened input (row-major, or column-major with storage_order=1)
         const colMajor = ctx.attrs.int("storage_order", 0) === 1;
@@ -343,12 +343,12 @@ function pool(kind: "max" | "avg"): OpImpl {
       const opts = { kernelSize: k2 as [number, number], stride: s2 as [number, number], ceilMode };
       if (d2.some((d) => d !== 1)) fail(ctx, "AveragePool with dilations is not supported");
       if (native || includePad) {
-        y = F.avgPool2d(xp, { ...opts, padding: pads, countIncludePad: includePad });
+        y = F.avgPool2d(xp, { padding: pads, countIncludePad: includePad, ...opts });
       } else {
         // mean over the real elements only: window sums of x divided by window sums of a mask of ones
         const mask = noGrad(() => padOp(ones([1, 1, h, w], { dtype: x.dtype }), [b2[1]!, e2[1]!, b2[0]!, e2[0]!]));
-        const count = noGrad(() => F.avgPool2d(mask, { ...opts, countIncludePad: true }));
-        y = F.avgPool2d(xp, { ...opts, countIncludePad: true }).div(count);
+        const count = noGrad(() => F.avgPool2d(mask, { countIncludePad: true, ...opts }));
+        y = F.avgPool2d(xp, { countIncludePad: true, ...opts }).div(count);
       }
     }
     if (sp === 1) {

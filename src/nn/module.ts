@@ -158,9 +158,18 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     for (const [name, m] of this.namedChildren()) yield* m.namedModules(prefix ? `${prefix}.${name}` : name, seen);
   }
 
-  /** This module and every descendant, depth first in registration order; each once. */
-  *modules(): IterableIterator<AnyModule> {
-    for (const [, m] of this.namedModules()) yield m;
+  /** This module and every descendant, depth first in registration order; each once. (Collected without the dotted
+   *  names namedModules builds: inference and training scopes walk the tree on every outermost call.) */
+  modules(): IterableIterator<AnyModule> {
+    const out: AnyModule[] = [], seen = new Set<AnyModule>();
+    const visit = (m: AnyModule): void => {
+      if (seen.has(m)) return;
+      seen.add(m);
+      out.push(m);
+      for (const child of m._modules.values()) if (child) visit(child);
+    };
+    visit(this as unknown as AnyModule);
+    return out.values();
   }
 
   /** Every parameter with its dotted key, in state-dict order; a tensor shared by two modules is listed once. */

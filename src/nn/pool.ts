@@ -85,7 +85,7 @@ export class MaxPool2d extends WindowPool {
   }
   /** Values and the flat h·W + w index of each maximum in its input plane (for MaxUnpool2d). */
   forwardWithIndices(x: Tensor): [Tensor, Tensor] {
-    return maxPool2d(x, { ...this.options(), returnIndices: true });
+    return maxPool2d(x, { returnIndices: true, ...this.options() });
   }
 }
 

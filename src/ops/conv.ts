@@ -424,8 +424,8 @@ export function convolve2d(x: Tensor, kernelArg: Tensor | FilterKernelName, opts
     if (k.shape[0]! < 1 || k.shape[1]! < 1) throw new ShapeError(`${op}: kernel ${fmtShape(k.shape)} is empty`);
     // one copy of the kernel per channel; expand's backward sums the copies' gradients into the [kh, kw] kernel
     const weight = k.reshape([1, 1, k.shape[0]!, k.shape[1]!]).expand([channels, 1, k.shape[0]!, k.shape[1]!]);
-    return conv2dImpl(op, x, weight, null, { ...conv, groups: channels }, true);
+    return conv2dImpl(op, x, weight, null, { groups: channels, ...conv }, true);
   }
-  if (k.ndim === 4) return conv2dImpl(op, x, k, null, { ...conv, groups: opts.groups ?? 1 });
+  if (k.ndim === 4) return conv2dImpl(op, x, k, null, { groups: opts.groups ?? 1, ...conv });
   throw new ShapeError(`${op}: kernel must be [kh, kw] or [Cout, Cin/groups, kh, kw], got ${fmtShape(k.shape)}`);
 }

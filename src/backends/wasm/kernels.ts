@@ -142,8 +142,8 @@ function convWinograd(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: numb
     const stride = roundUp(gemmOff + 256 + NC * KC * 4, 64);
     const buf = rt.alloc(stride * nth);
     const args = taskArgs.winoFused({
-      ...fields(0, 0, xp, yPtr), m, u: U, totalRows, unitRows: per, kc: KC, buf, bufStride: stride, mOff, gemmOff,
-    });
+      m, u: U, totalRows, unitRows: per, kc: KC, buf, bufStride: stride, mOff, gemmOff,
+    }, fields(0, 0, xp, yPtr));
     rt.run(TASK.winoFused, rt.args(args), nth);
     return;
   }
@@ -186,8 +186,8 @@ function convWinogradWeight(rt: WasmRuntime, g: ConvGeometry, xPtr: number, dyPt
     parts = rt.allocF32(nth * 16 * C * cout);
     count = nth;
     const args = taskArgs.winoFused({
-      ...fields(0, 0, xp, dyPtr), m: 2, u: parts, totalRows, unitRows: per, kc: KC, buf, bufStride: stride, mOff: yOff, gemmOff,
-    });
+      m: 2, u: parts, totalRows, unitRows: per, kc: KC, buf, bufStride: stride, mOff: yOff, gemmOff,
+    }, fields(0, 0, xp, dyPtr));
     rt.run(TASK.winoFusedWeight, rt.args(args), nth);
   } else {
     const rowsPerChunk = Math.max(1, Math.min(totalRows, Math.floor(WINOGRAD_CHUNK_BYTES / (16 * TW * (2 * C + cout) * 4))));
@@ -247,7 +247,7 @@ function convForwardPtrs(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: n
     rt.exports.padPlanes(xPtr, g.n * g.cIn, g.h, g.w, g.padTop, g.padLeft, HP, WP, xp);
     const buf = rt.alloc(128 * nth);
     const packed = packWeights(rt, g, wPtr);
-    const args = taskArgs.convDirect({ ...g, xp, packed, y: yPtr, bias: biasPtr, hp: HP, wp: WP, buf });
+    const args = taskArgs.convDirect({ xp, packed, y: yPtr, bias: biasPtr, hp: HP, wp: WP, buf }, g);
     rt.run(TASK.convDirect, rt.args(args), nth);
     return;
   }
@@ -276,9 +276,9 @@ function convForwardPtrs(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: n
   const buf = rt.alloc(bufStride * nth);
   rt.alloc(64); // and reads up to 8 floats past a run's start: keep the input away from the memory's end
   const args = taskArgs.convForward({
-    ...g, h: H, w: W, padTop, padLeft, x: src, packed: aPtr, y: yPtr, bias: biasPtr, nc: NC, kc: KC, buf, bufStride, mc: MC,
+    h: H, w: W, padTop, padLeft, x: src, packed: aPtr, y: yPtr, bias: biasPtr, nc: NC, kc: KC, buf, bufStride, mc: MC,
     weights: wPtr,
-  });
+  }, g);
   rt.run(TASK.convForward, rt.args(args), nth);
 }
 
@@ -314,7 +314,7 @@ function convDepthwise(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: num
   // 32 floats for the last blocks of rows, the table of band rows (8 bytes per row a pair reads), the band
   const bufStride = 128 + roundUp(8 * ((g.kh - 1) * g.dilationH + g.strideH + 1), 64) + roundUp(bandRows(rows) * wp * 4, 64);
   const buf = rt.alloc(bufStride * nth);
-  const args = taskArgs.convDepthwise({ ...g, x: xPtr, weights: wPtr, y: yPtr, bias: biasPtr, rows, buf, bufStride, wp });
+  const args = taskArgs.convDepthwise({ x: xPtr, weights: wPtr, y: yPtr, bias: biasPtr, rows, buf, bufStride, wp }, g);
   rt.run(TASK.convDepthwise, rt.args(args), nth);
 }
 
@@ -338,7 +338,7 @@ function convDepthwiseWeight(rt: WasmRuntime, g: ConvGeometry, xPtr: number, dyP
   while (rows < g.outH && bandRows(rows + 1) * wp * 4 <= 16384) rows++;
   const bufStride = roundUp(16 * g.kh * g.kw, 64) + roundUp(bandRows(rows) * wp * 4, 64);
   const buf = rt.alloc(bufStride * nth);
-  const args = taskArgs.convDepthwiseWeight({ ...g, x: xPtr, dy: dyPtr, dw: dwPtr, rows, buf, bufStride, wp });
+  const args = taskArgs.convDepthwiseWeight({ x: xPtr, dy: dyPtr, dw: dwPtr, rows, buf, bufStride, wp }, g);
   rt.run(TASK.convDepthwiseWeight, rt.args(args), nth);
 }
 
@@ -573,7 +573,7 @@ export function makeKernels(rt: WasmRuntime): Partial<HostKernels> {
     const dxPtr = rt.out(dx as Float32Array, dy, w);
     const bufStride = 256 + coutG * NC * 4 + roundUp(CH * khw, 4) * NC * 4;
     const buf = rt.alloc(bufStride * nth);
-    const args = taskArgs.convInput({ ...g, dy: dyPtr, packed: aPtr, dx: dxPtr, nc: NC, ch: CH, aStride, buf, bufStride });
+    const args = taskArgs.convInput({ dy: dyPtr, packed: aPtr, dx: dxPtr, nc: NC, ch: CH, aStride, buf, bufStride }, g);
     rt.run(TASK.convInput, rt.args(args), nth);
     rt.copyOut(dxPtr, dx as Float32Array);
   };
@@ -677,13 +677,13 @@ export function makeKernels(rt: WasmRuntime): Partial<HostKernels> {
         rt.exports.padPlanes(xPtr, g.n * g.cIn, g.h, g.w, g.padTop, g.padLeft, HP, WP, xp);
         const vStride = g.groups * roundUp(coutG, 4) * K * 16;
         const vacc = rt.alloc(vStride * nth);
-        const args = taskArgs.convWeightDirect({ ...g, xp, dy: dyPtr, dw: parts, total, hp: HP, wp: WP, vacc, vStride });
+        const args = taskArgs.convWeightDirect({ xp, dy: dyPtr, dw: parts, total, hp: HP, wp: WP, vacc, vStride }, g);
         rt.run(TASK.convWeightDirect, rt.args(args), nth);
       } else {
         const KC = blockSize(P, KC_TARGET, 4, g.n * g.groups, nth);
         const bufStride = 256 + KC * 32 + roundUp(coutG, 4) * KC * 4;
         const buf = rt.alloc(bufStride * nth);
-        const args = taskArgs.convWeight({ ...g, x: xPtr, dy: dyPtr, dw: parts, dwStride: total, kc: KC, buf, bufStride });
+        const args = taskArgs.convWeight({ x: xPtr, dy: dyPtr, dw: parts, dwStride: total, kc: KC, buf, bufStride }, g);
         rt.run(TASK.convWeight, rt.args(args), nth);
       }
       let out = parts;
@@ -757,8 +757,8 @@ export function makeKernels(rt: WasmRuntime): Partial<HostKernels> {
         new Float64Array(rt.memory.buffer, divPtr, div.length).set(div);
       }
       const args = rt.args(taskArgs.pool({
-        ...g, planes, x: xPtr, rows, cols, y: yPtr, indices: iPtr, min: mode === "min", divisors: divPtr,
-      }));
+        planes, x: xPtr, rows, cols, y: yPtr, indices: iPtr, min: mode === "min", divisors: divPtr,
+      }, g));
       // ~1–2 ns per tap: split from ~250k taps (a quarter of a millisecond), well above a worker's wake-up.
       rt.run(mode === "avg" ? TASK.avgPool : TASK.maxPool, args, threadsFor(rt, 8 * y.length * g.kh * g.kw));
       rt.copyOut(yPtr, y as Float32Array);

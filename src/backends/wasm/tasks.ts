@@ -412,71 +412,129 @@ export interface ActivationArgs {
   bounds: number;
 }
 
-/** Each argument block's i32 values in the kernels' order, for WasmRuntime.args: rt.args(taskArgs.matmul({ … })). */
+/** Each argument block's i32 values in the kernels' order, for WasmRuntime.args: rt.args(taskArgs.matmul({ … })).
+ *  A block is given as `a`, or as `a` over `base` (a geometry), each field read from a when it has it: never as
+ *  `{ ...g, x }`, since V8 (Node 20) spends ~1.5 µs on each property added to an object after a spread — ~20 µs a
+ *  kernel call, more than most kernels at batch 1. */
 export const taskArgs = {
-  convForward: (a: ConvForwardArgs): number[] => [
-    a.cIn, a.h, a.w, a.kh, a.kw, a.strideH, a.strideW, a.padTop, a.padLeft, a.dilationH, a.dilationW, a.outH, a.outW,
-    a.n, a.cOut, a.groups, a.x, a.packed, a.y, a.bias, a.nc, a.kc, a.buf, a.bufStride, a.mc, a.weights,
+  convForward: <B extends Partial<ConvForwardArgs> = Record<never, never>>(a: Omit<ConvForwardArgs, keyof B> & Partial<ConvForwardArgs>, base?: B): number[] => [
+    (a.cIn ?? base?.cIn)!, (a.h ?? base?.h)!, (a.w ?? base?.w)!, (a.kh ?? base?.kh)!, (a.kw ?? base?.kw)!,
+    (a.strideH ?? base?.strideH)!, (a.strideW ?? base?.strideW)!, (a.padTop ?? base?.padTop)!,
+    (a.padLeft ?? base?.padLeft)!, (a.dilationH ?? base?.dilationH)!, (a.dilationW ?? base?.dilationW)!,
+    (a.outH ?? base?.outH)!, (a.outW ?? base?.outW)!, (a.n ?? base?.n)!, (a.cOut ?? base?.cOut)!,
+    (a.groups ?? base?.groups)!, (a.x ?? base?.x)!, (a.packed ?? base?.packed)!, (a.y ?? base?.y)!,
+    (a.bias ?? base?.bias)!, (a.nc ?? base?.nc)!, (a.kc ?? base?.kc)!, (a.buf ?? base?.buf)!,
+    (a.bufStride ?? base?.bufStride)!, (a.mc ?? base?.mc)!, (a.weights ?? base?.weights)!,
   ],
-  convWeight: (a: ConvWeightArgs): number[] => [
-    a.cIn, a.h, a.w, a.kh, a.kw, a.strideH, a.strideW, a.padTop, a.padLeft, a.dilationH, a.dilationW, a.outH, a.outW,
-    a.n, a.cOut, a.groups, a.x, a.dy, a.dw, a.dwStride, a.kc, a.buf, a.bufStride,
+  convWeight: <B extends Partial<ConvWeightArgs> = Record<never, never>>(a: Omit<ConvWeightArgs, keyof B> & Partial<ConvWeightArgs>, base?: B): number[] => [
+    (a.cIn ?? base?.cIn)!, (a.h ?? base?.h)!, (a.w ?? base?.w)!, (a.kh ?? base?.kh)!, (a.kw ?? base?.kw)!,
+    (a.strideH ?? base?.strideH)!, (a.strideW ?? base?.strideW)!, (a.padTop ?? base?.padTop)!,
+    (a.padLeft ?? base?.padLeft)!, (a.dilationH ?? base?.dilationH)!, (a.dilationW ?? base?.dilationW)!,
+    (a.outH ?? base?.outH)!, (a.outW ?? base?.outW)!, (a.n ?? base?.n)!, (a.cOut ?? base?.cOut)!,
+    (a.groups ?? base?.groups)!, (a.x ?? base?.x)!, (a.dy ?? base?.dy)!, (a.dw ?? base?.dw)!,
+    (a.dwStride ?? base?.dwStride)!, (a.kc ?? base?.kc)!, (a.buf ?? base?.buf)!, (a.bufStride ?? base?.bufStride)!,
   ],
-  convInput: (a: ConvInputArgs): number[] => [
-    a.cIn, a.h, a.w, a.kh, a.kw, a.strideH, a.strideW, a.padTop, a.padLeft, a.dilationH, a.dilationW, a.outH, a.outW,
-    a.n, a.cOut, a.groups, a.dy, a.packed, a.dx, a.nc, a.ch, a.aStride, a.buf, a.bufStride,
+  convInput: <B extends Partial<ConvInputArgs> = Record<never, never>>(a: Omit<ConvInputArgs, keyof B> & Partial<ConvInputArgs>, base?: B): number[] => [
+    (a.cIn ?? base?.cIn)!, (a.h ?? base?.h)!, (a.w ?? base?.w)!, (a.kh ?? base?.kh)!, (a.kw ?? base?.kw)!,
+    (a.strideH ?? base?.strideH)!, (a.strideW ?? base?.strideW)!, (a.padTop ?? base?.padTop)!,
+    (a.padLeft ?? base?.padLeft)!, (a.dilationH ?? base?.dilationH)!, (a.dilationW ?? base?.dilationW)!,
+    (a.outH ?? base?.outH)!, (a.outW ?? base?.outW)!, (a.n ?? base?.n)!, (a.cOut ?? base?.cOut)!,
+    (a.groups ?? base?.groups)!, (a.dy ?? base?.dy)!, (a.packed ?? base?.packed)!, (a.dx ?? base?.dx)!,
+    (a.nc ?? base?.nc)!, (a.ch ?? base?.ch)!, (a.aStride ?? base?.aStride)!, (a.buf ?? base?.buf)!,
+    (a.bufStride ?? base?.bufStride)!,
   ],
-  convDirect: (a: ConvDirectArgs): number[] => [
-    a.cIn, a.h, a.w, a.kh, a.kw, a.strideH, a.strideW, a.padTop, a.padLeft, a.dilationH, a.dilationW, a.outH, a.outW,
-    a.n, a.cOut, a.groups, a.xp, a.packed, a.y, a.bias, a.hp, a.wp, a.buf,
+  convDirect: <B extends Partial<ConvDirectArgs> = Record<never, never>>(a: Omit<ConvDirectArgs, keyof B> & Partial<ConvDirectArgs>, base?: B): number[] => [
+    (a.cIn ?? base?.cIn)!, (a.h ?? base?.h)!, (a.w ?? base?.w)!, (a.kh ?? base?.kh)!, (a.kw ?? base?.kw)!,
+    (a.strideH ?? base?.strideH)!, (a.strideW ?? base?.strideW)!, (a.padTop ?? base?.padTop)!,
+    (a.padLeft ?? base?.padLeft)!, (a.dilationH ?? base?.dilationH)!, (a.dilationW ?? base?.dilationW)!,
+    (a.outH ?? base?.outH)!, (a.outW ?? base?.outW)!, (a.n ?? base?.n)!, (a.cOut ?? base?.cOut)!,
+    (a.groups ?? base?.groups)!, (a.xp ?? base?.xp)!, (a.packed ?? base?.packed)!, (a.y ?? base?.y)!,
+    (a.bias ?? base?.bias)!, (a.hp ?? base?.hp)!, (a.wp ?? base?.wp)!, (a.buf ?? base?.buf)!,
   ],
-  convWeightDirect: (a: ConvWeightDirectArgs): number[] => [
-    a.cIn, a.h, a.w, a.kh, a.kw, a.strideH, a.strideW, a.padTop, a.padLeft, a.dilationH, a.dilationW, a.outH, a.outW,
-    a.n, a.cOut, a.groups, a.xp, a.dy, a.dw, a.total, a.hp, a.wp, a.vacc, a.vStride,
+  convWeightDirect: <B extends Partial<ConvWeightDirectArgs> = Record<never, never>>(a: Omit<ConvWeightDirectArgs, keyof B> & Partial<ConvWeightDirectArgs>, base?: B): number[] => [
+    (a.cIn ?? base?.cIn)!, (a.h ?? base?.h)!, (a.w ?? base?.w)!, (a.kh ?? base?.kh)!, (a.kw ?? base?.kw)!,
+    (a.strideH ?? base?.strideH)!, (a.strideW ?? base?.strideW)!, (a.padTop ?? base?.padTop)!,
+    (a.padLeft ?? base?.padLeft)!, (a.dilationH ?? base?.dilationH)!, (a.dilationW ?? base?.dilationW)!,
+    (a.outH ?? base?.outH)!, (a.outW ?? base?.outW)!, (a.n ?? base?.n)!, (a.cOut ?? base?.cOut)!,
+    (a.groups ?? base?.groups)!, (a.xp ?? base?.xp)!, (a.dy ?? base?.dy)!, (a.dw ?? base?.dw)!,
+    (a.total ?? base?.total)!, (a.hp ?? base?.hp)!, (a.wp ?? base?.wp)!, (a.vacc ?? base?.vacc)!,
+    (a.vStride ?? base?.vStride)!,
   ],
-  convDirectChannels: (a: ConvDirectChannelsArgs): number[] => [
-    a.units, a.pix, a.images, a.p, a.outW, a.wp, a.planeX, a.cIn, a.cOut, a.k, a.offsets, a.xp, a.weights, a.y, a.bias,
-    a.nv,
+  convDirectChannels: <B extends Partial<ConvDirectChannelsArgs> = Record<never, never>>(a: Omit<ConvDirectChannelsArgs, keyof B> & Partial<ConvDirectChannelsArgs>, base?: B): number[] => [
+    (a.units ?? base?.units)!, (a.pix ?? base?.pix)!, (a.images ?? base?.images)!, (a.p ?? base?.p)!,
+    (a.outW ?? base?.outW)!, (a.wp ?? base?.wp)!, (a.planeX ?? base?.planeX)!, (a.cIn ?? base?.cIn)!,
+    (a.cOut ?? base?.cOut)!, (a.k ?? base?.k)!, (a.offsets ?? base?.offsets)!, (a.xp ?? base?.xp)!,
+    (a.weights ?? base?.weights)!, (a.y ?? base?.y)!, (a.bias ?? base?.bias)!, (a.nv ?? base?.nv)!,
   ],
-  convWeightChannels: (a: ConvWeightChannelsArgs): number[] => [
-    a.n, a.outH, a.outW, a.wp, a.planeX, a.cIn, a.cOut, a.k, a.offsets, a.xp, a.dy, a.parts, a.scratch,
+  convWeightChannels: <B extends Partial<ConvWeightChannelsArgs> = Record<never, never>>(a: Omit<ConvWeightChannelsArgs, keyof B> & Partial<ConvWeightChannelsArgs>, base?: B): number[] => [
+    (a.n ?? base?.n)!, (a.outH ?? base?.outH)!, (a.outW ?? base?.outW)!, (a.wp ?? base?.wp)!,
+    (a.planeX ?? base?.planeX)!, (a.cIn ?? base?.cIn)!, (a.cOut ?? base?.cOut)!, (a.k ?? base?.k)!,
+    (a.offsets ?? base?.offsets)!, (a.xp ?? base?.xp)!, (a.dy ?? base?.dy)!, (a.parts ?? base?.parts)!,
+    (a.scratch ?? base?.scratch)!,
   ],
-  convDepthwise: (a: ConvDepthwiseArgs): number[] => [
-    a.cIn, a.h, a.w, a.kh, a.kw, a.strideH, a.strideW, a.padTop, a.padLeft, a.dilationH, a.dilationW, a.outH, a.outW,
-    a.n, a.cOut, a.groups, a.x, a.weights, a.y, a.bias, a.rows, a.buf, a.bufStride, a.wp,
+  convDepthwise: <B extends Partial<ConvDepthwiseArgs> = Record<never, never>>(a: Omit<ConvDepthwiseArgs, keyof B> & Partial<ConvDepthwiseArgs>, base?: B): number[] => [
+    (a.cIn ?? base?.cIn)!, (a.h ?? base?.h)!, (a.w ?? base?.w)!, (a.kh ?? base?.kh)!, (a.kw ?? base?.kw)!,
+    (a.strideH ?? base?.strideH)!, (a.strideW ?? base?.strideW)!, (a.padTop ?? base?.padTop)!,
+    (a.padLeft ?? base?.padLeft)!, (a.dilationH ?? base?.dilationH)!, (a.dilationW ?? base?.dilationW)!,
+    (a.outH ?? base?.outH)!, (a.outW ?? base?.outW)!, (a.n ?? base?.n)!, (a.cOut ?? base?.cOut)!,
+    (a.groups ?? base?.groups)!, (a.x ?? base?.x)!, (a.weights ?? base?.weights)!, (a.y ?? base?.y)!,
+    (a.bias ?? base?.bias)!, (a.rows ?? base?.rows)!, (a.buf ?? base?.buf)!, (a.bufStride ?? base?.bufStride)!,
+    (a.wp ?? base?.wp)!,
   ],
-  convDepthwiseWeight: (a: ConvDepthwiseWeightArgs): number[] => [
-    a.cIn, a.h, a.w, a.kh, a.kw, a.strideH, a.strideW, a.padTop, a.padLeft, a.dilationH, a.dilationW, a.outH, a.outW,
-    a.n, a.cOut, a.groups, a.x, a.dy, a.dw, a.rows, a.buf, a.bufStride, a.wp,
+  convDepthwiseWeight: <B extends Partial<ConvDepthwiseWeightArgs> = Record<never, never>>(a: Omit<ConvDepthwiseWeightArgs, keyof B> & Partial<ConvDepthwiseWeightArgs>, base?: B): number[] => [
+    (a.cIn ?? base?.cIn)!, (a.h ?? base?.h)!, (a.w ?? base?.w)!, (a.kh ?? base?.kh)!, (a.kw ?? base?.kw)!,
+    (a.strideH ?? base?.strideH)!, (a.strideW ?? base?.strideW)!, (a.padTop ?? base?.padTop)!,
+    (a.padLeft ?? base?.padLeft)!, (a.dilationH ?? base?.dilationH)!, (a.dilationW ?? base?.dilationW)!,
+    (a.outH ?? base?.outH)!, (a.outW ?? base?.outW)!, (a.n ?? base?.n)!, (a.cOut ?? base?.cOut)!,
+    (a.groups ?? base?.groups)!, (a.x ?? base?.x)!, (a.dy ?? base?.dy)!, (a.dw ?? base?.dw)!, (a.rows ?? base?.rows)!,
+    (a.buf ?? base?.buf)!, (a.bufStride ?? base?.bufStride)!, (a.wp ?? base?.wp)!,
   ],
-  matmul: (a: MatmulArgs): number[] => [
-    a.batch, a.m, a.n, a.k, a.a, a.aStride, a.b, a.bStride, a.bRowStride, a.bColStride, a.c, a.nc, a.kc, a.buf,
-    a.bufStride, a.accumulate ? 1 : 0,
+  matmul: <B extends Partial<MatmulArgs> = Record<never, never>>(a: Omit<MatmulArgs, keyof B> & Partial<MatmulArgs>, base?: B): number[] => [
+    (a.batch ?? base?.batch)!, (a.m ?? base?.m)!, (a.n ?? base?.n)!, (a.k ?? base?.k)!, (a.a ?? base?.a)!,
+    (a.aStride ?? base?.aStride)!, (a.b ?? base?.b)!, (a.bStride ?? base?.bStride)!,
+    (a.bRowStride ?? base?.bRowStride)!, (a.bColStride ?? base?.bColStride)!, (a.c ?? base?.c)!, (a.nc ?? base?.nc)!,
+    (a.kc ?? base?.kc)!, (a.buf ?? base?.buf)!, (a.bufStride ?? base?.bufStride)!,
+    (a.accumulate ?? base?.accumulate)! ? 1 : 0,
   ],
-  matmulRows: (a: MatmulRowsArgs): number[] => [
-    a.batch, a.m, a.n, a.k, a.a, a.aStride, a.b, a.bStride, a.c,
+  matmulRows: <B extends Partial<MatmulRowsArgs> = Record<never, never>>(a: Omit<MatmulRowsArgs, keyof B> & Partial<MatmulRowsArgs>, base?: B): number[] => [
+    (a.batch ?? base?.batch)!, (a.m ?? base?.m)!, (a.n ?? base?.n)!, (a.k ?? base?.k)!, (a.a ?? base?.a)!,
+    (a.aStride ?? base?.aStride)!, (a.b ?? base?.b)!, (a.bStride ?? base?.bStride)!, (a.c ?? base?.c)!,
   ],
-  pool: (a: PoolArgs): number[] => [
-    a.planes, a.h, a.w, a.strideH, a.strideW, a.padTop, a.padLeft, a.dilationH, a.dilationW, a.outH, a.outW, a.x,
-    a.rows, a.cols, a.y, a.indices, a.kh, a.kw, a.min ? 1 : 0, a.divisors,
+  pool: <B extends Partial<PoolArgs> = Record<never, never>>(a: Omit<PoolArgs, keyof B> & Partial<PoolArgs>, base?: B): number[] => [
+    (a.planes ?? base?.planes)!, (a.h ?? base?.h)!, (a.w ?? base?.w)!, (a.strideH ?? base?.strideH)!,
+    (a.strideW ?? base?.strideW)!, (a.padTop ?? base?.padTop)!, (a.padLeft ?? base?.padLeft)!,
+    (a.dilationH ?? base?.dilationH)!, (a.dilationW ?? base?.dilationW)!, (a.outH ?? base?.outH)!,
+    (a.outW ?? base?.outW)!, (a.x ?? base?.x)!, (a.rows ?? base?.rows)!, (a.cols ?? base?.cols)!, (a.y ?? base?.y)!,
+    (a.indices ?? base?.indices)!, (a.kh ?? base?.kh)!, (a.kw ?? base?.kw)!, (a.min ?? base?.min)! ? 1 : 0,
+    (a.divisors ?? base?.divisors)!,
   ],
-  channelMoments: (a: ChannelMomentsArgs): number[] => [
-    a.x, a.n, a.c, a.hw, a.out,
+  channelMoments: <B extends Partial<ChannelMomentsArgs> = Record<never, never>>(a: Omit<ChannelMomentsArgs, keyof B> & Partial<ChannelMomentsArgs>, base?: B): number[] => [
+    (a.x ?? base?.x)!, (a.n ?? base?.n)!, (a.c ?? base?.c)!, (a.hw ?? base?.hw)!, (a.out ?? base?.out)!,
   ],
-  channelAffine: (a: ChannelAffineArgs): number[] => [
-    a.x, a.n, a.c, a.hw, a.coef, a.y,
+  channelAffine: <B extends Partial<ChannelAffineArgs> = Record<never, never>>(a: Omit<ChannelAffineArgs, keyof B> & Partial<ChannelAffineArgs>, base?: B): number[] => [
+    (a.x ?? base?.x)!, (a.n ?? base?.n)!, (a.c ?? base?.c)!, (a.hw ?? base?.hw)!, (a.coef ?? base?.coef)!,
+    (a.y ?? base?.y)!,
   ],
-  channelNormBackward: (a: ChannelNormBackwardArgs): number[] => [
-    a.x, a.g, a.n, a.c, a.hw, a.coef, a.training ? 1 : 0, a.dx, a.sums,
+  channelNormBackward: <B extends Partial<ChannelNormBackwardArgs> = Record<never, never>>(a: Omit<ChannelNormBackwardArgs, keyof B> & Partial<ChannelNormBackwardArgs>, base?: B): number[] => [
+    (a.x ?? base?.x)!, (a.g ?? base?.g)!, (a.n ?? base?.n)!, (a.c ?? base?.c)!, (a.hw ?? base?.hw)!,
+    (a.coef ?? base?.coef)!, (a.training ?? base?.training)! ? 1 : 0, (a.dx ?? base?.dx)!, (a.sums ?? base?.sums)!,
   ],
-  winoTiles: (a: WinoTilesArgs): number[] => [
-    a.cIn, a.cOut, a.hp, a.wp, a.th, a.tw, a.row0, a.rows, a.src, a.dst, a.bias, a.outH, a.outW, a.mPad, a.scratch,
+  winoTiles: <B extends Partial<WinoTilesArgs> = Record<never, never>>(a: Omit<WinoTilesArgs, keyof B> & Partial<WinoTilesArgs>, base?: B): number[] => [
+    (a.cIn ?? base?.cIn)!, (a.cOut ?? base?.cOut)!, (a.hp ?? base?.hp)!, (a.wp ?? base?.wp)!, (a.th ?? base?.th)!,
+    (a.tw ?? base?.tw)!, (a.row0 ?? base?.row0)!, (a.rows ?? base?.rows)!, (a.src ?? base?.src)!, (a.dst ?? base?.dst)!,
+    (a.bias ?? base?.bias)!, (a.outH ?? base?.outH)!, (a.outW ?? base?.outW)!, (a.mPad ?? base?.mPad)!,
+    (a.scratch ?? base?.scratch)!,
   ],
-  winoFused: (a: WinoFusedArgs): number[] => [
-    a.cIn, a.cOut, a.hp, a.wp, a.th, a.tw, a.row0, a.rows, a.src, a.dst, a.bias, a.outH, a.outW, a.mPad, a.scratch, a.m,
-    a.u, a.totalRows, a.unitRows, a.kc, a.buf, a.bufStride, a.mOff, a.gemmOff,
+  winoFused: <B extends Partial<WinoFusedArgs> = Record<never, never>>(a: Omit<WinoFusedArgs, keyof B> & Partial<WinoFusedArgs>, base?: B): number[] => [
+    (a.cIn ?? base?.cIn)!, (a.cOut ?? base?.cOut)!, (a.hp ?? base?.hp)!, (a.wp ?? base?.wp)!, (a.th ?? base?.th)!,
+    (a.tw ?? base?.tw)!, (a.row0 ?? base?.row0)!, (a.rows ?? base?.rows)!, (a.src ?? base?.src)!, (a.dst ?? base?.dst)!,
+    (a.bias ?? base?.bias)!, (a.outH ?? base?.outH)!, (a.outW ?? base?.outW)!, (a.mPad ?? base?.mPad)!,
+    (a.scratch ?? base?.scratch)!, (a.m ?? base?.m)!, (a.u ?? base?.u)!, (a.totalRows ?? base?.totalRows)!,
+    (a.unitRows ?? base?.unitRows)!, (a.kc ?? base?.kc)!, (a.buf ?? base?.buf)!, (a.bufStride ?? base?.bufStride)!,
+    (a.mOff ?? base?.mOff)!, (a.gemmOff ?? base?.gemmOff)!,
   ],
-  activation: (a: ActivationArgs): number[] => [
-    a.op, a.grad ? 1 : 0, a.n, a.x, a.dy, a.y, a.bounds,
+  activation: <B extends Partial<ActivationArgs> = Record<never, never>>(a: Omit<ActivationArgs, keyof B> & Partial<ActivationArgs>, base?: B): number[] => [
+    (a.op ?? base?.op)!, (a.grad ?? base?.grad)! ? 1 : 0, (a.n ?? base?.n)!, (a.x ?? base?.x)!, (a.dy ?? base?.dy)!,
+    (a.y ?? base?.y)!, (a.bounds ?? base?.bounds)!,
   ],
 };
