@@ -1,5 +1,5 @@
-// Per-kernel and per-conv-shape time of ResNet-18 batch-1 inference (eval, noGrad) on the wasm backend.
-// `node --experimental-wasm-relaxed-simd --import tsx bench/profile-resnet.ts [threads] [runs] [relaxed|plain]`.
+// Per-kernel and per-conv-shape time of a zoo model's (default ResNet-18) batch-1 inference (eval, noGrad) on the wasm backend.
+// `node --experimental-wasm-relaxed-simd --import tsx bench/profile-resnet.ts [threads] [runs] [relaxed|plain] [model]`.
 import { initWasm, wasmBackend } from "../src/backends/wasm/index.js";
 import * as models from "../src/models/index.js";
 import { noGrad } from "../src/autograd/grad-mode.js";
@@ -10,7 +10,8 @@ import type { Tensor } from "../src/tensor/tensor.js";
 
 await initWasm({ threads: Number(process.argv[2] ?? 2), relaxed: process.argv[4] !== "plain" });
 const runs = Number(process.argv[3] ?? 10);
-const net = models.resnet18() as unknown as Module<[Tensor], Tensor>;
+const name = process.argv[5] ?? "resnet18";
+const net = models.create(name) as unknown as Module<[Tensor], Tensor>;
 net.eval();
 const x = randn([1, 3, 224, 224]);
 

@@ -21,6 +21,7 @@ export interface SoftmaxAttrs {
 function softmaxDef(name: "softmax" | "logSoftmax", log: boolean): OpDef<SoftmaxAttrs> {
   return defineOp<SoftmaxAttrs>({
     name,
+    overwrites: true,
     shape: ([x]) => [...x!],
     forward: ([x], a, y) => {
       const shape = x!.ndim === 0 ? [1] : x!.shape;
@@ -147,6 +148,7 @@ export interface HardtanhOptions {
 /** The op-table definition of hardtanh. */
 export const hardtanhOp = defineOp<Required<HardtanhOptions>>({
   name: "hardtanh",
+  overwrites: true,
   shape: ([x]) => [...x!],
   // min(max(x, minVal), maxVal): NaN stays NaN, as PyTorch's clamp
   forward: ([x], a, y) => kernel("activation", x!.operand)("hardtanh", x!.operand, y.operand, a.minVal, a.maxVal),
@@ -193,6 +195,7 @@ export function softplus(x: Tensor, opts: SoftplusOptions = {}): Tensor {
 function activationDef(name: "hardswish" | "hardsigmoid" | "silu", onnx: (e: OnnxEmitter, x: string) => string): OpDef<NoAttrs> {
   return defineOp<NoAttrs>({
     name,
+    overwrites: true,
     shape: ([x]) => [...x!],
     forward: ([x], _a, y) => kernel("activation", x!.operand)(name, x!.operand, y.operand, 0, 0),
     backward: (g, [x]) => [activationGrad(name, x!, g)],

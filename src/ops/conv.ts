@@ -163,6 +163,7 @@ const convOnnx = (a: Conv2dAttrs, w: Shape): Record<string, OnnxAttr> => ({
 /** 2-D convolution (cross-correlation) of x: [N,Cin,H,W] with weight [Cout, Cin/groups, kh, kw] and optional bias [Cout]. */
 export const conv2dOp = defineOp<Conv2dAttrs>({
   name: "conv2d",
+  overwrites: true,
   shape: ([x, w, b], a, op) => {
     if (w!.length !== 4) throw new ShapeError(`${op}: weight must be [Cout, Cin/groups, kh, kw], got ${fmtShape(w!)}`);
     const [, c, h, wd] = x as [number, number, number, number];

@@ -30,6 +30,7 @@ const onnxNode = (type: string, cast = false, negate = false) => ({
 function binaryOp(op: BinaryOp, grad: BinaryGrad | null, onnx: ReturnType<typeof onnxNode> | null): OpDef<NoAttrs> {
   return defineOp<NoAttrs>({
     name: op,
+    overwrites: true,
     shape: ([a, b], _attrs, caller) => (shapeEquals(a!, b!) ? [...a!] : broadcastShapes(caller, a!, b!)),
     forward: ([a, b], _attrs, y) => {
       kernel("binary", a!.operand)(op, a!.operand, broadcastStrides(a!.shape, y.shape), b!.operand, broadcastStrides(b!.shape, y.shape), y.shape, y.operand);
@@ -53,6 +54,7 @@ function unaryOp(
 ): OpDef<UnaryAttrs> {
   return defineOp<UnaryAttrs>({
     name: op,
+    overwrites: true,
     shape: ([x]) => [...x!],
     forward: ([x], a, y) => {
       kernel("unary", x!.operand)(op, x!.operand, y.operand, a.alpha);

@@ -22,6 +22,7 @@ interface StridedAttrs {
 function stridedOp<A extends StridedAttrs>(name: string, onnx: OnnxForm<A> | null) {
   return defineOp<A>({
     name,
+    overwrites: true,
     shape: (_x, a) => [...a.shape],
     forward: ([x], a, y) => {
       kernel("copyStrided", x!.operand)(x!.operand, a.offset, a.strides, a.shape, y.operand, 0, y.strides, false);
@@ -195,6 +196,7 @@ export interface CatAttrs {
  *  gradient. */
 export const catOp = defineOp<CatAttrs>({
   name: "cat",
+  overwrites: true,
   shape: (xs, a, op) => {
     xs.forEach((s, k) => {
       if (s.length === 0) throw new ShapeError(`${op}: tensor ${k} is zero-dimensional and cannot be concatenated; use stack`);

@@ -53,6 +53,7 @@ const BN_INPUTS = ["input", "weight", "bias", "runningMean", "runningVar"] as co
  *  updates them from what the forward saves). */
 export const batchNormOp = defineOp<BatchNormAttrs, BatchNormSaved>({
   name: "batchNorm",
+  overwrites: true,
   shape: ([x, ...per], a, op) => {
     if (x!.length < 2) throw new ShapeError(`${op}: input must be [N,C,…] with at least 2 dims, got ${fmtShape(x!)}`);
     const c = x![1]!;

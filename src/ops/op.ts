@@ -61,7 +61,7 @@ export interface OpDef<A, S = void> {
    *  summaries and the ONNX importer's dry run all use it. Errors name `caller`, the public function the user called
    *  (convolve2d runs conv2d), which is the op's name unless given. */
   shape(x: Shapes, a: A, caller: string): number[];
-  /** Computes into `y` (zero-filled, of the rule's shape) through the kernels of the backend holding the inputs;
+  /** Computes into `y` (of the rule's shape: zero-filled, unless the op `overwrites` it) through the kernels of the backend holding the inputs;
    *  returns what the backward (or a caller asking for it) needs besides the inputs and the output (pooling's
    *  indices…), which it may skip computing when `save` is false. */
   forward(x: readonly Tensor[], a: A, y: Tensor, save: boolean): S;
@@ -74,6 +74,11 @@ export interface OpDef<A, S = void> {
   dtype?(a: A): DType;
   /** A view: the output shares the first input's storage (reshape), and `forward` is not called. */
   readonly view?: boolean;
+  /** The forward's kernels write every element of `y` on every backend: the runner may hand it memory that holds old
+   *  values (a buffer an inference scope reused) instead of zeroing it first — zeroing the reused activations cost a
+   *  fifth of MobileNetV2's batch-1 inference. Ops that leave zeros in place (padding, scatters) must not say so;
+   *  test/nn/inference-scope.test.ts fills such buffers with NaN to catch one that does. */
+  readonly overwrites?: boolean;
   /** Multiply-accumulates, for summaries; absent: 0 (memory-bound ops). */
   macs?(x: Shapes, a: A, y: Shape): number;
   /** The receptive field after the op from the field of its first input; absent: positions pass through unchanged
@@ -107,7 +112,7 @@ export function run<A, S>(op: OpDef<A, S>, x: readonly Tensor[], a: A, opts: Run
   // meta tensors record too (when an input requires grad): summaries walk the tape of a shape-only pass
   const recorded = isGradEnabled() && x.some((t) => t.requiresGrad) && (op.backward !== null || meta);
   const y = op.view ? new Tensor(x[0]!.storage, shape)
-    : meta ? Tensor.meta(shape, dtype) : new Tensor(allocateOutput(dtype, sizeOf(shape), opts.caller ?? op.name, shape), shape);
+    : meta ? Tensor.meta(shape, dtype) : new Tensor(allocateOutput(dtype, sizeOf(shape), opts.caller ?? op.name, shape, !op.overwrites), shape);
   // what the forward allocates and saves for the backward alone is released once a backward has used it
   const made = recorded && !keepSaved && !meta && !op.view ? startTracking() : null;
   let saved: S | undefined;

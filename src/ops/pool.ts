@@ -213,6 +213,7 @@ function scatterBack(g: Tensor, idx: IndexArray, inShape: readonly number[]): Te
 function extremumOp(name: string, mode: "max" | "min"): OpDef<WindowPoolAttrs, IndexArray | null> {
   return defineOp<WindowPoolAttrs, IndexArray | null>({
     name,
+    overwrites: true,
     shape: ([x], a) => {
       const y = windowShape(name, x!, a);
       checkWindowsHitInput(name, geometry(x!, a, y));
@@ -239,6 +240,7 @@ export const minPool2dOp = extremumOp("minPool2d", "min");
 /** The op-table definition of avgPool2d. */
 export const avgPool2dOp = defineOp<AvgPoolAttrs>({
   name: "avgPool2d",
+  overwrites: true,
   shape: ([x], a) => windowShape("avgPool2d", x!, a),
   forward: ([x], a, y) => {
     kernel("pool2d", x!.operand)("avg", x!.operand, geometry(x!.shape, a, y.shape), a, y.operand, null);

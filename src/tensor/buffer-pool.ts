@@ -7,6 +7,15 @@
 import type { DataArray } from "./dtype.js";
 import { allocateFloat32, noteAllocation, type TensorMemory } from "./memory.js";
 
+/** What buffers reused without zeroing are filled with, for tests (null: left as they are). */
+let reusedFill: number | null = null;
+
+/** For tests: fill every buffer handed out without zeroing with `value` (NaN shows an op that claims to overwrite its
+ *  output and leaves part of it), or null to leave them as they are. */
+export function fillReusedBuffers(value: number | null): void {
+  reusedFill = value;
+}
+
 /** Released buffers by length; only buffers it allocated itself are ever taken back. */
 export class BufferPool {
   private readonly free = new Map<number, Float32Array[]>();
@@ -17,13 +26,15 @@ export class BufferPool {
   /** Bytes held for reuse. */
   heldBytes = 0;
 
-  /** A zero-filled buffer of `size` floats: a released one when there is one, else a new one. */
-  take(size: number): Float32Array {
+  /** A buffer of `size` floats: a released one when there is one (zero-filled unless `zeroed` is false: its old
+   *  values are left for a kernel that overwrites them all), else a new one (zero-filled). */
+  take(size: number, zeroed = true): Float32Array {
     const list = this.free.get(size);
     let a = list?.pop();
     if (a) {
       this.heldBytes -= a.byteLength;
-      a.fill(0);
+      if (zeroed) a.fill(0);
+      else if (reusedFill !== null) a.fill(reusedFill);
       noteAllocation(a);
     } else {
       a = allocateFloat32(size, true);

@@ -38,21 +38,21 @@ function fmtCount(n: number): string {
 
 /** A zero-filled buffer of `size` elements; float32 ones come from the active buffer pool when one is set
  *  (withBufferPool), else from the current backend's memory (tensor/memory.ts). Over the element limit it throws a ValueError naming `op` and `shape` (when the caller knows them). */
-export function allocate(dtype: DType, size: number, op = "allocate", shape?: Shape): DataArray {
+export function allocate(dtype: DType, size: number, op = "allocate", shape?: Shape, zeroed = true): DataArray {
   checkLimit(size, op, shape);
   if (dtype === "float64") return new Float64Array(size);
   const pool = activeBufferPool();
-  return pool ? pool.take(size) : allocateFloat32(size);
+  return pool ? pool.take(size, zeroed) : allocateFloat32(size);
 }
 
 /** The memory of an op's output, which its kernel writes: a device array on a device backend (the GPU's: the values
  *  never come to JavaScript unless read), else as allocate. */
-export function allocateOutput(dtype: DType, size: number, op: string, shape?: Shape): KernelArray {
+export function allocateOutput(dtype: DType, size: number, op: string, shape?: Shape, zeroed = true): KernelArray {
   if (dtype === "float32" && onDevice()) {
     checkLimit(size, op, shape);
     return allocateKernelArray(size);
   }
-  return allocate(dtype, size, op, shape);
+  return allocate(dtype, size, op, shape, zeroed);
 }
 
 function checkLimit(size: number, op: string, shape?: Shape): void {

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { F, manualSeed, models, nn, noGrad, randn } from "../../src/index.js";
-import { BufferPool } from "../../src/tensor/buffer-pool.js";
+import { BufferPool, fillReusedBuffers } from "../../src/tensor/buffer-pool.js";
 import { memoryStats } from "../../src/tensor/memory.js";
 import { treeFitsRecorded } from "../../src/nn/inference-scope.js";
 import type { Tensor } from "../../src/tensor/tensor.js";
@@ -55,6 +55,28 @@ test("resnet18 eval under noGrad: equal to an inference that frees nothing, over
   assert.ok(third.fresh <= 2, `the third inference allocated ${third.fresh} new large buffers`);
   const unscoped = countNewBuffers(() => net.call(xs[2]!)); // with grad mode on, as a baseline
   assert.ok(unscoped.fresh > 40, `without a scope every activation is new (${unscoped.fresh})`);
+});
+
+test("ops that overwrite their output get reused buffers unzeroed: filled with NaN here, the results stay exact", () => {
+  // every op marked `overwrites` in the zoo's inference: convolutions (1×1, depthwise, grouped, strided, Winograd's
+  // 3×3), batch norm, ReLU/ReLU6/hardswish/hardsigmoid/SiLU/sigmoid, max/avg pooling, adds and muls (residuals,
+  // squeeze-excitation), cat (DenseNet, GoogLeNet, SqueezeNet, U-Net)
+  const names = ["resnet18", "mobilenet_v3_small", "efficientnet_b0", "densenet121", "googlenet", "squeezenet1_1", "unet", "shufflenet_v2_x1_0"] as const;
+  fillReusedBuffers(NaN);
+  try {
+    for (const name of names) {
+      manualSeed(5);
+      const net = models.create(name, { numClasses: 10 });
+      net.eval();
+      const x = randn([1, name === "unet" ? 1 : 3, 64, 64]);
+      const expected = net.call(x).detach(); // grad mode on: no scope, fresh zeroed buffers
+      noGrad(() => net.call(x)); // fills the model's pool
+      const again = noGrad(() => net.call(x)); // every intermediate on a reused, NaN-filled buffer
+      assertClose(again, expected, { rtol: 0, atol: 0 }, `${name} on reused buffers`);
+    }
+  } finally {
+    fillReusedBuffers(null);
+  }
 });
 
 test("inference scopes stay off while a hook, training mode, autograd or an unmarked module could keep an intermediate", () => {
