@@ -236,8 +236,9 @@ export interface Kernels<A = KernelArray, I = IndexArray> {
   // --- normalisation ---
   /** Per-channel mean and biased variance of x:[n,c,hw]. */
   channelMoments(x: A, n: number, c: number, hw: number, mean: A, variance: A): void;
-  /** y = (x - mean[c]) * invStd[c] * weight[c] + bias[c] over x:[n,c,hw]. */
-  channelAffine(x: A, n: number, c: number, hw: number, mean: A, invStd: A, weight: A | null, bias: A | null, y: A): void;
+  /** y = (x - mean[c]) * invStd[c] * weight[c] + bias[c] over x:[n,c,hw], then clamped to [lo, hi] as hardtanh
+   *  clamps (NaN stays NaN; −∞, ∞: no clamp): a ReLU or ReLU6 after an inference's batch norm, in the same pass. */
+  channelAffine(x: A, n: number, c: number, hw: number, mean: A, invStd: A, weight: A | null, bias: A | null, y: A, lo: number, hi: number): void;
   /** Batch norm's backward in one kernel over x, g:[n,c,hw] (g = dL/dy), with x̂ = (x − mean[c])·invStd[c] and
    *  count = n·hw: sumG[c] = Σ g, sumGXhat[c] = Σ g·x̂ (the bias and weight gradients; accumulated in double), and, when
    *  dx is given, dx = γ[c]·invStd[c]·(g − sumG[c]/count − x̂·sumGXhat[c]/count) if training (mean and variance

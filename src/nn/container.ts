@@ -4,6 +4,8 @@ import type { Tensor } from "../tensor/tensor.js";
 import { ValueError } from "../errors.js";
 import { Module, type AnyModule, type TensorModule } from "./module.js";
 import { markKeepsNoTensors, openInferenceScope } from "./inference-scope.js";
+import { BatchNorm1d, BatchNorm2d } from "./norm.js";
+import { ReLU, ReLU6 } from "./activation.js";
 
 /** Runs its children in order, each on the previous one's output. Children are named "0", "1", … or by the
  *  keys of a record ([name, module] pairs keep their order, like an OrderedDict). */
@@ -51,15 +53,29 @@ export class Sequential extends Module {
 
   forward(x: Tensor): Tensor {
     // In an inference scope, each child's output is freed once the next child has read it (the first child's input
-    // is the caller's).
+    // is the caller's), and a batch norm runs with the ReLU or ReLU6 after it in one pass (the scope's models are in
+    // eval mode, without hooks, and record nothing: no one sees the batch norm's own output).
     const pool = openInferenceScope();
-    this.list.forEach((m, i) => {
-      const y = m.call(x);
-      if (pool && i > 0) pool.discard(x.data, y.data);
+    const list = this.list;
+    for (let i = 0; i < list.length; i++) {
+      const m = list[i]!, first = i === 0;
+      const clamp = pool ? fusedClamp(m, list[i + 1]) : null;
+      const y = clamp ? (m as BatchNorm1d | BatchNorm2d).forwardClamped(x, clamp) : m.call(x);
+      if (clamp) i++; // the activation, done
+      if (pool && !first) pool.discard(x.data, y.data);
       x = y;
-    });
+    }
     return x;
   }
+}
+
+/** The clamp of a ReLU or ReLU6 (those classes exactly: a subclass may change forward) that follows a batch norm in
+ *  eval mode with running statistics, or null. */
+function fusedClamp(m: TensorModule, next: TensorModule | undefined): readonly [number, number] | null {
+  if (!next || (m.constructor !== BatchNorm2d && m.constructor !== BatchNorm1d)) return null;
+  const bn = m as BatchNorm1d | BatchNorm2d;
+  if (bn.training || !bn.runningMean) return null;
+  return next.constructor === ReLU ? [0, Infinity] : next.constructor === ReLU6 ? [0, 6] : null;
 }
 
 /** Holds modules in a list (registered as "0", "1", …); no forward of its own. */

@@ -68,6 +68,12 @@ abstract class BatchNormBase extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    return this.forwardClamped(x, null);
+  }
+
+  /** The forward with its result clamped to [lo, hi] in the same pass over the data (clamp null: none): a ReLU
+   *  ([0, ∞]) or ReLU6 ([0, 6]) that follows, fused — what Sequential runs in an inference. */
+  forwardClamped(x: Tensor, clamp: readonly [number, number] | null): Tensor {
     this.checkInput(x.shape);
     let factor = this.momentum ?? 0;
     if (this.training && this.numBatchesTracked) {
@@ -77,7 +83,7 @@ abstract class BatchNormBase extends Module {
     // like PyTorch: batch statistics in training, or whenever there are no running statistics
     const useBatch = this.training || !this.runningMean;
     return batchNorm(x, useBatch && !this.training ? null : this.runningMean, useBatch && !this.training ? null : this.runningVar, {
-      weight: this.weight, bias: this.bias, training: useBatch, momentum: factor, eps: this.eps,
+      weight: this.weight, bias: this.bias, training: useBatch, momentum: factor, eps: this.eps, clamp,
     });
   }
 

@@ -6,6 +6,7 @@ import { ones, zeros } from "../tensor/creation.js";
 import { kernel } from "../backends/registry.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { emptyLike, lift } from "./util.js";
+import { activationGrad } from "./elementwise.js";
 import { pad, slice } from "./movement.js";
 import { defineOp, OnnxExportError, run } from "./op.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
@@ -22,6 +23,9 @@ export interface BatchNormOptions {
   momentum?: number;
   /** Added to the variance before the square root. Default 1e-5. */
   eps?: number;
+  /** [lo, hi]: clamp the result in the same pass over the data, as hardtanh (ReLU: [0, Infinity], ReLU6: [0, 6]) —
+   *  a following activation fused, which nn.Sequential does in an inference. Default none. */
+  clamp?: readonly [number, number] | null;
 }
 
 /** batchNorm's attributes as the tape records them. */
@@ -32,6 +36,9 @@ export interface BatchNormAttrs {
   momentum: number;
   /** Whether the batch's statistics are used. */
   training: boolean;
+  /** [lo, hi]: the result clamped in the same pass, as hardtanh clamps (a ReLU or ReLU6 that follows, fused); null:
+   *  none. */
+  clamp: readonly [number, number] | null;
 }
 
 /** What batchNorm's forward keeps: the statistics it normalised with (copies, so a later in-place update of the
@@ -73,11 +80,14 @@ export const batchNormOp = defineOp<BatchNormAttrs, BatchNormSaved>({
       kernel("channelMoments", x!.operand)(x!.operand, n, c, hw, mean.operand, variance.operand);
     } else mean = runningMean!.clone(); // a copy: the backward reads it, and the running stats may change in place
     const invStd = inverseStd(a.training ? variance! : runningVar!, a.eps);
-    kernel("channelAffine", x!.operand)(x!.operand, n, c, hw, mean.operand, invStd.operand, weight!.operand, bias!.operand, y.operand);
+    const [lo, hi] = a.clamp ?? [-Infinity, Infinity];
+    kernel("channelAffine", x!.operand)(x!.operand, n, c, hw, mean.operand, invStd.operand, weight!.operand, bias!.operand, y.operand, lo, hi);
     return { mean, invStd, variance };
   },
-  backward: (g, [x, weight, bias, ...stats], _y, a, { mean, invStd }) => {
+  backward: (gy, [x, weight, bias, ...stats], y, a, { mean, invStd }) => {
     const n = x!.shape[0]!, c = x!.shape[1]!, hw = sizeOf(x!.shape.slice(2));
+    // through the clamp first: the gradient passes where the output lies strictly inside (lo, hi), as hardtanh's
+    const g = a.clamp ? activationGrad("hardtanh", y, gy, a.clamp[0], a.clamp[1]) : gy;
     // one kernel: per-channel Σg (dBias) and Σg·x̂ (dWeight) with x̂ = (x − mean)·invStd, and dx when x needs it
     // (training: y depends on x directly and through mean and var, dx = γ·invStd·(g − mean(g) − x̂·mean(g·x̂));
     // evaluation: the running stats are constants, dx = γ·invStd·g)
@@ -89,7 +99,11 @@ export const batchNormOp = defineOp<BatchNormAttrs, BatchNormSaved>({
   onnx: {
     export: (e, ins, a) => {
       if (a.training) throw new OnnxExportError("ONNX export: batchNorm with batch statistics (training, or a BatchNorm without running statistics) has no ONNX form; export in eval mode with running statistics");
-      return e.node("BatchNormalization", ins, { epsilon: { float: a.eps } });
+      const y = e.node("BatchNormalization", ins, { epsilon: { float: a.eps } });
+      if (!a.clamp) return y;
+      const [lo, hi] = a.clamp;
+      if (lo === 0 && hi === Infinity) return e.node("Relu", [y]);
+      return e.node("Clip", [y, e.floatConstant([lo], [], "clip_min"), e.floatConstant([hi], [], "clip_max")]);
     },
   },
 });
@@ -109,18 +123,19 @@ function inverseStd(variance: Tensor, eps: number): Tensor {
  *  if given, are updated IN PLACE: running = (1 − momentum)·running + momentum·batch, with the unbiased batch variance.
  *  evaluation: mean/var are runningMean/runningVar, which are then required. */
 export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, opts: BatchNormOptions = {}): Tensor {
-  const { weight = null, bias = null, training = false, momentum = 0.1, eps = 1e-5 } = opts;
+  const { weight = null, bias = null, training = false, momentum = 0.1, eps = 1e-5, clamp = null } = opts;
   for (const [name, t] of [["runningMean", runningMean], ["runningVar", runningVar], ["weight", weight], ["bias", bias]] as const) {
     if (t && t.dtype !== x.dtype) throw new DTypeError(`batchNorm: input is ${x.dtype} but ${name} is ${t.dtype}`);
   }
   if (!(typeof eps === "number" && eps >= 0 && Number.isFinite(eps))) throw new ValueError(`batchNorm: eps must be a finite number ≥ 0, got ${String(eps)}`);
   if (!(typeof momentum === "number" && Number.isFinite(momentum))) throw new ValueError(`batchNorm: momentum must be a finite number, got ${String(momentum)}`);
   if ((runningMean === null) !== (runningVar === null)) throw new ValueError("batchNorm: give both runningMean and runningVar, or neither");
+  if (clamp !== null && !(clamp.length === 2 && clamp[0] <= clamp[1])) throw new ValueError(`batchNorm: clamp must be [lo, hi] with lo ≤ hi, got ${JSON.stringify(clamp)}`);
   // an absent γ or β is its identity, so the op's inputs are always ONNX's (x, scale, B[, mean, var])
   const c = x.ndim >= 2 ? x.shape[1]! : 0;
   const inputs = [x, weight ?? ones([c], { dtype: x.dtype }), bias ?? zeros([c], { dtype: x.dtype })];
   if (runningMean && runningVar) inputs.push(runningMean, runningVar);
-  const { y, saved } = run(batchNormOp, inputs, { eps, momentum, training }, { keepSaved: training && runningMean !== null });
+  const { y, saved } = run(batchNormOp, inputs, { eps, momentum, training, clamp }, { keepSaved: training && runningMean !== null });
   if (training && runningMean && runningVar && saved) {
     const count = x.shape[0]! * sizeOf(x.shape.slice(2));
     const unbias = count / (count - 1);

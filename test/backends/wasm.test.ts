@@ -343,10 +343,13 @@ function checkNormKernels(name: string, k: Partial<Kernels>): void {
     }
     const invStd = rand(c!, seed++), weight = rand(c!, seed++), bias = rand(c!, seed++);
     for (const [wt, b] of [[null, null], [weight, bias], [weight, null], [null, bias]] as const) {
-      const yRef = new Float32Array(x.length), y = new Float32Array(x.length).fill(5);
-      jsKernels.channelAffine(x, n!, c!, hw!, mRef, invStd, wt, b, yRef);
-      k.channelAffine!(x, n!, c!, hw!, mRef, invStd, wt, b, y);
-      assertSame(y, yRef, `${label} channelAffine weight=${wt !== null} bias=${b !== null}`);
+      // unclamped, ReLU's and ReLU6's clamps fused, and a narrow one that most values reach
+      for (const [lo, hi] of [[-Infinity, Infinity], [0, Infinity], [0, 6], [-0.25, 0.5]] as const) {
+        const yRef = new Float32Array(x.length), y = new Float32Array(x.length).fill(5);
+        jsKernels.channelAffine(x, n!, c!, hw!, mRef, invStd, wt, b, yRef, lo, hi);
+        k.channelAffine!(x, n!, c!, hw!, mRef, invStd, wt, b, y, lo, hi);
+        assertSame(y, yRef, `${label} channelAffine weight=${wt !== null} bias=${b !== null} clamp [${lo}, ${hi}]`);
+      }
     }
   }
   // non-finite values: a NaN channel and an ∞ channel give NaN moments in both; the affine map carries them through
@@ -357,9 +360,11 @@ function checkNormKernels(name: string, k: Partial<Kernels>): void {
   k.channelMoments!(x, 4, 3, 50, m, v);
   for (let ch = 0; ch < 3; ch++) assert.ok(close(m[ch]!, mRef[ch]!) && close(v[ch]!, vRef[ch]!), `${name} channelMoments with NaN/∞, channel ${ch}`);
   const yRef = new Float32Array(x.length), y = new Float32Array(x.length);
-  jsKernels.channelAffine(x, 4, 3, 50, new Float32Array([0.5, -1, 2]), new Float32Array([2, 0.25, 1]), null, null, yRef);
-  k.channelAffine!(x, 4, 3, 50, new Float32Array([0.5, -1, 2]), new Float32Array([2, 0.25, 1]), null, null, y);
-  assertSame(y, yRef, `${name} channelAffine with NaN/∞`);
+  for (const [lo, hi] of [[-Infinity, Infinity], [0, 6]] as const) {
+    jsKernels.channelAffine(x, 4, 3, 50, new Float32Array([0.5, -1, 2]), new Float32Array([2, 0.25, 1]), null, null, yRef, lo, hi);
+    k.channelAffine!(x, 4, 3, 50, new Float32Array([0.5, -1, 2]), new Float32Array([2, 0.25, 1]), null, null, y, lo, hi);
+    assertSame(y, yRef, `${name} channelAffine with NaN/∞, clamp [${lo}, ${hi}]`);
+  }
 }
 
 /** Batch norm's backward kernel on the same [n, c, hw] shapes, training and evaluation, with and without γ, with

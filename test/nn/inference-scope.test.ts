@@ -61,7 +61,7 @@ test("ops that overwrite their output get reused buffers unzeroed: filled with N
   // every op marked `overwrites` in the zoo's inference: convolutions (1×1, depthwise, grouped, strided, Winograd's
   // 3×3), batch norm, ReLU/ReLU6/hardswish/hardsigmoid/SiLU/sigmoid, max/avg pooling, adds and muls (residuals,
   // squeeze-excitation), cat (DenseNet, GoogLeNet, SqueezeNet, U-Net)
-  const names = ["resnet18", "mobilenet_v3_small", "efficientnet_b0", "densenet121", "googlenet", "squeezenet1_1", "unet", "shufflenet_v2_x1_0"] as const;
+  const names = ["resnet18", "mobilenet_v2", "mobilenet_v3_small", "efficientnet_b0", "densenet121", "googlenet", "squeezenet1_1", "unet", "shufflenet_v2_x1_0"] as const;
   fillReusedBuffers(NaN);
   try {
     for (const name of names) {
@@ -69,9 +69,9 @@ test("ops that overwrite their output get reused buffers unzeroed: filled with N
       const net = models.create(name, { numClasses: 10 });
       net.eval();
       const x = randn([1, name === "unet" ? 1 : 3, 64, 64]);
-      const expected = net.call(x).detach(); // grad mode on: no scope, fresh zeroed buffers
+      const expected = (net.call(x) as Tensor).detach(); // grad mode on: no scope, fresh zeroed buffers
       noGrad(() => net.call(x)); // fills the model's pool
-      const again = noGrad(() => net.call(x)); // every intermediate on a reused, NaN-filled buffer
+      const again = noGrad(() => net.call(x)) as Tensor; // every intermediate on a reused, NaN-filled buffer
       assertClose(again, expected, { rtol: 0, atol: 0 }, `${name} on reused buffers`);
     }
   } finally {

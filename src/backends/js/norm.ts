@@ -27,14 +27,18 @@ export const normKernels: Pick<HostKernels, "channelMoments" | "channelAffine" |
     }
   },
 
-  channelAffine(x, n, c, hw, mean, invStd, weight, bias, y) {
+  channelAffine(x, n, c, hw, mean, invStd, weight, bias, y, lo, hi) {
+    const clamped = lo !== -Infinity || hi !== Infinity;
     for (let ch = 0; ch < c; ch++) {
       // fold (x − mean)·invStd·weight + bias into x·scale + shift once per channel
       const scale = invStd[ch]! * (weight ? weight[ch]! : 1);
       const shift = (bias ? bias[ch]! : 0) - mean[ch]! * scale;
       for (let i = 0; i < n; i++) {
         const base = (i * c + ch) * hw;
-        for (let s = 0; s < hw; s++) y[base + s] = x[base + s]! * scale + shift;
+        if (!clamped) for (let s = 0; s < hw; s++) y[base + s] = x[base + s]! * scale + shift;
+        // clamped in double before the float32 rounding: the same values (lo and hi are float32 values, and rounding
+        // keeps order), and NaN passes both comparisons, as in hardtanh
+        else for (let s = 0; s < hw; s++) y[base + s] = Math.min(Math.max(x[base + s]! * scale + shift, lo), hi);
       }
     }
   },

@@ -72,6 +72,13 @@ export const AT8 = `fn at8(v: array<vec4<i32>, 2>, j: i32) -> i32 { return v[j /
  *  none: SwiftShader's float != is false when an operand is NaN, so a != that NaN must pass is written !(a == b)),
  *  and Math.pow's rules: a negative base takes an integer exponent (odd keeps the sign), pow(x, 0) = 1, and NaN
  *  elsewhere for a negative base. */
+/** WGSL's clampNan(v, lo, hi): min(max(v, lo), hi) that keeps NaN (WGSL's min and max need not), as hardtanh. */
+export const CLAMP_NAN = `fn clampNan(v: f32, lo: f32, hi: f32) -> f32 {
+  let a = select(v, lo, v < lo);
+  return select(a, hi, a > hi);
+}
+`;
+
 export const MATH = `fn inf() -> f32 { var b = 0x7f800000u; return bitcast<f32>(b); }
 fn nan() -> f32 { var b = 0x7fc00000u; return bitcast<f32>(b); }
 fn isNan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }

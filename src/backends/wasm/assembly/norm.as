@@ -46,13 +46,16 @@ export function channelMomentsTask(args: usize, tid: i32, nth: i32): void {
 }
 
 /** Args: x, n, c, hw, coef, y. y = x·scale[ch] + shift[ch] with coef[2ch] = scale, coef[2ch+1] = shift (doubles): each value is widened, mapped
- *  in double and rounded once, exactly the reference's arithmetic. */
+ *  in double and rounded once, exactly the reference's arithmetic; then clamped to [coef[2c], coef[2c+1]] (lo, hi:
+ *  −∞, ∞ for none; min and max keep NaN, as hardtanh). */
 export function channelAffineTask(args: usize, tid: i32, nth: i32): void {
   const x = <usize>arg(args, ChannelAffine.x), n = arg(args, ChannelAffine.n), c = arg(args, ChannelAffine.c);
   const hw = arg(args, ChannelAffine.hw), coef = <usize>arg(args, ChannelAffine.coef);
   const y = <usize>arg(args, ChannelAffine.y);
   // units are the n·c runs (image i, channel ch), split into contiguous blocks among the threads
   const runs = n * c, per = (runs + nth - 1) / nth, r0 = imin(runs, tid * per), r1 = imin(runs, r0 + per);
+  const lo = <f32>load<f64>(coef + (<usize>c << 4)), hi = <f32>load<f64>(coef + (<usize>c << 4), 8);
+  const lov = f32x4.splat(lo), hiv = f32x4.splat(hi);
   for (let r = r0; r < r1; r++) {
     const i = r / c, ch = r % c;
     {
@@ -63,11 +66,12 @@ export function channelAffineTask(args: usize, tid: i32, nth: i32): void {
       let s = 0;
       for (; s + 4 <= hw; s += 4) {
         const v = v128.load(xr + (<usize>s << 2));
-        const lo = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(v), scv), shv);
-        const hi = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), scv), shv);
-        v128.store(yr + (<usize>s << 2), v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5));
+        const a = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(v), scv), shv);
+        const b = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), scv), shv);
+        const v4 = v128.shuffle<f32>(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(b), 0, 1, 4, 5);
+        v128.store(yr + (<usize>s << 2), f32x4.min(f32x4.max(v4, lov), hiv));
       }
-      for (; s < hw; s++) store<f32>(yr + (<usize>s << 2), <f32>(<f64>load<f32>(xr + (<usize>s << 2)) * sc + sh));
+      for (; s < hw; s++) store<f32>(yr + (<usize>s << 2), min(max(<f32>(<f64>load<f32>(xr + (<usize>s << 2)) * sc + sh), lo), hi));
     }
   }
 }

@@ -8,7 +8,7 @@ import type { ActivationOp, BinaryOp, UnaryOp } from "../../backend.js";
 import { ValueError } from "../../../errors.js";
 import { coalesce } from "../../js/memory.js";
 import type { WebGPUDevice } from "../device.js";
-import { AT8, MATH, grid, linearMain, paramBlock } from "../wgsl.js";
+import { AT8, CLAMP_NAN, MATH, grid, linearMain, paramBlock } from "../wgsl.js";
 
 /** Each unary op as a WGSL expression of v (and the parameter P.alpha). */
 const UNARY: Record<UnaryOp, string> = {
@@ -176,13 +176,8 @@ ${linearMain()}
   dev.dispatch(code, COUNT_PARAMS.pack({ count, value }), [y], grid(count));
 }
 
-/** min(max(v, lo), hi) that keeps NaN (WGSL's min and max need not), and the sigmoids σ(v), σ(−v) from e = e^(−|v|),
- *  which never overflows. */
-const ACTIVATION_FNS = `fn clampNan(v: f32, lo: f32, hi: f32) -> f32 {
-  let a = select(v, lo, v < lo);
-  return select(a, hi, a > hi);
-}
-fn sigmoids(v: f32) -> vec2<f32> {
+/** clampNan, and the sigmoids σ(v), σ(−v) from e = e^(−|v|), which never overflows. */
+const ACTIVATION_FNS = `${CLAMP_NAN}fn sigmoids(v: f32) -> vec2<f32> {
   let e = exp(-abs(v));
   let d = 1.0 / (1.0 + e);
   return select(vec2<f32>(e * d, d), vec2<f32>(d, e * d), v >= 0.0);
