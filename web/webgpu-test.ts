@@ -7,7 +7,8 @@ import { initWebGPU, type WebGPUDevice } from "../src/backends/webgpu/device.js"
 import { webgpuKernels as gk } from "../src/backends/webgpu/kernels/index.js";
 import { jsKernels as js } from "../src/backends/js/index.js";
 import type {
-  ActivationOp, AdamStepParams, AvgPoolOptions, BinaryOp, ConvGeometry, MatmulParams, PoolGeometry, PoolMode, ReduceOp, SgdStepParams, UnaryOp,
+  ActivationOp, AdamStepParams, AvgPoolOptions, BinaryOp, ConvGeometry, MatmulParams, PoolGeometry, PoolMode, ReduceOp, RmspropStepParams, SgdStepParams,
+  UnaryOp,
 } from "../src/backends/backend.js";
 import { Generator } from "../src/tensor/random.js";
 
@@ -776,6 +777,33 @@ async function optimChecks(): Promise<void> {
     ggs.forEach((gr, t) => gk.adamStep(dev, gx, gr, gm, gv, gmax, adam(1e-2, 1e-2, true, t + 1)));
     return [gx, gm, gv, gmax];
   }, { rtol: 1e-6, atol: 1e-7 });
+  // RMSprop: the running means v (of g², so ≥ its mean m squared) and m, and a momentum buffer
+  const sq = uniform(n, 0.01, 0.03), ga = randn(n, 0.05), mb = randn(n, 0.1);
+  const rms = (lr: number, alpha: number, weightDecay: number, momentum: number): RmspropStepParams => ({ lr, alpha, eps: 1e-8, weightDecay, momentum });
+  const rmsprops: [string, RmspropStepParams, boolean, boolean][] = [
+    ["plain", rms(0.01, 0.99, 0, 0), false, false],
+    ["weight decay", rms(0.01, 0.9, 0.1, 0), false, false],
+    ["centered", rms(0.01, 0.99, 0, 0), true, false],
+    ["momentum", rms(0.01, 0.99, 1e-3, 0.9), false, true],
+    ["centered, momentum, weight decay", rms(0.005, 0.9, 1e-2, 0.5), true, true],
+  ];
+  for (const [label, p, centered, momentum] of rmsprops) {
+    const wx = x.slice(), wv = sq.slice(), wm = ga.slice(), wb = mb.slice();
+    js.rmspropStep(wx, g, wv, centered ? wm : null, momentum ? wb : null, p);
+    await compare(`rmspropStep ${label}`, [wx, wv, ...(centered ? [wm] : []), ...(momentum ? [wb] : [])], () => {
+      const gx = up(x), gv = up(sq), gm = centered ? up(ga) : null, gb = momentum ? up(mb) : null;
+      gk.rmspropStep(dev, gx, gg, gv, gm, gb, p);
+      return [gx, gv, ...(gm ? [gm] : []), ...(gb ? [gb] : [])];
+    }, { rtol: 1e-5, atol: 1e-6 });
+  }
+  // five centered steps with momentum in a row from zero state (the first divides by √(α(1 − α))·|g| + eps)
+  const rx = x.slice(), rv = f32(n), rm = f32(n), rb = f32(n);
+  grads.forEach((gr) => js.rmspropStep(rx, gr, rv, rm, rb, rms(1e-3, 0.9, 1e-2, 0.9)));
+  await compare("rmspropStep five steps in a row (centered, momentum) from zero state", [rx, rv, rm, rb], () => {
+    const gx = up(x), gv = dev.buffer(n), gm = dev.buffer(n), gb = dev.buffer(n);
+    ggs.forEach((gr) => gk.rmspropStep(dev, gx, gr, gv, gm, gb, rms(1e-3, 0.9, 1e-2, 0.9)));
+    return [gx, gv, gm, gb];
+  }, { rtol: 1e-5, atol: 1e-6 });
 }
 
 // --- batching -----------------------------------------------------------------------------------------------------

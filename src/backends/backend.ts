@@ -140,6 +140,20 @@ export interface AdamStepParams {
   bc2Sqrt: number;
 }
 
+/** The hyper-parameters of one rmspropStep. */
+export interface RmspropStepParams {
+  /** Learning rate. */
+  lr: number;
+  /** Smoothing constant of the running means. */
+  alpha: number;
+  /** Added to the denominator. */
+  eps: number;
+  /** L2 weight decay added to the gradient. */
+  weightDecay: number;
+  /** Momentum factor (used with a momentum buffer). */
+  momentum: number;
+}
+
 /** The element-wise functions of the unary kernel (reluMask and leakyReluGrad: the activations' derivatives). */
 export type UnaryOp =
   | "neg" | "exp" | "log" | "sqrt" | "rsqrt" | "abs" | "sign" | "sin" | "cos" | "tanh" | "sigmoid"
@@ -252,6 +266,10 @@ export interface Kernels<A = KernelArray, I = IndexArray> {
   /** Adam's update (AdamW's when decoupled): x ·= decay (decoupled) or g += weightDecay·x; m = β1·m + (1 − β1)·g;
    *  v = β2·v + (1 − β2)·g²; with vmax (amsgrad) vmax = max(vmax, v) is used for v; x −= stepSize·m / (√v / bc2Sqrt + eps). */
   adamStep(x: A, g: A, m: A, v: A, vmax: A | null, p: AdamStepParams): void;
+  /** RMSprop's update: g += weightDecay·x; v = α·v + (1 − α)·g²; with m (centered) m = α·m + (1 − α)·g and
+   *  d = √(v − m²) + eps, else d = √v + eps; with buf (momentum) buf = momentum·buf + g/d and x −= lr·buf, else
+   *  x −= lr·g/d. */
+  rmspropStep(x: A, g: A, v: A, m: A | null, buf: A | null, p: RmspropStepParams): void;
 }
 
 /** The kernels of a CPU backend, over typed arrays its code reads and writes. */

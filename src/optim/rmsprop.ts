@@ -1,6 +1,7 @@
 // RMSprop (Hinton's lecture 6e; Graves 2013 for the centred form): PyTorch 1.13's torch.optim.RMSprop update.
 import type { Tensor } from "../tensor/tensor.js";
 import { ValueError } from "../errors.js";
+import { kernel } from "../backends/registry.js";
 import { Optimizer, type ParamsInput } from "./optimizer.js";
 
 /** RMSprop's hyper-parameters (PyTorch's defaults). */
@@ -46,23 +47,11 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
         if (!p.grad) continue;
         const s = this.stateOf(p);
         s.step = ((s.step as number | undefined) ?? 0) + 1;
-        const v = this.hostBuffer(p, s, "squareAvg");
-        const m = centered ? this.hostBuffer(p, s, "gradAvg") : null;
-        const buf = momentum > 0 ? this.hostBuffer(p, s, "momentumBuffer") : null;
-        const x = p.data, gr = p.grad.data;
-        for (let i = 0; i < x.length; i++) {
-          const g = gr[i]! + weightDecay * x[i]!;
-          v[i] = alpha * v[i]! + (1 - alpha) * g * g;
-          let d: number;
-          if (m) {
-            m[i] = alpha * m[i]! + (1 - alpha) * g;
-            d = Math.sqrt(v[i]! - m[i]! * m[i]!) + eps;
-          } else d = Math.sqrt(v[i]!) + eps;
-          if (buf) {
-            buf[i] = momentum * buf[i]! + g / d;
-            x[i] = x[i]! - lr * buf[i]!;
-          } else x[i] = x[i]! - (lr * g) / d;
-        }
+        const v = this.buffer(p, s, "squareAvg");
+        const m = centered ? this.buffer(p, s, "gradAvg") : null;
+        const buf = momentum > 0 ? this.buffer(p, s, "momentumBuffer") : null;
+        const x = p.operand;
+        kernel("rmspropStep", x)(x, p.grad.operand, v, m, buf, { lr, alpha, eps, weightDecay, momentum });
       }
     }
   }

@@ -31,7 +31,7 @@ const OUTPUTS: Record<KernelName, readonly number[]> = {
   activationGrad: [3], reduce: [5], argReduce: [5], softmax: [5], matmul: [2], conv2d: [4], conv2dBackwardInput: [3],
   conv2dBackwardWeight: [3], pool2d: [4, 5], avgPool2dBackward: [3], adaptivePool2d: [7, 8], adaptiveAvgPool2dBackward: [6],
   bilinear2d: [9], bilinear2dBackward: [9], channelMoments: [4, 5], channelAffine: [8], channelNormBackward: [9, 10, 11],
-  sgdStep: [0, 2], adamStep: [0, 2, 3, 4],
+  sgdStep: [0, 2], adamStep: [0, 2, 3, 4], rmspropStep: [0, 2, 3, 4],
 };
 
 /** What the webgpu backend has done: the device's counters, and the bytes that crossed between CPU and GPU. */

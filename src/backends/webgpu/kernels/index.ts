@@ -10,7 +10,7 @@ import { activation, activationGrad, binary, fill, unary, where } from "./elemen
 import { argReduce, reduce, softmax } from "./reduce.js";
 import { channelAffine, channelMoments, channelNormBackward } from "./norm.js";
 import { bilinear2d, bilinear2dBackward } from "./resample.js";
-import { adamStep, sgdStep } from "./optim.js";
+import { adamStep, rmspropStep, sgdStep } from "./optim.js";
 
 /** The kernel interface on the GPU: every array (values, indices) a GPUBuffer. */
 type GpuKernels = Kernels<GPUBuffer, GPUBuffer>;
@@ -27,5 +27,5 @@ export const webgpuKernels = {
   pool2d, avgPool2dBackward, adaptivePool2d, adaptiveAvgPool2dBackward,
   bilinear2d, bilinear2dBackward,
   channelMoments, channelAffine, channelNormBackward,
-  sgdStep, adamStep,
+  sgdStep, adamStep, rmspropStep,
 } satisfies WebGPUKernels;

@@ -1,8 +1,8 @@
-// The optimizers' updates on the GPU (Kernels['sgdStep'], ['adamStep']): one invocation per element of the parameter,
-// in place, the reference's steps (js/optim.ts) in float32 (the reference computes each element in double). The
-// factors 1 − dampening, 1 − β1 and 1 − β2 are formed in double here and passed as float32; the choices that change
+// The optimizers' updates on the GPU (Kernels['sgdStep'], ['adamStep'], ['rmspropStep']): one invocation per element of
+// the parameter, in place, the reference's steps (js/optim.ts) in float32 (the reference computes each element in
+// double). The factors 1 − dampening, 1 − β1, 1 − β2 and 1 − α are formed in double here and passed as float32; the choices that change
 // from step to step (SGD's first step) are parameters, so a training run compiles each pipeline once.
-import type { AdamStepParams, SgdStepParams } from "../../backend.js";
+import type { AdamStepParams, RmspropStepParams, SgdStepParams } from "../../backend.js";
 import type { WebGPUDevice } from "../device.js";
 import { grid, linearMain, paramBlock } from "../wgsl.js";
 
@@ -68,4 +68,31 @@ ${linearMain()}
     decoupled: +p.decoupled, decay: p.decay, stepSize: p.stepSize, bc2Sqrt: p.bc2Sqrt,
   });
   dev.dispatch(code, values, vmax ? [x, g, m, v, vmax] : [x, g, m, v], grid(count));
+}
+
+const RMSPROP = paramBlock({ count: "i32", lr: "f32", alpha: "f32", keep: "f32", eps: "f32", weightDecay: "f32", momentum: "f32" });
+
+/** RMSprop's update of x by its gradient g, with the running mean v of g², and, when given, the running mean m of g
+ *  (centered) and the momentum buffer buf (see Kernels['rmspropStep']). */
+export function rmspropStep(dev: WebGPUDevice, x: GPUBuffer, g: GPUBuffer, v: GPUBuffer, m: GPUBuffer | null, buf: GPUBuffer | null, p: RmspropStepParams): void {
+  const count = dev.lengthOf(x);
+  if (count === 0) return;
+  const bound = [x, g, v, ...(m ? [m] : []), ...(buf ? [buf] : [])];
+  const code = `${RMSPROP.wgsl}
+@group(0) @binding(1) var<storage, read_write> X: array<f32>;
+@group(0) @binding(2) var<storage, read> G: array<f32>;
+@group(0) @binding(3) var<storage, read_write> V: array<f32>;
+${m ? "@group(0) @binding(4) var<storage, read_write> M: array<f32>;" : ""}
+${buf ? `@group(0) @binding(${bound.length}) var<storage, read_write> B: array<f32>;` : ""}
+${linearMain()}
+  if (i >= P.count) { return; }
+  let x = X[i];
+  let g = G[i] + P.weightDecay * x;
+  let v = P.alpha * V[i] + P.keep * g * g;
+  V[i] = v;
+  ${m ? "let m = P.alpha * M[i] + P.keep * g;\n  M[i] = m;\n  let d = sqrt(v - m * m) + P.eps;" : "let d = sqrt(v) + P.eps;"}
+  ${buf ? "let b = P.momentum * B[i] + g / d;\n  B[i] = b;\n  X[i] = x - P.lr * b;" : "X[i] = x - P.lr * g / d;"}
+}`;
+  const values = RMSPROP.pack({ count, lr: p.lr, alpha: p.alpha, keep: 1 - p.alpha, eps: p.eps, weightDecay: p.weightDecay, momentum: p.momentum });
+  dev.dispatch(code, values, bound, grid(count));
 }
