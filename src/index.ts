@@ -32,11 +32,12 @@ export * from "./ops/arithmetic.js";
 export { setBackend, getBackend, listBackends, registerBackend, kernelFallbacks } from "./backends/registry.js";
 export type {
   Backend, Kernels, HostKernels, KernelName, ConvGeometry, PoolGeometry, MatmulParams, AvgPoolOptions, UnaryOp, BinaryOp, ReduceOp, ArgReduceOp, PoolMode, ActivationOp,
-  DeviceMemoryOps, SgdStepParams, AdamStepParams,
+  DeviceMemoryOps, SgdStepParams, AdamStepParams, RmspropStepParams,
 } from "./backends/backend.js";
 export * as nn from "./nn/index.js";
 export * as models from "./models/index.js";
 export * as io from "./io/index.js";
+export { hostStateDict } from "./io/state-dict.js";
 export * as data from "./data/index.js";
 export * as optim from "./optim/index.js";
 export * as train from "./train/index.js";

@@ -1,10 +1,13 @@
 // The webgpu backend end to end, in a page (web/webgpu-backend-test.html, built by scripts/build-webgpu-test.mjs and
 // driven by test/web/webgpu-backend.test.ts): ops, their gradients and training steps through the public API, once
 // on the reference backend ('js') and once on 'webgpu' with tensors on the GPU, from the same seeded values. Each
-// case returns named arrays (outputs, input gradients, losses); the webgpu run reads them back with valuesAsync and
+// case returns named arrays (outputs, input gradients, losses, or values a case read back itself: an optimizer's
+// state, the outputs of weights saved on the GPU and loaded on js); the webgpu run reads them back with valuesAsync and
 // they must match within float32 tolerance, with no kernel missing on the GPU (kernelFallbacks) and nothing read
 // synchronously (a GPU tensor's .data throws).
-import { Generator, Tensor, cat, gather, indexSelect, kernelFallbacks, logsumexp, stack, where, models, nn, noGrad, optim, setBackend, tensor, F } from "../src/index.js";
+import {
+  Generator, Tensor, cat, gather, getBackend, hostStateDict, indexSelect, io, kernelFallbacks, logsumexp, stack, where, models, nn, noGrad, optim, setBackend, tensor, F,
+} from "../src/index.js";
 import { initWebGPUBackend, webgpuStats } from "../src/backends/webgpu/index.js";
 import type { DataArray } from "../src/tensor/dtype.js";
 
@@ -17,9 +20,10 @@ export interface Compared {
   detail: string;
 }
 
-type Results = Record<string, Tensor | number>;
+/** Named results: tensors (on the GPU in the webgpu run), numbers, or values already read back to the host. */
+type Results = Record<string, Tensor | number | Float32Array>;
 /** A case: computes named results from inputs made by `input` (seeded, the same on both backends). */
-type Case = (input: (shape: number[], scale?: number) => Tensor) => Results;
+type Case = (input: (shape: number[], scale?: number) => Tensor) => Results | Promise<Results>;
 
 /** The seeded inputs of one case run: the same values in the same order on every backend. */
 function inputs(seed: number): (shape: number[], scale?: number) => Tensor {
@@ -87,12 +91,65 @@ const CASES: Record<string, Case> = {
   "pixelShuffle, channelShuffle": (i) => withGrads((x) => F.pixelShuffle(x, 2).add(F.interpolate(F.channelShuffle(x, 2).sum(1, true), { scaleFactor: 2 })), i([2, 8, 3, 5])),
   "mseLoss, binaryCrossEntropyWithLogits": (i) => withGrads((x, t) => F.mseLoss(x, t).add(F.binaryCrossEntropyWithLogits(x, t.sigmoid())), i([4, 9]), i([4, 9])),
   "LeNet-5: 3 SGD steps": () => trainSteps(() => new models.LeNet5({ generator: new Generator(1) }), [8, 1, 32, 32], (m) => new optim.SGD(m.parameters(), { lr: 0.05, momentum: 0.9 })),
-  "conv-BN-ReLU net: 3 Adam steps": () => trainSteps(() => new nn.Sequential(
+  "conv-BN-ReLU net: 3 Adam steps": () => trainSteps(convBnNet, [4, 3, 16, 16], (m) => new optim.Adam(m.parameters(), { lr: 0.01 })),
+  "conv-BN-ReLU net: 3 RMSprop steps (centered, momentum, weight decay)": async () => {
+    let opt!: optim.Optimizer;
+    const results = trainSteps(convBnNet, [4, 3, 16, 16], (m) => (opt = new optim.RMSprop(m.parameters(), { lr: 1e-3, alpha: 0.9, momentum: 0.9, centered: true, weightDecay: 1e-2 })));
+    // the first parameter's state, read back by stateDictAsync (stateDict refuses on the GPU)
+    const state = (await opt.stateDictAsync()).state[0]!;
+    return { ...results, squareAvg: state.squareAvg as Float32Array, gradAvg: state.gradAvg as Float32Array, momentumBuffer: state.momentumBuffer as Float32Array };
+  },
+  "LeNet-5 trained a step, saved (hostStateDict → safetensors bytes), loaded into new models on js and on the backend": async (i) => {
+    const x = i([4, 1, 32, 32]);
+    const net = new models.LeNet5({ generator: new Generator(1) });
+    const opt = new optim.SGD(net.parameters(), { lr: 0.05, momentum: 0.9 });
+    const labels = tensor([3, 1, 4, 1]);
+    const step = (): void => {
+      opt.zeroGrad();
+      F.crossEntropy(net.call(x), labels).backward();
+      opt.step();
+    };
+    step();
+    net.eval();
+    const trained = noGrad(() => net.call(x));
+    net.train();
+    // the copy holds the weights of this moment: the reads are queued before the next step's kernels
+    const copy = hostStateDict(net);
+    step();
+    const bytes = io.saveSafetensors(await copy);
+    const saved = () => io.loadSafetensors(bytes).tensors;
+    // a new model on this backend (its parameters on the host until their first use)
+    const here = new models.LeNet5({ generator: new Generator(2) });
+    here.loadStateDict(saved());
+    here.eval();
+    // and the weights after the second step, from the trained model's own state dict (on the GPU in the webgpu run)
+    const afterTwo = new models.LeNet5({ generator: new Generator(3) });
+    afterTwo.loadStateDict(net.stateDict());
+    afterTwo.eval();
+    net.eval();
+    const backend = getBackend().name;
+    setBackend("js");
+    let onJs: Float32Array;
+    try {
+      const cpu = new models.LeNet5({ generator: new Generator(4) });
+      cpu.loadStateDict(saved());
+      cpu.eval();
+      onJs = noGrad(() => cpu.call(inputs(7)([4, 1, 32, 32]))).values() as Float32Array; // x's values, made again on the CPU
+    } finally {
+      setBackend(backend);
+    }
+    return { trained, loadedHere: noGrad(() => here.call(x)), loadedOnJs: onJs, afterTwo: noGrad(() => afterTwo.call(x)), trainedAfterTwo: noGrad(() => net.call(x)) };
+  },
+};
+
+/** Two conv-BN-ReLU blocks, pooling and a linear head. */
+function convBnNet(): nn.Module {
+  return new nn.Sequential(
     new nn.Conv2d(3, 8, 3, { padding: 1, generator: new Generator(2) }), new nn.BatchNorm2d(8), new nn.ReLU(), new nn.MaxPool2d(2),
     new nn.Conv2d(8, 8, 3, { stride: 2, generator: new Generator(3) }), new nn.BatchNorm2d(8), new nn.ReLU(),
     new nn.Flatten(), new nn.Linear(8 * 3 * 3, 10, { generator: new Generator(4) }),
-  ), [4, 3, 16, 16], (m) => new optim.Adam(m.parameters(), { lr: 0.01 })),
-};
+  );
+}
 
 for (const name of ["resnet18", "resnet50", "mobilenet_v2", "mobilenet_v3_small", "efficientnet_b0", "shufflenet_v2_x1_0", "squeezenet1_1",
   "densenet121", "regnet_y_400mf", "googlenet", "alexnet", "vgg11_bn", "unet"] as const) {
@@ -133,8 +190,8 @@ function trainSteps(make: () => nn.Module, shape: number[], makeOpt: (m: nn.Modu
   return out;
 }
 
-async function valuesOf(r: Tensor | number): Promise<DataArray> {
-  return typeof r === "number" ? Float64Array.of(r) : r.valuesAsync();
+async function valuesOf(r: Tensor | number | Float32Array): Promise<DataArray> {
+  return typeof r === "number" ? Float64Array.of(r) : r instanceof Float32Array ? r : r.valuesAsync();
 }
 
 /** The worst element against |a − e| ≤ atol·max|e| + rtol·|e|: whether every element is within, and where the error is
@@ -168,11 +225,11 @@ const api = {
     const compared: Compared[] = [];
     try {
       setBackend("js");
-      const want = CASES[name]!(inputs(7));
+      const want = await CASES[name]!(inputs(7));
       const wantValues = Object.fromEntries(await Promise.all(Object.entries(want).map(async ([k, v]) => [k, await valuesOf(v)] as const)));
       setBackend("webgpu");
       const before = kernelFallbacks();
-      const got = CASES[name]!(inputs(7));
+      const got = await CASES[name]!(inputs(7));
       let syncReadRefused = true;
       for (const [k, v] of Object.entries(got)) {
         const values = await valuesOf(v);

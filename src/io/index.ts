@@ -8,5 +8,5 @@ export { unpickle, ALLOWED_GLOBALS, PyTuple, PyDict, PyGlobal, PyCall, PyPersist
 export { loadOnnx, OnnxModel, type OnnxImportOptions, type OnnxIO } from "./onnx-import.js";
 export { exportOnnx, OnnxExportError, EXPORT_OPSET, type OnnxExportOptions } from "./onnx-export.js";
 export { IntTensor, type IntDType, type Value as OnnxValue } from "./onnx-tensor.js";
-export type { StateDict } from "./state-dict.js";
+export { hostStateDict, type StateDict } from "./state-dict.js";
 export type { LoadOptions } from "./bytes.js";

@@ -4,6 +4,8 @@
 // A few composite layers (LocalResponseNorm, LeakyReLU) are caught by forward hooks, because their settings (window,
 // slope) are not on the tape.
 import { Tensor } from "../tensor/tensor.js";
+import { onDevice } from "../tensor/memory.js";
+import { ValueError } from "../errors.js";
 import { Module, type AnyModule } from "../nn/module.js";
 import { LocalResponseNorm } from "../nn/norm.js";
 import { LeakyReLU } from "../nn/activation.js";
@@ -42,9 +44,15 @@ interface Hooked {
 /** The export could not map something; the message names the op and what is missing. */
 export { OnnxExportError };
 
-/** Run `model` on `inputs` (in eval mode) and return the ONNX bytes of the computation it recorded. */
+/** Run `model` on `inputs` (in eval mode) and return the ONNX bytes of the computation it recorded. It runs on a CPU
+ *  backend: a model trained on the GPU is exported from a copy (`await hostStateDict(model)` loaded into a new model). */
 export function exportOnnx(model: AnyModule | ((...xs: Tensor[]) => Tensor | Tensor[]), inputs: Tensor | readonly Tensor[], opts: OnnxExportOptions = {}): Uint8Array {
-  const xs = (inputs instanceof Tensor ? [inputs] : [...inputs]).map((t) => new Tensor(t.data, t.shape, true));
+  const given = inputs instanceof Tensor ? [inputs] : [...inputs];
+  // the trace's values become the file's (weights, constants), read synchronously: a GPU's are not
+  if (onDevice() || [...given, ...(model instanceof Module ? model.stateDict().values() : [])].some((t) => t.isOnDevice)) {
+    throw new ValueError("exportOnnx: the model or its inputs are on the GPU, whose values JavaScript reads only asynchronously; export a copy on a CPU backend: setBackend(\"wasm\"), then load await hostStateDict(model) into a new model");
+  }
+  const xs = given.map((t) => new Tensor(t.data, t.shape, true));
   const hooked = new Map<Tensor, Hooked>();
   const names = new Map<Tensor, string>();
   let outs: Tensor[];

@@ -6,7 +6,7 @@
 import { zipSync } from "fflate";
 import { Tensor } from "../tensor/tensor.js";
 import { ValueError } from "../errors.js";
-import type { StateDict } from "./state-dict.js";
+import { hostValues, type StateDict } from "./state-dict.js";
 
 /** Pickle opcodes (protocol 2) that the writer needs. */
 const OP = {
@@ -60,7 +60,8 @@ const isInt64 = (key: string): boolean => key === "num_batches_tracked" || key.e
 
 /** A state dict as the bytes of a PyTorch checkpoint (`torch.load` gives an OrderedDict of CPU tensors, float32, with
  *  num_batches_tracked as int64). Tensors are written contiguous, in the state dict's order; the archive's folder is
- *  `archiveName` (torch.save uses the file's stem; any name loads). */
+ *  `archiveName` (torch.save uses the file's stem; any name loads). Tensors on a GPU are refused: save
+ *  `await hostStateDict(model)`. */
 export function savePth(state: StateDict | ReadonlyMap<string, Tensor>, archiveName = "archive"): Uint8Array {
   if (!/^[A-Za-z0-9_.-]+$/.test(archiveName)) throw new ValueError(`savePth: archive name '${archiveName}' must be letters, digits, '.', '_' or '-'`);
   const p = new PickleWriter();
@@ -70,11 +71,12 @@ export function savePth(state: StateDict | ReadonlyMap<string, Tensor>, archiveN
   for (const [key, t] of state) {
     if (!(t instanceof Tensor)) throw new ValueError(`savePth: '${key}' is not a Tensor`);
     const long = isInt64(key);
+    const values = hostValues("savePth", key, t);
     const data = new Uint8Array(t.size * (long ? 8 : 4));
     const view = new DataView(data.buffer);
     for (let i = 0; i < t.size; i++) {
-      if (long) view.setBigInt64(i * 8, BigInt(Math.round(t.data[i]!)), true);
-      else view.setFloat32(i * 4, t.data[i]!, true);
+      if (long) view.setBigInt64(i * 8, BigInt(Math.round(values[i]!)), true);
+      else view.setFloat32(i * 4, values[i]!, true);
     }
     const storage = String(k++);
     files[`${archiveName}/data/${storage}`] = [data, { level: 0 }];

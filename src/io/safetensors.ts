@@ -1,9 +1,10 @@
 // safetensors read and write (https://github.com/huggingface/safetensors): an 8-byte little-endian header length,
 // a JSON header {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {…}}, then the raw little-endian data.
 import { Tensor } from "../tensor/tensor.js";
+import type { DataArray } from "../tensor/dtype.js";
 import { ValueError } from "../errors.js";
 import { checkedCount, decodeElements, formatError, guard, STORED_SIZE, type LoadOptions, type StoredType } from "./bytes.js";
-import { putTensor, type StateDict } from "./state-dict.js";
+import { hostValues, putTensor, type StateDict } from "./state-dict.js";
 
 /** A header longer than this is refused before it is decoded (the reference implementation uses the same cap). */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -97,7 +98,8 @@ function parseEntry(name: string | undefined, key: string, raw: unknown, dataLen
   return { key, type, shape: shape as number[], begin, end };
 }
 
-/** Serialise tensors (written as F32, in the given order) and optional string metadata to .safetensors bytes. */
+/** Serialise tensors (written as F32, in the given order) and optional string metadata to .safetensors bytes. Tensors
+ *  on a GPU are refused: save `await hostStateDict(model)`. */
 export function saveSafetensors(tensors: ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>, metadata: Record<string, string> = {}): Uint8Array {
   const list: [string, Tensor][] = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors as Readonly<Record<string, Tensor>>);
   const header: Record<string, unknown> = {};
@@ -106,9 +108,11 @@ export function saveSafetensors(tensors: ReadonlyMap<string, Tensor> | Readonly<
     header.__metadata__ = metadata;
   }
   let at = 0;
+  const values: DataArray[] = [];
   for (const [key, t] of list) {
     if (key === "__metadata__") throw new ValueError("saveSafetensors: '__metadata__' cannot name a tensor");
     if (!(t instanceof Tensor)) throw new ValueError(`saveSafetensors: '${key}' is not a Tensor`);
+    values.push(hostValues("saveSafetensors", key, t));
     header[key] = { dtype: "F32", shape: [...t.shape], data_offsets: [at, at + t.size * 4] };
     at += t.size * 4;
   }
@@ -124,8 +128,8 @@ export function saveSafetensors(tensors: ReadonlyMap<string, Tensor> | Readonly<
   view.setUint32(4, 0, true);
   out.set(headerBytes, 8);
   let pos = 8 + headerBytes.length;
-  for (const [, t] of list) {
-    for (let i = 0; i < t.size; i++, pos += 4) view.setFloat32(pos, t.data[i]!, true);
+  for (const v of values) {
+    for (let i = 0; i < v.length; i++, pos += 4) view.setFloat32(pos, v[i]!, true);
   }
   return out;
 }

@@ -7,6 +7,7 @@ import { noGrad } from "../autograd/grad-mode.js";
 import { fmtShape, shapeEquals } from "../tensor/shape.js";
 import { ShapeError, ValueError } from "../errors.js";
 import { zeros } from "../tensor/creation.js";
+import { onDevice } from "../tensor/memory.js";
 import { callInScope } from "./inference-scope.js";
 
 /** A state dict: tensors by dotted key ("layer1.0.conv1.weight"), in registration order. */
@@ -294,9 +295,10 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     for (const key of source.keys()) if (!own.has(key)) result.unexpectedKeys.push(key);
     const problems = result.missingKeys.length + result.unexpectedKeys.length + result.shapeMismatches.length;
     if (strict && problems > 0) throw new ShapeError(`loadStateDict: the state dict does not fit ${this.typeName}:\n${describeLoadResult(result)}`);
-    // on a device, a copy by its kernels (the source may be on the host: it is uploaded)
+    // on a device, a copy by its kernels (the source may be on the host: it is uploaded; a target still on the host,
+    // as a new model's are until their first use, moves there)
     for (const [target, src] of pairs) {
-      if (target.isOnDevice) noGrad(() => target.copy_(src));
+      if (target.isOnDevice || (src.isOnDevice && onDevice())) noGrad(() => target.copy_(src));
       else target.data.set(src.data);
     }
     return result;

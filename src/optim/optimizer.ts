@@ -2,7 +2,8 @@
 import type { Tensor } from "../tensor/tensor.js";
 import { ValueError } from "../errors.js";
 import { clearGrad } from "../autograd/backward.js";
-import { allocateKernelArray, isDeviceArray, type KernelArray } from "../tensor/memory.js";
+import { allocateKernelArray, isDeviceArray, toKernelArray, type KernelArray } from "../tensor/memory.js";
+import { deferHostCopies, hostCopy } from "../tensor/host-copy.js";
 
 /** Hyper-parameters every group has; each optimizer adds its own. */
 export interface GroupOptions {
@@ -82,12 +83,15 @@ export abstract class Optimizer<O extends GroupOptions = GroupOptions> {
   }
 
   /** A serialisable snapshot of the state and the groups' hyper-parameters; loadStateDict restores it on the same
-   *  parameters. */
+   *  parameters. State on a GPU is read only asynchronously: there this throws, naming stateDictAsync. */
   stateDict(): OptimizerState {
     const state: Record<number, ParamState> = {};
     this.params().forEach((p, i) => {
       const s = this.state.get(p);
-      if (s) state[i] = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, typeof v === "number" ? v : hostCopy(k, v)]));
+      if (s) {
+        state[i] = Object.fromEntries(Object.entries(s).map(([k, v]) =>
+          [k, typeof v === "number" ? v : hostCopy(v, `stateDict: the optimizer state '${k}'`, "await optimizer.stateDictAsync()") as Float32Array | Float64Array]));
+      }
     });
     const groups = this.groups.map((g) => {
       const { params: _params, ...rest } = g;
@@ -96,7 +100,16 @@ export abstract class Optimizer<O extends GroupOptions = GroupOptions> {
     return { state, groups };
   }
 
-  /** Restore a snapshot taken from an optimizer over parameters of the same shapes. */
+  /** stateDict on every backend: the snapshot of this moment (its reads from a GPU are started by the call), when
+   *  its values have arrived. */
+  async stateDictAsync(): Promise<OptimizerState> {
+    const { value, ready } = deferHostCopies(() => this.stateDict());
+    await ready;
+    return value;
+  }
+
+  /** Restore a snapshot taken from an optimizer over parameters of the same shapes (on a GPU, the state moves there
+   *  at the next step). */
   loadStateDict(sd: OptimizerState): void {
     if (sd.groups.length !== this.groups.length) throw new ValueError(`loadStateDict: snapshot has ${sd.groups.length} parameter groups, this optimizer ${this.groups.length}`);
     const params = this.params();
@@ -119,6 +132,8 @@ export abstract class Optimizer<O extends GroupOptions = GroupOptions> {
       // in the backend's memory with the parameter (on the device, or a wasm block): the update reads both in place
       b = p.dtype === "float64" ? new Float64Array(p.size) : allocateKernelArray(p.size, true);
       s[name] = b;
+    } else if (!isDeviceArray(b) && isDeviceArray(p.operand)) {
+      b = s[name] = toKernelArray(b); // restored by loadStateDict on the host: a device's kernel writes device memory
     }
     return b;
   }
@@ -126,7 +141,7 @@ export abstract class Optimizer<O extends GroupOptions = GroupOptions> {
   /** A state buffer the update reads in JavaScript (an optimizer without a kernel of its own): on the host. */
   protected hostBuffer(p: Tensor, s: LiveState, name: string): Float32Array | Float64Array {
     const b = this.buffer(p, s, name);
-    if (isDeviceArray(b)) throw new ValueError(`${this.label}: its update runs in JavaScript and cannot reach ${b.device} memory; use SGD or Adam on the GPU`);
+    if (isDeviceArray(b)) throw new ValueError(`${this.label}: its update runs in JavaScript and cannot reach ${b.device} memory; use SGD, Adam or RMSprop on the GPU`);
     return b;
   }
 
@@ -139,10 +154,4 @@ export abstract class Optimizer<O extends GroupOptions = GroupOptions> {
     }
     return s;
   }
-}
-
-/** A host copy of a state buffer, for a snapshot; a device's buffers are read only asynchronously. */
-function hostCopy(name: string, v: KernelArray): Float32Array | Float64Array {
-  if (isDeviceArray(v)) throw new ValueError(`stateDict: the optimizer state '${name}' is in ${v.device} memory, read only asynchronously; take snapshots on a CPU backend`);
-  return v.slice();
 }
