@@ -23,7 +23,7 @@ export interface BatchNormOptions {
   momentum?: number;
   /** Added to the variance before the square root. Default 1e-5. */
   eps?: number;
-  /** [lo, hi]: clamp the result in the same pass over the data, as hardtanh (ReLU: [0, Infinity], ReLU6: [0, 6]) —
+  /** `[lo, hi]`: clamp the result in the same pass over the data, as hardtanh (ReLU: `[0, Infinity]`, ReLU6: `[0, 6]`) —
    *  a following activation fused, which nn.Sequential does in an inference. Default none. */
   clamp?: readonly [number, number] | null;
 }
@@ -36,7 +36,7 @@ export interface BatchNormAttrs {
   momentum: number;
   /** Whether the batch's statistics are used. */
   training: boolean;
-  /** [lo, hi]: the result clamped in the same pass, as hardtanh clamps (a ReLU or ReLU6 that follows, fused); null:
+  /** `[lo, hi]`: the result clamped in the same pass, as hardtanh clamps (a ReLU or ReLU6 that follows, fused); null:
    *  none. */
   clamp: readonly [number, number] | null;
 }
