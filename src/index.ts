@@ -31,7 +31,7 @@ export { matmul } from "./ops/matmul.js";
 export * from "./ops/arithmetic.js";
 export { setBackend, getBackend, listBackends, registerBackend, kernelFallbacks } from "./backends/registry.js";
 export type {
-  Backend, Kernels, HostKernels, KernelName, ConvGeometry, PoolGeometry, MatmulParams, AvgPoolOptions, UnaryOp, BinaryOp, ReduceOp, ArgReduceOp, PoolMode, ActivationOp,
+  Backend, Kernels, HostKernels, KernelName, ConvGeometry, PoolGeometry, MatmulParams, AvgPoolOptions, UnaryOp, BinaryOp, ReduceOp, ArgReduceOp, PoolMode, ActivationOp, FusedActivation,
   DeviceMemoryOps, SgdStepParams, AdamStepParams, RmspropStepParams,
 } from "./backends/backend.js";
 export * as nn from "./nn/index.js";

@@ -480,13 +480,13 @@ async function normChecks(): Promise<void> {
     }, { rtol: 1e-4, atol: 1e-5 });
     const invStd = variance.map((v) => 1 / Math.sqrt(v + 1e-5)), weight = randn(c), bias = randn(c);
     const gm = up(mean), gis = up(invStd), gw = up(weight), gb = up(bias);
-    // unclamped, and with ReLU6's clamp fused (an inference's batch norm followed by ReLU6)
-    for (const [affine, lo, hi] of [[true, -Infinity, Infinity], [false, -Infinity, Infinity], [true, 0, 6]] as const) {
+    // plain, and with the activations an inference fuses (ReLU6's clamp, hardswish, SiLU)
+    for (const [affine, act, lo, hi] of [[true, null, 0, 0], [false, null, 0, 0], [true, "hardtanh", 0, 6], [true, "hardswish", 0, 0], [true, "silu", 0, 0]] as const) {
       const y = f32(x.length);
-      js.channelAffine(x, n, c, hw, mean, invStd, affine ? weight : null, affine ? bias : null, y, lo, hi);
-      await compare(`channelAffine [${n}, ${c}, ${hw}]${affine ? "" : " without weight and bias"}${lo === 0 ? " clamped to [0, 6]" : ""}`, [y], () => {
+      js.channelAffine(x, n, c, hw, mean, invStd, affine ? weight : null, affine ? bias : null, y, act, lo, hi);
+      await compare(`channelAffine [${n}, ${c}, ${hw}]${affine ? "" : " without weight and bias"}${act ? ` then ${act}(${lo}, ${hi})` : ""}`, [y], () => {
         const gy = dev.buffer(x.length);
-        gk.channelAffine(dev, gx, n, c, hw, gm, gis, affine ? gw : null, affine ? gb : null, gy, lo, hi);
+        gk.channelAffine(dev, gx, n, c, hw, gm, gis, affine ? gw : null, affine ? gb : null, gy, act, lo, hi);
         return [gy];
       }, { rtol: 1e-5, atol: 1e-6 });
     }

@@ -171,6 +171,9 @@ export type BinaryOp =
  *  x·sigmoid(x); sigmoid has a gradient kernel only (its forward is unary's). */
 export type ActivationOp = "hardtanh" | "hardswish" | "hardsigmoid" | "silu" | "sigmoid";
 
+/** The activations channelAffine can apply in its pass (the activation kernel's, sigmoid aside: a unary op). */
+export type FusedActivation = Exclude<ActivationOp, "sigmoid">;
+
 /** The reductions of the reduce kernel. */
 export type ReduceOp = "sum" | "max" | "min" | "prod";
 /** The index reductions of the argReduce kernel. */
@@ -250,9 +253,10 @@ export interface Kernels<A = KernelArray, I = IndexArray> {
   // --- normalisation ---
   /** Per-channel mean and biased variance of x:[n,c,hw]. */
   channelMoments(x: A, n: number, c: number, hw: number, mean: A, variance: A): void;
-  /** y = (x - mean[c]) * invStd[c] * weight[c] + bias[c] over x:[n,c,hw], then clamped to [lo, hi] as hardtanh
-   *  clamps (NaN stays NaN; −∞, ∞: no clamp): a ReLU or ReLU6 after an inference's batch norm, in the same pass. */
-  channelAffine(x: A, n: number, c: number, hw: number, mean: A, invStd: A, weight: A | null, bias: A | null, y: A, lo: number, hi: number): void;
+  /** y = (x - mean[c]) * invStd[c] * weight[c] + bias[c] over x:[n,c,hw], rounded to float32, then `act` applied as
+   *  the activation kernel applies it (lo, hi: hardtanh's bounds; null: none): an inference's batch norm and the
+   *  ReLU, ReLU6, hardswish, hardsigmoid or SiLU after it in one pass, with the values of the two kernels in turn. */
+  channelAffine(x: A, n: number, c: number, hw: number, mean: A, invStd: A, weight: A | null, bias: A | null, y: A, act: FusedActivation | null, lo: number, hi: number): void;
   /** Batch norm's backward in one kernel over x, g:[n,c,hw] (g = dL/dy), with x̂ = (x − mean[c])·invStd[c] and
    *  count = n·hw: sumG[c] = Σ g, sumGXhat[c] = Σ g·x̂ (the bias and weight gradients; accumulated in double), and, when
    *  dx is given, dx = γ[c]·invStd[c]·(g − sumG[c]/count − x̂·sumGXhat[c]/count) if training (mean and variance

@@ -5,7 +5,8 @@ import { ValueError } from "../errors.js";
 import { Module, type AnyModule, type TensorModule } from "./module.js";
 import { markKeepsNoTensors, openInferenceScope } from "./inference-scope.js";
 import { BatchNorm1d, BatchNorm2d } from "./norm.js";
-import { ReLU, ReLU6 } from "./activation.js";
+import { Hardsigmoid, Hardswish, ReLU, ReLU6, SiLU } from "./activation.js";
+import type { BatchNormActivation } from "../ops/norm.js";
 
 /** Runs its children in order, each on the previous one's output. Children are named "0", "1", … or by the
  *  keys of a record ([name, module] pairs keep their order, like an OrderedDict). */
@@ -53,15 +54,15 @@ export class Sequential extends Module {
 
   forward(x: Tensor): Tensor {
     // In an inference scope, each child's output is freed once the next child has read it (the first child's input
-    // is the caller's), and a batch norm runs with the ReLU or ReLU6 after it in one pass (the scope's models are in
-    // eval mode, without hooks, and record nothing: no one sees the batch norm's own output).
+    // is the caller's), and a batch norm runs with the activation after it in one pass (the scope's models are in eval
+    // mode, without hooks, and record nothing: no one sees the batch norm's own output).
     const pool = openInferenceScope();
     const list = this.list;
     for (let i = 0; i < list.length; i++) {
       const m = list[i]!, first = i === 0;
-      const clamp = pool ? fusedClamp(m, list[i + 1]) : null;
-      const y = clamp ? (m as BatchNorm1d | BatchNorm2d).forwardClamped(x, clamp) : m.call(x);
-      if (clamp) i++; // the activation, done
+      const act = pool ? fusedActivation(m, list[i + 1]) : null;
+      const y = act ? (m as BatchNorm1d | BatchNorm2d).forwardWith(x, act) : m.call(x);
+      if (act) i++; // the activation, done
       if (pool && !first) pool.discard(x.data, y.data);
       x = y;
     }
@@ -69,13 +70,15 @@ export class Sequential extends Module {
   }
 }
 
-/** The clamp of a ReLU or ReLU6 (those classes exactly: a subclass may change forward) that follows a batch norm in
- *  eval mode with running statistics, or null. */
-function fusedClamp(m: TensorModule, next: TensorModule | undefined): readonly [number, number] | null {
+/** The activation layers a batch norm applies in its pass, by class (exactly: a subclass may change forward). */
+const FUSED = new Map<unknown, BatchNormActivation>([[ReLU, "relu"], [ReLU6, "relu6"], [Hardswish, "hardswish"], [Hardsigmoid, "hardsigmoid"], [SiLU, "silu"]]);
+
+/** The activation of the layer `next` when it follows a batch norm in eval mode with running statistics, or null. */
+function fusedActivation(m: TensorModule, next: TensorModule | undefined): BatchNormActivation | null {
   if (!next || (m.constructor !== BatchNorm2d && m.constructor !== BatchNorm1d)) return null;
   const bn = m as BatchNorm1d | BatchNorm2d;
   if (bn.training || !bn.runningMean) return null;
-  return next.constructor === ReLU ? [0, Infinity] : next.constructor === ReLU6 ? [0, 6] : null;
+  return FUSED.get(next.constructor) ?? null;
 }
 
 /** Holds modules in a list (registered as "0", "1", …); no forward of its own. */

@@ -3,7 +3,7 @@
 import { Tensor } from "../tensor/tensor.js";
 import { ones, zeros } from "../tensor/creation.js";
 import { fmtShape } from "../tensor/shape.js";
-import { batchNorm, localResponseNorm } from "../ops/norm.js";
+import { batchNorm, localResponseNorm, type BatchNormActivation } from "../ops/norm.js";
 import { ShapeError, ValueError } from "../errors.js";
 import { Module } from "./module.js";
 import { pyBool, pyFloat } from "./repr.js";
@@ -68,12 +68,12 @@ abstract class BatchNormBase extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return this.forwardClamped(x, null);
+    return this.forwardWith(x, null);
   }
 
-  /** The forward with its result clamped to [lo, hi] in the same pass over the data (clamp null: none): a ReLU
-   *  ([0, ∞]) or ReLU6 ([0, 6]) that follows, fused — what Sequential runs in an inference. */
-  forwardClamped(x: Tensor, clamp: readonly [number, number] | null): Tensor {
+  /** The forward with `activation` applied to its result in the same pass over the data (null: none) — the same
+   *  values as the activation's layer after it: what Sequential runs in an inference. */
+  forwardWith(x: Tensor, activation: BatchNormActivation | null): Tensor {
     this.checkInput(x.shape);
     let factor = this.momentum ?? 0;
     if (this.training && this.numBatchesTracked) {
@@ -83,7 +83,7 @@ abstract class BatchNormBase extends Module {
     // like PyTorch: batch statistics in training, or whenever there are no running statistics
     const useBatch = this.training || !this.runningMean;
     return batchNorm(x, useBatch && !this.training ? null : this.runningMean, useBatch && !this.training ? null : this.runningVar, {
-      weight: this.weight, bias: this.bias, training: useBatch, momentum: factor, eps: this.eps, clamp,
+      weight: this.weight, bias: this.bias, training: useBatch, momentum: factor, eps: this.eps, activation,
     });
   }
 

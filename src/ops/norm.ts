@@ -8,7 +8,8 @@ import { noGrad } from "../autograd/grad-mode.js";
 import { emptyLike, lift } from "./util.js";
 import { activationGrad } from "./elementwise.js";
 import { pad, slice } from "./movement.js";
-import { defineOp, OnnxExportError, run } from "./op.js";
+import { defineOp, OnnxExportError, run, type OnnxEmitter } from "./op.js";
+import type { FusedActivation } from "../backends/backend.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 
 /** Options of batchNorm (PyTorch's defaults). */
@@ -23,9 +24,9 @@ export interface BatchNormOptions {
   momentum?: number;
   /** Added to the variance before the square root. Default 1e-5. */
   eps?: number;
-  /** `[lo, hi]`: clamp the result in the same pass over the data, as hardtanh (ReLU: `[0, Infinity]`, ReLU6: `[0, 6]`) —
-   *  a following activation fused, which nn.Sequential does in an inference. Default none. */
-  clamp?: readonly [number, number] | null;
+  /** An activation applied to the result in the same pass over the data (the same values as calling it after):
+   *  what nn.Sequential fuses in an inference. Default none. */
+  activation?: BatchNormActivation | null;
 }
 
 /** batchNorm's attributes as the tape records them. */
@@ -36,10 +37,21 @@ export interface BatchNormAttrs {
   momentum: number;
   /** Whether the batch's statistics are used. */
   training: boolean;
-  /** `[lo, hi]`: the result clamped in the same pass, as hardtanh clamps (a ReLU or ReLU6 that follows, fused); null:
-   *  none. */
-  clamp: readonly [number, number] | null;
+  /** The activation applied in the same pass; null: none. */
+  activation: BatchNormActivation | null;
 }
+
+/** The activations batchNorm can apply in its pass over the data. */
+export type BatchNormActivation = "relu" | "relu6" | "hardswish" | "hardsigmoid" | "silu";
+
+/** Each as the kernels take it (ReLU and ReLU6 are hardtanh's clamps) and its ONNX form. */
+const ACTIVATIONS: Record<BatchNormActivation, { op: FusedActivation; lo: number; hi: number; onnx: (e: OnnxEmitter, y: string) => string }> = {
+  relu: { op: "hardtanh", lo: 0, hi: Infinity, onnx: (e, y) => e.node("Relu", [y]) },
+  relu6: { op: "hardtanh", lo: 0, hi: 6, onnx: (e, y) => e.node("Clip", [y, e.floatConstant([0], [], "clip_min"), e.floatConstant([6], [], "clip_max")]) },
+  hardswish: { op: "hardswish", lo: 0, hi: 0, onnx: (e, y) => e.node("Mul", [y, e.node("HardSigmoid", [y], { alpha: { float: 1 / 6 }, beta: { float: 0.5 } })]) },
+  hardsigmoid: { op: "hardsigmoid", lo: 0, hi: 0, onnx: (e, y) => e.node("HardSigmoid", [y], { alpha: { float: 1 / 6 }, beta: { float: 0.5 } }) },
+  silu: { op: "silu", lo: 0, hi: 0, onnx: (e, y) => e.node("Mul", [y, e.node("Sigmoid", [y])]) },
+};
 
 /** What batchNorm's forward keeps: the statistics it normalised with (copies, so a later in-place update of the
  *  running statistics cannot change this call's backward), and in training the batch's biased variance. */
@@ -80,14 +92,19 @@ export const batchNormOp = defineOp<BatchNormAttrs, BatchNormSaved>({
       kernel("channelMoments", x!.operand)(x!.operand, n, c, hw, mean.operand, variance.operand);
     } else mean = runningMean!.clone(); // a copy: the backward reads it, and the running stats may change in place
     const invStd = inverseStd(a.training ? variance! : runningVar!, a.eps);
-    const [lo, hi] = a.clamp ?? [-Infinity, Infinity];
-    kernel("channelAffine", x!.operand)(x!.operand, n, c, hw, mean.operand, invStd.operand, weight!.operand, bias!.operand, y.operand, lo, hi);
+    const act = a.activation ? ACTIVATIONS[a.activation] : null;
+    kernel("channelAffine", x!.operand)(x!.operand, n, c, hw, mean.operand, invStd.operand, weight!.operand, bias!.operand, y.operand, act?.op ?? null, act?.lo ?? 0, act?.hi ?? 0);
     return { mean, invStd, variance };
   },
   backward: (gy, [x, weight, bias, ...stats], y, a, { mean, invStd }) => {
     const n = x!.shape[0]!, c = x!.shape[1]!, hw = sizeOf(x!.shape.slice(2));
-    // through the clamp first: the gradient passes where the output lies strictly inside (lo, hi), as hardtanh's
-    const g = a.clamp ? activationGrad("hardtanh", y, gy, a.clamp[0], a.clamp[1]) : gy;
+    // through the activation first, at the normalised values (made again: the forward kept only the activation's)
+    let g = gy;
+    if (a.activation) {
+      const act = ACTIVATIONS[a.activation], z = emptyLike(x!.dtype, x!.shape);
+      kernel("channelAffine", x!.operand)(x!.operand, n, c, hw, mean.operand, invStd.operand, weight!.operand, bias!.operand, z.operand, null, 0, 0);
+      g = activationGrad(act.op, z, gy, act.lo, act.hi);
+    }
     // one kernel: per-channel Σg (dBias) and Σg·x̂ (dWeight) with x̂ = (x − mean)·invStd, and dx when x needs it
     // (training: y depends on x directly and through mean and var, dx = γ·invStd·(g − mean(g) − x̂·mean(g·x̂));
     // evaluation: the running stats are constants, dx = γ·invStd·g)
@@ -100,10 +117,7 @@ export const batchNormOp = defineOp<BatchNormAttrs, BatchNormSaved>({
     export: (e, ins, a) => {
       if (a.training) throw new OnnxExportError("ONNX export: batchNorm with batch statistics (training, or a BatchNorm without running statistics) has no ONNX form; export in eval mode with running statistics");
       const y = e.node("BatchNormalization", ins, { epsilon: { float: a.eps } });
-      if (!a.clamp) return y;
-      const [lo, hi] = a.clamp;
-      if (lo === 0 && hi === Infinity) return e.node("Relu", [y]);
-      return e.node("Clip", [y, e.floatConstant([lo], [], "clip_min"), e.floatConstant([hi], [], "clip_max")]);
+      return a.activation ? ACTIVATIONS[a.activation].onnx(e, y) : y;
     },
   },
 });
@@ -123,19 +137,19 @@ function inverseStd(variance: Tensor, eps: number): Tensor {
  *  if given, are updated IN PLACE: running = (1 − momentum)·running + momentum·batch, with the unbiased batch variance.
  *  evaluation: mean/var are runningMean/runningVar, which are then required. */
 export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, opts: BatchNormOptions = {}): Tensor {
-  const { weight = null, bias = null, training = false, momentum = 0.1, eps = 1e-5, clamp = null } = opts;
+  const { weight = null, bias = null, training = false, momentum = 0.1, eps = 1e-5, activation = null } = opts;
   for (const [name, t] of [["runningMean", runningMean], ["runningVar", runningVar], ["weight", weight], ["bias", bias]] as const) {
     if (t && t.dtype !== x.dtype) throw new DTypeError(`batchNorm: input is ${x.dtype} but ${name} is ${t.dtype}`);
   }
   if (!(typeof eps === "number" && eps >= 0 && Number.isFinite(eps))) throw new ValueError(`batchNorm: eps must be a finite number ≥ 0, got ${String(eps)}`);
   if (!(typeof momentum === "number" && Number.isFinite(momentum))) throw new ValueError(`batchNorm: momentum must be a finite number, got ${String(momentum)}`);
   if ((runningMean === null) !== (runningVar === null)) throw new ValueError("batchNorm: give both runningMean and runningVar, or neither");
-  if (clamp !== null && !(clamp.length === 2 && clamp[0] <= clamp[1])) throw new ValueError(`batchNorm: clamp must be [lo, hi] with lo ≤ hi, got ${JSON.stringify(clamp)}`);
+  if (activation !== null && !Object.hasOwn(ACTIVATIONS, activation)) throw new ValueError(`batchNorm: activation must be one of ${Object.keys(ACTIVATIONS).join(", ")}, got ${JSON.stringify(activation)}`);
   // an absent γ or β is its identity, so the op's inputs are always ONNX's (x, scale, B[, mean, var])
   const c = x.ndim >= 2 ? x.shape[1]! : 0;
   const inputs = [x, weight ?? ones([c], { dtype: x.dtype }), bias ?? zeros([c], { dtype: x.dtype })];
   if (runningMean && runningVar) inputs.push(runningMean, runningVar);
-  const { y, saved } = run(batchNormOp, inputs, { eps, momentum, training, clamp }, { keepSaved: training && runningMean !== null });
+  const { y, saved } = run(batchNormOp, inputs, { eps, momentum, training, activation }, { keepSaved: training && runningMean !== null });
   if (training && runningMean && runningVar && saved) {
     const count = x.shape[0]! * sizeOf(x.shape.slice(2));
     const unbias = count / (count - 1);

@@ -6,7 +6,7 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { ActivationOp, BinaryOp, ConvGeometry, MatmulParams, Kernels, PoolGeometry } from "../../src/backends/backend.js";
+import type { ActivationOp, BinaryOp, ConvGeometry, FusedActivation, MatmulParams, Kernels, PoolGeometry } from "../../src/backends/backend.js";
 import { jsKernels } from "../../src/backends/js/index.js";
 import { WasmRuntime, relaxedSimdAvailable } from "../../src/backends/wasm/runtime.js";
 import { channelVectorsFit, makeKernels, setActivationThresholds, setChannelVectors, setDepthwise, setDirectMaxCout, setWinograd, setWinogradBlocksMaxU, setWinogradChunkBytes, setWinogradUnitBytes } from "../../src/backends/wasm/kernels.js";
@@ -21,6 +21,11 @@ function rand(n: number, seed: number): Float32Array {
   }
   return a;
 }
+
+/** The activations channelAffine applies in its pass, with hardtanh's bounds: none, ReLU, ReLU6, a narrow clamp. */
+const FUSED_ACTIVATIONS: readonly (readonly [FusedActivation | null, number, number])[] = [
+  [null, 0, 0], ["hardtanh", 0, Infinity], ["hardtanh", 0, 6], ["hardtanh", -0.25, 0.5], ["hardswish", 0, 0], ["hardsigmoid", 0, 0], ["silu", 0, 0],
+];
 
 /** Max |a-b| relative to the scale of the reference (sum of |terms| would be tighter; this is a float32 bound). */
 function assertClose(actual: Float32Array, expected: Float32Array, terms: number, what: string): void {
@@ -343,12 +348,18 @@ function checkNormKernels(name: string, k: Partial<Kernels>): void {
     }
     const invStd = rand(c!, seed++), weight = rand(c!, seed++), bias = rand(c!, seed++);
     for (const [wt, b] of [[null, null], [weight, bias], [weight, null], [null, bias]] as const) {
-      // unclamped, ReLU's and ReLU6's clamps fused, and a narrow one that most values reach
-      for (const [lo, hi] of [[-Infinity, Infinity], [0, Infinity], [0, 6], [-0.25, 0.5]] as const) {
-        const yRef = new Float32Array(x.length), y = new Float32Array(x.length).fill(5);
-        jsKernels.channelAffine(x, n!, c!, hw!, mRef, invStd, wt, b, yRef, lo, hi);
-        k.channelAffine!(x, n!, c!, hw!, mRef, invStd, wt, b, y, lo, hi);
-        assertSame(y, yRef, `${label} channelAffine weight=${wt !== null} bias=${b !== null} clamp [${lo}, ${hi}]`);
+      // no activation, the ones an inference fuses (ReLU's and ReLU6's clamps, a narrow clamp most values reach,
+      // hardswish, hardsigmoid, SiLU): the reference's bits (SiLU's exp within 1e-6), and exactly this backend's
+      // channelAffine then activation
+      for (const [act, lo, hi] of FUSED_ACTIVATIONS) {
+        const what = `${label} channelAffine weight=${wt !== null} bias=${b !== null} ${act ?? "plain"}(${lo}, ${hi})`;
+        const yRef = new Float32Array(x.length), y = new Float32Array(x.length).fill(5), y2 = new Float32Array(x.length);
+        jsKernels.channelAffine(x, n!, c!, hw!, mRef, invStd, wt, b, yRef, act, lo, hi);
+        k.channelAffine!(x, n!, c!, hw!, mRef, invStd, wt, b, y, act, lo, hi);
+        if (act === "silu") assertClose(y, yRef, 1, what); else assertSame(y, yRef, what);
+        k.channelAffine!(x, n!, c!, hw!, mRef, invStd, wt, b, y2, null, 0, 0);
+        if (act) k.activation!(act, y2, y2, lo, hi);
+        assertSame(y, y2, `${what}: fused against the two kernels in turn`);
       }
     }
   }
@@ -360,10 +371,10 @@ function checkNormKernels(name: string, k: Partial<Kernels>): void {
   k.channelMoments!(x, 4, 3, 50, m, v);
   for (let ch = 0; ch < 3; ch++) assert.ok(close(m[ch]!, mRef[ch]!) && close(v[ch]!, vRef[ch]!), `${name} channelMoments with NaN/∞, channel ${ch}`);
   const yRef = new Float32Array(x.length), y = new Float32Array(x.length);
-  for (const [lo, hi] of [[-Infinity, Infinity], [0, 6]] as const) {
-    jsKernels.channelAffine(x, 4, 3, 50, new Float32Array([0.5, -1, 2]), new Float32Array([2, 0.25, 1]), null, null, yRef, lo, hi);
-    k.channelAffine!(x, 4, 3, 50, new Float32Array([0.5, -1, 2]), new Float32Array([2, 0.25, 1]), null, null, y, lo, hi);
-    assertSame(y, yRef, `${name} channelAffine with NaN/∞, clamp [${lo}, ${hi}]`);
+  for (const [act, lo, hi] of [[null, 0, 0], ["hardtanh", 0, 6], ["hardswish", 0, 0]] as const) {
+    jsKernels.channelAffine(x, 4, 3, 50, new Float32Array([0.5, -1, 2]), new Float32Array([2, 0.25, 1]), null, null, yRef, act, lo, hi);
+    k.channelAffine!(x, 4, 3, 50, new Float32Array([0.5, -1, 2]), new Float32Array([2, 0.25, 1]), null, null, y, act, lo, hi);
+    assertSame(y, yRef, `${name} channelAffine with NaN/∞, ${act ?? "plain"}`);
   }
 }
 

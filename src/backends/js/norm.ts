@@ -2,6 +2,7 @@
 // and batch norm's backward (the two per-channel sums and the input gradient) in one kernel.
 // x is viewed as [n, c, hw]: element (i, ch, s) sits at (i*c + ch)*hw + s, so one channel is n strided runs of hw values.
 import type { HostKernels } from "../backend.js";
+import { elementwiseKernels } from "./elementwise.js";
 
 export const normKernels: Pick<HostKernels, "channelMoments" | "channelAffine" | "channelNormBackward"> = {
   channelMoments(x, n, c, hw, mean, variance) {
@@ -27,20 +28,18 @@ export const normKernels: Pick<HostKernels, "channelMoments" | "channelAffine" |
     }
   },
 
-  channelAffine(x, n, c, hw, mean, invStd, weight, bias, y, lo, hi) {
-    const clamped = lo !== -Infinity || hi !== Infinity;
+  channelAffine(x, n, c, hw, mean, invStd, weight, bias, y, act, lo, hi) {
     for (let ch = 0; ch < c; ch++) {
       // fold (x − mean)·invStd·weight + bias into x·scale + shift once per channel
       const scale = invStd[ch]! * (weight ? weight[ch]! : 1);
       const shift = (bias ? bias[ch]! : 0) - mean[ch]! * scale;
       for (let i = 0; i < n; i++) {
         const base = (i * c + ch) * hw;
-        if (!clamped) for (let s = 0; s < hw; s++) y[base + s] = x[base + s]! * scale + shift;
-        // clamped in double before the float32 rounding: the same values (lo and hi are float32 values, and rounding
-        // keeps order), and NaN passes both comparisons, as in hardtanh
-        else for (let s = 0; s < hw; s++) y[base + s] = Math.min(Math.max(x[base + s]! * scale + shift, lo), hi);
+        for (let s = 0; s < hw; s++) y[base + s] = x[base + s]! * scale + shift;
       }
     }
+    // the reference makes its second pass: the fast kernels fuse it, with these values
+    if (act) elementwiseKernels.activation(act, y, y, lo, hi);
   },
 
   channelNormBackward(x, g, n, c, hw, mean, invStd, weight, training, dx, sumG, sumGXhat) {

@@ -874,16 +874,17 @@ export function makeKernels(rt: WasmRuntime): Partial<HostKernels> {
   };
 
   /** Batch-norm affine map with the reference's folding (scale, shift in double) and its double arithmetic. */
-  const channelAffine: HostKernels["channelAffine"] = (x, n, c, hw, mean, invStd, weight, bias, y, lo, hi) => {
-    if (x.length < MIN_WASM_ELEMENTS) { jsKernels.channelAffine(x, n, c, hw, mean, invStd, weight, bias, y, lo, hi); return; }
+  const channelAffine: HostKernels["channelAffine"] = (x, n, c, hw, mean, invStd, weight, bias, y, act, lo, hi) => {
+    if (x.length < MIN_WASM_ELEMENTS) { jsKernels.channelAffine(x, n, c, hw, mean, invStd, weight, bias, y, act, lo, hi); return; }
     timed(rt, () => {
       rt.begin();
       const xPtr = rt.copyIn(x as Float32Array);
-      // per channel (scale, shift), then the clamp's bounds
-      const coef = rt.alloc(c * 16 + 16);
-      const cv = new Float64Array(rt.memory.buffer, coef, 2 * c + 2);
+      // per channel (scale, shift), then the activation's code (−1: none) and hardtanh's bounds
+      const coef = rt.alloc(c * 16 + 24);
+      const cv = new Float64Array(rt.memory.buffer, coef, 2 * c + 3);
       cv[2 * c] = lo;
       cv[2 * c + 1] = hi;
+      cv[2 * c + 2] = act ? ACTIVATION_CODE[act] : -1;
       for (let ch = 0; ch < c; ch++) {
         const scale = invStd[ch]! * (weight ? weight[ch]! : 1);
         cv[2 * ch] = scale;

@@ -79,7 +79,7 @@ export function binaryOp(op: i32, a: usize, aRow: i32, aStep: i32, b: usize, bRo
 /** The activations' codes: 0 hardtanh, 1 hardswish, 2 hardsigmoid, 3 silu, 4 sigmoid. Each is written in f32x4 in
  *  the reference kernel's float32 steps (the sigmoids with the exp above), and the scalar tail runs the same code in
  *  lane 0, so that every element gets the same bits wherever it falls. */
-@inline function activationForward(op: i32, v: v128, lo: v128, hi: v128): v128 {
+@inline export function activationForward(op: i32, v: v128, lo: v128, hi: v128): v128 {
   const zero = f32x4.splat(0), one = f32x4.splat(1), six = f32x4.splat(6);
   if (op == 0) return f32x4.min(f32x4.max(v, lo), hi);
   if (op == 1) return f32x4.div(f32x4.mul(v, f32x4.min(f32x4.max(f32x4.add(v, f32x4.splat(3)), zero), six)), six);

@@ -1,6 +1,7 @@
 // Batch normalisation over x:[n, c, hw]: per-channel moments, the per-channel affine map, and the backward.
 import { arg, imin } from "./common";
 import { ChannelAffine, ChannelMoments, ChannelNormBackward } from "./args";
+import { activationForward } from "./elementwise";
 
 /** Σ of the f32 run [row, row + len) in double, with 2 pairs of f64x2 lanes (−m shifts each value first). */
 @inline function runSumF64(row: usize, len: i32, m: f64, squares: bool): f64 {
@@ -45,35 +46,47 @@ export function channelMomentsTask(args: usize, tid: i32, nth: i32): void {
   }
 }
 
-/** Args: x, n, c, hw, coef, y. y = x·scale[ch] + shift[ch] with coef[2ch] = scale, coef[2ch+1] = shift (doubles): each value is widened, mapped
- *  in double and rounded once, exactly the reference's arithmetic; then clamped to [coef[2c], coef[2c+1]] (lo, hi:
- *  −∞, ∞ for none; min and max keep NaN, as hardtanh). */
+/** The runs [r0, r1) of channelAffineTask with activation `op` (−1: none; a constant once inlined, so that each op
+ *  gets its own loop): each value widened, mapped in double and rounded once, exactly the reference's arithmetic,
+ *  then the activation kernel's f32 steps (the scalar tail runs the same code in lane 0). */
+@inline function affineRuns(op: i32, x: usize, y: usize, c: i32, hw: i32, coef: usize, lo: v128, hi: v128, r0: i32, r1: i32): void {
+  for (let r = r0; r < r1; r++) {
+    const i = r / c, ch = r % c;
+    const sc = load<f64>(coef + (<usize>ch << 4)), sh = load<f64>(coef + (<usize>ch << 4), 8);
+    const scv = f64x2.splat(sc), shv = f64x2.splat(sh);
+    const off = (<usize>(i * c + ch) * <usize>hw) << 2;
+    const xr = x + off, yr = y + off;
+    let s = 0;
+    for (; s + 4 <= hw; s += 4) {
+      const v = v128.load(xr + (<usize>s << 2));
+      const a = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(v), scv), shv);
+      const b = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), scv), shv);
+      const v4 = v128.shuffle<f32>(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(b), 0, 1, 4, 5);
+      v128.store(yr + (<usize>s << 2), op < 0 ? v4 : activationForward(op, v4, lo, hi));
+    }
+    for (; s < hw; s++) {
+      const v = <f32>(<f64>load<f32>(xr + (<usize>s << 2)) * sc + sh);
+      store<f32>(yr + (<usize>s << 2), op < 0 ? v : f32x4.extract_lane(activationForward(op, f32x4.splat(v), lo, hi), 0));
+    }
+  }
+}
+
+/** Args: x, n, c, hw, coef, y. y = act(x·scale[ch] + shift[ch]) with coef[2ch] = scale, coef[2ch+1] = shift
+ *  (doubles), then coef[2c], coef[2c+1] = hardtanh's lo and hi and coef[2c+2] = the activation's code (the
+ *  activation task's; −1: none): a batch norm and the activation after it in one pass. */
 export function channelAffineTask(args: usize, tid: i32, nth: i32): void {
   const x = <usize>arg(args, ChannelAffine.x), n = arg(args, ChannelAffine.n), c = arg(args, ChannelAffine.c);
   const hw = arg(args, ChannelAffine.hw), coef = <usize>arg(args, ChannelAffine.coef);
   const y = <usize>arg(args, ChannelAffine.y);
   // units are the n·c runs (image i, channel ch), split into contiguous blocks among the threads
   const runs = n * c, per = (runs + nth - 1) / nth, r0 = imin(runs, tid * per), r1 = imin(runs, r0 + per);
-  const lo = <f32>load<f64>(coef + (<usize>c << 4)), hi = <f32>load<f64>(coef + (<usize>c << 4), 8);
-  const lov = f32x4.splat(lo), hiv = f32x4.splat(hi);
-  for (let r = r0; r < r1; r++) {
-    const i = r / c, ch = r % c;
-    {
-      const sc = load<f64>(coef + (<usize>ch << 4)), sh = load<f64>(coef + (<usize>ch << 4), 8);
-      const scv = f64x2.splat(sc), shv = f64x2.splat(sh);
-      const off = (<usize>(i * c + ch) * <usize>hw) << 2;
-      const xr = x + off, yr = y + off;
-      let s = 0;
-      for (; s + 4 <= hw; s += 4) {
-        const v = v128.load(xr + (<usize>s << 2));
-        const a = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(v), scv), shv);
-        const b = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), scv), shv);
-        const v4 = v128.shuffle<f32>(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(b), 0, 1, 4, 5);
-        v128.store(yr + (<usize>s << 2), f32x4.min(f32x4.max(v4, lov), hiv));
-      }
-      for (; s < hw; s++) store<f32>(yr + (<usize>s << 2), min(max(<f32>(<f64>load<f32>(xr + (<usize>s << 2)) * sc + sh), lo), hi));
-    }
-  }
+  const tail = coef + (<usize>c << 4);
+  const lo = f32x4.splat(<f32>load<f64>(tail)), hi = f32x4.splat(<f32>load<f64>(tail, 8)), op = <i32>load<f64>(tail, 16);
+  if (op < 0) affineRuns(-1, x, y, c, hw, coef, lo, hi, r0, r1);
+  else if (op == 0) affineRuns(0, x, y, c, hw, coef, lo, hi, r0, r1);
+  else if (op == 1) affineRuns(1, x, y, c, hw, coef, lo, hi, r0, r1);
+  else if (op == 2) affineRuns(2, x, y, c, hw, coef, lo, hi, r0, r1);
+  else affineRuns(3, x, y, c, hw, coef, lo, hi, r0, r1);
 }
 
 /** Args: x, g, n, c, hw, coef, training, dx (0: none), sums. Batch norm's backward over x, g:[n, c, hw] with

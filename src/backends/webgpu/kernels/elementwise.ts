@@ -177,7 +177,7 @@ ${linearMain()}
 }
 
 /** clampNan, and the sigmoids σ(v), σ(−v) from e = e^(−|v|), which never overflows. */
-const ACTIVATION_FNS = `${CLAMP_NAN}fn sigmoids(v: f32) -> vec2<f32> {
+export const ACTIVATION_FNS = `${CLAMP_NAN}fn sigmoids(v: f32) -> vec2<f32> {
   let e = exp(-abs(v));
   let d = 1.0 / (1.0 + e);
   return select(vec2<f32>(e * d, d), vec2<f32>(d, e * d), v >= 0.0);
@@ -185,7 +185,7 @@ const ACTIVATION_FNS = `${CLAMP_NAN}fn sigmoids(v: f32) -> vec2<f32> {
 `;
 
 /** Each activation as a WGSL expression of v (and P.lo, P.hi): PyTorch's float32 steps, each rounded. */
-const ACTIVATION: Record<Exclude<ActivationOp, "sigmoid">, string> = {
+export const ACTIVATION: Record<Exclude<ActivationOp, "sigmoid">, string> = {
   hardtanh: "clampNan(v, P.lo, P.hi)",
   hardswish: "(v * clampNan(v + 3.0, 0.0, 6.0)) / 6.0",
   hardsigmoid: "clampNan(v + 3.0, 0.0, 6.0) / 6.0",

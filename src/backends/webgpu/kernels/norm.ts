@@ -4,7 +4,9 @@
 // the variance's second pass (squared deviations, as the reference computes it: no Σx² − (Σx)²/n cancellation) and
 // the backward's input gradient run in the same dispatch. Sums are float32 (the reference's are doubles).
 import type { WebGPUDevice } from "../device.js";
-import { CLAMP_NAN, grid, linearMain, paramBlock } from "../wgsl.js";
+import type { FusedActivation } from "../../backend.js";
+import { grid, linearMain, paramBlock } from "../wgsl.js";
+import { ACTIVATION, ACTIVATION_FNS } from "./elementwise.js";
 
 const PARAMS = paramBlock({ n: "i32", c: "i32", hw: "i32", count: "i32" });
 const TREE = 256;
@@ -55,11 +57,11 @@ export function channelMoments(dev: WebGPUDevice, x: GPUBuffer, n: number, c: nu
 
 const AFFINE_PARAMS = paramBlock({ n: "i32", c: "i32", hw: "i32", count: "i32", lo: "f32", hi: "f32" });
 
-/** y = (x − mean[c])·invStd[c]·weight[c] + bias[c] over x:[n,c,hw], clamped to [lo, hi] when they are finite; a null
- *  weight is 1, a null bias 0. */
+/** y = act((x − mean[c])·invStd[c]·weight[c] + bias[c]) over x:[n,c,hw] (the activation kernel's expression; lo, hi:
+ *  hardtanh's bounds; act null: none); a null weight is 1, a null bias 0. */
 export function channelAffine(
   dev: WebGPUDevice, x: GPUBuffer, n: number, c: number, hw: number, mean: GPUBuffer, invStd: GPUBuffer,
-  weight: GPUBuffer | null, bias: GPUBuffer | null, y: GPUBuffer, lo: number, hi: number,
+  weight: GPUBuffer | null, bias: GPUBuffer | null, y: GPUBuffer, act: FusedActivation | null, lo: number, hi: number,
 ): void {
   const count = n * c * hw;
   if (count === 0) return;
@@ -67,18 +69,16 @@ export function channelAffine(
   let decls = bind(1, "X") + bind(2, "Mean") + bind(3, "InvStd") + bind(4, "Y", true);
   if (weight) { decls += bind(buffers.length + 1, "Wt"); buffers.push(weight); }
   if (bias) { decls += bind(buffers.length + 1, "Bias"); buffers.push(bias); }
-  const clamped = lo !== -Infinity || hi !== Infinity;
-  const code = `${AFFINE_PARAMS.wgsl}${clamped ? CLAMP_NAN : ""}${decls}
+  const code = `${AFFINE_PARAMS.wgsl}${act ? ACTIVATION_FNS : ""}${decls}
 ${linearMain()}
   if (i >= P.count) { return; }
   let ch = (i / P.hw) % P.c;
   // x − mean first: exact for x near the mean, where x·scale − mean·scale would cancel in float32 (the reference
   // folds the two, in doubles)
   let v = (X[i] - Mean[ch]) * InvStd[ch]${weight ? " * Wt[ch]" : ""}${bias ? " + Bias[ch]" : ""};
-  Y[i] = ${clamped ? "clampNan(v, P.lo, P.hi)" : "v"};
+  Y[i] = ${act ? ACTIVATION[act] : "v"};
 }`;
-  // (±∞ in the uniform block when unclamped: the shader then does not read them)
-  dev.dispatch(code, AFFINE_PARAMS.pack({ n, c, hw, count, lo: clamped ? lo : 0, hi: clamped ? hi : 0 }), buffers, grid(count));
+  dev.dispatch(code, AFFINE_PARAMS.pack({ n, c, hw, count, lo: act === "hardtanh" ? lo : 0, hi: act === "hardtanh" ? hi : 0 }), buffers, grid(count));
 }
 
 /** Batch norm's backward (see Kernels['channelNormBackward']): sumG = Σg, sumGXhat = Σg·x̂ per channel, and, when dx
