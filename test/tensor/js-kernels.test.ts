@@ -87,6 +87,26 @@ test("binary and copyStrided: broadcast, permuted and negative strides", () => {
   }
 });
 
+test("copyStrided with long contiguous runs (block copies): a channel shuffle, a slice of channels, a cat's part", () => {
+  // [n, g, c, h, w] read as [n, c, g, h, w] (ShuffleNet's shuffle); channels [2, 7) of [3, 9, 8, 9] into the middle
+  // of a [3, 12, 8, 9] (a cat's part), with runs of 72 and 504 floats
+  const cases: { shape: number[]; src: number[]; srcOffset: number; dst: number[]; dstOffset: number; size: number }[] = [
+    { shape: [2, 5, 3, 8, 9], src: [3 * 5 * 72, 72, 5 * 72, 9, 1], srcOffset: 0, dst: [3 * 5 * 72, 3 * 72, 72, 9, 1], dstOffset: 0, size: 2 * 3 * 5 * 72 },
+    { shape: [3, 5, 8, 9], src: [9 * 72, 72, 9, 1], srcOffset: 2 * 72, dst: [12 * 72, 72, 9, 1], dstOffset: 4 * 72, size: 3 * 12 * 72 },
+  ];
+  for (const c of cases) {
+    const src = rnd(c.size), dst = rnd(c.size), before = Float64Array.from(dst);
+    K.copyStrided(src, c.srcOffset, c.src, c.shape, dst, c.dstOffset, c.dst, false);
+    const written = new Set<number>();
+    for (const idx of indices(c.shape)) {
+      const to = c.dstOffset + dot(idx, c.dst);
+      written.add(to);
+      assert.equal(dst[to], src[c.srcOffset + dot(idx, c.src)], `copy to ${to} of [${c.shape}]`);
+    }
+    dst.forEach((v, i) => { if (!written.has(i)) assert.equal(v, before[i], `element ${i} outside the copy is unchanged`); });
+  }
+});
+
 test("reduce and argReduce over [outer, size, inner], with NaN and ties", () => {
   for (let trial = 0; trial < 60; trial++) {
     const outer = int(1, 4), size = int(1, 6), inner = int(1, 5);

@@ -56,8 +56,13 @@ export const memoryKernels: Pick<HostKernels, "fill" | "copyStrided" | "planeGat
     const idx = new Array<number>(rank).fill(0);
     let si = srcOffset;
     let di = dstOffset;
+    // contiguous runs of a plane or more (a channel shuffle's, a cat's, a slice of channels'): a native block copy
+    // each, ~5× the element loop's speed on a wasm backend's memory
+    const blocks = ss === 1 && ds === 1 && !accumulate && inner >= 64;
     for (let done = 0; done < total; done += inner) {
-      if (accumulate) {
+      if (blocks) {
+        dst.set(src.subarray(si, si + inner), di);
+      } else if (accumulate) {
         for (let i = 0; i < inner; i++) dst[di + i * ds] += src[si + i * ss]!;
       } else if (ss === 1 && ds === 1) {
         for (let i = 0; i < inner; i++) dst[di + i] = src[si + i]!;
