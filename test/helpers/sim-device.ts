@@ -4,7 +4,7 @@
 // kernels (reads that are awaited, snapshots taken while training goes on, host state moved to the device) where no
 // GPU is; the WGSL kernels themselves are checked in Chromium (test/web).
 import { jsBackend } from "../../src/backends/js/index.js";
-import { registerBackend } from "../../src/backends/registry.js";
+import { getBackend, registerBackend, setBackend } from "../../src/backends/registry.js";
 import type { Backend, Kernels } from "../../src/backends/backend.js";
 import type { DeviceArray } from "../../src/tensor/memory.js";
 
@@ -43,4 +43,15 @@ export const simBackend: Backend = {
 /** Registers 'sim' (setBackend("sim") selects it). */
 export function useSimDevice(): void {
   registerBackend(simBackend);
+}
+
+/** `fn` on the 'sim' device (registered by useSimDevice), then back on the backend the test started on. */
+export async function onSim<T>(fn: () => Promise<T> | T): Promise<T> {
+  const before = getBackend().name;
+  setBackend("sim");
+  try {
+    return await fn();
+  } finally {
+    setBackend(before);
+  }
 }

@@ -5,8 +5,8 @@
 // device, whose parameters are still on the host before their first use.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { F, Generator, ValueError, getBackend, hostStateDict, io, nn, noGrad, optim, setBackend, tensor, type Tensor } from "../../src/index.js";
-import { useSimDevice } from "../helpers/sim-device.js";
+import { F, Generator, ValueError, hostStateDict, io, nn, noGrad, optim, tensor, type Tensor } from "../../src/index.js";
+import { onSim, useSimDevice } from "../helpers/sim-device.js";
 
 useSimDevice();
 
@@ -23,17 +23,6 @@ function step(net: nn.Module, opt: optim.Optimizer): void {
   opt.zeroGrad();
   F.crossEntropy(net.call(x()), tensor([1, 3])).backward();
   opt.step();
-}
-
-/** `fn` on the 'sim' device, then back on the backend the test started on. */
-async function onSim<T>(fn: () => Promise<T> | T): Promise<T> {
-  const before = getBackend().name;
-  setBackend("sim");
-  try {
-    return await fn();
-  } finally {
-    setBackend(before);
-  }
 }
 
 const values = async (t: Tensor): Promise<number[]> => [...(await t.valuesAsync())];

@@ -5,9 +5,9 @@
 // continues exactly.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Generator, ValueError, getBackend, optim, setBackend, tensor, type Tensor } from "../../src/index.js";
+import { Generator, ValueError, optim, tensor, type Tensor } from "../../src/index.js";
 import { isDeviceArray } from "../../src/tensor/memory.js";
-import { useSimDevice } from "../helpers/sim-device.js";
+import { onSim, useSimDevice } from "../helpers/sim-device.js";
 
 useSimDevice();
 
@@ -25,16 +25,6 @@ function run(opt: optim.Optimizer, params: Tensor[], grads: Float32Array[][], fr
   for (let s = from; s < to; s++) {
     params.forEach((p, i) => (p.grad = tensor(grads[s]![i]!.slice(), [grads[s]![i]!.length])));
     opt.step();
-  }
-}
-
-async function onSim<T>(fn: () => Promise<T> | T): Promise<T> {
-  const before = getBackend().name;
-  setBackend("sim");
-  try {
-    return await fn();
-  } finally {
-    setBackend(before);
   }
 }
 

@@ -8,13 +8,13 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { F, Generator, getBackend, hostStateDict, nn, optim, setBackend, tensor, type Tensor } from "../../src/index.js";
+import { F, Generator, hostStateDict, nn, optim, tensor, type Tensor } from "../../src/index.js";
 import type { Dataset, Sample } from "../../src/data/dataset.js";
 import type { FitContext } from "../../src/train/fit.js";
 import type { OptimizerState } from "../../src/optim/optimizer.js";
 import { fit, InterruptedError, readMetrics } from "../../src/train/node.js";
 import { decodeCheckpoint, type Checkpoint } from "../../src/train/checkpoint.js";
-import { useSimDevice } from "../helpers/sim-device.js";
+import { onSim, useSimDevice } from "../helpers/sim-device.js";
 
 useSimDevice();
 
@@ -61,16 +61,6 @@ function setup(seed: number, dir: string, stopAt?: [number, number]) {
     },
   };
   return { net, opt, seen, run: (resume = false) => fit(net, trainSet, { ...OPTS, optimizer: opt, callbacks: [probe], dir, resume, signal: stop.signal }) };
-}
-
-async function onSim<T>(fn: () => Promise<T>): Promise<T> {
-  const before = getBackend().name;
-  setBackend("sim");
-  try {
-    return await fn();
-  } finally {
-    setBackend(before);
-  }
 }
 
 /** The checkpoint holds exactly these weights and optimizer buffers. */
