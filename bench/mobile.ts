@@ -6,7 +6,6 @@
 import { readFileSync } from "node:fs";
 import { randn } from "../src/tensor/creation.js";
 import { noGrad } from "../src/autograd/grad-mode.js";
-import * as F from "../src/ops/functional.js";
 import * as models from "../src/models/index.js";
 import { summarize } from "../src/nn/summary.js";
 import { loadOnnx } from "../src/io/onnx-import.js";
@@ -14,6 +13,9 @@ import type { Module } from "../src/nn/module.js";
 import type { Tensor } from "../src/tensor/tensor.js";
 import { makeTrainStep } from "./profile-step.js";
 import type { Timing } from "./timing.js";
+import { allocateFloat32 } from "../src/tensor/memory.js";
+import { kernel } from "../src/backends/registry.js";
+import type { ConvGeometry } from "../src/backends/backend.js";
 
 /** The four models by their zoo (and torchvision) names. */
 export const MOBILE_MODELS = ["mobilenet_v2", "mobilenet_v3_large", "efficientnet_b0", "shufflenet_v2_x1_0"] as const;
@@ -41,10 +43,25 @@ export function graphMs(path: string, time: (fn: () => unknown, warm?: number) =
 
 /** The depthwise shapes of the issue: channels and side, 3×3, stride 1, padding 1, batch 1. */
 export const DEPTHWISE = [{ c: 32, h: 112 }, { c: 144, h: 56 }] as const;
-/** Depthwise 3×3 forward through F.conv2d (groups = channels, with bias), tensors on the current backend. */
+/** Depthwise 3×3 forward (groups = channels, with bias): the backend's conv2d kernel on operands in its memory, as a
+ *  model's layer runs it (until round 9 this timed a top-level F.conv2d on plain arrays, which on the wasm backend
+ *  copies 3.2 MB in and out around the kernel at 32@112²: more than the kernel takes). */
 export async function depthwise(c: number, h: number, time: (fn: () => unknown, warm?: number) => Promise<Timing>): Promise<{ t: Timing; bytes: number; flops: number }> {
-  const x = randn([1, c, h, h]), w = randn([c, 1, 3, 3]), b = randn([c]);
-  const t = await time(() => noGrad(() => F.conv2d(x, w, b, { padding: 1, groups: c })), 3);
+  const owned = (n: number) => {
+    const a = allocateFloat32(n, true); // (filled in place: map would make a plain array)
+    for (let i = 0; i < n; i++) a[i] = Math.random() - 0.5;
+    return a;
+  };
+  const x = owned(c * h * h), w = owned(c * 9), b = owned(c), y = allocateFloat32(c * h * h, true);
+  const g: ConvGeometry = {
+    n: 1, cIn: c, h, w: h, cOut: c, kh: 3, kw: 3, strideH: 1, strideW: 1, padTop: 1, padLeft: 1, dilationH: 1, dilationW: 1,
+    groups: c, outH: h, outW: h,
+  };
+  const conv = kernel("conv2d", x);
+  // warmed up for a second first: early in a process the kernel ran 3–4× slower through the first second of calls
+  // (the engine's optimising tier arrives later), whatever the number of warm-up calls
+  for (const end = performance.now() + 1000; performance.now() < end;) conv(x, w, b, g, y);
+  const t = await time(() => conv(x, w, b, g, y), 3);
   // essential traffic: x read once, y written once (same size), the weights and bias
   return { t, bytes: 4 * (2 * c * h * h + c * 10), flops: 2 * 9 * c * h * h };
 }
