@@ -438,8 +438,7 @@ function convDirectChannels(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr
   const nv = g.cOut > 8 ? 4 : 2, lanes = 4 * nv, P = g.outH * g.outW;
   const { xp, WP, planeX, K, offsPtr } = channelTaps(rt, g, xPtr);
   const wc = rt.allocF32(K * lanes), bc = biasPtr ? rt.allocF32(lanes) : 0;
-  const src = rt.f32(wPtr, g.cOut * K), dst = rt.f32(wc, K * lanes).fill(0);
-  for (let co = 0; co < g.cOut; co++) for (let t = 0; t < K; t++) dst[t * lanes + co] = src[co * K + t]!;
+  rt.exports.transposeLanes(wPtr, g.cOut, K, lanes, wc);
   if (bc) rt.f32(bc, lanes).fill(0).set(rt.f32(biasPtr, g.cOut));
   // runs of ≤ 64 pixels, of equal length: with two runs per image (C3's 100 pixels), 64 + 36 gave one thread all the
   // long runs (units alternate between the threads)
@@ -451,15 +450,30 @@ function convDirectChannels(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr
   rt.run(TASK.convDirectChannels, rt.args(args), nth);
 }
 
+/** Tables that depend on a geometry alone (tap offsets, tap ranges), kept under a key of its numbers: building them
+ *  was a few microseconds of each kernel call of a small model. At most 256 are kept (a model has a few dozen). */
+const geometryTables = new Map<string, Int32Array>();
+function geometryTable(key: string, make: () => Int32Array): Int32Array {
+  let t = geometryTables.get(key);
+  if (!t) {
+    if (geometryTables.size >= 256) geometryTables.clear();
+    geometryTables.set(key, (t = make()));
+  }
+  return t;
+}
+
 /** The padded input and tap offsets of the channel-vector kernels: every tap of every output pixel inside. */
 function channelTaps(rt: WasmRuntime, g: ConvGeometry, xPtr: number) {
   const HP = g.outH + g.kh - 1, WP = g.outW + g.kw - 1, K = g.cIn * g.kh * g.kw;
   const xp = rt.allocF32(g.n * g.cIn * HP * WP);
   rt.exports.padPlanes(xPtr, g.n * g.cIn, g.h, g.w, g.padTop, g.padLeft, HP, WP, xp);
-  const offs = new Int32Array(K);
-  for (let ci = 0, t = 0; ci < g.cIn; ci++)
-    for (let ky = 0; ky < g.kh; ky++)
-      for (let kx = 0; kx < g.kw; kx++) offs[t++] = ci * HP * WP + ky * WP + kx;
+  const offs = geometryTable(`taps ${g.cIn} ${g.kh} ${g.kw} ${HP} ${WP}`, () => {
+    const o = new Int32Array(K);
+    for (let ci = 0, t = 0; ci < g.cIn; ci++)
+      for (let ky = 0; ky < g.kh; ky++)
+        for (let kx = 0; kx < g.kw; kx++) o[t++] = ci * HP * WP + ky * WP + kx;
+    return o;
+  });
   return { xp, WP, planeX: HP * WP, K, offsPtr: rt.table(offs) };
 }
 
@@ -746,8 +760,10 @@ export function makeKernels(rt: WasmRuntime): Partial<HostKernels> {
       rt.begin();
       const planes = g.n * g.c;
       const xPtr = rt.copyIn(x as Float32Array);
-      const rows = rt.table(tapRanges(g.outH, g.kh, g.strideH, g.padTop, g.dilationH, g.h));
-      const cols = rt.table(tapRanges(g.outW, g.kw, g.strideW, g.padLeft, g.dilationW, g.w));
+      const rows = rt.table(geometryTable(`ranges ${g.outH} ${g.kh} ${g.strideH} ${g.padTop} ${g.dilationH} ${g.h}`,
+        () => tapRanges(g.outH, g.kh, g.strideH, g.padTop, g.dilationH, g.h)));
+      const cols = rt.table(geometryTable(`ranges ${g.outW} ${g.kw} ${g.strideW} ${g.padLeft} ${g.dilationW} ${g.w}`,
+        () => tapRanges(g.outW, g.kw, g.strideW, g.padLeft, g.dilationW, g.w)));
       const yPtr = rt.out(y as Float32Array, x);
       const iPtr = indices ? rt.outI32(indices) : 0;
       let divPtr = 0;

@@ -104,6 +104,7 @@ export interface KernelExports {
   /** Task 27; args: ActivationArgs. */
   activationTask(args: number, tid: number, nth: number): void;
   packA(src: number, rs: number, cs: number, m: number, k: number, dst: number): void;
+  transposeLanes(src: number, rows: number, cols: number, lanes: number, dst: number): void;
   zeroBytes(dst: number, bytes: number): void;
   upsampleZeros(src: number, planes: number, oh: number, ow: number, sh: number, sw: number, dst: number): void;
   sumPartials(parts: number, count: number, stride: number, n: number, out: number): void;

@@ -3,6 +3,16 @@
 import { fma, arg, imin } from "./common";
 import { ConvDirect, ConvDirectChannels, ConvWeightChannels, ConvWeightDirect } from "./args";
 
+/** dst[c·lanes + r] = src[r·cols + c]: a [rows][cols] matrix transposed into rows of `lanes` floats (rows ≤ lanes),
+ *  the lanes past `rows` zero — the channel-vector kernels' weights, one vector of output channels per tap. */
+export function transposeLanes(src: usize, rows: i32, cols: i32, lanes: i32, dst: usize): void {
+  memory.fill(dst, 0, (<usize>cols * <usize>lanes) << 2);
+  for (let r = 0; r < rows; r++) {
+    const s = src + ((<usize>r * <usize>cols) << 2), d = dst + (<usize>r << 2);
+    for (let c = 0; c < cols; c++) store<f32>(d + ((<usize>c * <usize>lanes) << 2), load<f32>(s + (<usize>c << 2)));
+  }
+}
+
 /** dst[p, HP, WP] = src[p, H, W] placed at (PT, PL) in zeros, cropped to HP×WP: the input of a stride-1 direct
  *  convolution with every read inside the buffer. */
 export function padPlanes(src: usize, planes: i32, H: i32, W: i32, PT: i32, PL: i32, HP: i32, WP: i32, dst: usize): void {

@@ -29,6 +29,7 @@ export { convDepthwiseTask } from "./conv-depthwise";
 export { convDepthwiseWeightTask } from "./conv-depthwise";
 export { activationTask } from "./elementwise";
 export { packA } from "./gemm";
+export { transposeLanes } from "./conv-direct";
 export { zeroBytes } from "./elementwise";
 export { upsampleZeros } from "./conv";
 export { sumPartials } from "./reduce";
