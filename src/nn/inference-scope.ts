@@ -77,7 +77,25 @@ function callIn<T>(m: AnyModule, call: () => T): T {
   } finally {
     pool.closeScope(memoryOf(out));
     scopePool = outer;
+    if (!outer) handBackSmallResults(pool, out);
   }
+}
+
+/** Results up to this many floats leave the outermost call as plain arrays. */
+const SMALL_RESULT = 4096;
+
+/** Moves each small result of an outermost call (a classifier's logits) into a plain array and gives its buffer back
+ *  to the pool: the next call reuses the buffer instead of taking a new block of the backend's memory that only the
+ *  collector would return, and a loop of inferences that never yields keeps no memory block per call. */
+function handBackSmallResults(pool: BufferPool, out: unknown): void {
+  if (out instanceof Tensor) {
+    const a = out.storage.memory;
+    if (a instanceof Float32Array && a.length <= SMALL_RESULT && pool.owns(a)) {
+      out.storage.replace(a.slice());
+      pool.release(a);
+    }
+  } else if (Array.isArray(out)) for (const v of out) handBackSmallResults(pool, v);
+  else if (out !== null && typeof out === "object") for (const v of Object.values(out)) handBackSmallResults(pool, v);
 }
 
 /** Runs an inference whose intermediates go back to the backend when it returns (on a device, whose memory the

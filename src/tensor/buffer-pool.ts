@@ -76,6 +76,11 @@ export class BufferPool {
     }
   }
 
+  /** Whether this pool allocated `data` (and so may take it back). */
+  owns(data: DataArray): boolean {
+    return data instanceof Float32Array && this.owned.has(data);
+  }
+
   /** Hands `data` back for reuse; false (and nothing kept) when this pool did not allocate it. The caller promises
    *  that nothing reads or writes it any more. */
   release(data: DataArray): boolean {

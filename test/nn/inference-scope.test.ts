@@ -57,6 +57,21 @@ test("resnet18 eval under noGrad: equal to an inference that frees nothing, over
   assert.ok(unscoped.fresh > 40, `without a scope every activation is new (${unscoped.fresh})`);
 });
 
+test("a small result leaves the outermost call as a plain array and its buffer is reused: repeated calls allocate nothing", () => {
+  manualSeed(3);
+  const net = models.lenet5();
+  net.eval();
+  const x = randn([2, 1, 32, 32]);
+  const expected = (net.call(x) as Tensor).detach(); // grad mode on: no scope
+  const first = noGrad(() => net.call(x)) as Tensor;
+  const second = countNewBuffers(() => noGrad(() => net.call(x)) as Tensor);
+  assert.equal(second.fresh, 0, `the second inference allocated ${second.fresh} buffers`);
+  for (const out of [first, second.out]) {
+    assert.ok(!(out.data.buffer instanceof SharedArrayBuffer), "the logits are a plain array, not a view of a backend's memory");
+    assertClose(out, expected, { rtol: 0, atol: 0 }, "logits");
+  }
+});
+
 test("ops that overwrite their output get reused buffers unzeroed: filled with NaN here, the results stay exact", () => {
   // every op marked `overwrites` in the zoo's inference: convolutions (1×1, depthwise, grouped, strided, Winograd's
   // 3×3), batch norm, ReLU/ReLU6/hardswish/hardsigmoid/SiLU/sigmoid, max/avg pooling, adds and muls (residuals,
