@@ -88,14 +88,13 @@ const SMALL_RESULT = 4096;
  *  to the pool: the next call reuses the buffer instead of taking a new block of the backend's memory that only the
  *  collector would return, and a loop of inferences that never yields keeps no memory block per call. */
 function handBackSmallResults(pool: BufferPool, out: unknown): void {
-  if (out instanceof Tensor) {
-    const a = out.storage.memory;
+  for (const t of tensorsIn(out)) {
+    const a = t.storage.memory;
     if (a instanceof Float32Array && a.length <= SMALL_RESULT && pool.owns(a)) {
-      out.storage.replace(a.slice());
+      t.storage.replace(a.slice());
       pool.release(a);
     }
-  } else if (Array.isArray(out)) for (const v of out) handBackSmallResults(pool, v);
-  else if (out !== null && typeof out === "object") for (const v of Object.values(out)) handBackSmallResults(pool, v);
+  }
 }
 
 /** Runs an inference whose intermediates go back to the backend when it returns (on a device, whose memory the
@@ -114,11 +113,17 @@ function callReleasing<T>(call: () => T): T {
 }
 
 /** The memory behind a forward's result: a tensor, or tensors in arrays or plain objects. */
-function memoryOf(out: unknown, into = new Set<TensorMemory>()): Set<TensorMemory> {
-  if (out instanceof Tensor) { if (out.storage.memory) into.add(out.storage.memory); }
-  else if (Array.isArray(out)) for (const v of out) memoryOf(v, into);
-  else if (out !== null && typeof out === "object") for (const v of Object.values(out)) memoryOf(v, into);
+function memoryOf(out: unknown): Set<TensorMemory> {
+  const into = new Set<TensorMemory>();
+  for (const t of tensorsIn(out)) if (t.storage.memory) into.add(t.storage.memory);
   return into;
+}
+
+/** The tensors of a forward's result: a tensor, or tensors in arrays or plain objects. */
+function* tensorsIn(out: unknown): Generator<Tensor> {
+  if (out instanceof Tensor) yield out;
+  else if (Array.isArray(out)) for (const v of out) yield* tensorsIn(v);
+  else if (out !== null && typeof out === "object") for (const v of Object.values(out)) yield* tensorsIn(v);
 }
 
 /** A forward with autograd on, through a tree of marked modules without hooks (in training mode or not): the arrays
