@@ -97,6 +97,17 @@ const depthwiseCases: ConvGeometry[] = [
   geometry({ n: 1, cIn: 2, h: 4, w: 3, cOut: 2, kh: 5, kw: 5, padTop: 2, padLeft: 2, groups: 2 }),
   geometry({ n: 2, cIn: 3, h: 12, w: 40, cOut: 3, kh: 3, kw: 3, groups: 3 }),
   geometry({ n: 2, cIn: 1, h: 10, w: 33, cOut: 1, kh: 3, kw: 3, padTop: 1, padLeft: 1 }),
+  // rows shorter than a block, whose block passes the row's end into the next (7, 14 and 3 wide, odd row counts), or
+  // too short for that (1, 2); 16, 17 and 28 wide: the last block ends at the row's end over the one before
+  geometry({ n: 2, cIn: 5, h: 7, w: 7, cOut: 5, kh: 3, kw: 3, padTop: 1, padLeft: 1, groups: 5 }),
+  geometry({ n: 1, cIn: 3, h: 14, w: 14, cOut: 3, kh: 3, kw: 3, padTop: 1, padLeft: 1, groups: 3 }),
+  geometry({ n: 3, cIn: 2, h: 14, w: 14, cOut: 2, kh: 3, kw: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, groups: 2 }),
+  geometry({ n: 1, cIn: 4, h: 5, w: 3, cOut: 4, kh: 3, kw: 3, padTop: 1, padLeft: 1, groups: 4 }),
+  geometry({ n: 1, cIn: 3, h: 6, w: 1, cOut: 3, kh: 3, kw: 1, padTop: 1, groups: 3 }),
+  geometry({ n: 2, cIn: 2, h: 5, w: 2, cOut: 2, kh: 3, kw: 3, padTop: 1, padLeft: 1, groups: 2 }),
+  geometry({ n: 1, cIn: 2, h: 9, w: 16, cOut: 2, kh: 3, kw: 3, padTop: 1, padLeft: 1, groups: 2 }),
+  geometry({ n: 1, cIn: 2, h: 9, w: 17, cOut: 2, kh: 5, kw: 5, padTop: 2, padLeft: 2, groups: 2 }),
+  geometry({ n: 2, cIn: 3, h: 28, w: 28, cOut: 3, kh: 3, kw: 3, padTop: 1, padLeft: 1, groups: 3 }),
 ];
 
 /** 1×1 convolutions that run as the GEMM on the planes: ragged channels and pixel counts, batch 1 and 3, long K. */

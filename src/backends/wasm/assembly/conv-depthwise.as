@@ -6,7 +6,7 @@
 // input vector loaded once for both. The padding's zeros are multiplied as in the reference and PyTorch's im2col
 // path (a non-finite weight makes every output whose window reads padding NaN). The weight gradient reads the same
 // bands, a channel per unit, summing dy·x along output rows into one vector per tap.
-import { fma, arg, imin } from "./common";
+import { fma, arg, imin, zeroFloats, copyFloats } from "./common";
 import { ConvDepthwise, ConvDepthwiseWeight } from "./args";
 
 /** Buffer rows [0, nR) of WP floats: row r holds input row iy0 + r, buffer column j input column j − PL; zeros outside
@@ -16,11 +16,11 @@ function fillBand(xp: usize, H: i32, W: i32, PL: i32, iy0: i32, nR: i32, WP: i32
   const rowBytes = <usize>WP << 2;
   for (let r = 0; r < nR; r++) {
     const iy = iy0 + r, dst = buf + <usize>r * rowBytes;
-    if (iy < 0 || iy >= H || c1 <= c0) { memory.fill(dst, 0, rowBytes); continue; }
+    if (iy < 0 || iy >= H || c1 <= c0) { zeroFloats(dst, rowBytes); continue; }
     const j0 = c0 + PL, j1 = c1 + PL;
-    if (j0 > 0) memory.fill(dst, 0, <usize>j0 << 2);
-    memory.copy(dst + (<usize>j0 << 2), xp + ((<usize>iy * <usize>W + <usize>c0) << 2), <usize>(c1 - c0) << 2);
-    memory.fill(dst + (<usize>j1 << 2), 0, <usize>(WP - j1) << 2);
+    if (j0 > 0) zeroFloats(dst, <usize>j0 << 2);
+    copyFloats(dst + (<usize>j0 << 2), xp + ((<usize>iy * <usize>W + <usize>c0) << 2), <usize>(c1 - c0) << 2);
+    zeroFloats(dst + (<usize>j1 << 2), <usize>(WP - j1) << 2);
   }
 }
 
@@ -38,9 +38,10 @@ function fillBand(xp: usize, H: i32, W: i32, PL: i32, iy0: i32, nR: i32, WP: i32
 
 /** 4·NV output pixels of a pair of output rows from ox (y0, y1: the rows; two: whether row 1 is stored), over the
  *  span band rows from band0: per row r the table at tab holds the byte offsets in the plane's weights of the kernel row
- *  that output row 0 and row 1 apply to it (−1: none). A block that passes the row's end is stored through tmp. */
+ *  that output row 0 and row 1 apply to it (−1: none). A row's block stored in place (direct0, direct1) may pass the
+ *  row's end only into a row the unit writes after it; otherwise a block that passes the end goes through tmp. */
 @inline function pairBlock(NV: i32, band0: usize, rowBytes: usize, ox: i32, SW: i32, DW: i32, KW: i32, span: i32,
-  wp: usize, tab: usize, bv: v128, y0: usize, y1: usize, two: bool, OW: i32, tmp: usize): void {
+  wp: usize, tab: usize, bv: v128, y0: usize, y1: usize, two: bool, OW: i32, tmp: usize, direct0: bool, direct1: bool): void {
   const vecStep = <usize>SW << 4, colStep = <usize>DW << 2;
   let a0 = bv, a1 = bv, a2 = bv, a3 = bv, b0 = bv, b1 = bv, b2 = bv, b3 = bv;
   for (let r = 0; r < span; r++) {
@@ -79,39 +80,44 @@ function fillBand(xp: usize, H: i32, W: i32, PL: i32, iy0: i32, nR: i32, WP: i32
       }
     }
   }
-  const direct = ox + 4 * NV <= OW;
-  const d0 = direct ? y0 + (<usize>ox << 2) : tmp, d1 = direct ? y1 + (<usize>ox << 2) : tmp + 64;
+  const d0 = direct0 ? y0 + (<usize>ox << 2) : tmp, d1 = direct1 ? y1 + (<usize>ox << 2) : tmp + 64;
   v128.store(d0, a0);
   if (NV > 1) v128.store(d0, a1, 16);
   if (NV > 2) v128.store(d0, a2, 32);
   if (NV > 3) v128.store(d0, a3, 48);
-  if (two || !direct) {
+  if (two) {
     v128.store(d1, b0);
     if (NV > 1) v128.store(d1, b1, 16);
     if (NV > 2) v128.store(d1, b2, 32);
     if (NV > 3) v128.store(d1, b3, 48);
   }
-  if (!direct) {
-    for (let j = 0; j < OW - ox; j++) {
-      store<f32>(y0 + (<usize>(ox + j) << 2), load<f32>(tmp + (<usize>j << 2)));
-      if (two) store<f32>(y1 + (<usize>(ox + j) << 2), load<f32>(tmp + (<usize>j << 2), 64));
-    }
-  }
+  for (let j = 0; !direct0 && j < OW - ox; j++) store<f32>(y0 + (<usize>(ox + j) << 2), load<f32>(tmp + (<usize>j << 2)));
+  for (let j = 0; two && !direct1 && j < OW - ox; j++) store<f32>(y1 + (<usize>(ox + j) << 2), load<f32>(tmp + (<usize>j << 2), 64));
 }
 
-/** A pair of output rows: 16 pixels at a time, the row's last 1–16 in one block of 4, 8 or 16. */
+/** A pair of output rows (more: whether the unit writes rows after them), 16 pixels at a time. On rows of 16 or more
+ *  the last block ends at the row's end (recomputing a few pixels of the block before it), all stored in place; a
+ *  shorter row is one block of 4, 8 or 16 that may pass the end into the next row where the unit stores that row after
+ *  it (MobileNet's 7² and 14² maps store nothing through tmp). */
 @inline function pairRow(SW: i32, KW: i32, band0: usize, rowBytes: usize, DW: i32, span: i32, wp: usize, tab: usize,
-  bv: v128, y0: usize, y1: usize, two: bool, OW: i32, tmp: usize): void {
-  let ox = 0;
-  for (; ox + 16 <= OW; ox += 16) pairBlock(4, band0, rowBytes, ox, SW, DW, KW, span, wp, tab, bv, y0, y1, two, OW, tmp);
-  const rest = OW - ox;
-  if (rest > 8) pairBlock(4, band0, rowBytes, ox, SW, DW, KW, span, wp, tab, bv, y0, y1, two, OW, tmp);
-  else if (rest > 4) pairBlock(2, band0, rowBytes, ox, SW, DW, KW, span, wp, tab, bv, y0, y1, two, OW, tmp);
-  else if (rest > 0) pairBlock(1, band0, rowBytes, ox, SW, DW, KW, span, wp, tab, bv, y0, y1, two, OW, tmp);
+  bv: v128, y0: usize, y1: usize, two: bool, more: bool, OW: i32, tmp: usize): void {
+  if (OW >= 16) {
+    for (let ox = 0; ;) {
+      pairBlock(4, band0, rowBytes, ox, SW, DW, KW, span, wp, tab, bv, y0, y1, two, OW, tmp, true, true);
+      if (ox + 16 >= OW) break;
+      ox = imin(ox + 16, OW - 16);
+    }
+    return;
+  }
+  const NV = OW > 8 ? 4 : OW > 4 ? 2 : 1, over = 4 * NV - OW;
+  const direct0 = over <= 0 || (two && over <= OW), direct1 = over <= 0 || (more && over <= OW);
+  if (NV == 4) pairBlock(4, band0, rowBytes, 0, SW, DW, KW, span, wp, tab, bv, y0, y1, two, OW, tmp, direct0, direct1);
+  else if (NV == 2) pairBlock(2, band0, rowBytes, 0, SW, DW, KW, span, wp, tab, bv, y0, y1, two, OW, tmp, direct0, direct1);
+  else pairBlock(1, band0, rowBytes, 0, SW, DW, KW, span, wp, tab, bv, y0, y1, two, OW, tmp, direct0, direct1);
 }
 
 /** y[n, c] = bias[c] + x[n, c] ⋆ w[c] for every plane: units (plane, band of `rows` output rows, even). Per pair of
- *  output rows, 16 pixels at a time (the row's last 1–16 in one block of 4, 8 or 16): along each band row that either
+ *  output rows, 16 pixels at a time (the row's end as pairRow says): along each band row that either
  *  output row reads, per tap one broadcast weight per output row against the 4 input vectors they share.
  *  buf + tid·bufStride: 32 floats, the rows' table (2 i32 per band row of a pair), then the thread's band of
  *  (rows − 1)·strideH + (kh − 1)·dilationH + 1 rows of wp floats; wp covers the reads of the row's last 16 pixels. */
@@ -146,16 +152,16 @@ export function convDepthwiseTask(args: usize, tid: i32, nth: i32): void {
     const pairs = (oy1 - oy0 + 1) >> 1;
     fillBand(x + <usize>plane * inPlane, H, W, PL, oy0 * SH - PT, (2 * pairs - 1) * SH + (KH - 1) * DH + 1, WP, reach, buf);
     for (let oy = oy0; oy < oy1; oy += 2) {
-      const two = oy + 1 < oy1;
+      const two = oy + 1 < oy1, more = oy + 2 < oy1;
       const band0 = buf + <usize>((oy - oy0) * SH) * rowBytes;
       const y0 = yp + ((<usize>oy * <usize>OW) << 2), y1 = y0 + (<usize>OW << 2);
       // the common strides and widths as constants, so that the inner loops lose their branches and counters
-      if (SW == 1 && KW == 3) pairRow(1, 3, band0, rowBytes, DW, span, wp, tab, bv, y0, y1, two, OW, tmp);
-      else if (SW == 1 && KW == 5) pairRow(1, 5, band0, rowBytes, DW, span, wp, tab, bv, y0, y1, two, OW, tmp);
-      else if (SW == 1 && KW == 7) pairRow(1, 7, band0, rowBytes, DW, span, wp, tab, bv, y0, y1, two, OW, tmp);
-      else if (SW == 1) pairRow(1, KW, band0, rowBytes, DW, span, wp, tab, bv, y0, y1, two, OW, tmp);
-      else if (SW == 2) pairRow(2, KW, band0, rowBytes, DW, span, wp, tab, bv, y0, y1, two, OW, tmp);
-      else pairRow(SW, KW, band0, rowBytes, DW, span, wp, tab, bv, y0, y1, two, OW, tmp);
+      if (SW == 1 && KW == 3) pairRow(1, 3, band0, rowBytes, DW, span, wp, tab, bv, y0, y1, two, more, OW, tmp);
+      else if (SW == 1 && KW == 5) pairRow(1, 5, band0, rowBytes, DW, span, wp, tab, bv, y0, y1, two, more, OW, tmp);
+      else if (SW == 1 && KW == 7) pairRow(1, 7, band0, rowBytes, DW, span, wp, tab, bv, y0, y1, two, more, OW, tmp);
+      else if (SW == 1) pairRow(1, KW, band0, rowBytes, DW, span, wp, tab, bv, y0, y1, two, more, OW, tmp);
+      else if (SW == 2) pairRow(2, KW, band0, rowBytes, DW, span, wp, tab, bv, y0, y1, two, more, OW, tmp);
+      else pairRow(SW, KW, band0, rowBytes, DW, span, wp, tab, bv, y0, y1, two, more, OW, tmp);
     }
   }
 }
