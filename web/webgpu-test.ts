@@ -7,7 +7,7 @@ import { initWebGPU, type WebGPUDevice } from "../src/backends/webgpu/device.js"
 import { webgpuKernels as gk } from "../src/backends/webgpu/kernels/index.js";
 import { jsKernels as js } from "../src/backends/js/index.js";
 import type {
-  ActivationOp, AdamStepParams, AvgPoolOptions, BinaryOp, ConvGeometry, MatmulParams, PoolGeometry, PoolMode, ReduceOp, RmspropStepParams, SgdStepParams,
+  ActivationOp, AdamStepParams, AvgPoolOptions, BinaryOp, ConvGeometry, FusedActivation, MatmulParams, PoolGeometry, PoolMode, ReduceOp, RmspropStepParams, SgdStepParams,
   UnaryOp,
 } from "../src/backends/backend.js";
 import { Generator } from "../src/tensor/random.js";
@@ -159,6 +159,23 @@ async function convForwardChecks(): Promise<void> {
     await compare(`conv2d ${label}`, [want], () => {
       const y = dev.buffer(want.length);
       gk.conv2d(dev, gx, gw, gb, g, y);
+      return [y];
+    });
+  }
+  // with an epilogue (Kernels.conv2d): a folded batch norm's scale and each activation, or the activation alone
+  const epilogues: [FusedActivation, number, number, boolean][] = [
+    ["hardtanh", 0, 6, true], ["silu", 0, 0, true], ["hardswish", 0, 0, false], ["hardsigmoid", 0, 0, true], ["hardtanh", 0, Infinity, false],
+  ];
+  for (const [i, [act, lo, hi, scaled]] of epilogues.entries()) {
+    const [label, c] = CONVS[i % CONVS.length]!;
+    const { g, x, w, b } = convData(c);
+    const scale = scaled ? randn(g.cOut) : null;
+    const want = f32(g.n * g.cOut * g.outH * g.outW);
+    js.conv2d(x, w, b, g, want, scale, act, lo, hi);
+    const gx = up(x), gw = up(w), gb = b ? up(b) : null, gs = scale ? up(scale) : null;
+    await compare(`conv2d ${label}, epilogue ${act} [${lo}, ${hi}]${scaled ? " scaled" : ""}`, [want], () => {
+      const y = dev.buffer(want.length);
+      gk.conv2d(dev, gx, gw, gb, g, y, gs, act, lo, hi);
       return [y];
     });
   }

@@ -581,6 +581,11 @@ function checkGradsInPlace(name: string, rt: WasmRuntime, k: Partial<Kernels>): 
   }
 }
 
+/** The epilogues checkConv applies in turn: an activation with hardtanh's bounds (ReLU6's, ReLU's), or none. */
+const EPILOGUES: [FusedActivation | null, number, number][] = [
+  ["hardtanh", 0, 6], ["silu", 0, 0], ["hardswish", 0, 0], [null, 0, 0], ["hardsigmoid", 0, 0], ["hardtanh", 0, Infinity],
+];
+
 function checkConv(name: string, k: Partial<Kernels>, cases: readonly ConvGeometry[] = convCases): void {
   let seed = 1;
   for (const g of cases) {
@@ -594,6 +599,14 @@ function checkConv(name: string, k: Partial<Kernels>, cases: readonly ConvGeomet
       jsKernels.conv2d(x, w, b, g, yRef);
       k.conv2d!(x, w, b, g, y);
       assertClose(y, yRef, terms, `conv2d ${label} bias=${!!b}`);
+    }
+    // with an epilogue (a folded batch norm's scale, the bias, an activation; or the activation alone), by case in turn
+    const [act, lo, hi] = EPILOGUES[seed % EPILOGUES.length]!;
+    for (const scale of [rand(g.cOut, seed++).map((v) => 2 * v), null]) {
+      const yRef = new Float32Array(dy.length), y = new Float32Array(dy.length).fill(NaN);
+      jsKernels.conv2d(x, w, bias, g, yRef, scale, act, lo, hi);
+      k.conv2d!(x, w, bias, g, y, scale, act, lo, hi);
+      assertClose(y, yRef, 2 * terms, `conv2d ${label} epilogue ${act} scale=${!!scale}`);
     }
     const dxRef = new Float32Array(x.length), dx = new Float32Array(x.length).fill(NaN);
     jsKernels.conv2dBackwardInput(dy, w, g, dxRef);

@@ -12,6 +12,7 @@
 // g·(cIn/groups) … (g+1)·(cIn/groups) − 1; the weight is [cOut, cIn/groups, kh, kw] row-major. Every sum runs in
 // doubles and is rounded once when stored, for float32 data too.
 import type { ConvGeometry, HostKernels } from "../backend.js";
+import { elementwiseKernels } from "./elementwise.js";
 
 /** Output positions o in [lo, hi) whose input index o·stride − pad + tap falls inside [0, size). */
 function tapRange(outSize: number, stride: number, pad: number, tap: number, size: number): [number, number] {
@@ -40,8 +41,9 @@ function paddingReads(outH: number, outW: number, oyLo: number, oyHi: number, ox
 }
 
 export const convKernels: Pick<HostKernels, "conv2d" | "conv2dBackwardInput" | "conv2dBackwardWeight"> = {
-  /** y[n,oc,oy,ox] = bias[oc] + Σ_{icg,ky,kx} w[oc,icg,ky,kx] · x[n, g·cInG + icg, iy, ix]. */
-  conv2d(x, w, bias, g, y) {
+  /** y[n,oc,oy,ox] = bias[oc] + Σ_{icg,ky,kx} w[oc,icg,ky,kx] · x[n, g·cInG + icg, iy, ix]; with a scale, the sum
+   *  times scale[oc] plus bias[oc], and act over the result (the activation kernel's values). */
+  conv2d(x, w, bias, g, y, scale = null, act = null, lo = 0, hi = 0) {
     const { n, cIn, h, w: width, cOut, kh, kw, strideH, strideW, padTop, padLeft, dilationH, dilationW, groups, outH, outW } = g;
     const cInG = cIn / groups, cOutG = cOut / groups;
     const inPlane = h * width, outPlane = outH * outW;
@@ -51,7 +53,7 @@ export const convKernels: Pick<HostKernels, "conv2d" | "conv2dBackwardInput" | "
     for (let b = 0; b < n; b++) {
       for (let oc = 0; oc < cOut; oc++) {
         const group = Math.floor(oc / cOutG);
-        acc.fill(bias ? bias[oc]! : 0);
+        acc.fill(bias && !scale ? bias[oc]! : 0);
         for (let icg = 0; icg < cInG; icg++) {
           const xBase = (b * cIn + group * cInG + icg) * inPlane;
           const wBase = (oc * cInG + icg) * kh * kw;
@@ -71,9 +73,15 @@ export const convKernels: Pick<HostKernels, "conv2d" | "conv2dBackwardInput" | "
             }
           }
         }
+        if (scale) {
+          const sc = scale[oc]!, sh = bias ? bias[oc]! : 0;
+          for (let i = 0; i < outPlane; i++) acc[i] = acc[i]! * sc + sh;
+        }
         y.set(acc, (b * cOut + oc) * outPlane);
       }
     }
+    // the reference's second pass: the fast kernels apply it as they write
+    if (act) elementwiseKernels.activation(act, y, y, lo, hi);
   },
 
   /** dx[n,ic,iy,ix] = Σ over (oc, tap, output position) reading (iy, ix) of w[oc,icg,ky,kx] · dy[n,oc,oy,ox]:

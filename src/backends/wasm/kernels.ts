@@ -8,13 +8,13 @@
 // Also: max, min and avg pooling, planeScatter (its backward), relu / relu mask, add/sub/mul/div on contiguous or
 // row-broadcast operands, the activations (hardtanh, hardswish, hardsigmoid, silu, sigmoid) and their gradients,
 // sums and batch norm's channel moments / affine map / backward; the other modes and ops of those kernels run on the reference kernels (below).
-import type { ActivationOp, BinaryOp, ConvGeometry, HostKernels, MatmulParams, PoolGeometry } from "../backend.js";
+import type { ActivationOp, BinaryOp, ConvGeometry, FusedActivation, HostKernels, MatmulParams, PoolGeometry } from "../backend.js";
 import type { DataArray } from "../../tensor/dtype.js";
 import { jsKernels } from "../js/index.js";
 import { coalesce } from "../js/memory.js";
 import { avgDivisors, tapRanges } from "../js/pool.js";
 import type { WasmRuntime } from "./runtime.js";
-import { TASK, WINO_SCRATCH_BYTES, taskArgs, type WinoTilesArgs } from "./tasks.js";
+import { TASK, WINO_BLOCK_BYTES, WINO_SCRATCH_BYTES, taskArgs, type WinoTilesArgs } from "./tasks.js";
 
 /** Work (in FLOPs) below which a call runs on one thread: waking a worker costs a few microseconds. */
 const MIN_PARALLEL_FLOPS = 2e6;
@@ -138,7 +138,7 @@ function convWinograd(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: numb
     const per = blockRows(totalRows, WINOGRAD_UNIT_BYTES / (nXi * TW * (C + cout) * 4), nth);
     const T = per * TW, NC = T <= 256 ? roundUp(T, 8) : 256;
     // per thread: 3 parameter blocks, V, M (+ 16 floats each: the transforms move whole 4-tile vectors), GEMM panels
-    const mOff = 192 + roundUp(nXi * C * T * 4 + 64, 64), gemmOff = mOff + roundUp(nXi * cout * T * 4 + 64, 64);
+    const mOff = 3 * WINO_BLOCK_BYTES + roundUp(nXi * C * T * 4 + 64, 64), gemmOff = mOff + roundUp(nXi * cout * T * 4 + 64, 64);
     const stride = roundUp(gemmOff + 256 + NC * KC * 4, 64);
     const buf = rt.alloc(stride * nth);
     const args = taskArgs.winoFused({
@@ -160,7 +160,7 @@ function convWinograd(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: numb
     rt.run(tasks[1]!, geo(row0, rows, xp, V), nth);
     const mm = taskArgs.matmul({
       batch: nXi, m: cout, n: T, k: C, a: U, aStride: mPad * C, b: V, bStride: C * T, bRowStride: T, bColStride: 1, c: M,
-      nc: ncFor(T), kc: KC, buf, bufStride, accumulate: false,
+      nc: ncFor(T), kc: KC, buf, bufStride, accumulate: false, epilogue: 0,
     });
     rt.run(TASK.matmul, rt.args(mm), nth);
     rt.run(tasks[2]!, geo(row0, rows, M, yPtr), nth);
@@ -180,7 +180,7 @@ function convWinogradWeight(rt: WasmRuntime, g: ConvGeometry, xPtr: number, dyPt
     const per = blockRows(totalRows, WINOGRAD_UNIT_BYTES / (16 * TW * (C + mPad) * 4), nth);
     // the GEMM's shared dimension is a unit's tiles, in blocks of ≤ KC_TARGET
     const T = per * TW, KC = Math.min(T, KC_TARGET), NC = C <= 256 ? roundUp(C, 8) : 256;
-    const yOff = 192 + roundUp(16 * C * T * 4 + 64, 64), gemmOff = yOff + roundUp(16 * mPad * T * 4, 64);
+    const yOff = 3 * WINO_BLOCK_BYTES + roundUp(16 * C * T * 4 + 64, 64), gemmOff = yOff + roundUp(16 * mPad * T * 4, 64);
     const stride = roundUp(gemmOff + 256 + NC * KC * 4, 64);
     const buf = rt.alloc(stride * nth);
     parts = rt.allocF32(nth * 16 * C * cout);
@@ -209,7 +209,7 @@ function convWinogradWeight(rt: WasmRuntime, g: ConvGeometry, xPtr: number, dyPt
       // B = V[ξ]ᵀ: element (t, ci) at ci·T + t (row stride 1, column stride T)
       const mm = taskArgs.matmul({
         batch: 16, m: cout, n: C, k: T, a: Yp, aStride: mPad * T, b: V, bStride: C * T, bRowStride: 1, bColStride: T,
-        c: parts + c * 16 * C * cout * 4, nc: NC, kc: kcFor(T), buf, bufStride, accumulate: false,
+        c: parts + c * 16 * C * cout * 4, nc: NC, kc: kcFor(T), buf, bufStride, accumulate: false, epilogue: 0,
       });
       rt.run(TASK.matmul, rt.args(mm), nth);
     }
@@ -224,12 +224,46 @@ function convWinogradWeight(rt: WasmRuntime, g: ConvGeometry, xPtr: number, dyPt
   return dW;
 }
 
+/** What a convolution applies to the values it writes (Kernels.conv2d): act(scale[c]·sum + bias[c]). The pointers are
+ *  0 for none; `bias` only with a scale (without one, the kernels add the bias as the unfused convolution does, so that
+ *  an activation alone leaves the values the separate op would give). */
+interface Epilogue { scale: number; bias: number; act: FusedActivation | null; lo: number; hi: number }
+
+/** The epilogue block in the arena that the tasks read (its layout: elementwise.as). */
+function epilogueBlock(rt: WasmRuntime, e: Epilogue): number {
+  const p = rt.alloc(20), v = new DataView(rt.memory.buffer, p, 20);
+  v.setInt32(0, e.act ? ACTIVATION_CODE[e.act] : -1, true);
+  v.setFloat32(4, e.lo, true);
+  v.setFloat32(8, e.hi, true);
+  v.setUint32(12, e.scale, true);
+  v.setUint32(16, e.bias, true);
+  return p;
+}
+
 /** Forward convolution over operands already in the arena (`wPtr`: the weights as given, [Cout, Cin/groups, kh, kw]);
- *  `winograd` false keeps to the direct and GEMM paths. */
-function convForwardPtrs(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: number, biasPtr: number, yPtr: number, winograd = true): void {
+ *  `winograd` false keeps to the direct and GEMM paths. An epilogue is applied by the depthwise and 1×1 paths to what
+ *  they have just written, by the others in a pass afterwards. */
+function convForwardPtrs(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: number, biasPtr: number, yPtr: number,
+  winograd = true, ep: Epilogue | null = null): void {
+  const wino = winograd && winogradFits(g);
+  if (depthwiseFits(g) && !wino) { convDepthwise(rt, g, xPtr, wPtr, biasPtr, yPtr, ep ? epilogueBlock(rt, ep) : 0); return; }
+  if (pointwiseFits(g) && !wino) {
+    // the bias too is the epilogue's there, added to each block of outputs as it is finished (not in a pass before)
+    const e = ep ? { ...ep, bias: ep.bias || biasPtr } : { scale: 0, bias: biasPtr, act: null, lo: 0, hi: 0 };
+    convPointwise(rt, g, xPtr, wPtr, yPtr, e.bias || e.scale || e.act ? epilogueBlock(rt, e) : 0);
+    return;
+  }
+  convForwardPlain(rt, g, xPtr, wPtr, biasPtr, yPtr, winograd);
+  if (ep) {
+    const planes = g.n * g.cOut, hw = g.outH * g.outW;
+    const args = taskArgs.epilogue({ y: yPtr, planes, c: g.cOut, hw, epilogue: epilogueBlock(rt, ep) });
+    rt.run(TASK.epilogue, rt.args(args), threadsFor(rt, MIN_PARALLEL_ELEMENT_FLOPS * planes * hw));
+  }
+}
+
+/** convForwardPtrs' paths other than the depthwise and 1×1 ones, without an epilogue. */
+function convForwardPlain(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: number, biasPtr: number, yPtr: number, winograd: boolean): void {
   if (winograd && winogradFits(g)) { convWinograd(rt, g, xPtr, wPtr, biasPtr, yPtr); return; }
-  if (depthwiseFits(g)) { convDepthwise(rt, g, xPtr, wPtr, biasPtr, yPtr); return; }
-  if (pointwiseFits(g)) { convPointwise(rt, g, xPtr, wPtr, biasPtr, yPtr); return; }
   const cinG = g.cIn / g.groups, coutG = g.cOut / g.groups;
   const K = cinG * g.kh * g.kw, P = g.outH * g.outW;
   const flops = 2 * g.n * g.cOut * P * K;
@@ -302,7 +336,7 @@ function depthwiseFits(g: ConvGeometry): boolean {
 
 /** y = x ⋆ w per plane (+ bias), w [c, 1, kh, kw] at wPtr; units (plane, band of an even number of output rows):
  *  bands of ~16 KB of padded input rows (in L1), more of them where the planes alone are too few for the threads. */
-function convDepthwise(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: number, biasPtr: number, yPtr: number): void {
+function convDepthwise(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: number, biasPtr: number, yPtr: number, ep = 0): void {
   const planes = g.n * g.cIn, nth = threadsFor(rt, 2 * planes * g.outH * g.outW * g.kh * g.kw);
   // the buffer's columns: up to the reads of the row's last 16 pixels (+ 1 float for stride 2's pairs of loads)
   const wp = roundUp((roundUp(g.outW, 16) - 1) * g.strideW + (g.kw - 1) * g.dilationW + 1 + (g.strideW === 2 ? 1 : 0), 4);
@@ -314,7 +348,7 @@ function convDepthwise(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: num
   // 32 floats for the last blocks of rows, the table of band rows (8 bytes per row a pair reads), the band
   const bufStride = 128 + roundUp(8 * ((g.kh - 1) * g.dilationH + g.strideH + 1), 64) + roundUp(bandRows(rows) * wp * 4, 64);
   const buf = rt.alloc(bufStride * nth);
-  const args = taskArgs.convDepthwise({ x: xPtr, weights: wPtr, y: yPtr, bias: biasPtr, rows, buf, bufStride, wp }, g);
+  const args = taskArgs.convDepthwise({ x: xPtr, weights: wPtr, y: yPtr, bias: biasPtr, rows, buf, bufStride, wp, epilogue: ep }, g);
   rt.run(TASK.convDepthwise, rt.args(args), nth);
 }
 
@@ -353,19 +387,15 @@ function pointwiseFits(g: ConvGeometry): boolean {
 }
 
 /** y[n] = W·x[n] (+ bias: y is filled with it first and the GEMM accumulates onto it), one batch item per image. */
-function convPointwise(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: number, biasPtr: number, yPtr: number): void {
+function convPointwise(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: number, yPtr: number, ep: number): void {
   const P = g.h * g.w, K = g.cIn, nth = threadsFor(rt, 2 * g.n * g.cOut * P * K);
   const packed = packWeights(rt, g, wPtr);
-  if (biasPtr) {
-    const y = rt.f32(yPtr, g.n * g.cOut * P), b = rt.f32(biasPtr, g.cOut);
-    for (let i = 0; i < g.n; i++) for (let co = 0; co < g.cOut; co++) y.fill(b[co]!, (i * g.cOut + co) * P, (i * g.cOut + co + 1) * P);
-  }
   const NC = blockSize(P, NC_TARGET, 8, g.n, nth), KC = Math.ceil(K / Math.ceil(K / KC_TARGET));
   const bufStride = 256 + roundUp(NC, 8) * KC * 4;
   const buf = rt.alloc(bufStride * nth);
   const args = taskArgs.matmul({
     batch: g.n, m: g.cOut, n: P, k: K, a: packed, aStride: 0, b: xPtr, bStride: K * P, bRowStride: P, bColStride: 1, c: yPtr,
-    nc: NC, kc: KC, buf, bufStride, accumulate: biasPtr !== 0,
+    nc: NC, kc: KC, buf, bufStride, accumulate: false, epilogue: ep,
   });
   rt.run(TASK.matmul, rt.args(args), nth);
 }
@@ -389,7 +419,7 @@ function gemmOnPlanes(rt: WasmRuntime, batch: number, m: number, n: number, k: n
   const bufStride = 256 + roundUp(NC, 8) * KC * 4;
   const buf = rt.alloc(bufStride * nth);
   const args = taskArgs.matmul({
-    batch, m, n, k, a, aStride, b, bStride, bRowStride: rs, bColStride: cs, c, nc: NC, kc: KC, buf, bufStride, accumulate,
+    batch, m, n, k, a, aStride, b, bStride, bRowStride: rs, bColStride: cs, c, nc: NC, kc: KC, buf, bufStride, accumulate, epilogue: 0,
   });
   rt.run(TASK.matmul, rt.args(args), nth);
 }
@@ -551,16 +581,19 @@ function timed<T>(rt: WasmRuntime, f: () => T): T {
 }
 
 export function makeKernels(rt: WasmRuntime): Partial<HostKernels> {
-  const conv2d = (x: DataArray, w: DataArray, bias: DataArray | null, g: ConvGeometry, y: DataArray): void =>
+  const conv2d: HostKernels["conv2d"] = (x, w, bias, g, y, scale = null, act = null, lo = 0, hi = 0) =>
     timed(rt, () => {
-      if (wholeInput(g)) { conv2dWhole(x, w, bias, g, y); return; }
+      if (wholeInput(g)) { conv2dWhole(x, w, bias, g, y, scale, act, lo, hi); return; }
       rt.begin();
       const xPtr = rt.copyIn(x as Float32Array);
       const wPtr = rt.copyIn(w as Float32Array);
-      const bPtr = bias ? rt.copyIn(bias as Float32Array) : 0;
-      const yPtr = rt.out(y as Float32Array, x, w, bias);
-      convForwardPtrs(rt, g, xPtr, wPtr, bPtr, yPtr);
-      if (winogradFits(g) && !allFinite(rt.f32(yPtr, y.length))) convForwardPtrs(rt, g, xPtr, wPtr, bPtr, yPtr, false);
+      const bPtr = bias ? rt.copyIn(bias as Float32Array) : 0, sPtr = scale ? rt.copyIn(scale as Float32Array) : 0;
+      const ep = scale || act ? { scale: sPtr, bias: sPtr ? bPtr : 0, act, lo, hi } : null;
+      const kernelBias = sPtr ? 0 : bPtr;
+      const yPtr = rt.out(y as Float32Array, x, w, bias, scale);
+      convForwardPtrs(rt, g, xPtr, wPtr, kernelBias, yPtr, true, ep);
+      // Winograd's transforms make NaN where a sum overflows: such an output is computed again without them
+      if (winogradFits(g) && !allFinite(rt.f32(yPtr, y.length))) convForwardPtrs(rt, g, xPtr, wPtr, kernelBias, yPtr, false, ep);
       rt.copyOut(yPtr, y as Float32Array);
     });
 
@@ -739,7 +772,7 @@ export function makeKernels(rt: WasmRuntime): Partial<HostKernels> {
       const buf = rt.alloc(bufStride * nth);
       const args = taskArgs.matmul({
         batch, m, n, k, a: packed, aStride: aBatches === 1 ? 0 : mPad * k, b: bPtr, bStride: p.bBatchStride,
-        bRowStride: p.transB ? 1 : n, bColStride: p.transB ? k : 1, c: cPtr, nc: NC, kc: KC, buf, bufStride, accumulate: false,
+        bRowStride: p.transB ? 1 : n, bColStride: p.transB ? k : 1, c: cPtr, nc: NC, kc: KC, buf, bufStride, accumulate: false, epilogue: 0,
       });
       rt.run(TASK.matmul, rt.args(args), nth);
       rt.copyOut(cPtr, out as Float32Array);
@@ -749,10 +782,17 @@ export function makeKernels(rt: WasmRuntime): Partial<HostKernels> {
   const mm = (m: number, n: number, k: number, transA: boolean, transB: boolean): MatmulParams =>
     ({ batch: 1, m, n, k, aBatchStride: 0, bBatchStride: 0, transA, transB });
   /** Whole-input convolutions as matmuls: y[N,Cout] = X[N,K]·W[Cout,K]ᵀ (+ bias), dX = dY·W, dW = dYᵀ·X. */
-  const conv2dWhole = (x: DataArray, w: DataArray, bias: DataArray | null, g: ConvGeometry, y: DataArray): void => {
+  const conv2dWhole = (x: DataArray, w: DataArray, bias: DataArray | null, g: ConvGeometry, y: DataArray,
+    scale: DataArray | null, act: FusedActivation | null, lo: number, hi: number): void => {
     const K = g.cIn * g.kh * g.kw;
     matmulCore(x, w, y, mm(g.n, g.cOut, K, false, true));
-    if (bias) for (let i = 0; i < g.n; i++) for (let co = 0; co < g.cOut; co++) y[i * g.cOut + co] += bias[co]!;
+    if (bias || scale) {
+      for (let i = 0; i < g.n; i++) for (let co = 0; co < g.cOut; co++) {
+        const j = i * g.cOut + co;
+        y[j] = y[j]! * (scale ? scale[co]! : 1) + (bias ? bias[co]! : 0);
+      }
+    }
+    if (act) jsKernels.activation(act, y, y, lo, hi); // n·cOut values
   };
 
   const pool2d: HostKernels["pool2d"] = (mode, x, g: PoolGeometry, avg, y, indices) => {

@@ -31,8 +31,13 @@ export const TASK = {
   convDepthwise: 25,
   convDepthwiseWeight: 26,
   activation: 27,
+  epilogue: 28,
 } as const;
 export type TaskId = (typeof TASK)[keyof typeof TASK];
+
+/** Bytes of each of the three parameter blocks (transform and matmul tasks) that the fused Winograd tasks lay out at
+ *  the start of a thread's buffer, for the per-unit calls. */
+export const WINO_BLOCK_BYTES = 128;
 
 /** Per-thread scratch of the Winograd tasks (at winoTiles.scratch + tid·WINO_SCRATCH_BYTES): 36 vectors of 16 bytes
  *  for the tile transforms, or [36 ξ][16 input channels] vectors for the weight transforms. */
@@ -45,6 +50,7 @@ export const TASK_EXPORTS = [
   "winoWeightTask", "winoInputTask", "winoOutputTask", "winoGradOutputTask", "winoWeightGradTask", "wino4WeightTask",
   "wino4InputTask", "wino4OutputTask", "matmulRowsTask", "convDirectChannelsTask", "convWeightChannelsTask",
   "winoFusedTask", "winoFusedWeightTask", "convDepthwiseTask", "convDepthwiseWeightTask", "activationTask",
+  "epilogueTask",
 ] as const;
 
 /** Exports of the kernel module (pointers are byte offsets into the memory). */
@@ -103,6 +109,8 @@ export interface KernelExports {
   convDepthwiseWeightTask(args: number, tid: number, nth: number): void;
   /** Task 27; args: ActivationArgs. */
   activationTask(args: number, tid: number, nth: number): void;
+  /** Task 28; args: EpilogueArgs. */
+  epilogueTask(args: number, tid: number, nth: number): void;
   packA(src: number, rs: number, cs: number, m: number, k: number, dst: number): void;
   transposeLanes(src: number, rows: number, cols: number, lanes: number, dst: number): void;
   zeroBytes(dst: number, bytes: number): void;
@@ -249,7 +257,8 @@ export interface ConvWeightChannelsArgs {
 /** Depthwise convolution (groups = cIn = cOut) from the unpadded planes: weights [c, kh, kw], y (+ bias, 0: none);
  *  units of rows (even) output rows per plane; per thread at buf + tid·bufStride 32 floats, a table of 2 i32 per
  *  band row of a pair (64-byte rounded) and a band of (rows − 1)·strideH + (kh − 1)·dilationH + 1 zero-padded input
- *  rows of wp floats. */
+ *  rows of wp floats; epilogue (0: none): what each unit applies to its rows when it ends them (an epilogue block:
+ *  act, lo, hi, scale, bias). */
 export interface ConvDepthwiseArgs extends ConvArgs {
   x: number;
   weights: number;
@@ -259,6 +268,7 @@ export interface ConvDepthwiseArgs extends ConvArgs {
   buf: number;
   bufStride: number;
   wp: number;
+  epilogue: number;
 }
 
 /** Depthwise weight gradient (groups = cIn = cOut, kernels up to 7 wide) from the unpadded planes x and dy into dw
@@ -276,7 +286,9 @@ export interface ConvDepthwiseWeightArgs extends ConvArgs {
 }
 
 /** c[b] (+)= A[b]·B[b]: A packed (aStride floats per batch item, 0: shared), B read through element strides
- *  (bRowStride, bColStride), bStride floats per batch item; blocks of nc columns and kc of k; accumulate adds to c. */
+ *  (bRowStride, bColStride), bStride floats per batch item; blocks of nc columns and kc of k; accumulate adds to c;
+ *  epilogue (0: none): an epilogue block (act, lo, hi, scale and bias per row of A) applied to each tile of c as its
+ *  last k-block is stored. */
 export interface MatmulArgs {
   batch: number;
   m: number;
@@ -294,6 +306,7 @@ export interface MatmulArgs {
   buf: number;
   bufStride: number;
   accumulate: boolean;
+  epilogue: number;
 }
 
 /** c[b] = A[b]·Bᵀ for A of few rows, B [n, k] row-major; strides in floats. */
@@ -401,6 +414,16 @@ export interface WinoFusedArgs extends WinoTilesArgs {
   gemmOff: number;
 }
 
+/** A convolution's epilogue block (elementwise.as) applied in place to y [planes = n·c][hw], on the paths that do
+ *  not apply it as they write. */
+export interface EpilogueArgs {
+  y: number;
+  planes: number;
+  c: number;
+  hw: number;
+  epilogue: number;
+}
+
 /** An activation over n elements: y = op(x), or with grad y = dy·op'(x); op 0 hardtanh, 1 hardswish, 2 hardsigmoid,
  *  3 silu, 4 sigmoid; bounds: hardtanh's lo and hi (two f32). */
 export interface ActivationArgs {
@@ -480,7 +503,7 @@ export const taskArgs = {
     (a.outH ?? base?.outH)!, (a.outW ?? base?.outW)!, (a.n ?? base?.n)!, (a.cOut ?? base?.cOut)!,
     (a.groups ?? base?.groups)!, (a.x ?? base?.x)!, (a.weights ?? base?.weights)!, (a.y ?? base?.y)!,
     (a.bias ?? base?.bias)!, (a.rows ?? base?.rows)!, (a.buf ?? base?.buf)!, (a.bufStride ?? base?.bufStride)!,
-    (a.wp ?? base?.wp)!,
+    (a.wp ?? base?.wp)!, (a.epilogue ?? base?.epilogue)!,
   ],
   convDepthwiseWeight: <B extends Partial<ConvDepthwiseWeightArgs> = Record<never, never>>(a: Omit<ConvDepthwiseWeightArgs, keyof B> & Partial<ConvDepthwiseWeightArgs>, base?: B): number[] => [
     (a.cIn ?? base?.cIn)!, (a.h ?? base?.h)!, (a.w ?? base?.w)!, (a.kh ?? base?.kh)!, (a.kw ?? base?.kw)!,
@@ -495,7 +518,7 @@ export const taskArgs = {
     (a.aStride ?? base?.aStride)!, (a.b ?? base?.b)!, (a.bStride ?? base?.bStride)!,
     (a.bRowStride ?? base?.bRowStride)!, (a.bColStride ?? base?.bColStride)!, (a.c ?? base?.c)!, (a.nc ?? base?.nc)!,
     (a.kc ?? base?.kc)!, (a.buf ?? base?.buf)!, (a.bufStride ?? base?.bufStride)!,
-    (a.accumulate ?? base?.accumulate)! ? 1 : 0,
+    (a.accumulate ?? base?.accumulate)! ? 1 : 0, (a.epilogue ?? base?.epilogue)!,
   ],
   matmulRows: <B extends Partial<MatmulRowsArgs> = Record<never, never>>(a: Omit<MatmulRowsArgs, keyof B> & Partial<MatmulRowsArgs>, base?: B): number[] => [
     (a.batch ?? base?.batch)!, (a.m ?? base?.m)!, (a.n ?? base?.n)!, (a.k ?? base?.k)!, (a.a ?? base?.a)!,
@@ -533,6 +556,10 @@ export const taskArgs = {
     (a.scratch ?? base?.scratch)!, (a.m ?? base?.m)!, (a.u ?? base?.u)!, (a.totalRows ?? base?.totalRows)!,
     (a.unitRows ?? base?.unitRows)!, (a.kc ?? base?.kc)!, (a.buf ?? base?.buf)!, (a.bufStride ?? base?.bufStride)!,
     (a.mOff ?? base?.mOff)!, (a.gemmOff ?? base?.gemmOff)!,
+  ],
+  epilogue: <B extends Partial<EpilogueArgs> = Record<never, never>>(a: Omit<EpilogueArgs, keyof B> & Partial<EpilogueArgs>, base?: B): number[] => [
+    (a.y ?? base?.y)!, (a.planes ?? base?.planes)!, (a.c ?? base?.c)!, (a.hw ?? base?.hw)!,
+    (a.epilogue ?? base?.epilogue)!,
   ],
   activation: <B extends Partial<ActivationArgs> = Record<never, never>>(a: Omit<ActivationArgs, keyof B> & Partial<ActivationArgs>, base?: B): number[] => [
     (a.op ?? base?.op)!, (a.grad ?? base?.grad)! ? 1 : 0, (a.n ?? base?.n)!, (a.x ?? base?.x)!, (a.dy ?? base?.dy)!,

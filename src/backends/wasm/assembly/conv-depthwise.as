@@ -8,6 +8,7 @@
 // bands, a channel per unit, summing dy·x along output rows into one vector per tap.
 import { fma, arg, imin, zeroFloats, copyFloats } from "./common";
 import { ConvDepthwise, ConvDepthwiseWeight } from "./args";
+import { applyEpilogue } from "./elementwise";
 
 /** Buffer rows [0, nR) of WP floats: row r holds input row iy0 + r, buffer column j input column j − PL; zeros outside
  *  the input and from buffer column `reach` on (the columns no output reads, which may hold any value). */
@@ -131,7 +132,7 @@ export function convDepthwiseTask(args: usize, tid: i32, nth: i32): void {
   const C = arg(args, ConvDepthwise.cOut), planes = arg(args, ConvDepthwise.n) * C;
   const x = <usize>arg(args, ConvDepthwise.x), w = <usize>arg(args, ConvDepthwise.weights);
   const y = <usize>arg(args, ConvDepthwise.y), bias = <usize>arg(args, ConvDepthwise.bias);
-  const rows = arg(args, ConvDepthwise.rows), WP = arg(args, ConvDepthwise.wp);
+  const rows = arg(args, ConvDepthwise.rows), WP = arg(args, ConvDepthwise.wp), ep = <usize>arg(args, ConvDepthwise.epilogue);
   const span = (KH - 1) * DH + SH + 1; // band rows a pair of output rows reads
   const tmp = <usize>arg(args, ConvDepthwise.buf) + <usize>tid * <usize>arg(args, ConvDepthwise.bufStride);
   const tab = tmp + 128, buf = tab + ((<usize>span << 3) + 63 & ~63);
@@ -163,6 +164,7 @@ export function convDepthwiseTask(args: usize, tid: i32, nth: i32): void {
       else if (SW == 2) pairRow(2, KW, band0, rowBytes, DW, span, wp, tab, bv, y0, y1, two, more, OW, tmp);
       else pairRow(SW, KW, band0, rowBytes, DW, span, wp, tab, bv, y0, y1, two, more, OW, tmp);
     }
+    if (ep) applyEpilogue(ep, c, yp + ((<usize>oy0 * <usize>OW) << 2), (oy1 - oy0) * OW); // the unit's rows, in L1
   }
 }
 

@@ -1,7 +1,7 @@
 // Elementwise ops on contiguous or row-broadcast operands: relu and its mask, add, sub, mul, div and reluGrad; the
 // activations (hardtanh, hardswish, hardsigmoid, silu, sigmoid) and their gradients as a task split over threads.
 import { arg, imin } from "./common";
-import { Activation } from "./args";
+import { Activation, Epilogue } from "./args";
 
 /** Unary ops that pay in SIMD: 0 relu (max(v, 0): NaN stays NaN, −0 → 0, as the reference), 1 reluMask (v > 0 ? 1 : 0). */
 export function unaryOp(op: i32, x: usize, n: i32, y: usize): void {
@@ -81,9 +81,17 @@ export function binaryOp(op: i32, a: usize, aRow: i32, aStep: i32, b: usize, bRo
  *  lane 0, so that every element gets the same bits wherever it falls. */
 @inline export function activationForward(op: i32, v: v128, lo: v128, hi: v128): v128 {
   const zero = f32x4.splat(0), one = f32x4.splat(1), six = f32x4.splat(6);
-  if (op == 0) return f32x4.min(f32x4.max(v, lo), hi);
-  if (op == 1) return f32x4.div(f32x4.mul(v, f32x4.min(f32x4.max(f32x4.add(v, f32x4.splat(3)), zero), six)), six);
-  if (op == 2) return f32x4.div(f32x4.min(f32x4.max(f32x4.add(v, f32x4.splat(3)), zero), six), six);
+  // pmax/pmin are an instruction each on x86 where max/min take ~8 (their NaN and −0 rules): the clamps cost as much
+  // as the rest of a convolution's epilogue. A NaN passes through them as through max/min (each keeps its first
+  // operand when the comparison fails); the one case they differ in, −0 against a lower bound of +0, is made +0 by
+  // adding +0 (any other value is unchanged by it, and adding −0 to the others changes nothing, −0 included). v + 3
+  // is never −0, so hardswish and hardsigmoid need no such step.
+  if (op == 0) {
+    const z = v128.andnot(f32x4.splat(-0.0), i32x4.eq(lo, i32x4.splat(0)));
+    return f32x4.add(f32x4.pmin(f32x4.pmax(v, lo), hi), z);
+  }
+  if (op == 1) return f32x4.div(f32x4.mul(v, f32x4.pmin(f32x4.pmax(f32x4.add(v, f32x4.splat(3)), zero), six)), six);
+  if (op == 2) return f32x4.div(f32x4.pmin(f32x4.pmax(f32x4.add(v, f32x4.splat(3)), zero), six), six);
   // σ(v) = 1/(1 + e) for v ≥ 0 and e/(1 + e) below, with e = exp(−|v|)
   const e = expNonPositive(f32x4.neg(f32x4.abs(v))), d = f32x4.div(one, f32x4.add(one, e));
   const s = v128.bitselect(d, f32x4.mul(e, d), f32x4.ge(v, zero));
@@ -151,4 +159,56 @@ export function activationTask(args: usize, tid: i32, nth: i32): void {
 /** Zeroes `bytes` bytes at dst: a tensor's new block (TypedArray.fill on a shared memory is ~10× slower). */
 export function zeroBytes(dst: usize, bytes: i32): void {
   memory.fill(dst, 0, <usize>bytes);
+}
+
+// A convolution's epilogue (Kernels.conv2d's scale, bias and activation), applied by its fast paths to the values
+// they have just written, while those are in the cache, instead of in passes over the whole output of their own. The
+// block at ep: [0] the activation's code above (i32, −1: none), [4] lo and [8] hi (f32, hardtanh's bounds), [12]
+// scale and [16] bias (one f32 per output channel; 0: none). A kernel given an epilogue leaves the bias to it.
+
+/** count values at p in place: act(v·s + t) (affine false: act(v)), in f32 steps; the tail in lane 0. */
+@inline function epilogueValues(op: i32, affine: bool, p: usize, count: i32, s: v128, t: v128, lo: v128, hi: v128): void {
+  let i = 0;
+  for (; i + 4 <= count; i += 4) {
+    const q = p + (<usize>i << 2);
+    let v = v128.load(q);
+    if (affine) v = f32x4.add(f32x4.mul(v, s), t);
+    if (op >= 0) v = activationForward(op, v, lo, hi);
+    v128.store(q, v);
+  }
+  for (; i < count; i++) {
+    const q = p + (<usize>i << 2);
+    let v = f32x4.splat(load<f32>(q));
+    if (affine) v = f32x4.add(f32x4.mul(v, s), t);
+    if (op >= 0) v = activationForward(op, v, lo, hi);
+    store<f32>(q, f32x4.extract_lane(v, 0));
+  }
+}
+
+/** Applies the epilogue block at ep to count values at p, all of output channel ch. */
+export function applyEpilogue(ep: usize, ch: i32, p: usize, count: i32): void {
+  const op = load<i32>(ep), lo = v128.load32_splat(ep + 4), hi = v128.load32_splat(ep + 8);
+  const scale = <usize>load<u32>(ep + 12), bias = <usize>load<u32>(ep + 16);
+  if (scale == 0 && bias == 0) {
+    const one = f32x4.splat(1), zero = f32x4.splat(0);
+    if (op == 0) epilogueValues(0, false, p, count, one, zero, lo, hi);
+    else if (op == 1) epilogueValues(1, false, p, count, one, zero, lo, hi);
+    else if (op == 2) epilogueValues(2, false, p, count, one, zero, lo, hi);
+    else if (op == 3) epilogueValues(3, false, p, count, one, zero, lo, hi);
+    return;
+  }
+  const s = scale ? v128.load32_splat(scale + (<usize>ch << 2)) : f32x4.splat(1), t = bias ? v128.load32_splat(bias + (<usize>ch << 2)) : f32x4.splat(0);
+  if (op < 0) epilogueValues(-1, true, p, count, s, t, lo, hi);
+  else if (op == 0) epilogueValues(0, true, p, count, s, t, lo, hi);
+  else if (op == 1) epilogueValues(1, true, p, count, s, t, lo, hi);
+  else if (op == 2) epilogueValues(2, true, p, count, s, t, lo, hi);
+  else epilogueValues(3, true, p, count, s, t, lo, hi);
+}
+
+/** The epilogue block over the planes of y, in place: units are planes, in contiguous blocks per thread. */
+export function epilogueTask(args: usize, tid: i32, nth: i32): void {
+  const y = <usize>arg(args, Epilogue.y), planes = arg(args, Epilogue.planes), c = arg(args, Epilogue.c);
+  const hw = arg(args, Epilogue.hw), ep = <usize>arg(args, Epilogue.epilogue);
+  const per = (planes + nth - 1) / nth, p0 = imin(planes, tid * per), p1 = imin(planes, p0 + per);
+  for (let p = p0; p < p1; p++) applyEpilogue(ep, p % c, y + ((<usize>p * <usize>hw) << 2), hw);
 }

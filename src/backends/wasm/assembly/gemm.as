@@ -4,6 +4,7 @@
 // Winograd transforms (winograd.as) feed it with.
 import { fma, arg, imin } from "./common";
 import { Matmul, MatmulRows } from "./args";
+import { applyEpilogue } from "./elementwise";
 
 /** C[4×8] (+)= Apanel · Bpanel: Apanel is kc×4 (4 row values per k), Bpanel is kc×8; ldc in bytes. */
 export function micro(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, accumulate: bool): void {
@@ -189,7 +190,7 @@ export function matmulTask(args: usize, tid: i32, nth: i32): void {
   const cs = arg(args, Matmul.bColStride);
   const c = <usize>arg(args, Matmul.c), NC = arg(args, Matmul.nc), KC = arg(args, Matmul.kc);
   const buf = <usize>arg(args, Matmul.buf) + <usize>tid * <usize>arg(args, Matmul.bufStride);
-  const acc = arg(args, Matmul.accumulate) != 0;
+  const acc = arg(args, Matmul.accumulate) != 0, ep = <usize>arg(args, Matmul.epilogue);
   const tile = buf, bp = buf + 256;
   const nJc = (N + NC - 1) / NC;
   const units = batch * nJc;
@@ -201,10 +202,7 @@ export function matmulTask(args: usize, tid: i32, nth: i32): void {
     const bb = b + ((<usize>bi * bStride) << 2);
     const cb = c + ((<usize>bi * <usize>M * <usize>N + <usize>j0) << 2);
     const nq = (nc + 7) >> 3;
-    if (K == 0) {
-      for (let r = 0; r < M; r++) for (let j = 0; j < nc; j++) store<f32>(cb + <usize>r * ldc + (<usize>j << 2), 0);
-      continue;
-    }
+    if (K == 0) for (let r = 0; r < M; r++) for (let j = 0; j < nc; j++) store<f32>(cb + <usize>r * ldc + (<usize>j << 2), 0);
     for (let k0 = 0; k0 < K; k0 += KC) {
       const kc = imin(KC, K - k0);
       for (let q = 0; q < nq; q++)
@@ -218,6 +216,8 @@ export function matmulTask(args: usize, tid: i32, nth: i32): void {
         }
       }
     }
+    // the block's M×nc outputs, just written (in L2), with the epilogue's per-row scale, bias and activation
+    if (ep) for (let r = 0; r < M; r++) applyEpilogue(ep, r, cb + <usize>r * ldc, nc);
   }
 }
 

@@ -28,6 +28,7 @@ export { winoFusedWeightTask } from "./winograd";
 export { convDepthwiseTask } from "./conv-depthwise";
 export { convDepthwiseWeightTask } from "./conv-depthwise";
 export { activationTask } from "./elementwise";
+export { epilogueTask } from "./elementwise";
 export { packA } from "./gemm";
 export { transposeLanes } from "./conv-direct";
 export { zeroBytes } from "./elementwise";

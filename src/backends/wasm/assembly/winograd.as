@@ -4,7 +4,7 @@
 // weights, V: Cin×tiles transformed input), run by matmulTask; these tasks do the transforms. The transforms
 // use only additions and halvings (Lavin & Gray 2015, F(2×2, 3×3)), so rounding stays close to the direct sum.
 import { fma, arg, imin, setArg } from "./common";
-import { Matmul, WinoFused, WinoTiles, WINO_SCRATCH_BYTES } from "./args";
+import { Matmul, WinoFused, WinoTiles, WINO_BLOCK_BYTES, WINO_SCRATCH_BYTES } from "./args";
 import { matmulTask } from "./gemm";
 
 /** Input channels per block of the weight transforms: U's 16–36 destinations per channel lie mPad·Cin·4 bytes apart
@@ -471,16 +471,16 @@ export function wino4OutputTask(args: usize, tid: i32, nth: i32): void {
  *  own V, runs the (m+2)² GEMMs M[ξ] = U[ξ]·V[ξ] and the output transform, so that V and M stay in its caches (split
  *  across threads by task, V and M went through memory and the other core: half of a 64-channel layer's time). The
  *  per-unit calls are the transform and matmul tasks themselves, on one thread with the unit's parameter blocks.
- *  Per-thread buffer at buf + tid·bufStride: [3 parameter blocks of 64 bytes][V][M at mOff][GEMM panels at gemmOff]. */
+ *  Per-thread buffer at buf + tid·bufStride: [3 parameter blocks of WINO_BLOCK_BYTES][V][M at mOff][GEMM panels at gemmOff]. */
 export function winoFusedTask(args: usize, tid: i32, nth: i32): void {
   const m = arg(args, WinoFused.m), nXi = (m + 2) * (m + 2);
   const C = arg(args, WinoFused.cIn), cout = arg(args, WinoFused.cOut), TW = arg(args, WinoFused.tw);
   const mPad = arg(args, WinoFused.mPad);
   const total = arg(args, WinoFused.totalRows), per = arg(args, WinoFused.unitRows), KC = arg(args, WinoFused.kc);
   const base = <usize>arg(args, WinoFused.buf) + <usize>tid * <usize>arg(args, WinoFused.bufStride);
-  // the per-unit parameter blocks of the transform and matmul tasks take 64 bytes each (as the caller lays it out)
-  if (WinoTiles.FIELDS > 16 || Matmul.FIELDS > 16) ERROR("winoFusedTask: a parameter block outgrew its 64 bytes");
-  const aIn = base, aMM = base + 64, aOut = base + 128, V = base + 192;
+  // the per-unit parameter blocks of the transform and matmul tasks take WINO_BLOCK_BYTES each (as the caller lays it out)
+  if (WinoTiles.FIELDS * 4 > WINO_BLOCK_BYTES || Matmul.FIELDS * 4 > WINO_BLOCK_BYTES) ERROR("winoFusedTask: a parameter block outgrew WINO_BLOCK_BYTES");
+  const aIn = base, aMM = base + WINO_BLOCK_BYTES, aOut = base + 2 * WINO_BLOCK_BYTES, V = base + 3 * WINO_BLOCK_BYTES;
   const Mb = base + <usize>arg(args, WinoFused.mOff), gemm = base + <usize>arg(args, WinoFused.gemmOff);
   const scratch = <usize>arg(args, WinoFused.scratch) + <usize>tid * WINO_SCRATCH_BYTES;
   for (let i = 0; i < WinoTiles.FIELDS; i++) {
@@ -501,6 +501,7 @@ export function winoFusedTask(args: usize, tid: i32, nth: i32): void {
     setArg(aMM, Matmul.bStride, C * T); setArg(aMM, Matmul.bRowStride, T); setArg(aMM, Matmul.bColStride, 1);
     setArg(aMM, Matmul.c, <i32>Mb); setArg(aMM, Matmul.nc, T <= 256 ? (T + 7) & ~7 : 256); setArg(aMM, Matmul.kc, KC);
     setArg(aMM, Matmul.buf, <i32>gemm); setArg(aMM, Matmul.bufStride, 0); setArg(aMM, Matmul.accumulate, 0);
+    setArg(aMM, Matmul.epilogue, 0);
     matmulTask(aMM, 0, 1);
     if (m == 4) wino4OutputTask(aOut, 0, 1); else winoOutputTask(aOut, 0, 1);
   }
@@ -515,8 +516,8 @@ export function winoFusedWeightTask(args: usize, tid: i32, nth: i32): void {
   // KC: blocks of the shared dimension (tiles)
   const total = arg(args, WinoFused.totalRows), per = arg(args, WinoFused.unitRows), KC = arg(args, WinoFused.kc);
   const base = <usize>arg(args, WinoFused.buf) + <usize>tid * <usize>arg(args, WinoFused.bufStride);
-  if (WinoTiles.FIELDS > 16 || Matmul.FIELDS > 16) ERROR("winoFusedWeightTask: a parameter block outgrew its 64 bytes");
-  const aIn = base, aDy = base + 64, aMM = base + 128, V = base + 192;
+  if (WinoTiles.FIELDS * 4 > WINO_BLOCK_BYTES || Matmul.FIELDS * 4 > WINO_BLOCK_BYTES) ERROR("winoFusedWeightTask: a parameter block outgrew WINO_BLOCK_BYTES");
+  const aIn = base, aDy = base + WINO_BLOCK_BYTES, aMM = base + 2 * WINO_BLOCK_BYTES, V = base + 3 * WINO_BLOCK_BYTES;
   const Yp = base + <usize>arg(args, WinoFused.mOff), gemm = base + <usize>arg(args, WinoFused.gemmOff);
   const dU = <usize>arg(args, WinoFused.u) + ((<usize>tid * 16 * <usize>cout * <usize>C) << 2);
   const scratch = <usize>arg(args, WinoFused.scratch) + <usize>tid * WINO_SCRATCH_BYTES;
@@ -542,7 +543,7 @@ export function winoFusedWeightTask(args: usize, tid: i32, nth: i32): void {
     setArg(aMM, Matmul.bStride, C * T); setArg(aMM, Matmul.bRowStride, 1); setArg(aMM, Matmul.bColStride, T);
     setArg(aMM, Matmul.c, <i32>dU); setArg(aMM, Matmul.nc, C <= 256 ? (C + 7) & ~7 : 256); setArg(aMM, Matmul.kc, KC);
     setArg(aMM, Matmul.buf, <i32>gemm); setArg(aMM, Matmul.bufStride, 0);
-    setArg(aMM, Matmul.accumulate, u == tid ? 0 : 1);
+    setArg(aMM, Matmul.accumulate, u == tid ? 0 : 1); setArg(aMM, Matmul.epilogue, 0);
     matmulTask(aMM, 0, 1);
   }
 }

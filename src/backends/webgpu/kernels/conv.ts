@@ -5,14 +5,16 @@
 //   input gradient   dx[g] = W[g]ᵀ [cInG, cOutG·kh·kw]  · the taps of dy that reach each input [cOutG·kh·kw, n·h·w]
 //   weight gradient  dw[g] = dy[g] [cOutG, n·outH·outW] · im2col(x)[g]ᵀ [n·outH·outW, cInG·kh·kw]
 // Index conventions as in js/conv.ts: input row of output row oy through tap ky is oy·strideH − padTop + ky·dilationH.
-import type { ConvGeometry } from "../../backend.js";
+import type { ConvGeometry, FusedActivation } from "../../backend.js";
 import type { WebGPUDevice } from "../device.js";
 import { paramBlock } from "../wgsl.js";
+import { ACTIVATION, ACTIVATION_FNS } from "./elementwise.js";
 import { gemm, type GemmSpec } from "./gemm.js";
 
 const PARAMS = paramBlock({
   M: "i32", N: "i32", K: "i32", n: "i32", cIn: "i32", h: "i32", w: "i32", cOut: "i32", kh: "i32", kw: "i32",
   sH: "i32", sW: "i32", pT: "i32", pL: "i32", dH: "i32", dW: "i32", outH: "i32", outW: "i32", cInG: "i32", cOutG: "i32",
+  lo: "f32", hi: "f32",
 });
 
 type ConvValues = Parameters<typeof PARAMS.pack>[0];
@@ -21,7 +23,7 @@ function values(g: ConvGeometry, m: number, n: number, k: number): ConvValues {
   return {
     M: m, N: n, K: k, n: g.n, cIn: g.cIn, h: g.h, w: g.w, cOut: g.cOut, kh: g.kh, kw: g.kw, sH: g.strideH, sW: g.strideW,
     pT: g.padTop, pL: g.padLeft, dH: g.dilationH, dW: g.dilationW, outH: g.outH, outW: g.outW,
-    cInG: g.cIn / g.groups, cOutG: g.cOut / g.groups,
+    cInG: g.cIn / g.groups, cOutG: g.cOut / g.groups, lo: 0, hi: 0,
   };
 }
 
@@ -36,27 +38,38 @@ const IM2COL = `fn im2col(g: i32, icg: i32, t: i32, img: i32, oy: i32, ox: i32) 
 const bind = (i: number, name: string, write = false) =>
   `@group(0) @binding(${i}) var<storage, ${write ? "read_write" : "read"}> ${name}: array<f32>;\n`;
 
-/** y = x ⋆ w (+ bias): cross-correlation with stride, padding, dilation and groups. */
-export function conv2d(dev: WebGPUDevice, x: GPUBuffer, w: GPUBuffer, bias: GPUBuffer | null, g: ConvGeometry, y: GPUBuffer): void {
+/** y = x ⋆ w (+ bias): cross-correlation with stride, padding, dilation and groups; with an epilogue (Kernels.conv2d),
+ *  act(scale[oc]·sum + bias[oc]) as each value is stored. */
+export function conv2d(
+  dev: WebGPUDevice, x: GPUBuffer, w: GPUBuffer, bias: GPUBuffer | null, g: ConvGeometry, y: GPUBuffer,
+  scale: GPUBuffer | null = null, act: FusedActivation | null = null, lo = 0, hi = 0,
+): void {
   const cInG = g.cIn / g.groups, cOutG = g.cOut / g.groups, taps = g.kh * g.kw;
+  const buffers = [x, w, y];
+  let decls = bind(1, "X") + bind(2, "Wt") + bind(3, "Y", true);
+  if (bias) { decls += bind(buffers.length + 1, "Bias"); buffers.push(bias); }
+  if (scale) { decls += bind(buffers.length + 1, "Scale"); buffers.push(scale); }
   const spec: GemmSpec = {
     params: PARAMS.wgsl,
-    decls: bind(1, "X") + bind(2, "Wt") + bind(3, "Y", true) + (bias ? bind(4, "Bias") : ""),
-    fns: `${IM2COL}
+    decls,
+    fns: `${act ? ACTIVATION_FNS : ""}${IM2COL}
 fn loadA(g: i32, row: i32, k: i32) -> f32 { return Wt[(g * P.cOutG + row) * P.K + k]; }
 fn loadB(g: i32, k: i32, col: i32) -> f32 {
   let plane = P.outH * P.outW;
   let s = col % plane;
   return im2col(g, k / (P.kh * P.kw), k % (P.kh * P.kw), col / plane, s / P.outW, s % P.outW);
 }
-fn store(g: i32, row: i32, col: i32, v: f32) {
+fn store(g: i32, row: i32, col: i32, sum: f32) {
   let plane = P.outH * P.outW;
   let oc = g * P.cOutG + row;
-  Y[((col / plane) * P.cOut + oc) * plane + col % plane] = v${bias ? " + Bias[oc]" : ""};
+  let v = sum${scale ? " * Scale[oc]" : ""}${bias ? " + Bias[oc]" : ""};
+  Y[((col / plane) * P.cOut + oc) * plane + col % plane] = ${act ? ACTIVATION[act] : "v"};
 }`,
   };
   const n = g.n * g.outH * g.outW;
-  gemm(dev, spec, PARAMS, values(g, cOutG, n, cInG * taps), bias ? [x, w, y, bias] : [x, w, y], g.groups, cOutG, n);
+  const v = values(g, cOutG, n, cInG * taps);
+  if (act === "hardtanh") { v.lo = lo; v.hi = hi; }
+  gemm(dev, spec, PARAMS, v, buffers, g.groups, cOutG, n);
 }
 
 /** dx = the gradient of Σ y·dy with respect to x: each input gathers the (dy, w) products of the outputs it reached. */
