@@ -4,21 +4,21 @@
 // input shapes, or on request) every shape, by one dry run on zeros. Nodes run in a topological order (files from
 // some converters list them out of order, which onnxruntime accepts too). Half-precision (FLOAT16, BFLOAT16) weights
 // and values are widened to float32 when read and every op computes in float32: a fp16 file gives the fp32 model's
-// results, not fp16 rounding. In inference (eval mode, the folded weights not being trained) a Conv whose output only a
-// BatchNormalization with constant statistics reads runs as one Conv with the normalisation folded into its weight
-// and bias, as onnxruntime does at load.
+// results, not fp16 rounding. In inference (eval mode) a Conv whose output only a BatchNormalization with constant
+// statistics reads, and an activation reading that alone, run as one Conv whose kernel applies both as it writes
+// (F.conv2d's batchNorm and activation; onnxruntime folds the same at load).
 import { Tensor } from "../tensor/tensor.js";
 import { zeros } from "../tensor/creation.js";
 import { memoryKey, type MemoryKey } from "../tensor/memory.js";
 import { isGradEnabled, noGrad } from "../autograd/grad-mode.js";
-import { residentCopy } from "../backends/registry.js";
 import { BufferPool, withBufferPool } from "../tensor/buffer-pool.js";
-import { Module, type LoadResult, type StateDict } from "../nn/module.js";
+import { Module } from "../nn/module.js";
 import { ConvkitError, FormatError, ValueError } from "../errors.js";
 import { formatError, type LoadOptions } from "./bytes.js";
 import { decodeModel, int64, type GraphProto, type ModelProto, type NodeProto, type ValueInfoProto } from "./onnx-proto.js";
 import { IntTensor, tensorFromProto, dataTypeName, type Value } from "./onnx-tensor.js";
-import { Attrs, OPS, runOp, type OpContext } from "./onnx-ops.js";
+import { Attrs, OPS, convFused, runOp, type ConvFolds, type OpContext } from "./onnx-ops.js";
+import type { BatchNormActivation } from "../ops/fusion.js";
 import { DataType } from "./onnx-proto.js";
 
 export interface OnnxImportOptions extends LoadOptions {
@@ -89,18 +89,19 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
   private readonly dying: string[][];
   /** Buffers of dropped values, reused by later nodes and later runs when nothing is recorded (inference). */
   private readonly pool = new BufferPool();
-  /** Conv → BatchNormalization pairs that inference folds, by the Conv's node index. */
-  private readonly bnFolds = new Map<number, BatchNormFold>();
-  /** The BatchNormalization nodes of bnFolds (they pass the folded Conv's output on). */
-  private readonly bnFolded = new Set<number>();
-  /** The folded Convs' weight and bias, made by the first run that folds and kept while runs fold: a run that does
-   *  not (training, or recording the gradients of those weights) drops them, as do train(), eval() and
-   *  loadStateDict, since the weights may change in between. */
-  private foldedWeights = new Map<number, [Tensor, Tensor]>();
-  /** How many BatchNormalization nodes inference folds into the Conv before them (eval mode, when their weights are
-   *  not being trained): those whose input only they read, from a Conv with constant weights, and whose scale, bias,
-   *  mean and variance are initializers of the Conv's output channels. */
+  /** What inference folds into a Conv, by the Conv's node index: the BatchNormalization after it and the activation
+   *  after that, applied by the convolution as it writes (F.conv2d's batchNorm and activation). */
+  private readonly convFolds = new Map<number, ConvFolds>();
+  /** The BatchNormalization nodes and the activations' nodes whose work the Conv before them does when it folds
+   *  (they pass its output on). */
+  private readonly passedOn = { batchNorm: new Set<number>(), activation: new Set<number>() };
+  /** How many BatchNormalization nodes inference (eval mode) folds into the Conv before them: those whose input only
+   *  they read, whose scale, bias, mean and variance are initializers of the Conv's output channels. */
   readonly foldedBatchNorms: number;
+  /** How many activations inference (eval mode) folds into the Conv (or Conv → BatchNormalization) before them:
+   *  Relu, Clip to [0, 6] or [0, ∞), HardSigmoid(1/6, ½), HardSwish, x·Sigmoid(x) and x·HardSigmoid(x), reading
+   *  a value no other node reads. */
+  readonly foldedActivations: number;
 
   /** Build from a decoded ModelProto; loadOnnx(bytes) reads the file.
    *  @internal */
@@ -157,8 +158,9 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
       }
     }
     this.registerTensors(floats, statNames);
-    this.findBatchNormFolds();
-    this.foldedBatchNorms = this.bnFolds.size;
+    this.findConvFolds();
+    this.foldedBatchNorms = [...this.convFolds.values()].filter((f) => f.batchNorm).length;
+    this.foldedActivations = [...this.convFolds.values()].filter((f) => f.activation).length;
     this.dying = this.lastReaders();
     this.eval();
     const staticShapes = this.inputs.every((i) => i.shape && i.shape.every((d) => d !== null));
@@ -198,77 +200,91 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
     }
   }
 
-  /** The Conv → BatchNormalization pairs to fold: the Conv's output read by the BatchNormalization alone (in slot 0,
-   *  not a graph output), the BatchNormalization in inference form (one output, not training_mode, spatial) with
-   *  scale, bias, mean and variance of shape [Cout], and the Conv's weight (and bias), all initializers — directly or
-   *  through Identity nodes (PyTorch's exporter writes one initializer for equal ones, and Identity nodes for the rest). */
-  private findBatchNormFolds(): void {
+  /** The Convs to fold what follows them into. A BatchNormalization: the Conv's output read by it alone (in slot 0,
+   *  not a graph output), in inference form (one output, not training_mode, spatial), with scale, bias, mean and
+   *  variance of shape [Cout], all initializers — directly or through Identity nodes (PyTorch's exporter writes one
+   *  initializer for equal ones, and Identity nodes for the rest). Then an activation reading that value alone. */
+  private findConvFolds(): void {
     const readers = new Map<string, number[]>();
     const alias = new Map<string, string>();
+    const constantOf = new Map<string, Value>();
     this.nodes.forEach((n, i) => {
       for (const name of n.input ?? []) if (name !== "") readers.set(name, [...(readers.get(name) ?? []), i]);
       if (n.opType === "Identity" && n.input?.[0] && n.output?.[0]) alias.set(n.output[0], n.input[0]);
+      const v = this.folded[i]?.[0];
+      if (v && n.output?.[0]) constantOf.set(n.output[0], v);
     });
     const param = (name: string | undefined): Tensor | null => {
       for (let hops = 0; name !== undefined && !this.params.has(name) && hops < this.nodes.length; hops++) name = alias.get(name);
       return name === undefined ? null : this.params.get(name) ?? null;
     };
+    /** The one value of a constant input (an initializer or a Constant node's), or null. */
+    const scalar = (name: string | undefined): number | null => {
+      const v = name ? param(name) ?? constantOf.get(name) ?? this.constants.get(name) ?? null : null;
+      return v && v.size === 1 ? Number(v.data[0]) : null;
+    };
     const graphOutputs = new Set(this.outputs.map((o) => o.name));
+    /** The node reading `name` alone (one output, `name` not a graph output), or null. */
+    const soleReader = (name: string): number | null => {
+      const rs = readers.get(name) ?? [];
+      return rs.length === 1 && !graphOutputs.has(name) ? rs[0]! : null;
+    };
+    const hardSigmoid = (j: number): boolean => {
+      const a = this.prepared[j]!.attrs;
+      return this.nodes[j]!.opType === "HardSigmoid" && a.float("alpha", 0.2) === Math.fround(1 / 6) && a.float("beta", 0.5) === 0.5;
+    };
+    /** The activation reading `name` as its only reader(s), and the nodes it takes. */
+    const activationAfter = (name: string): { activation: BatchNormActivation; nodes: number[] } | null => {
+      const rs = readers.get(name) ?? [];
+      if (graphOutputs.has(name)) return null;
+      if (rs.length === 1) {
+        const j = rs[0]!, n = this.nodes[j]!;
+        if ((n.output ?? []).length !== 1) return null;
+        if (n.opType === "Relu") return { activation: "relu", nodes: [j] };
+        if (n.opType === "HardSwish") return { activation: "hardswish", nodes: [j] };
+        if (hardSigmoid(j)) return { activation: "hardsigmoid", nodes: [j] };
+        if (n.opType === "Clip" && n.input?.[0] === name) {
+          const a = this.prepared[j]!.attrs, opset = this.opset;
+          const lo = opset < 11 ? a.float("min", -Infinity) : n.input[1] ? scalar(n.input[1]) : -Infinity;
+          const hi = opset < 11 ? a.float("max", Infinity) : n.input[2] ? scalar(n.input[2]) : Infinity;
+          if (lo === 0 && hi === 6) return { activation: "relu6", nodes: [j] };
+          if (lo === 0 && hi === Infinity) return { activation: "relu", nodes: [j] };
+        }
+        return null;
+      }
+      // x·Sigmoid(x) (SiLU, as PyTorch exports it) and x·HardSigmoid(x) (hardswish, as convkit exports it)
+      if (rs.length !== 2) return null;
+      const gate = rs.find((j) => this.nodes[j]!.opType === "Sigmoid" || hardSigmoid(j)), mul = rs.find((j) => j !== gate);
+      if (gate === undefined || mul === undefined || this.nodes[mul]!.opType !== "Mul") return null;
+      const g = this.nodes[gate]!.output?.[0];
+      if (!g || soleReader(g) !== mul || (this.nodes[gate]!.output ?? []).length !== 1) return null;
+      const ins = this.nodes[mul]!.input ?? [];
+      if (ins.length !== 2 || !ins.includes(name) || !ins.includes(g)) return null;
+      return { activation: this.nodes[gate]!.opType === "Sigmoid" ? "silu" : "hardswish", nodes: [gate, mul] };
+    };
     this.nodes.forEach((conv, i) => {
-      const out = conv.output?.[0];
-      if (conv.opType !== "Conv" || !out || graphOutputs.has(out) || (conv.output ?? []).length !== 1) return;
-      const rs = readers.get(out) ?? [];
-      if (rs.length !== 1) return;
-      const j = rs[0]!, bn = this.nodes[j]!, attrs = this.prepared[j]!.attrs;
-      if (bn.opType !== "BatchNormalization" || bn.input?.[0] !== out || (bn.output ?? []).filter((o) => o !== "").length !== 1) return;
-      if (attrs.int("training_mode", 0) !== 0 || attrs.int("spatial", 1) !== 1) return;
-      const w = param(conv.input?.[1]), b = conv.input?.[2] ? param(conv.input[2]) : null;
-      const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((k) => param(bn.input?.[k]));
-      if (!w || w.ndim < 3 || (conv.input?.[2] && !b)) return;
-      if (![gamma, beta, mean, variance].every((t) => t && t.ndim === 1 && t.size === w.shape[0])) return;
-      this.bnFolds.set(i, { bn: j, w, b, gamma: gamma!, beta: beta!, mean: mean!, variance: variance!, eps: attrs.float("epsilon", 1e-5) });
-      this.bnFolded.add(j);
+      let out = conv.output?.[0];
+      if (conv.opType !== "Conv" || !out || (conv.output ?? []).length !== 1) return;
+      let batchNorm: ConvFolds["batchNorm"] = null;
+      const taken: number[] = [];
+      const j = soleReader(out);
+      if (j !== null) {
+        const bn = this.nodes[j]!, attrs = this.prepared[j]!.attrs, w = param(conv.input?.[1]);
+        const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((k) => param(bn.input?.[k]));
+        if (bn.opType === "BatchNormalization" && bn.input?.[0] === out && (bn.output ?? []).filter((o) => o !== "").length === 1
+          && attrs.int("training_mode", 0) === 0 && attrs.int("spatial", 1) === 1 && w && w.ndim >= 3
+          && [gamma, beta, mean, variance].every((t) => t && t.ndim === 1 && t.size === w.shape[0])) {
+          batchNorm = { weight: gamma!, bias: beta!, runningMean: mean!, runningVar: variance!, eps: attrs.float("epsilon", 1e-5) };
+          taken.push(j);
+          out = bn.output![0]!;
+        }
+      }
+      const act = activationAfter(out);
+      if (!batchNorm && !act) return;
+      this.convFolds.set(i, { batchNorm, activation: act?.activation ?? null });
+      for (const k of taken) this.passedOn.batchNorm.add(k);
+      for (const k of act?.nodes ?? []) this.passedOn.activation.add(k);
     });
-  }
-
-  /** Whether this run folds: eval mode, and the folded tensors' gradients not recorded. */
-  private folding(): boolean {
-    if (this.training || this.bnFolds.size === 0 || !FOLD_BATCH_NORMS) return false;
-    if (!isGradEnabled()) return true;
-    for (const f of this.bnFolds.values()) {
-      if ([f.w, f.b, f.gamma, f.beta, f.mean, f.variance].some((t) => t?.requiresGrad)) return false;
-    }
-    return true;
-  }
-
-  /** Conv i's weight and bias with its BatchNormalization folded in, per output channel k = γ/√(var + ε):
-   *  W' = W·k, b' = (b − mean)·k + β, in float32 steps as onnxruntime's fusion; kept in the backend's memory. */
-  private foldedConv(i: number): [Tensor, Tensor] {
-    const cached = this.foldedWeights.get(i);
-    if (cached) return cached;
-    const { w, b, gamma, beta, mean, variance, eps } = this.bnFolds.get(i)!;
-    const folded = noGrad(() => {
-      const k = gamma.div(variance.add(eps).sqrt());
-      const w2 = w.mul(k.reshape([w.shape[0]!, ...w.shape.slice(1).map(() => 1)]));
-      const b2 = (b ? b.sub(mean) : mean.neg()).mul(k).add(beta);
-      // resident where the backend keeps a memory (parameters are): the Conv's kernels then read them in place
-      return [w2, b2].map((t) => {
-        const r = t.data instanceof Float32Array ? residentCopy(t.data) : null;
-        return r ? new Tensor(r, t.shape) : t;
-      }) as [Tensor, Tensor];
-    });
-    this.foldedWeights.set(i, folded);
-    return folded;
-  }
-
-  override train(on = true): this {
-    this.foldedWeights = new Map();
-    return super.train(on);
-  }
-
-  override loadStateDict(sd: StateDict | Record<string, Tensor>, opts: { strict?: boolean } = {}): LoadResult {
-    this.foldedWeights = new Map();
-    return super.loadStateDict(sd, opts);
   }
 
   /** What node i's operator sees besides its inputs. */
@@ -392,8 +408,9 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
     // values share it and its bytes. Their bytes count against maxLiveBytes, and with nothing recorded a dropped
     // value's buffer is reused once no live value shares it. Buffers of inputs, parameters and constants are neither.
     const pooled = !isGradEnabled();
-    const folding = this.folding();
-    if (!folding) this.foldedWeights = new Map();
+    // eval mode folds the batch norms (F.conv2d runs the ops one by one itself where a gradient is recorded); the
+    // activations only with nothing recorded, since Clip's gradient passes at its bounds where ReLU6's stops
+    const folding = !this.training && FOLDING && this.convFolds.size > 0, foldActivations = folding && !isGradEnabled();
     const external = new Set([...env.values()].map((v) => memoryKey(v.data)));
     for (const r of this.folded) for (const v of r ?? []) if (v) external.add(memoryKey(v.data));
     const held = new Map<MemoryKey, { refs: number; bytes: number }>();
@@ -428,9 +445,12 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
       });
       let results: (Value | null)[];
       try {
-        if (folding && this.bnFolded.has(i)) results = [args[0]!]; // the Conv before it applied it
-        else if (folding && this.bnFolds.has(i)) results = runOp([args[0]!, ...this.foldedConv(i)], ctx);
-        else results = this.folded[i] ?? runOp(args, ctx);
+        if (folding && (this.passedOn.batchNorm.has(i) || (foldActivations && this.passedOn.activation.has(i)))) {
+          results = [args[0]!]; // the Conv before it applied it
+        } else if (folding && this.convFolds.has(i)) {
+          const f = this.convFolds.get(i)!;
+          results = convFused(args, ctx, foldActivations ? f : { batchNorm: f.batchNorm, activation: null });
+        } else results = this.folded[i] ?? runOp(args, ctx);
       } catch (e) {
         if (e instanceof FormatError || !(e instanceof ConvkitError)) throw e;
         // keep the error's class (a ShapeError stays one) but say which node raised it
@@ -478,21 +498,10 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
   }
 }
 
-let FOLD_BATCH_NORMS = true;
-/** For measurements: fold BatchNormalization into the Conv before it in inference (default), or run them as written. */
-export function setBatchNormFolding(on: boolean): void { FOLD_BATCH_NORMS = on; }
-
-/** A Conv → BatchNormalization pair that inference folds: the BatchNormalization's node index and the tensors. */
-interface BatchNormFold {
-  bn: number;
-  w: Tensor;
-  b: Tensor | null;
-  gamma: Tensor;
-  beta: Tensor;
-  mean: Tensor;
-  variance: Tensor;
-  eps: number;
-}
+let FOLDING = true;
+/** For measurements: fold BatchNormalization and activations into the Conv before them in inference (default), or
+ *  run them as written. */
+export function setBatchNormFolding(on: boolean): void { FOLDING = on; }
 
 /** The ops a weight passes through unchanged in value (slot 0 is the tensor). */
 const PASS_THROUGH = new Set(["Reshape", "Unsqueeze", "Squeeze", "Cast", "Identity", "Flatten", "Transpose"]);

@@ -5,6 +5,8 @@ import { broadcastShapes, sizeOf } from "../tensor/shape.js";
 import { tensor, ones, zeros } from "../tensor/creation.js";
 import * as F from "../ops/functional.js";
 import { erfScalar } from "../ops/activation.js";
+import type { Conv2dBatchNorm } from "../ops/conv.js";
+import type { BatchNormActivation } from "../ops/fusion.js";
 import { cat, pad as padOp, expand } from "../ops/movement.js";
 import { maximum, minimum, where } from "../ops/elementwise.js";
 import { matmul } from "../ops/matmul.js";
@@ -243,7 +245,19 @@ function kernelAttrs(ctx: OpContext, x: Tensor, kernelDefault: readonly number[]
 
 // ---- the operators ----
 
-const conv: OpImpl = (inputs, ctx) => {
+/** What the importer folds into a Conv in an inference: the BatchNormalization after it (its four tensors and eps)
+ *  and the activation after that (Relu, Clip to [0, 6], HardSigmoid, HardSwish, x·Sigmoid(x)). */
+export interface ConvFolds {
+  /** The BatchNormalization's tensors and epsilon, or null. */
+  batchNorm: Conv2dBatchNorm | null;
+  /** The activation, or null. */
+  activation: BatchNormActivation | null;
+}
+
+const conv: OpImpl = (inputs, ctx) => convFused(inputs, ctx, null);
+
+/** The Conv operator, with what follows it folded in (F.conv2d's batchNorm and activation). */
+export function convFused(inputs: readonly (Value | null)[], ctx: OpContext, folds: ConvFolds | null): Value[] {
   let x = floatIn(inputs, 0, ctx), w = floatIn(inputs, 1, ctx);
   const bias = optFloat(inputs, 2, ctx);
   const sp = spatialRank(ctx, x, "Conv");
@@ -254,10 +268,10 @@ const conv: OpImpl = (inputs, ctx) => {
   const [bb, ee] = [lift2(b, 0), lift2(e, 0)];
   const y = F.conv2d(x, w, bias, {
     stride: lift2(strides, 1) as [number, number], dilation: lift2(dil, 1) as [number, number], groups: ctx.attrs.int("group", 1),
-    padding: [bb[0]!, ee[0]!, bb[1]!, ee[1]!],
+    padding: [bb[0]!, ee[0]!, bb[1]!, ee[1]!], batchNorm: folds?.batchNorm ?? null, activation: folds?.activation ?? null,
   });
   return [sp === 1 ? y.squeeze(2) : y];
-};
+}
 
 const convTranspose: OpImpl = (inputs, ctx) => {
   let x = floatIn(inputs, 0, ctx), w = floatIn(inputs, 1, ctx);

@@ -3,10 +3,11 @@
 import type { Tensor } from "../tensor/tensor.js";
 import { ValueError } from "../errors.js";
 import { Module, type AnyModule, type TensorModule } from "./module.js";
-import { markKeepsNoTensors, openInferenceScope } from "./inference-scope.js";
+import { inferenceScopeOpen, markKeepsNoTensors, openInferenceScope } from "./inference-scope.js";
 import { BatchNorm1d, BatchNorm2d } from "./norm.js";
 import { Hardsigmoid, Hardswish, ReLU, ReLU6, SiLU } from "./activation.js";
-import type { BatchNormActivation } from "../ops/norm.js";
+import { Conv2d } from "./conv.js";
+import type { BatchNormActivation } from "../ops/fusion.js";
 
 /** Runs its children in order, each on the previous one's output. Children are named "0", "1", … or by the
  *  keys of a record ([name, module] pairs keep their order, like an OrderedDict). */
@@ -54,15 +55,16 @@ export class Sequential extends Module {
 
   forward(x: Tensor): Tensor {
     // In an inference scope, each child's output is freed once the next child has read it (the first child's input
-    // is the caller's), and a batch norm runs with the activation after it in one pass (the scope's models are in eval
-    // mode, without hooks, and record nothing: no one sees the batch norm's own output).
-    const pool = openInferenceScope();
+    // is the caller's), and a convolution runs with the batch norm and the activation after it in one call, a batch
+    // norm with its activation in one pass (the scope's models are in eval mode, without hooks, and record nothing:
+    // no one sees the inner outputs).
+    const pool = openInferenceScope(), fuse = inferenceScopeOpen();
     const list = this.list;
     for (let i = 0; i < list.length; i++) {
-      const m = list[i]!, first = i === 0;
-      const act = pool ? fusedActivation(m, list[i + 1]) : null;
-      const y = act ? (m as BatchNorm1d | BatchNorm2d).forwardWith(x, act) : m.call(x);
-      if (act) i++; // the activation, done
+      const first = i === 0;
+      const run = fuse ? fusedRun(list, i, x) : null;
+      const y = run ? run.y : list[i]!.call(x);
+      if (run) i += run.taken - 1;
       if (pool && !first) pool.discard(x.data, y.data);
       x = y;
     }
@@ -70,15 +72,31 @@ export class Sequential extends Module {
   }
 }
 
-/** The activation layers a batch norm applies in its pass, by class (exactly: a subclass may change forward). */
+/** The activation layers fused into the layer before them, by class (exactly: a subclass may change forward). */
 const FUSED = new Map<unknown, BatchNormActivation>([[ReLU, "relu"], [ReLU6, "relu6"], [Hardswish, "hardswish"], [Hardsigmoid, "hardsigmoid"], [SiLU, "silu"]]);
 
-/** The activation of the layer `next` when it follows a batch norm in eval mode with running statistics, or null. */
-function fusedActivation(m: TensorModule, next: TensorModule | undefined): BatchNormActivation | null {
-  if (!next || (m.constructor !== BatchNorm2d && m.constructor !== BatchNorm1d)) return null;
-  const bn = m as BatchNorm1d | BatchNorm2d;
-  if (bn.training || !bn.runningMean) return null;
-  return FUSED.get(next.constructor) ?? null;
+/** In an inference, the layers from list[i] that one kernel call computes on x, as its result and their count: a
+ *  convolution with the batch norm (eval mode, running statistics) and the activation after it, either or both; a
+ *  batch norm with its activation. Null: list[i] alone. */
+function fusedRun(list: readonly TensorModule[], i: number, x: Tensor): { y: Tensor; taken: number } | null {
+  const m = list[i]!;
+  if (m.constructor === Conv2d) {
+    const bn = evalBatchNorm(list[i + 1], BatchNorm2d);
+    const act = FUSED.get(list[i + (bn ? 2 : 1)]?.constructor) ?? null;
+    if (!bn && !act) return null;
+    const stats = bn ? { runningMean: bn.runningMean!, runningVar: bn.runningVar!, weight: bn.weight, bias: bn.bias, eps: bn.eps } : null;
+    return { y: (m as Conv2d).forwardWith(x, stats, act), taken: 1 + (bn ? 1 : 0) + (act ? 1 : 0) };
+  }
+  const bn = evalBatchNorm(m, BatchNorm2d) ?? evalBatchNorm(m, BatchNorm1d);
+  const act = bn ? FUSED.get(list[i + 1]?.constructor) ?? null : null;
+  return bn && act ? { y: bn.forwardWith(x, act), taken: 2 } : null;
+}
+
+/** m when it is exactly a `cls` in eval mode with running statistics (what an inference folds), else null. */
+function evalBatchNorm<B extends BatchNorm1d | BatchNorm2d>(m: TensorModule | undefined, cls: new (...a: never[]) => B): B | null {
+  if (!m || m.constructor !== cls) return null;
+  const bn = m as B;
+  return !bn.training && bn.runningMean && bn.runningVar ? bn : null;
 }
 
 /** Holds modules in a list (registered as "0", "1", …); no forward of its own. */

@@ -4,7 +4,8 @@ import { Tensor } from "../tensor/tensor.js";
 import { zeros } from "../tensor/creation.js";
 import { fmtShape, pair } from "../tensor/shape.js";
 import type { Generator } from "../tensor/random.js";
-import { conv2d, convTranspose2d } from "../ops/conv.js";
+import { conv2d, convTranspose2d, type Conv2dBatchNorm } from "../ops/conv.js";
+import type { BatchNormActivation } from "../ops/fusion.js";
 import { convOutputSize, convTransposeOutputSize, samePadding } from "../ops/arithmetic.js";
 import { ShapeError, ValueError } from "../errors.js";
 import { Module } from "./module.js";
@@ -93,7 +94,16 @@ export class Conv2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+    return this.forwardWith(x, null, null);
+  }
+
+  /** The forward with a batch norm in evaluation and an activation applied to each value as the convolution writes
+   *  it (F.conv2d's batchNorm and activation): the values of those layers after it, up to float32 rounding — what
+   *  Sequential runs in an inference. */
+  forwardWith(x: Tensor, batchNorm: Conv2dBatchNorm | null, activation: BatchNormActivation | null): Tensor {
+    return conv2d(x, this.weight, this.bias, {
+      stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups, batchNorm, activation,
+    });
   }
 
   /** [top, bottom, left, right] padding actually applied. */

@@ -32,6 +32,15 @@ export function openInferenceScope(): BufferPool | null {
   return scopePool;
 }
 
+/** Whether a device's inference (callReleasing) is open: nothing in it is recorded or hooked either. */
+let deviceInference = false;
+
+/** Whether an inference scope is open, on the host (a pool) or on a device: containers may then run layers fused
+ *  (a convolution with the batch norm and activation after it), since no one sees the inner outputs. */
+export function inferenceScopeOpen(): boolean {
+  return scopePool !== null || deviceInference;
+}
+
 /** Whether every module of m's tree keeps no tensors, is in eval mode and has no forward hooks. */
 function treeFits(m: AnyModule): boolean {
   for (const sub of m.modules()) if (!keepsNoTensors.has(sub.constructor) || sub.training || sub.hasForwardHooks()) return false;
@@ -102,10 +111,12 @@ function handBackSmallResults(pool: BufferPool, out: unknown): void {
 function callReleasing<T>(call: () => T): T {
   const made = startTracking(true);
   let out: T | undefined;
+  deviceInference = true;
   try {
     out = call();
     return out;
   } finally {
+    deviceInference = false;
     stopTracking(made);
     const kept = memoryOf(out);
     for (const d of made) if (!kept.has(d)) releaseMemory(d);

@@ -9,6 +9,10 @@ import { kernel } from "../backends/registry.js";
 import { emptyLike, hostZeros } from "./util.js";
 import { convOutputSize, convTransposeOutputSize, samePadding, transposedFieldAxis, windowFieldAxis } from "./arithmetic.js";
 import { apply, defineOp, type OnnxAttr } from "./op.js";
+import { batchNormScaleShift, fusedActivation, type BatchNormActivation } from "./fusion.js";
+import { batchNorm } from "./norm.js";
+import { ones, zeros } from "../tensor/creation.js";
+import { isGradEnabled } from "../autograd/grad-mode.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 
 /** A number (all sides), [h, w] (top = bottom = h, left = right = w), [top, bottom, left, right] (asymmetric, e.g. from
@@ -30,6 +34,27 @@ export interface Conv2dOptions {
   dilation?: number | readonly [number, number];
   /** Channel groups: each sees Cin/groups inputs (default 1). */
   groups?: number;
+  /** A batch norm in evaluation after the convolution (its running statistics), applied to each value as the
+   *  convolution writes it, as scale·(x ⋆ w) + shift per channel (onnxruntime's folding: the values of batchNorm
+   *  after conv2d up to float32 rounding). Default none. */
+  batchNorm?: Conv2dBatchNorm | null;
+  /** An activation applied to each value last, as the convolution writes it (TF.js's fused conv2d): the values of
+   *  the activation's op after it. Default none. */
+  activation?: BatchNormActivation | null;
+}
+
+/** The batch norm conv2d applies after it (Conv2dOptions.batchNorm): batchNorm's evaluation inputs. */
+export interface Conv2dBatchNorm {
+  /** Running mean [Cout]. */
+  runningMean: Tensor;
+  /** Running variance [Cout]. */
+  runningVar: Tensor;
+  /** Per-channel scale γ [Cout] (default ones). */
+  weight?: Tensor | null;
+  /** Per-channel shift β [Cout] (default zeros). */
+  bias?: Tensor | null;
+  /** Added to the variance (default 1e-5). */
+  eps?: number;
 }
 
 /** Options of convTranspose2d (PyTorch's defaults). */
@@ -201,6 +226,46 @@ export const conv2dOp = defineOp<Conv2dAttrs>({
   ],
 });
 
+/** A convolution with what follows it folded into its kernel call (Conv2dOptions' batchNorm and activation). */
+export interface Conv2dFusedAttrs extends Conv2dAttrs {
+  /** Whether the bias [Cout] is an input (after the weight). */
+  bias: boolean;
+  /** The batch norm's eps, its γ, β, mean and variance the inputs after the bias; null: no batch norm. */
+  eps: number | null;
+  /** The activation applied last; null: none. */
+  activation: BatchNormActivation | null;
+}
+
+/** conv2d → batchNorm (evaluation) → activation as one kernel call: inputs x, weight, [bias], [γ, β, mean, var]. */
+export const conv2dFusedOp = defineOp<Conv2dFusedAttrs>({
+  name: "conv2dFused",
+  overwrites: true,
+  shape: (s, a, op) => {
+    const y = conv2dOp.shape(s.slice(0, a.bias ? 3 : 2), a, op);
+    const stats = a.eps === null ? [] : s.slice(a.bias ? 3 : 2);
+    stats.forEach((t, i) => {
+      if (t.length !== 1 || t[0] !== y[1]) throw new ShapeError(`${op}: batchNorm.${BN_FIELDS[i]} ${fmtShape(t)} must be [${y[1]}], one per output channel`);
+    });
+    return y;
+  },
+  forward: (x, a, y) => {
+    const [xi, w] = x as [Tensor, Tensor];
+    const bias = a.bias ? x[2]! : null;
+    let scale: Tensor | null = null, shift = bias;
+    if (a.eps !== null) {
+      const [gamma, beta, mean, variance] = x.slice(a.bias ? 3 : 2) as [Tensor, Tensor, Tensor, Tensor];
+      ({ scale, shift } = batchNormScaleShift(gamma, beta, mean, variance, a.eps, bias));
+    }
+    const act = a.activation ? fusedActivation("conv2d", a.activation) : null;
+    kernel("conv2d", xi.operand)(xi.operand, w.operand, shift?.operand ?? null, convGeometry(xi.shape, w.shape, y.shape, a), y.operand,
+      scale?.operand ?? null, act?.op ?? null, act?.lo ?? 0, act?.hi ?? 0);
+  },
+  // never recorded: a gradient, an ONNX export or a summary (which read the tape) get conv2d's three ops instead
+  backward: null,
+  onnx: null,
+});
+const BN_FIELDS = ["weight", "bias", "runningMean", "runningVar"] as const;
+
 /** Transposed convolution of x: [N,Cin,H,W] with weight [Cin, Cout/groups, kh, kw] and optional bias [Cout]: the same
  *  kernels as conv2d with the roles swapped (this op's output is the input of a conv2d whose output is x). */
 export const convTranspose2dOp = defineOp<ConvTranspose2dAttrs>({
@@ -258,7 +323,26 @@ function conv2dImpl(op: string, xIn: Tensor, weight: Tensor, bias: Tensor | null
   const dilation = pair(op, "dilation", opts.dilation ?? 1, 1);
   const [top, bottom, left, right] = convPads(op, opts.padding ?? 0, stride, [weight.shape[2]!, weight.shape[3]!], dilation);
   const a: Conv2dAttrs = { stride, pads: [top, left, bottom, right], dilation, groups };
-  return restore(apply(conv2dOp, bias ? [x, weight, bias] : [x, weight], a, { caller: op }));
+  const { batchNorm: bn = null, activation = null } = opts;
+  if (!bn && !activation) return restore(apply(conv2dOp, bias ? [x, weight, bias] : [x, weight], a, { caller: op }));
+  const act = activation === null ? null : fusedActivation(op, activation);
+  const c = weight.shape[0]!;
+  const stats = bn ? [bn.weight ?? ones([c], { dtype: x.dtype }), bn.bias ?? zeros([c], { dtype: x.dtype }), bn.runningMean, bn.runningVar] : [];
+  stats.forEach((t, i) => {
+    checkTensorArg(op, `batchNorm.${BN_FIELDS[i]}`, t);
+    checkSameDType(op, x, { [`batchNorm.${BN_FIELDS[i]}`]: t });
+  });
+  const inputs = [x, weight, ...(bias ? [bias] : []), ...stats];
+  // a gradient wanted (or a shape-only pass, whose tape summaries walk): the ops one by one, each recorded
+  if (inputs.some((t) => t.isMeta) || (isGradEnabled() && inputs.some((t) => t.requiresGrad))) {
+    let y = apply(conv2dOp, bias ? [x, weight, bias] : [x, weight], a, { caller: op });
+    if (bn) return restore(batchNorm(y, bn.runningMean, bn.runningVar, { weight: bn.weight, bias: bn.bias, eps: bn.eps, activation }));
+    if (act) y = act.alone(y);
+    return restore(y);
+  }
+  const eps = bn ? bn.eps ?? 1e-5 : null;
+  if (eps !== null && !(typeof eps === "number" && eps >= 0 && Number.isFinite(eps))) throw new ValueError(`${op}: batchNorm.eps must be a finite number ≥ 0, got ${String(eps)}`);
+  return restore(apply(conv2dFusedOp, inputs, { ...a, bias: bias !== null, eps, activation }, { caller: op }));
 }
 
 /**

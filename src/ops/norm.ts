@@ -8,8 +8,8 @@ import { noGrad } from "../autograd/grad-mode.js";
 import { emptyLike, lift } from "./util.js";
 import { activationGrad } from "./elementwise.js";
 import { pad, slice } from "./movement.js";
-import { defineOp, OnnxExportError, run, type OnnxEmitter } from "./op.js";
-import type { FusedActivation } from "../backends/backend.js";
+import { defineOp, OnnxExportError, run } from "./op.js";
+import { fusedActivation, inverseStd, type BatchNormActivation } from "./fusion.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 
 /** Options of batchNorm (PyTorch's defaults). */
@@ -41,17 +41,7 @@ export interface BatchNormAttrs {
   activation: BatchNormActivation | null;
 }
 
-/** The activations batchNorm can apply in its pass over the data. */
-export type BatchNormActivation = "relu" | "relu6" | "hardswish" | "hardsigmoid" | "silu";
-
-/** Each as the kernels take it (ReLU and ReLU6 are hardtanh's clamps) and its ONNX form. */
-const ACTIVATIONS: Record<BatchNormActivation, { op: FusedActivation; lo: number; hi: number; onnx: (e: OnnxEmitter, y: string) => string }> = {
-  relu: { op: "hardtanh", lo: 0, hi: Infinity, onnx: (e, y) => e.node("Relu", [y]) },
-  relu6: { op: "hardtanh", lo: 0, hi: 6, onnx: (e, y) => e.node("Clip", [y, e.floatConstant([0], [], "clip_min"), e.floatConstant([6], [], "clip_max")]) },
-  hardswish: { op: "hardswish", lo: 0, hi: 0, onnx: (e, y) => e.node("Mul", [y, e.node("HardSigmoid", [y], { alpha: { float: 1 / 6 }, beta: { float: 0.5 } })]) },
-  hardsigmoid: { op: "hardsigmoid", lo: 0, hi: 0, onnx: (e, y) => e.node("HardSigmoid", [y], { alpha: { float: 1 / 6 }, beta: { float: 0.5 } }) },
-  silu: { op: "silu", lo: 0, hi: 0, onnx: (e, y) => e.node("Mul", [y, e.node("Sigmoid", [y])]) },
-};
+export type { BatchNormActivation } from "./fusion.js";
 
 /** What batchNorm's forward keeps: the statistics it normalised with (copies, so a later in-place update of the
  *  running statistics cannot change this call's backward), and in training the batch's biased variance. */
@@ -92,7 +82,7 @@ export const batchNormOp = defineOp<BatchNormAttrs, BatchNormSaved>({
       kernel("channelMoments", x!.operand)(x!.operand, n, c, hw, mean.operand, variance.operand);
     } else mean = runningMean!.clone(); // a copy: the backward reads it, and the running stats may change in place
     const invStd = inverseStd(a.training ? variance! : runningVar!, a.eps);
-    const act = a.activation ? ACTIVATIONS[a.activation] : null;
+    const act = a.activation ? fusedActivation("batchNorm", a.activation) : null;
     kernel("channelAffine", x!.operand)(x!.operand, n, c, hw, mean.operand, invStd.operand, weight!.operand, bias!.operand, y.operand, act?.op ?? null, act?.lo ?? 0, act?.hi ?? 0);
     return { mean, invStd, variance };
   },
@@ -101,7 +91,7 @@ export const batchNormOp = defineOp<BatchNormAttrs, BatchNormSaved>({
     // through the activation first, at the normalised values (made again: the forward kept only the activation's)
     let g = gy;
     if (a.activation) {
-      const act = ACTIVATIONS[a.activation], z = emptyLike(x!.dtype, x!.shape);
+      const act = fusedActivation("batchNorm", a.activation), z = emptyLike(x!.dtype, x!.shape);
       kernel("channelAffine", x!.operand)(x!.operand, n, c, hw, mean.operand, invStd.operand, weight!.operand, bias!.operand, z.operand, null, 0, 0);
       g = activationGrad(act.op, z, gy, act.lo, act.hi);
     }
@@ -117,19 +107,10 @@ export const batchNormOp = defineOp<BatchNormAttrs, BatchNormSaved>({
     export: (e, ins, a) => {
       if (a.training) throw new OnnxExportError("ONNX export: batchNorm with batch statistics (training, or a BatchNorm without running statistics) has no ONNX form; export in eval mode with running statistics");
       const y = e.node("BatchNormalization", ins, { epsilon: { float: a.eps } });
-      return a.activation ? ACTIVATIONS[a.activation].onnx(e, y) : y;
+      return a.activation ? fusedActivation("batchNorm", a.activation).onnx(e, y) : y;
     },
   },
 });
-
-/** 1/√(var + eps) per channel, on the kernels of the backend holding var. */
-function inverseStd(variance: Tensor, eps: number): Tensor {
-  const c = variance.size, v = variance.operand;
-  const invStd = emptyLike(variance.dtype, [c]);
-  kernel("binary", v)("add", v, [1], lift("batchNorm", eps, variance).operand, [0], [c], invStd.operand);
-  kernel("unary", v)("rsqrt", invStd.operand, invStd.operand, 0);
-  return invStd;
-}
 
 /** Batch normalisation over dim 1: y = (x − mean[c]) / √(var[c] + eps) · weight[c] + bias[c].
  *  x: [N,C], [N,C,L] or [N,C,H,W] (any rank ≥ 2) → same shape.
@@ -144,7 +125,7 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   if (!(typeof eps === "number" && eps >= 0 && Number.isFinite(eps))) throw new ValueError(`batchNorm: eps must be a finite number ≥ 0, got ${String(eps)}`);
   if (!(typeof momentum === "number" && Number.isFinite(momentum))) throw new ValueError(`batchNorm: momentum must be a finite number, got ${String(momentum)}`);
   if ((runningMean === null) !== (runningVar === null)) throw new ValueError("batchNorm: give both runningMean and runningVar, or neither");
-  if (activation !== null && !Object.hasOwn(ACTIVATIONS, activation)) throw new ValueError(`batchNorm: activation must be one of ${Object.keys(ACTIVATIONS).join(", ")}, got ${JSON.stringify(activation)}`);
+  if (activation !== null) fusedActivation("batchNorm", activation);
   // an absent γ or β is its identity, so the op's inputs are always ONNX's (x, scale, B[, mean, var])
   const c = x.ndim >= 2 ? x.shape[1]! : 0;
   const inputs = [x, weight ?? ones([c], { dtype: x.dtype }), bias ?? zeros([c], { dtype: x.dtype })];

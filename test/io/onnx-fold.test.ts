@@ -1,7 +1,8 @@
-// BatchNormalization folded into the Conv before it at inference (as onnxruntime does at load): torchvision's
-// MobileNetV2 and ResNet-18 exported with their BatchNormalization nodes (training=PRESERVE; the default eval export
-// folds them itself) and non-trivial statistics give onnxruntime-node's outputs, with no batch-norm kernel run and one
-// Conv per Conv node; a Conv whose output has a second reader, and training mode, are not folded. The files are made
+// BatchNormalization and activations folded into the Conv before them at inference (as onnxruntime does at load):
+// torchvision's MobileNetV2 and ResNet-18 exported with their BatchNormalization nodes (training=PRESERVE; the default
+// eval export folds them itself) and non-trivial statistics give onnxruntime-node's outputs, with no batch-norm kernel
+// run and one Conv per Conv node; a Conv whose output has a second reader, and training mode, are not folded; small
+// graphs of each activation form give onnxruntime's output with the convolution alone running. The files are made
 // at run time by Debian's python3-torch/torchvision (/usr/bin/python3, as test/io/torch-handoff.test.ts).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -49,6 +50,38 @@ def small(second_reader):
     onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), f"{out}/conv_bn{'_shared' if second_reader else ''}.onnx")
 small(False)
 small(True)
+def act(name, opset, tail, bn=False, out_of_conv=False):
+    """Conv (→ BatchNormalization) → the nodes of tail(value) → y; out_of_conv: the Conv's output is a graph output too."""
+    inits = [f(6, 3, 3, 3), f(6)]
+    for t, n in zip(inits, ["w", "b"]): t.name = n
+    nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c"], pads=[1, 1, 1, 1])]
+    v = "c"
+    if bn:
+        stats = [numpy_helper.from_array(rng.uniform(0.5, 1.5, 6).astype(np.float32)), f(6), f(6),
+                 numpy_helper.from_array(rng.uniform(0.2, 2, 6).astype(np.float32))]
+        for t, n in zip(stats, ["gamma", "beta", "mean", "var"]): t.name = n
+        inits += stats
+        nodes.append(helper.make_node("BatchNormalization", ["c", "gamma", "beta", "mean", "var"], ["n"], epsilon=1e-3))
+        v = "n"
+    more, extra_inits = tail(v)
+    nodes += more
+    inits += extra_inits
+    outs = [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 6, 9, 11])]
+    if out_of_conv: outs.append(helper.make_tensor_value_info("c", TensorProto.FLOAT, [2, 6, 9, 11]))
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 9, 11])], outs, inits)
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)]), f"{out}/{name}.onnx")
+scalar = lambda n, v: numpy_helper.from_array(np.array(v, dtype=np.float32), n)
+const = lambda n, v: helper.make_node("Constant", [], [n], value=numpy_helper.from_array(np.array(v, dtype=np.float32)))
+act("relu", 13, lambda v: ([helper.make_node("Relu", [v], ["y"])], []))
+act("clip6_bn", 13, lambda v: ([const("lo", 0), helper.make_node("Clip", [v, "lo", "hi"], ["y"])], [scalar("hi", 6)]), bn=True)
+act("clip6_opset6", 6, lambda v: ([helper.make_node("Clip", [v], ["y"], min=0.0, max=6.0)], []))
+act("silu_bn", 13, lambda v: ([helper.make_node("Sigmoid", [v], ["s"]), helper.make_node("Mul", [v, "s"], ["y"])], []), bn=True)
+act("hardswish_mul", 13, lambda v: ([helper.make_node("HardSigmoid", [v], ["s"], alpha=1/6, beta=0.5), helper.make_node("Mul", ["s", v], ["y"])], []))
+act("hardsigmoid", 13, lambda v: ([helper.make_node("HardSigmoid", [v], ["y"], alpha=1/6, beta=0.5)], []))
+act("hardswish", 14, lambda v: ([helper.make_node("HardSwish", [v], ["y"])], []), bn=True)
+act("clip5", 13, lambda v: ([helper.make_node("Clip", [v, "lo", "hi"], ["y"])], [scalar("lo", 0), scalar("hi", 5)]))
+act("hardsigmoid_default", 13, lambda v: ([helper.make_node("HardSigmoid", [v], ["y"])], []))
+act("relu_shared", 13, lambda v: ([helper.make_node("Relu", [v], ["y"])], []), out_of_conv=True)
 `;
 
 let dir = "";
@@ -59,12 +92,12 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Calls of the convolution and batch-norm kernels of the backend in use while fn runs. */
-function countKernels(fn: () => void): Record<string, number> {
+/** Calls of the backend's kernels `names` (default: the convolution and batch norm) while fn runs. */
+function countKernels(fn: () => void, names = ["conv2d", "channelAffine"]): Record<string, number> {
   const counts: Record<string, number> = {};
   const saved: [Record<string, unknown>, string, unknown][] = [];
   const rec = getBackend().kernels as Record<string, unknown>;
-  for (const name of ["conv2d", "channelAffine"]) {
+  for (const name of names) {
     const f = rec[name] as ((...a: unknown[]) => void) | undefined;
     if (!f) continue;
     saved.push([rec, name, f]);
@@ -92,11 +125,14 @@ async function againstOrt(path: string, x: Tensor, ours: Tensor): Promise<{ wors
   return { worst, scale };
 }
 
-for (const [name, convs] of [["mobilenet_v2", 52], ["resnet18", 20]] as const) {
+// MobileNetV2: every ReLU6 (Clip) follows a Conv → BatchNormalization; ResNet-18: the stem's and each block's first
+// ReLU do (the second follows the residual Add)
+for (const [name, convs, activations] of [["mobilenet_v2", 52, 35], ["resnet18", 20, 9]] as const) {
   test(`${name} (BatchNormalization kept, random statistics): every BatchNormalization folded, onnxruntime's output`, async () => {
     const path = join(dir, `${name}.onnx`);
     const model = io.loadOnnx(new Uint8Array(readFileSync(path)));
     assert.equal(model.foldedBatchNorms, convs);
+    assert.equal(model.foldedActivations, activations);
     const x = randn([1, 3, SIDE, SIDE]);
     let y: Tensor | undefined;
     const counts = countKernels(() => { y = noGrad(() => model.call(x)); });
@@ -128,6 +164,31 @@ test("Conv → BatchNormalization folds (onnxruntime's output); not with a secon
     const trained = countKernels(() => noGrad(() => model.call(x)));
     assert.equal(trained.channelAffine, 1, `${file}: training mode`);
     model.eval();
+  }
+});
+
+test("activations after a Conv (or Conv → BatchNormalization) fold into its kernel call: onnxruntime's output", async () => {
+  // folded: Relu, Clip to [0, 6] (inputs from an initializer and a Constant node, or opset 6's attributes), x·Sigmoid(x),
+  // x·HardSigmoid(x) (hardswish as convkit exports it), HardSigmoid(1/6, ½), HardSwish; not: Clip to [0, 5],
+  // HardSigmoid's default slope, an activation whose input is also a graph output
+  const cases = [["relu", 1], ["clip6_bn", 1], ["clip6_opset6", 1], ["silu_bn", 1], ["hardswish_mul", 1], ["hardsigmoid", 1],
+    ["hardswish", 1], ["clip5", 0], ["hardsigmoid_default", 0], ["relu_shared", 0]] as const;
+  for (const [name, folded] of cases) {
+    const path = join(dir, `${name}.onnx`);
+    const model = io.loadOnnx(new Uint8Array(readFileSync(path)));
+    assert.equal(model.foldedActivations, folded, name);
+    const x = randn([2, 3, 9, 11]);
+    let y: Tensor | undefined;
+    const counts = countKernels(() => { y = noGrad(() => model.call(x)); }, ["conv2d", "activation", "unary", "binary", "channelAffine"]);
+    assert.equal(counts.conv2d, 1, name);
+    if (folded) assert.deepEqual(Object.keys(counts), ["conv2d"], `${name}: only the convolution runs`);
+    const { worst, scale } = await againstOrt(path, x, y!);
+    assert.ok(worst <= 1e-4 * Math.max(1, scale), `${name}: onnxruntime differs by ${worst} (scale ${scale})`);
+    // recording: the activation runs as its own node (its gradient is the graph's)
+    const recorded = countKernels(() => { y = model.call(x); }, ["conv2d", "activation", "unary", "binary"]);
+    assert.ok(Object.keys(recorded).length > 1, `${name}: recorded, the activation runs as written`);
+    const again = await againstOrt(path, x, y!.detach());
+    assert.ok(again.worst <= 1e-4 * Math.max(1, again.scale), `${name} recorded: onnxruntime differs by ${again.worst}`);
   }
 });
 

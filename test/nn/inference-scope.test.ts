@@ -1,6 +1,7 @@
 // Eager inference scopes: in eval mode under noGrad, a zoo model frees the intermediates of each block as it returns
-// and the next allocations reuse them — with results equal to an inference that frees nothing, and never when a hook,
-// a module of unknown behaviour, training mode or autograd could still read an intermediate.
+// and the next allocations reuse them — with results equal to an inference that frees nothing (up to the rounding of
+// the convolutions that the scope fuses with the batch norm and activation after them), and never when a hook, a
+// module of unknown behaviour, training mode or autograd could still read an intermediate.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { F, manualSeed, models, nn, noGrad, randn } from "../../src/index.js";
@@ -48,9 +49,11 @@ test("resnet18 eval under noGrad: equal to an inference that frees nothing, over
   const kept = Float32Array.from(first.data);
   noGrad(() => net.call(xs[1]!)); // warms the pool with batch-2 sizes too
   const third = countNewBuffers(() => noGrad(() => net.call(xs[2]!)));
-  assertClose(third.out, expected[2]!, { rtol: 0, atol: 0 }, "third call, on reused buffers");
-  assertClose(first, expected[0]!, { rtol: 0, atol: 0 }, "first call");
+  // the scope fuses the downsampling convolutions with their batch norms: equal up to float32 rounding
+  assertClose(third.out, expected[2]!, { rtol: 1e-5, atol: 1e-6 }, "third call, on reused buffers");
+  assertClose(first, expected[0]!, { rtol: 1e-5, atol: 1e-6 }, "first call");
   assert.deepEqual(first.data, kept, "a result the caller holds is never reused");
+  assertClose(noGrad(() => net.call(xs[0]!)), first, { rtol: 0, atol: 0 }, "the first input again, on reused buffers");
   // the first call at this size filled the pool: the third allocates only what it returns, and no block intermediate
   assert.ok(third.fresh <= 2, `the third inference allocated ${third.fresh} new large buffers`);
   const unscoped = countNewBuffers(() => net.call(xs[2]!)); // with grad mode on, as a baseline
@@ -84,14 +87,46 @@ test("ops that overwrite their output get reused buffers unzeroed: filled with N
       const net = models.create(name, { numClasses: 10 });
       net.eval();
       const x = randn([1, name === "unet" ? 1 : 3, 64, 64]);
-      const expected = (net.call(x) as Tensor).detach(); // grad mode on: no scope, fresh zeroed buffers
-      noGrad(() => net.call(x)); // fills the model's pool
+      const unscoped = (net.call(x) as Tensor).detach(); // grad mode on: no scope, fresh zeroed buffers, nothing fused
+      const first = (noGrad(() => net.call(x)) as Tensor).clone(); // fills the model's pool
       const again = noGrad(() => net.call(x)) as Tensor; // every intermediate on a reused, NaN-filled buffer
-      assertClose(again, expected, { rtol: 0, atol: 0 }, `${name} on reused buffers`);
+      assertClose(again, first, { rtol: 0, atol: 0 }, `${name} on reused buffers`);
+      // the scope's fused convolutions and batch norms: the same values up to float32 rounding
+      assertClose(again, unscoped, { rtol: 1e-4, atol: 1e-5 }, `${name} fused, against the ops one by one`);
     }
   } finally {
     fillReusedBuffers(null);
   }
+});
+
+test("a Sequential runs conv → batch norm → activation as one convolution in an inference, and each op when recording", () => {
+  manualSeed(7);
+  const withStats = (bn: nn.BatchNorm2d): nn.BatchNorm2d => {
+    // running statistics and an affine map far from the identity, so that folding them changes the rounding
+    bn.runningMean!.data.set(randn([bn.numFeatures]).data);
+    bn.runningVar!.data.set(randn([bn.numFeatures]).abs().add(0.2).data);
+    bn.weight!.data.set(randn([bn.numFeatures]).data);
+    bn.bias!.data.set(randn([bn.numFeatures]).data);
+    return bn;
+  };
+  const c1 = new nn.Conv2d(3, 8, 3, { padding: 1, bias: false }), b1 = withStats(new nn.BatchNorm2d(8, { eps: 1e-3 }));
+  const c2 = new nn.Conv2d(8, 8, 3, { stride: 2, padding: 1, groups: 8 }), c3 = new nn.Conv2d(8, 6, 1);
+  const b3 = withStats(new nn.BatchNorm2d(6));
+  const seq = new nn.Sequential(c1, b1, new nn.Hardswish(), c2, new nn.ReLU6(), c3, b3).eval();
+  const x = randn([2, 3, 17, 15]);
+  const stats = (bn: nn.BatchNorm2d) => ({ runningMean: bn.runningMean!, runningVar: bn.runningVar!, weight: bn.weight, bias: bn.bias, eps: bn.eps });
+  const fused = noGrad(() => {
+    let y = F.conv2d(x, c1.weight, null, { padding: 1, batchNorm: stats(b1), activation: "hardswish" });
+    y = F.conv2d(y, c2.weight, c2.bias, { stride: 2, padding: 1, groups: 8, activation: "relu6" });
+    return F.conv2d(y, c3.weight, c3.bias, { batchNorm: stats(b3) });
+  });
+  const scoped = noGrad(() => seq.call(x));
+  assertClose(scoped, fused, { rtol: 0, atol: 0 }, "the scope's result is the fused convolutions'");
+  const recorded = seq.call(x); // grad mode on: each op, recorded
+  assert.equal(recorded.gradFn?.name, "batchNorm");
+  assertClose(scoped, recorded, { rtol: 1e-5, atol: 1e-6 }, "fused, against the ops one by one");
+  // folding changes the rounding: the scope did not run the ops one by one
+  assert.ok(scoped.sub(recorded).abs().max().item() > 0, "the scoped result is bit for bit the unfused one");
 });
 
 test("inference scopes stay off while a hook, training mode, autograd or an unmarked module could keep an intermediate", () => {

@@ -45,6 +45,7 @@ test("resnet: eval logits with the in-place ReLUs and shortcut (noGrad) equal th
   assert.ok(recorded.requiresGrad, "parameters require grad: the out-of-place path ran");
   const before = Float32Array.from(x.data);
   const inPlace = noGrad(() => net.call(x));
-  assertClose(inPlace, recorded.detach(), { rtol: 0, atol: 0 }, "in-place inference");
+  // equal up to the rounding of the downsampling convolutions, which the inference runs with their batch norms folded
+  assertClose(inPlace, recorded.detach(), { rtol: 1e-5, atol: 1e-6 }, "in-place inference");
   assert.deepEqual(x.data, before, "the model's input is never overwritten");
 });

@@ -31,6 +31,37 @@ for (const c of loadCases("conv", "convolve2d")) {
   });
 }
 
+// conv2d with a batch norm and an activation after it (Conv2dOptions' batchNorm, activation): torch's conv2d →
+// batch_norm (eval) → activation. With gradients wanted it runs the three ops (each recorded: every gradient
+// checked); in an inference, one kernel call whose epilogue applies the folded scale and shift and the activation.
+for (const c of loadCases("conv", "conv2dFused")) {
+  const { eps, ...conv } = c.args as unknown as Conv2dOptions & { eps: number | null };
+  const opts = (i: Record<string, Tensor | undefined>): Conv2dOptions => ({
+    ...conv,
+    batchNorm: eps === null ? null : { runningMean: i.runningMean!, runningVar: i.runningVar!, weight: i.bnWeight, bias: i.bnBias, eps },
+  });
+  test(`fixture ${c.name}: recorded, op by op, with gradients`, () => {
+    checkCase(c, (i) => {
+      const y = F.conv2d(i.x!, i.weight!, i.bias ?? null, opts(i));
+      assert.notEqual(y.gradFn?.name, "conv2dFused");
+      return y;
+    }, F32);
+  });
+  test(`fixture ${c.name}: in an inference, one call`, () => {
+    const i = Object.fromEntries(Object.entries(c.inputs).map(([k, v]) => [k, new Tensor(v.data, v.shape)]));
+    const y = noGrad(() => F.conv2d(i.x!, i.weight!, i.bias ?? null, opts(i)));
+    assertClose(y, c.outputs[0]!, F32, `${c.name} fused`);
+  });
+}
+
+test("conv2d's batchNorm and activation: bad names and shapes are refused in one line", () => {
+  const x = randn([1, 2, 5, 5]), w = randn([3, 2, 3, 3]);
+  const stats = { runningMean: zeros([3]), runningVar: ones([3]) };
+  assert.throws(() => noGrad(() => F.conv2d(x, w, null, { activation: "gelu" as never })), /^ValueError: conv2d: activation must be one of relu, relu6, hardswish, hardsigmoid, silu, got "gelu"$/);
+  assert.throws(() => noGrad(() => F.conv2d(x, w, null, { batchNorm: { ...stats, runningVar: ones([4]) } })), /conv2d: batchNorm.runningVar \[4\] must be \[3\], one per output channel/);
+  assert.throws(() => noGrad(() => F.conv2d(x, w, null, { batchNorm: { ...stats, eps: -1 } })), /conv2d: batchNorm.eps must be a finite number ≥ 0, got -1/);
+});
+
 test("fixture counts: at least 20 configurations per op", () => {
   for (const op of ["conv2d", "convTranspose2d", "convolve2d"]) assert.ok(loadCases("conv", op).length >= 20, op);
 });
