@@ -60,7 +60,8 @@ export function binaryOp(op: i32, a: usize, aRow: i32, aStep: i32, b: usize, bRo
  *  subnormals, −∞ → 0). NaN stays NaN. Within 2 ulp of the correctly rounded value; plain mul + add (no fma), so
  *  the relaxed build gives the same bits. */
 @inline function expNonPositive(v: v128): v128 {
-  v = f32x4.max(v, f32x4.splat(-104)); // below, e^v rounds to 0 anyway; keeps n ≥ −150
+  // below −104, e^v rounds to 0 anyway; keeps n ≥ −150 (pmax: one instruction, and a NaN passes as through max)
+  v = f32x4.pmax(v, f32x4.splat(-104));
   const n = f32x4.nearest(f32x4.mul(v, f32x4.splat(1.44269504088896341)));
   let r = f32x4.sub(v, f32x4.mul(n, f32x4.splat(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
@@ -71,7 +72,11 @@ export function binaryOp(op: i32, a: usize, aRow: i32, aStep: i32, b: usize, bRo
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
   const e = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
-  const k = i32x4.trunc_sat_f32x4_s(n), k1 = i32x4.shr_s(k, 1), k2 = i32x4.sub(k, k1);
+  // n is a whole number in [−150, 0]: adding 1.5·2²³ puts it in the low bits of the mantissa, read as an integer
+  // by subtracting the constant's bits (two instructions; trunc_sat's saturating takes ~8 on x86). A NaN gives
+  // some k, and the NaN of e the result.
+  const magic = f32x4.splat(12582912.0);
+  const k = i32x4.sub(f32x4.add(n, magic), magic), k1 = i32x4.shr_s(k, 1), k2 = i32x4.sub(k, k1);
   const bias = i32x4.splat(127);
   return f32x4.mul(f32x4.mul(e, i32x4.shl(i32x4.add(k1, bias), 23)), i32x4.shl(i32x4.add(k2, bias), 23));
 }
