@@ -94,10 +94,9 @@ function checkTensorArg(op: string, name: string, t: unknown): asserts t is Tens
   if (!(t instanceof Tensor)) throw new ValueError(`${op}: ${name} must be a Tensor, got ${t === null ? "null" : typeof t}`);
 }
 
-function checkSameDType(op: string, x: Tensor, others: Record<string, Tensor | null>): void {
-  for (const [name, t] of Object.entries(others)) {
-    if (t && t.dtype !== x.dtype) throw new DTypeError(`${op}: input is ${x.dtype} but ${name} is ${t.dtype}; convert one with .to()`);
-  }
+/** t (when given) has x's dtype. Per tensor, without a record of them: this runs on every convolution call. */
+function checkSameDType(op: string, x: Tensor, name: string, t: Tensor | null): void {
+  if (t && t.dtype !== x.dtype) throw new DTypeError(`${op}: input is ${x.dtype} but ${name} is ${t.dtype}; convert one with .to()`);
 }
 
 /** Explicit padding (number, [h, w], or [top, bottom, left, right]) as [top, bottom, left, right]. */
@@ -317,7 +316,8 @@ function conv2dImpl(op: string, xIn: Tensor, weight: Tensor, bias: Tensor | null
   if (bias !== null) checkTensorArg(op, "bias", bias);
   const [x, restore] = batched(op, xIn, allow2d);
   if (weight.ndim !== 4) throw new ShapeError(`${op}: weight must be [Cout, Cin/groups, kh, kw], got ${fmtShape(weight.shape)}`);
-  checkSameDType(op, x, { weight, bias });
+  checkSameDType(op, x, "weight", weight);
+  checkSameDType(op, x, "bias", bias);
   const groups = checkInt(op, "groups", opts.groups ?? 1, 1);
   const stride = pair(op, "stride", opts.stride ?? 1, 1);
   const dilation = pair(op, "dilation", opts.dilation ?? 1, 1);
@@ -328,10 +328,13 @@ function conv2dImpl(op: string, xIn: Tensor, weight: Tensor, bias: Tensor | null
   const act = activation === null ? null : fusedActivation(op, activation);
   const c = weight.shape[0]!;
   const stats = bn ? [bn.weight ?? ones([c], { dtype: x.dtype }), bn.bias ?? zeros([c], { dtype: x.dtype }), bn.runningMean, bn.runningVar] : [];
-  stats.forEach((t, i) => {
-    checkTensorArg(op, `batchNorm.${BN_FIELDS[i]}`, t);
-    checkSameDType(op, x, { [`batchNorm.${BN_FIELDS[i]}`]: t });
-  });
+  for (let i = 0; i < stats.length; i++) {
+    const t = stats[i];
+    if (!(t instanceof Tensor) || t.dtype !== x.dtype) {
+      checkTensorArg(op, `batchNorm.${BN_FIELDS[i]!}`, t);
+      checkSameDType(op, x, `batchNorm.${BN_FIELDS[i]!}`, t);
+    }
+  }
   const inputs = [x, weight, ...(bias ? [bias] : []), ...stats];
   // a gradient wanted (or a shape-only pass, whose tape summaries walk): the ops one by one, each recorded
   if (inputs.some((t) => t.isMeta) || (isGradEnabled() && inputs.some((t) => t.requiresGrad))) {
@@ -392,7 +395,8 @@ export function convTranspose2d(xIn: Tensor, weight: Tensor, bias: Tensor | null
   if (bias !== null) checkTensorArg(op, "bias", bias);
   const [x, restore] = batched(op, xIn);
   if (weight.ndim !== 4) throw new ShapeError(`${op}: weight must be [Cin, Cout/groups, kh, kw], got ${fmtShape(weight.shape)}`);
-  checkSameDType(op, x, { weight, bias });
+  checkSameDType(op, x, "weight", weight);
+  checkSameDType(op, x, "bias", bias);
   const groups = checkInt(op, "groups", opts.groups ?? 1, 1);
   const stride = pair(op, "stride", opts.stride ?? 1, 1);
   const dilation = pair(op, "dilation", opts.dilation ?? 1, 1);
