@@ -6,7 +6,7 @@ import { relu } from "../ops/elementwise.js";
 import { adaptiveAvgPool2d } from "../ops/pool.js";
 import { dropout } from "../ops/activation.js";
 import { Module } from "../nn/module.js";
-import { ModuleDict, Sequential } from "../nn/container.js";
+import { ModuleDict, runLayers, Sequential } from "../nn/container.js";
 import { Conv2d } from "../nn/conv.js";
 import { Linear } from "../nn/linear.js";
 import { ReLU } from "../nn/activation.js";
@@ -48,8 +48,7 @@ export class DenseLayer extends Module<[Tensor[]], Tensor> {
   }
   forward(inputs: Tensor[]): Tensor {
     const x = inputs.length === 1 ? inputs[0]! : cat(inputs, 1);
-    const bottleneck = this.conv1.call(this.relu1.call(this.norm1.call(x)));
-    const out = this.conv2.call(this.relu2.call(this.norm2.call(bottleneck)));
+    const out = runLayers(x, [this.norm1, this.relu1, this.conv1, this.norm2, this.relu2, this.conv2]);
     return this.dropRate > 0 ? dropout(out, { p: this.dropRate, training: this.training }) : out;
   }
 }

@@ -6,7 +6,7 @@ import { cat } from "../ops/movement.js";
 import { relu } from "../ops/elementwise.js";
 import { adaptiveAvgPool2d } from "../ops/pool.js";
 import { Module } from "../nn/module.js";
-import { Sequential } from "../nn/container.js";
+import { runLayers, Sequential } from "../nn/container.js";
 import { Conv2d, type Conv2dOptions } from "../nn/conv.js";
 import { Dropout, Linear } from "../nn/linear.js";
 import { BatchNorm2d } from "../nn/norm.js";
@@ -28,7 +28,7 @@ export class BasicConv2d extends Module {
     this.bn = this.registerModule("bn", new BatchNorm2d(outC, { eps: 0.001 }));
   }
   forward(x: Tensor): Tensor {
-    return relu(this.bn.call(this.conv.call(x)), { inplace: true });
+    return runLayers(x, [this.conv, this.bn, "relu"]);
   }
 }
 

@@ -3,7 +3,7 @@
 import type { Tensor } from "../tensor/tensor.js";
 import { Module } from "../nn/module.js";
 import { needsGrad } from "../autograd/graph.js";
-import { Sequential } from "../nn/container.js";
+import { runLayers, Sequential } from "../nn/container.js";
 import { Conv2d } from "../nn/conv.js";
 import { Linear } from "../nn/linear.js";
 import { ReLU } from "../nn/activation.js";
@@ -54,8 +54,8 @@ export class BasicBlock extends Module {
 
   forward(x: Tensor): Tensor {
     const identity = this.downsample ? this.downsample.call(x) : x;
-    let out = this.relu.call(this.bn1.call(this.conv1.call(x)));
-    out = this.bn2.call(this.conv2.call(out));
+    let out = runLayers(x, [this.conv1, this.bn1, this.relu]);
+    out = runLayers(out, [this.conv2, this.bn2]);
     return this.relu.call(addShortcut(out, identity));
   }
 
@@ -101,9 +101,9 @@ export class Bottleneck extends Module {
 
   forward(x: Tensor): Tensor {
     const identity = this.downsample ? this.downsample.call(x) : x;
-    let out = this.relu.call(this.bn1.call(this.conv1.call(x)));
-    out = this.relu.call(this.bn2.call(this.conv2.call(out)));
-    out = this.bn3.call(this.conv3.call(out));
+    let out = runLayers(x, [this.conv1, this.bn1, this.relu]);
+    out = runLayers(out, [this.conv2, this.bn2, this.relu]);
+    out = runLayers(out, [this.conv3, this.bn3]);
     return this.relu.call(addShortcut(out, identity));
   }
 
@@ -183,7 +183,7 @@ export class ResNet extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    x = this.maxpool.call(this.relu.call(this.bn1.call(this.conv1.call(x))));
+    x = this.maxpool.call(runLayers(x, [this.conv1, this.bn1, this.relu]));
     x = this.layer4.call(this.layer3.call(this.layer2.call(this.layer1.call(x))));
     return this.fc.call(this.avgpool.call(x).flatten(1));
   }

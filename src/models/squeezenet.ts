@@ -4,7 +4,7 @@
 import type { Tensor } from "../tensor/tensor.js";
 import { cat } from "../ops/movement.js";
 import { Module } from "../nn/module.js";
-import { Sequential } from "../nn/container.js";
+import { runLayers, Sequential } from "../nn/container.js";
 import { Conv2d } from "../nn/conv.js";
 import { Dropout } from "../nn/linear.js";
 import { ReLU } from "../nn/activation.js";
@@ -48,8 +48,8 @@ export class Fire extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const s = this.squeeze_activation.call(this.squeeze.call(x));
-    return cat([this.expand1x1_activation.call(this.expand1x1.call(s)), this.expand3x3_activation.call(this.expand3x3.call(s))], 1);
+    const s = runLayers(x, [this.squeeze, this.squeeze_activation]);
+    return cat([runLayers(s, [this.expand1x1, this.expand1x1_activation]), runLayers(s, [this.expand3x3, this.expand3x3_activation])], 1);
   }
 }
 

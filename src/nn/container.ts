@@ -7,7 +7,7 @@ import { inferenceScopeOpen, markKeepsNoTensors, openInferenceScope } from "./in
 import { BatchNorm1d, BatchNorm2d } from "./norm.js";
 import { Hardsigmoid, Hardswish, ReLU, ReLU6, SiLU } from "./activation.js";
 import { Conv2d } from "./conv.js";
-import type { BatchNormActivation } from "../ops/fusion.js";
+import { fusedActivation, type BatchNormActivation } from "../ops/fusion.js";
 
 /** Runs its children in order, each on the previous one's output. Children are named "0", "1", … or by the
  *  keys of a record ([name, module] pairs keep their order, like an OrderedDict). */
@@ -75,26 +75,49 @@ export class Sequential extends Module {
 /** The activation layers fused into the layer before them, by class (exactly: a subclass may change forward). */
 const FUSED = new Map<unknown, BatchNormActivation>([[ReLU, "relu"], [ReLU6, "relu6"], [Hardswish, "hardswish"], [Hardsigmoid, "hardsigmoid"], [SiLU, "silu"]]);
 
+/** A layer of runLayers: a module, or an activation by name (a block that applies F.relu rather than a ReLU layer). */
+export type Layer = TensorModule | BatchNormActivation;
+
+/** The activation a layer applies alone, or null when it is not one. */
+function activationOf(l: Layer | undefined): BatchNormActivation | null {
+  return l === undefined ? null : typeof l === "string" ? l : FUSED.get(l.constructor) ?? null;
+}
+
+/** Runs layers one after another on x, as a Sequential of them does: in an inference scope, a convolution with the
+ *  batch norm and activation after it as one call. For blocks whose forward calls their layers in turn (ResNet's,
+ *  GoogLeNet's, DenseNet's), so that they fuse as torchvision's Sequential blocks do. */
+export function runLayers(x: Tensor, layers: readonly Layer[]): Tensor {
+  const fuse = inferenceScopeOpen();
+  for (let i = 0; i < layers.length; i++) {
+    const run = fuse ? fusedRun(layers, i, x) : null;
+    const l = layers[i]!;
+    x = run ? run.y : typeof l === "string" ? fusedActivation("runLayers", l).alone(x) : l.call(x);
+    if (run) i += run.taken - 1;
+  }
+  return x;
+}
+
 /** In an inference, the layers from list[i] that one kernel call computes on x, as its result and their count: a
  *  convolution with the batch norm (eval mode, running statistics) and the activation after it, either or both; a
  *  batch norm with its activation. Null: list[i] alone. */
-function fusedRun(list: readonly TensorModule[], i: number, x: Tensor): { y: Tensor; taken: number } | null {
+function fusedRun(list: readonly Layer[], i: number, x: Tensor): { y: Tensor; taken: number } | null {
   const m = list[i]!;
+  if (typeof m === "string") return null;
   if (m.constructor === Conv2d) {
     const bn = evalBatchNorm(list[i + 1], BatchNorm2d);
-    const act = FUSED.get(list[i + (bn ? 2 : 1)]?.constructor) ?? null;
+    const act = activationOf(list[i + (bn ? 2 : 1)]);
     if (!bn && !act) return null;
     const stats = bn ? { runningMean: bn.runningMean!, runningVar: bn.runningVar!, weight: bn.weight, bias: bn.bias, eps: bn.eps } : null;
     return { y: (m as Conv2d).forwardWith(x, stats, act), taken: 1 + (bn ? 1 : 0) + (act ? 1 : 0) };
   }
   const bn = evalBatchNorm(m, BatchNorm2d) ?? evalBatchNorm(m, BatchNorm1d);
-  const act = bn ? FUSED.get(list[i + 1]?.constructor) ?? null : null;
+  const act = bn ? activationOf(list[i + 1]) : null;
   return bn && act ? { y: bn.forwardWith(x, act), taken: 2 } : null;
 }
 
 /** m when it is exactly a `cls` in eval mode with running statistics (what an inference folds), else null. */
-function evalBatchNorm<B extends BatchNorm1d | BatchNorm2d>(m: TensorModule | undefined, cls: new (...a: never[]) => B): B | null {
-  if (!m || m.constructor !== cls) return null;
+function evalBatchNorm<B extends BatchNorm1d | BatchNorm2d>(m: Layer | undefined, cls: new (...a: never[]) => B): B | null {
+  if (!m || typeof m === "string" || m.constructor !== cls) return null;
   const bn = m as B;
   return !bn.training && bn.runningMean && bn.runningVar ? bn : null;
 }
