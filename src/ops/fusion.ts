@@ -5,6 +5,7 @@
 // shift that a convolution before it applies as it writes (Conv2dOptions' `batchNorm`), as onnxruntime folds it.
 import type { Tensor } from "../tensor/tensor.js";
 import type { FusedActivation } from "../backends/backend.js";
+import type { KernelArray } from "../tensor/memory.js";
 import { kernel } from "../backends/registry.js";
 import { emptyLike, lift } from "./util.js";
 import { relu } from "./elementwise.js";
@@ -62,34 +63,33 @@ export function inverseStd(variance: Tensor, eps: number): Tensor {
 }
 
 /** A batch norm in evaluation, (z − mean)/√(var + eps)·γ + β, over z = conv + bias as z·scale + shift per channel:
- *  scale = γ/√(var + eps), shift = β − mean·scale (+ bias·scale), on the kernels of the backend holding them. */
+ *  scale = γ/√(var + eps), shift = β − mean·scale (+ bias·scale), as the kernels' operands. */
 export function batchNormScaleShift(
   gamma: Tensor, beta: Tensor, mean: Tensor, variance: Tensor, eps: number, bias: Tensor | null,
-): { scale: Tensor; shift: Tensor } {
+): { scale: KernelArray; shift: KernelArray } {
   const c = variance.size, v = variance.operand;
-  const host = [gamma, beta, mean, variance, bias].map((t) => (t ? t.operand : null));
-  if (host.every((a) => a === null || a instanceof Float32Array)) {
-    // in host memory: one loop in doubles, each value rounded once (five kernel calls on a few hundred values cost
-    // ~17 µs a layer, 4 % of a MobileNetV2 inference)
-    const [ga, be, me, va, bi] = host as (Float32Array | null)[];
-    const scale = emptyLike(variance.dtype, [c]), shift = emptyLike(variance.dtype, [c]);
-    const sc = scale.operand as Float32Array, sh = shift.operand as Float32Array;
+  const ga = gamma.operand, be = beta.operand, me = mean.operand, bi = bias ? bias.operand : null;
+  if (ga instanceof Float32Array && be instanceof Float32Array && me instanceof Float32Array && v instanceof Float32Array
+    && (bi === null || bi instanceof Float32Array)) {
+    // in host memory: one loop in doubles, each value rounded once, into a plain array the kernel reads (five kernel
+    // calls and two tensors of the backend's memory for a few hundred values cost 5–25 µs a layer)
+    const both = new Float32Array(2 * c), sc = both.subarray(0, c), sh = both.subarray(c);
     for (let i = 0; i < c; i++) {
-      const k = ga![i]! / Math.sqrt(va![i]! + eps);
+      const k = ga[i]! / Math.sqrt(v[i]! + eps);
       sc[i] = k;
-      sh[i] = be![i]! - me![i]! * k + (bi ? bi[i]! * k : 0);
+      sh[i] = be[i]! - me[i]! * k + (bi ? bi[i]! * k : 0);
     }
-    return { scale, shift };
+    return { scale: sc, shift: sh };
   }
   const binary = kernel("binary", v);
   const scale = inverseStd(variance, eps), shift = emptyLike(variance.dtype, [c]);
-  binary("mul", scale.operand, [1], gamma.operand, [1], [c], scale.operand);
-  binary("mul", mean.operand, [1], scale.operand, [1], [c], shift.operand);
-  binary("sub", beta.operand, [1], shift.operand, [1], [c], shift.operand);
-  if (bias) {
+  binary("mul", scale.operand, [1], ga, [1], [c], scale.operand);
+  binary("mul", me, [1], scale.operand, [1], [c], shift.operand);
+  binary("sub", be, [1], shift.operand, [1], [c], shift.operand);
+  if (bi) {
     const t = emptyLike(variance.dtype, [c]);
-    binary("mul", bias.operand, [1], scale.operand, [1], [c], t.operand);
+    binary("mul", bi, [1], scale.operand, [1], [c], t.operand);
     binary("add", shift.operand, [1], t.operand, [1], [c], shift.operand);
   }
-  return { scale, shift };
+  return { scale: scale.operand, shift: shift.operand };
 }
