@@ -163,19 +163,20 @@ async function convForwardChecks(): Promise<void> {
     });
   }
   // with an epilogue (Kernels.conv2d): a folded batch norm's scale and each activation, or the activation alone
-  const epilogues: [FusedActivation, number, number, boolean][] = [
-    ["hardtanh", 0, 6, true], ["silu", 0, 0, true], ["hardswish", 0, 0, false], ["hardsigmoid", 0, 0, true], ["hardtanh", 0, Infinity, false],
+  const epilogues: [FusedActivation, number, number, boolean, boolean][] = [
+    ["hardtanh", 0, 6, true, false], ["silu", 0, 0, true, true], ["hardswish", 0, 0, false, false], ["hardsigmoid", 0, 0, true, false],
+    ["hardtanh", 0, Infinity, false, true],
   ];
-  for (const [i, [act, lo, hi, scaled]] of epilogues.entries()) {
+  for (const [i, [act, lo, hi, scaled, withResidual]] of epilogues.entries()) {
     const [label, c] = CONVS[i % CONVS.length]!;
     const { g, x, w, b } = convData(c);
     const scale = scaled ? randn(g.cOut) : null;
-    const want = f32(g.n * g.cOut * g.outH * g.outW);
-    js.conv2d(x, w, b, g, want, scale, act, lo, hi);
-    const gx = up(x), gw = up(w), gb = b ? up(b) : null, gs = scale ? up(scale) : null;
-    await compare(`conv2d ${label}, epilogue ${act} [${lo}, ${hi}]${scaled ? " scaled" : ""}`, [want], () => {
+    const want = f32(g.n * g.cOut * g.outH * g.outW), residual = withResidual ? randn(want.length) : null;
+    js.conv2d(x, w, b, g, want, scale, act, lo, hi, residual);
+    const gx = up(x), gw = up(w), gb = b ? up(b) : null, gs = scale ? up(scale) : null, gr = residual ? up(residual) : null;
+    await compare(`conv2d ${label}, epilogue ${act} [${lo}, ${hi}]${scaled ? " scaled" : ""}${residual ? " + residual" : ""}`, [want], () => {
       const y = dev.buffer(want.length);
-      gk.conv2d(dev, gx, gw, gb, g, y, gs, act, lo, hi);
+      gk.conv2d(dev, gx, gw, gb, g, y, gs, act, lo, hi, gr);
       return [y];
     });
   }

@@ -228,10 +228,11 @@ export interface Kernels<A = KernelArray, I = IndexArray> {
 
   // --- convolution ---
   /** y = x ⋆ w (+ bias per output channel): cross-correlation, as every deep-learning library computes it. With an
-   *  epilogue, what the convolution writes is act(scale[c]·(x ⋆ w) + bias[c]) (scale null: 1; act as the activation
-   *  kernel applies it, lo and hi hardtanh's bounds): an inference's batch norm folded into the convolution and the
-   *  activation after it, applied as the values are written instead of in passes of their own. */
-  conv2d(x: A, w: A, bias: A | null, g: ConvGeometry, y: A, scale?: A | null, act?: FusedActivation | null, lo?: number, hi?: number): void;
+   *  epilogue, what the convolution writes is act(scale[c]·(x ⋆ w) + bias[c] + residual) (scale null: 1; residual, of
+   *  y's shape, null: none; act as the activation kernel applies it, lo and hi hardtanh's bounds): an inference's batch
+   *  norm folded into the convolution, a residual block's shortcut and the activation after them, applied as the values
+   *  are written instead of in passes of their own. */
+  conv2d(x: A, w: A, bias: A | null, g: ConvGeometry, y: A, scale?: A | null, act?: FusedActivation | null, lo?: number, hi?: number, residual?: A | null): void;
   /** dx = gradient of Σ y·dy with respect to x: a transposed convolution of dy with w. */
   conv2dBackwardInput(dy: A, w: A, g: ConvGeometry, dx: A): void;
   /** dw = gradient of Σ y·dy with respect to w: the weight-sharing sum over every output position. */

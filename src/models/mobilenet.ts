@@ -4,7 +4,7 @@
 import type { Tensor } from "../tensor/tensor.js";
 import { Module, type TensorModule } from "../nn/module.js";
 import { needsGrad } from "../autograd/graph.js";
-import { Sequential } from "../nn/container.js";
+import { runLayers, Sequential } from "../nn/container.js";
 import { Conv2d } from "../nn/conv.js";
 import { Dropout, Linear } from "../nn/linear.js";
 import { Hardsigmoid, Hardswish, ReLU, ReLU6 } from "../nn/activation.js";
@@ -16,7 +16,7 @@ import { deferDefaultInit } from "../nn/init.js";
 import type { Generator } from "../tensor/random.js";
 import { ValueError } from "../errors.js";
 import { checkClasses, initKaimingFanOut, type ModelOptions } from "./common.js";
-import { markKeepsNoTensors } from "../nn/inference-scope.js";
+import { inferenceScopeOpen, markKeepsNoTensors } from "../nn/inference-scope.js";
 
 /** torchvision's _make_divisible: v rounded to the nearest multiple of `divisor` (at least divisor), never more than
  *  10 % below v. */
@@ -75,6 +75,8 @@ export class InvertedResidual extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    // in an inference, the projection (1×1 conv → batch norm) adds the shortcut as it writes
+    if (this.useResConnect && inferenceScopeOpen()) return runLayers(x, [...this.conv], x);
     const out = this.conv.call(x);
     return this.useResConnect ? addResidual(out, x) : out;
   }

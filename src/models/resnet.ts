@@ -2,7 +2,6 @@
 // bottleneck). resnet18: 11,689,512 parameters; resnet50: 25,557,032.
 import type { Tensor } from "../tensor/tensor.js";
 import { Module } from "../nn/module.js";
-import { needsGrad } from "../autograd/graph.js";
 import { runLayers, Sequential } from "../nn/container.js";
 import { Conv2d } from "../nn/conv.js";
 import { Linear } from "../nn/linear.js";
@@ -18,12 +17,6 @@ const conv3x3 = (inC: number, outC: number, stride: number, generator?: Generato
   new Conv2d(inC, outC, 3, { stride, padding: 1, bias: false, generator });
 const conv1x1 = (inC: number, outC: number, stride: number, generator?: Generator): Conv2d =>
   new Conv2d(inC, outC, 1, { stride, bias: false, generator });
-
-/** out + identity, into out's buffer when nothing is recorded (torchvision's `out += identity`; in-place changes are
- *  not recorded, so under autograd it is a new tensor). */
-function addShortcut(out: Tensor, identity: Tensor): Tensor {
-  return needsGrad(out, identity) ? out.add(identity) : out.add_(identity);
-}
 
 /** Two 3×3 convs with a shortcut: y = relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)). */
 export class BasicBlock extends Module {
@@ -54,9 +47,8 @@ export class BasicBlock extends Module {
 
   forward(x: Tensor): Tensor {
     const identity = this.downsample ? this.downsample.call(x) : x;
-    let out = runLayers(x, [this.conv1, this.bn1, this.relu]);
-    out = runLayers(out, [this.conv2, this.bn2]);
-    return this.relu.call(addShortcut(out, identity));
+    const out = runLayers(x, [this.conv1, this.bn1, this.relu]);
+    return runLayers(out, [this.conv2, this.bn2, this.relu], identity);
   }
 
   /** The last BN of the residual branch (zero-initialised with zeroInitResidual). */
@@ -103,8 +95,7 @@ export class Bottleneck extends Module {
     const identity = this.downsample ? this.downsample.call(x) : x;
     let out = runLayers(x, [this.conv1, this.bn1, this.relu]);
     out = runLayers(out, [this.conv2, this.bn2, this.relu]);
-    out = runLayers(out, [this.conv3, this.bn3]);
-    return this.relu.call(addShortcut(out, identity));
+    return runLayers(out, [this.conv3, this.bn3, this.relu], identity);
   }
 
   /** The residual branch's last batch norm (zeroed by zeroInitResidual). */

@@ -8,6 +8,7 @@ import { BatchNorm1d, BatchNorm2d } from "./norm.js";
 import { Hardsigmoid, Hardswish, ReLU, ReLU6, SiLU } from "./activation.js";
 import { Conv2d } from "./conv.js";
 import { fusedActivation, type BatchNormActivation } from "../ops/fusion.js";
+import { needsGrad } from "../autograd/graph.js";
 
 /** Runs its children in order, each on the previous one's output. Children are named "0", "1", … or by the
  *  keys of a record ([name, module] pairs keep their order, like an OrderedDict). */
@@ -85,34 +86,53 @@ function activationOf(l: Layer | undefined): BatchNormActivation | null {
 
 /** Runs layers one after another on x, as a Sequential of them does: in an inference scope, a convolution with the
  *  batch norm and activation after it as one call. For blocks whose forward calls their layers in turn (ResNet's,
- *  GoogLeNet's, DenseNet's), so that they fuse as torchvision's Sequential blocks do. */
-export function runLayers(x: Tensor, layers: readonly Layer[]): Tensor {
+ *  GoogLeNet's, DenseNet's), so that they fuse as torchvision's Sequential blocks do. A residual (a block's shortcut)
+ *  is added before the layers' trailing activation, if any — relu(bn(conv(x)) + identity) — and in an inference by
+ *  the convolution as it writes. */
+export function runLayers(x: Tensor, layers: readonly Layer[], residual: Tensor | null = null): Tensor {
   const fuse = inferenceScopeOpen();
-  for (let i = 0; i < layers.length; i++) {
-    const run = fuse ? fusedRun(layers, i, x) : null;
-    const l = layers[i]!;
-    x = run ? run.y : typeof l === "string" ? fusedActivation("runLayers", l).alone(x) : l.call(x);
+  // with a residual, the trailing activation comes after the sum
+  const tail = residual && activationOf(layers[layers.length - 1]) ? layers[layers.length - 1]! : null;
+  const end = tail ? layers.length - 1 : layers.length, input = x;
+  for (let i = 0; i < end; i++) {
+    const run = fuse ? fusedRun(layers, i, x, end, residual ? { residual, tail } : null) : null;
+    x = run ? run.y : applyLayer(layers[i]!, x);
     if (run) i += run.taken - 1;
+    if (run?.summed) return x; // the residual and the tail applied by the convolution
   }
-  return x;
+  // in place on the layers' own result when nothing is recorded (as torchvision's `out += identity`)
+  if (residual) x = x === input || needsGrad(x, residual) ? x.add(residual) : x.add_(residual);
+  return tail ? applyLayer(tail, x) : x;
 }
 
-/** In an inference, the layers from list[i] that one kernel call computes on x, as its result and their count: a
- *  convolution with the batch norm (eval mode, running statistics) and the activation after it, either or both; a
- *  batch norm with its activation. Null: list[i] alone. */
-function fusedRun(list: readonly Layer[], i: number, x: Tensor): { y: Tensor; taken: number } | null {
+/** A layer's forward on x: a module's call, or an activation's op. */
+function applyLayer(l: Layer, x: Tensor): Tensor {
+  return typeof l === "string" ? fusedActivation("runLayers", l).alone(x) : l.call(x);
+}
+
+/** In an inference, the layers from list[i] (up to `end`) that one kernel call computes on x, as its result and their
+ *  count: a convolution with the batch norm (eval mode, running statistics) and the activation after it, either or
+ *  both; a batch norm with its activation. With `sum` (runLayers' residual and trailing activation), a convolution
+ *  whose run reaches `end` with no activation of its own adds the residual and applies the tail too (`summed`).
+ *  Null: list[i] alone. */
+function fusedRun(list: readonly Layer[], i: number, x: Tensor, end = list.length,
+  sum: { residual: Tensor; tail: Layer | null } | null = null): { y: Tensor; taken: number; summed: boolean } | null {
   const m = list[i]!;
   if (typeof m === "string") return null;
+  const at = (k: number): Layer | undefined => (k < end ? list[k] : undefined);
   if (m.constructor === Conv2d) {
-    const bn = evalBatchNorm(list[i + 1], BatchNorm2d);
-    const act = activationOf(list[i + (bn ? 2 : 1)]);
-    if (!bn && !act) return null;
+    const bn = evalBatchNorm(at(i + 1), BatchNorm2d);
+    const act = activationOf(at(i + (bn ? 2 : 1)));
+    const taken = 1 + (bn ? 1 : 0) + (act ? 1 : 0);
+    const summed = sum !== null && !act && i + taken === end;
+    if (!bn && !act && !summed) return null;
     const stats = bn ? { runningMean: bn.runningMean!, runningVar: bn.runningVar!, weight: bn.weight, bias: bn.bias, eps: bn.eps } : null;
-    return { y: (m as Conv2d).forwardWith(x, stats, act), taken: 1 + (bn ? 1 : 0) + (act ? 1 : 0) };
+    const y = summed ? (m as Conv2d).forwardWith(x, stats, activationOf(sum.tail ?? undefined), sum.residual) : (m as Conv2d).forwardWith(x, stats, act);
+    return { y, taken, summed };
   }
   const bn = evalBatchNorm(m, BatchNorm2d) ?? evalBatchNorm(m, BatchNorm1d);
-  const act = bn ? activationOf(list[i + 1]) : null;
-  return bn && act ? { y: bn.forwardWith(x, act), taken: 2 } : null;
+  const act = bn ? activationOf(at(i + 1)) : null;
+  return bn && act ? { y: bn.forwardWith(x, act), taken: 2, summed: false } : null;
 }
 
 /** m when it is exactly a `cls` in eval mode with running statistics (what an inference folds), else null. */

@@ -97,12 +97,12 @@ export class Conv2d extends Module {
     return this.forwardWith(x, null, null);
   }
 
-  /** The forward with a batch norm in evaluation and an activation applied to each value as the convolution writes
-   *  it (F.conv2d's batchNorm and activation): the values of those layers after it, up to float32 rounding — what
-   *  Sequential runs in an inference. */
-  forwardWith(x: Tensor, batchNorm: Conv2dBatchNorm | null, activation: BatchNormActivation | null): Tensor {
+  /** The forward with a batch norm in evaluation, a residual and an activation applied to each value as the
+   *  convolution writes it (F.conv2d's batchNorm, residual and activation): the values of those layers after it, up to
+   *  float32 rounding — what Sequential and runLayers run in an inference. */
+  forwardWith(x: Tensor, batchNorm: Conv2dBatchNorm | null, activation: BatchNormActivation | null, residual: Tensor | null = null): Tensor {
     return conv2d(x, this.weight, this.bias, {
-      stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups, batchNorm, activation,
+      stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups, batchNorm, residual, activation,
     });
   }
 

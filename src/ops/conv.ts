@@ -38,6 +38,9 @@ export interface Conv2dOptions {
    *  convolution writes it, as scale·(x ⋆ w) + shift per channel (onnxruntime's folding: the values of batchNorm
    *  after conv2d up to float32 rounding). Default none. */
   batchNorm?: Conv2dBatchNorm | null;
+  /** A tensor of the output's shape added after the batch norm, before the activation (a residual block's shortcut:
+   *  relu(bn(conv(x)) + identity)), as the convolution writes each value. Default none. */
+  residual?: Tensor | null;
   /** An activation applied to each value last, as the convolution writes it (TF.js's fused conv2d): the values of
    *  the activation's op after it. Default none. */
   activation?: BatchNormActivation | null;
@@ -225,26 +228,31 @@ export const conv2dOp = defineOp<Conv2dAttrs>({
   ],
 });
 
-/** A convolution with what follows it folded into its kernel call (Conv2dOptions' batchNorm and activation). */
+/** A convolution with what follows it folded into its kernel call (Conv2dOptions' batchNorm, residual, activation). */
 export interface Conv2dFusedAttrs extends Conv2dAttrs {
   /** Whether the bias [Cout] is an input (after the weight). */
   bias: boolean;
   /** The batch norm's eps, its γ, β, mean and variance the inputs after the bias; null: no batch norm. */
   eps: number | null;
+  /** Whether the residual (the output's shape) is the last input. */
+  residual: boolean;
   /** The activation applied last; null: none. */
   activation: BatchNormActivation | null;
 }
 
-/** conv2d → batchNorm (evaluation) → activation as one kernel call: inputs x, weight, [bias], [γ, β, mean, var]. */
+/** conv2d → batchNorm (evaluation) → + residual → activation as one kernel call: inputs x, weight, [bias], [γ, β, mean,
+ *  var], [residual]. */
 export const conv2dFusedOp = defineOp<Conv2dFusedAttrs>({
   name: "conv2dFused",
   overwrites: true,
   shape: (s, a, op) => {
-    const y = conv2dOp.shape(s.slice(0, a.bias ? 3 : 2), a, op);
-    const stats = a.eps === null ? [] : s.slice(a.bias ? 3 : 2);
+    const k = a.bias ? 3 : 2, y = conv2dOp.shape(s.slice(0, k), a, op);
+    const stats = a.eps === null ? [] : s.slice(k, k + 4);
     stats.forEach((t, i) => {
       if (t.length !== 1 || t[0] !== y[1]) throw new ShapeError(`${op}: batchNorm.${BN_FIELDS[i]} ${fmtShape(t)} must be [${y[1]}], one per output channel`);
     });
+    const r = a.residual ? s[s.length - 1]! : null;
+    if (r && (r.length !== y.length || r.some((d, i) => d !== y[i]))) throw new ShapeError(`${op}: residual ${fmtShape(r)} must have the output's shape ${fmtShape(y)}`);
     return y;
   },
   forward: (x, a, y) => {
@@ -252,8 +260,9 @@ export const conv2dFusedOp = defineOp<Conv2dFusedAttrs>({
     const bias = a.bias ? x[2]! : null, k = a.bias ? 3 : 2;
     const folded = a.eps === null ? null : batchNormScaleShift(x[k]!, x[k + 1]!, x[k + 2]!, x[k + 3]!, a.eps, bias);
     const act = a.activation ? fusedActivation("conv2d", a.activation) : null;
+    const residual = a.residual ? x[x.length - 1]!.operand : null;
     kernel("conv2d", xi.operand)(xi.operand, w.operand, folded ? folded.shift : bias?.operand ?? null, convGeometry(xi.shape, w.shape, y.shape, a),
-      y.operand, folded?.scale ?? null, act?.op ?? null, act?.lo ?? 0, act?.hi ?? 0);
+      y.operand, folded?.scale ?? null, act?.op ?? null, act?.lo ?? 0, act?.hi ?? 0, residual);
   },
   // never recorded: a gradient, an ONNX export or a summary (which read the tape) get conv2d's three ops instead
   backward: null,
@@ -319,8 +328,8 @@ function conv2dImpl(op: string, xIn: Tensor, weight: Tensor, bias: Tensor | null
   const dilation = pair(op, "dilation", opts.dilation ?? 1, 1);
   const [top, bottom, left, right] = convPads(op, opts.padding ?? 0, stride, [weight.shape[2]!, weight.shape[3]!], dilation);
   const a: Conv2dAttrs = { stride, pads: [top, left, bottom, right], dilation, groups };
-  const { batchNorm: bn = null, activation = null } = opts;
-  if (!bn && !activation) return restore(apply(conv2dOp, bias ? [x, weight, bias] : [x, weight], a, { caller: op }));
+  const { batchNorm: bn = null, activation = null, residual = null } = opts;
+  if (!bn && !activation && !residual) return restore(apply(conv2dOp, bias ? [x, weight, bias] : [x, weight], a, { caller: op }));
   const act = activation === null ? null : fusedActivation(op, activation);
   const c = weight.shape[0]!;
   const stats = bn ? [bn.weight ?? ones([c], { dtype: x.dtype }), bn.bias ?? zeros([c], { dtype: x.dtype }), bn.runningMean, bn.runningVar] : [];
@@ -331,18 +340,25 @@ function conv2dImpl(op: string, xIn: Tensor, weight: Tensor, bias: Tensor | null
       checkSameDType(op, x, `batchNorm.${BN_FIELDS[i]!}`, t);
     }
   }
-  const inputs = [x, weight, ...(bias ? [bias] : []), ...stats];
+  if (residual !== null) {
+    checkTensorArg(op, "residual", residual);
+    checkSameDType(op, x, "residual", residual);
+  }
+  // the residual has the output's shape: unbatched with an unbatched input, batched here as the input is
+  const res = residual === null || x === xIn ? residual : residual.reshape([1, ...residual.shape]);
+  const inputs = [x, weight, ...(bias ? [bias] : []), ...stats, ...(res ? [res] : [])];
   // a gradient wanted (or a shape-only pass, whose tape summaries walk): the ops one by one, each recorded
   if (inputs.some((t) => t.isMeta) || (isGradEnabled() && inputs.some((t) => t.requiresGrad))) {
     let y = apply(conv2dOp, bias ? [x, weight, bias] : [x, weight], a, { caller: op });
-    if (bn) return restore(batchNorm(y, bn.runningMean, bn.runningVar, { weight: bn.weight, bias: bn.bias, eps: bn.eps, activation }));
-    if (act) y = act.alone(y);
+    if (bn) y = batchNorm(y, bn.runningMean, bn.runningVar, { weight: bn.weight, bias: bn.bias, eps: bn.eps, activation: res ? null : activation });
+    if (res) y = y.add(res);
+    if (act && (res || !bn)) y = act.alone(y);
     return restore(y);
   }
   const eps = bn ? bn.eps ?? 1e-5 : null;
   if (eps !== null && !(typeof eps === "number" && eps >= 0 && Number.isFinite(eps))) throw new ValueError(`${op}: batchNorm.eps must be a finite number ≥ 0, got ${String(eps)}`);
   // a literal, not { ...a, … }: V8 spends ~1.5 µs on each property added after a spread, on every call
-  const fused: Conv2dFusedAttrs = { stride, pads: a.pads, dilation, groups, bias: bias !== null, eps, activation };
+  const fused: Conv2dFusedAttrs = { stride, pads: a.pads, dilation, groups, bias: bias !== null, eps, residual: res !== null, activation };
   return restore(apply(conv2dFusedOp, inputs, fused, { caller: op }));
 }
 

@@ -600,13 +600,15 @@ function checkConv(name: string, k: Partial<Kernels>, cases: readonly ConvGeomet
       k.conv2d!(x, w, b, g, y);
       assertClose(y, yRef, terms, `conv2d ${label} bias=${!!b}`);
     }
-    // with an epilogue (a folded batch norm's scale, the bias, an activation; or the activation alone), by case in turn
+    // with an epilogue (a folded batch norm's scale, the bias, a residual, an activation; or the activation alone), by
+    // case in turn
     const [act, lo, hi] = EPILOGUES[seed % EPILOGUES.length]!;
-    for (const scale of [rand(g.cOut, seed++).map((v) => 2 * v), null]) {
+    const residual = rand(dy.length, seed++);
+    for (const [scale, res] of [[rand(g.cOut, seed++).map((v) => 2 * v), null], [null, null], [rand(g.cOut, seed++), residual], [null, residual]] as const) {
       const yRef = new Float32Array(dy.length), y = new Float32Array(dy.length).fill(NaN);
-      jsKernels.conv2d(x, w, bias, g, yRef, scale, act, lo, hi);
-      k.conv2d!(x, w, bias, g, y, scale, act, lo, hi);
-      assertClose(y, yRef, 2 * terms, `conv2d ${label} epilogue ${act} scale=${!!scale}`);
+      jsKernels.conv2d(x, w, bias, g, yRef, scale, act, lo, hi, res);
+      k.conv2d!(x, w, bias, g, y, scale, act, lo, hi, res);
+      assertClose(y, yRef, 2 * terms, `conv2d ${label} epilogue ${act} scale=${!!scale} residual=${!!res}`);
     }
     const dxRef = new Float32Array(x.length), dx = new Float32Array(x.length).fill(NaN);
     jsKernels.conv2dBackwardInput(dy, w, g, dxRef);

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { F, manualSeed, models, nn, noGrad, randn } from "../../src/index.js";
 import { BufferPool, fillReusedBuffers } from "../../src/tensor/buffer-pool.js";
 import { memoryStats } from "../../src/tensor/memory.js";
-import { treeFitsRecorded } from "../../src/nn/inference-scope.js";
+import { markKeepsNoTensors, treeFitsRecorded } from "../../src/nn/inference-scope.js";
 import type { Tensor } from "../../src/tensor/tensor.js";
 import { assertClose } from "../helpers/fixtures.js";
 
@@ -127,6 +127,34 @@ test("a Sequential runs conv → batch norm → activation as one convolution in
   assertClose(scoped, recorded, { rtol: 1e-5, atol: 1e-6 }, "fused, against the ops one by one");
   // folding changes the rounding: the scope did not run the ops one by one
   assert.ok(scoped.sub(recorded).abs().max().item() > 0, "the scoped result is bit for bit the unfused one");
+});
+
+test("runLayers: a block's layers with a residual fuse into the convolution in an inference, and run one by one when recording", () => {
+  manualSeed(8);
+  const conv = new nn.Conv2d(6, 6, 3, { padding: 1, bias: false }), bn = new nn.BatchNorm2d(6), relu = new nn.ReLU();
+  bn.runningMean!.data.set(randn([6]).data);
+  bn.runningVar!.data.set(randn([6]).abs().add(0.3).data);
+  bn.bias!.data.set(randn([6]).data);
+  class Block extends nn.Module {
+    constructor() { super(); this.registerModule("conv", conv); this.registerModule("bn", bn); this.registerModule("relu", relu); }
+    forward(x: Tensor): Tensor { return nn.runLayers(x, [conv, bn, relu], x); }
+  }
+  markKeepsNoTensors(Block);
+  const block = new Block().eval();
+  const x = randn([2, 6, 9, 7]), before = Float32Array.from(x.data);
+  const recorded = block.call(x); // grad mode on: conv, batch norm, add, ReLU
+  const byHand = F.relu(F.batchNorm(F.conv2d(x, conv.weight, null, { padding: 1 }), bn.runningMean, bn.runningVar, { weight: bn.weight, bias: bn.bias }).add(x));
+  assertClose(recorded, byHand, { rtol: 0, atol: 0 }, "recorded: the ops one by one");
+  const stats = { runningMean: bn.runningMean!, runningVar: bn.runningVar!, weight: bn.weight, bias: bn.bias, eps: bn.eps };
+  const fused = noGrad(() => F.conv2d(x, conv.weight, null, { padding: 1, batchNorm: stats, residual: x, activation: "relu" }));
+  const scoped = noGrad(() => block.call(x));
+  assertClose(scoped, fused, { rtol: 0, atol: 0 }, "in an inference: the fused convolution's result");
+  assertClose(scoped, recorded, { rtol: 1e-5, atol: 1e-6 }, "fused, against the ops one by one");
+  assert.deepEqual(x.data, before, "the block's input (its shortcut) is never overwritten");
+  // a residual with no layer before the trailing activation: added out of place, the input kept
+  const bare = noGrad(() => nn.runLayers(x, [relu], x));
+  assertClose(bare, F.relu(x.add(x)), { rtol: 0, atol: 0 }, "relu(x + x)");
+  assert.deepEqual(x.data, before, "runLayers never writes into its input");
 });
 
 test("inference scopes stay off while a hook, training mode, autograd or an unmarked module could keep an intermediate", () => {

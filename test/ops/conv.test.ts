@@ -31,14 +31,15 @@ for (const c of loadCases("conv", "convolve2d")) {
   });
 }
 
-// conv2d with a batch norm and an activation after it (Conv2dOptions' batchNorm, activation): torch's conv2d →
-// batch_norm (eval) → activation. With gradients wanted it runs the three ops (each recorded: every gradient
+// conv2d with a batch norm, a residual and an activation after it (Conv2dOptions' batchNorm, residual, activation):
+// torch's conv2d → batch_norm (eval) → + residual → activation. With gradients wanted it runs the three ops (each recorded: every gradient
 // checked); in an inference, one kernel call whose epilogue applies the folded scale and shift and the activation.
 for (const c of loadCases("conv", "conv2dFused")) {
   const { eps, ...conv } = c.args as unknown as Conv2dOptions & { eps: number | null };
   const opts = (i: Record<string, Tensor | undefined>): Conv2dOptions => ({
     ...conv,
     batchNorm: eps === null ? null : { runningMean: i.runningMean!, runningVar: i.runningVar!, weight: i.bnWeight, bias: i.bnBias, eps },
+    residual: i.residual ?? null,
   });
   test(`fixture ${c.name}: recorded, op by op, with gradients`, () => {
     checkCase(c, (i) => {
@@ -60,6 +61,7 @@ test("conv2d's batchNorm and activation: bad names and shapes are refused in one
   assert.throws(() => noGrad(() => F.conv2d(x, w, null, { activation: "gelu" as never })), /^ValueError: conv2d: activation must be one of relu, relu6, hardswish, hardsigmoid, silu, got "gelu"$/);
   assert.throws(() => noGrad(() => F.conv2d(x, w, null, { batchNorm: { ...stats, runningVar: ones([4]) } })), /conv2d: batchNorm.runningVar \[4\] must be \[3\], one per output channel/);
   assert.throws(() => noGrad(() => F.conv2d(x, w, null, { batchNorm: { ...stats, eps: -1 } })), /conv2d: batchNorm.eps must be a finite number ≥ 0, got -1/);
+  assert.throws(() => noGrad(() => F.conv2d(x, w, null, { residual: zeros([1, 3, 4, 3]) })), /conv2d: residual \[1,3,4,3\] must have the output's shape \[1,3,3,3\]/);
 });
 
 test("fixture counts: at least 20 configurations per op", () => {

@@ -42,8 +42,8 @@ function paddingReads(outH: number, outW: number, oyLo: number, oyHi: number, ox
 
 export const convKernels: Pick<HostKernels, "conv2d" | "conv2dBackwardInput" | "conv2dBackwardWeight"> = {
   /** y[n,oc,oy,ox] = bias[oc] + Σ_{icg,ky,kx} w[oc,icg,ky,kx] · x[n, g·cInG + icg, iy, ix]; with a scale, the sum
-   *  times scale[oc] plus bias[oc], and act over the result (the activation kernel's values). */
-  conv2d(x, w, bias, g, y, scale = null, act = null, lo = 0, hi = 0) {
+   *  times scale[oc] plus bias[oc]; plus the residual's value; then act over the result (the activation kernel's). */
+  conv2d(x, w, bias, g, y, scale = null, act = null, lo = 0, hi = 0, residual = null) {
     const { n, cIn, h, w: width, cOut, kh, kw, strideH, strideW, padTop, padLeft, dilationH, dilationW, groups, outH, outW } = g;
     const cInG = cIn / groups, cOutG = cOut / groups;
     const inPlane = h * width, outPlane = outH * outW;
@@ -77,7 +77,9 @@ export const convKernels: Pick<HostKernels, "conv2d" | "conv2dBackwardInput" | "
           const sc = scale[oc]!, sh = bias ? bias[oc]! : 0;
           for (let i = 0; i < outPlane; i++) acc[i] = acc[i]! * sc + sh;
         }
-        y.set(acc, (b * cOut + oc) * outPlane);
+        const base = (b * cOut + oc) * outPlane;
+        if (residual) for (let i = 0; i < outPlane; i++) acc[i] = acc[i]! + residual[base + i]!;
+        y.set(acc, base);
       }
     }
     // the reference's second pass: the fast kernels apply it as they write

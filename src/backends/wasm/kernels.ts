@@ -224,19 +224,21 @@ function convWinogradWeight(rt: WasmRuntime, g: ConvGeometry, xPtr: number, dyPt
   return dW;
 }
 
-/** What a convolution applies to the values it writes (Kernels.conv2d): act(scale[c]·sum + bias[c]). The pointers are
- *  0 for none; `bias` only with a scale (without one, the kernels add the bias as the unfused convolution does, so that
- *  an activation alone leaves the values the separate op would give). */
-interface Epilogue { scale: number; bias: number; act: FusedActivation | null; lo: number; hi: number }
+/** What a convolution applies to the values it writes (Kernels.conv2d): act(scale[c]·sum + bias[c] + residual). The
+ *  pointers are 0 for none; `bias` only with a scale (without one, the kernels add the bias as the unfused convolution
+ *  does, so that an activation alone leaves the values the separate op would give). */
+interface Epilogue { scale: number; bias: number; residual: number; act: FusedActivation | null; lo: number; hi: number }
 
-/** The epilogue block in the arena that the tasks read (its layout: elementwise.as). */
-function epilogueBlock(rt: WasmRuntime, e: Epilogue): number {
-  const p = rt.alloc(20), v = new DataView(rt.memory.buffer, p, 20);
+/** The epilogue block in the arena that the tasks read (its layout: elementwise.as), for the output at yPtr. */
+function epilogueBlock(rt: WasmRuntime, e: Epilogue, yPtr: number): number {
+  const p = rt.alloc(28), v = new DataView(rt.memory.buffer, p, 28);
   v.setInt32(0, e.act ? ACTIVATION_CODE[e.act] : -1, true);
   v.setFloat32(4, e.lo, true);
   v.setFloat32(8, e.hi, true);
   v.setUint32(12, e.scale, true);
   v.setUint32(16, e.bias, true);
+  v.setUint32(20, e.residual, true);
+  v.setUint32(24, yPtr, true);
   return p;
 }
 
@@ -246,17 +248,19 @@ function epilogueBlock(rt: WasmRuntime, e: Epilogue): number {
 function convForwardPtrs(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: number, biasPtr: number, yPtr: number,
   winograd = true, ep: Epilogue | null = null): void {
   const wino = winograd && winogradFits(g);
-  if (depthwiseFits(g) && !wino) { convDepthwise(rt, g, xPtr, wPtr, biasPtr, yPtr, ep ? epilogueBlock(rt, ep) : 0); return; }
+  if (depthwiseFits(g) && !wino) { convDepthwise(rt, g, xPtr, wPtr, biasPtr, yPtr, ep ? epilogueBlock(rt, ep, yPtr) : 0); return; }
   if (pointwiseFits(g) && !wino) {
     // the bias too is the epilogue's there, added to each block of outputs as it is finished (not in a pass before)
-    const e = ep ? { ...ep, bias: ep.bias || biasPtr } : { scale: 0, bias: biasPtr, act: null, lo: 0, hi: 0 };
-    convPointwise(rt, g, xPtr, wPtr, yPtr, e.bias || e.scale || e.act ? epilogueBlock(rt, e) : 0);
+    const e: Epilogue = ep
+      ? { scale: ep.scale, bias: ep.bias || biasPtr, residual: ep.residual, act: ep.act, lo: ep.lo, hi: ep.hi }
+      : { scale: 0, bias: biasPtr, residual: 0, act: null, lo: 0, hi: 0 };
+    convPointwise(rt, g, xPtr, wPtr, yPtr, e.bias || e.scale || e.residual || e.act ? epilogueBlock(rt, e, yPtr) : 0);
     return;
   }
   convForwardPlain(rt, g, xPtr, wPtr, biasPtr, yPtr, winograd);
   if (ep) {
     const planes = g.n * g.cOut, hw = g.outH * g.outW;
-    const args = taskArgs.epilogue({ y: yPtr, planes, c: g.cOut, hw, epilogue: epilogueBlock(rt, ep) });
+    const args = taskArgs.epilogue({ y: yPtr, planes, c: g.cOut, hw, epilogue: epilogueBlock(rt, ep, yPtr) });
     rt.run(TASK.epilogue, rt.args(args), threadsFor(rt, MIN_PARALLEL_ELEMENT_FLOPS * planes * hw));
   }
 }
@@ -581,16 +585,17 @@ function timed<T>(rt: WasmRuntime, f: () => T): T {
 }
 
 export function makeKernels(rt: WasmRuntime): Partial<HostKernels> {
-  const conv2d: HostKernels["conv2d"] = (x, w, bias, g, y, scale = null, act = null, lo = 0, hi = 0) =>
+  const conv2d: HostKernels["conv2d"] = (x, w, bias, g, y, scale = null, act = null, lo = 0, hi = 0, residual = null) =>
     timed(rt, () => {
-      if (wholeInput(g)) { conv2dWhole(x, w, bias, g, y, scale, act, lo, hi); return; }
+      if (wholeInput(g)) { conv2dWhole(x, w, bias, g, y, scale, act, lo, hi, residual); return; }
       rt.begin();
       const xPtr = rt.copyIn(x as Float32Array);
       const wPtr = rt.copyIn(w as Float32Array);
       const bPtr = bias ? rt.copyIn(bias as Float32Array) : 0, sPtr = scale ? rt.copyIn(scale as Float32Array) : 0;
-      const ep = scale || act ? { scale: sPtr, bias: sPtr ? bPtr : 0, act, lo, hi } : null;
+      const rPtr = residual ? rt.copyIn(residual as Float32Array) : 0;
+      const ep = scale || act || residual ? { scale: sPtr, bias: sPtr ? bPtr : 0, residual: rPtr, act, lo, hi } : null;
       const kernelBias = sPtr ? 0 : bPtr;
-      const yPtr = rt.out(y as Float32Array, x, w, bias, scale);
+      const yPtr = rt.out(y as Float32Array, x, w, bias, scale, residual);
       convForwardPtrs(rt, g, xPtr, wPtr, kernelBias, yPtr, true, ep);
       // Winograd's transforms make NaN where a sum overflows: such an output is computed again without them
       if (winogradFits(g) && !allFinite(rt.f32(yPtr, y.length))) convForwardPtrs(rt, g, xPtr, wPtr, kernelBias, yPtr, false, ep);
@@ -783,13 +788,13 @@ export function makeKernels(rt: WasmRuntime): Partial<HostKernels> {
     ({ batch: 1, m, n, k, aBatchStride: 0, bBatchStride: 0, transA, transB });
   /** Whole-input convolutions as matmuls: y[N,Cout] = X[N,K]·W[Cout,K]ᵀ (+ bias), dX = dY·W, dW = dYᵀ·X. */
   const conv2dWhole = (x: DataArray, w: DataArray, bias: DataArray | null, g: ConvGeometry, y: DataArray,
-    scale: DataArray | null, act: FusedActivation | null, lo: number, hi: number): void => {
+    scale: DataArray | null, act: FusedActivation | null, lo: number, hi: number, residual: DataArray | null): void => {
     const K = g.cIn * g.kh * g.kw;
     matmulCore(x, w, y, mm(g.n, g.cOut, K, false, true));
-    if (bias || scale) {
+    if (bias || scale || residual) {
       for (let i = 0; i < g.n; i++) for (let co = 0; co < g.cOut; co++) {
         const j = i * g.cOut + co;
-        y[j] = y[j]! * (scale ? scale[co]! : 1) + (bias ? bias[co]! : 0);
+        y[j] = y[j]! * (scale ? scale[co]! : 1) + (bias ? bias[co]! : 0) + (residual ? residual[j]! : 0);
       }
     }
     if (act) jsKernels.activation(act, y, y, lo, hi); // n·cOut values

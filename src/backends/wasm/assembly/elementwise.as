@@ -166,48 +166,55 @@ export function zeroBytes(dst: usize, bytes: i32): void {
   memory.fill(dst, 0, <usize>bytes);
 }
 
-// A convolution's epilogue (Kernels.conv2d's scale, bias and activation), applied by its fast paths to the values
-// they have just written, while those are in the cache, instead of in passes over the whole output of their own. The
-// block at ep: [0] the activation's code above (i32, −1: none), [4] lo and [8] hi (f32, hardtanh's bounds), [12]
-// scale and [16] bias (one f32 per output channel; 0: none). A kernel given an epilogue leaves the bias to it.
+// A convolution's epilogue (Kernels.conv2d's scale, bias, residual and activation), applied by its fast paths to the
+// values they have just written, while those are in the cache, instead of in passes over the whole output of their
+// own. The block at ep: [0] the activation's code above (i32, −1: none), [4] lo and [8] hi (f32, hardtanh's bounds),
+// [12] scale and [16] bias (one f32 per output channel; 0: none), [20] residual (y's layout; 0: none) and [24] y
+// (the residual's value for the output at p is at residual + (p − y)). A kernel given an epilogue leaves the bias to it.
 
-/** count values at p in place: act(v·s + t) (affine false: act(v)), in f32 steps; the tail in lane 0. */
-@inline function epilogueValues(op: i32, affine: bool, p: usize, count: i32, s: v128, t: v128, lo: v128, hi: v128): void {
+/** count values at p in place: act(v·s + t + r) with r the residual's at rp (affine false: no s, t; res false: no r),
+ *  in f32 steps; the tail in lane 0. */
+@inline function epilogueValues(op: i32, affine: bool, res: bool, p: usize, rp: usize, count: i32, s: v128, t: v128, lo: v128, hi: v128): void {
   let i = 0;
   for (; i + 4 <= count; i += 4) {
-    const q = p + (<usize>i << 2);
-    let v = v128.load(q);
+    const o = <usize>i << 2;
+    let v = v128.load(p + o);
     if (affine) v = f32x4.add(f32x4.mul(v, s), t);
+    if (res) v = f32x4.add(v, v128.load(rp + o));
     if (op >= 0) v = activationForward(op, v, lo, hi);
-    v128.store(q, v);
+    v128.store(p + o, v);
   }
   for (; i < count; i++) {
-    const q = p + (<usize>i << 2);
-    let v = f32x4.splat(load<f32>(q));
+    const o = <usize>i << 2;
+    let v = f32x4.splat(load<f32>(p + o));
     if (affine) v = f32x4.add(f32x4.mul(v, s), t);
+    if (res) v = f32x4.add(v, f32x4.splat(load<f32>(rp + o)));
     if (op >= 0) v = activationForward(op, v, lo, hi);
-    store<f32>(q, f32x4.extract_lane(v, 0));
+    store<f32>(p + o, f32x4.extract_lane(v, 0));
   }
+}
+
+/** epilogueValues with the activation's code a constant in each loop. */
+@inline function epilogueOp(op: i32, affine: bool, res: bool, p: usize, rp: usize, count: i32, s: v128, t: v128, lo: v128, hi: v128): void {
+  if (op < 0) epilogueValues(-1, affine, res, p, rp, count, s, t, lo, hi);
+  else if (op == 0) epilogueValues(0, affine, res, p, rp, count, s, t, lo, hi);
+  else if (op == 1) epilogueValues(1, affine, res, p, rp, count, s, t, lo, hi);
+  else if (op == 2) epilogueValues(2, affine, res, p, rp, count, s, t, lo, hi);
+  else epilogueValues(3, affine, res, p, rp, count, s, t, lo, hi);
 }
 
 /** Applies the epilogue block at ep to count values at p, all of output channel ch. */
 export function applyEpilogue(ep: usize, ch: i32, p: usize, count: i32): void {
   const op = load<i32>(ep), lo = v128.load32_splat(ep + 4), hi = v128.load32_splat(ep + 8);
-  const scale = <usize>load<u32>(ep + 12), bias = <usize>load<u32>(ep + 16);
-  if (scale == 0 && bias == 0) {
-    const one = f32x4.splat(1), zero = f32x4.splat(0);
-    if (op == 0) epilogueValues(0, false, p, count, one, zero, lo, hi);
-    else if (op == 1) epilogueValues(1, false, p, count, one, zero, lo, hi);
-    else if (op == 2) epilogueValues(2, false, p, count, one, zero, lo, hi);
-    else if (op == 3) epilogueValues(3, false, p, count, one, zero, lo, hi);
-    return;
-  }
-  const s = scale ? v128.load32_splat(scale + (<usize>ch << 2)) : f32x4.splat(1), t = bias ? v128.load32_splat(bias + (<usize>ch << 2)) : f32x4.splat(0);
-  if (op < 0) epilogueValues(-1, true, p, count, s, t, lo, hi);
-  else if (op == 0) epilogueValues(0, true, p, count, s, t, lo, hi);
-  else if (op == 1) epilogueValues(1, true, p, count, s, t, lo, hi);
-  else if (op == 2) epilogueValues(2, true, p, count, s, t, lo, hi);
-  else epilogueValues(3, true, p, count, s, t, lo, hi);
+  const scale = <usize>load<u32>(ep + 12), bias = <usize>load<u32>(ep + 16), residual = <usize>load<u32>(ep + 20);
+  const rp = residual ? residual + (p - <usize>load<u32>(ep + 24)) : 0;
+  const s = scale ? v128.load32_splat(scale + (<usize>ch << 2)) : f32x4.splat(1);
+  const t = bias ? v128.load32_splat(bias + (<usize>ch << 2)) : f32x4.splat(0);
+  const affine = scale != 0 || bias != 0;
+  if (affine && residual) epilogueOp(op, true, true, p, rp, count, s, t, lo, hi);
+  else if (affine) epilogueOp(op, true, false, p, rp, count, s, t, lo, hi);
+  else if (residual) epilogueOp(op, false, true, p, rp, count, s, t, lo, hi);
+  else if (op >= 0) epilogueOp(op, false, false, p, rp, count, s, t, lo, hi);
 }
 
 /** The epilogue block over the planes of y, in place: units are planes, in contiguous blocks per thread. */

@@ -39,16 +39,17 @@ const bind = (i: number, name: string, write = false) =>
   `@group(0) @binding(${i}) var<storage, ${write ? "read_write" : "read"}> ${name}: array<f32>;\n`;
 
 /** y = x ⋆ w (+ bias): cross-correlation with stride, padding, dilation and groups; with an epilogue (Kernels.conv2d),
- *  act(scale[oc]·sum + bias[oc]) as each value is stored. */
+ *  act(scale[oc]·sum + bias[oc] + residual) as each value is stored. */
 export function conv2d(
   dev: WebGPUDevice, x: GPUBuffer, w: GPUBuffer, bias: GPUBuffer | null, g: ConvGeometry, y: GPUBuffer,
-  scale: GPUBuffer | null = null, act: FusedActivation | null = null, lo = 0, hi = 0,
+  scale: GPUBuffer | null = null, act: FusedActivation | null = null, lo = 0, hi = 0, residual: GPUBuffer | null = null,
 ): void {
   const cInG = g.cIn / g.groups, cOutG = g.cOut / g.groups, taps = g.kh * g.kw;
   const buffers = [x, w, y];
   let decls = bind(1, "X") + bind(2, "Wt") + bind(3, "Y", true);
   if (bias) { decls += bind(buffers.length + 1, "Bias"); buffers.push(bias); }
   if (scale) { decls += bind(buffers.length + 1, "Scale"); buffers.push(scale); }
+  if (residual) { decls += bind(buffers.length + 1, "Res"); buffers.push(residual); }
   const spec: GemmSpec = {
     params: PARAMS.wgsl,
     decls,
@@ -62,8 +63,9 @@ fn loadB(g: i32, k: i32, col: i32) -> f32 {
 fn store(g: i32, row: i32, col: i32, sum: f32) {
   let plane = P.outH * P.outW;
   let oc = g * P.cOutG + row;
-  let v = sum${scale ? " * Scale[oc]" : ""}${bias ? " + Bias[oc]" : ""};
-  Y[((col / plane) * P.cOut + oc) * plane + col % plane] = ${act ? ACTIVATION[act] : "v"};
+  let at = ((col / plane) * P.cOut + oc) * plane + col % plane;
+  let v = sum${scale ? " * Scale[oc]" : ""}${bias ? " + Bias[oc]" : ""}${residual ? " + Res[at]" : ""};
+  Y[at] = ${act ? ACTIVATION[act] : "v"};
 }`,
   };
   const n = g.n * g.outH * g.outW;
