@@ -91,10 +91,10 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
   private readonly pool = new BufferPool();
   /** What inference folds into a Conv, by the Conv's node index: the BatchNormalization after it and the activation
    *  after that, applied by the convolution as it writes (F.conv2d's batchNorm and activation). */
-  private readonly convFolds = new Map<number, ConvFolds>();
-  /** The BatchNormalization nodes and the activations' nodes whose work the Conv before them does when it folds
-   *  (they pass its output on). */
-  private readonly passedOn = { batchNorm: new Set<number>(), activation: new Set<number>() };
+  private readonly convFolds = new Map<number, ConvFold>();
+  /** The BatchNormalization and Add nodes, and the activations' nodes, whose work the Conv before them does when it
+   *  folds: each passes on its input in the given slot (the Conv's output, as the Conv computed it). */
+  private readonly passedOn = { inEval: new Map<number, number>(), activation: new Map<number, number>() };
   /** How many BatchNormalization nodes inference (eval mode) folds into the Conv before them: those whose input only
    *  they read, whose scale, bias, mean and variance are initializers of the Conv's output channels. */
   readonly foldedBatchNorms: number;
@@ -102,6 +102,9 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
    *  Relu, Clip to [0, 6] or [0, ∞), HardSigmoid(1/6, ½), HardSwish, x·Sigmoid(x) and x·HardSigmoid(x), reading
    *  a value no other node reads. */
   readonly foldedActivations: number;
+  /** How many Add nodes inference folds into the Conv (or Conv → BatchNormalization) before them: those reading that
+   *  value alone with a value made before the Conv (a residual block's shortcut), added as the Conv writes. */
+  readonly foldedResiduals: number;
 
   /** Build from a decoded ModelProto; loadOnnx(bytes) reads the file.
    *  @internal */
@@ -161,6 +164,7 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
     this.findConvFolds();
     this.foldedBatchNorms = [...this.convFolds.values()].filter((f) => f.batchNorm).length;
     this.foldedActivations = [...this.convFolds.values()].filter((f) => f.activation).length;
+    this.foldedResiduals = [...this.convFolds.values()].filter((f) => f.residual).length;
     this.dying = this.lastReaders();
     this.eval();
     const staticShapes = this.inputs.every((i) => i.shape && i.shape.every((d) => d !== null));
@@ -224,6 +228,10 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
       return v && v.size === 1 ? Number(v.data[0]) : null;
     };
     const graphOutputs = new Set(this.outputs.map((o) => o.name));
+    const producer = new Map<string, number>();
+    this.nodes.forEach((n, i) => { for (const o of n.output ?? []) if (o) producer.set(o, i); });
+    /** Whether `name` exists before node i runs: a graph input, an initializer, or an earlier node's output. */
+    const madeBefore = (name: string, i: number): boolean => (producer.get(name) ?? -1) < i;
     /** The node reading `name` alone (one output, `name` not a graph output), or null. */
     const soleReader = (name: string): number | null => {
       const rs = readers.get(name) ?? [];
@@ -265,8 +273,8 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
     this.nodes.forEach((conv, i) => {
       let out = conv.output?.[0];
       if (conv.opType !== "Conv" || !out || (conv.output ?? []).length !== 1) return;
-      let batchNorm: ConvFolds["batchNorm"] = null;
-      const taken: number[] = [];
+      let batchNorm: ConvFold["batchNorm"] = null, residual: string | null = null;
+      const taken: [number, number][] = []; // node, the slot of the value passed on
       const j = soleReader(out);
       if (j !== null) {
         const bn = this.nodes[j]!, attrs = this.prepared[j]!.attrs, w = param(conv.input?.[1]);
@@ -275,15 +283,25 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
           && attrs.int("training_mode", 0) === 0 && attrs.int("spatial", 1) === 1 && w && w.ndim >= 3
           && [gamma, beta, mean, variance].every((t) => t && t.ndim === 1 && t.size === w.shape[0])) {
           batchNorm = { weight: gamma!, bias: beta!, runningMean: mean!, runningVar: variance!, eps: attrs.float("epsilon", 1e-5) };
-          taken.push(j);
+          taken.push([j, 0]);
           out = bn.output![0]!;
         }
       }
+      // an Add of a value made before the Conv (a residual block's shortcut)
+      const a = soleReader(out);
+      if (a !== null) {
+        const add = this.nodes[a]!, other = add.input?.find((n) => n !== out);
+        if (add.opType === "Add" && add.input?.length === 2 && other && (add.output ?? []).length === 1 && madeBefore(other, i)) {
+          residual = other;
+          taken.push([a, add.input!.indexOf(out)]);
+          out = add.output![0]!;
+        }
+      }
       const act = activationAfter(out);
-      if (!batchNorm && !act) return;
-      this.convFolds.set(i, { batchNorm, activation: act?.activation ?? null });
-      for (const k of taken) this.passedOn.batchNorm.add(k);
-      for (const k of act?.nodes ?? []) this.passedOn.activation.add(k);
+      if (!batchNorm && !residual && !act) return;
+      this.convFolds.set(i, { batchNorm, residual, activation: act?.activation ?? null });
+      for (const [k, slot] of taken) this.passedOn.inEval.set(k, slot);
+      for (const k of act?.nodes ?? []) this.passedOn.activation.set(k, this.nodes[k]!.input!.indexOf(out));
     });
   }
 
@@ -445,11 +463,13 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
       });
       let results: (Value | null)[];
       try {
-        if (folding && (this.passedOn.batchNorm.has(i) || (foldActivations && this.passedOn.activation.has(i)))) {
-          results = [args[0]!]; // the Conv before it applied it
+        const slot = folding ? this.passedOn.inEval.get(i) ?? (foldActivations ? this.passedOn.activation.get(i) : undefined) : undefined;
+        if (slot !== undefined) {
+          results = [args[slot]!]; // the Conv before it applied it
         } else if (folding && this.convFolds.has(i)) {
           const f = this.convFolds.get(i)!;
-          results = convFused(args, ctx, foldActivations ? f : { batchNorm: f.batchNorm, activation: null });
+          const residual = f.residual ? env.get(f.residual) ?? null : null;
+          results = convFused(args, ctx, { batchNorm: f.batchNorm, residual, activation: foldActivations ? f.activation : null });
         } else results = this.folded[i] ?? runOp(args, ctx);
       } catch (e) {
         if (e instanceof FormatError || !(e instanceof ConvkitError)) throw e;
@@ -502,6 +522,9 @@ let FOLDING = true;
 /** For measurements: fold BatchNormalization and activations into the Conv before them in inference (default), or
  *  run them as written. */
 export function setBatchNormFolding(on: boolean): void { FOLDING = on; }
+
+/** What inference folds into a Conv: ConvFolds with the residual by the name of its value in the graph. */
+type ConvFold = Omit<ConvFolds, "residual"> & { residual: string | null };
 
 /** The ops a weight passes through unchanged in value (slot 0 is the tensor). */
 const PASS_THROUGH = new Set(["Reshape", "Unsqueeze", "Squeeze", "Cast", "Identity", "Flatten", "Transpose"]);

@@ -6,7 +6,7 @@ import { tensor, ones, zeros } from "../tensor/creation.js";
 import * as F from "../ops/functional.js";
 import { erfScalar } from "../ops/activation.js";
 import type { Conv2dBatchNorm } from "../ops/conv.js";
-import type { BatchNormActivation } from "../ops/fusion.js";
+import { fusedActivation, type BatchNormActivation } from "../ops/fusion.js";
 import { cat, pad as padOp, expand } from "../ops/movement.js";
 import { maximum, minimum, where } from "../ops/elementwise.js";
 import { matmul } from "../ops/matmul.js";
@@ -245,11 +245,14 @@ function kernelAttrs(ctx: OpContext, x: Tensor, kernelDefault: readonly number[]
 
 // ---- the operators ----
 
-/** What the importer folds into a Conv in an inference: the BatchNormalization after it (its four tensors and eps)
- *  and the activation after that (Relu, Clip to [0, 6], HardSigmoid, HardSwish, x·Sigmoid(x)). */
+/** What the importer folds into a Conv in an inference: the BatchNormalization after it (its four tensors and eps),
+ *  the other input of an Add after that (a residual block's shortcut), and the activation after those (Relu, Clip to
+ *  [0, 6], HardSigmoid, HardSwish, x·Sigmoid(x)). */
 export interface ConvFolds {
   /** The BatchNormalization's tensors and epsilon, or null. */
   batchNorm: Conv2dBatchNorm | null;
+  /** The Add's other operand, or null. */
+  residual: Value | null;
   /** The activation, or null. */
   activation: BatchNormActivation | null;
 }
@@ -263,14 +266,24 @@ export function convFused(inputs: readonly (Value | null)[], ctx: OpContext, fol
   const sp = spatialRank(ctx, x, "Conv");
   if (w.ndim !== x.ndim) fail(ctx, `weight [${w.shape.join(",")}] must have the input's rank ${x.ndim}`);
   const { strides, dil, b, e } = kernelAttrs(ctx, x, w.shape.slice(2));
-  checkSize(ctx, [x.shape[0]!, w.shape[0]!, ...x.shape.slice(2).map((v, i) => Math.floor((v + b[i]! + e[i]!) / strides[i]!) + 1)], elementBytes(x));
+  const k = w.shape.slice(2), out = [x.shape[0]!, w.shape[0]!, ...x.shape.slice(2).map((v, i) => Math.floor((v + b[i]! + e[i]! - (k[i]! - 1) * dil[i]! - 1) / strides[i]!) + 1)];
+  checkSize(ctx, out, elementBytes(x));
   if (sp === 1) { x = x.unsqueeze(2); w = w.unsqueeze(2); }
+  // the residual in the convolution's epilogue when it has the output's shape; added with ONNX's broadcasting otherwise
+  const r = folds?.residual ? floatIn([folds.residual], 0, ctx) : null;
+  const inEpilogue = r !== null && r.ndim === out.length && r.shape.every((d, i) => d === out[i]);
   const [bb, ee] = [lift2(b, 0), lift2(e, 0)];
-  const y = F.conv2d(x, w, bias, {
+  let y = F.conv2d(x, w, bias, {
     stride: lift2(strides, 1) as [number, number], dilation: lift2(dil, 1) as [number, number], groups: ctx.attrs.int("group", 1),
-    padding: [bb[0]!, ee[0]!, bb[1]!, ee[1]!], batchNorm: folds?.batchNorm ?? null, activation: folds?.activation ?? null,
+    padding: [bb[0]!, ee[0]!, bb[1]!, ee[1]!], batchNorm: folds?.batchNorm ?? null,
+    residual: inEpilogue ? (sp === 1 ? r.unsqueeze(2) : r) : null, activation: r && !inEpilogue ? null : folds?.activation ?? null,
   });
-  return [sp === 1 ? y.squeeze(2) : y];
+  if (sp === 1) y = y.squeeze(2);
+  if (r && !inEpilogue) {
+    y = y.add(r);
+    if (folds?.activation) y = fusedActivation("Conv", folds.activation).alone(y);
+  }
+  return [y];
 }
 
 const convTranspose: OpImpl = (inputs, ctx) => {

@@ -82,6 +82,9 @@ act("hardswish", 14, lambda v: ([helper.make_node("HardSwish", [v], ["y"])], [])
 act("clip5", 13, lambda v: ([helper.make_node("Clip", [v, "lo", "hi"], ["y"])], [scalar("lo", 0), scalar("hi", 5)]))
 act("hardsigmoid_default", 13, lambda v: ([helper.make_node("HardSigmoid", [v], ["y"])], []))
 act("relu_shared", 13, lambda v: ([helper.make_node("Relu", [v], ["y"])], []), out_of_conv=True)
+res = lambda shape: numpy_helper.from_array(rng.standard_normal(shape).astype(np.float32), "r")
+act("residual_relu", 13, lambda v: ([helper.make_node("Add", ["r", v], ["a"]), helper.make_node("Relu", ["a"], ["y"])], [res((2, 6, 9, 11))]), bn=True)
+act("residual_broadcast", 13, lambda v: ([helper.make_node("Add", [v, "r"], ["a"]), helper.make_node("Relu", ["a"], ["y"])], [res((6, 1, 1))]))
 `;
 
 let dir = "";
@@ -126,13 +129,16 @@ async function againstOrt(path: string, x: Tensor, ours: Tensor): Promise<{ wors
 }
 
 // MobileNetV2: every ReLU6 (Clip) follows a Conv → BatchNormalization; ResNet-18: the stem's and each block's first
-// ReLU do (the second follows the residual Add)
-for (const [name, convs, activations] of [["mobilenet_v2", 52, 35], ["resnet18", 20, 9]] as const) {
+// ReLU do, the second follows the residual Add.
+// MobileNetV2's 10 residual Adds and ResNet-18's 8 fold into a Conv too (into the downsampling Conv where the exporter
+// wrote it after the block's second one), and so each ReLU after a ResNet Add
+for (const [name, convs, activations, residuals] of [["mobilenet_v2", 52, 35, 10], ["resnet18", 20, 17, 8]] as const) {
   test(`${name} (BatchNormalization kept, random statistics): every BatchNormalization folded, onnxruntime's output`, async () => {
     const path = join(dir, `${name}.onnx`);
     const model = io.loadOnnx(new Uint8Array(readFileSync(path)));
     assert.equal(model.foldedBatchNorms, convs);
     assert.equal(model.foldedActivations, activations);
+    assert.equal(model.foldedResiduals, residuals);
     const x = randn([1, 3, SIDE, SIDE]);
     let y: Tensor | undefined;
     const counts = countKernels(() => { y = noGrad(() => model.call(x)); });
@@ -171,17 +177,20 @@ test("activations after a Conv (or Conv → BatchNormalization) fold into its ke
   // folded: Relu, Clip to [0, 6] (inputs from an initializer and a Constant node, or opset 6's attributes), x·Sigmoid(x),
   // x·HardSigmoid(x) (hardswish as convkit exports it), HardSigmoid(1/6, ½), HardSwish; not: Clip to [0, 5],
   // HardSigmoid's default slope, an activation whose input is also a graph output
+  // with a residual Add before the activation: of the output's shape (added as the convolution writes), or broadcast
+  // from [6, 1, 1] (added as its own op after the convolution)
   const cases = [["relu", 1], ["clip6_bn", 1], ["clip6_opset6", 1], ["silu_bn", 1], ["hardswish_mul", 1], ["hardsigmoid", 1],
-    ["hardswish", 1], ["clip5", 0], ["hardsigmoid_default", 0], ["relu_shared", 0]] as const;
+    ["hardswish", 1], ["clip5", 0], ["hardsigmoid_default", 0], ["relu_shared", 0], ["residual_relu", 1], ["residual_broadcast", 1]] as const;
   for (const [name, folded] of cases) {
     const path = join(dir, `${name}.onnx`);
     const model = io.loadOnnx(new Uint8Array(readFileSync(path)));
     assert.equal(model.foldedActivations, folded, name);
+    assert.equal(model.foldedResiduals, name.startsWith("residual") ? 1 : 0, name);
     const x = randn([2, 3, 9, 11]);
     let y: Tensor | undefined;
     const counts = countKernels(() => { y = noGrad(() => model.call(x)); }, ["conv2d", "activation", "unary", "binary", "channelAffine"]);
     assert.equal(counts.conv2d, 1, name);
-    if (folded) assert.deepEqual(Object.keys(counts), ["conv2d"], `${name}: only the convolution runs`);
+    if (folded && name !== "residual_broadcast") assert.deepEqual(Object.keys(counts), ["conv2d"], `${name}: only the convolution runs`);
     const { worst, scale } = await againstOrt(path, x, y!);
     assert.ok(worst <= 1e-4 * Math.max(1, scale), `${name}: onnxruntime differs by ${worst} (scale ${scale})`);
     // recording: the activation runs as its own node (its gradient is the graph's)
