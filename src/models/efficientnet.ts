@@ -5,7 +5,7 @@
 import type { Tensor } from "../tensor/tensor.js";
 import { Module, type TensorModule } from "../nn/module.js";
 import { needsGrad } from "../autograd/graph.js";
-import { Sequential } from "../nn/container.js";
+import { runLayers, Sequential } from "../nn/container.js";
 import { Conv2d } from "../nn/conv.js";
 import { Dropout, Linear } from "../nn/linear.js";
 import { BatchNorm2d } from "../nn/norm.js";
@@ -17,7 +17,7 @@ import type { Generator } from "../tensor/random.js";
 import { ValueError } from "../errors.js";
 import { checkClasses, type ModelOptions } from "./common.js";
 import { makeDivisible } from "./mobilenet.js";
-import { markKeepsNoTensors } from "../nn/inference-scope.js";
+import { inferenceScopeOpen, markKeepsNoTensors } from "../nn/inference-scope.js";
 
 const silu = (): SiLU => new SiLU({ inplace: true });
 
@@ -56,6 +56,8 @@ export class MBConv extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    // in an inference (eval mode: stochastic depth keeps every sample), the projection adds the shortcut as it writes
+    if (this.useResConnect && inferenceScopeOpen()) return runLayers(x, [...this.block], x);
     const out = this.block.call(x);
     if (!this.useResConnect) return out;
     const kept = this.stochastic_depth.call(out);

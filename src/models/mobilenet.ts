@@ -168,6 +168,8 @@ export class InvertedResidualV3 extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    // in an inference, the projection (1×1 conv → batch norm) adds the shortcut as it writes
+    if (this.useResConnect && inferenceScopeOpen()) return runLayers(x, [...this.block], x);
     const out = this.block.call(x);
     return this.useResConnect ? addResidual(out, x) : out;
   }

@@ -91,6 +91,9 @@ function activationOf(l: Layer | undefined): BatchNormActivation | null {
  *  the convolution as it writes. */
 export function runLayers(x: Tensor, layers: readonly Layer[], residual: Tensor | null = null): Tensor {
   const fuse = inferenceScopeOpen();
+  // a Sequential last (before the activation), as torchvision's blocks end in a Conv2dNormActivation: its layers, so
+  // that its convolution can take the residual (a Sequential's own forward is the same walk; no hooks in a scope)
+  if (fuse && residual) layers = openLastSequential(layers);
   // with a residual, the trailing activation comes after the sum
   const tail = residual && activationOf(layers[layers.length - 1]) ? layers[layers.length - 1]! : null;
   const end = tail ? layers.length - 1 : layers.length, input = x;
@@ -103,6 +106,15 @@ export function runLayers(x: Tensor, layers: readonly Layer[], residual: Tensor 
   // in place on the layers' own result when nothing is recorded (as torchvision's `out += identity`)
   if (residual) x = x === input || needsGrad(x, residual) ? x.add(residual) : x.add_(residual);
   return tail ? applyLayer(tail, x) : x;
+}
+
+/** layers with the last one (or the one before a trailing activation) replaced by its own layers when it is a
+ *  Sequential that runs them as Sequential does (not overriding forward). */
+function openLastSequential(layers: readonly Layer[]): readonly Layer[] {
+  const k = activationOf(layers[layers.length - 1]) ? layers.length - 2 : layers.length - 1;
+  const m = layers[k];
+  if (!(m instanceof Sequential) || m.forward !== Sequential.prototype.forward) return layers;
+  return [...layers.slice(0, k), ...m, ...layers.slice(k + 1)];
 }
 
 /** A layer's forward on x: a module's call, or an activation's op. */

@@ -8,7 +8,7 @@ import { stochasticDepth, checkDepthArgs, type StochasticDepthMode } from "../op
 import { channelShuffle } from "../ops/movement.js";
 import { ValueError } from "../errors.js";
 import { Module, type TensorModule } from "./module.js";
-import { Sequential } from "./container.js";
+import { runLayers, Sequential } from "./container.js";
 import { Conv2d } from "./conv.js";
 import { BatchNorm2d } from "./norm.js";
 import { AdaptiveAvgPool2d } from "./pool.js";
@@ -53,8 +53,8 @@ export class SqueezeExcitation extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const s = this.fc2.call(this.activation.call(this.fc1.call(this.avgpool.call(x))));
-    return this.scale_activation.call(s).mul(x);
+    const s = runLayers(this.avgpool.call(x), [this.fc1, this.activation, this.fc2, this.scale_activation]);
+    return s.mul(x);
   }
 }
 
