@@ -4,7 +4,6 @@
 // efficientnet_b0: 5,288,548 parameters.
 import type { Tensor } from "../tensor/tensor.js";
 import { Module, type TensorModule } from "../nn/module.js";
-import { needsGrad } from "../autograd/graph.js";
 import { runLayers, Sequential } from "../nn/container.js";
 import { Conv2d } from "../nn/conv.js";
 import { Dropout, Linear } from "../nn/linear.js";
@@ -56,13 +55,10 @@ export class MBConv extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    // in an inference (eval mode: stochastic depth keeps every sample), the projection adds the shortcut as it writes
-    if (this.useResConnect && inferenceScopeOpen()) return runLayers(x, [...this.block], x);
-    const out = this.block.call(x);
-    if (!this.useResConnect) return out;
-    const kept = this.stochastic_depth.call(out);
-    // into the branch's buffer when nothing is recorded (in-place changes are not recorded)
-    return needsGrad(kept, x) ? kept.add(x) : kept.add_(x);
+    if (!this.useResConnect) return this.block.call(x);
+    // the shortcut added in place when nothing is recorded; in an inference (eval mode, where stochastic depth keeps
+    // every sample), by the projection as it writes
+    return runLayers(x, inferenceScopeOpen() ? [this.block] : [this.block, this.stochastic_depth], x);
   }
 }
 

@@ -3,7 +3,6 @@
 // mobilenet_v2: 3,504,872 parameters; mobilenet_v3_large: 5,483,032; mobilenet_v3_small: 2,542,856.
 import type { Tensor } from "../tensor/tensor.js";
 import { Module, type TensorModule } from "../nn/module.js";
-import { needsGrad } from "../autograd/graph.js";
 import { runLayers, Sequential } from "../nn/container.js";
 import { Conv2d } from "../nn/conv.js";
 import { Dropout, Linear } from "../nn/linear.js";
@@ -16,7 +15,7 @@ import { deferDefaultInit } from "../nn/init.js";
 import type { Generator } from "../tensor/random.js";
 import { ValueError } from "../errors.js";
 import { checkClasses, initKaimingFanOut, type ModelOptions } from "./common.js";
-import { inferenceScopeOpen, markKeepsNoTensors } from "../nn/inference-scope.js";
+import { markKeepsNoTensors } from "../nn/inference-scope.js";
 
 /** torchvision's _make_divisible: v rounded to the nearest multiple of `divisor` (at least divisor), never more than
  *  10 % below v. */
@@ -24,11 +23,6 @@ export function makeDivisible(v: number, divisor = 8): number {
   let n = Math.max(divisor, Math.floor((v + divisor / 2) / divisor) * divisor);
   if (n < 0.9 * v) n += divisor;
   return n;
-}
-
-/** A residual sum, into the branch's buffer when nothing is recorded (in-place changes are not recorded). */
-function addResidual(out: Tensor, x: Tensor): Tensor {
-  return needsGrad(out, x) ? out.add(x) : out.add_(x);
 }
 
 function checkDropout(op: string, p: number | undefined, fallback: number): number {
@@ -75,10 +69,8 @@ export class InvertedResidual extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    // in an inference, the projection (1×1 conv → batch norm) adds the shortcut as it writes
-    if (this.useResConnect && inferenceScopeOpen()) return runLayers(x, [...this.conv], x);
-    const out = this.conv.call(x);
-    return this.useResConnect ? addResidual(out, x) : out;
+    // the shortcut added in place when nothing is recorded; in an inference, by the projection as it writes
+    return this.useResConnect ? runLayers(x, [this.conv], x) : this.conv.call(x);
   }
 }
 
@@ -168,10 +160,8 @@ export class InvertedResidualV3 extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    // in an inference, the projection (1×1 conv → batch norm) adds the shortcut as it writes
-    if (this.useResConnect && inferenceScopeOpen()) return runLayers(x, [...this.block], x);
-    const out = this.block.call(x);
-    return this.useResConnect ? addResidual(out, x) : out;
+    // the shortcut added in place when nothing is recorded; in an inference, by the projection as it writes
+    return this.useResConnect ? runLayers(x, [this.block], x) : this.block.call(x);
   }
 }
 

@@ -108,13 +108,15 @@ export function runLayers(x: Tensor, layers: readonly Layer[], residual: Tensor 
   return tail ? applyLayer(tail, x) : x;
 }
 
-/** layers with the last one (or the one before a trailing activation) replaced by its own layers when it is a
- *  Sequential that runs them as Sequential does (not overriding forward). */
+/** layers with the last one (or the one before a trailing activation) replaced by its own layers while it is a
+ *  Sequential that runs them as Sequential does (not overriding forward): a block's Sequential ending in another. */
 function openLastSequential(layers: readonly Layer[]): readonly Layer[] {
-  const k = activationOf(layers[layers.length - 1]) ? layers.length - 2 : layers.length - 1;
-  const m = layers[k];
-  if (!(m instanceof Sequential) || m.forward !== Sequential.prototype.forward) return layers;
-  return [...layers.slice(0, k), ...m, ...layers.slice(k + 1)];
+  for (;;) {
+    const k = activationOf(layers[layers.length - 1]) ? layers.length - 2 : layers.length - 1;
+    const m = layers[k];
+    if (!(m instanceof Sequential) || m.forward !== Sequential.prototype.forward) return layers;
+    layers = [...layers.slice(0, k), ...m, ...layers.slice(k + 1)];
+  }
 }
 
 /** A layer's forward on x: a module's call, or an activation's op. */
