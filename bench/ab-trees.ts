@@ -1,0 +1,65 @@
+// Two source trees of convkit side by side, alternating in one sitting (the machine's noise swings ±40 % between
+// minutes, so a before/after is only read from runs interleaved like this): a zoo model's batch-1 inference, the
+// depthwise kernel on MobileNet's map sizes, or the activation kernels per element, on the wasm backend. Make the
+// "before" tree with `git worktree add /tmp/before <commit>` (and a node_modules link to this one's).
+// `node --experimental-wasm-relaxed-simd --import tsx bench/ab-trees.ts <tree A> <tree B> [model name | depthwise |
+//  activations] [threads=1] [pairs=2]`
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const [treeA, treeB, what = "mobilenet_v2", threads = "1", pairs = "2"] = process.argv.slice(2);
+
+/** One tree's measurement, run in this file's child mode. */
+async function measure(root: string, what: string, threads: number): Promise<void> {
+  const { initWasm, wasmBackend } = await import(`${root}/src/backends/wasm/index.ts`);
+  await initWasm({ threads, relaxed: true });
+  const ck = await import(`${root}/src/index.ts`);
+  const { allocateFloat32, startTracking } = await import(`${root}/src/tensor/memory.ts`);
+  const median = (f: () => void, inner: number, rounds: number): number => {
+    for (let i = 0; i < 3 * inner; i++) f();
+    const ts: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const t = performance.now();
+      for (let i = 0; i < inner; i++) f();
+      ts.push((performance.now() - t) / inner);
+    }
+    return ts.sort((a, b) => a - b)[rounds >> 1]!;
+  };
+  const k = wasmBackend.kernels as Record<string, (...a: unknown[]) => void>;
+  if (what === "depthwise") {
+    startTracking(true); // operands in the backend's memory, as a model's are
+    const rows: string[] = [];
+    for (const [c, h, s] of [[32, 112, 1], [144, 56, 1], [384, 14, 1], [576, 14, 1], [960, 7, 1], [192, 28, 1], [576, 14, 2]] as const) {
+      const oh = Math.floor((h + 2 - 3) / s) + 1;
+      const g = { n: 1, cIn: c, h, w: h, cOut: c, kh: 3, kw: 3, strideH: s, strideW: s, padTop: 1, padLeft: 1, dilationH: 1, dilationW: 1, groups: c, outH: oh, outW: oh };
+      const x = allocateFloat32(c * h * h, true).map(() => Math.random()), w = allocateFloat32(c * 9, true).fill(0.1);
+      const b = allocateFloat32(c, true).fill(0.5), y = allocateFloat32(c * oh * oh, true);
+      rows.push(`${c}@${h}² s${s} ${median(() => k.conv2d!(x, w, b, g, y), 50, 9).toFixed(3)} ms`);
+    }
+    console.log(`${root} depthwise t${threads}: ${rows.join(", ")}`);
+  } else if (what === "activations") {
+    startTracking(true);
+    const n = 1 << 20, x = allocateFloat32(n, true).map(() => (Math.random() - 0.5) * 20), y = allocateFloat32(n, true);
+    const rows = ["silu", "hardswish", "hardtanh"].map((op) => `${op} ${(median(() => k.activation!(op, x, y, 0, 6), 10, 15) / n * 1e6).toFixed(2)} ns`);
+    console.log(`${root} activations t${threads}, per element: ${rows.join(", ")}`);
+  } else {
+    const net = ck.models.create(what).eval();
+    const x = ck.randn([1, 3, 224, 224]);
+    const ms = median(() => void ck.noGrad(() => net.call(x)).data, 1, 25);
+    console.log(`${root} ${what} b1 224² t${threads}: median ${ms.toFixed(2)} ms`);
+  }
+}
+
+if (process.env.AB_TREE) {
+  await measure(process.env.AB_TREE, what, Number(threads));
+  process.exit(0);
+}
+if (!treeA || !treeB) throw new Error("usage: bench/ab-trees.ts <tree A> <tree B> [model | depthwise | activations] [threads] [pairs]");
+// each measurement in a fresh process (its own wasm memory and JIT state), A and B alternating
+for (let p = 0; p < Number(pairs); p++) {
+  for (const root of [treeA, treeB]) {
+    const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), treeA, treeB, what, threads, pairs],
+      { env: { ...process.env, AB_TREE: root }, encoding: "utf8" });
+    process.stdout.write(r.stdout || r.stderr);
+  }
+}
