@@ -44,9 +44,9 @@ async function measure(root: string, what: string, threads: number): Promise<voi
     console.log(`${root} activations t${threads}, per element: ${rows.join(", ")}`);
   } else {
     const net = ck.models.create(what).eval();
-    const x = ck.randn([1, 3, 224, 224]);
-    const ms = median(() => void ck.noGrad(() => net.call(x)).data, 1, 25);
-    console.log(`${root} ${what} b1 224² t${threads}: median ${ms.toFixed(2)} ms`);
+    const lenet = what === "lenet5", x = ck.randn(lenet ? [1, 1, 32, 32] : [1, 3, 224, 224]);
+    const ms = median(() => void ck.noGrad(() => net.call(x)).data, lenet ? 500 : 1, lenet ? 15 : 25);
+    console.log(`${root} ${what} b1 ${lenet ? "32²" : "224²"} t${threads}: median ${lenet ? `${(ms * 1000).toFixed(1)} µs` : `${ms.toFixed(2)} ms`}`);
   }
 }
 
