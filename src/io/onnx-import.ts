@@ -105,6 +105,10 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
   /** How many Add nodes inference folds into the Conv (or Conv → BatchNormalization) before them: those reading that
    *  value alone with a value made before the Conv (a residual block's shortcut), added as the Conv writes. */
   readonly foldedResiduals: number;
+  /** How many Mul nodes inference (without gradients) folds into the Conv after them: a product read by that Conv
+   *  alone, with one group. Where one factor is a per-channel gate ([1, C, 1, 1], squeeze-and-excitation's) and the
+   *  Conv's weights are fewer than the map's values, the Conv scales its weights by the gate instead of the map. */
+  readonly foldedGates: number;
 
   /** Build from a decoded ModelProto; loadOnnx(bytes) reads the file.
    *  @internal */
@@ -165,6 +169,7 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
     this.foldedBatchNorms = [...this.convFolds.values()].filter((f) => f.batchNorm).length;
     this.foldedActivations = [...this.convFolds.values()].filter((f) => f.activation).length;
     this.foldedResiduals = [...this.convFolds.values()].filter((f) => f.residual).length;
+    this.foldedGates = [...this.convFolds.values()].filter((f) => f.gate).length;
     this.dying = this.lastReaders();
     this.eval();
     const staticShapes = this.inputs.every((i) => i.shape && i.shape.every((d) => d !== null));
@@ -273,7 +278,16 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
     this.nodes.forEach((conv, i) => {
       let out = conv.output?.[0];
       if (conv.opType !== "Conv" || !out || (conv.output ?? []).length !== 1) return;
-      let batchNorm: ConvFold["batchNorm"] = null, residual: string | null = null;
+      let batchNorm: ConvFold["batchNorm"] = null, residual: string | null = null, gate: ConvFold["gate"] = null;
+      // a Mul that only this Conv reads (in slot 0): its two factors, the Mul passing on the first
+      const product = conv.input?.[0], m = product ? producer.get(product) : undefined;
+      const mul = m === undefined ? null : this.nodes[m]!;
+      // (not when the Mul is the activation of an earlier Conv's fold: x·Sigmoid(x) feeding this Conv)
+      if (mul?.opType === "Mul" && !this.passedOn.activation.has(m!) && mul.input?.length === 2 && mul.input.every((n) => n !== "") && (mul.output ?? []).length === 1
+        && soleReader(product!) === i && this.prepared[i]!.attrs.int("group", 1) === 1) {
+        gate = [mul.input[0]!, mul.input[1]!];
+        this.passedOn.activation.set(m!, 0);
+      }
       const taken: [number, number][] = []; // node, the slot of the value passed on
       const j = soleReader(out);
       if (j !== null) {
@@ -298,8 +312,8 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
         }
       }
       const act = activationAfter(out);
-      if (!batchNorm && !residual && !act) return;
-      this.convFolds.set(i, { batchNorm, residual, activation: act?.activation ?? null });
+      if (!batchNorm && !residual && !act && !gate) return;
+      this.convFolds.set(i, { batchNorm, residual, activation: act?.activation ?? null, gate });
       for (const [k, slot] of taken) this.passedOn.inEval.set(k, slot);
       for (const k of act?.nodes ?? []) this.passedOn.activation.set(k, this.nodes[k]!.input!.indexOf(out));
     });
@@ -375,7 +389,8 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
     const last = new Map<string, number>();
     this.nodes.forEach((n, i) => {
       for (const o of n.output ?? []) if (o !== "" && !graphOutputs.has(o)) last.set(o, i);
-      for (const name of n.input ?? []) if (last.has(name)) last.set(name, i);
+      // a Conv that folds the Mul before it reads the Mul's factors itself
+      for (const name of [...(n.input ?? []), ...(this.convFolds.get(i)?.gate ?? [])]) if (last.has(name)) last.set(name, i);
     });
     const dying: string[][] = this.nodes.map(() => []);
     for (const [name, i] of last) dying[i]!.push(name);
@@ -469,7 +484,8 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
         } else if (folding && this.convFolds.has(i)) {
           const f = this.convFolds.get(i)!;
           const residual = f.residual ? env.get(f.residual) ?? null : null;
-          results = convFused(args, ctx, { batchNorm: f.batchNorm, residual, activation: foldActivations ? f.activation : null });
+          const gate = foldActivations && f.gate ? [env.get(f.gate[0]) ?? null, env.get(f.gate[1]) ?? null] as const : null;
+          results = convFused(args, ctx, { batchNorm: f.batchNorm, residual, activation: foldActivations ? f.activation : null, gate });
         } else results = this.folded[i] ?? runOp(args, ctx);
       } catch (e) {
         if (e instanceof FormatError || !(e instanceof ConvkitError)) throw e;
@@ -524,7 +540,7 @@ let FOLDING = true;
 export function setBatchNormFolding(on: boolean): void { FOLDING = on; }
 
 /** What inference folds into a Conv: ConvFolds with the residual by the name of its value in the graph. */
-type ConvFold = Omit<ConvFolds, "residual"> & { residual: string | null };
+type ConvFold = Omit<ConvFolds, "residual" | "gate"> & { residual: string | null; gate: [string, string] | null };
 
 /** The ops a weight passes through unchanged in value (slot 0 is the tensor). */
 const PASS_THROUGH = new Set(["Reshape", "Unsqueeze", "Squeeze", "Cast", "Identity", "Flatten", "Transpose"]);

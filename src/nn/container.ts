@@ -7,6 +7,7 @@ import { inferenceScopeOpen, markKeepsNoTensors, openInferenceScope } from "./in
 import { BatchNorm1d, BatchNorm2d } from "./norm.js";
 import { Hardsigmoid, Hardswish, ReLU, ReLU6, SiLU } from "./activation.js";
 import { Conv2d } from "./conv.js";
+import { ChannelGate } from "./channel-gate.js";
 import { fusedActivation, type BatchNormActivation } from "../ops/fusion.js";
 import { needsGrad } from "../autograd/graph.js";
 
@@ -134,19 +135,51 @@ function fusedRun(list: readonly Layer[], i: number, x: Tensor, end = list.lengt
   const m = list[i]!;
   if (typeof m === "string") return null;
   const at = (k: number): Layer | undefined => (k < end ? list[k] : undefined);
-  if (m.constructor === Conv2d) {
-    const bn = evalBatchNorm(at(i + 1), BatchNorm2d);
-    const act = activationOf(at(i + (bn ? 2 : 1)));
-    const taken = 1 + (bn ? 1 : 0) + (act ? 1 : 0);
-    const summed = sum !== null && !act && i + taken === end;
-    if (!bn && !act && !summed) return null;
-    const stats = bn ? { runningMean: bn.runningMean!, runningVar: bn.runningVar!, weight: bn.weight, bias: bn.bias, eps: bn.eps } : null;
-    const y = summed ? (m as Conv2d).forwardWith(x, stats, activationOf(sum.tail ?? undefined), sum.residual) : (m as Conv2d).forwardWith(x, stats, act);
-    return { y, taken, summed };
+  if (m.constructor === Conv2d) return convRun(m as Conv2d, (m as Conv2d).weight, at, i, x, end, sum, false);
+  const gated = gateFold(m, at(i + 1), x);
+  if (gated?.inner) {
+    // the convolution opens a Sequential (torchvision's Conv2dNormActivation): it and the layers fused with it, then
+    // the Sequential's other layers
+    const inner = gated.inner, run = convRun(gated.conv, gated.weight, (k) => inner[k], 0, x, inner.length, null, true)!;
+    return { y: runLayers(run.y, inner.slice(run.taken)), taken: 2, summed: false };
+  }
+  if (gated) {
+    const run = convRun(gated.conv, gated.weight, at, i + 1, x, end, sum, true)!;
+    return { ...run, taken: run.taken + 1 };
   }
   const bn = evalBatchNorm(m, BatchNorm2d) ?? evalBatchNorm(m, BatchNorm1d);
   const act = bn ? activationOf(at(i + 1)) : null;
   return bn && act ? { y: bn.forwardWith(x, act), taken: 2, summed: false } : null;
+}
+
+/** The convolution `conv` at list[i] (with `weight` for its own) and the batch norm and activation after it as one
+ *  call; null when there is nothing to fuse and `always` is false. */
+function convRun(conv: Conv2d, weight: Tensor, at: (k: number) => Layer | undefined, i: number, x: Tensor, end: number,
+  sum: { residual: Tensor; tail: Layer | null } | null, always: boolean): { y: Tensor; taken: number; summed: boolean } | null {
+  const bn = evalBatchNorm(at(i + 1), BatchNorm2d);
+  const act = activationOf(at(i + (bn ? 2 : 1)));
+  const taken = 1 + (bn ? 1 : 0) + (act ? 1 : 0);
+  const summed = sum !== null && !act && i + taken === end;
+  if (!bn && !act && !summed && !always) return null;
+  const stats = bn ? { runningMean: bn.runningMean!, runningVar: bn.runningVar!, weight: bn.weight, bias: bn.bias, eps: bn.eps } : null;
+  const y = summed ? conv.forwardWith(x, stats, activationOf(sum.tail ?? undefined), sum.residual, weight) : conv.forwardWith(x, stats, act, null, weight);
+  return { y, taken, summed };
+}
+
+/** A channel gate (squeeze-and-excitation) m followed by a convolution with one group (itself, or the first layer of
+ *  a plain Sequential, `inner`: torchvision's projection Conv2dNormActivation): conv(gate(x)·x) is conv(x) with
+ *  the weights scaled per input channel, w[o, c]·gate[c] — which multiplies Cout·C·kh·kw numbers instead of the C·H·W
+ *  of the feature map, so it is taken where that is fewer (the 28² and 14² stages of EfficientNet and MobileNetV3, not
+ *  the 7² one, where the weights outnumber the map), for one image (a batch would need weights per image). */
+function gateFold(m: Layer, next: Layer | undefined, x: Tensor): { conv: Conv2d; weight: Tensor; inner: readonly TensorModule[] | null } | null {
+  if (!(m instanceof ChannelGate) || m.forward !== ChannelGate.prototype.forward || x.ndim !== 4 || x.shape[0] !== 1) return null;
+  // the convolution itself, or the first layer of a Sequential that runs its layers in turn
+  const inner = next instanceof Sequential && next.forward === Sequential.prototype.forward ? [...next] : null;
+  const first = inner ? inner[0] : next;
+  if (!first || typeof first === "string" || first.constructor !== Conv2d) return null;
+  const conv = first as Conv2d, [, c, h, w] = x.shape as [number, number, number, number];
+  if (conv.groups !== 1 || conv.outChannels * conv.kernelSize[0] * conv.kernelSize[1] >= h * w) return null;
+  return { conv, weight: conv.weight.mul(m.gate(x).reshape([1, c, 1, 1])), inner };
 }
 
 /** m when it is exactly a `cls` in eval mode with running statistics (what an inference folds), else null. */

@@ -99,9 +99,11 @@ export class Conv2d extends Module {
 
   /** The forward with a batch norm in evaluation, a residual and an activation applied to each value as the
    *  convolution writes it (F.conv2d's batchNorm, residual and activation): the values of those layers after it, up to
-   *  float32 rounding — what Sequential and runLayers run in an inference. */
-  forwardWith(x: Tensor, batchNorm: Conv2dBatchNorm | null, activation: BatchNormActivation | null, residual: Tensor | null = null): Tensor {
-    return conv2d(x, this.weight, this.bias, {
+   *  float32 rounding — what Sequential and runLayers run in an inference. `weight` stands in for the layer's own
+   *  (its weights scaled per input channel: a channel gate before it folded in). */
+  forwardWith(x: Tensor, batchNorm: Conv2dBatchNorm | null, activation: BatchNormActivation | null, residual: Tensor | null = null,
+    weight: Tensor = this.weight): Tensor {
+    return conv2d(x, weight, this.bias, {
       stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups, batchNorm, residual, activation,
     });
   }

@@ -9,6 +9,7 @@ import { channelShuffle } from "../ops/movement.js";
 import { ValueError } from "../errors.js";
 import { Module, type TensorModule } from "./module.js";
 import { runLayers, Sequential } from "./container.js";
+import { ChannelGate } from "./channel-gate.js";
 import { Conv2d } from "./conv.js";
 import { BatchNorm2d } from "./norm.js";
 import { AdaptiveAvgPool2d } from "./pool.js";
@@ -19,7 +20,7 @@ import { pyFloat } from "./repr.js";
 
 /** Squeeze-and-excitation (Hu et al. 2018) as torchvision.ops.SqueezeExcitation: x · scaleActivation(fc2(activation(
  *  fc1(avgpool(x))))), the fcs being 1×1 convolutions with bias. x: [N,C,H,W] → same shape. */
-export class SqueezeExcitation extends Module {
+export class SqueezeExcitation extends ChannelGate {
   /** Global average pooling to 1×1: the squeeze. */
   readonly avgpool: AdaptiveAvgPool2d;
   /** 1×1 convolution to squeezeChannels. */
@@ -52,9 +53,9 @@ export class SqueezeExcitation extends Module {
     this.scale_activation = this.registerModule("scale_activation", (opts.scaleActivation ?? (() => new Sigmoid()))());
   }
 
-  forward(x: Tensor): Tensor {
-    const s = runLayers(this.avgpool.call(x), [this.fc1, this.activation, this.fc2, this.scale_activation]);
-    return s.mul(x);
+  /** scaleActivation(fc2(activation(fc1(avgpool(x))))): [N, C, 1, 1], the factor forward multiplies x by. */
+  gate(x: Tensor): Tensor {
+    return runLayers(this.avgpool.call(x), [this.fc1, this.activation, this.fc2, this.scale_activation]);
   }
 }
 

@@ -50,7 +50,7 @@ def small(second_reader):
     onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), f"{out}/conv_bn{'_shared' if second_reader else ''}.onnx")
 small(False)
 small(True)
-def act(name, opset, tail, bn=False, out_of_conv=False):
+def act(name, opset, tail, bn=False, out_of_conv=False, batch=2):
     """Conv (→ BatchNormalization) → the nodes of tail(value) → y; out_of_conv: the Conv's output is a graph output too."""
     inits = [f(6, 3, 3, 3), f(6)]
     for t, n in zip(inits, ["w", "b"]): t.name = n
@@ -66,9 +66,9 @@ def act(name, opset, tail, bn=False, out_of_conv=False):
     more, extra_inits = tail(v)
     nodes += more
     inits += extra_inits
-    outs = [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 6, 9, 11])]
-    if out_of_conv: outs.append(helper.make_tensor_value_info("c", TensorProto.FLOAT, [2, 6, 9, 11]))
-    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 9, 11])], outs, inits)
+    outs = [helper.make_tensor_value_info("y", TensorProto.FLOAT, [batch, 6, 9, 11])]
+    if out_of_conv: outs.append(helper.make_tensor_value_info("c", TensorProto.FLOAT, [batch, 6, 9, 11]))
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [batch, 3, 9, 11])], outs, inits)
     onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)]), f"{out}/{name}.onnx")
 scalar = lambda n, v: numpy_helper.from_array(np.array(v, dtype=np.float32), n)
 const = lambda n, v: helper.make_node("Constant", [], [n], value=numpy_helper.from_array(np.array(v, dtype=np.float32)))
@@ -85,6 +85,21 @@ act("relu_shared", 13, lambda v: ([helper.make_node("Relu", [v], ["y"])], []), o
 res = lambda shape: numpy_helper.from_array(rng.standard_normal(shape).astype(np.float32), "r")
 act("residual_relu", 13, lambda v: ([helper.make_node("Add", ["r", v], ["a"]), helper.make_node("Relu", ["a"], ["y"])], [res((2, 6, 9, 11))]), bn=True)
 act("residual_broadcast", 13, lambda v: ([helper.make_node("Add", [v, "r"], ["a"]), helper.make_node("Relu", ["a"], ["y"])], [res((6, 1, 1))]))
+w2 = numpy_helper.from_array(rng.standard_normal((6, 6, 1, 1)).astype(np.float32), "w2")
+# a gate (squeeze-and-excitation's shape: a per-channel factor of the map) multiplying the map before a 1×1 Conv
+gate = lambda v: ([helper.make_node("GlobalAveragePool", [v], ["p"]), helper.make_node("Sigmoid", ["p"], ["g"]),
+    helper.make_node("Mul", ["g", v], ["m"]), helper.make_node("Conv", ["m", "w2"], ["y"])], [w2])
+act("gate_conv", 13, gate)
+act("gate_conv_1", 13, gate, batch=1)
+# x·Sigmoid(x) after the first Conv, read by a second: the activation's Mul, not a gate
+act("silu_conv", 13, lambda v: ([helper.make_node("Sigmoid", [v], ["s"]), helper.make_node("Mul", [v, "s"], ["m"]),
+    helper.make_node("Conv", ["m", "w2"], ["y"])], [w2]))
+m = torchvision.models.mobilenet_v3_small().eval()
+for mod in m.modules():
+    if isinstance(mod, torch.nn.BatchNorm2d):
+        with torch.no_grad():
+            mod.running_mean.normal_(0, 0.2); mod.running_var.uniform_(0.3, 2.0)
+torch.onnx.export(m, torch.randn(1, 3, side, side), f"{out}/mobilenet_v3_small.onnx", input_names=["x"], output_names=["y"], opset_version=13)
 `;
 
 let dir = "";
@@ -199,6 +214,35 @@ test("activations after a Conv (or Conv → BatchNormalization) fold into its ke
     const again = await againstOrt(path, x, y!.detach());
     assert.ok(again.worst <= 1e-4 * Math.max(1, again.scale), `${name} recorded: onnxruntime differs by ${again.worst}`);
   }
+});
+
+test("a Mul read by a Conv alone folds into it: a per-channel gate scales the Conv's weights where they are fewer than the map's values", async () => {
+  // gate_conv: a [N, 6, 1, 1] gate times the [N, 6, 9, 11] map, then a 1×1 Conv to 6 channels (6 weights an input channel,
+  // fewer than the 99 values a plane): one image scales the weights; two multiply the map inside the Conv's op
+  // silu_conv: the Mul of x·Sigmoid(x) after the first Conv, read by a second: folded as that activation, not as a gate
+  for (const [name, gates, n] of [["gate_conv_1", 1, 1], ["gate_conv", 1, 2], ["silu_conv", 0, 2]] as const) {
+    const path = join(dir, `${name}.onnx`);
+    const model = io.loadOnnx(new Uint8Array(readFileSync(path)));
+    assert.equal(model.foldedGates, gates, name);
+    const x = randn([n, 3, 9, 11]);
+    let y: Tensor | undefined;
+    const counts = countKernels(() => { y = noGrad(() => model.call(x)); }, ["conv2d", "binary"]);
+    assert.equal(counts.conv2d, 2, name);
+    const { worst, scale } = await againstOrt(path, x, y!);
+    assert.ok(worst <= 1e-4 * Math.max(1, scale), `${name} n=${n}: onnxruntime differs by ${worst} (scale ${scale})`);
+    const recorded = model.call(x); // recording: the Mul runs as written
+    const again = await againstOrt(path, x, recorded.detach());
+    assert.ok(again.worst <= 1e-4 * Math.max(1, again.scale), `${name} n=${n} recorded: onnxruntime differs by ${again.worst}`);
+  }
+  // torchvision's MobileNetV3-Small: nine squeeze-and-excitation gates, each read by its block's projection; at 64² the
+  // first (16² map, 16 output channels) scales the weights, the later ones (4² and 2² maps) the map
+  const path = join(dir, "mobilenet_v3_small.onnx");
+  const model = io.loadOnnx(new Uint8Array(readFileSync(path)));
+  assert.equal(model.foldedGates, 9);
+  const x = randn([1, 3, SIDE, SIDE]);
+  const y = noGrad(() => model.call(x));
+  const { worst, scale } = await againstOrt(path, x, y);
+  assert.ok(worst <= 1e-4 * Math.max(1, scale), `mobilenet_v3_small: onnxruntime differs by ${worst} (scale ${scale})`);
 });
 
 test("the folded weights follow the parameters: loadStateDict after a folded run changes the output", () => {

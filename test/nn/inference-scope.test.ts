@@ -157,6 +157,34 @@ test("runLayers: a block's layers with a residual fuse into the convolution in a
   assert.deepEqual(x.data, before, "runLayers never writes into its input");
 });
 
+test("a squeeze-excitation's gate folds into the convolution after it in an inference: its weights scaled, not the map", () => {
+  manualSeed(9);
+  const se = new nn.SqueezeExcitation(12, 4, { scaleActivation: () => new nn.Hardsigmoid() });
+  const conv = new nn.Conv2d(12, 5, 1, { bias: false }), bn = new nn.BatchNorm2d(5);
+  bn.runningMean!.data.set(randn([5]).data);
+  bn.runningVar!.data.set(randn([5]).abs().add(0.3).data);
+  // as torchvision's blocks: the gate, then the projection as a Conv2dNormActivation (a Sequential), or bare
+  const nested = new nn.Sequential(se, new nn.Sequential(conv, bn)).eval();
+  const flat = new nn.Sequential(se, conv, bn, new nn.ReLU()).eval();
+  const x = randn([1, 12, 6, 5]);
+  const stats = { runningMean: bn.runningMean!, runningVar: bn.runningVar!, weight: bn.weight, bias: bn.bias, eps: bn.eps };
+  const gate = noGrad(() => se.gate(x));
+  const folded = noGrad(() => F.conv2d(x, conv.weight.mul(gate.reshape([1, 12, 1, 1])), null, { batchNorm: stats }));
+  for (const [name, seq, after] of [["nested", nested, (y: Tensor) => y], ["flat", flat, (y: Tensor) => F.relu(y)]] as const) {
+    const scoped = noGrad(() => seq.call(x));
+    assertClose(scoped, after(folded), { rtol: 0, atol: 0 }, `${name}: the convolution of x with the gated weights`);
+    const recorded = seq.call(x); // grad mode on: x·gate, then the convolution
+    assertClose(scoped, recorded, { rtol: 1e-5, atol: 1e-6 }, `${name}: folded, against the ops one by one`);
+    assert.ok(scoped.sub(recorded).abs().max().item() > 0, `${name}: the scoped result is bit for bit the unfolded one`);
+  }
+  // where the map is smaller than the weights (Cout·kh·kw ≥ H·W), or for a batch, the map is scaled as written
+  for (const small of [randn([1, 12, 2, 2]), randn([2, 12, 6, 5])]) {
+    const scoped = noGrad(() => nested.call(small));
+    const unfolded = noGrad(() => F.conv2d(se.gate(small).mul(small), conv.weight, null, { batchNorm: stats }));
+    assertClose(scoped, unfolded, { rtol: 0, atol: 0 }, `[${small.shape.join(", ")}]: not folded`);
+  }
+});
+
 test("inference scopes stay off while a hook, training mode, autograd or an unmarked module could keep an intermediate", () => {
   manualSeed(5);
   const base = (): nn.Sequential => new nn.Sequential(new nn.Conv2d(2, 4, 3, { padding: 1 }), new nn.ReLU(), new nn.Conv2d(4, 4, 3, { padding: 1 }), new nn.ReLU()).eval();
