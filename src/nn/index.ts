@@ -8,6 +8,7 @@ export * from "./norm.js";
 export * from "./pool.js";
 export * from "./upsample.js";
 export * from "./efficient.js";
+export { ChannelGate } from "./channel-gate.js";
 export { Sequential, ModuleList, ModuleDict, runLayers, type Layer } from "./container.js";
 export * as init from "./init.js";
 export { summarize, summary, formatSummary, printSummary, type PrintSummaryOptions, type SummaryData, type LayerSummary, type ReceptiveField, type SummaryOptions } from "./summary.js";
