@@ -115,6 +115,10 @@ const pointwiseCases: ConvGeometry[] = [
   geometry({ n: 3, cIn: 17, h: 9, w: 13, cOut: 22, kh: 1, kw: 1 }),
   geometry({ n: 1, cIn: 5, h: 7, w: 3, cOut: 3, kh: 1, kw: 1 }),
   geometry({ n: 2, cIn: 260, h: 5, w: 11, cOut: 9, kh: 1, kw: 1 }),
+  // one image, one block of pixels: the weights read in place; on two threads, blocks of output channels (36 + 34 and
+  // 20 + 17 rows: not multiples of the 4-row tiles), the second over two blocks of k
+  geometry({ n: 1, cIn: 150, h: 13, w: 11, cOut: 70, kh: 1, kw: 1 }),
+  geometry({ n: 1, cIn: 300, h: 9, w: 11, cOut: 37, kh: 1, kw: 1 }),
 ];
 
 /** Depthwise weight gradients (their own task): kernels 3, 5, 7 (and 2×4, 3×5: the generic row), strides 1–3,

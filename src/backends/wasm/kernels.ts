@@ -160,7 +160,7 @@ function convWinograd(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: numb
     rt.run(tasks[1]!, geo(row0, rows, xp, V), nth);
     const mm = taskArgs.matmul({
       batch: nXi, m: cout, n: T, k: C, a: U, aStride: mPad * C, b: V, bStride: C * T, bRowStride: T, bColStride: 1, c: M,
-      nc: ncFor(T), kc: KC, buf, bufStride, accumulate: false, epilogue: 0,
+      nc: ncFor(T), kc: KC, buf, bufStride, accumulate: false, epilogue: 0, mc: 0, lda: 0,
     });
     rt.run(TASK.matmul, rt.args(mm), nth);
     rt.run(tasks[2]!, geo(row0, rows, M, yPtr), nth);
@@ -209,7 +209,7 @@ function convWinogradWeight(rt: WasmRuntime, g: ConvGeometry, xPtr: number, dyPt
       // B = V[ξ]ᵀ: element (t, ci) at ci·T + t (row stride 1, column stride T)
       const mm = taskArgs.matmul({
         batch: 16, m: cout, n: C, k: T, a: Yp, aStride: mPad * T, b: V, bStride: C * T, bRowStride: 1, bColStride: T,
-        c: parts + c * 16 * C * cout * 4, nc: NC, kc: kcFor(T), buf, bufStride, accumulate: false, epilogue: 0,
+        c: parts + c * 16 * C * cout * 4, nc: NC, kc: kcFor(T), buf, bufStride, accumulate: false, epilogue: 0, mc: 0, lda: 0,
       });
       rt.run(TASK.matmul, rt.args(mm), nth);
     }
@@ -393,13 +393,22 @@ function pointwiseFits(g: ConvGeometry): boolean {
 /** y[n] = W·x[n] (+ bias: y is filled with it first and the GEMM accumulates onto it), one batch item per image. */
 function convPointwise(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: number, yPtr: number, ep: number): void {
   const P = g.h * g.w, K = g.cIn, nth = threadsFor(rt, 2 * g.n * g.cOut * P * K);
-  const packed = packWeights(rt, g, wPtr);
-  const NC = blockSize(P, NC_TARGET, 8, g.n, nth), KC = Math.ceil(K / Math.ceil(K / KC_TARGET));
+  // Too few (image, pixel block) units for the threads (7² and 14² maps at batch 1): blocks of output channels share
+  // the work instead (pw.ts-style A/B, two threads: 464→1024 at 7² 1.02 → 0.62 ms, 232→232 at 7² 128 → 89 µs). Where
+  // each weight is then read by one unit only, it is read in place: packing it cost more than it saved (3–5 % on one
+  // thread at 7² and 14²), as in the convolution task.
+  const colBlocks = Math.ceil(P / NC_TARGET);
+  const splitM = nth > 1 && g.n * colBlocks < 2 * nth && g.cOut >= 16 * nth;
+  const NC = splitM ? roundUp(Math.ceil(P / colBlocks), 8) : blockSize(P, NC_TARGET, 8, g.n, nth);
+  const MC = splitM ? roundUp(Math.ceil(g.cOut / nth), 4) : 0;
+  const raw = splitM || g.n * colBlocks === 1;
+  const packed = raw ? wPtr : packWeights(rt, g, wPtr);
+  const KC = Math.ceil(K / Math.ceil(K / KC_TARGET));
   const bufStride = 256 + roundUp(NC, 8) * KC * 4;
   const buf = rt.alloc(bufStride * nth);
   const args = taskArgs.matmul({
     batch: g.n, m: g.cOut, n: P, k: K, a: packed, aStride: 0, b: xPtr, bStride: K * P, bRowStride: P, bColStride: 1, c: yPtr,
-    nc: NC, kc: KC, buf, bufStride, accumulate: false, epilogue: ep,
+    nc: NC, kc: KC, buf, bufStride, accumulate: false, epilogue: ep, mc: MC, lda: raw ? K : 0,
   });
   rt.run(TASK.matmul, rt.args(args), nth);
 }
@@ -423,7 +432,7 @@ function gemmOnPlanes(rt: WasmRuntime, batch: number, m: number, n: number, k: n
   const bufStride = 256 + roundUp(NC, 8) * KC * 4;
   const buf = rt.alloc(bufStride * nth);
   const args = taskArgs.matmul({
-    batch, m, n, k, a, aStride, b, bStride, bRowStride: rs, bColStride: cs, c, nc: NC, kc: KC, buf, bufStride, accumulate, epilogue: 0,
+    batch, m, n, k, a, aStride, b, bStride, bRowStride: rs, bColStride: cs, c, nc: NC, kc: KC, buf, bufStride, accumulate, epilogue: 0, mc: 0, lda: 0,
   });
   rt.run(TASK.matmul, rt.args(args), nth);
 }
@@ -777,7 +786,7 @@ export function makeKernels(rt: WasmRuntime): Partial<HostKernels> {
       const buf = rt.alloc(bufStride * nth);
       const args = taskArgs.matmul({
         batch, m, n, k, a: packed, aStride: aBatches === 1 ? 0 : mPad * k, b: bPtr, bStride: p.bBatchStride,
-        bRowStride: p.transB ? 1 : n, bColStride: p.transB ? k : 1, c: cPtr, nc: NC, kc: KC, buf, bufStride, accumulate: false, epilogue: 0,
+        bRowStride: p.transB ? 1 : n, bColStride: p.transB ? k : 1, c: cPtr, nc: NC, kc: KC, buf, bufStride, accumulate: false, epilogue: 0, mc: 0, lda: 0,
       });
       rt.run(TASK.matmul, rt.args(args), nth);
       rt.copyOut(cPtr, out as Float32Array);

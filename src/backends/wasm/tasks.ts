@@ -285,8 +285,9 @@ export interface ConvDepthwiseWeightArgs extends ConvArgs {
   wp: number;
 }
 
-/** c[b] (+)= A[b]·B[b]: A packed (aStride floats per batch item, 0: shared), B read through element strides
- *  (bRowStride, bColStride), bStride floats per batch item; blocks of nc columns and kc of k; accumulate adds to c;
+/** c[b] (+)= A[b]·B[b]: A packed (aStride floats per batch item, 0: shared) or, with lda > 0, read in place
+ *  (row-major, lda floats a row), B read through element strides (bRowStride, bColStride), bStride floats per batch
+ *  item; units of nc columns and mc rows (0: all; a multiple of 4), kc of k at a time; accumulate adds to c;
  *  epilogue (0: none): an epilogue block (act, lo, hi, scale and bias per row of A) applied to each tile of c as its
  *  last k-block is stored. */
 export interface MatmulArgs {
@@ -307,6 +308,8 @@ export interface MatmulArgs {
   bufStride: number;
   accumulate: boolean;
   epilogue: number;
+  mc: number;
+  lda: number;
 }
 
 /** c[b] = A[b]·Bᵀ for A of few rows, B [n, k] row-major; strides in floats. */
@@ -518,7 +521,8 @@ export const taskArgs = {
     (a.aStride ?? base?.aStride)!, (a.b ?? base?.b)!, (a.bStride ?? base?.bStride)!,
     (a.bRowStride ?? base?.bRowStride)!, (a.bColStride ?? base?.bColStride)!, (a.c ?? base?.c)!, (a.nc ?? base?.nc)!,
     (a.kc ?? base?.kc)!, (a.buf ?? base?.buf)!, (a.bufStride ?? base?.bufStride)!,
-    (a.accumulate ?? base?.accumulate)! ? 1 : 0, (a.epilogue ?? base?.epilogue)!,
+    (a.accumulate ?? base?.accumulate)! ? 1 : 0, (a.epilogue ?? base?.epilogue)!, (a.mc ?? base?.mc)!,
+    (a.lda ?? base?.lda)!,
   ],
   matmulRows: <B extends Partial<MatmulRowsArgs> = Record<never, never>>(a: Omit<MatmulRowsArgs, keyof B> & Partial<MatmulRowsArgs>, base?: B): number[] => [
     (a.batch ?? base?.batch)!, (a.m ?? base?.m)!, (a.n ?? base?.n)!, (a.k ?? base?.k)!, (a.a ?? base?.a)!,

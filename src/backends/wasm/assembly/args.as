@@ -101,14 +101,15 @@ export namespace ConvDepthwiseWeight {
   export const FIELDS = 23;
 }
 
-/** matmul: c[b] (+)= A[b]·B[b]: A packed (aStride floats per batch item, 0: shared), B read through element strides
- *  (bRowStride, bColStride), bStride floats per batch item; blocks of nc columns and kc of k; accumulate adds to c;
+/** matmul: c[b] (+)= A[b]·B[b]: A packed (aStride floats per batch item, 0: shared) or, with lda > 0, read in place
+ *  (row-major, lda floats a row), B read through element strides (bRowStride, bColStride), bStride floats per batch
+ *  item; units of nc columns and mc rows (0: all; a multiple of 4), kc of k at a time; accumulate adds to c;
  *  epilogue (0: none): an epilogue block (act, lo, hi, scale and bias per row of A) applied to each tile of c as its
  *  last k-block is stored. Read by matmulTask. */
 export namespace Matmul {
   export const batch = 0, m = 1, n = 2, k = 3, a = 4, aStride = 5, b = 6, bStride = 7, bRowStride = 8, bColStride = 9,
-    c = 10, nc = 11, kc = 12, buf = 13, bufStride = 14, accumulate = 15, epilogue = 16;
-  export const FIELDS = 17;
+    c = 10, nc = 11, kc = 12, buf = 13, bufStride = 14, accumulate = 15, epilogue = 16, mc = 17, lda = 18;
+  export const FIELDS = 19;
 }
 
 /** matmulRows: c[b] = A[b]·Bᵀ for A of few rows, B [n, k] row-major; strides in floats. Read by matmulRowsTask. */

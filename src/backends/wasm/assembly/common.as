@@ -22,6 +22,7 @@
 }
 
 @inline export function imin(a: i32, b: i32): i32 { return a < b ? a : b; }
+@inline export function imax(a: i32, b: i32): i32 { return a > b ? a : b; }
 
 // V8 runs memory.fill and memory.copy as calls out of the generated code (tens of nanoseconds each): the short rows
 // of the small planes (a 7×7 map's 9 padded rows, three calls each) spent more on the calls than on the bytes.

@@ -2,7 +2,7 @@
 // register allocator keeps 8 loop-carried v128 values in xmm registers and spills beyond that) over packed A panels
 // (4 rows) and packed B panels (8 columns); the matmul tasks, and the pieces the convolutions (conv.as) and the
 // Winograd transforms (winograd.as) feed it with.
-import { fma, arg, imin } from "./common";
+import { fma, arg, imin, imax } from "./common";
 import { Matmul, MatmulRows } from "./args";
 import { applyEpilogue } from "./elementwise";
 
@@ -182,7 +182,10 @@ export function packBPanel(src: usize, rs: i32, cs: i32, k0: i32, kc: i32, j0: i
 }
 
 /** out[b] = A[b]·B[b] (or out[b] += A[b]·B[b] with ACC set) with A pre-packed (panels of full K, batch stride aStride
- *  floats, 0 = shared) and B read through element strides (rs, cs); units (batch, block of NC columns). */
+ *  floats, 0 = shared) or read in place (lda > 0: rows of lda floats) and B read through element strides (rs, cs);
+ *  units (batch, block of NC columns, block of MC rows). Few columns (a 1×1 convolution on a 7² or 14² map at batch 1)
+ *  make few column blocks: the row blocks then share the work among threads, each packing the B block it reads and
+ *  reading only its rows of A (in place: packing weights that each unit uses once cost more than it saved). */
 export function matmulTask(args: usize, tid: i32, nth: i32): void {
   const batch = arg(args, Matmul.batch), M = arg(args, Matmul.m), N = arg(args, Matmul.n), K = arg(args, Matmul.k);
   const a = <usize>arg(args, Matmul.a), aStride = <usize>arg(args, Matmul.aStride);
@@ -191,33 +194,34 @@ export function matmulTask(args: usize, tid: i32, nth: i32): void {
   const c = <usize>arg(args, Matmul.c), NC = arg(args, Matmul.nc), KC = arg(args, Matmul.kc);
   const buf = <usize>arg(args, Matmul.buf) + <usize>tid * <usize>arg(args, Matmul.bufStride);
   const acc = arg(args, Matmul.accumulate) != 0, ep = <usize>arg(args, Matmul.epilogue);
+  const MC = arg(args, Matmul.mc) > 0 ? arg(args, Matmul.mc) : imax(M, 1), lda = <usize>arg(args, Matmul.lda);
   const tile = buf, bp = buf + 256;
-  const nJc = (N + NC - 1) / NC;
-  const units = batch * nJc;
+  const nJc = (N + NC - 1) / NC, nIc = (imax(M, 1) + MC - 1) / MC;
+  const units = batch * nJc * nIc;
   const ldc = <usize>N << 2;
   for (let u = tid; u < units; u += nth) {
-    const jc = u % nJc, bi = u / nJc;
-    const j0 = jc * NC, nc = imin(NC, N - j0);
+    const ic = u % nIc, jc = (u / nIc) % nJc, bi = u / (nIc * nJc);
+    const j0 = jc * NC, nc = imin(NC, N - j0), m0 = ic * MC, m1 = imin(M, m0 + MC);
     const ab = a + ((<usize>bi * aStride) << 2);
     const bb = b + ((<usize>bi * bStride) << 2);
     const cb = c + ((<usize>bi * <usize>M * <usize>N + <usize>j0) << 2);
     const nq = (nc + 7) >> 3;
-    if (K == 0) for (let r = 0; r < M; r++) for (let j = 0; j < nc; j++) store<f32>(cb + <usize>r * ldc + (<usize>j << 2), 0);
+    if (K == 0) for (let r = m0; r < m1; r++) for (let j = 0; j < nc; j++) store<f32>(cb + <usize>r * ldc + (<usize>j << 2), 0);
     for (let k0 = 0; k0 < K; k0 += KC) {
       const kc = imin(KC, K - k0);
       for (let q = 0; q < nq; q++)
         packBPanel(bb, rs, cs, k0, kc, j0 + q * 8, imin(8, nc - q * 8), bp + (<usize>(q * kc) << 5));
       for (let q = 0; q < nq; q++) {
         const cols = imin(8, nc - q * 8);
-        const pb = bp + (<usize>(q * kc) << 5);
-        for (let i0 = 0; i0 < M; i0 += 4) {
-          microEdge(kc, ab + ((<usize>i0 * <usize>K + <usize>k0 * 4) << 2), pb,
-            cb + <usize>i0 * ldc + (<usize>(q * 8) << 2), ldc, k0 > 0 || acc, imin(4, M - i0), cols, tile);
+        const pb = bp + (<usize>(q * kc) << 5), cq = cb + (<usize>(q * 8) << 2);
+        for (let i0 = m0; i0 < m1; i0 += 4) {
+          if (lda) microRawEdge(kc, ab + ((<usize>i0 * lda + <usize>k0) << 2), lda << 2, pb, cq + <usize>i0 * ldc, ldc, k0 > 0 || acc, imin(4, m1 - i0), cols, tile);
+          else microEdge(kc, ab + ((<usize>i0 * <usize>K + <usize>k0 * 4) << 2), pb, cq + <usize>i0 * ldc, ldc, k0 > 0 || acc, imin(4, m1 - i0), cols, tile);
         }
       }
     }
-    // the block's M×nc outputs, just written (in L2), with the epilogue's per-row scale, bias and activation
-    if (ep) for (let r = 0; r < M; r++) applyEpilogue(ep, r, cb + <usize>r * ldc, nc);
+    // the block's outputs, just written (in L2), with the epilogue's per-row scale, bias and activation
+    if (ep) for (let r = m0; r < m1; r++) applyEpilogue(ep, r, cb + <usize>r * ldc, nc);
   }
 }
 

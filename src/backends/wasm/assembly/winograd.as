@@ -501,7 +501,7 @@ export function winoFusedTask(args: usize, tid: i32, nth: i32): void {
     setArg(aMM, Matmul.bStride, C * T); setArg(aMM, Matmul.bRowStride, T); setArg(aMM, Matmul.bColStride, 1);
     setArg(aMM, Matmul.c, <i32>Mb); setArg(aMM, Matmul.nc, T <= 256 ? (T + 7) & ~7 : 256); setArg(aMM, Matmul.kc, KC);
     setArg(aMM, Matmul.buf, <i32>gemm); setArg(aMM, Matmul.bufStride, 0); setArg(aMM, Matmul.accumulate, 0);
-    setArg(aMM, Matmul.epilogue, 0);
+    setArg(aMM, Matmul.epilogue, 0); setArg(aMM, Matmul.mc, 0); setArg(aMM, Matmul.lda, 0);
     matmulTask(aMM, 0, 1);
     if (m == 4) wino4OutputTask(aOut, 0, 1); else winoOutputTask(aOut, 0, 1);
   }
@@ -544,6 +544,7 @@ export function winoFusedWeightTask(args: usize, tid: i32, nth: i32): void {
     setArg(aMM, Matmul.c, <i32>dU); setArg(aMM, Matmul.nc, C <= 256 ? (C + 7) & ~7 : 256); setArg(aMM, Matmul.kc, KC);
     setArg(aMM, Matmul.buf, <i32>gemm); setArg(aMM, Matmul.bufStride, 0);
     setArg(aMM, Matmul.accumulate, u == tid ? 0 : 1); setArg(aMM, Matmul.epilogue, 0);
+    setArg(aMM, Matmul.mc, 0); setArg(aMM, Matmul.lda, 0);
     matmulTask(aMM, 0, 1);
   }
 }
