@@ -166,13 +166,15 @@ export type BinaryOp =
   | "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum"
   | "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "reluGrad";
 
-/** The activations with forward and gradient kernels of their own (MobileNet's and EfficientNet's): hardtanh clamps
- *  into [lo, hi] (relu6 is hardtanh(0, 6)), hardswish is x·relu6(x + 3)/6, hardsigmoid relu6(x + 3)/6, silu
- *  x·sigmoid(x); sigmoid has a gradient kernel only (its forward is unary's). */
-export type ActivationOp = "hardtanh" | "hardswish" | "hardsigmoid" | "silu" | "sigmoid";
+/** The activations with forward and gradient kernels of their own (MobileNet's and EfficientNet's, and GELU): hardtanh
+ *  clamps into [lo, hi] (relu6 is hardtanh(0, 6)), hardswish is x·relu6(x + 3)/6, hardsigmoid relu6(x + 3)/6, silu
+ *  x·sigmoid(x), gelu x·Φ(x) (Φ the normal CDF), geluTanh x·(1 + tanh(√(2/π)·(x + 0.044715x³)))/2; sigmoid has a
+ *  gradient kernel only (its forward is unary's). */
+export type ActivationOp = "hardtanh" | "hardswish" | "hardsigmoid" | "silu" | "sigmoid" | "gelu" | "geluTanh";
 
-/** The activations channelAffine can apply in its pass (the activation kernel's, sigmoid aside: a unary op). */
-export type FusedActivation = Exclude<ActivationOp, "sigmoid">;
+/** The activations a convolution or channelAffine can apply as it writes (the activation kernel's, sigmoid aside: a
+ *  unary op; GELU aside: no network puts it there). */
+export type FusedActivation = Exclude<ActivationOp, "sigmoid" | "gelu" | "geluTanh">;
 
 /** The reductions of the reduce kernel. */
 export type ReduceOp = "sum" | "max" | "min" | "prod";

@@ -4,7 +4,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { broadcastShapes, sizeOf } from "../tensor/shape.js";
 import { tensor, ones, zeros } from "../tensor/creation.js";
 import * as F from "../ops/functional.js";
-import { erfScalar } from "../ops/activation.js";
+import { erfScalar } from "../backends/js/special.js";
 import type { Conv2dBatchNorm } from "../ops/conv.js";
 import { fusedActivation, type BatchNormActivation } from "../ops/fusion.js";
 import { cat, pad as padOp, expand } from "../ops/movement.js";

@@ -1,7 +1,9 @@
-// Activation layers, like torch.nn.ReLU, LeakyReLU, ReLU6, SiLU, Hardsigmoid, ELU, Sigmoid, Tanh, Softmax, LogSoftmax, Hardswish.
+// Activation layers, like torch.nn.ReLU, LeakyReLU, ReLU6, SiLU, GELU, Hardsigmoid, ELU, Sigmoid, Tanh, Softmax, LogSoftmax,
+// Hardswish.
 import type { Tensor } from "../tensor/tensor.js";
 import { leakyRelu, relu, sigmoid, tanh } from "../ops/elementwise.js";
-import { elu, hardsigmoid, hardswish, logSoftmax, relu6, silu, softmax } from "../ops/activation.js";
+import { elu, gelu, hardsigmoid, hardswish, logSoftmax, relu6, silu, softmax } from "../ops/activation.js";
+import { ValueError } from "../errors.js";
 import { Module } from "./module.js";
 import { pyFloat } from "./repr.js";
 import { markKeepsNoTensors } from "./inference-scope.js";
@@ -77,6 +79,29 @@ export class SiLU extends PrintedInplace {
   }
 }
 
+/** x·Φ(x), Φ the normal CDF (ConvNeXt's and the vision transformers' activation), or its tanh approximation, as
+ *  torch.nn.GELU. */
+export class GELU extends Elementwise {
+  /** "none": the exact erf form; "tanh": x·(1 + tanh(√(2/π)·(x + 0.044715x³)))/2. */
+  readonly approximate: "none" | "tanh";
+  /** @param opts approximate (default "none"). */
+  constructor(opts: {
+    /** "none" (default) or "tanh". */
+    approximate?: "none" | "tanh";
+  } = {}) {
+    super();
+    const approximate = opts.approximate ?? "none";
+    if (approximate !== "none" && approximate !== "tanh") throw new ValueError(`GELU: approximate must be 'none' or 'tanh', got '${String(approximate)}'`);
+    this.approximate = approximate;
+  }
+  forward(x: Tensor): Tensor {
+    return gelu(x, { approximate: this.approximate });
+  }
+  override extraRepr(): string {
+    return `approximate='${this.approximate}'`;
+  }
+}
+
 /** relu6(x + 3)/6 (MobileNetV3's gate). PyTorch prints no settings for it. */
 export class Hardsigmoid extends Elementwise {
   forward(x: Tensor): Tensor {
@@ -147,4 +172,4 @@ export class Hardswish extends Elementwise {
   }
 }
 
-markKeepsNoTensors(ReLU, LeakyReLU, ReLU6, SiLU, Hardsigmoid, ELU, Sigmoid, Tanh, Softmax, LogSoftmax, Hardswish);
+markKeepsNoTensors(ReLU, LeakyReLU, ReLU6, SiLU, GELU, Hardsigmoid, ELU, Sigmoid, Tanh, Softmax, LogSoftmax, Hardswish);

@@ -7,6 +7,7 @@ import { broadcastShapes, broadcastStrides, fmtShape, normDim, shapeEquals, size
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { allocate } from "../tensor/dtype.js";
 import { kernel } from "../backends/registry.js";
+import { GELU_TANH } from "../backends/js/special.js";
 import { emptyLike, hostZeros } from "./util.js";
 import { activationGrad, expm1, where, type NoAttrs } from "./elementwise.js";
 import { apply, defineOp, OnnxExportError, type OnnxEmitter, type OpDef } from "./op.js";
@@ -209,76 +210,31 @@ export const siluOp = activationDef("silu", (e, x) => e.node("Mul", [x, e.node("
 /** x·sigmoid(x) (a.k.a. swish). x: any shape → same shape. */
 export const silu = (x: Tensor): Tensor => apply(siluOp, [x], {});
 
-/** erf of a number, to double precision: the positive series erf(x) = 2/√π·e^{−x²}·Σ 2ⁿx^{2n+1}/(1·3·…·(2n+1)) below 3, the erfc continued fraction above. */
-export function erfScalar(x: number): number {
-  if (Number.isNaN(x)) return NaN;
-  const ax = Math.abs(x);
-  let r: number;
-  if (ax < 3) {
-    let term = ax, total = ax;
-    for (let n = 0; term > total * 1e-17; n++) {
-      term *= (2 * ax * ax) / (2 * n + 3);
-      total += term;
-    }
-    r = (2 / Math.sqrt(Math.PI)) * Math.exp(-ax * ax) * total;
-  } else if (ax < 6) {
-    // erfc(x) = e^{−x²}/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + …)))), evaluated from the tail
-    let f = ax;
-    for (let k = 60; k >= 1; k--) f = ax + k / 2 / f;
-    r = 1 - Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
-  } else {
-    r = 1;
-  }
-  return x < 0 ? -r : r;
-}
-
-/** An elementwise op whose value and slope the kernel interface has no task for (gelu): computed here in
- *  double precision, value in the forward, slope in the backward. */
-function pointwiseDef<A>(name: string, value: (v: number, a: A) => number, slope: (v: number, a: A) => number, onnx: (e: OnnxEmitter, x: string, a: A) => string): OpDef<A> {
-  return defineOp<A>({
-    name,
-    shape: ([x]) => [...x!],
-    forward: ([x], a, y) => {
-      if (x!.isOnDevice) throw new ValueError(`${name}: computed in JavaScript (no kernel of its own yet), so not on the GPU's tensors`);
-      const xs = x!.data, ys = y.data;
-      for (let i = 0; i < xs.length; i++) ys[i] = value(xs[i]!, a);
-    },
-    backward: (g, [x], _y, a) => {
-      const d = hostZeros(x!.dtype, x!.shape);
-      const xs = x!.data;
-      for (let i = 0; i < xs.length; i++) d.data[i] = slope(xs[i]!, a);
-      return [g.mul(d)];
-    },
-    onnx: { export: (e, [x], a) => onnx(e, x!, a) },
-  });
-}
-
 /** Options of gelu. */
 export interface GeluOptions {
   /** "none": the exact erf form (default); "tanh": the tanh approximation. */
   approximate?: "none" | "tanh";
 }
 
-const GELU_TANH_SCALE = Math.sqrt(2 / Math.PI), GELU_TANH_CUBIC = 0.044715;
-const normalCdf = (v: number): number => 0.5 * (1 + erfScalar(v / Math.SQRT2));
-
 /** x·Φ(x) with Φ the normal CDF (1 + erf(x/√2))/2 — or, approximate 'tanh', x·(1 + tanh(√(2/π)·(x + 0.044715x³)))/2 —
- *  as PyTorch's gelu; ONNX before opset 20 has no Gelu, so it is written with Erf (or Tanh). */
-export const geluOp = pointwiseDef<Required<GeluOptions>>("gelu", (v, a) => {
-  if (a.approximate === "none") return v * normalCdf(v);
-  return 0.5 * v * (1 + Math.tanh(GELU_TANH_SCALE * (v + GELU_TANH_CUBIC * v * v * v)));
-}, (v, a) => {
-  // exact: d/dx x·Φ(x) = Φ(x) + x·φ(x); tanh: ½(1 + t) + ½x·(1 − t²)·√(2/π)·(1 + 3·0.044715x²)
-  if (a.approximate === "none") return normalCdf(v) + (v * Math.exp(-0.5 * v * v)) / Math.sqrt(2 * Math.PI);
-  const t = Math.tanh(GELU_TANH_SCALE * (v + GELU_TANH_CUBIC * v * v * v));
-  return 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * GELU_TANH_SCALE * (1 + 3 * GELU_TANH_CUBIC * v * v);
-}, (e, x, a) => {
-  const c = (v: number): string => e.floatConstant([v], [], "gelu_const");
-  const half = e.node("Mul", [x, c(0.5)]);
-  const inner = a.approximate === "none"
-    ? e.node("Erf", [e.node("Div", [x, c(Math.SQRT2)])])
-    : e.node("Tanh", [e.node("Mul", [e.node("Add", [x, e.node("Mul", [e.node("Mul", [e.node("Mul", [x, x]), x]), c(GELU_TANH_CUBIC)])]), c(GELU_TANH_SCALE)])]);
-  return e.node("Mul", [half, e.node("Add", [inner, c(1)])]);
+ *  as PyTorch's gelu, on the activation kernels ("gelu", "geluTanh"); ONNX before opset 20 has no Gelu, so it is
+ *  written with Erf (or Tanh). */
+export const geluOp = defineOp<Required<GeluOptions>>({
+  name: "gelu",
+  overwrites: true,
+  shape: ([x]) => [...x!],
+  forward: ([x], a, y) => kernel("activation", x!.operand)(a.approximate === "tanh" ? "geluTanh" : "gelu", x!.operand, y.operand, 0, 0),
+  backward: (g, [x], _y, a) => [activationGrad(a.approximate === "tanh" ? "geluTanh" : "gelu", x!, g)],
+  onnx: {
+    export: (e, [x], a) => {
+      const c = (v: number): string => e.floatConstant([v], [], "gelu_const");
+      const half = e.node("Mul", [x!, c(0.5)]);
+      const inner = a.approximate === "none"
+        ? e.node("Erf", [e.node("Div", [x!, c(Math.SQRT2)])])
+        : e.node("Tanh", [e.node("Mul", [e.node("Add", [x!, e.node("Mul", [e.node("Mul", [e.node("Mul", [x!, x!]), x!]), c(GELU_TANH.cubic)])]), c(GELU_TANH.scale)])]);
+      return e.node("Mul", [half, e.node("Add", [inner, c(1)])]);
+    },
+  },
 });
 
 /** x·Φ(x) with the exact normal CDF Φ(x) = (1 + erf(x/√2))/2, or PyTorch's tanh approximation. */

@@ -101,6 +101,15 @@ for (const c of doc.cases) {
   });
 }
 
+test("nn.GELU: PyTorch's values and gradients (both forms), repr, a clear error for another form", () => {
+  const cases = loadCases("nn_ops", "gelu");
+  assert.ok(cases.some((c) => c.args.approximate === "tanh") && cases.some((c) => c.args.approximate !== "tanh"));
+  for (const c of cases) checkCase(c, ({ x }) => new nn.GELU({ approximate: c.args.approximate === "tanh" ? "tanh" : "none" }).call(x!));
+  assert.equal(new nn.GELU().toString(), "GELU(approximate='none')");
+  assert.equal(new nn.GELU({ approximate: "tanh" }).toString(), "GELU(approximate='tanh')");
+  assert.throws(() => new nn.GELU({ approximate: "erf" as "none" }), /GELU: approximate must be 'none' or 'tanh', got 'erf'/);
+});
+
 test("nn.PixelShuffle and nn.Hardswish: PyTorch's values and gradients, repr, shape-only pass and receptive field", () => {
   for (const c of loadCases("added_ops", "pixelShuffle")) checkCase(c, ({ x }) => new nn.PixelShuffle(c.args.upscaleFactor as number).call(x!));
   for (const c of loadCases("added_ops", "hardswish")) checkCase(c, ({ x }) => new nn.Hardswish().call(x!));

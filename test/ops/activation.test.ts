@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as ort from "onnxruntime-node";
 import { F, Generator, Tensor, ShapeError, ValueError, io, noGrad, randn, tensor } from "../../src/index.js";
-import { erfScalar as erf } from "../../src/ops/activation.js";
+import { erfScalar as erf } from "../../src/backends/js/special.js";
 import { checkCase, loadCases } from "../helpers/fixtures.js";
 import { gradcheck, gradcheckTest, rand64 } from "../helpers/gradcheck.js";
 

@@ -6,7 +6,7 @@
 // A convolution whose window covers its whole input (1×1 output, LeNet's C5) runs as a plain matmul. Depthwise
 // convolutions have their own tasks (forward, weight gradient); 1×1 ones run as GEMMs on the planes (all three).
 // Also: max, min and avg pooling, planeScatter (its backward), relu / relu mask, add/sub/mul/div on contiguous or
-// row-broadcast operands, the activations (hardtanh, hardswish, hardsigmoid, silu, sigmoid) and their gradients,
+// row-broadcast operands, the activations (hardtanh, hardswish, hardsigmoid, silu, sigmoid, gelu) and their gradients,
 // sums and batch norm's channel moments / affine map / backward; the other modes and ops of those kernels run on the reference kernels (below).
 import type { ActivationOp, BinaryOp, ConvGeometry, FusedActivation, HostKernels, MatmulParams, PoolGeometry } from "../backend.js";
 import type { DataArray } from "../../tensor/dtype.js";
@@ -562,7 +562,7 @@ const MIN_WASM_ELEMENTS = 512;
 const MIN_PARALLEL_ELEMENT_FLOPS = 8;
 const BINARY_CODE: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2, div: 3, reluGrad: 4 };
 /** The activation task's op codes (elementwise.as). */
-const ACTIVATION_CODE: Record<ActivationOp, number> = { hardtanh: 0, hardswish: 1, hardsigmoid: 2, silu: 3, sigmoid: 4 };
+const ACTIVATION_CODE: Record<ActivationOp, number> = { hardtanh: 0, hardswish: 1, hardsigmoid: 2, silu: 3, sigmoid: 4, gelu: 5, geluTanh: 6 };
 /** Elements from which an activation runs in wasm, and from which it is split over the threads (the clamps stream
  *  memory, so they count as batch norm's passes do; the sigmoids' exp and division make them ~4× dearer). */
 let ACTIVATION_MIN_WASM = MIN_WASM_ELEMENTS;

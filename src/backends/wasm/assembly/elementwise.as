@@ -1,5 +1,6 @@
 // Elementwise ops on contiguous or row-broadcast operands: relu and its mask, add, sub, mul, div and reluGrad; the
-// activations (hardtanh, hardswish, hardsigmoid, silu, sigmoid) and their gradients as a task split over threads.
+// activations (hardtanh, hardswish, hardsigmoid, silu, sigmoid, gelu in both forms) and their gradients as a task split
+// over threads.
 import { arg, imin } from "./common";
 import { Activation, Epilogue } from "./args";
 
@@ -74,11 +75,18 @@ const EXP_BIAS = memory.data<i32>([127]);
  *  subnormals, −∞ → 0). NaN stays NaN. Within 2 ulp of the correctly rounded value; plain mul + add (no fma), so
  *  the relaxed build gives the same bits. */
 @inline function expNonPositive(v: v128): v128 {
+  return expNonPositiveSplit(v, v, false);
+}
+
+/** exp(v + lo) with lo small beside v (|lo| ≤ 2⁻¹⁰·|v|) added to the reduced argument, where v + lo is not a float32
+ *  (GELU's −x²/2, whose rounding would cost up to 2e-6 of e^{−x²/2} at x = 8); withLo false: exp(v). */
+@inline function expNonPositiveSplit(v: v128, lo: v128, withLo: bool): v128 {
   // below −104, e^v rounds to 0 anyway; keeps n ≥ −150 (pmax: one instruction, and a NaN passes as through max)
   v = f32x4.pmax(v, expConst(0));
   const n = f32x4.nearest(f32x4.mul(v, expConst(1)));
   let r = f32x4.sub(v, f32x4.mul(n, expConst(2)));
   r = f32x4.sub(r, f32x4.mul(n, expConst(3)));
+  if (withLo) r = f32x4.add(r, lo);
   let p = expConst(4);
   p = f32x4.add(f32x4.mul(p, r), expConst(5));
   p = f32x4.add(f32x4.mul(p, r), expConst(6));
@@ -95,9 +103,49 @@ const EXP_BIAS = memory.data<i32>([127]);
   return f32x4.mul(f32x4.mul(e, i32x4.shl(i32x4.add(k1, bias), 23)), i32x4.shl(i32x4.add(k2, bias), 23));
 }
 
-/** The activations' codes: 0 hardtanh, 1 hardswish, 2 hardsigmoid, 3 silu, 4 sigmoid. Each is written in f32x4 in
- *  the reference kernel's float32 steps (the sigmoids with the exp above), and the scalar tail runs the same code in
- *  lane 0, so that every element gets the same bits wherever it falls. */
+// GELU's normal CDF Φ(x) = erfc(−x/√2)/2 from erfc(z) = t·P(t)·e^{−z²}, t = 1/(1 + z/2), z ≥ 0: P of degree 10
+// fitted (least squares in the relative error, scripts/fit-erfc.py) to within 1.1e-8 of erfc(z)·e^{z²}/t over all z
+// ≥ 0, so that Φ keeps its relative accuracy in the far left tail (where 1 + erf(x/√2) would cancel), about 1e-6 in
+// float32. Then 1/√2, 1/√(2π), and the tanh form's 2·√(2/π) and 2·√(2/π)·0.044715.
+const GELU = memory.data<f32>([
+  0.28209479566234186, 0.2820937175190179, 0.24688567905327838, 0.17530219843235154, 0.093550363437477,
+  -0.05953492040954832, 0.13290419825312222, -0.455988053383713, 0.49455132850733, -0.23513466844384134,
+  0.043275366126059776,
+  0.7071067811865476, 0.3989422804014327, 1.5957691216057308, 0.0713548162726009,
+]);
+const SQRT_HALF = 11, INV_SQRT_2PI = 12, TANH_C1 = 13, TANH_C3 = 14;
+@inline function geluConst(i: i32): v128 { return v128.load32_splat(GELU + (<usize>i << 2)); }
+
+/** z = |v|/√2, whose e^{−z²} (= √(2π)·φ(v)) normalCdf takes. */
+@inline function geluZ(v: v128): v128 { return f32x4.mul(f32x4.abs(v), geluConst(SQRT_HALF)); }
+
+/** e^{−v²/2} to float32 accuracy: v = h + l with h's 12 leading bits (h² exact) and l the rest, so −v²/2 is the exact
+ *  −h²/2 plus the small −(h·l + l²/2), added after exp's range reduction. */
+@inline function expHalfSquare(v: v128): v128 {
+  const h = v128.and(v, i32x4.splat(0xfffff000)), l = f32x4.sub(v, h);
+  const hi = f32x4.mul(f32x4.mul(h, h), expConst(HALF));
+  const p = f32x4.mul(l, f32x4.add(h, f32x4.mul(l, expConst(HALF))));
+  const lo = v128.and(p, f32x4.eq(p, p)); // v = ±∞ makes it NaN (∞ − ∞): 0, and exp(−∞) is 0
+  return expNonPositiveSplit(f32x4.neg(hi), f32x4.neg(lo), true);
+}
+
+/** Φ(v) from z = |v|/√2 and ez = e^{−z²}: erfc(z)/2 for v < 0, 1 − erfc(z)/2 above. */
+@inline function normalCdf(v: v128, z: v128, ez: v128): v128 {
+  const t = f32x4.div(expConst(ONE), f32x4.add(expConst(ONE), f32x4.mul(z, expConst(HALF))));
+  let p = geluConst(10);
+  p = f32x4.add(f32x4.mul(p, t), geluConst(9)); p = f32x4.add(f32x4.mul(p, t), geluConst(8));
+  p = f32x4.add(f32x4.mul(p, t), geluConst(7)); p = f32x4.add(f32x4.mul(p, t), geluConst(6));
+  p = f32x4.add(f32x4.mul(p, t), geluConst(5)); p = f32x4.add(f32x4.mul(p, t), geluConst(4));
+  p = f32x4.add(f32x4.mul(p, t), geluConst(3)); p = f32x4.add(f32x4.mul(p, t), geluConst(2));
+  p = f32x4.add(f32x4.mul(p, t), geluConst(1)); p = f32x4.add(f32x4.mul(p, t), geluConst(0));
+  const half = f32x4.mul(f32x4.mul(f32x4.mul(t, p), ez), expConst(HALF)); // erfc(z)/2
+  return v128.bitselect(f32x4.sub(expConst(ONE), half), half, f32x4.ge(v, f32x4.splat(0)));
+}
+
+/** The activations' codes: 0 hardtanh, 1 hardswish, 2 hardsigmoid, 3 silu, 4 sigmoid, 5 gelu (x·Φ(x)), 6 gelu's tanh
+ *  form (x·σ(2u), u = √(2/π)(x + 0.044715x³): ½(1 + tanh u) is σ(2u)). Each is written in f32x4 in the reference
+ *  kernel's float32 steps (the sigmoids with the exp above; gelu, computed in double by the reference, to ~1e-6), and
+ *  the scalar tail runs the same code in lane 0, so that every element gets the same bits wherever it falls. */
 @inline export function activationForward(op: i32, v: v128, lo: v128, hi: v128): v128 {
   const zero = f32x4.splat(0), one = expConst(ONE), three = expConst(THREE), six = expConst(SIX);
   // pmax/pmin are an instruction each on x86 where max/min take ~8 (their NaN and −0 rules): the clamps cost as much
@@ -111,10 +159,13 @@ const EXP_BIAS = memory.data<i32>([127]);
   }
   if (op == 1) return f32x4.div(f32x4.mul(v, f32x4.pmin(f32x4.pmax(f32x4.add(v, three), zero), six)), six);
   if (op == 2) return f32x4.div(f32x4.pmin(f32x4.pmax(f32x4.add(v, three), zero), six), six);
-  // σ(v) = 1/(1 + e) for v ≥ 0 and e/(1 + e) below, with e = exp(−|v|) (−|v|: v with its sign bit set, NaN kept)
-  const e = expNonPositive(v128.or(v, expConst(NEG_ZERO))), d = f32x4.div(one, f32x4.add(one, e));
-  const s = v128.bitselect(d, f32x4.mul(e, d), f32x4.ge(v, zero));
-  return op == 3 ? f32x4.mul(v, s) : s;
+  if (op == 5) return f32x4.mul(v, normalCdf(v, geluZ(v), expHalfSquare(v)));
+  // σ(w) = 1/(1 + e) for w ≥ 0 and e/(1 + e) below, with e = exp(−|w|) (−|w|: w with its sign bit set, NaN kept);
+  // w = v, or 2u for gelu's tanh form
+  const w = op == 6 ? f32x4.mul(v, f32x4.add(geluConst(TANH_C1), f32x4.mul(geluConst(TANH_C3), f32x4.mul(v, v)))) : v;
+  const e = expNonPositive(v128.or(w, expConst(NEG_ZERO))), d = f32x4.div(one, f32x4.add(one, e));
+  const s = v128.bitselect(d, f32x4.mul(e, d), f32x4.ge(w, zero));
+  return op == 3 || op == 6 ? f32x4.mul(v, s) : s;
 }
 
 /** dx from x (v) and dy (g) for the codes above, as the reference's activationGrad. */
@@ -127,10 +178,19 @@ const EXP_BIAS = memory.data<i32>([127]);
     return v128.andnot(v128.bitselect(inner, g, f32x4.le(v, three)), f32x4.lt(v, f32x4.neg(three)));
   }
   if (op == 2) return v128.and(f32x4.mul(g, expConst(SIXTH)), v128.and(f32x4.gt(v, f32x4.neg(three)), f32x4.lt(v, three)));
-  const e = expNonPositive(v128.or(v, expConst(NEG_ZERO))), d = f32x4.div(one, f32x4.add(one, e)), ed = f32x4.mul(e, d);
-  const pos = f32x4.ge(v, zero);
+  // gelu: Φ(x) + x·φ(x)
+  if (op == 5) {
+    const ez = expHalfSquare(v);
+    return f32x4.mul(g, f32x4.add(normalCdf(v, geluZ(v), ez), f32x4.mul(v, f32x4.mul(ez, geluConst(INV_SQRT_2PI)))));
+  }
+  const c1 = geluConst(TANH_C1), c3 = geluConst(TANH_C3), v2 = f32x4.mul(v, v);
+  const w = op == 6 ? f32x4.mul(v, f32x4.add(c1, f32x4.mul(c3, v2))) : v;
+  const e = expNonPositive(v128.or(w, expConst(NEG_ZERO))), d = f32x4.div(one, f32x4.add(one, e)), ed = f32x4.mul(e, d);
+  const pos = f32x4.ge(w, zero);
   const s = v128.bitselect(d, ed, pos), sn = v128.bitselect(ed, d, pos);
   const gs = f32x4.mul(g, s);
+  // gelu's tanh form: σ(w) + x·σ(w)σ(−w)·w′, w′ = c1 + 3·c3·x²
+  if (op == 6) return f32x4.mul(gs, f32x4.add(one, f32x4.mul(f32x4.mul(v, sn), f32x4.add(c1, f32x4.mul(f32x4.mul(three, c3), v2)))));
   return op == 3 ? f32x4.mul(gs, f32x4.add(one, f32x4.mul(v, sn))) : f32x4.mul(gs, sn);
 }
 
@@ -165,13 +225,17 @@ export function activationTask(args: usize, tid: i32, nth: i32): void {
     else if (op == 1) activationRange(1, true, x, dy, y, lo, hi, i0, i1);
     else if (op == 2) activationRange(2, true, x, dy, y, lo, hi, i0, i1);
     else if (op == 3) activationRange(3, true, x, dy, y, lo, hi, i0, i1);
-    else activationRange(4, true, x, dy, y, lo, hi, i0, i1);
+    else if (op == 4) activationRange(4, true, x, dy, y, lo, hi, i0, i1);
+    else if (op == 5) activationRange(5, true, x, dy, y, lo, hi, i0, i1);
+    else activationRange(6, true, x, dy, y, lo, hi, i0, i1);
   } else {
     if (op == 0) activationRange(0, false, x, dy, y, lo, hi, i0, i1);
     else if (op == 1) activationRange(1, false, x, dy, y, lo, hi, i0, i1);
     else if (op == 2) activationRange(2, false, x, dy, y, lo, hi, i0, i1);
     else if (op == 3) activationRange(3, false, x, dy, y, lo, hi, i0, i1);
-    else activationRange(4, false, x, dy, y, lo, hi, i0, i1);
+    else if (op == 4) activationRange(4, false, x, dy, y, lo, hi, i0, i1);
+    else if (op == 5) activationRange(5, false, x, dy, y, lo, hi, i0, i1);
+    else activationRange(6, false, x, dy, y, lo, hi, i0, i1);
   }
 }
 
