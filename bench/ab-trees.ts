@@ -40,7 +40,23 @@ async function measure(root: string, what: string, threads: number): Promise<voi
   } else if (what === "activations") {
     startTracking(true);
     const n = 1 << 20, x = allocateFloat32(n, true).map(() => (Math.random() - 0.5) * 20), y = allocateFloat32(n, true);
-    const rows = ["silu", "hardswish", "hardtanh"].map((op) => `${op} ${(median(() => k.activation!(op, x, y, 0, 6), 10, 15) / n * 1e6).toFixed(2)} ns`);
+    // a tree whose kernels lack gelu computes something else under its name, or nothing: checked on 64 values
+    const gelu0 = (v: number, tanh: boolean): number => tanh ? 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)))
+      : 0.5 * v * (1 + erfApprox(v / Math.SQRT2));
+    const rows = ["silu", "hardswish", "hardtanh", "gelu", "geluTanh"].map((op) => {
+      if (op.startsWith("gelu")) {
+        y.fill(NaN);
+        try { k.activation!(op, x, y, 0, 6); } catch { /* judged below */ }
+        for (let i = 0; i < 64; i++) {
+          if (!(Math.abs(y[i]! - gelu0(x[i]!, op === "geluTanh")) <= 1e-4 * (1 + Math.abs(x[i]!)))) return `${op} — (no such kernel in this tree)`;
+        }
+      }
+      return `${op} ${(median(() => k.activation!(op, x, y, 0, 6), 10, 15) / n * 1e6).toFixed(2)} ns`;
+    });
+    // F.gelu on a tensor of plain (host) arrays, as the op runs it: the kernel, or before it had one, JavaScript
+    const ck = await import(`${root}/src/index.ts`) as typeof import("../src/index.js");
+    const hx = ck.randn([n]);
+    rows.push(`F.gelu on a host tensor ${(median(() => { ck.noGrad(() => ck.F.gelu(hx)); }, 5, 9) / n * 1e6).toFixed(2)} ns`);
     console.log(`${root} activations t${threads}, per element: ${rows.join(", ")}`);
   } else {
     const net = ck.models.create(what).eval();
@@ -62,4 +78,11 @@ for (let p = 0; p < Number(pairs); p++) {
       { env: { ...process.env, AB_TREE: root }, encoding: "utf8" });
     process.stdout.write(r.stdout || r.stderr);
   }
+}
+
+/** erf to ~1e-7 (Abramowitz and Stegun 7.1.26): enough to tell a gelu kernel from something else. */
+function erfApprox(x: number): number {
+  const t = 1 / (1 + 0.3275911 * Math.abs(x));
+  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+  return x < 0 ? -y : y;
 }
