@@ -169,7 +169,7 @@ function convRun(conv: Conv2d, weight: Tensor, at: (k: number) => Layer | undefi
 /** A channel gate (squeeze-and-excitation) m followed by a convolution with one group (itself, or the first layer of
  *  a plain Sequential, `inner`: torchvision's projection Conv2dNormActivation): conv(gate(x)·x) is conv(x) with
  *  the weights scaled per input channel, w[o, c]·gate[c] — which multiplies Cout·C·kh·kw numbers instead of the C·H·W
- *  of the feature map, so it is taken where that is fewer (the 28² and 14² stages of EfficientNet and MobileNetV3, not
+ *  of the feature map, so it is taken where that is fewer (the 112²–14² stages of EfficientNet and MobileNetV3, not
  *  the 7² one, where the weights outnumber the map), for one image (a batch would need weights per image). */
 function gateFold(m: Layer, next: Layer | undefined, x: Tensor): { conv: Conv2d; weight: Tensor; inner: readonly TensorModule[] | null } | null {
   if (!(m instanceof ChannelGate) || m.forward !== ChannelGate.prototype.forward || x.ndim !== 4 || x.shape[0] !== 1) return null;
