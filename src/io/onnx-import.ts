@@ -17,7 +17,7 @@ import { ConvkitError, FormatError, ValueError } from "../errors.js";
 import { formatError, type LoadOptions } from "./bytes.js";
 import { decodeModel, int64, type GraphProto, type ModelProto, type NodeProto, type ValueInfoProto } from "./onnx-proto.js";
 import { IntTensor, tensorFromProto, dataTypeName, type Value } from "./onnx-tensor.js";
-import { Attrs, OPS, convFused, runOp, type ConvFolds, type OpContext } from "./onnx-ops.js";
+import { Attrs, OPS, convFused, runOp, splitGate, type ConvFolds, type OpContext } from "./onnx-ops.js";
 import type { BatchNormActivation } from "../ops/fusion.js";
 import { DataType } from "./onnx-proto.js";
 
@@ -95,6 +95,9 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
   /** The BatchNormalization and Add nodes, and the activations' nodes, whose work the Conv before them does when it
    *  folds: each passes on its input in the given slot (the Conv's output, as the Conv computed it). */
   private readonly passedOn = { inEval: new Map<number, number>(), activation: new Map<number, number>() };
+  /** Each Mul node that a Conv with one group alone reads, to that Conv's node index: in an inference, where one factor
+   *  is a per-channel gate (splitGate), the Mul passes on the other and the Conv scales its weights by the gate. */
+  private readonly gateMuls = new Map<number, number>();
   /** How many BatchNormalization nodes inference (eval mode) folds into the Conv before them: those whose input only
    *  they read, whose scale, bias, mean and variance are initializers of the Conv's output channels. */
   readonly foldedBatchNorms: number;
@@ -279,14 +282,14 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
       let out = conv.output?.[0];
       if (conv.opType !== "Conv" || !out || (conv.output ?? []).length !== 1) return;
       let batchNorm: ConvFold["batchNorm"] = null, residual: string | null = null, gate: ConvFold["gate"] = null;
-      // a Mul that only this Conv reads (in slot 0): its two factors, the Mul passing on the first
+      // a Mul that only this Conv reads (in slot 0): its two factors (the Conv reads them: see lastReaders)
       const product = conv.input?.[0], m = product ? producer.get(product) : undefined;
       const mul = m === undefined ? null : this.nodes[m]!;
       // (not when the Mul is the activation of an earlier Conv's fold: x·Sigmoid(x) feeding this Conv)
       if (mul?.opType === "Mul" && !this.passedOn.activation.has(m!) && mul.input?.length === 2 && mul.input.every((n) => n !== "") && (mul.output ?? []).length === 1
         && soleReader(product!) === i && this.prepared[i]!.attrs.int("group", 1) === 1) {
         gate = [mul.input[0]!, mul.input[1]!];
-        this.passedOn.activation.set(m!, 0);
+        this.gateMuls.set(m!, i);
       }
       const taken: [number, number][] = []; // node, the slot of the value passed on
       const j = soleReader(out);
@@ -467,6 +470,7 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
       liveBytes -= h.bytes;
       if (pooled && v instanceof Tensor) this.pool.release(v.data);
     };
+    const gates = new Map<number, Tensor>(); // a gated Conv's gate, by its node index, as its Mul found it
     const run = (): void => this.nodes.forEach((n, i) => {
       const where = this.prepared[i]!.where;
       const overBudget = (what: string, total: number): FormatError =>
@@ -479,13 +483,17 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
       let results: (Value | null)[];
       try {
         const slot = folding ? this.passedOn.inEval.get(i) ?? (foldActivations ? this.passedOn.activation.get(i) : undefined) : undefined;
+        const gatedConv = folding && foldActivations ? this.gateMuls.get(i) : undefined;
+        const split = gatedConv === undefined ? null : splitGate(args, env.get(this.nodes[gatedConv]!.input?.[1] ?? "") ?? null);
         if (slot !== undefined) {
           results = [args[slot]!]; // the Conv before it applied it
+        } else if (split) {
+          results = [split.map]; // the product's shape: the Conv after it scales its weights by the gate
+          gates.set(gatedConv!, split.gate);
         } else if (folding && this.convFolds.has(i)) {
           const f = this.convFolds.get(i)!;
           const residual = f.residual ? env.get(f.residual) ?? null : null;
-          const gate = foldActivations && f.gate ? [env.get(f.gate[0]) ?? null, env.get(f.gate[1]) ?? null] as const : null;
-          results = convFused(args, ctx, { batchNorm: f.batchNorm, residual, activation: foldActivations ? f.activation : null, gate });
+          results = convFused(args, ctx, { batchNorm: f.batchNorm, residual, activation: foldActivations ? f.activation : null, gate: gates.get(i) ?? null });
         } else results = this.folded[i] ?? runOp(args, ctx);
       } catch (e) {
         if (e instanceof FormatError || !(e instanceof ConvkitError)) throw e;
@@ -539,7 +547,8 @@ let FOLDING = true;
  *  run them as written. */
 export function setBatchNormFolding(on: boolean): void { FOLDING = on; }
 
-/** What inference folds into a Conv: ConvFolds with the residual by the name of its value in the graph. */
+/** What inference folds into a Conv: ConvFolds with the residual by the name of its value in the graph, and for a
+ *  gate the names of the Mul's two factors (kept alive until the Conv, which may scale its weights by one). */
 type ConvFold = Omit<ConvFolds, "residual" | "gate"> & { residual: string | null; gate: [string, string] | null };
 
 /** The ops a weight passes through unchanged in value (slot 0 is the tensor). */

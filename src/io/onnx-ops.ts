@@ -255,8 +255,9 @@ export interface ConvFolds {
   residual: Value | null;
   /** The activation, or null. */
   activation: BatchNormActivation | null;
-  /** The two factors of the Mul before the Conv (which passed on the first as the Conv's input), or null. */
-  gate?: readonly [Value | null, Value | null] | null;
+  /** A per-channel gate [1, C, 1, 1] that the Mul before the Conv did not apply (splitGate): the weights are scaled
+   *  by it per input channel, or null. */
+  gate?: Tensor | null;
 }
 
 const conv: OpImpl = (inputs, ctx) => convFused(inputs, ctx, null);
@@ -264,7 +265,7 @@ const conv: OpImpl = (inputs, ctx) => convFused(inputs, ctx, null);
 /** The Conv operator, with what follows it folded in (F.conv2d's batchNorm and activation). */
 export function convFused(inputs: readonly (Value | null)[], ctx: OpContext, folds: ConvFolds | null): Value[] {
   let x = floatIn(inputs, 0, ctx), w = floatIn(inputs, 1, ctx);
-  if (folds?.gate) [x, w] = gatedConvInput(folds.gate, w, ctx);
+  if (folds?.gate) w = w.mul(folds.gate.reshape([1, folds.gate.size, 1, 1]));
   const bias = optFloat(inputs, 2, ctx);
   const sp = spatialRank(ctx, x, "Conv");
   if (w.ndim !== x.ndim) fail(ctx, `weight [${w.shape.join(",")}] must have the input's rank ${x.ndim}`);
@@ -289,17 +290,19 @@ export function convFused(inputs: readonly (Value | null)[], ctx: OpContext, fol
   return [y];
 }
 
-/** The input and weights of a Conv that folds the Mul before it (one group): a factor of shape [1, C, 1, 1] (a
- *  squeeze-and-excitation gate) times a map [1, C, H, W] becomes the map and the weights scaled per input channel
- *  where the weights are fewer than the map's values (Cout·kh·kw < H·W); otherwise the product, as Mul computes it. */
-function gatedConvInput(factors: readonly [Value | null, Value | null], w: Tensor, ctx: OpContext): [Tensor, Tensor] {
-  const a = floatIn(factors, 0, ctx), b = floatIn(factors, 1, ctx);
-  const perChannel = (g: Tensor, m: Tensor): boolean => g.ndim === 4 && m.ndim === 4 && m.shape[0] === 1 && g.shape[0] === 1
-    && g.shape[1] === m.shape[1] && g.shape[2] === 1 && g.shape[3] === 1 && w.ndim === 4 && w.shape[1] === m.shape[1]
+/** The factors of a Mul that a Conv with one group alone reads, split into the map and the gate where one is a
+ *  per-channel gate [1, C, 1, 1] (squeeze-and-excitation's) of a map [1, C, H, W] (float, the Mul's output shape) and
+ *  the Conv's weights w [Cout, C, kh, kw] are fewer than the map's values (Cout·kh·kw < H·W): the Conv then scales its
+ *  weights by the gate instead of the Mul scaling the map. Null otherwise (the Mul runs as written). */
+export function splitGate(factors: readonly (Value | null)[], w: Value | null): { map: Tensor; gate: Tensor } | null {
+  const [a, b] = factors;
+  if (!(a instanceof Tensor) || !(b instanceof Tensor) || !(w instanceof Tensor) || a.dtype !== b.dtype) return null;
+  const gateOf = (g: Tensor, m: Tensor): boolean => g.ndim === 4 && m.ndim === 4 && w.ndim === 4 && m.shape[0] === 1
+    && g.shape[0] === 1 && g.shape[1] === m.shape[1] && g.shape[2] === 1 && g.shape[3] === 1 && w.shape[1] === m.shape[1]
     && w.shape[0]! * w.shape[2]! * w.shape[3]! < m.shape[2]! * m.shape[3]!;
-  if (perChannel(b, a)) return [a, w.mul(b.reshape([1, b.shape[1]!, 1, 1]))];
-  if (perChannel(a, b)) return [b, w.mul(a.reshape([1, a.shape[1]!, 1, 1]))];
-  return [a.mul(b), w];
+  if (gateOf(b, a)) return { map: a, gate: b };
+  if (gateOf(a, b)) return { map: b, gate: a };
+  return null;
 }
 
 const convTranspose: OpImpl = (inputs, ctx) => {

@@ -50,7 +50,7 @@ def small(second_reader):
     onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), f"{out}/conv_bn{'_shared' if second_reader else ''}.onnx")
 small(False)
 small(True)
-def act(name, opset, tail, bn=False, out_of_conv=False, batch=2):
+def act(name, opset, tail, bn=False, out_of_conv=False, batch=2, infos=()):
     """Conv (→ BatchNormalization) → the nodes of tail(value) → y; out_of_conv: the Conv's output is a graph output too."""
     inits = [f(6, 3, 3, 3), f(6)]
     for t, n in zip(inits, ["w", "b"]): t.name = n
@@ -68,7 +68,8 @@ def act(name, opset, tail, bn=False, out_of_conv=False, batch=2):
     inits += extra_inits
     outs = [helper.make_tensor_value_info("y", TensorProto.FLOAT, [batch, 6, 9, 11])]
     if out_of_conv: outs.append(helper.make_tensor_value_info("c", TensorProto.FLOAT, [batch, 6, 9, 11]))
-    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [batch, 3, 9, 11])], outs, inits)
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [batch, 3, 9, 11])], outs, inits,
+                          value_info=[helper.make_tensor_value_info(n, TensorProto.FLOAT, shape) for n, shape in infos])
     onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)]), f"{out}/{name}.onnx")
 scalar = lambda n, v: numpy_helper.from_array(np.array(v, dtype=np.float32), n)
 const = lambda n, v: helper.make_node("Constant", [], [n], value=numpy_helper.from_array(np.array(v, dtype=np.float32)))
@@ -90,7 +91,8 @@ w2 = numpy_helper.from_array(rng.standard_normal((6, 6, 1, 1)).astype(np.float32
 gate = lambda v: ([helper.make_node("GlobalAveragePool", [v], ["p"]), helper.make_node("Sigmoid", ["p"], ["g"]),
     helper.make_node("Mul", ["g", v], ["m"]), helper.make_node("Conv", ["m", "w2"], ["y"])], [w2])
 act("gate_conv", 13, gate)
-act("gate_conv_1", 13, gate, batch=1)
+# the product's shape declared (as shape inference writes it): the Mul's output keeps it when the Conv takes the gate
+act("gate_conv_1", 13, gate, batch=1, infos=[("m", [1, 6, 9, 11]), ("g", [1, 6, 1, 1])])
 # x·Sigmoid(x) after the first Conv, read by a second: the activation's Mul, not a gate
 act("silu_conv", 13, lambda v: ([helper.make_node("Sigmoid", [v], ["s"]), helper.make_node("Mul", [v, "s"], ["m"]),
     helper.make_node("Conv", ["m", "w2"], ["y"])], [w2]))
