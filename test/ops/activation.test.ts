@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as ort from "onnxruntime-node";
 import { F, Generator, Tensor, ShapeError, ValueError, io, noGrad, randn, tensor } from "../../src/index.js";
-import { erfScalar as erf } from "../../src/backends/js/special.js";
+import { erfScalar as erf, normalCdf } from "../../src/backends/js/special.js";
 import { checkCase, loadCases } from "../helpers/fixtures.js";
 import { gradcheck, gradcheckTest, rand64 } from "../helpers/gradcheck.js";
 
@@ -79,6 +79,14 @@ test("erf is accurate to double precision", () => {
   const known: [number, number][] = [[0.1, 0.1124629160182849], [0.5, 0.5204998778130465], [1, 0.8427007929497149],
     [2, 0.9953222650189527], [3, 0.9999779095030014], [4, 0.9999999845827421], [-1.5, -0.9661051464753108]];
   for (const [x, v] of known) assert.ok(Math.abs(erf(x) - v) < 1e-15, `erf(${x}) = ${erf(x)}, expected ${v}`);
+  // small arguments keep their relative precision (Python's math.erf)
+  const small: [number, number][] = [[1e-10, 1.1283791670955126e-10], [1e-3, 0.0011283787909692365], [-2e-5, -2.256758333890124e-5]];
+  for (const [x, v] of small) assert.ok(Math.abs(erf(x) / v - 1) < 1e-14, `erf(${x}) = ${erf(x)}, expected ${v}`);
+});
+
+test("the normal CDF keeps its relative precision in the left tail (gelu's reference): Python's erfc/2", () => {
+  const known: [number, number][] = [[-10, 7.619853024160593e-24], [-6.6, 2.055788909399524e-11], [-3, 0.0013498980316300957]];
+  for (const [x, v] of known) assert.ok(Math.abs(normalCdf(x) / v - 1) < 1e-13, `Φ(${x}) = ${normalCdf(x)}, expected ${v}`);
 });
 
 test("dropout in training: fraction kept ≈ 1−p, kept values scaled by 1/(1−p), gradient uses the same mask", () => {

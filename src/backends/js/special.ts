@@ -1,29 +1,34 @@
 // Special functions of the reference kernels, in double precision: erf, and GELU's two forms with their slopes (the
 // js backend's gelu; the ONNX importer's Erf).
 
-/** erfc(a) for a ≥ 0, to double precision relative to its value: 1 − the series erf(a) = 2/√π·e^{−a²}·Σ 2ⁿa^{2n+1}/
- *  (1·3·…·(2n+1)) below 3 (where erfc ≥ 2e-5, so the difference keeps 11 digits), the continued fraction above. */
-function erfcNonNegative(a: number): number {
-  if (a < 3) {
-    let term = a, total = a;
-    for (let n = 0; term > total * 1e-17; n++) {
-      term *= (2 * a * a) / (2 * n + 3);
-      total += term;
-    }
-    return 1 - (2 / Math.sqrt(Math.PI)) * Math.exp(-a * a) * total;
+/** erf(a) for 0 ≤ a < 3 by its series 2/√π·e^{−a²}·Σ 2ⁿa^{2n+1}/(1·3·…·(2n+1)): double precision relative to its value. */
+function erfSeries(a: number): number {
+  let term = a, total = a;
+  for (let n = 0; term > total * 1e-17; n++) {
+    term *= (2 * a * a) / (2 * n + 3);
+    total += term;
   }
-  // erfc(a) = e^{−a²}/√π · 1/(a + (1/2)/(a + 1/(a + (3/2)/(a + …)))), evaluated from the tail
+  return (2 / Math.sqrt(Math.PI)) * Math.exp(-a * a) * total;
+}
+
+/** erfc(a) for a ≥ 3 by its continued fraction e^{−a²}/√π · 1/(a + (1/2)/(a + 1/(a + (3/2)/(a + …)))), evaluated from
+ *  the tail: double precision relative to its value. */
+function erfcFraction(a: number): number {
   let f = a;
   for (let k = 60; k >= 1; k--) f = a + k / 2 / f;
   return Math.exp(-a * a) / Math.sqrt(Math.PI) / f;
 }
 
-/** erf of a number, to double precision. */
+/** erf of a number, to double precision relative to its value (the series below 3, so small arguments keep theirs). */
 export function erfScalar(x: number): number {
   if (Number.isNaN(x)) return NaN;
-  const r = 1 - erfcNonNegative(Math.abs(x));
+  const a = Math.abs(x), r = a < 3 ? erfSeries(a) : 1 - erfcFraction(a);
   return x < 0 ? -r : r;
 }
+
+/** erfc(a) for a ≥ 0, relative to its value: 1 − the series below 3 (erfc ≥ 2e-5 there: 11 digits kept), the
+ *  continued fraction above. */
+const erfcNonNegative = (a: number): number => (a < 3 ? 1 - erfSeries(a) : erfcFraction(a));
 
 /** Φ(x) = (1 + erf(x/√2))/2, the normal distribution's CDF: erfc(|x|/√2)/2 below 0 (no cancellation in the tail). */
 export function normalCdf(x: number): number {

@@ -394,9 +394,9 @@ function pointwiseFits(g: ConvGeometry): boolean {
 function convPointwise(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: number, yPtr: number, ep: number): void {
   const P = g.h * g.w, K = g.cIn, nth = threadsFor(rt, 2 * g.n * g.cOut * P * K);
   // Too few (image, pixel block) units for the threads (7² and 14² maps at batch 1): blocks of output channels share
-  // the work instead (pw.ts-style A/B, two threads: 464→1024 at 7² 1.02 → 0.62 ms, 232→232 at 7² 128 → 89 µs). Where
-  // each weight is then read by one unit only, it is read in place: packing it cost more than it saved (3–5 % on one
-  // thread at 7² and 14²), as in the convolution task.
+  // the work instead (bench/profile-pointwise.ts, two threads: 464→1024 at 7² 1.02 → 0.62 ms, 232→232 at 7² 128 →
+  // 89 µs). Where each weight is then read by one unit only, it is read in place: packing it cost more than it saved
+  // (3–5 % on one thread at 7² and 14²), as in the convolution task.
   const colBlocks = Math.ceil(P / NC_TARGET);
   const splitM = nth > 1 && g.n * colBlocks < 2 * nth && g.cOut >= 16 * nth;
   const NC = splitM ? roundUp(Math.ceil(P / colBlocks), 8) : blockSize(P, NC_TARGET, 8, g.n, nth);

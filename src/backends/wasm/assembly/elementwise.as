@@ -58,8 +58,9 @@ export function binaryOp(op: i32, a: usize, aRow: i32, aStep: i32, b: usize, bRo
 
 // The constants of the exp below as a table in the module's static data, each read with load32_splat (one broadcast
 // load). V8 does not hoist loop-invariant code: a constant written as f32x4.splat(c) (v128.const once optimised) is
-// rebuilt from immediates at each use, three or four instructions each, and the sigmoid's dozen of them cost a
-// fifth of its time (measured: SiLU 1.94 → 1.57 ns an element, one thread, the same bits).
+// rebuilt from immediates at each use, three or four instructions each: the sigmoid's dozen of them cost a tenth of
+// its time (SiLU 2.06 → 1.81 ns an element, one thread, `bench/ab-trees.ts … activations 1`; the same bits,
+// bench/activation-bits.ts).
 const EXP = memory.data<f32>([
   -104, 1.44269504088896341, 0.693359375, -2.12194440e-4,
   1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1,
@@ -183,14 +184,16 @@ const SQRT_HALF = 11, INV_SQRT_2PI = 12, TANH_C1 = 13, TANH_C3 = 14;
     const ez = expHalfSquare(v);
     return f32x4.mul(g, f32x4.add(normalCdf(v, geluZ(v), ez), f32x4.mul(v, f32x4.mul(ez, geluConst(INV_SQRT_2PI)))));
   }
-  const c1 = geluConst(TANH_C1), c3 = geluConst(TANH_C3), v2 = f32x4.mul(v, v);
-  const w = op == 6 ? f32x4.mul(v, f32x4.add(c1, f32x4.mul(c3, v2))) : v;
+  const w = op == 6 ? f32x4.mul(v, f32x4.add(geluConst(TANH_C1), f32x4.mul(geluConst(TANH_C3), f32x4.mul(v, v)))) : v;
   const e = expNonPositive(v128.or(w, expConst(NEG_ZERO))), d = f32x4.div(one, f32x4.add(one, e)), ed = f32x4.mul(e, d);
   const pos = f32x4.ge(w, zero);
   const s = v128.bitselect(d, ed, pos), sn = v128.bitselect(ed, d, pos);
   const gs = f32x4.mul(g, s);
   // gelu's tanh form: σ(w) + x·σ(w)σ(−w)·w′, w′ = c1 + 3·c3·x²
-  if (op == 6) return f32x4.mul(gs, f32x4.add(one, f32x4.mul(f32x4.mul(v, sn), f32x4.add(c1, f32x4.mul(f32x4.mul(three, c3), v2)))));
+  if (op == 6) {
+    const slope = f32x4.add(geluConst(TANH_C1), f32x4.mul(f32x4.mul(three, geluConst(TANH_C3)), f32x4.mul(v, v)));
+    return f32x4.mul(gs, f32x4.add(one, f32x4.mul(f32x4.mul(v, sn), slope)));
+  }
   return op == 3 ? f32x4.mul(gs, f32x4.add(one, f32x4.mul(v, sn))) : f32x4.mul(gs, sn);
 }
 

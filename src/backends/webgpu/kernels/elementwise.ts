@@ -198,6 +198,10 @@ ${ERFC_POLY.slice(0, 10).reverse().map((c) => `  p = p * t + ${wgslFloat(c)};`).
   let half = t * p * ez * 0.5;
   return vec2<f32>(select(half, 1.0 - half, v >= 0.0), ez * 0.3989422804014327);
 }
+fn geluSlope(v: f32) -> f32 {
+  let c = normalCdfPdf(v);
+  return c.x + v * c.y;
+}
 fn geluTanhArg(v: f32) -> f32 { return v * (${wgslFloat(GELU_C1)} + ${wgslFloat(GELU_C3)} * v * v); }
 fn geluTanhSlope(v: f32) -> f32 {
   let s = sigmoids(geluTanhArg(v));
@@ -223,7 +227,7 @@ const ACTIVATION_GRAD: Record<ActivationOp, string> = {
   hardsigmoid: "select(0.0, g * (1.0 / 6.0), v > -3.0 && v < 3.0)",
   silu: "g * sigmoids(v).x * (1.0 + v * sigmoids(v).y)",
   sigmoid: "g * sigmoids(v).x * sigmoids(v).y",
-  gelu: "g * (normalCdfPdf(v).x + v * normalCdfPdf(v).y)",
+  gelu: "g * geluSlope(v)",
   geluTanh: "g * geluTanhSlope(v)",
 };
 
