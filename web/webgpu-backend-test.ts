@@ -88,6 +88,30 @@ const CASES: Record<string, Case> = {
     const [a, b] = F.pad(where(x.gt(y), x, y.clamp(-0.5, 0.5)), [1, 1, 2, 0], "replicate").split(3, 1) as [Tensor, Tensor];
     return stack([F.pad(a.abs().add(0.1).pow(1.5), [0, 0, 1, 0], "reflect"), F.pad(b, [0, 0, 0, 1], "constant", 0.25)], 0);
   }, i([2, 5, 4]), i([2, 5, 4])),
+  "maxPool2d and adaptiveMaxPool2d with their indices, maxUnpool2d through them": (i) => {
+    const x = i([2, 3, 11, 9]).requiresGrad_();
+    // overlapping windows (3, stride 2): one input may win two windows, and the unpooling writes it once
+    const [p, idx] = F.maxPool2d(x, { kernelSize: 3, stride: 2, padding: 1, returnIndices: true });
+    const [ap, aidx] = F.adaptiveMaxPool2d(x, [4, 3], { returnIndices: true });
+    const u = F.maxUnpool2d(p.mul(2), idx, { kernelSize: 3, stride: 2, padding: 1, outputSize: [11, 9] });
+    const au = F.maxUnpool2d(ap, aidx, { kernelSize: [3, 3], outputSize: [11, 9] });
+    const w = tensor(Float32Array.from({ length: u.size }, (_, k) => ((k * 7) % 11) / 5 - 1), [...u.shape]);
+    u.add(au).mul(w).sum().backward();
+    return { idx, aidx, u, au, grad: x.grad! };
+  },
+  "maxUnpool2d: an index outside its plane is an error (on the GPU at the next read), and the read after it works": async (i) => {
+    const [p] = F.maxPool2d(i([1, 2, 4, 4]), { kernelSize: 2, returnIndices: true });
+    const bad = tensor([0, 1, 2, 3, 4, 5, 6, 7], [1, 2, 2, 2]).mul(2).add(tensor([0, 0, 0, 9], [1, 1, 2, 2])); // 15 and 23: 23 ≥ 16
+    let message = "";
+    try {
+      await F.maxUnpool2d(p, bad, { kernelSize: 2 }).valuesAsync();
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    const expected = /^maxUnpool2d: index 23 at flat position 7 is outside the output plane 4×4 \(valid 0\.\.15\)/;
+    const after = F.maxUnpool2d(p, bad.clamp(0, 15), { kernelSize: 2 });
+    return { errorSaid: expected.test(message) ? 1 : 0, after, afterRead: (await after.valuesAsync()) as Float32Array };
+  },
   "pixelShuffle, channelShuffle": (i) => withGrads((x) => F.pixelShuffle(x, 2).add(F.interpolate(F.channelShuffle(x, 2).sum(1, true), { scaleFactor: 2 })), i([2, 8, 3, 5])),
   "mseLoss, binaryCrossEntropyWithLogits": (i) => withGrads((x, t) => F.mseLoss(x, t).add(F.binaryCrossEntropyWithLogits(x, t.sigmoid())), i([4, 9]), i([4, 9])),
   "LeNet-5: 3 SGD steps": () => trainSteps(() => new models.LeNet5({ generator: new Generator(1) }), [8, 1, 32, 32], (m) => new optim.SGD(m.parameters(), { lr: 0.05, momentum: 0.9 })),

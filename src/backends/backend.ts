@@ -200,6 +200,13 @@ export interface Kernels<A = KernelArray, I = IndexArray> {
   planeGather(src: A, srcPlane: number, index: I, perPlane: boolean, planes: number, outPlane: number, dst: A): void;
   /** dst[p*dstPlane + index[(perPlane ? p*srcPlane : 0) + i]] (+)= src[p*srcPlane + i]; dst is not cleared. */
   planeScatter(src: A, srcPlane: number, index: I, perPlane: boolean, planes: number, dst: A, dstPlane: number, accumulate: boolean): void;
+  /** y[i] = index[i]: the indices a kernel wrote (a pooling's) as the values of a tensor. */
+  indexToValues(index: I, y: A): void;
+  /** index[i] = x[i], each x[i] an integer in [0, limit) (indices held as the values of a tensor, e.g. for max
+   *  unpooling). Any other value is an error whose one-line message is describe(value, position): the host backends
+   *  throw it as a ValueError; a device backend, which cannot stop at once, writes −1 there (planeGather reads 0 and
+   *  planeScatter skips it) and throws the error at its next read. */
+  valuesToIndex(x: A, limit: number, index: I, describe: (value: number, position: number) => string): void;
 
   // --- elementwise ---
   /** y = op(x); `alpha` is the slope of leakyRelu or the exponent of powScalar. */

@@ -1,12 +1,12 @@
 // Pooling: max/min/avg windows (stride, padding, dilation, ceil mode), adaptive and global pooling, max unpooling.
 // Shapes, checks and index conventions follow torch.nn.functional in PyTorch 1.13; minPool2d is −maxPool2d(−x).
 import { Tensor } from "../tensor/tensor.js";
-import { allocateIndexArray, isDeviceArray, type IndexArray } from "../tensor/memory.js";
+import { allocateIndexArray, type IndexArray } from "../tensor/memory.js";
 import type { DType } from "../tensor/dtype.js";
 import { checkInt, fmtShape, pair, type Shape } from "../tensor/shape.js";
 import type { AvgPoolOptions, PoolGeometry } from "../backends/backend.js";
 import { kernel } from "../backends/registry.js";
-import { emptyLike, hostZeros } from "./util.js";
+import { emptyLike } from "./util.js";
 import { adaptiveWindow, resampleFieldAxis, windowFieldAxis, windowOutputSize } from "./arithmetic.js";
 import { apply, defineOp, OnnxExportError, run, type Field, type OnnxAttr, type OnnxEmitter, type OpDef } from "./op.js";
 import { ShapeError, ValueError } from "../errors.js";
@@ -336,7 +336,7 @@ export const adaptiveMaxPool2dOp = adaptiveMaxOp("adaptiveMaxPool2d");
 export const globalMaxPool2dOp = adaptiveMaxOp("globalMaxPool2d");
 
 /** Max unpooling of x: [N,C,H,W] through its indices (the second input, integer values as floats). */
-export const maxUnpool2dOp = defineOp<MaxUnpoolAttrs, Int32Array>({
+export const maxUnpool2dOp = defineOp<MaxUnpoolAttrs, IndexArray>({
   name: "maxUnpool2d",
   shape: ([x, i], a) => {
     if (i!.length !== x!.length || i!.some((d, k) => d !== x![k])) {
@@ -345,17 +345,12 @@ export const maxUnpool2dOp = defineOp<MaxUnpoolAttrs, Int32Array>({
     return [...x!.slice(0, -2), ...a.outputSize];
   },
   forward: ([x, indices], a, y) => {
-    // Indices as Int32, each checked to fall inside its output plane (PyTorch: "Found an invalid max index").
+    // Indices as int32, each checked to fall inside its output plane (PyTorch: "Found an invalid max index"); on the
+    // GPU the check's error comes with the next read.
     const [oh, ow] = a.outputSize, outPlane = oh * ow;
-    const idx = new Int32Array(indices!.size);
-    const values = indices!.data;
-    for (let i = 0; i < idx.length; i++) {
-      const v = values[i]!;
-      if (!Number.isInteger(v) || v < 0 || v >= outPlane) {
-        throw new ValueError(`maxUnpool2d: index ${v} at flat position ${i} is outside the output plane ${oh}×${ow} (valid 0..${outPlane - 1})`);
-      }
-      idx[i] = v;
-    }
+    const idx = allocateIndexArray(indices!.size);
+    kernel("valuesToIndex", indices!.operand)(indices!.operand, outPlane, idx,
+      (v, i) => `maxUnpool2d: index ${v} at flat position ${i} is outside the output plane ${oh}×${ow} (valid 0..${outPlane - 1})`);
     const [n, c, h, w] = x!.shape as [number, number, number, number];
     kernel("planeScatter", x!.operand)(x!.operand, h * w, idx, true, n * c, y.operand, outPlane, false);
     return idx;
@@ -374,11 +369,11 @@ export const maxUnpool2dOp = defineOp<MaxUnpoolAttrs, Int32Array>({
   },
 });
 
-/** The indices a pooling picked, as a tensor of `dtype` (PyTorch's are int64; ours hold integers as floats). */
+/** The indices a pooling picked, as a tensor of `dtype` (PyTorch's are int64; ours hold integers as floats), where
+ *  the pooling ran (on the GPU for a webgpu pooling). */
 function indicesTensor(idx: IndexArray, dtype: DType, shape: readonly number[]): Tensor {
-  if (isDeviceArray(idx)) throw new ValueError("returnIndices: a webgpu pooling's indices stay on the GPU (int32); run it on a CPU backend to get them as a tensor");
-  const t = hostZeros(dtype, shape);
-  t.data.set(idx);
+  const t = emptyLike(dtype, shape);
+  kernel("indexToValues", t.operand)(idx, t.operand);
   return t;
 }
 

@@ -1,6 +1,7 @@
-// Reference kernels that move data: fill, strided copy (permute/slice/expand/cat), plane gather and scatter,
-// and the dim-coalescing helper the strided kernels share.
+// Reference kernels that move data: fill, strided copy (permute/slice/expand/cat), plane gather and scatter, indices
+// to and from a tensor's values, and the dim-coalescing helper the strided kernels share.
 import type { HostKernels } from "../backend.js";
+import { ValueError } from "../../errors.js";
 
 /** A strided walk simplified: size-1 dims dropped, and neighbouring dims merged where every operand steps through
  *  them back to back (stride[d] = stride[d+1]·shape[d+1]), e.g. the H and W of an NCHW tensor plus a [1,C,1,1] bias.
@@ -32,7 +33,7 @@ export function coalesce(shape: readonly number[], strides: readonly (readonly n
   return { shape: outShape, strides: outStrides };
 }
 
-export const memoryKernels: Pick<HostKernels, "fill" | "copyStrided" | "planeGather" | "planeScatter"> = {
+export const memoryKernels: Pick<HostKernels, "fill" | "copyStrided" | "planeGather" | "planeScatter" | "indexToValues" | "valuesToIndex"> = {
   fill(y, value) {
     y.fill(value);
   },
@@ -79,6 +80,18 @@ export const memoryKernels: Pick<HostKernels, "fill" | "copyStrided" | "planeGat
         di -= dStr[d]! * dims[d]!;
         idx[d] = 0;
       }
+    }
+  },
+
+  indexToValues(index, y) {
+    y.set(index);
+  },
+
+  valuesToIndex(x, limit, index, describe) {
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i]!;
+      if (!Number.isInteger(v) || v < 0 || v >= limit) throw new ValueError(describe(v, i));
+      index[i] = v;
     }
   },
 

@@ -4,7 +4,7 @@
 // (every dispatch goes into one open compute pass; the command buffer is submitted once, when something must be read
 // back or the caller flushes). Core code: no Node-only API; in Node, the npm package `webgpu` (Dawn) is tried through
 // a computed import, so that bundlers never resolve it and the package stays optional.
-import { ConvkitError } from "../../errors.js";
+import { ConvkitError, ValueError } from "../../errors.js";
 
 /** WebGPU cannot be used here: no navigator.gpu, no adapter, or the adapter lacks a feature asked for. */
 export class WebGPUUnavailableError extends ConvkitError {}
@@ -117,6 +117,9 @@ export class WebGPUDevice {
   private pass: GPUComputePassEncoder | null = null;
   /** Buffers of the open batch to destroy once it is submitted (the dispatches' parameter blocks, scratch). */
   private temporaries: GPUBuffer[] = [];
+  /** Checks made on the GPU since the last read (an index outside its range): each one's two words, and what they
+   *  mean. Read back with the next read, which throws the first failure. */
+  private checks: { words: GPUBuffer; report: (words: Uint32Array) => string | null }[] = [];
 
   constructor(
     /** The WebGPU device. */
@@ -218,11 +221,11 @@ export class WebGPUDevice {
     this.encoder.clearBuffer(buf);
   }
 
-  /** Encodes a copy of `bytes` bytes between buffers into the open batch. */
-  copy(src: GPUBuffer, dst: GPUBuffer, bytes: number): void {
+  /** Encodes a copy of `bytes` bytes between buffers (from src's start to dst's byte dstOffset) into the open batch. */
+  copy(src: GPUBuffer, dst: GPUBuffer, bytes: number, dstOffset = 0): void {
     this.endPass();
     this.encoder ??= this.device.createCommandEncoder();
-    this.encoder.copyBufferToBuffer(src, 0, dst, 0, bytes);
+    this.encoder.copyBufferToBuffer(src, 0, dst, dstOffset, bytes);
   }
 
   private endPass(): void {
@@ -242,18 +245,41 @@ export class WebGPUDevice {
     this.temporaries = [];
   }
 
+  /** A check that a kernel makes on the GPU, where it cannot throw: `words` (two 32-bit words, which the kernels
+   *  encoded so far write) are read with the next read, and `report` turns them into an error message, or null when
+   *  the check passed. The buffer is destroyed after that read. */
+  check(words: GPUBuffer, report: (words: Uint32Array) => string | null): void {
+    this.checks.push({ words, report });
+  }
+
   /** The values of `buf` (its first `length` elements, by default all it was made with), after every dispatch
-   *  encoded so far: the copy to a mappable buffer joins the open batch, which is submitted once. */
+   *  encoded so far: the copy to a mappable buffer joins the open batch, which is submitted once. Throws a ValueError
+   *  when a check queued before it (see check) failed. */
   async read(buf: GPUBuffer, kind: "float32" | "int32" = "float32", length = this.lengthOf(buf)): Promise<Float32Array | Int32Array> {
     const bytes = Math.max(4, length * F32);
     const staging = this.device.createBuffer({ size: Math.ceil(bytes / 4) * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     this.copy(buf, staging, Math.ceil(bytes / 4) * 4);
+    const checks = this.checks;
+    this.checks = [];
+    const checked = checks.length ? this.device.createBuffer({ size: 8 * checks.length, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }) : null;
+    checks.forEach((c, k) => this.copy(c.words, checked!, 8, 8 * k));
     this.flush();
     this.stats.readbacks++;
     await staging.mapAsync(GPUMapMode.READ);
     const copy = staging.getMappedRange().slice(0, length * F32);
     staging.unmap();
     staging.destroy();
+    if (checked) {
+      await checked.mapAsync(GPUMapMode.READ);
+      const words = new Uint32Array(checked.getMappedRange().slice(0));
+      checked.unmap();
+      checked.destroy();
+      for (const c of checks) c.words.destroy();
+      for (let k = 0; k < checks.length; k++) {
+        const message = checks[k]!.report(words.subarray(2 * k, 2 * k + 2));
+        if (message !== null) throw new ValueError(`${message} (found on the GPU, reported at the next read)`);
+      }
+    }
     return kind === "int32" ? new Int32Array(copy) : new Float32Array(copy);
   }
 

@@ -27,7 +27,7 @@ class GpuArray implements DeviceArray {
 /** Where each kernel writes: the positions of its output arguments (the rest are read). A host array passed to a
  *  kernel is copied to the GPU for the call, which is right for what it reads and would lose what it writes. */
 const OUTPUTS: Record<KernelName, readonly number[]> = {
-  fill: [0], copyStrided: [4], planeGather: [6], planeScatter: [5], unary: [2], binary: [6], where: [3], activation: [2],
+  fill: [0], copyStrided: [4], planeGather: [6], planeScatter: [5], indexToValues: [1], valuesToIndex: [2], unary: [2], binary: [6], where: [3], activation: [2],
   activationGrad: [3], reduce: [5], argReduce: [5], softmax: [5], matmul: [2], conv2d: [4], conv2dBackwardInput: [3],
   conv2dBackwardWeight: [3], pool2d: [4, 5], avgPool2dBackward: [3], adaptivePool2d: [7, 8], adaptiveAvgPool2dBackward: [6],
   bilinear2d: [9], bilinear2dBackward: [9], channelMoments: [4, 5], channelAffine: [8], channelNormBackward: [9, 10, 11],

@@ -5,7 +5,7 @@ import type { WebGPUDevice } from "../device.js";
 import { matmul } from "./matmul.js";
 import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from "./conv.js";
 import { adaptiveAvgPool2dBackward, adaptivePool2d, avgPool2dBackward, pool2d } from "./pool.js";
-import { copyStrided, planeGather, planeScatter } from "./memory.js";
+import { copyStrided, indexToValues, planeGather, planeScatter, valuesToIndex } from "./memory.js";
 import { activation, activationGrad, binary, fill, unary, where } from "./elementwise.js";
 import { argReduce, reduce, softmax } from "./reduce.js";
 import { channelAffine, channelMoments, channelNormBackward } from "./norm.js";
@@ -20,7 +20,7 @@ export type WebGPUKernels = { [K in keyof GpuKernels]: (dev: WebGPUDevice, ...ar
 
 /** Every kernel of the interface in WGSL (`satisfies WebGPUKernels`: a kernel added to Kernels must be added here). */
 export const webgpuKernels = {
-  fill, copyStrided, planeGather, planeScatter,
+  fill, copyStrided, planeGather, planeScatter, indexToValues, valuesToIndex,
   unary, binary, where, activation, activationGrad,
   reduce, argReduce, softmax,
   matmul, conv2d, conv2dBackwardInput, conv2dBackwardWeight,

@@ -1,4 +1,5 @@
-// Strided copies, plane gathers and scatters on the GPU (Kernels['copyStrided'], ['planeGather'], ['planeScatter']).
+// Strided copies, plane gathers and scatters on the GPU (Kernels['copyStrided'], ['planeGather'], ['planeScatter']), and
+// indices to and from a tensor's values (['indexToValues'], ['valuesToIndex']).
 // A strided copy (permute, slices with any step, expand, cat and their gradients) runs one invocation per destination
 // element; the source elements an expanded destination (stride 0) gathers are added by that one invocation, in the
 // reference's order, so no two invocations write one element. Plane gathers and scatters serve pooling's backward
@@ -109,7 +110,7 @@ ${linearMain()}
 
 const PARAMS = paramBlock({ planes: "i32", srcPlane: "i32", dstPlane: "i32", perPlane: "i32", count: "i32" });
 
-/** dst[p·outPlane + i] = src[p·srcPlane + index[(perPlane ? p·outPlane : 0) + i]]. */
+/** dst[p·outPlane + i] = src[p·srcPlane + index[(perPlane ? p·outPlane : 0) + i]] (0 for an index of −1). */
 export function planeGather(
   dev: WebGPUDevice, src: GPUBuffer, srcPlane: number, index: GPUBuffer, perPlane: boolean, planes: number, outPlane: number, dst: GPUBuffer,
 ): void {
@@ -122,13 +123,14 @@ export function planeGather(
 ${linearMain()}
   if (i >= P.count) { return; }
   let p = i / P.dstPlane;
-  let at = select(i % P.dstPlane, i, P.perPlane != 0);
-  D[i] = S[p * P.srcPlane + I[at]];
+  let k = I[select(i % P.dstPlane, i, P.perPlane != 0)];
+  D[i] = select(0.0, S[p * P.srcPlane + max(k, 0)], k >= 0);
 }`;
   dev.dispatch(code, PARAMS.pack({ planes, srcPlane, dstPlane: outPlane, perPlane: +perPlane, count }), [src, index, dst], grid(count));
 }
 
-/** dst[p·dstPlane + index[(perPlane ? p·srcPlane : 0) + i]] (+)= src[p·srcPlane + i]; dst is not cleared. */
+/** dst[p·dstPlane + index[(perPlane ? p·srcPlane : 0) + i]] (+)= src[p·srcPlane + i]; dst is not cleared; an index of
+ *  −1 writes nothing. */
 export function planeScatter(
   dev: WebGPUDevice, src: GPUBuffer, srcPlane: number, index: GPUBuffer, perPlane: boolean, planes: number,
   dst: GPUBuffer, dstPlane: number, accumulate: boolean,
@@ -136,9 +138,11 @@ export function planeScatter(
   const count = planes * srcPlane;
   if (count === 0) return;
   const values = PARAMS.pack({ planes, srcPlane, dstPlane, perPlane: +perPlane, count });
-  // the destination of source element i
+  // the destination of source element i (none for an index of −1: see valuesToIndex)
   const target = `let p = i / P.srcPlane;
-  let d = p * P.dstPlane + I[select(i % P.srcPlane, i, P.perPlane != 0)];`;
+  let k = I[select(i % P.srcPlane, i, P.perPlane != 0)];
+  if (k < 0) { return; }
+  let d = p * P.dstPlane + k;`;
   if (accumulate) {
     const code = `${PARAMS.wgsl}
 @group(0) @binding(1) var<storage, read> S: array<f32>;
@@ -181,4 +185,50 @@ ${linearMain()}
   // the scratch starts at zero, so winners are stored as i + 1
   dev.dispatch(claim, values, [index, winners], grid(count));
   dev.dispatch(write, values, [src, index, winners, dst], grid(count));
+}
+
+const COUNT = paramBlock({ count: "i32", limit: "i32" });
+
+/** y[i] = index[i]. */
+export function indexToValues(dev: WebGPUDevice, index: GPUBuffer, y: GPUBuffer): void {
+  const count = dev.lengthOf(y);
+  if (count === 0) return;
+  const code = `${COUNT.wgsl}
+@group(0) @binding(1) var<storage, read> I: array<i32>;
+@group(0) @binding(2) var<storage, read_write> Y: array<f32>;
+${linearMain()}
+  if (i >= P.count) { return; }
+  Y[i] = f32(I[i]);
+}`;
+  dev.dispatch(code, COUNT.pack({ count, limit: 0 }), [index, y], grid(count));
+}
+
+/** index[i] = x[i] where x[i] is an integer in [0, limit), else −1 and a failed check (the device's check: the first
+ *  such position and its value, reported at the next read with describe's message). */
+export function valuesToIndex(dev: WebGPUDevice, x: GPUBuffer, limit: number, index: GPUBuffer, describe: (value: number, position: number) => string): void {
+  const count = dev.lengthOf(index);
+  if (count === 0) return;
+  // words: [the first bad position (atomicMin, from 2³² − 1: none), that element's value's bits]
+  const words = dev.buffer(2, Uint32Array.of(0xffffffff, 0));
+  const convert = `${COUNT.wgsl}
+@group(0) @binding(1) var<storage, read> X: array<f32>;
+@group(0) @binding(2) var<storage, read_write> I: array<i32>;
+@group(0) @binding(3) var<storage, read_write> E: array<atomic<u32>>;
+${linearMain()}
+  if (i >= P.count) { return; }
+  let v = X[i];
+  // a NaN fails both comparisons
+  let ok = v >= 0.0 && v < f32(P.limit) && floor(v) == v;
+  I[i] = select(-1, i32(select(0.0, v, ok)), ok);
+  if (!ok) { atomicMin(&E[0], u32(i)); }
+}`;
+  const value = `@group(0) @binding(1) var<storage, read> X: array<f32>;
+@group(0) @binding(2) var<storage, read_write> E: array<u32>;
+@compute @workgroup_size(1)
+fn main() {
+  if (E[0] != 0xffffffffu) { E[1] = bitcast<u32>(X[E[0]]); }
+}`;
+  dev.dispatch(convert, COUNT.pack({ count, limit }), [x, index, words], grid(count));
+  dev.dispatch(value, null, [x, words], [1]);
+  dev.check(words, (w) => (w[0] === 0xffffffff ? null : describe(new Float32Array(Uint32Array.of(w[1]!).buffer)[0]!, w[0]!)));
 }
