@@ -112,6 +112,12 @@ const CASES: Record<string, Case> = {
     const after = F.maxUnpool2d(p, bad.clamp(0, 15), { kernelSize: 2 });
     return { errorSaid: expected.test(message) ? 1 : 0, after, afterRead: (await after.valuesAsync()) as Float32Array };
   },
+  "LeNet-5 exported to ONNX from where it runs (exportOnnxAsync), the file loaded and run there": async (i) => {
+    const x = i([2, 1, 32, 32]);
+    const net = new models.LeNet5({ generator: new Generator(4) });
+    const bytes = await io.exportOnnxAsync(net, x);
+    return { bytes: Float32Array.from(bytes), y: noGrad(() => io.loadOnnx(bytes).call(x)) };
+  },
   "pixelShuffle, channelShuffle": (i) => withGrads((x) => F.pixelShuffle(x, 2).add(F.interpolate(F.channelShuffle(x, 2).sum(1, true), { scaleFactor: 2 })), i([2, 8, 3, 5])),
   "mseLoss, binaryCrossEntropyWithLogits": (i) => withGrads((x, t) => F.mseLoss(x, t).add(F.binaryCrossEntropyWithLogits(x, t.sigmoid())), i([4, 9]), i([4, 9])),
   "LeNet-5: 3 SGD steps": () => trainSteps(() => new models.LeNet5({ generator: new Generator(1) }), [8, 1, 32, 32], (m) => new optim.SGD(m.parameters(), { lr: 0.05, momentum: 0.9 })),
@@ -184,6 +190,19 @@ for (const name of ["resnet18", "resnet50", "mobilenet_v2", "mobilenet_v3_small"
     const side = name === "squeezenet1_1" || name === "alexnet" ? 64 : 32;
     const x = i(name === "unet" ? [1, 1, side, side] : [2, 3, side, side]);
     return { y: noGrad(() => model.call(x)) };
+  };
+}
+for (const name of ["resnet18", "mobilenet_v3_small", "shufflenet_v2_x1_0", "squeezenet1_1"] as const) {
+  // the same, exported to ONNX where the model runs (exportOnnxAsync) and run as a graph there: the importer's folds
+  // (batch norm, activations, residual adds, squeeze-and-excitation's gate at batch 1) on the backend's kernels
+  // (MobileNetV2, EfficientNet-B0, GoogLeNet and the U-Net pass too, and take 12–56 s each on SwiftShader)
+  CASES[`${name} as an ONNX graph (eval, batch 1)`] = async (i) => {
+    const model = models.create(name, { generator: new Generator(5) } as never) as nn.Module<[Tensor], Tensor>;
+    model.eval();
+    const side = name === "squeezenet1_1" ? 64 : 32;
+    const x = i([1, 3, side, side]);
+    const graph = io.loadOnnx(await io.exportOnnxAsync(model, x));
+    return { y: noGrad(() => graph.call(x)) };
   };
 }
 // ResNet-20 (19 batch norms over 4 images; at ResNet-18's 1×1 final maps a batch of 2 gives statistics over 2 values,

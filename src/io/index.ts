@@ -6,7 +6,7 @@ export { loadPth, readPthTree, type PthOptions, type PthValue } from "./pth.js";
 export { savePth } from "./pth-save.js";
 export { unpickle, ALLOWED_GLOBALS, PyTuple, PyDict, PyGlobal, PyCall, PyPersistent, type PyValue } from "./pickle.js";
 export { loadOnnx, OnnxModel, type OnnxImportOptions, type OnnxIO } from "./onnx-import.js";
-export { exportOnnx, OnnxExportError, EXPORT_OPSET, type OnnxExportOptions } from "./onnx-export.js";
+export { exportOnnx, exportOnnxAsync, OnnxExportError, EXPORT_OPSET, type ExportableModel, type OnnxExportOptions } from "./onnx-export.js";
 export { IntTensor, type IntDType, type Value as OnnxValue } from "./onnx-tensor.js";
 export { hostStateDict, type StateDict } from "./state-dict.js";
 export type { LoadOptions } from "./bytes.js";

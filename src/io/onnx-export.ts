@@ -44,15 +44,40 @@ interface Hooked {
 /** The export could not map something; the message names the op and what is missing. */
 export { OnnxExportError };
 
+/** What exportOnnx and exportOnnxAsync take as the model: a module, or a function of tensors. */
+export type ExportableModel = AnyModule | ((...xs: Tensor[]) => Tensor | Tensor[]);
+
 /** Run `model` on `inputs` (in eval mode) and return the ONNX bytes of the computation it recorded. It runs on a CPU
- *  backend: a model trained on the GPU is exported from a copy (`await hostStateDict(model)` loaded into a new model). */
-export function exportOnnx(model: AnyModule | ((...xs: Tensor[]) => Tensor | Tensor[]), inputs: Tensor | readonly Tensor[], opts: OnnxExportOptions = {}): Uint8Array {
+ *  backend, which reads the weights synchronously; a model on the GPU is exported with exportOnnxAsync. */
+export function exportOnnx(model: ExportableModel, inputs: Tensor | readonly Tensor[], opts: OnnxExportOptions = {}): Uint8Array {
   const given = inputs instanceof Tensor ? [inputs] : [...inputs];
   // the trace's values become the file's (weights, constants), read synchronously: a GPU's are not
   if (onDevice() || [...given, ...(model instanceof Module ? model.stateDict().values() : [])].some((t) => t.isOnDevice)) {
-    throw new ValueError("exportOnnx: the model or its inputs are on the GPU, whose values JavaScript reads only asynchronously; export a copy on a CPU backend: setBackend(\"wasm\"), then load await hostStateDict(model) into a new model");
+    throw new ValueError("exportOnnx: the model or its inputs are on the GPU, whose values JavaScript reads only asynchronously; use await exportOnnxAsync(model, inputs)");
   }
-  const xs = given.map((t) => new Tensor(t.data, t.shape, true));
+  return trace(model, given, opts).encode((t) => t.data);
+}
+
+/** exportOnnx on any backend: the model runs where its weights are (the GPU's too), and the weights and constants the
+ *  file holds are read back with an await. The same bytes as exportOnnx for the same model and inputs. */
+export async function exportOnnxAsync(model: ExportableModel, inputs: Tensor | readonly Tensor[], opts: OnnxExportOptions = {}): Promise<Uint8Array> {
+  const traced = trace(model, inputs instanceof Tensor ? [inputs] : [...inputs], opts);
+  const values = new Map<Tensor, ArrayLike<number>>();
+  for (const t of traced.valued) values.set(t, await t.valuesAsync());
+  return traced.encode((t) => values.get(t)!);
+}
+
+/** The graph of one run of `model`: its nodes, with the float initializers (weights, constants) still tensors, so
+ *  that their values are read last, synchronously or not. */
+interface Traced {
+  /** The tensors whose values the file holds. */
+  valued: readonly Tensor[];
+  /** The ONNX bytes, given those tensors' values. */
+  encode(values: (t: Tensor) => ArrayLike<number>): Uint8Array;
+}
+
+function trace(model: ExportableModel, given: readonly Tensor[], opts: OnnxExportOptions): Traced {
+  const xs = given.map((t) => t.detach().requiresGrad_());
   const hooked = new Map<Tensor, Hooked>();
   const names = new Map<Tensor, string>();
   let outs: Tensor[];
@@ -80,7 +105,8 @@ export function exportOnnx(model: AnyModule | ((...xs: Tensor[]) => Tensor | Ten
 
 class Exporter implements OnnxEmitter {
   private readonly nodes: NodeProto[] = [];
-  private readonly initializers: TensorProto[] = [];
+  /** In emission order: integer constants as protos, float values as the tensors holding them (see Traced). */
+  private readonly initializers: (TensorProto | { name: string; t: Tensor })[] = [];
   private readonly valueNames = new Map<Tensor, string>();
   private readonly usedNames = new Set<string>();
   private counter = 0;
@@ -97,7 +123,7 @@ class Exporter implements OnnxEmitter {
   /** A float constant as an initializer. */
   private constant(t: Tensor, base = "const"): string {
     const name = this.fresh(base);
-    this.initializers.push(tensorToProto(t, name));
+    this.initializers.push({ name, t });
     return name;
   }
   intConstant(values: readonly number[], base = "shape"): string {
@@ -121,7 +147,7 @@ class Exporter implements OnnxEmitter {
     return this.constant(new Tensor(Float32Array.from(values), shape), base);
   }
 
-  build(inputs: Tensor[], outputs: Tensor[], opts: OnnxExportOptions): Uint8Array {
+  build(inputs: Tensor[], outputs: Tensor[], opts: OnnxExportOptions): Traced {
     const inNames = opts.inputNames ?? (inputs.length === 1 ? ["input"] : inputs.map((_, i) => `input_${i}`));
     const outNames = opts.outputNames ?? (outputs.length === 1 ? ["output"] : outputs.map((_, i) => `output_${i}`));
     inputs.forEach((t, i) => { this.valueNames.set(t, inNames[i]!); this.usedNames.add(inNames[i]!); });
@@ -139,15 +165,20 @@ class Exporter implements OnnxEmitter {
     const info = (name: string, t: Tensor): ValueInfoProto => ({
       name, type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: t.shape.map((d, i) => (i === 0 && d === batch ? { dimParam: "batch" } : { dimValue: d })) } } },
     });
-    return encodeModel({
-      irVersion: 8, producerName: "convkit", producerVersion: "0.1.0",
-      opsetImport: [{ domain: "", version: EXPORT_OPSET }],
-      graph: {
-        name: opts.graphName ?? "convkit", node: this.nodes, initializer: this.initializers,
-        input: inputs.map((t, i) => info(inNames[i]!, t)), output: outputs.map((t, i) => info(outNames[i]!, t)),
-      },
-      metadataProps,
-    });
+    const valued = this.initializers.flatMap((i) => ("t" in i ? [i.t] : []));
+    return {
+      valued,
+      encode: (values) => encodeModel({
+        irVersion: 8, producerName: "convkit", producerVersion: "0.1.0",
+        opsetImport: [{ domain: "", version: EXPORT_OPSET }],
+        graph: {
+          name: opts.graphName ?? "convkit", node: this.nodes,
+          initializer: this.initializers.map((i) => ("t" in i ? tensorToProto(i.t, i.name, values(i.t)) : i)),
+          input: inputs.map((t, i) => info(inNames[i]!, t)), output: outputs.map((t, i) => info(outNames[i]!, t)),
+        },
+        metadataProps,
+      }),
+    };
   }
 
   /** OnnxExportOptions.dynamicBatch: rewrite the emitted shape constants that hold the traced batch size n (the
@@ -160,7 +191,7 @@ class Exporter implements OnnxEmitter {
     if (n === undefined || inputs.some((t) => t.shape[0] !== n)) return null;
     const shapes = new Map<string, readonly number[]>();
     for (const [t, name] of this.valueNames) shapes.set(name, t.shape);
-    const inits = new Map(this.initializers.map((t) => [t.name ?? "", t]));
+    const inits = new Map(this.initializers.flatMap((i) => ("t" in i ? [] : [[i.name ?? "", i] as const])));
     const readers = new Map<string, number>();
     for (const node of this.nodes) for (const i of node.input ?? []) readers.set(i, (readers.get(i) ?? 0) + 1);
     const emitted: NodeProto[] = [];
@@ -229,7 +260,7 @@ class Exporter implements OnnxEmitter {
   private emit(t: Tensor): string {
     const param = this.paramNames.get(t);
     if (param !== undefined) {
-      this.initializers.push(tensorToProto(t, param));
+      this.initializers.push({ name: param, t });
       return param;
     }
     const h = this.hooked.get(t);

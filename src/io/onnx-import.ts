@@ -62,6 +62,12 @@ export interface OnnxIO {
 
 /** A runnable, differentiable convkit module built from an ONNX graph. Starts in eval mode (ONNX graphs are
  *  inference graphs); train() makes BatchNormalization use batch statistics and Dropout drop. */
+/** A value's memory, to tell values that share it (a Reshape's output and its input) from the rest: a host array, or a
+ *  device array whose values JavaScript cannot read synchronously. */
+function keyOf(v: Value): MemoryKey {
+  return memoryKey(v instanceof IntTensor ? v.data : v.storage.memory ?? v.data);
+}
+
 export class OnnxModel extends Module<Tensor[], Tensor> {
   /** The graph's inputs (initializers excluded), in the order forward takes them. */
   readonly inputs: OnnxIO[];
@@ -447,28 +453,29 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
     // eval mode folds the batch norms (F.conv2d runs the ops one by one itself where a gradient is recorded); the
     // activations only with nothing recorded, since Clip's gradient passes at its bounds where ReLU6's stops
     const folding = !this.training && FOLDING && this.convFolds.size > 0, foldActivations = folding && !isGradEnabled();
-    const external = new Set([...env.values()].map((v) => memoryKey(v.data)));
-    for (const r of this.folded) for (const v of r ?? []) if (v) external.add(memoryKey(v.data));
+    const external = new Set([...env.values()].map(keyOf));
+    for (const r of this.folded) for (const v of r ?? []) if (v) external.add(keyOf(v));
     const held = new Map<MemoryKey, { refs: number; bytes: number }>();
     let liveBytes = 0;
     const limit = this.maxLiveBytes;
     const hold = (v: Value): void => {
-      const key = memoryKey(v.data);
+      const key = keyOf(v);
       if (external.has(key)) return;
       const h = held.get(key);
       if (h) h.refs++;
       else {
-        held.set(key, { refs: 1, bytes: v.data.byteLength });
-        liveBytes += v.data.byteLength;
+        const bytes = v.size * (v instanceof IntTensor || v.dtype === "float64" ? 8 : 4);
+        held.set(key, { refs: 1, bytes });
+        liveBytes += bytes;
       }
     };
     const drop = (v: Value): void => {
-      const key = memoryKey(v.data);
+      const key = keyOf(v);
       const h = held.get(key);
       if (!h || --h.refs > 0) return;
       held.delete(key);
       liveBytes -= h.bytes;
-      if (pooled && v instanceof Tensor) this.pool.release(v.data);
+      if (pooled && v instanceof Tensor && !v.isOnDevice) this.pool.release(v.data);
     };
     const gates = new Map<number, Tensor>(); // a gated Conv's gate, by its node index, as its Mul found it
     const run = (): void => this.nodes.forEach((n, i) => {

@@ -93,7 +93,7 @@ function checkSize(ctx: OpContext, shape: readonly number[], bytesPerElement = 4
 
 /** Bytes per element of a value: integers are held as doubles. */
 function elementBytes(v: Value): number {
-  return v instanceof IntTensor ? 8 : v.data.BYTES_PER_ELEMENT;
+  return v instanceof IntTensor || v.dtype === "float64" ? 8 : 4;
 }
 
 function fail(ctx: OpContext, problem: string): never {

@@ -142,11 +142,12 @@ function fieldLength(t: TensorProto, type: number): number {
   }
 }
 
-/** A float tensor as a TensorProto (FLOAT, raw little-endian data; float64 tensors are written as float32). */
-export function tensorToProto(t: Tensor, name: string): TensorProto {
+/** A float tensor as a TensorProto (FLOAT, raw little-endian data; float64 tensors are written as float32), from its
+ *  values (by default its data; a GPU tensor's as read back). */
+export function tensorToProto(t: Tensor, name: string, values: ArrayLike<number> = t.data): TensorProto {
   const raw = new Uint8Array(t.size * 4);
   const v = new DataView(raw.buffer);
-  for (let i = 0; i < t.size; i++) v.setFloat32(i * 4, t.data[i]!, true);
+  for (let i = 0; i < t.size; i++) v.setFloat32(i * 4, values[i]!, true);
   return { name, dims: [...t.shape], dataType: DataType.FLOAT, rawData: raw };
 }
 

@@ -77,8 +77,25 @@ test("the synchronous writers refuse a device's tensors in one line naming hostS
     const sd = net.stateDict();
     assert.throws(() => io.saveSafetensors(sd), oneLine(/^saveSafetensors: '0\.weight' is in sim memory, which JavaScript reads only asynchronously; save await hostStateDict\(model\) instead$/));
     assert.throws(() => io.savePth(sd), oneLine(/^savePth: '0\.weight' is in sim memory, .*; save await hostStateDict\(model\) instead$/));
-    assert.throws(() => io.exportOnnx(net, x()), oneLine(/^exportOnnx: the model or its inputs are on the GPU, .*setBackend\("wasm"\), then load await hostStateDict\(model\) into a new model$/));
+    assert.throws(() => io.exportOnnx(net, x()), oneLine(/^exportOnnx: the model or its inputs are on the GPU, .*; use await exportOnnxAsync\(model, inputs\)$/));
   });
+});
+
+test("exportOnnxAsync traces a model on the device and writes exportOnnx's bytes for its CPU copy; the file runs on both", async () => {
+  const { bytes, state, want, onDevice } = await onSim(async () => {
+    const net = makeNet(8);
+    step(net, new optim.SGD(net.parameters(), { lr: 0.1 }));
+    net.eval();
+    const want = await values(noGrad(() => net.call(x())));
+    const bytes = await io.exportOnnxAsync(net, x());
+    return { bytes, state: await hostStateDict(net), want, onDevice: await values(noGrad(() => io.loadOnnx(bytes).call(x()))) };
+  });
+  onDevice.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) <= 1e-5 * (1 + Math.abs(want[i]!)), `output ${i}: ${v} from the file on the device, ${want[i]} from the model`));
+  const copy = makeNet(9);
+  copy.loadStateDict(state);
+  assert.deepEqual(bytes, io.exportOnnx(copy, x()));
+  const got = [...noGrad(() => io.loadOnnx(bytes).call(x())).data];
+  got.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) <= 1e-5 * (1 + Math.abs(want[i]!)), `output ${i}: ${v} from the file, ${want[i]} on the device`));
 });
 
 test("loadStateDict on the device: host weights into a model used there, and a device model's weights into a new model", async () => {
