@@ -5,6 +5,7 @@ import { broadcastShapes, sizeOf } from "../tensor/shape.js";
 import { tensor, ones, zeros } from "../tensor/creation.js";
 import * as F from "../ops/functional.js";
 import { erfScalar } from "../backends/js/special.js";
+import { getBackend, setBackend } from "../backends/registry.js";
 import type { Conv2dBatchNorm } from "../ops/conv.js";
 import { fusedActivation, type BatchNormActivation } from "../ops/fusion.js";
 import { cat, pad as padOp, expand } from "../ops/movement.js";
@@ -754,10 +755,26 @@ const reshape: OpImpl = (inputs, ctx) => {
   return [reshapeValue(v, full)];
 };
 
+/** Runs `f`, which computes on integer values held as float64 tensors, on the reference backend: such values stay on
+ *  the host whatever backend runs the graph (a device's kernels take float32 only; the importer reads shapes and
+ *  indices on the host anyway). */
+function onHost<T>(f: () => T): T {
+  const b = getBackend();
+  if (!b.device) return f();
+  setBackend("js");
+  try {
+    return f();
+  } finally {
+    setBackend(b.name);
+  }
+}
+
 function permuteValue(v: Value, perm: readonly number[]): Value {
   if (v instanceof Tensor) return v.permute(perm);
-  const t = new Tensor(v.data, v.shape).permute(perm);
-  return new IntTensor(Float64Array.from(t.data), t.shape, v.dtype);
+  return onHost(() => {
+    const t = new Tensor(v.data, v.shape).permute(perm);
+    return new IntTensor(Float64Array.from(t.data), t.shape, v.dtype);
+  });
 }
 
 const transpose: OpImpl = (inputs, ctx) => {
@@ -926,12 +943,13 @@ function reduce(kind: "mean" | "sum" | "max" | "min" | "sumSquare" | "l2" | "log
 const slice: OpImpl = (inputs, ctx) => {
   const v = inputs[0];
   if (!v) return fail(ctx, "input 0 is required");
+  if (v instanceof IntTensor) return onHost(() => slice([new Tensor(v.data, v.shape), ...inputs.slice(1)], ctx).map((r) => r && new IntTensor(Float64Array.from(r.data), r.shape, v.dtype)));
   const starts = ctx.opset < 10 ? ctx.attrs.ints("starts", [])! : intsIn(inputs, 1, ctx);
   const ends = ctx.opset < 10 ? ctx.attrs.ints("ends", [])! : intsIn(inputs, 2, ctx);
   const axes = (ctx.opset < 10 ? ctx.attrs.ints("axes", null) : optInts(inputs, 3, ctx)) ?? starts.map((_, i) => i);
   const steps = (ctx.opset < 10 ? null : optInts(inputs, 4, ctx)) ?? starts.map(() => 1);
   if (ends.length !== starts.length || axes.length !== starts.length || steps.length !== starts.length) fail(ctx, "starts, ends, axes and steps differ in length");
-  let t: Tensor = v instanceof IntTensor ? new Tensor(v.data, v.shape) : v;
+  let t: Tensor = v;
   axes.forEach((a, i) => {
     const ax = normAxis(ctx, a, v.ndim), n = t.shape[ax]!;
     const step = steps[i]!;
@@ -941,7 +959,7 @@ const slice: OpImpl = (inputs, ctx) => {
     const e = step > 0 ? clampI(ends[i]!, 0, n) : ends[i]! < -n ? -1 : clampI(ends[i]!, -1, n - 1);
     t = step > 0 ? t.slice(ax, s, e, step) : e < 0 ? t.slice(ax, s, undefined, step) : t.slice(ax, s, e, step);
   });
-  return [v instanceof IntTensor ? new IntTensor(Float64Array.from(t.data), t.shape, v.dtype) : t];
+  return [t];
 };
 
 const CAST_TARGETS: Record<number, IntDType | "float32" | "float64"> = { 1: "float32", 10: "float32", 16: "float32", 11: "float64", 7: "int64", 6: "int32", 5: "int16", 3: "int8", 2: "uint8", 4: "uint16", 12: "uint32", 13: "uint64", 9: "bool" };
@@ -1009,7 +1027,7 @@ function acceptInts(impl: OpImpl, slots: readonly number[] = [0]): OpImpl {
     const intIn = slots.map((s) => inputs[s]).find((v): v is IntTensor => v instanceof IntTensor);
     if (!intIn) return impl(inputs, ctx);
     const conv = inputs.map((v, i) => (slots.includes(i) && v instanceof IntTensor ? v.toFloat("float64") : v));
-    return impl(conv, ctx).map((r, k) => (r instanceof Tensor && k === 0 ? new IntTensor(Float64Array.from(r.data), r.shape, intIn.dtype) : r));
+    return onHost(() => impl(conv, ctx).map((r, k) => (r instanceof Tensor && k === 0 ? new IntTensor(Float64Array.from(r.data), r.shape, intIn.dtype) : r)));
   };
 }
 
@@ -1021,7 +1039,7 @@ function acceptIntsAll(impl: OpImpl): OpImpl {
     const intIn = inputs[0];
     if (!(intIn instanceof IntTensor)) return impl(inputs, ctx);
     const conv = inputs.map((v, i) => (i === 0 && v instanceof IntTensor ? v.toFloat("float64") : v));
-    return impl(conv, ctx).map((r) => (r instanceof Tensor ? new IntTensor(Float64Array.from(r.data), r.shape, intIn.dtype) : r));
+    return onHost(() => impl(conv, ctx).map((r) => (r instanceof Tensor ? new IntTensor(Float64Array.from(r.data), r.shape, intIn.dtype) : r)));
   };
 }
 
