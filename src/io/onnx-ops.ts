@@ -11,6 +11,7 @@ import { fusedActivation, type BatchNormActivation } from "../ops/fusion.js";
 import { cat, pad as padOp, expand } from "../ops/movement.js";
 import { maximum, minimum, where } from "../ops/elementwise.js";
 import { matmul } from "../ops/matmul.js";
+import { copyInto } from "../ops/util.js";
 import { isGradEnabled, noGrad } from "../autograd/grad-mode.js";
 import { FormatError } from "../errors.js";
 import { AttrType, int64Clamped, type AttributeProto, type NodeProto } from "./onnx-proto.js";
@@ -614,9 +615,10 @@ const batchNormalization: OpImpl = (inputs, ctx) => {
   const runMean = mean.detach().mul(momentum).add(bMean.detach().mul(1 - momentum));
   const runVar = variance.detach().mul(momentum).add(bVar.detach().mul(1 - momentum));
   if (ctx.training && !trainingMode) {
-    // a training-mode import updates the running statistics in place, like nn.BatchNorm2d
-    mean.data.set(runMean.data);
-    variance.data.set(runVar.data);
+    // a training-mode import updates the running statistics in place, like nn.BatchNorm2d (through a kernel: on a
+    // device backend they are the device's)
+    copyInto(mean, runMean);
+    copyInto(variance, runVar);
   }
   return ctx.opset < 14 ? [y, runMean, runVar, bMean, bVar] : [y, runMean, runVar];
 };

@@ -118,3 +118,34 @@ test("loadStateDict on the device: host weights into a model used there, and a d
     }
   });
 });
+
+test("an imported graph trained a step updates its batch norm's running statistics, on the host and on the device", async () => {
+  const net = makeNet(10);
+  net.eval();
+  const bytes = io.exportOnnx(net, x());
+  net.train();
+  noGrad(() => net.call(x()));
+  // the running mean as nn.BatchNorm2d's (ONNX blends the biased batch variance into the running one, PyTorch the
+  // unbiased: the variances are compared between host and device)
+  const wantMean = [...net.stateDict().get("1.running_mean")!.data];
+  const stats = async (m: nn.Module): Promise<number[][]> => {
+    const buffers = new Map(m.namedBuffers());
+    return Promise.all(["1.running_mean", "1.running_var"].map(async (k) => values(buffers.get(k)!)));
+  };
+  const onHost = io.loadOnnx(bytes);
+  onHost.train();
+  noGrad(() => onHost.call(x()));
+  const [hostMean, hostVar] = await stats(onHost);
+  const [deviceMean, deviceVar] = await onSim(async () => {
+    const m = io.loadOnnx(bytes);
+    m.train();
+    noGrad(() => m.call(x()));
+    return stats(m);
+  });
+  const close = (what: string, got: number[], want: number[]): void =>
+    got.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) <= 1e-6, `${what}[${i}]: ${v}, want ${want[i]}`));
+  close("host running mean against nn.BatchNorm2d's", hostMean!, wantMean);
+  assert.notDeepEqual(hostMean, [...io.loadOnnx(bytes).namedBuffers()].find(([k]) => k === "1.running_mean")![1].data, "the running mean did not move");
+  close("device running mean", deviceMean!, hostMean!);
+  close("device running var", deviceVar!, hostVar!);
+});
