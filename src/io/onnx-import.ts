@@ -119,6 +119,9 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
    *  Conv's weights are fewer than the map's values, the Conv scales its weights by the gate instead of the map. */
   readonly foldedGates: number;
 
+  /** GELUs written out with Erf (PyTorch's export before opset 20: x·½·(1 + erf(x/√2))) that run as one gelu. */
+  readonly fusedGelus: number;
+
   /** Build from a decoded ModelProto; loadOnnx(bytes) reads the file.
    *  @internal */
   constructor(model: ModelProto, opts: OnnxImportOptions = {}) {
@@ -131,8 +134,10 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
     this.opset = main ? int64(main.version, file, "opset version") : 1;
     this.producer = `${model.producerName ?? ""} ${model.producerVersion ?? ""}`.trim();
     const order = topologicalOrder(graph.node ?? [], file);
-    this.nodes = order.map((i) => graph.node![i]!);
-    this.fileIndex = order;
+    const fused = fuseGelus(order.map((i) => graph.node![i]!), order, graph);
+    this.nodes = fused.nodes;
+    this.fileIndex = fused.fileIndex;
+    this.fusedGelus = fused.count;
     this.metadata = readMetadata(model, file);
     this.maxLiveBytes = opts.maxLiveBytes ?? DEFAULT_MAX_LIVE_BYTES;
     if (!(this.maxLiveBytes > 0)) throw new ValueError(`loadOnnx: maxLiveBytes must be a positive number of bytes, got ${opts.maxLiveBytes}`);
@@ -573,6 +578,62 @@ const WEIGHTED_OPS = new Set(["Conv", "ConvTranspose", "Gemm", "MatMul"]);
 /** The nodes' indices in an order where every node comes after the producers of its inputs: the file's own order
  *  where it already is one (a depth-first walk that visits each node's producers first), so nothing moves in a sorted
  *  file. Inputs that no node produces are left for validateGraph to report; a cycle is a FormatError. */
+/**
+ * GELU as PyTorch's exporter writes it before opset 20 — Div(x, √2) → Erf → Add(·, 1) → Mul(x, ·) → Mul(·, 0.5), each
+ * value read by the next node alone and none a graph output, the constants scalars (initializers or Constant nodes),
+ * either operand order — becomes one Gelu node writing the last Mul's output: the gelu kernel, on every backend (Erf
+ * alone is computed in JavaScript, on the host). Nodes in topological order, with their indices in the file.
+ */
+function fuseGelus(nodes: NodeProto[], fileIndex: number[], graph: GraphProto): { nodes: NodeProto[]; fileIndex: number[]; count: number } {
+  const producer = new Map<string, number>(), readers = new Map<string, number[]>();
+  nodes.forEach((n, i) => {
+    for (const o of n.output ?? []) producer.set(o, i);
+    for (const name of n.input ?? []) if (name !== "") readers.set(name, [...(readers.get(name) ?? []), i]);
+  });
+  const outputs = new Set((graph.output ?? []).map((o) => o.name ?? ""));
+  const inits = new Map((graph.initializer ?? []).map((t) => [t.name ?? "", t]));
+  const scalar = (name: string | undefined): number | null => {
+    if (name === undefined) return null;
+    const p = producer.get(name);
+    const attr = p === undefined ? undefined : nodes[p]!.opType === "Constant" ? nodes[p]!.attribute?.find((a) => a.name === "value") : undefined;
+    const proto = attr?.t ?? (p === undefined ? inits.get(name) : undefined);
+    if (!proto) return null;
+    try {
+      const v = tensorFromProto(proto);
+      return v instanceof Tensor && v.size === 1 ? v.data[0]! : null;
+    } catch {
+      return null; // a bad constant is reported where the graph reads it
+    }
+  };
+  /** The node reading `value` alone, of type `op`, when the value is no graph output. */
+  const next = (value: string | undefined, op: string): number | null => {
+    const r = value === undefined || outputs.has(value) ? undefined : readers.get(value);
+    return r?.length === 1 && nodes[r[0]!]!.opType === op ? r[0]! : null;
+  };
+  /** The operand of binary node `i` other than `value`, or null when `value` is not one of its two. */
+  const other = (i: number, value: string): string | null => {
+    const [a, b] = nodes[i]!.input ?? [];
+    return a === value ? b ?? null : b === value ? a ?? null : null;
+  };
+  const near = (v: number | null, want: number): boolean => v !== null && Math.abs(v - want) <= 1e-6 * want;
+  const drop = new Set<number>(), replace = new Map<number, NodeProto>();
+  nodes.forEach((div, i) => {
+    if (div.opType !== "Div" || !near(scalar(div.input?.[1]), Math.SQRT2) || drop.has(i)) return;
+    const x = div.input![0]!;
+    const erf = next(div.output?.[0], "Erf");
+    const add = erf === null ? null : next(nodes[erf]!.output?.[0], "Add");
+    if (erf === null || add === null || !near(scalar(other(add, nodes[erf]!.output![0]!) ?? undefined), 1)) return;
+    const mul = next(nodes[add]!.output?.[0], "Mul");
+    if (mul === null || other(mul, nodes[add]!.output![0]!) !== x) return;
+    const half = next(nodes[mul]!.output?.[0], "Mul");
+    if (half === null || !near(scalar(other(half, nodes[mul]!.output![0]!) ?? undefined), 0.5)) return;
+    for (const k of [i, erf, add, mul]) drop.add(k);
+    replace.set(half, { opType: "Gelu", input: [x], output: [...nodes[half]!.output!], name: `${nodes[half]!.name ?? "gelu"}_gelu`, attribute: [] });
+  });
+  const keep = nodes.map((_, i) => i).filter((i) => !drop.has(i));
+  return { nodes: keep.map((i) => replace.get(i) ?? nodes[i]!), fileIndex: keep.map((i) => fileIndex[i]!), count: replace.size };
+}
+
 function topologicalOrder(nodes: readonly NodeProto[], file: string | undefined): number[] {
   const producer = new Map<string, number>();
   nodes.forEach((n, i) => {

@@ -11,8 +11,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import * as ort from "onnxruntime-node";
-import { io, noGrad, randn, type Tensor } from "../../src/index.js";
+import { Tensor, io, noGrad, randn } from "../../src/index.js";
 import { getBackend } from "../../src/backends/registry.js";
+import { onSim, useSimDevice } from "../helpers/sim-device.js";
+
+useSimDevice();
 
 const PY = "/usr/bin/python3";
 const SIDE = 64;
@@ -102,6 +105,15 @@ for mod in m.modules():
         with torch.no_grad():
             mod.running_mean.normal_(0, 0.2); mod.running_var.uniform_(0.3, 2.0)
 torch.onnx.export(m, torch.randn(1, 3, side, side), f"{out}/mobilenet_v3_small.onnx", input_names=["x"], output_names=["y"], opset_version=13)
+# GELU between two convolutions (written out with Erf before opset 20), and a GELU whose x·½·(1 + erf(x/√2)) is also a
+# graph output halfway (not fused)
+gelu = torch.nn.Sequential(torch.nn.Conv2d(3, 6, 3, padding=1), torch.nn.GELU(), torch.nn.Conv2d(6, 4, 1)).eval()
+torch.onnx.export(gelu, torch.randn(2, 3, 9, 11), f"{out}/gelu.onnx", input_names=["x"], output_names=["y"], opset_version=13)
+class Halfway(torch.nn.Module):
+    def forward(self, x):
+        t = 1 + torch.erf(x / 1.4142135623730951)
+        return x * t * 0.5, t
+torch.onnx.export(Halfway(), torch.randn(2, 3, 9, 11), f"{out}/gelu_halfway.onnx", input_names=["x"], output_names=["y", "t"], opset_version=13)
 `;
 
 let dir = "";
@@ -262,5 +274,22 @@ test("the folded weights follow the parameters: loadStateDict after a folded run
     const ch = Math.floor(i / plane) % c;
     const want = 2 * (before.data[i]! - beta.data[ch]!) + beta.data[ch]!;
     assert.ok(Math.abs(afterLoad.data[i]! - want) <= 1e-4 * Math.max(1, Math.abs(want)), `element ${i}: ${afterLoad.data[i]} vs ${want}`);
+  }
+});
+
+test("GELU written out with Erf (PyTorch's export before opset 20) runs as one gelu: onnxruntime's output, on the host and on a device", async () => {
+  for (const [file, fused] of [["gelu.onnx", 1], ["gelu_halfway.onnx", 0]] as const) {
+    const path = join(dir, file);
+    const bytes = new Uint8Array(readFileSync(path));
+    const model = io.loadOnnx(bytes);
+    assert.equal(model.fusedGelus, fused, file);
+    const x = randn([2, 3, 9, 11]);
+    const y = noGrad(() => model.call(x));
+    const { worst, scale } = await againstOrt(path, x, y);
+    assert.ok(worst <= 1e-5 * Math.max(1, scale), `${file}: onnxruntime differs by ${worst} (scale ${scale})`);
+    if (!fused) continue;
+    // the gelu kernel where the graph runs (Erf alone reads its input on the host, which a device cannot give)
+    const onDevice = await onSim(async () => noGrad(() => io.loadOnnx(bytes).call(new Tensor(Float32Array.from(x.data), [...x.shape]))).valuesAsync());
+    onDevice.forEach((v, i) => assert.ok(Math.abs(v - y.data[i]!) <= 1e-5 * Math.max(1, scale), `${file} on the device: element ${i} ${v}, ${y.data[i]} on the host`));
   }
 });
