@@ -62,8 +62,9 @@ export function exportOnnx(model: ExportableModel, inputs: Tensor | readonly Ten
  *  file holds are read back with an await. The same bytes as exportOnnx for the same model and inputs. */
 export async function exportOnnxAsync(model: ExportableModel, inputs: Tensor | readonly Tensor[], opts: OnnxExportOptions = {}): Promise<Uint8Array> {
   const traced = trace(model, inputs instanceof Tensor ? [inputs] : [...inputs], opts);
-  const values = new Map<Tensor, ArrayLike<number>>();
-  for (const t of traced.valued) values.set(t, await t.valuesAsync());
+  // every read started at once: a GPU's are queued together
+  const read = await Promise.all(traced.valued.map((t) => t.valuesAsync()));
+  const values = new Map<Tensor, ArrayLike<number>>(traced.valued.map((t, i) => [t, read[i]!]));
   return traced.encode((t) => values.get(t)!);
 }
 

@@ -60,14 +60,14 @@ export interface OnnxIO {
   shape: (number | null)[] | null;
 }
 
-/** A runnable, differentiable convkit module built from an ONNX graph. Starts in eval mode (ONNX graphs are
- *  inference graphs); train() makes BatchNormalization use batch statistics and Dropout drop. */
 /** A value's memory, to tell values that share it (a Reshape's output and its input) from the rest: a host array, or a
  *  device array whose values JavaScript cannot read synchronously. */
 function keyOf(v: Value): MemoryKey {
   return memoryKey(v instanceof IntTensor ? v.data : v.storage.memory ?? v.data);
 }
 
+/** A runnable, differentiable convkit module built from an ONNX graph. Starts in eval mode (ONNX graphs are
+ *  inference graphs); train() makes BatchNormalization use batch statistics and Dropout drop. */
 export class OnnxModel extends Module<Tensor[], Tensor> {
   /** The graph's inputs (initializers excluded), in the order forward takes them. */
   readonly inputs: OnnxIO[];
@@ -575,9 +575,6 @@ const WEIGHT_SLOTS: Record<string, Record<number, "param" | "stat">> = {
 /** Ops whose output a bias is added to. */
 const WEIGHTED_OPS = new Set(["Conv", "ConvTranspose", "Gemm", "MatMul"]);
 
-/** The nodes' indices in an order where every node comes after the producers of its inputs: the file's own order
- *  where it already is one (a depth-first walk that visits each node's producers first), so nothing moves in a sorted
- *  file. Inputs that no node produces are left for validateGraph to report; a cycle is a FormatError. */
 /**
  * GELU as PyTorch's exporter writes it before opset 20 — Div(x, √2) → Erf → Add(·, 1) → Mul(x, ·) → Mul(·, 0.5), each
  * value read by the next node alone and none a graph output, the constants scalars (initializers or Constant nodes),
@@ -597,7 +594,7 @@ function fuseGelus(nodes: NodeProto[], fileIndex: number[], graph: GraphProto): 
     const p = producer.get(name);
     const attr = p === undefined ? undefined : nodes[p]!.opType === "Constant" ? nodes[p]!.attribute?.find((a) => a.name === "value") : undefined;
     const proto = attr?.t ?? (p === undefined ? inits.get(name) : undefined);
-    if (!proto) return null;
+    if (!proto || (proto.dims ?? []).some((d) => Number(d) !== 1)) return null;
     try {
       const v = tensorFromProto(proto);
       return v instanceof Tensor && v.size === 1 ? v.data[0]! : null;
@@ -634,6 +631,9 @@ function fuseGelus(nodes: NodeProto[], fileIndex: number[], graph: GraphProto): 
   return { nodes: keep.map((i) => replace.get(i) ?? nodes[i]!), fileIndex: keep.map((i) => fileIndex[i]!), count: replace.size };
 }
 
+/** The nodes' indices in an order where every node comes after the producers of its inputs: the file's own order
+ *  where it already is one (a depth-first walk that visits each node's producers first), so nothing moves in a sorted
+ *  file. Inputs that no node produces are left for validateGraph to report; a cycle is a FormatError. */
 function topologicalOrder(nodes: readonly NodeProto[], file: string | undefined): number[] {
   const producer = new Map<string, number>();
   nodes.forEach((n, i) => {
