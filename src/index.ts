@@ -28,6 +28,7 @@ export {
 } from "./ops/movement.js";
 export { isclose, allclose, type CloseOptions } from "./ops/elementwise.js";
 export { matmul } from "./ops/matmul.js";
+export { erf } from "./ops/activation.js";
 export * from "./ops/arithmetic.js";
 export { setBackend, getBackend, listBackends, registerBackend, kernelFallbacks } from "./backends/registry.js";
 export type {

@@ -78,7 +78,7 @@ const CASES: Record<string, Case> = {
   "cat, step slice, permute, reflect pad": (i) => withGrads((a, b) => F.pad(
     cat([a, b], 1).permute([0, 2, 3, 1]).flip([1]).slice(2, 0, 5, 2), [1, 2, 2, 1], "reflect"), i([2, 3, 4, 5]), i([2, 2, 4, 5])),
   "activations": (i) => withGrads((x) => x.sigmoid().add(x.tanh()).add(F.hardswish(x)).add(F.silu(x)).add(F.leakyRelu(x, 0.1))
-    .add(F.relu6(x.mul(4))).add(F.hardsigmoid(x)).add(F.elu(x)).add(F.gelu(x)).add(F.gelu(x, { approximate: "tanh" })), i([3, 7, 5], 3)),
+    .add(F.relu6(x.mul(4))).add(F.hardsigmoid(x)).add(F.elu(x)).add(F.gelu(x)).add(F.gelu(x, { approximate: "tanh" })).add(F.erf(x)), i([3, 7, 5], 3)),
   "max over a dim and over all, logsumexp, var": (i) => withGrads((x) => x.max(1, true).add(x.max()).add(logsumexp(x, [0, 2], true).mean()).add(x.var()), i([3, 6, 4])),
   "indexSelect, gather": (i) => withGrads((x) => indexSelect(x, 1, tensor([4, 0, 2, 2])).sum(1, true)
     .add(gather(x, 2, tensor(Array.from({ length: 90 }, (_, k) => (k * 5) % 4), [3, 5, 6])).sum(2, true)), i([3, 5, 4])),

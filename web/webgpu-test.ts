@@ -717,20 +717,20 @@ async function activationChecks(): Promise<void> {
   const dy = randn(n), gx = up(x), gdy = up(dy);
   const cases: [ActivationOp, number, number][] = [
     ["hardtanh", -1, 1], ["hardtanh", 0, 6], ["hardswish", 0, 0], ["hardsigmoid", 0, 0], ["silu", 0, 0], ["sigmoid", 0, 0],
-    ["gelu", 0, 0], ["geluTanh", 0, 0],
+    ["gelu", 0, 0], ["geluTanh", 0, 0], ["erf", 0, 0],
   ];
   for (const [op, lo, hi] of cases) {
     const tag = op === "hardtanh" ? ` [${lo}, ${hi}]` : "";
     if (op !== "sigmoid") {
       const y = f32(n);
       js.activation(op, x, y, lo, hi);
-      // GELU's e^{−x²/2}: WGSL's exp is within 3 + 2·|x²/2| ulp (the spec's bound), so far out in the tail a relative
-      // 1e-6 would be more than the GPU promises; within 1e-7 of the value's own scale
+      // GELU's e^{−x²/2} (and erf's e^{−x²}): WGSL's exp is within 3 + 2·|x²/2| ulp (the spec's bound), so far out in
+      // the tail a relative 1e-6 would be more than the GPU promises; within 1e-7 of the value's own scale
       await compare(`activation ${op}${tag}`, [y], () => {
         const gy = dev.buffer(n);
         gk.activation(dev, op, gx, gy, lo, hi);
         return [gy];
-      }, op === "gelu" || op === "geluTanh" ? { rtol: 1e-6, atol: 1e-7 } : { rtol: 1e-6, atol: 0 });
+      }, op === "gelu" || op === "geluTanh" || op === "erf" ? { rtol: 1e-6, atol: 1e-7 } : { rtol: 1e-6, atol: 0 });
     }
     const dx = f32(n);
     js.activationGrad(op, x, dy, dx, lo, hi);

@@ -170,11 +170,11 @@ export type BinaryOp =
  *  clamps into [lo, hi] (relu6 is hardtanh(0, 6)), hardswish is x·relu6(x + 3)/6, hardsigmoid relu6(x + 3)/6, silu
  *  x·sigmoid(x), gelu x·Φ(x) (Φ the normal CDF), geluTanh x·(1 + tanh(√(2/π)·(x + 0.044715x³)))/2; sigmoid has a
  *  gradient kernel only (its forward is unary's). */
-export type ActivationOp = "hardtanh" | "hardswish" | "hardsigmoid" | "silu" | "sigmoid" | "gelu" | "geluTanh";
+export type ActivationOp = "hardtanh" | "hardswish" | "hardsigmoid" | "silu" | "sigmoid" | "gelu" | "geluTanh" | "erf";
 
 /** The activations a convolution or channelAffine can apply as it writes (the activation kernel's, sigmoid aside: a
  *  unary op; GELU aside: no network puts it there). */
-export type FusedActivation = Exclude<ActivationOp, "sigmoid" | "gelu" | "geluTanh">;
+export type FusedActivation = Exclude<ActivationOp, "sigmoid" | "gelu" | "geluTanh" | "erf">;
 
 /** The reductions of the reduce kernel. */
 export type ReduceOp = "sum" | "max" | "min" | "prod";

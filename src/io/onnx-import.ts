@@ -578,8 +578,8 @@ const WEIGHTED_OPS = new Set(["Conv", "ConvTranspose", "Gemm", "MatMul"]);
 /**
  * GELU as PyTorch's exporter writes it before opset 20 — Div(x, √2) → Erf → Add(·, 1) → Mul(x, ·) → Mul(·, 0.5), each
  * value read by the next node alone and none a graph output, the constants scalars (initializers or Constant nodes),
- * either operand order — becomes one Gelu node writing the last Mul's output: the gelu kernel, on every backend (Erf
- * alone is computed in JavaScript, on the host). Nodes in topological order, with their indices in the file.
+ * either operand order — becomes one Gelu node writing the last Mul's output: one pass of the gelu kernel instead of
+ * five. Nodes in topological order, with their indices in the file.
  */
 function fuseGelus(nodes: NodeProto[], fileIndex: number[], graph: GraphProto): { nodes: NodeProto[]; fileIndex: number[]; count: number } {
   const producer = new Map<string, number>(), readers = new Map<string, number[]>();

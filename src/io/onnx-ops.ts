@@ -4,7 +4,6 @@ import { Tensor } from "../tensor/tensor.js";
 import { broadcastShapes, sizeOf } from "../tensor/shape.js";
 import { tensor, ones, zeros } from "../tensor/creation.js";
 import * as F from "../ops/functional.js";
-import { erfScalar } from "../backends/js/special.js";
 import { getBackend, setBackend } from "../backends/registry.js";
 import type { Conv2dBatchNorm } from "../ops/conv.js";
 import { fusedActivation, type BatchNormActivation } from "../ops/fusion.js";
@@ -1064,16 +1063,6 @@ const split: OpImpl = (inputs, ctx) => {
   return sizes.map((s) => x.slice(axis, at, (at += s)));
 };
 
-/** erf: its values to double precision (erfScalar), its gradient 2/√π·e^{−x²} through a term that is zero in value;
- *  past ±10 erf is ±1 in every float format, so the input is clamped there and the term stays finite. */
-function erf(x: Tensor): Tensor {
-  const values = new Tensor(Float64Array.from(x.data, erfScalar), x.shape).to(x.dtype);
-  if (!x.requiresGrad) return values;
-  const xc = x.clamp(-10, 10), xd = xc.detach();
-  const slope = xd.square().neg().exp().mul(2 / Math.sqrt(Math.PI));
-  return values.add(xc.sub(xd).mul(slope));
-}
-
 const tile: OpImpl = (inputs, ctx) => {
   const x = floatIn(inputs, 0, ctx);
   const reps = intsIn(inputs, 1, ctx);
@@ -1526,7 +1515,7 @@ export const OPS: Readonly<Record<string, OpImpl>> = {
   InstanceNormalization: instanceNorm,
   Round: unary((x) => x.round(), (v) => v), Size: (inputs, ctx) => [new IntTensor(Float64Array.of(inputs[0]?.size ?? fail(ctx, "input 0 is required")), [], "int64")],
   Split: acceptIntsAll(split), Tile: acceptInts(tile), Range: range, Expand: acceptInts(expandOp),
-  Erf: unary((x) => erf(x)), Gelu: unary((x, ctx) => F.gelu(x, { approximate: ctx.attrs.string("approximate", "none") === "tanh" ? "tanh" : "none" })),
+  Erf: unary((x) => F.erf(x)), Gelu: unary((x, ctx) => F.gelu(x, { approximate: ctx.attrs.string("approximate", "none") === "tanh" ? "tanh" : "none" })),
   Equal: compareOp((a, b) => a === b), Less: compareOp((a, b) => a < b), Greater: compareOp((a, b) => a > b),
   LessOrEqual: compareOp((a, b) => a <= b), GreaterOrEqual: compareOp((a, b) => a >= b),
   And: compareOp((a, b) => a !== 0 && b !== 0), Or: compareOp((a, b) => a !== 0 || b !== 0), Xor: compareOp((a, b) => (a !== 0) !== (b !== 0)), Not: notOp,

@@ -327,7 +327,7 @@ function checkActivations(name: string, k: Partial<Kernels>): void {
       set();
       for (const n of [1, 3, 4, 5, 17, 1000, 100003]) {
         const x = activationInput(n, seed++), dy = activationInput(n, seed++);
-        for (const op of ["hardtanh", "hardswish", "hardsigmoid", "silu", "sigmoid", "gelu", "geluTanh"] as const) {
+        for (const op of ["hardtanh", "hardswish", "hardsigmoid", "silu", "sigmoid", "gelu", "geluTanh", "erf"] as const) {
           for (const [lo, hi] of op === "hardtanh" ? bounds : [[0, 0]]) {
             const label = `${name} ${mode} ${op}${op === "hardtanh" ? `(${lo}, ${hi})` : ""} n=${n}`;
             const yRef = new Float32Array(n), y = new Float32Array(n).fill(7);

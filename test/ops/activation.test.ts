@@ -42,7 +42,7 @@ gradcheckTest("gradcheck (float64): softmax, logSoftmax along every dim", () => 
   gradcheck((x) => F.logSoftmax(x.mul(10), 1), [rand64([2, 5], 9)]);
 });
 
-gradcheckTest("gradcheck (float64): relu6, hardtanh, elu, softplus, gelu, silu, hardswish, and relu/leakyRelu/sigmoid/tanh", () => {
+gradcheckTest("gradcheck (float64): relu6, hardtanh, elu, softplus, gelu, erf, silu, hardswish, and relu/leakyRelu/sigmoid/tanh", () => {
   const x = () => rand64([3, 5], 3).mul(3);
   gradcheck((v) => F.relu6(v.mul(3)), [rand64([4, 5], 11)]);
   gradcheck((v) => F.hardtanh(v, { minVal: -0.5, maxVal: 2 }), [x()]);
@@ -50,6 +50,7 @@ gradcheckTest("gradcheck (float64): relu6, hardtanh, elu, softplus, gelu, silu, 
   gradcheck((v) => F.softplus(v, { beta: 2, threshold: 3 }), [x()]);
   gradcheck((v) => F.gelu(v), [x()]);
   gradcheck((v) => F.gelu(v, { approximate: "tanh" }), [x()]);
+  gradcheck((v) => F.erf(v), [x()]);
   gradcheck((v) => F.silu(v), [x()]);
   gradcheck((v) => F.hardswish(v.mul(2)), [x()]);
   gradcheck((v) => F.relu(v), [x()]);
@@ -82,6 +83,27 @@ test("erf is accurate to double precision", () => {
   // small arguments keep their relative precision (Python's math.erf)
   const small: [number, number][] = [[1e-10, 1.1283791670955126e-10], [1e-3, 0.0011283787909692365], [-2e-5, -2.256758333890124e-5]];
   for (const [x, v] of small) assert.ok(Math.abs(erf(x) / v - 1) < 1e-14, `erf(${x}) = ${erf(x)}, expected ${v}`);
+});
+
+test("F.erf (torch.erf) on the backend's kernels: erf's values in float32, odd, ±1 at ±∞, NaN kept; its slope 2/√π·e^{−x²}", () => {
+  // Python's math.erf; small arguments keep their relative precision (the series below ½)
+  const known: [number, number][] = [[0, 0], [1e-10, 1.1283791670955126e-10], [-2e-5, -2.256758333890124e-5], [0.1, 0.1124629160182849],
+    [0.4999, 0.5204119951613866], [0.5, 0.5204998778130465], [-1, -0.8427007929497149], [2, 0.9953222650189527], [3.5, 0.9999992569016276],
+    [6, 1], [Infinity, 1], [-Infinity, -1]];
+  // repeated to 1,040 values: arrays this long run on the wasm backend's kernel (short ones on the reference's)
+  const row = [...known.map(([v]) => v), NaN], reps = 80;
+  const x = tensor(Float32Array.from({ length: row.length * reps }, (_, i) => row[i % row.length]!), [reps, row.length]).requiresGrad_();
+  const y = F.erf(x);
+  y.sum().backward();
+  for (let r = 0; r < reps; r++) {
+    const at = r * row.length;
+    known.forEach(([v, want], i) => assert.ok(Math.abs(y.data[at + i]! - want) <= 2e-7 * Math.abs(want) + 1e-37, `erf(${v}) = ${y.data[at + i]}, want ${want}`));
+    assert.ok(Number.isNaN(y.data[at + known.length]!), "erf(NaN)");
+    known.forEach(([v], i) => {
+      const want = (2 / Math.sqrt(Math.PI)) * Math.exp(-(Math.fround(v) ** 2));
+      assert.ok(Math.abs(x.grad!.data[at + i]! - want) <= 1e-6 * want + 1e-37, `erf′(${v}) = ${x.grad!.data[at + i]}, want ${want}`);
+    });
+  }
 });
 
 test("the normal CDF keeps its relative precision in the left tail (gelu's reference): Python's erfc/2", () => {

@@ -4,7 +4,7 @@
 // expression V8 compiles tightly; a table of closures would cost an indirect call per element. Data-dependent
 // choices are written without branches (+(a > b), (v + |v|)/2): on random signs a branch mispredicts half the
 // time, which measured 5–10× slower.
-import { gelu, geluSlope } from "./special.js";
+import { erfScalar, gelu, geluSlope } from "./special.js";
 import type { ActivationOp, BinaryOp, HostKernels, UnaryOp } from "../backend.js";
 import type { DataArray } from "../../tensor/dtype.js";
 import { coalesce } from "./memory.js";
@@ -122,6 +122,7 @@ function activation(op: Exclude<ActivationOp, "sigmoid">, x: DataArray, y: DataA
       }
       return;
     // in double (erf to double precision), rounded once
+    case "erf": for (let i = 0; i < n; i++) y[i] = erfScalar(x[i]!); return;
     case "gelu": case "geluTanh": {
       const tanh = op === "geluTanh";
       for (let i = 0; i < n; i++) y[i] = gelu(x[i]!, tanh);
@@ -154,6 +155,8 @@ function activationGrad(op: ActivationOp, x: DataArray, dy: DataArray, dx: DataA
         dx[i] = op === "silu" ? dy[i]! * s * (1 + v * sn) : dy[i]! * s * sn;
       }
       return;
+    // erf′(x) = 2/√π·e^{−x²}, in double, rounded once
+    case "erf": for (let i = 0; i < n; i++) { const v = x[i]!; dx[i] = dy[i]! * (2 / Math.sqrt(Math.PI)) * Math.exp(-v * v); } return;
     case "gelu": case "geluTanh": {
       const tanh = op === "geluTanh";
       for (let i = 0; i < n; i++) dx[i] = dy[i]! * geluSlope(x[i]!, tanh);

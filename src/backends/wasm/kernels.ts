@@ -562,7 +562,7 @@ const MIN_WASM_ELEMENTS = 512;
 const MIN_PARALLEL_ELEMENT_FLOPS = 8;
 const BINARY_CODE: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2, div: 3, reluGrad: 4 };
 /** The activation task's op codes (elementwise.as). */
-const ACTIVATION_CODE: Record<ActivationOp, number> = { hardtanh: 0, hardswish: 1, hardsigmoid: 2, silu: 3, sigmoid: 4, gelu: 5, geluTanh: 6 };
+const ACTIVATION_CODE: Record<ActivationOp, number> = { hardtanh: 0, hardswish: 1, hardsigmoid: 2, silu: 3, sigmoid: 4, gelu: 5, geluTanh: 6, erf: 7 };
 /** Elements from which an activation runs in wasm, and from which it is split over the threads (the clamps stream
  *  memory, so they count as batch norm's passes do; the sigmoids' exp and division make them ~4× dearer). */
 let ACTIVATION_MIN_WASM = MIN_WASM_ELEMENTS;

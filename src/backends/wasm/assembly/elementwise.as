@@ -130,8 +130,17 @@ const SQRT_HALF = 11, INV_SQRT_2PI = 12, TANH_C1 = 13, TANH_C3 = 14;
   return expNonPositiveSplit(f32x4.neg(hi), f32x4.neg(lo), true);
 }
 
-/** Φ(v) from z = |v|/√2 and ez = e^{−z²}: erfc(z)/2 for v < 0, 1 − erfc(z)/2 above. */
-@inline function normalCdf(v: v128, z: v128, ez: v128): v128 {
+/** e^{−v²} to float32 accuracy, the square split as in expHalfSquare. */
+@inline function expNegSquare(v: v128): v128 {
+  const h = v128.and(v, i32x4.splat(0xfffff000)), l = f32x4.sub(v, h);
+  const hi = f32x4.mul(h, h);
+  const p = f32x4.mul(l, f32x4.add(f32x4.add(h, h), l));
+  const lo = v128.and(p, f32x4.eq(p, p)); // v = ±∞: 0 (exp(−∞) is 0)
+  return expNonPositiveSplit(f32x4.neg(hi), f32x4.neg(lo), true);
+}
+
+/** erfc(z) for z ≥ 0 from ez = e^{−z²}: t·P(t)·ez, t = 1/(1 + z/2). */
+@inline function erfcNonNegative(z: v128, ez: v128): v128 {
   const t = f32x4.div(expConst(ONE), f32x4.add(expConst(ONE), f32x4.mul(z, expConst(HALF))));
   let p = geluConst(10);
   p = f32x4.add(f32x4.mul(p, t), geluConst(9)); p = f32x4.add(f32x4.mul(p, t), geluConst(8));
@@ -139,12 +148,37 @@ const SQRT_HALF = 11, INV_SQRT_2PI = 12, TANH_C1 = 13, TANH_C3 = 14;
   p = f32x4.add(f32x4.mul(p, t), geluConst(5)); p = f32x4.add(f32x4.mul(p, t), geluConst(4));
   p = f32x4.add(f32x4.mul(p, t), geluConst(3)); p = f32x4.add(f32x4.mul(p, t), geluConst(2));
   p = f32x4.add(f32x4.mul(p, t), geluConst(1)); p = f32x4.add(f32x4.mul(p, t), geluConst(0));
-  const half = f32x4.mul(f32x4.mul(f32x4.mul(t, p), ez), expConst(HALF)); // erfc(z)/2
+  return f32x4.mul(f32x4.mul(t, p), ez);
+}
+
+/** Φ(v) from z = |v|/√2 and ez = e^{−z²}: erfc(z)/2 for v < 0, 1 − erfc(z)/2 above. */
+@inline function normalCdf(v: v128, z: v128, ez: v128): v128 {
+  const half = f32x4.mul(erfcNonNegative(z, ez), expConst(HALF));
   return v128.bitselect(f32x4.sub(expConst(ONE), half), half, f32x4.ge(v, f32x4.splat(0)));
 }
 
+// erf below ½: its odd series 2/√π·(x − x³/3 + x⁵/10 − x⁷/42 + x⁹/216 − x¹¹/1320), within 3e-8 of erf there (where
+// 1 − erfc would lose the small values' relative precision); 2/√π for the slope.
+const ERF = memory.data<f32>([
+  1.1283791670955126, -0.3761263890318375, 0.11283791670955126, -0.02686617064513125, 0.005223977625442187,
+  -0.0008548327023450852,
+]);
+@inline function erfConst(i: i32): v128 { return v128.load32_splat(ERF + (<usize>i << 2)); }
+
+/** erf(v): the series below ½, 1 − erfc(|v|) with v's sign above (NaN stays NaN, ±∞ gives ±1). */
+@inline function erfValue(v: v128): v128 {
+  const a = f32x4.abs(v), x2 = f32x4.mul(v, v);
+  let s = erfConst(5);
+  s = f32x4.add(f32x4.mul(s, x2), erfConst(4)); s = f32x4.add(f32x4.mul(s, x2), erfConst(3));
+  s = f32x4.add(f32x4.mul(s, x2), erfConst(2)); s = f32x4.add(f32x4.mul(s, x2), erfConst(1));
+  s = f32x4.add(f32x4.mul(s, x2), erfConst(0));
+  const large = f32x4.sub(expConst(ONE), erfcNonNegative(a, expNegSquare(a)));
+  const signed = v128.or(large, v128.and(v, expConst(NEG_ZERO)));
+  return v128.bitselect(f32x4.mul(v, s), signed, f32x4.lt(a, expConst(HALF)));
+}
+
 /** The activations' codes: 0 hardtanh, 1 hardswish, 2 hardsigmoid, 3 silu, 4 sigmoid, 5 gelu (x·Φ(x)), 6 gelu's tanh
- *  form (x·σ(2u), u = √(2/π)(x + 0.044715x³): ½(1 + tanh u) is σ(2u)). Each is written in f32x4 in the reference
+ *  form (x·σ(2u), u = √(2/π)(x + 0.044715x³): ½(1 + tanh u) is σ(2u)), 7 erf. Each is written in f32x4 in the reference
  *  kernel's float32 steps (the sigmoids with the exp above; gelu, computed in double by the reference, to ~1e-6), and
  *  the scalar tail runs the same code in lane 0, so that every element gets the same bits wherever it falls. */
 @inline export function activationForward(op: i32, v: v128, lo: v128, hi: v128): v128 {
@@ -161,6 +195,7 @@ const SQRT_HALF = 11, INV_SQRT_2PI = 12, TANH_C1 = 13, TANH_C3 = 14;
   if (op == 1) return f32x4.div(f32x4.mul(v, f32x4.pmin(f32x4.pmax(f32x4.add(v, three), zero), six)), six);
   if (op == 2) return f32x4.div(f32x4.pmin(f32x4.pmax(f32x4.add(v, three), zero), six), six);
   if (op == 5) return f32x4.mul(v, normalCdf(v, geluZ(v), expHalfSquare(v)));
+  if (op == 7) return erfValue(v);
   // σ(w) = 1/(1 + e) for w ≥ 0 and e/(1 + e) below, with e = exp(−|w|) (−|w|: w with its sign bit set, NaN kept);
   // w = v, or 2u for gelu's tanh form
   const w = op == 6 ? f32x4.mul(v, f32x4.add(geluConst(TANH_C1), f32x4.mul(geluConst(TANH_C3), f32x4.mul(v, v)))) : v;
@@ -179,6 +214,8 @@ const SQRT_HALF = 11, INV_SQRT_2PI = 12, TANH_C1 = 13, TANH_C3 = 14;
     return v128.andnot(v128.bitselect(inner, g, f32x4.le(v, three)), f32x4.lt(v, f32x4.neg(three)));
   }
   if (op == 2) return v128.and(f32x4.mul(g, expConst(SIXTH)), v128.and(f32x4.gt(v, f32x4.neg(three)), f32x4.lt(v, three)));
+  // erf: 2/√π·e^{−x²}
+  if (op == 7) return f32x4.mul(g, f32x4.mul(erfConst(0), expNegSquare(v)));
   // gelu: Φ(x) + x·φ(x)
   if (op == 5) {
     const ez = expHalfSquare(v);
@@ -230,7 +267,8 @@ export function activationTask(args: usize, tid: i32, nth: i32): void {
     else if (op == 3) activationRange(3, true, x, dy, y, lo, hi, i0, i1);
     else if (op == 4) activationRange(4, true, x, dy, y, lo, hi, i0, i1);
     else if (op == 5) activationRange(5, true, x, dy, y, lo, hi, i0, i1);
-    else activationRange(6, true, x, dy, y, lo, hi, i0, i1);
+    else if (op == 6) activationRange(6, true, x, dy, y, lo, hi, i0, i1);
+    else activationRange(7, true, x, dy, y, lo, hi, i0, i1);
   } else {
     if (op == 0) activationRange(0, false, x, dy, y, lo, hi, i0, i1);
     else if (op == 1) activationRange(1, false, x, dy, y, lo, hi, i0, i1);
@@ -238,7 +276,8 @@ export function activationTask(args: usize, tid: i32, nth: i32): void {
     else if (op == 3) activationRange(3, false, x, dy, y, lo, hi, i0, i1);
     else if (op == 4) activationRange(4, false, x, dy, y, lo, hi, i0, i1);
     else if (op == 5) activationRange(5, false, x, dy, y, lo, hi, i0, i1);
-    else activationRange(6, false, x, dy, y, lo, hi, i0, i1);
+    else if (op == 6) activationRange(6, false, x, dy, y, lo, hi, i0, i1);
+    else activationRange(7, false, x, dy, y, lo, hi, i0, i1);
   }
 }
 

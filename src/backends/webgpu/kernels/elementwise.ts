@@ -181,6 +181,8 @@ ${linearMain()}
 const ERFC_POLY = [0.28209479566234186, 0.2820937175190179, 0.24688567905327838, 0.17530219843235154, 0.093550363437477,
   -0.05953492040954832, 0.13290419825312222, -0.455988053383713, 0.49455132850733, -0.23513466844384134, 0.043275366126059776];
 const GELU_C1 = 2 * Math.sqrt(2 / Math.PI), GELU_C3 = GELU_C1 * 0.044715;
+/** erf below ½ as its odd series x·Σ cₖx²ᵏ (cₖ = 2/√π·(−1)ᵏ/(k!(2k + 1))), within 3e-8 there; 1 − erfc above. */
+const ERF_SERIES = [1, -1 / 3, 1 / 10, -1 / 42, 1 / 216, -1 / 1320].map((c) => (2 / Math.sqrt(Math.PI)) * c);
 const wgslFloat = (v: number): string => (Number.isInteger(v) ? `${v}.0` : String(v));
 
 /** clampNan, the sigmoids σ(v), σ(−v) from e = e^(−|v|), which never overflows, and GELU's Φ(v) and φ(v). */
@@ -189,14 +191,27 @@ export const ACTIVATION_FNS = `${CLAMP_NAN}fn sigmoids(v: f32) -> vec2<f32> {
   let d = 1.0 / (1.0 + e);
   return select(vec2<f32>(e * d, d), vec2<f32>(d, e * d), v >= 0.0);
 }
-fn normalCdfPdf(v: f32) -> vec2<f32> {
-  let z = abs(v) * 0.7071067811865476;
+fn erfcScaled(z: f32) -> f32 {
   let t = 1.0 / (1.0 + 0.5 * z);
   var p = ${wgslFloat(ERFC_POLY[10]!)};
 ${ERFC_POLY.slice(0, 10).reverse().map((c) => `  p = p * t + ${wgslFloat(c)};`).join("\n")}
+  return t * p;
+}
+fn normalCdfPdf(v: f32) -> vec2<f32> {
+  let z = abs(v) * 0.7071067811865476;
   let ez = exp(-z * z);
-  let half = t * p * ez * 0.5;
+  let half = erfcScaled(z) * ez * 0.5;
   return vec2<f32>(select(half, 1.0 - half, v >= 0.0), ez * 0.3989422804014327);
+}
+fn isNanBits(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
+fn erfSlope(v: f32) -> f32 { return select(1.1283791670955126 * exp(-v * v), v, isNanBits(v)); }
+fn erfValue(v: f32) -> f32 {
+  if (isNanBits(v)) { return v; }
+  let a = abs(v);
+  let x2 = v * v;
+  let small = v * (${ERF_SERIES.map((c, k) => (k === 0 ? wgslFloat(c) : ` + x2 * (${wgslFloat(c)}`)).join("")}${")".repeat(ERF_SERIES.length - 1)});
+  let large = 1.0 - erfcScaled(a) * exp(-a * a);
+  return select(select(-large, large, v >= 0.0), small, a < 0.5);
 }
 fn geluSlope(v: f32) -> f32 {
   let c = normalCdfPdf(v);
@@ -217,6 +232,7 @@ export const ACTIVATION: Record<Exclude<ActivationOp, "sigmoid">, string> = {
   silu: "v * sigmoids(v).x",
   gelu: "v * normalCdfPdf(v).x",
   geluTanh: "v * sigmoids(geluTanhArg(v)).x",
+  erf: "erfValue(v)",
 };
 
 /** Each activation's dx as a WGSL expression of v (the input), g (dy) and P.lo, P.hi; the comparisons fall for a NaN
@@ -229,6 +245,7 @@ const ACTIVATION_GRAD: Record<ActivationOp, string> = {
   sigmoid: "g * sigmoids(v).x * sigmoids(v).y",
   gelu: "g * geluSlope(v)",
   geluTanh: "g * geluTanhSlope(v)",
+  erf: "g * erfSlope(v)",
 };
 
 const ACTIVATION_PARAMS = paramBlock({ count: "i32", lo: "f32", hi: "f32" });
