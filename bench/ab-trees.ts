@@ -1,7 +1,8 @@
 // Two source trees of convkit side by side, alternating in one sitting (the machine's noise swings ±40 % between
 // minutes, so a before/after is only read from runs interleaved like this): a zoo model's batch-1 inference, the
-// depthwise kernel on MobileNet's map sizes, or the activation kernels per element, on the wasm backend. Make the
-// "before" tree with `git worktree add /tmp/before <commit>` (and a node_modules link to this one's).
+// depthwise kernel on MobileNet's map sizes, or the activation kernels per element (and F.gelu and an imported ONNX Erf
+// on host tensors), on the wasm backend. Make the "before" tree with `git worktree add /tmp/before <commit>` (and a
+// node_modules link to this one's).
 // `node --experimental-wasm-relaxed-simd --import tsx bench/ab-trees.ts <tree A> <tree B> [model name | depthwise |
 //  activations] [threads=1] [pairs=2]`
 import { spawnSync } from "node:child_process";
@@ -43,12 +44,13 @@ async function measure(root: string, what: string, threads: number): Promise<voi
     // a tree whose kernels lack gelu computes something else under its name, or nothing: checked on 64 values
     const gelu0 = (v: number, tanh: boolean): number => tanh ? 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)))
       : 0.5 * v * (1 + erfApprox(v / Math.SQRT2));
-    const rows = ["silu", "hardswish", "hardtanh", "gelu", "geluTanh"].map((op) => {
-      if (op.startsWith("gelu")) {
+    const want = (op: string, v: number): number => (op === "erf" ? erfApprox(v) : gelu0(v, op === "geluTanh"));
+    const rows = ["silu", "hardswish", "hardtanh", "gelu", "geluTanh", "erf"].map((op) => {
+      if (op.startsWith("gelu") || op === "erf") {
         y.fill(NaN);
         try { k.activation!(op, x, y, 0, 6); } catch { /* judged below */ }
         for (let i = 0; i < 64; i++) {
-          if (!(Math.abs(y[i]! - gelu0(x[i]!, op === "geluTanh")) <= 1e-4 * (1 + Math.abs(x[i]!)))) return `${op} — (no such kernel in this tree)`;
+          if (!(Math.abs(y[i]! - want(op, x[i]!)) <= 1e-4 * (1 + Math.abs(x[i]!)))) return `${op} — (no such kernel in this tree)`;
         }
       }
       return `${op} ${(median(() => k.activation!(op, x, y, 0, 6), 10, 15) / n * 1e6).toFixed(2)} ns`;
@@ -57,6 +59,13 @@ async function measure(root: string, what: string, threads: number): Promise<voi
     const ck = await import(`${root}/src/index.ts`) as typeof import("../src/index.js");
     const hx = ck.randn([n]);
     rows.push(`F.gelu on a host tensor ${(median(() => { ck.noGrad(() => ck.F.gelu(hx)); }, 5, 9) / n * 1e6).toFixed(2)} ns`);
+    // ONNX's Erf, imported: the erf kernel, or before it had one, JavaScript
+    const proto = await import(`${root}/src/io/onnx-proto.ts`) as typeof import("../src/io/onnx-proto.js");
+    const io = (shape: number[]) => ({ tensorType: { elemType: proto.DataType.FLOAT, shape: { dim: shape.map((d) => ({ dimValue: d })) } } });
+    const erfGraph = ck.io.loadOnnx(proto.encodeModel({ irVersion: 8, opsetImport: [{ domain: "", version: 13 }], graph: {
+      name: "erf", node: [{ opType: "Erf", input: ["x"], output: ["y"], name: "erf" }], input: [{ name: "x", type: io([n]) }], output: [{ name: "y", type: io([n]) }],
+    } }));
+    rows.push(`ONNX Erf on a host tensor ${(median(() => { ck.noGrad(() => erfGraph.call(hx)); }, 3, 9) / n * 1e6).toFixed(2)} ns`);
     console.log(`${root} activations t${threads}, per element: ${rows.join(", ")}`);
   } else {
     const net = ck.models.create(what).eval();
