@@ -158,10 +158,11 @@ const SQRT_HALF = 11, INV_SQRT_2PI = 12, TANH_C1 = 13, TANH_C3 = 14;
 }
 
 // erf below ½: its odd series 2/√π·(x − x³/3 + x⁵/10 − x⁷/42 + x⁹/216 − x¹¹/1320), within 3e-8 of erf there (where
-// 1 − erfc would lose the small values' relative precision); 2/√π for the slope.
+// 1 − erfc would lose the small values' relative precision); 2/√π for the slope; where erfc and the slope are taken
+// as 0 (4 and 9.3, below).
 const ERF = memory.data<f32>([
   1.1283791670955126, -0.3761263890318375, 0.11283791670955126, -0.02686617064513125, 0.005223977625442187,
-  -0.0008548327023450852,
+  -0.0008548327023450852, 4, 9.3,
 ]);
 @inline function erfConst(i: i32): v128 { return v128.load32_splat(ERF + (<usize>i << 2)); }
 
@@ -172,7 +173,10 @@ const ERF = memory.data<f32>([
   s = f32x4.add(f32x4.mul(s, x2), erfConst(4)); s = f32x4.add(f32x4.mul(s, x2), erfConst(3));
   s = f32x4.add(f32x4.mul(s, x2), erfConst(2)); s = f32x4.add(f32x4.mul(s, x2), erfConst(1));
   s = f32x4.add(f32x4.mul(s, x2), erfConst(0));
-  const large = f32x4.sub(expConst(ONE), erfcNonNegative(a, expNegSquare(a)));
+  // past 4, erfc < 1.6e-8 and 1 − erfc rounds to 1: clamped there, e^{−a²} never reaches the subnormals, whose
+  // arithmetic is ~100× slower on x86 (a tenth of uniform(−10, 10) inputs did before)
+  const a4 = f32x4.pmin(a, erfConst(6));
+  const large = f32x4.sub(expConst(ONE), erfcNonNegative(a4, expNegSquare(a4)));
   const signed = v128.or(large, v128.and(v, expConst(NEG_ZERO)));
   return v128.bitselect(f32x4.mul(v, s), signed, f32x4.lt(a, expConst(HALF)));
 }
@@ -214,8 +218,12 @@ const ERF = memory.data<f32>([
     return v128.andnot(v128.bitselect(inner, g, f32x4.le(v, three)), f32x4.lt(v, f32x4.neg(three)));
   }
   if (op == 2) return v128.and(f32x4.mul(g, expConst(SIXTH)), v128.and(f32x4.gt(v, f32x4.neg(three)), f32x4.lt(v, three)));
-  // erf: 2/√π·e^{−x²}
-  if (op == 7) return f32x4.mul(g, f32x4.mul(erfConst(0), expNegSquare(v)));
+  // erf: 2/√π·e^{−x²}, 0 past |x| = 9.3 (below 3e-38 there; computed on a clamped x, which keeps the arithmetic out
+  // of the slow subnormals); NaN kept
+  if (op == 7) {
+    const a = f32x4.abs(v), far = f32x4.gt(a, erfConst(7));
+    return f32x4.mul(g, v128.andnot(f32x4.mul(erfConst(0), expNegSquare(f32x4.pmin(a, erfConst(7)))), far));
+  }
   // gelu: Φ(x) + x·φ(x)
   if (op == 5) {
     const ez = expHalfSquare(v);
