@@ -79,10 +79,13 @@ export const CLAMP_NAN = `fn clampNan(v: f32, lo: f32, hi: f32) -> f32 {
 }
 `;
 
+/** isNan(v) from the bits (a comparison v != v may be optimised away). */
+export const IS_NAN = `fn isNan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
+`;
+
 export const MATH = `fn inf() -> f32 { var b = 0x7f800000u; return bitcast<f32>(b); }
 fn nan() -> f32 { var b = 0x7fc00000u; return bitcast<f32>(b); }
-fn isNan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
-fn jspow(x: f32, y: f32) -> f32 {
+${IS_NAN}fn jspow(x: f32, y: f32) -> f32 {
   if (y == 0.0) { return 1.0; }
   if (y == 2.0) { return x * x; }
   if (y == 1.0) { return x; }

@@ -8,7 +8,7 @@ import type { ActivationOp, BinaryOp, UnaryOp } from "../../backend.js";
 import { ValueError } from "../../../errors.js";
 import { coalesce } from "../../js/memory.js";
 import type { WebGPUDevice } from "../device.js";
-import { AT8, CLAMP_NAN, MATH, grid, linearMain, paramBlock } from "../wgsl.js";
+import { AT8, CLAMP_NAN, IS_NAN, MATH, grid, linearMain, paramBlock } from "../wgsl.js";
 
 /** Each unary op as a WGSL expression of v (and the parameter P.alpha). */
 const UNARY: Record<UnaryOp, string> = {
@@ -185,8 +185,9 @@ const GELU_C1 = 2 * Math.sqrt(2 / Math.PI), GELU_C3 = GELU_C1 * 0.044715;
 const ERF_SERIES = [1, -1 / 3, 1 / 10, -1 / 42, 1 / 216, -1 / 1320].map((c) => (2 / Math.sqrt(Math.PI)) * c);
 const wgslFloat = (v: number): string => (Number.isInteger(v) ? `${v}.0` : String(v));
 
-/** clampNan, the sigmoids σ(v), σ(−v) from e = e^(−|v|), which never overflows, and GELU's Φ(v) and φ(v). */
-export const ACTIVATION_FNS = `${CLAMP_NAN}fn sigmoids(v: f32) -> vec2<f32> {
+/** clampNan, isNan, the sigmoids σ(v), σ(−v) from e = e^(−|v|), which never overflows, GELU's Φ(v) and φ(v), and
+ *  erf and its slope (NaN kept explicitly: SwiftShader's exp(NaN) is ∞). */
+export const ACTIVATION_FNS = `${CLAMP_NAN}${IS_NAN}fn sigmoids(v: f32) -> vec2<f32> {
   let e = exp(-abs(v));
   let d = 1.0 / (1.0 + e);
   return select(vec2<f32>(e * d, d), vec2<f32>(d, e * d), v >= 0.0);
@@ -203,10 +204,9 @@ fn normalCdfPdf(v: f32) -> vec2<f32> {
   let half = erfcScaled(z) * ez * 0.5;
   return vec2<f32>(select(half, 1.0 - half, v >= 0.0), ez * 0.3989422804014327);
 }
-fn isNanBits(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
-fn erfSlope(v: f32) -> f32 { return select(1.1283791670955126 * exp(-v * v), v, isNanBits(v)); }
+fn erfSlope(v: f32) -> f32 { return select(1.1283791670955126 * exp(-v * v), v, isNan(v)); }
 fn erfValue(v: f32) -> f32 {
-  if (isNanBits(v)) { return v; }
+  if (isNan(v)) { return v; }
   let a = abs(v);
   let x2 = v * v;
   let small = v * (${ERF_SERIES.map((c, k) => (k === 0 ? wgslFloat(c) : ` + x2 * (${wgslFloat(c)}`)).join("")}${")".repeat(ERF_SERIES.length - 1)});
