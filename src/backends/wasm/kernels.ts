@@ -243,21 +243,24 @@ function epilogueBlock(rt: WasmRuntime, e: Epilogue, yPtr: number): number {
 }
 
 /** Forward convolution over operands already in the arena (`wPtr`: the weights as given, [Cout, Cin/groups, kh, kw]);
- *  `winograd` false keeps to the direct and GEMM paths. An epilogue is applied by the depthwise and 1×1 paths to what
- *  they have just written, by the others in a pass afterwards. */
+ *  `winograd` false keeps to the direct and GEMM paths. An epilogue is applied by the depthwise, 1×1 and im2col GEMM
+ *  paths to what they have just written, by the others in a pass afterwards. */
 function convForwardPtrs(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: number, biasPtr: number, yPtr: number,
   winograd = true, ep: Epilogue | null = null): void {
   const wino = winograd && winogradFits(g);
   if (depthwiseFits(g) && !wino) { convDepthwise(rt, g, xPtr, wPtr, biasPtr, yPtr, ep ? epilogueBlock(rt, ep, yPtr) : 0); return; }
-  if (pointwiseFits(g) && !wino) {
-    // the bias too is the epilogue's there, added to each block of outputs as it is finished (not in a pass before)
+  // The GEMM paths add the bias too in the epilogue, to each block of outputs as it is finished (not in a pass before),
+  // with or without an activation: so a fused activation leaves the values the separate op would give.
+  const gemmEpilogue = (): number => {
     const e: Epilogue = ep
       ? { scale: ep.scale, bias: ep.bias || biasPtr, residual: ep.residual, act: ep.act, lo: ep.lo, hi: ep.hi }
       : { scale: 0, bias: biasPtr, residual: 0, act: null, lo: 0, hi: 0 };
-    convPointwise(rt, g, xPtr, wPtr, yPtr, e.bias || e.scale || e.residual || e.act ? epilogueBlock(rt, e, yPtr) : 0);
-    return;
-  }
-  convForwardPlain(rt, g, xPtr, wPtr, biasPtr, yPtr, winograd);
+    return e.bias || e.scale || e.residual || e.act ? epilogueBlock(rt, e, yPtr) : 0;
+  };
+  if (pointwiseFits(g) && !wino) { convPointwise(rt, g, xPtr, wPtr, yPtr, gemmEpilogue()); return; }
+  if (!wino && !directFits(g)) { convIm2colGemm(rt, g, xPtr, wPtr, yPtr, gemmEpilogue()); return; }
+  if (wino) convWinograd(rt, g, xPtr, wPtr, biasPtr, yPtr);
+  else convDirect(rt, g, xPtr, wPtr, biasPtr, yPtr);
   if (ep) {
     const planes = g.n * g.cOut, hw = g.outH * g.outW;
     const args = taskArgs.epilogue({ y: yPtr, planes, c: g.cOut, hw, epilogue: epilogueBlock(rt, ep, yPtr) });
@@ -265,30 +268,35 @@ function convForwardPtrs(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: n
   }
 }
 
-/** convForwardPtrs' paths other than the depthwise and 1×1 ones, without an epilogue. */
-function convForwardPlain(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: number, biasPtr: number, yPtr: number, winograd: boolean): void {
-  if (winograd && winogradFits(g)) { convWinograd(rt, g, xPtr, wPtr, biasPtr, yPtr); return; }
-  const cinG = g.cIn / g.groups, coutG = g.cOut / g.groups;
-  const K = cinG * g.kh * g.kw, P = g.outH * g.outW;
-  const flops = 2 * g.n * g.cOut * P * K;
-  const nth = threadsFor(rt, flops);
-  if (g.strideH === 1 && g.strideW === 1 && g.dilationH === 1 && g.dilationW === 1 && coutG <= DIRECT_MAX_COUT) {
-    if (channelVectorsFit(g)) {
-      convDirectChannels(rt, g, xPtr, wPtr, biasPtr, yPtr, nth);
-      return;
-    }
-    // Direct convolution from a zero-padded copy of the input: rows up to OH+KH−1, columns up to the last
-    // 8-pixel block's reach (with one output channel per group and KW ≤ 5: 16-pixel blocks read 20 columns).
-    const oneChannel = coutG === 1 && g.kw <= 5;
-    const HP = g.outH + g.kh - 1, WP = oneChannel ? roundUp(g.outW, 16) + 4 : roundUp(g.outW, 8) + g.kw - 1;
-    const xp = rt.allocF32(g.n * g.cIn * HP * WP);
-    rt.exports.padPlanes(xPtr, g.n * g.cIn, g.h, g.w, g.padTop, g.padLeft, HP, WP, xp);
-    const buf = rt.alloc(128 * nth);
-    const packed = packWeights(rt, g, wPtr);
-    const args = taskArgs.convDirect({ xp, packed, y: yPtr, bias: biasPtr, hp: HP, wp: WP, buf }, g);
-    rt.run(TASK.convDirect, rt.args(args), nth);
+/** Stride-1, undilated convolutions with few output channels per group run direct, without im2col. */
+function directFits(g: ConvGeometry): boolean {
+  return g.strideH === 1 && g.strideW === 1 && g.dilationH === 1 && g.dilationW === 1 && g.cOut / g.groups <= DIRECT_MAX_COUT;
+}
+
+/** The direct paths (directFits), bias included. */
+function convDirect(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: number, biasPtr: number, yPtr: number): void {
+  const nth = threadsFor(rt, 2 * g.n * g.cOut * g.outH * g.outW * (g.cIn / g.groups) * g.kh * g.kw);
+  if (channelVectorsFit(g)) {
+    convDirectChannels(rt, g, xPtr, wPtr, biasPtr, yPtr, nth);
     return;
   }
+  // Direct convolution from a zero-padded copy of the input: rows up to OH+KH−1, columns up to the last
+  // 8-pixel block's reach (with one output channel per group and KW ≤ 5: 16-pixel blocks read 20 columns).
+  const oneChannel = g.cOut === g.groups && g.kw <= 5;
+  const HP = g.outH + g.kh - 1, WP = oneChannel ? roundUp(g.outW, 16) + 4 : roundUp(g.outW, 8) + g.kw - 1;
+  const xp = rt.allocF32(g.n * g.cIn * HP * WP);
+  rt.exports.padPlanes(xPtr, g.n * g.cIn, g.h, g.w, g.padTop, g.padLeft, HP, WP, xp);
+  const buf = rt.alloc(128 * nth);
+  const packed = packWeights(rt, g, wPtr);
+  const args = taskArgs.convDirect({ xp, packed, y: yPtr, bias: biasPtr, hp: HP, wp: WP, buf }, g);
+  rt.run(TASK.convDirect, rt.args(args), nth);
+}
+
+/** The GEMM over im2col panels; `epilogue`: an epilogue block (bias included) each unit applies to its outputs, or 0. */
+function convIm2colGemm(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: number, yPtr: number, epilogue: number): void {
+  const cinG = g.cIn / g.groups, coutG = g.cOut / g.groups;
+  const K = cinG * g.kh * g.kw, P = g.outH * g.outW;
+  const nth = threadsFor(rt, 2 * g.n * g.cOut * P * K);
   // With padding, im2col reads a zero-padded copy (every tap inside): panels crossing output rows are filled with one
   // vector pair per row run (stride 1) or with unchecked loads (other strides) instead of bounds-checked scalars.
   let src = xPtr, H = g.h, W = g.w, padTop = g.padTop, padLeft = g.padLeft;
@@ -314,8 +322,8 @@ function convForwardPlain(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: 
   const buf = rt.alloc(bufStride * nth);
   rt.alloc(64); // and reads up to 8 floats past a run's start: keep the input away from the memory's end
   const args = taskArgs.convForward({
-    h: H, w: W, padTop, padLeft, x: src, packed: aPtr, y: yPtr, bias: biasPtr, nc: NC, kc: KC, buf, bufStride, mc: MC,
-    weights: wPtr,
+    h: H, w: W, padTop, padLeft, x: src, packed: aPtr, y: yPtr, nc: NC, kc: KC, buf, bufStride, mc: MC,
+    weights: wPtr, epilogue,
   }, g);
   rt.run(TASK.convForward, rt.args(args), nth);
 }

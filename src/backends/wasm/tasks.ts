@@ -153,19 +153,20 @@ export interface ConvArgs {
 }
 
 /** Forward by GEMM over im2col panels: x (h, w: its possibly padded size), the packed weight panels (0: weights read
- *  in place), y (+ bias, 0: none); blocks of nc pixels, kc of the shared dimension, mc output channels; per-thread
- *  buffers of bufStride bytes. */
+ *  in place), y; blocks of nc pixels, kc of the shared dimension, mc output channels; per-thread buffers of
+ *  bufStride bytes; epilogue (0: none): an epilogue block (bias, scale, residual, activation) that each unit applies
+ *  to its outputs once their last k-block is stored, while they are in cache. */
 export interface ConvForwardArgs extends ConvArgs {
   x: number;
   packed: number;
   y: number;
-  bias: number;
   nc: number;
   kc: number;
   buf: number;
   bufStride: number;
   mc: number;
   weights: number;
+  epilogue: number;
 }
 
 /** Weight gradient by GEMM: per-thread partial sums at dw + tid·dwStride floats; kc pixels per block. */
@@ -449,9 +450,9 @@ export const taskArgs = {
     (a.strideH ?? base?.strideH)!, (a.strideW ?? base?.strideW)!, (a.padTop ?? base?.padTop)!,
     (a.padLeft ?? base?.padLeft)!, (a.dilationH ?? base?.dilationH)!, (a.dilationW ?? base?.dilationW)!,
     (a.outH ?? base?.outH)!, (a.outW ?? base?.outW)!, (a.n ?? base?.n)!, (a.cOut ?? base?.cOut)!,
-    (a.groups ?? base?.groups)!, (a.x ?? base?.x)!, (a.packed ?? base?.packed)!, (a.y ?? base?.y)!,
-    (a.bias ?? base?.bias)!, (a.nc ?? base?.nc)!, (a.kc ?? base?.kc)!, (a.buf ?? base?.buf)!,
-    (a.bufStride ?? base?.bufStride)!, (a.mc ?? base?.mc)!, (a.weights ?? base?.weights)!,
+    (a.groups ?? base?.groups)!, (a.x ?? base?.x)!, (a.packed ?? base?.packed)!, (a.y ?? base?.y)!, (a.nc ?? base?.nc)!,
+    (a.kc ?? base?.kc)!, (a.buf ?? base?.buf)!, (a.bufStride ?? base?.bufStride)!, (a.mc ?? base?.mc)!,
+    (a.weights ?? base?.weights)!, (a.epilogue ?? base?.epilogue)!,
   ],
   convWeight: <B extends Partial<ConvWeightArgs> = Record<never, never>>(a: Omit<ConvWeightArgs, keyof B> & Partial<ConvWeightArgs>, base?: B): number[] => [
     (a.cIn ?? base?.cIn)!, (a.h ?? base?.h)!, (a.w ?? base?.w)!, (a.kh ?? base?.kh)!, (a.kw ?? base?.kw)!,

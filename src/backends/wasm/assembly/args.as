@@ -17,12 +17,14 @@ export namespace Conv {
 }
 
 /** convForward (conv's fields, then its own): Forward by GEMM over im2col panels: x (h, w: its possibly padded
- *  size), the packed weight panels (0: weights read in place), y (+ bias, 0: none); blocks of nc pixels, kc of the
- *  shared dimension, mc output channels; per-thread buffers of bufStride bytes. Read by convForwardTask. */
+ *  size), the packed weight panels (0: weights read in place), y; blocks of nc pixels, kc of the shared dimension,
+ *  mc output channels; per-thread buffers of bufStride bytes; epilogue (0: none): an epilogue block (bias, scale,
+ *  residual, activation) that each unit applies to its outputs once their last k-block is stored, while they are in
+ *  cache. Read by convForwardTask. */
 export namespace ConvForward {
   export const cIn = 0, h = 1, w = 2, kh = 3, kw = 4, strideH = 5, strideW = 6, padTop = 7, padLeft = 8, dilationH = 9,
-    dilationW = 10, outH = 11, outW = 12, n = 13, cOut = 14, groups = 15, x = 16, packed = 17, y = 18, bias = 19,
-    nc = 20, kc = 21, buf = 22, bufStride = 23, mc = 24, weights = 25;
+    dilationW = 10, outH = 11, outW = 12, n = 13, cOut = 14, groups = 15, x = 16, packed = 17, y = 18, nc = 19,
+    kc = 20, buf = 21, bufStride = 22, mc = 23, weights = 24, epilogue = 25;
   export const FIELDS = 26;
 }
 

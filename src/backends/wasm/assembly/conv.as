@@ -4,6 +4,7 @@
 import { arg, imin } from "./common";
 import { Conv, ConvForward, ConvInput, ConvWeight } from "./args";
 import { microEdge, microRawEdge, packA, packBPanel } from "./gemm";
+import { applyEpilogue } from "./elementwise";
 
 // g: the parameter block of any convolution task (its first fields are Conv's).
 
@@ -200,7 +201,7 @@ export function convForwardTask(args: usize, tid: i32, nth: i32): void {
   const OH = arg(args, ConvForward.outH), OW = arg(args, ConvForward.outW);
   const N = arg(args, ConvForward.n), cout = arg(args, ConvForward.cOut), groups = arg(args, ConvForward.groups);
   const x = <usize>arg(args, ConvForward.x), a = <usize>arg(args, ConvForward.packed);
-  const y = <usize>arg(args, ConvForward.y), bias = <usize>arg(args, ConvForward.bias);
+  const y = <usize>arg(args, ConvForward.y), ep = <usize>arg(args, ConvForward.epilogue);
   const NC = arg(args, ConvForward.nc), KC = arg(args, ConvForward.kc), MC = arg(args, ConvForward.mc);
   const w = <usize>arg(args, ConvForward.weights);
   const buf = <usize>arg(args, ConvForward.buf) + <usize>tid * <usize>arg(args, ConvForward.bufStride);
@@ -220,19 +221,12 @@ export function convForwardTask(args: usize, tid: i32, nth: i32): void {
     const wg = w + ((<usize>grp * <usize>coutG * <usize>K) << 2);
     const yg = y + ((<usize>(img * cout + grp * coutG) * <usize>P + <usize>p0) << 2);
     const ag = a + ((<usize>grp * <usize>mPad * <usize>K) << 2);
-    if (bias != 0) {
-      for (let r = m0; r < m1; r++) {
-        const bv = load<f32>(bias + (<usize>(grp * coutG + r) << 2));
-        const row = yg + <usize>r * ldc;
-        for (let j = 0; j < nc; j++) store<f32>(row + (<usize>j << 2), bv);
-      }
-    }
     const nq = (nc + 7) >> 3;
     for (let k0 = 0; k0 < K; k0 += KC) {
       const kc = imin(KC, K - k0);
       for (let q = 0; q < nq; q++)
         im2colPanel(xg, args, k0, kc, p0 + q * 8, imin(8, nc - q * 8), bp + (<usize>(q * kc) << 5), colY, colX);
-      const acc = k0 > 0 || bias != 0;
+      const acc = k0 > 0;
       for (let q = 0; q < nq; q++) {
         const cols = imin(8, nc - q * 8);
         const pb = bp + (<usize>(q * kc) << 5);
@@ -246,6 +240,9 @@ export function convForwardTask(args: usize, tid: i32, nth: i32): void {
         }
       }
     }
+    // the unit's outputs (≤ mc × nc values, just stored: in L1/L2) get their bias and activation now, not in a
+    // pass over all of y afterwards
+    if (ep != 0) for (let r = m0; r < m1; r++) applyEpilogue(ep, grp * coutG + r, yg + <usize>r * ldc, nc);
   }
 }
 
