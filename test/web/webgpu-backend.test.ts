@@ -16,7 +16,7 @@ type Api = {
   run(name: string): Promise<{ compared: Compared[]; fallbacks: Record<string, number>; syncReadRefused: boolean; error: string | null }>;
   stats(): Record<string, number>;
   inferenceBuffers(): Promise<number[]>;
-  stepStats(): Promise<{ compiled: number; submits: number; dispatches: number; readbacks: number; uploads: number }>;
+  stepStats(): Promise<{ compiled: number; submits: number; dispatches: number; readbacks: number; uploads: number; paramPages: number }>;
 };
 
 describe("the webgpu backend in headless Chromium (SwiftShader) against the reference backend", {
@@ -69,6 +69,8 @@ describe("the webgpu backend in headless Chromium (SwiftShader) against the refe
     assert.equal(s.readbacks, 2, "one read (the loss) a step");
     assert.equal(s.submits, 2, "one command buffer a step");
     assert.ok(s.dispatches > 40, `${s.dispatches} dispatches for two steps`);
+    // the dispatches' parameter blocks go into uniform pages reused from step to step, not a buffer each
+    assert.equal(s.paramPages, 0, "uniform pages made by a repeated step");
   });
 
   test("GPU inference gives its intermediates back: repeated ResNet-18 inferences reuse their buffers", async () => {

@@ -29,12 +29,23 @@ export interface WebGPUStats {
   submits: number;
   /** Buffers read back to JavaScript. */
   readbacks: number;
+  /** Uniform buffers made for the dispatches' parameter blocks (pages of many blocks, reused from batch to batch). */
+  paramPages: number;
 }
 
 /** A binding of a dispatch: a storage buffer, read-only or read-write as the shader declares it. */
 export type Binding = GPUBuffer;
 
 const F32 = 4;
+/** Bytes of a page of parameter blocks (WebGPU's default maxUniformBufferBindingSize): see WebGPUDevice.params. */
+const PARAM_PAGE_BYTES = 64 * 1024;
+/** A check's words when it passed (no failing position). */
+const NO_CHECK = 0xffffffff;
+/** Checks whose messages a device keeps between reads; a later one that fails is reported without its message. */
+const MAX_PENDING_CHECKS = 1 << 16;
+
+/** A uniform buffer holding the parameter blocks of many dispatches, and its contents as written so far. */
+interface ParamPage { buffer: GPUBuffer; bytes: Uint8Array<ArrayBuffer>; used: number }
 
 /** The GPU entry point of this environment: navigator.gpu, else Node's `webgpu` package, else null (and why). */
 async function findGpu(): Promise<{ gpu: GPU | null; why: string }> {
@@ -110,16 +121,22 @@ export interface Pipeline {
  */
 export class WebGPUDevice {
   /** The counters of WebGPUStats. */
-  readonly stats: WebGPUStats = { pipelinesCompiled: 0, dispatches: 0, submits: 0, readbacks: 0 };
+  readonly stats: WebGPUStats = { pipelinesCompiled: 0, dispatches: 0, submits: 0, readbacks: 0, paramPages: 0 };
   private readonly pipelines = new Map<string, Pipeline>();
   private readonly lengths = new WeakMap<GPUBuffer, number>();
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   /** Buffers of the open batch to destroy once it is submitted (the dispatches' parameter blocks, scratch). */
   private temporaries: GPUBuffer[] = [];
-  /** Checks made on the GPU since the last read (an index outside its range): each one's two words, and what they
-   *  mean. Read back with the next read, which throws the first failure. */
-  private checks: { words: GPUBuffer; report: (words: Uint32Array) => string | null }[] = [];
+  /** The parameter pages the open batch writes into (the last one has room), and those free for the next batch. */
+  private pages: ParamPage[] = [];
+  private freePages: ParamPage[] = [];
+  /** The first failed check since the last read (see check), on the GPU: [its number + 1 (0: none), position, value
+   *  bits, unused], made on first use. */
+  private checkWords: GPUBuffer | null = null;
+  /** The messages of the checks made since the last read, by number (at most MAX_PENDING_CHECKS kept). */
+  private reports: ((position: number, valueBits: number) => string)[] = [];
+  private checksMade = 0;
 
   constructor(
     /** The WebGPU device. */
@@ -191,13 +208,7 @@ export class WebGPUDevice {
   dispatch(code: string, params: ArrayBuffer | null, buffers: readonly Binding[], workgroups: readonly [number, number?, number?]): void {
     const { pipeline, layout } = this.pipeline(code);
     const entries: GPUBindGroupEntry[] = [];
-    if (params) {
-      const u = this.device.createBuffer({ size: Math.max(16, Math.ceil(params.byteLength / 16) * 16), usage: GPUBufferUsage.UNIFORM, mappedAtCreation: true });
-      new Uint8Array(u.getMappedRange()).set(new Uint8Array(params));
-      u.unmap();
-      this.temporaries.push(u);
-      entries.push({ binding: 0, resource: { buffer: u } });
-    }
+    if (params) entries.push({ binding: 0, resource: this.params(params) });
     buffers.forEach((b, i) => entries.push({ binding: i + 1, resource: { buffer: b } }));
     const group = this.device.createBindGroup({ layout, entries });
     this.encoder ??= this.device.createCommandEncoder();
@@ -206,6 +217,34 @@ export class WebGPUDevice {
     this.pass.setBindGroup(0, group);
     this.pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
     this.stats.dispatches++;
+  }
+
+  /**
+   * A place for a dispatch's parameter block: a slice of a uniform page, at the device's uniform offset alignment
+   * (256 bytes by default), whose bytes are written with one queue.writeBuffer per page when the batch is submitted.
+   * A buffer created and mapped per dispatch (as this did) costs a driver allocation each, hundreds per training step;
+   * the pages are reused from batch to batch (the queue runs a page's write for the next batch after the work of the
+   * batch before, which read it).
+   */
+  private params(params: ArrayBuffer): GPUBufferBinding {
+    const align = this.device.limits.minUniformBufferOffsetAlignment;
+    const size = Math.max(16, Math.ceil(params.byteLength / 16) * 16);
+    let page: ParamPage | undefined = this.pages[this.pages.length - 1];
+    let offset = page ? Math.ceil(page.used / align) * align : 0;
+    if (!page || offset + size > PARAM_PAGE_BYTES) {
+      page = this.freePages.pop();
+      if (!page) {
+        const buffer = this.device.createBuffer({ size: PARAM_PAGE_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+        page = { buffer, bytes: new Uint8Array(new ArrayBuffer(PARAM_PAGE_BYTES)), used: 0 };
+        this.stats.paramPages++;
+      }
+      this.pages.push(page);
+      offset = 0;
+    }
+    page.bytes.set(new Uint8Array(params), offset);
+    page.bytes.fill(0, offset + params.byteLength, offset + size);
+    page.used = offset + size;
+    return { buffer: page.buffer, offset, size };
   }
 
   /** Destroys `buf` once the open batch, which may use it, is submitted (or now, when no batch is open). */
@@ -237,55 +276,77 @@ export class WebGPUDevice {
   flush(): void {
     if (!this.encoder) return;
     this.endPass();
+    // the batch's parameter blocks reach their pages before its commands run (queue order)
+    for (const page of this.pages) this.device.queue.writeBuffer(page.buffer, 0, page.bytes, 0, page.used);
     this.device.queue.submit([this.encoder.finish()]);
     this.encoder = null;
     this.stats.submits++;
+    for (const page of this.pages) page.used = 0;
+    this.freePages.push(...this.pages);
+    this.pages = [];
     // destroying after the submit is allowed: the queue keeps them until the work that uses them is done
     for (const b of this.temporaries) b.destroy();
     this.temporaries = [];
   }
 
-  /** A check that a kernel makes on the GPU, where it cannot throw: `words` (two 32-bit words, which the kernels
-   *  encoded so far write) are read with the next read, and `report` turns them into an error message, or null when
-   *  the check passed. The buffer is destroyed after that read. */
-  check(words: GPUBuffer, report: (words: Uint32Array) => string | null): void {
-    this.checks.push({ words, report });
+  /**
+   * A check that the kernels encoded so far made on the GPU, where they cannot throw: `words` holds [the first failing
+   * position, or 2³² − 1 when none failed; that element's value's bits]. A dispatch copies a failure into the device's
+   * own words unless an earlier check failed, and `words` is released with the batch; so checks that are never read
+   * keep no GPU memory. The next read throws `report(position, value bits)` of the first failure as a ValueError (and
+   * clears the device's words in its batch, so that a read after it, or one made while it waits, starts afresh).
+   */
+  check(words: GPUBuffer, report: (position: number, valueBits: number) => string): void {
+    const first = this.checkWords ??= this.buffer(4);
+    const number = this.checksMade++;
+    if (this.reports.length < MAX_PENDING_CHECKS) this.reports.push(report);
+    this.dispatch(`struct Params { number: u32, pad0: u32, pad1: u32, pad2: u32 }
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> C: array<u32>;
+@group(0) @binding(2) var<storage, read_write> D: array<u32>;
+@compute @workgroup_size(1)
+fn main() {
+  if (C[0] != ${NO_CHECK}u && D[0] == 0u) { D[0] = P.number + 1u; D[1] = C[0]; D[2] = C[1]; }
+}`, Uint32Array.of(number, 0, 0, 0).buffer, [words, first], [1]);
+    this.retire(words);
   }
 
   /** The values of `buf` (its first `length` elements, by default all it was made with), after every dispatch
    *  encoded so far: the copy to a mappable buffer joins the open batch, which is submitted once. Throws a ValueError
-   *  when a check queued before it (see check) failed. */
+   *  when a check made before it (see check) failed. */
   async read(buf: GPUBuffer, kind: "float32" | "int32" = "float32", length = this.lengthOf(buf)): Promise<Float32Array | Int32Array> {
     const bytes = Math.max(4, length * F32);
-    const staging = this.device.createBuffer({ size: Math.ceil(bytes / 4) * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const staging = this.device.createBuffer({ size: Math.ceil(bytes / 4) * 4 + 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     this.copy(buf, staging, Math.ceil(bytes / 4) * 4);
-    const checks = this.checks;
-    this.checks = [];
-    const checked = checks.length ? this.device.createBuffer({ size: 8 * checks.length, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }) : null;
-    checks.forEach((c, k) => this.copy(c.words, checked!, 8, 8 * k));
+    // the checks' words come back in the same mapping, after the values
+    const reports = this.reports, made = this.checksMade;
+    const checked = this.checkWords !== null && made > 0;
+    if (checked) {
+      this.copy(this.checkWords!, staging, 16, Math.ceil(bytes / 4) * 4);
+      this.clear(this.checkWords!);
+    }
+    this.reports = [];
+    this.checksMade = 0;
     this.flush();
     this.stats.readbacks++;
     await staging.mapAsync(GPUMapMode.READ);
-    const copy = staging.getMappedRange().slice(0, length * F32);
+    const mapped = staging.getMappedRange();
+    const copy = mapped.slice(0, length * F32);
+    const first = checked ? new Uint32Array(mapped.slice(Math.ceil(bytes / 4) * 4, Math.ceil(bytes / 4) * 4 + 16)) : null;
     staging.unmap();
     staging.destroy();
-    if (checked) {
-      await checked.mapAsync(GPUMapMode.READ);
-      const words = new Uint32Array(checked.getMappedRange().slice(0));
-      checked.unmap();
-      checked.destroy();
-      for (const c of checks) c.words.destroy();
-      for (let k = 0; k < checks.length; k++) {
-        const message = checks[k]!.report(words.subarray(2 * k, 2 * k + 2));
-        if (message !== null) throw new ValueError(`${message} (found on the GPU, reported at the next read)`);
-      }
+    if (first && first[0] !== 0) {
+      const report = reports[first[0]! - 1];
+      const message = report ? report(first[1]!, first[2]!)
+        : `check ${first[0]!} of ${made} since the last read failed at element ${first[1]!} (its message was not kept: read values more often than every ${MAX_PENDING_CHECKS} checks)`;
+      throw new ValueError(`${message} (found on the GPU, reported at the next read)`);
     }
     return kind === "int32" ? new Int32Array(copy) : new Float32Array(copy);
   }
 
   /** Zeroes the counters of stats. */
   resetStats(): void {
-    Object.assign(this.stats, { pipelinesCompiled: 0, dispatches: 0, submits: 0, readbacks: 0 });
+    Object.assign(this.stats, { pipelinesCompiled: 0, dispatches: 0, submits: 0, readbacks: 0, paramPages: 0 });
   }
 
   /** Releases the device (its buffers become invalid). */

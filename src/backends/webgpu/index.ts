@@ -188,7 +188,7 @@ export async function initWebGPUBackend(opts: WebGPUOptions & { select?: boolean
 
 /** The webgpu backend's counters: pipelines compiled, dispatches, submits, readbacks, uploads, buffer bytes. */
 export function webgpuStats(): WebGPUBackendStats {
-  return { ...(gpu?.stats ?? { pipelinesCompiled: 0, dispatches: 0, submits: 0, readbacks: 0 }), ...counts };
+  return { ...(gpu?.stats ?? { pipelinesCompiled: 0, dispatches: 0, submits: 0, readbacks: 0, paramPages: 0 }), ...counts };
 }
 
 /** Submits the kernels queued so far (reads do this themselves; a long loop that reads nothing may call it to keep
