@@ -6,7 +6,7 @@
 // input vector loaded once for both. The padding's zeros are multiplied as in the reference and PyTorch's im2col
 // path (a non-finite weight makes every output whose window reads padding NaN). The weight gradient reads the same
 // bands, a channel per unit, summing dy·x along output rows into one vector per tap.
-import { fma, arg, imin, zeroFloats, copyFloats } from "./common";
+import { fma, arg, imin, zeroFloats, copyFloats, unitStart } from "./common";
 import { ConvDepthwise, ConvDepthwiseWeight } from "./args";
 import { applyEpilogue } from "./elementwise";
 
@@ -145,7 +145,7 @@ export function convDepthwiseTask(args: usize, tid: i32, nth: i32): void {
   const bands = (OH + rows - 1) / rows, units = planes * bands;
   const reach = (OW - 1) * SW + (KW - 1) * DW + 1; // buffer columns the outputs read
   const inPlane = <usize>H * <usize>W << 2, outPlane = <usize>OH * <usize>OW << 2, rowBytes = <usize>WP << 2;
-  for (let u = tid; u < units; u += nth) {
+  for (let u = unitStart(units, tid, nth), end = unitStart(units, tid + 1, nth); u < end; u++) {
     const plane = u / bands, band = u - plane * bands, c = plane % C;
     const yp = y + <usize>plane * outPlane, wp = w + (<usize>(c * KH * KW) << 2);
     const bv = bias ? v128.load32_splat(bias + (<usize>c << 2)) : f32x4.splat(0);

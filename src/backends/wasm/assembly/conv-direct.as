@@ -1,6 +1,6 @@
 // Direct convolution for few output channels (LeNet's C1/C3, S1/S2), no im2col: pixel-vector and channel-vector
 // kernels over a zero-padded input (padPlanes), and their weight gradients.
-import { fma, arg, imin } from "./common";
+import { fma, arg, imin, unitStart } from "./common";
 import { ConvDirect, ConvDirectChannels, ConvWeightChannels, ConvWeightDirect } from "./args";
 
 /** dst[c·lanes + r] = src[r·cols + c]: a [rows][cols] matrix transposed into rows of `lanes` floats (rows ≤ lanes),
@@ -49,7 +49,7 @@ export function convDirectTask(args: usize, tid: i32, nth: i32): void {
   const planeP = <usize>HP * <usize>WP, yPlane = <usize>OH * <usize>OW << 2;
   const rowStep = (<usize>WP - <usize>KW) << 2;
   const units = N * groups * nCb * OH;
-  for (let u = tid; u < units; u += nth) {
+  for (let u = unitStart(units, tid, nth), end = unitStart(units, tid + 1, nth); u < end; u++) {
     const oy = u % OH;
     let t = u / OH;
     const cb = t % nCb; t /= nCb;
@@ -121,7 +121,7 @@ function convDirectOneChannel(args: usize, tid: i32, nth: i32): void {
   const cinG = cin / groups, K = cinG * KH * KW;
   const planeP = <usize>HP * <usize>WP, rowBytes = <usize>WP << 2;
   const units = N * groups * OH;
-  for (let u = tid; u < units; u += nth) {
+  for (let u = unitStart(units, tid, nth), end = unitStart(units, tid + 1, nth); u < end; u++) {
     const oy = u % OH, ng = u / OH, grp = ng % groups, img = ng / groups;
     const xg = xp + ((<usize>(img * cin + grp * cinG) * planeP + <usize>oy * <usize>WP) << 2);
     const pa = a + ((<usize>grp * 4 * <usize>K) << 2); // packed A panel: the weight of tap t in lane 0 of vector t
@@ -185,7 +185,7 @@ export function convDirectChannelsTask(args: usize, tid: i32, nth: i32): void {
   const bias = <usize>arg(args, ConvDirectChannels.bias), NV = arg(args, ConvDirectChannels.nv);
   const runs = (P + PIX - 1) / PIX;
   const step = 8 / NV; // pixels per block: 2 with 16 channels, 4 with 8
-  for (let u = tid; u < units; u += nth) {
+  for (let u = unitStart(units, tid, nth), end = unitStart(units, tid + 1, nth); u < end; u++) {
     const img = u / runs, p0 = (u % runs) * PIX, p1 = imin(P, p0 + PIX);
     const xi = xp + ((<usize>img * <usize>cin * planeX) << 2), yi = y + ((<usize>img * <usize>cout * <usize>P) << 2);
     for (let p = p0; p < p1; p += step) {

@@ -1,7 +1,7 @@
 // Convolution as GEMM: the forward and weight-gradient tasks over im2col panels packed on the fly, the input gradient
 // as GEMM + col2im, and the data movement of input gradients run as forward convolutions (zero insertion, flipped
 // transposed weights).
-import { arg, imin } from "./common";
+import { arg, imin, unitStart } from "./common";
 import { Conv, ConvForward, ConvInput, ConvWeight } from "./args";
 import { microEdge, microRawEdge, packA, packBPanel } from "./gemm";
 import { applyEpilogue } from "./elementwise";
@@ -211,7 +211,7 @@ export function convForwardTask(args: usize, tid: i32, nth: i32): void {
   const nJc = (P + NC - 1) / NC, nMc = (coutG + MC - 1) / MC;
   const units = N * groups * nJc * nMc;
   const ldc = <usize>P << 2;
-  for (let u = tid; u < units; u += nth) {
+  for (let u = unitStart(units, tid, nth), end = unitStart(units, tid + 1, nth); u < end; u++) {
     // Unit = (image, group, block of MC output channels, block of NC output pixels); with few pixels (small maps,
     // batch 1) the channel blocks share the work among threads, each reading only its rows of the weights.
     const jc = u % nJc, mc = (u / nJc) % nMc, ng = u / (nJc * nMc), grp = ng % groups, img = ng / groups;
@@ -307,7 +307,7 @@ export function convInputTask(args: usize, tid: i32, nth: i32): void {
   const cbuf = bp + (<usize>(coutG * ncPad) << 2); // dcol block after the B panels
   const ldc = <usize>ncPad << 2;
   const units = N * groups * nChunks;
-  for (let u = tid; u < units; u += nth) {
+  for (let u = unitStart(units, tid, nth), end = unitStart(units, tid + 1, nth); u < end; u++) {
     const chunk = u % nChunks, ng = u / nChunks, grp = ng % groups, img = ng / groups;
     const c0 = chunk * CH, chans = imin(CH, cinG - c0), rows = chans * khw;
     const dxc = dx + ((<usize>(img * cin + grp * cinG + c0) * plane) << 2);

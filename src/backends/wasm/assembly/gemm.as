@@ -2,7 +2,7 @@
 // register allocator keeps 8 loop-carried v128 values in xmm registers and spills beyond that) over packed A panels
 // (4 rows) and packed B panels (8 columns); the matmul tasks, and the pieces the convolutions (conv.as) and the
 // Winograd transforms (winograd.as) feed it with.
-import { fma, arg, imin, imax } from "./common";
+import { fma, arg, imin, imax, unitStart } from "./common";
 import { Matmul, MatmulRows } from "./args";
 import { applyEpilogue } from "./elementwise";
 
@@ -199,7 +199,7 @@ export function matmulTask(args: usize, tid: i32, nth: i32): void {
   const nJc = (N + NC - 1) / NC, nIc = (imax(M, 1) + MC - 1) / MC;
   const units = batch * nJc * nIc;
   const ldc = <usize>N << 2;
-  for (let u = tid; u < units; u += nth) {
+  for (let u = unitStart(units, tid, nth), end = unitStart(units, tid + 1, nth); u < end; u++) {
     const ic = u % nIc, jc = (u / nIc) % nJc, bi = u / (nIc * nJc);
     const j0 = jc * NC, nc = imin(NC, N - j0), m0 = ic * MC, m1 = imin(M, m0 + MC);
     const ab = a + ((<usize>bi * aStride) << 2);
