@@ -1,10 +1,10 @@
 // Two source trees of convkit side by side, alternating in one sitting (the machine's noise swings ±40 % between
 // minutes, so a before/after is only read from runs interleaved like this): a zoo model's batch-1 inference, the
-// depthwise kernel on MobileNet's map sizes, the stem convolutions (3 input channels, stride 2), or the activation kernels per element (and F.gelu and an imported ONNX Erf
+// depthwise kernel on MobileNet's map sizes, the stem convolutions (3 input channels, stride 2) and large 1×1 ones, or the activation kernels per element (and F.gelu and an imported ONNX Erf
 // on host tensors), on the wasm backend. Make the "before" tree with `git worktree add /tmp/before <commit>` (and a
 // node_modules link to this one's).
 // `node --experimental-wasm-relaxed-simd --import tsx bench/ab-trees.ts <tree A> <tree B> [model name | depthwise |
-//  stems | activations] [threads=1] [pairs=2]`
+//  convs | activations] [threads=1] [pairs=2]`
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
@@ -38,19 +38,19 @@ async function measure(root: string, what: string, threads: number): Promise<voi
       rows.push(`${c}@${h}² s${s} ${median(() => k.conv2d!(x, w, b, g, y), 50, 9).toFixed(3)} ms`);
     }
     console.log(`${root} depthwise t${threads}: ${rows.join(", ")}`);
-  } else if (what === "stems") {
-    // the networks' first convolutions (3 input channels, stride 2: the im2col GEMM path), with a folded batch norm's
-    // bias and ReLU6 as a model runs them
+  } else if (what === "convs") {
+    // the networks' first convolutions (3 input channels, stride 2: the im2col GEMM path) and MobileNetV2's 1×1
+    // expansions of large maps, with a folded batch norm's bias and ReLU6 as a model runs them
     startTracking(true);
     const rows: string[] = [];
-    for (const [cOut, kk] of [[32, 3], [24, 3], [16, 3], [64, 7]] as const) {
-      const h = 224, p = kk >> 1, oh = Math.floor((h + 2 * p - kk) / 2) + 1;
-      const g = { n: 1, cIn: 3, h, w: h, cOut, kh: kk, kw: kk, strideH: 2, strideW: 2, padTop: p, padLeft: p, dilationH: 1, dilationW: 1, groups: 1, outH: oh, outW: oh };
-      const x = allocateFloat32(3 * h * h, true).map(() => Math.random() - 0.5), w = allocateFloat32(cOut * 3 * kk * kk, true).map(() => Math.random() - 0.5);
+    for (const [cIn, cOut, h, kk, s] of [[3, 32, 224, 3, 2], [3, 24, 224, 3, 2], [3, 64, 224, 7, 2], [16, 96, 112, 1, 1], [24, 144, 56, 1, 1]] as const) {
+      const p = kk >> 1, oh = Math.floor((h + 2 * p - kk) / s) + 1;
+      const g = { n: 1, cIn, h, w: h, cOut, kh: kk, kw: kk, strideH: s, strideW: s, padTop: p, padLeft: p, dilationH: 1, dilationW: 1, groups: 1, outH: oh, outW: oh };
+      const x = allocateFloat32(cIn * h * h, true).map(() => Math.random() - 0.5), w = allocateFloat32(cOut * cIn * kk * kk, true).map(() => Math.random() - 0.5);
       const b = allocateFloat32(cOut, true).fill(0.5), y = allocateFloat32(cOut * oh * oh, true);
-      rows.push(`3→${cOut} k${kk} ${median(() => k.conv2d!(x, w, b, g, y, null, "hardtanh", 0, 6), 20, 15).toFixed(3)} ms`);
+      rows.push(`${cIn}→${cOut} ${h}² k${kk} s${s} ${median(() => k.conv2d!(x, w, b, g, y, null, "hardtanh", 0, 6), 20, 15).toFixed(3)} ms`);
     }
-    console.log(`${root} stems 224² s2 t${threads}: ${rows.join(", ")}`);
+    console.log(`${root} convs t${threads}: ${rows.join(", ")}`);
   } else if (what === "activations") {
     startTracking(true);
     const n = 1 << 20, x = allocateFloat32(n, true).map(() => (Math.random() - 0.5) * 20), y = allocateFloat32(n, true);
@@ -92,7 +92,7 @@ if (process.env.AB_TREE) {
   await measure(process.env.AB_TREE, what, Number(threads));
   process.exit(0);
 }
-if (!treeA || !treeB) throw new Error("usage: bench/ab-trees.ts <tree A> <tree B> [model | depthwise | stems | activations] [threads] [pairs]");
+if (!treeA || !treeB) throw new Error("usage: bench/ab-trees.ts <tree A> <tree B> [model | depthwise | convs | activations] [threads] [pairs]");
 // each measurement in a fresh process (its own wasm memory and JIT state), A and B alternating
 for (let p = 0; p < Number(pairs); p++) {
   for (const root of [treeA, treeB]) {
