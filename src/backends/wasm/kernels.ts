@@ -431,16 +431,17 @@ function pointwiseGradsFit(g: ConvGeometry): boolean {
   return POINTWISE_GRADS && pointwiseFits(g);
 }
 
-/** c[b] (+)= A[b]·B[b] for b < batch by the matmul task: A packed (aStride floats per batch item, 0: shared), B [k, n]
- *  read through element strides (rs, cs), bStride floats per batch item; c[b] at c + b·m·n floats. */
+/** c[b] (+)= A[b]·B[b] for b < batch by the matmul task: A packed (aStride floats per batch item, 0: shared) or, with
+ *  lda > 0, read in place (rows of lda floats), B [k, n] read through element strides (rs, cs), bStride floats per batch
+ *  item; c[b] at c + b·m·n floats. */
 function gemmOnPlanes(rt: WasmRuntime, batch: number, m: number, n: number, k: number, a: number, aStride: number,
-  b: number, bStride: number, rs: number, cs: number, c: number, accumulate = false): void {
+  b: number, bStride: number, rs: number, cs: number, c: number, accumulate = false, lda = 0): void {
   const nth = threadsFor(rt, 2 * batch * m * n * k);
   const NC = blockSize(n, NC_TARGET, 8, batch, nth), KC = k > 0 ? Math.ceil(k / Math.ceil(k / KC_TARGET)) : 1;
   const bufStride = 256 + roundUp(NC, 8) * KC * 4;
   const buf = rt.alloc(bufStride * nth);
   const args = taskArgs.matmul({
-    batch, m, n, k, a, aStride, b, bStride, bRowStride: rs, bColStride: cs, c, nc: NC, kc: KC, buf, bufStride, accumulate, epilogue: 0, mc: 0, lda: 0,
+    batch, m, n, k, a, aStride, b, bStride, bRowStride: rs, bColStride: cs, c, nc: NC, kc: KC, buf, bufStride, accumulate, epilogue: 0, mc: 0, lda,
   });
   rt.run(TASK.matmul, rt.args(args), nth);
 }
@@ -455,19 +456,20 @@ function pointwiseBackwardInput(rt: WasmRuntime, g: ConvGeometry, dyPtr: number,
 /** Bytes of per-image partial dW the 1×1 weight gradient may take; past them, per-thread partials. */
 const POINTWISE_PARTIALS_BYTES = 4 << 20;
 
-/** 1×1 dW = Σ_n dy[n]·x[n]ᵀ: dy[n] [cOut, h·w] packed per image as A, x[n] read transposed as B (element (p, ci) at
- *  ci·h·w + p). One partial dW per image, in one task over (image, column block) units, then summed; where those
- *  would take over 4 MB (320→1280 on 3² at batch 8: 13 MB, written and read again), the images go in rounds of one
- *  per thread, each thread's partial accumulating over its rounds. */
+/** 1×1 dW = Σ_n dy[n]·x[n]ᵀ: dy[n] [cOut, h·w] read in place as A (rows of h·w floats), x[n] read transposed as B
+ *  (element (p, ci) at ci·h·w + p). One partial dW per image, in one task over (image, column block) units, then
+ *  summed; where those would take over 4 MB (320→1280 on 3² at batch 8: 13 MB, written and read again), the images go
+ *  in rounds of one per thread, each thread's partial accumulating over its rounds. dy is not packed: each of its
+ *  values is used by one or two column blocks only (cIn ≤ 512), and packing it all on the calling thread took 30 of a
+ *  MobileNetV2 training step's ~440 ms (batch 32, 96²). */
 function pointwiseBackwardWeight(rt: WasmRuntime, g: ConvGeometry, xPtr: number, dyPtr: number, dwPtr: number): void {
-  const P = g.h * g.w, mPad = roundUp(g.cOut, 4), packed = rt.allocF32(g.n * mPad * P), total = g.cOut * g.cIn;
+  const P = g.h * g.w, total = g.cOut * g.cIn;
   if (g.n === 0) { rt.f32(dwPtr, total).fill(0); return; } // no image: no GEMM writes dW
-  for (let i = 0; i < g.n; i++) rt.exports.packA(dyPtr + i * g.cOut * P * 4, P, 1, g.cOut, P, packed + i * mPad * P * 4);
   const per = g.n * total * 4 <= POINTWISE_PARTIALS_BYTES ? g.n : Math.min(g.n, threadsFor(rt, 2 * g.n * total * P));
   const parts = per > 1 ? rt.allocF32(per * total) : dwPtr;
   for (let i0 = 0; i0 < g.n; i0 += per) {
-    gemmOnPlanes(rt, Math.min(per, g.n - i0), g.cOut, g.cIn, P, packed + i0 * mPad * P * 4, mPad * P, xPtr + i0 * g.cIn * P * 4,
-      g.cIn * P, 1, P, parts, i0 > 0);
+    gemmOnPlanes(rt, Math.min(per, g.n - i0), g.cOut, g.cIn, P, dyPtr + i0 * g.cOut * P * 4, g.cOut * P, xPtr + i0 * g.cIn * P * 4,
+      g.cIn * P, 1, P, parts, i0 > 0, P);
   }
   if (per > 1) rt.exports.sumPartials(parts, per, total, total, dwPtr);
 }
