@@ -1,12 +1,15 @@
 // Where a zoo model's batch-1 inference spends its time outside and inside the kernels: a V8 CPU profile of the steady
 // state (after warm-up), summed by function (self time, and time including callees for the functions matching a
 // pattern), per inference. `node --experimental-wasm-relaxed-simd --import tsx bench/profile-cpu.ts [model]
-// [threads] [runs] [pattern]`, e.g. `… shufflenet_v2_x1_0 1 100 copyStrided` for the strided copies.
+// [threads] [runs] [pattern]`, e.g. `… shufflenet_v2_x1_0 1 100 copyStrided` for the strided copies; model
+// `onnx:<file>` profiles an ONNX file run by io.loadOnnx instead.
+import { readFileSync } from "node:fs";
 import { Session } from "node:inspector";
 import { initWasm } from "../src/backends/wasm/index.js";
 import * as models from "../src/models/index.js";
 import { noGrad } from "../src/autograd/grad-mode.js";
 import { randn } from "../src/tensor/creation.js";
+import { loadOnnx } from "../src/io/onnx-import.js";
 import type { Module } from "../src/nn/module.js";
 import type { Tensor } from "../src/tensor/tensor.js";
 
@@ -16,7 +19,9 @@ interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[
 const name = process.argv[2] ?? "shufflenet_v2_x1_0", threads = Number(process.argv[3] ?? 1), runs = Number(process.argv[4] ?? 100);
 const pattern = process.argv[5] ? new RegExp(process.argv[5]) : null;
 await initWasm({ threads, relaxed: true });
-const net = models.create(name) as unknown as Module<[Tensor], Tensor>;
+// "onnx:<file>": an ONNX file (torchvision's exports: bench/make_onnx.py --mobile) as io.loadOnnx runs it
+const net = name.startsWith("onnx:") ? loadOnnx(new Uint8Array(readFileSync(name.slice(5)))) as unknown as Module<[Tensor], Tensor>
+  : models.create(name) as unknown as Module<[Tensor], Tensor>;
 net.eval();
 const x = randn([1, 3, 224, 224]);
 const infer = (): void => { void noGrad(() => net.call(x)).data; };
