@@ -261,6 +261,20 @@ function checkSmallKernels(name: string, k: Partial<Kernels>): void {
       assert.ok(ok, `${name} reduce sum ${[outer, size, inner]} element ${i}: ${y[i]} vs reference ${yRef[i]}`);
     }
   }
+  // adaptive pooling: to 1×1 (the wasm plane means; sums and the division in double as the reference, so the same
+  // bits, with NaN and ±∞ too) and to other sizes (the reference's, through the wasm backend's kernel)
+  for (const [planes, h, w, outH, outW] of [[96, 56, 57, 1, 1], [3, 7, 7, 1, 1], [5, 1, 1, 1, 1], [2, 9, 13, 1, 1], [6, 10, 11, 3, 4]]) {
+    for (const mode of ["avg", "max"] as const) {
+      for (const x of [spiky(planes! * h! * w!, seed++), rand(planes! * h! * w!, seed++)]) {
+        const yRef = new Float32Array(planes! * outH! * outW!), y = new Float32Array(yRef.length).fill(4);
+        const iRef = mode === "max" ? new Int32Array(yRef.length) : null, idx = mode === "max" ? new Int32Array(yRef.length) : null;
+        jsKernels.adaptivePool2d(mode, x, planes!, h!, w!, outH!, outW!, yRef, iRef);
+        k.adaptivePool2d!(mode, x, planes!, h!, w!, outH!, outW!, y, idx);
+        assertSame(y, yRef, `${name} adaptive ${mode} pool ${[planes, h, w]} → ${outH}×${outW}`);
+        if (iRef) assertSame(idx!, iRef, `${name} adaptive max pool indices ${[planes, h, w]} → ${outH}×${outW}`);
+      }
+    }
+  }
   // [shape, a strides, b strides] (element strides, 0 = broadcast), contiguous y
   const binCases: [number[], number[], number[]][] = [
     [[1031], [1], [1]],

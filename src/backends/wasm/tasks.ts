@@ -32,6 +32,7 @@ export const TASK = {
   convDepthwiseWeight: 26,
   activation: 27,
   epilogue: 28,
+  planeMeans: 29,
 } as const;
 export type TaskId = (typeof TASK)[keyof typeof TASK];
 
@@ -50,7 +51,7 @@ export const TASK_EXPORTS = [
   "winoWeightTask", "winoInputTask", "winoOutputTask", "winoGradOutputTask", "winoWeightGradTask", "wino4WeightTask",
   "wino4InputTask", "wino4OutputTask", "matmulRowsTask", "convDirectChannelsTask", "convWeightChannelsTask",
   "winoFusedTask", "winoFusedWeightTask", "convDepthwiseTask", "convDepthwiseWeightTask", "activationTask",
-  "epilogueTask",
+  "epilogueTask", "planeMeansTask",
 ] as const;
 
 /** Exports of the kernel module (pointers are byte offsets into the memory). */
@@ -111,6 +112,8 @@ export interface KernelExports {
   activationTask(args: number, tid: number, nth: number): void;
   /** Task 28; args: EpilogueArgs. */
   epilogueTask(args: number, tid: number, nth: number): void;
+  /** Task 29; args: PlaneMeansArgs. */
+  planeMeansTask(args: number, tid: number, nth: number): void;
   packA(src: number, rs: number, cs: number, m: number, k: number, dst: number): void;
   transposeLanes(src: number, rows: number, cols: number, lanes: number, dst: number): void;
   zeroBytes(dst: number, bytes: number): void;
@@ -428,6 +431,15 @@ export interface EpilogueArgs {
   epilogue: number;
 }
 
+/** The mean of each of `planes` contiguous planes of `size` floats (global average pooling), summed in double: y[p]
+ *  = Σ x[p·size …] / size. */
+export interface PlaneMeansArgs {
+  x: number;
+  planes: number;
+  size: number;
+  y: number;
+}
+
 /** An activation over n elements: y = op(x), or with grad y = dy·op'(x); op 0 hardtanh, 1 hardswish, 2 hardsigmoid,
  *  3 silu, 4 sigmoid; bounds: hardtanh's lo and hi (two f32). */
 export interface ActivationArgs {
@@ -565,6 +577,9 @@ export const taskArgs = {
   epilogue: <B extends Partial<EpilogueArgs> = Record<never, never>>(a: Omit<EpilogueArgs, keyof B> & Partial<EpilogueArgs>, base?: B): number[] => [
     (a.y ?? base?.y)!, (a.planes ?? base?.planes)!, (a.c ?? base?.c)!, (a.hw ?? base?.hw)!,
     (a.epilogue ?? base?.epilogue)!,
+  ],
+  planeMeans: <B extends Partial<PlaneMeansArgs> = Record<never, never>>(a: Omit<PlaneMeansArgs, keyof B> & Partial<PlaneMeansArgs>, base?: B): number[] => [
+    (a.x ?? base?.x)!, (a.planes ?? base?.planes)!, (a.size ?? base?.size)!, (a.y ?? base?.y)!,
   ],
   activation: <B extends Partial<ActivationArgs> = Record<never, never>>(a: Omit<ActivationArgs, keyof B> & Partial<ActivationArgs>, base?: B): number[] => [
     (a.op ?? base?.op)!, (a.grad ?? base?.grad)! ? 1 : 0, (a.n ?? base?.n)!, (a.x ?? base?.x)!, (a.dy ?? base?.dy)!,

@@ -176,6 +176,13 @@ export namespace Epilogue {
   export const FIELDS = 5;
 }
 
+/** planeMeans: The mean of each of `planes` contiguous planes of `size` floats (global average pooling), summed in
+ *  double: y[p] = Σ x[p·size …] / size. Read by planeMeansTask. */
+export namespace PlaneMeans {
+  export const x = 0, planes = 1, size = 2, y = 3;
+  export const FIELDS = 4;
+}
+
 /** activation: An activation over n elements: y = op(x), or with grad y = dy·op'(x); op 0 hardtanh, 1 hardswish, 2
  *  hardsigmoid, 3 silu, 4 sigmoid; bounds: hardtanh's lo and hi (two f32). Read by activationTask. */
 export namespace Activation {

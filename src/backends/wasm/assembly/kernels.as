@@ -29,6 +29,7 @@ export { convDepthwiseTask } from "./conv-depthwise";
 export { convDepthwiseWeightTask } from "./conv-depthwise";
 export { activationTask } from "./elementwise";
 export { epilogueTask } from "./elementwise";
+export { planeMeansTask } from "./reduce";
 export { packA } from "./gemm";
 export { transposeLanes } from "./conv-direct";
 export { zeroBytes } from "./elementwise";
