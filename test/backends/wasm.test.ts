@@ -557,6 +557,50 @@ function checkDepthwiseWeightNonFinite(name: string, k: Partial<Kernels>): void 
   }
 }
 
+/** Strided copies between arrays in the wasm memory (the module's copyStrided; JavaScript arrays take the reference's
+ *  path): the same values as the reference in the destination, nothing written around it, the source untouched. */
+function checkCopyStridedInPlace(name: string, rt: WasmRuntime, k: Partial<Kernels>): void {
+  const SENTINEL = -4321.25, PAD = 16;
+  let seed = 900;
+  // [shape, source strides, source offset, destination strides, destination offset, accumulate], source and destination
+  // sizes; each case's label says what it stands for
+  const cases: [string, number[], number[], number, number[], number, boolean, number, number][] = [
+    // ShuffleNetV2's concatenation and shuffle: a [1, 58, 7, 7] half written to every other channel of [1, 116, 7, 7]
+    ["channel shuffle", [1, 58, 49], [2842, 49, 1], 0, [5684, 98, 1], 49, false, 2842, 5684],
+    ["cat into channels 3..", [2, 5, 11, 13], [715, 143, 13, 1], 0, [1430, 143, 13, 1], 3 * 143, false, 1430, 2860],
+    ["flip (negative strides)", [4, 9, 17], [153, 17, -1], 16, [153, 17, 1], 0, false, 612, 612],
+    ["transpose (inner step 9)", [31, 9, 5], [5, 155, 1], 0, [45, 5, 1], 0, false, 1395, 1395],
+    ["permute inner (steps 31, 1)", [9, 5, 31], [1, 279, 9], 0, [155, 31, 1], 0, false, 1395, 1395],
+    ["expand (stride 0)", [3, 40, 17], [17, 0, 1], 0, [680, 17, 1], 0, false, 51, 2040],
+    ["accumulate (a cat's gradient)", [2, 5, 11, 13], [1430, 143, 13, 1], 2 * 143, [715, 143, 13, 1], 0, true, 2860, 1430],
+    ["accumulate, strided", [9, 5, 31], [1, 279, 9], 0, [155, 31, 1], 0, true, 1395, 1395],
+    ["5 dims (the reference's)", [2, 3, 4, 5, 6], [360, 1, 30, 6, 3], 0, [360, 120, 30, 6, 1], 0, false, 720, 720],
+    ["few elements (the reference's)", [3, 7], [1, 3], 0, [7, 1], 0, false, 21, 21],
+  ];
+  for (const [what, shape, ss, so, ds, dOff, accumulate, srcLen, dstLen] of cases) {
+    const src0 = rand(srcLen, seed++), dst0 = rand(dstLen, seed++);
+    const block = (values: Float32Array): Float32Array => {
+      const b = rt.allocate(values.length + 2 * PAD)!.fill(SENTINEL);
+      b.subarray(PAD, PAD + values.length).set(values);
+      return b;
+    };
+    const sb = block(src0), db = block(dst0);
+    const src = sb.subarray(PAD, PAD + srcLen), dst = db.subarray(PAD, PAD + dstLen);
+    const ref = dst0.slice();
+    jsKernels.copyStrided(src0, so, ss, shape, ref, dOff, ds, accumulate);
+    k.copyStrided!(src, so, ss, shape, dst, dOff, ds, accumulate);
+    assertSame(dst, ref, `${name} copyStrided ${what}`);
+    assertSame(src, src0, `${name} copyStrided ${what}: the source`);
+    for (const b of [sb, db]) {
+      for (let i = 0; i < PAD; i++) {
+        assert.equal(b[i], SENTINEL, `${name} copyStrided ${what}: the float ${PAD - i} before an operand written`);
+        assert.equal(b[b.length - 1 - i], SENTINEL, `${name} copyStrided ${what}: the float ${PAD - i} past an operand written`);
+      }
+      rt.release(b);
+    }
+  }
+}
+
 /** With operands in the wasm memory (as tensors are), the depthwise and 1×1 gradients read them in place and write
  *  their result into its own block in place: each operand is a view between runs of a sentinel, which must survive
  *  (no write before or past the result, none into an input). Needs a shared memory (rt.allocate). */
@@ -726,12 +770,14 @@ if (process.env[RELAXED_CHILD]) {
     checkAll("relaxed t1", makeKernels(rt1));
     checkActivations("relaxed t1", makeKernels(rt1));
     checkGradsInPlace("relaxed t1", rt1, makeKernels(rt1));
+    checkCopyStridedInPlace("relaxed t1", rt1, makeKernels(rt1));
     const rt2 = await WasmRuntime.create(true, true);
     runtimes.push(rt2);
     await rt2.startWorkers(1);
     checkAll("relaxed t2", makeKernels(rt2));
     checkActivations("relaxed t2", makeKernels(rt2));
     checkGradsInPlace("relaxed t2", rt2, makeKernels(rt2));
+    checkCopyStridedInPlace("relaxed t2", rt2, makeKernels(rt2));
   });
 } else {
   test("wasm kernels match the reference: plain SIMD, 1 thread", () => {
@@ -739,6 +785,7 @@ if (process.env[RELAXED_CHILD]) {
     runtimes.push(rt);
     checkAll("simd t1", makeKernels(rt));
     checkGradsInPlace("simd t1", rt, makeKernels(rt));
+    checkCopyStridedInPlace("simd t1", rt, makeKernels(rt));
   });
 
   test("activation kernels match the reference: ragged lengths, NaN/±∞, one thread and split over two", async () => {
@@ -764,6 +811,7 @@ if (process.env[RELAXED_CHILD]) {
     assert.equal(rt.threads, 2);
     checkAll("simd t2", makeKernels(rt));
     checkGradsInPlace("simd t2", rt, makeKernels(rt));
+    checkCopyStridedInPlace("simd t2", rt, makeKernels(rt));
     // Large enough to be split over both threads.
     const g = geometry({ n: 2, cIn: 32, h: 30, w: 30, cOut: 40, kh: 3, kw: 3, padTop: 1, padLeft: 1 });
     const x = rand(g.n * g.cIn * g.h * g.w, 7), w = rand(g.cOut * g.cIn * 9, 8), dy = rand(g.n * g.cOut * 900, 9);

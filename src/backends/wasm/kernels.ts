@@ -864,6 +864,31 @@ export function makeKernels(rt: WasmRuntime): Partial<HostKernels> {
     });
   };
 
+  /** Strided copies (cat, a channel shuffle, permute, slices with steps, expand, and their gradients) between arrays in
+   *  the memory, merged to at most 4 dims: one call into the module, whose runs of contiguous floats are vector copies.
+   *  A source in a JavaScript array (a strided view may read a small part of a large one, which copyIn would copy
+   *  whole), more dims, few elements or one contiguous run stay with the reference's, whose run is a native copy. */
+  const copyStrided: HostKernels["copyStrided"] = (src, srcOffset, srcStrides, shape, dst, dstOffset, dstStrides, accumulate) => {
+    const total = shape.reduce((a, d) => a * d, 1);
+    const c = total >= MIN_WASM_ELEMENTS && src instanceof Float32Array && dst instanceof Float32Array && rt.isResident(src)
+      && rt.isResident(dst) ? coalesce(shape, [srcStrides, dstStrides]) : null;
+    const rank = c?.shape.length ?? 0;
+    if (!c || rank > 4 || (rank === 1 && c.strides[0]![0] === 1 && c.strides[1]![0] === 1 && !accumulate)) {
+      jsKernels.copyStrided(src, srcOffset, srcStrides, shape, dst, dstOffset, dstStrides, accumulate);
+      return;
+    }
+    timed(rt, () => {
+      rt.begin();
+      const pad = 4 - rank, t = new Int32Array(12);
+      for (let d = 0; d < 4; d++) {
+        t[d] = d < pad ? 1 : c.shape[d - pad]!;
+        t[4 + d] = d < pad ? 0 : c.strides[0]![d - pad]!;
+        t[8 + d] = d < pad ? 0 : c.strides[1]![d - pad]!;
+      }
+      rt.exports.copyStrided(src.byteOffset + srcOffset * 4, dst.byteOffset + dstOffset * 4, rt.table(t), accumulate);
+    });
+  };
+
   const planeScatter: HostKernels["planeScatter"] = (src, srcPlane, index, perPlane, planes, dst, dstPlane, accumulate) => {
     if (planes * srcPlane < MIN_WASM_ELEMENTS) {
       jsKernels.planeScatter(src, srcPlane, index, perPlane, planes, dst, dstPlane, accumulate);
@@ -1021,5 +1046,5 @@ export function makeKernels(rt: WasmRuntime): Partial<HostKernels> {
     });
   };
 
-  return { conv2d, conv2dBackwardInput, conv2dBackwardWeight, matmul, pool2d, adaptivePool2d, planeScatter, unary, binary, activation, activationGrad, reduce, channelMoments, channelAffine, channelNormBackward };
+  return { conv2d, conv2dBackwardInput, conv2dBackwardWeight, matmul, pool2d, adaptivePool2d, copyStrided, planeScatter, unary, binary, activation, activationGrad, reduce, channelMoments, channelAffine, channelNormBackward };
 }

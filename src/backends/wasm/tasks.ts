@@ -117,6 +117,7 @@ export interface KernelExports {
   packA(src: number, rs: number, cs: number, m: number, k: number, dst: number): void;
   transposeLanes(src: number, rows: number, cols: number, lanes: number, dst: number): void;
   zeroBytes(dst: number, bytes: number): void;
+  copyStrided(src: number, dst: number, table: number, accumulate: boolean): void;
   upsampleZeros(src: number, planes: number, oh: number, ow: number, sh: number, sw: number, dst: number): void;
   sumPartials(parts: number, count: number, stride: number, n: number, out: number): void;
   reduceSum(x: number, outer: number, size: number, inner: number, y: number, acc: number): void;

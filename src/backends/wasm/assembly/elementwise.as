@@ -1,7 +1,7 @@
 // Elementwise ops on contiguous or row-broadcast operands: relu and its mask, add, sub, mul, div and reluGrad; the
 // activations (hardtanh, hardswish, hardsigmoid, silu, sigmoid, gelu in both forms) and their gradients as a task split
 // over threads.
-import { arg, imin } from "./common";
+import { arg, imin, copyFloats } from "./common";
 import { Activation, Epilogue } from "./args";
 
 /** Unary ops that pay in SIMD: 0 relu (max(v, 0): NaN stays NaN, −0 → 0, as the reference), 1 reluMask (v > 0 ? 1 : 0). */
@@ -287,6 +287,36 @@ export function activationTask(args: usize, tid: i32, nth: i32): void {
     else if (op == 6) activationRange(6, false, x, dy, y, lo, hi, i0, i1);
     else activationRange(7, false, x, dy, y, lo, hi, i0, i1);
   }
+}
+
+/** dst[Σ i_d·dStr_d] (+)= src[Σ i_d·sStr_d] over the index space dims[0..4) (Kernels.copyStrided after merging dims,
+ *  padded in front with 1s): the table holds dims, the source strides and the destination strides (12 i32, in
+ *  elements, possibly negative or 0). The innermost dim runs as a vector copy (or sum) where both its steps are 1: a
+ *  channel shuffle's or a concatenation's plane runs, which JavaScript copied with a typed-array call per run (or an
+ *  element loop under 64 floats). */
+export function copyStrided(src: usize, dst: usize, table: usize, accumulate: bool): void {
+  const t = table;
+  const d0 = load<i32>(t), d1 = load<i32>(t, 4), d2 = load<i32>(t, 8), n = load<i32>(t, 12);
+  const s0 = load<i32>(t, 16), s1 = load<i32>(t, 20), s2 = load<i32>(t, 24), ss = load<i32>(t, 28);
+  const e0 = load<i32>(t, 32), e1 = load<i32>(t, 36), e2 = load<i32>(t, 40), ds = load<i32>(t, 44);
+  const runs = ss == 1 && ds == 1;
+  for (let i0 = 0; i0 < d0; i0++)
+    for (let i1 = 0; i1 < d1; i1++)
+      for (let i2 = 0; i2 < d2; i2++) {
+        // element offsets may be negative (a flip): two's complement wraps them onto the right byte address
+        const sp = src + (<usize>(i0 * s0 + i1 * s1 + i2 * s2) << 2), dp = dst + (<usize>(i0 * e0 + i1 * e1 + i2 * e2) << 2);
+        if (runs && !accumulate) { copyFloats(dp, sp, <usize>n << 2); continue; }
+        if (runs) {
+          let i = 0;
+          for (; i + 4 <= n; i += 4) v128.store(dp + (<usize>i << 2), f32x4.add(v128.load(dp + (<usize>i << 2)), v128.load(sp + (<usize>i << 2))));
+          for (; i < n; i++) store<f32>(dp + (<usize>i << 2), load<f32>(dp + (<usize>i << 2)) + load<f32>(sp + (<usize>i << 2)));
+          continue;
+        }
+        for (let i = 0; i < n; i++) {
+          const a = dp + (<usize>(i * ds) << 2), v = load<f32>(sp + (<usize>(i * ss) << 2));
+          store<f32>(a, accumulate ? load<f32>(a) + v : v);
+        }
+      }
 }
 
 /** Zeroes `bytes` bytes at dst: a tensor's new block (TypedArray.fill on a shared memory is ~10× slower). */

@@ -33,6 +33,7 @@ export { planeMeansTask } from "./reduce";
 export { packA } from "./gemm";
 export { transposeLanes } from "./conv-direct";
 export { zeroBytes } from "./elementwise";
+export { copyStrided } from "./elementwise";
 export { upsampleZeros } from "./conv";
 export { sumPartials } from "./reduce";
 export { reduceSum } from "./reduce";
