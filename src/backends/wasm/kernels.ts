@@ -493,8 +493,8 @@ function convDirectChannels(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr
   const wc = rt.allocF32(K * lanes), bc = biasPtr ? rt.allocF32(lanes) : 0;
   rt.exports.transposeLanes(wPtr, g.cOut, K, lanes, wc);
   if (bc) rt.f32(bc, lanes).fill(0).set(rt.f32(biasPtr, g.cOut));
-  // runs of ≤ 64 pixels, of equal length: with two runs per image (C3's 100 pixels), 64 + 36 gave one thread all the
-  // long runs (units alternate between the threads)
+  // runs of ≤ 64 pixels, of equal length, so that the threads' shares hold equal work (with two runs per image, C3's
+  // 100 pixels as 64 + 36 had given one thread all the long runs)
   const PIX = roundUp(Math.ceil(P / Math.ceil(P / 64)), 4), units = g.n * Math.ceil(P / PIX);
   const args = taskArgs.convDirectChannels({
     units, pix: PIX, images: g.n, p: P, outW: g.outW, wp: WP, planeX, cIn: g.cIn, cOut: g.cOut, k: K, offsets: offsPtr, xp,

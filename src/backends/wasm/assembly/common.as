@@ -21,11 +21,12 @@
   store<i32>(args + (<usize>i << 2), v);
 }
 
-/** The first of the units that thread tid of nth takes: each thread runs a contiguous share, units
- *  [unitStart(units, tid, nth), unitStart(units, tid + 1, nth)). Not interleaved (u = tid, tid + nth, …): with
- *  neighbouring units on the two cores, each core's stream prefetcher ran into the lines the other was writing, and a
- *  1×1 convolution with a 4.8 MB output (16→96 at 112²) was no faster on two threads than on one (1.27 ms; 0.68 ms
- *  split so). */
+/** The first of the units that thread tid of nth takes in a task split into contiguous shares, units
+ *  [unitStart(units, tid, nth), unitStart(units, tid + 1, nth)). The GEMM, im2col, depthwise and direct convolution
+ *  tasks split so rather than dealing units in turn (u = tid, tid + nth, …): with neighbouring units on the two cores,
+ *  each core's stream prefetcher ran into the lines the other was writing, and a 1×1 convolution with a 4.8 MB output
+ *  (16→96 at 112²) was no faster on two threads than on one (1.27 ms; 0.68 ms split so). The Winograd tasks, whose
+ *  units are larger, still deal them in turn: split so they measured the same. */
 @inline export function unitStart(units: i32, tid: i32, nth: i32): i32 {
   return <i32>((<i64>units * <i64>tid) / <i64>nth);
 }
