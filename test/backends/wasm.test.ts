@@ -702,6 +702,13 @@ function checkAll(name: string, k: Partial<Kernels>): void {
       setDirectMaxCout(32);
     }
   }
+  // empty convolutions (no input channel: the output is the bias; no image; no output channel), with and without the
+  // im2col GEMM's epilogue, as the reference computes them
+  checkConv(`${name} empty`, k, [
+    geometry({ n: 1, cIn: 0, h: 8, w: 8, cOut: 4, kh: 3, kw: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1 }),
+    geometry({ n: 0, cIn: 3, h: 8, w: 9, cOut: 4, kh: 3, kw: 3 }),
+    geometry({ n: 2, cIn: 3, h: 8, w: 9, cOut: 0, kh: 1, kw: 1 }),
+  ]);
   checkConv(`${name} 1×1`, k, pointwiseCases);
   checkConv(`${name} 1×1 gradients`, k, pointwiseGradCases);
   checkConv(`${name} depthwise weight`, k, depthwiseWeightCases);

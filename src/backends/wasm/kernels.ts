@@ -268,6 +268,12 @@ function convForwardPtrs(rt: WasmRuntime, g: ConvGeometry, xPtr: number, wPtr: n
   }
 }
 
+/** A convolution with nothing to sum or nothing to write (no image, channel, output pixel or tap): the reference's
+ *  loops handle it (the output is the bias, or empty); the tasks' block sizes would divide by zero. */
+function emptyGeometry(g: ConvGeometry): boolean {
+  return g.n * g.cIn * g.cOut * g.outH * g.outW * g.kh * g.kw === 0;
+}
+
 /** Stride-1, undilated convolutions with few output channels per group run direct, without im2col. */
 function directFits(g: ConvGeometry): boolean {
   return g.strideH === 1 && g.strideW === 1 && g.dilationH === 1 && g.dilationW === 1 && g.cOut / g.groups <= DIRECT_MAX_COUT;
@@ -606,6 +612,7 @@ function timed<T>(rt: WasmRuntime, f: () => T): T {
 export function makeKernels(rt: WasmRuntime): Partial<HostKernels> {
   const conv2d: HostKernels["conv2d"] = (x, w, bias, g, y, scale = null, act = null, lo = 0, hi = 0, residual = null) =>
     timed(rt, () => {
+      if (emptyGeometry(g)) { jsKernels.conv2d(x, w, bias, g, y, scale, act, lo, hi, residual); return; }
       if (wholeInput(g)) { conv2dWhole(x, w, bias, g, y, scale, act, lo, hi, residual); return; }
       rt.begin();
       const xPtr = rt.copyIn(x as Float32Array);
@@ -672,6 +679,7 @@ export function makeKernels(rt: WasmRuntime): Partial<HostKernels> {
 
   const conv2dBackwardInput = (dy: DataArray, w: DataArray, g: ConvGeometry, dx: DataArray): void =>
     timed(rt, () => {
+      if (emptyGeometry(g)) { jsKernels.conv2dBackwardInput(dy, w, g, dx); return; }
       if (wholeInput(g)) { matmulCore(dy, w, dx, mm(g.n, g.cIn * g.kh * g.kw, g.cOut, false, false)); return; }
       rt.begin();
       // The transposed convolution as a forward convolution costs (h·w)/(outH·outW) times the useful FLOPs (its
@@ -718,6 +726,7 @@ export function makeKernels(rt: WasmRuntime): Partial<HostKernels> {
 
   const conv2dBackwardWeight = (x: DataArray, dy: DataArray, g: ConvGeometry, dw: DataArray): void =>
     timed(rt, () => {
+      if (emptyGeometry(g)) { jsKernels.conv2dBackwardWeight(x, dy, g, dw); return; }
       if (wholeInput(g)) { matmulCore(dy, x, dw, mm(g.cOut, g.cIn * g.kh * g.kw, g.n, true, false)); return; }
       rt.begin();
       const coutG = g.cOut / g.groups, K = (g.cIn / g.groups) * g.kh * g.kw, P = g.outH * g.outW;
