@@ -13,6 +13,7 @@ import { memoryKey, type MemoryKey } from "../tensor/memory.js";
 import { isGradEnabled, noGrad } from "../autograd/grad-mode.js";
 import { BufferPool, withBufferPool } from "../tensor/buffer-pool.js";
 import { Module } from "../nn/module.js";
+import { handBackSmallResults } from "../nn/inference-scope.js";
 import { ConvkitError, FormatError, ValueError } from "../errors.js";
 import { formatError, type LoadOptions } from "./bytes.js";
 import { decodeModel, int64, type GraphProto, type ModelProto, type NodeProto, type ValueInfoProto } from "./onnx-proto.js";
@@ -543,18 +544,9 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
     if (pooled) withBufferPool(this.pool, run);
     else run();
     const results = this.outputs.map((o) => env.get(o.name)!);
-    // small outputs (a classifier's logits) leave as plain arrays and their blocks go back to the pool: a loop of
-    // inferences that never yields to the collector then takes no new block of the backend's memory per run
-    if (pooled) {
-      for (const v of new Set(results)) {
-        if (!(v instanceof Tensor)) continue;
-        const a = v.storage.memory;
-        if (a instanceof Float32Array && a.length <= SMALL_OUTPUT && this.pool.owns(a)) {
-          v.storage.replace(a.slice());
-          this.pool.release(a);
-        }
-      }
-    }
+    // small outputs (a classifier's logits) leave as plain arrays and their blocks go back to the pool, as an eager
+    // inference's do
+    if (pooled) handBackSmallResults(this.pool, results);
     return results;
   }
 
@@ -572,9 +564,6 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
     return `opset=${this.opset}, nodes=${this.nodes.length}, inputs=[${this.inputs.map((i) => i.name).join(", ")}]`;
   }
 }
-
-/** Graph outputs up to this many floats leave a run as plain arrays (runGraph). */
-const SMALL_OUTPUT = 4096;
 
 let FOLDING = true;
 /** For measurements: fold BatchNormalization and activations into the Conv before them in inference (default), or

@@ -93,10 +93,11 @@ function callIn<T>(m: AnyModule, call: () => T): T {
 /** Results up to this many floats leave the outermost call as plain arrays. */
 const SMALL_RESULT = 4096;
 
-/** Moves each small result of an outermost call (a classifier's logits) into a plain array and gives its buffer back
- *  to the pool: the next call reuses the buffer instead of taking a new block of the backend's memory that only the
- *  collector would return, and a loop of inferences that never yields keeps no memory block per call. */
-function handBackSmallResults(pool: BufferPool, out: unknown): void {
+/** Moves each small result of an outermost call (a classifier's logits; also an ONNX graph run's outputs) into a plain
+ *  array and gives its buffer back to the pool: the next call reuses the buffer instead of taking a new block of the
+ *  backend's memory that only the collector would return, and a loop of inferences that never yields keeps no memory
+ *  block per call. */
+export function handBackSmallResults(pool: BufferPool, out: unknown): void {
   for (const t of tensorsIn(out)) {
     const a = t.storage.memory;
     if (a instanceof Float32Array && a.length <= SMALL_RESULT && pool.owns(a)) {
